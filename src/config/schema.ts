@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+// Every option has a default, so Perimeter starts with no config file at all.
+
+const storeSchema = z
+  .strictObject({
+    /** postgres://... switches from the embedded SQLite file to PostgreSQL. PERIMETER_DATABASE_URL overrides. */
+    url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// or postgresql:// URL").optional(),
+    /** The embedded SQLite database file. */
+    sqlitePath: z.string().min(1).default(".perimeter/perimeter.db"),
+    /** PostgreSQL schema that holds Perimeter's tables (created if missing). */
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a lower-case SQL identifier")
+      .default("public"),
+    /** Connections in the PostgreSQL pool. */
+    poolSize: z.number().int().min(1).max(200).default(10),
+  })
+  .default({ sqlitePath: ".perimeter/perimeter.db", schema: "public", poolSize: 10 });
+
+const auditSchema = z
+  .strictObject({
+    /** Ed25519 private key (PKCS#8 PEM) that signs checkpoints; kept outside the database, created if missing. */
+    signingKey: z.string().min(1).default(".perimeter/audit-signing-key.pem"),
+    /** Extra Ed25519 public keys (PEM files) whose checkpoints verify, e.g. keys rotated out. */
+    trustedKeys: z.array(z.string().min(1)).default([]),
+    /** The log's name inside each signed checkpoint. */
+    origin: z.string().min(1).max(200).regex(/^[^\n]+$/, "a single line").default("perimeter.local/audit"),
+    /** Persist a signed checkpoint every N events ... */
+    checkpointEvery: z.number().int().min(1).max(1_000_000).default(1000),
+    /** ... or when this many seconds have passed since the last one and new events exist. */
+    checkpointSeconds: z.number().int().min(1).max(86_400).default(60),
+  })
+  .default({
+    signingKey: ".perimeter/audit-signing-key.pem",
+    trustedKeys: [],
+    origin: "perimeter.local/audit",
+    checkpointEvery: 1000,
+    checkpointSeconds: 60,
+  });
+
+const logSchema = z
+  .strictObject({
+    level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .default({ level: "info" });
+
+export const configSchema = z.strictObject({
+  store: storeSchema,
+  audit: auditSchema,
+  log: logSchema,
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type StoreConfig = Config["store"];
+export type AuditConfig = Config["audit"];

@@ -1,0 +1,60 @@
+// One error type for the whole product: a stable code callers can switch on, a message that says what to
+// do, and the class of failure that decides the CLI exit code and the HTTP status.
+
+/** What kind of failure: decides exit code (CLI) and status (HTTP). */
+export type ErrorKind = "refused" | "usage" | "internal";
+
+interface CodeSpec {
+  readonly kind: ErrorKind;
+  readonly status: number;
+  readonly summary: string;
+}
+
+/** The registry of every error code. docs/errors.md lists the same codes (checked by a test). */
+export const ERROR_CODES = {
+  USAGE: { kind: "usage", status: 400, summary: "the command line or request is malformed" },
+  CONFIG_INVALID: { kind: "usage", status: 500, summary: "perimeter.yaml (or an environment variable) is invalid" },
+  CONFIG_UNREADABLE: { kind: "usage", status: 500, summary: "the configuration file cannot be read or parsed" },
+  STORE_UNAVAILABLE: { kind: "internal", status: 503, summary: "the database cannot be opened or reached" },
+  STORE_MIGRATION_FAILED: { kind: "internal", status: 500, summary: "a database migration failed" },
+  AUDIT_KEY_INVALID: { kind: "usage", status: 500, summary: "the audit signing key cannot be read or is not Ed25519" },
+  AUDIT_TAMPERED: { kind: "refused", status: 409, summary: "the audit log does not verify" },
+  AUDIT_NOT_FOUND: { kind: "usage", status: 404, summary: "no audit event or checkpoint with that number" },
+  AUDIT_NOT_CHECKPOINTED: { kind: "refused", status: 409, summary: "the event is not yet covered by a signed checkpoint" },
+  FILE_EXISTS: { kind: "usage", status: 409, summary: "the output path exists and would be overwritten" },
+  IO_FAILED: { kind: "internal", status: 500, summary: "a file could not be read or written" },
+  INTERNAL: { kind: "internal", status: 500, summary: "an unexpected internal error" },
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class PerimeterError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly status: number;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "PerimeterError";
+    this.code = code;
+    this.kind = ERROR_CODES[code].kind;
+    this.status = ERROR_CODES[code].status;
+    this.details = options.details;
+  }
+}
+
+/** Exit codes of the CLI: 0 ok, 1 a check said no, 2 usage or config error, 3 internal error. */
+export const EXIT = { ok: 0, refused: 1, usage: 2, internal: 3 } as const;
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof PerimeterError) return EXIT[err.kind];
+  return EXIT.internal;
+}
+
+/** Wrap anything thrown into a PerimeterError, keeping the original as the cause. */
+export function asPerimeterError(err: unknown): PerimeterError {
+  if (err instanceof PerimeterError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new PerimeterError("INTERNAL", `internal error: ${message}`, { cause: err });
+}
