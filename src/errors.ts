@@ -20,7 +20,6 @@ export const ERROR_CODES = {
   AUDIT_KEY_INVALID: { kind: "usage", status: 500, summary: "the audit signing key cannot be read or is not Ed25519" },
   AUDIT_TAMPERED: { kind: "refused", status: 409, summary: "the audit log does not verify" },
   AUDIT_NOT_FOUND: { kind: "usage", status: 404, summary: "no audit event or checkpoint with that number" },
-  AUDIT_NOT_CHECKPOINTED: { kind: "refused", status: 409, summary: "the event is not yet covered by a signed checkpoint" },
   FILE_EXISTS: { kind: "usage", status: 409, summary: "the output path exists and would be overwritten" },
   IO_FAILED: { kind: "internal", status: 500, summary: "a file could not be read or written" },
   INTERNAL: { kind: "internal", status: 500, summary: "an unexpected internal error" },

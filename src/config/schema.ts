@@ -25,7 +25,7 @@ const auditSchema = z
     /** Extra Ed25519 public keys (PEM files) whose checkpoints verify, e.g. keys rotated out. */
     trustedKeys: z.array(z.string().min(1)).default([]),
     /** The log's name inside each signed checkpoint. */
-    origin: z.string().min(1).max(200).regex(/^[^\n]+$/, "a single line").default("perimeter.local/audit"),
+    origin: z.string().min(1).max(200).regex(/^[^\s+]+$/, "a name with no spaces or plus signs, e.g. example.com/audit").default("perimeter.local/audit"),
     /** Persist a signed checkpoint every N events ... */
     checkpointEvery: z.number().int().min(1).max(1_000_000).default(1000),
     /** ... or when this many seconds have passed since the last one and new events exist. */

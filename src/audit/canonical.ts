@@ -1,0 +1,36 @@
+// RFC 8785 (JCS) canonical JSON for the details of an audit event. JCS is defined in terms of ECMAScript's
+// own number and string serialisation, so JSON.stringify of each primitive is already canonical; only key
+// order and the rejection of values JSON cannot carry are ours to do.
+
+const MAX_DEPTH = 32;
+
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > MAX_DEPTH) throw new TypeError(`nested deeper than ${MAX_DEPTH} levels`);
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return JSON.stringify(value);
+    case "number":
+      if (!Number.isFinite(value)) throw new TypeError(`${value} cannot be represented in JSON`);
+      return JSON.stringify(value);
+    case "object": {
+      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v, depth + 1)).join(",")}]`;
+      const obj = (typeof (value as { toJSON?: unknown }).toJSON === "function"
+        ? (value as { toJSON: () => unknown }).toJSON()
+        : value) as Record<string, unknown>;
+      if (obj === null || typeof obj !== "object") return canonicalJson(obj, depth + 1);
+      const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined && typeof obj[k] !== "function")
+        .sort(compareUtf16);
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k], depth + 1)}`).join(",")}}`;
+    }
+    default:
+      throw new TypeError(`a ${typeof value} cannot be represented in JSON`);
+  }
+}
+
+/** JCS sorts keys by UTF-16 code units, which is what < on JS strings compares. */
+function compareUtf16(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,40 @@
+import type { LoadedConfig } from "../config/load.js";
+import { configPath } from "../config/load.js";
+import type { Store } from "../store/store.js";
+import { createSigner, loadOrCreateSigningKey, loadVerifierKey, type AuditVerifierKey } from "./checkpoint.js";
+import { toAuditEvent, type AuditEvent } from "./event.js";
+import { AuditLog } from "./log.js";
+
+export { AuditLog } from "./log.js";
+export type { AuditEvent, AuditEventInput, AuditDecision } from "./event.js";
+export { verifyAuditLog, type AuditVerifyReport, type AuditProblem } from "./verify.js";
+export { proveInclusion, checkInclusionProof, type InclusionProof } from "./proof.js";
+
+/** Open the audit log for writing: loads (or on first use creates) the signing key named in the config. */
+export function openAuditLog(loaded: LoadedConfig, store: Store): AuditLog {
+  const audit = loaded.config.audit;
+  const key = loadOrCreateSigningKey(configPath(loaded, audit.signingKey), true);
+  return new AuditLog(store, createSigner(audit.origin, key), audit);
+}
+
+/**
+ * The keys whose checkpoints verify: the configured signing key's public half (or an explicit public key
+ * file, as an auditor without the private key would use) plus audit.trustedKeys.
+ */
+export function auditVerifierKeys(loaded: LoadedConfig, publicKeyFile?: string): AuditVerifierKey[] {
+  const audit = loaded.config.audit;
+  const primary = publicKeyFile ?? configPath(loaded, audit.signingKey);
+  return [primary, ...audit.trustedKeys.map((k) => configPath(loaded, k))].map((p) => loadVerifierKey(audit.origin, p));
+}
+
+/** Stream every event in order, a page at a time, so exports of any size run in bounded memory. */
+export async function* readAuditEvents(store: Store, fromSeq = 1, pageSize = 5000): AsyncGenerator<AuditEvent> {
+  let next = fromSeq;
+  for (;;) {
+    const rows = await store.db.selectFrom("audit_events").selectAll().where("seq", ">=", next).orderBy("seq").limit(pageSize).execute();
+    for (const row of rows) yield toAuditEvent(row);
+    const last = rows[rows.length - 1];
+    if (last === undefined || rows.length < pageSize) return;
+    next = last.seq + 1;
+  }
+}

@@ -1,0 +1,84 @@
+import { userInfo } from "node:os";
+import { openAuditLog, type AuditLog } from "../audit/index.js";
+import { configPath, loadConfig, type LoadedConfig } from "../config/load.js";
+import { PerimeterError } from "../errors.js";
+import { openStore, type Store } from "../store/store.js";
+
+export type OutputFormat = "text" | "json";
+
+export interface GlobalOptions {
+  readonly config?: string;
+}
+
+/** What every command group gets: the global options, and a wrapper that records an action's exit code. */
+export interface Cli {
+  globals(): GlobalOptions;
+  run<A extends unknown[]>(fn: (...args: A) => Promise<number>): (...args: A) => Promise<void>;
+}
+
+export interface Context {
+  readonly loaded: LoadedConfig;
+  readonly store: Store;
+  /** Opened on first use, so read-only commands never create a signing key. */
+  audit(): AuditLog;
+}
+
+export async function openStoreFor(loaded: LoadedConfig): Promise<Store> {
+  const store = loaded.config.store;
+  return openStore({
+    url: store.url,
+    sqlitePath: configPath(loaded, store.sqlitePath),
+    schema: store.schema,
+    poolSize: store.poolSize,
+  });
+}
+
+/** Load config, open the store, run the command, and always close what was opened. */
+export async function withContext<T>(globals: GlobalOptions, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const loaded = loadConfig({ path: globals.config });
+  const store = await openStoreFor(loaded);
+  let audit: AuditLog | undefined;
+  try {
+    return await fn({
+      loaded,
+      store,
+      audit: () => (audit ??= openAuditLog(loaded, store)),
+    });
+  } finally {
+    await audit?.flush();
+    await store.close();
+  }
+}
+
+/** --actor, else PERIMETER_ACTOR, else the OS user. */
+export function resolveActor(actor: string | undefined): string {
+  const name = actor ?? process.env["PERIMETER_ACTOR"] ?? safeUserName();
+  if (name.trim() === "") throw new PerimeterError("USAGE", "--actor must not be empty");
+  return name;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? "unknown"}`;
+  }
+}
+
+export function parseFormat<T extends string>(value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new PerimeterError("USAGE", `--format must be one of ${allowed.join(", ")}, not "${value}"`);
+  }
+  return value as T;
+}
+
+export function parsePositiveInt(value: string, name: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new PerimeterError("USAGE", `${name} must be a positive integer, not "${value}"`);
+  }
+  return Number(value);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
