@@ -263,8 +263,9 @@ class ByteWriter {
     this.u64(utf8.length);
     this.raw(utf8);
   }
-  result(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+  /** The bytes written so far, without copying; valid until the next write. */
+  written(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
   }
 }
 
@@ -389,7 +390,7 @@ export function encodeGguf(input: {
   const dataOffset = alignUp(w.length, alignment);
   // Zero-filled, so every padding byte is 0 and the output is byte-for-byte reproducible.
   const file = new Uint8Array(dataOffset + layout.dataLength);
-  file.set(w.result(), 0);
+  file.set(w.written(), 0);
   const view = new DataView(file.buffer);
   for (const { tensor, offset } of layout.placed) {
     let at = dataOffset + offset;

@@ -36,9 +36,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const db = new Kysely<Database>({ dialect });
   const store: Store = { db, dialect: kind, location, close: () => db.destroy() };
   try {
+    // Reach the database before migrating, so a store that cannot be opened is not reported as a migration failure.
     if (kind === "postgres") {
-      const schema = options.schema ?? "public";
-      await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+      await sql`create schema if not exists ${sql.id(options.schema ?? "public")}`.execute(db);
+    } else {
+      await sql`select 1`.execute(db);
     }
     if (options.migrate !== false) await migrate(store);
   } catch (err) {

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { openStore } from "../../src/store/store.js";
+import { STORE_KINDS, createTestEnv } from "../helpers/stores.js";
+
+describe.each(STORE_KINDS)("store on %s", (kind) => {
+  it("creates every table on first open and reopens without migrating again", async () => {
+    const env = await createTestEnv(kind);
+    try {
+      const first = await env.open();
+      const second = await env.open(); // a second process opening the same store at once
+      const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(second.db);
+      expect(applied.rows.map((r) => r.name)).toEqual(["0001_audit_log"]);
+      const head = await second.db.selectFrom("audit_head").selectAll().execute();
+      expect(head).toHaveLength(1);
+      expect(head[0]).toMatchObject({ id: 1, size: 0 });
+      expect(first.dialect).toBe(kind);
+      await first.close();
+      await second.close();
+    } finally {
+      await env.cleanup();
+    }
+  });
+});
+
+describe("store errors", () => {
+  it("says which PostgreSQL could not be reached and what to check", async () => {
+    await expect(openStore({ url: "postgres://nobody@127.0.0.1:1/none", sqlitePath: "" })).rejects.toMatchObject({
+      code: "STORE_UNAVAILABLE",
+      message: expect.stringMatching(/127\.0\.0\.1:1\/none.*Check that PostgreSQL is running/s),
+    });
+  });
+
+  it("says which SQLite file could not be opened", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "perimeter-store-"));
+    const blocker = join(dir, "not-a-directory");
+    writeFileSync(blocker, "");
+    try {
+      await expect(openStore({ sqlitePath: join(blocker, "perimeter.db") })).rejects.toMatchObject({
+        code: "STORE_UNAVAILABLE",
+        message: expect.stringMatching(/not-a-directory\/perimeter\.db.*directory is writable/s),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
