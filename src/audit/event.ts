@@ -1,5 +1,6 @@
+import type { AuditEventRow, AuditEventTuple } from "../store/audit-repository.js";
 import { canonicalJson } from "./canonical.js";
-import { leafHash } from "./merkle.js";
+import { leafHashHex } from "./merkle.js";
 
 /** What the decision was: a permitted and completed action, a refusal, a failure, or a plain record. */
 export type AuditDecision = "allow" | "deny" | "error" | "info";
@@ -31,18 +32,7 @@ export interface AuditEvent {
 }
 
 /** An event as stored: details kept as the exact canonical text that was hashed. */
-export interface StoredAuditEvent {
-  readonly seq: number;
-  readonly time: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly resource: string;
-  readonly decision: string;
-  readonly reason: string;
-  readonly details: string;
-  readonly prev_hash: string;
-  readonly hash: string;
-}
+export type StoredAuditEvent = AuditEventRow;
 
 export const GENESIS_HASH = "0".repeat(64);
 export const MAX_DETAILS_BYTES = 64 * 1024;
@@ -53,15 +43,35 @@ export const MAX_DETAILS_BYTES = 64 * 1024;
  * on every append and every verify.
  */
 export function eventLeaf(e: Omit<StoredAuditEvent, "hash">): string {
-  return (
-    `{"action":${JSON.stringify(e.action)},"actor":${JSON.stringify(e.actor)},"decision":${JSON.stringify(e.decision)},` +
-    `"details":${e.details},"prev_hash":${JSON.stringify(e.prev_hash)},"reason":${JSON.stringify(e.reason)},` +
-    `"resource":${JSON.stringify(e.resource)},"seq":${e.seq},"time":${JSON.stringify(e.time)}}`
-  );
+  return leafText(e.seq, e.time, e.actor, e.action, e.resource, e.decision, e.reason, e.details, e.prev_hash);
 }
 
-export function eventHash(e: Omit<StoredAuditEvent, "hash">): Buffer {
-  return leafHash(eventLeaf(e));
+/** The event's leaf hash, hex. */
+export function eventHash(e: Omit<StoredAuditEvent, "hash">): string {
+  return leafHashHex(eventLeaf(e));
+}
+
+/** The leaf hash of an event read as a tuple in column order. */
+export function tupleHash(t: AuditEventTuple): string {
+  return leafHashHex(leafText(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8]));
+}
+
+function leafText(
+  seq: number,
+  time: string,
+  actor: string,
+  action: string,
+  resource: string,
+  decision: string,
+  reason: string,
+  details: string,
+  prevHash: string,
+): string {
+  return (
+    `{"action":${JSON.stringify(action)},"actor":${JSON.stringify(actor)},"decision":${JSON.stringify(decision)},` +
+    `"details":${details},"prev_hash":${JSON.stringify(prevHash)},"reason":${JSON.stringify(reason)},` +
+    `"resource":${JSON.stringify(resource)},"seq":${seq},"time":${JSON.stringify(time)}}`
+  );
 }
 
 export function canonicalDetails(details: Readonly<Record<string, unknown>> | undefined): string {

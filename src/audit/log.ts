@@ -1,6 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
 import { PerimeterError } from "../errors.js";
-import type { Database } from "../store/schema.js";
+import type { AuditAppendPlan, AuditHeadState } from "../store/audit-repository.js";
 import type { Store } from "../store/store.js";
 import type { AuditSigner, SignedCheckpoint } from "./checkpoint.js";
 import {
@@ -23,25 +22,19 @@ export interface AuditLogOptions {
   readonly maxBatch?: number;
 }
 
+type EventFields = Omit<StoredAuditEvent, "seq" | "time" | "prev_hash" | "hash">;
+
 interface Pending {
-  readonly row: Omit<StoredAuditEvent, "seq" | "time" | "prev_hash" | "hash">;
+  readonly fields: EventFields;
   resolve(event: AuditEvent): void;
   reject(err: unknown): void;
 }
 
-interface Head {
-  size: number;
-  last_hash: string;
-  frontier: string;
-  checkpointed_size: number;
-  checkpointed_at: string;
-}
-
 /**
- * The append-only audit log. Every append is one transaction that locks the head row (so writers in any
- * number of processes form one chain), links each event to the previous one, extends the Merkle tree,
- * and signs the new tree head. A promise resolves only after its transaction committed: an acknowledged
- * event survives a crash. Concurrent appends from one process are grouped into one transaction.
+ * The append-only audit log. Each commit holds the log's write lock (across every process on the
+ * database), links each event to the one before, extends the Merkle tree and signs the new tree head.
+ * A promise resolves only after its commit is durable: an acknowledged event survives a crash.
+ * Appends made while a commit is in flight are grouped into the next one.
  */
 export class AuditLog {
   private readonly queue: Pending[] = [];
@@ -57,14 +50,14 @@ export class AuditLog {
   }
 
   append(input: AuditEventInput): Promise<AuditEvent> {
-    let row: Pending["row"];
+    let fields: EventFields;
     try {
-      row = validate(input);
+      fields = validate(input);
     } catch (err) {
       return Promise.reject(err);
     }
     return new Promise<AuditEvent>((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
+      this.queue.push({ fields, resolve, reject });
       this.flushing ??= this.drain();
     });
   }
@@ -74,17 +67,12 @@ export class AuditLog {
     while (this.flushing !== undefined) await this.flushing;
   }
 
-  /** Persist a signed checkpoint of the current tree now (no-op when the latest is already current). */
+  /** Store a signed checkpoint of the whole log now; undefined when the log is empty. */
   async checkpoint(): Promise<SignedCheckpoint | undefined> {
     await this.flush();
-    return this.store.db.transaction().execute(async (trx) => {
-      const head = await lockHead(trx);
-      if (head.size === 0) return undefined;
-      const frontier = MerkleFrontier.fromJSON(head.size, parseFrontier(head.frontier));
-      const signed = this.signer.sign({ origin: this.options.origin, size: head.size, root: frontier.root() });
-      if (head.checkpointed_size !== head.size) await this.persistCheckpoint(trx, signed, new Date().toISOString());
-      return signed;
-    });
+    const plan = await this.store.auditRepository().append((head) => this.plan(head, [], true));
+    if (plan.head.size === 0) return undefined;
+    return { origin: this.options.origin, size: plan.head.size, root: rootOf(plan.head.size, plan.head.frontier), note: plan.head.note };
   }
 
   /** Checkpoint if checkpointSeconds have passed since the last one and events were added since. */
@@ -104,8 +92,8 @@ export class AuditLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
-          const events = await this.commit(batch);
-          batch.forEach((p, i) => p.resolve(events[i] as AuditEvent));
+          const plan = await this.store.auditRepository().append((head) => this.plan(head, batch, false));
+          batch.forEach((p, i) => p.resolve(toAuditEvent(plan.rows[i] as StoredAuditEvent)));
         } catch (err) {
           const wrapped =
             err instanceof PerimeterError
@@ -121,63 +109,45 @@ export class AuditLog {
     }
   }
 
-  private commit(batch: readonly Pending[]): Promise<AuditEvent[]> {
-    return this.store.db.transaction().execute(async (trx) => {
-      const head = await lockHead(trx);
-      const frontier = MerkleFrontier.fromJSON(head.size, parseFrontier(head.frontier));
-      const time = new Date().toISOString();
-      let prev = head.last_hash;
-      const rows: StoredAuditEvent[] = [];
-      for (const [i, p] of batch.entries()) {
-        const unsigned = { ...p.row, seq: head.size + i + 1, time, prev_hash: prev };
-        const leaf = eventHash(unsigned);
-        frontier.append(leaf);
-        prev = leaf.toString("hex");
-        rows.push({ ...unsigned, hash: prev });
-      }
-      await trx.insertInto("audit_events").values(rows).execute();
+  /** Given the head, the rows, new head and checkpoint of one commit. Pure: it may run again on a newer head. */
+  private plan(head: AuditHeadState, batch: readonly Pending[], forceCheckpoint: boolean): AuditAppendPlan {
+    const frontier = MerkleFrontier.fromJSON(head.size, parseFrontier(head.frontier));
+    const time = new Date().toISOString();
+    let prev = head.last_hash;
+    const rows: StoredAuditEvent[] = [];
+    for (const [i, p] of batch.entries()) {
+      const unsigned = { ...p.fields, seq: head.size + i + 1, time, prev_hash: prev };
+      const leaf = eventHash(unsigned);
+      frontier.append(leaf);
+      prev = leaf;
+      rows.push({ ...unsigned, hash: prev });
+    }
+    const size = frontier.size;
+    const root = frontier.root();
+    const note = size === 0 ? "" : this.signer.sign({ origin: this.options.origin, size, root }).note;
 
-      const signed = this.signer.sign({ origin: this.options.origin, size: frontier.size, root: frontier.root() });
-      await trx
-        .updateTable("audit_head")
-        .set({ size: frontier.size, last_hash: prev, frontier: JSON.stringify(frontier.toJSON()), note: signed.note, updated_at: time })
-        .where("id", "=", 1)
-        .execute();
-
-      const every = this.options.checkpointEvery;
-      const crossed = Math.floor(frontier.size / every) > Math.floor(head.checkpointed_size / every);
-      const stale = Date.parse(time) - Date.parse(head.checkpointed_at) >= this.options.checkpointSeconds * 1000;
-      if (crossed || stale) await this.persistCheckpoint(trx, signed, time);
-      return rows.map(toAuditEvent);
-    });
-  }
-
-  private async persistCheckpoint(trx: Transaction<Database>, signed: SignedCheckpoint, time: string): Promise<void> {
-    await trx
-      .insertInto("audit_checkpoints")
-      .values({ tree_size: signed.size, root_hash: signed.root.toString("hex"), time, note: signed.note })
-      .execute();
-    await trx
-      .updateTable("audit_head")
-      .set({ checkpointed_size: signed.size, checkpointed_at: time })
-      .where("id", "=", 1)
-      .execute();
+    const every = this.options.checkpointEvery;
+    const crossed = Math.floor(size / every) > Math.floor(head.checkpointed_size / every);
+    const stale = Date.parse(time) - Date.parse(head.checkpointed_at) >= this.options.checkpointSeconds * 1000;
+    const due = size > head.checkpointed_size && (crossed || stale || forceCheckpoint);
+    return {
+      rows,
+      head: {
+        size,
+        last_hash: prev,
+        frontier: JSON.stringify(frontier.toJSON()),
+        note,
+        checkpointed_size: due ? size : head.checkpointed_size,
+        checkpointed_at: due ? time : head.checkpointed_at,
+        updated_at: time,
+      },
+      checkpoint: due ? { tree_size: size, root_hash: root.toString("hex"), time, note } : undefined,
+    };
   }
 }
 
-/** Lock the head row for this transaction and read it. The write comes first so SQLite takes its write
- * lock (and waits on busy_timeout) before reading; PostgreSQL holds the row lock until commit. */
-async function lockHead(trx: Kysely<Database>): Promise<Head> {
-  const head = await trx
-    .updateTable("audit_head")
-    .set((eb) => ({ size: eb.ref("size") }))
-    .where("id", "=", 1)
-    .returning(["size", "last_hash", "frontier", "checkpointed_size", "checkpointed_at"])
-    .executeTakeFirst();
-  if (head === undefined) {
-    throw new PerimeterError("AUDIT_TAMPERED", "the audit log head row is missing; run `perimeter audit verify`");
-  }
-  return head;
+function rootOf(size: number, frontier: string): Buffer {
+  return MerkleFrontier.fromJSON(size, parseFrontier(frontier)).root();
 }
 
 function parseFrontier(text: string): string[] {
@@ -190,7 +160,7 @@ function parseFrontier(text: string): string[] {
 
 const TEXT_LIMIT = 4096;
 
-function validate(input: AuditEventInput): Pending["row"] {
+function validate(input: AuditEventInput): EventFields {
   const text = (name: string, value: unknown, allowEmpty = false): string => {
     if (typeof value !== "string" || (!allowEmpty && value.length === 0) || value.length > TEXT_LIMIT) {
       throw new PerimeterError("USAGE", `an audit event needs ${name} as a string of 1..${TEXT_LIMIT} characters`);

@@ -46,18 +46,18 @@ export async function proveInclusion(store: Store, seq: number, keys: readonly A
   if (hashes.length !== size) {
     throw new PerimeterError("AUDIT_TAMPERED", `the checkpoint covers ${size} events but the log holds ${hashes.length}; run \`perimeter audit verify\``);
   }
-  const leaves = hashes.map((h) => Buffer.from(h.hash, "hex"));
+  const leaves = hashes.map((h) => h.hash);
   const leaf = eventHash(row);
-  if (leaf.toString("hex") !== row.hash || !subtreeRoot(leaves).equals(signed.checkpoint.root)) {
+  if (leaf !== row.hash || subtreeRoot(leaves) !== signed.checkpoint.root.toString("hex")) {
     throw new PerimeterError("AUDIT_TAMPERED", "the stored events do not match the signed checkpoint; run `perimeter audit verify`");
   }
   return {
     event: toAuditEvent(row),
     leafIndex: seq - 1,
-    leafHash: leaf.toString("hex"),
+    leafHash: leaf,
     treeSize: size,
     rootHash: signed.checkpoint.root.toString("hex"),
-    proof: inclusionProof(leaves, seq - 1).map((b) => b.toString("hex")),
+    proof: inclusionProof(leaves, seq - 1),
     checkpoint: note,
   };
 }
@@ -79,10 +79,10 @@ export function checkInclusionProof(p: InclusionProof, keys: readonly AuditVerif
     details: canonicalJson(p.event.details),
     prev_hash: p.event.prevHash,
   });
-  if (leaf.toString("hex") !== p.leafHash) return { ok: false, reason: "the event does not hash to the proven leaf" };
+  if (leaf !== p.leafHash) return { ok: false, reason: "the event does not hash to the proven leaf" };
   try {
-    const root = rootFromInclusionProof(leaf, p.leafIndex, signed.checkpoint.size, p.proof.map((h) => Buffer.from(h, "hex")));
-    if (!root.equals(signed.checkpoint.root)) return { ok: false, reason: "the audit path does not lead to the signed root" };
+    const root = rootFromInclusionProof(leaf, p.leafIndex, signed.checkpoint.size, p.proof);
+    if (root !== signed.checkpoint.root.toString("hex")) return { ok: false, reason: "the audit path does not lead to the signed root" };
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }

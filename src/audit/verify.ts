@@ -1,7 +1,11 @@
+import { availableParallelism } from "node:os";
+import { sql } from "kysely";
 import type { Store } from "../store/store.js";
+import { runOnWorkers, workerModule } from "../worker-pool.js";
 import { verifyCheckpointNote, type AuditVerifierKey } from "./checkpoint.js";
-import { GENESIS_HASH, eventHash, type StoredAuditEvent } from "./event.js";
+import { GENESIS_HASH } from "./event.js";
 import { MerkleFrontier } from "./merkle.js";
+import { verifySegment, type SegmentResult, type SegmentTask } from "./segment.js";
 
 export interface AuditProblem {
   /** The first sequence number the problem makes untrustworthy; null when it cannot be placed. */
@@ -19,19 +23,38 @@ export interface AuditVerifyReport {
   readonly problems: readonly AuditProblem[];
 }
 
-const PAGE = 10_000;
+export interface VerifyOptions {
+  /**
+   * Worker threads to use, each with its own database connection; 1 (the default) verifies on the calling
+   * thread. Measured on 2 cores with the database on the same machine, one warm thread beat two cold
+   * workers; more threads pay off with more cores and logs of millions of events.
+   */
+  readonly parallelism?: number;
+  /** Events per slice, a power of two. Default: sized so that each thread gets several slices. */
+  readonly segmentWidth?: number;
+}
+
+interface ExpectedRoot {
+  readonly root: string;
+  readonly source: string;
+}
 
 /**
  * Recompute the whole log: sequence numbers contiguous from 1, each event's hash over its fields, each
  * event linked to the one before, every stored checkpoint signed by a trusted key and equal to the
- * recomputed Merkle root at its size, and the signed head equal to the end of the log.
+ * recomputed Merkle root at its size, and the signed head equal to the end of the log. Large logs are
+ * cut into aligned slices verified on worker threads and spliced back together.
  */
-export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierKey[]): Promise<AuditVerifyReport> {
+export async function verifyAuditLog(
+  store: Store,
+  keys: readonly AuditVerifierKey[],
+  options: VerifyOptions = {},
+): Promise<AuditVerifyReport> {
   const problems: AuditProblem[] = [];
   const db = store.db;
 
   const checkpoints = await db.selectFrom("audit_checkpoints").selectAll().orderBy("tree_size").execute();
-  const expectedRoots = new Map<number, { root: string; source: string }>();
+  const expectedRoots = new Map<number, ExpectedRoot>();
   for (const cp of checkpoints) {
     const check = verifyCheckpointNote(cp.note, keys);
     if (!check.ok) {
@@ -47,7 +70,6 @@ export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierK
   }
 
   const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
-  let headSize: number | undefined;
   if (head === undefined) {
     problems.push({ seq: null, message: "the audit head row is missing" });
   } else if (head.size > 0) {
@@ -55,62 +77,44 @@ export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierK
     if (!check.ok) {
       problems.push({ seq: head.size, message: `the signed head: ${check.reason}` });
     } else {
-      headSize = check.checkpoint.size;
+      const size = check.checkpoint.size;
       const root = check.checkpoint.root.toString("hex");
-      const existing = expectedRoots.get(headSize);
+      const existing = expectedRoots.get(size);
       if (existing !== undefined && existing.root !== root) {
-        problems.push({ seq: headSize, message: `the signed head and ${existing.source} disagree on the root` });
+        problems.push({ seq: size, message: `the signed head and ${existing.source} disagree on the root` });
       } else {
-        expectedRoots.set(headSize, { root, source: `the signed head (tree size ${headSize})` });
+        expectedRoots.set(size, { root, source: `the signed head (tree size ${size})` });
       }
     }
   }
 
-  const frontier = new MerkleFrontier();
-  let expected = 1;
-  let prev = GENESIS_HASH;
-  let eventProblem = false;
-  scan: for (;;) {
-    const rows: StoredAuditEvent[] = await db
-      .selectFrom("audit_events")
-      .selectAll()
-      .where("seq", ">=", expected)
-      .orderBy("seq")
-      .limit(PAGE)
-      .execute();
-    for (const row of rows) {
-      const leaf = eventHash(row);
-      const problem = checkEvent(row, leaf, expected, prev);
-      if (problem !== undefined) {
-        problems.push(problem);
-        eventProblem = true;
-        break scan;
-      }
-      frontier.append(leaf);
-      prev = row.hash;
-      const want = expectedRoots.get(frontier.size);
-      if (want !== undefined && want.root !== frontier.root().toString("hex")) {
-        problems.push({
-          seq: firstUncovered(expectedRoots, frontier.size),
-          message: `the events up to ${frontier.size} do not match ${want.source}: history was rewritten`,
-        });
-        eventProblem = true;
-        break scan;
-      }
-      expected += 1;
-    }
-    if (rows.length < PAGE) break;
-  }
+  const bounds = await sql<{ lo: number | null; hi: number | null }>`select min(seq) as lo, max(seq) as hi from audit_events`.execute(db);
+  const lo = Number(bounds.rows[0]?.lo ?? 1);
+  const hi = Number(bounds.rows[0]?.hi ?? 0);
+  if (lo < 1) problems.push({ seq: 1, message: `an event numbered ${lo} was put before the start of the log` });
 
-  const size = frontier.size;
-  if (!eventProblem) {
+  const parallelism = Math.max(1, Math.min(options.parallelism ?? 1, availableParallelism() * 2));
+  const width = options.segmentWidth ?? segmentWidthFor(hi, parallelism);
+  const tasks: SegmentTask[] = [];
+  for (let start = 1; start <= Math.max(hi, 1); start += width) {
+    const end = Math.min(start + width - 1, hi);
+    tasks.push({ start, end, width, snapshotSizes: [...expectedRoots.keys()].filter((s) => s >= start && s <= end) });
+  }
+  const results =
+    parallelism > 1 && tasks.length > 1
+      ? await runOnWorkers<SegmentTask, SegmentResult>(workerModule(import.meta.url, "verify-worker"), store.options, tasks, parallelism)
+      : await sequentially(tasks, (t) => verifySegment((from, limit) => store.auditRepository().scan(from, limit), t));
+
+  const { size, frontier, problem } = splice(results, width, expectedRoots);
+  if (problem !== undefined) problems.push(problem);
+  else {
     const beyond = [...expectedRoots.entries()].filter(([s]) => s > size).sort((a, b) => a[0] - b[0])[0];
     if (beyond !== undefined) {
       problems.push({
         seq: size + 1,
         message: `the log ends at ${size} but ${beyond[1].source} covers ${beyond[0]} events: events ${size + 1}..${beyond[0]} were removed`,
       });
-    } else if (head !== undefined && (head.size !== size || (size > 0 && head.last_hash !== prev))) {
+    } else if (head !== undefined && head.size !== size) {
       problems.push({ seq: Math.min(head.size, size) + 1, message: `the audit head says ${head.size} events, the log holds ${size}` });
     } else if (head !== undefined && size > 0 && head.frontier !== JSON.stringify(frontier.toJSON())) {
       problems.push({ seq: null, message: "the audit head's Merkle frontier is corrupt: the next append would sign a wrong root" });
@@ -128,24 +132,77 @@ export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierK
   };
 }
 
-function checkEvent(row: StoredAuditEvent, leaf: Buffer, expected: number, prev: string): AuditProblem | undefined {
-  if (row.seq !== expected) {
-    return { seq: expected, message: `event ${expected} is missing (the next stored event is ${row.seq})` };
+/** Join verified slices in order: links across slice borders, roots at every checkpoint, the whole frontier. */
+function splice(
+  results: readonly SegmentResult[],
+  width: number,
+  expectedRoots: ReadonlyMap<number, ExpectedRoot>,
+): { size: number; frontier: MerkleFrontier; problem?: AuditProblem } {
+  const global = new MerkleFrontier();
+  let prev = GENESIS_HASH;
+  for (const [i, seg] of results.entries()) {
+    const base = seg.start - 1;
+    const here = (subtrees: readonly string[], count: number) => extend(global, subtrees, count);
+    if (seg.count > 0 && seg.firstPrev !== prev) {
+      const problem =
+        seg.start === 1
+          ? { seq: 1, message: "event 1 does not start the chain" }
+          : { seq: base, message: `event ${seg.start} does not link to event ${base} as stored: one of them was rewritten` };
+      return { size: base, frontier: global, problem };
+    }
+    for (const [size, subtrees] of seg.snapshots) {
+      const want = expectedRoots.get(size);
+      if (want !== undefined && want.root !== here(subtrees, size - base).root().toString("hex")) {
+        const problem = { seq: firstUncovered(expectedRoots, size), message: `the events up to ${size} do not match ${want.source}: history was rewritten` };
+        return { size: base, frontier: global, problem };
+      }
+    }
+    if (seg.problem !== null) return { size: base + seg.count, frontier: here(seg.subtrees, seg.count), problem: seg.problem };
+    const full = seg.count === width;
+    const later = results.slice(i + 1).find((r) => r.count > 0 || r.problem !== null);
+    if (!full && later !== undefined) {
+      const missing = seg.start + seg.count;
+      return {
+        size: base + seg.count,
+        frontier: here(seg.subtrees, seg.count),
+        problem: { seq: missing, message: `event ${missing} is missing (later events exist)` },
+      };
+    }
+    if (!full || later === undefined) return { size: base + seg.count, frontier: here(seg.subtrees, seg.count) };
+    global.appendSubtree(seg.subtrees[0] as string, width);
+    prev = seg.lastHash as string;
   }
-  if (leaf.toString("hex") !== row.hash) {
-    return { seq: expected, message: `event ${expected} was changed after it was written (its hash does not match its fields)` };
+  return { size: global.size, frontier: global };
+}
+
+/** The global frontier followed by a slice's local one (`count` leaves; subtrees largest first). */
+function extend(global: MerkleFrontier, subtrees: readonly string[], count: number): MerkleFrontier {
+  const f = MerkleFrontier.fromJSON(global.size, global.toJSON());
+  let i = 0;
+  for (let width = 2 ** Math.floor(Math.log2(Math.max(count, 1))); width >= 1; width /= 2) {
+    if ((count & width) === 0) continue;
+    f.appendSubtree(subtrees[i++] as string, width);
   }
-  if (row.prev_hash !== prev) {
-    return expected === 1
-      ? { seq: 1, message: "event 1 does not start the chain" }
-      : { seq: expected - 1, message: `event ${expected} does not link to event ${expected - 1} as stored: one of them was rewritten` };
-  }
-  return undefined;
+  return f;
 }
 
 /** After a rewritten history is caught at a signed root, the first event not vouched for by an earlier one. */
-function firstUncovered(roots: Map<number, unknown>, size: number): number {
+function firstUncovered(roots: ReadonlyMap<number, unknown>, size: number): number {
   let covered = 0;
   for (const s of roots.keys()) if (s < size && s > covered) covered = s;
   return covered + 1;
+}
+
+function segmentWidthFor(events: number, parallelism: number): number {
+  // Several slices per thread keep both cores busy to the end; never below 4096 events a slice.
+  const target = Math.max(4096, Math.ceil(events / (parallelism * 4)));
+  let width = 1;
+  while (width < target) width *= 2;
+  return width;
+}
+
+async function sequentially<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await fn(item));
+  return out;
 }

@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { EXIT, PerimeterError } from "../errors.js";
-import { DEMO_MODEL_FILE, buildDemoModel } from "../runtimes/demo-model.js";
+import { DEMO_MODEL_FILE, DEMO_MODEL_SEED, buildDemoModel } from "../runtimes/demo-model.js";
 import { parseFormat, printJson, resolveActor, withContext, type Cli } from "./context.js";
 
 export function registerDemoModel(program: Command, cli: Cli): void {
@@ -11,7 +11,7 @@ export function registerDemoModel(program: Command, cli: Cli): void {
     .command("demo-model")
     .description(`write the tiny demo llama model (GGUF, random weights, real tokenizer) to DIR/${DEMO_MODEL_FILE}`)
     .argument("<dir>", "directory to write into (created if missing)")
-    .option("--seed <n>", "seed of the random weights; the same seed writes the same bytes", "1")
+    .option("--seed <n>", "seed of the random weights (0..4294967295); the same seed writes the same bytes", String(DEMO_MODEL_SEED))
     .option("--force", "overwrite an existing file")
     .option("--actor <name>", "who asks (default: PERIMETER_ACTOR, else the OS user)")
     .option("--format <format>", "text or json", "text")
@@ -19,7 +19,9 @@ export function registerDemoModel(program: Command, cli: Cli): void {
       cli.run(async (dir: string, opts: { seed: string; force?: boolean; actor?: string; format: string }) => {
         const format = parseFormat(opts.format, ["text", "json"] as const);
         const actor = resolveActor(opts.actor);
-        if (!/^[0-9]{1,10}$/.test(opts.seed)) throw new PerimeterError("USAGE", `--seed must be a non-negative integer, not "${opts.seed}"`);
+        if (!/^[0-9]{1,10}$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) {
+          throw new PerimeterError("USAGE", `--seed must be an integer from 0 to 4294967295, not "${opts.seed}"`);
+        }
         const path = resolve(dir, DEMO_MODEL_FILE);
         return withContext(cli.globals(), async (ctx) => {
           const bytes = buildDemoModel({ seed: Number(opts.seed) });

@@ -4,6 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
 import pg from "pg";
 import { PerimeterError } from "../errors.js";
+import { PostgresAuditRepository, SqliteAuditRepository, type AuditRepository } from "./audit-repository.js";
 import { migrationProvider } from "./migrations.js";
 import type { Database } from "./schema.js";
 
@@ -14,8 +15,14 @@ export type StoreDialect = "sqlite" | "postgres";
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
+  /** PostgreSQL schema holding the tables; undefined on SQLite. */
+  readonly schema: string | undefined;
   /** Where the data lives, without credentials: a file path or host/database/schema. */
   readonly location: string;
+  /** How it was opened, so that worker threads can open their own connections to the same data. */
+  readonly options: OpenStoreOptions;
+  /** The audit log's write path (opened on first use, after migrations). */
+  auditRepository(): AuditRepository;
   close(): Promise<void>;
 }
 
@@ -31,14 +38,27 @@ export interface OpenStoreOptions {
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const { dialect, kind, location } =
+  const { dialect, kind, location, openAudit } =
     options.url === undefined ? sqliteDialect(options.sqlitePath) : postgresDialect(options.url, options);
   const db = new Kysely<Database>({ dialect });
-  const store: Store = { db, dialect: kind, location, close: () => db.destroy() };
+  const schema = kind === "postgres" ? (options.schema ?? "public") : undefined;
+  let audit: AuditRepository | undefined;
+  const store: Store = {
+    db,
+    options,
+    dialect: kind,
+    schema,
+    location,
+    auditRepository: () => (audit ??= openAudit()),
+    close: async () => {
+      audit?.close();
+      await db.destroy();
+    },
+  };
   try {
     // Reach the database before migrating, so a store that cannot be opened is not reported as a migration failure.
     if (kind === "postgres") {
-      await sql`create schema if not exists ${sql.id(options.schema ?? "public")}`.execute(db);
+      await sql`create schema if not exists ${sql.id(schema ?? "public")}`.execute(db);
     } else {
       await sql`select 1`.execute(db);
     }
@@ -59,7 +79,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 }
 
 export async function migrate(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  // Name the schema: otherwise Kysely finds another schema's migration tables and skips creating ours.
+  const migrator = new Migrator({
+    db: store.db,
+    provider: migrationProvider,
+    ...(store.schema === undefined ? {} : { migrationTableSchema: store.schema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
@@ -71,29 +96,32 @@ export async function migrate(store: Store): Promise<void> {
   }
 }
 
-function sqliteDialect(path: string): { dialect: Dialect; kind: StoreDialect; location: string } {
-  const dialect = new SqliteDialect({
-    database: async () => {
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-      const db = new BetterSqlite3(path);
-      // WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before it returns,
-      // which the audit log promises to its callers. busy_timeout lets writers in other processes queue.
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
-      db.pragma("busy_timeout = 15000");
-      db.pragma("foreign_keys = ON");
-      return db;
-    },
-  });
-  return { dialect, kind: "sqlite", location: path };
+interface DialectParts {
+  dialect: Dialect;
+  kind: StoreDialect;
+  location: string;
+  openAudit: () => AuditRepository;
+}
+
+function sqliteDialect(path: string): DialectParts {
+  const connect = (): BetterSqlite3.Database => {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new BetterSqlite3(path);
+    // WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before it returns,
+    // which the audit log promises to its callers. busy_timeout lets writers in other processes queue.
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 15000");
+    db.pragma("foreign_keys = ON");
+    return db;
+  };
+  const dialect = new SqliteDialect({ database: async () => connect() });
+  return { dialect, kind: "sqlite", location: path, openAudit: () => new SqliteAuditRepository(connect) };
 }
 
 const INT8_OID = 20;
 
-function postgresDialect(
-  url: string,
-  options: OpenStoreOptions,
-): { dialect: Dialect; kind: StoreDialect; location: string } {
+function postgresDialect(url: string, options: OpenStoreOptions): DialectParts {
   const schema = options.schema ?? "public";
   let location: string;
   try {
@@ -113,5 +141,10 @@ function postgresDialect(
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
-  return { dialect: new PostgresDialect({ pool }), kind: "postgres", location };
+  return {
+    dialect: new PostgresDialect({ pool }),
+    kind: "postgres",
+    location,
+    openAudit: () => new PostgresAuditRepository(pool),
+  };
 }

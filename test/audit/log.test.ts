@@ -14,7 +14,14 @@ import { eventHash } from "../../src/audit/event.js";
 import type { Store } from "../../src/store/store.js";
 import { STORE_KINDS, createTestEnv, type TestEnv } from "../helpers/stores.js";
 
-describe.each(STORE_KINDS)("audit log on %s", (kind) => {
+// Every check runs on one thread and on worker threads splicing slices of 4 events (so tampering lands
+// inside slices, on their borders, and across checkpoints).
+const MODES = STORE_KINDS.flatMap((kind) => [
+  { kind, mode: "one thread", verifyOptions: { parallelism: 1 } },
+  { kind, mode: "worker threads", verifyOptions: { parallelism: 2, segmentWidth: 4 } },
+]);
+
+describe.each(MODES)("audit log on $kind, verified on $mode", ({ kind, verifyOptions }) => {
   let env: TestEnv;
   let store: Store;
   let log: AuditLog;
@@ -42,7 +49,7 @@ describe.each(STORE_KINDS)("audit log on %s", (kind) => {
     }
   }
 
-  const verify = () => verifyAuditLog(store, auditVerifierKeys(env.loaded));
+  const verify = () => verifyAuditLog(store, auditVerifierKeys(env.loaded), verifyOptions);
 
   it("appends events with contiguous sequence numbers that verify", async () => {
     await appendMany(10);
@@ -125,11 +132,11 @@ describe.each(STORE_KINDS)("audit log on %s", (kind) => {
     let prev = five.hash;
     const all = await store.db.selectFrom("audit_events").selectAll().where("seq", ">=", 7).orderBy("seq").execute();
     const forged = { seq: 6, time: five.time, actor: "mallory", action: "test.append", resource: "x", decision: "allow", reason: "", details: "{}", prev_hash: prev };
-    prev = eventHash(forged).toString("hex");
+    prev = eventHash(forged);
     await store.db.insertInto("audit_events").values({ ...forged, hash: prev }).execute();
     for (const r of all) {
       const relinked = { ...r, prev_hash: prev };
-      prev = eventHash(relinked).toString("hex");
+      prev = eventHash(relinked);
       await sql`update audit_events set prev_hash = ${relinked.prev_hash}, hash = ${prev} where seq = ${r.seq}`.execute(store.db);
     }
     const report = await verify();

@@ -1,0 +1,64 @@
+import { Worker } from "node:worker_threads";
+import { PerimeterError } from "./errors.js";
+
+// Runs independent tasks on worker threads. A worker module sits beside its caller: compiled .js in
+// dist/, or .ts when running from source (tests, benches), which then loads through tsx.
+
+export interface WorkerModule {
+  readonly url: URL;
+  /** From source: register tsx in the worker before importing the module. */
+  readonly viaTsx: boolean;
+}
+
+export function workerModule(callerUrl: string, name: string): WorkerModule {
+  if (callerUrl.endsWith(".ts")) return { url: new URL(`./${name}.ts`, callerUrl), viaTsx: true };
+  return { url: new URL(`./${name}.js`, callerUrl), viaTsx: false };
+}
+
+function startWorker(module: WorkerModule, workerData: unknown): Worker {
+  if (!module.viaTsx) return new Worker(module.url, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(module.url.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+type FromWorker<R> = { type: "ready" } | { type: "result"; id: number; result: R } | { type: "error"; id: number; message: string };
+
+/** Run every task on `size` workers; resolves with results in task order, rejects on the first failure. */
+export async function runOnWorkers<T, R>(
+  module: WorkerModule,
+  workerData: unknown,
+  tasks: readonly T[],
+  size: number,
+): Promise<R[]> {
+  const results = new Array<R>(tasks.length);
+  let next = 0;
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(size, tasks.length)) }, () => {
+        const worker = startWorker(module, workerData);
+        workers.push(worker);
+        return new Promise<void>((resolve, reject) => {
+          const give = () => {
+            if (next >= tasks.length) return resolve();
+            const id = next++;
+            worker.postMessage({ type: "task", id, task: tasks[id] });
+          };
+          worker.on("message", (msg: FromWorker<R>) => {
+            if (msg.type === "error") return reject(new PerimeterError("INTERNAL", `a worker failed: ${msg.message}`));
+            if (msg.type === "result") results[msg.id] = msg.result;
+            give();
+          });
+          worker.on("error", (err) => reject(new PerimeterError("INTERNAL", `a worker failed: ${err.message}`, { cause: err })));
+          worker.on("exit", (code) => {
+            if (next < tasks.length || code !== 0) reject(new PerimeterError("INTERNAL", `a worker exited early (code ${code})`));
+          });
+        });
+      }),
+    );
+    return results;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
