@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import {
   auditVerifierKeys,
@@ -8,6 +8,7 @@ import {
   type AuditEvent,
 } from "../audit/index.js";
 import { EXIT, PerimeterError } from "../errors.js";
+import { writeChunk, writeOutputFile } from "../output-file.js";
 import { parseFormat, parsePositiveInt, printJson, resolveActor, withContext, type Cli } from "./context.js";
 
 export function registerAudit(program: Command, cli: Cli): void {
@@ -66,19 +67,24 @@ export function registerAudit(program: Command, cli: Cli): void {
     .description("write every event, in order, one JSON object a line")
     .option("--format <format>", "jsonl", "jsonl")
     .option("--output <file>", "write to a file instead of standard output")
+    .option("--force", "overwrite an existing output file")
     .option("--from <seq>", "start at this sequence number", "1")
-    .action(cli.run(async (opts: { format: string; output?: string; from: string }) => {
+    .action(cli.run(async (opts: { format: string; output?: string; force?: boolean; from: string }) => {
       parseFormat(opts.format, ["jsonl"] as const);
       const from = parsePositiveInt(opts.from, "--from");
       return withContext(globals(), async (ctx) => {
-        const out = opts.output === undefined ? process.stdout : createWriteStream(opts.output, { flags: "wx" });
         let count = 0;
-        for await (const event of readAuditEvents(ctx.store, from)) {
-          if (!out.write(`${JSON.stringify(event)}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
-          count += 1;
+        const writeAll = async (out: Writable) => {
+          for await (const event of readAuditEvents(ctx.store, from)) {
+            await writeChunk(out, `${JSON.stringify(event)}\n`);
+            count += 1;
+          }
+        };
+        if (opts.output === undefined) await writeAll(process.stdout);
+        else {
+          await writeOutputFile(opts.output, opts.force === true, writeAll);
+          process.stderr.write(`exported ${count} events to ${opts.output}\n`);
         }
-        if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        if (opts.output !== undefined) process.stderr.write(`exported ${count} events to ${opts.output}\n`);
         return EXIT.ok;
       });
     }));

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { EXIT, PerimeterError } from "../errors.js";
+import { writeChunk, writeOutputFile } from "../output-file.js";
 import { DEMO_MODEL_FILE, DEMO_MODEL_SEED, buildDemoModel } from "../runtimes/demo-model.js";
 import { parseFormat, printJson, resolveActor, withContext, type Cli } from "./context.js";
 
@@ -25,7 +25,7 @@ export function registerDemoModel(program: Command, cli: Cli): void {
         const path = resolve(dir, DEMO_MODEL_FILE);
         return withContext(cli.globals(), async (ctx) => {
           const bytes = buildDemoModel({ seed: Number(opts.seed) });
-          writeAtomically(path, bytes, opts.force === true);
+          await writeOutputFile(path, opts.force === true, (out) => writeChunk(out, bytes));
           const sha256 = createHash("sha256").update(bytes).digest("hex");
           const event = await ctx.audit().append({
             actor,
@@ -40,36 +40,4 @@ export function registerDemoModel(program: Command, cli: Cli): void {
         });
       }),
     );
-}
-
-/** Write to a temporary name, fsync, then rename: a reader never sees a half-written model. */
-function writeAtomically(path: string, bytes: Uint8Array, force: boolean): void {
-  if (!force && exists(path)) {
-    throw new PerimeterError("FILE_EXISTS", `${path} exists; pass --force to overwrite it`);
-  }
-  const dir = resolve(path, "..");
-  const tmp = join(dir, `.${DEMO_MODEL_FILE}.${process.pid}.tmp`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(tmp, "w", 0o644);
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new PerimeterError("IO_FAILED", `cannot write ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -118,8 +118,14 @@ describe("perimeter CLI", () => {
     expect(lines.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 2, 3]);
     expect(run(["audit", "export", "--output", "audit.jsonl"]).code).toBe(0);
     expect(readFileSync(join(cwd, "audit.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
-    // an export never overwrites an existing file
-    expect(run(["audit", "export", "--output", "audit.jsonl"]).code).not.toBe(0);
+    // an export never overwrites an existing file unless asked to
+    writeFileSync(join(cwd, "audit.jsonl"), "keep me\n");
+    const refused = run(["audit", "export", "--output", "audit.jsonl"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/audit\.jsonl exists; pass --force/);
+    expect(readFileSync(join(cwd, "audit.jsonl"), "utf8")).toBe("keep me\n");
+    expect(run(["audit", "export", "--output", "audit.jsonl", "--force"]).code).toBe(0);
+    expect(readFileSync(join(cwd, "audit.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
   });
 
   it("runs the same commands on PostgreSQL through PERIMETER_DATABASE_URL", async () => {
