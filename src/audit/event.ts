@@ -18,17 +18,10 @@ export interface AuditEventInput {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-export interface AuditEvent {
-  readonly seq: number;
-  readonly time: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly resource: string;
-  readonly decision: string;
-  readonly reason: string;
+/** An event as callers see it: details parsed, the link to the previous event named in camelCase. */
+export interface AuditEvent extends Omit<AuditEventRow, "details" | "prev_hash"> {
   readonly details: Record<string, unknown>;
   readonly prevHash: string;
-  readonly hash: string;
 }
 
 /** An event as stored: details kept as the exact canonical text that was hashed. */
