@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import {
@@ -68,8 +69,9 @@ export function registerAudit(program: Command, cli: Cli): void {
     .option("--format <format>", "jsonl", "jsonl")
     .option("--output <file>", "write to a file instead of standard output")
     .option("--force", "overwrite an existing output file")
+    .option("--actor <name>", "who exports, recorded when writing a file (default: PERIMETER_ACTOR, else the OS user)")
     .option("--from <seq>", "start at this sequence number", "1")
-    .action(cli.run(async (opts: { format: string; output?: string; force?: boolean; from: string }) => {
+    .action(cli.run(async (opts: { format: string; output?: string; force?: boolean; actor?: string; from: string }) => {
       parseFormat(opts.format, ["jsonl"] as const);
       const from = parsePositiveInt(opts.from, "--from");
       return withContext(globals(), async (ctx) => {
@@ -82,7 +84,9 @@ export function registerAudit(program: Command, cli: Cli): void {
         };
         if (opts.output === undefined) await writeAll(process.stdout);
         else {
+          const actor = resolveActor(opts.actor);
           await writeOutputFile(opts.output, opts.force === true, writeAll);
+          await ctx.audit().append({ actor, action: "audit.export", resource: resolve(opts.output), decision: "allow", details: { events: count, from } });
           process.stderr.write(`exported ${count} events to ${opts.output}\n`);
         }
         return EXIT.ok;

@@ -124,8 +124,11 @@ describe("perimeter CLI", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/audit\.jsonl exists; pass --force/);
     expect(readFileSync(join(cwd, "audit.jsonl"), "utf8")).toBe("keep me\n");
-    expect(run(["audit", "export", "--output", "audit.jsonl", "--force"]).code).toBe(0);
-    expect(readFileSync(join(cwd, "audit.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
+    expect(run(["audit", "export", "--output", "audit.jsonl", "--force", "--actor", "auditor"]).code).toBe(0);
+    // the first export to a file was itself recorded, so the second holds 4 events
+    expect(readFileSync(join(cwd, "audit.jsonl"), "utf8").trim().split("\n")).toHaveLength(4);
+    const last = JSON.parse(run(["audit", "list", "--last", "1", "--format", "json"]).stdout) as Array<{ actor: string; action: string }>;
+    expect(last[0]).toMatchObject({ actor: "auditor", action: "audit.export" });
   });
 
   it("runs the same commands on PostgreSQL through PERIMETER_DATABASE_URL", async () => {
