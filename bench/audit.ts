@@ -87,7 +87,7 @@ function plainInserter(kind: "sqlite" | "postgres", s: Scratch): { insert(seq: n
   }
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 10, options: `-c search_path=${s.path}` });
   const text = "insert into audit_events (seq, time, actor, action, resource, decision, reason, details, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-  return { insert: (seq) => pool.query(text, values(seq)), close: () => pool.end() };
+  return { insert: (seq) => pool.query({ name: "plain_insert", text, values: values(seq) }), close: () => pool.end() };
 }
 
 async function timed(n: number, concurrency: number, one: (i: number) => Promise<unknown>): Promise<number> {

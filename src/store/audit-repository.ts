@@ -137,6 +137,7 @@ export class PostgresAuditRepository implements AuditRepository {
 
   async scan(fromSeq: number, limit: number): Promise<AuditEventTuple[]> {
     const res = await this.pool.query<AuditEventTuple>({
+      name: "perimeter_audit_scan",
       text: `select ${EVENT_COLUMNS} from audit_events where seq >= $1 order by seq limit $2`,
       values: [fromSeq, limit],
       rowMode: "array",
@@ -149,7 +150,12 @@ export class PostgresAuditRepository implements AuditRepository {
       const known = this.known;
       this.known = undefined;
       const p = plan(known);
-      const res = await this.pool.query<{ written: number }>(OPTIMISTIC_SQL, optimisticParams(known, p));
+      // Named, so each connection parses and plans it once.
+      const res = await this.pool.query<{ written: number }>({
+        name: "perimeter_audit_append",
+        text: OPTIMISTIC_SQL,
+        values: optimisticParams(known, p),
+      });
       if (res.rows[0]?.written === 1) {
         this.known = p.head;
         return p;
