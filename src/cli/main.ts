@@ -3,6 +3,7 @@ import { EXIT, asPerimeterError, exitCodeFor, PerimeterError } from "../errors.j
 import { registerAudit } from "./audit.js";
 import type { Cli, GlobalOptions } from "./context.js";
 import { registerDemoModel } from "./demo-model.js";
+import { registerScan } from "./scan.js";
 
 // Each command group lives in its own file: it parses, calls a service, and prints. No logic here.
 
@@ -17,6 +18,7 @@ export function buildProgram(cli: Cli): Command {
       "\nExit codes: 0 ok, 1 a check said no (denied, invalid, tampered, refused), 2 usage or config error, 3 internal error.\n" +
         "Environment: PERIMETER_CONFIG, PERIMETER_DATABASE_URL (postgres://...), PERIMETER_ACTOR.",
     );
+  registerScan(program, cli);
   registerDemoModel(program, cli);
   registerAudit(program, cli);
   return program;

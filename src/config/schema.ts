@@ -39,6 +39,17 @@ const auditSchema = z
     checkpointSeconds: 60,
   });
 
+const scanSchema = z
+  .strictObject({
+    /** Extra pickle imports to trust, as "module.name" or "module.*" (e.g. a framework's own classes). */
+    allow: z.array(z.string().regex(/^[A-Za-z_][\w.]*\.(\*|[A-Za-z_]\w*)$/, "module.name or module.*")).default([]),
+    /** Archives inside archives are opened this deep. */
+    maxDepth: z.number().int().min(1).max(16).default(4),
+    /** A compressed member or pickle is read up to this many MiB; beyond, it is unscannable. */
+    maxInflateMiB: z.number().int().min(1).max(65_536).default(1024),
+  })
+  .default({ allow: [], maxDepth: 4, maxInflateMiB: 1024 });
+
 const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -48,9 +59,11 @@ const logSchema = z
 export const configSchema = z.strictObject({
   store: storeSchema,
   audit: auditSchema,
+  scan: scanSchema,
   log: logSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type StoreConfig = Config["store"];
 export type AuditConfig = Config["audit"];
+export type ScanConfig = Config["scan"];

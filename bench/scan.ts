@@ -1,0 +1,107 @@
+// Scanner throughput: files/s and MB/s on picklescan's own corpus and on a generated 2 GB PyTorch
+// checkpoint, beside picklescan run on the same files in the same run (when python3 and picklescan's
+// source are available: PICKLESCAN_SRC=<dir holding the picklescan package>, or an installed picklescan;
+// it needs py7zr for the corpus's .7z file, e.g. Debian's python3-py7zr).
+// Usage: npx tsx bench/scan.ts [--rounds N] [--checkpoint-gb N]
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { scanPaths } from "../src/scan/scan.js";
+import { writeTorchCheckpoint } from "../test/fixtures/torch-checkpoint.js";
+
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, "checkpoint-gb": { type: "string", default: "2" } } });
+const ROUNDS = Number(values.rounds);
+const CORPUS = [new URL("../../shared/vectors/picklescan/tests/data", import.meta.url).pathname, new URL("../../shared/vectors/picklescan/tests/data2", import.meta.url).pathname];
+const BIN = new URL("../bin/perimeter.js", import.meta.url).pathname;
+
+function sizeOf(paths: readonly string[]): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
+    else {
+      files += 1;
+      bytes += st.size;
+    }
+  };
+  paths.forEach(walk);
+  return { files, bytes };
+}
+
+function picklescanCommand(): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } | undefined {
+  const env = { ...process.env, ...(process.env["PICKLESCAN_SRC"] ? { PYTHONPATH: process.env["PICKLESCAN_SRC"] } : {}) };
+  // -P: never import from the working directory (a stray dis.py there breaks Python's own imports).
+  const probe = spawnSync("python3", ["-P", "-c", "import picklescan.cli"], { env });
+  return probe.status === 0 ? { cmd: "python3", args: ["-P", "-m", "picklescan.cli"], env } : undefined;
+}
+
+/** Best of N wall-clock seconds of whole commands run one after another, start-up included. */
+function timeCommands(runs: ReadonlyArray<{ cmd: string; args: string[]; env: NodeJS.ProcessEnv }>): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < ROUNDS; i++) {
+    const start = process.hrtime.bigint();
+    for (const r of runs) {
+      const out = spawnSync(r.cmd, r.args, { env: r.env, stdio: ["ignore", "ignore", "pipe"] });
+      if (out.status !== 0 && out.status !== 1) throw new Error(`${r.cmd} ${r.args.join(" ")} failed (${out.status}): ${out.stderr.toString().slice(0, 500)}`);
+    }
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return best;
+}
+
+async function timeInProcess(paths: string[]): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < ROUNDS; i++) {
+    const start = process.hrtime.bigint();
+    await scanPaths(paths);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return best;
+}
+
+function line(label: string, files: number, bytes: number, secs: number): string {
+  return `  ${label.padEnd(34)} ${secs.toFixed(3).padStart(8)} s  ${(files / secs).toFixed(1).padStart(9)} files/s  ${(bytes / 2 ** 20 / secs).toFixed(1).padStart(10)} MB/s`;
+}
+
+const picklescan = picklescanCommand();
+const cliScan = (paths: string[]) => [BIN, "scan", "--format", "json", ...paths];
+const scratch = mkdtempSync(join(tmpdir(), "perimeter-bench-scan-"));
+const cliEnv = { ...process.env, PERIMETER_CONFIG: "", PERIMETER_DATABASE_URL: "" };
+try {
+  process.chdir(scratch); // the CLI writes its audit event into a scratch .perimeter/
+  const corpus = sizeOf(CORPUS);
+  console.log(`picklescan corpus: ${corpus.files} files, ${(corpus.bytes / 1024).toFixed(0)} KiB, best of ${ROUNDS}`);
+  const ours = await timeInProcess(CORPUS);
+  console.log(line("perimeter scan (in process)", corpus.files, corpus.bytes, ours));
+  const oursCli = timeCommands([{ cmd: process.execPath, args: cliScan(CORPUS), env: cliEnv }]);
+  console.log(line("perimeter scan (CLI, start-up incl.)", corpus.files, corpus.bytes, oursCli));
+  if (picklescan) {
+    // picklescan takes one -p path per run (a second -p replaces the first): one run per corpus folder.
+    const theirs = timeCommands(CORPUS.map((dir) => ({ cmd: picklescan.cmd, args: [...picklescan.args, "-p", dir], env: picklescan.env })));
+    console.log(line("picklescan (CLI, start-up incl.)", corpus.files, corpus.bytes, theirs));
+    console.log(`  ratio (CLI vs CLI): ${(theirs / oursCli).toFixed(1)}x picklescan's throughput`);
+  } else {
+    console.log("  picklescan: not available (set PICKLESCAN_SRC to the directory holding its picklescan package)");
+  }
+
+  const gb = Number(values["checkpoint-gb"]);
+  const path = join(scratch, "pytorch_model.bin");
+  const perTensor = 256 * 2 ** 20;
+  const count = Math.max(1, Math.round((gb * 2 ** 30) / perTensor));
+  const bytes = await writeTorchCheckpoint(path, Array.from({ length: count }, (_, i) => ({ name: `layers.${i}.weight`, numel: perTensor / 4 })));
+  execFileSync("cat", [path], { stdio: ["ignore", "ignore", "ignore"], maxBuffer: 1 }); // warm the page cache
+  console.log(`\ngenerated PyTorch checkpoint: ${(bytes / 2 ** 30).toFixed(2)} GiB, ${count} tensors`);
+  console.log(line("perimeter scan (in process)", 1, bytes, await timeInProcess([path])));
+  const oursBig = timeCommands([{ cmd: process.execPath, args: cliScan([path]), env: cliEnv }]);
+  console.log(line("perimeter scan (CLI, start-up incl.)", 1, bytes, oursBig));
+  if (picklescan) {
+    const theirsBig = timeCommands([{ cmd: picklescan.cmd, args: [...picklescan.args, "-p", path], env: picklescan.env }]);
+    console.log(line("picklescan (CLI, start-up incl.)", 1, bytes, theirsBig));
+    console.log(`  ratio (CLI vs CLI): ${(theirsBig / oursBig).toFixed(1)}x picklescan's throughput`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,77 @@
+import type { Command } from "commander";
+import { EXIT } from "../errors.js";
+import { writeChunk, writeOutputFile } from "../output-file.js";
+import { toJsonReport, toSarif, toText } from "../scan/report.js";
+import { displayPath, scanPaths, type ScanReport } from "../scan/scan.js";
+import { parseFormat, resolveActor, withContext, type Cli } from "./context.js";
+
+const VERSION = "0.1.0";
+
+export function registerScan(program: Command, cli: Cli): void {
+  program
+    .command("scan")
+    .description("scan model files and directories; exit 0 only when every file is clean (fails closed on anything it cannot prove safe)")
+    .argument("<paths...>", "files or directories (walked recursively)")
+    .option("--format <format>", "text, json or sarif", "text")
+    .option("--output <file>", "write the report to a file instead of standard output")
+    .option("--force", "overwrite an existing report file")
+    .option("--allow <module.name...>", "also trust these pickle imports (module.name or module.*), beside scan.allow in perimeter.yaml")
+    .option("--actor <name>", "who scans, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
+    .action(
+      cli.run(async (paths: string[], opts: { format: string; output?: string; force?: boolean; allow?: string[]; actor?: string }) => {
+        const format = parseFormat(opts.format, ["text", "json", "sarif"] as const);
+        const actor = resolveActor(opts.actor);
+        return withContext(cli.globals(), async (ctx) => {
+          const config = ctx.loaded.config.scan;
+          const progress = progressLine();
+          const report = await scanPaths(paths, {
+            allow: { extra: [...config.allow, ...(opts.allow ?? [])] },
+            limits: { maxDepth: config.maxDepth, maxInflateBytes: config.maxInflateMiB * 2 ** 20, maxPickleBytes: config.maxInflateMiB * 2 ** 20 },
+            onFile: progress.update,
+          });
+          progress.done();
+          const text =
+            format === "json" ? `${JSON.stringify(toJsonReport(report), null, 2)}\n` : format === "sarif" ? `${JSON.stringify(toSarif(report, VERSION), null, 2)}\n` : toText(report);
+          if (opts.output === undefined) process.stdout.write(text);
+          else await writeOutputFile(opts.output, opts.force === true, (out) => writeChunk(out, text));
+          await ctx.audit().append(scanEvent(actor, paths, report));
+          return report.summary.files === report.summary.clean ? EXIT.ok : EXIT.refused;
+        });
+      }),
+    );
+}
+
+function scanEvent(actor: string, paths: readonly string[], report: ScanReport) {
+  const s = report.summary;
+  const refused = report.files.filter((f) => f.verdict !== "clean");
+  return {
+    actor,
+    action: "scan",
+    resource: paths.join(" "),
+    decision: refused.length === 0 ? ("allow" as const) : ("deny" as const),
+    reason: refused.length === 0 ? "" : `${refused.length} of ${s.files} file(s) not clean`,
+    details: {
+      summary: s,
+      refused: refused.slice(0, 100).map((f) => ({ path: displayPath(f.path), verdict: f.verdict, rules: [...new Set(f.findings.map((x) => x.rule))] })),
+    },
+  };
+}
+
+/** One self-rewriting line on a terminal's stderr; nothing when stderr is not a terminal. */
+function progressLine(): { update: (done: number, total: number) => void; done: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, done: () => undefined };
+  let last = 0;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const width = 30;
+      const filled = Math.round((done / Math.max(total, 1)) * width);
+      process.stderr.write(`\rscanning [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} files`);
+    },
+    done() {
+      process.stderr.write("\r\x1b[K");
+    },
+  };
+}

@@ -1,0 +1,1190 @@
+// Python pickle (protocols 0-5), read symbolically: every opcode is interpreted against a stack of abstract
+// values and a memo, the way CPython's C unpickler (Modules/_pickle.c, what pickle.load and torch.load run)
+// would, except that nothing is ever imported or called. What comes out is facts: which imports the stream
+// makes, which call sites it has and which import each call traces back to. Whether any of that is allowed is
+// decided by the scan layer's allow-list, not here.
+//
+// Where CPython and a naive reader disagree, this follows CPython, because the attacker writes for CPython:
+// escape sequences in STRING/UNICODE arguments are decoded before a name is resolved, decimal memo indices are
+// parsed as PyLong_FromString parses them ("1_0" is 10, a NUL ends the number), a MARK fences the stack, and a
+// FRAME only has to fit in the data (opcodes may cross frame ends). Where CPython would raise on content that
+// cannot name anything (invalid UTF-8 in a long string, an unparsable number), the reader carries on: reading
+// further can only find more.
+//
+// Bounded: each opcode consumes at least one byte, every length is checked against the bytes that remain before
+// it is used, big strings are never copied (a value keeps offsets into the input and is decoded only when it
+// names an import), and the stack, marks, memo and opcode count have limits. There is no recursion.
+
+export type PickleGlobalOpcode = "GLOBAL" | "INST" | "STACK_GLOBAL" | "EXT1" | "EXT2" | "EXT4";
+
+/**
+ * One import the stream makes. `module` and `name` are exactly what the unpickler would pass to `find_class`
+ * (a dotted `name` walks attributes, and Python 2 spellings such as `__builtin__` are kept as written). When
+ * they cannot be proven (EXT codes, STACK_GLOBAL fed by non-constants, undecodable names) both are "" and
+ * `unresolvedGlobals` has an entry at the same offset saying why.
+ */
+export interface PickleGlobal {
+  module: string;
+  name: string;
+  offset: number;
+  opcode: PickleGlobalOpcode;
+}
+
+export type PickleCallOpcode = "REDUCE" | "BUILD" | "NEWOBJ" | "NEWOBJ_EX" | "OBJ" | "INST";
+
+/**
+ * One call site. `target` is "module.name" of the import the callable or class came from (for BUILD: the import
+ * that made the object whose state is set, or the imported object itself), traced through the stack and memo;
+ * null when the callable is anything else (the result of another call, a container, an unresolved import).
+ */
+export interface PickleCall {
+  target: string | null;
+  offset: number;
+  opcode: PickleCallOpcode;
+}
+
+export interface PickleIssue {
+  offset: number;
+  message: string;
+}
+
+export interface PickleAnalysis {
+  /** Highest PROTO seen (0 when none). */
+  protocol: number;
+  /** Every import opcode, in stream order. */
+  globals: PickleGlobal[];
+  /** Imports whose module or name cannot be proven from the bytes. */
+  unresolvedGlobals: PickleIssue[];
+  /** Every call site, in stream order. */
+  calls: PickleCall[];
+  /** Why analysis stopped early; everything before `error.offset` was analysed. */
+  error: PickleIssue | null;
+  /** Offset just past STOP, or of the opcode where analysis stopped. */
+  end: number;
+  /** Reached STOP with no error. */
+  complete: boolean;
+}
+
+export interface PickleLimits {
+  maxOps: number;
+  maxStack: number;
+  maxMemo: number;
+  maxStringBytes: number;
+}
+
+export const DEFAULT_PICKLE_LIMITS: Readonly<PickleLimits> = Object.freeze({
+  maxOps: 10_000_000,
+  maxStack: 1_000_000,
+  maxMemo: 1_000_000,
+  maxStringBytes: 64 * 1024 * 1024,
+});
+
+/** CPython's pickle.HIGHEST_PROTOCOL; PROTO above it is refused by the unpickler. */
+export const PICKLE_HIGHEST_PROTOCOL = 5;
+
+/** "module.name" of a proven import, or null for one recorded as unresolved. */
+export function importName(g: PickleGlobal): string | null {
+  return g.module === "" || g.name === "" ? null : `${g.module}.${g.name}`;
+}
+
+// ---------- opcodes ----------
+
+const OP = {
+  MARK: 0x28, // (
+  STOP: 0x2e, // .
+  POP: 0x30, // 0
+  POP_MARK: 0x31, // 1
+  DUP: 0x32, // 2
+  FLOAT: 0x46, // F
+  INT: 0x49, // I
+  BININT: 0x4a, // J
+  BININT1: 0x4b, // K
+  LONG: 0x4c, // L
+  BININT2: 0x4d, // M
+  NONE: 0x4e, // N
+  PERSID: 0x50, // P
+  BINPERSID: 0x51, // Q
+  REDUCE: 0x52, // R
+  STRING: 0x53, // S
+  BINSTRING: 0x54, // T
+  SHORT_BINSTRING: 0x55, // U
+  UNICODE: 0x56, // V
+  BINUNICODE: 0x58, // X
+  APPEND: 0x61, // a
+  BUILD: 0x62, // b
+  GLOBAL: 0x63, // c
+  DICT: 0x64, // d
+  EMPTY_DICT: 0x7d, // }
+  APPENDS: 0x65, // e
+  GET: 0x67, // g
+  BINGET: 0x68, // h
+  INST: 0x69, // i
+  LONG_BINGET: 0x6a, // j
+  LIST: 0x6c, // l
+  EMPTY_LIST: 0x5d, // ]
+  OBJ: 0x6f, // o
+  PUT: 0x70, // p
+  BINPUT: 0x71, // q
+  LONG_BINPUT: 0x72, // r
+  SETITEM: 0x73, // s
+  TUPLE: 0x74, // t
+  EMPTY_TUPLE: 0x29, // )
+  SETITEMS: 0x75, // u
+  BINFLOAT: 0x47, // G
+  PROTO: 0x80,
+  NEWOBJ: 0x81,
+  EXT1: 0x82,
+  EXT2: 0x83,
+  EXT4: 0x84,
+  TUPLE1: 0x85,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
+  NEWTRUE: 0x88,
+  NEWFALSE: 0x89,
+  LONG1: 0x8a,
+  LONG4: 0x8b,
+  BINBYTES: 0x42, // B
+  SHORT_BINBYTES: 0x43, // C
+  SHORT_BINUNICODE: 0x8c,
+  BINUNICODE8: 0x8d,
+  BINBYTES8: 0x8e,
+  EMPTY_SET: 0x8f,
+  ADDITEMS: 0x90,
+  FROZENSET: 0x91,
+  NEWOBJ_EX: 0x92,
+  STACK_GLOBAL: 0x93,
+  MEMOIZE: 0x94,
+  FRAME: 0x95,
+  BYTEARRAY8: 0x96,
+  NEXT_BUFFER: 0x97,
+  READONLY_BUFFER: 0x98,
+} as const;
+
+export type PickleOpcodeName = keyof typeof OP;
+
+/** Opcode byte -> name, for every opcode of protocols 0-5 (pickletools' list). */
+export const PICKLE_OPCODES: ReadonlyMap<number, PickleOpcodeName> = new Map(
+  (Object.entries(OP) as [PickleOpcodeName, number][]).map(([name, code]) => [code, name]),
+);
+// The same as a dense table, looked up once per opcode on the hot path.
+const OPCODE_NAME: readonly string[] = Array.from({ length: 256 }, (_, code) => PICKLE_OPCODES.get(code) ?? "");
+
+// ---------- symbolic values ----------
+
+/**
+ * How a string argument becomes a Python str: "utf8" is BINUNICODE* (UTF-8, surrogatepass); "rawUnicodeEscape"
+ * is UNICODE; "pyLiteral" is the inside of a STRING's quotes (escape-decoded, then decoded with the
+ * unpickler's `encoding`); "pyBytes" is BINSTRING/SHORT_BINSTRING (decoded with `encoding`).
+ */
+type TextEncoding = "utf8" | "rawUnicodeEscape" | "pyLiteral" | "pyBytes";
+
+interface TextValue {
+  readonly kind: "text";
+  readonly encoding: TextEncoding;
+  readonly start: number;
+  readonly end: number;
+}
+/** A value that can never name an import or be traced to one: numbers, bytes, containers, persistent ids. */
+interface OpaqueValue {
+  readonly kind: "opaque";
+  readonly what: string;
+}
+/** What an import opcode pushed; target null when the import is unresolved. */
+interface GlobalValue {
+  readonly kind: "global";
+  readonly target: string | null;
+}
+/** The result of a call; madeBy is the import the callable came from, when it came from one. */
+interface MadeValue {
+  readonly kind: "made";
+  readonly madeBy: string | null;
+}
+type Value = TextValue | OpaqueValue | GlobalValue | MadeValue;
+
+// Opaque values carry no identity worth tracking, so one instance of each serves the whole stream.
+const opaque = (what: string): OpaqueValue => Object.freeze({ kind: "opaque", what });
+const NONE = opaque("None");
+const BOOL = opaque("a bool");
+const INT = opaque("an int");
+const FLOAT = opaque("a float");
+const BYTES = opaque("bytes");
+const BYTEARRAY = opaque("a bytearray");
+const LIST = opaque("a list");
+const TUPLE = opaque("a tuple");
+const DICT = opaque("a dict");
+const SET = opaque("a set");
+const FROZENSET = opaque("a frozenset");
+const PERSISTENT = opaque("a persistent object");
+const BUFFER = opaque("an out-of-band buffer");
+
+/** Longer strings are not decoded as names: no module or attribute is this long, and decoding costs time. */
+const MAX_NAME_BYTES = 1024;
+
+// ---------- limits ----------
+
+function resolveLimits(partial: Partial<PickleLimits> | undefined): PickleLimits {
+  const pick = (key: keyof PickleLimits): number => {
+    const v = partial?.[key];
+    // NaN or negative would disable a check silently; Infinity is an explicit "no limit" and is honoured.
+    return typeof v === "number" && v >= 0 ? Math.floor(v) : DEFAULT_PICKLE_LIMITS[key];
+  };
+  return { maxOps: pick("maxOps"), maxStack: pick("maxStack"), maxMemo: pick("maxMemo"), maxStringBytes: pick("maxStringBytes") };
+}
+
+// ---------- the interpreter ----------
+
+interface RunResult {
+  analysis: PickleAnalysis;
+  /** Import opcodes executed (for sniffing). */
+  imports: number;
+  /** Stopped only because the sniff budget ran out. */
+  sniffed: boolean;
+}
+
+/**
+ * Analyse one pickle starting at `start`. Never throws: a malformed, truncated or over-limit stream yields
+ * `error` with everything found before it.
+ */
+export function analyzePickle(bytes: Uint8Array, start = 0, limits?: Partial<PickleLimits>): PickleAnalysis {
+  return run(bytes, start, resolveLimits(limits), 0).analysis;
+}
+
+function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: number): RunResult {
+  const globals: PickleGlobal[] = [];
+  const unresolvedGlobals: PickleIssue[] = [];
+  const calls: PickleCall[] = [];
+  let protocol = 0;
+  let error: PickleIssue | null = null;
+  let end = 0;
+  let complete = false;
+  let imports = 0;
+  let sniffed = false;
+  const done = (): RunResult => ({ analysis: { protocol, globals, unresolvedGlobals, calls, error, end, complete }, imports, sniffed });
+
+  const n = bytes.length;
+  if (!Number.isSafeInteger(start) || start < 0 || start > n) {
+    error = { offset: 0, message: `start offset ${String(start)} is outside the ${n} bytes given` };
+    return done();
+  }
+
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const stack: Value[] = [];
+  // CPython keeps marks apart from the stack; nothing below the newest mark may be popped except by an
+  // opcode that consumes the mark (the "fence").
+  const marks: number[] = [];
+  let fence = 0;
+  const memo = new Map<number, Value>();
+  const opLimit = sniffOps > 0 ? Math.min(sniffOps, limits.maxOps) : limits.maxOps;
+  let ops = 0;
+  let pos = start;
+  let at = start;
+  let opName = "";
+
+  const fail = (message: string, offset = at): void => {
+    error = { offset, message };
+    end = at;
+  };
+  const underflow = (): void => fail(marks.length > 0 ? `${opName} reaches below a MARK (unexpected MARK found)` : `${opName} on an empty stack (unpickling stack underflow)`);
+  /** Bytes [pos, pos+k) exist; otherwise the stream is truncated. */
+  const need = (k: number, what: string): boolean => {
+    if (k <= n - pos) return true;
+    fail(`truncated: ${opName} needs ${k} bytes of ${what} but only ${n - pos} remain`);
+    return false;
+  };
+  /** A string or bytes argument of `len` bytes follows: check it exists and is within the limit. */
+  const needData = (len: number): boolean => {
+    if (len > n - pos) {
+      fail(`truncated: ${opName} says ${len} bytes follow but only ${n - pos} remain`);
+      return false;
+    }
+    if (len > limits.maxStringBytes) {
+      fail(`limit exceeded: ${opName} of ${len} bytes is larger than maxStringBytes (${limits.maxStringBytes})`);
+      return false;
+    }
+    return true;
+  };
+  let lineStart = 0;
+  let lineEnd = 0;
+  /** Reads a newline-terminated argument into [lineStart, lineEnd) (newline excluded). */
+  const readLine = (what: string, minLength: number): boolean => {
+    const nl = bytes.indexOf(0x0a, pos);
+    if (nl < 0) {
+      fail(`truncated: ${opName} ${what} has no terminating newline`);
+      return false;
+    }
+    if (nl - pos < minLength) {
+      fail(`${opName} ${what} is empty`);
+      return false;
+    }
+    lineStart = pos;
+    lineEnd = nl;
+    pos = nl + 1;
+    return true;
+  };
+  const push = (v: Value): boolean => {
+    stack.push(v);
+    if (stack.length + marks.length <= limits.maxStack) return true;
+    fail(`limit exceeded: stack deeper than maxStack (${limits.maxStack})`);
+    return false;
+  };
+  /** Pops the newest mark, returning the stack length it recorded, or -1 (error set) when there is none. */
+  const popMark = (): number => {
+    const k = marks.pop();
+    if (k === undefined) {
+      fail(`${opName} without a MARK (could not find MARK)`);
+      return -1;
+    }
+    fence = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+    return k;
+  };
+  /** Items above the fence; the caller checks before indexing. */
+  const above = (): number => stack.length - fence;
+  const top = (): Value => stack[stack.length - 1] as Value;
+  const memoPut = (index: number, v: Value): boolean => {
+    if (!memo.has(index) && memo.size >= limits.maxMemo) {
+      fail(`limit exceeded: memo holds more than maxMemo (${limits.maxMemo}) entries`);
+      return false;
+    }
+    memo.set(index, v);
+    return true;
+  };
+  const memoGet = (index: number): boolean => {
+    const v = memo.get(index);
+    if (v === undefined) {
+      fail(`memo miss: ${opName} ${index} was never stored (KeyError in the unpickler)`);
+      return false;
+    }
+    return push(v);
+  };
+  const recordImport = (opcode: PickleGlobalOpcode, module: string | null, name: string | null, why: string): string | null => {
+    imports++;
+    if (module !== null && name !== null) {
+      globals.push({ module, name, offset: at, opcode });
+      return `${module}.${name}`;
+    }
+    globals.push({ module: "", name: "", offset: at, opcode });
+    unresolvedGlobals.push({ offset: at, message: why });
+    return null;
+  };
+  /** GLOBAL/INST: module on [modStart, modEnd), name on the line just read. GLOBAL is UTF-8, INST ASCII. */
+  const importFromLines = (opcode: "GLOBAL" | "INST", modStart: number, modEnd: number, ascii: boolean): string | null => {
+    const module = lineText(bytes, modStart, modEnd, ascii);
+    const name = lineText(bytes, lineStart, lineEnd, ascii);
+    const problems: string[] = [];
+    if (typeof module !== "string") problems.push(`module ${module.problem}`);
+    if (typeof name !== "string") problems.push(`name ${name.problem}`);
+    return recordImport(opcode, typeof module === "string" ? module : null, typeof name === "string" ? name : null, `${opcode} cannot be resolved: ${problems.join("; ")}`);
+  };
+  const recordCall = (opcode: PickleCallOpcode, target: string | null): void => {
+    calls.push({ target, offset: at, opcode });
+  };
+  const u64 = (p: number): number => view.getUint32(p, true) + view.getUint32(p + 4, true) * 0x1_0000_0000;
+
+  loop: for (;;) {
+    at = pos;
+    if (pos >= n) {
+      opName = "";
+      fail("truncated: the data ends before STOP");
+      break;
+    }
+    if (ops >= opLimit) {
+      if (sniffOps > 0) {
+        sniffed = true;
+        end = pos;
+      } else {
+        fail(`limit exceeded: more than maxOps (${limits.maxOps}) opcodes`);
+      }
+      break;
+    }
+    ops++;
+    const op = bytes[pos] as number;
+    pos++;
+    opName = OPCODE_NAME[op] as string;
+
+    switch (op) {
+      // ----- structure -----
+      case OP.PROTO: {
+        if (!need(1, "protocol number")) break loop;
+        const v = bytes[pos] as number;
+        pos += 1;
+        if (v > PICKLE_HIGHEST_PROTOCOL) {
+          fail(`unsupported pickle protocol: ${v}`);
+          break loop;
+        }
+        if (v > protocol) protocol = v;
+        break;
+      }
+      case OP.FRAME: {
+        if (!need(8, "frame length")) break loop;
+        const len = u64(pos);
+        pos += 8;
+        // The C unpickler reads the whole frame up front, so it must fit; opcodes may then run past its end.
+        if (len > n - pos) {
+          fail(`truncated: FRAME of ${len} bytes but only ${n - pos} remain`);
+          break loop;
+        }
+        break;
+      }
+      case OP.STOP: {
+        if (above() < 1) {
+          underflow();
+          break loop;
+        }
+        stack.pop();
+        complete = true;
+        end = pos;
+        break loop;
+      }
+      case OP.MARK: {
+        marks.push(stack.length);
+        fence = stack.length;
+        if (stack.length + marks.length > limits.maxStack) {
+          fail(`limit exceeded: stack and marks deeper than maxStack (${limits.maxStack})`);
+          break loop;
+        }
+        break;
+      }
+      case OP.POP: {
+        // POP right after a MARK drops the mark, as CPython does.
+        if (marks.length > 0 && marks[marks.length - 1] === stack.length) {
+          popMark();
+        } else if (above() < 1) {
+          underflow();
+          break loop;
+        } else {
+          stack.pop();
+        }
+        break;
+      }
+      case OP.POP_MARK: {
+        const k = popMark();
+        if (k < 0) break loop;
+        stack.length = k;
+        break;
+      }
+      case OP.DUP: {
+        if (above() < 1) {
+          underflow();
+          break loop;
+        }
+        if (!push(top())) break loop;
+        break;
+      }
+
+      // ----- scalars -----
+      case OP.NONE:
+        if (!push(NONE)) break loop;
+        break;
+      case OP.NEWTRUE:
+      case OP.NEWFALSE:
+        if (!push(BOOL)) break loop;
+        break;
+      case OP.INT: {
+        // "01"/"00" are protocol 0's True/False; the value itself never matters here.
+        if (!readLine("argument", 1)) break loop;
+        const isBool = lineEnd - lineStart === 2 && bytes[lineStart] === 0x30 && (bytes[lineStart + 1] === 0x30 || bytes[lineStart + 1] === 0x31);
+        if (!push(isBool ? BOOL : INT)) break loop;
+        break;
+      }
+      case OP.LONG:
+        if (!readLine("argument", 1) || !push(INT)) break loop;
+        break;
+      case OP.FLOAT:
+        if (!readLine("argument", 1) || !push(FLOAT)) break loop;
+        break;
+      case OP.BININT:
+        if (!need(4, "int") || !push(INT)) break loop;
+        pos += 4;
+        break;
+      case OP.BININT1:
+        if (!need(1, "int") || !push(INT)) break loop;
+        pos += 1;
+        break;
+      case OP.BININT2:
+        if (!need(2, "int") || !push(INT)) break loop;
+        pos += 2;
+        break;
+      case OP.BINFLOAT:
+        if (!need(8, "float") || !push(FLOAT)) break loop;
+        pos += 8;
+        break;
+      case OP.LONG1: {
+        if (!need(1, "length")) break loop;
+        const len = bytes[pos] as number;
+        pos += 1;
+        if (!needData(len) || !push(INT)) break loop;
+        pos += len;
+        break;
+      }
+      case OP.LONG4: {
+        if (!need(4, "length")) break loop;
+        const len = view.getInt32(pos, true);
+        pos += 4;
+        if (len < 0) {
+          fail(`LONG4 has a negative byte count (${len})`);
+          break loop;
+        }
+        if (!needData(len) || !push(INT)) break loop;
+        pos += len;
+        break;
+      }
+
+      // ----- strings and bytes -----
+      case OP.STRING: {
+        if (!readLine("argument", 0)) break loop;
+        const q = bytes[lineStart];
+        if (lineEnd - lineStart < 2 || (q !== 0x27 && q !== 0x22) || bytes[lineEnd - 1] !== q) {
+          fail("the STRING opcode argument must be quoted");
+          break loop;
+        }
+        if (!push({ kind: "text", encoding: "pyLiteral", start: lineStart + 1, end: lineEnd - 1 })) break loop;
+        break;
+      }
+      case OP.UNICODE: {
+        if (!readLine("argument", 0)) break loop;
+        if (!push({ kind: "text", encoding: "rawUnicodeEscape", start: lineStart, end: lineEnd })) break loop;
+        break;
+      }
+      case OP.BINSTRING: {
+        if (!need(4, "length")) break loop;
+        const len = view.getInt32(pos, true);
+        pos += 4;
+        if (len < 0) {
+          fail(`BINSTRING has a negative byte count (${len})`);
+          break loop;
+        }
+        if (!needData(len) || !push({ kind: "text", encoding: "pyBytes", start: pos, end: pos + len })) break loop;
+        pos += len;
+        break;
+      }
+      case OP.SHORT_BINSTRING:
+      case OP.SHORT_BINUNICODE: {
+        if (!need(1, "length")) break loop;
+        const len = bytes[pos] as number;
+        pos += 1;
+        const encoding: TextEncoding = op === OP.SHORT_BINSTRING ? "pyBytes" : "utf8";
+        if (!needData(len) || !push({ kind: "text", encoding, start: pos, end: pos + len })) break loop;
+        pos += len;
+        break;
+      }
+      case OP.BINUNICODE: {
+        if (!need(4, "length")) break loop;
+        const len = view.getUint32(pos, true);
+        pos += 4;
+        if (!needData(len) || !push({ kind: "text", encoding: "utf8", start: pos, end: pos + len })) break loop;
+        pos += len;
+        break;
+      }
+      case OP.BINUNICODE8: {
+        if (!need(8, "length")) break loop;
+        const len = u64(pos);
+        pos += 8;
+        if (!needData(len) || !push({ kind: "text", encoding: "utf8", start: pos, end: pos + len })) break loop;
+        pos += len;
+        break;
+      }
+      case OP.SHORT_BINBYTES: {
+        if (!need(1, "length")) break loop;
+        const len = bytes[pos] as number;
+        pos += 1;
+        if (!needData(len) || !push(BYTES)) break loop;
+        pos += len;
+        break;
+      }
+      case OP.BINBYTES: {
+        if (!need(4, "length")) break loop;
+        const len = view.getUint32(pos, true);
+        pos += 4;
+        if (!needData(len) || !push(BYTES)) break loop;
+        pos += len;
+        break;
+      }
+      case OP.BINBYTES8:
+      case OP.BYTEARRAY8: {
+        if (!need(8, "length")) break loop;
+        const len = u64(pos);
+        pos += 8;
+        if (!needData(len) || !push(op === OP.BINBYTES8 ? BYTES : BYTEARRAY)) break loop;
+        pos += len;
+        break;
+      }
+
+      // ----- containers (opaque: no opcode can take an item back out of one) -----
+      case OP.EMPTY_LIST:
+        if (!push(LIST)) break loop;
+        break;
+      case OP.EMPTY_TUPLE:
+        if (!push(TUPLE)) break loop;
+        break;
+      case OP.EMPTY_DICT:
+        if (!push(DICT)) break loop;
+        break;
+      case OP.EMPTY_SET:
+        if (!push(SET)) break loop;
+        break;
+      case OP.LIST:
+      case OP.TUPLE:
+      case OP.FROZENSET:
+      case OP.DICT: {
+        const k = popMark();
+        if (k < 0) break loop;
+        if (op === OP.DICT && (stack.length - k) % 2 !== 0) {
+          fail("odd number of items for DICT");
+          break loop;
+        }
+        stack.length = k;
+        if (!push(op === OP.LIST ? LIST : op === OP.TUPLE ? TUPLE : op === OP.DICT ? DICT : FROZENSET)) break loop;
+        break;
+      }
+      case OP.TUPLE1:
+      case OP.TUPLE2:
+      case OP.TUPLE3: {
+        const count = op - OP.TUPLE1 + 1;
+        if (above() < count) {
+          underflow();
+          break loop;
+        }
+        stack.length -= count;
+        stack.push(TUPLE);
+        break;
+      }
+      case OP.APPEND: {
+        // The list stays on the stack; on a non-list object the unpickler calls its append() — the allow-list
+        // layer has to consider that for every class it admits.
+        if (above() < 2) {
+          underflow();
+          break loop;
+        }
+        stack.pop();
+        break;
+      }
+      case OP.SETITEM: {
+        if (above() < 3) {
+          underflow();
+          break loop;
+        }
+        stack.length -= 2;
+        break;
+      }
+      case OP.APPENDS:
+      case OP.SETITEMS:
+      case OP.ADDITEMS: {
+        const k = popMark();
+        if (k < 0) break loop;
+        // The receiving object sits just below the mark, above the next fence.
+        if (k > stack.length || k <= fence) {
+          underflow();
+          break loop;
+        }
+        if (op === OP.SETITEMS && (stack.length - k) % 2 !== 0) {
+          fail("odd number of items for SETITEMS");
+          break loop;
+        }
+        stack.length = k;
+        break;
+      }
+
+      // ----- memo -----
+      case OP.GET:
+      case OP.PUT: {
+        if (!readLine("memo index", 1)) break loop;
+        const index = parsePyDecimal(bytes, lineStart, lineEnd);
+        if (index === null) {
+          fail(`${opName} argument ${JSON.stringify(latin1(bytes, lineStart, Math.min(lineEnd, lineStart + 32)))} is not an integer`);
+          break loop;
+        }
+        if (op === OP.GET) {
+          if (!memoGet(index)) break loop;
+          break;
+        }
+        if (index < 0) {
+          fail("negative PUT argument");
+          break loop;
+        }
+        if (above() < 1) {
+          underflow();
+          break loop;
+        }
+        if (!memoPut(index, top())) break loop;
+        break;
+      }
+      case OP.BINGET:
+        if (!need(1, "memo index")) break loop;
+        pos += 1;
+        if (!memoGet(bytes[pos - 1] as number)) break loop;
+        break;
+      case OP.LONG_BINGET:
+        if (!need(4, "memo index")) break loop;
+        pos += 4;
+        if (!memoGet(view.getUint32(pos - 4, true))) break loop;
+        break;
+      case OP.BINPUT:
+      case OP.LONG_BINPUT:
+      case OP.MEMOIZE: {
+        let index: number;
+        if (op === OP.BINPUT) {
+          if (!need(1, "memo index")) break loop;
+          index = bytes[pos] as number;
+          pos += 1;
+        } else if (op === OP.LONG_BINPUT) {
+          if (!need(4, "memo index")) break loop;
+          index = view.getUint32(pos, true);
+          pos += 4;
+        } else {
+          // MEMOIZE stores at len(memo), which an explicit PUT to a far index does not advance past.
+          index = memo.size;
+        }
+        if (above() < 1) {
+          underflow();
+          break loop;
+        }
+        if (!memoPut(index, top())) break loop;
+        break;
+      }
+
+      // ----- imports -----
+      case OP.GLOBAL: {
+        if (!readLine("module", 1)) break loop;
+        const modStart = lineStart;
+        const modEnd = lineEnd;
+        if (!readLine("name", 1)) break loop;
+        const target = importFromLines("GLOBAL", modStart, modEnd, false);
+        if (!push({ kind: "global", target })) break loop;
+        break;
+      }
+      case OP.STACK_GLOBAL: {
+        if (above() < 2) {
+          underflow();
+          break loop;
+        }
+        const nameValue = stack.pop() as Value;
+        const moduleValue = stack.pop() as Value;
+        const module = nameFrom(bytes, moduleValue);
+        const name = nameFrom(bytes, nameValue);
+        const problems: string[] = [];
+        if (typeof module !== "string") problems.push(`module is ${module.problem}`);
+        if (typeof name !== "string") problems.push(`name is ${name.problem}`);
+        const known = (typeof module === "string" ? `module ${JSON.stringify(module)}` : "") + (typeof name === "string" ? `name ${JSON.stringify(name)}` : "");
+        const why = `STACK_GLOBAL cannot be resolved: ${problems.join("; ")}${known === "" ? "" : ` (known: ${known})`}`;
+        const target = recordImport("STACK_GLOBAL", typeof module === "string" ? module : null, typeof name === "string" ? name : null, why);
+        if (!push({ kind: "global", target })) break loop;
+        break;
+      }
+      case OP.EXT1:
+      case OP.EXT2:
+      case OP.EXT4: {
+        const width = op === OP.EXT1 ? 1 : op === OP.EXT2 ? 2 : 4;
+        if (!need(width, "extension code")) break loop;
+        const code = width === 1 ? (bytes[pos] as number) : width === 2 ? view.getUint16(pos, true) : view.getInt32(pos, true);
+        pos += width;
+        if (code <= 0) {
+          fail(`${opName} specifies code <= 0 (${code})`);
+          break loop;
+        }
+        const target = recordImport(opName as PickleGlobalOpcode, null, null, `${opName} imports copyreg extension code ${code}, which only the loading process's registry can name`);
+        if (!push({ kind: "global", target })) break loop;
+        break;
+      }
+      case OP.INST: {
+        const k = popMark();
+        if (k < 0) break loop;
+        if (!readLine("module", 1)) break loop;
+        const modStart = lineStart;
+        const modEnd = lineEnd;
+        if (!readLine("name", 1)) break loop;
+        const target = importFromLines("INST", modStart, modEnd, true);
+        recordCall("INST", target);
+        stack.length = k;
+        if (!push({ kind: "made", madeBy: target })) break loop;
+        break;
+      }
+
+      // ----- calls -----
+      case OP.REDUCE:
+      case OP.NEWOBJ: {
+        if (above() < 2) {
+          underflow();
+          break loop;
+        }
+        const callable = stack[stack.length - 2] as Value;
+        stack.length -= 2;
+        const target = callable.kind === "global" ? callable.target : null;
+        recordCall(op === OP.REDUCE ? "REDUCE" : "NEWOBJ", target);
+        stack.push({ kind: "made", madeBy: target });
+        break;
+      }
+      case OP.NEWOBJ_EX: {
+        if (above() < 3) {
+          underflow();
+          break loop;
+        }
+        const cls = stack[stack.length - 3] as Value;
+        stack.length -= 3;
+        const target = cls.kind === "global" ? cls.target : null;
+        recordCall("NEWOBJ_EX", target);
+        stack.push({ kind: "made", madeBy: target });
+        break;
+      }
+      case OP.OBJ: {
+        const k = popMark();
+        if (k < 0) break loop;
+        if (stack.length - k < 1) {
+          underflow();
+          break loop;
+        }
+        const cls = stack[k] as Value;
+        stack.length = k;
+        const target = cls.kind === "global" ? cls.target : null;
+        recordCall("OBJ", target);
+        stack.push({ kind: "made", madeBy: target });
+        break;
+      }
+      case OP.BUILD: {
+        if (above() < 2) {
+          underflow();
+          break loop;
+        }
+        stack.pop();
+        const inst = top();
+        // BUILD on an imported object itself (a class, a module) sets its attributes: the target is that import.
+        recordCall("BUILD", inst.kind === "global" ? inst.target : inst.kind === "made" ? inst.madeBy : null);
+        break;
+      }
+
+      // ----- persistent ids and out-of-band buffers -----
+      case OP.PERSID: {
+        if (!readLine("persistent id", 0)) break loop;
+        if (decodeAscii(bytes, lineStart, lineEnd) === null) {
+          fail("PERSID id is not ASCII");
+          break loop;
+        }
+        if (!push(PERSISTENT)) break loop;
+        break;
+      }
+      case OP.BINPERSID: {
+        if (above() < 1) {
+          underflow();
+          break loop;
+        }
+        stack[stack.length - 1] = PERSISTENT;
+        break;
+      }
+      case OP.NEXT_BUFFER:
+        if (!push(BUFFER)) break loop;
+        break;
+      case OP.READONLY_BUFFER: {
+        if (above() < 1) {
+          underflow();
+          break loop;
+        }
+        stack[stack.length - 1] = BUFFER;
+        break;
+      }
+
+      default: {
+        fail(`unknown opcode 0x${op.toString(16).padStart(2, "0")}${op >= 0x20 && op < 0x7f ? ` (${JSON.stringify(String.fromCharCode(op))})` : ""}`);
+        break loop;
+      }
+    }
+  }
+  return done();
+}
+
+// ---------- several pickles, sniffing ----------
+
+/** Opcodes a sniff interprets before deciding that a stream is plausible. */
+const SNIFF_OPS = 8;
+
+/**
+ * Could a pickle start here? PROTO 0..5 (CPython accepts PROTO 0 and 1 too, so an attacker may write them)
+ * followed by opcodes that interpret cleanly, or a protocol 0/1 stream whose first opcodes interpret cleanly.
+ * A stream that imports something before it breaks also counts: the unpickler would already have imported it.
+ */
+export function looksLikePickle(bytes: Uint8Array, offset = 0): boolean {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= bytes.length) return false;
+  const first = bytes[offset] as number;
+  if (!PICKLE_OPCODES.has(first) || first === OP.STOP) return false;
+  const probe = run(bytes, offset, DEFAULT_PICKLE_LIMITS, SNIFF_OPS);
+  return probe.analysis.error === null || probe.imports > 0;
+}
+
+/**
+ * Several pickles back to back (legacy torch files stack 5; attackers hide a second one after the first STOP).
+ * The first is always analysed; each next one only while the bytes after the previous STOP look like a pickle.
+ * Stops after an incomplete pickle. `trailingOffset` is where unanalysed bytes begin (bytes.length when none).
+ */
+export function analyzePickleStream(
+  bytes: Uint8Array,
+  options?: { maxPickles?: number; limits?: Partial<PickleLimits> },
+): { pickles: PickleAnalysis[]; trailingOffset: number } {
+  const limits = resolveLimits(options?.limits);
+  const requested = options?.maxPickles;
+  const maxPickles = typeof requested === "number" && requested >= 1 ? Math.floor(requested) : 16;
+  const pickles: PickleAnalysis[] = [];
+  let pos = 0;
+  do {
+    const analysis = run(bytes, pos, limits, 0).analysis;
+    pickles.push(analysis);
+    pos = analysis.end;
+    if (!analysis.complete) break;
+  } while (pickles.length < maxPickles && pos < bytes.length && looksLikePickle(bytes, pos));
+  return { pickles, trailingOffset: pos };
+}
+
+// ---------- names ----------
+
+/** The str a value would be when STACK_GLOBAL receives it, or why it is not a provable constant string. */
+function nameFrom(bytes: Uint8Array, v: Value): string | { problem: string } {
+  switch (v.kind) {
+    case "opaque":
+      return { problem: `${v.what}, not a string` };
+    case "global":
+      return { problem: v.target === null ? "the object of an unresolved import" : `the object imported as ${v.target}, not a constant string` };
+    case "made":
+      return { problem: v.madeBy === null ? "the result of an untraced call" : `the result of calling ${v.madeBy}, not a constant string` };
+    case "text":
+      break;
+  }
+  const len = v.end - v.start;
+  if (len > MAX_NAME_BYTES) return { problem: `a ${len}-byte string, too long to be a name` };
+  let text: string | null;
+  switch (v.encoding) {
+    case "utf8":
+      text = decodeUtf8(bytes, v.start, v.end, true);
+      if (text === null) return { problem: "a string that is not valid UTF-8" };
+      break;
+    case "rawUnicodeEscape":
+      text = decodeRawUnicodeEscape(bytes, v.start, v.end);
+      if (text === null) return { problem: "a UNICODE argument with a broken \\u escape" };
+      break;
+    case "pyLiteral":
+    case "pyBytes": {
+      const raw = v.encoding === "pyBytes" ? bytes.subarray(v.start, v.end) : decodePyEscapes(bytes, v.start, v.end);
+      if (raw === null) return { problem: "a STRING argument with a broken escape" };
+      text = decodeAscii(raw, 0, raw.length);
+      // Python 2 strings become str through the unpickler's `encoding` (ASCII by default, UTF-8 in torch,
+      // latin-1 in numpy): non-ASCII bytes name different things under each.
+      if (text === null) return { problem: "a Python 2 string with non-ASCII bytes, whose meaning depends on the loader's encoding" };
+      break;
+    }
+  }
+  // An empty name fails to import ("Empty module name") and would read like the unresolved marker.
+  if (text === "") return { problem: "an empty string" };
+  return text;
+}
+
+/** A GLOBAL/INST line as the unpickler decodes it, or why it cannot be. */
+function lineText(bytes: Uint8Array, start: number, end: number, ascii: boolean): string | { problem: string } {
+  const len = end - start;
+  if (len > MAX_NAME_BYTES) return { problem: `is ${len} bytes long, too long to be a name` };
+  const text = ascii ? decodeAscii(bytes, start, end) : decodeUtf8(bytes, start, end, false);
+  return text ?? { problem: `${describeLine(bytes, start, end)} is not valid ${ascii ? "ASCII" : "UTF-8"}` };
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i] as number);
+  return s;
+}
+
+function describeLine(bytes: Uint8Array, start: number, end: number): string {
+  const shown = latin1(bytes, start, Math.min(end, start + 64));
+  return JSON.stringify(shown) + (end - start > 64 ? ` (${end - start} bytes)` : "");
+}
+
+function decodeAscii(bytes: Uint8Array, start: number, end: number): string | null {
+  if (end - start > MAX_NAME_BYTES) return null;
+  for (let i = start; i < end; i++) if ((bytes[i] as number) >= 0x80) return null;
+  return latin1(bytes, start, end);
+}
+
+/** Strict UTF-8 (overlongs, out-of-range and, unless `surrogatePass`, surrogates rejected), as CPython decodes. */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number, surrogatePass: boolean): string | null {
+  if (end - start > MAX_NAME_BYTES) return null;
+  const units: number[] = [];
+  let i = start;
+  while (i < end) {
+    const c = bytes[i] as number;
+    if (c < 0x80) {
+      units.push(c);
+      i++;
+      continue;
+    }
+    let extra: number;
+    let cp: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+      cp = c & 0x1f;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      cp = c & 0x0f;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      cp = c & 0x07;
+      min = 0x10000;
+    } else {
+      return null;
+    }
+    if (end - i <= extra) return null;
+    for (let k = 1; k <= extra; k++) {
+      const cc = bytes[i + k] as number;
+      if ((cc & 0xc0) !== 0x80) return null;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff) return null;
+    if (cp >= 0xd800 && cp <= 0xdfff && !surrogatePass) return null;
+    pushCodePoint(units, cp);
+    i += extra + 1;
+  }
+  return String.fromCharCode(...units);
+}
+
+function pushCodePoint(units: number[], cp: number): void {
+  if (cp < 0x10000) {
+    units.push(cp);
+  } else {
+    const v = cp - 0x10000;
+    units.push(0xd800 | (v >> 10), 0xdc00 | (v & 0x3ff));
+  }
+}
+
+function hexDigit(c: number | undefined): number {
+  if (c === undefined) return -1;
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+/** Python's raw-unicode-escape decoder (UNICODE's argument): only \uXXXX and \UXXXXXXXX are escapes. */
+export function decodeRawUnicodeEscape(bytes: Uint8Array, start: number, end: number): string | null {
+  if (end - start > MAX_NAME_BYTES) return null;
+  const units: number[] = [];
+  let i = start;
+  while (i < end) {
+    const c = bytes[i++] as number;
+    if (c !== 0x5c) {
+      units.push(c);
+      continue;
+    }
+    if (i >= end) {
+      units.push(c);
+      break;
+    }
+    const e = bytes[i++] as number;
+    let count: number;
+    if (e === 0x75) count = 4;
+    else if (e === 0x55) count = 8;
+    else {
+      // A backslash before anything else is literal, and so is the character after it (even a backslash).
+      units.push(0x5c, e);
+      continue;
+    }
+    let cp = 0;
+    for (; count > 0; count--, i++) {
+      const h = i < end ? hexDigit(bytes[i]) : -1;
+      if (h < 0) return null;
+      cp = cp * 16 + h;
+    }
+    if (cp > 0x10ffff) return null;
+    pushCodePoint(units, cp);
+  }
+  return String.fromCharCode(...units);
+}
+
+/** codecs.escape_decode as STRING applies it: Python 2 string-literal escapes, to bytes. */
+export function decodePyEscapes(bytes: Uint8Array, start: number, end: number): Uint8Array | null {
+  if (end - start > MAX_NAME_BYTES) return null;
+  const out: number[] = [];
+  let i = start;
+  while (i < end) {
+    const c = bytes[i++] as number;
+    if (c !== 0x5c) {
+      out.push(c);
+      continue;
+    }
+    if (i >= end) return null; // "Trailing \ in string"
+    const e = bytes[i++] as number;
+    switch (e) {
+      case 0x0a: // backslash-newline continues the line
+        break;
+      case 0x5c:
+      case 0x27:
+      case 0x22:
+        out.push(e);
+        break;
+      case 0x62: out.push(0x08); break; // \b
+      case 0x66: out.push(0x0c); break; // \f
+      case 0x74: out.push(0x09); break; // \t
+      case 0x6e: out.push(0x0a); break; // \n
+      case 0x72: out.push(0x0d); break; // \r
+      case 0x76: out.push(0x0b); break; // \v
+      case 0x61: out.push(0x07); break; // \a
+      case 0x78: { // \xhh needs exactly two hex digits
+        const hi = i < end ? hexDigit(bytes[i]) : -1;
+        const lo = i + 1 < end ? hexDigit(bytes[i + 1]) : -1;
+        if (hi < 0 || lo < 0) return null;
+        out.push(hi * 16 + lo);
+        i += 2;
+        break;
+      }
+      default: {
+        if (e >= 0x30 && e <= 0x37) {
+          // Up to three octal digits; CPython keeps the low byte of larger values.
+          let v = e - 0x30;
+          for (let k = 0; k < 2 && i < end && (bytes[i] as number) >= 0x30 && (bytes[i] as number) <= 0x37; k++) v = v * 8 + ((bytes[i++] as number) - 0x30);
+          out.push(v & 0xff);
+        } else {
+          // Unknown escapes stay as written, backslash included.
+          out.push(0x5c);
+          i--;
+        }
+      }
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * A memo index as CPython parses PUT/GET arguments (PyLong_FromString, base 10): surrounding ASCII whitespace,
+ * an optional sign, digits with single underscores between them, and a NUL ends the text early. Null when
+ * CPython would raise.
+ */
+export function parsePyDecimal(bytes: Uint8Array, start: number, end: number): number | null {
+  // The unpickler hands CPython a NUL-terminated copy of the line, so an embedded NUL ends the number there.
+  const nul = bytes.subarray(start, end).indexOf(0);
+  const stop = nul < 0 ? end : start + nul;
+  const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  let i = start;
+  while (i < stop && isSpace(bytes[i] as number)) i++;
+  let sign = 1;
+  if (bytes[i] === 0x2b && i < stop) i++;
+  else if (bytes[i] === 0x2d && i < stop) {
+    sign = -1;
+    i++;
+  }
+  let value = 0;
+  let digits = 0;
+  let prevUnderscore = false;
+  for (; i < stop; i++) {
+    const c = bytes[i] as number;
+    if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      digits++;
+      prevUnderscore = false;
+    } else if (c === 0x5f && digits > 0 && !prevUnderscore) {
+      prevUnderscore = true;
+    } else {
+      break;
+    }
+  }
+  if (digits === 0 || prevUnderscore) return null;
+  while (i < stop && isSpace(bytes[i] as number)) i++;
+  if (i !== stop) return null;
+  // Beyond 2^53 the index cannot be told apart from its neighbours; no real memo is that large.
+  if (!Number.isSafeInteger(value)) return null;
+  return sign * value === 0 ? 0 : sign * value;
+}

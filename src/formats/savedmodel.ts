@@ -1,0 +1,146 @@
+// TensorFlow SavedModel (saved_model.pb): a protobuf SavedModel { repeated MetaGraphDef meta_graphs = 2 },
+// MetaGraphDef { GraphDef graph_def = 2 }, GraphDef { repeated NodeDef node = 1; FunctionDefLibrary library = 2 },
+// FunctionDefLibrary { repeated FunctionDef function = 1 }, FunctionDef { repeated NodeDef node_def = 3 },
+// NodeDef { string name = 1; string op = 2 }. Only the op names matter for safety: ops such as PyFunc run
+// Python when the graph executes. A bounded protobuf wire-format walk; never throws.
+
+export interface SavedModelOp {
+  readonly node: string;
+  readonly op: string;
+  /** "graph" or "function <name>" */
+  readonly scope: string;
+}
+
+export interface SavedModelAnalysis {
+  /** The bytes are a well-formed SavedModel protobuf with at least one meta graph. */
+  readonly ok: boolean;
+  readonly metaGraphs: number;
+  readonly ops: readonly SavedModelOp[];
+  readonly problems: readonly string[];
+}
+
+const MAX_NODES = 1_000_000;
+
+interface Field {
+  readonly number: number;
+  readonly wire: number;
+  /** For length-delimited fields. */
+  readonly bytes?: Uint8Array;
+  readonly varint?: bigint;
+}
+
+/** Every top-level field of one message, or a problem: strict, bounded by the bytes given. */
+function fields(bytes: Uint8Array): Field[] | string {
+  const out: Field[] = [];
+  let at = 0;
+  const varint = (): bigint | undefined => {
+    let result = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      if (at >= bytes.length) return undefined;
+      const b = bytes[at++] as number;
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result;
+    }
+    return undefined;
+  };
+  while (at < bytes.length) {
+    const tag = varint();
+    if (tag === undefined) return `a field tag at offset ${at} is truncated`;
+    const number = Number(tag >> 3n);
+    const wire = Number(tag & 7n);
+    if (number === 0) return "a field number is 0";
+    switch (wire) {
+      case 0: {
+        const v = varint();
+        if (v === undefined) return `field ${number} is a truncated varint`;
+        out.push({ number, wire, varint: v });
+        break;
+      }
+      case 1:
+      case 5: {
+        const n = wire === 1 ? 8 : 4;
+        if (at + n > bytes.length) return `field ${number} is truncated`;
+        at += n;
+        out.push({ number, wire });
+        break;
+      }
+      case 2: {
+        const len = varint();
+        if (len === undefined || len > BigInt(bytes.length - at)) return `field ${number} claims more bytes than there are`;
+        out.push({ number, wire, bytes: bytes.subarray(at, at + Number(len)) });
+        at += Number(len);
+        break;
+      }
+      default:
+        return `field ${number} has wire type ${wire}, which SavedModel does not use`;
+    }
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function text(b: Uint8Array | undefined): string | undefined {
+  if (b === undefined) return undefined;
+  try {
+    return utf8.decode(b);
+  } catch {
+    return undefined;
+  }
+}
+
+export function analyzeSavedModel(bytes: Uint8Array): SavedModelAnalysis {
+  const problems: string[] = [];
+  const ops: SavedModelOp[] = [];
+  const top = fields(bytes);
+  if (typeof top === "string") return { ok: false, metaGraphs: 0, ops, problems: [top] };
+  const metas = top.filter((f) => f.number === 2 && f.wire === 2);
+  if (metas.length === 0 || top.some((f) => f.number === 1 && f.wire !== 0)) {
+    return { ok: false, metaGraphs: 0, ops, problems: ["not a SavedModel: no meta graph"] };
+  }
+  const nodeDef = (msg: Uint8Array, scope: string): void => {
+    const fs = fields(msg);
+    if (typeof fs === "string") return void problems.push(`${scope}: a node: ${fs}`);
+    const name = text(fs.find((f) => f.number === 1)?.bytes) ?? "?";
+    const op = text(fs.find((f) => f.number === 2)?.bytes);
+    if (op === undefined) return void problems.push(`${scope}: node ${name} has no readable op`);
+    if (ops.length >= MAX_NODES) return void problems.push(`more than ${MAX_NODES} nodes`);
+    ops.push({ node: name, op, scope });
+  };
+  for (const meta of metas) {
+    const mfs = fields(meta.bytes as Uint8Array);
+    if (typeof mfs === "string") {
+      problems.push(`a meta graph: ${mfs}`);
+      continue;
+    }
+    for (const graph of mfs.filter((f) => f.number === 2 && f.wire === 2)) {
+      const gfs = fields(graph.bytes as Uint8Array);
+      if (typeof gfs === "string") {
+        problems.push(`a graph: ${gfs}`);
+        continue;
+      }
+      for (const f of gfs) {
+        if (f.number === 1 && f.bytes !== undefined) nodeDef(f.bytes, "graph");
+        if (f.number === 2 && f.bytes !== undefined) {
+          const lib = fields(f.bytes);
+          if (typeof lib === "string") {
+            problems.push(`the function library: ${lib}`);
+            continue;
+          }
+          for (const fn of lib.filter((x) => x.number === 1 && x.bytes !== undefined)) {
+            const ffs = fields(fn.bytes as Uint8Array);
+            if (typeof ffs === "string") {
+              problems.push(`a function: ${ffs}`);
+              continue;
+            }
+            const sig = ffs.find((x) => x.number === 1)?.bytes;
+            const sigFields = sig === undefined ? [] : fields(sig);
+            const fname = typeof sigFields === "string" ? "?" : (text(sigFields.find((x) => x.number === 1)?.bytes) ?? "?");
+            for (const nd of ffs.filter((x) => x.number === 3 && x.bytes !== undefined)) nodeDef(nd.bytes as Uint8Array, `function ${fname}`);
+          }
+        }
+      }
+    }
+  }
+  return { ok: problems.length === 0, metaGraphs: metas.length, ops, problems };
+}

@@ -1,0 +1,507 @@
+import { gunzipSync, inflateSync } from "node:zlib";
+import { analyzeChatTemplate, extractChatTemplates } from "../formats/chat-template.js";
+import { readGgufHeader } from "../formats/gguf.js";
+import { analyzeKerasConfig, extractHdf5KerasConfig } from "../formats/keras.js";
+import { parseNpyHeader } from "../formats/npy.js";
+import { analyzePickleStream, looksLikePickle } from "../formats/pickle.js";
+import { parseSafetensorsHeader } from "../formats/safetensors.js";
+import { analyzeSavedModel } from "../formats/savedmodel.js";
+import { sniffFormat, type SniffFormat } from "../formats/sniff.js";
+import { applyPaxRecords, parsePaxRecords, parseTarHeader, parseTarLongName, TAR_BLOCK, type TarMember, type TarProblem } from "../formats/tar.js";
+import {
+  findUncoveredRanges,
+  findZipEnd,
+  inflateZipEntry,
+  parseCentralDirectory,
+  parseLocalHeader,
+  scanLocalHeaders,
+  ZIP_END_SEARCH_BYTES,
+  ZIP_LOCAL_HEADER_SIZE,
+  type ZipEntry,
+  type ZipLocalMember,
+  type ZipSpan,
+} from "../formats/zip.js";
+import { finding, type Finding } from "./findings.js";
+import { classifyImport, type AllowList } from "./pickle-policy.js";
+import { memorySource, type ByteSource } from "./source.js";
+
+// Turns the facts the format parsers extract into findings, reading from each file only what it must:
+// headers, central directories and pickles — never tensor data.
+
+export interface ScanLimits {
+  /** Archives inside archives are followed this deep. */
+  readonly maxDepth: number;
+  /** A compressed member is inflated up to this size; beyond, it is unscannable. */
+  readonly maxInflateBytes: number;
+  /** A pickle stream is read up to this size; beyond, it is unscannable. */
+  readonly maxPickleBytes: number;
+  /** JSON and text files are read up to this size. */
+  readonly maxTextBytes: number;
+}
+
+export const DEFAULT_LIMITS: ScanLimits = {
+  maxDepth: 4,
+  maxInflateBytes: 1 << 30,
+  maxPickleBytes: 1 << 30,
+  maxTextBytes: 64 << 20,
+};
+
+export interface ScanContext {
+  readonly limits: ScanLimits;
+  readonly allow: AllowList;
+}
+
+export interface SourceResult {
+  readonly format: string;
+  readonly findings: Finding[];
+}
+
+const HEAD_BYTES = 4096;
+
+export async function scanSource(src: ByteSource, where: string, ctx: ScanContext, depth = 0): Promise<SourceResult> {
+  const head = await src.read(0, HEAD_BYTES);
+  const sniffed = sniffFormat(head, src.size, { looksLikePickle: (bytes) => looksLikePickle(bytes) });
+  // A file can be two formats at once (a pickle that is also a zip, say) and an attacker picks the reading a
+  // scanner skips: every reading a loader could take is scanned.
+  const readings = [sniffed.format, ...sniffed.alsoMatches.map((m) => m.format).filter((f) => LOADABLE.has(f))];
+  const findings: Finding[] = [];
+  for (const format of new Set(readings)) findings.push(...(await scanAs(format, src, where, ctx, depth)));
+  return { format: sniffed.format, findings };
+}
+
+/** Formats some loader deserialises; text-like second readings add nothing. */
+const LOADABLE: ReadonlySet<SniffFormat> = new Set<SniffFormat>(["pickle", "zip", "tar", "npy", "safetensors", "gguf", "hdf5", "gzip", "zlib", "7z", "rar", "bzip2", "xz", "lzma", "lz4", "zstd"]);
+
+async function scanAs(format: SniffFormat, src: ByteSource, where: string, ctx: ScanContext, depth: number): Promise<Finding[]> {
+  const here = where || "(file)";
+  switch (format) {
+    case "pickle":
+      return scanPickle(src, where, ctx);
+    case "zip":
+      return scanZip(src, where, ctx, depth);
+    case "tar":
+      return scanTar(src, where, ctx, depth);
+    case "npy":
+      return scanNpy(src, where, ctx);
+    case "safetensors":
+      return scanSafetensors(src, where);
+    case "gguf":
+      return scanGguf(src, where);
+    case "hdf5":
+      return scanHdf5(src, where, ctx);
+    case "gzip":
+    case "zlib":
+      return scanCompressed(src, where, ctx, depth, format);
+    case "json":
+      return scanJson(src, where, ctx);
+    case "text":
+      return scanText(src, where, ctx);
+    case "empty":
+      return [];
+    case "7z":
+    case "rar":
+    case "bzip2":
+    case "xz":
+    case "lzma":
+    case "lz4":
+    case "zstd":
+      return [finding("ARCHIVE_UNSUPPORTED", `${format} data cannot be opened and inspected here: unpack it and scan the contents`, here)];
+    case "unknown-binary":
+      return scanUnknownBinary(src, where, ctx);
+  }
+}
+
+/** A window onto part of another source, read lazily. */
+function slice(src: ByteSource, start: number, length: number): ByteSource {
+  const size = Math.max(0, Math.min(length, src.size - start));
+  return { size, read: (offset, len) => src.read(start + offset, Math.max(0, Math.min(len, size - offset))) };
+}
+
+// ---------- pickle ----------
+
+/** PROTO 2, LONG1 of the legacy torch magic number 0x1950a86a20f9469cfc6c, STOP. */
+const LEGACY_TORCH_MAGIC = Buffer.from("80028a0a6cfc9c46f9206aa850192e", "hex");
+
+export async function scanPickle(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
+  const loc = where === "" ? "" : `${where} `;
+  if (src.size > ctx.limits.maxPickleBytes) {
+    return [finding("ARCHIVE_TOO_LARGE", `a pickle stream of ${src.size} bytes is larger than the ${ctx.limits.maxPickleBytes} the scanner reads`, where || "(file)")];
+  }
+  const bytes = await src.read(0, src.size);
+  const { pickles, trailingOffset } = analyzePickleStream(bytes);
+  const findings: Finding[] = [];
+  for (const [i, p] of pickles.entries()) {
+    const which = pickles.length > 1 ? `pickle ${i + 1} ` : "";
+    for (const g of p.globals) {
+      if (g.module === "" && g.name === "") continue; // unresolved: reported from unresolvedGlobals
+      const name = `${g.module}.${g.name}`;
+      const cls = classifyImport(g.module, g.name, ctx.allow);
+      if (cls === "dangerous") {
+        findings.push(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${loc}${which}offset ${g.offset}`));
+      } else if (cls === "unknown") {
+        findings.push(finding("PICKLE_IMPORT_NOT_ALLOWED", `imports ${name} (${g.opcode}), which is not on the allow-list of what model files need`, `${loc}${which}offset ${g.offset}`));
+      }
+    }
+    for (const u of p.unresolvedGlobals) {
+      findings.push(finding("PICKLE_UNRESOLVED_IMPORT", u.message, `${loc}${which}offset ${u.offset}`));
+    }
+    if (p.error !== null) {
+      findings.push(finding("PICKLE_BROKEN", `the pickle stream breaks here: ${p.error.message}; everything before the break was inspected`, `${loc}${which}offset ${p.error.offset}`));
+    }
+  }
+  const legacyTorch = bytes.length >= LEGACY_TORCH_MAGIC.length && LEGACY_TORCH_MAGIC.equals(bytes.subarray(0, LEGACY_TORCH_MAGIC.length));
+  if (trailingOffset < bytes.length && !legacyTorch && pickles.every((p) => p.complete)) {
+    findings.push(finding("PICKLE_TRAILING_DATA", `${bytes.length - trailingOffset} bytes follow the last pickle; pickle.load ignores them`, `${loc}offset ${trailingOffset}`));
+  }
+  return findings;
+}
+
+// ---------- zip ----------
+
+async function scanZip(src: ByteSource, where: string, ctx: ScanContext, depth: number): Promise<Finding[]> {
+  const here = where || "(file)";
+  const loc = (name: string) => (where === "" ? name : `${where}/${name}`);
+  if (depth >= ctx.limits.maxDepth) {
+    return [finding("ARCHIVE_TOO_DEEP", `a ZIP archive nested ${depth} levels deep is not opened`, here)];
+  }
+  const tailStart = Math.max(0, src.size - ZIP_END_SEARCH_BYTES);
+  const tail = await src.read(tailStart, src.size - tailStart);
+  let end = findZipEnd(tail, tailStart, src.size);
+  if (end.kind === "needs") end = findZipEnd(tail, tailStart, src.size, await src.read(end.needs.offset, end.needs.length));
+  if (end.kind !== "zip-end") {
+    return [finding("ARCHIVE_INVALID", `the ZIP archive cannot be read: ${end.kind === "problem" ? end.problem : "its end records are out of reach"}`, here)];
+  }
+  const findings: Finding[] = end.problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, here));
+  if (end.contiguousCentralDirectoryOffset !== end.centralDirectoryOffset || end.offsetShift !== 0) {
+    findings.push(finding("ARCHIVE_HIDDEN_MEMBER", "torch.load and Python's zipfile would read this archive's central directory at different offsets: each can see different members", here));
+  }
+  const cd = await src.read(end.centralDirectoryOffset, end.centralDirectorySize);
+  const { entries, problems } = parseCentralDirectory(cd, end.entryCount);
+  findings.push(...problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, here)));
+  const torch = entries.some((e) => /(^|\/)data\.pkl$/.test(e.name));
+  const keras = entries.some((e) => e.name === "config.json") && entries.some((e) => e.name === "metadata.json" || e.name.endsWith(".weights.h5"));
+  const spans: ZipSpan[] = [];
+  for (const entry of entries) {
+    for (const name of new Set([entry.name, entry.unicodePathName ?? entry.name])) {
+      if (isTraversal(name)) findings.push(finding("ARCHIVE_PATH_TRAVERSAL", `member name ${JSON.stringify(name)} escapes the directory it is extracted to`, loc(entry.name)));
+    }
+    const local = await readLocalHeader(src, entry);
+    if (local.kind !== "local-header") {
+      findings.push(finding("ARCHIVE_INVALID", `the member's local header cannot be read: ${local.kind === "problem" ? local.problem : "out of reach"}`, loc(entry.name)));
+      continue;
+    }
+    findings.push(...local.problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, loc(entry.name))));
+    const dataOffset = entry.localHeaderOffset + local.dataOffsetFromHeader;
+    spans.push({ start: entry.localHeaderOffset, end: dataOffset + entry.compressedSize, name: entry.name });
+    if (entry.isDirectory && entry.uncompressedSize === 0) continue;
+    // Tensor storages of a torch archive are raw numbers that torch.load never unpickles.
+    if (torch && /(^|\/)data\/\d+$/.test(entry.name) && !entry.encrypted) continue;
+    const member = await memberSource(src, entry, dataOffset, ctx);
+    findings.push(...member.findings.map((f) => ({ ...f, location: loc(entry.name) })));
+    if (member.source === undefined) continue;
+    if (keras && entry.name === "config.json") findings.push(...(await scanKerasConfig(member.source, loc(entry.name), ctx)));
+    else findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
+  }
+  findings.push(...(await hiddenMembers(src, spans, end.centralDirectoryOffset, where, ctx, depth)));
+  return findings;
+}
+
+async function readLocalHeader(src: ByteSource, entry: ZipEntry) {
+  let local = parseLocalHeader(await src.read(entry.localHeaderOffset, ZIP_LOCAL_HEADER_SIZE + 512), { central: entry });
+  if (local.kind === "needs") local = parseLocalHeader(await src.read(local.needs.offset, local.needs.length), { central: entry });
+  return local;
+}
+
+/** The member's bytes to scan (lazily, for stored members), or findings saying why they cannot be had. */
+async function memberSource(
+  src: ByteSource,
+  entry: ZipEntry,
+  dataOffset: number,
+  ctx: ScanContext,
+): Promise<{ source: ByteSource | undefined; findings: Finding[] }> {
+  if (entry.method === 0 && !entry.encrypted) return { source: slice(src, dataOffset, entry.compressedSize), findings: [] };
+  if (entry.compressedSize > ctx.limits.maxInflateBytes || entry.uncompressedSize > ctx.limits.maxInflateBytes) {
+    return { source: undefined, findings: [finding("ARCHIVE_TOO_LARGE", `the member holds ${Math.max(entry.compressedSize, entry.uncompressedSize)} bytes, more than the ${ctx.limits.maxInflateBytes} the scanner inflates`, "")] };
+  }
+  const content = inflateZipEntry(await src.read(dataOffset, entry.compressedSize), entry, ctx.limits.maxInflateBytes);
+  if (content.ok) {
+    const notes = content.problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, ""));
+    if (!content.crcOk) notes.push(finding("ARCHIVE_INCONSISTENT", "the member's CRC does not match its data (torch ignores CRCs, so the data is scanned as it is)", ""));
+    return { source: memorySource(content.data), findings: notes };
+  }
+  const rule = content.code === "encrypted" ? "ARCHIVE_ENCRYPTED" : content.code === "too-large" ? "ARCHIVE_TOO_LARGE" : content.code === "corrupt" ? "ARCHIVE_INVALID" : "ARCHIVE_UNSUPPORTED";
+  // An encryption flag costs an attacker nothing: scan what a reader that ignores it would get, too.
+  const readable = content.readableIfFlagIgnored;
+  return { source: readable === undefined ? undefined : memorySource(readable), findings: [finding(rule, content.reason, "")] };
+}
+
+/** Bytes before the central directory that no listed member covers can hold members only some readers see. */
+async function hiddenMembers(src: ByteSource, spans: readonly ZipSpan[], cdOffset: number, where: string, ctx: ScanContext, depth: number): Promise<Finding[]> {
+  const here = where || "(file)";
+  const { gaps, overlaps } = findUncoveredRanges(spans, cdOffset);
+  const findings: Finding[] = overlaps.map((o) => finding("ARCHIVE_HIDDEN_MEMBER", `members ${JSON.stringify(o.first)} and ${JSON.stringify(o.second)} overlap`, here));
+  for (const gap of gaps.filter((g) => g.length >= ZIP_LOCAL_HEADER_SIZE)) {
+    findings.push(finding("ARCHIVE_HIDDEN_MEMBER", `${gap.length} bytes at offset ${gap.offset} belong to no member the central directory lists`, here));
+    if (gap.length > ctx.limits.maxInflateBytes) continue;
+    const { entries } = scanLocalHeaders(await src.read(gap.offset, gap.length), { baseOffset: gap.offset });
+    for (const hidden of entries) {
+      const name = `${hidden.name} (unlisted)`;
+      const member = await memberSource(src, { ...asEntry(hidden) }, hidden.dataOffset, ctx);
+      findings.push(...member.findings.map((f) => ({ ...f, location: where === "" ? name : `${where}/${name}` })));
+      if (member.source !== undefined) findings.push(...(await scanSource(member.source, where === "" ? name : `${where}/${name}`, ctx, depth + 1)).findings);
+    }
+  }
+  return findings;
+}
+
+function asEntry(m: ZipLocalMember): ZipEntry {
+  return {
+    index: -1,
+    name: m.name,
+    nameBytes: m.nameBytes,
+    nameEncoding: "utf-8",
+    method: m.method,
+    flags: m.flags,
+    encrypted: m.encrypted,
+    hasDataDescriptor: m.hasDataDescriptor,
+    compressedSize: m.dataLength,
+    uncompressedSize: m.uncompressedSize || m.dataLength,
+    crc32: m.crc32,
+    localHeaderOffset: m.headerOffset,
+    diskNumberStart: 0,
+    versionMadeBy: 0,
+    versionNeeded: m.versionNeeded,
+    internalAttributes: 0,
+    externalAttributes: 0,
+    isDirectory: m.name.endsWith("/"),
+    zip64: false,
+    extra: m.extra,
+    comment: new Uint8Array(0),
+    unicodePathName: undefined,
+    centralHeaderOffset: -1,
+    pastDeclaredCount: false,
+  };
+}
+
+function isTraversal(name: string): boolean {
+  return name.startsWith("/") || name.startsWith("\\") || /^[A-Za-z]:/.test(name) || name.split(/[\\/]/).includes("..");
+}
+
+// ---------- tar ----------
+
+async function scanTar(src: ByteSource, where: string, ctx: ScanContext, depth: number): Promise<Finding[]> {
+  const here = where || "(file)";
+  if (depth >= ctx.limits.maxDepth) return [finding("ARCHIVE_TOO_DEEP", `a tar archive nested ${depth} levels deep is not opened`, here)];
+  const findings: Finding[] = [];
+  let offset = 0;
+  let longName: string | undefined;
+  let pax: ReadonlyMap<string, string> | undefined;
+  for (let members = 0; offset + TAR_BLOCK <= src.size && members < 100_000; members++) {
+    const header = parseTarHeader(await src.read(offset, TAR_BLOCK), offset);
+    if (header.kind === "end") break;
+    if (header.kind === "problem") {
+      findings.push(finding("ARCHIVE_INVALID", `the tar header at offset ${offset} is malformed: ${header.problem}`, here));
+      break;
+    }
+    const body = slice(src, header.dataOffset, header.size);
+    if (header.type === "L") longName = parseTarLongName(await body.read(0, Math.min(header.size, 65_536)));
+    else if (header.type === "x") pax = parsePaxRecords(await body.read(0, Math.min(header.size, 1 << 20))).records;
+    else {
+      let member: TarMember | TarProblem = header;
+      if (pax !== undefined) member = applyPaxRecords(header, pax);
+      pax = undefined;
+      if (member.kind === "problem") {
+        findings.push(finding("ARCHIVE_INVALID", member.problem, here));
+        break;
+      }
+      const name = longName ?? member.name;
+      longName = undefined;
+      const loc = where === "" ? name : `${where}/${name}`;
+      findings.push(...member.problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, loc)));
+      if (isTraversal(name)) findings.push(finding("ARCHIVE_PATH_TRAVERSAL", `member name ${JSON.stringify(name)} escapes the directory it is extracted to`, loc));
+      if (member.type === "1" || member.type === "2") {
+        findings.push(finding("SYMLINK", `a ${member.type === "2" ? "symbolic" : "hard"} link to ${JSON.stringify(member.linkName)} can point anywhere when extracted`, loc));
+      } else if (member.hasData && member.size > 0) {
+        findings.push(...(await scanSource(slice(src, member.dataOffset, member.size), loc, ctx, depth + 1)).findings);
+      }
+    }
+    offset = header.nextHeaderOffset;
+  }
+  return findings;
+}
+
+// ---------- numpy ----------
+
+async function scanNpy(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
+  const loc = where || "(file)";
+  let npy = parseNpyHeader(await src.read(0, HEAD_BYTES));
+  if (npy.kind === "needs") npy = parseNpyHeader(await src.read(0, npy.needs.length));
+  if (npy.kind !== "npy") return [finding("NPY_INVALID", npy.kind === "problem" ? npy.problem : "the header is out of reach", loc)];
+  const findings = npy.problems.map((p) => finding(/tolerated/.test(p) ? "NPY_TOLERATED" : "NPY_INVALID", p, loc));
+  if (!npy.hasObjects) {
+    if (npy.dataByteLength !== undefined && src.size - npy.dataOffset < npy.dataByteLength) {
+      findings.push(finding("NPY_INVALID", `the header promises ${npy.dataByteLength} bytes of data, the file holds ${src.size - npy.dataOffset}`, loc));
+    }
+    return findings;
+  }
+  findings.push(finding("NPY_OBJECT_ARRAY", `dtype ${JSON.stringify(npy.descr)} holds Python objects, stored as a pickle after the header`, loc));
+  findings.push(...(await scanPickle(slice(src, npy.dataOffset, src.size - npy.dataOffset), `${where}${where ? " " : ""}object data`, ctx)));
+  return findings;
+}
+
+// ---------- safetensors ----------
+
+async function scanSafetensors(src: ByteSource, where: string): Promise<Finding[]> {
+  const loc = where || "(file)";
+  let head = await src.read(0, 1 << 20);
+  let parsed = parseSafetensorsHeader(head, src.size);
+  if ("needs" in parsed) {
+    head = await src.read(0, parsed.needs);
+    parsed = parseSafetensorsHeader(head, src.size);
+  }
+  if ("needs" in parsed) return [finding("SAFETENSORS_INVALID", "the header could not be read in full", loc)];
+  const findings = parsed.problems.map((p) => finding("SAFETENSORS_INVALID", p, loc));
+  for (const m of parsed.metadataFindings) {
+    findings.push(finding("SAFETENSORS_METADATA", `${m.kind} in metadata: ${m.excerpt}`, `${loc} __metadata__.${m.key}`));
+  }
+  return findings;
+}
+
+// ---------- gguf ----------
+
+async function scanGguf(src: ByteSource, where: string): Promise<Finding[]> {
+  const loc = where || "(file)";
+  // Metadata (the tokenizer vocabulary above all) can run to tens of MB: read more until it parses.
+  for (let length = 1 << 20; ; length *= 4) {
+    const bytes = await src.read(0, Math.min(length, src.size));
+    try {
+      const header = readGgufHeader(bytes);
+      const template = header.metadata.find((m) => m.key === "tokenizer.chat_template");
+      const findings: Finding[] = [];
+      if (template !== undefined) {
+        if (template.type !== "string") findings.push(finding("GGUF_INVALID", "tokenizer.chat_template is not a string", loc));
+        else findings.push(...templateFindings(template.value, `${loc} tokenizer.chat_template`));
+      }
+      for (const m of header.metadata) {
+        if (m.type === "string" && /^tokenizer\.chat_template\./.test(m.key)) findings.push(...templateFindings(m.value, `${loc} ${m.key}`));
+      }
+      return findings;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/truncated|remain/.test(message) && bytes.length < src.size && length < 1 << 30) continue;
+      return [finding("GGUF_INVALID", message, loc)];
+    }
+  }
+}
+
+function templateFindings(template: string, loc: string): Finding[] {
+  const analysis = analyzeChatTemplate(template);
+  if (!analysis.parsed) return [finding("TEMPLATE_INVALID", `the chat template does not parse: ${analysis.error ?? "unknown error"}`, loc)];
+  return analysis.findings.map((f) => finding("TEMPLATE_UNSAFE", `${f.kind}: ${f.detail}`, loc));
+}
+
+// ---------- keras / hdf5 ----------
+
+async function scanHdf5(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
+  const loc = where || "(file)";
+  const readable = Math.min(src.size, ctx.limits.maxTextBytes);
+  const bytes = await src.read(0, readable);
+  const extracted = extractHdf5KerasConfig(bytes);
+  const problems = extracted.problems.map((p) => finding("KERAS_CONFIG_MISSING", p, loc));
+  if (!extracted.found) {
+    if (readable < src.size) {
+      return [finding("KERAS_CONFIG_MISSING", `no Keras model_config in the first ${readable} bytes of an HDF5 file of ${src.size}: cannot tell whether it carries code`, loc)];
+    }
+    return problems; // an HDF5 file without a model config holds weights only
+  }
+  // Every config-shaped JSON in the file is analysed: a decoy must not hide the real one.
+  return [...problems, ...extracted.configs.flatMap((c) => kerasFindings(c, loc))];
+}
+
+async function scanKerasConfig(src: ByteSource, loc: string, ctx: ScanContext): Promise<Finding[]> {
+  if (src.size > ctx.limits.maxTextBytes) return [finding("KERAS_CONFIG_MISSING", "config.json is too large to read", loc)];
+  try {
+    return kerasFindings(JSON.parse(Buffer.from(await src.read(0, src.size)).toString("utf8")), loc);
+  } catch (err) {
+    return [finding("KERAS_CONFIG_MISSING", `config.json is not JSON: ${(err as Error).message}`, loc)];
+  }
+}
+
+function kerasFindings(config: unknown, loc: string): Finding[] {
+  const analysis = analyzeKerasConfig(config);
+  return analysis.findings.map((f) => finding("KERAS_CODE", `${f.kind} in layer ${f.layer}: ${f.detail}`, loc));
+}
+
+// ---------- compressed streams (joblib) ----------
+
+async function scanCompressed(src: ByteSource, where: string, ctx: ScanContext, depth: number, format: "gzip" | "zlib"): Promise<Finding[]> {
+  const loc = where || "(file)";
+  if (depth >= ctx.limits.maxDepth) return [finding("ARCHIVE_TOO_DEEP", `${format} data nested ${depth} levels deep is not opened`, loc)];
+  if (src.size > ctx.limits.maxInflateBytes) return [finding("ARCHIVE_TOO_LARGE", `${format} data of ${src.size} bytes is not inflated`, loc)];
+  const compressed = await src.read(0, src.size);
+  let inflated: Buffer;
+  try {
+    const options = { maxOutputLength: ctx.limits.maxInflateBytes };
+    inflated = format === "gzip" ? gunzipSync(compressed, options) : inflateSync(compressed, options);
+  } catch (err) {
+    return [finding("ARCHIVE_UNSUPPORTED", `${format} data cannot be inflated: ${(err as Error).message}`, loc)];
+  }
+  return (await scanSource(memorySource(inflated), `${where}${where ? " " : ""}(${format})`, ctx, depth + 1)).findings;
+}
+
+// ---------- TensorFlow SavedModel, else unknown ----------
+
+/** TensorFlow ops that run Python or touch files when the graph executes. */
+const DANGEROUS_TF_OPS = new Set(["PyFunc", "PyFuncStateless", "EagerPyFunc", "ReadFile", "WriteFile", "MatchingFiles", "DeleteFile", "ImmutableConst"]);
+
+async function scanUnknownBinary(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
+  const here = where || "(file)";
+  // Protobuf has no signature: a .pb that parses as a SavedModel with a graph is judged by its ops.
+  if (src.size <= ctx.limits.maxTextBytes) {
+    const model = analyzeSavedModel(await src.read(0, src.size));
+    if (model.ok) {
+      return model.ops
+        .filter((o) => DANGEROUS_TF_OPS.has(o.op))
+        .map((o) => finding("TF_DANGEROUS_OP", `op ${o.op} (node ${o.node}) runs Python or touches files when the graph executes`, `${here} ${o.scope}`));
+    }
+  }
+  return [finding("FORMAT_UNKNOWN", "not a model format the scanner recognises: nothing proves it safe", here)];
+}
+
+// ---------- json and text ----------
+
+async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
+  const loc = where || "(file)";
+  if (src.size > ctx.limits.maxTextBytes) return [];
+  const text = Buffer.from(await src.read(0, src.size)).toString("utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const findings: Finding[] = [];
+  for (const t of extractChatTemplates(json).templates) findings.push(...templateFindings(t.template, `${loc} chat_template${t.name ? ` ${t.name}` : ""}`));
+  return findings;
+}
+
+async function scanText(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
+  const loc = where || "(file)";
+  const text = Buffer.from(await src.read(0, Math.min(src.size, ctx.limits.maxTextBytes))).toString("utf8");
+  if (looksLikePython(text)) {
+    return [finding("EXECUTABLE_CODE", "Python source: a loader runs it when asked to trust remote code; review it and allow it explicitly", loc)];
+  }
+  // A bare Jinja template (.j2 / .jinja files ship beside models).
+  if (/\{%|\{\{/.test(text)) return templateFindings(text, loc);
+  return [];
+}
+
+function looksLikePython(text: string): boolean {
+  if (/^#!.*python/.test(text)) return true;
+  const lines = text.split("\n", 400);
+  let score = 0;
+  for (const line of lines) {
+    if (/^(import [\w.]+|from [\w.]+ import |def \w+\(|class \w+[(:]|if __name__ == )/.test(line)) score += 1;
+  }
+  return score >= 2;
+}

@@ -1,0 +1,67 @@
+// What a scan can say about a file. Every rule has a fixed severity and the verdict it implies, so a
+// report reads the same whichever format produced it.
+
+export type Severity = "critical" | "high" | "medium" | "low" | "info";
+export type Verdict = "clean" | "malicious" | "suspicious" | "unscannable" | "invalid";
+
+export interface Finding {
+  readonly rule: RuleId;
+  readonly severity: Severity;
+  readonly message: string;
+  /** Where in the file: a member of an archive, a byte offset, a tensor or template name. */
+  readonly location: string;
+}
+
+interface RuleSpec {
+  readonly severity: Severity;
+  /** The verdict a finding of this rule forces on its file (clean: it informs only). */
+  readonly verdict: Verdict;
+  readonly summary: string;
+}
+
+export const RULES = {
+  PICKLE_DANGEROUS_CALLABLE: { severity: "critical", verdict: "malicious", summary: "a pickle imports a callable known to run code, touch files or the network" },
+  PICKLE_IMPORT_NOT_ALLOWED: { severity: "high", verdict: "suspicious", summary: "a pickle imports something that is not on the allow-list of what model files need" },
+  PICKLE_UNRESOLVED_IMPORT: { severity: "high", verdict: "suspicious", summary: "a pickle imports something whose name cannot be known without running it" },
+  PICKLE_BROKEN: { severity: "high", verdict: "invalid", summary: "a pickle stream is truncated or malformed" },
+  PICKLE_TRAILING_DATA: { severity: "medium", verdict: "suspicious", summary: "bytes follow the last pickle that no loader of this format reads" },
+  NPY_OBJECT_ARRAY: { severity: "info", verdict: "clean", summary: "a NumPy object array carries a pickle (loaded only with allow_pickle=True)" },
+  NPY_TOLERATED: { severity: "low", verdict: "clean", summary: "a NumPy header oddity that numpy.load tolerates" },
+  NPY_INVALID: { severity: "high", verdict: "invalid", summary: "a NumPy array header is malformed" },
+  ARCHIVE_ENCRYPTED: { severity: "high", verdict: "unscannable", summary: "an archive member is encrypted and cannot be inspected" },
+  ARCHIVE_UNSUPPORTED: { severity: "high", verdict: "unscannable", summary: "an archive or compression format that cannot be opened and inspected" },
+  ARCHIVE_TOO_DEEP: { severity: "high", verdict: "unscannable", summary: "archives nested deeper than the scanner follows" },
+  ARCHIVE_TOO_LARGE: { severity: "high", verdict: "unscannable", summary: "a member is larger than the scanner inflates" },
+  ARCHIVE_PATH_TRAVERSAL: { severity: "high", verdict: "suspicious", summary: "an archive member's name escapes the extraction directory" },
+  ARCHIVE_HIDDEN_MEMBER: { severity: "high", verdict: "suspicious", summary: "an archive holds data that its central directory does not list" },
+  ARCHIVE_INCONSISTENT: { severity: "low", verdict: "clean", summary: "an archive has an oddity its loader tolerates (name mismatch, flags, CRC)" },
+  ARCHIVE_INVALID: { severity: "high", verdict: "invalid", summary: "an archive is malformed" },
+  SAFETENSORS_INVALID: { severity: "high", verdict: "invalid", summary: "a safetensors header is malformed or its tensors do not tile the data" },
+  SAFETENSORS_METADATA: { severity: "low", verdict: "clean", summary: "safetensors metadata holds text that looks like code, commands or URLs (it cannot execute)" },
+  GGUF_INVALID: { severity: "high", verdict: "invalid", summary: "a GGUF header is malformed" },
+  TEMPLATE_UNSAFE: { severity: "critical", verdict: "malicious", summary: "a chat template reaches attributes or names only a sandbox escape needs" },
+  TEMPLATE_INVALID: { severity: "high", verdict: "invalid", summary: "a chat template does not parse, so what it does cannot be known" },
+  TF_DANGEROUS_OP: { severity: "critical", verdict: "malicious", summary: "a TensorFlow graph holds an op that runs Python or touches files" },
+  KERAS_CODE: { severity: "high", verdict: "suspicious", summary: "a Keras model carries code: a Lambda layer, a serialized function or a custom object" },
+  KERAS_CONFIG_MISSING: { severity: "high", verdict: "unscannable", summary: "a Keras model whose configuration cannot be found or read" },
+  EXECUTABLE_CODE: { severity: "high", verdict: "suspicious", summary: "source code that a loader can run (e.g. with trust_remote_code)" },
+  SYMLINK: { severity: "high", verdict: "suspicious", summary: "a symbolic link in a model directory can point anywhere" },
+  FORMAT_UNKNOWN: { severity: "high", verdict: "unscannable", summary: "a binary format the scanner does not recognise cannot be proven safe" },
+  READ_FAILED: { severity: "high", verdict: "unscannable", summary: "the file could not be read" },
+  SCAN_ERROR: { severity: "high", verdict: "unscannable", summary: "the scanner failed on this file; fail closed" },
+} as const satisfies Record<string, RuleSpec>;
+
+export type RuleId = keyof typeof RULES;
+
+export function finding(rule: RuleId, message: string, location: string): Finding {
+  return { rule, severity: RULES[rule].severity, message, location };
+}
+
+/** The file's verdict: the worst verdict any finding forces. */
+const PRECEDENCE: readonly Verdict[] = ["malicious", "suspicious", "unscannable", "invalid", "clean"];
+
+export function verdictOf(findings: readonly Finding[]): Verdict {
+  let best = PRECEDENCE.length - 1;
+  for (const f of findings) best = Math.min(best, PRECEDENCE.indexOf(RULES[f.rule].verdict));
+  return PRECEDENCE[best] as Verdict;
+}
