@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EXIT } from "../errors.js";
+import { EXIT, PerimeterError } from "../errors.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
 import { toJsonReport, toSarif, toText } from "../scan/report.js";
 import { displayPath, scanPaths, type ScanReport } from "../scan/scan.js";
@@ -15,7 +15,7 @@ export function registerScan(program: Command, cli: Cli): void {
     .option("--format <format>", "text, json or sarif", "text")
     .option("--output <file>", "write the report to a file instead of standard output")
     .option("--force", "overwrite an existing report file")
-    .option("--allow <module.name...>", "also trust these pickle imports (module.name or module.*), beside scan.allow in perimeter.yaml")
+    .option("--allow <module.name>", "also trust this pickle import (module.name or module.*; repeatable), beside scan.allow in perimeter.yaml", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--actor <name>", "who scans, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
       cli.run(async (paths: string[], opts: { format: string; output?: string; force?: boolean; allow?: string[]; actor?: string }) => {
@@ -25,7 +25,7 @@ export function registerScan(program: Command, cli: Cli): void {
           const config = ctx.loaded.config.scan;
           const progress = progressLine();
           const report = await scanPaths(paths, {
-            allow: { extra: [...config.allow, ...(opts.allow ?? [])] },
+            allow: { extra: [...config.allow, ...(opts.allow ?? []).map(checkAllowEntry)] },
             limits: { maxDepth: config.maxDepth, maxInflateBytes: config.maxInflateMiB * 2 ** 20, maxPickleBytes: config.maxInflateMiB * 2 ** 20 },
             onFile: progress.update,
           });
@@ -39,6 +39,11 @@ export function registerScan(program: Command, cli: Cli): void {
         });
       }),
     );
+}
+
+function checkAllowEntry(entry: string): string {
+  if (!/^[A-Za-z_][\w.]*\.(\*|[A-Za-z_]\w*)$/.test(entry)) throw new PerimeterError("USAGE", `--allow takes module.name or module.*, not "${entry}"`);
+  return entry;
 }
 
 function scanEvent(actor: string, paths: readonly string[], report: ScanReport) {

@@ -131,6 +131,27 @@ const SSTI_IDENTIFIERS: ReadonlySet<string> = new Set([
 
 /** Filters that yield numbers or booleans: a subscript through them cannot name an attribute. */
 const NUMERIC_FILTERS: ReadonlySet<string> = new Set(["length", "count", "int", "float", "abs", "round", "sum"]);
+/**
+ * Filters that only select or reshape their input: applied to data handed to the template they yield
+ * data; applied to a template constant they compute a new value (which then counts as built).
+ */
+const PASSTHROUGH_FILTERS: ReadonlySet<string> = new Set([
+  "items",
+  "list",
+  "dictsort",
+  "sort",
+  "unique",
+  "select",
+  "reject",
+  "selectattr",
+  "rejectattr",
+  "groupby",
+  "first",
+  "last",
+  "batch",
+  "slice",
+  "reverse",
+]);
 /** Methods that read a mapping handed to the template; their result is data, not a built string. */
 const DATA_METHODS: ReadonlySet<string> = new Set(["items", "keys", "values", "get"]);
 /** Filters that read attributes by name (jinja2's make_attrgetter), first positional argument or attribute=. */
@@ -969,7 +990,12 @@ class Analyzer {
         const filter = child(node, "filter");
         const name = filter?.type === "Identifier" ? text(filter) : text(child(filter ?? node, "callee"));
         if (name !== undefined && NUMERIC_FILTERS.has(name)) return false;
-        // Unknown filters count as building: we cannot say what they return.
+        if (name !== undefined && PASSTHROUGH_FILTERS.has(name)) {
+          const operand = child(node, "operand");
+          const args = filter?.type === "CallExpression" ? children(filter, "args") : [];
+          return this.builds(operand) || this.fold(operand) !== undefined || args.some((a) => this.builds(a));
+        }
+        // Filters that make text (join, format, replace, default, …) and unknown ones count as building.
         return true;
       }
       case "CallExpression": {

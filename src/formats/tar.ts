@@ -107,15 +107,9 @@ function checksums(block: Uint8Array): [number, number] {
   return [unsigned, signed];
 }
 
-/** Whether a 512-byte block is a tar header Python's tarfile would accept: the checksum is the test. */
+/** Whether a block starts a tar archive Python's tarfile would open: a header whose checksum and numbers parse. */
 export function isTar(block: Uint8Array): boolean {
-  if (block.length < TAR_BLOCK) return false;
-  const header = block.subarray(0, TAR_BLOCK);
-  if (header.every((b) => b === 0)) return false;
-  const declared = parseTarNumber(header.subarray(148, 156));
-  if (declared === undefined) return false;
-  const [unsigned, signed] = checksums(header);
-  return declared === BigInt(unsigned) || declared === BigInt(signed);
+  return parseTarHeader(block, 0).kind === "member";
 }
 
 /**

@@ -96,7 +96,8 @@ async function collect(path: string, out: Array<{ path: string; symlink: boolean
   }
   if (st.isSymbolicLink()) out.push({ path, symlink: true });
   else if (st.isDirectory()) {
-    const names = (await readdir(path)).sort();
+    // Git's object store is never loaded as a model (and OMS signing ignores it too).
+    const names = (await readdir(path)).filter((name) => name !== ".git").sort();
     for (const name of names) await collect(join(path, name), out);
   } else if (st.isFile()) out.push({ path, symlink: false });
 }
