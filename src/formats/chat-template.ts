@@ -460,7 +460,10 @@ function printf(format: string, args: Folded): string | undefined {
       failed = true;
       return "";
     }
-    if (conv === "s") return pyStr(arg) ?? ((failed = true), "");
+    if (conv === "s") {
+      const str = pyStr(arg);
+      if (str !== undefined) return str;
+    }
     if (conv === "d" || conv === "i") {
       if (typeof arg === "number") return String(Math.trunc(arg));
       failed = true;
@@ -558,7 +561,7 @@ class Analyzer {
               const key = text(child(arg, "key"));
               const v = child(arg, "value");
               if (arg.type === "KeywordArgumentExpression" && key !== undefined && v !== undefined) {
-                this.record(`${assigneeName}.${key}`, this.factFor(v));
+                this.recordAll(`${assigneeName}.${key}`, this.factsFor(v));
               }
             }
           }
@@ -578,10 +581,11 @@ class Analyzer {
             return;
           }
           const targets = children(loopvar, "value").map((v) => (isType(v, "Identifier") ? (text(v) ?? "") : ""));
-          if (isList(items) && items.every((it) => isList(it) && it.length === targets.length)) {
-            for (const item of items) {
+          const rows = isList(items) ? items.filter(isList) : [];
+          if (isList(items) && rows.length === items.length && rows.every((row) => row.length === targets.length)) {
+            for (const row of rows) {
               targets.forEach((t, i) => {
-                const value = (item as readonly Folded[])[i];
+                const value = row[i];
                 if (value !== undefined) this.record(t, { kind: "value", value });
               });
             }
@@ -594,7 +598,7 @@ class Analyzer {
           for (const arg of children(n, "args")) {
             const key = text(child(arg, "key"));
             const v = child(arg, "value");
-            if (arg.type === "KeywordArgumentExpression" && key !== undefined && v !== undefined) this.record(key, this.factFor(v));
+            if (arg.type === "KeywordArgumentExpression" && key !== undefined && v !== undefined) this.recordAll(key, this.factsFor(v));
           }
           return;
         case "CallExpression": {
@@ -605,12 +609,12 @@ class Analyzer {
             if (arg.type === "KeywordArgumentExpression") {
               const key = text(child(arg, "key"));
               const v = child(arg, "value");
-              if (key !== undefined && v !== undefined) this.record(key, this.factFor(v));
+              if (key !== undefined && v !== undefined) this.recordAll(key, this.factsFor(v));
             } else if (arg.type === "SpreadExpression" || arg.type === "KeywordSpreadExpression") {
               for (const p of params) this.record(p, { kind: "dynamic" });
             } else {
               const p = params[i];
-              if (p !== undefined) this.record(p, this.factFor(arg));
+              if (p !== undefined) this.recordAll(p, this.factsFor(arg));
             }
           });
           return;
@@ -626,7 +630,8 @@ class Analyzer {
   private assign(assignee: AstNode, value: AstNode | undefined, dynamic: boolean): void {
     const path = this.pathOf(assignee);
     if (path !== undefined) {
-      this.record(path, dynamic || value === undefined ? { kind: "dynamic" } : this.factFor(value));
+      if (dynamic || value === undefined) this.record(path, { kind: "dynamic" });
+      else this.recordAll(path, this.factsFor(value));
       return;
     }
     if (assignee.type === "TupleLiteral") {
@@ -637,7 +642,8 @@ class Analyzer {
         if (p === undefined) return;
         const src = sources?.[i];
         // An unpacked value we cannot see into may hold any string.
-        this.record(p, src !== undefined && !dynamic ? this.factFor(src) : { kind: "dynamic" });
+        if (src !== undefined && !dynamic) this.recordAll(p, this.factsFor(src));
+        else this.record(p, { kind: "dynamic" });
       });
     }
   }
@@ -653,10 +659,30 @@ class Analyzer {
     return undefined;
   }
 
-  private factFor(value: AstNode): Fact | undefined {
+  /**
+   * What assigning `value` may store: a copied variable brings all its facts, a choice (ternary, `or`,
+   * `and`, `x if c`) brings both sides', a constant its value, a built string "dynamic".
+   */
+  private factsFor(value: AstNode, depth = 0): Fact[] {
+    const path = this.pathOf(value);
+    if (path !== undefined && this.facts.has(path)) return [...(this.facts.get(path) ?? [])];
+    if (depth < 32) {
+      const op = value.type === "BinaryExpression" ? operatorOf(value) : undefined;
+      if (value.type === "Ternary") {
+        return [...this.factsFor(child(value, "trueExpr") ?? value, depth + 1), ...this.factsFor(child(value, "falseExpr") ?? value, depth + 1)];
+      }
+      if (value.type === "SelectExpression") return this.factsFor(child(value, "lhs") ?? value, depth + 1);
+      if (op === "or" || op === "and") {
+        return [...this.factsFor(child(value, "left") ?? value, depth + 1), ...this.factsFor(child(value, "right") ?? value, depth + 1)];
+      }
+    }
     const folded = this.fold(value);
-    if (folded !== undefined) return { kind: "value", value: folded };
-    return this.builds(value) ? { kind: "dynamic" } : undefined;
+    if (folded !== undefined) return [{ kind: "value", value: folded }];
+    return this.builds(value) ? [{ kind: "dynamic" }] : [];
+  }
+
+  private recordAll(name: string, facts: readonly Fact[]): void {
+    for (const f of facts) this.record(name, f);
   }
 
   private record(name: string, fact: Fact | undefined): void {
@@ -1041,14 +1067,9 @@ class Analyzer {
 
   /** Every string an expression may evaluate to that we can know statically. */
   private possibleStrings(node: AstNode): string[] {
-    const path = this.pathOf(node);
-    if (path !== undefined) {
-      const out: string[] = [];
-      for (const f of this.facts.get(path) ?? []) if (f.kind === "value" && typeof f.value === "string") out.push(f.value);
-      if (out.length > 0) return out;
-    }
-    const v = this.fold(node);
-    return typeof v === "string" ? [v] : [];
+    const out: string[] = [];
+    for (const f of this.factsFor(node)) if (f.kind === "value" && typeof f.value === "string") out.push(f.value);
+    return out;
   }
 
   // ---- checks --------------------------------------------------------------------------------------

@@ -308,7 +308,8 @@ class ConfigWalker {
 
     if (className === "__typespec__" || !SERIALIZATION_MARKERS.has(className)) {
       if (typeof module === "string") {
-        if (!isAllowedModule(module) && !(className === "function" && module === "builtins")) {
+        // Functions were judged above (function-config); one finding per cause.
+        if (!isAllowedModule(module) && className !== "function") {
           this.report("unknown-module", layer, `${className} is imported from module ${JSON.stringify(module)}, outside Keras`);
         }
       } else if (module === null && className !== "function") {

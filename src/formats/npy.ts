@@ -308,10 +308,11 @@ class LiteralParser {
         continue;
       }
       const e = this.peek(1);
+      if (e === "") this.fail("unterminated string");
       if (raw) {
         // A raw string keeps the backslash, but a backslash still stops the quote from closing it.
         out += c + e;
-        this.at += e === "" ? 1 : 2;
+        this.at += 2;
         continue;
       }
       this.at += 2;
@@ -394,11 +395,32 @@ const NAMED_SIZES: Readonly<Record<string, number | undefined>> = {
 };
 const DATETIME_UNIT = /^\[(?:\d+)?(?:Y|M|W|D|h|m|s|ms|us|μs|ns|ps|fs|as|generic)\]$/;
 
+/** Split numpy's comma-separated format string ('i4,(2,3)f8') at commas outside brackets; undefined if unbalanced. */
+function splitTopLevel(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") {
+      if (--depth < 0) return undefined;
+    } else if (c === "," && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (depth !== 0) return undefined;
+  parts.push(text.slice(start));
+  return parts;
+}
+
 /** One dtype string ('<f4', 'U10', 'M8[ns]', 'float32', '(2,3)i4', 'i4,O'). */
 function analyzeDtypeString(text: string): NpyDtype {
   // 'O' (object) and 'T' (StringDType) are the only codes, and "object" the only name, that hold references.
   const hasObjects = /[OT]|object/.test(text);
-  const parts = text.split(",");
+  const parts = splitTopLevel(text);
+  if (parts === undefined) return { understood: false, hasObjects, itemSize: undefined };
   if (parts.length > 1) {
     const fields = parts.map((p) => analyzeDtypeString(p));
     const sizes = fields.map((f) => f.itemSize);

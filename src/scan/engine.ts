@@ -396,8 +396,10 @@ async function scanGguf(src: ByteSource, where: string): Promise<Finding[]> {
 
 function templateFindings(template: string, loc: string): Finding[] {
   const analysis = analyzeChatTemplate(template);
-  if (!analysis.parsed) return [finding("TEMPLATE_INVALID", `the chat template does not parse: ${analysis.error ?? "unknown error"}`, loc)];
-  return analysis.findings.map((f) => finding("TEMPLATE_UNSAFE", `${f.kind}: ${f.detail}`, loc));
+  // A template that does not parse is refused; what a token-level look still saw is reported beside it.
+  const unsafe = analysis.findings.map((f) => finding("TEMPLATE_UNSAFE", `${f.kind}: ${f.detail}`, loc));
+  if (!analysis.parsed) unsafe.unshift(finding("TEMPLATE_INVALID", `the chat template does not parse: ${analysis.error ?? "unknown error"}`, loc));
+  return unsafe;
 }
 
 // ---------- keras / hdf5 ----------
@@ -412,7 +414,9 @@ async function scanHdf5(src: ByteSource, where: string, ctx: ScanContext): Promi
     if (readable < src.size) {
       return [finding("KERAS_CONFIG_MISSING", `no Keras model_config in the first ${readable} bytes of an HDF5 file of ${src.size}: cannot tell whether it carries code`, loc)];
     }
-    return problems; // an HDF5 file without a model config holds weights only
+    // Read whole and no model config: weights only (model.weights.h5 in every .keras archive). h5py loads
+    // no code from weights, so there is nothing to refuse.
+    return problems;
   }
   // Every config-shaped JSON in the file is analysed: a decoy must not hide the real one.
   return [...problems, ...extracted.configs.flatMap((c) => kerasFindings(c, loc))];
@@ -480,8 +484,10 @@ async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promi
   } catch {
     return [];
   }
-  const findings: Finding[] = [];
-  for (const t of extractChatTemplates(json).templates) findings.push(...templateFindings(t.template, `${loc} chat_template${t.name ? ` ${t.name}` : ""}`));
+  const extracted = extractChatTemplates(json);
+  // A malformed chat_template must not read as "no template"; other JSON shapes are just data.
+  const findings: Finding[] = extracted.problems.filter((p) => p.includes("chat_template")).map((p) => finding("TEMPLATE_INVALID", p, loc));
+  for (const t of extracted.templates) findings.push(...templateFindings(t.template, `${loc} chat_template${t.name ? ` ${t.name}` : ""}`));
   return findings;
 }
 

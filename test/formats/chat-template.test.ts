@@ -727,6 +727,9 @@ describe("chat template analyzer against obfuscated attribute access", () => {
     ["generator frame", "{{ (g).gi_frame.f_globals }}", ["forbidden-attribute"]],
     ["lipsum globals", "{{ lipsum.__globals__ }}", ["forbidden-attribute", "ssti-identifier"]],
     ["url_for", "{{ url_for }}", ["ssti-identifier"]],
+    ["name chosen by a ternary", "{% set a = '_module' if c else 'x' %}{{ x[a] }}", ["forbidden-attribute"]],
+    ["name copied from a variable with two values", "{% if c %}{% set b = '_a' %}{% else %}{% set b = '_b' %}{% endif %}{% set a = b %}{{ x[a] }}", ["forbidden-attribute"]],
+    ["|default supplying the name", "{{ x[y|default('__class__')] }}", ["dynamic-attribute-access", "forbidden-name-literal"]],
   ];
   for (const [name, template, expected] of cases) {
     it(`flags ${name}`, () => {
