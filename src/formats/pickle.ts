@@ -268,12 +268,30 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   }
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A stack pointer instead of push/pop/length: truncating to a mark is then one assignment.
   const stack: Value[] = [];
+  let sp = 0;
   // CPython keeps marks apart from the stack; nothing below the newest mark may be popped except by an
   // opcode that consumes the mark (the "fence").
   const marks: number[] = [];
   let fence = 0;
-  const memo = new Map<number, Value>();
+  // Picklers number the memo 0, 1, 2, ...: those live in an array; only out-of-order indices need the map.
+  // No index below memoDense.length is ever in memoSparse.
+  const memoDense: Value[] = [];
+  const memoSparse = new Map<number, Value>();
+  // Call results and imports carry only a name, so one value per name serves every occurrence.
+  const madeCache = new Map<string | null, MadeValue>();
+  const importedCache = new Map<string | null, GlobalValue>();
+  const madeBy = (target: string | null): MadeValue => {
+    let v = madeCache.get(target);
+    if (v === undefined) madeCache.set(target, (v = { kind: "made", madeBy: target }));
+    return v;
+  };
+  const imported = (target: string | null): GlobalValue => {
+    let v = importedCache.get(target);
+    if (v === undefined) importedCache.set(target, (v = { kind: "global", target }));
+    return v;
+  };
   const opLimit = sniffOps > 0 ? Math.min(sniffOps, limits.maxOps) : limits.maxOps;
   let ops = 0;
   let pos = start;
@@ -322,8 +340,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     return true;
   };
   const push = (v: Value): boolean => {
-    stack.push(v);
-    if (stack.length + marks.length <= limits.maxStack) return true;
+    stack[sp++] = v;
+    if (sp + marks.length <= limits.maxStack) return true;
     fail(`limit exceeded: stack deeper than maxStack (${limits.maxStack})`);
     return false;
   };
@@ -338,18 +356,33 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     return k;
   };
   /** Items above the fence; the caller checks before indexing. */
-  const above = (): number => stack.length - fence;
-  const top = (): Value => stack[stack.length - 1] as Value;
+  const above = (): number => sp - fence;
+  const top = (): Value => stack[sp - 1] as Value;
+  const memoSize = (): number => memoDense.length + memoSparse.size;
   const memoPut = (index: number, v: Value): boolean => {
-    if (!memo.has(index) && memo.size >= limits.maxMemo) {
+    if (index < memoDense.length) {
+      memoDense[index] = v;
+      return true;
+    }
+    const isNew = index === memoDense.length ? !memoSparse.delete(index) : !memoSparse.has(index);
+    if (isNew && memoSize() >= limits.maxMemo) {
       fail(`limit exceeded: memo holds more than maxMemo (${limits.maxMemo}) entries`);
       return false;
     }
-    memo.set(index, v);
+    if (index === memoDense.length) {
+      memoDense.push(v);
+      // Indices stored early out of order may now continue the dense run.
+      for (let next = memoSparse.get(memoDense.length); next !== undefined; next = memoSparse.get(memoDense.length)) {
+        memoSparse.delete(memoDense.length);
+        memoDense.push(next);
+      }
+    } else {
+      memoSparse.set(index, v);
+    }
     return true;
   };
   const memoGet = (index: number): boolean => {
-    const v = memo.get(index);
+    const v = index < memoDense.length ? memoDense[index] : memoSparse.get(index);
     if (v === undefined) {
       fail(`memo miss: ${opName} ${index} was never stored (KeyError in the unpickler)`);
       return false;
@@ -430,15 +463,15 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        stack.pop();
+        sp--;
         complete = true;
         end = pos;
         break loop;
       }
       case OP.MARK: {
-        marks.push(stack.length);
-        fence = stack.length;
-        if (stack.length + marks.length > limits.maxStack) {
+        marks.push(sp);
+        fence = sp;
+        if (sp + marks.length > limits.maxStack) {
           fail(`limit exceeded: stack and marks deeper than maxStack (${limits.maxStack})`);
           break loop;
         }
@@ -446,20 +479,20 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       }
       case OP.POP: {
         // POP right after a MARK drops the mark, as CPython does.
-        if (marks.length > 0 && marks[marks.length - 1] === stack.length) {
+        if (marks.length > 0 && marks[marks.length - 1] === sp) {
           popMark();
         } else if (above() < 1) {
           underflow();
           break loop;
         } else {
-          stack.pop();
+          sp--;
         }
         break;
       }
       case OP.POP_MARK: {
         const k = popMark();
         if (k < 0) break loop;
-        stack.length = k;
+        sp = k;
         break;
       }
       case OP.DUP: {
@@ -628,11 +661,11 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       case OP.DICT: {
         const k = popMark();
         if (k < 0) break loop;
-        if (op === OP.DICT && (stack.length - k) % 2 !== 0) {
+        if (op === OP.DICT && (sp - k) % 2 !== 0) {
           fail("odd number of items for DICT");
           break loop;
         }
-        stack.length = k;
+        sp = k;
         if (!push(op === OP.LIST ? LIST : op === OP.TUPLE ? TUPLE : op === OP.DICT ? DICT : FROZENSET)) break loop;
         break;
       }
@@ -644,8 +677,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        stack.length -= count;
-        stack.push(TUPLE);
+        sp -= count;
+        stack[sp++] = TUPLE;
         break;
       }
       case OP.APPEND: {
@@ -655,7 +688,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        stack.pop();
+        sp--;
         break;
       }
       case OP.SETITEM: {
@@ -663,7 +696,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        stack.length -= 2;
+        sp -= 2;
         break;
       }
       case OP.APPENDS:
@@ -672,15 +705,15 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const k = popMark();
         if (k < 0) break loop;
         // The receiving object sits just below the mark, above the next fence.
-        if (k > stack.length || k <= fence) {
+        if (k > sp || k <= fence) {
           underflow();
           break loop;
         }
-        if (op === OP.SETITEMS && (stack.length - k) % 2 !== 0) {
+        if (op === OP.SETITEMS && (sp - k) % 2 !== 0) {
           fail("odd number of items for SETITEMS");
           break loop;
         }
-        stack.length = k;
+        sp = k;
         break;
       }
 
@@ -732,7 +765,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           pos += 4;
         } else {
           // MEMOIZE stores at len(memo), which an explicit PUT to a far index does not advance past.
-          index = memo.size;
+          index = memoSize();
         }
         if (above() < 1) {
           underflow();
@@ -749,7 +782,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const modEnd = lineEnd;
         if (!readLine("name", 1)) break loop;
         const target = importFromLines("GLOBAL", modStart, modEnd, false);
-        if (!push({ kind: "global", target })) break loop;
+        if (!push(imported(target))) break loop;
         break;
       }
       case OP.STACK_GLOBAL: {
@@ -757,8 +790,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        const nameValue = stack.pop() as Value;
-        const moduleValue = stack.pop() as Value;
+        const nameValue = stack[--sp] as Value;
+        const moduleValue = stack[--sp] as Value;
         const module = nameFrom(bytes, moduleValue);
         const name = nameFrom(bytes, nameValue);
         const problems: string[] = [];
@@ -767,7 +800,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const known = (typeof module === "string" ? `module ${JSON.stringify(module)}` : "") + (typeof name === "string" ? `name ${JSON.stringify(name)}` : "");
         const why = `STACK_GLOBAL cannot be resolved: ${problems.join("; ")}${known === "" ? "" : ` (known: ${known})`}`;
         const target = recordImport("STACK_GLOBAL", typeof module === "string" ? module : null, typeof name === "string" ? name : null, why);
-        if (!push({ kind: "global", target })) break loop;
+        if (!push(imported(target))) break loop;
         break;
       }
       case OP.EXT1:
@@ -782,7 +815,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           break loop;
         }
         const target = recordImport(opName as PickleGlobalOpcode, null, null, `${opName} imports copyreg extension code ${code}, which only the loading process's registry can name`);
-        if (!push({ kind: "global", target })) break loop;
+        if (!push(imported(target))) break loop;
         break;
       }
       case OP.INST: {
@@ -794,8 +827,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         if (!readLine("name", 1)) break loop;
         const target = importFromLines("INST", modStart, modEnd, true);
         recordCall("INST", target);
-        stack.length = k;
-        if (!push({ kind: "made", madeBy: target })) break loop;
+        sp = k;
+        if (!push(madeBy(target))) break loop;
         break;
       }
 
@@ -806,11 +839,11 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        const callable = stack[stack.length - 2] as Value;
-        stack.length -= 2;
+        const callable = stack[sp - 2] as Value;
+        sp -= 2;
         const target = callable.kind === "global" ? callable.target : null;
         recordCall(op === OP.REDUCE ? "REDUCE" : "NEWOBJ", target);
-        stack.push({ kind: "made", madeBy: target });
+        stack[sp++] = madeBy(target);
         break;
       }
       case OP.NEWOBJ_EX: {
@@ -818,25 +851,25 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        const cls = stack[stack.length - 3] as Value;
-        stack.length -= 3;
+        const cls = stack[sp - 3] as Value;
+        sp -= 3;
         const target = cls.kind === "global" ? cls.target : null;
         recordCall("NEWOBJ_EX", target);
-        stack.push({ kind: "made", madeBy: target });
+        stack[sp++] = madeBy(target);
         break;
       }
       case OP.OBJ: {
         const k = popMark();
         if (k < 0) break loop;
-        if (stack.length - k < 1) {
+        if (sp - k < 1) {
           underflow();
           break loop;
         }
         const cls = stack[k] as Value;
-        stack.length = k;
+        sp = k;
         const target = cls.kind === "global" ? cls.target : null;
         recordCall("OBJ", target);
-        stack.push({ kind: "made", madeBy: target });
+        stack[sp++] = madeBy(target);
         break;
       }
       case OP.BUILD: {
@@ -844,7 +877,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        stack.pop();
+        sp--;
         const inst = top();
         // BUILD on an imported object itself (a class, a module) sets its attributes: the target is that import.
         recordCall("BUILD", inst.kind === "global" ? inst.target : inst.kind === "made" ? inst.madeBy : null);
@@ -866,7 +899,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        stack[stack.length - 1] = PERSISTENT;
+        stack[sp - 1] = PERSISTENT;
         break;
       }
       case OP.NEXT_BUFFER:
@@ -877,7 +910,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        stack[stack.length - 1] = BUFFER;
+        stack[sp - 1] = BUFFER;
         break;
       }
 

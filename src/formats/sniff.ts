@@ -174,6 +174,9 @@ function sniffPickle(head: Uint8Array, fileSize: number, options: SniffOptions):
   // Protocols 0 and 1 have no header. pickle.load runs opcodes as it reads them, so a stream that is
   // valid up to where the bytes end is as dangerous as one that reaches STOP; ordinary text breaks the
   // walk within a few bytes (a space, '#', '{' or ':' is no opcode).
+  // A stream that opens with a persistent id (PERSID, BINPERSID) fails in a plain pickle.load before it
+  // runs anything, and every ZIP file opens with 'P'.
+  if (head[0] === 0x50 || head[0] === 0x51) return undefined;
   const walk = walkPickle(head, 0, fileSize);
   if (walk.ended === "invalid") return undefined;
   const plausible = walk.complete + (walk.partial ? 1 : 0);

@@ -31,7 +31,7 @@ export interface TarMember {
   /** Where Python's tarfile reads the next header. */
   readonly nextHeaderOffset: number;
   readonly format: "ustar" | "gnu" | "v7";
-  /** Data blocks follow that Python reads as a regular file (types 0, \0, 7, S and every unknown type). */
+  /** Data blocks follow that Python reads as a regular file (types 0, \0, 7, S and every unknown type; not pax headers). */
   readonly hasData: boolean;
   readonly problems: readonly string[];
 }
@@ -161,7 +161,8 @@ export function parseTarHeader(block: Uint8Array, offset: number): TarHeader {
 
   const dataOffset = offset + TAR_BLOCK;
   const sizeNumber = Number(size);
-  const hasData = REGULAR_TYPES.has(type) || !SUPPORTED_TYPES.has(type);
+  // Pax headers are metadata for other members, not members: their body is skipped, never extracted.
+  const hasData = (REGULAR_TYPES.has(type) || !SUPPORTED_TYPES.has(type)) && !PAX_TYPES.has(type);
   // Python reads 'L', 'K', 'x', 'g' and 'X' bodies as metadata and then skips them too.
   const skipsData = hasData || GNU_TYPES.has(type) || PAX_TYPES.has(type);
   const blocks = Math.ceil(sizeNumber / TAR_BLOCK) * TAR_BLOCK;
@@ -255,10 +256,12 @@ function paxNumber(value: string): number {
 }
 
 /**
- * Apply the records of a pax header ('x' for the next member) to that member, as Python's tarfile does:
- * `path` and `GNU.sparse.name` rename it, `linkpath` relinks it, `size` resizes it and moves the next header.
+ * Apply the records of a pax header to a member, as Python's tarfile does: `path` and `GNU.sparse.name`
+ * rename it, `linkpath` relinks it, `size` resizes it. An 'x' (or Solaris 'X') header applies to the next
+ * member only and its `size` also moves the next header; a 'g' header applies to every later member but,
+ * applied after the next header is found, moves nothing (`scope: "global"`).
  */
-export function applyPaxRecords(member: TarMember, records: ReadonlyMap<string, string>): TarMember | TarProblem {
+export function applyPaxRecords(member: TarMember, records: ReadonlyMap<string, string>, scope: "next" | "global" = "next"): TarMember | TarProblem {
   let { name, linkName, size, nextHeaderOffset } = member;
   const problems = [...member.problems];
   for (const [key, value] of records) {
@@ -269,7 +272,8 @@ export function applyPaxRecords(member: TarMember, records: ReadonlyMap<string, 
   if (declared !== undefined) {
     size = paxNumber(declared);
     if (!Number.isSafeInteger(size) || size < 0) return { kind: "problem", problem: `a pax header gives the member at ${member.offset} a size of ${declared}` };
-    if (records.has("size")) nextHeaderOffset = member.dataOffset + (member.hasData ? Math.ceil(size / TAR_BLOCK) * TAR_BLOCK : 0);
+    if (records.has("size") && scope === "next") nextHeaderOffset = member.dataOffset + (member.hasData ? Math.ceil(size / TAR_BLOCK) * TAR_BLOCK : 0);
+    else if (scope === "global" && size !== member.size) problems.push(`a global pax header gives the member at ${member.offset} a size of ${size} without moving the next header: extraction reads past its data`);
   }
   if (name !== member.name) problems.push(`a pax header renames ${JSON.stringify(member.name)} to ${JSON.stringify(name)}`);
   return { ...member, name, linkName, size, nextHeaderOffset, problems };

@@ -146,6 +146,12 @@ describe("pickles, text and the line between them", () => {
     expect(r.alsoMatches.map((m) => m.format)).toContain("text");
   });
 
+  it("does not read every ZIP as a pickle too because it opens with 'P' (PERSID, which plain pickle.load refuses)", () => {
+    const npz = sniffFile(`${VECTORS}picklescan/tests/data2/object_arrays.npz`);
+    expect(npz.format).toBe("zip");
+    expect(npz.alsoMatches.map((m) => m.format)).not.toContain("pickle");
+  });
+
   it("sees a pickle that runs code before its bytes run out, as broken_model.pkl does", () => {
     expect(sniffBytes("cbuiltins\nexec\n(Vprint(1)\ntR").format).toBe("pickle");
   });

@@ -176,6 +176,17 @@ describe("tar headers built by hand", () => {
     expect(parsePaxRecords(bytes(records)).records.get("path")).toBe("real/pickle");
   });
 
+  it("treats pax headers as metadata with no data to extract, and a global one as moving no header", () => {
+    for (const type of ["x", "g", "X"]) {
+      const h = member(header({ name: "PaxHeader/x", type, size: 100 }));
+      expect([type, h.hasData, h.nextHeaderOffset, h.problems]).toEqual([type, false, TAR_BLOCK * 2, []]);
+    }
+    const next = member(header({ name: "pickle", size: 5 }), 1024);
+    const global = applyPaxRecords(next, new Map([["path", "renamed"], ["size", "9000"]]), "global");
+    expect(global).toMatchObject({ kind: "member", name: "renamed", size: 9000, nextHeaderOffset: 2048 });
+    expect(global.kind === "member" && global.problems.join()).toMatch(/without moving the next header/);
+  });
+
   it("reads GNU base-256 sizes, which tar uses past 8 GiB", () => {
     const sizeField = new Uint8Array(12);
     sizeField[0] = 0x80;
