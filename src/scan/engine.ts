@@ -17,6 +17,7 @@ import {
   scanLocalHeaders,
   ZIP_END_SEARCH_BYTES,
   ZIP_LOCAL_HEADER_SIZE,
+  type ZipEnd,
   type ZipEntry,
   type ZipLocalMember,
   type ZipSpan,
@@ -64,6 +65,9 @@ export async function scanSource(src: ByteSource, where: string, ctx: ScanContex
   // A file can be two formats at once (a pickle that is also a zip, say) and an attacker picks the reading a
   // scanner skips: every reading a loader could take is scanned.
   const readings = [sniffed.format, ...sniffed.alsoMatches.map((m) => m.format).filter((f) => LOADABLE.has(f))];
+  // Python's zipfile (Keras 3, numpy's .npz, joblib) opens any file whose tail holds a ZIP end record,
+  // whatever its first bytes say: an archive appended to a harmless file is still an archive.
+  if (!readings.includes("zip") && src.size >= 22 && (await zipEnd(src)).kind === "zip-end") readings.push("zip");
   const findings: Finding[] = [];
   for (const format of new Set(readings)) findings.push(...(await scanAs(format, src, where, ctx, depth)));
   return { format: sniffed.format, findings };
@@ -160,23 +164,49 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
 
 async function scanZip(src: ByteSource, where: string, ctx: ScanContext, depth: number): Promise<Finding[]> {
   const here = where || "(file)";
-  const loc = (name: string) => (where === "" ? name : `${where}/${name}`);
   if (depth >= ctx.limits.maxDepth) {
     return [finding("ARCHIVE_TOO_DEEP", `a ZIP archive nested ${depth} levels deep is not opened`, here)];
   }
-  const tailStart = Math.max(0, src.size - ZIP_END_SEARCH_BYTES);
-  const tail = await src.read(tailStart, src.size - tailStart);
-  let end = findZipEnd(tail, tailStart, src.size);
-  if (end.kind === "needs") end = findZipEnd(tail, tailStart, src.size, await src.read(end.needs.offset, end.needs.length));
+  const end = await zipEnd(src);
   if (end.kind !== "zip-end") {
     return [finding("ARCHIVE_INVALID", `the ZIP archive cannot be read: ${end.kind === "problem" ? end.problem : "its end records are out of reach"}`, here)];
   }
   const findings: Finding[] = end.problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, here));
+  // torch.load (miniz) reads the central directory where the end record says; Python's zipfile reads it
+  // right before the end record and shifts every offset by the difference. When the two differ, both views
+  // are scanned.
+  const views = [{ at: end.centralDirectoryOffset, shift: 0, label: "" }];
   if (end.contiguousCentralDirectoryOffset !== end.centralDirectoryOffset || end.offsetShift !== 0) {
-    findings.push(finding("ARCHIVE_HIDDEN_MEMBER", "torch.load and Python's zipfile would read this archive's central directory at different offsets: each can see different members", here));
+    findings.push(finding("ARCHIVE_HIDDEN_MEMBER", "torch.load and Python's zipfile read this archive's central directory at different offsets: both views are scanned", here));
+    views.push({ at: end.contiguousCentralDirectoryOffset, shift: end.offsetShift, label: " (as Python's zipfile reads it)" });
   }
-  const cd = await src.read(end.centralDirectoryOffset, end.centralDirectorySize);
-  const { entries, problems } = parseCentralDirectory(cd, end.entryCount);
+  for (const view of views) findings.push(...(await scanZipView(src, end, view, where, ctx, depth)));
+  return findings;
+}
+
+async function zipEnd(src: ByteSource) {
+  const tailStart = Math.max(0, src.size - ZIP_END_SEARCH_BYTES);
+  const tail = await src.read(tailStart, src.size - tailStart);
+  let end = findZipEnd(tail, tailStart, src.size);
+  if (end.kind === "needs") end = findZipEnd(tail, tailStart, src.size, await src.read(end.needs.offset, end.needs.length));
+  return end;
+}
+
+async function scanZipView(
+  src: ByteSource,
+  end: ZipEnd,
+  view: { at: number; shift: number; label: string },
+  where: string,
+  ctx: ScanContext,
+  depth: number,
+): Promise<Finding[]> {
+  const here = (where || "(file)") + view.label;
+  const loc = (name: string) => (where === "" ? name : `${where}/${name}`) + view.label;
+  const findings: Finding[] = [];
+  const cd = await src.read(view.at, end.centralDirectorySize);
+  const parsed = parseCentralDirectory(cd, end.entryCount);
+  const entries = parsed.entries.map((e) => (view.shift === 0 ? e : { ...e, localHeaderOffset: e.localHeaderOffset + view.shift }));
+  const problems = parsed.problems;
   findings.push(...problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, here)));
   const torch = entries.some((e) => /(^|\/)data\.pkl$/.test(e.name));
   const keras = entries.some((e) => e.name === "config.json") && entries.some((e) => e.name === "metadata.json" || e.name.endsWith(".weights.h5"));
@@ -202,7 +232,7 @@ async function scanZip(src: ByteSource, where: string, ctx: ScanContext, depth: 
     if (keras && entry.name === "config.json") findings.push(...(await scanKerasConfig(member.source, loc(entry.name), ctx)));
     else findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
   }
-  findings.push(...(await hiddenMembers(src, spans, end.centralDirectoryOffset, where, ctx, depth)));
+  findings.push(...(await hiddenMembers(src, spans, view.at, where, ctx, depth)));
   return findings;
 }
 
@@ -296,6 +326,7 @@ async function scanTar(src: ByteSource, where: string, ctx: ScanContext, depth: 
   let offset = 0;
   let longName: string | undefined;
   let pax: ReadonlyMap<string, string> | undefined;
+  let globalPax: ReadonlyMap<string, string> | undefined;
   for (let members = 0; offset + TAR_BLOCK <= src.size && members < 100_000; members++) {
     const header = parseTarHeader(await src.read(offset, TAR_BLOCK), offset);
     if (header.kind === "end") break;
@@ -305,10 +336,14 @@ async function scanTar(src: ByteSource, where: string, ctx: ScanContext, depth: 
     }
     const body = slice(src, header.dataOffset, header.size);
     if (header.type === "L") longName = parseTarLongName(await body.read(0, Math.min(header.size, 65_536)));
-    else if (header.type === "x") pax = parsePaxRecords(await body.read(0, Math.min(header.size, 1 << 20))).records;
+    else if (header.type === "K") {
+      // a GNU long link name: only the link member after it uses it
+    } else if (header.type === "x" || header.type === "X") pax = parsePaxRecords(await body.read(0, Math.min(header.size, 1 << 20))).records;
+    else if (header.type === "g") globalPax = new Map([...(globalPax ?? []), ...parsePaxRecords(await body.read(0, Math.min(header.size, 1 << 20))).records]);
     else {
       let member: TarMember | TarProblem = header;
-      if (pax !== undefined) member = applyPaxRecords(header, pax);
+      if (globalPax !== undefined) member = applyPaxRecords(member, globalPax, "global");
+      if (pax !== undefined && member.kind === "member") member = applyPaxRecords(member, pax);
       pax = undefined;
       if (member.kind === "problem") {
         findings.push(finding("ARCHIVE_INVALID", member.problem, here));
