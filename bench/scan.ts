@@ -1,14 +1,16 @@
 // Scanner throughput: files/s and MB/s on picklescan's own corpus and on a generated 2 GB PyTorch
 // checkpoint, beside picklescan run on the same files in the same run (when python3 and picklescan's
 // source are available: PICKLESCAN_SRC=<dir holding the picklescan package>, or an installed picklescan;
-// it needs py7zr for the corpus's .7z file, e.g. Debian's python3-py7zr).
+// it needs py7zr and numpy for the corpus's .7z and .npy files: e.g. PICKLESCAN_PYTHON=/usr/bin/python3 with
+// Debian's python3-py7zr and python3-numpy).
 // Usage: npx tsx bench/scan.ts [--rounds N] [--checkpoint-gb N]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { scanPaths } from "../src/scan/scan.js";
+// The compiled dist/ is measured, as the installed CLI runs it (run `npm run build` first).
+const { scanPaths } = (await import(new URL("../dist/scan/scan.js", import.meta.url).href)) as typeof import("../src/scan/scan.js");
 import { writeTorchCheckpoint } from "../test/fixtures/torch-checkpoint.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, "checkpoint-gb": { type: "string", default: "2" } } });
@@ -34,8 +36,9 @@ function sizeOf(paths: readonly string[]): { files: number; bytes: number } {
 function picklescanCommand(): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } | undefined {
   const env = { ...process.env, ...(process.env["PICKLESCAN_SRC"] ? { PYTHONPATH: process.env["PICKLESCAN_SRC"] } : {}) };
   // -P: never import from the working directory (a stray dis.py there breaks Python's own imports).
-  const probe = spawnSync("python3", ["-P", "-c", "import picklescan.cli"], { env });
-  return probe.status === 0 ? { cmd: "python3", args: ["-P", "-m", "picklescan.cli"], env } : undefined;
+  const python = process.env["PICKLESCAN_PYTHON"] ?? "python3";
+  const probe = spawnSync(python, ["-P", "-c", "import picklescan.cli"], { env });
+  return probe.status === 0 ? { cmd: python, args: ["-P", "-m", "picklescan.cli"], env } : undefined;
 }
 
 /** Best of N wall-clock seconds of whole commands run one after another, start-up included. */
@@ -45,7 +48,8 @@ function timeCommands(runs: ReadonlyArray<{ cmd: string; args: string[]; env: No
     const start = process.hrtime.bigint();
     for (const r of runs) {
       const out = spawnSync(r.cmd, r.args, { env: r.env, stdio: ["ignore", "ignore", "pipe"] });
-      if (out.status !== 0 && out.status !== 1) throw new Error(`${r.cmd} ${r.args.join(" ")} failed (${out.status}): ${out.stderr.toString().slice(0, 500)}`);
+      // 0 clean, 1 found something; picklescan also exits 2 when some file could not be scanned
+      if (out.status === null || out.status > 2) throw new Error(`${r.cmd} ${r.args.join(" ")} failed (${out.status}): ${out.stderr.toString().slice(0, 500)}`);
     }
     best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
   }
@@ -60,6 +64,23 @@ async function timeInProcess(paths: string[]): Promise<number> {
     best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
   }
   return best;
+}
+
+/** picklescan's own scan functions timed inside one Python process: its throughput without interpreter start-up. */
+function picklescanInProcess(ps: { cmd: string; env: NodeJS.ProcessEnv }, paths: readonly string[]): number {
+  const script = [
+    "import sys, time, os",
+    "from picklescan.scanner import scan_directory_path, scan_file_path",
+    "paths = sys.argv[2:]; best = float('inf')",
+    "for _ in range(int(sys.argv[1])):",
+    "    t = time.perf_counter()",
+    "    for p in paths: (scan_directory_path if os.path.isdir(p) else scan_file_path)(p)",
+    "    best = min(best, time.perf_counter() - t)",
+    "print(best)",
+  ].join("\n");
+  const out = spawnSync(ps.cmd, ["-P", "-c", script, String(ROUNDS), ...paths], { env: ps.env, encoding: "utf8" });
+  if (out.status !== 0) throw new Error(`picklescan in-process run failed: ${out.stderr.slice(0, 500)}`);
+  return Number(out.stdout.trim());
 }
 
 function line(label: string, files: number, bytes: number, secs: number): string {
@@ -82,7 +103,9 @@ try {
     // picklescan takes one -p path per run (a second -p replaces the first): one run per corpus folder.
     const theirs = timeCommands(CORPUS.map((dir) => ({ cmd: picklescan.cmd, args: [...picklescan.args, "-p", dir], env: picklescan.env })));
     console.log(line("picklescan (CLI, start-up incl.)", corpus.files, corpus.bytes, theirs));
-    console.log(`  ratio (CLI vs CLI): ${(theirs / oursCli).toFixed(1)}x picklescan's throughput`);
+    const theirsIn = picklescanInProcess(picklescan, CORPUS);
+    console.log(line("picklescan (in process)", corpus.files, corpus.bytes, theirsIn));
+    console.log(`  ratio in process: ${(theirsIn / ours).toFixed(1)}x picklescan's throughput; CLI vs CLI: ${(theirs / oursCli).toFixed(1)}x`);
   } else {
     console.log("  picklescan: not available (set PICKLESCAN_SRC to the directory holding its picklescan package)");
   }
@@ -94,13 +117,16 @@ try {
   const bytes = await writeTorchCheckpoint(path, Array.from({ length: count }, (_, i) => ({ name: `layers.${i}.weight`, numel: perTensor / 4 })));
   execFileSync("cat", [path], { stdio: ["ignore", "ignore", "ignore"], maxBuffer: 1 }); // warm the page cache
   console.log(`\ngenerated PyTorch checkpoint: ${(bytes / 2 ** 30).toFixed(2)} GiB, ${count} tensors`);
-  console.log(line("perimeter scan (in process)", 1, bytes, await timeInProcess([path])));
+  const oursBigIn = await timeInProcess([path]);
+  console.log(line("perimeter scan (in process)", 1, bytes, oursBigIn));
   const oursBig = timeCommands([{ cmd: process.execPath, args: cliScan([path]), env: cliEnv }]);
   console.log(line("perimeter scan (CLI, start-up incl.)", 1, bytes, oursBig));
   if (picklescan) {
     const theirsBig = timeCommands([{ cmd: picklescan.cmd, args: [...picklescan.args, "-p", path], env: picklescan.env }]);
     console.log(line("picklescan (CLI, start-up incl.)", 1, bytes, theirsBig));
-    console.log(`  ratio (CLI vs CLI): ${(theirsBig / oursBig).toFixed(1)}x picklescan's throughput`);
+    const theirsBigIn = picklescanInProcess(picklescan, [path]);
+    console.log(line("picklescan (in process)", 1, bytes, theirsBigIn));
+    console.log(`  ratio in process: ${(theirsBigIn / oursBigIn).toFixed(1)}x picklescan's throughput; CLI vs CLI: ${(theirsBig / oursBig).toFixed(1)}x`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
+import { main } from "../dist/bin/perimeter.js";
 
 process.exitCode = await main(process.argv.slice(2));

@@ -194,8 +194,8 @@ function firstUncovered(roots: ReadonlyMap<number, unknown>, size: number): numb
 }
 
 function segmentWidthFor(events: number, parallelism: number): number {
-  // Several slices per thread keep both cores busy to the end; never below 4096 events a slice.
-  const target = Math.max(4096, Math.ceil(events / (parallelism * 4)));
+  // Several slices per thread keep every thread busy to the end. On one thread, one slice per 4096 events.
+  const target = parallelism === 1 ? 4096 : Math.max(1, Math.ceil(events / (parallelism * 4)));
   let width = 1;
   while (width < target) width *= 2;
   return width;

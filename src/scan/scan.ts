@@ -1,4 +1,4 @@
-import { lstat, readdir } from "node:fs/promises";
+import { lstatSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { PerimeterError } from "../errors.js";
 import { DEFAULT_LIMITS, scanSource, type ScanLimits } from "./engine.js";
@@ -43,7 +43,7 @@ export interface ScanOptions {
 export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanReport> {
   const started = performance.now();
   const targets: Array<{ path: string; symlink: boolean }> = [];
-  for (const p of paths) await collect(resolve(p), targets);
+  for (const p of paths) collect(resolve(p), targets);
   const reports = new Array<FileReport>(targets.length);
   let next = 0;
   let done = 0;
@@ -65,7 +65,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   let source;
   try {
-    source = await fileSource(path);
+    source = fileSource(path);
   } catch (err) {
     return report(path, "unknown", [finding("READ_FAILED", `cannot read the file: ${(err as Error).message}`, "(file)")], 0);
   }
@@ -75,7 +75,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
   } catch (err) {
     return report(path, "unknown", [finding("SCAN_ERROR", `the scanner failed: ${(err as Error).message}`, "(file)")], source.size);
   } finally {
-    await source.close();
+    source.close();
   }
 }
 
@@ -87,18 +87,18 @@ function symlinkReport(path: string): FileReport {
   return report(path, "symlink", [finding("SYMLINK", "a symbolic link is not followed: it could point at any file on the machine", "(file)")], 0);
 }
 
-async function collect(path: string, out: Array<{ path: string; symlink: boolean }>): Promise<void> {
+function collect(path: string, out: Array<{ path: string; symlink: boolean }>): void {
   let st;
   try {
-    st = await lstat(path);
+    st = lstatSync(path);
   } catch (err) {
     throw new PerimeterError("USAGE", `cannot scan ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
   }
   if (st.isSymbolicLink()) out.push({ path, symlink: true });
   else if (st.isDirectory()) {
     // Git's object store is never loaded as a model (and OMS signing ignores it too).
-    const names = (await readdir(path)).filter((name) => name !== ".git").sort();
-    for (const name of names) await collect(join(path, name), out);
+    const names = readdirSync(path).filter((name) => name !== ".git").sort();
+    for (const name of names) collect(join(path, name), out);
   } else if (st.isFile()) out.push({ path, symlink: false });
 }
 

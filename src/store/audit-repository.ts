@@ -110,11 +110,16 @@ export class SqliteAuditRepository implements AuditRepository {
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        return this.tx(plan);
+        const done = this.tx(plan);
+        // SQLite's lock is not a queue: give writers in other processes a moment to take it before this
+        // process starts its next transaction, or one busy writer starves the rest.
+        await new Promise((r) => setImmediate(r));
+        return done;
       } catch (err) {
         const code = (err as { code?: string }).code;
         if ((code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(1 + attempt, 10)));
+        // Poll finely at first (a commit holds the lock for well under a millisecond), then back off.
+        await new Promise((r) => (attempt < 200 ? setImmediate(r) : setTimeout(r, Math.min(attempt - 199, 10))));
       }
     }
   }
