@@ -40,6 +40,8 @@ export class AuditLog {
   private readonly queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private readonly maxBatch: number;
+  /** The frontier this process last planned, reused when the head it is handed is still that one. */
+  private lastFrontier: { text: string; frontier: MerkleFrontier } | undefined;
 
   constructor(
     private readonly store: Store,
@@ -109,9 +111,17 @@ export class AuditLog {
     }
   }
 
+  private frontierOf(head: AuditHeadState): MerkleFrontier {
+    const last = this.lastFrontier;
+    // Planning mutates the frontier it is given, so the cached one is copied; parsing and checking the
+    // stored JSON on every commit cost more than the copy.
+    if (last !== undefined && last.frontier.size === head.size && last.text === head.frontier) return MerkleFrontier.fromJSON(head.size, last.frontier.toJSON());
+    return MerkleFrontier.fromJSON(head.size, parseFrontier(head.frontier));
+  }
+
   /** Given the head, the rows, new head and checkpoint of one commit. Pure: it may run again on a newer head. */
   private plan(head: AuditHeadState, batch: readonly Pending[], forceCheckpoint: boolean): AuditAppendPlan {
-    const frontier = MerkleFrontier.fromJSON(head.size, parseFrontier(head.frontier));
+    const frontier = this.frontierOf(head);
     const time = new Date().toISOString();
     let prev = head.last_hash;
     const rows: StoredAuditEvent[] = [];
@@ -124,6 +134,8 @@ export class AuditLog {
     }
     const size = frontier.size;
     const root = frontier.root();
+    const frontierText = JSON.stringify(frontier.toJSON());
+    this.lastFrontier = { text: frontierText, frontier };
     const note = size === 0 ? "" : this.signer.sign({ origin: this.options.origin, size, root }).note;
 
     const every = this.options.checkpointEvery;
@@ -135,7 +147,7 @@ export class AuditLog {
       head: {
         size,
         last_hash: prev,
-        frontier: JSON.stringify(frontier.toJSON()),
+        frontier: frontierText,
         note,
         checkpointed_size: due ? size : head.checkpointed_size,
         checkpointed_at: due ? time : head.checkpointed_at,

@@ -183,26 +183,33 @@ interface TextValue {
   readonly encoding: TextEncoding;
   readonly start: number;
   readonly end: number;
+  /** The decoded name, once asked for: a memoized string fed to STACK_GLOBAL a million times decodes once. */
+  name?: NameResult;
 }
+/** A decoded name, or why the value cannot be one (phrased to follow "module is"). */
+type NameResult = string | { readonly problem: string };
 /** A value that can never name an import or be traced to one: numbers, bytes, containers, persistent ids. */
 interface OpaqueValue {
   readonly kind: "opaque";
   readonly what: string;
+  readonly name: NameResult;
 }
 /** What an import opcode pushed; target null when the import is unresolved. */
 interface GlobalValue {
   readonly kind: "global";
   readonly target: string | null;
+  name?: NameResult;
 }
 /** The result of a call; madeBy is the import the callable came from, when it came from one. */
 interface MadeValue {
   readonly kind: "made";
   readonly madeBy: string | null;
+  name?: NameResult;
 }
 type Value = TextValue | OpaqueValue | GlobalValue | MadeValue;
 
 // Opaque values carry no identity worth tracking, so one instance of each serves the whole stream.
-const opaque = (what: string): OpaqueValue => Object.freeze({ kind: "opaque", what });
+const opaque = (what: string): OpaqueValue => Object.freeze({ kind: "opaque", what, name: Object.freeze({ problem: `${what}, not a string` }) });
 const NONE = opaque("None");
 const BOOL = opaque("a bool");
 const INT = opaque("an int");
@@ -237,8 +244,6 @@ interface RunResult {
   analysis: PickleAnalysis;
   /** Import opcodes executed (for sniffing). */
   imports: number;
-  /** Stopped only because the sniff budget ran out. */
-  sniffed: boolean;
 }
 
 /**
@@ -258,8 +263,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   let end = 0;
   let complete = false;
   let imports = 0;
-  let sniffed = false;
-  const done = (): RunResult => ({ analysis: { protocol, globals, unresolvedGlobals, calls, error, end, complete }, imports, sniffed });
+  const done = (): RunResult => ({ analysis: { protocol, globals, unresolvedGlobals, calls, error, end, complete }, imports });
 
   const n = bytes.length;
   if (!Number.isSafeInteger(start) || start < 0 || start > n) {
@@ -298,16 +302,28 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   let at = start;
   let opName = "";
 
-  const fail = (message: string, offset = at): void => {
-    error = { offset, message };
+  const fail = (message: string): void => {
+    error = { offset: at, message };
     end = at;
   };
   const underflow = (): void => fail(marks.length > 0 ? `${opName} reaches below a MARK (unexpected MARK found)` : `${opName} on an empty stack (unpickling stack underflow)`);
   /** Bytes [pos, pos+k) exist; otherwise the stream is truncated. */
+  // End of the FRAME the C unpickler holds in its buffer (-1: none). Reading from a file object — torch.load
+  // wraps the zip entry in io.BytesIO — a read that starts inside that buffer but needs bytes past its end
+  // drops the rest of the frame and reads on from after it, while pickle.loads, an open() file and pickletools
+  // read straight through. Such a stream means two different things; no pickler writes one.
+  let frameEnd = -1;
+  const straddles = (to: number): boolean => {
+    if (pos >= frameEnd || to <= frameEnd) return false;
+    fail(`${opName} reads across the end of its FRAME at offset ${frameEnd}: io.BytesIO-fed unpicklers (torch.load) skip the rest of the frame, pickle.loads reads straight on`);
+    return true;
+  };
   const need = (k: number, what: string): boolean => {
-    if (k <= n - pos) return true;
-    fail(`truncated: ${opName} needs ${k} bytes of ${what} but only ${n - pos} remain`);
-    return false;
+    if (k > n - pos) {
+      fail(`truncated: ${opName} needs ${k} bytes of ${what} but only ${n - pos} remain`);
+      return false;
+    }
+    return !straddles(pos + k);
   };
   /** A string or bytes argument of `len` bytes follows: check it exists and is within the limit. */
   const needData = (len: number): boolean => {
@@ -319,7 +335,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       fail(`limit exceeded: ${opName} of ${len} bytes is larger than maxStringBytes (${limits.maxStringBytes})`);
       return false;
     }
-    return true;
+    return !straddles(pos + len);
   };
   let lineStart = 0;
   let lineEnd = 0;
@@ -334,6 +350,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       fail(`${opName} ${what} is empty`);
       return false;
     }
+    if (straddles(nl + 1)) return false;
     lineStart = pos;
     lineEnd = nl;
     pos = nl + 1;
@@ -364,12 +381,12 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       memoDense[index] = v;
       return true;
     }
-    const isNew = index === memoDense.length ? !memoSparse.delete(index) : !memoSparse.has(index);
-    if (isNew && memoSize() >= limits.maxMemo) {
+    if (!memoSparse.has(index) && memoSize() >= limits.maxMemo) {
       fail(`limit exceeded: memo holds more than maxMemo (${limits.maxMemo}) entries`);
       return false;
     }
     if (index === memoDense.length) {
+      memoSparse.delete(index);
       memoDense.push(v);
       // Indices stored early out of order may now continue the dense run.
       for (let next = memoSparse.get(memoDense.length); next !== undefined; next = memoSparse.get(memoDense.length)) {
@@ -389,25 +406,52 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     }
     return push(v);
   };
-  const recordImport = (opcode: PickleGlobalOpcode, module: string | null, name: string | null, why: string): string | null => {
+  // Repeated imports share one target string and repeated problems one message, so a stream of a million
+  // STACK_GLOBALs over the same memo entries costs a million small records, not a million copies of names.
+  const targets = new Map<string, Map<string, string>>();
+  const messages = new Map<string, string>();
+  // STACK_GLOBAL's name results are kept on the values, so its messages can be found by their identity.
+  const stackGlobalMessages = new Map<NameResult, Map<NameResult, string>>();
+  const targetOf = (module: string, name: string): string => {
+    let byName = targets.get(module);
+    if (byName === undefined) targets.set(module, (byName = new Map()));
+    let target = byName.get(name);
+    if (target === undefined) byName.set(name, (target = `${module}.${name}`));
+    return target;
+  };
+  /** Records one import opcode; returns its "module.name", or null when it is unresolved. */
+  const recordImport = (opcode: PickleGlobalOpcode, module: NameResult, name: NameResult): string | null => {
     imports++;
-    if (module !== null && name !== null) {
+    if (typeof module === "string" && typeof name === "string") {
+      const target = targetOf(module, name);
       globals.push({ module, name, offset: at, opcode });
-      return `${module}.${name}`;
+      return target;
     }
+    let byName = opcode === "STACK_GLOBAL" ? stackGlobalMessages.get(module) : undefined;
+    let message = byName?.get(name);
+    if (message === undefined) {
+      const problems: string[] = [];
+      if (typeof module !== "string") problems.push(`module is ${module.problem}`);
+      if (typeof name !== "string") problems.push(`name is ${name.problem}`);
+      const known = typeof module === "string" ? ` (module ${quoteName(module)})` : typeof name === "string" ? ` (name ${quoteName(name)})` : "";
+      message = `${opcode} cannot be resolved: ${problems.join("; ")}${known}`;
+      if (opcode === "STACK_GLOBAL") {
+        if (byName === undefined) stackGlobalMessages.set(module, (byName = new Map()));
+        byName.set(name, message);
+      }
+    }
+    return recordUnresolved(opcode, message);
+  };
+  const recordUnresolved = (opcode: PickleGlobalOpcode, text: string): null => {
+    let message = messages.get(text);
+    if (message === undefined) messages.set(text, (message = text));
     globals.push({ module: "", name: "", offset: at, opcode });
-    unresolvedGlobals.push({ offset: at, message: why });
+    unresolvedGlobals.push({ offset: at, message });
     return null;
   };
   /** GLOBAL/INST: module on [modStart, modEnd), name on the line just read. GLOBAL is UTF-8, INST ASCII. */
-  const importFromLines = (opcode: "GLOBAL" | "INST", modStart: number, modEnd: number, ascii: boolean): string | null => {
-    const module = lineText(bytes, modStart, modEnd, ascii);
-    const name = lineText(bytes, lineStart, lineEnd, ascii);
-    const problems: string[] = [];
-    if (typeof module !== "string") problems.push(`module ${module.problem}`);
-    if (typeof name !== "string") problems.push(`name ${name.problem}`);
-    return recordImport(opcode, typeof module === "string" ? module : null, typeof name === "string" ? name : null, `${opcode} cannot be resolved: ${problems.join("; ")}`);
-  };
+  const importFromLines = (opcode: "GLOBAL" | "INST", modStart: number, modEnd: number, ascii: boolean): string | null =>
+    recordImport(opcode, lineText(bytes, modStart, modEnd, ascii), lineText(bytes, lineStart, lineEnd, ascii));
   const recordCall = (opcode: PickleCallOpcode, target: string | null): void => {
     calls.push({ target, offset: at, opcode });
   };
@@ -422,8 +466,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     }
     if (ops >= opLimit) {
       if (sniffOps > 0) {
-        sniffed = true;
-        end = pos;
+        end = pos; // a sniff that ran out of budget found nothing wrong
       } else {
         fail(`limit exceeded: more than maxOps (${limits.maxOps}) opcodes`);
       }
@@ -451,11 +494,14 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         if (!need(8, "frame length")) break loop;
         const len = u64(pos);
         pos += 8;
-        // The C unpickler reads the whole frame up front, so it must fit; opcodes may then run past its end.
+        // The C unpickler reads the whole frame up front, so it must fit in the data.
         if (len > n - pos) {
           fail(`truncated: FRAME of ${len} bytes but only ${n - pos} remain`);
           break loop;
         }
+        if (straddles(pos + len)) break loop;
+        // A frame inside the current one is served from the buffer already read, which stays as it was.
+        if (pos >= frameEnd) frameEnd = pos + len;
         break;
       }
       case OP.STOP: {
@@ -792,14 +838,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         }
         const nameValue = stack[--sp] as Value;
         const moduleValue = stack[--sp] as Value;
-        const module = nameFrom(bytes, moduleValue);
-        const name = nameFrom(bytes, nameValue);
-        const problems: string[] = [];
-        if (typeof module !== "string") problems.push(`module is ${module.problem}`);
-        if (typeof name !== "string") problems.push(`name is ${name.problem}`);
-        const known = (typeof module === "string" ? `module ${JSON.stringify(module)}` : "") + (typeof name === "string" ? `name ${JSON.stringify(name)}` : "");
-        const why = `STACK_GLOBAL cannot be resolved: ${problems.join("; ")}${known === "" ? "" : ` (known: ${known})`}`;
-        const target = recordImport("STACK_GLOBAL", typeof module === "string" ? module : null, typeof name === "string" ? name : null, why);
+        const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue));
         if (!push(imported(target))) break loop;
         break;
       }
@@ -814,7 +853,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           fail(`${opName} specifies code <= 0 (${code})`);
           break loop;
         }
-        const target = recordImport(opName as PickleGlobalOpcode, null, null, `${opName} imports copyreg extension code ${code}, which only the loading process's registry can name`);
+        imports++;
+        const opcode = op === OP.EXT1 ? "EXT1" : op === OP.EXT2 ? "EXT2" : "EXT4";
+        const target = recordUnresolved(opcode, `${opcode} imports copyreg extension code ${code}, which only the loading process's registry can name`);
         if (!push(imported(target))) break loop;
         break;
       }
@@ -967,17 +1008,24 @@ export function analyzePickleStream(
 // ---------- names ----------
 
 /** The str a value would be when STACK_GLOBAL receives it, or why it is not a provable constant string. */
-function nameFrom(bytes: Uint8Array, v: Value): string | { problem: string } {
+function nameFrom(bytes: Uint8Array, v: Value): NameResult {
   switch (v.kind) {
+    // Every answer is kept on the value, so that messages about the same values can be found by identity.
     case "opaque":
-      return { problem: `${v.what}, not a string` };
+      return v.name;
     case "global":
-      return { problem: v.target === null ? "the object of an unresolved import" : `the object imported as ${v.target}, not a constant string` };
+      if (v.name === undefined) v.name = { problem: v.target === null ? "the object of an unresolved import" : `the object imported as ${quoteName(v.target)}, not a constant string` };
+      return v.name;
     case "made":
-      return { problem: v.madeBy === null ? "the result of an untraced call" : `the result of calling ${v.madeBy}, not a constant string` };
+      if (v.name === undefined) v.name = { problem: v.madeBy === null ? "the result of an untraced call" : `the result of calling ${quoteName(v.madeBy)}, not a constant string` };
+      return v.name;
     case "text":
-      break;
+      if (v.name === undefined) v.name = decodeName(bytes, v);
+      return v.name;
   }
+}
+
+function decodeName(bytes: Uint8Array, v: TextValue): NameResult {
   const len = v.end - v.start;
   if (len > MAX_NAME_BYTES) return { problem: `a ${len}-byte string, too long to be a name` };
   let text: string | null;
@@ -1007,11 +1055,16 @@ function nameFrom(bytes: Uint8Array, v: Value): string | { problem: string } {
 }
 
 /** A GLOBAL/INST line as the unpickler decodes it, or why it cannot be. */
-function lineText(bytes: Uint8Array, start: number, end: number, ascii: boolean): string | { problem: string } {
+function lineText(bytes: Uint8Array, start: number, end: number, ascii: boolean): NameResult {
   const len = end - start;
-  if (len > MAX_NAME_BYTES) return { problem: `is ${len} bytes long, too long to be a name` };
+  if (len > MAX_NAME_BYTES) return { problem: `a ${len}-byte line, too long to be a name` };
   const text = ascii ? decodeAscii(bytes, start, end) : decodeUtf8(bytes, start, end, false);
-  return text ?? { problem: `${describeLine(bytes, start, end)} is not valid ${ascii ? "ASCII" : "UTF-8"}` };
+  return text ?? { problem: `not valid ${ascii ? "ASCII" : "UTF-8"}: ${describeLine(bytes, start, end)}` };
+}
+
+/** A name for a message: quoted, and cut short so that messages stay small whatever the stream holds. */
+function quoteName(name: string): string {
+  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}...` : name);
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

@@ -140,6 +140,19 @@ export class PostgresAuditRepository implements AuditRepository {
 
   constructor(private readonly pool: pg.Pool) {}
 
+  /** One pooled connection kept for the optimistic path: no acquire and release per append. */
+  private writerClient: Promise<pg.PoolClient> | undefined;
+
+  private writer(): Promise<pg.PoolClient> {
+    this.writerClient ??= this.pool.connect().then((c) => {
+      c.on("error", () => {
+        this.writerClient = undefined;
+      });
+      return c;
+    });
+    return this.writerClient;
+  }
+
   async scan(fromSeq: number, limit: number): Promise<AuditEventTuple[]> {
     const res = await this.pool.query<AuditEventTuple>({
       name: "perimeter_audit_scan",
@@ -156,11 +169,16 @@ export class PostgresAuditRepository implements AuditRepository {
       this.known = undefined;
       const p = plan(known);
       // Named, so each connection parses and plans it once.
-      const res = await this.pool.query<{ written: number }>({
-        name: "perimeter_audit_append",
-        text: OPTIMISTIC_SQL,
-        values: optimisticParams(known, p),
-      });
+      // A single event (the common case when appends trickle in) goes as plain parameters: encoding
+      // ten one-element arrays cost more than the rest of the call.
+      const single = p.rows.length === 1;
+      const res = await this.writer().then((c) =>
+        c.query<{ written: number }>({
+          name: single ? "perimeter_audit_append_one" : "perimeter_audit_append",
+          text: single ? OPTIMISTIC_ONE_SQL : OPTIMISTIC_SQL,
+          values: optimisticParams(known, p, single),
+        }),
+      );
       if (res.rows[0]?.written === 1) {
         this.known = p.head;
         return p;
@@ -200,7 +218,9 @@ export class PostgresAuditRepository implements AuditRepository {
   }
 
   close(): void {
-    // The pool belongs to the store and is ended with it.
+    // The pool belongs to the store and is ended with it; the kept connection goes back to it first.
+    void this.writerClient?.then((c) => c.release(), () => undefined);
+    this.writerClient = undefined;
   }
 }
 
@@ -208,19 +228,26 @@ const INSERT_EVENTS_SQL = `insert into audit_events (${EVENT_COLUMNS})
   select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`;
 
 // Every data-modifying part waits on "h", which updates the head only when it is the head we know.
-const OPTIMISTIC_SQL = `with h as (
+function optimisticSql(events: string): string {
+  return `with h as (
     update audit_head set size = $11, last_hash = $12, frontier = $13, note = $14, checkpointed_size = $15, checkpointed_at = $16, updated_at = $17
     where id = 1 and size = $18 and last_hash = $19
     returning 1
   ), e as (
     insert into audit_events (${EVENT_COLUMNS})
-    select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+    ${events}
     where exists (select 1 from h)
   ), c as (
     insert into audit_checkpoints (tree_size, root_hash, time, note)
     select $20::bigint, $21::text, $22::text, $23::text where $24::boolean and exists (select 1 from h)
   )
   select count(*)::int as written from h`;
+}
+
+const OPTIMISTIC_SQL = optimisticSql(
+  "select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])",
+);
+const OPTIMISTIC_ONE_SQL = optimisticSql("select $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text");
 
 function eventArrays(rows: readonly AuditEventRow[]): unknown[] {
   return [
@@ -237,11 +264,12 @@ function eventArrays(rows: readonly AuditEventRow[]): unknown[] {
   ];
 }
 
-function optimisticParams(known: AuditHeadState, p: AuditAppendPlan): unknown[] {
+function optimisticParams(known: AuditHeadState, p: AuditAppendPlan, single: boolean): unknown[] {
   const h = p.head;
   const c = p.checkpoint;
+  const r = p.rows[0];
   return [
-    ...eventArrays(p.rows),
+    ...(single && r !== undefined ? [r.seq, r.time, r.actor, r.action, r.resource, r.decision, r.reason, r.details, r.prev_hash, r.hash] : eventArrays(p.rows)),
     h.size,
     h.last_hash,
     h.frontier,
