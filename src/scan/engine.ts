@@ -3,7 +3,7 @@ import { analyzeChatTemplate, extractChatTemplates } from "../formats/chat-templ
 import { readGgufHeader } from "../formats/gguf.js";
 import { analyzeKerasConfig, extractHdf5KerasConfig } from "../formats/keras.js";
 import { parseNpyHeader } from "../formats/npy.js";
-import { analyzePickleStream, looksLikePickle } from "../formats/pickle.js";
+import { analyzePickle, analyzePickleStream, looksLikePickle } from "../formats/pickle.js";
 import { parseSafetensorsHeader } from "../formats/safetensors.js";
 import { analyzeSavedModel } from "../formats/savedmodel.js";
 import { sniffFormat, type SniffFormat } from "../formats/sniff.js";
@@ -61,7 +61,7 @@ const HEAD_BYTES = 4096;
 
 export async function scanSource(src: ByteSource, where: string, ctx: ScanContext, depth = 0): Promise<SourceResult> {
   const head = await src.read(0, HEAD_BYTES);
-  const sniffed = sniffFormat(head, src.size, { looksLikePickle: (bytes) => looksLikePickle(bytes) });
+  const sniffed = sniffFormat(head, src.size, { looksLikePickle: plausiblePickle });
   // A file can be two formats at once (a pickle that is also a zip, say) and an attacker picks the reading a
   // scanner skips: every reading a loader could take is scanned.
   const readings = [sniffed.format, ...sniffed.alsoMatches.map((m) => m.format).filter((f) => LOADABLE.has(f))];
@@ -71,6 +71,19 @@ export async function scanSource(src: ByteSource, where: string, ctx: ScanContex
   const findings: Finding[] = [];
   for (const format of new Set(readings)) findings.push(...(await scanAs(format, src, where, ctx, depth)));
   return { format: sniffed.format, findings };
+}
+
+const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * A protocol 0 pickle has no signature: text that starts with "c" reads as a GLOBAL opcode. Text counts as
+ * a pickle only if every import in its first bytes could be imported at all; pickle.load stops with an
+ * error at the first one that cannot, before anything after it runs.
+ */
+function plausiblePickle(head: Uint8Array): boolean {
+  if (!looksLikePickle(head)) return false;
+  if (head[0] === 0x80) return true;
+  return analyzePickle(head).globals.every((g) => g.module === "" || (IDENTIFIER_PATH.test(g.module) && IDENTIFIER_PATH.test(g.name)));
 }
 
 /** Formats some loader deserialises; text-like second readings add nothing. */
@@ -153,9 +166,61 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
       findings.push(finding("PICKLE_BROKEN", `the pickle stream breaks here: ${p.error.message}; everything before the break was inspected`, `${loc}${which}offset ${p.error.offset}`));
     }
   }
+  findings.push(...embeddedPayloads(bytes, pickles.map((p) => p.end), loc, ctx));
   const legacyTorch = bytes.length >= LEGACY_TORCH_MAGIC.length && LEGACY_TORCH_MAGIC.equals(bytes.subarray(0, LEGACY_TORCH_MAGIC.length));
   if (trailingOffset < bytes.length && !legacyTorch && pickles.every((p) => p.complete)) {
     findings.push(finding("PICKLE_TRAILING_DATA", `${bytes.length - trailingOffset} bytes follow the last pickle; pickle.load ignores them`, `${loc}offset ${trailingOffset}`));
+  }
+  return findings;
+}
+
+/** Code that only an attack stores in a model's data. */
+const CODE_STRING = /\b(?:os|posix|nt|subprocess|commands|pty)\.(?:system|popen|Popen|call|run|check_output|spawn\w*|exec\w*)\s*\(|\b(?:eval|exec|compile|__import__)\s*\(\s*['"a-zA-Z_]|\bimport\s+(?:os|subprocess|socket|pty|ctypes)\b/;
+const BASE64_PICKLE = /gA[JNSU][A-Za-z0-9+/]{14,}={0,2}/g;
+const HEX_PICKLE = /800[2-5][0-9a-fA-F]{14,}/g;
+const MAX_CANDIDATES = 256;
+
+/**
+ * Pickles and code kept as data inside a pickle: harmless until some loader passes them to pickle.loads or
+ * exec, which is how multi-stage attacks stage their payload. A candidate counts only if it decodes to a
+ * pickle that imports something (random bytes that merely look like a PROTO opcode do not).
+ */
+function embeddedPayloads(bytes: Uint8Array, boundaries: readonly number[], loc: string, ctx: ScanContext): Finding[] {
+  const findings: Finding[] = [];
+  const nested = (candidate: Uint8Array, how: string, offset: number) => {
+    const inner = analyzePickleStream(candidate, { maxPickles: 4 });
+    // Only imports that resolve count: random data that happens to hold a PROTO byte yields unresolvable ones.
+    const imports = inner.pickles.flatMap((p) => p.globals).filter((g) => IDENTIFIER_PATH.test(g.module) && IDENTIFIER_PATH.test(g.name));
+    if (imports.length === 0) return;
+    const names = [...new Set(imports.map((g) => `${g.module}.${g.name}`))];
+    const dangerous = names.filter((n) => classifyImport(n.slice(0, n.lastIndexOf(".")), n.slice(n.lastIndexOf(".") + 1), ctx.allow) === "dangerous");
+    findings.push(
+      finding(
+        "PICKLE_EMBEDDED_PAYLOAD",
+        `${how} pickle is stored as data and imports ${names.join(", ")}${dangerous.length > 0 ? ` (known dangerous: ${dangerous.join(", ")})` : ""}: it runs if anything unpickles it`,
+        `${loc}offset ${offset}`,
+      ),
+    );
+  };
+  let candidates = 0;
+  for (let at = bytes.indexOf(0x80, 1); at >= 0 && candidates < MAX_CANDIDATES; at = bytes.indexOf(0x80, at + 1)) {
+    const proto = bytes[at + 1];
+    if (proto === undefined || proto < 2 || proto > 5 || boundaries.includes(at)) continue;
+    candidates += 1;
+    nested(bytes.subarray(at), "a raw", at);
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  for (const m of text.matchAll(BASE64_PICKLE)) {
+    if (++candidates > MAX_CANDIDATES) break;
+    nested(Buffer.from(m[0], "base64"), "a base64-encoded", m.index);
+  }
+  for (const m of text.matchAll(HEX_PICKLE)) {
+    if (++candidates > MAX_CANDIDATES) break;
+    nested(Buffer.from(m[0].length % 2 === 0 ? m[0] : m[0].slice(0, -1), "hex"), "a hex-encoded", m.index);
+  }
+  const code = CODE_STRING.exec(text);
+  if (code !== null) {
+    findings.push(finding("PICKLE_EMBEDDED_CODE", `holds Python code as data (${JSON.stringify(code[0])}): it runs if anything passes it to exec or eval`, `${loc}offset ${code.index}`));
   }
   return findings;
 }

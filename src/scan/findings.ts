@@ -23,6 +23,8 @@ export const RULES = {
   PICKLE_DANGEROUS_CALLABLE: { severity: "critical", verdict: "malicious", summary: "a pickle imports a callable known to run code, touch files or the network" },
   PICKLE_IMPORT_NOT_ALLOWED: { severity: "high", verdict: "suspicious", summary: "a pickle imports something that is not on the allow-list of what model files need" },
   PICKLE_UNRESOLVED_IMPORT: { severity: "high", verdict: "suspicious", summary: "a pickle imports something whose name cannot be known without running it" },
+  PICKLE_EMBEDDED_PAYLOAD: { severity: "high", verdict: "suspicious", summary: "a pickle keeps another pickle (raw, base64 or hex) as data: a staged payload" },
+  PICKLE_EMBEDDED_CODE: { severity: "high", verdict: "suspicious", summary: "a pickle keeps Python code as data: a staged payload" },
   PICKLE_BROKEN: { severity: "high", verdict: "invalid", summary: "a pickle stream is truncated or malformed" },
   PICKLE_TRAILING_DATA: { severity: "medium", verdict: "suspicious", summary: "bytes follow the last pickle that no loader of this format reads" },
   NPY_OBJECT_ARRAY: { severity: "info", verdict: "clean", summary: "a NumPy object array carries a pickle (loaded only with allow_pickle=True)" },
