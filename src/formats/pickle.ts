@@ -6,10 +6,11 @@
 //
 // Where CPython and a naive reader disagree, this follows CPython, because the attacker writes for CPython:
 // escape sequences in STRING/UNICODE arguments are decoded before a name is resolved, decimal memo indices are
-// parsed as PyLong_FromString parses them ("1_0" is 10, a NUL ends the number), a MARK fences the stack, and a
-// FRAME only has to fit in the data (opcodes may cross frame ends). Where CPython would raise on content that
-// cannot name anything (invalid UTF-8 in a long string, an unparsable number), the reader carries on: reading
-// further can only find more.
+// parsed as PyLong_FromString parses them ("1_0" is 10, a NUL ends the number), and a MARK fences the stack.
+// Where CPython itself reads one stream two ways — an opcode that runs past the end of its FRAME means one thing
+// to pickle.loads and another to an unpickler fed from io.BytesIO, as torch.load feeds it — the reader stops
+// with an error rather than pick one. Where CPython would raise on content that cannot name anything (invalid
+// UTF-8 in a long string, an unparsable number), the reader carries on: reading further can only find more.
 //
 // Bounded: each opcode consumes at least one byte, every length is checked against the bytes that remain before
 // it is used, big strings are never copied (a value keeps offsets into the input and is decoded only when it

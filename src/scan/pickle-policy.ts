@@ -71,7 +71,7 @@ const SAFE: Record<string, readonly string[]> = {
     "per_tensor_affine",
     "per_channel_affine",
   ],
-  "torch.storage": ["UntypedStorage", "TypedStorage", "_load_from_bytes"],
+  "torch.storage": ["UntypedStorage", "TypedStorage"],
   "torch.nn.parameter": ["Parameter"],
   "torch.serialization": ["_get_layout"],
   "collections": ["OrderedDict", "defaultdict", "Counter", "deque"],
@@ -115,6 +115,8 @@ const DANGEROUS_NAMES = new Set([
   "__builtin__.eval", "__builtin__.execfile", "__builtin__.compile", "__builtin__.open", "__builtin__.file",
   "__builtin__.__import__", "__builtin__.getattr", "__builtin__.setattr", "__builtin__.input", "__builtin__.apply",
   "uuid._get_command_stdout", "uuid._popen", "torch.load", "torch.save", "torch.classes", "torch.ops",
+  // torch.load(weights_only=False) on its argument: a nested, unscanned pickle.
+  "torch.storage._load_from_bytes", "torch.serialization.load", "torch.serialization._load",
   "torch.storage._load_from_bytes_unsafe", "numpy.load", "numpy.save", "numpy.fromfile", "numpy.memmap",
   "collections._collections_abc", "copyreg.__newobj__", "copyreg.__newobj_ex__",
 ]);
