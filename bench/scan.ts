@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 // The compiled dist/ is measured, as the installed CLI runs it (run `npm run build` first).
 const { scanPaths } = (await import(new URL("../dist/scan/scan.js", import.meta.url).href)) as typeof import("../src/scan/scan.js");
+import { writeFileSync } from "node:fs";
+import { PickleWriter } from "../test/fixtures/pickles.js";
 import { writeTorchCheckpoint } from "../test/fixtures/torch-checkpoint.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, "checkpoint-gb": { type: "string", default: "2" } } });
@@ -127,6 +129,22 @@ try {
     const theirsBigIn = picklescanInProcess(picklescan, [path]);
     console.log(line("picklescan (in process)", 1, bytes, theirsBigIn));
     console.log(`  ratio in process: ${(theirsBigIn / oursBigIn).toFixed(1)}x picklescan's throughput; CLI vs CLI: ${(theirsBig / oursBig).toFixed(1)}x`);
+  }
+
+  // Where scanning time really goes: a large pickle stream (joblib/sklearn models, optimizer states,
+  // legacy checkpoints with many tensors) that has to be read opcode by opcode.
+  const big = join(scratch, "large.pkl");
+  const w = new PickleWriter().proto(4).op("]").mark();
+  for (let i = 0; i < 400_000; i++) w.mark().unicode(`layer.${i}.weight`).int(i).int(i * 7).unicode("float32").op("t");
+  writeFileSync(big, w.op("e").stop().bytes());
+  const bigBytes = statSync(big).size;
+  console.log(`\ngenerated large pickle: ${(bigBytes / 2 ** 20).toFixed(1)} MiB, 400,000 records`);
+  const oursPkl = await timeInProcess([big]);
+  console.log(line("perimeter scan (in process)", 1, bigBytes, oursPkl));
+  if (picklescan) {
+    const theirsPkl = picklescanInProcess(picklescan, [big]);
+    console.log(line("picklescan (in process)", 1, bigBytes, theirsPkl));
+    console.log(`  ratio in process: ${(theirsPkl / oursPkl).toFixed(1)}x picklescan's throughput`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
