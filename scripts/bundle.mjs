@@ -1,7 +1,10 @@
 // Bundles the CLI (and the worker threads it starts) into dist/bin/: one file to load instead of hundreds
 // of modules. Kysely's ESM tree alone took 126 ms to import; the bundled CLI starts in about a third of the
 // time. Native and optional packages stay external.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+rmSync("dist/bin", { recursive: true, force: true }); // chunk names change with content: no stale chunks
 
 await build({
   entryPoints: { perimeter: "src/cli/main.ts", "verify-worker": "src/audit/verify-worker.ts" },

@@ -1,8 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
-import pg from "pg";
 import { PerimeterError } from "../errors.js";
 import { PostgresAuditRepository, SqliteAuditRepository, type AuditRepository } from "./audit-repository.js";
 import { migrationProvider } from "./migrations.js";
@@ -38,8 +37,11 @@ export interface OpenStoreOptions {
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  // Drivers load on demand: the embedded default never pays for pg, nor a PostgreSQL deployment for SQLite.
   const { dialect, kind, location, openAudit } =
-    options.url === undefined ? sqliteDialect(options.sqlitePath) : postgresDialect(options.url, options);
+    options.url === undefined
+      ? sqliteDialect(options.sqlitePath, (await import("better-sqlite3")).default)
+      : postgresDialect(options.url, options, (await import("pg")).default);
   const db = new Kysely<Database>({ dialect });
   const schema = kind === "postgres" ? (options.schema ?? "public") : undefined;
   let audit: AuditRepository | undefined;
@@ -103,10 +105,10 @@ interface DialectParts {
   openAudit: () => AuditRepository;
 }
 
-function sqliteDialect(path: string): DialectParts {
+function sqliteDialect(path: string, Sqlite: typeof BetterSqlite3): DialectParts {
   const connect = (): BetterSqlite3.Database => {
     mkdirSync(dirname(path), { recursive: true });
-    const db = new BetterSqlite3(path);
+    const db = new Sqlite(path);
     // WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before it returns,
     // which the audit log promises to its callers. busy_timeout lets writers in other processes queue.
     db.pragma("journal_mode = WAL");
@@ -121,7 +123,7 @@ function sqliteDialect(path: string): DialectParts {
 
 const INT8_OID = 20;
 
-function postgresDialect(url: string, options: OpenStoreOptions): DialectParts {
+function postgresDialect(url: string, options: OpenStoreOptions, pg: typeof import("pg").default): DialectParts {
   const schema = options.schema ?? "public";
   let location: string;
   try {
