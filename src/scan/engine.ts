@@ -6,6 +6,7 @@ import { parseNpyHeader } from "../formats/npy.js";
 import { analyzePickle, analyzePickleStream, looksLikePickle } from "../formats/pickle.js";
 import { parseSafetensorsHeader } from "../formats/safetensors.js";
 import { analyzeSavedModel } from "../formats/savedmodel.js";
+import { analyzeSentencePiece } from "../formats/sentencepiece.js";
 import { sniffFormat, type SniffFormat } from "../formats/sniff.js";
 import { applyPaxRecords, parsePaxRecords, parseTarHeader, parseTarLongName, TAR_BLOCK, type TarMember, type TarProblem } from "../formats/tar.js";
 import {
@@ -569,6 +570,8 @@ async function scanUnknownBinary(src: ByteSource, where: string, ctx: ScanContex
         .map((o) => finding("TF_DANGEROUS_OP", `op ${o.op} (node ${o.node}) runs Python or touches files when the graph executes`, `${here} ${o.scope}`));
     }
   }
+  // A SentencePiece tokenizer (tokenizer.model) is a protobuf of strings and scores: data only.
+  if (src.size <= ctx.limits.maxTextBytes && analyzeSentencePiece(await src.read(0, src.size)).ok) return [];
   return [finding("FORMAT_UNKNOWN", "not a model format the scanner recognises: nothing proves it safe", here)];
 }
 
@@ -604,6 +607,8 @@ async function scanText(src: ByteSource, where: string, ctx: ScanContext): Promi
 
 function looksLikePython(text: string): boolean {
   if (/^#!.*python/.test(text)) return true;
+  // A model card (Markdown) shows usage in fenced code blocks; nothing loads and runs it.
+  if (/^```/m.test(text)) return false;
   const lines = text.split("\n", 400);
   let score = 0;
   for (const line of lines) {

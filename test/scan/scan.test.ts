@@ -10,6 +10,7 @@ import { scanFile, scanPaths } from "../../src/scan/scan.js";
 import { fileSource, type ByteSource } from "../../src/scan/source.js";
 import { PickleWriter, systemCallPickle, torchStateDictPickle } from "../fixtures/pickles.js";
 import { buildZip } from "../fixtures/zip-writer.js";
+import { sentencePieceModel } from "../fixtures/protobuf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "perimeter-scan-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -216,11 +217,20 @@ describe("directories", () => {
     writeFileSync(join(folder, "model.safetensors"), safetensors());
     writeFileSync(join(folder, "config.json"), '{"architectures":["LlamaForCausalLM"]}');
     writeFileSync(join(folder, "modeling_custom.py"), "import torch\nfrom torch import nn\n\nclass Custom(nn.Module):\n    pass\n");
+    writeFileSync(join(folder, "README.md"), "# Model\n\n```python\nimport torch\nfrom transformers import AutoModel\nmodel = AutoModel.from_pretrained('x')\n```\n");
+    writeFileSync(join(folder, "tokenizer.model"), sentencePieceModel(["<unk>", "<s>", "</s>", "▁hello"]));
     symlinkSync("/etc/passwd", join(folder, "tokenizer.json"));
     const report = await scanPaths([folder]);
     const byName = Object.fromEntries(report.files.map((f) => [f.path.slice(folder.length + 1), f.verdict]));
-    expect(byName).toEqual({ "config.json": "clean", "model.safetensors": "clean", "modeling_custom.py": "suspicious", "tokenizer.json": "suspicious" });
-    expect(report.summary).toMatchObject({ files: 4, clean: 2, suspicious: 2 });
+    expect(byName).toEqual({
+      "README.md": "clean",
+      "config.json": "clean",
+      "model.safetensors": "clean",
+      "modeling_custom.py": "suspicious",
+      "tokenizer.json": "suspicious",
+      "tokenizer.model": "clean",
+    });
+    expect(report.summary).toMatchObject({ files: 6, clean: 4, suspicious: 2 });
   });
 });
 
