@@ -79,6 +79,8 @@ const SAFE: Record<string, readonly string[]> = {
   "numpy._core.multiarray": ["_reconstruct", "scalar"],
   numpy: ["ndarray", "dtype", "float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool_", "complex64", "complex128"],
   "numpy.dtypes": ["*"],
+  // RNG state saved beside training checkpoints (rng_state.pth): constructors that take a generator's name.
+  "numpy.random._pickle": ["__randomstate_ctor", "__bit_generator_ctor", "__generator_ctor"],
   "_codecs": ["encode"],
   "copyreg": ["_reconstructor"],
   "copy_reg": ["_reconstructor"],
