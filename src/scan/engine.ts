@@ -51,7 +51,12 @@ export const DEFAULT_LIMITS: ScanLimits = {
 export interface ScanContext {
   readonly limits: ScanLimits;
   readonly allow: AllowList;
+  /** The file's name. Formats are told by content, but what a loader *executes* is chosen by name: Hugging
+   * Face's trust_remote_code imports modeling_*.py whatever the file holds. */
+  readonly fileName?: string;
 }
+
+const SOURCE_FILE = /\.(py|pyw|pyc|pyo|so|dll|dylib|sh|bash|ipynb)$/i;
 
 export interface SourceResult {
   readonly format: string;
@@ -125,6 +130,9 @@ async function scanAs(format: SniffFormat, src: ByteSource, where: string, ctx: 
     case "zstd":
       return [finding("ARCHIVE_UNSUPPORTED", `${format} data cannot be opened and inspected here: unpack it and scan the contents`, here)];
     case "unknown-binary":
+      if (SOURCE_FILE.test(where === "" ? (ctx.fileName ?? "") : where)) {
+        return [finding("EXECUTABLE_CODE", "compiled code or a native library that a loader can run: review it and allow it explicitly", here)];
+      }
       return scanUnknownBinary(src, where, ctx);
   }
 }
@@ -597,7 +605,8 @@ async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promi
 async function scanText(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
   const text = Buffer.from(await src.read(0, Math.min(src.size, ctx.limits.maxTextBytes))).toString("utf8");
-  if (looksLikePython(text)) {
+  const name = where === "" ? (ctx.fileName ?? "") : where;
+  if (SOURCE_FILE.test(name) || looksLikePython(text)) {
     return [finding("EXECUTABLE_CODE", "Python source: a loader runs it when asked to trust remote code; review it and allow it explicitly", loc)];
   }
   // A bare Jinja template (.j2 / .jinja files ship beside models).

@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { PerimeterError } from "../errors.js";
 import { DEFAULT_LIMITS, scanSource, type ScanLimits } from "./engine.js";
 import { finding, verdictOf, type Finding, type Verdict } from "./findings.js";
@@ -70,7 +70,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
     return report(path, "unknown", [finding("READ_FAILED", `cannot read the file: ${(err as Error).message}`, "(file)")], 0);
   }
   try {
-    const result = await scanSource(source, "", { limits, allow: options.allow ?? {} });
+    const result = await scanSource(source, "", { limits, allow: options.allow ?? {}, fileName: basename(path) });
     return report(path, result.format, result.findings, source.size);
   } catch (err) {
     return report(path, "unknown", [finding("SCAN_ERROR", `the scanner failed: ${(err as Error).message}`, "(file)")], source.size);

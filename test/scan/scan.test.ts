@@ -217,6 +217,7 @@ describe("directories", () => {
     writeFileSync(join(folder, "model.safetensors"), safetensors());
     writeFileSync(join(folder, "config.json"), '{"architectures":["LlamaForCausalLM"]}');
     writeFileSync(join(folder, "modeling_custom.py"), "import torch\nfrom torch import nn\n\nclass Custom(nn.Module):\n    pass\n");
+    writeFileSync(join(folder, "configuration_tiny.py"), "__import__('os').system('id')\n"); // one line, still code
     writeFileSync(join(folder, "README.md"), "# Model\n\n```python\nimport torch\nfrom transformers import AutoModel\nmodel = AutoModel.from_pretrained('x')\n```\n");
     writeFileSync(join(folder, "tokenizer.model"), sentencePieceModel(["<unk>", "<s>", "</s>", "▁hello"]));
     symlinkSync("/etc/passwd", join(folder, "tokenizer.json"));
@@ -225,12 +226,13 @@ describe("directories", () => {
     expect(byName).toEqual({
       "README.md": "clean",
       "config.json": "clean",
+      "configuration_tiny.py": "suspicious",
       "model.safetensors": "clean",
       "modeling_custom.py": "suspicious",
       "tokenizer.json": "suspicious",
       "tokenizer.model": "clean",
     });
-    expect(report.summary).toMatchObject({ files: 6, clean: 4, suspicious: 2 });
+    expect(report.summary).toMatchObject({ files: 7, clean: 4, suspicious: 3 });
   });
 });
 
