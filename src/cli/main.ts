@@ -4,6 +4,7 @@ import { registerAudit } from "./audit.js";
 import type { Cli, GlobalOptions } from "./context.js";
 import { registerDemoModel } from "./demo-model.js";
 import { registerScan } from "./scan.js";
+import { registerSigning } from "./signing.js";
 
 // Each command group lives in its own file: it parses, calls a service, and prints. No logic here.
 
@@ -19,6 +20,7 @@ export function buildProgram(cli: Cli): Command {
         "Environment: PERIMETER_CONFIG, PERIMETER_DATABASE_URL (postgres://...), PERIMETER_ACTOR.",
     );
   registerScan(program, cli);
+  registerSigning(program, cli);
   registerDemoModel(program, cli);
   registerAudit(program, cli);
   return program;

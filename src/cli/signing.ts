@@ -1,0 +1,124 @@
+import { readFileSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import type { Command } from "commander";
+import { EXIT, PerimeterError } from "../errors.js";
+import { writeChunk, writeOutputFile } from "../output-file.js";
+import { computeManifest, readKeyFile, signModelWithKey, signaturePath, verifyModelWithKey } from "../signing/index.js";
+import { parseFormat, printJson, resolveActor, withContext, type Cli } from "./context.js";
+
+// Mirrors model_signing's CLI: `hash`, `sign key`, `verify key`.
+
+interface ModelOptions {
+  signature?: string;
+  ignorePaths: string[];
+  allowSymlinks?: boolean;
+  format: string;
+  actor?: string;
+}
+
+const collect = (v: string, all: string[]) => [...all, v];
+
+function modelOptions(cmd: Command): Command {
+  return cmd
+    .option("--signature <path>", "the signature file (default: MODEL/model.sig)")
+    .option("--ignore-paths <path>", "leave this path out of the manifest (repeatable)", collect, [] as string[])
+    .option("--allow-symlinks", "follow symbolic links instead of refusing them")
+    .option("--format <format>", "text or json", "text");
+}
+
+function inspect(model: string): { path: string; isDirectory: boolean } {
+  const path = resolve(model);
+  try {
+    return { path, isDirectory: statSync(path).isDirectory() };
+  } catch {
+    throw new PerimeterError("USAGE", `${model}: no such file or directory`);
+  }
+}
+
+function manifestOptions(model: { path: string; isDirectory: boolean }, opts: ModelOptions) {
+  const sig = signaturePath(model.path, opts.signature, model.isDirectory);
+  return {
+    ignorePaths: opts.ignorePaths,
+    allowSymlinks: opts.allowSymlinks === true,
+    ...(model.isDirectory ? { signatureFile: relative(model.path, resolve(sig)) } : {}),
+  };
+}
+
+export function registerSigning(program: Command, cli: Cli): void {
+  modelOptions(program.command("hash").description("print a model's OMS manifest (per-file SHA-256) and its root digest").argument("<model>"))
+    .action(
+      cli.run(async (model: string, opts: ModelOptions) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        const m = inspect(model);
+        const manifest = await computeManifest(m.path, manifestOptions(m, opts));
+        if (format === "json") printJson(manifest);
+        else {
+          for (const f of manifest.files) process.stdout.write(`${f.sha256}  ${f.name}\n`);
+          process.stdout.write(`root ${manifest.digest}  ${manifest.modelName} (${manifest.files.length} files)\n`);
+        }
+        return EXIT.ok;
+      }),
+    );
+
+  const sign = program.command("sign").description("sign a model in the OpenSSF model-signing (OMS) format");
+  modelOptions(sign.command("key").description("sign with an ECDSA private key (P-256, P-384 or P-521 PEM)").argument("<model>"))
+    .requiredOption("--private-key <file>", "the ECDSA private key (PEM)")
+    .option("--actor <name>", "who signs, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
+    .action(
+      cli.run(async (model: string, opts: ModelOptions & { privateKey: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        const actor = resolveActor(opts.actor);
+        const m = inspect(model);
+        const privateKeyPem = readKeyFile(opts.privateKey, "private key");
+        return withContext(cli.globals(), async (ctx) => {
+          const { bundle, manifest } = await signModelWithKey(m.path, { ...manifestOptions(m, opts), privateKeyPem });
+          const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
+          await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
+          await ctx.audit().append({
+            actor,
+            action: "model.sign",
+            resource: m.path,
+            decision: "allow",
+            details: { method: "key", signature: sig, digest: manifest.digest, files: manifest.files.length },
+          });
+          if (format === "json") printJson({ signature: sig, digest: manifest.digest, files: manifest.files.length });
+          else process.stdout.write(`signed ${manifest.files.length} files of ${manifest.modelName} (root ${manifest.digest}) into ${sig}\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
+
+  const verify = program.command("verify").description("verify a model against its OMS signature; exit 1 with the first reason when it does not");
+  modelOptions(verify.command("key").description("verify a signature made with an ECDSA key").argument("<model>"))
+    .requiredOption("--public-key <file>", "the ECDSA public key (PEM)")
+    .option("--actor <name>", "who verifies, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
+    .action(
+      cli.run(async (model: string, opts: ModelOptions & { publicKey: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        const actor = resolveActor(opts.actor);
+        const m = inspect(model);
+        const publicKeyPem = readKeyFile(opts.publicKey, "public key");
+        const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
+        let bundle: string;
+        try {
+          bundle = readFileSync(sig, "utf8");
+        } catch (err) {
+          throw new PerimeterError("SIGNATURE_BUNDLE_INVALID", `cannot read the signature ${sig}: ${(err as Error).message}`);
+        }
+        return withContext(cli.globals(), async (ctx) => {
+          try {
+            const result = await verifyModelWithKey(m.path, bundle, publicKeyPem, manifestOptions(m, opts));
+            await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "allow", details: { method: "key", ...result } });
+            if (format === "json") printJson({ valid: true, ...result });
+            else process.stdout.write(`valid: ${result.files} files of ${result.modelName}, root ${result.subjectDigest}\n`);
+            return EXIT.ok;
+          } catch (err) {
+            if (err instanceof PerimeterError && err.kind === "refused") {
+              await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "deny", reason: err.message, details: { method: "key", code: err.code } });
+            }
+            throw err;
+          }
+        });
+      }),
+    );
+}

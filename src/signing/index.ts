@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { PerimeterError } from "../errors.js";
+import { buildStatement } from "./bundle.js";
+import { signKeyBundle, verifyKeyBundle } from "./key-method.js";
+import { computeManifest, DEFAULT_SIGNATURE_FILE, type ManifestOptions, type ModelManifest } from "./manifest.js";
+
+// The signing service the CLI (and later the lifecycle gate) calls: hash a model, sign its manifest, verify
+// a signature against the files on disk and say exactly what differs.
+
+export { computeManifest, DEFAULT_SIGNATURE_FILE, type ModelManifest } from "./manifest.js";
+
+export interface SignOptions extends ManifestOptions {
+  readonly privateKeyPem: string;
+}
+
+/** Hash the model and sign its manifest with an ECDSA key: returns the bundle text and the manifest. */
+export async function signModelWithKey(modelPath: string, options: SignOptions): Promise<{ bundle: string; manifest: ModelManifest }> {
+  const manifest = await computeManifest(modelPath, options);
+  const statement = buildStatement(manifest, manifest.modelName);
+  return { bundle: signKeyBundle(statement, options.privateKeyPem), manifest };
+}
+
+export interface ModelVerification {
+  readonly modelName: string;
+  readonly subjectDigest: string;
+  readonly files: number;
+  readonly keyHint: string;
+}
+
+/**
+ * Verify the signature (every check of the key method), then hash the model and compare it with what was
+ * signed. The ignore paths the signer recorded are honoured beside the caller's.
+ */
+export async function verifyModelWithKey(
+  modelPath: string,
+  bundleText: string,
+  publicKeyPem: string,
+  options: ManifestOptions = {},
+): Promise<ModelVerification> {
+  const verified = verifyKeyBundle(bundleText, publicKeyPem);
+  const recorded = verified.serialization.method === "files" ? (verified.serialization.ignore_paths ?? []) : [];
+  const manifest = await computeManifest(modelPath, {
+    ...options,
+    ignorePaths: [...(options.ignorePaths ?? []), ...recorded.filter((p) => !isAbsolute(p))],
+  });
+  const signed = verified.resources;
+  const actual = new Map(manifest.files.map((f) => [f.name, f.sha256]));
+  for (const [name, digest] of signed) {
+    const now = actual.get(name);
+    if (now === undefined) throw new PerimeterError("MODEL_MISMATCH", `${name} was signed but is missing from the model`, { details: { file: name, change: "missing" } });
+    if (now !== digest) throw new PerimeterError("MODEL_MISMATCH", `${name} changed since it was signed (sha256 ${now}, signed ${digest})`, { details: { file: name, change: "changed" } });
+  }
+  for (const name of actual.keys()) {
+    if (!signed.has(name)) throw new PerimeterError("MODEL_MISMATCH", `${name} was added after the model was signed`, { details: { file: name, change: "added" } });
+  }
+  return { modelName: verified.modelName, subjectDigest: verified.subjectDigest, files: signed.size, keyHint: verified.keyHint };
+}
+
+/** Where the signature lives: --signature, else model.sig inside a model directory (beside a single file). */
+export function signaturePath(modelPath: string, signature: string | undefined, isDirectory: boolean): string {
+  if (signature !== undefined) return signature;
+  return isDirectory ? join(modelPath, DEFAULT_SIGNATURE_FILE) : `${modelPath}.sig`;
+}
+
+export function readKeyFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new PerimeterError("SIGNING_KEY_INVALID", `cannot read the ${what} ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
