@@ -46,4 +46,6 @@ if ! answering 6379; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   wait_for 6379 Redis
 fi
-echo "test-services: PostgreSQL and Redis are answering"
+# The signing tests make X.509 certificates with the openssl command-line tool.
+command -v openssl >/dev/null || apt_install openssl
+echo "test-services: PostgreSQL and Redis are answering; openssl is installed"
