@@ -3,7 +3,17 @@ import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { EXIT, PerimeterError } from "../errors.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
-import { computeManifest, readKeyFile, signModelWithKey, signaturePath, verifyModelWithKey } from "../signing/index.js";
+import {
+  computeManifest,
+  readKeyFile,
+  signModelWithCertificate,
+  signModelWithKey,
+  signaturePath,
+  verifyModelWithCertificate,
+  verifyModelWithKey,
+  type ModelManifest,
+  type ModelVerification,
+} from "../signing/index.js";
 import { parseFormat, printJson, resolveActor, withContext, type Cli } from "./context.js";
 
 // Mirrors model_signing's CLI: `hash`, `sign key`, `verify key`.
@@ -66,25 +76,23 @@ export function registerSigning(program: Command, cli: Cli): void {
     .option("--actor <name>", "who signs, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
       cli.run(async (model: string, opts: ModelOptions & { privateKey: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        const actor = resolveActor(opts.actor);
-        const m = inspect(model);
         const privateKeyPem = readKeyFile(opts.privateKey, "private key");
-        return withContext(cli.globals(), async (ctx) => {
-          const { bundle, manifest } = await signModelWithKey(m.path, { ...manifestOptions(m, opts), privateKeyPem });
-          const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
-          await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
-          await ctx.audit().append({
-            actor,
-            action: "model.sign",
-            resource: m.path,
-            decision: "allow",
-            details: { method: "key", signature: sig, digest: manifest.digest, files: manifest.files.length },
-          });
-          if (format === "json") printJson({ signature: sig, digest: manifest.digest, files: manifest.files.length });
-          else process.stdout.write(`signed ${manifest.files.length} files of ${manifest.modelName} (root ${manifest.digest}) into ${sig}\n`);
-          return EXIT.ok;
-        });
+        return signCommand(cli, model, opts, "key", (m) => signModelWithKey(m.path, { ...manifestOptions(m, opts), privateKeyPem }));
+      }),
+    );
+  modelOptions(sign.command("certificate").description("sign with an ECDSA key and its X.509 certificate chain").argument("<model>"))
+    .requiredOption("--private-key <file>", "the ECDSA private key (PEM)")
+    .requiredOption("--signing-certificate <file>", "the certificate of that key (PEM)")
+    .option("--certificate-chain <file>", "an intermediate or root certificate to carry in the bundle (repeatable)", collect, [] as string[])
+    .option("--actor <name>", "who signs, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
+    .action(
+      cli.run(async (model: string, opts: ModelOptions & { privateKey: string; signingCertificate: string; certificateChain: string[] }) => {
+        const privateKeyPem = readKeyFile(opts.privateKey, "private key");
+        const signingCertificatePem = readKeyFile(opts.signingCertificate, "signing certificate");
+        const chainPems = opts.certificateChain.map((f) => readKeyFile(f, "chain certificate"));
+        return signCommand(cli, model, opts, "certificate", (m) =>
+          signModelWithCertificate(m.path, { ...manifestOptions(m, opts), privateKeyPem, signingCertificatePem, chainPems }),
+        );
       }),
     );
 
@@ -94,31 +102,74 @@ export function registerSigning(program: Command, cli: Cli): void {
     .option("--actor <name>", "who verifies, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
       cli.run(async (model: string, opts: ModelOptions & { publicKey: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        const actor = resolveActor(opts.actor);
-        const m = inspect(model);
         const publicKeyPem = readKeyFile(opts.publicKey, "public key");
-        const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
-        let bundle: string;
-        try {
-          bundle = readFileSync(sig, "utf8");
-        } catch (err) {
-          throw new PerimeterError("SIGNATURE_BUNDLE_INVALID", `cannot read the signature ${sig}: ${(err as Error).message}`);
-        }
-        return withContext(cli.globals(), async (ctx) => {
-          try {
-            const result = await verifyModelWithKey(m.path, bundle, publicKeyPem, manifestOptions(m, opts));
-            await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "allow", details: { method: "key", ...result } });
-            if (format === "json") printJson({ valid: true, ...result });
-            else process.stdout.write(`valid: ${result.files} files of ${result.modelName}, root ${result.subjectDigest}\n`);
-            return EXIT.ok;
-          } catch (err) {
-            if (err instanceof PerimeterError && err.kind === "refused") {
-              await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "deny", reason: err.message, details: { method: "key", code: err.code } });
-            }
-            throw err;
-          }
-        });
+        return verifyCommand(cli, model, opts, "key", (m, bundle) => verifyModelWithKey(m.path, bundle, publicKeyPem, manifestOptions(m, opts)));
       }),
     );
+  modelOptions(verify.command("certificate").description("verify a certificate-method signature against trusted CA certificates").argument("<model>"))
+    .option("--certificate-chain <file>", "a trusted CA (root or intermediate) certificate, PEM (repeatable; at least one)", collect, [] as string[])
+    .option("--actor <name>", "who verifies, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
+    .action(
+      cli.run(async (model: string, opts: ModelOptions & { certificateChain: string[] }) => {
+        if (opts.certificateChain.length === 0) throw new PerimeterError("USAGE", "verify certificate needs at least one --certificate-chain CA certificate");
+        const caPems = opts.certificateChain.map((f) => readKeyFile(f, "CA certificate"));
+        return verifyCommand(cli, model, opts, "certificate", (m, bundle) => verifyModelWithCertificate(m.path, bundle, caPems, manifestOptions(m, opts)));
+      }),
+    );
+}
+
+type Model = { path: string; isDirectory: boolean };
+
+async function signCommand(
+  cli: Cli,
+  model: string,
+  opts: ModelOptions,
+  method: string,
+  sign: (m: Model) => Promise<{ bundle: string; manifest: ModelManifest }>,
+): Promise<number> {
+  const format = parseFormat(opts.format, ["text", "json"] as const);
+  const actor = resolveActor(opts.actor);
+  const m = inspect(model);
+  return withContext(cli.globals(), async (ctx) => {
+    const { bundle, manifest } = await sign(m);
+    const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
+    await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
+    await ctx.audit().append({ actor, action: "model.sign", resource: m.path, decision: "allow", details: { method, signature: sig, digest: manifest.digest, files: manifest.files.length } });
+    if (format === "json") printJson({ signature: sig, digest: manifest.digest, files: manifest.files.length });
+    else process.stdout.write(`signed ${manifest.files.length} files of ${manifest.modelName} (root ${manifest.digest}) into ${sig}\n`);
+    return EXIT.ok;
+  });
+}
+
+async function verifyCommand(
+  cli: Cli,
+  model: string,
+  opts: ModelOptions,
+  method: string,
+  verify: (m: Model, bundle: string) => Promise<ModelVerification>,
+): Promise<number> {
+  const format = parseFormat(opts.format, ["text", "json"] as const);
+  const actor = resolveActor(opts.actor);
+  const m = inspect(model);
+  const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
+  let bundle: string;
+  try {
+    bundle = readFileSync(sig, "utf8");
+  } catch (err) {
+    throw new PerimeterError("SIGNATURE_BUNDLE_INVALID", `cannot read the signature ${sig}: ${(err as Error).message}`);
+  }
+  return withContext(cli.globals(), async (ctx) => {
+    try {
+      const result = await verify(m, bundle);
+      await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "allow", details: { method, ...result } });
+      if (format === "json") printJson({ valid: true, ...result });
+      else process.stdout.write(`valid: ${result.files} files of ${result.modelName}, root ${result.subjectDigest}\n`);
+      return EXIT.ok;
+    } catch (err) {
+      if (err instanceof PerimeterError && err.kind === "refused") {
+        await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "deny", reason: err.message, details: { method, code: err.code } });
+      }
+      throw err;
+    }
+  });
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { PerimeterError } from "../errors.js";
-import { buildStatement } from "./bundle.js";
+import { buildStatement, type Serialization } from "./bundle.js";
+import { signCertificateBundle, verifyCertificateBundle } from "./certificate-method.js";
 import { signKeyBundle, verifyKeyBundle } from "./key-method.js";
 import { computeManifest, DEFAULT_SIGNATURE_FILE, type ManifestOptions, type ModelManifest } from "./manifest.js";
 
@@ -38,7 +39,35 @@ export async function verifyModelWithKey(
   publicKeyPem: string,
   options: ManifestOptions = {},
 ): Promise<ModelVerification> {
-  const verified = verifyKeyBundle(bundleText, publicKeyPem);
+  return checkModelFiles(modelPath, verifyKeyBundle(bundleText, publicKeyPem), options);
+}
+
+/** Sign with an ECDSA key whose certificate (and chain) the bundle carries. */
+export async function signModelWithCertificate(
+  modelPath: string,
+  options: SignOptions & { readonly signingCertificatePem: string; readonly chainPems: readonly string[] },
+): Promise<{ bundle: string; manifest: ModelManifest }> {
+  const manifest = await computeManifest(modelPath, options);
+  const statement = buildStatement(manifest, manifest.modelName);
+  return { bundle: signCertificateBundle(statement, options.privateKeyPem, options.signingCertificatePem, [...options.chainPems]), manifest };
+}
+
+/** Verify a certificate-method signature against the given CA certificates, then the files. */
+export async function verifyModelWithCertificate(
+  modelPath: string,
+  bundleText: string,
+  caCertPems: readonly string[],
+  options: ManifestOptions = {},
+): Promise<ModelVerification> {
+  return checkModelFiles(modelPath, verifyCertificateBundle(bundleText, caCertPems), options);
+}
+
+/** Hash the model and compare it with what a verified signature covers; the first difference is the reason. */
+async function checkModelFiles(
+  modelPath: string,
+  verified: { readonly resources: ReadonlyMap<string, string>; readonly serialization: Serialization; readonly modelName: string; readonly subjectDigest: string; readonly keyHint: string },
+  options: ManifestOptions,
+): Promise<ModelVerification> {
   const recorded = verified.serialization.method === "files" ? (verified.serialization.ignore_paths ?? []) : [];
   const manifest = await computeManifest(modelPath, {
     ...options,

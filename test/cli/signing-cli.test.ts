@@ -39,6 +39,18 @@ describe("perimeter hash / sign key / verify key", () => {
     expect(JSON.parse(hash.stdout)).toMatchObject({ modelName: "v1.1.0-elliptic-key", digest: expect.stringMatching(/^92745110/) });
   });
 
+  it("verifies model_signing's certificate signatures against the reference CA, and refuses another CA", () => {
+    const dir = join(MT, "v1.1.0-certificate");
+    const ca = join(MT, "keys/certificate/ca-cert.pem");
+    const ok = run(["verify", "certificate", "--certificate-chain", ca, "--ignore-paths", "ignore-me", dir]);
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/valid: 2 files of v1\.1\.0-certificate/);
+    const wrong = run(["verify", "certificate", "--certificate-chain", "key.pub", "--ignore-paths", "ignore-me", dir]);
+    expect(wrong.code).not.toBe(0);
+    expect(run(["verify", "certificate", "--ignore-paths", "ignore-me", dir]).code).toBe(2);
+  });
+
   it("signs a model, verifies it, and names the file that changed, was added or went missing", () => {
     const signed = run(["sign", "key", "--private-key", "key.pem", "tiny-model"]);
     expect(signed.code).toBe(0);
