@@ -4,6 +4,7 @@ import { writeChunk, writeOutputFile } from "../output-file.js";
 import { toJsonReport, toSarif, toText } from "../scan/report.js";
 import { displayPath, scanPaths, type ScanReport } from "../scan/scan.js";
 import { parseFormat, resolveActor, withContext, type Cli } from "./context.js";
+import { progressLine } from "./progress.js";
 
 const VERSION = "0.1.0";
 
@@ -23,11 +24,11 @@ export function registerScan(program: Command, cli: Cli): void {
         const actor = resolveActor(opts.actor);
         return withContext(cli.globals(), async (ctx) => {
           const config = ctx.loaded.config.scan;
-          const progress = progressLine();
+          const progress = progressLine("scanning");
           const report = await scanPaths(paths, {
             allow: { extra: [...config.allow, ...(opts.allow ?? []).map(checkAllowEntry)] },
             limits: { maxDepth: config.maxDepth, maxInflateBytes: config.maxInflateMiB * 2 ** 20, maxPickleBytes: config.maxInflateMiB * 2 ** 20 },
-            onFile: progress.update,
+            onFile: (done, total) => progress.update(done, total, " files"),
           });
           progress.done();
           const text =
@@ -58,25 +59,6 @@ function scanEvent(actor: string, paths: readonly string[], report: ScanReport) 
     details: {
       summary: s,
       refused: refused.slice(0, 100).map((f) => ({ path: displayPath(f.path), verdict: f.verdict, rules: [...new Set(f.findings.map((x) => x.rule))] })),
-    },
-  };
-}
-
-/** One self-rewriting line on a terminal's stderr; nothing when stderr is not a terminal. */
-function progressLine(): { update: (done: number, total: number) => void; done: () => void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, done: () => undefined };
-  let last = 0;
-  return {
-    update(done, total) {
-      const now = Date.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
-      const width = 30;
-      const filled = Math.round((done / Math.max(total, 1)) * width);
-      process.stderr.write(`\rscanning [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} files`);
-    },
-    done() {
-      process.stderr.write("\r\x1b[K");
     },
   };
 }

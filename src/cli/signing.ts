@@ -15,6 +15,7 @@ import {
   type ModelVerification,
 } from "../signing/index.js";
 import { parseFormat, printJson, resolveActor, withContext, type Cli } from "./context.js";
+import { hashingProgress } from "./progress.js";
 
 // Mirrors model_signing's CLI: `hash`, `sign key`, `verify key`.
 
@@ -45,11 +46,14 @@ function inspect(model: string): { path: string; isDirectory: boolean } {
   }
 }
 
+const progress = hashingProgress("hashing");
+
 function manifestOptions(model: { path: string; isDirectory: boolean }, opts: ModelOptions) {
   const sig = signaturePath(model.path, opts.signature, model.isDirectory);
   return {
     ignorePaths: opts.ignorePaths,
     allowSymlinks: opts.allowSymlinks === true,
+    onProgress: progress.onProgress,
     ...(model.isDirectory ? { signatureFile: relative(model.path, resolve(sig)) } : {}),
   };
 }
@@ -61,6 +65,7 @@ export function registerSigning(program: Command, cli: Cli): void {
         const format = parseFormat(opts.format, ["text", "json"] as const);
         const m = inspect(model);
         const manifest = await computeManifest(m.path, manifestOptions(m, opts));
+        progress.done();
         if (format === "json") printJson(manifest);
         else {
           for (const f of manifest.files) process.stdout.write(`${f.sha256}  ${f.name}\n`);
@@ -132,6 +137,7 @@ async function signCommand(
   const m = inspect(model);
   return withContext(cli.globals(), async (ctx) => {
     const { bundle, manifest } = await sign(m);
+    progress.done();
     const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
     await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
     await ctx.audit().append({ actor, action: "model.sign", resource: m.path, decision: "allow", details: { method, signature: sig, digest: manifest.digest, files: manifest.files.length } });
@@ -160,7 +166,7 @@ async function verifyCommand(
   }
   return withContext(cli.globals(), async (ctx) => {
     try {
-      const result = await verify(m, bundle);
+      const result = await verify(m, bundle).finally(progress.done);
       await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "allow", details: { method, ...result } });
       if (format === "json") printJson({ valid: true, ...result });
       else process.stdout.write(`valid: ${result.files} files of ${result.modelName}, root ${result.subjectDigest}\n`);
