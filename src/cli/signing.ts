@@ -11,6 +11,7 @@ import {
   signaturePath,
   verifyModelWithCertificate,
   verifyModelWithKey,
+  verifyModelWithSigstore,
   type ModelManifest,
   type ModelVerification,
 } from "../signing/index.js";
@@ -119,6 +120,18 @@ export function registerSigning(program: Command, cli: Cli): void {
         if (opts.certificateChain.length === 0) throw new PerimeterError("USAGE", "verify certificate needs at least one --certificate-chain CA certificate");
         const caPems = opts.certificateChain.map((f) => readKeyFile(f, "CA certificate"));
         return verifyCommand(cli, model, opts, "certificate", (m, bundle) => verifyModelWithCertificate(m.path, bundle, caPems, manifestOptions(m, opts)));
+      }),
+    );
+  modelOptions(verify.command("sigstore").description("verify a keyless (Sigstore) signature offline, against the public-good trusted root or --trust-config").argument("<model>"))
+    .requiredOption("--identity <identity>", "the signer's expected certificate identity (email or URI)")
+    .requiredOption("--identity-provider <url>", "the expected OIDC issuer that authenticated the signer")
+    .option("--trust-config <file>", "a Sigstore trusted_root.json to use instead of the public-good root built in")
+    .option("--actor <name>", "who verifies, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
+    .action(
+      cli.run(async (model: string, opts: ModelOptions & { identity: string; identityProvider: string; trustConfig?: string }) => {
+        const trustedRoot = opts.trustConfig === undefined ? undefined : readKeyFile(opts.trustConfig, "trust configuration");
+        const expected = { identity: opts.identity, issuer: opts.identityProvider, ...(trustedRoot === undefined ? {} : { trustedRoot }) };
+        return verifyCommand(cli, model, opts, "sigstore", (m, bundle) => verifyModelWithSigstore(m.path, bundle, expected, manifestOptions(m, opts)));
       }),
     );
 }

@@ -4,6 +4,7 @@ import { PerimeterError } from "../errors.js";
 import { buildStatement, type Serialization } from "./bundle.js";
 import { signCertificateBundle, verifyCertificateBundle } from "./certificate-method.js";
 import { signKeyBundle, verifyKeyBundle } from "./key-method.js";
+import { verifySigstoreBundle } from "./sigstore-method.js";
 import { computeManifest, DEFAULT_SIGNATURE_FILE, type ManifestOptions, type ModelManifest } from "./manifest.js";
 
 // The signing service the CLI (and later the lifecycle gate) calls: hash a model, sign its manifest, verify
@@ -60,6 +61,16 @@ export async function verifyModelWithCertificate(
   options: ManifestOptions = {},
 ): Promise<ModelVerification> {
   return checkModelFiles(modelPath, verifyCertificateBundle(bundleText, caCertPems), options);
+}
+
+/** Verify a keyless (Sigstore) signature offline against a trusted root, with the expected identity and issuer. */
+export async function verifyModelWithSigstore(
+  modelPath: string,
+  bundleText: string,
+  expected: { readonly identity: string; readonly issuer: string; readonly trustedRoot?: string },
+  options: ManifestOptions = {},
+): Promise<ModelVerification> {
+  return checkModelFiles(modelPath, verifySigstoreBundle(bundleText, expected), options);
 }
 
 /** Hash the model and compare it with what a verified signature covers; the first difference is the reason. */

@@ -51,6 +51,17 @@ describe("perimeter hash / sign key / verify key", () => {
     expect(run(["verify", "certificate", "--ignore-paths", "ignore-me", dir]).code).toBe(2);
   });
 
+  it("verifies model_signing's keyless signature offline, checking identity and issuer", () => {
+    const dir = join(MT, "v1.1.0-sigstore");
+    const args = ["verify", "sigstore", "--identity-provider", "https://sigstore.verify.ibm.com/oauth2", "--ignore-paths", "ignore-me"];
+    const ok = run([...args, "--identity", "stefanb@us.ibm.com", dir]);
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    const wrong = run([...args, "--identity", "mallory@example.com", dir]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/identity is stefanb@us\.ibm\.com, expected mallory@example\.com/);
+  });
+
   it("signs a model, verifies it, and names the file that changed, was added or went missing", () => {
     const signed = run(["sign", "key", "--private-key", "key.pem", "tiny-model"]);
     expect(signed.code).toBe(0);
