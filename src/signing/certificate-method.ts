@@ -18,7 +18,7 @@
 // `details.certificateCheck` and in the message; missing or undecodable certificates are
 // "bundle-key-material".
 
-import { X509Certificate, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
+import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import {
   SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
   SignatureCheckError,
@@ -30,7 +30,8 @@ import {
   type OmsStatement,
   type SignatureCheck,
 } from "./bundle.js";
-import { IN_TOTO_PAYLOAD_TYPE, decodeBase64, preAuthEncoding } from "./dsse.js";
+import { decodeBase64 } from "./dsse.js";
+import { curveOf, signEnvelope, verifyEnvelopeSignature } from "./ecdsa.js";
 import { publicKeyHint, type KeyVerification } from "./key-method.js";
 
 /** Which certificate step failed (in `details.certificateCheck` of the SignatureCheckError). */
@@ -61,27 +62,10 @@ export interface CertificateMethodOptions {
   readonly validityTime?: Date;
 }
 
-const CURVES = {
-  prime256v1: { name: "P-256", hash: "sha256" },
-  secp384r1: { name: "P-384", hash: "sha384" },
-  secp521r1: { name: "P-521", hash: "sha512" },
-} as const;
-type Curve = (typeof CURVES)[keyof typeof CURVES];
-
 const MAX_CHAIN_DEPTH = 10;
 
 function fail(check: SignatureCheck, certificateCheck: CertificateCheck, message: string, cause?: unknown): never {
   throw new SignatureCheckError(check, message, { cause, details: { certificateCheck } });
-}
-
-function curveOf(key: KeyObject, role: string): Curve {
-  if (key.asymmetricKeyType !== "ec") {
-    throw new SignatureCheckError("key-type", `the ${role} key is ${key.asymmetricKeyType ?? "not an asymmetric key"}; OMS certificate signatures use ECDSA keys (P-256, P-384 or P-521)`);
-  }
-  const named = key.asymmetricKeyDetails?.namedCurve ?? "";
-  const curve = (CURVES as Record<string, Curve>)[named];
-  if (!curve) throw new SignatureCheckError("key-curve", `the ${role} key's curve ${named} is not supported; use P-256, P-384 or P-521`);
-  return curve;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -298,28 +282,10 @@ export function verifyCertificateBundle(
   checkLeafUsage(leaf);
 
   const key = leaf.publicKey;
-  const curve = curveOf(key, "signing certificate's");
+  const curve = curveOf(key, "signing certificate's", "certificate");
 
   const envelope = bundle.dsseEnvelope;
-  if (envelope.signatures.length !== 1) {
-    throw new SignatureCheckError("signature-count", `the envelope carries ${envelope.signatures.length} signatures; a certificate-method signature has exactly one`);
-  }
-  const [only] = envelope.signatures;
-  const signature = only === undefined ? undefined : decodeBase64(only.sig);
-  const payload = decodeBase64(envelope.payload);
-  if (!signature || !payload) throw new SignatureCheckError("signature-encoding", "the envelope's signature or payload is not valid base64");
-  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw new SignatureCheckError("statement-encoding", `the DSSE payload type is ${envelope.payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}`);
-  }
-  let valid: boolean;
-  try {
-    valid = verify(curve.hash, preAuthEncoding(envelope.payloadType, payload), { key, dsaEncoding: "der" }, signature);
-  } catch (err) {
-    throw new SignatureCheckError("signature", "the signature is not a DER ECDSA signature", { cause: err });
-  }
-  if (!valid) {
-    throw new SignatureCheckError("signature", `the signature does not verify with the ${curve.name} key of the signing certificate ${subjectLine(leaf)}: the bundle or the statement was changed`);
-  }
+  verifyEnvelopeSignature(envelope, key, curve, "certificate", `the signature does not verify with the ${curve.name} key of the signing certificate ${subjectLine(leaf)}: the bundle or the statement was changed`);
 
   return {
     bundle,
@@ -354,7 +320,7 @@ export function signCertificateBundle(
   } catch (err) {
     throw new SignatureCheckError("key-unreadable", "the private key is not an unencrypted PEM private key", { cause: err });
   }
-  const curve = curveOf(key, "private");
+  const curve = curveOf(key, "private", "certificate");
   const [leaf, ...extra] = certificatesFromPems([signingCertPem], "signing certificate", "bundle-key-material", "certificate-encoding");
   if (!leaf || extra.length > 0) fail("bundle-key-material", "certificate-encoding", "the signing certificate PEM must hold exactly one certificate");
   if (!leaf.publicKey.equals(createPublicKey(key))) {
@@ -362,21 +328,13 @@ export function signCertificateBundle(
   }
   const chain = certificatesFromPems(chainPems, "chain certificate", "bundle-key-material", "certificate-encoding");
 
-  const payload = Buffer.from(JSON.stringify(statement, null, 2), "utf8");
-  readStatement({ payload: payload.toString("base64"), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [] }, options.schemas ?? defaultOmsSchemas());
-
-  const signature = sign(curve.hash, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload), { key, dsaEncoding: "der" });
   const bundle: OmsBundle = {
     mediaType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial: {
       x509CertificateChain: { certificates: [leaf, ...chain].map((c) => ({ rawBytes: c.raw.toString("base64") })) },
       tlogEntries: [],
     },
-    dsseEnvelope: {
-      payload: payload.toString("base64"),
-      payloadType: IN_TOTO_PAYLOAD_TYPE,
-      signatures: [{ sig: signature.toString("base64"), keyid: "" }],
-    },
+    dsseEnvelope: signEnvelope(statement, key, curve, options.schemas),
   };
   return JSON.stringify(bundle);
 }

@@ -2,7 +2,7 @@
 // ECDSA (ASN.1 DER, as model_signing writes them) over the DSSE PAE of the statement, hashed with the
 // hash that goes with the curve.
 
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import {
   SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
   SignatureCheckError,
@@ -14,16 +14,8 @@ import {
   type OmsStatement,
   type VerifiedStatement,
 } from "./bundle.js";
-import { IN_TOTO_PAYLOAD_TYPE, decodeBase64, preAuthEncoding } from "./dsse.js";
-
-/** The curves model_signing accepts, with the hash and Sigstore key-details name that go with each. */
-const CURVES = {
-  prime256v1: { name: "P-256", hash: "sha256", keyDetails: "PKIX_ECDSA_P256_SHA_256" },
-  secp384r1: { name: "P-384", hash: "sha384", keyDetails: "PKIX_ECDSA_P384_SHA_384" },
-  secp521r1: { name: "P-521", hash: "sha512", keyDetails: "PKIX_ECDSA_P521_SHA_512" },
-} as const;
-
-type Curve = (typeof CURVES)[keyof typeof CURVES];
+import { decodeBase64 } from "./dsse.js";
+import { curveOf, signEnvelope, verifyEnvelopeSignature, type Curve } from "./ecdsa.js";
 
 export interface KeyVerification extends VerifiedStatement {
   readonly bundle: OmsBundle;
@@ -36,19 +28,6 @@ export interface KeyVerification extends VerifiedStatement {
 
 export interface KeyMethodOptions {
   readonly schemas?: OmsSchemas;
-}
-
-function curveOf(key: KeyObject, role: "public" | "private"): Curve {
-  if (key.asymmetricKeyType !== "ec") {
-    throw new SignatureCheckError(
-      "key-type",
-      `the ${role} key is ${key.asymmetricKeyType ?? "not an asymmetric key"}; OMS key signatures use ECDSA keys (P-256, P-384 or P-521)`,
-    );
-  }
-  const named = key.asymmetricKeyDetails?.namedCurve ?? "";
-  const curve = (CURVES as Record<string, Curve>)[named];
-  if (!curve) throw new SignatureCheckError("key-curve", `the ${role} key's curve ${named} is not supported; use P-256, P-384 or P-521`);
-  return curve;
 }
 
 function pemText(pem: string | Uint8Array | undefined, role: "public" | "private"): string {
@@ -70,7 +49,7 @@ function loadPublicKey(publicKeyPem: string | Uint8Array | undefined): { key: Ke
   } catch (err) {
     throw new SignatureCheckError("key-unreadable", "the public key is not a PEM public key", { cause: err });
   }
-  return { key, curve: curveOf(key, "public") };
+  return { key, curve: curveOf(key, "public", "key") };
 }
 
 /** The bundle must name the same key: by hint (v1.x) or by embedding it (v0.3.1 rawBytes + keyDetails). */
@@ -124,25 +103,7 @@ export function verifyKeyBundle(
   const keyMaterial = checkKeyMaterial(bundle, key, curve, keyHint);
 
   const envelope = bundle.dsseEnvelope;
-  if (envelope.signatures.length !== 1) {
-    throw new SignatureCheckError("signature-count", `the envelope carries ${envelope.signatures.length} signatures; a key-method signature has exactly one`);
-  }
-  const [only] = envelope.signatures;
-  const signature = only === undefined ? undefined : decodeBase64(only.sig);
-  const payload = decodeBase64(envelope.payload);
-  if (!signature || !payload) throw new SignatureCheckError("signature-encoding", "the envelope's signature or payload is not valid base64");
-  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw new SignatureCheckError("statement-encoding", `the DSSE payload type is ${envelope.payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}`);
-  }
-  let valid: boolean;
-  try {
-    valid = verify(curve.hash, preAuthEncoding(envelope.payloadType, payload), { key, dsaEncoding: "der" }, signature);
-  } catch (err) {
-    throw new SignatureCheckError("signature", "the signature is not a DER ECDSA signature", { cause: err });
-  }
-  if (!valid) {
-    throw new SignatureCheckError("signature", `the signature does not verify with the given ${curve.name} key: the bundle or the statement was changed, or another key signed it`);
-  }
+  verifyEnvelopeSignature(envelope, key, curve, "key", `the signature does not verify with the given ${curve.name} key: the bundle or the statement was changed, or another key signed it`);
 
   return { bundle, keyHint, curve: curve.name, keyMaterial, ...readStatement(envelope, schemas) };
 }
@@ -159,22 +120,13 @@ export function signKeyBundle(statement: OmsStatement, privateKeyPem: string | U
   } catch (err) {
     throw new SignatureCheckError("key-unreadable", "the private key is not an unencrypted PEM private key", { cause: err });
   }
-  const curve = curveOf(key, "private");
+  const curve = curveOf(key, "private", "key");
   const publicKey = createPublicKey(key);
 
-  const payload = Buffer.from(JSON.stringify(statement, null, 2), "utf8");
-  // Refuse to sign what a verifier would refuse to accept.
-  readStatement({ payload: payload.toString("base64"), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [] }, options.schemas ?? defaultOmsSchemas());
-
-  const signature = sign(curve.hash, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload), { key, dsaEncoding: "der" });
   const bundle: OmsBundle = {
     mediaType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial: { publicKey: { hint: publicKeyHint(publicKey) }, tlogEntries: [] },
-    dsseEnvelope: {
-      payload: payload.toString("base64"),
-      payloadType: IN_TOTO_PAYLOAD_TYPE,
-      signatures: [{ sig: signature.toString("base64"), keyid: "" }],
-    },
+    dsseEnvelope: signEnvelope(statement, key, curve, options.schemas),
   };
   return JSON.stringify(bundle);
 }
