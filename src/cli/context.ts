@@ -65,9 +65,9 @@ function safeUserName(): string {
   }
 }
 
-export function parseFormat<T extends string>(value: string, allowed: readonly T[]): T {
+export function parseFormat<T extends string>(value: string, allowed: readonly T[], option = "--format"): T {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new PerimeterError("USAGE", `--format must be one of ${allowed.join(", ")}, not "${value}"`);
+    throw new PerimeterError("USAGE", `${option} must be one of ${allowed.join(", ")}, not "${value}"`);
   }
   return value as T;
 }
@@ -81,4 +81,26 @@ export function parsePositiveInt(value: string, name: string): number {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A plain text table: columns padded to their widest cell, two spaces apart. */
+export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  process.stdout.write(`${[line(headers), ...rows.map(line)].join("\n")}\n`);
+}
+
+/** Commander collector for repeatable options. */
+export const collect = (value: string, all: string[]): string[] => [...all, value];
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }

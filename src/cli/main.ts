@@ -5,14 +5,20 @@ import type { Cli, GlobalOptions } from "./context.js";
 import { registerDemoModel } from "./demo-model.js";
 import { registerScan } from "./scan.js";
 import { registerSigning } from "./signing.js";
+import { registerInventoryCommands } from "./inventory.js";
+import { registerModelCommands } from "./model.js";
+import { registerRuntimeCommands } from "./runtime.js";
+import { VERSION } from "../version.js";
 
 // Each command group lives in its own file: it parses, calls a service, and prints. No logic here.
 
 export function buildProgram(cli: Cli): Command {
   const program = new Command("perimeter")
     .description("the runtime perimeter for open-weight models: scan, sign, inventory, authorize, evaluate, audit")
-    .version("0.1.0", "-V, --version")
-    .addOption(new Option("--config <file>", "perimeter.yaml to use").env("PERIMETER_CONFIG"))
+    .version(VERSION, "-V, --version")
+    .addOption(new Option("--config <file>", "perimeter.yaml to use (before the command)").env("PERIMETER_CONFIG"))
+    // Global options come before the command, so a command may have its own --version (model add does).
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText(
       "after",
@@ -22,6 +28,9 @@ export function buildProgram(cli: Cli): Command {
   registerScan(program, cli);
   registerSigning(program, cli);
   registerDemoModel(program, cli);
+  registerModelCommands(program, cli);
+  registerRuntimeCommands(program, cli);
+  registerInventoryCommands(program, cli);
   registerAudit(program, cli);
   return program;
 }

@@ -5,8 +5,8 @@ import { toJsonReport, toSarif, toText } from "../scan/report.js";
 import { displayPath, scanPaths, type ScanReport } from "../scan/scan.js";
 import { parseFormat, resolveActor, withContext, type Cli } from "./context.js";
 import { progressLine } from "./progress.js";
+import { VERSION } from "../version.js";
 
-const VERSION = "0.1.0";
 
 export function registerScan(program: Command, cli: Cli): void {
   program

@@ -15,7 +15,7 @@ import {
   type ModelManifest,
   type ModelVerification,
 } from "../signing/index.js";
-import { parseFormat, printJson, resolveActor, withContext, type Cli } from "./context.js";
+import { collect, parseFormat, printJson, resolveActor, withContext, type Cli } from "./context.js";
 import { hashingProgress } from "./progress.js";
 
 // Mirrors model_signing's CLI: `hash`, `sign key`, `verify key`.
@@ -28,7 +28,7 @@ interface ModelOptions {
   actor?: string;
 }
 
-const collect = (v: string, all: string[]) => [...all, v];
+
 
 function modelOptions(cmd: Command): Command {
   return cmd

@@ -50,6 +50,25 @@ const scanSchema = z
   })
   .default({ allow: [], maxDepth: 4, maxInflateMiB: 1024 });
 
+const inventorySchema = z
+  .strictObject({
+    /** Environment a model version or runtime is registered for when none is named. */
+    defaultEnvironment: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "a lower-case name such as prod").default("default"),
+    /** How long discovery waits for a runtime to answer. */
+    discoveryTimeoutSeconds: z.number().int().min(1).max(600).default(10),
+    /** Licences beyond Perimeter's table, by id (e.g. LicenseRef-acme-internal), with the tier they belong to. */
+    licenses: z
+      .record(
+        z.string().min(1).max(200),
+        z.strictObject({
+          tier: z.enum(["permissive", "copyleft", "restricted-use", "non-commercial"]),
+          description: z.string().min(1).max(500),
+        }),
+      )
+      .default({}),
+  })
+  .default({ defaultEnvironment: "default", discoveryTimeoutSeconds: 10, licenses: {} });
+
 const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -60,6 +79,7 @@ export const configSchema = z.strictObject({
   store: storeSchema,
   audit: auditSchema,
   scan: scanSchema,
+  inventory: inventorySchema,
   log: logSchema,
 });
 
@@ -67,3 +87,4 @@ export type Config = z.infer<typeof configSchema>;
 export type StoreConfig = Config["store"];
 export type AuditConfig = Config["audit"];
 export type ScanConfig = Config["scan"];
+export type InventoryConfig = Config["inventory"];

@@ -700,3 +700,52 @@ function alignUp(n: number, alignment: number): number {
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && n <= 0xffff_ffff && (n & (n - 1)) === 0;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Summary: what inventories and runtimes report about a GGUF model
+
+/** llama.cpp's LLAMA_FTYPE names, by general.file_type. */
+const FILE_TYPES: Readonly<Record<number, string>> = {
+  0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K_S", 12: "Q3_K_M",
+  13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS",
+  21: "Q2_K_S", 22: "IQ3_XS", 23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
+  29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0",
+};
+
+export interface GgufSummary {
+  readonly architecture?: string;
+  readonly name?: string;
+  readonly contextLength?: number;
+  /** e.g. Q4_K_M, from general.file_type. */
+  readonly quantization?: string;
+  /** Elements across every tensor. */
+  readonly parameterCount: number;
+  readonly hasChatTemplate: boolean;
+}
+
+export function summarizeGguf(header: GgufHeader): GgufSummary {
+  const meta = new Map(header.metadata.map((m) => [m.key, m]));
+  const text = (key: string): string | undefined => {
+    const m = meta.get(key);
+    return m?.type === "string" ? m.value : undefined;
+  };
+  const integer = (key: string): number | undefined => {
+    const m = meta.get(key);
+    if (m === undefined || m.type === "array" || m.type === "string" || m.type === "bool") return undefined;
+    const n = Number(m.value);
+    return Number.isSafeInteger(n) ? n : undefined;
+  };
+  const architecture = text("general.architecture");
+  const contextLength = architecture === undefined ? undefined : integer(`${architecture}.context_length`);
+  const fileType = integer("general.file_type");
+  const name = text("general.name");
+  const parameterCount = header.tensors.reduce((sum, t) => sum + t.shape.reduce((a, d) => a * d, 1), 0);
+  return {
+    ...(architecture === undefined ? {} : { architecture }),
+    ...(name === undefined ? {} : { name }),
+    ...(contextLength === undefined ? {} : { contextLength }),
+    ...(fileType === undefined ? {} : { quantization: FILE_TYPES[fileType] ?? `file_type ${fileType}` }),
+    parameterCount,
+    hasChatTemplate: meta.has("tokenizer.chat_template"),
+  };
+}

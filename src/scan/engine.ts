@@ -79,6 +79,17 @@ export async function scanSource(src: ByteSource, where: string, ctx: ScanContex
   return { format: sniffed.format, findings };
 }
 
+/** What the file is, by the same content sniffing the scan uses (first 4 KiB; nothing else is read). */
+export async function detectFormat(src: ByteSource): Promise<SniffFormat> {
+  const head = await src.read(0, HEAD_BYTES);
+  return sniffFormat(head, src.size, { looksLikePickle: plausiblePickle }).format;
+}
+
+/** Formats some loader deserialises: a file in one of these carries a model (or something a loader opens as one). */
+export function isLoadableFormat(format: string): boolean {
+  return LOADABLE.has(format as SniffFormat);
+}
+
 const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /**

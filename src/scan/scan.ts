@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { PerimeterError } from "../errors.js";
-import { DEFAULT_LIMITS, scanSource, type ScanLimits } from "./engine.js";
+import { DEFAULT_LIMITS, detectFormat, scanSource, type ScanLimits } from "./engine.js";
 import { finding, verdictOf, type Finding, type Verdict } from "./findings.js";
 import type { AllowList } from "./pickle-policy.js";
 import { fileSource } from "./source.js";
@@ -74,6 +74,21 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
     return report(path, result.format, result.findings, source.size);
   } catch (err) {
     return report(path, "unknown", [finding("SCAN_ERROR", `the scanner failed: ${(err as Error).message}`, "(file)")], source.size);
+  } finally {
+    source.close();
+  }
+}
+
+/** The file's format by content, as the scan detects it; "unreadable" when it cannot be opened. */
+export async function detectFileFormat(path: string): Promise<string> {
+  let source;
+  try {
+    source = fileSource(path);
+  } catch {
+    return "unreadable";
+  }
+  try {
+    return await detectFormat(source);
   } finally {
     source.close();
   }

@@ -51,6 +51,78 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("audit_events").execute();
     },
   },
+  "0002_inventory": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("model_versions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("version", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("size", "bigint", (c) => c.notNull())
+        .addColumn("formats", "text", (c) => c.notNull())
+        .addColumn("license_expression", "text")
+        .addColumn("license_tier", "text", (c) => c.notNull())
+        .addColumn("license_source", "text", (c) => c.notNull())
+        .addColumn("license_detail", "text", (c) => c.notNull())
+        .addColumn("owner", "text")
+        .addColumn("source", "text")
+        .addColumn("environments", "text", (c) => c.notNull())
+        .addColumn("general_purpose", "integer", (c) => c.notNull())
+        .addColumn("eu_ai_act", "text", (c) => c.notNull())
+        .addColumn("model_card", "text", (c) => c.notNull())
+        .addColumn("registered_at", "text", (c) => c.notNull())
+        .addColumn("registered_by", "text", (c) => c.notNull())
+        .addUniqueConstraint("model_versions_name_version", ["name", "version"])
+        .execute();
+      await db.schema.createIndex("model_versions_digest").on("model_versions").column("digest").execute();
+      await db.schema
+        .createTable("model_files")
+        .addColumn("version_id", "text", (c) => c.notNull().references("model_versions.id").onDelete("cascade"))
+        .addColumn("path", "text", (c) => c.notNull())
+        .addColumn("size", "bigint", (c) => c.notNull())
+        .addColumn("sha256", "text", (c) => c.notNull())
+        .addColumn("format", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("model_files_pk", ["version_id", "path"])
+        .execute();
+      // Runtimes report the digest of a weights file, not of the whole artifact: drift looks files up by it.
+      await db.schema.createIndex("model_files_sha256").on("model_files").column("sha256").execute();
+      await db.schema
+        .createTable("model_parents")
+        .addColumn("child_id", "text", (c) => c.notNull().references("model_versions.id").onDelete("cascade"))
+        .addColumn("parent_id", "text", (c) => c.notNull().references("model_versions.id"))
+        .addColumn("ordinal", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("model_parents_pk", ["child_id", "parent_id"])
+        .execute();
+      await db.schema.createIndex("model_parents_parent").on("model_parents").column("parent_id").execute();
+      await db.schema
+        .createTable("runtimes")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("environment", "text", (c) => c.notNull())
+        .addColumn("api_key_env", "text")
+        .addColumn("registered_at", "text", (c) => c.notNull())
+        .addColumn("registered_by", "text", (c) => c.notNull())
+        .addColumn("discovered_at", "text")
+        .execute();
+      await db.schema
+        .createTable("served_models")
+        .addColumn("runtime", "text", (c) => c.notNull().references("runtimes.name").onDelete("cascade"))
+        .addColumn("served_name", "text", (c) => c.notNull())
+        .addColumn("digest", "text")
+        .addColumn("digest_source", "text", (c) => c.notNull())
+        .addColumn("adapter_digests", "text", (c) => c.notNull())
+        .addColumn("details", "text", (c) => c.notNull())
+        .addColumn("discovered_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("served_models_pk", ["runtime", "served_name"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const t of ["served_models", "runtimes", "model_parents", "model_files", "model_versions"]) await db.schema.dropTable(t).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -37,8 +37,76 @@ export interface AuditCheckpointTable {
   note: string;
 }
 
+export interface ModelVersionTable {
+  id: string;
+  name: string;
+  version: string;
+  kind: string;
+  digest: string;
+  size: BigIntColumn;
+  /** JSON array of strings. */
+  formats: string;
+  license_expression: string | null;
+  license_tier: string;
+  license_source: string;
+  license_detail: string;
+  owner: string | null;
+  source: string | null;
+  /** JSON array of strings. */
+  environments: string;
+  general_purpose: number;
+  /** JSON EuAiActRecord. */
+  eu_ai_act: string;
+  /** JSON ModelCardFields. */
+  model_card: string;
+  registered_at: string;
+  registered_by: string;
+}
+
+export interface ModelFileTable {
+  version_id: string;
+  path: string;
+  size: BigIntColumn;
+  sha256: string;
+  format: string;
+}
+
+export interface ModelParentTable {
+  child_id: string;
+  parent_id: string;
+  ordinal: number;
+}
+
+export interface RuntimeTable {
+  name: string;
+  type: string;
+  url: string;
+  environment: string;
+  api_key_env: string | null;
+  registered_at: string;
+  registered_by: string;
+  discovered_at: string | null;
+}
+
+export interface ServedModelTable {
+  runtime: string;
+  served_name: string;
+  digest: string | null;
+  digest_source: string;
+  /** JSON array of sha256 hex. */
+  adapter_digests: string;
+  /** JSON object. */
+  details: string;
+  discovered_at: string;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
   audit_checkpoints: AuditCheckpointTable;
+  model_versions: ModelVersionTable;
+  model_files: ModelFileTable;
+  model_parents: ModelParentTable;
+  runtimes: RuntimeTable;
+  served_models: ServedModelTable;
 }

@@ -1,0 +1,132 @@
+// The inventory's domain types: what a model version and a runtime are, as every part of Perimeter sees
+// them. The tables behind them are src/inventory/repository.ts's; nothing else reads those tables.
+
+export const MODEL_KINDS = ["base", "fine-tune", "adapter", "merge", "quantization"] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+export const LICENSE_TIERS = ["permissive", "copyleft", "restricted-use", "non-commercial", "unknown"] as const;
+export type LicenseTier = (typeof LICENSE_TIERS)[number];
+
+/** Where the licence on record came from. */
+export type LicenseSource = "flag" | "model-card" | "config" | "license-file" | "none";
+
+export interface LicenseRecord {
+  /** An SPDX licence expression (ids not on the SPDX list are LicenseRef-…), or null when none is known. */
+  readonly expression: string | null;
+  readonly tier: LicenseTier;
+  readonly source: LicenseSource;
+  /** Why this tier, for the report: e.g. "LicenseRef-llama3.1: Llama 3.1 Community License (use restrictions, 700M MAU cap)". */
+  readonly detail: string;
+}
+
+export interface ModelFileRecord {
+  /** POSIX path relative to the artifact root ("." for a single-file artifact), as in the OMS manifest. */
+  readonly path: string;
+  readonly size: number;
+  /** sha256, lower-case hex. */
+  readonly sha256: string;
+  /** The scanner's content detection (gguf, safetensors, pickle, zip, ...). */
+  readonly format: string;
+}
+
+/** Fields a model card carries (CycloneDX modelCard, SPDX AI profile), taken from file metadata and flags. */
+export interface ModelCardFields {
+  readonly description?: string;
+  /** e.g. text-generation (Hugging Face pipeline tag). */
+  readonly task?: string;
+  /** e.g. llama (GGUF general.architecture, config.json model_type). */
+  readonly architecture?: string;
+  readonly parameterCount?: number;
+  /** e.g. Q4_K_M, F16. */
+  readonly quantization?: string;
+  readonly contextLength?: number;
+  /** Base models the model card itself names (README front matter base_model), to compare with the lineage on record. */
+  readonly declaredBaseModels?: readonly string[];
+  readonly datasets?: readonly string[];
+}
+
+export type EuAiActReviewOutcome = "substantial" | "not-substantial";
+
+export interface EuAiActRecord {
+  /** True when this version modifies a general-purpose model (fine-tune, adapter, merge of one). */
+  readonly substantialModificationCandidate: boolean;
+  /** The rule that set the flag, for the reviewer. */
+  readonly basis: string;
+  readonly review: {
+    readonly outcome: EuAiActReviewOutcome;
+    readonly reviewer: string;
+    readonly note: string;
+    readonly time: string;
+  } | null;
+}
+
+export interface ModelVersion {
+  /** name@version */
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly kind: ModelKind;
+  /** Parent ids (name@version), in the order given. */
+  readonly parents: readonly string[];
+  /** The OMS manifest (in-toto subject) digest of the artifact, sha256 hex. */
+  readonly digest: string;
+  readonly size: number;
+  readonly files: readonly ModelFileRecord[];
+  /** Distinct file formats, sorted. */
+  readonly formats: readonly string[];
+  readonly license: LicenseRecord;
+  readonly owner: string | null;
+  readonly source: string | null;
+  /** Environments the version is registered for (e.g. dev, staging, prod). */
+  readonly environments: readonly string[];
+  /** A general-purpose AI model, or derived from one (EU AI Act GPAI). */
+  readonly generalPurpose: boolean;
+  readonly euAiAct: EuAiActRecord;
+  readonly modelCard: ModelCardFields;
+  readonly registeredAt: string;
+  readonly registeredBy: string;
+}
+
+export const RUNTIME_TYPES = ["ollama", "openai", "embedded"] as const;
+export type RuntimeType = (typeof RUNTIME_TYPES)[number];
+
+export interface Runtime {
+  readonly name: string;
+  readonly type: RuntimeType;
+  /** http(s) base URL; for the embedded runtime, the directory of GGUF files it serves. */
+  readonly url: string;
+  readonly environment: string;
+  /** Name of the environment variable holding the runtime's API key (never the key itself). */
+  readonly apiKeyEnv: string | null;
+  readonly registeredAt: string;
+  readonly registeredBy: string;
+  /** When discovery last succeeded; null before the first. */
+  readonly discoveredAt: string | null;
+}
+
+/** How a runtime vouches for the bytes it serves. */
+export type ServedDigestSource =
+  /** Ollama: the sha256 of the GGUF blob named by the FROM line of /api/show's modelfile. */
+  | "ollama-blob"
+  /** The embedded runtime: sha256 of the GGUF file Perimeter hashed itself. */
+  | "file-sha256"
+  /** OpenAI-compatible servers (vLLM, SGLang, llama.cpp server) do not report one. */
+  | "none";
+
+/** One model a runtime says it serves, as discovery found it. */
+export interface DiscoveredModel {
+  /** The name clients use to call it (Ollama "llama3.2:1b", vLLM's served model id, the GGUF file's stem). */
+  readonly servedName: string;
+  /** sha256 hex of the weights, or null when the runtime does not say. */
+  readonly digest: string | null;
+  readonly digestSource: ServedDigestSource;
+  /** sha256 hex of adapters applied on top (Ollama ADAPTER lines). */
+  readonly adapterDigests: readonly string[];
+  /** What else the runtime reports: family, format, parameter size, quantization, context length, size, template digest ... */
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface ServedModel extends DiscoveredModel {
+  readonly runtime: string;
+  readonly discoveredAt: string;
+}
