@@ -115,15 +115,24 @@ export function verifyCheckpointNote(note: string, keys: readonly AuditVerifierK
  * Load the Ed25519 signing key, creating it (mode 0600, never overwritten) when it does not exist yet.
  * The key lives outside the database so that write access to the database is not enough to forge history.
  */
-export function loadOrCreateSigningKey(path: string, create: boolean): KeyObject {
+/** Which key, for the messages: the audit log's and the lifecycle's keys are loaded the same way. */
+export interface KeyPurpose {
+  readonly what: string;
+  readonly setting: string;
+  readonly code: "AUDIT_KEY_INVALID" | "SIGNING_KEY_INVALID";
+}
+
+const AUDIT_KEY: KeyPurpose = { what: "audit signing key", setting: "audit.signingKey", code: "AUDIT_KEY_INVALID" };
+
+export function loadOrCreateSigningKey(path: string, create: boolean, purpose: KeyPurpose = AUDIT_KEY): KeyObject {
   let pem: string;
   try {
     pem = readFileSync(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT" || !create) {
       throw new PerimeterError(
-        "AUDIT_KEY_INVALID",
-        `cannot read the audit signing key ${path}: ${(err as Error).message}. Set audit.signingKey in perimeter.yaml to a readable Ed25519 PEM key.`,
+        purpose.code,
+        `cannot read the ${purpose.what} ${path}: ${(err as Error).message}. Set ${purpose.setting} in perimeter.yaml to a readable Ed25519 PEM key.`,
         { cause: err },
       );
     }
@@ -136,11 +145,11 @@ export function loadOrCreateSigningKey(path: string, create: boolean): KeyObject
     } catch (writeErr) {
       // Another process created it first: use theirs, so every writer signs with one key.
       if ((writeErr as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new PerimeterError("AUDIT_KEY_INVALID", `cannot create the audit signing key ${path}: ${(writeErr as Error).message}`, {
+        throw new PerimeterError(purpose.code, `cannot create the ${purpose.what} ${path}: ${(writeErr as Error).message}`, {
           cause: writeErr,
         });
       }
-      return loadOrCreateSigningKey(path, false);
+      return loadOrCreateSigningKey(path, false, purpose);
     }
   }
   try {
@@ -149,8 +158,8 @@ export function loadOrCreateSigningKey(path: string, create: boolean): KeyObject
     return key;
   } catch (err) {
     throw new PerimeterError(
-      "AUDIT_KEY_INVALID",
-      `the audit signing key ${path} is not an Ed25519 private key (${(err as Error).message})`,
+      purpose.code,
+      `the ${purpose.what} ${path} is not an Ed25519 private key (${(err as Error).message})`,
       { cause: err },
     );
   }

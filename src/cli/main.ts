@@ -6,6 +6,7 @@ import { registerDemoModel } from "./demo-model.js";
 import { registerScan } from "./scan.js";
 import { registerSigning } from "./signing.js";
 import { registerInventoryCommands } from "./inventory.js";
+import { registerLifecycle } from "./lifecycle.js";
 import { registerModelCommands } from "./model.js";
 import { registerRuntimeCommands } from "./runtime.js";
 import { VERSION } from "../version.js";
@@ -31,6 +32,7 @@ export function buildProgram(cli: Cli): Command {
   registerModelCommands(program, cli);
   registerRuntimeCommands(program, cli);
   registerInventoryCommands(program, cli);
+  registerLifecycle(program, cli);
   registerAudit(program, cli);
   return program;
 }

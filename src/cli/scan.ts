@@ -5,6 +5,8 @@ import { toJsonReport, toSarif, toText } from "../scan/report.js";
 import { displayPath, scanPaths, type ScanReport } from "../scan/scan.js";
 import { parseFormat, resolveActor, withContext, type Cli } from "./context.js";
 import { progressLine } from "./progress.js";
+import { recordScanEvidence } from "../lifecycle/service.js";
+import { computeManifest } from "../signing/index.js";
 import { VERSION } from "../version.js";
 
 
@@ -17,11 +19,13 @@ export function registerScan(program: Command, cli: Cli): void {
     .option("--output <file>", "write the report to a file instead of standard output")
     .option("--force", "overwrite an existing report file")
     .option("--allow <module.name>", "also trust this pickle import (module.name or module.*; repeatable), beside scan.allow in perimeter.yaml", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--model <name@version>", "attach the result to this model version as evidence for approval (PATH must be exactly its files)")
     .option("--actor <name>", "who scans, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
-      cli.run(async (paths: string[], opts: { format: string; output?: string; force?: boolean; allow?: string[]; actor?: string }) => {
+      cli.run(async (paths: string[], opts: { format: string; output?: string; force?: boolean; allow?: string[]; model?: string; actor?: string }) => {
         const format = parseFormat(opts.format, ["text", "json", "sarif"] as const);
         const actor = resolveActor(opts.actor);
+        if (opts.model !== undefined && paths.length !== 1) throw new PerimeterError("USAGE", "--model takes exactly one PATH: the model's file or directory");
         return withContext(cli.globals(), async (ctx) => {
           const config = ctx.loaded.config.scan;
           const progress = progressLine("scanning");
@@ -36,6 +40,16 @@ export function registerScan(program: Command, cli: Cli): void {
           if (opts.output === undefined) process.stdout.write(text);
           else await writeOutputFile(opts.output, opts.force === true, (out) => writeChunk(out, text));
           await ctx.audit().append(scanEvent(actor, paths, report));
+          if (opts.model !== undefined) {
+            // The evidence names the digest of what was scanned, so approval can tell whether it was exactly the version's files.
+            const manifest = await computeManifest(paths[0] as string, {});
+            const evidence = await recordScanEvidence(ctx, opts.model, report, manifest.digest, actor);
+            process.stderr.write(
+              evidence.verdict === "pass"
+                ? `recorded a clean scan of ${opts.model} as evidence\n`
+                : `recorded the scan of ${opts.model} as failed evidence${evidence.body["matchesVersion"] === false ? ": the files scanned are not exactly its registered files" : ""}\n`,
+            );
+          }
           return report.summary.files === report.summary.clean ? EXIT.ok : EXIT.refused;
         });
       }),

@@ -69,6 +69,43 @@ const inventorySchema = z
   })
   .default({ defaultEnvironment: "default", discoveryTimeoutSeconds: 10, licenses: {} });
 
+const actorList = z.array(z.string().min(1).max(200)).default([]);
+
+const trustedSignerSchema = z.union([
+  z.strictObject({ name: z.string().min(1).max(100), publicKey: z.string().min(1) }),
+  z.strictObject({ name: z.string().min(1).max(100), certificateChain: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({
+    name: z.string().min(1).max(100),
+    sigstore: z.strictObject({ identity: z.string().min(1), issuer: z.string().min(1), trustedRoot: z.string().min(1).optional() }),
+  }),
+]);
+
+const lifecycleSchema = z
+  .strictObject({
+    /** Who may do what. An empty list means nobody: approval and deployment fail closed until roles are set. */
+    roles: z
+      .strictObject({ submitter: actorList, approver: actorList, operator: actorList, auditor: actorList })
+      .default({ submitter: [], approver: [], operator: [], auditor: [] }),
+    /** Signers whose OMS signatures an approval accepts: an ECDSA public key, a CA chain, or a Sigstore identity. */
+    trustedSigners: z.array(trustedSignerSchema).default([]),
+    /** Require a passing eval result before approval. */
+    requireEval: z.boolean().default(false),
+    /** Ed25519 key (PKCS#8 PEM) that signs approvals (when the approver brings none) and admission bundles; created if missing. */
+    signingKey: z.string().min(1).default(".perimeter/lifecycle-signing-key.pem"),
+    /** Kubernetes namespace → environment, for the admission webhook. */
+    namespaces: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace name"), z.string().min(1)).default({}),
+    /** How long an exported admission bundle is valid. */
+    bundleTtlHours: z.number().int().min(1).max(24 * 90).default(24),
+  })
+  .default({
+    roles: { submitter: [], approver: [], operator: [], auditor: [] },
+    trustedSigners: [],
+    requireEval: false,
+    signingKey: ".perimeter/lifecycle-signing-key.pem",
+    namespaces: {},
+    bundleTtlHours: 24,
+  });
+
 const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -80,6 +117,7 @@ export const configSchema = z.strictObject({
   audit: auditSchema,
   scan: scanSchema,
   inventory: inventorySchema,
+  lifecycle: lifecycleSchema,
   log: logSchema,
 });
 
@@ -88,3 +126,5 @@ export type StoreConfig = Config["store"];
 export type AuditConfig = Config["audit"];
 export type ScanConfig = Config["scan"];
 export type InventoryConfig = Config["inventory"];
+export type LifecycleConfig = Config["lifecycle"];
+export type TrustedSigner = LifecycleConfig["trustedSigners"][number];

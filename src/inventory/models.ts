@@ -1,5 +1,5 @@
 import { open, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { extname, join, resolve } from "node:path";
 import type { AuditLog } from "../audit/index.js";
 import { PerimeterError } from "../errors.js";
 import { readGgufHeader, summarizeGguf } from "../formats/gguf.js";
@@ -130,6 +130,7 @@ export async function registerModel(deps: InventoryDeps, input: RegisterModelInp
     modelCard,
     registeredAt: new Date().toISOString(),
     registeredBy: input.actor,
+    location: resolve(input.path),
   };
   await repo.insertModel(model);
   await deps.audit().append({

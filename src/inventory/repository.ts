@@ -293,6 +293,7 @@ function toRow(v: ModelVersion): Insertable<ModelVersionTable> {
     model_card: JSON.stringify(v.modelCard),
     registered_at: v.registeredAt,
     registered_by: v.registeredBy,
+    location: v.location,
   };
 }
 
@@ -321,6 +322,7 @@ function fromRow(row: Selectable<ModelVersionTable>, files: ModelFileRecord[], p
     modelCard: JSON.parse(row.model_card) as ModelCardFields,
     registeredAt: row.registered_at,
     registeredBy: row.registered_by,
+    location: row.location,
   };
 }
 

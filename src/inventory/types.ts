@@ -85,6 +85,8 @@ export interface ModelVersion {
   readonly modelCard: ModelCardFields;
   readonly registeredAt: string;
   readonly registeredBy: string;
+  /** Absolute path the files were registered from (where approval finds them unless told otherwise). */
+  readonly location: string | null;
 }
 
 export const RUNTIME_TYPES = ["ollama", "openai", "embedded"] as const;

@@ -123,6 +123,45 @@ const migrations: Record<string, Migration> = {
       for (const t of ["served_models", "runtimes", "model_parents", "model_files", "model_versions"]) await db.schema.dropTable(t).execute();
     },
   },
+  "0003_lifecycle": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Where the files were when registered: approval re-verifies them there unless told another path.
+      await db.schema.alterTable("model_versions").addColumn("location", "text").execute();
+      await db.schema
+        .createTable("lifecycle_states")
+        .addColumn("version_id", "text", (c) => c.primaryKey().references("model_versions.id").onDelete("cascade"))
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("changed_at", "text", (c) => c.notNull())
+        .addColumn("changed_by", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("evidence")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("version_id", "text", (c) => c.notNull().references("model_versions.id").onDelete("cascade"))
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("verdict", "text", (c) => c.notNull())
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("evidence_version").on("evidence").columns(["version_id", "kind", "created_at"]).execute();
+      await db.schema.createIndex("evidence_oci").on("evidence").columns(["kind", "digest"]).execute();
+      await db.schema
+        .createTable("deployments")
+        .addColumn("version_id", "text", (c) => c.notNull().references("model_versions.id").onDelete("cascade"))
+        .addColumn("environment", "text", (c) => c.notNull())
+        .addColumn("deployed_at", "text", (c) => c.notNull())
+        .addColumn("deployed_by", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("deployments_pk", ["version_id", "environment"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const t of ["deployments", "evidence", "lifecycle_states"]) await db.schema.dropTable(t).execute();
+      await db.schema.alterTable("model_versions").dropColumn("location").execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

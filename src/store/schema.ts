@@ -61,6 +61,8 @@ export interface ModelVersionTable {
   model_card: string;
   registered_at: string;
   registered_by: string;
+  /** Absolute path the files were registered from. */
+  location: string | null;
 }
 
 export interface ModelFileTable {
@@ -100,6 +102,36 @@ export interface ServedModelTable {
   discovered_at: string;
 }
 
+export interface LifecycleStateTable {
+  version_id: string;
+  state: string;
+  changed_at: string;
+  changed_by: string;
+  reason: string;
+}
+
+export interface EvidenceTable {
+  id: string;
+  version_id: string;
+  /** scan | signature | eval | approval | oci-image */
+  kind: string;
+  /** pass | fail */
+  verdict: string;
+  /** The artifact digest (or OCI image digest) the evidence is about. */
+  digest: string;
+  created_at: string;
+  created_by: string;
+  /** JSON. */
+  body: string;
+}
+
+export interface DeploymentTable {
+  version_id: string;
+  environment: string;
+  deployed_at: string;
+  deployed_by: string;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -109,4 +141,7 @@ export interface Database {
   model_parents: ModelParentTable;
   runtimes: RuntimeTable;
   served_models: ServedModelTable;
+  lifecycle_states: LifecycleStateTable;
+  evidence: EvidenceTable;
+  deployments: DeploymentTable;
 }

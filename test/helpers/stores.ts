@@ -27,12 +27,13 @@ export interface TestEnv {
   cleanup(): Promise<void>;
 }
 
-export async function createTestEnv(kind: StoreKind, audit: Record<string, unknown> = {}): Promise<TestEnv> {
+export async function createTestEnv(kind: StoreKind, audit: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestEnv> {
   const dir = mkdtempSync(join(tmpdir(), `perimeter-${kind}-`));
   const schema = `t_${randomBytes(6).toString("hex")}`;
   const config = {
     store: kind === "postgres" ? { url: POSTGRES_URL, schema, poolSize: 4 } : { sqlitePath: "perimeter.db" },
     audit: { signingKey: "keys/audit.pem", ...audit },
+    ...extra,
   };
   const configFile = join(dir, "perimeter.yaml");
   writeFileSync(configFile, stringify(config));

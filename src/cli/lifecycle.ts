@@ -1,0 +1,263 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { loadOrCreateSigningKey } from "../audit/checkpoint.js";
+import { configPath } from "../config/load.js";
+import { EXIT, PerimeterError } from "../errors.js";
+import { admitFiles, bundleSource, exportAdmissionBundle, storeSource } from "../lifecycle/admission.js";
+import { privateKeyFromPem, publicKeyFromPem } from "../lifecycle/attestation.js";
+import { LifecycleRepository } from "../lifecycle/repository.js";
+import { approve, attachImage, deploy, recordEvalEvidence, retire, rollback, type LifecycleDeps } from "../lifecycle/service.js";
+import { resolveTrustedSigners } from "../lifecycle/signers.js";
+import { getModel } from "../inventory/models.js";
+import { writeChunk, writeOutputFile } from "../output-file.js";
+import { parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
+
+// perimeter approve|deploy|deprecate|revoke|rollback|admit, perimeter admission export|key, perimeter evidence.
+
+export function lifecycleDeps(ctx: Context): LifecycleDeps {
+  let key: KeyObject | undefined;
+  return {
+    store: ctx.store,
+    audit: ctx.audit,
+    config: ctx.loaded.config.lifecycle,
+    signers: () => resolveTrustedSigners(ctx.loaded),
+    instanceKey: () =>
+      (key ??= loadOrCreateSigningKey(configPath(ctx.loaded, ctx.loaded.config.lifecycle.signingKey), true, {
+        what: "lifecycle signing key",
+        setting: "lifecycle.signingKey",
+        code: "SIGNING_KEY_INVALID",
+      })),
+  };
+}
+
+export function registerLifecycle(program: Command, cli: Cli): void {
+  program
+    .command("approve")
+    .description("approve a model version: needs a clean scan of exactly its files, a signature by a trusted signer, the eval gate when configured, and an approver who is not the submitter")
+    .argument("<name@version>")
+    .option("--signing-key <file>", "the approver's private key (PEM, Ed25519 or ECDSA) that signs the approval; default: the instance's lifecycle key")
+    .option("--path <dir>", "where the files are, if not where they were registered from")
+    .option("--signature <file>", "the OMS signature (default: model.sig in the model directory)")
+    .option("--actor <name>", "the approver")
+    .action(
+      cli.run(async (ref: string, opts: { signingKey?: string; path?: string; signature?: string; actor?: string }) => {
+        const actor = resolveActor(opts.actor);
+        const signingKey = opts.signingKey === undefined ? undefined : privateKeyFromPem(readKey(opts.signingKey), `--signing-key ${opts.signingKey}`);
+        return withContext(cli.globals(), async (ctx) => {
+          const result = await approve(lifecycleDeps(ctx), ref, { actor, signingKey, path: opts.path, signature: opts.signature });
+          process.stdout.write(`approved ${result.version.id} for ${result.version.environments.join(", ")} (signature by ${result.signer}; approval evidence ${result.evidence.id})\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
+
+  program
+    .command("deploy")
+    .description("record that an approved version is deployed in an environment (operators)")
+    .argument("<name@version>")
+    .requiredOption("--environment <env>", "where")
+    .option("--actor <name>", "the operator")
+    .action(
+      cli.run(async (ref: string, opts: { environment: string; actor?: string }) => {
+        const actor = resolveActor(opts.actor);
+        return withContext(cli.globals(), async (ctx) => {
+          await deploy(lifecycleDeps(ctx), ref, opts.environment, actor);
+          process.stdout.write(`${ref} is deployed in ${opts.environment}\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
+
+  for (const [name, to, help] of [
+    ["deprecate", "deprecated", "stop admitting a version (operators); it can be rolled back to"],
+    ["revoke", "revoked", "refuse a version everywhere at once: admission, the webhook and the gateway (approvers or operators)"],
+  ] as const) {
+    program
+      .command(name)
+      .description(help)
+      .argument("<name@version>")
+      .requiredOption("--reason <text>", "why, kept as evidence")
+      .option("--actor <name>", "who")
+      .action(
+        cli.run(async (ref: string, opts: { reason: string; actor?: string }) => {
+          const actor = resolveActor(opts.actor);
+          return withContext(cli.globals(), async (ctx) => {
+            await retire(lifecycleDeps(ctx), ref, to, actor, opts.reason);
+            process.stdout.write(`${ref} is ${to}\n`);
+            return EXIT.ok;
+          });
+        }),
+      );
+  }
+
+  program
+    .command("rollback")
+    .description("deploy an earlier approved version of a model in an environment and deprecate the current one (operators)")
+    .argument("<name>", "the model name")
+    .requiredOption("--environment <env>", "where")
+    .requiredOption("--to <name@version>", "the earlier version")
+    .requiredOption("--reason <text>", "why")
+    .option("--actor <name>", "the operator")
+    .action(
+      cli.run(async (name: string, opts: { environment: string; to: string; reason: string; actor?: string }) => {
+        const actor = resolveActor(opts.actor);
+        return withContext(cli.globals(), async (ctx) => {
+          const r = await rollback(lifecycleDeps(ctx), name, opts.environment, opts.to, actor, opts.reason);
+          process.stdout.write(`rolled back ${name} in ${opts.environment}: ${r.from ?? "(nothing deployed)"} → ${r.to}\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
+
+  program
+    .command("admit")
+    .description("may these files be loaded in this environment? For an init container before vLLM/SGLang/llama.cpp starts: exit 0 admitted, 1 refused with the reason")
+    .argument("<path>", "the model file or directory about to be loaded")
+    .option("--environment <env>", "the environment (default: inventory.defaultEnvironment)")
+    .option("--bundle <file>", "decide offline from an exported admission bundle instead of the store")
+    .option("--bundle-key <file>", "the public key the bundle must be signed with (perimeter admission key)")
+    .option("--signature <file>", "the OMS signature (default: model.sig in the model directory)")
+    .option("--format <format>", "text or json", "text")
+    .option("--actor <name>", "who asks (recorded when deciding from the store)")
+    .action(
+      cli.run(async (path: string, opts: { environment?: string; bundle?: string; bundleKey?: string; signature?: string; format: string; actor?: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        const print = (d: { allow: boolean; reason: string; model: string | null; digest: string | null }) => {
+          if (format === "json") printJson(d);
+          else if (d.allow) process.stdout.write(`admitted: ${d.reason}\n`);
+          else process.stderr.write(`perimeter: refused: ${d.reason} [ADMISSION_DENIED]\n`);
+          return d.allow ? EXIT.ok : EXIT.refused;
+        };
+        if (opts.bundle !== undefined) {
+          // Offline: no store, no config needed beyond the bundle and the key it must be signed with.
+          if (opts.bundleKey === undefined) throw new PerimeterError("USAGE", "--bundle needs --bundle-key: the public key that must have signed it");
+          if (opts.environment === undefined) throw new PerimeterError("USAGE", "--bundle needs --environment");
+          const source = bundleSource(readFileSync(opts.bundle, "utf8"), publicKeyFromPem(readKey(opts.bundleKey), `--bundle-key ${opts.bundleKey}`));
+          return print(await admitFiles(source, path, opts.environment, opts.signature));
+        }
+        const actor = resolveActor(opts.actor);
+        return withContext(cli.globals(), async (ctx) => {
+          const environment = opts.environment ?? ctx.loaded.config.inventory.defaultEnvironment;
+          const decision = await admitFiles(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded)), path, environment, opts.signature);
+          await ctx.audit().append({
+            actor,
+            action: "admission.admit",
+            resource: decision.model === null ? `path:${path}` : `model:${decision.model}`,
+            decision: decision.allow ? "allow" : "deny",
+            reason: decision.reason,
+            details: { environment, digest: decision.digest, path },
+          });
+          return print(decision);
+        });
+      }),
+    );
+
+  const admission = program.command("admission").description("offline admission bundles");
+  admission
+    .command("export")
+    .description("write a signed admission bundle: every approved, deployed, deprecated and revoked version, and the trusted signers")
+    .option("--environment <env>", "only versions registered for this environment")
+    .option("--output <file>", "write to a file instead of standard output")
+    .option("--force", "overwrite the output file")
+    .option("--actor <name>", "who exports")
+    .action(
+      cli.run(async (opts: { environment?: string; output?: string; force?: boolean; actor?: string }) => {
+        const actor = resolveActor(opts.actor);
+        return withContext(cli.globals(), async (ctx) => {
+          const deps = lifecycleDeps(ctx);
+          const { envelope, bundle } = await exportAdmissionBundle(ctx.store, deps.signers(), deps.instanceKey(), ctx.loaded.config.lifecycle.bundleTtlHours, opts.environment ?? null);
+          const text = `${JSON.stringify(envelope, null, 2)}\n`;
+          if (opts.output === undefined) process.stdout.write(text);
+          else await writeOutputFile(opts.output, opts.force === true, (out) => writeChunk(out, text));
+          await ctx.audit().append({ actor, action: "admission.export", resource: "admission-bundle", decision: "info", details: { versions: bundle.versions.length, environment: bundle.environment, expiresAt: bundle.expiresAt } });
+          if (opts.output !== undefined) process.stderr.write(`wrote ${bundle.versions.length} version(s), valid until ${bundle.expiresAt}, to ${opts.output}\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
+  admission
+    .command("key")
+    .description("print the public key that signs admission bundles and approvals (give it to admit --bundle-key)")
+    .action(
+      cli.run(async () =>
+        withContext(cli.globals(), async (ctx) => {
+          process.stdout.write(createPublicKey(lifecycleDeps(ctx).instanceKey()).export({ type: "spki", format: "pem" }).toString());
+          return EXIT.ok;
+        }),
+      ),
+    );
+
+  const evidence = program.command("evidence").description("evidence attached to a model version: scans, signatures, eval results, approvals, images");
+  evidence
+    .command("list")
+    .argument("<name@version>")
+    .option("--format <format>", "text or json", "text")
+    .action(
+      cli.run(async (ref: string, opts: { format: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        return withContext(cli.globals(), async (ctx) => {
+          const version = await getModel(ctx.store, ref);
+          const repo = new LifecycleRepository(ctx.store);
+          const items = await repo.evidence(version.id);
+          const state = await repo.state(version.id);
+          if (format === "json") printJson({ model: version.id, state: state?.state ?? "registered", evidence: items });
+          else {
+            process.stdout.write(`${version.id}: ${state?.state ?? "registered"}\n`);
+            printTable(["KIND", "VERDICT", "DIGEST", "BY", "AT"], items.map((e) => [e.kind, e.verdict, e.digest.slice(0, 12), e.createdBy, e.createdAt]));
+          }
+          return EXIT.ok;
+        });
+      }),
+    );
+  evidence
+    .command("eval")
+    .description("record an eval result for a version (a pass moves it to evaluated)")
+    .argument("<name@version>")
+    .requiredOption("--result <result>", "pass or fail")
+    .option("--report <file>", "the eval report (JSON) to keep")
+    .option("--actor <name>", "who")
+    .action(
+      cli.run(async (ref: string, opts: { result: string; report?: string; actor?: string }) => {
+        const result = parseFormat(opts.result, ["pass", "fail"] as const, "--result");
+        const actor = resolveActor(opts.actor);
+        let report: Record<string, unknown> = {};
+        if (opts.report !== undefined) {
+          try {
+            report = JSON.parse(readFileSync(opts.report, "utf8")) as Record<string, unknown>;
+          } catch (err) {
+            throw new PerimeterError("USAGE", `--report ${opts.report} is not a readable JSON file: ${(err as Error).message}`);
+          }
+        }
+        return withContext(cli.globals(), async (ctx) => {
+          const e = await recordEvalEvidence(lifecycleDeps(ctx), ref, result, report, actor);
+          process.stdout.write(`recorded eval ${result} for ${ref} (${e.id})\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
+  evidence
+    .command("image")
+    .description("attach the OCI image (modelcar) that carries a version's files, pinned by digest")
+    .argument("<name@version>")
+    .argument("<image>", "registry/repo@sha256:<digest>")
+    .option("--actor <name>", "who")
+    .action(
+      cli.run(async (ref: string, image: string, opts: { actor?: string }) => {
+        const actor = resolveActor(opts.actor);
+        return withContext(cli.globals(), async (ctx) => {
+          await attachImage(lifecycleDeps(ctx), ref, image, actor);
+          process.stdout.write(`attached ${image} to ${ref}\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
+}
+
+function readKey(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new PerimeterError("SIGNING_KEY_INVALID", `cannot read ${path}: ${(err as Error).message}`);
+  }
+}

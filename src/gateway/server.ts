@@ -1,0 +1,288 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { ERROR_CODES, PerimeterError, type ErrorCode } from "../errors.js";
+
+// The one HTTP(S) server Perimeter runs. The gateway's hot path will sit here, so routing is a map lookup
+// built once at start, and a request allocates no more than its body and its reply.
+
+/** Refusals the server itself makes before any route runs. */
+export type HttpErrorCode = "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE";
+
+export interface RouteResponse {
+  readonly status: number;
+  /** Serialised as application/json. */
+  readonly json?: unknown;
+  /** Sent as text/plain when there is no json. */
+  readonly text?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface Route {
+  readonly method: "GET" | "POST";
+  /** Exact path; the query string is not part of the match (the API server appends ?timeout=). */
+  readonly path: string;
+  /** POST only: overrides the server's body limit. */
+  readonly maxBodyBytes?: number;
+  handle(req: IncomingMessage, body: Buffer): Promise<RouteResponse>;
+}
+
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** PEM certificate chain and key; without them the server speaks plain HTTP. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  readonly routes: readonly Route[];
+  readonly logger?: Logger | undefined;
+  /** Default limit for a POST body. */
+  readonly maxBodyBytes?: number;
+  /** How long close() waits for requests in flight before cutting their connections. */
+  readonly closeGraceMs?: number;
+}
+
+export interface RunningServer {
+  /** e.g. https://127.0.0.1:8443 */
+  readonly url: string;
+  /** Stops accepting, lets requests in flight finish (up to closeGraceMs), then resolves. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const HEALTH_PATH = "/healthz";
+
+interface PathRoutes {
+  GET?: Route;
+  POST?: Route;
+  allow: string;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const TEXT_TYPE = "text/plain; charset=utf-8";
+const EMPTY = Buffer.alloc(0);
+const TOO_LARGE = Symbol("too large");
+
+const healthRoute: Route = {
+  method: "GET",
+  path: HEALTH_PATH,
+  handle: () => Promise.resolve({ status: 200, json: { status: "ok" } }),
+};
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const table = routeTable([healthRoute, ...options.routes]);
+  const defaultLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const logger = options.logger;
+  const listener = (req: IncomingMessage, res: ServerResponse): void => dispatch(table, defaultLimit, logger, req, res);
+  // Slow clients must not hold connections open: headers within 10 s, the whole request within 30 s.
+  const limits = { headersTimeout: 10_000, requestTimeout: 30_000 };
+
+  let server: Server;
+  if (options.tls) {
+    try {
+      server = createHttpsServer({ ...limits, cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" }, listener);
+    } catch (err) {
+      throw new PerimeterError("USAGE", `the TLS certificate and key cannot be used together: ${(err as Error).message}; give a PEM certificate chain and its PEM private key`, { cause: err });
+    }
+    // A client that does not trust our certificate is its problem to fix, not an error of ours.
+    server.on("tlsClientError", (err) => logger?.debug({ err: err.message }, "TLS handshake failed"));
+  } else {
+    server = createHttpServer(limits, listener);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new PerimeterError("USAGE", `cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`, { cause: err }));
+    };
+    server.once("error", onError);
+    server.listen(options.port, options.host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  server.on("error", (err) => logger?.error({ err }, "server error"));
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `${options.tls ? "https" : "http"}://${host}:${address.port}`;
+  const graceMs = options.closeGraceMs ?? 10_000;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url,
+    close: () =>
+      (closing ??= new Promise<void>((resolve, reject) => {
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        cut.unref();
+        server.close((err) => {
+          clearTimeout(cut);
+          if (err) reject(err);
+          else resolve();
+        });
+        // Keep-alive connections the API server holds open would otherwise delay close by their timeout.
+        server.closeIdleConnections();
+      })),
+  };
+}
+
+function routeTable(routes: readonly Route[]): Map<string, PathRoutes> {
+  const table = new Map<string, PathRoutes>();
+  for (const route of routes) {
+    const entry = table.get(route.path) ?? { allow: "" };
+    if (entry[route.method] !== undefined) throw new PerimeterError("INTERNAL", `two routes for ${route.method} ${route.path}`);
+    entry[route.method] = route;
+    entry.allow = [entry.GET ? "GET" : "", entry.POST ? "POST" : ""].filter((m) => m !== "").join(", ");
+    table.set(route.path, entry);
+  }
+  return table;
+}
+
+function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: Logger | undefined, req: IncomingMessage, res: ServerResponse): void {
+  const url = req.url ?? "/";
+  const query = url.indexOf("?");
+  const path = query === -1 ? url : url.slice(0, query);
+  const entry = table.get(path);
+  if (entry === undefined) {
+    refuse(req, res, 404, "ROUTE_NOT_FOUND", `no route for ${path}`);
+    return;
+  }
+  const route = req.method === "GET" ? entry.GET : req.method === "POST" ? entry.POST : undefined;
+  if (route === undefined) {
+    refuse(req, res, 405, "METHOD_NOT_ALLOWED", `${path} answers ${entry.allow}, not ${req.method ?? "?"}`, { allow: entry.allow });
+    return;
+  }
+  if (route.method === "GET") {
+    run(route, req, res, EMPTY, logger);
+    return;
+  }
+  if (!isJson(req.headers["content-type"])) {
+    refuse(req, res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a JSON body: send Content-Type: application/json`);
+    return;
+  }
+  const limit = route.maxBodyBytes ?? defaultLimit;
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > limit) {
+    refuse(req, res, 413, "BODY_TOO_LARGE", tooLarge(limit));
+    return;
+  }
+  readBody(req, limit).then(
+    (body) => {
+      if (body === TOO_LARGE) refuse(req, res, 413, "BODY_TOO_LARGE", tooLarge(limit));
+      else run(route, req, res, body, logger);
+    },
+    // The client went away mid-body: there is no one to answer.
+    () => res.destroy(),
+  );
+}
+
+function run(route: Route, req: IncomingMessage, res: ServerResponse, body: Buffer, logger: Logger | undefined): void {
+  let pending: Promise<RouteResponse>;
+  try {
+    pending = route.handle(req, body);
+  } catch (err) {
+    pending = Promise.reject(err);
+  }
+  pending.then(
+    (reply) => {
+      try {
+        send(res, reply);
+      } catch (err) {
+        fail(res, err, route, logger);
+      }
+    },
+    (err: unknown) => fail(res, err, route, logger),
+  );
+}
+
+function send(res: ServerResponse, reply: RouteResponse): void {
+  if (res.headersSent || res.destroyed) return;
+  let payload = "";
+  let type: string | undefined;
+  if (reply.json !== undefined) {
+    payload = JSON.stringify(reply.json);
+    type = JSON_TYPE;
+  } else if (reply.text !== undefined) {
+    payload = reply.text;
+    type = TEXT_TYPE;
+  }
+  const headers: Record<string, string | number> = { "content-length": Buffer.byteLength(payload) };
+  if (type !== undefined) headers["content-type"] = type;
+  if (reply.headers !== undefined) Object.assign(headers, reply.headers);
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}
+
+/** A handler failed: its PerimeterError's code and status, or a plain 500. Never a stack or an internal message. */
+function fail(res: ServerResponse, err: unknown, route: Route, logger: Logger | undefined): void {
+  const e = err instanceof PerimeterError ? err : undefined;
+  if (e === undefined || e.kind === "internal") logger?.error({ err, route: `${route.method} ${route.path}` }, "request failed");
+  else logger?.debug({ code: e.code, message: e.message, route: `${route.method} ${route.path}` }, "request refused");
+  const code: ErrorCode = e?.code ?? "INTERNAL";
+  const message = e !== undefined && e.kind !== "internal" ? e.message : `${ERROR_CODES[code].summary}; the server log has the details`;
+  sendError(res, e?.status ?? 500, code, message);
+}
+
+/**
+ * Answer before (or instead of) reading the body. The connection is closed after the answer, so a body
+ * we will not read is not dumped into the next request; the rest is drained meanwhile so the client is
+ * not reset before it reads the answer.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: HttpErrorCode, message: string, headers?: Record<string, string>): void {
+  if (req.complete) {
+    sendError(res, status, code, message, headers);
+    return;
+  }
+  req.resume();
+  sendError(res, status, code, message, { ...headers, connection: "close" });
+}
+
+function sendError(res: ServerResponse, status: number, code: ErrorCode | HttpErrorCode, message: string, headers?: Record<string, string>): void {
+  send(res, { status, json: { error: { code, message } }, ...(headers === undefined ? {} : { headers }) });
+}
+
+function tooLarge(limit: number): string {
+  return `the body exceeds ${limit} bytes`;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const semi = contentType.indexOf(";");
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase() === "application/json";
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        resolve(TOO_LARGE);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    const onClose = (): void => {
+      done();
+      reject(new Error("the client closed the connection before sending the whole body"));
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}

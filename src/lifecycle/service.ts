@@ -1,0 +1,229 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
+import type { AuditLog } from "../audit/index.js";
+import type { LifecycleConfig } from "../config/schema.js";
+import { PerimeterError } from "../errors.js";
+import { getModel } from "../inventory/models.js";
+import type { ModelVersion } from "../inventory/types.js";
+import type { ScanReport } from "../scan/scan.js";
+import type { Store } from "../store/store.js";
+import { APPROVAL_PAYLOAD_TYPE, keyId, signStatement } from "./attestation.js";
+import { LifecycleRepository, type Evidence, type LifecycleState } from "./repository.js";
+import { verifyWithTrustedSigners, type ResolvedSigner } from "./signers.js";
+
+// The model lifecycle: registered → evaluated → approved → deployed → deprecated | revoked, and rollback.
+// Approval is a gate with separation of duties; every transition and every refusal is an audit event.
+
+export interface LifecycleDeps {
+  readonly store: Store;
+  readonly audit: () => AuditLog;
+  readonly config: LifecycleConfig;
+  readonly signers: () => ResolvedSigner[];
+  /** The instance's lifecycle key: signs approvals when the approver brings none, and admission bundles. */
+  readonly instanceKey: () => KeyObject;
+}
+
+export type Role = "submitter" | "approver" | "operator" | "auditor";
+
+export function hasRole(config: LifecycleConfig, actor: string, role: Role): boolean {
+  return config.roles[role].includes(actor);
+}
+
+function requireRole(deps: LifecycleDeps, actor: string, roles: readonly Role[], action: string): void {
+  if (roles.some((r) => hasRole(deps.config, actor, r))) return;
+  throw new PerimeterError("PERMISSION_DENIED", `${actor} may not ${action}: it takes the ${roles.join(" or ")} role (lifecycle.roles in perimeter.yaml)`);
+}
+
+export async function stateOf(store: Store, versionId: string): Promise<LifecycleState> {
+  return (await new LifecycleRepository(store).state(versionId))?.state ?? "registered";
+}
+
+/** Attach a scan of the model's files as evidence: it counts only if it covered exactly the version's files. */
+export async function recordScanEvidence(deps: Pick<LifecycleDeps, "store" | "audit">, ref: string, report: ScanReport, scannedDigest: string, actor: string): Promise<Evidence> {
+  const version = await getModel(deps.store, ref);
+  const clean = report.summary.files === report.summary.clean;
+  const evidence = await new LifecycleRepository(deps.store).addEvidence({
+    versionId: version.id,
+    kind: "scan",
+    verdict: clean && scannedDigest === version.digest ? "pass" : "fail",
+    digest: scannedDigest,
+    createdBy: actor,
+    body: {
+      summary: report.summary,
+      matchesVersion: scannedDigest === version.digest,
+      refused: report.files.filter((f) => f.verdict !== "clean").slice(0, 100).map((f) => ({ path: f.path, verdict: f.verdict, rules: [...new Set(f.findings.map((x) => x.rule))] })),
+    },
+  });
+  await deps.audit().append({ actor, action: "evidence.scan", resource: `model:${version.id}`, decision: evidence.verdict === "pass" ? "allow" : "deny", details: { evidence: evidence.id, digest: scannedDigest, summary: report.summary } });
+  return evidence;
+}
+
+/** Record an eval result (until the evals module runs suites itself); a pass moves a registered version to evaluated. */
+export async function recordEvalEvidence(deps: LifecycleDeps, ref: string, result: "pass" | "fail", report: Record<string, unknown>, actor: string): Promise<Evidence> {
+  const version = await getModel(deps.store, ref);
+  const repo = new LifecycleRepository(deps.store);
+  const evidence = await repo.addEvidence({ versionId: version.id, kind: "eval", verdict: result, digest: version.digest, createdBy: actor, body: report });
+  if (result === "pass") await repo.transition(version.id, ["registered"], "evaluated", actor, `eval passed (${evidence.id})`);
+  await deps.audit().append({ actor, action: "evidence.eval", resource: `model:${version.id}`, decision: result === "pass" ? "allow" : "deny", details: { evidence: evidence.id } });
+  return evidence;
+}
+
+/** Attach the digest of an OCI image (a KServe modelcar) that carries this version's files. */
+export async function attachImage(deps: LifecycleDeps, ref: string, image: string, actor: string): Promise<Evidence> {
+  requireRole(deps, actor, ["submitter", "operator"], "attach an image");
+  const match = /@sha256:([0-9a-f]{64})$/.exec(image);
+  if (match === null) throw new PerimeterError("USAGE", `the image must be pinned by digest (registry/repo@sha256:<64 hex>), not "${image}": a tag can be moved`);
+  const version = await getModel(deps.store, ref);
+  const evidence = await new LifecycleRepository(deps.store).addEvidence({ versionId: version.id, kind: "oci-image", verdict: "pass", digest: match[1] as string, createdBy: actor, body: { image } });
+  await deps.audit().append({ actor, action: "model.attach-image", resource: `model:${version.id}`, decision: "info", details: { image } });
+  return evidence;
+}
+
+export interface ApprovalOptions {
+  readonly actor: string;
+  /** The approver's own key (PEM private key); else the instance's lifecycle key signs. */
+  readonly signingKey?: KeyObject | undefined;
+  /** Where the files are, if not where they were registered from. */
+  readonly path?: string | undefined;
+  readonly signature?: string | undefined;
+}
+
+export interface ApprovalResult {
+  readonly version: ModelVersion;
+  readonly evidence: Evidence;
+  readonly signer: string;
+}
+
+/**
+ * Approve a version only when every condition holds; a refusal lists every unmet condition, not just the
+ * first, so one round of fixes is enough.
+ */
+export async function approve(deps: LifecycleDeps, ref: string, options: ApprovalOptions): Promise<ApprovalResult> {
+  const version = await getModel(deps.store, ref);
+  const repo = new LifecycleRepository(deps.store);
+  const state = (await repo.state(version.id))?.state ?? "registered";
+  const unmet: string[] = [];
+  if (state !== "registered" && state !== "evaluated") {
+    throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is ${state}: only a registered or evaluated version can be approved`);
+  }
+  if (!hasRole(deps.config, options.actor, "approver")) unmet.push(`${options.actor} does not hold the approver role (lifecycle.roles.approver)`);
+  if (options.actor === version.registeredBy) unmet.push(`${options.actor} submitted ${version.id} and cannot also approve it (separation of duties)`);
+
+  const scan = await repo.latest(version.id, "scan");
+  if (scan === undefined) unmet.push(`no scan on record: run perimeter scan ${version.location ?? "PATH"} --model ${version.id}`);
+  else if (scan.digest !== version.digest) unmet.push(`the last scan (${scan.createdAt}) covered other files (digest ${scan.digest.slice(0, 12)}…, not ${version.digest.slice(0, 12)}…): scan exactly this version's files`);
+  else if (scan.verdict !== "pass") unmet.push(`the last scan (${scan.createdAt}) was not clean: ${describeRefused(scan)}`);
+
+  const path = options.path ?? version.location;
+  let signer = "";
+  if (path === null) unmet.push("the version has no recorded location: pass --path to its files so the signature can be checked");
+  else {
+    const check = await verifyWithTrustedSigners(path, deps.signers(), options.signature);
+    if (!check.ok) unmet.push(check.reason);
+    else if (check.verification.subjectDigest !== version.digest) {
+      unmet.push(`the signature covers other files (digest ${check.verification.subjectDigest.slice(0, 12)}…) than ${version.id} (${version.digest.slice(0, 12)}…)`);
+    } else signer = check.signer;
+  }
+
+  if (deps.config.requireEval) {
+    const evalResult = await repo.latest(version.id, "eval");
+    if (evalResult === undefined) unmet.push("the eval gate is required (lifecycle.requireEval) and no eval result is on record");
+    else if (evalResult.verdict !== "pass" || evalResult.digest !== version.digest) unmet.push(`the last eval result (${evalResult.createdAt}) did not pass`);
+  }
+
+  if (unmet.length > 0) {
+    await deps.audit().append({ actor: options.actor, action: "model.approve", resource: `model:${version.id}`, decision: "deny", reason: unmet.join("; "), details: { unmet } });
+    throw new PerimeterError("APPROVAL_REFUSED", `${version.id} cannot be approved:\n${unmet.map((u) => `  - ${u}`).join("\n")}`, { details: { unmet } });
+  }
+
+  const key = options.signingKey ?? deps.instanceKey();
+  const statement = {
+    _type: "https://in-toto.io/Statement/v1",
+    subject: [{ name: version.id, digest: { sha256: version.digest } }],
+    predicateType: "https://perimeter.dev/approval/v1",
+    predicate: {
+      model: version.id,
+      environments: version.environments,
+      approver: options.actor,
+      submitter: version.registeredBy,
+      signer,
+      scanEvidence: scan?.id,
+      time: new Date().toISOString(),
+    },
+  };
+  const envelope = signStatement(statement, APPROVAL_PAYLOAD_TYPE, key);
+  const moved = await repo.transition(version.id, ["registered", "evaluated"], "approved", options.actor, `approved; signature by ${signer}`);
+  if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} changed state while it was being approved: run the approval again`);
+  const evidence = await repo.addEvidence({
+    versionId: version.id,
+    kind: "approval",
+    verdict: "pass",
+    digest: version.digest,
+    createdBy: options.actor,
+    body: { envelope, keyId: keyId(createPublicKey(key)) },
+  });
+  await deps.audit().append({ actor: options.actor, action: "model.approve", resource: `model:${version.id}`, decision: "allow", details: { evidence: evidence.id, digest: version.digest, signer, environments: version.environments } });
+  return { version, evidence, signer };
+}
+
+function describeRefused(scan: Evidence): string {
+  const refused = (scan.body["refused"] as Array<{ path: string; verdict: string }> | undefined) ?? [];
+  return refused.length === 0 ? "see the scan report" : refused.slice(0, 5).map((r) => `${r.path} is ${r.verdict}`).join(", ");
+}
+
+/** Mark an approved version deployed in an environment it is registered for (operators only). */
+export async function deploy(deps: LifecycleDeps, ref: string, environment: string, actor: string): Promise<void> {
+  requireRole(deps, actor, ["operator"], "deploy");
+  const version = await getModel(deps.store, ref);
+  if (!version.environments.includes(environment)) {
+    throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is registered for ${version.environments.join(", ")}, not for ${environment}`);
+  }
+  const now = new Date().toISOString();
+  const moved = await new LifecycleRepository(deps.store).transition(version.id, ["approved", "deployed"], "deployed", actor, `deployed to ${environment}`, async (trx) => {
+    await trx.deleteFrom("deployments").where("version_id", "=", version.id).where("environment", "=", environment).execute();
+    await trx.insertInto("deployments").values({ version_id: version.id, environment, deployed_at: now, deployed_by: actor }).execute();
+  });
+  if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is ${await stateOf(deps.store, version.id)}: only an approved version can be deployed`);
+  await deps.audit().append({ actor, action: "model.deploy", resource: `model:${version.id}`, decision: "allow", details: { environment, digest: version.digest } });
+}
+
+/** Deprecate (no new admissions) or revoke (refused everywhere at once). */
+export async function retire(deps: LifecycleDeps, ref: string, to: "deprecated" | "revoked", actor: string, reason: string): Promise<void> {
+  requireRole(deps, actor, to === "revoked" ? ["approver", "operator"] : ["operator"], to === "revoked" ? "revoke" : "deprecate");
+  if (reason.trim() === "") throw new PerimeterError("USAGE", "--reason must say why (it is kept as evidence)");
+  const version = await getModel(deps.store, ref);
+  const from: LifecycleState[] = to === "revoked" ? ["registered", "evaluated", "approved", "deployed", "deprecated"] : ["approved", "deployed"];
+  const moved = await new LifecycleRepository(deps.store).transition(version.id, from, to, actor, reason, async (trx) => {
+    await trx.deleteFrom("deployments").where("version_id", "=", version.id).execute();
+  });
+  if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is ${await stateOf(deps.store, version.id)} and cannot become ${to}`);
+  await deps.audit().append({ actor, action: to === "revoked" ? "model.revoke" : "model.deprecate", resource: `model:${version.id}`, decision: "deny", reason, details: { digest: version.digest } });
+}
+
+/**
+ * Roll an environment back from the deployed version of a model to an earlier approved (or deprecated, not
+ * revoked) version: the earlier one is deployed, the current one deprecated, in that order.
+ */
+export async function rollback(deps: LifecycleDeps, name: string, environment: string, toRef: string, actor: string, reason: string): Promise<{ from: string | null; to: string }> {
+  requireRole(deps, actor, ["operator"], "roll back");
+  const target = await getModel(deps.store, toRef);
+  if (target.name !== name) throw new PerimeterError("USAGE", `${target.id} is not a version of ${name}`);
+  const repo = new LifecycleRepository(deps.store);
+  const current = (await repo.deployments({ environment })).filter((d) => d.versionId.startsWith(`${name}@`) && d.versionId !== target.id);
+  const targetState = await stateOf(deps.store, target.id);
+  if (targetState !== "approved" && targetState !== "deprecated" && targetState !== "deployed") {
+    throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${target.id} is ${targetState}: roll back only to a version that was approved and is not revoked`);
+  }
+  const now = new Date().toISOString();
+  await repo.transition(target.id, ["approved", "deprecated", "deployed"], "deployed", actor, `rolled back to in ${environment}: ${reason}`, async (trx) => {
+    await trx.deleteFrom("deployments").where("version_id", "=", target.id).where("environment", "=", environment).execute();
+    await trx.insertInto("deployments").values({ version_id: target.id, environment, deployed_at: now, deployed_by: actor }).execute();
+  });
+  for (const d of current) {
+    await repo.transition(d.versionId, ["deployed"], "deprecated", actor, `rolled back in ${environment} to ${target.id}: ${reason}`, async (trx) => {
+      await trx.deleteFrom("deployments").where("version_id", "=", d.versionId).execute();
+    });
+  }
+  const from = current[0]?.versionId ?? null;
+  await deps.audit().append({ actor, action: "model.rollback", resource: `model:${name}`, decision: "allow", reason, details: { environment, from: current.map((d) => d.versionId), to: target.id } });
+  return { from, to: target.id };
+}
