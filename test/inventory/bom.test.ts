@@ -28,6 +28,7 @@ function modelVersion(name: string, version: string, over: Partial<ModelVersion>
     modelCard: {},
     registeredAt: "2025-03-01T10:00:00.123Z",
     registeredBy: "ml-platform",
+    location: null,
     ...over,
   };
 }
