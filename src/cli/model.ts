@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { EXIT } from "../errors.js";
 import { inventoryFindings, type InventoryFinding } from "../inventory/findings.js";
 import { getModel, lineageOf, listModels, registerModel, removeModel, reviewEuAiAct, type LineageNode } from "../inventory/models.js";
+import { stateOf } from "../lifecycle/service.js";
 import { MODEL_KINDS, type ModelKind, type ModelVersion } from "../inventory/types.js";
 import { collect, formatBytes, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
 
@@ -105,9 +106,10 @@ export function registerModelCommands(program: Command, cli: Cli): void {
         return withContext(cli.globals(), async (ctx) => {
           const version = await getModel(ctx.store, ref);
           const findings = inventoryFindings(version);
-          if (format === "json") printJson({ ...version, findings });
+          const state = await stateOf(ctx.store, version.id);
+          if (format === "json") printJson({ ...version, state, findings });
           else {
-            process.stdout.write(`${version.id}\n`);
+            process.stdout.write(`${version.id}  ${state}\n`);
             printVersion(version, findings);
             for (const f of version.files) process.stdout.write(`  file  ${f.path}  ${f.format}  ${formatBytes(f.size)}  sha256:${f.sha256}\n`);
           }
