@@ -93,6 +93,15 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     expect(statement.subject[0]?.digest.sha256).toBe(result.version.digest);
   });
 
+  it("signs the approval with the approver's own key when one is given", async () => {
+    await ready();
+    const own = generateKeyPairSync("ec", { namedCurve: "P-384" });
+    const result = await approve(deps, "llama@1", { actor: "bob", signingKey: own.privateKey });
+    const envelope = (result.evidence.body as { envelope: unknown }).envelope;
+    expect(verifyStatement(envelope, APPROVAL_PAYLOAD_TYPE, own.publicKey, "approval")).toMatchObject({ predicate: { approver: "bob" } });
+    expect(() => verifyStatement(envelope, APPROVAL_PAYLOAD_TYPE, createPublicKey(deps.instanceKey()), "approval")).toThrow(/not signed by the trusted key/);
+  });
+
   it("refuses approval for each unmet condition, listing every one", async () => {
     const dir = writeGgufModel(join(work, "m"));
     await register("m", dir);
