@@ -7,6 +7,9 @@ import { registerScan } from "./scan.js";
 import { registerSigning } from "./signing.js";
 import { registerInventoryCommands } from "./inventory.js";
 import { registerLifecycle } from "./lifecycle.js";
+import { registerServe } from "./serve.js";
+import { referenceAdmitter, storeSource } from "../lifecycle/admission.js";
+import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { registerModelCommands } from "./model.js";
 import { registerRuntimeCommands } from "./runtime.js";
 import { VERSION } from "../version.js";
@@ -33,6 +36,7 @@ export function buildProgram(cli: Cli): Command {
   registerRuntimeCommands(program, cli);
   registerInventoryCommands(program, cli);
   registerLifecycle(program, cli);
+  registerServe(program, cli, (ctx) => referenceAdmitter(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded))));
   registerAudit(program, cli);
   return program;
 }

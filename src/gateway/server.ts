@@ -8,7 +8,8 @@ import { ERROR_CODES, PerimeterError, type ErrorCode } from "../errors.js";
 // built once at start, and a request allocates no more than its body and its reply.
 
 /** Refusals the server itself makes before any route runs. */
-export type HttpErrorCode = "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE";
+/** The server's own refusals, registered in src/errors.ts like every other code. */
+export type HttpErrorCode = Extract<ErrorCode, "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE">;
 
 export interface RouteResponse {
   readonly status: number;
@@ -222,12 +223,12 @@ function fail(res: ServerResponse, err: unknown, route: Route, logger: Logger | 
 }
 
 /**
- * Answer before (or instead of) reading the body. The connection is closed after the answer, so a body
- * we will not read is not dumped into the next request; the rest is drained meanwhile so the client is
- * not reset before it reads the answer.
+ * Answer without reading the body. The connection closes after the answer, so a body we will not read
+ * is never parsed as the next request; what arrives until then is read and dropped, so unread bytes do
+ * not make the close a reset that loses the answer.
  */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: HttpErrorCode, message: string, headers?: Record<string, string>): void {
-  if (req.complete) {
+  if (!hasBody(req)) {
     sendError(res, status, code, message, headers);
     return;
   }
@@ -237,6 +238,12 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, code:
 
 function sendError(res: ServerResponse, status: number, code: ErrorCode | HttpErrorCode, message: string, headers?: Record<string, string>): void {
   send(res, { status, json: { error: { code, message } }, ...(headers === undefined ? {} : { headers }) });
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
 function tooLarge(limit: number): string {

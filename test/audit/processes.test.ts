@@ -55,9 +55,10 @@ describe.each(STORE_KINDS)("audit log with several writer processes on %s", (kin
 
   it("two processes appending at once produce one chain that verifies and holds every event", async () => {
     env = await createTestEnv(kind, { checkpointEvery: 50 });
-    (await env.open()).close(); // migrate once up front, so the writers race on appends, not on set-up
-    const a = startWriter(env, "writer-a", "300", 4);
-    const b = startWriter(env, "writer-b", "300", 4);
+    await (await env.open()).close(); // migrate once up front, so the writers race on appends, not on set-up
+    // Enough events each that, even on a loaded machine, neither writer finishes before the other starts.
+    const a = startWriter(env, "writer-a", "800", 4);
+    const b = startWriter(env, "writer-b", "800", 4);
     await Promise.all([a.ready, b.ready]);
     a.go();
     b.go();
@@ -67,7 +68,7 @@ describe.each(STORE_KINDS)("audit log with several writer processes on %s", (kin
     const store = await env.open();
     try {
       const report = await verifyAuditLog(store, auditVerifierKeys(env.loaded));
-      expect(report).toMatchObject({ ok: true, events: 600 });
+      expect(report).toMatchObject({ ok: true, events: 1600 });
       const rows = await store.db.selectFrom("audit_events").select(["seq", "actor"]).execute();
       const byActor = (actor: string) => rows.filter((r) => r.actor === actor).map((r) => r.seq).sort((x, y) => x - y);
       expect(byActor("writer-a")).toEqual([...a.acks].sort((x, y) => x - y));

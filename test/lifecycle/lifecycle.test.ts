@@ -18,6 +18,10 @@ import type { Store } from "../../src/store/store.js";
 import { writeFiles, writeGgufModel } from "../fixtures/model-files.js";
 import { systemCallPickle } from "../fixtures/pickles.js";
 import { STORE_KINDS, createTestEnv, type TestEnv } from "../helpers/stores.js";
+import { makeTlsFixture } from "../fixtures/tls.js";
+import { serveWebhook } from "../../src/cli/serve.js";
+import { request } from "node:https";
+import { pino } from "pino";
 
 const pem = (k: KeyObject, type: "pkcs8" | "spki") => k.export({ type, format: "pem" }).toString();
 
@@ -39,6 +43,7 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
         roles: { submitter: ["alice"], approver: ["bob", "alice"], operator: ["olga"], auditor: [] },
         trustedSigners: [{ name: "release-key", publicKey: "release.pub" }],
         signingKey: "keys/lifecycle.pem",
+        namespaces: { "ml-prod": "prod", "ml-dev": "dev" },
       },
     });
     writeFileSync(join(env.dir, "release.pub"), pem(trusted.publicKey, "spki"));
@@ -234,5 +239,52 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     const actions: string[] = [];
     for await (const e of readAuditEvents(store)) actions.push(`${e.action}:${e.decision}`);
     expect(actions).toEqual(expect.arrayContaining(["model.approve:allow", "model.deploy:allow", "model.rollback:allow"]));
+  });
+
+  it("answers real AdmissionReview v1 over HTTPS from the store, and a revocation takes effect at once", async () => {
+    await ready();
+    await approve(deps, "llama@1", { actor: "bob" });
+    const fixture = makeTlsFixture();
+    const server = await serveWebhook(
+      { loaded: env.loaded, store, audit: () => audit },
+      { host: "127.0.0.1", port: 0, tls: fixture.tls, logger: pino({ level: "silent" }) },
+      () => referenceAdmitter(storeSource(store, resolveTrustedSigners(env.loaded))),
+    );
+    const review = (uid: string, namespace: string, model: string) => ({
+      apiVersion: "admission.k8s.io/v1",
+      kind: "AdmissionReview",
+      request: {
+        uid,
+        kind: { group: "", version: "v1", kind: "Pod" },
+        resource: { group: "", version: "v1", resource: "pods" },
+        namespace,
+        operation: "CREATE",
+        userInfo: { username: "system:serviceaccount:kserve:controller" },
+        object: { apiVersion: "v1", kind: "Pod", metadata: { name: "vllm-0", namespace, annotations: { "perimeter.dev/model": model } }, spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.6.3" }] } },
+        dryRun: false,
+      },
+    });
+    const post = (body: unknown) =>
+      new Promise<{ response: { uid: string; allowed: boolean; status?: { code: number; message: string } } }>((resolve, reject) => {
+        const { hostname, port } = new URL(server.url);
+        const r = request({ hostname, port, path: "/k8s/admission/validate", method: "POST", ca: fixture.ca, headers: { "content-type": "application/json" } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))));
+        });
+        r.on("error", reject);
+        r.end(JSON.stringify(body));
+      });
+    try {
+      expect((await post(review("u1", "ml-prod", "llama@1"))).response).toMatchObject({ uid: "u1", allowed: true });
+      const dev = (await post(review("u2", "ml-dev", "llama@1"))).response;
+      expect(dev).toMatchObject({ uid: "u2", allowed: false, status: { message: expect.stringMatching(/registered for prod, not for dev/) } });
+      await retire(deps, "llama@1", "revoked", "olga", "recalled");
+      const revoked = (await post(review("u3", "ml-prod", "llama@1"))).response;
+      expect(revoked).toMatchObject({ uid: "u3", allowed: false, status: { message: expect.stringMatching(/llama@1 is revoked/) } });
+    } finally {
+      await server.close();
+      fixture.cleanup();
+    }
   });
 });
