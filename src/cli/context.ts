@@ -1,7 +1,8 @@
 import { userInfo } from "node:os";
 import { openAuditLog, type AuditLog } from "../audit/index.js";
 import { configPath, loadConfig, type LoadedConfig } from "../config/load.js";
-import { PerimeterError } from "../errors.js";
+import type { Command } from "commander";
+import { EXIT, PerimeterError } from "../errors.js";
 import { openStore, type Store } from "../store/store.js";
 
 export type OutputFormat = "text" | "json";
@@ -103,4 +104,31 @@ export function formatBytes(n: number): string {
     u++;
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+/**
+ * A read-only command: one optional positional argument, `--format text|json`, a view that loads what to
+ * show and prints it either way. The read commands of every group are this shape.
+ */
+export function addViewCommand(
+  parent: Command,
+  cli: Cli,
+  spec: { readonly name: string; readonly description: string; readonly argument?: string },
+  view: (ctx: Context, argument: string, options: Record<string, unknown>) => Promise<{ readonly json: unknown; print(): void }>,
+): Command {
+  const cmd = parent.command(spec.name).description(spec.description);
+  if (spec.argument !== undefined) cmd.argument(spec.argument);
+  return cmd.option("--format <format>", "text or json", "text").action(
+    cli.run(async (...args: unknown[]) => {
+      const argument = spec.argument === undefined ? "" : String(args[0]);
+      const options = args[spec.argument === undefined ? 0 : 1] as Record<string, unknown> & { format: string };
+      const format = parseFormat(options.format, ["text", "json"] as const);
+      return withContext(cli.globals(), async (ctx) => {
+        const shown = await view(ctx, argument, options);
+        if (format === "json") printJson(shown.json);
+        else shown.print();
+        return EXIT.ok;
+      });
+    }),
+  );
 }

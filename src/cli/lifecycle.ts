@@ -11,7 +11,7 @@ import { approve, attachImage, deploy, recordEvalEvidence, retire, rollback, typ
 import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { getModel } from "../inventory/models.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
-import { parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
+import { addViewCommand, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
 
 // perimeter approve|deploy|deprecate|revoke|rollback|admit, perimeter admission export|key, perimeter evidence.
 
@@ -189,27 +189,19 @@ export function registerLifecycle(program: Command, cli: Cli): void {
     );
 
   const evidence = program.command("evidence").description("evidence attached to a model version: scans, signatures, eval results, approvals, images");
-  evidence
-    .command("list")
-    .argument("<name@version>")
-    .option("--format <format>", "text or json", "text")
-    .action(
-      cli.run(async (ref: string, opts: { format: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        return withContext(cli.globals(), async (ctx) => {
-          const version = await getModel(ctx.store, ref);
-          const repo = new LifecycleRepository(ctx.store);
-          const items = await repo.evidence(version.id);
-          const state = await repo.state(version.id);
-          if (format === "json") printJson({ model: version.id, state: state?.state ?? "registered", evidence: items });
-          else {
-            process.stdout.write(`${version.id}: ${state?.state ?? "registered"}\n`);
-            printTable(["KIND", "VERDICT", "DIGEST", "BY", "AT"], items.map((e) => [e.kind, e.verdict, e.digest.slice(0, 12), e.createdBy, e.createdAt]));
-          }
-          return EXIT.ok;
-        });
-      }),
-    );
+  addViewCommand(evidence, cli, { name: "list", description: "the lifecycle state and every piece of evidence of a version", argument: "<name@version>" }, async (ctx, ref) => {
+    const version = await getModel(ctx.store, ref);
+    const repo = new LifecycleRepository(ctx.store);
+    const items = await repo.evidence(version.id);
+    const state = (await repo.state(version.id))?.state ?? "registered";
+    return {
+      json: { model: version.id, state, evidence: items },
+      print: () => {
+        process.stdout.write(`${version.id}: ${state}\n`);
+        printTable(["KIND", "VERDICT", "DIGEST", "BY", "AT"], items.map((e) => [e.kind, e.verdict, e.digest.slice(0, 12), e.createdBy, e.createdAt]));
+      },
+    };
+  });
   evidence
     .command("eval")
     .description("record an eval result for a version (a pass moves it to evaluated)")

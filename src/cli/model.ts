@@ -4,7 +4,7 @@ import { inventoryFindings, type InventoryFinding } from "../inventory/findings.
 import { getModel, lineageOf, listModels, registerModel, removeModel, reviewEuAiAct, type LineageNode } from "../inventory/models.js";
 import { stateOf } from "../lifecycle/service.js";
 import { MODEL_KINDS, type ModelKind, type ModelVersion } from "../inventory/types.js";
-import { collect, formatBytes, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
+import { addViewCommand, collect, formatBytes, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
 
 // perimeter model add|list|show|lineage|remove|review — the inventory's model versions.
 
@@ -63,82 +63,49 @@ export function registerModelCommands(program: Command, cli: Cli): void {
       }),
     );
 
-  model
-    .command("list")
-    .description("list model versions")
-    .option("--name <name>", "only versions of this model")
-    .option("--format <format>", "text or json", "text")
-    .action(
-      cli.run(async (opts: { name?: string; format: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        return withContext(cli.globals(), async (ctx) => {
-          const versions = await listModels(ctx.store, opts.name === undefined ? {} : { name: opts.name });
-          if (format === "json") printJson(versions.map((v) => ({ ...v, findings: inventoryFindings(v) })));
-          else if (versions.length === 0) process.stdout.write("no model versions: register one with perimeter model add PATH --name N --version V\n");
-          else {
-            printTable(
-              ["MODEL", "KIND", "PARENTS", "LICENCE", "TIER", "ENVIRONMENTS", "DIGEST", "SIZE"],
-              versions.map((v) => [
-                v.id,
-                v.kind,
-                v.parents.join(",") || "-",
-                v.license.expression ?? "-",
-                v.license.tier,
-                v.environments.join(","),
-                v.digest.slice(0, 12),
-                formatBytes(v.size),
-              ]),
-            );
-          }
-          return EXIT.ok;
-        });
-      }),
-    );
+  addViewCommand(model, cli, { name: "list", description: "list model versions" }, async (ctx, _arg, opts) => {
+    const name = opts["name"];
+    const versions = await listModels(ctx.store, typeof name === "string" ? { name } : {});
+    return {
+      json: versions.map((v) => ({ ...v, findings: inventoryFindings(v) })),
+      print: () => {
+        if (versions.length === 0) process.stdout.write("no model versions: register one with perimeter model add PATH --name N --version V\n");
+        else {
+          printTable(
+            ["MODEL", "KIND", "PARENTS", "LICENCE", "TIER", "ENVIRONMENTS", "DIGEST", "SIZE"],
+            versions.map((v) => [v.id, v.kind, v.parents.join(",") || "-", v.license.expression ?? "-", v.license.tier, v.environments.join(","), v.digest.slice(0, 12), formatBytes(v.size)]),
+          );
+        }
+      },
+    };
+  }).option("--name <name>", "only versions of this model");
 
-  model
-    .command("show")
-    .description("show one model version: digest, files, lineage, licence, EU AI Act flag, model card, findings")
-    .argument("<name@version>")
-    .option("--format <format>", "text or json", "text")
-    .action(
-      cli.run(async (ref: string, opts: { format: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        return withContext(cli.globals(), async (ctx) => {
-          const version = await getModel(ctx.store, ref);
-          const findings = inventoryFindings(version);
-          const state = await stateOf(ctx.store, version.id);
-          if (format === "json") printJson({ ...version, state, findings });
-          else {
-            process.stdout.write(`${version.id}  ${state}\n`);
-            printVersion(version, findings);
-            for (const f of version.files) process.stdout.write(`  file  ${f.path}  ${f.format}  ${formatBytes(f.size)}  sha256:${f.sha256}\n`);
-          }
-          return EXIT.ok;
-        });
-      }),
-    );
+  addViewCommand(model, cli, { name: "show", description: "show one model version: digest, files, lineage, licence, EU AI Act flag, model card, findings", argument: "<name@version>" }, async (ctx, ref) => {
+    const version = await getModel(ctx.store, ref);
+    const findings = inventoryFindings(version);
+    const state = await stateOf(ctx.store, version.id);
+    return {
+      json: { ...version, state, findings },
+      print: () => {
+        process.stdout.write(`${version.id}  ${state}\n`);
+        printVersion(version, findings);
+        for (const f of version.files) process.stdout.write(`  file  ${f.path}  ${f.format}  ${formatBytes(f.size)}  sha256:${f.sha256}\n`);
+      },
+    };
+  });
 
-  model
-    .command("lineage")
-    .description("show where a version comes from (parents, recursively) and what was derived from it")
-    .argument("<name@version>")
-    .option("--format <format>", "text or json", "text")
-    .action(
-      cli.run(async (ref: string, opts: { format: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        return withContext(cli.globals(), async (ctx) => {
-          const lineage = await lineageOf(ctx.store, ref);
-          if (format === "json") printJson(lineage);
-          else {
-            process.stdout.write("ancestry (version ← parents):\n");
-            printTree(lineage.ancestry, "  ");
-            process.stdout.write("descendants (version → derived):\n");
-            printTree(lineage.descendants, "  ");
-          }
-          return EXIT.ok;
-        });
-      }),
-    );
+  addViewCommand(model, cli, { name: "lineage", description: "show where a version comes from (parents, recursively) and what was derived from it", argument: "<name@version>" }, async (ctx, ref) => {
+    const lineage = await lineageOf(ctx.store, ref);
+    return {
+      json: lineage,
+      print: () => {
+        process.stdout.write("ancestry (version ← parents):\n");
+        printTree(lineage.ancestry, "  ");
+        process.stdout.write("descendants (version → derived):\n");
+        printTree(lineage.descendants, "  ");
+      },
+    };
+  });
 
   model
     .command("remove")

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { EXIT } from "../errors.js";
 import { addRuntime, discover, getRuntime, listRuntimes, removeRuntime } from "../inventory/runtimes.js";
 import { RUNTIME_TYPES } from "../inventory/types.js";
-import { parseFormat, printJson, printTable, resolveActor, withContext, type Cli } from "./context.js";
+import { addViewCommand, parseFormat, printJson, printTable, resolveActor, withContext, type Cli } from "./context.js";
 import { deps } from "./model.js";
 
 // perimeter runtime add|list|show|remove|discover — the inference servers and what each serves.
@@ -37,42 +37,27 @@ export function registerRuntimeCommands(program: Command, cli: Cli): void {
       }),
     );
 
-  runtime
-    .command("list")
-    .description("list runtimes")
-    .option("--format <format>", "text or json", "text")
-    .action(
-      cli.run(async (opts: { format: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        return withContext(cli.globals(), async (ctx) => {
-          const runtimes = await listRuntimes(ctx);
-          if (format === "json") printJson(runtimes);
-          else if (runtimes.length === 0) process.stdout.write("no runtimes: register one with perimeter runtime add NAME --type ollama --url http://127.0.0.1:11434\n");
-          else printTable(["RUNTIME", "TYPE", "URL", "ENVIRONMENT", "DISCOVERED"], runtimes.map((r) => [r.name, r.type, r.url, r.environment, r.discoveredAt ?? "never"]));
-          return EXIT.ok;
-        });
-      }),
-    );
+  addViewCommand(runtime, cli, { name: "list", description: "list runtimes" }, async (ctx) => {
+    const runtimes = await listRuntimes(ctx);
+    return {
+      json: runtimes,
+      print: () => {
+        if (runtimes.length === 0) process.stdout.write("no runtimes: register one with perimeter runtime add NAME --type ollama --url http://127.0.0.1:11434\n");
+        else printTable(["RUNTIME", "TYPE", "URL", "ENVIRONMENT", "DISCOVERED"], runtimes.map((r) => [r.name, r.type, r.url, r.environment, r.discoveredAt ?? "never"]));
+      },
+    };
+  });
 
-  runtime
-    .command("show")
-    .description("show a runtime and what it served at the last discovery")
-    .argument("<name>")
-    .option("--format <format>", "text or json", "text")
-    .action(
-      cli.run(async (name: string, opts: { format: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        return withContext(cli.globals(), async (ctx) => {
-          const { runtime: r, served } = await getRuntime(ctx, name);
-          if (format === "json") printJson({ ...r, served });
-          else {
-            process.stdout.write(`${r.name}  ${r.type}  ${r.url}  environment ${r.environment}  discovered ${r.discoveredAt ?? "never"}\n`);
-            if (served.length > 0) printTable(["SERVED", "DIGEST", "SOURCE"], served.map((m) => [m.servedName, m.digest ?? "-", m.digestSource]));
-          }
-          return EXIT.ok;
-        });
-      }),
-    );
+  addViewCommand(runtime, cli, { name: "show", description: "show a runtime and what it served at the last discovery", argument: "<name>" }, async (ctx, name) => {
+    const { runtime: r, served } = await getRuntime(ctx, name);
+    return {
+      json: { ...r, served },
+      print: () => {
+        process.stdout.write(`${r.name}  ${r.type}  ${r.url}  environment ${r.environment}  discovered ${r.discoveredAt ?? "never"}\n`);
+        if (served.length > 0) printTable(["SERVED", "DIGEST", "SOURCE"], served.map((m) => [m.servedName, m.digest ?? "-", m.digestSource]));
+      },
+    };
+  });
 
   runtime
     .command("remove")
