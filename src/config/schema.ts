@@ -106,6 +106,62 @@ const lifecycleSchema = z
     bundleTtlHours: 24,
   });
 
+const jwtIssuerSchema = z.strictObject({
+  /** The `iss` every token must carry, e.g. spiffe://example.org or https://oidc.example.com. */
+  issuer: z.string().min(1),
+  /** The `aud` every token must carry. */
+  audience: z.string().min(1),
+  /** Where the issuer's keys are: a JWKS URL (fetched and cached) or a JWKS file. */
+  jwksUri: z.url().optional(),
+  jwksFile: z.string().min(1).optional(),
+  /** Accepted signature algorithms; "none" is never accepted. */
+  algorithms: z.array(z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"])).min(1).default(["RS256", "ES256", "EdDSA"]),
+  /** The environment callers with these tokens belong to. */
+  environment: z.string().min(1).default("default"),
+  /** The owner recorded for these workloads. */
+  owner: z.string().min(1).default("workload"),
+});
+
+const identitySchema = z
+  .strictObject({
+    /** Visible prefix of every API key, so leaked keys are recognisable by secret scanners. */
+    keyPrefix: z.string().regex(/^[a-z][a-z0-9]{1,9}$/, "2-10 lower-case letters and digits").default("prm"),
+    /** How long a rotated-out key keeps working beside the new one. */
+    rotationOverlapSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+    jwtIssuers: z.array(jwtIssuerSchema).default([]),
+  })
+  .default({ keyPrefix: "prm", rotationOverlapSeconds: 86_400, jwtIssuers: [] });
+
+const policySchema = z
+  .strictObject({
+    /** Cedar policy files; when empty, the default policy set that ships with Perimeter. */
+    files: z.array(z.string().min(1)).default([]),
+  })
+  .default({ files: [] });
+
+const limitSchema = z.strictObject({
+  requestsPerMinute: z.number().int().min(1).max(10_000_000).optional(),
+  tokensPerMinute: z.number().int().min(1).max(10_000_000_000).optional(),
+  concurrentStreams: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+const gatewaySchema = z
+  .strictObject({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /** Limits per identity, and per model version. */
+    limits: z.strictObject({ identity: limitSchema.default({}), model: limitSchema.default({}) }).default({ identity: {}, model: {} }),
+    /** redis://...: limits shared by every gateway process; in memory when absent. */
+    redisUrl: z.string().regex(/^rediss?:\/\//, "a redis:// URL").optional(),
+    /** How often the kill switch and revocations are read from the store. */
+    killPollMs: z.number().int().min(100).max(60_000).default(1000),
+    /** How long an upstream runtime may take to start answering. */
+    upstreamTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+    /** Record prompt text in audit events (off: only sizes and token counts). */
+    logPrompts: z.boolean().default(false),
+  })
+  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {} }, killPollMs: 1000, upstreamTimeoutMs: 120_000, logPrompts: false });
+
 const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -118,6 +174,9 @@ export const configSchema = z.strictObject({
   scan: scanSchema,
   inventory: inventorySchema,
   lifecycle: lifecycleSchema,
+  identity: identitySchema,
+  policy: policySchema,
+  gateway: gatewaySchema,
   log: logSchema,
 });
 
@@ -127,4 +186,7 @@ export type AuditConfig = Config["audit"];
 export type ScanConfig = Config["scan"];
 export type InventoryConfig = Config["inventory"];
 export type LifecycleConfig = Config["lifecycle"];
+export type IdentityConfig = Config["identity"];
+export type JwtIssuerConfig = IdentityConfig["jwtIssuers"][number];
+export type GatewayConfig = Config["gateway"];
 export type TrustedSigner = LifecycleConfig["trustedSigners"][number];

@@ -162,6 +162,49 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("model_versions").dropColumn("location").execute();
     },
   },
+  "0004_identity": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("identities")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("owner", "text", (c) => c.notNull())
+        .addColumn("environment", "text", (c) => c.notNull())
+        .addColumn("scopes", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("revoked_at", "text")
+        .addColumn("revoked_reason", "text")
+        .addColumn("last_used_at", "text")
+        .execute();
+      await db.schema
+        .createTable("api_keys")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("identity_id", "text", (c) => c.notNull().references("identities.id").onDelete("cascade"))
+        .addColumn("hash", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text")
+        .addColumn("revoked_at", "text")
+        .addColumn("last_used_at", "text")
+        .execute();
+      await db.schema.createIndex("api_keys_identity").on("api_keys").column("identity_id").execute();
+      // The kill switch: what is disabled everywhere. Gateways poll it and cut what is in flight.
+      await db.schema
+        .createTable("kills")
+        .addColumn("target_kind", "text", (c) => c.notNull())
+        .addColumn("target", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("killed_at", "text", (c) => c.notNull())
+        .addColumn("killed_by", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("kills_pk", ["target_kind", "target"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const t of ["kills", "api_keys", "identities"]) await db.schema.dropTable(t).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -132,6 +132,45 @@ export interface DeploymentTable {
   deployed_by: string;
 }
 
+export interface IdentityTable {
+  id: string;
+  name: string;
+  /** service-account | agent | pipeline | jwt */
+  kind: string;
+  owner: string;
+  environment: string;
+  /** JSON array of strings. */
+  scopes: string;
+  expires_at: string | null;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+  last_used_at: string | null;
+}
+
+export interface ApiKeyTable {
+  /** The key id, visible in the key itself. */
+  id: string;
+  identity_id: string;
+  /** sha256 hex of the whole key. */
+  hash: string;
+  created_at: string;
+  /** Set when the key is rotated out (the end of the overlap window) or created with an expiry. */
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface KillTable {
+  /** model | identity | runtime */
+  target_kind: string;
+  target: string;
+  reason: string;
+  killed_at: string;
+  killed_by: string;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -144,4 +183,7 @@ export interface Database {
   lifecycle_states: LifecycleStateTable;
   evidence: EvidenceTable;
   deployments: DeploymentTable;
+  identities: IdentityTable;
+  api_keys: ApiKeyTable;
+  kills: KillTable;
 }
