@@ -1,6 +1,7 @@
 // Bundles the CLI (and the worker threads it starts) into dist/bin/: one file to load instead of hundreds
 // of modules. Kysely's ESM tree alone took 126 ms to import; the bundled CLI starts in about a third of the
-// time. Native and optional packages stay external.
+// time. Native and optional packages stay external, and so does cedar-wasm: it reads cedar_wasm_bg.wasm from
+// its own directory (__dirname) when it loads.
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -15,7 +16,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: true,
-  external: ["better-sqlite3", "pg", "pg-native", "node-llama-cpp", "pino", "thread-stream"],
+  external: ["better-sqlite3", "pg", "pg-native", "node-llama-cpp", "pino", "thread-stream", "@cedar-policy/cedar-wasm"],
   // CommonJS dependencies call require(); an ESM bundle has to provide it.
   banner: { js: "import { createRequire as __perimeterCreateRequire } from 'node:module'; const require = __perimeterCreateRequire(import.meta.url);" },
   logLevel: "warning",

@@ -10,6 +10,7 @@ import { LifecycleRepository } from "../lifecycle/repository.js";
 import { approve, attachImage, deploy, recordEvalEvidence, retire, rollback, type LifecycleDeps } from "../lifecycle/service.js";
 import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { getModel } from "../inventory/models.js";
+import { InventoryRepository } from "../inventory/repository.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
 import { addViewCommand, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
 
@@ -118,10 +119,12 @@ export function registerLifecycle(program: Command, cli: Cli): void {
     .option("--bundle <file>", "decide offline from an exported admission bundle instead of the store")
     .option("--bundle-key <file>", "the public key the bundle must be signed with (perimeter admission key)")
     .option("--signature <file>", "the OMS signature (default: model.sig in the model directory)")
+    .option("--runtime <name>", "the runtime about to load the files: on admission, record that it serves this digest (OpenAI-compatible servers do not report one)")
+    .option("--served-name <name>", "the name the runtime serves the model under (with --runtime; default: the model name)")
     .option("--format <format>", "text or json", "text")
     .option("--actor <name>", "who asks (recorded when deciding from the store)")
     .action(
-      cli.run(async (path: string, opts: { environment?: string; bundle?: string; bundleKey?: string; signature?: string; format: string; actor?: string }) => {
+      cli.run(async (path: string, opts: { environment?: string; bundle?: string; bundleKey?: string; signature?: string; runtime?: string; servedName?: string; format: string; actor?: string }) => {
         const format = parseFormat(opts.format, ["text", "json"] as const);
         const print = (d: { allow: boolean; reason: string; model: string | null; digest: string | null }) => {
           if (format === "json") printJson(d);
@@ -146,8 +149,12 @@ export function registerLifecycle(program: Command, cli: Cli): void {
             resource: decision.model === null ? `path:${path}` : `model:${decision.model}`,
             decision: decision.allow ? "allow" : "deny",
             reason: decision.reason,
-            details: { environment, digest: decision.digest, path },
+            details: { environment, digest: decision.digest, path, runtime: opts.runtime ?? null },
           });
+          if (decision.allow && opts.runtime !== undefined && decision.digest !== null && decision.model !== null) {
+            const servedName = opts.servedName ?? decision.model.slice(0, decision.model.lastIndexOf("@"));
+            await new InventoryRepository(ctx.store).attest(opts.runtime, servedName, decision.digest, actor);
+          }
           return print(decision);
         });
       }),

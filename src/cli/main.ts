@@ -3,6 +3,7 @@ import { EXIT, asPerimeterError, exitCodeFor, PerimeterError } from "../errors.j
 import { registerAudit } from "./audit.js";
 import type { Cli, GlobalOptions } from "./context.js";
 import { registerDemoModel } from "./demo-model.js";
+import { registerIdentity } from "./identity.js";
 import { registerScan } from "./scan.js";
 import { registerSigning } from "./signing.js";
 import { registerInventoryCommands } from "./inventory.js";
@@ -11,6 +12,8 @@ import { registerServe } from "./serve.js";
 import { referenceAdmitter, storeSource } from "../lifecycle/admission.js";
 import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { registerModelCommands } from "./model.js";
+import { registerPolicy } from "./policy.js";
+import { registerKill } from "./kill.js";
 import { registerRuntimeCommands } from "./runtime.js";
 import { VERSION } from "../version.js";
 
@@ -37,6 +40,9 @@ export function buildProgram(cli: Cli): Command {
   registerInventoryCommands(program, cli);
   registerLifecycle(program, cli);
   registerServe(program, cli, (ctx) => referenceAdmitter(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded))));
+  registerPolicy(program, cli);
+  registerIdentity(program, cli);
+  registerKill(program, cli);
   registerAudit(program, cli);
   return program;
 }

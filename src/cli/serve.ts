@@ -2,46 +2,57 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { EXIT, PerimeterError } from "../errors.js";
-import { startServer, type RunningServer } from "../gateway/server.js";
+import { startServer, type Route, type RunningServer } from "../gateway/server.js";
+import { startGateway } from "../gateway/start.js";
 import type { Admitter } from "../lifecycle/admission-types.js";
 import { admissionAuditEvent, admissionWebhookRoute, WEBHOOK_PATH } from "../lifecycle/webhook.js";
 import { createLogger } from "../log.js";
 import { parsePositiveInt, withContext, type Cli, type Context } from "./context.js";
 
-// perimeter serve — the HTTPS server; for now it answers the Kubernetes admission webhook and /healthz.
+// perimeter serve — the server: the gateway's OpenAI- and Ollama-compatible routes, /metrics, the Kubernetes
+// admission webhook and /healthz.
 
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
   readonly logger?: Logger | undefined;
+  /** More routes to serve beside the webhook (the gateway's). */
+  readonly routes?: readonly Route[];
 }
 
 export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Context) => Admitter): void {
   program
     .command("serve")
     .description(`serve the Kubernetes admission webhook (POST ${WEBHOOK_PATH}) and /healthz until SIGINT or SIGTERM`)
-    .option("--host <host>", "address to listen on (0.0.0.0 inside a cluster)", "127.0.0.1")
-    .option("--port <port>", "port to listen on", "8443")
+    .option("--host <host>", "address to listen on (default gateway.host; 0.0.0.0 inside a cluster)")
+    .option("--port <port>", "port to listen on (default gateway.port)")
     .option("--tls-cert <file>", "PEM certificate chain to serve HTTPS with (with --tls-key)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .action(
-      cli.run(async (opts: { host: string; port: string; tlsCert?: string; tlsKey?: string }) => {
-        const port = parsePositiveInt(opts.port, "--port");
-        if (port > 65_535) throw new PerimeterError("USAGE", `--port must be at most 65535, not ${port}`);
+      cli.run(async (opts: { host?: string; port?: string; tlsCert?: string; tlsKey?: string }) => {
+        const port = opts.port === undefined ? undefined : opts.port === "0" ? 0 : parsePositiveInt(opts.port, "--port");
+        if (port !== undefined && port > 65_535) throw new PerimeterError("USAGE", `--port must be at most 65535, not ${port}`);
         if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
           throw new PerimeterError("USAGE", "--tls-cert and --tls-key go together: give both, or neither for plain HTTP");
         }
         const tls = opts.tlsCert !== undefined && opts.tlsKey !== undefined ? { cert: readPem(opts.tlsCert, "--tls-cert"), key: readPem(opts.tlsKey, "--tls-key") } : undefined;
         return withContext(cli.globals(), async (ctx) => {
-          const server = await serveWebhook(ctx, { host: opts.host, port, tls }, makeAdmitter);
+          const logger = createLogger(ctx.loaded.config);
+          const started = await startGateway(ctx, { logger });
+          const server = await serveWebhook(
+            ctx,
+            { host: opts.host ?? ctx.loaded.config.gateway.host, port: port ?? ctx.loaded.config.gateway.port, tls, logger, routes: started.gateway.routes() },
+            makeAdmitter,
+          );
           if (tls === undefined) {
             process.stderr.write("perimeter: warning: serving plain HTTP; Kubernetes calls admission webhooks over HTTPS only, so give --tls-cert and --tls-key\n");
           }
-          process.stderr.write(`perimeter: serving ${server.url}${WEBHOOK_PATH} and ${server.url}/healthz; stop with Ctrl-C or SIGTERM\n`);
+          process.stderr.write(`perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/metrics, ${server.url}${WEBHOOK_PATH}; stop with Ctrl-C or SIGTERM\n`);
           const signal = await untilSignal();
           process.stderr.write(`perimeter: ${signal}: finishing requests in flight and stopping\n`);
           await server.close();
+          await started.close();
           return EXIT.ok;
         });
       }),
@@ -65,7 +76,7 @@ export async function serveWebhook(ctx: Context, options: ServeOptions, makeAdmi
       if (!decision.dryRun) await ctx.audit().append(admissionAuditEvent(decision));
     },
   });
-  const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes: [route], logger });
+  const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes: [route, ...(options.routes ?? [])], logger });
   logger.info({ url: server.url, tls: options.tls !== undefined, namespaces: environments.size }, "serving");
   return server;
 }

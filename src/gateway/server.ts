@@ -18,6 +18,8 @@ export interface RouteResponse {
   /** Sent as text/plain when there is no json. */
   readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A streamed answer (SSE, NDJSON): written chunk by chunk; the iterator is returned early when the client goes away. */
+  readonly stream?: { readonly contentType: string; readonly chunks: AsyncIterable<string> };
 }
 
 export interface Route {
@@ -196,6 +198,10 @@ function run(route: Route, req: IncomingMessage, res: ServerResponse, body: Buff
 
 function send(res: ServerResponse, reply: RouteResponse): void {
   if (res.headersSent || res.destroyed) return;
+  if (reply.stream !== undefined) {
+    void sendStream(res, reply, reply.stream);
+    return;
+  }
   let payload = "";
   let type: string | undefined;
   if (reply.json !== undefined) {
@@ -210,6 +216,31 @@ function send(res: ServerResponse, reply: RouteResponse): void {
   if (reply.headers !== undefined) Object.assign(headers, reply.headers);
   res.writeHead(reply.status, headers);
   res.end(payload);
+}
+
+/** Write a stream with backpressure; a client that leaves stops the producer (and so the runtime's generation). */
+async function sendStream(res: ServerResponse, reply: RouteResponse, stream: NonNullable<RouteResponse["stream"]>): Promise<void> {
+  res.writeHead(reply.status, { "content-type": stream.contentType, "cache-control": "no-cache", "x-accel-buffering": "no", ...reply.headers });
+  const iterator = stream.chunks[Symbol.asyncIterator]();
+  let clientGone = false;
+  const onClose = () => {
+    if (res.writableFinished) return;
+    clientGone = true;
+    void iterator.return?.();
+  };
+  res.on("close", onClose);
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || clientGone) break;
+      if (!res.write(next.value)) await new Promise<void>((resolve) => { res.once("drain", resolve); res.once("close", resolve); });
+    }
+  } catch {
+    // The producer failed mid-stream: the status is sent already, so ending the stream is the only signal left.
+  } finally {
+    res.off("close", onClose);
+    if (!res.destroyed) res.end();
+  }
 }
 
 /** A handler failed: its PerimeterError's code and status, or a plain 500. Never a stack or an internal message. */

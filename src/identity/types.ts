@@ -41,3 +41,23 @@ export type AuthFailureCode =
   | "AUTH_TOKEN_INVALID";
 
 export type AuthResult = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly code: AuthFailureCode; readonly message: string };
+
+/** An API key as listed: everything but the key itself, which is never stored and never shown again. */
+export interface ApiKeyRecord {
+  /** The key id, visible in the key (`prm_<id>_...`). */
+  readonly id: string;
+  readonly identityId: string;
+  readonly createdAt: string;
+  /** Set when the key was rotated out: the end of its overlap window. */
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+/** An identity with its keys and revocation reason, as `identity list` and `identity show` print it. */
+export interface IdentityRecord extends Identity {
+  readonly revokedReason: string | null;
+  readonly keys: readonly ApiKeyRecord[];
+}
+
+export type IdentityStatus = "active" | "expired" | "revoked";

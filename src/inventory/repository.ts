@@ -217,6 +217,20 @@ export class InventoryRepository {
     });
   }
 
+  /** Record that admission proved `runtime` loaded `digest` under `servedName` (replacing an earlier proof). */
+  async attest(runtime: string, servedName: string, digest: string, actor: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if ((await trx.selectFrom("runtimes").select("name").where("name", "=", runtime).executeTakeFirst()) === undefined) throw runtimeNotFound(runtime);
+      await trx.deleteFrom("runtime_attestations").where("runtime", "=", runtime).where("served_name", "=", servedName).execute();
+      await trx.insertInto("runtime_attestations").values({ runtime, served_name: servedName, digest, attested_at: new Date().toISOString(), attested_by: actor }).execute();
+    });
+  }
+
+  async attestations(runtime: string): Promise<Map<string, string>> {
+    const rows = await this.db.selectFrom("runtime_attestations").select(["served_name", "digest"]).where("runtime", "=", runtime).execute();
+    return new Map(rows.map((r) => [r.served_name, r.digest]));
+  }
+
   async servedModels(runtime?: string): Promise<ServedModel[]> {
     let q = this.db.selectFrom("served_models").selectAll().orderBy("runtime").orderBy("served_name");
     if (runtime !== undefined) q = q.where("runtime", "=", runtime);

@@ -134,6 +134,14 @@ async function discoverOne(deps: InventoryDeps & { readonly timeoutMs: number },
     });
     return { runtime, ok: false, error };
   }
+  if (served.some((m) => m.digest === null)) {
+    // What the runtime cannot vouch for, an admission may have proved: the files it was started with.
+    const attested = await repo.attestations(runtime.name);
+    served = served.map((m) => {
+      const digest = m.digest ?? attested.get(m.servedName);
+      return digest === undefined ? m : { ...m, digest, digestSource: "admission" as const };
+    });
+  }
   const at = new Date().toISOString();
   await repo.recordDiscovery(runtime.name, served, at);
   await deps.audit().append({

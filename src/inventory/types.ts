@@ -112,6 +112,8 @@ export type ServedDigestSource =
   | "ollama-blob"
   /** The embedded runtime: sha256 of the GGUF file Perimeter hashed itself. */
   | "file-sha256"
+  /** OpenAI-compatible servers report none; `perimeter admit --runtime` proved what the server loaded. */
+  | "admission"
   /** OpenAI-compatible servers (vLLM, SGLang, llama.cpp server) do not report one. */
   | "none";
 

@@ -190,6 +190,16 @@ const migrations: Record<string, Migration> = {
         .addColumn("last_used_at", "text")
         .execute();
       await db.schema.createIndex("api_keys_identity").on("api_keys").column("identity_id").execute();
+      // What an init container's admission proved a runtime loaded: the digest OpenAI-compatible servers do not report.
+      await db.schema
+        .createTable("runtime_attestations")
+        .addColumn("runtime", "text", (c) => c.notNull().references("runtimes.name").onDelete("cascade"))
+        .addColumn("served_name", "text", (c) => c.notNull())
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("attested_at", "text", (c) => c.notNull())
+        .addColumn("attested_by", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("runtime_attestations_pk", ["runtime", "served_name"])
+        .execute();
       // The kill switch: what is disabled everywhere. Gateways poll it and cut what is in flight.
       await db.schema
         .createTable("kills")
@@ -202,7 +212,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      for (const t of ["kills", "api_keys", "identities"]) await db.schema.dropTable(t).execute();
+      for (const t of ["kills", "runtime_attestations", "api_keys", "identities"]) await db.schema.dropTable(t).execute();
     },
   },
 };

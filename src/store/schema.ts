@@ -162,6 +162,14 @@ export interface ApiKeyTable {
   last_used_at: string | null;
 }
 
+export interface RuntimeAttestationTable {
+  runtime: string;
+  served_name: string;
+  digest: string;
+  attested_at: string;
+  attested_by: string;
+}
+
 export interface KillTable {
   /** model | identity | runtime */
   target_kind: string;
@@ -185,5 +193,6 @@ export interface Database {
   deployments: DeploymentTable;
   identities: IdentityTable;
   api_keys: ApiKeyTable;
+  runtime_attestations: RuntimeAttestationTable;
   kills: KillTable;
 }

@@ -1,0 +1,385 @@
+import type { IncomingMessage } from "node:http";
+import type { Logger } from "pino";
+import { Counter, Histogram, Registry } from "prom-client";
+import type { AuditEventInput, AuditLog } from "../audit/index.js";
+import type { GatewayConfig } from "../config/schema.js";
+import { asPerimeterError, ERROR_CODES, type ErrorCode } from "../errors.js";
+import type { AuthResult, Principal } from "../identity/types.js";
+import type { OpenAIDialect } from "../runtimes/dialect.js";
+import type { PolicyDecision, PolicyRequest } from "../policy/engine.js";
+import type { Store } from "../store/store.js";
+import { Catalog, type ModelRoute } from "./catalog.js";
+import { ollamaChatToOpenAI, ollamaFinal, toOllamaAnswer, toOllamaChunk, toOpenAI, usageOf, type Api, type Operation, type Usage } from "./dialects.js";
+import { InFlight, KillSet, listKills } from "./kill.js";
+import type { Limits } from "./limits.js";
+import type { Route, RouteResponse } from "./server.js";
+
+// The serve pipeline, in a fixed order on every route: parse → authenticate → resolve the model to what may
+// serve it → kill switch → policy on the version actually dispatched → limits → runtime → stream back →
+// audit. Each stage returns a refusal with a reason; nothing after a refusal runs.
+
+export type { PolicyDecision } from "../policy/engine.js";
+export type AuthorizeRequest = PolicyRequest;
+
+export interface GatewayDeps {
+  readonly store: Store;
+  readonly audit: () => AuditLog;
+  readonly config: GatewayConfig;
+  authenticate(authorization: string | undefined): Promise<AuthResult>;
+  authorize(request: AuthorizeRequest): PolicyDecision;
+  readonly limits: Limits;
+  /** The client for a route's runtime (pooled by the caller). */
+  runtimeFor(route: ModelRoute): OpenAIDialect;
+  readonly logger?: Logger | undefined;
+}
+
+type Json = Record<string, unknown>;
+
+interface Refusal {
+  readonly status: number;
+  readonly code: ErrorCode | "model_not_found" | "upstream_error";
+  readonly message: string;
+  readonly headers?: Record<string, string>;
+}
+
+const OPENAI_ERROR_TYPE: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  429: "rate_limit_error",
+  502: "upstream_error",
+  503: "service_unavailable",
+};
+
+export class Gateway {
+  private catalog = Catalog.empty();
+  private kills = new KillSet();
+  private readonly inflight = new InFlight();
+  private timer: NodeJS.Timeout | undefined;
+  private auditFailing: string | undefined;
+  readonly metrics = new Registry();
+  private readonly requests = new Counter({ name: "perimeter_gateway_requests_total", help: "Gateway calls by route and decision", labelNames: ["route", "decision"], registers: [this.metrics] });
+  private readonly tokens = new Counter({ name: "perimeter_gateway_tokens_total", help: "Tokens by kind", labelNames: ["kind"], registers: [this.metrics] });
+  private readonly latency = new Histogram({
+    name: "perimeter_gateway_request_seconds",
+    help: "Time to the first byte of the answer, by route",
+    labelNames: ["route"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.metrics],
+  });
+
+  private constructor(private readonly deps: GatewayDeps) {}
+
+  static async start(deps: GatewayDeps): Promise<Gateway> {
+    const g = new Gateway(deps);
+    await g.refresh();
+    g.timer = setInterval(() => void g.refresh().catch((err: unknown) => deps.logger?.error({ err }, "refreshing the catalog and kill switch failed")), deps.config.killPollMs);
+    g.timer.unref();
+    return g;
+  }
+
+  /** Re-read what may be served and what is killed; cut calls a new kill covers. */
+  async refresh(): Promise<void> {
+    const [catalog, kills] = await Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store)]);
+    this.catalog = catalog;
+    this.kills = KillSet.of(kills);
+    const cut = this.inflight.cut(this.kills);
+    if (cut > 0) this.deps.logger?.warn({ cut }, "kill switch: cut calls in flight");
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+
+  get callsInFlight(): number {
+    return this.inflight.size;
+  }
+
+  routes(): Route[] {
+    const post = (path: string, api: Api, op: Operation | "ollama-chat"): Route => ({ method: "POST", path, handle: (req, body) => this.infer(req, body, api, op, path) });
+    return [
+      post("/v1/chat/completions", "openai", "chat"),
+      post("/v1/completions", "openai", "completions"),
+      post("/v1/embeddings", "openai", "embeddings"),
+      post("/api/chat", "ollama", "ollama-chat"),
+      post("/api/generate", "ollama", "generate"),
+      post("/api/embed", "ollama", "embed"),
+      { method: "GET", path: "/v1/models", handle: (req) => this.listModels(req, "openai") },
+      { method: "GET", path: "/api/tags", handle: (req) => this.listModels(req, "ollama") },
+      { method: "POST", path: "/api/show", handle: (req, body) => this.show(req, body) },
+      { method: "GET", path: "/metrics", handle: async () => ({ status: 200, text: await this.metrics.metrics(), headers: { "content-type": this.metrics.contentType } }) },
+    ];
+  }
+
+  // ---------- inference ----------
+
+  private async infer(req: IncomingMessage, raw: Buffer, api: Api, opIn: Operation | "ollama-chat", path: string): Promise<RouteResponse> {
+    const startedNs = process.hrtime.bigint();
+    const started = performance.now();
+    const op: Operation = opIn === "ollama-chat" ? "chat" : opIn;
+    const refuse = (r: Refusal, principal: Principal | null, model: string | null, extra: Json = {}): RouteResponse => {
+      this.requests.inc({ route: path, decision: "deny" });
+      this.record({ actor: principal === null ? "anonymous" : `identity:${principal.id}`, action: "gateway.call", resource: model === null ? "gateway" : `model:${model}`, decision: "deny", reason: r.message, details: { route: path, status: r.status, code: r.code, ...extra } });
+      return errorResponse(api, r);
+    };
+    if (this.auditFailing !== undefined) return refuse({ status: 503, code: "STORE_UNAVAILABLE", message: `calls are refused while the audit log cannot be written (${this.auditFailing})` }, null, null);
+
+    let body: Json;
+    try {
+      const parsed: unknown = JSON.parse(raw.toString("utf8"));
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+      body = parsed as Json;
+    } catch {
+      return refuse({ status: 400, code: "USAGE", message: "the body is not a JSON object" }, null, null);
+    }
+    const auth = await this.authenticate(req);
+    if (!auth.ok) return refuse({ status: 401, code: auth.code, message: auth.message }, null, null);
+    const principal = auth.principal;
+    const model = body["model"];
+    if (typeof model !== "string" || model === "") return refuse({ status: 400, code: "USAGE", message: "the request names no model" }, principal, null);
+
+    const routes = this.catalog.resolve(model);
+    if (routes.length === 0) {
+      return refuse({ status: 404, code: "model_not_found", message: `model "${model}" is not available: it is not an approved version served with its approved digest (see perimeter drift), or it was revoked` }, principal, model);
+    }
+    const killedIdentity = this.kills.covers(principal.id, "", "");
+    if (killedIdentity !== null) return refuse({ status: 403, code: "AUTH_IDENTITY_REVOKED", message: killedIdentity }, principal, model);
+    const live = routes.filter((r) => this.kills.covers("", r.version.id, r.runtime.name) === null);
+    const route = live[0];
+    if (route === undefined) return refuse({ status: 403, code: "POLICY_DENIED", message: this.kills.covers("", routes[0]?.version.id ?? "", routes[0]?.runtime.name ?? "") ?? "killed" }, principal, model);
+    const version = route.version;
+
+    const translated = opIn === "ollama-chat" ? ollamaChatToOpenAI(body) : toOpenAI(op, body);
+    const upstreamBody = translated.body;
+    const stream = translated.stream;
+    const maxTokens = Number(upstreamBody["max_tokens"] ?? upstreamBody["max_completion_tokens"] ?? 0) || 0;
+    const decision = this.deps.authorize({
+      principal,
+      action: op === "embeddings" || op === "embed" ? "embed" : "invoke",
+      model: { id: version.id, name: version.name, version: version.version, kind: version.kind, environments: version.environments, licenseTier: version.license.tier, state: route.state },
+      context: { route: path, environment: route.runtime.environment, stream, tools: upstreamBody["tools"] !== undefined || upstreamBody["functions"] !== undefined, maxTokens, promptChars: raw.length },
+    });
+    if (!decision.allow) return refuse({ status: 403, code: "POLICY_DENIED", message: decision.reason }, principal, version.id, { policies: decision.policies });
+
+    const limit = await this.deps.limits.admit(principal.id, version.id, stream);
+    if (!limit.allow) return refuse({ status: 429, code: "POLICY_DENIED", message: limit.reason, headers: { "retry-after": String(limit.retryAfterSeconds) } }, principal, version.id);
+
+    upstreamBody["model"] = route.servedName;
+    const clientWantsUsage = (upstreamBody["stream_options"] as Json | undefined)?.["include_usage"] === true;
+    if (stream) upstreamBody["stream_options"] = { ...((upstreamBody["stream_options"] as Json | undefined) ?? {}), include_usage: true };
+
+    const abort = new AbortController();
+    let killedBy: string | undefined;
+    const removeInFlight = this.inflight.add({ identityId: principal.id, modelId: version.id, runtime: route.runtime.name, abort: (why) => ((killedBy = why), abort.abort(why)) });
+    const releaseStream = stream ? this.deps.limits.openStream(principal.id, version.id) : () => undefined;
+    const finish = (status: number, usage: Usage | undefined, reason: string) => {
+      removeInFlight();
+      releaseStream();
+      const tokens = (usage?.prompt ?? 0) + (usage?.completion ?? 0);
+      void this.deps.limits.chargeTokens(principal.id, version.id, tokens).catch((err: unknown) => this.deps.logger?.error({ err }, "charging tokens failed"));
+      this.tokens.inc({ kind: "prompt" }, usage?.prompt ?? 0);
+      this.tokens.inc({ kind: "completion" }, usage?.completion ?? 0);
+      const ok = status < 400 && killedBy === undefined;
+      this.requests.inc({ route: path, decision: ok ? "allow" : "error" });
+      this.record({
+        actor: `identity:${principal.id}`,
+        action: "gateway.call",
+        resource: `model:${version.id}`,
+        decision: ok ? "allow" : killedBy !== undefined ? "deny" : "error",
+        reason,
+        details: {
+          route: path,
+          runtime: route.runtime.name,
+          digest: version.digest,
+          stream,
+          status,
+          promptTokens: usage?.prompt ?? null,
+          completionTokens: usage?.completion ?? null,
+          latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+          ...(this.deps.config.logPrompts ? { request: body } : { requestBytes: raw.length }),
+        },
+      });
+    };
+
+    let answer;
+    try {
+      answer = await this.deps.runtimeFor(route).call(translated.path, upstreamBody, abort.signal);
+    } catch (err) {
+      const e = asPerimeterError(err);
+      finish(502, undefined, killedBy ?? e.message);
+      return errorResponse(api, { status: killedBy === undefined ? 502 : 403, code: killedBy === undefined ? "RUNTIME_UNREACHABLE" : "POLICY_DENIED", message: killedBy ?? `runtime ${route.runtime.name} failed: ${e.message}` });
+    }
+    this.latency.observe({ route: path }, (performance.now() - started) / 1000);
+    const clientModel = model;
+
+    if (answer.kind === "json") {
+      const out = answer.body as Json;
+      const usage = usageOf(out);
+      if (answer.status >= 400) {
+        finish(answer.status, undefined, `runtime answered ${answer.status}`);
+        const message = upstreamMessage(out) ?? `runtime ${route.runtime.name} answered ${answer.status}`;
+        return errorResponse(api, { status: answer.status, code: "upstream_error", message });
+      }
+      finish(answer.status, usage, "");
+      if (api === "ollama") return { status: 200, json: toOllamaAnswer(op, clientModel, out, startedNs) };
+      out["model"] = clientModel;
+      return { status: 200, json: out };
+    }
+
+    // Streaming: re-frame each chunk for the client, keep the usage, stop at once when killed or abandoned.
+    const chunks = answer.chunks;
+    const self = this;
+    async function* frames(): AsyncGenerator<string> {
+      let usage: Usage | undefined;
+      let finishReason: unknown = null;
+      let status = 200;
+      try {
+        for await (const chunk of chunks) {
+          if (killedBy !== undefined) break;
+          const u = usageOf(chunk);
+          if (u !== undefined) usage = u;
+          const choices = chunk["choices"] as Json[] | undefined;
+          const fr = choices?.[0]?.["finish_reason"];
+          if (fr !== undefined && fr !== null) finishReason = fr;
+          if (api === "ollama") {
+            const line = toOllamaChunk(op, clientModel, chunk);
+            if (line !== null) yield `${JSON.stringify(line)}\n`;
+          } else {
+            // The usage-only chunk was asked for by us, not the client: keep it to ourselves.
+            if (!clientWantsUsage && Array.isArray(choices) && choices.length === 0 && u !== undefined) continue;
+            if (!clientWantsUsage) delete chunk["usage"];
+            chunk["model"] = clientModel;
+            yield `data: ${JSON.stringify(chunk)}\n\n`;
+          }
+        }
+        if (killedBy !== undefined) {
+          status = 403;
+          yield api === "ollama" ? `${JSON.stringify({ error: killedBy })}\n` : `data: ${JSON.stringify({ error: { message: killedBy, type: "permission_error", code: "KILLED" } })}\n\n`;
+          return;
+        }
+        yield api === "ollama" ? `${JSON.stringify(ollamaFinal(op, clientModel, finishReason, usage, startedNs))}\n` : "data: [DONE]\n\n";
+      } catch (err) {
+        status = killedBy !== undefined ? 403 : 502;
+        const message = killedBy ?? `the runtime's stream failed: ${asPerimeterError(err).message}`;
+        yield api === "ollama" ? `${JSON.stringify({ error: message })}\n` : `data: ${JSON.stringify({ error: { message, type: "upstream_error", code: status } })}\n\n`;
+      } finally {
+        if (!abort.signal.aborted) abort.abort("the stream ended");
+        finish(status, usage, killedBy ?? "");
+        void self;
+      }
+    }
+    return { status: 200, stream: { contentType: api === "ollama" ? "application/x-ndjson" : "text/event-stream", chunks: frames() } };
+  }
+
+  // ---------- listing ----------
+
+  private async visibleTo(principal: Principal, path: string): Promise<ModelRoute[]> {
+    return this.catalog.versions().filter(
+      (r) =>
+        this.kills.covers(principal.id, r.version.id, r.runtime.name) === null &&
+        this.deps.authorize({
+          principal,
+          action: "list",
+          model: { id: r.version.id, name: r.version.name, version: r.version.version, kind: r.version.kind, environments: r.version.environments, licenseTier: r.version.license.tier, state: r.state },
+          context: { route: path, environment: r.runtime.environment, stream: false, tools: false, maxTokens: 0, promptChars: 0 },
+        }).allow,
+    );
+  }
+
+  private async listModels(req: IncomingMessage, api: Api): Promise<RouteResponse> {
+    const auth = await this.authenticate(req);
+    if (!auth.ok) return errorResponse(api, { status: 401, code: auth.code, message: auth.message });
+    const visible = await this.visibleTo(auth.principal, api === "openai" ? "/v1/models" : "/api/tags");
+    if (api === "openai") {
+      return {
+        status: 200,
+        json: { object: "list", data: visible.map((r) => ({ id: r.version.id, object: "model", created: Math.floor(Date.parse(r.version.registeredAt) / 1000), owned_by: r.version.owner ?? "perimeter" })) },
+      };
+    }
+    return {
+      status: 200,
+      json: {
+        models: visible.map((r) => ({
+          name: r.version.id,
+          model: r.version.id,
+          modified_at: r.version.registeredAt,
+          size: r.version.size,
+          digest: r.version.digest,
+          details: { parent_model: r.version.parents[0] ?? "", format: r.version.formats.includes("gguf") ? "gguf" : (r.version.formats[0] ?? ""), family: r.version.modelCard.architecture ?? "", families: r.version.modelCard.architecture === undefined ? null : [r.version.modelCard.architecture], parameter_size: String(r.version.modelCard.parameterCount ?? ""), quantization_level: r.version.modelCard.quantization ?? "" },
+        })),
+      },
+    };
+  }
+
+  private async show(req: IncomingMessage, raw: Buffer): Promise<RouteResponse> {
+    const auth = await this.authenticate(req);
+    if (!auth.ok) return errorResponse("ollama", { status: 401, code: auth.code, message: auth.message });
+    let name: unknown;
+    try {
+      const body = JSON.parse(raw.toString("utf8")) as Json;
+      name = body["model"] ?? body["name"];
+    } catch {
+      return errorResponse("ollama", { status: 400, code: "USAGE", message: "the body is not JSON" });
+    }
+    const visible = await this.visibleTo(auth.principal, "/api/show");
+    const r = visible.find((v) => v.version.id === name || v.version.name === name);
+    if (r === undefined) return errorResponse("ollama", { status: 404, code: "model_not_found", message: `model "${String(name)}" not found` });
+    const v = r.version;
+    return {
+      status: 200,
+      json: {
+        license: v.license.expression ?? "",
+        modelfile: "",
+        parameters: "",
+        template: "",
+        details: { parent_model: v.parents[0] ?? "", format: v.formats.includes("gguf") ? "gguf" : (v.formats[0] ?? ""), family: v.modelCard.architecture ?? "", families: null, parameter_size: String(v.modelCard.parameterCount ?? ""), quantization_level: v.modelCard.quantization ?? "" },
+        model_info: { "general.architecture": v.modelCard.architecture ?? "", "general.parameter_count": v.modelCard.parameterCount ?? 0 },
+        capabilities: ["completion"],
+        modified_at: v.registeredAt,
+      },
+    };
+  }
+
+  // ---------- helpers ----------
+
+  private async authenticate(req: IncomingMessage): Promise<AuthResult> {
+    try {
+      return await this.deps.authenticate(req.headers.authorization);
+    } catch (err) {
+      // An error while checking credentials is a refusal, never a pass.
+      return { ok: false, code: "AUTH_KEY_INVALID", message: `credentials could not be checked: ${asPerimeterError(err).message}` };
+    }
+  }
+
+  /** Audit without holding the response; a failing audit log closes the gateway until it recovers. */
+  private record(event: AuditEventInput): void {
+    this.deps
+      .audit()
+      .append(event)
+      .then(
+        () => (this.auditFailing = undefined),
+        (err: unknown) => {
+          this.auditFailing = asPerimeterError(err).message;
+          this.deps.logger?.error({ err }, "audit append failed: refusing calls until it succeeds");
+          // Probe so that the gateway reopens once the log is writable again.
+          setTimeout(() => this.record({ actor: "perimeter", action: "gateway.audit-probe", resource: "gateway", decision: "info" }), 1000).unref();
+        },
+      );
+  }
+}
+
+function upstreamMessage(body: Json): string | undefined {
+  const e = body["error"];
+  if (typeof e === "string") return e;
+  if (e !== null && typeof e === "object" && typeof (e as Json)["message"] === "string") return (e as Json)["message"] as string;
+  return undefined;
+}
+
+function errorResponse(api: Api, r: Refusal): RouteResponse {
+  const headers = r.headers;
+  if (api === "ollama") return { status: r.status, json: { error: r.message }, ...(headers === undefined ? {} : { headers }) };
+  const type = OPENAI_ERROR_TYPE[r.status] ?? (r.status >= 500 ? "server_error" : "invalid_request_error");
+  const code = r.code in ERROR_CODES || r.code === "model_not_found" || r.code === "upstream_error" ? r.code : "INTERNAL";
+  return { status: r.status, json: { error: { message: r.message, type, param: null, code } }, ...(headers === undefined ? {} : { headers }) };
+}

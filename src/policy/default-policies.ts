@@ -1,0 +1,116 @@
+// The Cedar schema every policy is validated against, and the policy set Perimeter enforces when
+// `policy.files` is empty. Both are string constants so they ship inside the bundle with no file to find.
+
+/**
+ * The `Perimeter` namespace: who calls (Identity), what they call (ModelVersion, a member of its Model, so a
+ * policy can say `resource in Perimeter::Model::"llama"`), and the request context the gateway fills in.
+ */
+export const PERIMETER_SCHEMA = `// Perimeter's Cedar schema. Every policy file is validated against it (strict mode) when it is loaded.
+namespace Perimeter {
+  // A non-human identity: service account, agent, pipeline, or a workload's JWT.
+  entity Identity = {
+    name: String,
+    kind: String,
+    owner: String,
+    environment: String,
+    scopes: Set<String>,
+  };
+
+  // A model by name: every version of it is a member, e.g. Perimeter::Model::"meta-llama/Llama-3.1-8B".
+  entity Model;
+
+  // A model version (id name@version) as the inventory and the lifecycle know it.
+  entity ModelVersion in [Model] = {
+    name: String,
+    version: String,
+    // base, fine-tune, adapter, merge, quantization
+    kind: String,
+    environments: Set<String>,
+    // permissive, copyleft, restricted-use, non-commercial, unknown
+    licenseTier: String,
+    // registered, evaluated, approved, deployed, deprecated, revoked
+    state: String,
+  };
+
+  // Reserved for the tool gateway: attributes and context will be added there.
+  entity Tool;
+
+  type RequestContext = {
+    // The gateway route, e.g. /v1/chat/completions.
+    route: String,
+    // The environment of the gateway (or runtime) answering the request.
+    environment: String,
+    stream: Bool,
+    // The request carries tools or functions the model may call.
+    tools: Bool,
+    // Requested max tokens; 0 when the request does not say.
+    maxTokens: Long,
+    promptChars: Long,
+  };
+
+  // Every action on a model version: policies say \`action in Perimeter::Action::"model"\`.
+  action "model";
+  // chat, completions, generate
+  action invoke in ["model"] appliesTo { principal: [Identity], resource: [ModelVersion], context: RequestContext };
+  action embed in ["model"] appliesTo { principal: [Identity], resource: [ModelVersion], context: RequestContext };
+  // see the model version in /v1/models (or /api/tags)
+  action list in ["model"] appliesTo { principal: [Identity], resource: [ModelVersion], context: RequestContext };
+  // Reserved for the tool gateway.
+  action tool appliesTo { principal: [Identity], resource: [Tool] };
+}
+`;
+
+/** The policy set enforced when `policy.files` is empty. Each policy's `@id` is what decisions name. */
+export const DEFAULT_POLICIES = `// Perimeter's default policy set.
+//
+// Cedar denies unless some permit matches, and any matching forbid overrides every permit. Perimeter adds one
+// rule of its own: when any policy fails to evaluate, the request is denied (fail closed).
+//
+// Scopes these policies read from the identity:
+//   tools        may send requests that carry tools/functions
+//   long-output  may ask for more than 8192 tokens
+//   research     may use models under a non-commercial licence
+
+// An identity may use a model version registered for its own environment, once the version is approved
+// (or deployed): registered or evaluated versions, and deprecated or revoked ones, are not served.
+@id("model-in-environment")
+permit (
+  principal is Perimeter::Identity,
+  action in Perimeter::Action::"model",
+  resource is Perimeter::ModelVersion
+)
+when {
+  resource.environments.contains(principal.environment) &&
+  ["approved", "deployed"].contains(resource.state)
+};
+
+// Tools let the model drive side effects; asking for them is a grant of its own.
+@id("tools-need-scope")
+forbid (
+  principal is Perimeter::Identity,
+  action in Perimeter::Action::"model",
+  resource is Perimeter::ModelVersion
+)
+when { context.tools }
+unless { principal.scopes.contains("tools") };
+
+// Long generations are where cost and exfiltration volume grow; more than 8192 tokens needs a grant.
+@id("long-output-needs-scope")
+forbid (
+  principal is Perimeter::Identity,
+  action in Perimeter::Action::"model",
+  resource is Perimeter::ModelVersion
+)
+when { context.maxTokens > 8192 }
+unless { principal.scopes.contains("long-output") };
+
+// A non-commercial licence forbids production use: only research identities may see or call such models.
+@id("non-commercial-needs-research-scope")
+forbid (
+  principal is Perimeter::Identity,
+  action in Perimeter::Action::"model",
+  resource is Perimeter::ModelVersion
+)
+when { resource.licenseTier == "non-commercial" }
+unless { principal.scopes.contains("research") };
+`;

@@ -1,0 +1,328 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import {
+  checkParseSchema,
+  policySetTextToParts,
+  policyToJson,
+  preparsePolicySet,
+  preparseSchema,
+  statefulIsAuthorized,
+  validate,
+  type AuthorizationAnswer,
+  type DetailedError,
+  type EntityJson,
+  type StatefulAuthorizationCall,
+} from "@cedar-policy/cedar-wasm/nodejs";
+import { configPath, type LoadedConfig } from "../config/load.js";
+import { PerimeterError } from "../errors.js";
+import type { Principal } from "../identity/types.js";
+import type { LicenseTier, ModelKind } from "../inventory/types.js";
+import type { LifecycleState } from "../lifecycle/repository.js";
+import { DEFAULT_POLICIES, PERIMETER_SCHEMA } from "./default-policies.js";
+
+// The Cedar engine: policies are parsed and validated against the schema once, at load, and kept in
+// cedar-wasm's preparsed cache; each request only sends its entities and context. Request data only ever
+// travels as JSON entities and context, never as policy text, so no id or attribute can change a policy.
+
+export const POLICY_ACTIONS = ["invoke", "embed", "list"] as const;
+export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+
+/** What policies see of the caller: a Principal fits as it is. */
+export type PolicyPrincipal = Pick<Principal, "id" | "name" | "kind" | "owner" | "environment" | "scopes">;
+
+/** What policies see of the model version: the inventory's row with its licence tier and lifecycle state. */
+export interface PolicyModel {
+  /** name@version */
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly kind: ModelKind;
+  readonly environments: readonly string[];
+  readonly licenseTier: LicenseTier;
+  readonly state: LifecycleState;
+}
+
+export interface PolicyContext {
+  /** The gateway route, e.g. /v1/chat/completions. */
+  readonly route: string;
+  /** The environment of the gateway or runtime answering. */
+  readonly environment: string;
+  readonly stream: boolean;
+  /** The request carries tools or functions. */
+  readonly tools: boolean;
+  /** Requested max tokens, 0 when unset. */
+  readonly maxTokens: number;
+  readonly promptChars: number;
+}
+
+export interface PolicyRequest {
+  readonly principal: PolicyPrincipal;
+  readonly action: PolicyAction;
+  readonly model: PolicyModel;
+  readonly context: PolicyContext;
+}
+
+export interface PolicyDecision {
+  readonly allow: boolean;
+  readonly reason: string;
+  /** The policies that decided (their @id): the permits on allow, the forbids on deny, the failing ones on error. */
+  readonly policies: readonly string[];
+  readonly errors: readonly string[];
+}
+
+export interface PolicySource {
+  /** Where the text came from, for messages. */
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface PolicyEngineOptions {
+  /** A Cedar schema (Cedar text) to validate against instead of Perimeter's. */
+  readonly schema?: string;
+}
+
+/** One loaded policy, as `perimeter policy check` lists it. */
+export interface PolicyInfo {
+  readonly id: string;
+  readonly effect: "permit" | "forbid";
+  readonly file: string;
+  readonly line: number;
+}
+
+/** One thing wrong with a policy file, as POLICY_INVALID's details carry it. */
+export interface PolicyIssue {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly policy?: string;
+  readonly message: string;
+}
+
+/** The file name the default policy set reports in messages and `policy check`. */
+export const DEFAULT_POLICY_FILE = "(default policy set)";
+
+const NS = "Perimeter";
+
+export class PolicyEngine {
+  /** The policies in force, in file order. */
+  readonly policies: readonly PolicyInfo[];
+  /** The files they came from. */
+  readonly files: readonly string[];
+  readonly #schemaName: string;
+  readonly #policySetId: string;
+
+  private constructor(schemaName: string, policySetId: string, policies: readonly PolicyInfo[], files: readonly string[]) {
+    this.#schemaName = schemaName;
+    this.#policySetId = policySetId;
+    this.policies = policies;
+    this.files = files;
+  }
+
+  /** Parse, validate against the schema, and preparse: any problem is POLICY_INVALID naming the file. */
+  static fromTexts(sources: readonly PolicySource[], options: PolicyEngineOptions = {}): PolicyEngine {
+    const schema = options.schema ?? PERIMETER_SCHEMA;
+    const schemaCheck = checkParseSchema(schema);
+    if (schemaCheck.type === "failure") {
+      throw invalid([{ file: "(schema)", message: `the Cedar schema does not parse: ${describe(schemaCheck.errors)}` }]);
+    }
+
+    // Each policy keeps its @id as its Cedar policy id, so Cedar's diagnostics name it directly.
+    const issues: PolicyIssue[] = [];
+    const record: Record<string, string> = {};
+    const infos: PolicyInfo[] = [];
+    const where = new Map<string, { source: PolicySource; start: number }>();
+    for (const source of sources) {
+      const parts = policySetTextToParts(source.text);
+      if (parts.type === "failure") {
+        for (const e of parts.errors) issues.push({ file: source.file, ...locate(source.text, 0, e), message: detail(e) });
+        continue;
+      }
+      if (parts.policy_templates.length > 0) {
+        issues.push({ file: source.file, message: "policy templates (?principal, ?resource) are not supported: write static policies" });
+      }
+      parts.policies.forEach((text, index) => {
+        const start = Math.max(0, source.text.indexOf(text));
+        const json = policyToJson(text);
+        if (json.type === "failure") {
+          issues.push({ file: source.file, ...locate(source.text, start, json.errors[0]), message: describe(json.errors) });
+          return;
+        }
+        const id = json.json.annotations?.["id"] ?? `${source.file}#${index + 1}`;
+        const earlier = where.get(id);
+        const line = lineColumn(source.text, start).line;
+        if (id.trim() === "") {
+          issues.push({ file: source.file, line, message: "@id must name the policy, e.g. @id(\"prod-only\")" });
+          return;
+        }
+        if (earlier !== undefined) {
+          const earlierLine = lineColumn(earlier.source.text, earlier.start).line;
+          issues.push({ file: source.file, line, policy: id, message: `policy id "${id}" is already used at ${earlier.source.file}:${earlierLine}: each @id must be unique` });
+          return;
+        }
+        where.set(id, { source, start });
+        record[id] = text;
+        infos.push({ id, effect: json.json.effect, file: source.file, line });
+      });
+    }
+    if (issues.length > 0) throw invalid(issues);
+
+    const validation = validate({ schema, policies: { staticPolicies: record }, validationSettings: { mode: "strict" } });
+    if (validation.type === "failure") {
+      throw invalid([{ file: sources.map((s) => s.file).join(", "), message: `validation failed: ${describe(validation.errors)}` }]);
+    }
+    for (const e of validation.validationErrors) {
+      const at = where.get(e.policyId);
+      issues.push({
+        file: at?.source.file ?? "(unknown file)",
+        ...(at === undefined ? {} : locate(at.source.text, at.start, e.error)),
+        policy: e.policyId,
+        message: detail(e.error),
+      });
+    }
+    if (issues.length > 0) throw invalid(issues);
+
+    // Content-addressed cache keys: loading the same policies again reuses the entry instead of adding one
+    // (cedar-wasm keeps preparsed sets for the life of the process).
+    const schemaName = `schema:${sha256(schema)}`;
+    const policySetId = `policies:${sha256(JSON.stringify(record))}`;
+    const preparsedSchema = preparseSchema(schemaName, schema);
+    if (preparsedSchema.type === "failure") throw invalid([{ file: "(schema)", message: describe(preparsedSchema.errors) }]);
+    const preparsedSet = preparsePolicySet(policySetId, { staticPolicies: record });
+    if (preparsedSet.type === "failure") throw invalid([{ file: sources.map((s) => s.file).join(", "), message: describe(preparsedSet.errors) }]);
+    return new PolicyEngine(schemaName, policySetId, infos, sources.map((s) => s.file));
+  }
+
+  /** The policy set Perimeter ships (src/policy/default-policies.ts). */
+  static default(): PolicyEngine {
+    return PolicyEngine.fromTexts([{ file: DEFAULT_POLICY_FILE, text: DEFAULT_POLICIES }]);
+  }
+
+  /** Read Cedar policy files; an unreadable file is POLICY_INVALID too. */
+  static fromFiles(files: readonly string[], options: PolicyEngineOptions = {}): PolicyEngine {
+    return PolicyEngine.fromTexts(files.map(readPolicyFile), options);
+  }
+
+  /** `policy.files`, relative to the config file; the default set when there are none. */
+  static fromConfig(loaded: LoadedConfig): PolicyEngine {
+    const files = loaded.config.policy.files;
+    if (files.length === 0) return PolicyEngine.default();
+    return PolicyEngine.fromFiles(files.map((f) => configPath(loaded, f)));
+  }
+
+  /** Decide one request. Fails closed: any error, from Cedar or from building the request, is a deny. */
+  authorize(request: PolicyRequest): PolicyDecision {
+    let answer: AuthorizationAnswer;
+    try {
+      answer = statefulIsAuthorized(this.#call(request));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { allow: false, reason: `denied: the request could not be evaluated (${message})`, policies: [], errors: [message] };
+    }
+    if (answer.type === "failure") {
+      const errors = answer.errors.map(detail);
+      return { allow: false, reason: `denied: the request could not be evaluated (${errors.join("; ")})`, policies: [], errors };
+    }
+    const { decision, diagnostics } = answer.response;
+    if (diagnostics.errors.length > 0) {
+      const failing = [...new Set(diagnostics.errors.map((e) => e.policyId))].sort();
+      const errors = diagnostics.errors.map((e) => `${e.policyId}: ${detail(e.error)}`);
+      return { allow: false, reason: `denied: policy ${failing.join(", ")} failed to evaluate (${errors.join("; ")})`, policies: failing, errors };
+    }
+    const deciding = [...diagnostics.reason].sort();
+    if (decision === "allow") return { allow: true, reason: `permitted by ${deciding.join(", ")}`, policies: deciding, errors: [] };
+    if (deciding.length > 0) return { allow: false, reason: `forbidden by ${deciding.join(", ")}`, policies: deciding, errors: [] };
+    const { principal, action, model } = request;
+    return { allow: false, reason: `no policy permits ${action} on ${model.id} for ${principal.id}`, policies: [], errors: [] };
+  }
+
+  // Every value is copied field by field into Cedar's JSON shapes: nothing the caller adds rides along.
+  #call(request: PolicyRequest): StatefulAuthorizationCall {
+    const { principal, model, context } = request;
+    const principalUid = { type: `${NS}::Identity`, id: principal.id };
+    const resourceUid = { type: `${NS}::ModelVersion`, id: model.id };
+    const modelUid = { type: `${NS}::Model`, id: model.name };
+    const entities: EntityJson[] = [
+      {
+        uid: principalUid,
+        attrs: { name: principal.name, kind: principal.kind, owner: principal.owner, environment: principal.environment, scopes: [...principal.scopes] },
+        parents: [],
+      },
+      {
+        uid: resourceUid,
+        attrs: {
+          name: model.name,
+          version: model.version,
+          kind: model.kind,
+          environments: [...model.environments],
+          licenseTier: model.licenseTier,
+          state: model.state,
+        },
+        parents: [modelUid],
+      },
+      { uid: modelUid, attrs: {}, parents: [] },
+    ];
+    return {
+      principal: principalUid,
+      action: { type: `${NS}::Action`, id: request.action },
+      resource: resourceUid,
+      context: {
+        route: context.route,
+        environment: context.environment,
+        stream: context.stream,
+        tools: context.tools,
+        maxTokens: context.maxTokens,
+        promptChars: context.promptChars,
+      },
+      entities,
+      preparsedSchemaName: this.#schemaName,
+      preparsedPolicySetId: this.#policySetId,
+      validateRequest: true,
+    };
+  }
+}
+
+function readPolicyFile(file: string): PolicySource {
+  try {
+    return { file, text: readFileSync(file, "utf8") };
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
+    throw invalid([{ file, message: `cannot read the policy file: ${reason}` }]);
+  }
+}
+
+function invalid(issues: readonly PolicyIssue[]): PerimeterError {
+  const lines = issues.map((i) => {
+    const at = i.line === undefined ? i.file : `${i.file}:${i.line}${i.column === undefined ? "" : `:${i.column}`}`;
+    return `  ${at}: ${i.policy === undefined ? "" : `policy "${i.policy}": `}${i.message}`;
+  });
+  return new PerimeterError("POLICY_INVALID", `invalid Cedar policies (fix them, or check with perimeter policy check):\n${lines.join("\n")}`, {
+    details: { issues },
+  });
+}
+
+function detail(e: DetailedError): string {
+  return e.help === null || e.help === "" ? e.message : `${e.message} (${e.help})`;
+}
+
+function describe(errors: readonly DetailedError[]): string {
+  return errors.map(detail).join("; ");
+}
+
+/** Line and column of Cedar's first source location; its offsets are UTF-8 bytes into the text it was given. */
+function locate(fileText: string, partStart: number, e: DetailedError | undefined): { line?: number; column?: number } {
+  const byteOffset = e?.sourceLocations?.[0]?.start;
+  if (byteOffset === undefined) return partStart === 0 ? {} : lineColumn(fileText, partStart);
+  const part = fileText.slice(partStart);
+  const chars = Buffer.from(part, "utf8").subarray(0, byteOffset).toString("utf8").length;
+  return lineColumn(fileText, partStart + chars);
+}
+
+function lineColumn(text: string, index: number): { line: number; column: number } {
+  const before = text.slice(0, index);
+  const lastNewline = before.lastIndexOf("\n");
+  return { line: before.split("\n").length, column: index - lastNewline };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

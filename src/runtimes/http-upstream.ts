@@ -1,0 +1,106 @@
+import { Pool } from "undici";
+import { PerimeterError } from "../errors.js";
+import type { DialectResponse, OpenAIDialect, OpenAIPath } from "./dialect.js";
+
+// An HTTP runtime (vLLM, SGLang, llama.cpp server, Ollama's /v1) spoken to in the OpenAI dialect through one
+// keep-alive connection pool per runtime. Streams are parsed from SSE into chunk objects, so the gateway can
+// count tokens and cut them; nothing else is buffered.
+
+export interface HttpUpstreamOptions {
+  readonly name: string;
+  /** Base URL; a trailing /v1 is accepted. */
+  readonly url: string;
+  readonly apiKey?: string | undefined;
+  /** How long the runtime may take to send response headers. */
+  readonly headersTimeoutMs: number;
+  readonly connections?: number;
+}
+
+/** An upstream answer larger than this (non-streamed) is refused rather than buffered. */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
+  const base = new URL(options.url);
+  const prefix = base.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
+  const pool = new Pool(base.origin, { connections: options.connections ?? 64, pipelining: 1, headersTimeout: options.headersTimeoutMs, bodyTimeout: 0, keepAliveTimeout: 30_000 });
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+  if (options.apiKey !== undefined) headers["authorization"] = `Bearer ${options.apiKey}`;
+
+  return {
+    async call(path: OpenAIPath, body: Record<string, unknown>, signal: AbortSignal): Promise<DialectResponse> {
+      let res;
+      try {
+        res = await pool.request({ method: "POST", path: `${prefix}${path}`, headers, body: JSON.stringify(body), signal });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${options.name}" did not answer POST ${path}: ${(err as Error).message}`, { cause: err });
+      }
+      const type = String(res.headers["content-type"] ?? "");
+      if (res.statusCode >= 200 && res.statusCode < 300 && type.startsWith("text/event-stream")) {
+        return { kind: "stream", chunks: sseChunks(res.body, options.name) };
+      }
+      const text = await readBounded(res.body, MAX_JSON_BYTES, options.name);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        if (res.statusCode >= 200 && res.statusCode < 300) throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${options.name}" answered POST ${path} with something that is not JSON`);
+        parsed = { error: { message: text.slice(0, 500), type: "upstream_error", code: res.statusCode } };
+      }
+      return { kind: "json", status: res.statusCode, body: parsed };
+    },
+    close: () => pool.close(),
+  };
+}
+
+async function readBounded(body: AsyncIterable<Buffer>, limit: number, name: string): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${name}" answered with more than ${limit} bytes`);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
+/** SSE `data:` events as parsed JSON objects, until `[DONE]` or the end of the body. */
+async function* sseChunks(body: AsyncIterable<Buffer> & { destroy?(): void }, name: string): AsyncGenerator<Record<string, unknown>> {
+  let buffer = "";
+  try {
+    for await (const chunk of body) {
+      buffer += chunk.toString("utf8");
+      if (buffer.length > MAX_JSON_BYTES) throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${name}" sent an SSE event larger than ${MAX_JSON_BYTES} bytes`);
+      let end: number;
+      while ((end = eventEnd(buffer)) !== -1) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end).replace(/^(\r?\n){1,2}/, "");
+        const data = event
+          .split(/\r?\n/)
+          .filter((line) => line.startsWith("data:"))
+          .map((line) => line.slice(5).trimStart())
+          .join("\n");
+        if (data === "") continue;
+        if (data === "[DONE]") return;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(data);
+        } catch {
+          throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${name}" sent an SSE event that is not JSON`);
+        }
+        if (parsed !== null && typeof parsed === "object") yield parsed as Record<string, unknown>;
+      }
+    }
+  } finally {
+    // Returning early (the client left, or the kill switch) must stop the upstream's generation: close the socket.
+    body.destroy?.();
+  }
+}
+
+function eventEnd(buffer: string): number {
+  const lf = buffer.indexOf("\n\n");
+  const crlf = buffer.indexOf("\r\n\r\n");
+  if (lf === -1) return crlf;
+  if (crlf === -1) return lf;
+  return Math.min(lf, crlf);
+}
