@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Context } from "../cli/context.js";
 import { PerimeterError } from "../errors.js";
 import { bearerKind, JwtVerifier } from "../identity/jwt.js";
-import { IdentityService } from "../identity/service.js";
+import { IdentityService, type AuthCacheOptions } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
 import { PolicyEngine } from "../policy/engine.js";
 import type { OpenAIDialect } from "../runtimes/dialect.js";
@@ -18,9 +18,16 @@ export interface StartedGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(ctx: Context, options: { logger?: Logger | undefined; embedded?: EmbeddedFactory | undefined } = {}): Promise<StartedGateway> {
+export interface StartGatewayOptions {
+  readonly logger?: Logger | undefined;
+  readonly embedded?: EmbeddedFactory | undefined;
+  /** How long an authenticated key is trusted before the store is read again (revocation delay). */
+  readonly identityCache?: AuthCacheOptions | undefined;
+}
+
+export async function startGateway(ctx: Context, options: StartGatewayOptions = {}): Promise<StartedGateway> {
   const config = ctx.loaded.config;
-  const identities = new IdentityService({ store: ctx.store, audit: ctx.audit, config: config.identity, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+  const identities = new IdentityService({ store: ctx.store, audit: ctx.audit, config: config.identity, ...(options.logger === undefined ? {} : { logger: options.logger }) }, options.identityCache);
   const jwt = config.identity.jwtIssuers.length > 0 ? JwtVerifier.fromConfig(ctx.loaded) : undefined;
   const engine = PolicyEngine.fromConfig(ctx.loaded);
   const decide = cachedDecisions((r) => engine.authorize(r));

@@ -1,0 +1,192 @@
+import { createHash } from "node:crypto";
+import { Ollama } from "ollama";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readAuditEvents } from "../../src/audit/index.js";
+import { kill } from "../../src/gateway/kill.js";
+import { discover } from "../../src/inventory/runtimes.js";
+import { STORE_KINDS } from "../helpers/stores.js";
+import { startPerimeter, type Perimeter } from "./setup.js";
+
+const client = (url: string, apiKey: string) => new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0 });
+const ollamaClient = (url: string, key: string) => new Ollama({ host: url, headers: { Authorization: `Bearer ${key}` } });
+
+describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
+  let p: Perimeter;
+  let url: string;
+  let key: string;
+  beforeAll(async () => {
+    p = await startPerimeter(kind);
+    url = (await p.serve()).url;
+    key = (await p.key("support-bot")).key;
+  }, 60_000);
+  afterAll(async () => p?.close());
+
+  it("serves chat, streaming, completions and embeddings to the official openai client, on the approved version", async () => {
+    const openai = client(url, key);
+    const chat = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "hello there gateway" }] });
+    expect(chat.choices[0]?.message.content).toBe("echo: hello there gateway");
+    expect(chat.model).toBe("vllm-llama@1");
+    expect(chat.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 4 });
+    // The runtime saw its own served name, not the inventory id.
+    expect(p.vllm.requests.at(-1)?.json).toMatchObject({ model: "vllm-llama" });
+
+    const stream = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "one two three" }], stream: true });
+    let text = "";
+    const usage: unknown[] = [];
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      if (chunk.usage) usage.push(chunk.usage);
+    }
+    expect(text).toBe("echo: one two three");
+    expect(usage).toEqual([]); // the gateway asked for usage for itself; the client did not
+
+    const completion = await openai.completions.create({ model: "vllm-llama@1", prompt: "complete me", max_tokens: 2 });
+    expect(completion.choices[0]?.text).toBe("echo: complete");
+    const embedding = await openai.embeddings.create({ model: "vllm-llama@1", input: ["a", "b"] });
+    expect(embedding.data).toHaveLength(2);
+    expect(embedding.data[0]?.embedding).toHaveLength(8);
+  });
+
+  it("lists exactly the models the caller may use, with ids that work everywhere", async () => {
+    const models = await client(url, key).models.list();
+    expect(models.data.map((m) => m.id).sort()).toEqual(["local-llama@1", "ollama-llama@1", "vllm-llama@1"]);
+    const tags = await ollamaClient(url, key).list();
+    expect(tags.models.map((m) => m.name).sort()).toEqual(["local-llama@1", "ollama-llama@1", "vllm-llama@1"]);
+  });
+
+  it("speaks Ollama to the official ollama client, against Ollama and against vLLM", async () => {
+    const ollama = ollamaClient(url, key);
+    const chat = await ollama.chat({ model: "ollama-llama@1", messages: [{ role: "user", content: "hi from ollama" }], stream: false });
+    expect(chat.message.content).toBe("echo: hi from ollama");
+    expect(chat.done).toBe(true);
+    expect(chat.eval_count).toBe(4);
+    let streamed = "";
+    for await (const part of await ollama.chat({ model: "vllm-llama@1", messages: [{ role: "user", content: "streamed via vllm" }], stream: true })) streamed += part.message.content;
+    expect(streamed).toBe("echo: streamed via vllm");
+    const generated = await ollama.generate({ model: "ollama-llama@1", prompt: "generate this", stream: false });
+    expect(generated.response).toBe("echo: generate this");
+    let parts = "";
+    for await (const part of await ollama.generate({ model: "ollama-llama@1", prompt: "and stream it", stream: true, options: { num_predict: 2 } })) parts += part.response;
+    expect(parts).toBe("echo: and");
+  });
+
+  it("serves the embedded llama.cpp runtime's GGUF through the same routes", async () => {
+    const openai = client(url, key);
+    const chat = await openai.chat.completions.create({ model: "local-llama@1", messages: [{ role: "user", content: "hi" }], max_tokens: 4, temperature: 0 });
+    expect(typeof chat.choices[0]?.message.content).toBe("string");
+    expect(chat.usage?.completion_tokens).toBeLessThanOrEqual(4);
+    let chunks = 0;
+    for await (const c of await openai.chat.completions.create({ model: "local-llama@1", messages: [{ role: "user", content: "hi" }], max_tokens: 3, stream: true })) if (c.choices[0]?.delta.content) chunks++;
+    expect(chunks).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("refuses a missing, wrong, revoked, rotated-out or expired key", async () => {
+    const status = async (apiKey: string) => {
+      const r = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...(apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }) }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }) });
+      const body = (await r.json()) as { error?: { code: string } };
+      return r.status === 200 ? { status: 200 } : { status: r.status, code: body.error?.code };
+    };
+    expect(await status("")).toEqual({ status: 401, code: "AUTH_MISSING" });
+    expect(await status(`${key.slice(0, -4)}AAAA`)).toEqual({ status: 401, code: "AUTH_KEY_INVALID" });
+    const revoked = await p.key("revoked-bot");
+    await p.identities.revoke(revoked.id, { actor: "ops", reason: "leaked" });
+    expect(await status(revoked.key)).toEqual({ status: 401, code: "AUTH_IDENTITY_REVOKED" });
+    const rotated = await p.key("rotated-bot");
+    const fresh = await p.identities.rotate(rotated.id, { actor: "ops", overlapSeconds: 0 });
+    expect(await status(rotated.key)).toEqual({ status: 401, code: "AUTH_KEY_EXPIRED" });
+    expect((await status(fresh.key)).status).toBe(200);
+    const expiring = await p.key("short-lived", { expiresAt: new Date(Date.now() + 300) });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await status(expiring.key)).toEqual({ status: 401, code: "AUTH_IDENTITY_EXPIRED" });
+  });
+
+  it("refuses a model the policy does not allow, one not approved, and one whose served digest drifted", async () => {
+    const staging = await p.key("staging-bot", { environment: "staging" });
+    const denied = client(url, staging.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] });
+    await expect(denied).rejects.toMatchObject({ status: 403, error: { code: "POLICY_DENIED" } });
+    await expect(client(url, key).chat.completions.create({ model: "draft-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404 });
+
+    // Someone swaps the weights Ollama serves under the approved name: the digest no longer matches.
+    const served = p.ollama.models[0];
+    if (served === undefined) throw new Error("fixture");
+    const original = served.blobSha256;
+    (p.ollama.models as Array<typeof served>)[0] = { ...served, blobSha256: createHash("sha256").update("swapped").digest("hex") };
+    await discover({ store: p.store, audit: () => p.audit, timeoutMs: 5000 }, ["ollama"], "ops");
+    await new Promise((r) => setTimeout(r, 250)); // one kill-switch poll
+    await expect(client(url, key).chat.completions.create({ model: "ollama-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+      status: 404,
+      error: { message: expect.stringMatching(/not an approved version served with its approved digest/) },
+    });
+    (p.ollama.models as Array<typeof served>)[0] = { ...served, blobSha256: original };
+    await discover({ store: p.store, audit: () => p.audit, timeoutMs: 5000 }, ["ollama"], "ops");
+  });
+
+  it("answers 429 with Retry-After once an identity is over its requests per minute", async () => {
+    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { identity: { requestsPerMinute: 2 }, model: {} } } }));
+    const bot = await p.key("chatty-bot");
+    const call = () => fetch(`${limited.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }) });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(200);
+    const third = await call();
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("cuts a stream in flight when the model is killed, and refuses new calls", async () => {
+    p.vllm.tokenDelayMs = 40;
+    const bot = await p.key("streaming-bot");
+    const stream = await client(url, bot.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ") }], stream: true });
+    let received = 0;
+    let error: unknown;
+    const started = Date.now();
+    try {
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta.content) received++;
+        if (received === 3) await kill(p.store, p.audit, { kind: "model", target: "vllm-llama@1", reason: "jailbreak found in live traffic", actor: "soc" });
+      }
+    } catch (err) {
+      error = err;
+    } finally {
+      p.vllm.tokenDelayMs = 0;
+    }
+    expect(received).toBeLessThan(60);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(String(error)).toMatch(/killed by soc: jailbreak found in live traffic/);
+    await expect(client(url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 403 });
+    await p.vllm.idle();
+    expect(p.vllm.aborted).toBeGreaterThan(0); // the runtime stopped generating too
+    await p.store.db.deleteFrom("kills").execute();
+    await new Promise((r) => setTimeout(r, 250));
+  });
+
+  it("records every call as an audit event with identity, version, digest, tokens and latency, not the prompt", async () => {
+    await p.audit.flush();
+    const calls = [];
+    for await (const e of readAuditEvents(p.store)) if (e.action === "gateway.call") calls.push(e);
+    const ok = calls.find((e) => e.decision === "allow" && e.details["route"] === "/v1/chat/completions");
+    expect(ok).toMatchObject({ resource: "model:vllm-llama@1", actor: expect.stringMatching(/^identity:id_/) });
+    expect(ok?.details).toMatchObject({ digest: p.models.vllm.digest, promptTokens: expect.any(Number), completionTokens: expect.any(Number), latencyMs: expect.any(Number), runtime: "vllm" });
+    expect(JSON.stringify(calls)).not.toContain("hello there gateway");
+    expect(calls.some((e) => e.decision === "deny" && e.details["code"] === "AUTH_MISSING")).toBe(true);
+  });
+});
+
+describe("limits in Redis", () => {
+  let p: Perimeter;
+  beforeAll(async () => {
+    p = await startPerimeter("sqlite");
+  }, 60_000);
+  afterAll(async () => p?.close());
+
+  it("hold across two gateways sharing one Redis", async () => {
+    const redis = (c: Parameters<Parameters<Perimeter["serve"]>[0] & object>[0]) => ({ ...c, gateway: { ...c.gateway, redisUrl: "redis://127.0.0.1:6379", limits: { identity: { requestsPerMinute: 3 }, model: {} } } });
+    const a = await p.serve(redis);
+    const b = await p.serve(redis);
+    const bot = await p.key(`shared-${Date.now()}`);
+    const call = (u: string) => fetch(`${u}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }) }).then((r) => r.status);
+    expect([await call(a.url), await call(b.url), await call(a.url)]).toEqual([200, 200, 200]);
+    expect(await call(b.url)).toBe(429);
+    expect(await call(a.url)).toBe(429);
+  });
+});
