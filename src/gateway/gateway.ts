@@ -10,7 +10,7 @@ import type { PolicyDecision, PolicyRequest } from "../policy/engine.js";
 import type { Store } from "../store/store.js";
 import { Catalog, type ModelRoute } from "./catalog.js";
 import { ollamaChatToOpenAI, ollamaFinal, toOllamaAnswer, toOllamaChunk, toOpenAI, usageOf, type Api, type Operation, type Usage } from "./dialects.js";
-import { InFlight, KillSet, listKills } from "./kill.js";
+import { InFlight, kill, KILL_KINDS, KillSet, listKills, type KillKind } from "./kill.js";
 import type { Limits } from "./limits.js";
 import type { Route, RouteResponse } from "./server.js";
 
@@ -108,6 +108,7 @@ export class Gateway {
       { method: "GET", path: "/v1/models", handle: (req) => this.listModels(req, "openai") },
       { method: "GET", path: "/api/tags", handle: (req) => this.listModels(req, "ollama") },
       { method: "POST", path: "/api/show", handle: (req, body) => this.show(req, body) },
+      { method: "POST", path: "/control/kill", handle: (req, body) => this.controlKill(req, body) },
       { method: "GET", path: "/metrics", handle: async () => ({ status: 200, text: await this.metrics.metrics(), headers: { "content-type": this.metrics.contentType } }) },
     ];
   }
@@ -270,6 +271,30 @@ export class Gateway {
       }
     }
     return { status: 200, stream: { contentType: api === "ollama" ? "application/x-ndjson" : "text/event-stream", chunks: frames() } };
+  }
+
+  // ---------- control API ----------
+
+  /** The kill switch over HTTP, for identities holding the "admin" scope; takes effect here at once. */
+  private async controlKill(req: IncomingMessage, raw: Buffer): Promise<RouteResponse> {
+    const auth = await this.authenticate(req);
+    if (!auth.ok) return errorResponse("openai", { status: 401, code: auth.code, message: auth.message });
+    if (!auth.principal.scopes.includes("admin")) return errorResponse("openai", { status: 403, code: "PERMISSION_DENIED", message: `identity ${auth.principal.id} lacks the "admin" scope the control API requires` });
+    let body: Json;
+    try {
+      body = JSON.parse(raw.toString("utf8")) as Json;
+    } catch {
+      return errorResponse("openai", { status: 400, code: "USAGE", message: "the body is not JSON" });
+    }
+    const kind = body["kind"];
+    const target = body["target"];
+    const reason = body["reason"];
+    if (!(KILL_KINDS as readonly unknown[]).includes(kind) || typeof target !== "string" || target === "" || typeof reason !== "string" || reason.trim() === "") {
+      return errorResponse("openai", { status: 400, code: "USAGE", message: `the body must be {"kind": "${KILL_KINDS.join('" | "')}", "target": "...", "reason": "..."}` });
+    }
+    const k = await kill(this.deps.store, this.deps.audit(), { kind: kind as KillKind, target, reason, actor: `identity:${auth.principal.id}` });
+    await this.refresh();
+    return { status: 200, json: { killed: k } };
   }
 
   // ---------- listing ----------

@@ -101,6 +101,29 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(await status(expiring.key)).toEqual({ status: 401, code: "AUTH_IDENTITY_EXPIRED" });
   });
 
+  it("accepts a workload's JWT from the configured issuer and refuses a wrong audience, alg none or an expired token", async () => {
+    const token = await p.jwt();
+    const chat = await client(url, token).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "as a workload" }] });
+    expect(chat.choices[0]?.message.content).toBe("echo: as a workload");
+    const refused = async (bearer: string) => client(url, bearer).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }).then(() => "allowed", (e: { status: number; error: { code: string } }) => `${e.status} ${e.error.code}`);
+    expect(await refused(await p.jwt({}, "someone-else"))).toBe("401 AUTH_TOKEN_INVALID");
+    expect(await refused(await p.jwt({ exp: Math.floor(Date.now() / 1000) - 3600 }))).toBe("401 AUTH_TOKEN_INVALID");
+    const [, payload] = token.split(".");
+    const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
+    expect(await refused(none)).toBe("401 AUTH_TOKEN_INVALID");
+  });
+
+  it("kills an identity through the control API for admins only, and its calls stop", async () => {
+    const admin = await p.key("soc-admin", { scopes: ["admin"] });
+    const victim = await p.key("compromised-agent");
+    const post = (bearer: string, body: unknown) => fetch(`${url}/control/kill`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` }, body: JSON.stringify(body) });
+    expect((await post(key, { kind: "identity", target: victim.id, reason: "x" })).status).toBe(403);
+    expect((await post(admin.key, { kind: "identity", target: victim.id })).status).toBe(400);
+    expect((await post(admin.key, { kind: "identity", target: victim.id, reason: "credential found in a public repo" })).status).toBe(200);
+    await expect(client(url, victim.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 403, error: { message: expect.stringMatching(/credential found in a public repo/) } });
+    expect((await client(url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "still fine" }] })).choices[0]?.message.content).toBe("echo: still fine");
+  });
+
   it("refuses a model the policy does not allow, one not approved, and one whose served digest drifted", async () => {
     const staging = await p.key("staging-bot", { environment: "staging" });
     const denied = client(url, staging.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] });

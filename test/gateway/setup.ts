@@ -3,6 +3,7 @@
 // identity with a key; the gateway serving on a free port.
 
 import { generateKeyPairSync } from "node:crypto";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,8 @@ import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai.js";
 import { writeGgufModel } from "../fixtures/model-files.js";
 import { createTestEnv, type StoreKind, type TestEnv } from "../helpers/stores.js";
 
+export const JWT_ISSUER = "https://issuer.example.test";
+
 export interface Perimeter {
   readonly env: TestEnv;
   readonly store: Store;
@@ -38,6 +41,8 @@ export interface Perimeter {
   readonly work: string;
   /** A gateway on a free port (another can be started with other settings). */
   serve(config?: (c: LoadedConfig["config"]) => LoadedConfig["config"], options?: StartGatewayOptions): Promise<{ url: string; started: StartedGateway; server: RunningServer }>;
+  /** A JWT from the configured test issuer (ES256), claims merged over a valid default. */
+  jwt(claims?: Record<string, unknown>, audience?: string): Promise<string>;
   /** A fresh identity and its key. */
   key(name: string, options?: { environment?: string; scopes?: string[]; expiresAt?: Date }): Promise<{ key: string; id: string }>;
   close(): Promise<void>;
@@ -48,9 +53,12 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
   const env = await createTestEnv(kind, {}, {
     lifecycle: { roles: { approver: ["bob"], operator: ["olga"] }, trustedSigners: [{ name: "release", publicKey: "release.pub" }], signingKey: "keys/lifecycle.pem" },
     gateway: { killPollMs: 100 },
+    identity: { jwtIssuers: [{ issuer: JWT_ISSUER, audience: "perimeter-gateway", jwksFile: "jwks.json", algorithms: ["ES256"], environment: "default", owner: "platform" }] },
     ...extra,
   });
   writeFileSync(join(env.dir, "release.pub"), signer.publicKey.export({ type: "spki", format: "pem" }));
+  const workload = await generateKeyPair("ES256", { extractable: true });
+  writeFileSync(join(env.dir, "jwks.json"), JSON.stringify({ keys: [{ ...(await exportJWK(workload.publicKey)), kid: "workload-1", alg: "ES256", use: "sig" }] }));
   const store = await env.open();
   const audit = openAuditLog(env.loaded, store);
   const work = mkdtempSync(join(tmpdir(), "perimeter-gateway-"));
@@ -101,6 +109,14 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
       running.push({ started, server });
       return { url: server.url, started, server };
     },
+    jwt: (claims = {}, audience = "perimeter-gateway") =>
+      new SignJWT({ scope: "", exp: Math.floor(Date.now() / 1000) + 300, ...claims })
+        .setProtectedHeader({ alg: "ES256", kid: "workload-1" })
+        .setIssuer(JWT_ISSUER)
+        .setAudience(audience)
+        .setSubject("spiffe://example.org/ns/ml/sa/agent")
+        .setIssuedAt()
+        .sign(workload.privateKey),
     async key(name, options = {}) {
       const issued = await identities.create({ name, kind: "service-account", owner: "app-team", environment: options.environment ?? "default", scopes: options.scopes, expiresAt: options.expiresAt, actor: "ops" });
       return { key: issued.key, id: issued.identity.id };
