@@ -14,6 +14,7 @@ import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { registerModelCommands } from "./model.js";
 import { registerPolicy } from "./policy.js";
 import { registerKill } from "./kill.js";
+import { registerUp } from "./up.js";
 import { registerRuntimeCommands } from "./runtime.js";
 import { VERSION } from "../version.js";
 
@@ -32,6 +33,7 @@ export function buildProgram(cli: Cli): Command {
       "\nExit codes: 0 ok, 1 a check said no (denied, invalid, tampered, refused), 2 usage or config error, 3 internal error.\n" +
         "Environment: PERIMETER_CONFIG, PERIMETER_DATABASE_URL (postgres://...), PERIMETER_ACTOR.",
     );
+  registerUp(program, cli);
   registerScan(program, cli);
   registerSigning(program, cli);
   registerDemoModel(program, cli);

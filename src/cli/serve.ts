@@ -96,9 +96,17 @@ function readPem(file: string, option: string): Buffer {
   }
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves on the first SIGINT or SIGTERM; a second one exits at once. The listener left in place matters:
+ * signal-exit (loaded by node-llama-cpp's proper-lockfile) re-raises the signal and kills the process when it
+ * believes it holds every listener, which would cut our graceful shutdown short.
+ */
+export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    const again = (signal: NodeJS.Signals): void => process.exit(signal === "SIGINT" ? 130 : 143);
     const stop = (signal: NodeJS.Signals): void => {
+      process.on("SIGINT", again);
+      process.on("SIGTERM", again);
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       resolve(signal);

@@ -1,0 +1,467 @@
+// Gateway overhead: a fast local upstream, and the same load against it in one run — directly; through a bare
+// pass-through proxy (node:http + undici, the ceiling for any Node proxy on this machine); and through the
+// gateway with authentication, policy, limits and audit on. Each server runs in a process of its own; the
+// load runs here. For each target: latency at a fixed rate (average and p99, µs) and maximum req/s.
+//
+// Latency is measured by our own open-loop client (undici Pool, requests sent on a fixed schedule,
+// process.hrtime.bigint() from send to the last byte of the body): autocannon records whole milliseconds and
+// its overallRate sends each second's requests in a burst. Maximum throughput is autocannon's.
+// Every response is checked: non-2xx answers and errors are counted and printed, never measured.
+//
+// Usage: npm run build && npx tsx bench/gateway.ts
+//   BENCH_SECONDS=10          length of each measured phase (fixed rate; maximum throughput)
+//   BENCH_ROUNDS=2            rounds over the three targets (latency: all rounds' samples; max req/s: best round)
+//   BENCH_WARMUP_SECONDS=2    warm-up per target (at full load, then at the fixed rate), not measured
+//   BENCH_RATE=1000           the fixed rate, requests per second
+//   BENCH_CONNECTIONS=10      keep-alive connections of the fixed-rate client
+//   BENCH_MAX_CONNECTIONS=32  autocannon connections for maximum throughput
+//   BENCH_PROFILE=gateway     V8 CPU profile of these processes (gateway, proxy, upstream; comma-separated)
+//                             during their last maximum-throughput run, summarised (throughput then reads low)
+import { fork, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+import { stringify } from "yaml";
+import type { FromChild, Ready, ToChild } from "./gateway-child.js";
+
+const num = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
+  return n;
+};
+const SECONDS = num("BENCH_SECONDS", 10);
+const ROUNDS = Math.round(num("BENCH_ROUNDS", 2));
+const WARMUP = num("BENCH_WARMUP_SECONDS", 2);
+const RATE = num("BENCH_RATE", 1000);
+const CONNECTIONS = Math.round(num("BENCH_CONNECTIONS", 10));
+const MAX_CONNECTIONS = Math.round(num("BENCH_MAX_CONNECTIONS", 32));
+const PROFILE = new Set((process.env["BENCH_PROFILE"] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""));
+
+const SERVED_MODEL = "bench-model";
+const PATH = "/v1/chat/completions";
+const BODY = JSON.stringify({ model: SERVED_MODEL, messages: [{ role: "user", content: "hello" }] });
+
+// ---------- autocannon (CommonJS, untyped: the part of its API used here) ----------
+
+interface AutocannonResult {
+  readonly duration: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly "2xx": number;
+  readonly statusCodeStats: Record<string, { count: number }>;
+}
+type Autocannon = (options: {
+  url: string;
+  method: "POST";
+  headers: Record<string, string>;
+  body: string;
+  connections: number;
+  duration: number;
+}) => PromiseLike<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+// ---------- the three servers, each in its own process ----------
+
+type Name = "upstream" | "proxy" | "gateway";
+
+interface Proc {
+  readonly name: Name;
+  readonly ready: Ready;
+  ask<T extends FromChild["type"]>(message: ToChild, reply: T): Promise<Extract<FromChild, { type: T }>>;
+  stop(): Promise<void>;
+}
+
+async function startProc(name: Name, file: string, env: NodeJS.ProcessEnv): Promise<Proc> {
+  // The children are TypeScript too: they inherit this process's tsx loader through execArgv.
+  const child: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    const onMessage = (m: FromChild) => {
+      if (m.type === "ready") done(() => resolve(m.ready));
+      else if (m.type === "failed") done(() => reject(new Error(`${name} failed to start:\n${m.message}`)));
+    };
+    const onExit = (code: number | null) => done(() => reject(new Error(`${name} exited (${code}) before it was ready`)));
+    const done = (then: () => void) => {
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      then();
+    };
+    child.on("message", onMessage);
+    child.on("exit", onExit);
+  });
+  child.on("message", (m: FromChild) => {
+    if (m.type === "failed") process.stderr.write(`${name}: ${m.message}\n`);
+  });
+  let exited = child.exitCode !== null;
+  child.once("exit", () => (exited = true));
+  return {
+    name,
+    ready,
+    ask: (message, reply) =>
+      new Promise((resolve) => {
+        const on = (m: FromChild) => {
+          if (m.type !== reply) return;
+          child.off("message", on);
+          resolve(m as Extract<FromChild, { type: typeof reply }>);
+        };
+        child.on("message", on);
+        child.send(message);
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        const cut = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        child.once("exit", () => {
+          clearTimeout(cut);
+          resolve();
+        });
+        child.send({ type: "stop" } satisfies ToChild);
+      }),
+  };
+}
+
+// ---------- load ----------
+
+interface Latency {
+  /** Nanoseconds, one per 200 answer. */
+  readonly samples: number[];
+  sent: number;
+  non2xx: number;
+  errors: number;
+  statuses: Map<string, number>;
+  firstFailure: string | undefined;
+  achievedRate: number;
+}
+
+/** Open loop: request i leaves at start + i/rate whatever happened to the ones before it. */
+async function fixedRate(pool: Pool, headers: Record<string, string>, rate: number, seconds: number): Promise<Latency> {
+  const total = Math.round(rate * seconds);
+  const intervalNs = 1e9 / rate;
+  const out: Latency = { samples: [], sent: 0, non2xx: 0, errors: 0, statuses: new Map(), firstFailure: undefined, achievedRate: 0 };
+  const start = process.hrtime.bigint();
+  let finished = 0;
+  await new Promise<void>((resolve) => {
+    const settle = () => {
+      if (++finished === total) resolve();
+    };
+    const fire = () => {
+      const t0 = process.hrtime.bigint();
+      pool.request({ method: "POST", path: PATH, headers, body: BODY }).then(
+        async (res) => {
+          const text = await res.body.text();
+          const t1 = process.hrtime.bigint();
+          if (res.statusCode === 200 && text.startsWith('{"id"')) out.samples.push(Number(t1 - t0));
+          else {
+            out.non2xx++;
+            const key = String(res.statusCode);
+            out.statuses.set(key, (out.statuses.get(key) ?? 0) + 1);
+            out.firstFailure ??= `${res.statusCode} ${text.slice(0, 300)}`;
+          }
+          settle();
+        },
+        (err: Error) => {
+          out.errors++;
+          out.firstFailure ??= err.message;
+          settle();
+        },
+      );
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(Number(process.hrtime.bigint() - start) / intervalNs) + 1);
+      while (out.sent < due) {
+        out.sent++;
+        fire();
+      }
+      if (out.sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  out.achievedRate = total / (Number(process.hrtime.bigint() - start) / 1e9);
+  return out;
+}
+
+interface Throughput {
+  readonly rps: number;
+  readonly ok: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly statuses: string;
+  /** CPU µs per answered request, by process (over the run). */
+  readonly cpuPerRequest: Record<string, number>;
+}
+
+async function maxThroughput(url: string, headers: Record<string, string>, seconds: number, watch: readonly Proc[]): Promise<Throughput> {
+  const cpu = async () => Object.fromEntries(await Promise.all(watch.map(async (p) => [p.name, (await p.ask({ type: "cpu" }, "cpu")).us] as const)));
+  const selfBefore = process.cpuUsage();
+  const before = await cpu();
+  const r = await autocannon({ url: `${url}${PATH}`, method: "POST", headers, body: BODY, connections: MAX_CONNECTIONS, duration: seconds });
+  const after = await cpu();
+  const self = process.cpuUsage(selfBefore);
+  const ok = r["2xx"];
+  const cpuPerRequest: Record<string, number> = { load: (self.user + self.system) / Math.max(1, ok) };
+  for (const p of watch) cpuPerRequest[p.name] = ((after[p.name] ?? 0) - (before[p.name] ?? 0)) / Math.max(1, ok);
+  const statuses = Object.entries(r.statusCodeStats)
+    .filter(([code]) => code !== "200")
+    .map(([code, s]) => `${code}×${s.count}`)
+    .join(" ");
+  return { rps: ok / r.duration, ok, non2xx: r.non2xx, errors: r.errors + r.timeouts, statuses, cpuPerRequest };
+}
+
+// ---------- figures ----------
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+function summarise(samples: readonly number[]) {
+  const sorted = Float64Array.from(samples).sort();
+  let sum = 0;
+  for (const s of sorted) sum += s;
+  const us = (ns: number) => ns / 1000;
+  return {
+    n: sorted.length,
+    avg: us(sum / Math.max(1, sorted.length)),
+    p50: us(percentile(sorted, 0.5)),
+    p99: us(percentile(sorted, 0.99)),
+    p999: us(percentile(sorted, 0.999)),
+    max: us(sorted[sorted.length - 1] ?? Number.NaN),
+  };
+}
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a");
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  console.log([line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
+}
+
+// ---------- CPU profile summary ----------
+
+interface CpuProfile {
+  readonly nodes: ReadonlyArray<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+function summariseProfile(file: string, requests: number): void {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const where = (url: string): string => {
+    const path = url.startsWith("file://") ? fileURLToPath(url) : url;
+    const nm = path.lastIndexOf("node_modules/");
+    if (nm !== -1) return path.slice(nm + "node_modules/".length);
+    return path.startsWith(root) ? path.slice(root.length) : path;
+  };
+  const area = (url: string, fn: string): string => {
+    if (url === "") return fn.startsWith("(") ? fn : "(native/builtin)";
+    const w = where(url);
+    if (url.includes("node_modules/")) return `pkg ${w.startsWith("@") ? w.split("/").slice(0, 2).join("/") : w.split("/")[0]}`;
+    if (w.startsWith("dist/")) return w;
+    if (w.startsWith("node:")) return w.split("/").slice(0, 2).join("/");
+    return w;
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const keyOf = (id: number) => {
+    const f = byId.get(id)?.callFrame;
+    return f === undefined ? "?" : `${f.functionName || "(anonymous)"}  ${f.url === "" ? "" : `${where(f.url)}:${f.lineNumber + 1}`}`;
+  };
+  const self = new Map<string, number>();
+  const areas = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i] as number;
+    const dt = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000; // µs → ms
+    const f = byId.get(id)?.callFrame;
+    if (f === undefined) continue;
+    if (f.functionName === "(idle)") {
+      idle += dt;
+      continue;
+    }
+    total += dt;
+    const k = keyOf(id);
+    self.set(k, (self.get(k) ?? 0) + dt);
+    const a = area(f.url, f.functionName);
+    areas.set(a, (areas.get(a) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const kk = keyOf(n);
+      if (seen.has(kk)) continue;
+      seen.add(kk);
+      inclusive.set(kk, (inclusive.get(kk) ?? 0) + dt);
+    }
+  }
+  const pct = (ms: number) => `${((ms / total) * 100).toFixed(1)}%`;
+  const perReq = (ms: number) => ((ms * 1000) / Math.max(1, requests)).toFixed(1);
+  console.log(`  busy ${total.toFixed(0)} ms, idle ${idle.toFixed(0)} ms of main-thread samples; ${int(requests)} requests answered: ${perReq(total)} µs of main-thread CPU per request`);
+  const top = (m: Map<string, number>, n: number, filter: (k: string) => boolean = () => true) =>
+    [...m.entries()].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, ms]) => [k, pct(ms), perReq(ms)]);
+  console.log("\n  self time by area");
+  table(["area", "% busy", "µs/req"], top(areas, 20));
+  console.log("\n  self time by function");
+  table(["function", "% busy", "µs/req"], top(self, 30));
+  console.log("\n  inclusive time, Perimeter's own functions (dist/)");
+  table(["function", "% busy", "µs/req"], top(inclusive, 25, (k) => k.includes(" dist/")));
+}
+
+// ---------- the run ----------
+
+const scratch = mkdtempSync(join(tmpdir(), "perimeter-bench-gateway-"));
+const procs: Proc[] = [];
+try {
+  // The gateway's configuration, as an operator writes it: limits on (high enough never to refuse), the
+  // default policy set, the audit log and the store beside the file.
+  const release = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  writeFileSync(join(scratch, "release.pub"), release.publicKey.export({ type: "spki", format: "pem" }));
+  writeFileSync(join(scratch, "release.pem"), release.privateKey.export({ type: "pkcs8", format: "pem" }));
+  const high = { requestsPerMinute: 10_000_000, tokensPerMinute: 10_000_000_000 };
+  writeFileSync(
+    join(scratch, "perimeter.yaml"),
+    stringify({
+      store: { sqlitePath: "perimeter.db" },
+      audit: { signingKey: "keys/audit.pem" },
+      lifecycle: { roles: { approver: ["bob"], operator: ["olga"] }, trustedSigners: [{ name: "release", publicKey: "release.pub" }], signingKey: "keys/lifecycle.pem" },
+      gateway: { limits: { identity: high, model: high } },
+    }),
+  );
+  const childEnv: NodeJS.ProcessEnv = { PERIMETER_CONFIG: join(scratch, "perimeter.yaml"), BENCH_SERVED_MODEL: SERVED_MODEL };
+  const upstream = await startProc("upstream", "./gateway-upstream.ts", childEnv);
+  procs.push(upstream);
+  const [proxy, gateway] = await Promise.all([
+    startProc("proxy", "./gateway-proxy.ts", { ...childEnv, BENCH_UPSTREAM_URL: upstream.ready.url }),
+    startProc("gateway", "./gateway-perimeter.ts", { ...childEnv, BENCH_UPSTREAM_URL: upstream.ready.url, PERIMETER_DATABASE_URL: "" }),
+  ]);
+  procs.push(proxy, gateway);
+  const key = gateway.ready.key;
+  if (key === undefined) throw new Error("the gateway reported no API key");
+  // The same headers and body for all three targets.
+  const headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
+
+  const targets = [
+    { name: "direct", url: upstream.ready.url, procs: [upstream] },
+    { name: "proxy", url: proxy.ready.url, procs: [upstream, proxy] },
+    { name: "gateway", url: gateway.ready.url, procs: [upstream, gateway] },
+  ] as const;
+  type TargetName = (typeof targets)[number]["name"];
+
+  console.log(`gateway bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; load, upstream and proxy/gateway share them`);
+  console.log(`  fixed rate ${RATE} req/s over ${CONNECTIONS} keep-alive connections (own open-loop undici client, hrtime µs), ${SECONDS} s × ${ROUNDS} rounds`);
+  console.log(`  maximum: autocannon, ${MAX_CONNECTIONS} connections, ${SECONDS} s, best of ${ROUNDS} rounds; warm-up ${WARMUP} s + ${WARMUP} s per target`);
+  for (const n of gateway.ready.notes ?? []) console.log(`  gateway: ${n}`);
+
+  // Each target answers one request correctly before anything is measured.
+  const pools = new Map<TargetName, Pool>();
+  for (const t of targets) {
+    const pool = new Pool(t.url, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 60_000 });
+    pools.set(t.name, pool);
+    const res = await pool.request({ method: "POST", path: PATH, headers, body: BODY });
+    const text = await res.body.text();
+    let content: unknown;
+    try {
+      content = (JSON.parse(text) as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
+    } catch {
+      content = undefined;
+    }
+    if (res.statusCode !== 200 || typeof content !== "string") throw new Error(`${t.name} answered ${res.statusCode} ${text.slice(0, 300)}: not measuring that`);
+  }
+  console.log(`  every target answers 200 with a chat.completion\n`);
+
+  const latency = new Map<TargetName, Latency[]>();
+  const throughput = new Map<TargetName, Throughput[]>();
+  const auditCounts: string[] = [];
+  const profiled: Array<{ name: string; file: string; requests: number }> = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const t of targets) {
+      const pool = pools.get(t.name) as Pool;
+      if (round === 1) {
+        await autocannon({ url: `${t.url}${PATH}`, method: "POST", headers, body: BODY, connections: MAX_CONNECTIONS, duration: WARMUP });
+        await fixedRate(pool, headers, RATE, WARMUP);
+      }
+      await sleep(500);
+      const l = await fixedRate(pool, headers, RATE, SECONDS);
+      (latency.get(t.name) ?? latency.set(t.name, []).get(t.name))?.push(l);
+      const s = summarise(l.samples);
+      await sleep(500);
+
+      const watched = [...t.procs];
+      const profiling = round === ROUNDS ? watched.filter((p) => PROFILE.has(p.name) && (p.name !== "upstream" || t.name === "direct")) : [];
+      for (const p of profiling) await p.ask({ type: "profile-start" }, "profiling");
+      const m = await maxThroughput(t.url, headers, SECONDS, watched);
+      for (const p of profiling) {
+        const file = join(scratch, `${p.name}-${t.name}.cpuprofile`);
+        await p.ask({ type: "profile-stop", file }, "profiled");
+        profiled.push({ name: `${p.name} (target ${t.name})`, file, requests: m.ok });
+      }
+      (throughput.get(t.name) ?? throughput.set(t.name, []).get(t.name))?.push(m);
+      const cpu = Object.entries(m.cpuPerRequest).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ");
+      console.log(
+        `round ${round} ${t.name.padEnd(7)}  @${RATE}/s: avg ${int(s.avg)} µs  p99 ${int(s.p99)} µs  (${int(l.achievedRate)} req/s sent, non-2xx ${l.non2xx}, errors ${l.errors})   max: ${int(m.rps)} req/s (non-2xx ${m.non2xx}, errors ${m.errors}${m.statuses === "" ? "" : `, ${m.statuses}`}); CPU µs/req: ${cpu}`,
+      );
+      if (l.firstFailure !== undefined) console.log(`    first failure at the fixed rate: ${l.firstFailure}`);
+      if (t.name === "gateway") {
+        // Waits for the audit log to commit everything, so the next target is measured on a quiet gateway.
+        const stats = (await gateway.ask({ type: "stats" }, "stats")).stats;
+        auditCounts.push(`round ${round}: ${Object.entries(stats).map(([k, v]) => `${k} ${int(v)}`).join(", ")}`);
+      }
+    }
+  }
+
+  // ---------- report ----------
+  const fig = new Map<TargetName, { lat: ReturnType<typeof summarise>; rps: number; non2xx: number; errors: number; sent: number }>();
+  for (const t of targets) {
+    const ls = latency.get(t.name) ?? [];
+    const ms = throughput.get(t.name) ?? [];
+    fig.set(t.name, {
+      lat: summarise(ls.flatMap((l) => l.samples)),
+      rps: Math.max(...ms.map((m) => m.rps)),
+      non2xx: ls.reduce((a, l) => a + l.non2xx, 0) + ms.reduce((a, m) => a + m.non2xx, 0),
+      errors: ls.reduce((a, l) => a + l.errors, 0) + ms.reduce((a, m) => a + m.errors, 0),
+      sent: ls.reduce((a, l) => a + l.sent, 0),
+    });
+  }
+  console.log();
+  table(
+    ["target", `avg µs @${RATE} rps`, `p99 µs @${RATE} rps`, "max req/s", "p50 µs", "p99.9 µs", "max µs", "non-2xx", "errors"],
+    targets.map((t) => {
+      const f = fig.get(t.name);
+      if (f === undefined) return [t.name];
+      return [t.name, int(f.lat.avg), int(f.lat.p99), int(f.rps), int(f.lat.p50), int(f.lat.p999), int(f.lat.max), int(f.non2xx), int(f.errors)];
+    }),
+  );
+  const d = fig.get("direct");
+  const p = fig.get("proxy");
+  const g = fig.get("gateway");
+  if (d !== undefined && p !== undefined && g !== undefined) {
+    const addedAvg = g.lat.avg - d.lat.avg;
+    const addedP99 = g.lat.p99 - d.lat.p99;
+    const share = g.rps / p.rps;
+    const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+    console.log();
+    console.log(`gateway added latency, average  ${int(addedAvg).padStart(6)} µs   (target <= 300 µs: ${verdict(addedAvg <= 300)})   [bare proxy adds ${int(p.lat.avg - d.lat.avg)} µs]`);
+    console.log(`gateway added latency, p99      ${int(addedP99).padStart(6)} µs   (target <= 2,000 µs: ${verdict(addedP99 <= 2000)})   [bare proxy adds ${int(p.lat.p99 - d.lat.p99)} µs]`);
+    console.log(`gateway max / bare proxy max    ${(share * 100).toFixed(0).padStart(6)} %    (target >= 80%: ${verdict(share >= 0.8)})   [${int(g.rps)} vs ${int(p.rps)} req/s]`);
+  }
+  console.log(`\nlatency: ${int(d?.lat.n ?? 0)} / ${int(fig.get("proxy")?.lat.n ?? 0)} / ${int(g?.lat.n ?? 0)} samples (direct / proxy / gateway), all rounds; max req/s: best round`);
+  for (const line of auditCounts) console.log(`gateway audit log (cumulative) after ${line}`);
+
+  for (const pr of profiled) {
+    console.log(`\nCPU profile: ${pr.name}, maximum-throughput run of round ${ROUNDS} (100 µs sampling; that run's req/s reads low)`);
+    summariseProfile(pr.file, pr.requests);
+  }
+  for (const pool of pools.values()) await pool.close();
+} finally {
+  for (const proc of procs.reverse()) await proc.stop();
+  if (process.env["BENCH_KEEP"] === undefined) rmSync(scratch, { recursive: true, force: true });
+  else console.log(`kept ${scratch}`);
+}
