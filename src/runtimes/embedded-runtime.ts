@@ -4,6 +4,7 @@
 // request gets a fresh sequence (no shared history) and gives it back when it ends, is aborted or is read out.
 
 import { randomBytes } from "node:crypto";
+import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type {
   ChatHistoryItem,
@@ -17,7 +18,9 @@ import type {
 } from "node-llama-cpp";
 import { z } from "zod";
 import { PerimeterError } from "../errors.js";
+import { readGgufHeader } from "../formats/gguf.js";
 import type { DialectResponse, OpenAIDialect, OpenAIPath } from "./dialect.js";
+import { MAX_GGUF_HEADER_BYTES } from "./embedded.js";
 
 export interface EmbeddedRuntimeOptions {
   /** Served name → path of the GGUF file. */
@@ -108,6 +111,7 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
     const { lib, llama } = await nativeOrThrow();
     let model: LlamaModel | undefined;
     try {
+      await checkGgufFile(path);
       model = await llama.loadModel({ modelPath: path });
       const context = await model.createContext({
         contextSize: Math.min(settings.contextSize, model.trainContextSize),
@@ -462,6 +466,37 @@ async function disposeServed(served: ServedModel): Promise<void> {
   await served.model.dispose().catch(() => undefined);
 }
 
+/**
+ * Reads the file's header with Perimeter's own bounded parser before llama.cpp sees it: node-llama-cpp's
+ * reader takes a malformed header at its word (a bogus version or count) and can spin allocating gigabytes.
+ */
+async function checkGgufFile(path: string): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    const bytes = Buffer.alloc(Math.min(size, MAX_GGUF_HEADER_BYTES));
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    let header;
+    try {
+      header = readGgufHeader(bytes.subarray(0, filled));
+    } catch (err) {
+      const partial = filled < size ? ` (its first ${MAX_GGUF_HEADER_BYTES / (1024 * 1024)} MiB were read)` : "";
+      throw new Error(`its GGUF header does not read${partial}: ${messageOf(err)}`, { cause: err });
+    }
+    const dataEnd = header.tensors.reduce((end, t) => Math.max(end, t.offset + t.byteLength), 0);
+    if (header.dataOffset + dataEnd > size) {
+      throw new Error(`the file is truncated: its tensors end at byte ${header.dataOffset + dataEnd} but it has ${size} bytes`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 class ModelLoadError extends Error {
   constructor(name: string, cause: unknown) {
     super(`The model \`${name}\` could not be loaded by the embedded runtime: ${messageOf(cause)}. Check that its file is a GGUF llama.cpp can read.`, { cause });
@@ -744,6 +779,8 @@ function streamAnswer(job: Job, generate: Generate, promptTokens: number, shape:
       const first = shape.first();
       if (first !== null) yield first;
       for (;;) {
+        // An aborted caller gets the abort at its next read, not the text that was still queued.
+        job.signal.throwIfAborted();
         const piece = pieces.shift();
         if (piece !== undefined) {
           yield shape.text(piece);
@@ -780,7 +817,13 @@ function streamAnswer(job: Job, generate: Generate, promptTokens: number, shape:
           await job.release();
           return result;
         },
-        throw: (err?: unknown) => inner.throw(err),
+        throw: async (err?: unknown) => {
+          try {
+            return await inner.throw(err);
+          } finally {
+            await job.release();
+          }
+        },
       };
     },
   };
@@ -816,7 +859,7 @@ const textPartSchema = z.object({ type: z.literal("text", "only text content par
 const messageSchema = z
   .object({
     role: z.enum(["system", "developer", "user", "assistant"], "role must be system, developer, user or assistant (tools are not supported)"),
-    content: z.union([z.string(), z.array(textPartSchema)]).nullish(),
+    content: z.union([z.string(), z.array(textPartSchema)], "content must be a string or an array of text parts").nullish(),
     tool_calls: absentOr(undefined, "tool calls are not supported by the embedded runtime"),
     function_call: absentOr(undefined, "function calls are not supported by the embedded runtime"),
   })
