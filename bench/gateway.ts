@@ -377,6 +377,14 @@ try {
   }
   console.log(`  every target answers 200 with a chat.completion\n`);
 
+  /** Before a measured phase: wait until the gateway's audit log has committed everything, then settle. */
+  const quiesce = async (): Promise<{ drainMs: number; stats: Record<string, number> }> => {
+    const start = performance.now();
+    const stats = (await gateway.ask({ type: "stats" }, "stats")).stats;
+    const drainMs = performance.now() - start;
+    await sleep(300);
+    return { drainMs, stats };
+  };
   const latency = new Map<TargetName, Latency[]>();
   const throughput = new Map<TargetName, Throughput[]>();
   const auditCounts: string[] = [];
@@ -386,13 +394,14 @@ try {
       const pool = pools.get(t.name) as Pool;
       if (round === 1) {
         await autocannon({ url: `${t.url}${PATH}`, method: "POST", headers, body: BODY, connections: MAX_CONNECTIONS, duration: WARMUP });
+        await quiesce();
         await fixedRate(pool, headers, RATE, WARMUP);
       }
-      await sleep(500);
+      await quiesce();
       const l = await fixedRate(pool, headers, RATE, SECONDS);
       (latency.get(t.name) ?? latency.set(t.name, []).get(t.name))?.push(l);
       const s = summarise(l.samples);
-      await sleep(500);
+      await quiesce();
 
       const watched = [...t.procs];
       const profiling = round === ROUNDS ? watched.filter((p) => PROFILE.has(p.name) && (p.name !== "upstream" || t.name === "direct")) : [];
@@ -410,21 +419,24 @@ try {
       );
       if (l.firstFailure !== undefined) console.log(`    first failure at the fixed rate: ${l.firstFailure}`);
       if (t.name === "gateway") {
-        // Waits for the audit log to commit everything, so the next target is measured on a quiet gateway.
-        const stats = (await gateway.ask({ type: "stats" }, "stats")).stats;
-        auditCounts.push(`round ${round}: ${Object.entries(stats).map(([k, v]) => `${k} ${int(v)}`).join(", ")}`);
+        // The audit log commits behind the answers: how long its backlog takes to drain after the maximum run.
+        const q = await quiesce();
+        console.log(`    gateway audit backlog after the maximum run committed in ${int(q.drainMs)} ms`);
+        auditCounts.push(`round ${round}: ${Object.entries(q.stats).map(([k, v]) => `${k} ${int(v)}`).join(", ")}`);
       }
     }
   }
 
   // ---------- report ----------
-  const fig = new Map<TargetName, { lat: ReturnType<typeof summarise>; rps: number; non2xx: number; errors: number; sent: number }>();
+  const fig = new Map<TargetName, { lat: ReturnType<typeof summarise>; rps: number; cpu: Record<string, number>; non2xx: number; errors: number; sent: number }>();
   for (const t of targets) {
     const ls = latency.get(t.name) ?? [];
     const ms = throughput.get(t.name) ?? [];
+    const best = ms.reduce((a, b) => (b.rps > a.rps ? b : a));
     fig.set(t.name, {
       lat: summarise(ls.flatMap((l) => l.samples)),
-      rps: Math.max(...ms.map((m) => m.rps)),
+      rps: best.rps,
+      cpu: best.cpuPerRequest,
       non2xx: ls.reduce((a, l) => a + l.non2xx, 0) + ms.reduce((a, m) => a + m.non2xx, 0),
       errors: ls.reduce((a, l) => a + l.errors, 0) + ms.reduce((a, m) => a + m.errors, 0),
       sent: ls.reduce((a, l) => a + l.sent, 0),
@@ -432,11 +444,13 @@ try {
   }
   console.log();
   table(
-    ["target", `avg µs @${RATE} rps`, `p99 µs @${RATE} rps`, "max req/s", "p50 µs", "p99.9 µs", "max µs", "non-2xx", "errors"],
+    ["target", `avg µs @${RATE} rps`, `p99 µs @${RATE} rps`, "max req/s", "p50 µs", "p99.9 µs", "max µs", "CPU µs/req at max", "non-2xx", "errors"],
     targets.map((t) => {
       const f = fig.get(t.name);
       if (f === undefined) return [t.name];
-      return [t.name, int(f.lat.avg), int(f.lat.p99), int(f.rps), int(f.lat.p50), int(f.lat.p999), int(f.lat.max), int(f.non2xx), int(f.errors)];
+      const server = t.name === "direct" ? "upstream" : t.name;
+      const cpu = `${f.cpu[server]?.toFixed(0) ?? "?"} ${server}${t.name === "direct" ? "" : ` + ${f.cpu["upstream"]?.toFixed(0) ?? "?"} upstream`}`;
+      return [t.name, int(f.lat.avg), int(f.lat.p99), int(f.rps), int(f.lat.p50), int(f.lat.p999), int(f.lat.max), cpu, int(f.non2xx), int(f.errors)];
     }),
   );
   const d = fig.get("direct");

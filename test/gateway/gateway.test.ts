@@ -101,12 +101,13 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(await status(expiring.key)).toEqual({ status: 401, code: "AUTH_IDENTITY_EXPIRED" });
   });
 
-  it("accepts a workload's JWT from the configured issuer and refuses a wrong audience, alg none or an expired token", async () => {
+  it("accepts a workload's JWT from the configured issuer and refuses a wrong issuer or audience, alg none or an expired token", async () => {
     const token = await p.jwt();
     const chat = await client(url, token).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "as a workload" }] });
     expect(chat.choices[0]?.message.content).toBe("echo: as a workload");
     const refused = async (bearer: string) => client(url, bearer).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }).then(() => "allowed", (e: { status: number; error: { code: string } }) => `${e.status} ${e.error.code}`);
     expect(await refused(await p.jwt({}, "someone-else"))).toBe("401 AUTH_TOKEN_INVALID");
+    expect(await refused(await p.jwt({}, "perimeter-gateway", "https://evil.example"))).toBe("401 AUTH_TOKEN_INVALID");
     expect(await refused(await p.jwt({ exp: Math.floor(Date.now() / 1000) - 3600 }))).toBe("401 AUTH_TOKEN_INVALID");
     const [, payload] = token.split(".");
     const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;

@@ -42,7 +42,7 @@ export interface Perimeter {
   /** A gateway on a free port (another can be started with other settings). */
   serve(config?: (c: LoadedConfig["config"]) => LoadedConfig["config"], options?: StartGatewayOptions): Promise<{ url: string; started: StartedGateway; server: RunningServer }>;
   /** A JWT from the configured test issuer (ES256), claims merged over a valid default. */
-  jwt(claims?: Record<string, unknown>, audience?: string): Promise<string>;
+  jwt(claims?: Record<string, unknown>, audience?: string, issuer?: string): Promise<string>;
   /** A fresh identity and its key. */
   key(name: string, options?: { environment?: string; scopes?: string[]; expiresAt?: Date }): Promise<{ key: string; id: string }>;
   close(): Promise<void>;
@@ -109,10 +109,10 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
       running.push({ started, server });
       return { url: server.url, started, server };
     },
-    jwt: (claims = {}, audience = "perimeter-gateway") =>
+    jwt: (claims = {}, audience = "perimeter-gateway", issuer = JWT_ISSUER) =>
       new SignJWT({ scope: "", exp: Math.floor(Date.now() / 1000) + 300, ...claims })
         .setProtectedHeader({ alg: "ES256", kid: "workload-1" })
-        .setIssuer(JWT_ISSUER)
+        .setIssuer(issuer)
         .setAudience(audience)
         .setSubject("spiffe://example.org/ns/ml/sa/agent")
         .setIssuedAt()
