@@ -28,6 +28,23 @@ const { createLogger } = (await import(dist("log.js"))) as typeof import("../src
 const upstream = process.env["BENCH_UPSTREAM_URL"];
 const served = process.env["BENCH_SERVED_MODEL"] ?? "bench-model";
 if (upstream === undefined) throw new Error("BENCH_UPSTREAM_URL is not set");
+// An experiment, not the product: the gateway's audit appends start their commit on a later turn of the event
+// loop instead of on the caller's stack, to show what that change to AuditLog would buy.
+const DEFER_AUDIT = process.env["BENCH_EXPERIMENT"] === "defer-audit";
+
+type AuditLogT = import("../src/audit/index.js").AuditLog;
+type AuditEventInput = import("../src/audit/index.js").AuditEventInput;
+let deferredLog: AuditLogT | undefined;
+function deferred(log: AuditLogT): AuditLogT {
+  const append = (e: AuditEventInput) => new Promise<Awaited<ReturnType<AuditLogT["append"]>>>((resolve, reject) => setImmediate(() => log.append(e).then(resolve, reject)));
+  return (deferredLog ??= new Proxy(log, {
+    get: (target, prop) => {
+      if (prop === "append") return append;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }));
+}
 
 await runChild(async () => {
   const loaded = loadConfig();
@@ -58,7 +75,7 @@ await runChild(async () => {
 
   // As `perimeter serve` starts it: default identity cache, the configured logger (nothing per call at info).
   const logger = createLogger(loaded.config, process.stderr);
-  const started = await startGateway({ loaded, store, audit: () => audit }, { logger });
+  const started = await startGateway({ loaded, store, audit: () => (DEFER_AUDIT ? deferred(audit) : audit) }, { logger });
   const server = await startServer({ host: "127.0.0.1", port: 0, routes: started.gateway.routes(), logger });
 
   const limits = loaded.config.gateway.limits;
@@ -68,6 +85,7 @@ await runChild(async () => {
       key: issued.key,
       notes: [
         `model ${version.id} (digest ${version.digest.slice(0, 12)}…) scanned, signed by ${approval.signer}, approved by bob; runtime bench (openai) at ${upstream} serves it as "${served}"`,
+        ...(DEFER_AUDIT ? ["EXPERIMENT defer-audit: audit appends start on setImmediate, not on the caller's stack"] : []),
         `identity ${issued.identity.id}; limits identity ${JSON.stringify(limits.identity)}, model ${JSON.stringify(limits.model)}; policy: default Cedar set; audit: SQLite ${store.location}`,
       ],
     },

@@ -15,8 +15,14 @@
 //   BENCH_RATE=1000           the fixed rate, requests per second
 //   BENCH_CONNECTIONS=10      keep-alive connections of the fixed-rate client
 //   BENCH_MAX_CONNECTIONS=32  autocannon connections for maximum throughput
+//   BENCH_STORE_DIR=/dev/shm  put the gateway's SQLite store there (default: beside the config, on disk), e.g.
+//                             on tmpfs to see what the durable commits of the audit log cost
 //   BENCH_PROFILE=gateway     V8 CPU profile of these processes (gateway, proxy, upstream; comma-separated)
 //                             during their last maximum-throughput run, summarised (throughput then reads low)
+//   BENCH_PROFILE_PHASE=rate  profile the fixed-rate run instead
+//   BENCH_EXPERIMENT=defer-audit  not the product: the gateway's audit appends start on setImmediate instead of
+//                             committing on the request's own stack (what that change to AuditLog would buy)
+//   BENCH_KEEP=1              keep the scratch directory (config, store, profiles)
 import { fork, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -41,6 +47,8 @@ const WARMUP = num("BENCH_WARMUP_SECONDS", 2);
 const RATE = num("BENCH_RATE", 1000);
 const CONNECTIONS = Math.round(num("BENCH_CONNECTIONS", 10));
 const MAX_CONNECTIONS = Math.round(num("BENCH_MAX_CONNECTIONS", 32));
+const STORE_DIR = process.env["BENCH_STORE_DIR"] || undefined;
+const PROFILE_PHASE = process.env["BENCH_PROFILE_PHASE"] === "rate" ? "rate" : "max";
 const PROFILE = new Set((process.env["BENCH_PROFILE"] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""));
 
 const SERVED_MODEL = "bench-model";
@@ -318,6 +326,7 @@ function summariseProfile(file: string, requests: number): void {
 // ---------- the run ----------
 
 const scratch = mkdtempSync(join(tmpdir(), "perimeter-bench-gateway-"));
+const storeDir = STORE_DIR === undefined ? undefined : mkdtempSync(join(STORE_DIR, "perimeter-bench-store-"));
 const procs: Proc[] = [];
 try {
   // The gateway's configuration, as an operator writes it: limits on (high enough never to refuse), the
@@ -329,7 +338,7 @@ try {
   writeFileSync(
     join(scratch, "perimeter.yaml"),
     stringify({
-      store: { sqlitePath: "perimeter.db" },
+      store: { sqlitePath: storeDir === undefined ? "perimeter.db" : join(storeDir, "perimeter.db") },
       audit: { signingKey: "keys/audit.pem" },
       lifecycle: { roles: { approver: ["bob"], operator: ["olga"] }, trustedSigners: [{ name: "release", publicKey: "release.pub" }], signingKey: "keys/lifecycle.pem" },
       gateway: { limits: { identity: high, model: high } },
@@ -385,34 +394,40 @@ try {
     await sleep(300);
     return { drainMs, stats };
   };
-  const latency = new Map<TargetName, Latency[]>();
-  const throughput = new Map<TargetName, Throughput[]>();
+  const latency = new Map<TargetName, Latency[]>(targets.map((t) => [t.name, []]));
+  const throughput = new Map<TargetName, Throughput[]>(targets.map((t) => [t.name, []]));
   const auditCounts: string[] = [];
-  const profiled: Array<{ name: string; file: string; requests: number }> = [];
+  const profiles: Array<{ name: string; file: string; requests: number }> = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
       const pool = pools.get(t.name) as Pool;
       if (round === 1) {
-        await autocannon({ url: `${t.url}${PATH}`, method: "POST", headers, body: BODY, connections: MAX_CONNECTIONS, duration: WARMUP });
+        const w = await autocannon({ url: `${t.url}${PATH}`, method: "POST", headers, body: BODY, connections: MAX_CONNECTIONS, duration: WARMUP });
         await quiesce();
-        await fixedRate(pool, headers, RATE, WARMUP);
+        const wl = await fixedRate(pool, headers, RATE, WARMUP);
+        if (w.non2xx + w.errors + wl.non2xx + wl.errors > 0) console.log(`  warm-up of ${t.name}: ${w.non2xx + wl.non2xx} non-2xx, ${w.errors + wl.errors} errors${wl.firstFailure === undefined ? "" : ` (${wl.firstFailure})`}`);
       }
-      await quiesce();
-      const l = await fixedRate(pool, headers, RATE, SECONDS);
-      (latency.get(t.name) ?? latency.set(t.name, []).get(t.name))?.push(l);
-      const s = summarise(l.samples);
-      await quiesce();
-
       const watched = [...t.procs];
       const profiling = round === ROUNDS ? watched.filter((p) => PROFILE.has(p.name) && (p.name !== "upstream" || t.name === "direct")) : [];
-      for (const p of profiling) await p.ask({ type: "profile-start" }, "profiling");
-      const m = await maxThroughput(t.url, headers, SECONDS, watched);
-      for (const p of profiling) {
-        const file = join(scratch, `${p.name}-${t.name}.cpuprofile`);
-        await p.ask({ type: "profile-stop", file }, "profiled");
-        profiled.push({ name: `${p.name} (target ${t.name})`, file, requests: m.ok });
-      }
-      (throughput.get(t.name) ?? throughput.set(t.name, []).get(t.name))?.push(m);
+      const profiled = async <T>(phase: "rate" | "max", run: () => Promise<T>, answered: (r: T) => number): Promise<T> => {
+        const on = PROFILE_PHASE === phase ? profiling : [];
+        for (const p of on) await p.ask({ type: "profile-start" }, "profiling");
+        const result = await run();
+        for (const p of on) {
+          const file = join(scratch, `${p.name}-${t.name}-${phase}.cpuprofile`);
+          await p.ask({ type: "profile-stop", file }, "profiled");
+          profiles.push({ name: `${p.name} (target ${t.name}), ${phase === "max" ? "maximum-throughput" : `fixed-rate (${RATE}/s)`} run of round ${round}`, file, requests: answered(result) });
+        }
+        return result;
+      };
+
+      await quiesce();
+      const l = await profiled("rate", () => fixedRate(pool, headers, RATE, SECONDS), (r) => r.samples.length);
+      latency.get(t.name)?.push(l);
+      const s = summarise(l.samples);
+      await quiesce();
+      const m = await profiled("max", () => maxThroughput(t.url, headers, SECONDS, watched), (r) => r.ok);
+      throughput.get(t.name)?.push(m);
       const cpu = Object.entries(m.cpuPerRequest).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ");
       console.log(
         `round ${round} ${t.name.padEnd(7)}  @${RATE}/s: avg ${int(s.avg)} µs  p99 ${int(s.p99)} µs  (${int(l.achievedRate)} req/s sent, non-2xx ${l.non2xx}, errors ${l.errors})   max: ${int(m.rps)} req/s (non-2xx ${m.non2xx}, errors ${m.errors}${m.statuses === "" ? "" : `, ${m.statuses}`}); CPU µs/req: ${cpu}`,
@@ -469,13 +484,15 @@ try {
   console.log(`\nlatency: ${int(d?.lat.n ?? 0)} / ${int(fig.get("proxy")?.lat.n ?? 0)} / ${int(g?.lat.n ?? 0)} samples (direct / proxy / gateway), all rounds; max req/s: best round`);
   for (const line of auditCounts) console.log(`gateway audit log (cumulative) after ${line}`);
 
-  for (const pr of profiled) {
-    console.log(`\nCPU profile: ${pr.name}, maximum-throughput run of round ${ROUNDS} (100 µs sampling; that run's req/s reads low)`);
+  for (const pr of profiles) {
+    console.log(`\nCPU profile: ${pr.name} (100 µs sampling; that run's figures read worse)`);
     summariseProfile(pr.file, pr.requests);
   }
   for (const pool of pools.values()) await pool.close();
 } finally {
   for (const proc of procs.reverse()) await proc.stop();
-  if (process.env["BENCH_KEEP"] === undefined) rmSync(scratch, { recursive: true, force: true });
-  else console.log(`kept ${scratch}`);
+  if (process.env["BENCH_KEEP"] === undefined) {
+    rmSync(scratch, { recursive: true, force: true });
+    if (storeDir !== undefined) rmSync(storeDir, { recursive: true, force: true });
+  } else console.log(`kept ${scratch} ${storeDir ?? ""}`);
 }
