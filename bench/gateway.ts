@@ -20,8 +20,6 @@
 //   BENCH_PROFILE=gateway     V8 CPU profile of these processes (gateway, proxy, upstream; comma-separated)
 //                             during their last maximum-throughput run, summarised (throughput then reads low)
 //   BENCH_PROFILE_PHASE=rate  profile the fixed-rate run instead
-//   BENCH_EXPERIMENT=defer-audit  not the product: the gateway's audit appends start on setImmediate instead of
-//                             committing on the request's own stack (what that change to AuditLog would buy)
 //   BENCH_KEEP=1              keep the scratch directory (config, store, profiles)
 import { fork, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";

@@ -15,7 +15,7 @@ export function workerModule(callerUrl: string, name: string): WorkerModule {
   return { url: new URL(`./${name}.js`, callerUrl), viaTsx: false };
 }
 
-function startWorker(module: WorkerModule, workerData: unknown): Worker {
+export function startWorker(module: WorkerModule, workerData: unknown): Worker {
   if (!module.viaTsx) return new Worker(module.url, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
   const tsx = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(module.url.href)}); })`;

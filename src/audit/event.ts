@@ -27,6 +27,9 @@ export interface AuditEvent extends Omit<AuditEventRow, "details" | "prev_hash">
 /** An event as stored: details kept as the exact canonical text that was hashed. */
 export type StoredAuditEvent = AuditEventRow;
 
+/** A validated event before the log places it: what the caller said, details as canonical JSON text. */
+export type EventFields = Omit<StoredAuditEvent, "seq" | "time" | "prev_hash" | "hash">;
+
 export const GENESIS_HASH = "0".repeat(64);
 export const MAX_DETAILS_BYTES = 64 * 1024;
 

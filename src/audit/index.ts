@@ -4,17 +4,28 @@ import type { Store } from "../store/store.js";
 import { createSigner, loadOrCreateSigningKey, loadVerifierKey, type AuditVerifierKey } from "./checkpoint.js";
 import { toAuditEvent, type AuditEvent } from "./event.js";
 import { AuditLog } from "./log.js";
+import { ThreadAuditCommitter } from "./writer-thread.js";
 
 export { AuditLog } from "./log.js";
 export type { AuditEvent, AuditEventInput, AuditDecision } from "./event.js";
 export { verifyAuditLog, type AuditVerifyReport, type AuditProblem } from "./verify.js";
 export { proveInclusion, checkInclusionProof, type InclusionProof } from "./proof.js";
 
+export interface OpenAuditLogOptions {
+  /**
+   * Commit on a writer thread of its own when the store is the embedded SQLite file, whose durable commit
+   * is a synchronous fsync: for servers, where the thread that commits is the one answering requests.
+   * Close the log (`close()`) when done. One-shot commands commit inline.
+   */
+  readonly thread?: boolean;
+}
+
 /** Open the audit log for writing: loads (or on first use creates) the signing key named in the config. */
-export function openAuditLog(loaded: LoadedConfig, store: Store): AuditLog {
+export function openAuditLog(loaded: LoadedConfig, store: Store, options: OpenAuditLogOptions = {}): AuditLog {
   const audit = loaded.config.audit;
   const key = loadOrCreateSigningKey(configPath(loaded, audit.signingKey), true);
-  return new AuditLog(store, createSigner(audit.origin, key), audit);
+  const committer = options.thread === true && store.dialect === "sqlite" ? new ThreadAuditCommitter(store.options, key, audit) : undefined;
+  return new AuditLog(store, createSigner(audit.origin, key), audit, committer);
 }
 
 /**

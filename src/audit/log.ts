@@ -1,28 +1,26 @@
 import { PerimeterError } from "../errors.js";
-import type { AuditAppendPlan, AuditHeadState } from "../store/audit-repository.js";
 import type { Store } from "../store/store.js";
 import type { AuditSigner, SignedCheckpoint } from "./checkpoint.js";
+import { InlineAuditCommitter, type AuditCommitter, type AuditCommitterOptions } from "./committer.js";
 import {
   AUDIT_DECISIONS,
   MAX_DETAILS_BYTES,
   canonicalDetails,
-  eventHash,
   toAuditEvent,
   type AuditEvent,
   type AuditEventInput,
-  type StoredAuditEvent,
+  type EventFields,
 } from "./event.js";
-import { MerkleFrontier } from "./merkle.js";
 
-export interface AuditLogOptions {
-  readonly origin: string;
-  readonly checkpointEvery: number;
-  readonly checkpointSeconds: number;
+export interface AuditLogOptions extends AuditCommitterOptions {
   /** Events written in one transaction at most when callers append concurrently. */
   readonly maxBatch?: number;
+  /**
+   * Events waiting for their commit at most. Past it an append is refused (STORE_UNAVAILABLE): a log that
+   * has fallen this far behind is failing, and whatever must be audited must stop, not pile up in memory.
+   */
+  readonly maxPending?: number;
 }
-
-type EventFields = Omit<StoredAuditEvent, "seq" | "time" | "prev_hash" | "hash">;
 
 interface Pending {
   readonly fields: EventFields;
@@ -40,15 +38,24 @@ export class AuditLog {
   private readonly queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private readonly maxBatch: number;
-  /** The frontier this process last planned, reused when the head it is handed is still that one. */
-  private lastFrontier: { text: string; frontier: MerkleFrontier } | undefined;
+  private readonly maxPending: number;
+  private inFlight = 0;
+  private readonly committer: AuditCommitter;
 
   constructor(
     private readonly store: Store,
-    private readonly signer: AuditSigner,
+    signer: AuditSigner,
     private readonly options: AuditLogOptions,
+    committer?: AuditCommitter,
   ) {
     this.maxBatch = options.maxBatch ?? 256;
+    this.maxPending = options.maxPending ?? 50_000;
+    this.committer = committer ?? new InlineAuditCommitter(() => store.auditRepository(), signer, options);
+  }
+
+  /** Events accepted and not yet committed. */
+  get backlog(): number {
+    return this.queue.length + this.inFlight;
   }
 
   append(input: AuditEventInput): Promise<AuditEvent> {
@@ -57,6 +64,11 @@ export class AuditLog {
       fields = validate(input);
     } catch (err) {
       return Promise.reject(err);
+    }
+    if (this.backlog >= this.maxPending) {
+      return Promise.reject(
+        new PerimeterError("STORE_UNAVAILABLE", `the audit event was not recorded: ${this.backlog} events are still waiting for the store to commit them`),
+      );
     }
     return new Promise<AuditEvent>((resolve, reject) => {
       this.queue.push({ fields, resolve, reject });
@@ -69,12 +81,18 @@ export class AuditLog {
     while (this.flushing !== undefined) await this.flushing;
   }
 
+  /** Commit what is queued, then stop the writer (a writer thread, if the log has one). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.committer.close();
+  }
+
   /** Store a signed checkpoint of the whole log now; undefined when the log is empty. */
   async checkpoint(): Promise<SignedCheckpoint | undefined> {
     await this.flush();
-    const plan = await this.store.auditRepository().append((head) => this.plan(head, [], true));
-    if (plan.head.size === 0) return undefined;
-    return { origin: this.options.origin, size: plan.head.size, root: rootOf(plan.head.size, plan.head.frontier), note: plan.head.note };
+    const c = await this.committer.commit([], true);
+    if (c.size === 0) return undefined;
+    return { origin: this.options.origin, size: c.size, root: Buffer.from(c.root, "hex"), note: c.note };
   }
 
   /** Checkpoint if checkpointSeconds have passed since the last one and events were added since. */
@@ -93,9 +111,17 @@ export class AuditLog {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
+        this.inFlight = batch.length;
         try {
-          const plan = await this.store.auditRepository().append((head) => this.plan(head, batch, false));
-          batch.forEach((p, i) => p.resolve(toAuditEvent(plan.rows[i] as StoredAuditEvent)));
+          const c = await this.committer.commit(
+            batch.map((p) => p.fields),
+            false,
+          );
+          batch.forEach((p, i) => {
+            const row = c.rows[i];
+            if (row === undefined) p.reject(new PerimeterError("INTERNAL", "the audit writer returned fewer rows than it was given"));
+            else p.resolve(toAuditEvent(row));
+          });
         } catch (err) {
           const wrapped =
             err instanceof PerimeterError
@@ -104,70 +130,14 @@ export class AuditLog {
                   cause: err,
                 });
           for (const p of batch) p.reject(wrapped);
+        } finally {
+          this.inFlight = 0;
         }
       }
     } finally {
       this.flushing = undefined;
     }
   }
-
-  private frontierOf(head: AuditHeadState): MerkleFrontier {
-    const last = this.lastFrontier;
-    // Planning mutates the frontier it is given, so the cached one is copied; parsing and checking the
-    // stored JSON on every commit cost more than the copy.
-    if (last !== undefined && last.frontier.size === head.size && last.text === head.frontier) return MerkleFrontier.fromJSON(head.size, last.frontier.toJSON());
-    return MerkleFrontier.fromJSON(head.size, parseFrontier(head.frontier));
-  }
-
-  /** Given the head, the rows, new head and checkpoint of one commit. Pure: it may run again on a newer head. */
-  private plan(head: AuditHeadState, batch: readonly Pending[], forceCheckpoint: boolean): AuditAppendPlan {
-    const frontier = this.frontierOf(head);
-    const time = new Date().toISOString();
-    let prev = head.last_hash;
-    const rows: StoredAuditEvent[] = [];
-    for (const [i, p] of batch.entries()) {
-      const unsigned = { ...p.fields, seq: head.size + i + 1, time, prev_hash: prev };
-      const leaf = eventHash(unsigned);
-      frontier.append(leaf);
-      prev = leaf;
-      rows.push({ ...unsigned, hash: prev });
-    }
-    const size = frontier.size;
-    const root = frontier.root();
-    const frontierText = JSON.stringify(frontier.toJSON());
-    this.lastFrontier = { text: frontierText, frontier };
-    const note = size === 0 ? "" : this.signer.sign({ origin: this.options.origin, size, root }).note;
-
-    const every = this.options.checkpointEvery;
-    const crossed = Math.floor(size / every) > Math.floor(head.checkpointed_size / every);
-    const stale = Date.parse(time) - Date.parse(head.checkpointed_at) >= this.options.checkpointSeconds * 1000;
-    const due = size > head.checkpointed_size && (crossed || stale || forceCheckpoint);
-    return {
-      rows,
-      head: {
-        size,
-        last_hash: prev,
-        frontier: frontierText,
-        note,
-        checkpointed_size: due ? size : head.checkpointed_size,
-        checkpointed_at: due ? time : head.checkpointed_at,
-        updated_at: time,
-      },
-      checkpoint: due ? { tree_size: size, root_hash: root.toString("hex"), time, note } : undefined,
-    };
-  }
-}
-
-function rootOf(size: number, frontier: string): Buffer {
-  return MerkleFrontier.fromJSON(size, parseFrontier(frontier)).root();
-}
-
-function parseFrontier(text: string): string[] {
-  const parsed: unknown = JSON.parse(text);
-  if (!Array.isArray(parsed) || !parsed.every((n) => typeof n === "string" && /^[0-9a-f]{64}$/.test(n))) {
-    throw new PerimeterError("AUDIT_TAMPERED", "the audit log head is corrupt; run `perimeter audit verify`");
-  }
-  return parsed as string[];
 }
 
 const TEXT_LIMIT = 4096;

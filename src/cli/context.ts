@@ -34,8 +34,11 @@ export async function openStoreFor(loaded: LoadedConfig): Promise<Store> {
   });
 }
 
-/** Load config, open the store, run the command, and always close what was opened. */
-export async function withContext<T>(globals: GlobalOptions, fn: (ctx: Context) => Promise<T>): Promise<T> {
+/**
+ * Load config, open the store, run the command, and always close what was opened. A `server` commits its
+ * audit events on a writer thread (see openAuditLog), so no commit stalls the requests it answers.
+ */
+export async function withContext<T>(globals: GlobalOptions, fn: (ctx: Context) => Promise<T>, options: { server?: boolean } = {}): Promise<T> {
   const loaded = loadConfig({ path: globals.config });
   const store = await openStoreFor(loaded);
   let audit: AuditLog | undefined;
@@ -43,10 +46,10 @@ export async function withContext<T>(globals: GlobalOptions, fn: (ctx: Context) 
     return await fn({
       loaded,
       store,
-      audit: () => (audit ??= openAuditLog(loaded, store)),
+      audit: () => (audit ??= openAuditLog(loaded, store, { thread: options.server === true })),
     });
   } finally {
-    await audit?.flush();
+    await audit?.close();
     await store.close();
   }
 }

@@ -54,7 +54,7 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
           await server.close();
           await started.close();
           return EXIT.ok;
-        });
+        }, { server: true });
       }),
     );
 }

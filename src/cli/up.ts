@@ -132,7 +132,7 @@ export function registerUp(program: Command, cli: Cli): void {
           await server.close();
           await started.close();
           return EXIT.ok;
-        });
+        }, { server: true });
       }),
     );
 }

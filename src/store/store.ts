@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Dialect, type Driver, type SqliteDialectConfig } from "kysely";
 import { PerimeterError } from "../errors.js";
 import { PostgresAuditRepository, SqliteAuditRepository, type AuditRepository } from "./audit-repository.js";
 import { migrationProvider } from "./migrations.js";
@@ -117,8 +117,30 @@ function sqliteDialect(path: string, Sqlite: typeof BetterSqlite3): DialectParts
     db.pragma("foreign_keys = ON");
     return db;
   };
-  const dialect = new SqliteDialect({ database: async () => connect() });
+  const dialect = new ImmediateSqliteDialect({ database: async () => connect() });
   return { dialect, kind: "sqlite", location: path, openAudit: () => new SqliteAuditRepository(connect) };
+}
+
+/**
+ * Transactions on the embedded store take the write lock when they begin (BEGIN IMMEDIATE). A deferred
+ * transaction that reads and then writes cannot wait for a writer in another connection (the audit log's
+ * writer thread, another process): SQLite fails its upgrade at once with "database is locked" instead of
+ * honouring busy_timeout, since its snapshot is stale by then. Taken up front, the lock is simply waited for.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly driverConfig: SqliteDialectConfig) {
+    super(driverConfig);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.driverConfig);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
 }
 
 const INT8_OID = 20;

@@ -10,18 +10,21 @@ import {
   verifyAuditLog,
 } from "../../src/audit/index.js";
 import { createSigner } from "../../src/audit/checkpoint.js";
+import { ThreadAuditCommitter } from "../../src/audit/writer-thread.js";
 import { eventHash } from "../../src/audit/event.js";
 import type { Store } from "../../src/store/store.js";
 import { STORE_KINDS, createTestEnv, type TestEnv } from "../helpers/stores.js";
 
 // Every check runs on one thread and on worker threads splicing slices of 4 events (so tampering lands
-// inside slices, on their borders, and across checkpoints).
+// inside slices, on their borders, and across checkpoints). On SQLite the log is also written as servers
+// write it, by a writer thread of its own.
 const MODES = STORE_KINDS.flatMap((kind) => [
-  { kind, mode: "one thread", verifyOptions: { parallelism: 1 } },
-  { kind, mode: "worker threads", verifyOptions: { parallelism: 2, segmentWidth: 4 } },
+  { kind, mode: "one thread", verifyOptions: { parallelism: 1 }, thread: false },
+  { kind, mode: "worker threads", verifyOptions: { parallelism: 2, segmentWidth: 4 }, thread: false },
+  ...(kind === "sqlite" ? [{ kind, mode: "one thread, written by a writer thread", verifyOptions: { parallelism: 1 }, thread: true }] : []),
 ]);
 
-describe.each(MODES)("audit log on $kind, verified on $mode", ({ kind, verifyOptions }) => {
+describe.each(MODES)("audit log on $kind, verified on $mode", ({ kind, verifyOptions, thread }) => {
   let env: TestEnv;
   let store: Store;
   let log: AuditLog;
@@ -29,9 +32,10 @@ describe.each(MODES)("audit log on $kind, verified on $mode", ({ kind, verifyOpt
   beforeEach(async () => {
     env = await createTestEnv(kind, { checkpointEvery: 4 });
     store = await env.open();
-    log = openAuditLog(env.loaded, store);
+    log = openAuditLog(env.loaded, store, { thread });
   });
   afterEach(async () => {
+    await log.close();
     await store.close();
     await env.cleanup();
   });
@@ -68,6 +72,17 @@ describe.each(MODES)("audit log on $kind, verified on $mode", ({ kind, verifyOpt
     );
     expect(events.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(await verify()).toMatchObject({ ok: true, events: 300 });
+  });
+
+  it("stores a signed checkpoint of the whole log on demand", async () => {
+    expect(await log.checkpoint()).toBeUndefined();
+    await appendMany(3);
+    const cp = await log.checkpoint();
+    expect(cp?.size).toBe(3);
+    expect(cp?.note).toMatch(/^.+\n3\n[A-Za-z0-9+/=]+\n\n\u2014 /);
+    const stored = await store.db.selectFrom("audit_checkpoints").selectAll().orderBy("tree_size", "desc").executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ tree_size: 3, root_hash: cp?.root.toString("hex"), note: cp?.note });
+    expect(await verify()).toMatchObject({ ok: true, events: 3 });
   });
 
   const fields: Array<[string, string]> = [
@@ -194,5 +209,46 @@ describe.each(MODES)("audit log on $kind, verified on $mode", ({ kind, verifyOpt
       log.append({ actor: "a", action: "x", resource: "r", decision: "allow", details: { n: Number.NaN } }),
     ).rejects.toMatchObject({ code: "USAGE" });
     expect(await verify()).toMatchObject({ ok: true, events: 0 });
+  });
+});
+
+describe("audit log that cannot keep up, or cannot write", () => {
+  let env: TestEnv;
+  let store: Store;
+  beforeEach(async () => {
+    env = await createTestEnv("sqlite");
+    store = await env.open();
+  });
+  afterEach(async () => {
+    await store.close();
+    await env.cleanup();
+  });
+
+  it("refuses appends past its backlog limit, keeps those it accepted, and accepts again once it catches up", async () => {
+    const key = generateKeyPairSync("ed25519").privateKey;
+    const log = new AuditLog(store, createSigner("test", key), { origin: "test", checkpointEvery: 100, checkpointSeconds: 3600, maxPending: 5 });
+    const appends = Array.from({ length: 8 }, (_, i) => log.append({ actor: "a", action: "test.flood", resource: String(i), decision: "info" }));
+    const settled = await Promise.allSettled(appends);
+    expect(settled.slice(0, 5).map((s) => s.status)).toEqual(Array(5).fill("fulfilled"));
+    for (const s of settled.slice(5)) {
+      expect(s).toMatchObject({ status: "rejected", reason: { code: "STORE_UNAVAILABLE", message: /5 events are still waiting/ } });
+    }
+    expect((await log.append({ actor: "a", action: "test.flood", resource: "after", decision: "info" })).seq).toBe(6);
+    await log.close();
+  });
+
+  it("a writer thread that cannot open the store refuses each append with the reason, and records nothing", async () => {
+    const key = generateKeyPairSync("ed25519").privateKey;
+    const options = { origin: "test", checkpointEvery: 100, checkpointSeconds: 3600 };
+    // A directory where the database file should be: the writer thread cannot open it.
+    const committer = new ThreadAuditCommitter({ sqlitePath: env.dir }, key, options);
+    const log = new AuditLog(store, createSigner("test", key), options, committer);
+    await expect(log.append({ actor: "a", action: "test.lost", resource: "r", decision: "info" })).rejects.toMatchObject({
+      code: "STORE_UNAVAILABLE",
+      message: /not recorded/,
+    });
+    await log.close();
+    await expect(log.append({ actor: "a", action: "test.lost", resource: "r", decision: "info" })).rejects.toMatchObject({ message: /closed/ });
+    expect(await store.db.selectFrom("audit_events").selectAll().execute()).toEqual([]);
   });
 });

@@ -14,8 +14,8 @@ interface Writer {
   exited: Promise<number | null>;
 }
 
-function startWriter(env: TestEnv, actor: string, count: string, concurrency: number): Writer {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/audit-writer.ts", actor, count, String(concurrency)], {
+function startWriter(env: TestEnv, actor: string, count: string, concurrency: number, writer: "inline" | "thread"): Writer {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/audit-writer.ts", actor, count, String(concurrency), writer], {
     env: env.env,
     stdio: ["pipe", "pipe", "inherit"],
   });
@@ -46,7 +46,10 @@ function startWriter(env: TestEnv, actor: string, count: string, concurrency: nu
   };
 }
 
-describe.each(STORE_KINDS)("audit log with several writer processes on %s", (kind) => {
+// Each process commits inline, or as `perimeter serve` does on SQLite, on a writer thread of its own.
+const MODES = STORE_KINDS.flatMap((kind) => [{ kind, writer: "inline" as const }, ...(kind === "sqlite" ? [{ kind, writer: "thread" as const }] : [])]);
+
+describe.each(MODES)("audit log with several writer processes on $kind, committing $writer", ({ kind, writer: mode }) => {
   let env: TestEnv | undefined;
   afterEach(async () => {
     await env?.cleanup();
@@ -57,8 +60,8 @@ describe.each(STORE_KINDS)("audit log with several writer processes on %s", (kin
     env = await createTestEnv(kind, { checkpointEvery: 50 });
     await (await env.open()).close(); // migrate once up front, so the writers race on appends, not on set-up
     // Enough events each that, even on a loaded machine, neither writer finishes before the other starts.
-    const a = startWriter(env, "writer-a", "800", 4);
-    const b = startWriter(env, "writer-b", "800", 4);
+    const a = startWriter(env, "writer-a", "800", 4, mode);
+    const b = startWriter(env, "writer-b", "800", 4, mode);
     await Promise.all([a.ready, b.ready]);
     a.go();
     b.go();
@@ -83,7 +86,7 @@ describe.each(STORE_KINDS)("audit log with several writer processes on %s", (kin
 
   it("kill -9 of a writer mid-stream leaves a log that verifies and holds every acknowledged event", async () => {
     env = await createTestEnv(kind, { checkpointEvery: 64 });
-    const writer = startWriter(env, "doomed", "forever", 3);
+    const writer = startWriter(env, "doomed", "forever", 3, mode);
     await writer.ready;
     writer.go();
     await writer.acked(300);

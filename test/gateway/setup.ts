@@ -60,7 +60,7 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
   const workload = await generateKeyPair("ES256", { extractable: true });
   writeFileSync(join(env.dir, "jwks.json"), JSON.stringify({ keys: [{ ...(await exportJWK(workload.publicKey)), kid: "workload-1", alg: "ES256", use: "sig" }] }));
   const store = await env.open();
-  const audit = openAuditLog(env.loaded, store);
+  const audit = openAuditLog(env.loaded, store, { thread: true }) // as `perimeter serve` opens it (a writer thread on SQLite);
   const work = mkdtempSync(join(tmpdir(), "perimeter-gateway-"));
   const lifecycleKey = loadOrCreateSigningKey(join(env.dir, "keys/lifecycle.pem"), true);
   const lifecycle: LifecycleDeps = { store, audit: () => audit, config: env.loaded.config.lifecycle, signers: () => resolveTrustedSigners(env.loaded), instanceKey: () => lifecycleKey };
@@ -129,7 +129,7 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
       await vllm.close();
       await ollama.close();
       await identities.flush();
-      await audit.flush();
+      await audit.close();
       await store.close();
       await env.cleanup();
       rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,114 @@
+import { PerimeterError } from "../errors.js";
+import type { AuditAppendPlan, AuditHeadState, AuditRepository } from "../store/audit-repository.js";
+import type { AuditSigner } from "./checkpoint.js";
+import { eventHash, type EventFields, type StoredAuditEvent } from "./event.js";
+import { MerkleFrontier } from "./merkle.js";
+
+// The part of the audit log that holds the write lock: link each event to the one before, extend the
+// Merkle tree, sign the new head, store it all in one durable commit. AuditLog feeds it batches; it runs
+// on the caller's thread or, for the embedded SQLite store in a server, on a writer thread of its own
+// (writer-thread.ts) so that no durable commit ever blocks the event loop that answers requests.
+
+export interface AuditCommitterOptions {
+  readonly origin: string;
+  readonly checkpointEvery: number;
+  readonly checkpointSeconds: number;
+}
+
+/** What one commit made: the stored rows of the batch, in order, and the new signed head. */
+export interface AuditCommit {
+  readonly rows: readonly StoredAuditEvent[];
+  readonly size: number;
+  /** Merkle root of the log after the commit, hex. */
+  readonly root: string;
+  readonly note: string;
+}
+
+export interface AuditCommitter {
+  /** Commit a batch (possibly empty) durably; `forceCheckpoint` stores a checkpoint of the new head. */
+  commit(batch: readonly EventFields[], forceCheckpoint: boolean): Promise<AuditCommit>;
+  close(): Promise<void>;
+}
+
+export class InlineAuditCommitter implements AuditCommitter {
+  /** The frontier this process last planned, reused when the head it is handed is still that one. */
+  private lastFrontier: { text: string; frontier: MerkleFrontier } | undefined;
+
+  constructor(
+    private readonly repository: () => AuditRepository,
+    private readonly signer: AuditSigner,
+    private readonly options: AuditCommitterOptions,
+  ) {}
+
+  async commit(batch: readonly EventFields[], forceCheckpoint: boolean): Promise<AuditCommit> {
+    let root = "";
+    const plan = await this.repository().append((head) => {
+      const p = this.plan(head, batch, forceCheckpoint);
+      root = p.root;
+      return p.plan;
+    });
+    return { rows: plan.rows, size: plan.head.size, root, note: plan.head.note };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private frontierOf(head: AuditHeadState): MerkleFrontier {
+    const last = this.lastFrontier;
+    // Planning mutates the frontier it is given, so the cached one is copied; parsing and checking the
+    // stored JSON on every commit cost more than the copy.
+    if (last !== undefined && last.frontier.size === head.size && last.text === head.frontier) return MerkleFrontier.fromJSON(head.size, last.frontier.toJSON());
+    return MerkleFrontier.fromJSON(head.size, parseFrontier(head.frontier));
+  }
+
+  /** Given the head, the rows, new head and checkpoint of one commit. Pure: it may run again on a newer head. */
+  private plan(head: AuditHeadState, batch: readonly EventFields[], forceCheckpoint: boolean): { plan: AuditAppendPlan; root: string } {
+    const frontier = this.frontierOf(head);
+    const time = new Date().toISOString();
+    let prev = head.last_hash;
+    const rows: StoredAuditEvent[] = [];
+    for (const [i, fields] of batch.entries()) {
+      const unsigned = { ...fields, seq: head.size + i + 1, time, prev_hash: prev };
+      const leaf = eventHash(unsigned);
+      frontier.append(leaf);
+      prev = leaf;
+      rows.push({ ...unsigned, hash: prev });
+    }
+    const size = frontier.size;
+    const root = frontier.root();
+    const frontierText = JSON.stringify(frontier.toJSON());
+    this.lastFrontier = { text: frontierText, frontier };
+    // Every commit signs its head: the signed head is what shows a tail cut off after the last checkpoint.
+    const note = size === 0 ? "" : this.signer.sign({ origin: this.options.origin, size, root }).note;
+
+    const every = this.options.checkpointEvery;
+    const crossed = Math.floor(size / every) > Math.floor(head.checkpointed_size / every);
+    const stale = Date.parse(time) - Date.parse(head.checkpointed_at) >= this.options.checkpointSeconds * 1000;
+    const due = size > head.checkpointed_size && (crossed || stale || forceCheckpoint);
+    return {
+      root: root.toString("hex"),
+      plan: {
+        rows,
+        head: {
+          size,
+          last_hash: prev,
+          frontier: frontierText,
+          note,
+          checkpointed_size: due ? size : head.checkpointed_size,
+          checkpointed_at: due ? time : head.checkpointed_at,
+          updated_at: time,
+        },
+        checkpoint: due ? { tree_size: size, root_hash: root.toString("hex"), time, note } : undefined,
+      },
+    };
+  }
+}
+
+export function parseFrontier(text: string): string[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed) || !parsed.every((n) => typeof n === "string" && /^[0-9a-f]{64}$/.test(n))) {
+    throw new PerimeterError("AUDIT_TAMPERED", "the audit log head is corrupt; run `perimeter audit verify`");
+  }
+  return parsed as string[];
+}
