@@ -2,6 +2,7 @@
 // and the part every child shares: report ready, answer stats, profile on demand, stop on request.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 export interface Ready {
   readonly url: string;
@@ -10,13 +11,15 @@ export interface Ready {
   readonly notes?: readonly string[];
 }
 
-export type ToChild = { readonly type: "stop" } | { readonly type: "stats" } | { readonly type: "cpu" } | { readonly type: "profile-start" } | { readonly type: "profile-stop"; readonly file: string };
+export type ToChild = { readonly type: "stop" } | { readonly type: "stats" } | { readonly type: "cpu" } | { readonly type: "loop" } | { readonly type: "profile-start" } | { readonly type: "profile-stop"; readonly file: string };
 
 export type FromChild =
   | { readonly type: "ready"; readonly ready: Ready }
   | { readonly type: "stats"; readonly stats: Record<string, number> }
   /** CPU time (user + system) this process has used so far, in microseconds. */
   | { readonly type: "cpu"; readonly us: number }
+  /** Event-loop delay since the last "loop" request (µs): how long a ready callback waited for the thread. */
+  | { readonly type: "loop"; readonly p99: number; readonly max: number }
   | { readonly type: "profiling" }
   | { readonly type: "profiled"; readonly file: string }
   | { readonly type: "failed"; readonly message: string };
@@ -41,11 +44,16 @@ export async function runChild(start: () => Promise<Child>): Promise<void> {
   }
   // In-process V8 profiler, started and stopped around exactly the phase the parent wants profiled.
   let session: Session | undefined;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   process.on("message", (m: ToChild) => {
     void (async () => {
       if (m.type === "cpu") {
         const u = process.cpuUsage();
         send({ type: "cpu", us: u.user + u.system });
+      } else if (m.type === "loop") {
+        send({ type: "loop", p99: loop.percentile(99) / 1000, max: loop.max / 1000 });
+        loop.reset();
       } else if (m.type === "stats") send({ type: "stats", stats: (await child.stats?.()) ?? {} });
       else if (m.type === "profile-start") {
         session = new Session();

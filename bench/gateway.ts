@@ -420,7 +420,13 @@ try {
       };
 
       await quiesce();
+      for (const p of watched) await p.ask({ type: "loop" }, "loop");
       const l = await profiled("rate", () => fixedRate(pool, headers, RATE, SECONDS), (r) => r.samples.length);
+      const loops: string[] = [];
+      for (const p of watched) {
+        const d = await p.ask({ type: "loop" }, "loop");
+        loops.push(`${p.name} p99 ${int(d.p99)} µs, max ${int(d.max)} µs`);
+      }
       latency.get(t.name)?.push(l);
       const s = summarise(l.samples);
       await quiesce();
@@ -431,6 +437,7 @@ try {
         `round ${round} ${t.name.padEnd(7)}  @${RATE}/s: avg ${int(s.avg)} µs  p99 ${int(s.p99)} µs  (${int(l.achievedRate)} req/s sent, non-2xx ${l.non2xx}, errors ${l.errors})   max: ${int(m.rps)} req/s (non-2xx ${m.non2xx}, errors ${m.errors}${m.statuses === "" ? "" : `, ${m.statuses}`}); CPU µs/req: ${cpu}`,
       );
       if (l.firstFailure !== undefined) console.log(`    first failure at the fixed rate: ${l.firstFailure}`);
+      console.log(`    event-loop delay during the fixed rate: ${loops.join("; ")}`);
       if (t.name === "gateway") {
         // The audit log commits behind the answers: how long its backlog takes to drain after the maximum run.
         const q = await quiesce();

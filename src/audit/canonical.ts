@@ -20,17 +20,18 @@ export function canonicalJson(value: unknown, depth = 0): string {
         ? (value as { toJSON: () => unknown }).toJSON()
         : value) as Record<string, unknown>;
       if (obj === null || typeof obj !== "object") return canonicalJson(obj, depth + 1);
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined && typeof obj[k] !== "function")
-        .sort(compareUtf16);
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k], depth + 1)}`).join(",")}}`;
+      // JCS orders keys by UTF-16 code units, which is how the default sort compares strings. This runs on
+      // every audited call, so it builds the text in one pass.
+      const keys = Object.keys(obj).sort();
+      let out = "{";
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined || typeof v === "function") continue;
+        out += `${out.length === 1 ? "" : ","}${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`a ${typeof value} cannot be represented in JSON`);
   }
-}
-
-/** JCS sorts keys by UTF-16 code units, which is what < on JS strings compares. */
-function compareUtf16(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

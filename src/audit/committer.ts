@@ -15,9 +15,12 @@ export interface AuditCommitterOptions {
   readonly checkpointSeconds: number;
 }
 
-/** What one commit made: the stored rows of the batch, in order, and the new signed head. */
+/** Where a committed event was placed: seq, time, prev_hash, hash. */
+export type Placement = readonly [number, string, string, string];
+
+/** What one commit made: where each event of the batch went, in order, and the new signed head. */
 export interface AuditCommit {
-  readonly rows: readonly StoredAuditEvent[];
+  readonly placed: readonly Placement[];
   readonly size: number;
   /** Merkle root of the log after the commit, hex. */
   readonly root: string;
@@ -47,7 +50,7 @@ export class InlineAuditCommitter implements AuditCommitter {
       root = p.root;
       return p.plan;
     });
-    return { rows: plan.rows, size: plan.head.size, root, note: plan.head.note };
+    return { placed: plan.rows.map((r) => [r.seq, r.time, r.prev_hash, r.hash] as const), size: plan.head.size, root, note: plan.head.note };
   }
 
   close(): Promise<void> {
@@ -68,12 +71,13 @@ export class InlineAuditCommitter implements AuditCommitter {
     const time = new Date().toISOString();
     let prev = head.last_hash;
     const rows: StoredAuditEvent[] = [];
-    for (const [i, fields] of batch.entries()) {
-      const unsigned = { ...fields, seq: head.size + i + 1, time, prev_hash: prev };
-      const leaf = eventHash(unsigned);
-      frontier.append(leaf);
-      prev = leaf;
-      rows.push({ ...unsigned, hash: prev });
+    for (let i = 0; i < batch.length; i++) {
+      const f = batch[i] as EventFields;
+      const row = { seq: head.size + i + 1, time, actor: f.actor, action: f.action, resource: f.resource, decision: f.decision, reason: f.reason, details: f.details, prev_hash: prev, hash: "" };
+      row.hash = eventHash(row);
+      frontier.append(row.hash);
+      prev = row.hash;
+      rows.push(row);
     }
     const size = frontier.size;
     const root = frontier.root();

@@ -25,7 +25,8 @@ export function openAuditLog(loaded: LoadedConfig, store: Store, options: OpenAu
   const audit = loaded.config.audit;
   const key = loadOrCreateSigningKey(configPath(loaded, audit.signingKey), true);
   const committer = options.thread === true && store.dialect === "sqlite" ? new ThreadAuditCommitter(store.options, key, audit) : undefined;
-  return new AuditLog(store, createSigner(audit.origin, key), audit, committer);
+  // One-shot commands commit each append at once; servers group commits (audit.groupCommitMs).
+  return new AuditLog(store, createSigner(audit.origin, key), { ...audit, groupCommitMs: options.thread === true ? audit.groupCommitMs : 0 }, committer);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { PerimeterError } from "../errors.js";
 import type { Store } from "../store/store.js";
 import type { AuditSigner, SignedCheckpoint } from "./checkpoint.js";
-import { InlineAuditCommitter, type AuditCommitter, type AuditCommitterOptions } from "./committer.js";
+import { InlineAuditCommitter, type AuditCommitter, type AuditCommitterOptions, type Placement } from "./committer.js";
 import {
   AUDIT_DECISIONS,
   MAX_DETAILS_BYTES,
@@ -20,11 +20,17 @@ export interface AuditLogOptions extends AuditCommitterOptions {
    * has fallen this far behind is failing, and whatever must be audited must stop, not pile up in memory.
    */
   readonly maxPending?: number;
+  /**
+   * Commit at most once per this many milliseconds (default 0): appends that arrive meanwhile wait and go
+   * in together. The first append after a quiet spell commits at once.
+   */
+  readonly groupCommitMs?: number;
 }
 
 interface Pending {
   readonly fields: EventFields;
-  resolve(event: AuditEvent): void;
+  /** Called with where the event went once its commit is durable. */
+  placed(at: Placement): void;
   reject(err: unknown): void;
 }
 
@@ -40,6 +46,7 @@ export class AuditLog {
   private readonly maxBatch: number;
   private readonly maxPending: number;
   private inFlight = 0;
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
   private readonly committer: AuditCommitter;
 
   constructor(
@@ -48,7 +55,7 @@ export class AuditLog {
     private readonly options: AuditLogOptions,
     committer?: AuditCommitter,
   ) {
-    this.maxBatch = options.maxBatch ?? 256;
+    this.maxBatch = options.maxBatch ?? 1000;
     this.maxPending = options.maxPending ?? 50_000;
     this.committer = committer ?? new InlineAuditCommitter(() => store.auditRepository(), signer, options);
   }
@@ -58,7 +65,19 @@ export class AuditLog {
     return this.queue.length + this.inFlight;
   }
 
+  /** Append an event; resolves with it as stored once its commit is durable. */
   append(input: AuditEventInput): Promise<AuditEvent> {
+    return this.enqueue(input, (fields, resolve: (e: AuditEvent) => void) => (at) =>
+      resolve(toAuditEvent({ ...fields, seq: at[0], time: at[1], prev_hash: at[2], hash: at[3] })),
+    );
+  }
+
+  /** Append an event; resolves with its sequence number once its commit is durable. For hot paths. */
+  record(input: AuditEventInput): Promise<number> {
+    return this.enqueue(input, (_fields, resolve: (seq: number) => void) => (at) => resolve(at[0]));
+  }
+
+  private enqueue<T>(input: AuditEventInput, onPlaced: (fields: EventFields, resolve: (value: T) => void) => (at: Placement) => void): Promise<T> {
     let fields: EventFields;
     try {
       fields = validate(input);
@@ -70,8 +89,8 @@ export class AuditLog {
         new PerimeterError("STORE_UNAVAILABLE", `the audit event was not recorded: ${this.backlog} events are still waiting for the store to commit them`),
       );
     }
-    return new Promise<AuditEvent>((resolve, reject) => {
-      this.queue.push({ fields, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fields, placed: onPlaced(fields, resolve), reject });
       this.flushing ??= this.drain();
     });
   }
@@ -110,6 +129,9 @@ export class AuditLog {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        const wait = this.lastCommitAt + (this.options.groupCommitMs ?? 0) - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        this.lastCommitAt = performance.now();
         const batch = this.queue.splice(0, this.maxBatch);
         this.inFlight = batch.length;
         try {
@@ -118,9 +140,9 @@ export class AuditLog {
             false,
           );
           batch.forEach((p, i) => {
-            const row = c.rows[i];
-            if (row === undefined) p.reject(new PerimeterError("INTERNAL", "the audit writer returned fewer rows than it was given"));
-            else p.resolve(toAuditEvent(row));
+            const at = c.placed[i];
+            if (at === undefined) p.reject(new PerimeterError("INTERNAL", "the audit writer placed fewer events than it was given"));
+            else p.placed(at);
           });
         } catch (err) {
           const wrapped =

@@ -3,8 +3,8 @@ import type { Worker } from "node:worker_threads";
 import { ERROR_CODES, PerimeterError, type ErrorCode } from "../errors.js";
 import type { OpenStoreOptions } from "../store/store.js";
 import { startWorker, workerModule } from "../worker-pool.js";
-import type { AuditCommit, AuditCommitter, AuditCommitterOptions } from "./committer.js";
-import type { EventFields, StoredAuditEvent } from "./event.js";
+import type { AuditCommit, AuditCommitter, AuditCommitterOptions, Placement } from "./committer.js";
+import type { EventFields } from "./event.js";
 import type { WriterData } from "./writer-worker.js";
 
 // The audit log's commits on a thread of their own. On the embedded SQLite store a durable commit is a
@@ -19,7 +19,7 @@ export interface WriterRequest {
 }
 
 export type WriterReply =
-  | { readonly type: "done"; readonly id: number; readonly placed: ReadonlyArray<readonly [number, string, string, string]>; readonly size: number; readonly root: string; readonly note: string }
+  | { readonly type: "done"; readonly id: number; readonly placed: readonly Placement[]; readonly size: number; readonly root: string; readonly note: string }
   | { readonly type: "error"; readonly id: number; readonly code: string | undefined; readonly message: string };
 
 interface Waiting {
@@ -86,13 +86,7 @@ export class ThreadAuditCommitter implements AuditCommitter {
       w.reject(new PerimeterError(code, code === "STORE_UNAVAILABLE" && reply.code === undefined ? `the audit event was not recorded: ${reply.message}` : reply.message));
       return;
     }
-    const rows: StoredAuditEvent[] = [];
-    for (const [i, fields] of w.batch.entries()) {
-      const placed = reply.placed[i];
-      if (placed === undefined) return w.reject(new PerimeterError("INTERNAL", "the audit writer returned fewer rows than it was given"));
-      rows.push({ ...fields, seq: placed[0], time: placed[1], prev_hash: placed[2], hash: placed[3] });
-    }
-    w.resolve({ rows, size: reply.size, root: reply.root, note: reply.note });
+    w.resolve({ placed: reply.placed, size: reply.size, root: reply.root, note: reply.note });
   }
 
   private failAll(why: string): void {

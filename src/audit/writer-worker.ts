@@ -26,7 +26,7 @@ port.on("message", (msg: WriterRequest) => {
   committer
     .then((c) => c.commit(msg.batch, msg.force))
     .then(
-      (c): WriterReply => ({ type: "done", id: msg.id, placed: c.rows.map((r) => [r.seq, r.time, r.prev_hash, r.hash]), size: c.size, root: c.root, note: c.note }),
+      (c): WriterReply => ({ type: "done", id: msg.id, placed: c.placed, size: c.size, root: c.root, note: c.note }),
       (err: unknown): WriterReply => ({
         type: "error",
         id: msg.id,

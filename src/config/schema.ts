@@ -30,6 +30,14 @@ const auditSchema = z
     checkpointEvery: z.number().int().min(1).max(1_000_000).default(1000),
     /** ... or when this many seconds have passed since the last one and new events exist. */
     checkpointSeconds: z.number().int().min(1).max(86_400).default(60),
+    /**
+     * Servers commit at most once per this many milliseconds, everything that arrived meanwhile in one
+     * transaction: under load, one fsync and one signature serve many events. An idle log commits at once.
+     * 0 commits as soon as the previous commit is done.
+     */
+    groupCommitMs: z.number().int().min(0).max(1000).default(10),
+    /** Events accepted and not yet committed at most; past it appends are refused (and gateway calls with them). */
+    maxPending: z.number().int().min(100).max(10_000_000).default(50_000),
   })
   .default({
     signingKey: ".perimeter/audit-signing-key.pem",
@@ -37,6 +45,8 @@ const auditSchema = z
     origin: "perimeter.local/audit",
     checkpointEvery: 1000,
     checkpointSeconds: 60,
+    groupCommitMs: 10,
+    maxPending: 50_000,
   });
 
 const scanSchema = z

@@ -69,7 +69,21 @@ export class Gateway {
     registers: [this.metrics],
   });
 
+  private readonly promptTokens = this.tokens.labels("prompt");
+  private readonly completionTokens = this.tokens.labels("completion");
+  /** Per-route metric children, bound once: prom-client hashes label values on every labelled call. */
+  private readonly routeMetrics = new Map<string, { allow: Counter.Internal; deny: Counter.Internal; error: Counter.Internal; latency: Histogram.Internal<string> }>();
+
   private constructor(private readonly deps: GatewayDeps) {}
+
+  private metricsFor(route: string) {
+    let m = this.routeMetrics.get(route);
+    if (m === undefined) {
+      m = { allow: this.requests.labels(route, "allow"), deny: this.requests.labels(route, "deny"), error: this.requests.labels(route, "error"), latency: this.latency.labels(route) };
+      this.routeMetrics.set(route, m);
+    }
+    return m;
+  }
 
   static async start(deps: GatewayDeps): Promise<Gateway> {
     const g = new Gateway(deps);
@@ -119,8 +133,9 @@ export class Gateway {
     const startedNs = process.hrtime.bigint();
     const started = performance.now();
     const op: Operation = opIn === "ollama-chat" ? "chat" : opIn;
+    const metrics = this.metricsFor(path);
     const refuse = (r: Refusal, principal: Principal | null, model: string | null, extra: Json = {}): RouteResponse => {
-      this.requests.inc({ route: path, decision: "deny" });
+      metrics.deny.inc();
       this.record({ actor: principal === null ? "anonymous" : `identity:${principal.id}`, action: "gateway.call", resource: model === null ? "gateway" : `model:${model}`, decision: "deny", reason: r.message, details: { route: path, status: r.status, code: r.code, ...extra } });
       return errorResponse(api, r);
     };
@@ -179,10 +194,10 @@ export class Gateway {
       releaseStream();
       const tokens = (usage?.prompt ?? 0) + (usage?.completion ?? 0);
       void this.deps.limits.chargeTokens(principal.id, version.id, tokens).catch((err: unknown) => this.deps.logger?.error({ err }, "charging tokens failed"));
-      this.tokens.inc({ kind: "prompt" }, usage?.prompt ?? 0);
-      this.tokens.inc({ kind: "completion" }, usage?.completion ?? 0);
+      if (usage?.prompt) this.promptTokens.inc(usage.prompt);
+      if (usage?.completion) this.completionTokens.inc(usage.completion);
       const ok = status < 400 && killedBy === undefined;
-      this.requests.inc({ route: path, decision: ok ? "allow" : "error" });
+      (ok ? metrics.allow : metrics.error).inc();
       this.record({
         actor: `identity:${principal.id}`,
         action: "gateway.call",
@@ -211,7 +226,7 @@ export class Gateway {
       finish(502, undefined, killedBy ?? e.message);
       return errorResponse(api, { status: killedBy === undefined ? 502 : 403, code: killedBy === undefined ? "RUNTIME_UNREACHABLE" : "POLICY_DENIED", message: killedBy ?? `runtime ${route.runtime.name} failed: ${e.message}` });
     }
-    this.latency.observe({ route: path }, (performance.now() - started) / 1000);
+    metrics.latency.observe((performance.now() - started) / 1000);
     const clientModel = model;
 
     if (answer.kind === "json") {
@@ -381,7 +396,7 @@ export class Gateway {
   private record(event: AuditEventInput): void {
     this.deps
       .audit()
-      .append(event)
+      .record(event)
       .then(
         () => (this.auditFailing = undefined),
         (err: unknown) => {

@@ -64,6 +64,7 @@ export interface AuditRepository {
 const EVENT_COLUMNS = "seq, time, actor, action, resource, decision, reason, details, prev_hash, hash";
 const HEAD_COLUMNS = "size, last_hash, frontier, checkpointed_size, checkpointed_at";
 const LOCK_WAIT_MS = 15_000;
+const INSERT_CHUNK = 32;
 
 /**
  * SQLite: a connection of its own with busy_timeout 0, so waiting for another writer never blocks the
@@ -78,7 +79,17 @@ export class SqliteAuditRepository implements AuditRepository {
     this.db = open();
     this.db.pragma("busy_timeout = 0");
     const readHead = this.db.prepare<[], AuditHeadState>(`select ${HEAD_COLUMNS} from audit_head where id = 1`);
-    const insertEvent = this.db.prepare(`insert into audit_events (${EVENT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    // Rows go in up to INSERT_CHUNK at a time, one statement per chunk: a grouped commit of a busy gateway
+    // holds dozens of events, and each statement run costs more than its rows.
+    const inserts = new Map<number, BetterSqlite3.Statement>();
+    const insertStatement = (n: number): BetterSqlite3.Statement => {
+      let st = inserts.get(n);
+      if (st === undefined) {
+        st = this.db.prepare(`insert into audit_events (${EVENT_COLUMNS}) values ${Array(n).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
+        inserts.set(n, st);
+      }
+      return st;
+    };
     const updateHead = this.db.prepare(
       "update audit_head set size = ?, last_hash = ?, frontier = ?, note = ?, checkpointed_size = ?, checkpointed_at = ?, updated_at = ? where id = 1",
     );
@@ -87,8 +98,11 @@ export class SqliteAuditRepository implements AuditRepository {
       const head = readHead.get();
       if (head === undefined) throw headMissing();
       const p = plan(head);
-      for (const r of p.rows) {
-        insertEvent.run(r.seq, r.time, r.actor, r.action, r.resource, r.decision, r.reason, r.details, r.prev_hash, r.hash);
+      for (let at = 0; at < p.rows.length; at += INSERT_CHUNK) {
+        const chunk = p.rows.slice(at, at + INSERT_CHUNK);
+        const values: unknown[] = [];
+        for (const r of chunk) values.push(r.seq, r.time, r.actor, r.action, r.resource, r.decision, r.reason, r.details, r.prev_hash, r.hash);
+        insertStatement(chunk.length).run(values);
       }
       const h = p.head;
       updateHead.run(h.size, h.last_hash, h.frontier, h.note, h.checkpointed_size, h.checkpointed_at, h.updated_at);
