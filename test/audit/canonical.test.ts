@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/audit/canonical.js";
 
@@ -28,6 +29,28 @@ describe("canonical JSON (RFC 8785)", () => {
 
   it("gives the same text for the same members in any order", () => {
     expect(canonicalJson({ route: "/v1/chat", status: 200, stream: false })).toBe(canonicalJson({ stream: false, status: 200, route: "/v1/chat" }));
+  });
+
+  it("writes any flat or nested object as parseable JSON with every level's keys in code-unit order", () => {
+    const value = fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.constant(undefined));
+    const flat = fc.dictionary(fc.string(), value);
+    fc.assert(
+      fc.property(fc.oneof(flat, fc.dictionary(fc.string(), fc.oneof(value, flat))), (obj) => {
+        const text = canonicalJson(obj);
+        // The reference: JCS written plainly, key by key.
+        const reference = (v: unknown): string =>
+          v !== null && typeof v === "object"
+            ? `{${Object.keys(v)
+                .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+                .sort()
+                .map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`)
+                .join(",")}}`
+            : JSON.stringify(v);
+        expect(text).toBe(reference(obj));
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(obj)));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("refuses what JSON cannot carry", () => {
