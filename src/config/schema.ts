@@ -169,8 +169,20 @@ const gatewaySchema = z
     upstreamTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
     /** Record prompt text in audit events (off: only sizes and token counts). */
     logPrompts: z.boolean().default(false),
+    /**
+     * OpenTelemetry traces: a span per call, sent over OTLP/HTTP to this endpoint (e.g.
+     * http://otel-collector:4318/v1/traces), or to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when set. Off otherwise.
+     */
+    tracing: z
+      .strictObject({
+        otlpEndpoint: z.string().regex(/^https?:\/\/[^\s]+$/, "an http(s) URL").optional(),
+        serviceName: z.string().min(1).max(200).default("perimeter-gateway"),
+        /** Share of calls traced when the caller sent no trace context; a caller's sampled flag is followed. */
+        sampleRatio: z.number().min(0).max(1).default(1),
+      })
+      .default({ serviceName: "perimeter-gateway", sampleRatio: 1 }),
   })
-  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {} }, killPollMs: 1000, upstreamTimeoutMs: 120_000, logPrompts: false });
+  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {} }, killPollMs: 1000, upstreamTimeoutMs: 120_000, logPrompts: false, tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 } });
 
 const logSchema = z
   .strictObject({

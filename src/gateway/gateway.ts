@@ -13,6 +13,7 @@ import { ollamaChatToOpenAI, ollamaFinal, toOllamaAnswer, toOllamaChunk, toOpenA
 import { InFlight, kill, KILL_KINDS, KillSet, listKills, type KillKind } from "./kill.js";
 import type { Limits } from "./limits.js";
 import type { Route, RouteResponse } from "./server.js";
+import type { CallTrace, Tracing } from "./tracing.js";
 
 // The serve pipeline, in a fixed order on every route: parse → authenticate → resolve the model to what may
 // serve it → kill switch → policy on the version actually dispatched → limits → runtime → stream back →
@@ -31,7 +32,12 @@ export interface GatewayDeps {
   /** The client for a route's runtime (pooled by the caller). */
   runtimeFor(route: ModelRoute): OpenAIDialect;
   readonly logger?: Logger | undefined;
+  /** OpenTelemetry, when configured. */
+  readonly tracing?: Tracing | undefined;
 }
+
+/** gen_ai.operation.name of each operation (OpenTelemetry GenAI semantic conventions). */
+const GEN_AI_OPERATION: Readonly<Record<Operation, string>> = { chat: "chat", completions: "text_completion", generate: "text_completion", embeddings: "embeddings", embed: "embeddings" };
 
 type Json = Record<string, unknown>;
 
@@ -134,8 +140,13 @@ export class Gateway {
     const started = performance.now();
     const op: Operation = opIn === "ollama-chat" ? "chat" : opIn;
     const metrics = this.metricsFor(path);
+    let trace: CallTrace | undefined;
     const refuse = (r: Refusal, principal: Principal | null, model: string | null, extra: Json = {}): RouteResponse => {
       metrics.deny.inc();
+      if (trace !== undefined) {
+        trace.set({ "http.response.status_code": r.status, "error.type": r.code, ...(principal === null ? {} : { "perimeter.identity.id": principal.id }) });
+        trace.end("deny", r.message);
+      }
       this.record({ actor: principal === null ? "anonymous" : `identity:${principal.id}`, action: "gateway.call", resource: model === null ? "gateway" : `model:${model}`, decision: "deny", reason: r.message, details: { route: path, status: r.status, code: r.code, ...extra } });
       return errorResponse(api, r);
     };
@@ -148,6 +159,10 @@ export class Gateway {
       body = parsed as Json;
     } catch {
       return refuse({ status: 400, code: "USAGE", message: "the body is not a JSON object" }, null, null);
+    }
+    if (this.deps.tracing !== undefined) {
+      const named = body["model"];
+      trace = this.deps.tracing.start(req.headers, GEN_AI_OPERATION[op], typeof named === "string" ? named : "", path);
     }
     const auth = await this.authenticate(req);
     if (!auth.ok) return refuse({ status: 401, code: auth.code, message: auth.message }, null, null);
@@ -198,6 +213,19 @@ export class Gateway {
       if (usage?.completion) this.completionTokens.inc(usage.completion);
       const ok = status < 400 && killedBy === undefined;
       (ok ? metrics.allow : metrics.error).inc();
+      if (trace !== undefined) {
+        trace.set({
+          "perimeter.identity.id": principal.id,
+          "perimeter.model.version": version.id,
+          "perimeter.model.digest": version.digest,
+          "perimeter.runtime": route.runtime.name,
+          "gen_ai.response.model": version.id,
+          "http.response.status_code": status,
+          ...(usage?.prompt === undefined ? {} : { "gen_ai.usage.input_tokens": usage.prompt }),
+          ...(usage?.completion === undefined ? {} : { "gen_ai.usage.output_tokens": usage.completion }),
+        });
+        trace.end(ok ? "allow" : killedBy !== undefined ? "deny" : "error", reason === "" ? undefined : reason);
+      }
       this.record({
         actor: `identity:${principal.id}`,
         action: "gateway.call",
@@ -220,7 +248,7 @@ export class Gateway {
 
     let answer;
     try {
-      answer = await this.deps.runtimeFor(route).call(translated.path, upstreamBody, abort.signal);
+      answer = await this.deps.runtimeFor(route).call(translated.path, upstreamBody, abort.signal, trace?.headers);
     } catch (err) {
       const e = asPerimeterError(err);
       finish(502, undefined, killedBy ?? e.message);

@@ -1,3 +1,5 @@
+import { startTracing, tracesEndpoint } from "./tracing.js";
+import { VERSION } from "../version.js";
 import type { Logger } from "pino";
 import type { Context } from "../cli/context.js";
 import { PerimeterError } from "../errors.js";
@@ -56,7 +58,10 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     }
     return identities.authenticateApiKey(bearer);
   };
+  const tracing = await startTracing(config.gateway, VERSION);
+  if (tracing !== undefined) options.logger?.info({ endpoint: tracesEndpoint(config.gateway) }, "OpenTelemetry traces on");
   const gateway = await Gateway.start({
+    tracing,
     store: ctx.store,
     audit: ctx.audit,
     config: config.gateway,
@@ -73,6 +78,8 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       await pool.close();
       await identities.flush();
       redis?.disconnect();
+      // Spans still buffered go out now; a collector that is down must not hold the shutdown.
+      await tracing?.shutdown().catch((err: unknown) => options.logger?.warn({ err }, "sending the last traces failed"));
     },
   };
 }

@@ -13,7 +13,8 @@ export interface OpenAIDialect {
   /**
    * POST an OpenAI-shaped body (its `model` is the runtime's served name). Non-2xx answers come back as
    * kind "json" with the status; transport failures throw. Aborting `signal` stops generation.
+   * `headers` go along to an HTTP runtime (trace context); an in-process runtime has no use for them.
    */
-  call(path: OpenAIPath, body: Record<string, unknown>, signal: AbortSignal): Promise<DialectResponse>;
+  call(path: OpenAIPath, body: Record<string, unknown>, signal: AbortSignal, headers?: Readonly<Record<string, string>>): Promise<DialectResponse>;
   close(): Promise<void>;
 }

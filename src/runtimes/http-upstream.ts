@@ -27,10 +27,10 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
   if (options.apiKey !== undefined) headers["authorization"] = `Bearer ${options.apiKey}`;
 
   return {
-    async call(path: OpenAIPath, body: Record<string, unknown>, signal: AbortSignal): Promise<DialectResponse> {
+    async call(path: OpenAIPath, body: Record<string, unknown>, signal: AbortSignal, extra?: Readonly<Record<string, string>>): Promise<DialectResponse> {
       let res;
       try {
-        res = await pool.request({ method: "POST", path: `${prefix}${path}`, headers, body: JSON.stringify(body), signal });
+        res = await pool.request({ method: "POST", path: `${prefix}${path}`, headers: extra === undefined ? headers : { ...extra, ...headers }, body: JSON.stringify(body), signal });
       } catch (err) {
         if (signal.aborted) throw err;
         throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${options.name}" did not answer POST ${path}: ${(err as Error).message}`, { cause: err });
