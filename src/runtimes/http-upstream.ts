@@ -14,13 +14,15 @@ export interface HttpUpstreamOptions {
   /** How long the runtime may take to send response headers. */
   readonly headersTimeoutMs: number;
   readonly connections?: number;
+  /** A JSON answer or one SSE event larger than this is refused, not buffered (default 64 MiB). */
+  readonly maxResponseBytes?: number;
 }
 
-/** An upstream answer larger than this (non-streamed) is refused rather than buffered. */
-const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
   const base = new URL(options.url);
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const prefix = base.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
   const pool = new Pool(base.origin, { connections: options.connections ?? 64, pipelining: 1, headersTimeout: options.headersTimeoutMs, bodyTimeout: 0, keepAliveTimeout: 30_000 });
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
@@ -37,9 +39,17 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
       }
       const type = String(res.headers["content-type"] ?? "");
       if (res.statusCode >= 200 && res.statusCode < 300 && type.startsWith("text/event-stream")) {
-        return { kind: "stream", chunks: sseChunks(res.body, options.name) };
+        return { kind: "stream", chunks: sseChunks(res.body, options.name, maxBytes) };
       }
-      const text = await readBounded(res.body, MAX_JSON_BYTES, options.name);
+      // A declared length is checked up front and the body read in one go (undici's text(), no async
+      // iterator); an undeclared one is read chunk by chunk against the bound.
+      const declared = Number(res.headers["content-length"] ?? Number.NaN);
+      if (declared > maxBytes) {
+        res.body.on("error", () => undefined); // destroying it reports an abort nobody needs to hear
+        res.body.destroy();
+        throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${options.name}" answered with more than ${maxBytes} bytes`);
+      }
+      const text = Number.isInteger(declared) ? await res.body.text() : await readBounded(res.body, maxBytes, options.name);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
@@ -65,12 +75,12 @@ async function readBounded(body: AsyncIterable<Buffer>, limit: number, name: str
 }
 
 /** SSE `data:` events as parsed JSON objects, until `[DONE]` or the end of the body. */
-async function* sseChunks(body: AsyncIterable<Buffer> & { destroy?(): void }, name: string): AsyncGenerator<Record<string, unknown>> {
+async function* sseChunks(body: AsyncIterable<Buffer> & { destroy?(): void }, name: string, maxBytes: number): AsyncGenerator<Record<string, unknown>> {
   let buffer = "";
   try {
     for await (const chunk of body) {
       buffer += chunk.toString("utf8");
-      if (buffer.length > MAX_JSON_BYTES) throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${name}" sent an SSE event larger than ${MAX_JSON_BYTES} bytes`);
+      if (buffer.length > maxBytes) throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${name}" sent an SSE event larger than ${maxBytes} bytes`);
       let end: number;
       while ((end = eventEnd(buffer)) !== -1) {
         const event = buffer.slice(0, end);
