@@ -232,16 +232,17 @@ export class Gateway {
         resource: `model:${version.id}`,
         decision: ok ? "allow" : killedBy !== undefined ? "deny" : "error",
         reason,
+        // Keys in code-unit order: the audit log's canonical JSON then takes one native call.
         details: {
+          completionTokens: usage?.completion ?? null,
+          digest: version.digest,
+          latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+          promptTokens: usage?.prompt ?? null,
+          ...(this.deps.config.logPrompts ? { request: body } : { requestBytes: raw.length }),
           route: path,
           runtime: route.runtime.name,
-          digest: version.digest,
-          stream,
           status,
-          promptTokens: usage?.prompt ?? null,
-          completionTokens: usage?.completion ?? null,
-          latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-          ...(this.deps.config.logPrompts ? { request: body } : { requestBytes: raw.length }),
+          stream,
         },
       });
     };

@@ -27,6 +27,11 @@ describe("canonical JSON (RFC 8785)", () => {
     expect(canonicalJson({ when: new Date(0) })).toBe('{"when":"1970-01-01T00:00:00.000Z"}');
   });
 
+  it("orders index-like keys as strings, not as JavaScript enumerates them", () => {
+    expect(canonicalJson({ a: 3, "9": 1, "10": 2 })).toBe('{"10":2,"9":1,"a":3}');
+    expect(canonicalJson({ x: { "9": 1, "10": 2 } })).toBe('{"x":{"10":2,"9":1}}');
+  });
+
   it("gives the same text for the same members in any order", () => {
     expect(canonicalJson({ route: "/v1/chat", status: 200, stream: false })).toBe(canonicalJson({ stream: false, status: 200, route: "/v1/chat" }));
   });
