@@ -19,7 +19,7 @@ export type FromChild =
   /** CPU time (user + system) this process has used so far, in microseconds. */
   | { readonly type: "cpu"; readonly us: number }
   /** Event-loop delay since the last "loop" request (µs): how long a ready callback waited for the thread. */
-  | { readonly type: "loop"; readonly p99: number; readonly max: number }
+  | { readonly type: "loop"; readonly p99: number; readonly max: number; readonly heapMiB: number }
   | { readonly type: "profiling" }
   | { readonly type: "profiled"; readonly file: string }
   | { readonly type: "failed"; readonly message: string };
@@ -52,7 +52,7 @@ export async function runChild(start: () => Promise<Child>): Promise<void> {
         const u = process.cpuUsage();
         send({ type: "cpu", us: u.user + u.system });
       } else if (m.type === "loop") {
-        send({ type: "loop", p99: loop.percentile(99) / 1000, max: loop.max / 1000 });
+        send({ type: "loop", p99: loop.percentile(99) / 1000, max: loop.max / 1000, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 });
         loop.reset();
       } else if (m.type === "stats") send({ type: "stats", stats: (await child.stats?.()) ?? {} });
       else if (m.type === "profile-start") {

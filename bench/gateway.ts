@@ -425,7 +425,7 @@ try {
       const loops: string[] = [];
       for (const p of watched) {
         const d = await p.ask({ type: "loop" }, "loop");
-        loops.push(`${p.name} p99 ${int(d.p99)} µs, max ${int(d.max)} µs`);
+        loops.push(`${p.name} p99 ${int(d.p99)} µs, max ${int(d.max)} µs (heap ${d.heapMiB.toFixed(0)} MiB)`);
       }
       latency.get(t.name)?.push(l);
       const s = summarise(l.samples);
