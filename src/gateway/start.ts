@@ -32,7 +32,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   const identities = new IdentityService({ store: ctx.store, audit: ctx.audit, config: config.identity, ...(options.logger === undefined ? {} : { logger: options.logger }) }, options.identityCache);
   const jwt = config.identity.jwtIssuers.length > 0 ? JwtVerifier.fromConfig(ctx.loaded) : undefined;
   const engine = PolicyEngine.fromConfig(ctx.loaded);
-  const decide = cachedDecisions((r) => engine.authorize(r));
+  const decide = cachedDecisions((r) => engine.authorize(r), engine.contextAttributes);
   let redis: (RedisLike & { disconnect(): void }) | undefined;
   if (config.gateway.redisUrl !== undefined) {
     const { Redis } = await import("ioredis");
@@ -99,15 +99,27 @@ function defaultEmbedded(): EmbeddedFactory {
 
 /**
  * Cedar decisions depend only on the request's attributes: the same attributes get the same answer, so a
- * decision is reused for a second (bounded), and the ~150 µs evaluation leaves the hot path.
+ * decision is reused for a second (bounded), and the ~150 µs evaluation leaves the hot path. Of the
+ * context, only the attributes some policy reads are part of the key (all of them when a policy uses the
+ * context whole): otherwise a value that varies on every call and decides nothing, like the prompt's
+ * length, would make every call a miss.
  */
-function cachedDecisions(authorize: (r: AuthorizeRequest) => PolicyDecision, ttlMs = 1000, max = 10_000): (r: AuthorizeRequest) => PolicyDecision {
+export function cachedDecisions(
+  authorize: (r: AuthorizeRequest) => PolicyDecision,
+  contextAttributes: ReadonlySet<string> | "all",
+  ttlMs = 1000,
+  max = 10_000,
+): (r: AuthorizeRequest) => PolicyDecision {
   const cache = new Map<string, { decision: PolicyDecision; at: number }>();
+  const read = contextAttributes === "all" ? undefined : [...contextAttributes].sort();
   return (r) => {
     const p = r.principal;
     const m = r.model;
-    const c = r.context;
-    const key = `${p.id}\u0000${p.environment}\u0000${p.scopes.join(",")}\u0000${r.action}\u0000${m.id}\u0000${m.state}\u0000${m.licenseTier}\u0000${m.environments.join(",")}\u0000${c.route}\u0000${c.environment}\u0000${c.stream}\u0000${c.tools}\u0000${c.maxTokens}\u0000${c.promptChars}`;
+    const c = r.context as unknown as Record<string, unknown>;
+    let context = "";
+    if (read === undefined) context = JSON.stringify(r.context);
+    else for (const name of read) context += `\u0000${String(c[name])}`;
+    const key = `${p.id}\u0000${p.environment}\u0000${p.scopes.join(",")}\u0000${r.action}\u0000${m.id}\u0000${m.state}\u0000${m.licenseTier}\u0000${m.environments.join(",")}\u0000${context}`;
     const now = performance.now();
     const hit = cache.get(key);
     if (hit !== undefined && now - hit.at < ttlMs) return hit.decision;

@@ -108,14 +108,21 @@ export class PolicyEngine {
   readonly policies: readonly PolicyInfo[];
   /** The files they came from. */
   readonly files: readonly string[];
+  /**
+   * The request context attributes any policy reads (`context.x`, `context has x`), or "all" when one uses
+   * the context whole. A decision depends on no other context attribute, so a cache of decisions keys on
+   * these alone and still hits when, say, the prompt length varies and no policy looks at it.
+   */
+  readonly contextAttributes: ReadonlySet<string> | "all";
   readonly #schemaName: string;
   readonly #policySetId: string;
 
-  private constructor(schemaName: string, policySetId: string, policies: readonly PolicyInfo[], files: readonly string[]) {
+  private constructor(schemaName: string, policySetId: string, policies: readonly PolicyInfo[], files: readonly string[], contextAttributes: ReadonlySet<string> | "all") {
     this.#schemaName = schemaName;
     this.#policySetId = policySetId;
     this.policies = policies;
     this.files = files;
+    this.contextAttributes = contextAttributes;
   }
 
   /** Parse, validate against the schema, and preparse: any problem is POLICY_INVALID naming the file. */
@@ -131,6 +138,7 @@ export class PolicyEngine {
     const record: Record<string, string> = {};
     const infos: PolicyInfo[] = [];
     const where = new Map<string, { source: PolicySource; start: number }>();
+    let contextAttributes: Set<string> | "all" = new Set<string>();
     for (const source of sources) {
       const parts = policySetTextToParts(source.text);
       if (parts.type === "failure") {
@@ -161,6 +169,7 @@ export class PolicyEngine {
         }
         where.set(id, { source, start });
         record[id] = text;
+        if (contextAttributes !== "all") contextAttributes = contextReads(json.json, contextAttributes);
         infos.push({ id, effect: json.json.effect, file: source.file, line });
       });
     }
@@ -189,7 +198,7 @@ export class PolicyEngine {
     if (preparsedSchema.type === "failure") throw invalid([{ file: "(schema)", message: describe(preparsedSchema.errors) }]);
     const preparsedSet = preparsePolicySet(policySetId, { staticPolicies: record });
     if (preparsedSet.type === "failure") throw invalid([{ file: sources.map((s) => s.file).join(", "), message: describe(preparsedSet.errors) }]);
-    return new PolicyEngine(schemaName, policySetId, infos, sources.map((s) => s.file));
+    return new PolicyEngine(schemaName, policySetId, infos, sources.map((s) => s.file), contextAttributes);
   }
 
   /** The policy set Perimeter ships (src/policy/default-policies.ts). */
@@ -325,4 +334,36 @@ function lineColumn(text: string, index: number): { line: number; column: number
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * Add the context attributes a policy (as Cedar's JSON form) reads to `into`; "all" when it uses the
+ * context any other way (compares it whole, passes it to a function), or when the form is not understood.
+ */
+function contextReads(policy: unknown, into: Set<string>): Set<string> | "all" {
+  let all = false;
+  const isContext = (n: unknown): boolean => n !== null && typeof n === "object" && (n as { Var?: unknown }).Var === "context";
+  const walk = (n: unknown): void => {
+    if (all || n === null || typeof n !== "object") return;
+    if (Array.isArray(n)) {
+      for (const item of n) walk(item);
+      return;
+    }
+    const node = n as Record<string, unknown>;
+    if (isContext(node)) {
+      all = true; // reached without an attribute access around it
+      return;
+    }
+    for (const op of [".", "has"]) {
+      const access = node[op] as { left?: unknown; attr?: unknown } | undefined;
+      if (access !== undefined && isContext(access.left)) {
+        if (typeof access.attr !== "string") all = true;
+        else into.add(access.attr);
+        return;
+      }
+    }
+    for (const value of Object.values(node)) walk(value);
+  };
+  walk(policy);
+  return all ? "all" : into;
 }

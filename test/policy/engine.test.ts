@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { PerimeterError } from "../../src/errors.js";
 import { DEFAULT_POLICIES } from "../../src/policy/default-policies.js";
+import { cachedDecisions } from "../../src/gateway/start.js";
 import { PolicyEngine, type PolicyContext, type PolicyModel, type PolicyPrincipal, type PolicyRequest } from "../../src/policy/engine.js";
 
 const principal: PolicyPrincipal = { id: "id_3f9c2a7d1b4e", name: "support-bot", kind: "agent", owner: "support", environment: "prod", scopes: [] };
@@ -212,5 +213,56 @@ describe("loading from perimeter.yaml", () => {
     const err = loadError(() => PolicyEngine.fromConfig(loadConfig({ path: join(dir, "perimeter.yaml"), env: {} })));
     expect(err.code).toBe("POLICY_INVALID");
     expect(err.message).toContain(`${join(dir, "gone.cedar")}: cannot read the policy file: no such file`);
+  });
+});
+
+describe("the gateway's cache of decisions", () => {
+  const counting = (engine: PolicyEngine) => {
+    let calls = 0;
+    const decide = cachedDecisions((r) => {
+      calls++;
+      return engine.authorize(r);
+    }, engine.contextAttributes);
+    return { decide, calls: () => calls };
+  };
+
+  it("knows which context attributes the policies read, and keys on those alone", () => {
+    const engine = PolicyEngine.default();
+    expect(engine.contextAttributes).not.toBe("all");
+    expect([...(engine.contextAttributes as Set<string>)]).toContain("maxTokens");
+    expect([...(engine.contextAttributes as Set<string>)]).not.toContain("promptChars");
+    const { decide, calls } = counting(engine);
+    // The prompt's length varies on every call and no default policy reads it: one evaluation serves both.
+    expect(decide(request({ context: { promptChars: 10 } })).allow).toBe(true);
+    expect(decide(request({ context: { promptChars: 90_000 } })).allow).toBe(true);
+    expect(calls()).toBe(1);
+    // An attribute a policy reads is part of the key: the long-output rule sees each value.
+    expect(decide(request({ context: { maxTokens: 100_000 } })).allow).toBe(false);
+    expect(calls()).toBe(2);
+  });
+
+  it("never answers from the cache what a policy reading that attribute would decide otherwise", () => {
+    const engine = PolicyEngine.fromTexts([
+      { file: "base.cedar", text: DEFAULT_POLICIES },
+      { file: "size.cedar", text: '@id("short-prompts") forbid(principal, action in Perimeter::Action::"model", resource) when { context.promptChars > 1000 };' },
+    ]);
+    const { decide, calls } = counting(engine);
+    expect(decide(request({ context: { promptChars: 10 } })).allow).toBe(true);
+    expect(decide(request({ context: { promptChars: 5000 } }))).toMatchObject({ allow: false, policies: ["short-prompts"] });
+    expect(calls()).toBe(2);
+  });
+
+  it("keys on the whole context when a policy uses it whole", () => {
+    const engine = PolicyEngine.fromTexts([
+      { file: "base.cedar", text: DEFAULT_POLICIES },
+      {
+        file: "whole.cedar",
+        text: '@id("exact") forbid(principal, action in Perimeter::Action::"model", resource) when { context == {"route": "/v1/embeddings", "environment": "prod", "stream": false, "tools": false, "maxTokens": 0, "promptChars": 7} };',
+      },
+    ]);
+    expect(engine.contextAttributes).toBe("all");
+    const { decide } = counting(engine);
+    expect(decide(request({ context: { route: "/v1/embeddings", promptChars: 8 } })).allow).toBe(true);
+    expect(decide(request({ context: { route: "/v1/embeddings", promptChars: 7 } }))).toMatchObject({ allow: false, policies: ["exact"] });
   });
 });
