@@ -101,7 +101,11 @@ export class Gateway {
 
   /** Re-read what may be served and what is killed; cut calls a new kill covers. */
   async refresh(): Promise<void> {
+    const started = performance.now();
     const [catalog, kills] = await Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store)]);
+    const ms = performance.now() - started;
+    // The store is read on the thread that answers calls: a slow read here is a stall every call feels.
+    if (ms > 20) this.deps.logger?.warn({ ms: Math.round(ms) }, "reading the catalog and kill switch from the store was slow");
     this.catalog = catalog;
     this.kills = KillSet.of(kills);
     const cut = this.inflight.cut(this.kills);
