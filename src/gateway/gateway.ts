@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AuditEventInput, AuditLog } from "../audit/index.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { asPerimeterError, ERROR_CODES, type ErrorCode } from "../errors.js";
@@ -64,6 +64,9 @@ export class Gateway {
   private readonly inflight = new InFlight();
   private timer: NodeJS.Timeout | undefined;
   private auditFailing: string | undefined;
+  /** When the catalog and kill switch were last read from the store (performance.now()). */
+  private refreshedAt = Number.NEGATIVE_INFINITY;
+  private refreshError: string | undefined;
   readonly metrics = new Registry();
   private readonly requests = new Counter({ name: "perimeter_gateway_requests_total", help: "Gateway calls by route and decision", labelNames: ["route", "decision"], registers: [this.metrics] });
   private readonly tokens = new Counter({ name: "perimeter_gateway_tokens_total", help: "Tokens by kind", labelNames: ["kind"], registers: [this.metrics] });
@@ -80,7 +83,56 @@ export class Gateway {
   /** Per-route metric children, bound once: prom-client hashes label values on every labelled call. */
   private readonly routeMetrics = new Map<string, { allow: Counter.Internal; deny: Counter.Internal; error: Counter.Internal; latency: Histogram.Internal<string> }>();
 
-  private constructor(private readonly deps: GatewayDeps) {}
+  /**
+   * How old the kill switch may grow before calls are refused: a gateway that cannot read the store would
+   * otherwise go on serving what has since been killed or revoked.
+   */
+  private readonly staleMs: number;
+
+  private constructor(private readonly deps: GatewayDeps) {
+    this.staleMs = Math.max(5 * deps.config.killPollMs, 1000);
+    const self = this;
+    new Gauge({ name: "perimeter_audit_backlog_events", help: "Audit events accepted and not yet committed", registers: [this.metrics], collect() { this.set(self.deps.audit().backlog); } });
+    new Gauge({ name: "perimeter_gateway_calls_in_flight", help: "Calls being answered now", registers: [this.metrics], collect() { this.set(self.inflight.size); } });
+    new Gauge({
+      name: "perimeter_gateway_catalog_age_seconds",
+      help: "Seconds since the catalog and kill switch were last read from the store",
+      registers: [this.metrics],
+      collect() {
+        this.set(self.catalogAgeMs() / 1000);
+      },
+    });
+  }
+
+  private catalogAgeMs(): number {
+    return performance.now() - this.refreshedAt;
+  }
+
+  /** Why calls are refused right now, or undefined when the gateway can take them. */
+  private unavailable(): string | undefined {
+    if (this.auditFailing !== undefined) return `calls are refused while the audit log cannot be written (${this.auditFailing})`;
+    const age = this.catalogAgeMs();
+    if (age > this.staleMs) {
+      return `calls are refused: the kill switch and catalog have not been read from the store for ${Math.round(age / 1000)} s${this.refreshError === undefined ? "" : ` (${this.refreshError})`}, so kills and revocations would not apply`;
+    }
+    return undefined;
+  }
+
+  /** Readiness for a load balancer or Kubernetes probe: 503, with the reasons, when calls would be refused. */
+  private readiness(): RouteResponse {
+    const why = this.unavailable();
+    const audit = this.deps.audit();
+    return {
+      status: why === undefined ? 200 : 503,
+      json: {
+        status: why === undefined ? "ready" : "unavailable",
+        ...(why === undefined ? {} : { reason: why }),
+        audit: { writable: this.auditFailing === undefined, backlog: audit.backlog },
+        catalog: { ageSeconds: Math.round(this.catalogAgeMs() / 100) / 10, models: this.catalog.versions().length },
+        callsInFlight: this.inflight.size,
+      },
+    };
+  }
 
   private metricsFor(route: string) {
     let m = this.routeMetrics.get(route);
@@ -94,7 +146,14 @@ export class Gateway {
   static async start(deps: GatewayDeps): Promise<Gateway> {
     const g = new Gateway(deps);
     await g.refresh();
-    g.timer = setInterval(() => void g.refresh().catch((err: unknown) => deps.logger?.error({ err }, "refreshing the catalog and kill switch failed")), deps.config.killPollMs);
+    g.timer = setInterval(
+      () =>
+        void g.refresh().catch((err: unknown) => {
+          g.refreshError = asPerimeterError(err).message;
+          deps.logger?.error({ err }, "refreshing the catalog and kill switch failed");
+        }),
+      deps.config.killPollMs,
+    );
     g.timer.unref();
     return g;
   }
@@ -108,6 +167,8 @@ export class Gateway {
     if (ms > 20) this.deps.logger?.warn({ ms: Math.round(ms) }, "reading the catalog and kill switch from the store was slow");
     this.catalog = catalog;
     this.kills = KillSet.of(kills);
+    this.refreshedAt = performance.now();
+    this.refreshError = undefined;
     const cut = this.inflight.cut(this.kills);
     if (cut > 0) this.deps.logger?.warn({ cut }, "kill switch: cut calls in flight");
   }
@@ -133,6 +194,7 @@ export class Gateway {
       { method: "GET", path: "/api/tags", handle: (req) => this.listModels(req, "ollama") },
       { method: "POST", path: "/api/show", handle: (req, body) => this.show(req, body) },
       { method: "POST", path: "/control/kill", handle: (req, body) => this.controlKill(req, body) },
+      { method: "GET", path: "/readyz", handle: () => Promise.resolve(this.readiness()) },
       { method: "GET", path: "/metrics", handle: async () => ({ status: 200, text: await this.metrics.metrics(), headers: { "content-type": this.metrics.contentType } }) },
     ];
   }
@@ -154,7 +216,8 @@ export class Gateway {
       this.record({ actor: principal === null ? "anonymous" : `identity:${principal.id}`, action: "gateway.call", resource: model === null ? "gateway" : `model:${model}`, decision: "deny", reason: r.message, details: { route: path, status: r.status, code: r.code, ...extra } });
       return errorResponse(api, r);
     };
-    if (this.auditFailing !== undefined) return refuse({ status: 503, code: "STORE_UNAVAILABLE", message: `calls are refused while the audit log cannot be written (${this.auditFailing})` }, null, null);
+    const unavailable = this.unavailable();
+    if (unavailable !== undefined) return refuse({ status: 503, code: "STORE_UNAVAILABLE", message: unavailable }, null, null);
 
     let body: Json;
     try {

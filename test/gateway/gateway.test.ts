@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Ollama } from "ollama";
 import OpenAI from "openai";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
 import { kill } from "../../src/gateway/kill.js";
@@ -193,6 +194,38 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(ok?.details).toMatchObject({ digest: p.models.vllm.digest, promptTokens: expect.any(Number), completionTokens: expect.any(Number), latencyMs: expect.any(Number), runtime: "vllm" });
     expect(JSON.stringify(calls)).not.toContain("hello there gateway");
     expect(calls.some((e) => e.decision === "deny" && e.details["code"] === "AUTH_MISSING")).toBe(true);
+  });
+
+  it("is ready while it can read the kill switch; when it cannot, it refuses calls and says why until it can again", async () => {
+    const ready = async () => {
+      const res = await fetch(`${url}/readyz`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await ready()).toMatchObject({ status: 200, body: { status: "ready", audit: { writable: true }, catalog: { models: 3 } } });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^perimeter_audit_backlog_events \d+$/m);
+    expect(metrics).toMatch(/^perimeter_gateway_catalog_age_seconds [\d.e-]+$/m);
+
+    const openai = client(url, key);
+    // The kill switch's table disappears from under the gateway: it can no longer learn of kills.
+    await sql`alter table kills rename to kills_away`.execute(p.store.db);
+    try {
+      const deadline = Date.now() + 10_000;
+      let r = await ready();
+      while (r.status === 200 && Date.now() < deadline) {
+        await new Promise((done) => setTimeout(done, 100));
+        r = await ready();
+      }
+      expect(r).toMatchObject({ status: 503, body: { status: "unavailable", reason: expect.stringMatching(/kill switch and catalog have not been read from the store.*kills and revocations would not apply/) } });
+      await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "still there?" }] })).rejects.toMatchObject({ status: 503 });
+    } finally {
+      await sql`alter table kills_away rename to kills`.execute(p.store.db);
+    }
+    const deadline = Date.now() + 10_000;
+    while ((await ready()).status !== 200 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
+    expect((await ready()).status).toBe(200);
+    const chat = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "back again" }] });
+    expect(chat.choices[0]?.message.content).toBe("echo: back again");
   });
 });
 
