@@ -38,7 +38,8 @@ interface Pending {
  * The append-only audit log. Each commit holds the log's write lock (across every process on the
  * database), links each event to the one before, extends the Merkle tree and signs the new tree head.
  * A promise resolves only after its commit is durable: an acknowledged event survives a crash.
- * Appends made while a commit is in flight are grouped into the next one.
+ * Appends made while a commit is in flight, or within groupCommitMs of the last commit, are grouped into
+ * the next one. The commit itself runs inline or on a writer thread (see AuditCommitter).
  */
 export class AuditLog {
   private readonly queue: Pending[] = [];
