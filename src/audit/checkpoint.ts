@@ -3,11 +3,12 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  randomBytes,
   sign,
   verify,
   type KeyObject,
 } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { PerimeterError } from "../errors.js";
 
@@ -138,10 +139,19 @@ export function loadOrCreateSigningKey(path: string, create: boolean, purpose: K
     }
     pem = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }).toString();
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Written whole to a file of our own, then linked into place: link() creates the name only if it is
+    // free, atomically, so a process starting at the same moment sees no key or a whole key, never a
+    // half-written one (creating the name first and writing after let a second writer read an empty file).
+    const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
     try {
-      const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, pem);
-      closeSync(fd);
+      const fd = openSync(tmp, "wx", 0o600);
+      try {
+        writeSync(fd, pem);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      linkSync(tmp, path);
     } catch (writeErr) {
       // Another process created it first: use theirs, so every writer signs with one key.
       if ((writeErr as NodeJS.ErrnoException).code !== "EEXIST") {
@@ -150,6 +160,8 @@ export function loadOrCreateSigningKey(path: string, create: boolean, purpose: K
         });
       }
       return loadOrCreateSigningKey(path, false, purpose);
+    } finally {
+      rmSync(tmp, { force: true });
     }
   }
   try {

@@ -21,7 +21,11 @@ function startWriter(env: TestEnv, actor: string, count: string, concurrency: nu
   });
   const acks: number[] = [];
   let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  let onNotReady: (err: Error) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    onNotReady = reject;
+  });
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
     if (line === "ready") onReady();
@@ -31,6 +35,8 @@ function startWriter(env: TestEnv, actor: string, count: string, concurrency: nu
     for (const w of waiters.filter((w) => acks.length >= w.n)) w.resolve();
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // A writer that dies before it is ready fails the test at once (its error is on stderr), not by timeout.
+  void exited.then((code) => onNotReady(new Error(`writer ${actor} exited (${code}) before it was ready`)));
   return {
     child,
     acks,
