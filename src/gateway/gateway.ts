@@ -260,7 +260,13 @@ export class Gateway {
     });
     if (!decision.allow) return refuse({ status: 403, code: "POLICY_DENIED", message: decision.reason }, principal, version.id, { policies: decision.policies });
 
-    const limit = await this.deps.limits.admit(principal.id, version.id, stream);
+    let limit;
+    try {
+      limit = await this.deps.limits.admit(principal.id, version.id, stream);
+    } catch (err) {
+      // Limits that cannot be checked (Redis unreachable) refuse the call: fail closed, and say why.
+      return refuse({ status: 503, code: "STORE_UNAVAILABLE", message: `limits could not be checked: ${asPerimeterError(err).message}` }, principal, version.id);
+    }
     if (!limit.allow) return refuse({ status: 429, code: "POLICY_DENIED", message: limit.reason, headers: { "retry-after": String(limit.retryAfterSeconds) } }, principal, version.id);
 
     upstreamBody["model"] = route.servedName;
@@ -270,7 +276,7 @@ export class Gateway {
     const abort = new AbortController();
     let killedBy: string | undefined;
     const removeInFlight = this.inflight.add({ identityId: principal.id, modelId: version.id, runtime: route.runtime.name, abort: (why) => ((killedBy = why), abort.abort(why)) });
-    const releaseStream = stream ? this.deps.limits.openStream(principal.id, version.id) : () => undefined;
+    const releaseStream = limit.release;
     const finish = (status: number, usage: Usage | undefined, reason: string) => {
       removeInFlight();
       releaseStream();

@@ -3,8 +3,9 @@ import type { GatewayConfig } from "../config/schema.js";
 
 // Limits per identity and per model version: requests per minute, tokens per minute (prompt + completion,
 // charged when the runtime reports them), concurrent streams. In memory by default; in Redis when
-// gateway.redisUrl is set, so every gateway process shares one budget. Concurrent streams are counted per
-// process.
+// gateway.redisUrl is set, so every gateway process shares one budget. A stream holds a lease (in Redis, a
+// member of a sorted set scored by its expiry, renewed while the stream runs), so a gateway that dies
+// without releasing its streams frees their slots when the leases run out.
 
 type LimitSpec = GatewayConfig["limits"]["identity"];
 
@@ -16,74 +17,177 @@ export interface LimitDecision {
 }
 
 const OK: LimitDecision = { allow: true, reason: "", retryAfterSeconds: 0 };
+const ADMITTED: Admission = { ...OK, release: () => undefined };
 
 interface Scope {
+  readonly name: string;
   readonly requests: RateLimiterAbstract | undefined;
   readonly tokens: RateLimiterAbstract | undefined;
   readonly streams: number | undefined;
-  readonly open: Map<string, number>;
 }
 
 export interface RedisLike {
   quit(): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+}
+
+/** A decision to admit a call, and for a stream, what gives its slots back when it ends. */
+export interface Admission extends LimitDecision {
+  release(): void;
+}
+
+/** How long a stream's lease lasts without renewal; running streams renew it a few times per period. */
+const LEASE_MS = 60_000;
+
+/** Streams open per key: in this process, or across every gateway sharing Redis. */
+interface StreamSlots {
+  /** Take a slot when fewer than `limit` are held; the lease id, or null when full. */
+  take(key: string, limit: number): Promise<string | null>;
+  give(key: string, lease: string): void;
+  close(): void;
+}
+
+class LocalSlots implements StreamSlots {
+  private readonly open = new Map<string, number>();
+  private next = 0;
+
+  take(key: string, limit: number): Promise<string | null> {
+    const n = this.open.get(key) ?? 0;
+    if (n >= limit) return Promise.resolve(null);
+    this.open.set(key, n + 1);
+    return Promise.resolve(String(++this.next));
+  }
+
+  give(key: string): void {
+    const n = (this.open.get(key) ?? 0) - 1;
+    if (n <= 0) this.open.delete(key);
+    else this.open.set(key, n);
+  }
+
+  close(): void {}
+}
+
+// Drop expired leases, then add ours if there is room; one round trip, atomic in Redis.
+const TAKE_SCRIPT = `
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", ARGV[1])
+if redis.call("ZCARD", KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call("ZADD", KEYS[1], ARGV[2], ARGV[4])
+redis.call("PEXPIRE", KEYS[1], ARGV[5])
+return 1`;
+
+const RENEW_SCRIPT = `
+for i, lease in ipairs(ARGV) do
+  if i > 1 then redis.call("ZADD", KEYS[i - 1], "XX", ARGV[1], lease) end
+end
+return 1`;
+
+class RedisSlots implements StreamSlots {
+  private readonly held = new Map<string, string>(); // lease -> key
+  private readonly id = `${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
+  private next = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly redis: RedisLike) {
+    // Running streams keep their leases: renewed well before they expire.
+    this.timer = setInterval(() => void this.renew(), LEASE_MS / 4);
+    this.timer.unref();
+  }
+
+  async take(key: string, limit: number): Promise<string | null> {
+    const lease = `${this.id}.${++this.next}`;
+    const now = Date.now();
+    const ok = await this.redis.eval(TAKE_SCRIPT, 1, `perimeter:streams:${key}`, now, now + LEASE_MS, limit, lease, LEASE_MS * 2);
+    if (Number(ok) !== 1) return null;
+    this.held.set(lease, key);
+    return lease;
+  }
+
+  give(key: string, lease: string): void {
+    this.held.delete(lease);
+    // If this fails the lease simply expires; the slot is free again within LEASE_MS.
+    void this.redis.eval('return redis.call("ZREM", KEYS[1], ARGV[1])', 1, `perimeter:streams:${key}`, lease).catch(() => undefined);
+  }
+
+  private async renew(): Promise<void> {
+    if (this.held.size === 0) return;
+    const entries = [...this.held];
+    await this.redis
+      .eval(RENEW_SCRIPT, entries.length, ...entries.map(([, key]) => `perimeter:streams:${key}`), Date.now() + LEASE_MS, ...entries.map(([lease]) => lease))
+      .catch(() => undefined);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
 }
 
 export class Limits {
   private readonly identity: Scope;
   private readonly model: Scope;
 
+  private readonly slots: StreamSlots;
+
   constructor(config: GatewayConfig["limits"], redis?: RedisLike) {
     const make = (spec: LimitSpec, scope: string): Scope => ({
+      name: scope,
       requests: spec.requestsPerMinute === undefined ? undefined : limiter(redis, `perimeter:rpm:${scope}`, spec.requestsPerMinute),
       tokens: spec.tokensPerMinute === undefined ? undefined : limiter(redis, `perimeter:tpm:${scope}`, spec.tokensPerMinute),
       streams: spec.concurrentStreams,
-      open: new Map(),
     });
     this.identity = make(config.identity, "identity");
     this.model = make(config.model, "model");
+    this.slots = redis === undefined ? new LocalSlots() : new RedisSlots(redis);
+  }
+
+  close(): void {
+    this.slots.close();
   }
 
   /** Take one request from each budget; refuse when any is spent or any token budget is already exhausted. */
-  async admit(identityId: string, modelId: string, stream: boolean): Promise<LimitDecision> {
+  async admit(identityId: string, modelId: string, stream: boolean): Promise<Admission> {
     for (const [scope, key, what] of [
       [this.identity, identityId, `identity ${identityId}`],
       [this.model, modelId, `model ${modelId}`],
     ] as const) {
       if (scope.tokens !== undefined) {
         const used = await scope.tokens.get(key);
-        if (used !== null && used.remainingPoints <= 0) return refuse(`${what} has used its tokens per minute`, used.msBeforeNext);
+        if (used !== null && used.remainingPoints <= 0) return { ...refuse(`${what} has used its tokens per minute`, used.msBeforeNext), release: () => undefined };
       }
       if (scope.requests !== undefined) {
         try {
           await scope.requests.consume(key, 1);
         } catch (err) {
-          if (err instanceof RateLimiterRes) return refuse(`${what} is over its requests per minute`, err.msBeforeNext);
+          if (err instanceof RateLimiterRes) return { ...refuse(`${what} is over its requests per minute`, err.msBeforeNext), release: () => undefined };
           throw err;
         }
       }
-      if (stream && scope.streams !== undefined && (scope.open.get(key) ?? 0) >= scope.streams) {
-        return refuse(`${what} has ${scope.streams} streams open already`, 1000);
-      }
     }
-    return OK;
-  }
-
-  /** A stream started: count it until `release` is called. */
-  openStream(identityId: string, modelId: string): () => void {
-    const inc = (scope: Scope, key: string, by: number) => {
-      const n = (scope.open.get(key) ?? 0) + by;
-      if (n <= 0) scope.open.delete(key);
-      else scope.open.set(key, n);
+    if (!stream) return ADMITTED;
+    // A stream takes a slot in each scope that limits streams, atomically per scope; all or none.
+    const taken: Array<[string, string]> = [];
+    const release = () => {
+      for (const [key, lease] of taken.splice(0)) this.slots.give(key, lease);
     };
-    inc(this.identity, identityId, 1);
-    inc(this.model, modelId, 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      inc(this.identity, identityId, -1);
-      inc(this.model, modelId, -1);
-    };
+    for (const [scope, key, what] of [
+      [this.identity, identityId, `identity ${identityId}`],
+      [this.model, modelId, `model ${modelId}`],
+    ] as const) {
+      if (scope.streams === undefined) continue;
+      const slotKey = `${scope.name}:${key}`;
+      let lease: string | null;
+      try {
+        lease = await this.slots.take(slotKey, scope.streams);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      if (lease === null) {
+        release();
+        return { ...refuse(`${what} has ${scope.streams} streams open already`, 1000), release: () => undefined };
+      }
+      taken.push([slotKey, lease]);
+    }
+    return { ...OK, release };
   }
 
   /** Charge the tokens a call used; going over only blocks the next call. */

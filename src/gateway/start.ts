@@ -77,6 +77,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       gateway.close();
       await pool.close();
       await identities.flush();
+      limits.close();
       redis?.disconnect();
       // Spans still buffered go out now; a collector that is down must not hold the shutdown.
       await tracing?.shutdown().catch((err: unknown) => options.logger?.warn({ err }, "sending the last traces failed"));

@@ -246,4 +246,40 @@ describe("limits in Redis", () => {
     expect(await call(b.url)).toBe(429);
     expect(await call(a.url)).toBe(429);
   });
+
+  for (const shared of [false, true]) {
+    it(`limit concurrent streams per identity ${shared ? "across two gateways sharing Redis" : "in one gateway"}, and free the slot when a stream ends`, async () => {
+      const limited = (c: Parameters<Parameters<Perimeter["serve"]>[0] & object>[0]) => ({
+        ...c,
+        gateway: { ...c.gateway, ...(shared ? { redisUrl: "redis://127.0.0.1:6379" } : {}), limits: { identity: { concurrentStreams: 1 }, model: {} } },
+      });
+      const a = await p.serve(limited);
+      const b = shared ? await p.serve(limited) : a;
+      const bot = await p.key(`streamer-${shared}-${Date.now()}`);
+      const long = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
+      p.vllm.tokenDelayMs = 30;
+      try {
+        const first = await client(a.url, bot.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: long }], stream: true });
+        const second = client(b.url, bot.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "me too" }], stream: true });
+        await expect(second).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/1 streams open already/) });
+        // A call that does not stream is not held back by the open stream.
+        const plain = await client(b.url, bot.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "plain" }] });
+        expect(plain.choices[0]?.message.content).toBe("echo: plain");
+        // The first stream ends (its client leaves): its slot is free again.
+        first.controller.abort();
+        const deadline = Date.now() + 5000;
+        let status = 0;
+        while (Date.now() < deadline) {
+          const res = await fetch(`${b.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "again" }], stream: true }) });
+          status = res.status;
+          await res.text();
+          if (status === 200) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(status).toBe(200);
+      } finally {
+        p.vllm.tokenDelayMs = 0;
+      }
+    });
+  }
 });
