@@ -5,7 +5,7 @@ import type { AuditEventInput, AuditLog } from "../audit/index.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { asPerimeterError, ERROR_CODES, type ErrorCode } from "../errors.js";
 import type { AuthResult, Principal } from "../identity/types.js";
-import type { OpenAIDialect } from "../runtimes/dialect.js";
+import { CallCancel, type OpenAIDialect } from "../runtimes/dialect.js";
 import type { PolicyDecision, PolicyRequest } from "../policy/engine.js";
 import type { Store } from "../store/store.js";
 import { Catalog, type ModelRoute } from "./catalog.js";
@@ -273,7 +273,7 @@ export class Gateway {
     const clientWantsUsage = (upstreamBody["stream_options"] as Json | undefined)?.["include_usage"] === true;
     if (stream) upstreamBody["stream_options"] = { ...((upstreamBody["stream_options"] as Json | undefined) ?? {}), include_usage: true };
 
-    const abort = new AbortController();
+    const abort = new CallCancel();
     let killedBy: string | undefined;
     const removeInFlight = this.inflight.add({ identityId: principal.id, modelId: version.id, runtime: route.runtime.name, abort: (why) => ((killedBy = why), abort.abort(why)) });
     const releaseStream = limit.release;
@@ -322,7 +322,7 @@ export class Gateway {
 
     let answer;
     try {
-      answer = await this.deps.runtimeFor(route).call(translated.path, upstreamBody, abort.signal, trace?.headers);
+      answer = await this.deps.runtimeFor(route).call(translated.path, upstreamBody, abort, trace?.headers);
     } catch (err) {
       const e = asPerimeterError(err);
       finish(502, undefined, killedBy ?? e.message);
@@ -382,7 +382,7 @@ export class Gateway {
         const message = killedBy ?? `the runtime's stream failed: ${asPerimeterError(err).message}`;
         yield api === "ollama" ? `${JSON.stringify({ error: message })}\n` : `data: ${JSON.stringify({ error: { message, type: "upstream_error", code: status } })}\n\n`;
       } finally {
-        if (!abort.signal.aborted) abort.abort("the stream ended");
+        if (!abort.aborted) abort.abort("the stream ended");
         finish(status, usage, killedBy ?? "");
         void self;
       }

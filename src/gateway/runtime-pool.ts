@@ -3,7 +3,7 @@ import { createReadStream, statSync } from "node:fs";
 import { join } from "node:path";
 import { PerimeterError } from "../errors.js";
 import type { Runtime } from "../inventory/types.js";
-import type { DialectResponse, OpenAIDialect, OpenAIPath } from "../runtimes/dialect.js";
+import type { CallSignal, DialectResponse, OpenAIDialect, OpenAIPath } from "../runtimes/dialect.js";
 import { httpUpstream } from "../runtimes/http-upstream.js";
 import type { ModelRoute } from "./catalog.js";
 
@@ -49,7 +49,7 @@ export class RuntimePool {
     const loaded = runtime;
     const expected = route.version.files.length === 1 ? route.version.files[0]?.sha256 : route.version.files.find((f) => f.format === "gguf")?.sha256;
     return {
-      call: async (p: OpenAIPath, body: Record<string, unknown>, signal: AbortSignal): Promise<DialectResponse> => {
+      call: async (p: OpenAIPath, body: Record<string, unknown>, signal: CallSignal): Promise<DialectResponse> => {
         // The bytes about to be loaded must be the approved ones, whatever discovery saw earlier.
         const actual = await this.sha256(path);
         if (actual !== expected) {

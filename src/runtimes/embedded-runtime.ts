@@ -19,7 +19,7 @@ import type {
 import { z } from "zod";
 import { PerimeterError } from "../errors.js";
 import { readGgufHeader } from "../formats/gguf.js";
-import type { DialectResponse, OpenAIDialect, OpenAIPath } from "./dialect.js";
+import { toAbortSignal, type CallSignal, type DialectResponse, type OpenAIDialect, type OpenAIPath } from "./dialect.js";
 import { MAX_GGUF_HEADER_BYTES } from "./embedded.js";
 
 export interface EmbeddedRuntimeOptions {
@@ -389,7 +389,8 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
   }
 
   return {
-    async call(path: OpenAIPath, body: Record<string, unknown>, signal: AbortSignal): Promise<DialectResponse> {
+    async call(path: OpenAIPath, body: Record<string, unknown>, cancel: CallSignal): Promise<DialectResponse> {
+      const signal = toAbortSignal(cancel);
       switch (path) {
         case "/v1/chat/completions":
           return chatCompletions(body, signal);

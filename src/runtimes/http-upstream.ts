@@ -1,6 +1,6 @@
 import { Pool } from "undici";
 import { PerimeterError } from "../errors.js";
-import type { DialectResponse, OpenAIDialect, OpenAIPath } from "./dialect.js";
+import type { CallSignal, DialectResponse, OpenAIDialect, OpenAIPath } from "./dialect.js";
 
 // An HTTP runtime (vLLM, SGLang, llama.cpp server, Ollama's /v1) spoken to in the OpenAI dialect through one
 // keep-alive connection pool per runtime. Streams are parsed from SSE into chunk objects, so the gateway can
@@ -29,10 +29,10 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
   if (options.apiKey !== undefined) headers["authorization"] = `Bearer ${options.apiKey}`;
 
   return {
-    async call(path: OpenAIPath, body: Record<string, unknown>, signal: AbortSignal, extra?: Readonly<Record<string, string>>): Promise<DialectResponse> {
+    async call(path: OpenAIPath, body: Record<string, unknown>, signal: CallSignal, extra?: Readonly<Record<string, string>>): Promise<DialectResponse> {
       let res;
       try {
-        res = await pool.request({ method: "POST", path: `${prefix}${path}`, headers: extra === undefined ? headers : { ...extra, ...headers }, body: JSON.stringify(body), signal });
+        res = await pool.request({ method: "POST", path: `${prefix}${path}`, headers: extra === undefined ? headers : { ...extra, ...headers }, body: JSON.stringify(body), signal: signal as AbortSignal });
       } catch (err) {
         if (signal.aborted) throw err;
         throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${options.name}" did not answer POST ${path}: ${(err as Error).message}`, { cause: err });
