@@ -39,28 +39,18 @@ export function canonicalJson(value: unknown, depth = 0): string {
 }
 
 /**
- * The common case, fast: an object whose members are all strings, finite numbers, booleans, null or
- * undefined. When its keys are already in code-unit order (hot paths build their details that way),
- * JSON.stringify writes exactly the JCS text in one native call: its number and string forms are JCS's and
- * undefined members are left out. Otherwise the sorted members are written one by one. Undefined when a
- * member is anything else.
+ * The common case in one native call: an object whose members are all strings, finite numbers, booleans,
+ * null or undefined, with its keys already in code-unit order (hot paths build their details that way).
+ * JSON.stringify then writes exactly the JCS text: its number and string forms are JCS's and undefined
+ * members are left out. Undefined for anything else, which the general path writes.
  */
 function flatCanonical(obj: Record<string, unknown>): string | undefined {
   const keys = Object.keys(obj);
-  let sorted = true;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
     const v = obj[k];
     if (!(v === null || v === undefined || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)))) return undefined;
-    if (i > 0 && (keys[i - 1] as string) > k) sorted = false;
+    if (i > 0 && (keys[i - 1] as string) > k) return undefined;
   }
-  if (sorted) return JSON.stringify(obj);
-  keys.sort();
-  let out = "{";
-  for (const k of keys) {
-    const v = obj[k];
-    if (v === undefined) continue;
-    out += `${out.length === 1 ? "" : ","}${JSON.stringify(k)}:${JSON.stringify(v)}`;
-  }
-  return `${out}}`;
+  return JSON.stringify(obj);
 }

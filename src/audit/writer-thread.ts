@@ -23,7 +23,6 @@ export type WriterReply =
   | { readonly type: "error"; readonly id: number; readonly code: string | undefined; readonly message: string };
 
 interface Waiting {
-  readonly batch: readonly EventFields[];
   resolve(c: AuditCommit): void;
   reject(err: unknown): void;
 }
@@ -44,7 +43,7 @@ export class ThreadAuditCommitter implements AuditCommitter {
     if (this.closed) return Promise.reject(new PerimeterError("STORE_UNAVAILABLE", "the audit event was not recorded: the audit log is closed"));
     return new Promise<AuditCommit>((resolve, reject) => {
       const id = this.nextId++;
-      this.waiting.set(id, { batch, resolve, reject });
+      this.waiting.set(id, { resolve, reject });
       const worker = this.started();
       // Held open only while a commit is outstanding: an idle writer never keeps the process alive.
       if (this.waiting.size === 1) worker.ref();

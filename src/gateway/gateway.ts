@@ -285,6 +285,7 @@ export class Gateway {
       if (usage?.prompt) this.promptTokens.inc(usage.prompt);
       if (usage?.completion) this.completionTokens.inc(usage.completion);
       const ok = status < 400 && killedBy === undefined;
+      const decision = ok ? "allow" : killedBy !== undefined ? "deny" : "error";
       (ok ? metrics.allow : metrics.error).inc();
       if (trace !== undefined) {
         trace.set({
@@ -297,13 +298,13 @@ export class Gateway {
           ...(usage?.prompt === undefined ? {} : { "gen_ai.usage.input_tokens": usage.prompt }),
           ...(usage?.completion === undefined ? {} : { "gen_ai.usage.output_tokens": usage.completion }),
         });
-        trace.end(ok ? "allow" : killedBy !== undefined ? "deny" : "error", reason === "" ? undefined : reason);
+        trace.end(decision, reason === "" ? undefined : reason);
       }
       this.record({
         actor: `identity:${principal.id}`,
         action: "gateway.call",
         resource: `model:${version.id}`,
-        decision: ok ? "allow" : killedBy !== undefined ? "deny" : "error",
+        decision,
         reason,
         // Keys in code-unit order: the audit log's canonical JSON then takes one native call.
         details: {

@@ -16,8 +16,9 @@ export interface LimitDecision {
   readonly retryAfterSeconds: number;
 }
 
+const NOTHING = (): void => undefined;
 const OK: LimitDecision = { allow: true, reason: "", retryAfterSeconds: 0 };
-const ADMITTED: Admission = { ...OK, release: () => undefined };
+const ADMITTED: Admission = { ...OK, release: NOTHING };
 
 interface Scope {
   readonly name: string;
@@ -144,20 +145,26 @@ export class Limits {
   }
 
   /** Take one request from each budget; refuse when any is spent or any token budget is already exhausted. */
-  async admit(identityId: string, modelId: string, stream: boolean): Promise<Admission> {
-    for (const [scope, key, what] of [
+  /** Each scope a call counts against: its limits, its key in them, and how a refusal names it. */
+  private scopes(identityId: string, modelId: string): ReadonlyArray<readonly [Scope, string, string]> {
+    return [
       [this.identity, identityId, `identity ${identityId}`],
       [this.model, modelId, `model ${modelId}`],
-    ] as const) {
+    ];
+  }
+
+  async admit(identityId: string, modelId: string, stream: boolean): Promise<Admission> {
+    const scopes = this.scopes(identityId, modelId);
+    for (const [scope, key, what] of scopes) {
       if (scope.tokens !== undefined) {
         const used = await scope.tokens.get(key);
-        if (used !== null && used.remainingPoints <= 0) return { ...refuse(`${what} has used its tokens per minute`, used.msBeforeNext), release: () => undefined };
+        if (used !== null && used.remainingPoints <= 0) return refuse(`${what} has used its tokens per minute`, used.msBeforeNext);
       }
       if (scope.requests !== undefined) {
         try {
           await scope.requests.consume(key, 1);
         } catch (err) {
-          if (err instanceof RateLimiterRes) return { ...refuse(`${what} is over its requests per minute`, err.msBeforeNext), release: () => undefined };
+          if (err instanceof RateLimiterRes) return refuse(`${what} is over its requests per minute`, err.msBeforeNext);
           throw err;
         }
       }
@@ -168,10 +175,7 @@ export class Limits {
     const release = () => {
       for (const [key, lease] of taken.splice(0)) this.slots.give(key, lease);
     };
-    for (const [scope, key, what] of [
-      [this.identity, identityId, `identity ${identityId}`],
-      [this.model, modelId, `model ${modelId}`],
-    ] as const) {
+    for (const [scope, key, what] of scopes) {
       if (scope.streams === undefined) continue;
       const slotKey = `${scope.name}:${key}`;
       let lease: string | null;
@@ -183,7 +187,7 @@ export class Limits {
       }
       if (lease === null) {
         release();
-        return { ...refuse(`${what} has ${scope.streams} streams open already`, 1000), release: () => undefined };
+        return refuse(`${what} has ${scope.streams} streams open already`, 1000);
       }
       taken.push([slotKey, lease]);
     }
@@ -193,10 +197,7 @@ export class Limits {
   /** Charge the tokens a call used; going over only blocks the next call. */
   async chargeTokens(identityId: string, modelId: string, tokens: number): Promise<void> {
     if (tokens <= 0) return;
-    for (const [scope, key] of [
-      [this.identity, identityId],
-      [this.model, modelId],
-    ] as const) {
+    for (const [scope, key] of this.scopes(identityId, modelId)) {
       if (scope.tokens === undefined) continue;
       await scope.tokens.penalty(key, tokens);
     }
@@ -209,6 +210,6 @@ function limiter(redis: RedisLike | undefined, keyPrefix: string, points: number
     : new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration: 60, useRedisPackage: false });
 }
 
-function refuse(reason: string, msBeforeNext: number): LimitDecision {
-  return { allow: false, reason, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
+function refuse(reason: string, msBeforeNext: number): Admission {
+  return { allow: false, reason, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)), release: NOTHING };
 }

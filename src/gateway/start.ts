@@ -1,5 +1,3 @@
-import { startTracing, tracesEndpoint } from "./tracing.js";
-import { VERSION } from "../version.js";
 import type { Logger } from "pino";
 import type { Context } from "../cli/context.js";
 import { PerimeterError } from "../errors.js";
@@ -11,6 +9,8 @@ import type { OpenAIDialect } from "../runtimes/dialect.js";
 import { Gateway, type AuthorizeRequest, type PolicyDecision } from "./gateway.js";
 import { Limits, type RedisLike } from "./limits.js";
 import { RuntimePool, type EmbeddedFactory } from "./runtime-pool.js";
+import { startTracing } from "./tracing.js";
+import { VERSION } from "../version.js";
 
 // Assemble the gateway from the configuration: identities (API keys, JWT issuers), the Cedar policy set,
 // limits (Redis when configured), the runtime clients and the catalog.
@@ -59,7 +59,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     return identities.authenticateApiKey(bearer);
   };
   const tracing = await startTracing(config.gateway, VERSION);
-  if (tracing !== undefined) options.logger?.info({ endpoint: tracesEndpoint(config.gateway) }, "OpenTelemetry traces on");
+  if (tracing !== undefined) options.logger?.info({ endpoint: tracing.endpoint }, "OpenTelemetry traces on");
   const gateway = await Gateway.start({
     tracing,
     store: ctx.store,

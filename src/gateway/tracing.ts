@@ -17,13 +17,15 @@ export interface CallTrace {
 }
 
 export interface Tracing {
+  /** Where spans are sent. */
+  readonly endpoint: string;
   start(headers: IncomingHttpHeaders, operation: string, model: string, route: string): CallTrace;
   /** Send what is buffered and stop. */
   shutdown(): Promise<void>;
 }
 
 /** The OTLP endpoint the config or the standard environment names; undefined when tracing is off. */
-export function tracesEndpoint(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function tracesEndpoint(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return config.tracing.otlpEndpoint ?? (env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] || undefined);
 }
 
@@ -47,6 +49,7 @@ export async function startTracing(config: GatewayConfig, version: string, env: 
   const { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, defaultTextMapGetter, defaultTextMapSetter } = api;
 
   return {
+    endpoint: url,
     start(headers, operation, model, route) {
       const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
       const span: Span = tracer.startSpan(

@@ -12,6 +12,17 @@ import { startPerimeter, type Perimeter } from "./setup.js";
 const client = (url: string, apiKey: string) => new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0 });
 const ollamaClient = (url: string, key: string) => new Ollama({ host: url, headers: { Authorization: `Bearer ${key}` } });
 
+/** Ask again every 100 ms until the answer is the one wanted or `ms` have passed; the last answer. */
+async function poll<T>(ask: () => Promise<T>, done: (answer: T) => boolean, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  let answer = await ask();
+  while (!done(answer) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    answer = await ask();
+  }
+  return answer;
+}
+
 describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   let p: Perimeter;
   let url: string;
@@ -210,20 +221,13 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     // The kill switch's table disappears from under the gateway: it can no longer learn of kills.
     await sql`alter table kills rename to kills_away`.execute(p.store.db);
     try {
-      const deadline = Date.now() + 10_000;
-      let r = await ready();
-      while (r.status === 200 && Date.now() < deadline) {
-        await new Promise((done) => setTimeout(done, 100));
-        r = await ready();
-      }
+      const r = await poll(ready, (answer) => answer.status !== 200, 10_000);
       expect(r).toMatchObject({ status: 503, body: { status: "unavailable", reason: expect.stringMatching(/kill switch and catalog have not been read from the store.*kills and revocations would not apply/) } });
       await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "still there?" }] })).rejects.toMatchObject({ status: 503 });
     } finally {
       await sql`alter table kills_away rename to kills`.execute(p.store.db);
     }
-    const deadline = Date.now() + 10_000;
-    while ((await ready()).status !== 200 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
-    expect((await ready()).status).toBe(200);
+    expect((await poll(ready, (answer) => answer.status === 200, 10_000)).status).toBe(200);
     const chat = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "back again" }] });
     expect(chat.choices[0]?.message.content).toBe("echo: back again");
   });
@@ -267,16 +271,12 @@ describe("limits in Redis", () => {
         expect(plain.choices[0]?.message.content).toBe("echo: plain");
         // The first stream ends (its client leaves): its slot is free again.
         first.controller.abort();
-        const deadline = Date.now() + 5000;
-        let status = 0;
-        while (Date.now() < deadline) {
+        const again = async () => {
           const res = await fetch(`${b.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "again" }], stream: true }) });
-          status = res.status;
           await res.text();
-          if (status === 200) break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        expect(status).toBe(200);
+          return res.status;
+        };
+        expect(await poll(again, (status) => status === 200, 5000)).toBe(200);
       } finally {
         p.vllm.tokenDelayMs = 0;
       }
