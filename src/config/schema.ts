@@ -160,7 +160,17 @@ const gatewaySchema = z
     host: z.string().min(1).default("127.0.0.1"),
     port: z.number().int().min(0).max(65_535).default(8080),
     /** Limits per identity, and per model version. */
-    limits: z.strictObject({ identity: limitSchema.default({}), model: limitSchema.default({}) }).default({ identity: {}, model: {} }),
+    limits: z
+      .strictObject({
+        identity: limitSchema.default({}),
+        model: limitSchema.default({}),
+        /**
+         * With redisUrl: how long a stream's slot outlives a gateway that died holding it (running streams
+         * renew theirs every quarter of this).
+         */
+        streamLeaseSeconds: z.number().int().min(1).max(3600).default(60),
+      })
+      .default({ identity: {}, model: {}, streamLeaseSeconds: 60 }),
     /** redis://...: limits shared by every gateway process; in memory when absent. */
     redisUrl: z.string().regex(/^rediss?:\/\//, "a redis:// URL").optional(),
     /** How often the kill switch and revocations are read from the store. */
@@ -182,7 +192,7 @@ const gatewaySchema = z
       })
       .default({ serviceName: "perimeter-gateway", sampleRatio: 1 }),
   })
-  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {} }, killPollMs: 1000, upstreamTimeoutMs: 120_000, logPrompts: false, tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 } });
+  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {}, streamLeaseSeconds: 60 }, killPollMs: 1000, upstreamTimeoutMs: 120_000, logPrompts: false, tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 } });
 
 const logSchema = z
   .strictObject({

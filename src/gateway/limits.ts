@@ -4,8 +4,9 @@ import type { GatewayConfig } from "../config/schema.js";
 // Limits per identity and per model version: requests per minute, tokens per minute (prompt + completion,
 // charged when the runtime reports them), concurrent streams. In memory by default; in Redis when
 // gateway.redisUrl is set, so every gateway process shares one budget. A stream holds a lease (in Redis, a
-// member of a sorted set scored by its expiry, renewed while the stream runs), so a gateway that dies
-// without releasing its streams frees their slots when the leases run out.
+// member of a sorted set scored by its expiry on Redis's own clock, renewed while the stream runs), so a
+// gateway that dies without releasing its streams frees their slots when the leases run out
+// (gateway.limits.streamLeaseSeconds), and gateways whose clocks disagree still agree on what has expired.
 
 type LimitSpec = GatewayConfig["limits"]["identity"];
 
@@ -37,9 +38,6 @@ export interface Admission extends LimitDecision {
   release(): void;
 }
 
-/** How long a stream's lease lasts without renewal; running streams renew it a few times per period. */
-const LEASE_MS = 60_000;
-
 /** Streams open per key: in this process, or across every gateway sharing Redis. */
 interface StreamSlots {
   /** Take a slot when fewer than `limit` are held; the lease id, or null when full. */
@@ -68,17 +66,29 @@ class LocalSlots implements StreamSlots {
   close(): void {}
 }
 
+// Redis's clock in milliseconds: every gateway scores and expires leases on the same clock. TIME may run
+// before writes because scripts replicate their effects (Redis 5+; the call asks for it on older servers).
+const REDIS_NOW = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
 // Drop expired leases, then add ours if there is room; one round trip, atomic in Redis.
-const TAKE_SCRIPT = `
-redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", ARGV[1])
-if redis.call("ZCARD", KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call("ZADD", KEYS[1], ARGV[2], ARGV[4])
-redis.call("PEXPIRE", KEYS[1], ARGV[5])
+// KEYS[1] the slot set; ARGV: limit, lease ms, lease id.
+const TAKE_SCRIPT = `${REDIS_NOW}
+local lease = tonumber(ARGV[2])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now)
+if redis.call("ZCARD", KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call("ZADD", KEYS[1], now + lease, ARGV[3])
+redis.call("PEXPIRE", KEYS[1], lease * 2)
 return 1`;
 
-const RENEW_SCRIPT = `
-for i, lease in ipairs(ARGV) do
-  if i > 1 then redis.call("ZADD", KEYS[i - 1], "XX", ARGV[1], lease) end
+// Push each held lease's expiry out, and its set's, so a stream that outlives the lease keeps its slot.
+// KEYS: the slot set of each lease; ARGV: lease ms, then the lease ids in the order of KEYS.
+const RENEW_SCRIPT = `${REDIS_NOW}
+local lease = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  if redis.call("ZADD", key, "XX", "CH", now + lease, ARGV[i + 1]) == 1 then redis.call("PEXPIRE", key, lease * 2) end
 end
 return 1`;
 
@@ -88,16 +98,18 @@ class RedisSlots implements StreamSlots {
   private next = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly redis: RedisLike) {
+  constructor(
+    private readonly redis: RedisLike,
+    private readonly leaseMs: number,
+  ) {
     // Running streams keep their leases: renewed well before they expire.
-    this.timer = setInterval(() => void this.renew(), LEASE_MS / 4);
+    this.timer = setInterval(() => void this.renew(), leaseMs / 4);
     this.timer.unref();
   }
 
   async take(key: string, limit: number): Promise<string | null> {
     const lease = `${this.id}.${++this.next}`;
-    const now = Date.now();
-    const ok = await this.redis.eval(TAKE_SCRIPT, 1, `perimeter:streams:${key}`, now, now + LEASE_MS, limit, lease, LEASE_MS * 2);
+    const ok = await this.redis.eval(TAKE_SCRIPT, 1, `perimeter:streams:${key}`, limit, this.leaseMs, lease);
     if (Number(ok) !== 1) return null;
     this.held.set(lease, key);
     return lease;
@@ -105,7 +117,7 @@ class RedisSlots implements StreamSlots {
 
   give(key: string, lease: string): void {
     this.held.delete(lease);
-    // If this fails the lease simply expires; the slot is free again within LEASE_MS.
+    // If this fails the lease simply expires; the slot is free again within the lease period.
     void this.redis.eval('return redis.call("ZREM", KEYS[1], ARGV[1])', 1, `perimeter:streams:${key}`, lease).catch(() => undefined);
   }
 
@@ -113,7 +125,7 @@ class RedisSlots implements StreamSlots {
     if (this.held.size === 0) return;
     const entries = [...this.held];
     await this.redis
-      .eval(RENEW_SCRIPT, entries.length, ...entries.map(([, key]) => `perimeter:streams:${key}`), Date.now() + LEASE_MS, ...entries.map(([lease]) => lease))
+      .eval(RENEW_SCRIPT, entries.length, ...entries.map(([, key]) => `perimeter:streams:${key}`), this.leaseMs, ...entries.map(([lease]) => lease))
       .catch(() => undefined);
   }
 
@@ -137,14 +149,13 @@ export class Limits {
     });
     this.identity = make(config.identity, "identity");
     this.model = make(config.model, "model");
-    this.slots = redis === undefined ? new LocalSlots() : new RedisSlots(redis);
+    this.slots = redis === undefined ? new LocalSlots() : new RedisSlots(redis, config.streamLeaseSeconds * 1000);
   }
 
   close(): void {
     this.slots.close();
   }
 
-  /** Take one request from each budget; refuse when any is spent or any token budget is already exhausted. */
   /** Each scope a call counts against: its limits, its key in them, and how a refusal names it. */
   private scopes(identityId: string, modelId: string): ReadonlyArray<readonly [Scope, string, string]> {
     return [
@@ -153,6 +164,7 @@ export class Limits {
     ];
   }
 
+  /** Take one request from each budget; refuse when any is spent or any token budget is already exhausted. */
   async admit(identityId: string, modelId: string, stream: boolean): Promise<Admission> {
     const scopes = this.scopes(identityId, modelId);
     for (const [scope, key, what] of scopes) {

@@ -43,6 +43,18 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       client.disconnect();
       throw new PerimeterError("STORE_UNAVAILABLE", `cannot reach Redis at gateway.redisUrl for the shared limits: ${(err as Error).message}`, { cause: err });
     }
+    // Without a listener ioredis writes every failed reconnect to stderr. Said once per outage in the log;
+    // meanwhile each call the limits cannot be checked for is refused with 503 and audited.
+    let down: string | undefined;
+    client.on("error", (err: Error) => {
+      if (down === err.message) return;
+      down = err.message;
+      options.logger?.error({ err: err.message }, "Redis for the shared limits cannot be reached: calls are refused until it is back");
+    });
+    client.on("ready", () => {
+      if (down !== undefined) options.logger?.info("Redis for the shared limits is reachable again");
+      down = undefined;
+    });
     redis = client;
   }
   const limits = new Limits(config.gateway.limits, redis);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { Ollama } from "ollama";
 import OpenAI from "openai";
 import { sql } from "kysely";
@@ -159,7 +160,7 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   });
 
   it("answers 429 with Retry-After once an identity is over its requests per minute", async () => {
-    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { identity: { requestsPerMinute: 2 }, model: {} } } }));
+    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { requestsPerMinute: 2 }, model: {} } } }));
     const bot = await p.key("chatty-bot");
     const call = () => fetch(`${limited.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }) });
     expect((await call()).status).toBe(200);
@@ -241,7 +242,7 @@ describe("limits in Redis", () => {
   afterAll(async () => p?.close());
 
   it("hold across two gateways sharing one Redis", async () => {
-    const redis = (c: Parameters<Parameters<Perimeter["serve"]>[0] & object>[0]) => ({ ...c, gateway: { ...c.gateway, redisUrl: "redis://127.0.0.1:6379", limits: { identity: { requestsPerMinute: 3 }, model: {} } } });
+    const redis = (c: Parameters<Parameters<Perimeter["serve"]>[0] & object>[0]) => ({ ...c, gateway: { ...c.gateway, redisUrl: "redis://127.0.0.1:6379", limits: { ...c.gateway.limits, identity: { requestsPerMinute: 3 }, model: {} } } });
     const a = await p.serve(redis);
     const b = await p.serve(redis);
     const bot = await p.key(`shared-${Date.now()}`);
@@ -251,11 +252,47 @@ describe("limits in Redis", () => {
     expect(await call(a.url)).toBe(429);
   });
 
+  it("refuse calls with 503 and say why while the shared limits cannot be checked (Redis gone), and serve again when it is back", async () => {
+    // Redis reached through a relay the test can cut, as a network partition would.
+    const sockets = new Set<Socket>();
+    const relay = createNetServer((inbound) => {
+      const outbound = connect(6379, "127.0.0.1");
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on("error", () => undefined);
+        s.on("close", () => sockets.delete(s));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const relayPort = (relay.address() as AddressInfo).port;
+    const g = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, redisUrl: `redis://127.0.0.1:${relayPort}`, limits: { ...c.gateway.limits, identity: { requestsPerMinute: 100 }, model: {} } } }));
+    const bot = await p.key(`partitioned-${Date.now()}`);
+    const openai = client(g.url, bot.key);
+    const ask = () => openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "are you there" }] });
+    expect((await ask()).choices[0]?.message.content).toBe("echo: are you there");
+
+    await new Promise<void>((resolve) => {
+      relay.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+    await expect(ask()).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/limits could not be checked/) });
+    const refusals = await p.store.db.selectFrom("audit_events").select(["decision", "reason"]).where("actor", "=", `identity:${bot.id}`).orderBy("seq", "desc").limit(1).execute();
+    expect(refusals[0]).toMatchObject({ decision: "deny", reason: expect.stringMatching(/limits could not be checked/) });
+
+    // The relay comes back on the same port: the gateway reconnects and serves.
+    await new Promise<void>((resolve) => relay.listen(relayPort, "127.0.0.1", resolve));
+    const back = await poll(() => ask().then((c) => c.choices[0]?.message.content, (e: { status?: number }) => `status ${e.status}`), (a) => a === "echo: are you there", 10_000);
+    expect(back).toBe("echo: are you there");
+    relay.close();
+    for (const s of sockets) s.destroy();
+  }, 30_000);
+
   for (const shared of [false, true]) {
     it(`limit concurrent streams per identity ${shared ? "across two gateways sharing Redis" : "in one gateway"}, and free the slot when a stream ends`, async () => {
       const limited = (c: Parameters<Parameters<Perimeter["serve"]>[0] & object>[0]) => ({
         ...c,
-        gateway: { ...c.gateway, ...(shared ? { redisUrl: "redis://127.0.0.1:6379" } : {}), limits: { identity: { concurrentStreams: 1 }, model: {} } },
+        gateway: { ...c.gateway, ...(shared ? { redisUrl: "redis://127.0.0.1:6379" } : {}), limits: { ...c.gateway.limits, identity: { concurrentStreams: 1 }, model: {} } },
       });
       const a = await p.serve(limited);
       const b = shared ? await p.serve(limited) : a;
