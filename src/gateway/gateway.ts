@@ -13,6 +13,7 @@ import { ollamaChatToOpenAI, ollamaFinal, toOllamaAnswer, toOllamaChunk, toOpenA
 import { InFlight, kill, KILL_KINDS, KillSet, listKills, type KillKind } from "./kill.js";
 import type { Limits } from "./limits.js";
 import type { Route, RouteResponse } from "./server.js";
+import { answerTexts, chunkTexts, estimatedUsage, promptMaterial } from "./token-count.js";
 import type { CallTrace, Tracing } from "./tracing.js";
 
 // The serve pipeline, in a fixed order on every route: parse → authenticate → resolve the model to what may
@@ -277,9 +278,27 @@ export class Gateway {
     let killedBy: string | undefined;
     const removeInFlight = this.inflight.add({ identityId: principal.id, modelId: version.id, runtime: route.runtime.name, abort: (why) => ((killedBy = why), abort.abort(why)) });
     const releaseStream = limit.release;
-    const finish = (status: number, usage: Usage | undefined, reason: string) => {
+    /**
+     * The call is over: give back its slots at once, then charge, count and audit it. `generated` is the text
+     * the runtime produced, for when it did not say how many tokens it used: the gateway counts them then.
+     */
+    const finish = (status: number, usage: Usage | undefined, reason: string, generated?: readonly string[]) => {
       removeInFlight();
       releaseStream();
+      const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+      if (usage !== undefined || generated === undefined) {
+        account(status, usage, usage === undefined ? null : "runtime", reason, latencyMs);
+        return;
+      }
+      estimatedUsage(promptMaterial(upstreamBody), generated).then(
+        (estimated) => account(status, estimated, "estimate", reason, latencyMs),
+        (err: unknown) => {
+          this.deps.logger?.error({ err }, "counting the tokens of a call failed");
+          account(status, undefined, null, reason, latencyMs);
+        },
+      );
+    };
+    const account = (status: number, usage: Usage | undefined, usageFrom: "runtime" | "estimate" | null, reason: string, latencyMs: number) => {
       const tokens = (usage?.prompt ?? 0) + (usage?.completion ?? 0);
       void this.deps.limits.chargeTokens(principal.id, version.id, tokens).catch((err: unknown) => this.deps.logger?.error({ err }, "charging tokens failed"));
       if (usage?.prompt) this.promptTokens.inc(usage.prompt);
@@ -297,6 +316,7 @@ export class Gateway {
           "http.response.status_code": status,
           ...(usage?.prompt === undefined ? {} : { "gen_ai.usage.input_tokens": usage.prompt }),
           ...(usage?.completion === undefined ? {} : { "gen_ai.usage.output_tokens": usage.completion }),
+          ...(usageFrom === null ? {} : { "perimeter.usage.source": usageFrom }),
         });
         trace.end(decision, reason === "" ? undefined : reason);
       }
@@ -310,13 +330,14 @@ export class Gateway {
         details: {
           completionTokens: usage?.completion ?? null,
           digest: version.digest,
-          latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+          latencyMs,
           promptTokens: usage?.prompt ?? null,
           ...(this.deps.config.logPrompts ? { request: body } : { requestBytes: raw.length }),
           route: path,
           runtime: route.runtime.name,
           status,
           stream,
+          usageFrom,
         },
       });
     };
@@ -340,7 +361,7 @@ export class Gateway {
         const message = upstreamMessage(out) ?? `runtime ${route.runtime.name} answered ${answer.status}`;
         return errorResponse(api, { status: answer.status, code: "upstream_error", message });
       }
-      finish(answer.status, usage, "");
+      finish(answer.status, usage, "", usage === undefined ? answerTexts(out) : undefined);
       if (api === "ollama") return { status: 200, json: toOllamaAnswer(op, clientModel, out, startedNs) };
       out["model"] = clientModel;
       return { status: 200, json: out };
@@ -351,6 +372,8 @@ export class Gateway {
     const self = this;
     async function* frames(): AsyncGenerator<string> {
       let usage: Usage | undefined;
+      // What has been generated so far, counted when the stream ends without the runtime's usage.
+      const generated: string[] = [];
       let finishReason: unknown = null;
       let status = 200;
       try {
@@ -358,6 +381,7 @@ export class Gateway {
           if (killedBy !== undefined) break;
           const u = usageOf(chunk);
           if (u !== undefined) usage = u;
+          chunkTexts(chunk, generated);
           const choices = chunk["choices"] as Json[] | undefined;
           const fr = choices?.[0]?.["finish_reason"];
           if (fr !== undefined && fr !== null) finishReason = fr;
@@ -384,7 +408,7 @@ export class Gateway {
         yield api === "ollama" ? `${JSON.stringify({ error: message })}\n` : `data: ${JSON.stringify({ error: { message, type: "upstream_error", code: status } })}\n\n`;
       } finally {
         if (!abort.aborted) abort.abort("the stream ended");
-        finish(status, usage, killedBy ?? "");
+        finish(status, usage, killedBy ?? "", generated);
         void self;
       }
     }

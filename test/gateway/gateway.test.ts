@@ -24,6 +24,21 @@ async function poll<T>(ask: () => Promise<T>, done: (answer: T) => boolean, ms: 
   return answer;
 }
 
+/** The details of the first or the newest gateway.call event of an identity, of one decision. */
+async function callEvent(p: Perimeter, identityId: string, decision: string, which: "first" | "last"): Promise<Record<string, unknown> | undefined> {
+  await p.audit.flush();
+  const row = await p.store.db
+    .selectFrom("audit_events")
+    .select(["details"])
+    .where("action", "=", "gateway.call")
+    .where("actor", "=", `identity:${identityId}`)
+    .where("decision", "=", decision)
+    .orderBy("seq", which === "first" ? "asc" : "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : (JSON.parse(row.details) as Record<string, unknown>);
+}
+
 describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   let p: Perimeter;
   let url: string;
@@ -168,6 +183,68 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     const third = await call();
     expect(third.status).toBe(429);
     expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("answers 429 once an identity has used its tokens per minute, counted from the runtime's usage", async () => {
+    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 30 }, model: {} } } }));
+    const bot = await p.key(`wordy-bot-${Date.now()}`);
+    const openai = client(limited.url, bot.key);
+    const words = Array.from({ length: 20 }, (_, i) => `word${i}`).join(" ");
+    const first = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }] });
+    expect(first.usage?.total_tokens).toBeGreaterThan(30);
+    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+      status: 429,
+      message: expect.stringMatching(new RegExp(`identity ${bot.id} has used its tokens per minute`)),
+    });
+    const event = await callEvent(p, bot.id, "allow", "last");
+    expect(event).toMatchObject({ promptTokens: first.usage?.prompt_tokens, completionTokens: first.usage?.completion_tokens, usageFrom: "runtime" });
+  });
+
+  it("counts the tokens itself when the runtime reports none, or a stream is cut before its usage, so a token budget cannot be dodged", async () => {
+    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 30 }, model: {} } } }));
+    const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
+    const refusedNext = async (apiKey: string) => {
+      const again = () => client(limited.url, apiKey).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }).then(() => 200, (e: { status?: number }) => e.status);
+      return poll(again, (status) => status === 429, 3000);
+    };
+
+    // A runtime that leaves usage out.
+    const quiet = await p.key(`quiet-runtime-bot-${Date.now()}`);
+    p.vllm.reportsUsage = false;
+    try {
+      const answer = await client(limited.url, quiet.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }] });
+      expect(answer.usage).toBeUndefined();
+      expect(await refusedNext(quiet.key)).toBe(429);
+    } finally {
+      p.vllm.reportsUsage = true;
+    }
+    const estimated = await callEvent(p, quiet.id, "allow", "first");
+    expect(estimated).toMatchObject({ usageFrom: "estimate" });
+    // 40 words each way: the estimate is of the text, not a token or two.
+    expect(estimated?.["promptTokens"]).toBeGreaterThanOrEqual(40);
+    expect(estimated?.["completionTokens"]).toBeGreaterThanOrEqual(40);
+
+    // A stream the client leaves before the runtime's usage chunk.
+    const leaver = await p.key(`early-leaver-bot-${Date.now()}`);
+    p.vllm.tokenDelayMs = 30;
+    try {
+      const stream = await client(limited.url, leaver.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }], stream: true });
+      let received = 0;
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta.content) received++;
+        if (received === 3) break; // leaves: the SDK aborts the request
+      }
+    } finally {
+      p.vllm.tokenDelayMs = 0;
+    }
+    // The gateway notices the client leave, counts what was streamed and charges it.
+    const cut = await poll(() => callEvent(p, leaver.id, "allow", "first"), (e) => e !== undefined, 3000);
+    expect(await refusedNext(leaver.key)).toBe(429);
+    expect(cut).toMatchObject({ usageFrom: "estimate", stream: true });
+    expect(cut?.["promptTokens"]).toBeGreaterThanOrEqual(40);
+    // What was streamed before the client left, not the whole answer.
+    expect(cut?.["completionTokens"]).toBeGreaterThanOrEqual(1);
+    expect(cut?.["completionTokens"]).toBeLessThan(40);
   });
 
   it("cuts a stream in flight when the model is killed, and refuses new calls", async () => {
