@@ -49,6 +49,9 @@ interface Refusal {
   readonly headers?: Record<string, string>;
 }
 
+/** The status recorded for a call whose client hung up before its answer (nginx's 499; never sent). */
+const CLIENT_CLOSED = 499;
+
 const OPENAI_ERROR_TYPE: Readonly<Record<number, string>> = {
   400: "invalid_request_error",
   401: "authentication_error",
@@ -303,7 +306,8 @@ export class Gateway {
       void this.deps.limits.chargeTokens(principal.id, version.id, tokens).catch((err: unknown) => this.deps.logger?.error({ err }, "charging tokens failed"));
       if (usage?.prompt) this.promptTokens.inc(usage.prompt);
       if (usage?.completion) this.completionTokens.inc(usage.completion);
-      const ok = status < 400 && killedBy === undefined;
+      // A call its client gave up on was still allowed: nothing failed on our side or the runtime's.
+      const ok = (status < 400 || status === CLIENT_CLOSED) && killedBy === undefined;
       const decision = ok ? "allow" : killedBy !== undefined ? "deny" : "error";
       (ok ? metrics.allow : metrics.error).inc();
       if (trace !== undefined) {
@@ -342,14 +346,30 @@ export class Gateway {
       });
     };
 
+    // A client that hangs up before its answer stops the runtime's work on it too, as it would talking to
+    // the runtime directly (vLLM and llama.cpp abort a request whose connection closes). Streams are cut by
+    // the server when their client leaves; this covers the wait for the answer and a whole-answer call.
+    let clientLeft = false;
+    const socket = req.socket;
+    const onClientGone = () => {
+      clientLeft = true;
+      abort.abort("the client closed the connection before the answer");
+    };
+    socket.once("close", onClientGone);
+    if (socket.destroyed) onClientGone(); // gone already, while the call was being checked
     let answer;
     try {
       answer = await this.deps.runtimeFor(route).call(translated.path, upstreamBody, abort, trace?.headers);
     } catch (err) {
+      if (clientLeft && killedBy === undefined) return this.abandoned(api, finish);
       const e = asPerimeterError(err);
       finish(502, undefined, killedBy ?? e.message);
       return errorResponse(api, { status: killedBy === undefined ? 502 : 403, code: killedBy === undefined ? "RUNTIME_UNREACHABLE" : "POLICY_DENIED", message: killedBy ?? `runtime ${route.runtime.name} failed: ${e.message}` });
+    } finally {
+      socket.off("close", onClientGone);
     }
+    // Answered, and nobody is there to take it: a stream would never be read, so it would never end the call.
+    if (clientLeft && killedBy === undefined) return this.abandoned(api, finish);
     metrics.latency.observe((performance.now() - started) / 1000);
     const clientModel = model;
 
@@ -517,6 +537,13 @@ export class Gateway {
       // An error while checking credentials is a refusal, never a pass.
       return { ok: false, code: "AUTH_KEY_INVALID", message: `credentials could not be checked: ${asPerimeterError(err).message}` };
     }
+  }
+
+  /** A call whose client hung up before its answer: recorded as such; the answer goes nowhere. */
+  private abandoned(api: Api, finish: (status: number, usage: Usage | undefined, reason: string) => void): RouteResponse {
+    const why = "the client closed the connection before the answer";
+    finish(CLIENT_CLOSED, undefined, why);
+    return errorResponse(api, { status: CLIENT_CLOSED, code: "upstream_error", message: why });
   }
 
   /** Audit without holding the response; a failing audit log closes the gateway until it recovers. */

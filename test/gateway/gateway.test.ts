@@ -247,6 +247,46 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(cut?.["completionTokens"]).toBeLessThan(40);
   });
 
+  it("stops the runtime's work when the client hangs up before its answer, and records the call as abandoned", async () => {
+    const bot = await p.key(`impatient-bot-${Date.now()}`);
+    const ask = (signal: AbortSignal) =>
+      fetch(`${url}/v1/chat/completions`, { method: "POST", signal, headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: Array.from({ length: 100 }, (_, i) => `w${i}`).join(" ") }] }) });
+    const before = p.vllm.aborted;
+    p.vllm.tokenDelayMs = 50; // the whole answer would take 5 s
+    try {
+      await expect(ask(AbortSignal.timeout(300))).rejects.toThrow();
+      const stopped = await poll(() => Promise.resolve(p.vllm.aborted), (n) => n > before, 3000);
+      expect(stopped).toBe(before + 1);
+    } finally {
+      p.vllm.tokenDelayMs = 0;
+    }
+    const event = await poll(() => callEvent(p, bot.id, "allow", "last"), (e) => e !== undefined, 3000);
+    expect(event).toMatchObject({ status: 499 });
+    const [row] = await p.store.db.selectFrom("audit_events").select(["reason"]).where("actor", "=", `identity:${bot.id}`).orderBy("seq", "desc").limit(1).execute();
+    expect(row?.reason).toBe("the client closed the connection before the answer");
+  });
+
+  it("gives back a stream's slot when its client hangs up before the runtime answers at all", async () => {
+    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { concurrentStreams: 1 }, model: {} } } }));
+    const bot = await p.key(`hung-up-streamer-${Date.now()}`);
+    const stream = (signal?: AbortSignal) =>
+      fetch(`${limited.url}/v1/chat/completions`, { method: "POST", ...(signal === undefined ? {} : { signal }), headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", stream: true, messages: [{ role: "user", content: "hi" }] }) });
+    p.vllm.misbehaviour = "hang";
+    p.vllm.misbehavingPath = "/v1/chat/completions";
+    try {
+      await expect(stream(AbortSignal.timeout(300))).rejects.toThrow();
+    } finally {
+      p.vllm.misbehaviour = undefined;
+      p.vllm.misbehavingPath = undefined;
+    }
+    const again = async () => {
+      const res = await stream();
+      await res.text();
+      return res.status;
+    };
+    expect(await poll(again, (status) => status === 200, 3000)).toBe(200);
+  });
+
   it("cuts a stream in flight when the model is killed, and refuses new calls", async () => {
     p.vllm.tokenDelayMs = 40;
     const bot = await p.key("streaming-bot");
