@@ -175,7 +175,10 @@ const gatewaySchema = z
     redisUrl: z.string().regex(/^rediss?:\/\//, "a redis:// URL").optional(),
     /** How often the kill switch and revocations are read from the store. */
     killPollMs: z.number().int().min(100).max(60_000).default(1000),
-    /** How long an upstream runtime may take to start answering. */
+    /**
+     * How long an upstream runtime may take to start answering, and stay silent in the middle of an answer (a
+     * stalled stream is cut with an error event, and its slot given back).
+     */
     upstreamTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
     /** Record prompt text in audit events (off: only sizes and token counts). */
     logPrompts: z.boolean().default(false),

@@ -11,7 +11,7 @@ export interface HttpUpstreamOptions {
   /** Base URL; a trailing /v1 is accepted. */
   readonly url: string;
   readonly apiKey?: string | undefined;
-  /** How long the runtime may take to send response headers. */
+  /** How long the runtime may take to send response headers, and stay silent in the middle of an answer. */
   readonly headersTimeoutMs: number;
   readonly connections?: number;
   /** A JSON answer or one SSE event larger than this is refused, not buffered (default 64 MiB). */
@@ -24,7 +24,7 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
   const base = new URL(options.url);
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const prefix = base.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
-  const pool = new Pool(base.origin, { connections: options.connections ?? 64, pipelining: 1, headersTimeout: options.headersTimeoutMs, bodyTimeout: 0, keepAliveTimeout: 30_000 });
+  const pool = new Pool(base.origin, { connections: options.connections ?? 64, pipelining: 1, headersTimeout: options.headersTimeoutMs, bodyTimeout: options.headersTimeoutMs, keepAliveTimeout: 30_000 });
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
   if (options.apiKey !== undefined) headers["authorization"] = `Bearer ${options.apiKey}`;
 
@@ -35,11 +35,12 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
         res = await pool.request({ method: "POST", path: `${prefix}${path}`, headers: extra === undefined ? headers : { ...extra, ...headers }, body: JSON.stringify(body), signal: signal as AbortSignal });
       } catch (err) {
         if (signal.aborted) throw err;
-        throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${options.name}" did not answer POST ${path}: ${(err as Error).message}`, { cause: err });
+        const why = (err as { code?: unknown }).code === "UND_ERR_HEADERS_TIMEOUT" ? `no answer within ${options.headersTimeoutMs} ms` : (err as Error).message;
+        throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${options.name}" did not answer POST ${path}: ${why}`, { cause: err });
       }
       const type = String(res.headers["content-type"] ?? "");
       if (res.statusCode >= 200 && res.statusCode < 300 && type.startsWith("text/event-stream")) {
-        return { kind: "stream", chunks: sseChunks(res.body, options.name, maxBytes) };
+        return { kind: "stream", chunks: sseChunks(res.body, options.name, maxBytes, options.headersTimeoutMs) };
       }
       // A declared length is checked up front and the body read in one go (undici's text(), no async
       // iterator); an undeclared one is read chunk by chunk against the bound.
@@ -75,7 +76,7 @@ async function readBounded(body: AsyncIterable<Buffer>, limit: number, name: str
 }
 
 /** SSE `data:` events as parsed JSON objects, until `[DONE]` or the end of the body. */
-async function* sseChunks(body: AsyncIterable<Buffer> & { destroy?(): void }, name: string, maxBytes: number): AsyncGenerator<Record<string, unknown>> {
+async function* sseChunks(body: AsyncIterable<Buffer> & { destroy?(): void }, name: string, maxBytes: number, idleMs: number): AsyncGenerator<Record<string, unknown>> {
   let buffer = "";
   try {
     for await (const chunk of body) {
@@ -101,6 +102,11 @@ async function* sseChunks(body: AsyncIterable<Buffer> & { destroy?(): void }, na
         if (parsed !== null && typeof parsed === "object") yield parsed as Record<string, unknown>;
       }
     }
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "UND_ERR_BODY_TIMEOUT") {
+      throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${name}" went silent mid-stream for longer than ${idleMs} ms`, { cause: err });
+    }
+    throw err;
   } finally {
     // Returning early (the client left, or the kill switch) must stop the upstream's generation: close the socket.
     body.destroy?.();

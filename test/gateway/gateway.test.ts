@@ -287,6 +287,42 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(await poll(again, (status) => status === 200, 3000)).toBe(200);
   });
 
+  it("answers 502 when the runtime does not start answering in time, and cuts a stream that goes silent, giving back its slot", async () => {
+    const impatient = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, upstreamTimeoutMs: 400, limits: { ...c.gateway.limits, identity: { concurrentStreams: 1 }, model: {} } } }));
+    const bot = await p.key(`waiting-bot-${Date.now()}`);
+    const openai = client(impatient.url, bot.key);
+    p.vllm.misbehaviour = "hang";
+    p.vllm.misbehavingPath = "/v1/chat/completions";
+    try {
+      const refused = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "anyone?" }] }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ status: 502, message: expect.stringMatching(/runtime vllm failed: runtime "vllm" did not answer POST \/v1\/chat\/completions: no answer within 400 ms/) });
+    } finally {
+      p.vllm.misbehaviour = undefined;
+      p.vllm.misbehavingPath = undefined;
+    }
+
+    p.vllm.tokenDelayMs = 1500; // headers at once, then silence longer than the timeout
+    try {
+      const stream = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "one two three" }], stream: true });
+      let error: unknown;
+      try {
+        for await (const chunk of stream) void chunk;
+      } catch (err) {
+        error = err;
+      }
+      expect(String(error)).toMatch(/went silent mid-stream for longer than 400 ms/);
+    } finally {
+      p.vllm.tokenDelayMs = 0;
+    }
+    // The stalled stream's slot is free again.
+    const next = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "again" }], stream: true });
+    let text = "";
+    for await (const chunk of next) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("echo: again");
+    const failed = await callEvent(p, bot.id, "error", "last");
+    expect(failed).toMatchObject({ status: 502, stream: true });
+  });
+
   it("cuts a stream in flight when the model is killed, and refuses new calls", async () => {
     p.vllm.tokenDelayMs = 40;
     const bot = await p.key("streaming-bot");
@@ -394,6 +430,7 @@ describe("limits in Redis", () => {
       for (const s of sockets) s.destroy();
     });
     await expect(ask()).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/limits could not be checked/) });
+    await p.audit.flush();
     const refusals = await p.store.db.selectFrom("audit_events").select(["decision", "reason"]).where("actor", "=", `identity:${bot.id}`).orderBy("seq", "desc").limit(1).execute();
     expect(refusals[0]).toMatchObject({ decision: "deny", reason: expect.stringMatching(/limits could not be checked/) });
 
