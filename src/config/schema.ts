@@ -180,6 +180,11 @@ const gatewaySchema = z
      * stalled stream is cut with an error event, and its slot given back).
      */
     upstreamTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+    /**
+     * max_tokens for a call that names none, sent on to the runtime and seen by policies as context.maxTokens
+     * (the default policies want the long-output scope above 8192).
+     */
+    defaultMaxTokens: z.number().int().min(1).max(10_000_000).default(8192),
     /** Record prompt text in audit events (off: only sizes and token counts). */
     logPrompts: z.boolean().default(false),
     /**
@@ -195,7 +200,7 @@ const gatewaySchema = z
       })
       .default({ serviceName: "perimeter-gateway", sampleRatio: 1 }),
   })
-  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {}, streamLeaseSeconds: 60 }, killPollMs: 1000, upstreamTimeoutMs: 120_000, logPrompts: false, tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 } });
+  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {}, streamLeaseSeconds: 60 }, killPollMs: 1000, upstreamTimeoutMs: 120_000, defaultMaxTokens: 8192, logPrompts: false, tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 } });
 
 const logSchema = z
   .strictObject({

@@ -14,6 +14,11 @@ export interface ModelRoute {
   readonly runtime: Runtime;
   /** The name the runtime serves it under. */
   readonly servedName: string;
+  /**
+   * The context window the runtime serves it with (vLLM's max_model_len, Ollama's context_length, the
+   * embedded runtime's context), else the model's own; undefined when neither is known.
+   */
+  readonly contextLength: number | undefined;
 }
 
 export class Catalog {
@@ -47,7 +52,9 @@ export class Catalog {
       if (runtime === undefined || s.digest === null) continue;
       for (const version of byDigest.get(s.digest) ?? []) {
         if (!version.environments.includes(runtime.environment)) continue;
-        const route: ModelRoute = { version, state: states.get(version.id)?.state ?? "registered", runtime, servedName: s.servedName };
+        const servedContext = s.details["contextLength"];
+        const contextLength = typeof servedContext === "number" && servedContext > 0 ? servedContext : version.modelCard.contextLength;
+        const route: ModelRoute = { version, state: states.get(version.id)?.state ?? "registered", runtime, servedName: s.servedName, contextLength };
         byId.set(version.id, [...(byId.get(version.id) ?? []), route]);
         byName.set(version.name, [...(byName.get(version.name) ?? []), route]);
       }

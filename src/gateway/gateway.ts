@@ -255,7 +255,7 @@ export class Gateway {
     const translated = opIn === "ollama-chat" ? ollamaChatToOpenAI(body) : toOpenAI(op, body);
     const upstreamBody = translated.body;
     const stream = translated.stream;
-    const maxTokens = Number(upstreamBody["max_tokens"] ?? upstreamBody["max_completion_tokens"] ?? 0) || 0;
+    const maxTokens = outputBudget(op, upstreamBody, this.deps.config.defaultMaxTokens, route.contextLength);
     const decision = this.deps.authorize({
       principal,
       action: op === "embeddings" || op === "embed" ? "embed" : "invoke",
@@ -561,6 +561,32 @@ export class Gateway {
         },
       );
   }
+}
+
+/** What policies see as context.maxTokens when a request asks for no limit, or for one that is not a count. */
+const UNBOUNDED_TOKENS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The most tokens a call may generate, as policies judge it (context.maxTokens) and as the runtime is told.
+ * A request that names no max_tokens may otherwise generate until the model's context is full, whatever a
+ * policy on max tokens says; so it is judged by its real ceiling: the context window when that is no more
+ * than gateway.defaultMaxTokens (the runtime stops there by itself), else defaultMaxTokens, which is then sent
+ * on as its max_tokens. (Sending it for a smaller window would make vLLM refuse the call.) A request asking
+ * for no limit (Ollama's num_predict -1 or -2) or for a count that is not one is judged as asking for all
+ * there is; if a policy allows that, the runtime is told no limit.
+ */
+function outputBudget(op: Operation, body: Json, fallback: number, contextLength: number | undefined): number {
+  if (op === "embeddings" || op === "embed") return 0;
+  const asked = body["max_completion_tokens"] ?? body["max_tokens"];
+  if (asked === undefined || asked === null) {
+    if (contextLength !== undefined && contextLength <= fallback) return contextLength;
+    body["max_tokens"] = fallback;
+    return fallback;
+  }
+  if (typeof asked === "number" && Number.isSafeInteger(asked) && asked > 0) return asked;
+  delete body["max_tokens"];
+  delete body["max_completion_tokens"];
+  return contextLength ?? UNBOUNDED_TOKENS;
 }
 
 function upstreamMessage(body: Json): string | undefined {

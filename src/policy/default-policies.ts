@@ -43,7 +43,8 @@ namespace Perimeter {
     stream: Bool,
     // The request carries tools or functions the model may call.
     tools: Bool,
-    // Requested max tokens; 0 when the request does not say.
+    // The most tokens the call may generate: what it asked for, else its context window or
+    // gateway.defaultMaxTokens (sent on to the runtime), whichever is less; 0 for embeddings.
     maxTokens: Long,
     promptChars: Long,
   };

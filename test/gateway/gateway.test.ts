@@ -323,6 +323,39 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(failed).toMatchObject({ status: 502, stream: true });
   });
 
+  it("judges a call that names no max_tokens by what it may really generate, and tells the runtime that limit", async () => {
+    const lastBody = (requests: ReadonlyArray<{ path: string; json?: unknown }>) => [...requests].reverse().find((r) => r.path.endsWith("/chat/completions"))?.json as Record<string, unknown> | undefined;
+    const say = (m: string) => [{ role: "user" as const, content: m }];
+
+    // vLLM serving a 4096-token window stops there by itself: nothing is added (vLLM would refuse 8192 more).
+    const plain = client(url, key);
+    expect((await plain.chat.completions.create({ model: "vllm-llama@1", messages: say("short") })).choices[0]?.message.content).toBe("echo: short");
+    expect(lastBody(p.vllm.requests)).not.toHaveProperty("max_tokens");
+
+    // Ollama's model has a 131072-token window: the call is held to gateway.defaultMaxTokens, and told so.
+    expect((await plain.chat.completions.create({ model: "ollama-llama@1", messages: say("long window") })).choices[0]?.message.content).toBeDefined();
+    expect(lastBody(p.ollama.requests)).toMatchObject({ max_tokens: 8192 });
+
+    // A default above what the policies allow without the long-output scope is refused like an explicit ask.
+    const generous = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, defaultMaxTokens: 9000 } }));
+    await expect(client(generous.url, key).chat.completions.create({ model: "ollama-llama@1", messages: say("x") })).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/long-output-needs-scope/),
+    });
+    const writer = await p.key(`novelist-${Date.now()}`, { scopes: ["long-output"] });
+    await client(generous.url, writer.key).chat.completions.create({ model: "ollama-llama@1", messages: say("x") });
+    expect(lastBody(p.ollama.requests)).toMatchObject({ max_tokens: 9000 });
+
+    // Asking for no limit (Ollama's num_predict -1) is asking for the whole window.
+    await expect(ollamaClient(url, key).chat({ model: "ollama-llama@1", messages: say("forever"), stream: false, options: { num_predict: -1 } })).rejects.toMatchObject({
+      status_code: 403,
+      error: expect.stringMatching(/long-output-needs-scope/),
+    });
+    await expect(plain.chat.completions.create({ model: "ollama-llama@1", messages: say("x"), max_tokens: -1 })).rejects.toMatchObject({ status: 403 });
+    await ollamaClient(url, writer.key).chat({ model: "ollama-llama@1", messages: say("forever"), stream: false, options: { num_predict: -1 } });
+    expect(lastBody(p.ollama.requests)).not.toHaveProperty("max_tokens");
+  });
+
   it("cuts a stream in flight when the model is killed, and refuses new calls", async () => {
     p.vllm.tokenDelayMs = 40;
     const bot = await p.key("streaming-bot");
