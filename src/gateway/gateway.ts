@@ -13,7 +13,7 @@ import { ollamaChatToOpenAI, ollamaFinal, toOllamaAnswer, toOllamaChunk, toOpenA
 import { InFlight, kill, KILL_KINDS, KillSet, listKills, type KillKind } from "./kill.js";
 import type { Limits } from "./limits.js";
 import type { Route, RouteResponse } from "./server.js";
-import { answerTexts, chunkTexts, estimatedUsage, promptMaterial } from "./token-count.js";
+import { estimatedUsage, generatedTexts, promptMaterial } from "./token-count.js";
 import type { CallTrace, Tracing } from "./tracing.js";
 
 // The serve pipeline, in a fixed order on every route: parse → authenticate → resolve the model to what may
@@ -381,7 +381,7 @@ export class Gateway {
         const message = upstreamMessage(out) ?? `runtime ${route.runtime.name} answered ${answer.status}`;
         return errorResponse(api, { status: answer.status, code: "upstream_error", message });
       }
-      finish(answer.status, usage, "", usage === undefined ? answerTexts(out) : undefined);
+      finish(answer.status, usage, "", usage === undefined ? generatedTexts(out) : undefined);
       if (api === "ollama") return { status: 200, json: toOllamaAnswer(op, clientModel, out, startedNs) };
       out["model"] = clientModel;
       return { status: 200, json: out };
@@ -401,7 +401,7 @@ export class Gateway {
           if (killedBy !== undefined) break;
           const u = usageOf(chunk);
           if (u !== undefined) usage = u;
-          chunkTexts(chunk, generated);
+          generatedTexts(chunk, generated);
           const choices = chunk["choices"] as Json[] | undefined;
           const fr = choices?.[0]?.["finish_reason"];
           if (fr !== undefined && fr !== null) finishReason = fr;

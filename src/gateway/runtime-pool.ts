@@ -20,7 +20,7 @@ export class RuntimePool {
   private readonly verified = new Map<string, string>();
 
   constructor(
-    private readonly options: { readonly headersTimeoutMs: number; readonly embedded?: EmbeddedFactory | undefined },
+    private readonly options: { readonly timeoutMs: number; readonly embedded?: EmbeddedFactory | undefined },
   ) {}
 
   runtimeFor(route: ModelRoute): OpenAIDialect {
@@ -28,7 +28,7 @@ export class RuntimePool {
     if (r.type !== "embedded") {
       let client = this.http.get(r.name);
       if (client === undefined) {
-        client = httpUpstream({ name: r.name, url: r.url, apiKey: apiKey(r), headersTimeoutMs: this.options.headersTimeoutMs });
+        client = httpUpstream({ name: r.name, url: r.url, apiKey: apiKey(r), timeoutMs: this.options.timeoutMs });
         this.http.set(r.name, client);
       }
       return client;

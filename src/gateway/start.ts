@@ -58,7 +58,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     redis = client;
   }
   const limits = new Limits(config.gateway.limits, redis);
-  const pool = new RuntimePool({ headersTimeoutMs: config.gateway.upstreamTimeoutMs, embedded: options.embedded ?? defaultEmbedded() });
+  const pool = new RuntimePool({ timeoutMs: config.gateway.upstreamTimeoutMs, embedded: options.embedded ?? defaultEmbedded() });
   const authenticate = async (authorization: string | undefined): Promise<AuthResult> => {
     if (authorization === undefined || authorization === "") return { ok: false, code: "AUTH_MISSING", message: "no credentials: send Authorization: Bearer <API key or JWT>" };
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);

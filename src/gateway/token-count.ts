@@ -51,32 +51,21 @@ export function promptMaterial(body: Json): PromptMaterial {
   return out;
 }
 
-/** The generated text of a whole OpenAI-dialect answer (chat or completion). */
-export function answerTexts(body: Json): string[] {
-  const out: string[] = [];
+/**
+ * The generated text of an OpenAI-dialect answer, whole (choices[].message) or one streamed chunk
+ * (choices[].delta), or a completion (choices[].text), appended to `out`.
+ */
+export function generatedTexts(body: Json, out: string[] = []): string[] {
   const choices = body["choices"];
   if (!Array.isArray(choices)) return out;
   for (const c of choices as unknown[]) {
     if (c === null || typeof c !== "object") continue;
     const choice = c as Json;
-    if (typeof choice["text"] === "string") out.push(choice["text"]);
-    const message = choice["message"];
+    if (typeof choice["text"] === "string" && choice["text"] !== "") out.push(choice["text"]);
+    const message = choice["message"] ?? choice["delta"];
     if (message !== null && typeof message === "object") pushGenerated(out, message as Json);
   }
   return out;
-}
-
-/** The generated text of one streamed chunk, appended to `out`. */
-export function chunkTexts(chunk: Json, out: string[]): void {
-  const choices = chunk["choices"];
-  if (!Array.isArray(choices)) return;
-  for (const c of choices as unknown[]) {
-    if (c === null || typeof c !== "object") continue;
-    const choice = c as Json;
-    if (typeof choice["text"] === "string" && choice["text"] !== "") out.push(choice["text"]);
-    const delta = choice["delta"];
-    if (delta !== null && typeof delta === "object") pushGenerated(out, delta as Json);
-  }
 }
 
 /** Usage estimated from what went to the model and what came back. */

@@ -12,7 +12,7 @@ export interface HttpUpstreamOptions {
   readonly url: string;
   readonly apiKey?: string | undefined;
   /** How long the runtime may take to send response headers, and stay silent in the middle of an answer. */
-  readonly headersTimeoutMs: number;
+  readonly timeoutMs: number;
   readonly connections?: number;
   /** A JSON answer or one SSE event larger than this is refused, not buffered (default 64 MiB). */
   readonly maxResponseBytes?: number;
@@ -24,7 +24,7 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
   const base = new URL(options.url);
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const prefix = base.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
-  const pool = new Pool(base.origin, { connections: options.connections ?? 64, pipelining: 1, headersTimeout: options.headersTimeoutMs, bodyTimeout: options.headersTimeoutMs, keepAliveTimeout: 30_000 });
+  const pool = new Pool(base.origin, { connections: options.connections ?? 64, pipelining: 1, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, keepAliveTimeout: 30_000 });
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
   if (options.apiKey !== undefined) headers["authorization"] = `Bearer ${options.apiKey}`;
 
@@ -35,12 +35,12 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
         res = await pool.request({ method: "POST", path: `${prefix}${path}`, headers: extra === undefined ? headers : { ...extra, ...headers }, body: JSON.stringify(body), signal: signal as AbortSignal });
       } catch (err) {
         if (signal.aborted) throw err;
-        const why = (err as { code?: unknown }).code === "UND_ERR_HEADERS_TIMEOUT" ? `no answer within ${options.headersTimeoutMs} ms` : (err as Error).message;
+        const why = (err as { code?: unknown }).code === "UND_ERR_HEADERS_TIMEOUT" ? `no answer within ${options.timeoutMs} ms` : (err as Error).message;
         throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${options.name}" did not answer POST ${path}: ${why}`, { cause: err });
       }
       const type = String(res.headers["content-type"] ?? "");
       if (res.statusCode >= 200 && res.statusCode < 300 && type.startsWith("text/event-stream")) {
-        return { kind: "stream", chunks: sseChunks(res.body, options.name, maxBytes, options.headersTimeoutMs) };
+        return { kind: "stream", chunks: sseChunks(res.body, options.name, maxBytes, options.timeoutMs) };
       }
       // A declared length is checked up front and the body read in one go (undici's text(), no async
       // iterator); an undeclared one is read chunk by chunk against the bound.

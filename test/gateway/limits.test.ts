@@ -25,6 +25,13 @@ describe("concurrent-stream leases in Redis", () => {
     return limits;
   };
   let admin: Redis;
+  /** Two gateways sharing Redis, the first holding the identity's one stream slot. */
+  const oneHolding = async (identity: string) => {
+    const [a, b] = [gateway(), gateway()];
+    const held = await a.admit(identity, "m@1", true);
+    expect(held.allow).toBe(true);
+    return { held, other: b };
+  };
 
   beforeAll(async () => {
     admin = new Redis(REDIS_URL);
@@ -40,10 +47,7 @@ describe("concurrent-stream leases in Redis", () => {
 
   it("hold a running stream's slot past the lease period, on every gateway, until the stream ends", async () => {
     const identity = `id_${randomUUID()}`;
-    const a = gateway();
-    const b = gateway();
-    const held = await a.admit(identity, "m@1", true);
-    expect(held.allow).toBe(true);
+    const { held, other: b } = await oneHolding(identity);
     // Longer than the lease and than the expiry of the set that holds it: renewals must keep both.
     await sleep(LEASE_SECONDS * 2500);
     const meanwhile = await b.admit(identity, "m@1", true);
@@ -87,10 +91,7 @@ describe("concurrent-stream leases in Redis", () => {
 
   it("agree on what has expired when the gateways' clocks do not: a clock running ahead evicts no one", async () => {
     const identity = `id_${randomUUID()}`;
-    const a = gateway();
-    const b = gateway();
-    const held = await a.admit(identity, "m@1", true);
-    expect(held.allow).toBe(true);
+    const { held, other: b } = await oneHolding(identity);
     // Gateway b's host clock is ten minutes ahead: by its clock every lease a holds has long expired.
     const now = Date.now.bind(Date);
     vi.spyOn(Date, "now").mockImplementation(() => now() + 10 * 60_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerTexts, chunkTexts, estimatedUsage, estimateTokens, promptMaterial } from "../../src/gateway/token-count.js";
+import { estimatedUsage, estimateTokens, generatedTexts, promptMaterial } from "../../src/gateway/token-count.js";
 
 // The gateway's own token count, for answers the runtime gave no usage for.
 describe("the gateway's token count", () => {
@@ -22,12 +22,12 @@ describe("the gateway's token count", () => {
   });
 
   it("counts what came back, whole or streamed, including reasoning and tool-call arguments", () => {
-    expect(answerTexts({ choices: [{ message: { content: "Sunny.", reasoning_content: "Checked the forecast." } }, { text: "and warm" }] })).toEqual(["Sunny.", "Checked the forecast.", "and warm"]);
+    expect(generatedTexts({ choices: [{ message: { content: "Sunny.", reasoning_content: "Checked the forecast." } }, { text: "and warm" }] })).toEqual(["Sunny.", "Checked the forecast.", "and warm"]);
     const streamed: string[] = [];
-    chunkTexts({ choices: [{ delta: { role: "assistant", content: "" } }] }, streamed);
-    chunkTexts({ choices: [{ delta: { content: "Sun" } }] }, streamed);
-    chunkTexts({ choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: '{"ci' } }] } }] }, streamed);
-    chunkTexts({ choices: [], usage: null }, streamed);
+    generatedTexts({ choices: [{ delta: { role: "assistant", content: "" } }] }, streamed);
+    generatedTexts({ choices: [{ delta: { content: "Sun" } }] }, streamed);
+    generatedTexts({ choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: '{"ci' } }] } }] }, streamed);
+    generatedTexts({ choices: [], usage: null }, streamed);
     expect(streamed).toEqual(["Sun", '{"ci']);
   });
 

@@ -31,7 +31,7 @@ describe("HTTP runtime client", () => {
   afterAll(async () => server?.close());
 
   const call = (model: string, maxResponseBytes?: number) =>
-    httpUpstream({ name: "fake", url: `${server.url}/v1`, headersTimeoutMs: 5000, ...(maxResponseBytes === undefined ? {} : { maxResponseBytes }) }).call(
+    httpUpstream({ name: "fake", url: `${server.url}/v1`, timeoutMs: 5000, ...(maxResponseBytes === undefined ? {} : { maxResponseBytes }) }).call(
       "/v1/chat/completions",
       { model, messages: [] },
       new AbortController().signal,
@@ -50,7 +50,7 @@ describe("HTTP runtime client", () => {
   });
 
   it("sends the extra headers it is given (trace context) and its own content type", async () => {
-    const client = httpUpstream({ name: "fake", url: server.url, headersTimeoutMs: 5000 });
+    const client = httpUpstream({ name: "fake", url: server.url, timeoutMs: 5000 });
     await client.call("/v1/chat/completions", { model: "small" }, new AbortController().signal, { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "content-type": "text/plain" });
     const seen = server.requests.at(-1);
     expect(seen?.traceparent).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
