@@ -1,0 +1,98 @@
+// The kills in force as the hot path reads them, and the calls in flight a new kill must cut. No I/O here:
+// the service (service.ts) reads the store and hands a KillSet to whoever consults it.
+
+export const KILL_KINDS = ["model", "identity", "runtime"] as const;
+export type KillKind = (typeof KILL_KINDS)[number];
+
+/**
+ * One kill, as stored: the target is what it was resolved to (an identity's id, a runtime's name, a model's
+ * `name@version`, or a bare model `name` for every version of it, now and registered later).
+ */
+export interface Kill {
+  readonly kind: KillKind;
+  readonly target: string;
+  readonly reason: string;
+  readonly killedAt: string;
+  readonly killedBy: string;
+}
+
+/** What a call in flight is, so the kill switch can find it. */
+export interface InFlightCall {
+  readonly identityId: string;
+  readonly modelId: string;
+  readonly runtime: string;
+  abort(reason: string): void;
+}
+
+export class InFlight {
+  private readonly calls = new Set<InFlightCall>();
+
+  add(call: InFlightCall): () => void {
+    this.calls.add(call);
+    return () => this.calls.delete(call);
+  }
+
+  /** Abort every call a kill covers; returns how many were cut. */
+  cut(killed: KillSet): number {
+    let n = 0;
+    for (const call of this.calls) {
+      const why = killed.covers(call.identityId, call.modelId, call.runtime);
+      if (why !== null) {
+        call.abort(why);
+        this.calls.delete(call);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+}
+
+/** The kills in force, as map lookups for the hot path. */
+export class KillSet {
+  /** Whether any kill names a model without a version: only then is a call's model name looked up too. */
+  private readonly byName: boolean;
+
+  constructor(private readonly kills: ReadonlyMap<string, Kill> = new Map()) {
+    let byName = false;
+    for (const k of kills.values()) if (k.kind === "model" && !k.target.includes("@")) byName = true;
+    this.byName = byName;
+  }
+
+  static of(list: readonly Kill[]): KillSet {
+    return new KillSet(new Map(list.map((k) => [`${k.kind}:${k.target}`, k])));
+  }
+
+  /** Why a call is killed, or null. A model `name@version` is covered by a kill of that version or of `name`. */
+  covers(identityId: string, modelId: string, runtime: string): string | null {
+    const k = this.kills.get(`identity:${identityId}`) ?? this.modelKill(modelId) ?? this.kills.get(`runtime:${runtime}`);
+    return k === undefined ? null : describeKill(k);
+  }
+
+  /** The kill covering a model version (`name@version`), or undefined. */
+  modelKill(modelId: string): Kill | undefined {
+    if (modelId === "") return undefined;
+    const exact = this.kills.get(`model:${modelId}`);
+    if (exact !== undefined || !this.byName) return exact;
+    const at = modelId.lastIndexOf("@");
+    return at > 0 ? this.kills.get(`model:${modelId.slice(0, at)}`) : undefined;
+  }
+
+  /** The kill of a runtime, or undefined. */
+  runtimeKill(name: string): Kill | undefined {
+    return name === "" ? undefined : this.kills.get(`runtime:${name}`);
+  }
+
+  get size(): number {
+    return this.kills.size;
+  }
+}
+
+/** The sentence a refusal carries: what was killed, by whom, why. */
+export function describeKill(k: Kill): string {
+  const what = k.kind === "model" && !k.target.includes("@") ? `model ${k.target} (every version)` : `${k.kind} ${k.target}`;
+  return `${what} was killed by ${k.killedBy}: ${k.reason}`;
+}
