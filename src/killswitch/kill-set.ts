@@ -53,13 +53,13 @@ export class InFlight {
 
 /** The kills in force, as map lookups for the hot path. */
 export class KillSet {
-  /** Whether any kill names a model without a version: only then is a call's model name looked up too. */
-  private readonly byName: boolean;
+  /** Kills of a model name without a version (every version of it), by name; empty for most sets. */
+  private readonly byName = new Map<string, Kill>();
+  /** What each model version a call named resolved to, so the name is cut out of it once per poll, not per call. */
+  private readonly resolved = new Map<string, Kill | null>();
 
   constructor(private readonly kills: ReadonlyMap<string, Kill> = new Map()) {
-    let byName = false;
-    for (const k of kills.values()) if (k.kind === "model" && !k.target.includes("@")) byName = true;
-    this.byName = byName;
+    for (const k of kills.values()) if (k.kind === "model" && !k.target.includes("@")) this.byName.set(k.target, k);
   }
 
   static of(list: readonly Kill[]): KillSet {
@@ -76,9 +76,14 @@ export class KillSet {
   modelKill(modelId: string): Kill | undefined {
     if (modelId === "") return undefined;
     const exact = this.kills.get(`model:${modelId}`);
-    if (exact !== undefined || !this.byName) return exact;
+    if (exact !== undefined || this.byName.size === 0) return exact;
+    const known = this.resolved.get(modelId);
+    if (known !== undefined) return known ?? undefined;
     const at = modelId.lastIndexOf("@");
-    return at > 0 ? this.kills.get(`model:${modelId.slice(0, at)}`) : undefined;
+    const k = at > 0 ? this.byName.get(modelId.slice(0, at)) : undefined;
+    // Bounded: model ids come from callers, and this set lives until the next poll.
+    if (this.resolved.size < 10_000) this.resolved.set(modelId, k ?? null);
+    return k;
   }
 
   /** The kill of a runtime, or undefined. */
