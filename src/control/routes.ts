@@ -46,7 +46,7 @@ export function controlRoutes(deps: ControlDeps): Route[] {
   return [
     { method: "POST", path: "/control/kill", maxBodyBytes: CONTROL_MAX_BODY_BYTES, handle: (req, body) => change(deps, "kill", req, body) },
     { method: "POST", path: "/control/lift", maxBodyBytes: CONTROL_MAX_BODY_BYTES, handle: (req, body) => change(deps, "lift", req, body) },
-    { method: "GET", path: "/control/kills", handle: (req) => listKills(deps, req) },
+    { method: "GET", path: "/control/kills", handle: (req) => listRoute(deps, req) },
   ];
 }
 
@@ -88,7 +88,7 @@ async function change(deps: ControlDeps, op: "kill" | "lift", req: IncomingMessa
   return { status: 200, json: op === "kill" ? { killed: view, appliedHere: refreshed } : { lifted: view, liftReason: body.reason, appliedHere: refreshed } };
 }
 
-async function listKills(deps: ControlDeps, req: IncomingMessage): Promise<RouteResponse> {
+async function listRoute(deps: ControlDeps, req: IncomingMessage): Promise<RouteResponse> {
   const principal = await admin(deps, req, "/control/kills", () => "kill.list");
   if (!("id" in principal)) return principal;
   try {

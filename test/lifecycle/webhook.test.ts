@@ -358,6 +358,36 @@ describe("admission webhook over HTTPS: fails closed", () => {
   });
 });
 
+describe("who the webhook believes", () => {
+  it("takes the user name in a review as the actor only from a caller whose client certificate was verified", async () => {
+    const seen: WebhookDecision[] = [];
+    const deps = { admit: fixtureAdmitter, environmentOf: () => "prod", onDecision: (d: WebhookDecision) => void seen.push(d) };
+    const body = review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }));
+    await reviewAdmission(body, deps, { certificate: "kube-apiserver" });
+    await reviewAdmission(body, deps);
+    expect(seen.map((d) => [d.actor, d.client])).toEqual([
+      ["k8s:system:serviceaccount:kserve:controller", "kube-apiserver"],
+      ["k8s-unverified:system:serviceaccount:kserve:controller", null],
+    ]);
+  });
+
+  it("over HTTPS, records the subject of the client certificate the caller presented", async () => {
+    expect((await admission(server.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "client-1" }))).allowed).toBe(true);
+    expect(decisions.find((d) => d.uid === "client-1")).toMatchObject({ client: "kube-apiserver", actor: "k8s:system:serviceaccount:kserve:controller" });
+  });
+
+  it("refuses with 403, even on a listener started without a client CA, a route that requires a client certificate", async () => {
+    const open = await startServer({ host: "127.0.0.1", port: 0, tls: TLS, logger: pino({ level: "silent" }), routes: [admissionWebhookRoute({ admit: fixtureAdmitter, environmentOf: () => "prod", requireClientCert: true })] });
+    try {
+      const reply = await call(open.url, WEBHOOK_PATH, { body: JSON.stringify(review(pod())), client: null });
+      expect(reply.status).toBe(403);
+      expect(reply.body).toMatchObject({ error: { code: "PERMISSION_DENIED" } });
+    } finally {
+      await open.close();
+    }
+  });
+});
+
 describe("the HTTPS server", () => {
   it("serves the generated certificate, and a client that does not trust its CA fails the TLS handshake", async () => {
     const ok = await call(server.url, "/healthz");
