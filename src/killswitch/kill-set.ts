@@ -1,3 +1,5 @@
+import type { Control, Decision, Finding } from "../decision.js";
+
 // The kills in force as the hot path reads them, and the calls in flight a new kill must cut. No I/O here:
 // the service (service.ts) reads the store and hands a KillSet to whoever consults it.
 
@@ -72,6 +74,23 @@ export class KillSet {
     return k === undefined ? null : describeKill(k);
   }
 
+  /**
+   * The kill switch's decision for a call, an admission or a tool call: allowed when nothing it names is
+   * killed; otherwise refused with code KILLED and one finding per kill that covers it. Allocates only to refuse.
+   */
+  decide(subject: { readonly identityId?: string; readonly modelId?: string; readonly runtime?: string }): Decision<"kill-switch"> {
+    const found: Kill[] = [];
+    const identity = subject.identityId === undefined || subject.identityId === "" ? undefined : this.kills.get(`identity:${subject.identityId}`);
+    if (identity !== undefined) found.push(identity);
+    const model = subject.modelId === undefined ? undefined : this.modelKill(subject.modelId);
+    if (model !== undefined) found.push(model);
+    const runtime = subject.runtime === undefined ? undefined : this.runtimeKill(subject.runtime);
+    if (runtime !== undefined) found.push(runtime);
+    if (found.length === 0) return NOT_KILLED;
+    const findings: Finding<"kill-switch">[] = found.map((k) => ({ rule: "kill-switch", severity: "critical", message: describeKill(k), location: `${k.kind}:${k.target}`, controls: KILL_CONTROLS }));
+    return { allow: false, code: "KILLED", reason: findings.map((f) => f.message).join("; "), findings };
+  }
+
   /** The kill covering a model version (`name@version`), or undefined. */
   modelKill(modelId: string): Kill | undefined {
     if (modelId === "") return undefined;
@@ -95,6 +114,10 @@ export class KillSet {
     return this.kills.size;
   }
 }
+
+/** A kill switch is the "supersede, disengage or deactivate" mechanism (NIST AI RMF MANAGE 2.4) and the human "stop" (EU AI Act Art. 14). */
+const KILL_CONTROLS: readonly Control[] = ["NIST-AI-RMF:MANAGE-2.4", "EU-AI-ACT:Art.14"];
+const NOT_KILLED: Decision<"kill-switch"> = Object.freeze({ allow: true, reason: "nothing it names is killed", findings: Object.freeze([]) as readonly Finding<"kill-switch">[] });
 
 /** The sentence a refusal carries: what was killed, by whom, why. */
 export function describeKill(k: Kill): string {

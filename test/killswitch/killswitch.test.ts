@@ -157,4 +157,18 @@ describe("KillSet", () => {
     expect(set.covers("id_b", "x@1", "vllm")).toContain("runtime vllm");
     expect(set.covers("", "", "")).toBeNull();
   });
+
+  it("decides with the one Decision shape: allowed with no findings, or KILLED with a critical finding per kill", () => {
+    const set = KillSet.of([k("identity", "id_a"), k("model", "qwen"), k("runtime", "vllm")]);
+    expect(set.decide({ identityId: "id_b", modelId: "llama@1", runtime: "ollama" })).toEqual({ allow: true, reason: "nothing it names is killed", findings: [] });
+    const refused = set.decide({ identityId: "id_a", modelId: "qwen@2", runtime: "vllm" });
+    expect(refused).toMatchObject({ allow: false, code: "KILLED" });
+    expect(refused.findings.map((f) => [f.rule, f.severity, f.location])).toEqual([
+      ["kill-switch", "critical", "identity:id_a"],
+      ["kill-switch", "critical", "model:qwen"],
+      ["kill-switch", "critical", "runtime:vllm"],
+    ]);
+    expect(refused.findings[0]?.controls).toEqual(["NIST-AI-RMF:MANAGE-2.4", "EU-AI-ACT:Art.14"]);
+    expect(refused.reason).toContain("model qwen (every version) was killed by soc: r");
+  });
 });
