@@ -1,46 +1,55 @@
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
-import { kill, KILL_KINDS, lift, listKills, type KillKind } from "../gateway/kill.js";
-import { parseModelRef } from "../inventory/models.js";
-import { addViewCommand, parseFormat, printTable, resolveActor, withContext, type Cli } from "./context.js";
+import { KILL_KINDS, KillSwitch, type KillKind } from "../killswitch/index.js";
+import { addViewCommand, parseFormat, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
 
-// perimeter kill model|identity|runtime TARGET --reason R; kill list; kill lift.
+// perimeter kill model|identity|runtime TARGET --reason R; kill list; kill lift KIND TARGET --reason R.
+
+const TARGET_HELP: Readonly<Record<KillKind, string>> = {
+  model: "name@version for one version, or a model name for every version of it (now and registered later)",
+  identity: "identity id or name (or a workload's jwt:<issuer>#<subject>)",
+  runtime: "runtime name",
+};
+
+/** The kill switch as this configuration sees it (JWT issuers make workload ids killable). */
+export function killSwitchFor(ctx: Context): KillSwitch {
+  return new KillSwitch({ store: ctx.store, audit: ctx.audit, jwtIssuers: ctx.loaded.config.identity.jwtIssuers.map((i) => i.issuer) });
+}
 
 export function registerKill(program: Command, cli: Cli): void {
   const cmd = program
     .command("kill")
-    .description("the kill switch: disable a model version, an identity or a runtime everywhere at once (gateways cut calls in flight within gateway.killPollMs)");
+    .description("the kill switch: disable a model version (or every version of a model), an identity or a runtime everywhere at once (gateways cut calls in flight within gateway.killPollMs; admission refuses it)");
   for (const kind of KILL_KINDS) {
     cmd
       .command(kind)
-      .description(`kill ${kind === "model" ? "a model version" : kind === "identity" ? "an identity" : "a runtime"}`)
-      .argument("<target>", kind === "model" ? "name@version" : kind === "identity" ? "identity id" : "runtime name")
+      .description(`kill ${kind === "model" ? "a model version, or every version of a model" : kind === "identity" ? "an identity" : "a runtime"}; exit 1 when there is no such ${kind}`)
+      .argument("<target>", TARGET_HELP[kind])
       .requiredOption("--reason <text>", "why, kept as evidence")
       .option("--actor <name>", "who")
       .action(
         cli.run(async (target: string, opts: { reason: string; actor?: string }) => {
-          if (kind === "model") parseModelRef(target);
           const actor = resolveActor(opts.actor);
           return withContext(cli.globals(), async (ctx) => {
-            await kill(ctx.store, ctx.audit(), { kind, target, reason: opts.reason, actor });
-            process.stdout.write(`killed ${kind} ${target}: new calls are refused and calls in flight are cut\n`);
+            const { resolved } = await killSwitchFor(ctx).kill({ kind, target, reason: opts.reason, actor });
+            process.stdout.write(`killed ${resolved.covers}: new calls are refused, calls in flight are cut and admission refuses it\n`);
             return EXIT.ok;
           });
         }),
       );
   }
 
-  addViewCommand(cmd, cli, { name: "list", description: "what is killed" }, async (ctx) => {
-    const kills = await listKills(ctx.store);
+  addViewCommand(cmd, cli, { name: "list", description: "what is killed, and what each kill covers now" }, async (ctx) => {
+    const kills = await killSwitchFor(ctx).list();
     return {
       json: kills,
-      print: () => (kills.length === 0 ? process.stdout.write("nothing is killed\n") : printTable(["KIND", "TARGET", "BY", "AT", "REASON"], kills.map((k) => [k.kind, k.target, k.killedBy, k.killedAt, k.reason]))),
+      print: () => (kills.length === 0 ? process.stdout.write("nothing is killed\n") : printTable(["KIND", "TARGET", "COVERS", "BY", "AT", "REASON"], kills.map((k) => [k.kind, k.target, k.covers, k.killedBy, k.killedAt, k.reason]))),
     };
   });
 
   cmd
     .command("lift")
-    .description("lift a kill")
+    .description("lift a kill (the target named as for kill: an identity's name finds its id); exit 1 when it is not killed")
     .argument("<kind>", KILL_KINDS.join(", "))
     .argument("<target>")
     .requiredOption("--reason <text>", "why it is safe again")
@@ -50,8 +59,8 @@ export function registerKill(program: Command, cli: Cli): void {
         const kind = parseFormat(kindArg, KILL_KINDS, "the kind") as KillKind;
         const actor = resolveActor(opts.actor);
         return withContext(cli.globals(), async (ctx) => {
-          await lift(ctx.store, ctx.audit(), { kind, target, reason: opts.reason, actor });
-          process.stdout.write(`lifted the kill of ${kind} ${target}\n`);
+          const { resolved } = await killSwitchFor(ctx).lift({ kind, target, reason: opts.reason, actor });
+          process.stdout.write(`lifted the kill of ${resolved.covers}\n`);
           return EXIT.ok;
         });
       }),

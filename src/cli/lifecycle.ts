@@ -137,12 +137,12 @@ export function registerLifecycle(program: Command, cli: Cli): void {
           if (opts.bundleKey === undefined) throw new PerimeterError("USAGE", "--bundle needs --bundle-key: the public key that must have signed it");
           if (opts.environment === undefined) throw new PerimeterError("USAGE", "--bundle needs --environment");
           const source = bundleSource(readFileSync(opts.bundle, "utf8"), publicKeyFromPem(readKey(opts.bundleKey), `--bundle-key ${opts.bundleKey}`));
-          return print(await admitFiles(source, path, opts.environment, opts.signature));
+          return print(await admitFiles(source, path, opts.environment, opts.signature, opts.runtime));
         }
         const actor = resolveActor(opts.actor);
         return withContext(cli.globals(), async (ctx) => {
           const environment = opts.environment ?? ctx.loaded.config.inventory.defaultEnvironment;
-          const decision = await admitFiles(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded)), path, environment, opts.signature);
+          const decision = await admitFiles(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded)), path, environment, opts.signature, opts.runtime);
           await ctx.audit().append({
             actor,
             action: "admission.admit",

@@ -1,56 +1,97 @@
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { Logger } from "pino";
+import { configPath } from "../config/load.js";
+import { controlRoutes } from "../control/routes.js";
 import { EXIT, PerimeterError } from "../errors.js";
-import { startServer, type Route, type RunningServer } from "../gateway/server.js";
-import { startGateway } from "../gateway/start.js";
+import { startServer, type RunningServer } from "../gateway/server.js";
+import { startGateway, type StartedGateway } from "../gateway/start.js";
 import type { Admitter } from "../lifecycle/admission-types.js";
 import { admissionAuditEvent, admissionWebhookRoute, WEBHOOK_PATH } from "../lifecycle/webhook.js";
 import { createLogger } from "../log.js";
 import { parsePositiveInt, withContext, type Cli, type Context } from "./context.js";
+import { killSwitchFor } from "./kill.js";
 
-// perimeter serve — the server: the gateway's OpenAI- and Ollama-compatible routes, /metrics, the Kubernetes
-// admission webhook and /healthz.
+// perimeter serve — the gateway's OpenAI- and Ollama-compatible routes, the control API, /metrics and /healthz
+// on one listener; the Kubernetes admission webhook, when configured, on a listener of its own that answers only
+// callers with a client certificate from the configured CA (the API server).
 
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
   readonly logger?: Logger | undefined;
-  /** More routes to serve beside the webhook (the gateway's). */
-  readonly routes?: readonly Route[];
+}
+
+export interface WebhookListenOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The serving certificate and key; clientCa is the CA that issued the API server's client certificate. */
+  readonly tls: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly clientCa?: string | Buffer | undefined };
+  /** Serve without a client CA: any caller that reaches the port may ask, and its user names are recorded as unverified. */
+  readonly insecureNoClientCert?: boolean;
+  readonly logger?: Logger | undefined;
+}
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  webhookHost?: string;
+  webhookPort?: string;
+  webhookTlsCert?: string;
+  webhookTlsKey?: string;
+  webhookClientCa?: string;
+  webhookInsecureNoClientCert?: boolean;
 }
 
 export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Context) => Admitter): void {
   program
     .command("serve")
-    .description(`serve the Kubernetes admission webhook (POST ${WEBHOOK_PATH}) and /healthz until SIGINT or SIGTERM`)
-    .option("--host <host>", "address to listen on (default gateway.host; 0.0.0.0 inside a cluster)")
-    .option("--port <port>", "port to listen on (default gateway.port)")
-    .option("--tls-cert <file>", "PEM certificate chain to serve HTTPS with (with --tls-key)")
+    .description(`serve the gateway, the control API (/control/kill, /control/lift, /control/kills), /metrics and /healthz; with lifecycle.webhook or --webhook-* options, the Kubernetes admission webhook (POST ${WEBHOOK_PATH}) on its own mutual-TLS listener; until SIGINT or SIGTERM`)
+    .option("--host <host>", "address the gateway listens on (default gateway.host)")
+    .option("--port <port>", "port the gateway listens on (default gateway.port)")
+    .option("--tls-cert <file>", "PEM certificate chain the gateway serves HTTPS with (with --tls-key)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
+    .option("--webhook-host <host>", "address the admission webhook listens on (default lifecycle.webhook.host, 127.0.0.1; 0.0.0.0 inside a cluster)")
+    .option("--webhook-port <port>", "port the admission webhook listens on (default lifecycle.webhook.port, 8443)")
+    .option("--webhook-tls-cert <file>", "PEM certificate chain the webhook serves (with --webhook-tls-key)")
+    .option("--webhook-tls-key <file>", "PEM private key of --webhook-tls-cert")
+    .option("--webhook-client-ca <file>", "PEM CA that issued the API server's client certificate: callers without one are refused")
+    .option("--webhook-insecure-no-client-cert", "serve the webhook without requiring a client certificate (anyone who reaches the port may ask)")
     .action(
-      cli.run(async (opts: { host?: string; port?: string; tlsCert?: string; tlsKey?: string }) => {
-        const port = opts.port === undefined ? undefined : opts.port === "0" ? 0 : parsePositiveInt(opts.port, "--port");
-        if (port !== undefined && port > 65_535) throw new PerimeterError("USAGE", `--port must be at most 65535, not ${port}`);
+      cli.run(async (opts: ServeFlags) => {
+        const port = portOption(opts.port, "--port");
         if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
           throw new PerimeterError("USAGE", "--tls-cert and --tls-key go together: give both, or neither for plain HTTP");
         }
         const tls = opts.tlsCert !== undefined && opts.tlsKey !== undefined ? { cert: readPem(opts.tlsCert, "--tls-cert"), key: readPem(opts.tlsKey, "--tls-key") } : undefined;
         return withContext(cli.globals(), async (ctx) => {
+          // Checked before anything starts: a webhook that cannot be served safely stops serve here.
+          const webhook = webhookListenOptions(ctx, opts);
           const logger = createLogger(ctx.loaded.config);
           const started = await startGateway(ctx, { logger });
-          const server = await serveWebhook(
-            ctx,
-            { host: opts.host ?? ctx.loaded.config.gateway.host, port: port ?? ctx.loaded.config.gateway.port, tls, logger, routes: started.gateway.routes() },
-            makeAdmitter,
-          );
-          if (tls === undefined) {
-            process.stderr.write("perimeter: warning: serving plain HTTP; Kubernetes calls admission webhooks over HTTPS only, so give --tls-cert and --tls-key\n");
+          let server: RunningServer | undefined;
+          let hook: RunningServer | undefined;
+          try {
+            server = await serveGateway(ctx, started, { host: opts.host ?? ctx.loaded.config.gateway.host, port: port ?? ctx.loaded.config.gateway.port, tls, logger });
+            if (webhook !== undefined) {
+              if (webhook.tls.clientCa === undefined) {
+                process.stderr.write("perimeter: warning: the admission webhook requires no client certificate (--webhook-insecure-no-client-cert): anyone who reaches its port can ask it, and the user names they write are recorded as unverified\n");
+              }
+              hook = await serveWebhook(ctx, { ...webhook, logger }, makeAdmitter);
+            }
+          } catch (err) {
+            await server?.close();
+            await started.close();
+            throw err;
           }
-          process.stderr.write(`perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/metrics, ${server.url}${WEBHOOK_PATH}; stop with Ctrl-C or SIGTERM\n`);
+          process.stderr.write(`perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/control, ${server.url}/metrics${hook === undefined ? "" : `; the admission webhook at ${hook.url}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM\n`);
           const signal = await untilSignal();
           process.stderr.write(`perimeter: ${signal}: finishing requests in flight and stopping\n`);
+          await hook?.close();
           await server.close();
           await started.close();
           return EXIT.ok;
@@ -59,31 +100,82 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
     );
 }
 
-/**
- * Start the server with the admission webhook mounted: environments from lifecycle.namespaces, every
- * decision (but a dry run's) appended to the audit log before it is answered.
- */
-export async function serveWebhook(ctx: Context, options: ServeOptions, makeAdmitter: (ctx: Context) => Admitter): Promise<RunningServer> {
+/** The gateway's listener: its routes and the control API, which re-reads this gateway's kill switch on every change. */
+export async function serveGateway(ctx: Context, started: StartedGateway, options: ServeOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(ctx.loaded.config);
+  const control = controlRoutes({ killswitch: killSwitchFor(ctx), authenticate: (a) => started.authenticate(a), onChange: () => started.gateway.refresh(), audit: ctx.audit, logger });
+  const mine = new Set(control.map((r) => `${r.method} ${r.path}`));
+  // The gateway's own /control/kill is superseded by the control API's.
+  const routes = [...started.gateway.routes().filter((r) => !mine.has(`${r.method} ${r.path}`)), ...control];
+  const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes, logger });
+  logger.info({ url: server.url, tls: options.tls !== undefined }, "serving the gateway");
+  return server;
+}
+
+/**
+ * Start the admission webhook on its own listener: HTTPS always, and a client certificate from tls.clientCa
+ * required unless insecureNoClientCert says otherwise. Environments come from lifecycle.namespaces; every
+ * decision (but a dry run's) is appended to the audit log before it is answered.
+ */
+export async function serveWebhook(ctx: Context, options: WebhookListenOptions, makeAdmitter: (ctx: Context) => Admitter): Promise<RunningServer> {
+  if (options.tls.clientCa === undefined && options.insecureNoClientCert !== true) {
+    throw new PerimeterError("USAGE", "the admission webhook answers only callers with a client certificate: set lifecycle.webhook.clientCa (or --webhook-client-ca) to the CA of the API server's client certificate, or give --webhook-insecure-no-client-cert to let anyone who reaches the port ask");
+  }
+  const logger = options.logger ?? createLogger(ctx.loaded.config);
+  if (options.tls.clientCa === undefined) logger.warn("the admission webhook requires no client certificate: anyone who reaches its port can ask it");
   const environments = namespaceEnvironments(ctx);
   const route = admissionWebhookRoute({
     admit: makeAdmitter(ctx),
     environmentOf: (namespace) => environments.get(namespace),
+    requireClientCert: options.tls.clientCa !== undefined,
     onDecision: async (decision) => {
-      logger.info({ uid: decision.uid, allowed: decision.allowed, resource: decision.resource, environment: decision.environment, dryRun: decision.dryRun }, "admission webhook decision");
+      logger.info({ uid: decision.uid, allowed: decision.allowed, resource: decision.resource, environment: decision.environment, dryRun: decision.dryRun, client: decision.client }, "admission webhook decision");
       // The webhook is registered with sideEffects: NoneOnDryRun, which promises the API server that a dry
       // run changes nothing outside it; an audit event is durable state, so a dry run writes none.
       if (!decision.dryRun) await ctx.audit().append(admissionAuditEvent(decision));
     },
   });
-  const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes: [route, ...(options.routes ?? [])], logger });
-  logger.info({ url: server.url, tls: options.tls !== undefined, namespaces: environments.size }, "serving");
+  const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes: [route], logger });
+  logger.info({ url: server.url, clientCertificates: options.tls.clientCa !== undefined, namespaces: environments.size }, "serving the admission webhook");
   return server;
 }
 
+/** The webhook's listener from lifecycle.webhook and the --webhook-* flags (flags win), or undefined when neither asks for it. */
+function webhookListenOptions(ctx: Context, opts: ServeFlags): Omit<WebhookListenOptions, "logger"> | undefined {
+  const configured = ctx.loaded.config.lifecycle.webhook;
+  const flagged = [opts.webhookHost, opts.webhookPort, opts.webhookTlsCert, opts.webhookTlsKey, opts.webhookClientCa].some((f) => f !== undefined) || opts.webhookInsecureNoClientCert === true;
+  if (configured === undefined && !flagged) return undefined;
+  const fromConfig = (path: string | undefined) => (path === undefined ? undefined : configPath(ctx.loaded, path));
+  const certFile = opts.webhookTlsCert ?? fromConfig(configured?.tlsCert);
+  const keyFile = opts.webhookTlsKey ?? fromConfig(configured?.tlsKey);
+  if (certFile === undefined || keyFile === undefined) {
+    throw new PerimeterError("USAGE", "the admission webhook is served over HTTPS only (the API server calls nothing else): give --webhook-tls-cert and --webhook-tls-key, or lifecycle.webhook.tlsCert and tlsKey");
+  }
+  const caFile = opts.webhookClientCa ?? fromConfig(configured?.clientCa);
+  const clientCa = caFile === undefined ? undefined : readPem(caFile, "the webhook's client CA");
+  if (clientCa !== undefined) {
+    try {
+      new X509Certificate(clientCa);
+    } catch {
+      throw new PerimeterError("USAGE", `the webhook's client CA ${caFile ?? ""} is not a PEM certificate`);
+    }
+  }
+  return {
+    host: opts.webhookHost ?? configured?.host ?? "127.0.0.1",
+    port: portOption(opts.webhookPort, "--webhook-port") ?? configured?.port ?? 8443,
+    tls: { cert: readPem(certFile, "the webhook's certificate"), key: readPem(keyFile, "the webhook's key"), clientCa },
+    insecureNoClientCert: opts.webhookInsecureNoClientCert === true || configured?.insecureNoClientCert === true,
+  };
+}
+
+function portOption(value: string | undefined, name: string): number | undefined {
+  const port = value === undefined ? undefined : value === "0" ? 0 : parsePositiveInt(value, name);
+  if (port !== undefined && port > 65_535) throw new PerimeterError("USAGE", `${name} must be at most 65535, not ${port}`);
+  return port;
+}
+
 function namespaceEnvironments(ctx: Context): Map<string, string> {
-  // lifecycle.namespaces is being added to the config schema; read it without assuming it is there yet.
-  const namespaces = (ctx.loaded.config as { lifecycle?: { namespaces?: Record<string, string> } }).lifecycle?.namespaces ?? {};
+  const namespaces = ctx.loaded.config.lifecycle.namespaces;
   // A Map, so a namespace called "constructor" or "__proto__" finds nothing rather than Object's own members.
   return new Map(Object.entries(namespaces).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""));
 }

@@ -9,16 +9,14 @@ import { IdentityService } from "../identity/service.js";
 import { getModel, registerModel } from "../inventory/models.js";
 import { InventoryRepository } from "../inventory/repository.js";
 import { addRuntime, discover } from "../inventory/runtimes.js";
-import { referenceAdmitter, storeSource } from "../lifecycle/admission.js";
 import { approve, recordScanEvidence, stateOf } from "../lifecycle/service.js";
-import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { createLogger } from "../log.js";
 import { buildDemoModel, DEMO_MODEL_FILE } from "../runtimes/demo-model.js";
 import { scanPaths } from "../scan/scan.js";
 import { computeManifest, signModelWithKey } from "../signing/index.js";
 import { parsePositiveInt, withContext, type Cli } from "./context.js";
 import { lifecycleDeps } from "./lifecycle.js";
-import { serveWebhook, untilSignal } from "./serve.js";
+import { serveGateway, untilSignal } from "./serve.js";
 
 // perimeter up — the whole path on a fresh clone with nothing configured: store, demo model, scan, sign,
 // register, approve, runtime, identity, serve. Every step is the same service call an operator would make,
@@ -102,11 +100,7 @@ export function registerUp(program: Command, cli: Cli): void {
 
           const logger = createLogger(ctx.loaded.config);
           const started = await startGateway(ctx, { logger });
-          const server = await serveWebhook(
-            ctx,
-            { host: opts.host ?? ctx.loaded.config.gateway.host, port: port ?? ctx.loaded.config.gateway.port, logger, routes: started.gateway.routes() },
-            () => referenceAdmitter(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded))),
-          );
+          const server = await serveGateway(ctx, started, { host: opts.host ?? ctx.loaded.config.gateway.host, port: port ?? ctx.loaded.config.gateway.port, logger });
           process.stdout.write(
             [
               "",

@@ -106,6 +106,22 @@ const lifecycleSchema = z
     namespaces: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace name"), z.string().min(1)).default({}),
     /** How long an exported admission bundle is valid. */
     bundleTtlHours: z.number().int().min(1).max(24 * 90).default(24),
+    /**
+     * The Kubernetes admission webhook's own HTTPS listener (`perimeter serve` starts it when this is set). The
+     * gateway's port does not serve it. Callers must present a client certificate issued by clientCa (the API
+     * server's, configured in its AdmissionConfiguration); without clientCa, serve refuses to start unless
+     * insecureNoClientCert says that any caller may ask.
+     */
+    webhook: z
+      .strictObject({
+        host: z.string().min(1).default("127.0.0.1"),
+        port: z.number().int().min(0).max(65_535).default(8443),
+        tlsCert: z.string().min(1),
+        tlsKey: z.string().min(1),
+        clientCa: z.string().min(1).optional(),
+        insecureNoClientCert: z.boolean().default(false),
+      })
+      .optional(),
   })
   .default({
     roles: { submitter: [], approver: [], operator: [], auditor: [] },

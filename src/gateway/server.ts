@@ -34,8 +34,11 @@ export interface Route {
 export interface ServerOptions {
   readonly host: string;
   readonly port: number;
-  /** PEM certificate chain and key; without them the server speaks plain HTTP. */
-  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  /**
+   * PEM certificate chain and key; without them the server speaks plain HTTP. With clientCa, every client must
+   * present a certificate that CA issued, or the TLS handshake fails (mutual TLS).
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly clientCa?: string | Buffer | undefined } | undefined;
   readonly routes: readonly Route[];
   readonly logger?: Logger | undefined;
   /** Default limit for a POST body. */
@@ -82,7 +85,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let server: Server;
   if (options.tls) {
     try {
-      server = createHttpsServer({ ...limits, cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" }, listener);
+      const mutual = options.tls.clientCa === undefined ? {} : { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true };
+      server = createHttpsServer({ ...limits, cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2", ...mutual }, listener);
     } catch (err) {
       throw new PerimeterError("USAGE", `the TLS certificate and key cannot be used together: ${(err as Error).message}; give a PEM certificate chain and its PEM private key`, { cause: err });
     }

@@ -17,6 +17,8 @@ import { VERSION } from "../version.js";
 
 export interface StartedGateway {
   readonly gateway: Gateway;
+  /** How a call's Authorization header is checked (API key or JWT): the control API authenticates the same way. */
+  authenticate(authorization: string | undefined): Promise<AuthResult>;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   });
   return {
     gateway,
+    authenticate,
     async close() {
       gateway.close();
       await pool.close();

@@ -2,6 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { PerimeterError, asPerimeterError } from "../errors.js";
 import { InventoryRepository } from "../inventory/repository.js";
+import { describeKill, KillSet, listKills } from "../killswitch/index.js";
 import { computeManifest } from "../signing/index.js";
 import type { Store } from "../store/store.js";
 import type { AdmissionDecision, Admitter, ModelReference } from "./admission-types.js";
@@ -23,6 +24,8 @@ export interface AdmissionEntry {
   readonly environments: readonly string[];
   /** OCI image digests (modelcars) that carry it. */
   readonly images: readonly string[];
+  /** Why it is killed (a kill of the version or of its model name), when it is: never admitted then. */
+  readonly killed?: string | undefined;
 }
 
 export interface AdmissionSource {
@@ -31,20 +34,24 @@ export interface AdmissionSource {
   byDigest(digest: string): Promise<AdmissionEntry[]>;
   byId(id: string): Promise<AdmissionEntry | undefined>;
   byImage(digest: string): Promise<AdmissionEntry[]>;
+  /** Why a runtime is killed, or null: a killed runtime is admitted nothing. */
+  runtimeKilled(name: string): Promise<string | null>;
   readonly signers: readonly ResolvedSigner[];
 }
 
 const ADMISSIBLE: ReadonlySet<LifecycleState> = new Set<LifecycleState>(["approved", "deployed"]);
 
-/** The live answer: every call reads the store, so a revocation takes effect on the next call. */
+/** The live answer: every call reads the store, so a revocation or a kill takes effect on the next call. */
 export function storeSource(store: Store, signers: readonly ResolvedSigner[]): AdmissionSource {
   const inventory = new InventoryRepository(store);
   const lifecycle = new LifecycleRepository(store);
   const entries = async (ids: readonly string[]): Promise<AdmissionEntry[]> => {
     const versions = (await Promise.all(ids.map((id) => inventory.getModel(id)))).filter((v) => v !== undefined);
-    const states = await lifecycle.states(versions.map((v) => v.id));
-    const images = await lifecycle.imagesOf(versions.map((v) => v.id));
-    return versions.map((v) => ({ id: v.id, digest: v.digest, state: states.get(v.id)?.state ?? "registered", environments: v.environments, images: images.get(v.id) ?? [] }));
+    const [states, images, kills] = await Promise.all([lifecycle.states(versions.map((v) => v.id)), lifecycle.imagesOf(versions.map((v) => v.id)), killsNow(store)]);
+    return versions.map((v) => {
+      const kill = kills.modelKill(v.id);
+      return { id: v.id, digest: v.digest, state: states.get(v.id)?.state ?? "registered", environments: v.environments, images: images.get(v.id) ?? [], ...(kill === undefined ? {} : { killed: describeKill(kill) }) };
+    });
   };
   return {
     description: "the store",
@@ -53,12 +60,24 @@ export function storeSource(store: Store, signers: readonly ResolvedSigner[]): A
     byDigest: async (digest) => entries((await inventory.modelsWithDigest(digest)).filter((v) => v.digest === digest).map((v) => v.id)),
     byId: async (id) => (await entries([id]))[0],
     byImage: async (digest) => entries(await lifecycle.versionsWithImage(digest)),
+    runtimeKilled: async (name) => {
+      const kill = (await killsNow(store)).runtimeKill(name);
+      return kill === undefined ? null : describeKill(kill);
+    },
   };
+}
+
+/** The kill switch as it stands in the store now. */
+async function killsNow(store: Store): Promise<KillSet> {
+  return KillSet.of(await listKills(store));
 }
 
 /** Decide among the versions a reference matched. */
 function decide(matches: readonly AdmissionEntry[], environment: string, what: string, source: string): AdmissionDecision {
   if (matches.length === 0) return deny(`${what} is not a model version in ${source}: register, scan, sign and approve it first`);
+  // The same bytes under a killed version are killed bytes, whatever other version also carries them.
+  const killed = matches.find((m) => m.killed !== undefined);
+  if (killed !== undefined) return { ...deny(`${what} is ${killed.id}, which is killed: ${killed.killed ?? ""}`), model: killed.id, digest: killed.digest };
   const here = matches.filter((m) => m.environments.includes(environment));
   const admissible = here.filter((m) => ADMISSIBLE.has(m.state));
   const chosen = admissible[0];
@@ -109,8 +128,12 @@ export function referenceAdmitter(source: AdmissionSource): Admitter {
 }
 
 /** Admit files on disk: hash them, find the approved version with that digest, re-verify its signature. */
-export async function admitFiles(source: AdmissionSource, path: string, environment: string, signature?: string): Promise<AdmissionDecision> {
+export async function admitFiles(source: AdmissionSource, path: string, environment: string, signature?: string, runtime?: string): Promise<AdmissionDecision> {
   try {
+    if (runtime !== undefined) {
+      const killed = await source.runtimeKilled(runtime);
+      if (killed !== null) return deny(`runtime ${runtime} may load nothing: ${killed}`);
+    }
     const manifest = await computeManifest(path, {});
     const decision = decide(await source.byDigest(manifest.digest), environment, `${path} (sha256 ${manifest.digest.slice(0, 12)}…)`, source.description);
     if (!decision.allow) return decision;
@@ -143,9 +166,13 @@ const bundleSchema = z.strictObject({
       state: z.enum(LIFECYCLE_STATES),
       environments: z.array(z.string()),
       images: z.array(z.string().regex(HEX64)),
+      /** Why it was killed when the bundle was issued. */
+      killed: z.string().optional(),
     }),
   ),
   signers: z.array(signerSchema),
+  /** Runtimes killed when the bundle was issued, with why. */
+  killedRuntimes: z.array(z.strictObject({ name: z.string(), reason: z.string() })).optional(),
 });
 
 export type AdmissionBundle = z.infer<typeof bundleSchema>;
@@ -157,6 +184,9 @@ export async function exportAdmissionBundle(store: Store, signers: readonly Reso
   const versions = (await inventory.listModels()).filter((v) => environment === null || v.environments.includes(environment));
   const states = await lifecycle.states(versions.map((v) => v.id));
   const images = await lifecycle.imagesOf(versions.map((v) => v.id));
+  const killList = await listKills(store);
+  const kills = KillSet.of(killList);
+  const killedRuntimes = killList.filter((k) => k.kind === "runtime").map((k) => ({ name: k.target, reason: describeKill(k) }));
   const issued = new Date();
   const bundle: AdmissionBundle = {
     type: "perimeter-admission-bundle",
@@ -164,9 +194,13 @@ export async function exportAdmissionBundle(store: Store, signers: readonly Reso
     expiresAt: new Date(issued.getTime() + ttlHours * 3_600_000).toISOString(),
     environment,
     versions: versions
-      .map((v) => ({ id: v.id, digest: v.digest, state: states.get(v.id)?.state ?? ("registered" as const), environments: [...v.environments], images: images.get(v.id) ?? [] }))
+      .map((v) => {
+        const kill = kills.modelKill(v.id);
+        return { id: v.id, digest: v.digest, state: states.get(v.id)?.state ?? ("registered" as const), environments: [...v.environments], images: images.get(v.id) ?? [], ...(kill === undefined ? {} : { killed: describeKill(kill) }) };
+      })
       .filter((v) => v.state !== "registered" && v.state !== "evaluated"),
     signers: signers.map((s) => ({ ...s }) as AdmissionBundle["signers"][number]),
+    ...(killedRuntimes.length === 0 ? {} : { killedRuntimes }),
   };
   return { envelope: signStatement(bundle, ADMISSION_BUNDLE_PAYLOAD_TYPE, key), bundle };
 }
@@ -194,5 +228,6 @@ export function bundleSource(envelopeText: string, trustedKey: KeyObject, now = 
     byDigest: async (digest) => entries.filter((e) => e.digest === digest),
     byId: async (id) => entries.find((e) => e.id === id),
     byImage: async (digest) => entries.filter((e) => e.images.includes(digest)),
+    runtimeKilled: async (name) => bundle.killedRuntimes?.find((r) => r.name === name)?.reason ?? null,
   };
 }

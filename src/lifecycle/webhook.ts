@@ -1,3 +1,4 @@
+import type { TLSSocket } from "node:tls";
 import { z } from "zod";
 import type { AuditEventInput } from "../audit/index.js";
 import { PerimeterError } from "../errors.js";
@@ -8,7 +9,9 @@ import type { Admitter, ModelReference } from "./admission-types.js";
 // The Kubernetes ValidatingAdmissionWebhook (AdmissionReview v1): a Pod runs only if every model it says it
 // loads is admitted for its namespace's environment. It fails closed: whatever cannot be read, checked in
 // time or recorded is a deny that says why, because the API server shows that message to whoever applied
-// the Pod.
+// the Pod. It is served on its own HTTPS listener (see serveWebhook in src/cli/serve.ts), never on the
+// gateway's port, and answers only a caller with a client certificate from the configured CA: the API server.
+// Only then is the user name in a review trusted enough to be an audit event's actor.
 
 export const WEBHOOK_PATH = "/k8s/admission/validate";
 export const ANNOTATION_MODEL = "perimeter.dev/model";
@@ -89,8 +92,13 @@ export interface WebhookDecision {
   readonly reason: string;
   readonly dryRun: boolean;
   readonly operation: string | null;
-  /** k8s:<username>, or k8s:unknown when the review did not say. */
+  /**
+   * k8s:<username> (k8s:unknown when the review did not say) when the caller proved with a client certificate
+   * that it is the API server; k8s-unverified:<username> otherwise, since anyone could have written that name.
+   */
   readonly actor: string;
+  /** The subject (CN) of the client certificate the caller presented, or null when it presented none. */
+  readonly client: string | null;
   /** pod:<namespace>/<name or generateName> */
   readonly resource: string;
   readonly namespace: string | null;
@@ -109,6 +117,17 @@ export interface WebhookDeps {
    * nothing is admitted that cannot be recorded. Not called when the review has no uid.
    */
   readonly onDecision?: (decision: WebhookDecision) => Promise<void> | void;
+  /**
+   * Refuse (403) a request that did not come over TLS with a client certificate the server verified. The
+   * listener already fails such a handshake when it has a client CA; this holds even if it was started without.
+   */
+  readonly requireClientCert?: boolean;
+}
+
+/** Who called the webhook, as TLS proved it. */
+export interface WebhookCaller {
+  /** The verified client certificate's subject CN, or null when the caller presented no verified certificate. */
+  readonly certificate: string | null;
 }
 
 /** The POST route that serves the webhook. */
@@ -116,23 +135,35 @@ export function admissionWebhookRoute(deps: WebhookDeps): Route {
   return {
     method: "POST",
     path: WEBHOOK_PATH,
-    async handle(_req, body) {
+    async handle(req, body) {
+      const caller = callerOf(req.socket as Partial<TLSSocket>);
+      if (deps.requireClientCert === true && caller.certificate === null) {
+        throw new PerimeterError("PERMISSION_DENIED", "the admission webhook answers only the Kubernetes API server: connect over HTTPS with a client certificate issued by lifecycle.webhook.clientCa");
+      }
       let review: unknown;
       try {
         review = JSON.parse(body.toString("utf8"));
       } catch {
         throw new PerimeterError("USAGE", "the body is not JSON: send an AdmissionReview v1");
       }
-      return { status: 200, json: await reviewAdmission(review, deps) };
+      return { status: 200, json: await reviewAdmission(review, deps, caller) };
     },
   };
+}
+
+/** A socket's verified client certificate, if any (a plain HTTP socket has none). */
+function callerOf(socket: Partial<TLSSocket>): WebhookCaller {
+  if (socket.authorized !== true || typeof socket.getPeerCertificate !== "function") return { certificate: null };
+  const subject = socket.getPeerCertificate().subject as Record<string, string | string[] | undefined> | undefined;
+  const cn = subject?.["CN"];
+  return { certificate: typeof cn === "string" && cn !== "" ? cn : Array.isArray(cn) ? cn.join(",") : "(no CN)" };
 }
 
 /**
  * Answer one AdmissionReview v1. Throws (USAGE, HTTP 400) only when the review has no request.uid, since
  * without it there is no way to answer; every other problem is a deny in the answer.
  */
-export async function reviewAdmission(body: unknown, deps: WebhookDeps): Promise<AdmissionReviewResponse> {
+export async function reviewAdmission(body: unknown, deps: WebhookDeps, caller: WebhookCaller = { certificate: null }): Promise<AdmissionReviewResponse> {
   const uid = uidOf(body);
   const started = Date.now();
   const timeoutMs = deps.timeoutMs ?? DEFAULT_ADMISSION_TIMEOUT_MS;
@@ -145,7 +176,7 @@ export async function reviewAdmission(body: unknown, deps: WebhookDeps): Promise
 
   const warnings: string[] = [];
   if (deps.onDecision !== undefined) {
-    const decision = toDecision(outcome);
+    const decision = toDecision(outcome, caller);
     const budget = Math.max(timeoutMs - (Date.now() - started), RECORD_FLOOR_MS);
     const recorded = await settleWithin(Promise.resolve().then(() => deps.onDecision?.(decision)), budget);
     const failure = recorded.state === "timeout" ? `it was not recorded within ${budget} ms` : recorded.state === "failed" ? messageOf(recorded.error) : undefined;
@@ -179,6 +210,7 @@ export function admissionAuditEvent(decision: WebhookDecision): AuditEventInput 
     reason: decision.reason.length > 4000 ? `${decision.reason.slice(0, 3999)}…` : decision.reason,
     details: {
       uid: decision.uid,
+      client: decision.client,
       operation: decision.operation,
       environment: decision.environment,
       references: decision.references.map((r) => ({ source: r.source, ...r.reference, allow: r.allow, reason: r.reason })),
@@ -385,14 +417,15 @@ function describeLoosely(body: unknown, uid: string): Omit<Outcome, "allowed" | 
   };
 }
 
-function toDecision(o: Outcome): WebhookDecision {
+function toDecision(o: Outcome, caller: WebhookCaller): WebhookDecision {
   return {
+    client: caller.certificate,
     uid: o.uid,
     allowed: o.allowed,
     reason: o.reason,
     dryRun: o.dryRun,
     operation: o.operation,
-    actor: `k8s:${o.username ?? "unknown"}`,
+    actor: `${caller.certificate === null ? "k8s-unverified" : "k8s"}:${o.username ?? "unknown"}`,
     resource: `${o.kind}:${o.namespace ?? "unknown"}/${o.name ?? "unknown"}`,
     namespace: o.namespace,
     environment: o.environment ?? null,

@@ -247,7 +247,7 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     const fixture = makeTlsFixture();
     const server = await serveWebhook(
       { loaded: env.loaded, store, audit: () => audit },
-      { host: "127.0.0.1", port: 0, tls: fixture.tls, logger: pino({ level: "silent" }) },
+      { host: "127.0.0.1", port: 0, tls: { ...fixture.tls, clientCa: fixture.ca }, logger: pino({ level: "silent" }) },
       () => referenceAdmitter(storeSource(store, resolveTrustedSigners(env.loaded))),
     );
     const review = (uid: string, namespace: string, model: string) => ({
@@ -267,7 +267,7 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     const post = (body: unknown) =>
       new Promise<{ response: { uid: string; allowed: boolean; status?: { code: number; message: string } } }>((resolve, reject) => {
         const { hostname, port } = new URL(server.url);
-        const r = request({ hostname, port, path: "/k8s/admission/validate", method: "POST", ca: fixture.ca, headers: { "content-type": "application/json" } }, (res) => {
+        const r = request({ hostname, port, path: "/k8s/admission/validate", method: "POST", ca: fixture.ca, cert: fixture.client.cert, key: fixture.client.key, headers: { "content-type": "application/json" } }, (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))));

@@ -115,7 +115,7 @@ interface Reply {
 }
 
 /** One HTTPS request on its own connection, trusting only `ca`. */
-function call(url: string, path: string, options: { method?: string; body?: string | Buffer; contentType?: string; ca?: string; chunked?: boolean } = {}): Promise<Reply> {
+function call(url: string, path: string, options: { method?: string; body?: string | Buffer; contentType?: string; ca?: string; chunked?: boolean; client?: { cert: Buffer; key: Buffer } | null } = {}): Promise<Reply> {
   const { hostname, port } = new URL(url);
   const headers: Record<string, string | number> = {};
   if (options.body !== undefined) {
@@ -123,6 +123,9 @@ function call(url: string, path: string, options: { method?: string; body?: stri
     if (!options.chunked) headers["content-length"] = Buffer.byteLength(options.body);
   }
   const req: RequestOptions = { hostname, port, path, method: options.method ?? (options.body === undefined ? "GET" : "POST"), headers, ca: options.ca ?? CA, agent: false };
+  // As the API server does: its client certificate, unless a test says otherwise.
+  const client = options.client === undefined ? FIXTURE.client : options.client;
+  if (client !== null) Object.assign(req, { cert: client.cert, key: client.key });
   return new Promise((resolve, reject) => {
     const r = request(req, (res) => {
       const chunks: Buffer[] = [];
@@ -161,7 +164,7 @@ beforeAll(async () => {
   server = await startServer({
     host: "127.0.0.1",
     port: 0,
-    tls: TLS,
+    tls: { ...TLS, clientCa: CA },
     routes: [
       admissionWebhookRoute({
         admit: fixtureAdmitter,
@@ -355,12 +358,43 @@ describe("admission webhook over HTTPS: fails closed", () => {
   });
 });
 
+describe("who the webhook believes", () => {
+  it("takes the user name in a review as the actor only from a caller whose client certificate was verified", async () => {
+    const seen: WebhookDecision[] = [];
+    const deps = { admit: fixtureAdmitter, environmentOf: () => "prod", onDecision: (d: WebhookDecision) => void seen.push(d) };
+    const body = review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }));
+    await reviewAdmission(body, deps, { certificate: "kube-apiserver" });
+    await reviewAdmission(body, deps);
+    expect(seen.map((d) => [d.actor, d.client])).toEqual([
+      ["k8s:system:serviceaccount:kserve:controller", "kube-apiserver"],
+      ["k8s-unverified:system:serviceaccount:kserve:controller", null],
+    ]);
+  });
+
+  it("over HTTPS, records the subject of the client certificate the caller presented", async () => {
+    expect((await admission(server.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "client-1" }))).allowed).toBe(true);
+    expect(decisions.find((d) => d.uid === "client-1")).toMatchObject({ client: "kube-apiserver", actor: "k8s:system:serviceaccount:kserve:controller" });
+  });
+
+  it("refuses with 403, even on a listener started without a client CA, a route that requires a client certificate", async () => {
+    const open = await startServer({ host: "127.0.0.1", port: 0, tls: TLS, logger: pino({ level: "silent" }), routes: [admissionWebhookRoute({ admit: fixtureAdmitter, environmentOf: () => "prod", requireClientCert: true })] });
+    try {
+      const reply = await call(open.url, WEBHOOK_PATH, { body: JSON.stringify(review(pod())), client: null });
+      expect(reply.status).toBe(403);
+      expect(reply.body).toMatchObject({ error: { code: "PERMISSION_DENIED" } });
+    } finally {
+      await open.close();
+    }
+  });
+});
+
 describe("the HTTPS server", () => {
   it("serves the generated certificate, and a client that does not trust its CA fails the TLS handshake", async () => {
     const ok = await call(server.url, "/healthz");
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(ok.issuer).toBe("perimeter-test-ca");
-    await expect(call(server.url, "/healthz", { ca: OTHER_CA })).rejects.toMatchObject({ code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    // The listener verifies clients against the same CA, and so sends it along: either way the chain does not verify.
+    await expect(call(server.url, "/healthz", { ca: OTHER_CA })).rejects.toMatchObject({ code: expect.stringMatching(/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/) });
   });
 
   it("answers /healthz with 200", async () => {
@@ -444,7 +478,7 @@ describe("perimeter serve", () => {
     const store = await env.open();
     let audit: AuditLog | undefined;
     const ctx: Context = { loaded: env.loaded, store, audit: () => (audit ??= openAuditLog(env.loaded, store)) };
-    const running = await serveWebhook(ctx, { host: "127.0.0.1", port: 0, tls: TLS, logger: pino({ level: "silent" }) }, () => fixtureAdmitter);
+    const running = await serveWebhook(ctx, { host: "127.0.0.1", port: 0, tls: { ...TLS, clientCa: CA }, logger: pino({ level: "silent" }) }, () => fixtureAdmitter);
     try {
       expect((await admission(running.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "a1" }))).allowed).toBe(true);
       expect((await admission(running.url, review(pod({ name: "other", annotations: { "perimeter.dev/model": "mistral-7b@v0.3" } }), { uid: "a2" }))).allowed).toBe(false);
