@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { EXIT, PerimeterError } from "../errors.js";
-import { startServer, type Route, type RunningServer } from "../gateway/server.js";
+import { startServer, type Route, type RunningServer } from "../http/server.js";
 import { startGateway } from "../gateway/start.js";
 import type { Admitter } from "../lifecycle/admission-types.js";
 import { admissionAuditEvent, admissionWebhookRoute, WEBHOOK_PATH } from "../lifecycle/webhook.js";
