@@ -243,9 +243,11 @@ export class Gateway {
     const admitted = await this.limit(call, parsed, principal, target);
     if (isRefusal(admitted)) return call.refuse(admitted);
     call.admitted(admitted);
-    // guard-input
-    const guarded = await this.guardInput(call.guarded());
-    if (guarded !== undefined) return call.end(guarded);
+    // guard-input (no promise is made when no guard is configured)
+    if (this.guards.input.length !== 0) {
+      const guarded = await this.guardInput(call);
+      if (guarded !== undefined) return call.end(guarded);
+    }
     // dispatch
     const answer = await call.dispatch();
     if (answer === undefined) return call.response();
@@ -313,11 +315,11 @@ export class Gateway {
   }
 
   /** guard-input: every input guard, in order; the first deny refuses the call. */
-  private async guardInput(call: GuardedCall | undefined): Promise<Refusal | undefined> {
-    if (call === undefined) return undefined;
+  private async guardInput(call: Call): Promise<Refusal | undefined> {
+    const view = call.view();
     for (const guard of this.guards.input) {
       try {
-        const d = await guard.inspect(call);
+        const d = await guard.inspect(view);
         if (!d.allow) return refusal(d.code, d.reason, d.findings);
       } catch (err) {
         this.deps.logger?.error({ err, guard: guard.name }, "an input guard failed");
@@ -327,10 +329,11 @@ export class Gateway {
     return undefined;
   }
 
-  /** The output guards opened for a call, or undefined when there are none. */
-  openOutputGuards(call: GuardedCall): OutputInspection[] | undefined {
+  /** The output guards opened for a call, or undefined when there are none (nothing is allocated then). */
+  openOutputGuards(call: { view(): GuardedCall }): OutputInspection[] | undefined {
     if (this.guards.output.length === 0) return undefined;
-    return this.guards.output.map((g) => g.open(call));
+    const guarded = call.view();
+    return this.guards.output.map((g) => g.open(guarded));
   }
 
   /** A call admitted to run: the kill switch can find and cut it; the function forgets it. */
@@ -338,10 +341,6 @@ export class Gateway {
     return this.inflight.add(call);
   }
 
-  /** Whether input guards are configured (the guarded view of a call is built only then). */
-  get guardsInput(): boolean {
-    return this.guards.input.length !== 0;
-  }
 }
 
 /**
@@ -405,8 +404,8 @@ class Call implements InFlightCall {
     this.removeInFlight = this.gateway.track(this);
   }
 
-  guarded(): GuardedCall | undefined {
-    if (!this.gateway.guardsInput) return undefined;
+  /** What guards see of the call. */
+  view(): GuardedCall {
     return { principal: this.principal as Principal, route: this.target as ModelRoute, call: this.call as ParsedCall };
   }
 
@@ -510,7 +509,7 @@ class Call implements InFlightCall {
         return errorResponse(api, answer.status < 500 && answer.status !== 429 ? "RUNTIME_REFUSED" : "RUNTIME_UNREACHABLE", message);
       }
       const usage = usageOf(out);
-      const guards = this.gateway.openOutputGuards(this.guardedCall());
+      const guards = this.gateway.openOutputGuards(this);
       if (guards !== undefined) {
         const cut = inspectAll(guards, generatedTexts(out).join(""), true);
         if (cut !== undefined) {
@@ -526,15 +525,13 @@ class Call implements InFlightCall {
     return { status: 200, stream: { contentType: api === "ollama" ? "application/x-ndjson" : "text/event-stream", chunks: this.frames(answer.chunks) } };
   }
 
-  private guardedCall(): GuardedCall {
-    return { principal: this.principal as Principal, route: this.target as ModelRoute, call: this.call as ParsedCall };
-  }
+
 
   /** The stream re-framed for the client; keeps the usage; stops at once when killed, cut by a guard or abandoned. */
   private async *frames(chunks: AsyncIterable<Json>): AsyncGenerator<string> {
     const api = this.route.api;
     const call = this.call as ParsedCall;
-    const guards = this.gateway.openOutputGuards(this.guardedCall());
+    const guards = this.gateway.openOutputGuards(this);
     let usage: Usage | undefined;
     // What has been generated so far, counted when the stream ends without the runtime's usage.
     const generated: string[] = [];

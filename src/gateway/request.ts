@@ -74,10 +74,24 @@ const openAICommon = {
   frequency_penalty: nullableNumber,
   seed: nullableInt,
   logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+  // Sampling knobs vLLM, SGLang and llama.cpp share beyond OpenAI's: they change which tokens, not how many.
+  top_k: nullableInt,
+  min_p: nullableNumber,
+  repetition_penalty: nullableNumber,
   user: z.string().max(512).optional(),
 };
 
-const content = z.union([z.string(), z.null(), z.array(z.union([z.string(), object]))]);
+/**
+ * Content parts: text, and images or audio given inline or by an https URL. A runtime fetches an image URL
+ * itself, so a file: URL (vLLM reads local files under --allowed-local-media-path) or a plain http one never
+ * reaches it; nor does a part of a kind the gateway does not know.
+ */
+const part = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text"), text: z.string() }),
+  z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string().regex(/^(data:|https:\/\/)/i, "an https: or data: URL"), detail: z.string().max(16).optional() }) }),
+  z.object({ type: z.literal("input_audio"), input_audio: z.object({ data: z.string(), format: z.string().max(16) }) }),
+]);
+const content = z.union([z.string(), z.null(), z.array(part)]);
 
 const chatMessage = z.object({
   role: z.string().min(1).max(64),

@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
 import { kill } from "../../src/gateway/kill.js";
 import { discover } from "../../src/inventory/runtimes.js";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { allow, deny } from "../../src/decision.js";
+import type { Guards } from "../../src/gateway/pipeline.js";
 import { STORE_KINDS } from "../helpers/stores.js";
 import { startPerimeter, type Perimeter } from "./setup.js";
 
@@ -425,6 +429,53 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect((await poll(ready, (answer) => answer.status === 200, 10_000)).status).toBe(200);
     const chat = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "back again" }] });
     expect(chat.choices[0]?.message.content).toBe("echo: back again");
+  });
+});
+
+describe("the serve pipeline's extension points and logs", () => {
+  let p: Perimeter;
+  beforeAll(async () => {
+    p = await startPerimeter("sqlite");
+  }, 60_000);
+  afterAll(async () => p?.close());
+
+  it("lets an input guard refuse a call before the runtime sees it, and an output guard cut a stream mid-way", async () => {
+    const guards: Guards = {
+      input: [{ name: "no-secrets", inspect: (c) => (JSON.stringify(c.call.body["messages"]).includes("AKIA") ? deny("POLICY_DENIED", "the prompt holds an AWS key") : allow("clean")) }],
+      output: [{ name: "no-three", open: () => ({ inspect: (text) => (text.includes("three") ? deny("POLICY_DENIED", "the answer said three") : allow("fine")) }) }],
+    };
+    const g = await p.serve(undefined, { guards });
+    const bot = await p.key(`guarded-${Date.now()}`);
+    const openai = client(g.url, bot.key);
+    const before = p.vllm.requests.length;
+    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "my key is AKIAXXXX" }] })).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/AWS key/) });
+    expect(p.vllm.requests.length).toBe(before);
+
+    const stream = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "one two three four five" }], stream: true });
+    let text = "";
+    let error: unknown;
+    try {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    } catch (err) {
+      error = err;
+    }
+    expect(text).toBe("echo: one two");
+    expect(String(error)).toMatch(/the answer said three/);
+    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "three" }] })).rejects.toMatchObject({ status: 403 });
+    expect((await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "four" }] })).choices[0]?.message.content).toBe("echo: four");
+  });
+
+  it("logs a catalog refresh at warn only past gateway.slowRefreshWarnMs, at debug below it", async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string }), done()) });
+    const logger = pino({ level: "debug" }, sink);
+    const quick = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, slowRefreshWarnMs: 60_000 } }), { logger });
+    await quick.started.gateway.refresh();
+    expect(lines.some((l) => l.level === 20 && /read the catalog/.test(l.msg))).toBe(true);
+    expect(lines.some((l) => l.level === 40 && /was slow/.test(l.msg))).toBe(false);
+    const strict = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, slowRefreshWarnMs: 1 } }), { logger });
+    await strict.started.gateway.refresh();
+    expect(lines.some((l) => l.level === 40 && /was slow/.test(l.msg))).toBe(true);
   });
 });
 

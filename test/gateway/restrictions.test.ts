@@ -188,6 +188,14 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
     expect(await chat({ messages: [{ role: "user", content: 7 }] })).toMatchObject({ status: 400, message: expect.stringMatching(/"messages\.0\.content"/) });
   });
 
+  it("an image the runtime would fetch from a file: or plain http URL, or a content part of an unknown kind (400 naming the part)", async () => {
+    const image = (url: string) => [{ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url } }] }];
+    expect(await chat({ messages: image("file:///etc/shadow") })).toMatchObject({ status: 400, code: "USAGE", message: expect.stringMatching(/"messages\.0\.content/) });
+    expect(await chat({ messages: image("http://169.254.169.254/latest/meta-data/") })).toMatchObject({ status: 400, code: "USAGE" });
+    expect(await chat({ messages: [{ role: "user", content: [{ type: "video_url", video_url: { url: "file:///x" } }] }] })).toMatchObject({ status: 400, code: "USAGE" });
+    expect((await chat({ messages: [{ role: "user", content: [{ type: "text", text: "parts are fine" }] }] })).status).toBe(200);
+  });
+
   it("a request that names no model (400 naming model)", async () => {
     expect(await post(url, "/v1/chat/completions", { messages: say("x") }, { key })).toMatchObject({ status: 400, code: "USAGE", message: expect.stringMatching(/"model"/) });
   });
@@ -219,13 +227,13 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   });
 
   it("to forward fields it does not know: dropped, so the runtime never sees them, and the call is served", async () => {
-    const answer = await chat({ store: false, metadata: { a: "b" }, some_future_extension: { evil: true }, stream_options: null });
+    const answer = await chat({ store: false, metadata: { a: "b" }, some_future_extension: { evil: true }, stream_options: null, top_k: 5 });
     expect(answer.status).toBe(200);
     const sent = p.vllm.requests.at(-1)?.json as Record<string, unknown>;
     expect(sent).not.toHaveProperty("store");
     expect(sent).not.toHaveProperty("metadata");
     expect(sent).not.toHaveProperty("some_future_extension");
-    expect(sent).toMatchObject({ model: "vllm-llama", messages: say("hi") });
+    expect(sent).toMatchObject({ model: "vllm-llama", messages: say("hi"), top_k: 5 });
   });
 
   it("n × max_tokens beyond what the policies allow without the long-output scope (403 POLICY_DENIED), though max_tokens alone is within it", async () => {
