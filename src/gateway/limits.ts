@@ -223,7 +223,8 @@ export class Limits {
       }
       const key = held.keyOf(scope);
       try {
-        await scope.tokens.consume(key, tokens);
+        const taken = await scope.tokens.consume(key, tokens);
+        held.windowEnds.push(performance.now() + taken.msBeforeNext);
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;
         // consume counts the points even when it refuses them: give them back.
@@ -260,6 +261,8 @@ class Held implements Admission {
   private readonly leases: string[] = [];
   /** The token scopes a reservation was taken from. */
   readonly reserved: Scope[] = [];
+  /** When the minute each reservation was taken in ends (performance.now()), in the order of `reserved`. */
+  readonly windowEnds: number[] = [];
   tokens = 0;
 
   constructor(
@@ -296,16 +299,20 @@ class Held implements Admission {
     const diff = Math.max(0, Math.round(tokens)) - (scopes.length > 0 ? this.tokens : 0);
     this.tokens = 0;
     if (diff === 0) return;
-    for (const scope of scopes.length > 0 ? scopes : [this.identity, this.model]) {
+    const ends = this.windowEnds.splice(0);
+    const now = performance.now();
+    for (const [i, scope] of (scopes.length > 0 ? scopes : [this.identity, this.model]).entries()) {
       if (scope.tokens === undefined) continue;
       if (diff > 0) await scope.tokens.penalty(this.keyOf(scope), diff);
-      else await scope.tokens.reward(this.keyOf(scope), -diff);
+      // A refund belongs to the minute that bore the reservation: once that is over, it would be free budget in the next.
+      else if (now < (ends[i] ?? Number.POSITIVE_INFINITY)) await scope.tokens.reward(this.keyOf(scope), -diff);
     }
   }
 
   /** A refused admission gives back what it took before the refusal. */
   async undo(): Promise<void> {
     this.release();
+    this.windowEnds.length = 0;
     const scopes = this.reserved.splice(0);
     for (const scope of scopes) await scope.tokens?.reward(this.keyOf(scope), this.tokens);
     this.tokens = 0;

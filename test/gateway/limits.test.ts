@@ -178,3 +178,25 @@ describe.each([false, true])("token reservations and concurrent calls (shared th
     }, { timeout: 2000, interval: 50 }).toBe(true);
   });
 });
+
+describe("token reservations across minutes", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("give back nothing unused into the next minute once the minute that bore the reservation is over", async () => {
+    vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "performance"] });
+    const limits = new Limits({ identity: { tokensPerMinute: 100 }, model: {}, streamLeaseSeconds: 60 });
+    try {
+      const long = await limits.admit("id_slow", "m@1", false, 90);
+      expect(long.allow).toBe(true);
+      vi.advanceTimersByTime(61_000); // the call outlives its minute
+      const next = await limits.admit("id_slow", "m@1", false, 100);
+      expect(next.allow).toBe(true);
+      await long.settle(10); // its 80 unused tokens were the old minute's: no refund into this one
+      expect((await limits.admit("id_slow", "m@1", false, 1)).allow).toBe(false);
+    } finally {
+      limits.close();
+    }
+  });
+});
