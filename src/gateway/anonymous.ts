@@ -44,7 +44,7 @@ export class UnauthenticatedRefusals {
   /** Count one refusal; recorded at once when its source has had no event for an interval. */
   note(r: UnauthenticatedRefusal): void {
     const now = performance.now();
-    let key = r.source;
+    let key = sourceOf(r.source);
     let s = this.sources.get(key);
     if (s === undefined) {
       if (this.sources.size >= this.maxSources) {
@@ -91,4 +91,21 @@ export class UnauthenticatedRefusals {
     s.routes = {};
     s.emittedAt = now;
   }
+}
+
+/**
+ * The source a refusal is counted under: an IPv4 address (an IPv4-mapped IPv6 one too) as it is, an IPv6
+ * address by its /64, which one host is commonly given whole and can draw addresses from at will.
+ */
+export function sourceOf(address: string): string {
+  if (!address.includes(":")) return address;
+  const lower = address.toLowerCase();
+  if (lower.startsWith("::ffff:") && lower.includes(".")) return lower.slice(7);
+  const zone = lower.indexOf("%");
+  const plain = zone === -1 ? lower : lower.slice(0, zone);
+  const [head = "", tail] = plain.split("::", 2) as [string, string | undefined];
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
