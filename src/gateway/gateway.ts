@@ -513,6 +513,7 @@ class Call implements InFlightCall {
       if (guards !== undefined) {
         const cut = inspectAll(guards, generatedTexts(out).join(""), true);
         if (cut !== undefined) {
+          this.cutBy = cut;
           this.finish(errorStatus(cut.code), usage, cut.reason);
           return errorResponse(api, cut.code, cut.reason);
         }

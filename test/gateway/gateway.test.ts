@@ -462,6 +462,8 @@ describe("the serve pipeline's extension points and logs", () => {
     expect(text).toBe("echo: one two");
     expect(String(error)).toMatch(/the answer said three/);
     await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "three" }] })).rejects.toMatchObject({ status: 403 });
+    // Refused by a guard is a deny in the audit log, not a failure.
+    expect(await poll(() => callEvent(p, bot.id, "deny", "last"), (e) => e?.["status"] === 403, 3000)).toMatchObject({ status: 403, stream: false });
     expect((await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "four" }] })).choices[0]?.message.content).toBe("echo: four");
   });
 
