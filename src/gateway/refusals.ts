@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode } from "../errors.js";
+import { redactForClient } from "../http/redact.js";
 import type { RouteResponse } from "../http/server.js";
 import type { Api } from "./dialects.js";
 
@@ -16,14 +17,6 @@ const OPENAI_ERROR_TYPE: Readonly<Record<number, string>> = {
   502: "upstream_error",
   503: "service_unavailable",
 };
-
-// Absolute paths of two or more segments (but an API route's, /v1/… or /api/…), file: URLs, Windows paths, URLs.
-const PATHS = /(?<![\w.~-])(?:file:\/\/[^\s"'`)]*|[A-Za-z]:\\[^\s"'`)]+|[a-z][a-z0-9+.-]*:\/\/[^\s"'`)]+|\/(?!v1\/|api\/)(?:[^\s/"'`:;,()<>]+\/)+[^\s/"'`:;,()<>]*)/g;
-
-/** The message with file paths and URLs replaced, for a client's eyes. */
-export function redactForClient(message: string): string {
-  return message.replace(PATHS, (m) => (m.includes("://") && !m.startsWith("file:") ? "<url>" : "<path>"));
-}
 
 export function statusOf(code: ErrorCode): number {
   return ERROR_CODES[code].status;

@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { ERROR_CODES, PerimeterError, type ErrorCode } from "../errors.js";
+import { redactForClient } from "./redact.js";
 
 // The one HTTP(S) server Perimeter runs. The gateway's hot path will sit here, so routing is a map lookup
 // built once at start, and a request allocates no more than its body and its reply.
@@ -251,7 +252,7 @@ function fail(res: ServerResponse, err: unknown, route: Route, logger: Logger | 
   if (e === undefined || e.kind === "internal") logger?.error({ err, route: `${route.method} ${route.path}` }, "request failed");
   else logger?.debug({ code: e.code, message: e.message, route: `${route.method} ${route.path}` }, "request refused");
   const code: ErrorCode = e?.code ?? "INTERNAL";
-  const message = e !== undefined && e.kind !== "internal" ? e.message : `${ERROR_CODES[code].summary}; the server log has the details`;
+  const message = e !== undefined && e.kind !== "internal" ? redactForClient(e.message) : `${ERROR_CODES[code].summary}; the server log has the details`;
   sendError(res, e?.status ?? 500, code, message);
 }
 
