@@ -685,15 +685,22 @@ export function notAvailable(model: string, environment: string): string {
  */
 function outputBudget(op: Operation, body: Json, fallback: number, contextLength: number | undefined): number {
   if (op === "embeddings" || op === "embed") return 0;
-  const asked = body["max_completion_tokens"] ?? body["max_tokens"];
+  // A runtime may read either field (llama.cpp's server reads max_tokens alone): the larger is what it may
+  // generate, and the one sent on, as max_tokens.
+  const completion = body["max_completion_tokens"];
+  const plain = body["max_tokens"];
+  delete body["max_completion_tokens"];
+  const asked = typeof completion === "number" && typeof plain === "number" ? (completion <= 0 || plain <= 0 ? -1 : Math.max(completion, plain)) : (completion ?? plain);
   if (asked === undefined || asked === null) {
     if (contextLength !== undefined && contextLength <= fallback) return contextLength;
     body["max_tokens"] = fallback;
     return fallback;
   }
-  if (typeof asked === "number" && Number.isSafeInteger(asked) && asked > 0) return asked;
+  if (typeof asked === "number" && Number.isSafeInteger(asked) && asked > 0) {
+    body["max_tokens"] = asked;
+    return asked;
+  }
   delete body["max_tokens"];
-  delete body["max_completion_tokens"];
   return contextLength ?? UNBOUNDED_TOKENS;
 }
 

@@ -248,6 +248,14 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
     expect((await post(url, "/api/chat", { model: "ollama-llama@1", messages: say("x"), stream: false, tools }, { key })).status).toBe(403);
   });
 
+  it("a small max_completion_tokens beside a large max_tokens, which a runtime reading max_tokens alone would generate (judged by the larger: 403)", async () => {
+    expect(await chat({ model: "ollama-llama@1", max_completion_tokens: 10, max_tokens: 9000 })).toMatchObject({ status: 403, code: "POLICY_DENIED", message: expect.stringMatching(/long-output-needs-scope/) });
+    expect((await chat({ model: "ollama-llama@1", max_completion_tokens: 12, max_tokens: 5 })).status).toBe(200);
+    const sent = p.ollama.requests.at(-1)?.json as Record<string, unknown>;
+    expect(sent).toMatchObject({ max_tokens: 12 });
+    expect(sent).not.toHaveProperty("max_completion_tokens");
+  });
+
   it("a long output without the long-output scope (403 POLICY_DENIED)", async () => {
     expect(await chat({ max_tokens: 9000 })).toMatchObject({ status: 403, code: "POLICY_DENIED" });
   });
