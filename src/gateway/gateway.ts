@@ -224,7 +224,7 @@ export class Gateway {
     const unavailable = this.unavailable();
     if (unavailable !== undefined) return call.refuse(refusal("STORE_UNAVAILABLE", unavailable));
     const parsed = parseCall(route, raw);
-    if (isRefusal(parsed)) return call.refuse(parsed);
+    if (isRefusal(parsed)) return this.refuseBody(call, req, parsed);
     call.parsed(parsed);
     // authenticate
     const principal = await this.authenticate(req);
@@ -254,6 +254,18 @@ export class Gateway {
     if (answer === undefined) return call.response();
     // relay (guard-output, account and audit run as the answer ends: ./pipeline.ts)
     return call.relay(answer);
+  }
+
+  /**
+   * A body refused at parse is recorded under its caller when the credentials check out (a refused field is
+   * worth knowing who sent), and counted with the anonymous refusals otherwise.
+   */
+  private async refuseBody(call: Call, req: IncomingMessage, r: Refusal): Promise<RouteResponse> {
+    if (req.headers.authorization !== undefined) {
+      const principal = await this.authenticate(req);
+      if (!isRefusal(principal)) call.principal = principal;
+    }
+    return call.refuse(r);
   }
 
   /** resolve: the model asked for → the routes that may serve it in the caller's environment. */
