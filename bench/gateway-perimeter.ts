@@ -13,7 +13,8 @@ const { openStoreFor } = (await import(dist("cli/context.js"))) as typeof import
 const { openAuditLog, auditVerifierKeys, verifyAuditLog } = (await import(dist("audit/index.js"))) as typeof import("../src/audit/index.js");
 const { loadOrCreateSigningKey } = (await import(dist("audit/checkpoint.js"))) as typeof import("../src/audit/checkpoint.js");
 const { startGateway } = (await import(dist("gateway/start.js"))) as typeof import("../src/gateway/start.js");
-const { startServer } = (await import(dist("gateway/server.js"))) as typeof import("../src/gateway/server.js");
+// The server moved to http/ (issue 13); a baseline build from before the move has it in gateway/.
+const { startServer } = (await import(dist("http/server.js")).catch(() => import(dist("gateway/server.js")))) as typeof import("../src/http/server.js");
 const { IdentityService } = (await import(dist("identity/service.js"))) as typeof import("../src/identity/service.js");
 const { registerModel } = (await import(dist("inventory/models.js"))) as typeof import("../src/inventory/models.js");
 const { InventoryRepository } = (await import(dist("inventory/repository.js"))) as typeof import("../src/inventory/repository.js");

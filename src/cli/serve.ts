@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { configPath } from "../config/load.js";
 import { controlRoutes } from "../control/routes.js";
 import { EXIT, PerimeterError } from "../errors.js";
-import { startServer, type RunningServer } from "../gateway/server.js";
+import { startServer, type RunningServer } from "../http/server.js";
 import { startGateway, type StartedGateway } from "../gateway/start.js";
 import type { Admitter } from "../lifecycle/admission-types.js";
 import { admissionAuditEvent, admissionWebhookRoute, WEBHOOK_PATH } from "../lifecycle/webhook.js";

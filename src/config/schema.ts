@@ -167,7 +167,11 @@ const policySchema = z
 
 const limitSchema = z.strictObject({
   requestsPerMinute: z.number().int().min(1).max(10_000_000).optional(),
+  /** Tokens (prompt + completion) per minute; each call reserves its most (prompt + max_tokens × n) up front. */
   tokensPerMinute: z.number().int().min(1).max(10_000_000_000).optional(),
+  /** Calls running at once, streamed or not. */
+  concurrentCalls: z.number().int().min(1).max(1_000_000).optional(),
+  /** Streams open at once (they count as calls too): a tighter bound for long-lived streams. */
   concurrentStreams: z.number().int().min(1).max(1_000_000).optional(),
 });
 
@@ -201,6 +205,15 @@ const gatewaySchema = z
      * (the default policies want the long-output scope above 8192).
      */
     defaultMaxTokens: z.number().int().min(1).max(10_000_000).default(8192),
+    /** A catalog refresh slower than this is logged at warn (below it, at debug): the store is read on the thread that answers calls. */
+    slowRefreshWarnMs: z.number().int().min(1).max(600_000).default(250),
+    /**
+     * Refusals of callers that did not authenticate are audited as one summary event per source address per
+     * this many seconds (the first at once), so a flood of anonymous calls cannot fill the audit backlog.
+     */
+    unauthenticatedAuditSeconds: z.number().int().min(1).max(3600).default(60),
+    /** Source addresses tracked for that summary at once; the rest are summed under one "other sources" event. */
+    unauthenticatedSources: z.number().int().min(1).max(1_000_000).default(10_000),
     /** Record prompt text in audit events (off: only sizes and token counts). */
     logPrompts: z.boolean().default(false),
     /**
@@ -216,7 +229,7 @@ const gatewaySchema = z
       })
       .default({ serviceName: "perimeter-gateway", sampleRatio: 1 }),
   })
-  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {}, streamLeaseSeconds: 60 }, killPollMs: 1000, upstreamTimeoutMs: 120_000, defaultMaxTokens: 8192, logPrompts: false, tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 } });
+  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {}, streamLeaseSeconds: 60 }, killPollMs: 1000, upstreamTimeoutMs: 120_000, defaultMaxTokens: 8192, slowRefreshWarnMs: 250, unauthenticatedAuditSeconds: 60, unauthenticatedSources: 10_000, logPrompts: false, tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 } });
 
 const logSchema = z
   .strictObject({

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { AuditEventInput, AuditLog } from "../audit/index.js";
 import { ERROR_CODES, PerimeterError, type ErrorCode } from "../errors.js";
-import type { Route, RouteResponse } from "../gateway/server.js";
+import type { Route, RouteResponse } from "../http/server.js";
 import type { AuthResult, Principal } from "../identity/types.js";
 import { KILL_KINDS, type Kill, type KillSwitch, type ResolvedTarget } from "../killswitch/index.js";
 

@@ -1,12 +1,15 @@
 import { InventoryRepository } from "../inventory/repository.js";
 import type { ModelVersion, Runtime } from "../inventory/types.js";
 import { LifecycleRepository, type LifecycleState } from "../lifecycle/repository.js";
+import { servable } from "../lifecycle/servable.js";
 import type { Store } from "../store/store.js";
 
-// What the gateway may dispatch to: every approved (or deployed) model version that a registered runtime
-// serves with exactly the approved bytes (by the digest discovery recorded) in an environment the version is
-// registered for. Anything else — drift, a revoked version, a runtime that vouches for nothing — is absent,
-// so it is refused. Rebuilt from the store on a timer; lookups are map reads.
+// What the gateway may dispatch to, per environment: every model version that lifecycle's rule (servable)
+// lets a registered runtime serve — approved or deployed, served with exactly the approved bytes (by the
+// digest discovery recorded), in an environment the version is registered for. A call is routed only to
+// runtimes of its caller's environment. Anything else — drift, a revoked version, a runtime that vouches for
+// nothing, another environment — is absent, so it is refused. Rebuilt from the store on a timer; lookups are
+// map reads.
 
 export interface ModelRoute {
   readonly version: ModelVersion;
@@ -21,15 +24,21 @@ export interface ModelRoute {
   readonly contextLength: number | undefined;
 }
 
+interface Routes {
+  readonly byId: Map<string, ModelRoute[]>;
+  readonly byName: Map<string, ModelRoute[]>;
+}
+
+const NO_ROUTES: readonly ModelRoute[] = [];
+
 export class Catalog {
   private constructor(
-    private readonly byId: ReadonlyMap<string, readonly ModelRoute[]>,
-    private readonly byName: ReadonlyMap<string, readonly ModelRoute[]>,
+    private readonly byEnvironment: ReadonlyMap<string, Routes>,
     readonly loadedAt: number,
   ) {}
 
   static empty(): Catalog {
-    return new Catalog(new Map(), new Map(), 0);
+    return new Catalog(new Map(), 0);
   }
 
   static async load(store: Store): Promise<Catalog> {
@@ -38,47 +47,56 @@ export class Catalog {
     const states = await new LifecycleRepository(store).states(versions.map((v) => v.id));
     const runtimes = await inventory.listRuntimes();
     const served = await inventory.servedModels();
+    // Candidates by the digests a runtime may vouch for; whether a candidate may be served is lifecycle's to say.
     const byDigest = new Map<string, ModelVersion[]>();
-    for (const v of versions) {
-      const state = states.get(v.id)?.state ?? "registered";
-      if (state !== "approved" && state !== "deployed") continue;
-      for (const d of new Set([v.digest, ...v.files.map((f) => f.sha256)])) byDigest.set(d, [...(byDigest.get(d) ?? []), v]);
-    }
+    for (const v of versions) for (const d of new Set([v.digest, ...v.files.map((f) => f.sha256)])) byDigest.set(d, [...(byDigest.get(d) ?? []), v]);
     const runtimeByName = new Map(runtimes.map((r) => [r.name, r]));
-    const byId = new Map<string, ModelRoute[]>();
-    const byName = new Map<string, ModelRoute[]>();
+    const byEnvironment = new Map<string, Routes>();
     for (const s of served) {
       const runtime = runtimeByName.get(s.runtime);
       if (runtime === undefined || s.digest === null) continue;
       for (const version of byDigest.get(s.digest) ?? []) {
-        if (!version.environments.includes(runtime.environment)) continue;
+        const state = states.get(version.id)?.state ?? "registered";
+        if (!servable(version, state, { runtime: runtime.name, environment: runtime.environment, digest: s.digest }).allow) continue;
         const servedContext = s.details["contextLength"];
         const contextLength = typeof servedContext === "number" && servedContext > 0 ? servedContext : version.modelCard.contextLength;
-        const route: ModelRoute = { version, state: states.get(version.id)?.state ?? "registered", runtime, servedName: s.servedName, contextLength };
-        byId.set(version.id, [...(byId.get(version.id) ?? []), route]);
-        byName.set(version.name, [...(byName.get(version.name) ?? []), route]);
+        const route: ModelRoute = { version, state, runtime, servedName: s.servedName, contextLength };
+        let routes = byEnvironment.get(runtime.environment);
+        if (routes === undefined) byEnvironment.set(runtime.environment, (routes = { byId: new Map(), byName: new Map() }));
+        routes.byId.set(version.id, [...(routes.byId.get(version.id) ?? []), route]);
+        routes.byName.set(version.name, [...(routes.byName.get(version.name) ?? []), route]);
       }
     }
-    return new Catalog(byId, byName, Date.now());
+    return new Catalog(byEnvironment, Date.now());
   }
 
   /**
-   * Routes for what a client asked: `name@version` exactly, or a bare name meaning its deployed version
-   * (else its newest approved one). Empty when nothing may serve it.
+   * Routes in `environment` for what a client asked: `name@version` exactly, or a bare name meaning its
+   * deployed version (else its newest approved one). Empty when nothing there may serve it.
    */
-  resolve(model: string): readonly ModelRoute[] {
-    const exact = this.byId.get(model);
+  resolve(model: string, environment: string): readonly ModelRoute[] {
+    const routes = this.byEnvironment.get(environment);
+    if (routes === undefined) return NO_ROUTES;
+    const exact = routes.byId.get(model);
     if (exact !== undefined) return exact;
-    const named = this.byName.get(model);
-    if (named === undefined) return [];
+    const named = routes.byName.get(model);
+    if (named === undefined) return NO_ROUTES;
     const deployed = named.filter((r) => r.state === "deployed");
     const pool = deployed.length > 0 ? deployed : named;
     const newest = pool.reduce((a, b) => (b.version.registeredAt > a.version.registeredAt ? b : a));
     return pool.filter((r) => r.version.id === newest.version.id);
   }
 
-  /** Every dispatchable model version, once each. */
-  versions(): ModelRoute[] {
-    return [...this.byId.values()].map((routes) => routes[0] as ModelRoute);
+  /** Every model version dispatchable in `environment`, once each. */
+  versions(environment: string): ModelRoute[] {
+    const routes = this.byEnvironment.get(environment);
+    return routes === undefined ? [] : [...routes.byId.values()].map((r) => r[0] as ModelRoute);
+  }
+
+  /** How many model versions are dispatchable, in every environment together. */
+  get size(): number {
+    let n = 0;
+    for (const routes of this.byEnvironment.values()) n += routes.byId.size;
+    return n;
   }
 }

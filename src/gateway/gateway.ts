@@ -1,24 +1,30 @@
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AuditEventInput, AuditLog } from "../audit/index.js";
 import type { GatewayConfig } from "../config/schema.js";
-import { asPerimeterError, ERROR_CODES, type ErrorCode } from "../errors.js";
+import { asPerimeterError, type ErrorCode } from "../errors.js";
+import type { Route, RouteResponse } from "../http/server.js";
 import type { AuthResult, Principal } from "../identity/types.js";
-import { CallCancel, type OpenAIDialect } from "../runtimes/dialect.js";
 import type { PolicyDecision, PolicyRequest } from "../policy/engine.js";
+import { CallCancel, type DialectResponse, type OpenAIDialect } from "../runtimes/dialect.js";
 import type { Store } from "../store/store.js";
+import { UnauthenticatedRefusals } from "./anonymous.js";
 import { Catalog, type ModelRoute } from "./catalog.js";
-import { ollamaChatToOpenAI, ollamaFinal, toOllamaAnswer, toOllamaChunk, toOpenAI, usageOf, type Api, type Operation, type Usage } from "./dialects.js";
-import { InFlight, kill, KILL_KINDS, KillSet, listKills, type KillKind } from "./kill.js";
-import type { Limits } from "./limits.js";
-import type { Route, RouteResponse } from "./server.js";
-import { estimatedUsage, generatedTexts, promptMaterial } from "./token-count.js";
+import { ollamaFinal, toOllamaAnswer, toOllamaChunk, usageOf, type Operation, type Usage } from "./dialects.js";
+import { InFlight, KillSet, listKills, type InFlightCall } from "./kill.js";
+import type { Admission, Limits } from "./limits.js";
+import { listingRoutes } from "./listing.js";
+import { GatewayMetrics, opsRoutes, type RouteMetrics } from "./ops.js";
+import { isRefusal, NO_GUARDS, refusal, type GuardedCall, type Guards, type OutputInspection, type Refusal } from "./pipeline.js";
+import { redactForClient } from "../http/redact.js";
+import { errorResponse, statusOf as errorStatus, streamError } from "./refusals.js";
+import { parseCall, type CallRoute, type ParsedCall } from "./request.js";
+import { estimatedUsage, estimateTokens, generatedTexts, promptMaterial } from "./token-count.js";
 import type { CallTrace, Tracing } from "./tracing.js";
 
-// The serve pipeline, in a fixed order on every route: parse → authenticate → resolve the model to what may
-// serve it → kill switch → policy on the version actually dispatched → limits → runtime → stream back →
-// audit. Each stage returns a refusal with a reason; nothing after a refusal runs.
+// The gateway: the serve pipeline's stages (declared, in order, in ./pipeline.ts) over the state they read —
+// the catalog of what may be served, the kill switch, calls in flight. Listing, readiness and metrics are
+// their own modules (./listing.ts, ./ops.ts); the control API is src/control/.
 
 export type { PolicyDecision } from "../policy/engine.js";
 export type AuthorizeRequest = PolicyRequest;
@@ -35,6 +41,8 @@ export interface GatewayDeps {
   readonly logger?: Logger | undefined;
   /** OpenTelemetry, when configured. */
   readonly tracing?: Tracing | undefined;
+  /** Input and output guards; none by default. */
+  readonly guards?: Guards | undefined;
 }
 
 /** gen_ai.operation.name of each operation (OpenTelemetry GenAI semantic conventions). */
@@ -42,25 +50,20 @@ const GEN_AI_OPERATION: Readonly<Record<Operation, string>> = { chat: "chat", co
 
 type Json = Record<string, unknown>;
 
-interface Refusal {
-  readonly status: number;
-  readonly code: ErrorCode | "model_not_found" | "upstream_error";
-  readonly message: string;
-  readonly headers?: Record<string, string>;
-}
-
 /** The status recorded for a call whose client hung up before its answer (nginx's 499; never sent). */
 const CLIENT_CLOSED = 499;
 
-const OPENAI_ERROR_TYPE: Readonly<Record<number, string>> = {
-  400: "invalid_request_error",
-  401: "authentication_error",
-  403: "permission_error",
-  404: "not_found_error",
-  429: "rate_limit_error",
-  502: "upstream_error",
-  503: "service_unavailable",
-};
+/** What policies see as context.maxTokens when a request asks for no limit. */
+const UNBOUNDED_TOKENS = Number.MAX_SAFE_INTEGER;
+
+const INFERENCE_ROUTES: readonly CallRoute[] = [
+  { path: "/v1/chat/completions", api: "openai", op: "chat" },
+  { path: "/v1/completions", api: "openai", op: "completions" },
+  { path: "/v1/embeddings", api: "openai", op: "embeddings" },
+  { path: "/api/chat", api: "ollama", op: "ollama-chat" },
+  { path: "/api/generate", api: "ollama", op: "generate" },
+  { path: "/api/embed", api: "ollama", op: "embed" },
+];
 
 export class Gateway {
   private catalog = Catalog.empty();
@@ -71,21 +74,9 @@ export class Gateway {
   /** When the catalog and kill switch were last read from the store (performance.now()). */
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private refreshError: string | undefined;
-  readonly metrics = new Registry();
-  private readonly requests = new Counter({ name: "perimeter_gateway_requests_total", help: "Gateway calls by route and decision", labelNames: ["route", "decision"], registers: [this.metrics] });
-  private readonly tokens = new Counter({ name: "perimeter_gateway_tokens_total", help: "Tokens by kind", labelNames: ["kind"], registers: [this.metrics] });
-  private readonly latency = new Histogram({
-    name: "perimeter_gateway_request_seconds",
-    help: "Time to the first byte of the answer, by route",
-    labelNames: ["route"],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.metrics],
-  });
-
-  private readonly promptTokens = this.tokens.labels("prompt");
-  private readonly completionTokens = this.tokens.labels("completion");
-  /** Per-route metric children, bound once: prom-client hashes label values on every labelled call. */
-  private readonly routeMetrics = new Map<string, { allow: Counter.Internal; deny: Counter.Internal; error: Counter.Internal; latency: Histogram.Internal<string> }>();
+  readonly metrics: GatewayMetrics;
+  private readonly unauthenticated: UnauthenticatedRefusals;
+  private readonly guards: Guards;
 
   /**
    * How old the kill switch may grow before calls are refused: a gateway that cannot read the store would
@@ -93,58 +84,11 @@ export class Gateway {
    */
   private readonly staleMs: number;
 
-  private constructor(private readonly deps: GatewayDeps) {
+  private constructor(readonly deps: GatewayDeps) {
     this.staleMs = Math.max(5 * deps.config.killPollMs, 1000);
-    const self = this;
-    new Gauge({ name: "perimeter_audit_backlog_events", help: "Audit events accepted and not yet committed", registers: [this.metrics], collect() { this.set(self.deps.audit().backlog); } });
-    new Gauge({ name: "perimeter_gateway_calls_in_flight", help: "Calls being answered now", registers: [this.metrics], collect() { this.set(self.inflight.size); } });
-    new Gauge({
-      name: "perimeter_gateway_catalog_age_seconds",
-      help: "Seconds since the catalog and kill switch were last read from the store",
-      registers: [this.metrics],
-      collect() {
-        this.set(self.catalogAgeMs() / 1000);
-      },
-    });
-  }
-
-  private catalogAgeMs(): number {
-    return performance.now() - this.refreshedAt;
-  }
-
-  /** Why calls are refused right now, or undefined when the gateway can take them. */
-  private unavailable(): string | undefined {
-    if (this.auditFailing !== undefined) return `calls are refused while the audit log cannot be written (${this.auditFailing})`;
-    const age = this.catalogAgeMs();
-    if (age > this.staleMs) {
-      return `calls are refused: the kill switch and catalog have not been read from the store for ${Math.round(age / 1000)} s${this.refreshError === undefined ? "" : ` (${this.refreshError})`}, so kills and revocations would not apply`;
-    }
-    return undefined;
-  }
-
-  /** Readiness for a load balancer or Kubernetes probe: 503, with the reasons, when calls would be refused. */
-  private readiness(): RouteResponse {
-    const why = this.unavailable();
-    const audit = this.deps.audit();
-    return {
-      status: why === undefined ? 200 : 503,
-      json: {
-        status: why === undefined ? "ready" : "unavailable",
-        ...(why === undefined ? {} : { reason: why }),
-        audit: { writable: this.auditFailing === undefined, backlog: audit.backlog },
-        catalog: { ageSeconds: Math.round(this.catalogAgeMs() / 100) / 10, models: this.catalog.versions().length },
-        callsInFlight: this.inflight.size,
-      },
-    };
-  }
-
-  private metricsFor(route: string) {
-    let m = this.routeMetrics.get(route);
-    if (m === undefined) {
-      m = { allow: this.requests.labels(route, "allow"), deny: this.requests.labels(route, "deny"), error: this.requests.labels(route, "error"), latency: this.latency.labels(route) };
-      this.routeMetrics.set(route, m);
-    }
-    return m;
+    this.guards = deps.guards ?? NO_GUARDS;
+    this.metrics = new GatewayMetrics({ backlog: () => deps.audit().backlog, inFlight: () => this.inflight.size, catalogAgeSeconds: () => this.catalogAgeMs() / 1000 });
+    this.unauthenticated = new UnauthenticatedRefusals((e) => this.record(e), deps.config.unauthenticatedAuditSeconds, deps.config.unauthenticatedSources);
   }
 
   static async start(deps: GatewayDeps): Promise<Gateway> {
@@ -166,9 +110,11 @@ export class Gateway {
   async refresh(): Promise<void> {
     const started = performance.now();
     const [catalog, kills] = await Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store)]);
-    const ms = performance.now() - started;
-    // The store is read on the thread that answers calls: a slow read here is a stall every call feels.
-    if (ms > 20) this.deps.logger?.warn({ ms: Math.round(ms) }, "reading the catalog and kill switch from the store was slow");
+    const ms = Math.round(performance.now() - started);
+    // The store is read on the thread that answers calls: a slow read is a stall every call feels, worth a
+    // person's attention past the threshold; below it, one line at debug.
+    if (ms >= this.deps.config.slowRefreshWarnMs) this.deps.logger?.warn({ ms, thresholdMs: this.deps.config.slowRefreshWarnMs }, "reading the catalog and kill switch from the store was slow");
+    else this.deps.logger?.debug({ ms }, "read the catalog and kill switch");
     this.catalog = catalog;
     this.kills = KillSet.of(kills);
     this.refreshedAt = performance.now();
@@ -179,6 +125,7 @@ export class Gateway {
 
   close(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.unauthenticated.close();
   }
 
   get callsInFlight(): number {
@@ -186,283 +133,44 @@ export class Gateway {
   }
 
   routes(): Route[] {
-    const post = (path: string, api: Api, op: Operation | "ollama-chat"): Route => ({ method: "POST", path, handle: (req, body) => this.infer(req, body, api, op, path) });
     return [
-      post("/v1/chat/completions", "openai", "chat"),
-      post("/v1/completions", "openai", "completions"),
-      post("/v1/embeddings", "openai", "embeddings"),
-      post("/api/chat", "ollama", "ollama-chat"),
-      post("/api/generate", "ollama", "generate"),
-      post("/api/embed", "ollama", "embed"),
-      { method: "GET", path: "/v1/models", handle: (req) => this.listModels(req, "openai") },
-      { method: "GET", path: "/api/tags", handle: (req) => this.listModels(req, "ollama") },
-      { method: "POST", path: "/api/show", handle: (req, body) => this.show(req, body) },
-      { method: "POST", path: "/control/kill", handle: (req, body) => this.controlKill(req, body) },
-      { method: "GET", path: "/readyz", handle: () => Promise.resolve(this.readiness()) },
-      { method: "GET", path: "/metrics", handle: async () => ({ status: 200, text: await this.metrics.metrics(), headers: { "content-type": this.metrics.contentType } }) },
+      ...INFERENCE_ROUTES.map((r): Route => ({ method: "POST", path: r.path, handle: (req, body) => this.infer(req, body, r) })),
+      ...listingRoutes(this),
+      ...opsRoutes(this.metrics, () => this.readiness()),
     ];
   }
 
-  // ---------- inference ----------
+  // ---------- state the stages and the listing read ----------
 
-  private async infer(req: IncomingMessage, raw: Buffer, api: Api, opIn: Operation | "ollama-chat", path: string): Promise<RouteResponse> {
-    const startedNs = process.hrtime.bigint();
-    const started = performance.now();
-    const op: Operation = opIn === "ollama-chat" ? "chat" : opIn;
-    const metrics = this.metricsFor(path);
-    let trace: CallTrace | undefined;
-    const refuse = (r: Refusal, principal: Principal | null, model: string | null, extra: Json = {}): RouteResponse => {
-      metrics.deny.inc();
-      if (trace !== undefined) {
-        trace.set({ "http.response.status_code": r.status, "error.type": r.code, ...(principal === null ? {} : { "perimeter.identity.id": principal.id }) });
-        trace.end("deny", r.message);
-      }
-      this.record({ actor: principal === null ? "anonymous" : `identity:${principal.id}`, action: "gateway.call", resource: model === null ? "gateway" : `model:${model}`, decision: "deny", reason: r.message, details: { route: path, status: r.status, code: r.code, ...extra } });
-      return errorResponse(api, r);
-    };
-    const unavailable = this.unavailable();
-    if (unavailable !== undefined) return refuse({ status: 503, code: "STORE_UNAVAILABLE", message: unavailable }, null, null);
-
-    let body: Json;
-    try {
-      const parsed: unknown = JSON.parse(raw.toString("utf8"));
-      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-      body = parsed as Json;
-    } catch {
-      return refuse({ status: 400, code: "USAGE", message: "the body is not a JSON object" }, null, null);
-    }
-    if (this.deps.tracing !== undefined) {
-      const named = body["model"];
-      trace = this.deps.tracing.start(req.headers, GEN_AI_OPERATION[op], typeof named === "string" ? named : "", path);
-    }
-    const auth = await this.authenticate(req);
-    if (!auth.ok) return refuse({ status: 401, code: auth.code, message: auth.message }, null, null);
-    const principal = auth.principal;
-    const model = body["model"];
-    if (typeof model !== "string" || model === "") return refuse({ status: 400, code: "USAGE", message: "the request names no model" }, principal, null);
-
-    const routes = this.catalog.resolve(model);
-    if (routes.length === 0) {
-      return refuse({ status: 404, code: "model_not_found", message: `model "${model}" is not available: it is not an approved version served with its approved digest (see perimeter drift), or it was revoked` }, principal, model);
-    }
-    const killedIdentity = this.kills.covers(principal.id, "", "");
-    if (killedIdentity !== null) return refuse({ status: 403, code: "AUTH_IDENTITY_REVOKED", message: killedIdentity }, principal, model);
-    const live = routes.filter((r) => this.kills.covers("", r.version.id, r.runtime.name) === null);
-    const route = live[0];
-    if (route === undefined) return refuse({ status: 403, code: "POLICY_DENIED", message: this.kills.covers("", routes[0]?.version.id ?? "", routes[0]?.runtime.name ?? "") ?? "killed" }, principal, model);
-    const version = route.version;
-
-    const translated = opIn === "ollama-chat" ? ollamaChatToOpenAI(body) : toOpenAI(op, body);
-    const upstreamBody = translated.body;
-    const stream = translated.stream;
-    const maxTokens = outputBudget(op, upstreamBody, this.deps.config.defaultMaxTokens, route.contextLength);
-    const decision = this.deps.authorize({
-      principal,
-      action: op === "embeddings" || op === "embed" ? "embed" : "invoke",
-      model: { id: version.id, name: version.name, version: version.version, kind: version.kind, environments: version.environments, licenseTier: version.license.tier, state: route.state },
-      context: { route: path, environment: route.runtime.environment, stream, tools: upstreamBody["tools"] !== undefined || upstreamBody["functions"] !== undefined, maxTokens, promptChars: raw.length },
-    });
-    if (!decision.allow) return refuse({ status: 403, code: "POLICY_DENIED", message: decision.reason }, principal, version.id, { policies: decision.policies });
-
-    let limit;
-    try {
-      limit = await this.deps.limits.admit(principal.id, version.id, stream);
-    } catch (err) {
-      // Limits that cannot be checked (Redis unreachable) refuse the call: fail closed, and say why.
-      return refuse({ status: 503, code: "STORE_UNAVAILABLE", message: `limits could not be checked: ${asPerimeterError(err).message}` }, principal, version.id);
-    }
-    if (!limit.allow) return refuse({ status: 429, code: "POLICY_DENIED", message: limit.reason, headers: { "retry-after": String(limit.retryAfterSeconds) } }, principal, version.id);
-
-    upstreamBody["model"] = route.servedName;
-    const clientWantsUsage = (upstreamBody["stream_options"] as Json | undefined)?.["include_usage"] === true;
-    if (stream) upstreamBody["stream_options"] = { ...((upstreamBody["stream_options"] as Json | undefined) ?? {}), include_usage: true };
-
-    const abort = new CallCancel();
-    let killedBy: string | undefined;
-    const removeInFlight = this.inflight.add({ identityId: principal.id, modelId: version.id, runtime: route.runtime.name, abort: (why) => ((killedBy = why), abort.abort(why)) });
-    const releaseStream = limit.release;
-    /**
-     * The call is over: give back its slots at once, then charge, count and audit it. `generated` is the text
-     * the runtime produced, for when it did not say how many tokens it used: the gateway counts them then.
-     */
-    const finish = (status: number, usage: Usage | undefined, reason: string, generated?: readonly string[]) => {
-      removeInFlight();
-      releaseStream();
-      const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
-      if (usage !== undefined || generated === undefined) {
-        account(status, usage, usage === undefined ? null : "runtime", reason, latencyMs);
-        return;
-      }
-      estimatedUsage(promptMaterial(upstreamBody), generated).then(
-        (estimated) => account(status, estimated, "estimate", reason, latencyMs),
-        (err: unknown) => {
-          this.deps.logger?.error({ err }, "counting the tokens of a call failed");
-          account(status, undefined, null, reason, latencyMs);
-        },
-      );
-    };
-    const account = (status: number, usage: Usage | undefined, usageFrom: "runtime" | "estimate" | null, reason: string, latencyMs: number) => {
-      const tokens = (usage?.prompt ?? 0) + (usage?.completion ?? 0);
-      void this.deps.limits.chargeTokens(principal.id, version.id, tokens).catch((err: unknown) => this.deps.logger?.error({ err }, "charging tokens failed"));
-      if (usage?.prompt) this.promptTokens.inc(usage.prompt);
-      if (usage?.completion) this.completionTokens.inc(usage.completion);
-      // A call its client gave up on was still allowed: nothing failed on our side or the runtime's.
-      const ok = (status < 400 || status === CLIENT_CLOSED) && killedBy === undefined;
-      const decision = ok ? "allow" : killedBy !== undefined ? "deny" : "error";
-      (ok ? metrics.allow : metrics.error).inc();
-      if (trace !== undefined) {
-        trace.set({
-          "perimeter.identity.id": principal.id,
-          "perimeter.model.version": version.id,
-          "perimeter.model.digest": version.digest,
-          "perimeter.runtime": route.runtime.name,
-          "gen_ai.response.model": version.id,
-          "http.response.status_code": status,
-          ...(usage?.prompt === undefined ? {} : { "gen_ai.usage.input_tokens": usage.prompt }),
-          ...(usage?.completion === undefined ? {} : { "gen_ai.usage.output_tokens": usage.completion }),
-          ...(usageFrom === null ? {} : { "perimeter.usage.source": usageFrom }),
-        });
-        trace.end(decision, reason === "" ? undefined : reason);
-      }
-      this.record({
-        actor: `identity:${principal.id}`,
-        action: "gateway.call",
-        resource: `model:${version.id}`,
-        decision,
-        reason,
-        // Keys in code-unit order: the audit log's canonical JSON then takes one native call.
-        details: {
-          completionTokens: usage?.completion ?? null,
-          digest: version.digest,
-          latencyMs,
-          promptTokens: usage?.prompt ?? null,
-          ...(this.deps.config.logPrompts ? { request: body } : { requestBytes: raw.length }),
-          route: path,
-          runtime: route.runtime.name,
-          status,
-          stream,
-          usageFrom,
-        },
-      });
-    };
-
-    // A client that hangs up before its answer stops the runtime's work on it too, as it would talking to
-    // the runtime directly (vLLM and llama.cpp abort a request whose connection closes). Streams are cut by
-    // the server when their client leaves; this covers the wait for the answer and a whole-answer call.
-    let clientLeft = false;
-    const socket = req.socket;
-    const onClientGone = () => {
-      clientLeft = true;
-      abort.abort("the client closed the connection before the answer");
-    };
-    socket.once("close", onClientGone);
-    if (socket.destroyed) onClientGone(); // gone already, while the call was being checked
-    let answer;
-    try {
-      answer = await this.deps.runtimeFor(route).call(translated.path, upstreamBody, abort, trace?.headers);
-    } catch (err) {
-      if (clientLeft && killedBy === undefined) return this.abandoned(api, finish);
-      const e = asPerimeterError(err);
-      finish(502, undefined, killedBy ?? e.message);
-      return errorResponse(api, { status: killedBy === undefined ? 502 : 403, code: killedBy === undefined ? "RUNTIME_UNREACHABLE" : "POLICY_DENIED", message: killedBy ?? `runtime ${route.runtime.name} failed: ${e.message}` });
-    } finally {
-      socket.off("close", onClientGone);
-    }
-    // Answered, and nobody is there to take it: a stream would never be read, so it would never end the call.
-    if (clientLeft && killedBy === undefined) return this.abandoned(api, finish);
-    metrics.latency.observe((performance.now() - started) / 1000);
-    const clientModel = model;
-
-    if (answer.kind === "json") {
-      const out = answer.body as Json;
-      const usage = usageOf(out);
-      if (answer.status >= 400) {
-        finish(answer.status, undefined, `runtime answered ${answer.status}`);
-        const message = upstreamMessage(out) ?? `runtime ${route.runtime.name} answered ${answer.status}`;
-        return errorResponse(api, { status: answer.status, code: "upstream_error", message });
-      }
-      finish(answer.status, usage, "", usage === undefined ? generatedTexts(out) : undefined);
-      if (api === "ollama") return { status: 200, json: toOllamaAnswer(op, clientModel, out, startedNs) };
-      out["model"] = clientModel;
-      return { status: 200, json: out };
-    }
-
-    // Streaming: re-frame each chunk for the client, keep the usage, stop at once when killed or abandoned.
-    const chunks = answer.chunks;
-    const self = this;
-    async function* frames(): AsyncGenerator<string> {
-      let usage: Usage | undefined;
-      // What has been generated so far, counted when the stream ends without the runtime's usage.
-      const generated: string[] = [];
-      let finishReason: unknown = null;
-      let status = 200;
-      try {
-        for await (const chunk of chunks) {
-          if (killedBy !== undefined) break;
-          const u = usageOf(chunk);
-          if (u !== undefined) usage = u;
-          generatedTexts(chunk, generated);
-          const choices = chunk["choices"] as Json[] | undefined;
-          const fr = choices?.[0]?.["finish_reason"];
-          if (fr !== undefined && fr !== null) finishReason = fr;
-          if (api === "ollama") {
-            const line = toOllamaChunk(op, clientModel, chunk);
-            if (line !== null) yield `${JSON.stringify(line)}\n`;
-          } else {
-            // The usage-only chunk was asked for by us, not the client: keep it to ourselves.
-            if (!clientWantsUsage && Array.isArray(choices) && choices.length === 0 && u !== undefined) continue;
-            if (!clientWantsUsage) delete chunk["usage"];
-            chunk["model"] = clientModel;
-            yield `data: ${JSON.stringify(chunk)}\n\n`;
-          }
-        }
-        if (killedBy !== undefined) {
-          status = 403;
-          yield api === "ollama" ? `${JSON.stringify({ error: killedBy })}\n` : `data: ${JSON.stringify({ error: { message: killedBy, type: "permission_error", code: "KILLED" } })}\n\n`;
-          return;
-        }
-        yield api === "ollama" ? `${JSON.stringify(ollamaFinal(op, clientModel, finishReason, usage, startedNs))}\n` : "data: [DONE]\n\n";
-      } catch (err) {
-        status = killedBy !== undefined ? 403 : 502;
-        const message = killedBy ?? `the runtime's stream failed: ${asPerimeterError(err).message}`;
-        yield api === "ollama" ? `${JSON.stringify({ error: message })}\n` : `data: ${JSON.stringify({ error: { message, type: "upstream_error", code: status } })}\n\n`;
-      } finally {
-        if (!abort.aborted) abort.abort("the stream ended");
-        finish(status, usage, killedBy ?? "", generated);
-        void self;
-      }
-    }
-    return { status: 200, stream: { contentType: api === "ollama" ? "application/x-ndjson" : "text/event-stream", chunks: frames() } };
+  private catalogAgeMs(): number {
+    return performance.now() - this.refreshedAt;
   }
 
-  // ---------- control API ----------
-
-  /** The kill switch over HTTP, for identities holding the "admin" scope; takes effect here at once. */
-  private async controlKill(req: IncomingMessage, raw: Buffer): Promise<RouteResponse> {
-    const auth = await this.authenticate(req);
-    if (!auth.ok) return errorResponse("openai", { status: 401, code: auth.code, message: auth.message });
-    if (!auth.principal.scopes.includes("admin")) return errorResponse("openai", { status: 403, code: "PERMISSION_DENIED", message: `identity ${auth.principal.id} lacks the "admin" scope the control API requires` });
-    let body: Json;
-    try {
-      body = JSON.parse(raw.toString("utf8")) as Json;
-    } catch {
-      return errorResponse("openai", { status: 400, code: "USAGE", message: "the body is not JSON" });
-    }
-    const kind = body["kind"];
-    const target = body["target"];
-    const reason = body["reason"];
-    if (!(KILL_KINDS as readonly unknown[]).includes(kind) || typeof target !== "string" || target === "" || typeof reason !== "string" || reason.trim() === "") {
-      return errorResponse("openai", { status: 400, code: "USAGE", message: `the body must be {"kind": "${KILL_KINDS.join('" | "')}", "target": "...", "reason": "..."}` });
-    }
-    const k = await kill(this.deps.store, this.deps.audit(), { kind: kind as KillKind, target, reason, actor: `identity:${auth.principal.id}` });
-    await this.refresh();
-    return { status: 200, json: { killed: k } };
+  /** Why calls are refused right now (for the client: no internal detail), or undefined when calls are taken. */
+  unavailable(): string | undefined {
+    if (this.auditFailing !== undefined) return "calls are refused while the audit log cannot be written; the server log says why";
+    const age = this.catalogAgeMs();
+    if (age > this.staleMs) return `calls are refused: the kill switch and catalog have not been read from the store for ${Math.round(age / 1000)} s, so kills and revocations would not apply; the server log says why`;
+    return undefined;
   }
 
-  // ---------- listing ----------
+  private readiness(): { ready: boolean; body: Json } {
+    const why = this.unavailable();
+    return {
+      ready: why === undefined,
+      body: {
+        status: why === undefined ? "ready" : "unavailable",
+        ...(why === undefined ? {} : { reason: why }),
+        audit: { writable: this.auditFailing === undefined, backlog: this.deps.audit().backlog },
+        catalog: { ageSeconds: Math.round(this.catalogAgeMs() / 100) / 10, models: this.catalog.size, ...(this.refreshError === undefined ? {} : { failing: true }) },
+        callsInFlight: this.inflight.size,
+      },
+    };
+  }
 
-  private async visibleTo(principal: Principal, path: string): Promise<ModelRoute[]> {
-    return this.catalog.versions().filter(
+  /** Model versions a principal may see in listings: served in its environment, not killed, allowed by policy to list. */
+  visibleTo(principal: Principal, path: string): ModelRoute[] {
+    return this.catalog.versions(principal.environment).filter(
       (r) =>
         this.kills.covers(principal.id, r.version.id, r.runtime.name) === null &&
         this.deps.authorize({
@@ -474,80 +182,25 @@ export class Gateway {
     );
   }
 
-  private async listModels(req: IncomingMessage, api: Api): Promise<RouteResponse> {
-    const auth = await this.authenticate(req);
-    if (!auth.ok) return errorResponse(api, { status: 401, code: auth.code, message: auth.message });
-    const visible = await this.visibleTo(auth.principal, api === "openai" ? "/v1/models" : "/api/tags");
-    if (api === "openai") {
-      return {
-        status: 200,
-        json: { object: "list", data: visible.map((r) => ({ id: r.version.id, object: "model", created: Math.floor(Date.parse(r.version.registeredAt) / 1000), owned_by: r.version.owner ?? "perimeter" })) },
-      };
-    }
-    return {
-      status: 200,
-      json: {
-        models: visible.map((r) => ({
-          name: r.version.id,
-          model: r.version.id,
-          modified_at: r.version.registeredAt,
-          size: r.version.size,
-          digest: r.version.digest,
-          details: { parent_model: r.version.parents[0] ?? "", format: r.version.formats.includes("gguf") ? "gguf" : (r.version.formats[0] ?? ""), family: r.version.modelCard.architecture ?? "", families: r.version.modelCard.architecture === undefined ? null : [r.version.modelCard.architecture], parameter_size: String(r.version.modelCard.parameterCount ?? ""), quantization_level: r.version.modelCard.quantization ?? "" },
-        })),
-      },
-    };
-  }
-
-  private async show(req: IncomingMessage, raw: Buffer): Promise<RouteResponse> {
-    const auth = await this.authenticate(req);
-    if (!auth.ok) return errorResponse("ollama", { status: 401, code: auth.code, message: auth.message });
-    let name: unknown;
+  /** The authenticate stage: an API key or JWT to a principal; an error while checking is a refusal, never a pass. */
+  async authenticate(req: IncomingMessage): Promise<Principal | Refusal> {
+    let auth: AuthResult;
     try {
-      const body = JSON.parse(raw.toString("utf8")) as Json;
-      name = body["model"] ?? body["name"];
-    } catch {
-      return errorResponse("ollama", { status: 400, code: "USAGE", message: "the body is not JSON" });
-    }
-    const visible = await this.visibleTo(auth.principal, "/api/show");
-    const r = visible.find((v) => v.version.id === name || v.version.name === name);
-    if (r === undefined) return errorResponse("ollama", { status: 404, code: "model_not_found", message: `model "${String(name)}" not found` });
-    const v = r.version;
-    return {
-      status: 200,
-      json: {
-        license: v.license.expression ?? "",
-        modelfile: "",
-        parameters: "",
-        template: "",
-        details: { parent_model: v.parents[0] ?? "", format: v.formats.includes("gguf") ? "gguf" : (v.formats[0] ?? ""), family: v.modelCard.architecture ?? "", families: null, parameter_size: String(v.modelCard.parameterCount ?? ""), quantization_level: v.modelCard.quantization ?? "" },
-        model_info: { "general.architecture": v.modelCard.architecture ?? "", "general.parameter_count": v.modelCard.parameterCount ?? 0 },
-        capabilities: ["completion"],
-        modified_at: v.registeredAt,
-      },
-    };
-  }
-
-  // ---------- helpers ----------
-
-  private async authenticate(req: IncomingMessage): Promise<AuthResult> {
-    try {
-      return await this.deps.authenticate(req.headers.authorization);
+      auth = await this.deps.authenticate(req.headers.authorization);
     } catch (err) {
-      // An error while checking credentials is a refusal, never a pass.
-      return { ok: false, code: "AUTH_KEY_INVALID", message: `credentials could not be checked: ${asPerimeterError(err).message}` };
+      this.deps.logger?.error({ err }, "checking credentials failed");
+      return refusal("STORE_UNAVAILABLE", "credentials could not be checked right now: try again shortly");
     }
+    return auth.ok ? auth.principal : refusal(auth.code, auth.message);
   }
 
-  /** A call whose client hung up before its answer: recorded as such; the answer goes nowhere. */
-  private abandoned(api: Api, finish: (status: number, usage: Usage | undefined, reason: string) => void): RouteResponse {
-    const why = "the client closed the connection before the answer";
-    finish(CLIENT_CLOSED, undefined, why);
-    return errorResponse(api, { status: CLIENT_CLOSED, code: "upstream_error", message: why });
+  /** Record a refusal of a caller without credentials: counted per source, summarised, never one event each. */
+  refusedAnonymous(req: IncomingMessage, path: string, r: Refusal): void {
+    this.unauthenticated.note({ source: req.socket.remoteAddress ?? "unknown", code: r.code, reason: r.reason, route: path, status: errorStatus(r.code) });
   }
 
   /** Audit without holding the response; a failing audit log closes the gateway until it recovers. */
-  private record(event: AuditEventInput): void {
+  record(event: AuditEventInput): void {
     this.deps
       .audit()
       .record(event)
@@ -561,45 +214,511 @@ export class Gateway {
         },
       );
   }
+
+  // ---------- the serve pipeline ----------
+
+  /** One inference call through the stages, in the order ./pipeline.ts declares. */
+  private async infer(req: IncomingMessage, raw: Buffer, route: CallRoute): Promise<RouteResponse> {
+    const call = new Call(this, req, raw, route);
+    // parse
+    const unavailable = this.unavailable();
+    if (unavailable !== undefined) return call.refuse(refusal("STORE_UNAVAILABLE", unavailable));
+    const parsed = parseCall(route, raw);
+    if (isRefusal(parsed)) return this.refuseBody(call, req, parsed);
+    call.parsed(parsed);
+    // authenticate
+    const principal = await this.authenticate(req);
+    if (isRefusal(principal)) return call.refuse(principal);
+    call.principal = principal;
+    // resolve
+    const routes = this.resolve(parsed, principal);
+    if (isRefusal(routes)) return call.refuse(routes);
+    // kill-check
+    const target = this.killCheck(principal, routes);
+    if (isRefusal(target)) return call.refuse(target);
+    call.target = target;
+    // authorize
+    const authorized = this.authorize(call, parsed, principal, target);
+    if (authorized !== undefined) return call.refuse(authorized);
+    // limit
+    const admitted = await this.limit(call, parsed, principal, target);
+    if (isRefusal(admitted)) return call.refuse(admitted);
+    call.admitted(admitted);
+    // guard-input (no promise is made when no guard is configured)
+    if (this.guards.input.length !== 0) {
+      const guarded = await this.guardInput(call);
+      if (guarded !== undefined) return call.end(guarded);
+    }
+    // dispatch
+    const answer = await call.dispatch();
+    if (answer === undefined) return call.response();
+    // relay (guard-output, account and audit run as the answer ends: ./pipeline.ts)
+    return call.relay(answer);
+  }
+
+  /**
+   * A body refused at parse is recorded under its caller when the credentials check out (a refused field is
+   * worth knowing who sent), and counted with the anonymous refusals otherwise.
+   */
+  private async refuseBody(call: Call, req: IncomingMessage, r: Refusal): Promise<RouteResponse> {
+    if (req.headers.authorization !== undefined) {
+      const principal = await this.authenticate(req);
+      if (!isRefusal(principal)) call.principal = principal;
+    }
+    return call.refuse(r);
+  }
+
+  /** resolve: the model asked for → the routes that may serve it in the caller's environment. */
+  private resolve(parsed: ParsedCall, principal: Principal): readonly ModelRoute[] | Refusal {
+    const routes = this.catalog.resolve(parsed.model, principal.environment);
+    if (routes.length === 0) return refusal("MODEL_NOT_AVAILABLE", notAvailable(parsed.model, principal.environment));
+    return routes;
+  }
+
+  /** kill-check: a killed identity is refused; a killed version or runtime leaves the routes that are not. */
+  private killCheck(principal: Principal, routes: readonly ModelRoute[]): ModelRoute | Refusal {
+    const killedIdentity = this.kills.covers(principal.id, "", "");
+    if (killedIdentity !== null) return refusal("KILLED", killedIdentity);
+    let firstKill: string | null = null;
+    for (const r of routes) {
+      const why = this.kills.covers("", r.version.id, r.runtime.name);
+      if (why === null) return r;
+      firstKill ??= why;
+    }
+    return refusal("KILLED", firstKill ?? "killed");
+  }
+
+  /** authorize: Cedar on the version actually dispatched; fills in the output budget the runtime is told. */
+  private authorize(call: Call, parsed: ParsedCall, principal: Principal, route: ModelRoute): Refusal | undefined {
+    const budget = outputBudget(parsed.op, parsed.body, this.deps.config.defaultMaxTokens, route.contextLength);
+    // n choices may each generate the budget: that is what max tokens means to a policy and to the limits.
+    const maxTokens = budget === UNBOUNDED_TOKENS ? UNBOUNDED_TOKENS : Math.min(UNBOUNDED_TOKENS, budget * parsed.choices);
+    call.maxTokens = maxTokens;
+    const version = route.version;
+    const decision = this.deps.authorize({
+      principal,
+      action: parsed.op === "embeddings" || parsed.op === "embed" ? "embed" : "invoke",
+      model: { id: version.id, name: version.name, version: version.version, kind: version.kind, environments: version.environments, licenseTier: version.license.tier, state: route.state },
+      context: { route: call.route.path, environment: route.runtime.environment, stream: parsed.stream, tools: parsed.tools, maxTokens, promptChars: call.raw.length },
+    });
+    if (decision.allow) return undefined;
+    call.policies = decision.policies;
+    return refusal("POLICY_DENIED", decision.reason, decision.policies.map((id) => ({ rule: `policy:${id}`, severity: "medium" as const, message: decision.reason })));
+  }
+
+  /** limit: requests, the token reservation (prompt estimate + max tokens × n), concurrent calls and streams. */
+  private async limit(call: Call, parsed: ParsedCall, principal: Principal, route: ModelRoute): Promise<Admission | Refusal> {
+    const limits = this.deps.limits;
+    let reserve = 0;
+    if (limits.limitsTokens) {
+      const material = promptMaterial(parsed.body);
+      call.promptTokens = material.ids + (await estimateTokens(material.texts));
+      reserve = call.promptTokens + call.maxTokens;
+    }
+    let admission: Admission;
+    try {
+      admission = await limits.admit(principal.id, route.version.id, parsed.stream, reserve);
+    } catch (err) {
+      // Limits that cannot be checked (Redis unreachable) refuse the call: fail closed, and say why.
+      this.deps.logger?.error({ err }, "checking the limits failed");
+      return refusal("STORE_UNAVAILABLE", "limits could not be checked (the shared limit store did not answer): try again shortly");
+    }
+    if (admission.allow) return admission;
+    return { ...refusal("RATE_LIMITED", admission.reason), retryAfterSeconds: admission.retryAfterSeconds };
+  }
+
+  /** guard-input: every input guard, in order; the first deny refuses the call. */
+  private async guardInput(call: Call): Promise<Refusal | undefined> {
+    const view = call.view();
+    for (const guard of this.guards.input) {
+      try {
+        const d = await guard.inspect(view);
+        if (!d.allow) return refusal(d.code, d.reason, d.findings);
+      } catch (err) {
+        this.deps.logger?.error({ err, guard: guard.name }, "an input guard failed");
+        return refusal("INTERNAL", `input guard ${guard.name} failed, so the call is refused`);
+      }
+    }
+    return undefined;
+  }
+
+  /** The output guards opened for a call, or undefined when there are none (nothing is allocated then). */
+  openOutputGuards(call: { view(): GuardedCall }): OutputInspection[] | undefined {
+    if (this.guards.output.length === 0) return undefined;
+    const guarded = call.view();
+    return this.guards.output.map((g) => g.open(guarded));
+  }
+
+  /** A call admitted to run: the kill switch can find and cut it; the function forgets it. */
+  track(call: InFlightCall): () => void {
+    return this.inflight.add(call);
+  }
+
 }
 
-/** What policies see as context.maxTokens when a request asks for no limit, or for one that is not a count. */
-const UNBOUNDED_TOKENS = Number.MAX_SAFE_INTEGER;
+/**
+ * One call's state across the stages: who, what, the admission to give back, the cancel, the trace. One
+ * object per call rather than closures; it is also the call in flight the kill switch finds.
+ */
+class Call implements InFlightCall {
+  readonly started = performance.now();
+  readonly startedNs = process.hrtime.bigint();
+  private readonly metrics: RouteMetrics;
+  private trace: CallTrace | undefined;
+  private call: ParsedCall | undefined;
+  principal: Principal | undefined;
+  target: ModelRoute | undefined;
+  /** What policies judged as the most the call may generate (max tokens × n). */
+  maxTokens = 0;
+  /** The prompt's estimate when one was made for the token reservation. */
+  promptTokens: number | undefined;
+  policies: readonly string[] | undefined;
+  private admission: Admission | undefined;
+  private readonly cancel = new CallCancel();
+  private killedBy: string | undefined;
+  private cutBy: Refusal | undefined;
+  private clientLeft = false;
+  private removeInFlight: (() => void) | undefined;
+  private finished: RouteResponse | undefined;
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly req: IncomingMessage,
+    readonly raw: Buffer,
+    readonly route: CallRoute,
+  ) {
+    this.metrics = gateway.metrics.forRoute(route.path);
+  }
+
+  // The in-flight view the kill switch reads.
+  get identityId(): string {
+    return this.principal?.id ?? "";
+  }
+  get modelId(): string {
+    return this.target?.version.id ?? "";
+  }
+  get runtime(): string {
+    return this.target?.runtime.name ?? "";
+  }
+  /** Cut by the kill switch. */
+  abort(why: string): void {
+    this.killedBy = why;
+    this.cancel.abort(why);
+  }
+
+  parsed(call: ParsedCall): void {
+    this.call = call;
+    const tracing = this.gateway.deps.tracing;
+    if (tracing !== undefined) this.trace = tracing.start(this.req.headers, GEN_AI_OPERATION[call.op], call.model, this.route.path);
+  }
+
+  admitted(admission: Admission): void {
+    this.admission = admission;
+    this.removeInFlight = this.gateway.track(this);
+  }
+
+  /** What guards see of the call. */
+  view(): GuardedCall {
+    return { principal: this.principal as Principal, route: this.target as ModelRoute, call: this.call as ParsedCall };
+  }
+
+  /** A stage refused the call before it reached the runtime: audited (or counted, without credentials), answered. */
+  refuse(r: Refusal): RouteResponse {
+    this.metrics.deny.inc();
+    const principal = this.principal;
+    const status = errorStatus(r.code);
+    if (this.trace !== undefined) {
+      this.trace.set({ "http.response.status_code": status, "error.type": r.code, ...(principal === undefined ? {} : { "perimeter.identity.id": principal.id }) });
+      this.trace.end("deny", r.reason);
+    }
+    if (principal === undefined) {
+      this.gateway.refusedAnonymous(this.req, this.route.path, r);
+    } else {
+      const model = this.target?.version.id ?? this.call?.model;
+      this.gateway.record({
+        actor: `identity:${principal.id}`,
+        action: "gateway.call",
+        resource: model === undefined ? "gateway" : `model:${model}`,
+        decision: "deny",
+        reason: r.reason,
+        details: { code: r.code, ...(r.findings.length === 0 ? {} : { findings: r.findings }), ...(this.policies === undefined ? {} : { policies: this.policies }), route: this.route.path, status },
+      });
+    }
+    return errorResponse(this.route.api, r.code, r.reason, r.retryAfterSeconds);
+  }
+
+  /** An admitted call refused before dispatch (an input guard): its slots and reservation go back. */
+  end(r: Refusal): RouteResponse {
+    this.removeInFlight?.();
+    this.admission?.release();
+    void this.admission?.settle(0).catch((err: unknown) => this.gateway.deps.logger?.error({ err }, "settling tokens failed"));
+    return this.refuse(r);
+  }
+
+  /** The response decided without an answer to relay (the runtime failed, or the client left). */
+  response(): RouteResponse {
+    return this.finished as RouteResponse;
+  }
+
+  private readonly onClientGone = (): void => {
+    this.clientLeft = true;
+    this.cancel.abort("the client closed the connection before the answer");
+  };
+
+  /**
+   * dispatch: the runtime's call. A client that hangs up before its answer stops the runtime's work on it
+   * too, as it would talking to the runtime directly (vLLM and llama.cpp abort a request whose connection
+   * closes). Undefined when there is nothing to relay (see response()).
+   */
+  async dispatch(): Promise<DialectResponse | undefined> {
+    const target = this.target as ModelRoute;
+    const call = this.call as ParsedCall;
+    const body = call.body;
+    body["model"] = target.servedName;
+    if (call.stream) body["stream_options"] = { include_usage: true };
+    const socket = this.req.socket;
+    socket.once("close", this.onClientGone);
+    if (socket.destroyed) this.onClientGone(); // gone already, while the call was being checked
+    let answer: DialectResponse;
+    try {
+      answer = await this.gateway.deps.runtimeFor(target).call(call.upstreamPath, body, this.cancel, this.trace?.headers);
+    } catch (err) {
+      if (this.clientLeft && this.killedBy === undefined) return this.abandoned();
+      const e = asPerimeterError(err);
+      if (this.killedBy !== undefined) {
+        this.finish(403, undefined, this.killedBy);
+        this.finished = errorResponse(this.route.api, "KILLED", this.killedBy);
+      } else {
+        this.finish(502, undefined, e.message);
+        this.finished = errorResponse(this.route.api, "RUNTIME_UNREACHABLE", `runtime ${target.runtime.name} failed: ${e.message}`);
+      }
+      return undefined;
+    } finally {
+      socket.off("close", this.onClientGone);
+    }
+    // Answered, and nobody is there to take it: a stream would never be read, so it would never end the call.
+    if (this.clientLeft && this.killedBy === undefined) return this.abandoned();
+    this.metrics.latency.observe((performance.now() - this.started) / 1000);
+    return answer;
+  }
+
+  private abandoned(): undefined {
+    const why = "the client closed the connection before the answer";
+    this.finish(CLIENT_CLOSED, undefined, why);
+    this.finished = errorResponse(this.route.api, "CLIENT_GONE", why);
+    return undefined;
+  }
+
+  /** relay: the answer in the client's dialect, whole or as a stream; output guards see the text as it goes. */
+  relay(answer: DialectResponse): RouteResponse {
+    const api = this.route.api;
+    const call = this.call as ParsedCall;
+    if (answer.kind === "json") {
+      const out = answer.body as Json;
+      if (answer.status >= 400) {
+        const message = upstreamMessage(out) ?? `runtime ${(this.target as ModelRoute).runtime.name} answered ${answer.status}`;
+        this.finish(answer.status, undefined, `runtime answered ${answer.status}: ${message}`);
+        // A runtime's 4xx is the request's fault (too long for the model…); anything else is the runtime's.
+        return errorResponse(api, answer.status < 500 && answer.status !== 429 ? "RUNTIME_REFUSED" : "RUNTIME_UNREACHABLE", message);
+      }
+      const usage = usageOf(out);
+      const guards = this.gateway.openOutputGuards(this);
+      if (guards !== undefined) {
+        const cut = inspectAll(guards, generatedTexts(out).join(""), true);
+        if (cut !== undefined) {
+          this.cutBy = cut;
+          this.finish(errorStatus(cut.code), usage, cut.reason);
+          return errorResponse(api, cut.code, cut.reason);
+        }
+      }
+      this.finish(answer.status, usage, "", usage === undefined ? generatedTexts(out) : undefined);
+      if (api === "ollama") return { status: 200, json: toOllamaAnswer(call.op, call.model, out, this.startedNs) };
+      out["model"] = call.model;
+      return { status: 200, json: out };
+    }
+    return { status: 200, stream: { contentType: api === "ollama" ? "application/x-ndjson" : "text/event-stream", chunks: this.frames(answer.chunks) } };
+  }
+
+
+
+  /** The stream re-framed for the client; keeps the usage; stops at once when killed, cut by a guard or abandoned. */
+  private async *frames(chunks: AsyncIterable<Json>): AsyncGenerator<string> {
+    const api = this.route.api;
+    const call = this.call as ParsedCall;
+    const guards = this.gateway.openOutputGuards(this);
+    let usage: Usage | undefined;
+    // What has been generated so far, counted when the stream ends without the runtime's usage.
+    const generated: string[] = [];
+    let finishReason: unknown = null;
+    let status = 200;
+    try {
+      for await (const chunk of chunks) {
+        if (this.killedBy !== undefined) break;
+        const u = usageOf(chunk);
+        if (u !== undefined) usage = u;
+        const before = generated.length;
+        generatedTexts(chunk, generated);
+        if (guards !== undefined) {
+          const cut = inspectAll(guards, generated.slice(before).join(""), false);
+          if (cut !== undefined) {
+            this.cutBy = cut;
+            break;
+          }
+        }
+        const choices = chunk["choices"] as Json[] | undefined;
+        const fr = choices?.[0]?.["finish_reason"];
+        if (fr !== undefined && fr !== null) finishReason = fr;
+        if (api === "ollama") {
+          const line = toOllamaChunk(call.op, call.model, chunk);
+          if (line !== null) yield `${JSON.stringify(line)}\n`;
+        } else {
+          // The usage-only chunk was asked for by us, not the client: keep it to ourselves.
+          if (!call.clientWantsUsage && Array.isArray(choices) && choices.length === 0 && u !== undefined) continue;
+          if (!call.clientWantsUsage) delete chunk["usage"];
+          chunk["model"] = call.model;
+          yield `data: ${JSON.stringify(chunk)}\n\n`;
+        }
+      }
+      if (this.cutBy === undefined && this.killedBy === undefined && guards !== undefined) this.cutBy = inspectAll(guards, "", true);
+      if (this.killedBy !== undefined || this.cutBy !== undefined) {
+        const code: ErrorCode = this.killedBy !== undefined ? "KILLED" : (this.cutBy as Refusal).code;
+        status = errorStatus(code);
+        yield streamError(api, code, this.killedBy ?? (this.cutBy as Refusal).reason);
+        return;
+      }
+      yield api === "ollama" ? `${JSON.stringify(ollamaFinal(call.op, call.model, finishReason, usage, this.startedNs))}\n` : "data: [DONE]\n\n";
+    } catch (err) {
+      status = this.killedBy !== undefined ? 403 : 502;
+      const message = this.killedBy ?? `the runtime's stream failed: ${asPerimeterError(err).message}`;
+      yield streamError(api, this.killedBy !== undefined ? "KILLED" : "RUNTIME_UNREACHABLE", message);
+    } finally {
+      if (!this.cancel.aborted) this.cancel.abort("the stream ended");
+      this.finish(status, usage, this.killedBy ?? this.cutBy?.reason ?? "", generated);
+    }
+  }
+
+  /**
+   * The call is over: give back its slots at once, then account (settle its tokens, metrics, trace) and
+   * audit it. `generated` is the text the runtime produced, for when it did not say how many tokens it used:
+   * the gateway counts them then.
+   */
+  private finish(status: number, usage: Usage | undefined, reason: string, generated?: readonly string[]): void {
+    this.removeInFlight?.();
+    this.admission?.release();
+    const latencyMs = Math.round((performance.now() - this.started) * 1000) / 1000;
+    if (usage !== undefined || generated === undefined) {
+      this.account(status, usage, usage === undefined ? null : "runtime", reason, latencyMs);
+      return;
+    }
+    estimatedUsage(promptMaterial((this.call as ParsedCall).body), generated).then(
+      (estimated) => this.account(status, estimated, "estimate", reason, latencyMs),
+      (err: unknown) => {
+        this.gateway.deps.logger?.error({ err }, "counting the tokens of a call failed");
+        this.account(status, undefined, null, reason, latencyMs);
+      },
+    );
+  }
+
+  /** account, then audit. */
+  private account(status: number, usage: Usage | undefined, usageFrom: "runtime" | "estimate" | null, reason: string, latencyMs: number): void {
+    const principal = this.principal as Principal;
+    const target = this.target as ModelRoute;
+    const call = this.call as ParsedCall;
+    const version = target.version;
+    const tokens = (usage?.prompt ?? 0) + (usage?.completion ?? 0);
+    if (this.admission !== undefined) void this.admission.settle(tokens).catch((err: unknown) => this.gateway.deps.logger?.error({ err }, "settling tokens failed"));
+    this.gateway.metrics.countTokens(usage);
+    // A call its client gave up on was still allowed: nothing failed on our side or the runtime's.
+    const denied = this.killedBy !== undefined || this.cutBy !== undefined;
+    const ok = (status < 400 || status === CLIENT_CLOSED) && !denied;
+    const decision = ok ? "allow" : denied ? "deny" : "error";
+    (ok ? this.metrics.allow : this.metrics.error).inc();
+    if (this.trace !== undefined) {
+      this.trace.set({
+        "perimeter.identity.id": principal.id,
+        "perimeter.model.version": version.id,
+        "perimeter.model.digest": version.digest,
+        "perimeter.runtime": target.runtime.name,
+        "gen_ai.response.model": version.id,
+        "http.response.status_code": status,
+        ...(usage?.prompt === undefined ? {} : { "gen_ai.usage.input_tokens": usage.prompt }),
+        ...(usage?.completion === undefined ? {} : { "gen_ai.usage.output_tokens": usage.completion }),
+        ...(usageFrom === null ? {} : { "perimeter.usage.source": usageFrom }),
+      });
+      this.trace.end(decision, reason === "" ? undefined : reason);
+    }
+    // audit
+    this.gateway.record({
+      actor: `identity:${principal.id}`,
+      action: "gateway.call",
+      resource: `model:${version.id}`,
+      decision,
+      reason,
+      // Keys in code-unit order: the audit log's canonical JSON then takes one native call.
+      details: {
+        completionTokens: usage?.completion ?? null,
+        digest: version.digest,
+        ...(call.dropped === undefined ? {} : { droppedFields: call.dropped }),
+        latencyMs,
+        promptTokens: usage?.prompt ?? null,
+        ...(this.gateway.deps.config.logPrompts ? { request: call.body } : { requestBytes: this.raw.length }),
+        route: this.route.path,
+        runtime: target.runtime.name,
+        status,
+        stream: call.stream,
+        usageFrom,
+      },
+    });
+  }
+}
+
+/** The first deny of any output guard, or undefined. */
+function inspectAll(guards: readonly OutputInspection[], text: string, done: boolean): Refusal | undefined {
+  for (const g of guards) {
+    const d = g.inspect(text, done);
+    if (!d.allow) return refusal(d.code, d.reason, d.findings);
+  }
+  return undefined;
+}
+
+/** The 404 of a model nothing may serve in the caller's environment. */
+export function notAvailable(model: string, environment: string): string {
+  return `model "${model}" is not available in environment ${environment}: it is not an approved version served with its approved digest there (see perimeter drift), or it was revoked`;
+}
 
 /**
- * The most tokens a call may generate, as policies judge it (context.maxTokens) and as the runtime is told.
- * A request that names no max_tokens may otherwise generate until the model's context is full, whatever a
- * policy on max tokens says; so it is judged by its real ceiling: the context window when that is no more
- * than gateway.defaultMaxTokens (the runtime stops there by itself), else defaultMaxTokens, which is then sent
- * on as its max_tokens. (Sending it for a smaller window would make vLLM refuse the call.) A request asking
- * for no limit (Ollama's num_predict -1 or -2) or for a count that is not one is judged as asking for all
- * there is; if a policy allows that, the runtime is told no limit.
+ * The most tokens a call may generate, per choice, as policies judge it (times n, context.maxTokens) and as
+ * the runtime is told. A request that names no max_tokens may otherwise generate until the model's context
+ * is full, whatever a policy on max tokens says; so it is judged by its real ceiling: the context window when
+ * that is no more than gateway.defaultMaxTokens (the runtime stops there by itself), else defaultMaxTokens,
+ * which is then sent on as its max_tokens. (Sending it for a smaller window would make vLLM refuse the call.)
+ * A request asking for no limit (Ollama's num_predict -1 or -2, a max_tokens that is not positive) is judged
+ * as asking for all there is; if a policy allows that, the runtime is told no limit.
  */
 function outputBudget(op: Operation, body: Json, fallback: number, contextLength: number | undefined): number {
   if (op === "embeddings" || op === "embed") return 0;
-  const asked = body["max_completion_tokens"] ?? body["max_tokens"];
+  // A runtime may read either field (llama.cpp's server reads max_tokens alone): the larger is what it may
+  // generate, and the one sent on, as max_tokens.
+  const completion = body["max_completion_tokens"];
+  const plain = body["max_tokens"];
+  delete body["max_completion_tokens"];
+  const asked = typeof completion === "number" && typeof plain === "number" ? (completion <= 0 || plain <= 0 ? -1 : Math.max(completion, plain)) : (completion ?? plain);
   if (asked === undefined || asked === null) {
     if (contextLength !== undefined && contextLength <= fallback) return contextLength;
     body["max_tokens"] = fallback;
     return fallback;
   }
-  if (typeof asked === "number" && Number.isSafeInteger(asked) && asked > 0) return asked;
+  if (typeof asked === "number" && Number.isSafeInteger(asked) && asked > 0) {
+    body["max_tokens"] = asked;
+    return asked;
+  }
   delete body["max_tokens"];
-  delete body["max_completion_tokens"];
   return contextLength ?? UNBOUNDED_TOKENS;
 }
 
 function upstreamMessage(body: Json): string | undefined {
   const e = body["error"];
-  if (typeof e === "string") return e;
-  if (e !== null && typeof e === "object" && typeof (e as Json)["message"] === "string") return (e as Json)["message"] as string;
+  if (typeof e === "string") return redactForClient(e);
+  if (e !== null && typeof e === "object" && typeof (e as Json)["message"] === "string") return redactForClient((e as Json)["message"] as string);
   return undefined;
-}
-
-function errorResponse(api: Api, r: Refusal): RouteResponse {
-  const headers = r.headers;
-  if (api === "ollama") return { status: r.status, json: { error: r.message }, ...(headers === undefined ? {} : { headers }) };
-  const type = OPENAI_ERROR_TYPE[r.status] ?? (r.status >= 500 ? "server_error" : "invalid_request_error");
-  const code = r.code in ERROR_CODES || r.code === "model_not_found" || r.code === "upstream_error" ? r.code : "INTERNAL";
-  return { status: r.status, json: { error: { message: r.message, type, param: null, code } }, ...(headers === undefined ? {} : { headers }) };
 }

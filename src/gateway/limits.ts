@@ -1,12 +1,20 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { GatewayConfig } from "../config/schema.js";
 
-// Limits per identity and per model version: requests per minute, tokens per minute (prompt + completion,
-// charged when the runtime reports them), concurrent streams. In memory by default; in Redis when
-// gateway.redisUrl is set, so every gateway process shares one budget. A stream holds a lease (in Redis, a
-// member of a sorted set scored by its expiry on Redis's own clock, renewed while the stream runs), so a
-// gateway that dies without releasing its streams frees their slots when the leases run out
-// (gateway.limits.streamLeaseSeconds), and gateways whose clocks disagree still agree on what has expired.
+// Limits per identity and per model version: requests per minute, tokens per minute, concurrent calls and
+// concurrent streams. In memory by default; in Redis when gateway.redisUrl is set, so every gateway process
+// shares one budget.
+//
+// Tokens are reserved before a call runs — the most it may use (its prompt's estimate plus max_tokens × n) —
+// and settled to what it really used when it ends. Checking a budget and charging it after the call let
+// parallel calls each pass the check before any had been charged; a reservation that does not fit is refused
+// up front, and one larger than the whole budget can never fit, so it is refused saying so.
+//
+// A running call holds a slot in each scope that limits concurrency (every call: concurrentCalls; streams
+// also: concurrentStreams). In Redis a slot is a lease, a member of a sorted set scored by its expiry on
+// Redis's own clock, renewed while the call runs, so a gateway that dies without releasing its calls frees
+// their slots when the leases run out (gateway.limits.streamLeaseSeconds), and gateways whose clocks disagree
+// still agree on what has expired.
 
 type LimitSpec = GatewayConfig["limits"]["identity"];
 
@@ -18,14 +26,16 @@ export interface LimitDecision {
 }
 
 const NOTHING = (): void => undefined;
-const OK: LimitDecision = { allow: true, reason: "", retryAfterSeconds: 0 };
-const ADMITTED: Admission = { ...OK, release: NOTHING };
+const SETTLED = (): Promise<void> => Promise.resolve();
+const ADMITTED: Admission = { allow: true, reason: "", retryAfterSeconds: 0, release: NOTHING, settle: SETTLED };
 
 interface Scope {
   readonly name: string;
   readonly requests: RateLimiterAbstract | undefined;
   readonly tokens: RateLimiterAbstract | undefined;
+  readonly tokensPerMinute: number | undefined;
   readonly streams: number | undefined;
+  readonly calls: number | undefined;
 }
 
 export interface RedisLike {
@@ -33,9 +43,12 @@ export interface RedisLike {
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
 }
 
-/** A decision to admit a call, and for a stream, what gives its slots back when it ends. */
+/** A decision to admit a call; when admitted, what gives its slots back and settles its tokens when it ends. */
 export interface Admission extends LimitDecision {
+  /** Give back the call's concurrency slots (at once, when the call is over). */
   release(): void;
+  /** Charge what the call really used in place of its reservation; refunds the difference or charges more. */
+  settle(tokens: number): Promise<void>;
 }
 
 /** Streams open per key: in this process, or across every gateway sharing Redis. */
@@ -137,6 +150,10 @@ class RedisSlots implements StreamSlots {
 export class Limits {
   private readonly identity: Scope;
   private readonly model: Scope;
+  /** Whether any limit is configured: with none, admitting a call costs nothing. */
+  private readonly any: boolean;
+  /** Whether any scope limits tokens: only then is a prompt worth estimating before the call. */
+  readonly limitsTokens: boolean;
 
   private readonly slots: StreamSlots;
 
@@ -145,10 +162,15 @@ export class Limits {
       name: scope,
       requests: spec.requestsPerMinute === undefined ? undefined : limiter(redis, `perimeter:rpm:${scope}`, spec.requestsPerMinute),
       tokens: spec.tokensPerMinute === undefined ? undefined : limiter(redis, `perimeter:tpm:${scope}`, spec.tokensPerMinute),
+      tokensPerMinute: spec.tokensPerMinute,
       streams: spec.concurrentStreams,
+      calls: spec.concurrentCalls,
     });
     this.identity = make(config.identity, "identity");
     this.model = make(config.model, "model");
+    const set = (s: Scope) => s.requests !== undefined || s.tokens !== undefined || s.streams !== undefined || s.calls !== undefined;
+    this.any = set(this.identity) || set(this.model);
+    this.limitsTokens = this.identity.tokens !== undefined || this.model.tokens !== undefined;
     this.slots = redis === undefined ? new LocalSlots() : new RedisSlots(redis, config.streamLeaseSeconds * 1000);
   }
 
@@ -156,63 +178,144 @@ export class Limits {
     this.slots.close();
   }
 
-  /** Each scope a call counts against: its limits, its key in them, and how a refusal names it. */
-  private scopes(identityId: string, modelId: string): ReadonlyArray<readonly [Scope, string, string]> {
-    return [
-      [this.identity, identityId, `identity ${identityId}`],
-      [this.model, modelId, `model ${modelId}`],
-    ];
+  /**
+   * Admit a call: take one request from each budget, reserve `reserveTokens` from each token budget, and take
+   * a concurrency slot where calls (and, for a stream, streams) are limited; all or none. Refused when any
+   * budget is spent, the reservation does not fit, or the slots are full. Throws when the limits cannot be
+   * checked (Redis unreachable): the caller refuses the call.
+   */
+  async admit(identityId: string, modelId: string, stream: boolean, reserveTokens = 0): Promise<Admission> {
+    if (!this.any) return ADMITTED;
+    const held = new Held(this.slots, this.identity, this.model, identityId, modelId);
+    try {
+      const refused = (await this.takeRequests(held)) ?? (await this.reserve(held, reserveTokens)) ?? (await this.takeSlots(held, stream));
+      if (refused === undefined) return held;
+      await held.undo();
+      return refused;
+    } catch (err) {
+      await held.undo().catch(() => undefined);
+      throw err;
+    }
   }
 
-  /** Take one request from each budget; refuse when any is spent or any token budget is already exhausted. */
-  async admit(identityId: string, modelId: string, stream: boolean): Promise<Admission> {
-    const scopes = this.scopes(identityId, modelId);
-    for (const [scope, key, what] of scopes) {
-      if (scope.tokens !== undefined) {
-        const used = await scope.tokens.get(key);
-        if (used !== null && used.remainingPoints <= 0) return refuse(`${what} has used its tokens per minute`, used.msBeforeNext);
-      }
-      if (scope.requests !== undefined) {
-        try {
-          await scope.requests.consume(key, 1);
-        } catch (err) {
-          if (err instanceof RateLimiterRes) return refuse(`${what} is over its requests per minute`, err.msBeforeNext);
-          throw err;
-        }
-      }
-    }
-    if (!stream) return ADMITTED;
-    // A stream takes a slot in each scope that limits streams, atomically per scope; all or none.
-    const taken: Array<[string, string]> = [];
-    const release = () => {
-      for (const [key, lease] of taken.splice(0)) this.slots.give(key, lease);
-    };
-    for (const [scope, key, what] of scopes) {
-      if (scope.streams === undefined) continue;
-      const slotKey = `${scope.name}:${key}`;
-      let lease: string | null;
+  private async takeRequests(held: Held): Promise<Admission | undefined> {
+    for (const scope of [this.identity, this.model]) {
+      if (scope.requests === undefined) continue;
+      const key = held.keyOf(scope);
       try {
-        lease = await this.slots.take(slotKey, scope.streams);
+        await scope.requests.consume(key, 1);
       } catch (err) {
-        release();
+        if (err instanceof RateLimiterRes) return refuse(`${held.nameOf(scope)} is over its requests per minute`, err.msBeforeNext);
         throw err;
       }
-      if (lease === null) {
-        release();
-        return refuse(`${what} has ${scope.streams} streams open already`, 1000);
-      }
-      taken.push([slotKey, lease]);
     }
-    return { ...OK, release };
+    return undefined;
   }
 
-  /** Charge the tokens a call used; going over only blocks the next call. */
-  async chargeTokens(identityId: string, modelId: string, tokens: number): Promise<void> {
-    if (tokens <= 0) return;
-    for (const [scope, key] of this.scopes(identityId, modelId)) {
-      if (scope.tokens === undefined) continue;
-      await scope.tokens.penalty(key, tokens);
+  private async reserve(held: Held, tokens: number): Promise<Admission | undefined> {
+    if (tokens <= 0) return undefined;
+    held.tokens = tokens;
+    for (const scope of [this.identity, this.model]) {
+      if (scope.tokens === undefined || scope.tokensPerMinute === undefined) continue;
+      const what = held.nameOf(scope);
+      if (tokens > scope.tokensPerMinute) {
+        return refuse(`this call may use up to ${tokens} tokens (its prompt and max_tokens × n), more than ${what}'s whole ${scope.tokensPerMinute} tokens per minute: ask for fewer max_tokens`, 60_000);
+      }
+      const key = held.keyOf(scope);
+      try {
+        const taken = await scope.tokens.consume(key, tokens);
+        held.windowEnds.push(performance.now() + taken.msBeforeNext);
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) throw err;
+        // consume counts the points even when it refuses them: give them back.
+        await scope.tokens.reward(key, tokens);
+        const left = Math.max(0, scope.tokensPerMinute - (err.consumedPoints - tokens));
+        return refuse(`${what} has used its tokens per minute: ${left} of ${scope.tokensPerMinute} left, and this call may use up to ${tokens} (its prompt and max_tokens × n)`, err.msBeforeNext);
+      }
+      held.reserved.push(scope);
     }
+    return undefined;
+  }
+
+  private async takeSlots(held: Held, stream: boolean): Promise<Admission | undefined> {
+    for (const scope of [this.identity, this.model]) {
+      if (scope.calls !== undefined) {
+        const refused = await held.take(`${scope.name}:calls:${held.keyOf(scope)}`, scope.calls, `${held.nameOf(scope)} has ${scope.calls} calls running already`);
+        if (refused !== undefined) return refused;
+      }
+      if (stream && scope.streams !== undefined) {
+        const refused = await held.take(`${scope.name}:${held.keyOf(scope)}`, scope.streams, `${held.nameOf(scope)} has ${scope.streams} streams open already`);
+        if (refused !== undefined) return refused;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** What an admitted call holds: its slots and its token reservation, given back or settled when it ends. */
+class Held implements Admission {
+  readonly allow = true;
+  readonly reason = "";
+  readonly retryAfterSeconds = 0;
+  /** Lease keys and ids, in pairs. */
+  private readonly leases: string[] = [];
+  /** The token scopes a reservation was taken from. */
+  readonly reserved: Scope[] = [];
+  /** When the minute each reservation was taken in ends (performance.now()), in the order of `reserved`. */
+  readonly windowEnds: number[] = [];
+  tokens = 0;
+
+  constructor(
+    private readonly slots: StreamSlots,
+    private readonly identity: Scope,
+    private readonly model: Scope,
+    private readonly identityId: string,
+    private readonly modelId: string,
+  ) {}
+
+  keyOf(scope: Scope): string {
+    return scope === this.identity ? this.identityId : this.modelId;
+  }
+
+  nameOf(scope: Scope): string {
+    return scope === this.identity ? `identity ${this.identityId}` : `model ${this.modelId}`;
+  }
+
+  async take(slotKey: string, limit: number, full: string): Promise<Admission | undefined> {
+    const lease = await this.slots.take(slotKey, limit);
+    if (lease === null) return refuse(full, 1000);
+    this.leases.push(slotKey, lease);
+    return undefined;
+  }
+
+  release(): void {
+    for (let i = 0; i < this.leases.length; i += 2) this.slots.give(this.leases[i] as string, this.leases[i + 1] as string);
+    this.leases.length = 0;
+  }
+
+  async settle(tokens: number): Promise<void> {
+    const scopes = this.reserved.splice(0);
+    // Without a reservation (no prompt was estimated), the whole use is charged now.
+    const diff = Math.max(0, Math.round(tokens)) - (scopes.length > 0 ? this.tokens : 0);
+    this.tokens = 0;
+    if (diff === 0) return;
+    const ends = this.windowEnds.splice(0);
+    const now = performance.now();
+    for (const [i, scope] of (scopes.length > 0 ? scopes : [this.identity, this.model]).entries()) {
+      if (scope.tokens === undefined) continue;
+      if (diff > 0) await scope.tokens.penalty(this.keyOf(scope), diff);
+      // A refund belongs to the minute that bore the reservation: once that is over, it would be free budget in the next.
+      else if (now < (ends[i] ?? Number.POSITIVE_INFINITY)) await scope.tokens.reward(this.keyOf(scope), -diff);
+    }
+  }
+
+  /** A refused admission gives back what it took before the refusal. */
+  async undo(): Promise<void> {
+    this.release();
+    this.windowEnds.length = 0;
+    const scopes = this.reserved.splice(0);
+    for (const scope of scopes) await scope.tokens?.reward(this.keyOf(scope), this.tokens);
+    this.tokens = 0;
   }
 }
 
@@ -223,5 +326,5 @@ function limiter(redis: RedisLike | undefined, keyPrefix: string, points: number
 }
 
 function refuse(reason: string, msBeforeNext: number): Admission {
-  return { allow: false, reason, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)), release: NOTHING };
+  return { allow: false, reason, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)), release: NOTHING, settle: SETTLED };
 }

@@ -8,6 +8,7 @@ import { PolicyEngine } from "../policy/engine.js";
 import type { OpenAIDialect } from "../runtimes/dialect.js";
 import { Gateway, type AuthorizeRequest, type PolicyDecision } from "./gateway.js";
 import { Limits, type RedisLike } from "./limits.js";
+import type { Guards } from "./pipeline.js";
 import { RuntimePool, type EmbeddedFactory } from "./runtime-pool.js";
 import { startTracing } from "./tracing.js";
 import { VERSION } from "../version.js";
@@ -27,6 +28,8 @@ export interface StartGatewayOptions {
   readonly embedded?: EmbeddedFactory | undefined;
   /** How long an authenticated key is trusted before the store is read again (revocation delay). */
   readonly identityCache?: AuthCacheOptions | undefined;
+  /** Input and output guards of the serve pipeline (none by default). */
+  readonly guards?: Guards | undefined;
 }
 
 export async function startGateway(ctx: Context, options: StartGatewayOptions = {}): Promise<StartedGateway> {
@@ -84,6 +87,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     limits,
     runtimeFor: (route) => pool.runtimeFor(route),
     logger: options.logger,
+    guards: options.guards,
   });
   return {
     gateway,

@@ -169,12 +169,15 @@ function explain(err: unknown, issuer: Issuer): string {
   }
   if (err instanceof errors.JOSEAlgNotAllowed) return `the token's alg is not accepted for issuer ${config.issuer} (accepted: ${config.algorithms.join(", ")})`;
   if (err instanceof errors.JWSSignatureVerificationFailed) return `the token's signature does not verify with ${config.issuer}'s key: it was altered or not signed by the issuer`;
-  if (err instanceof errors.JWKSNoMatchingKey) return `the token is signed with a key ${config.issuer} does not publish (${issuer.keySource}): it was not issued by ${config.issuer}, or the issuer rotated keys`;
+  // Messages go to the caller: they name the issuer, never where its keys are kept (a file path on this server).
+  if (err instanceof errors.JWKSNoMatchingKey) return `the token is signed with a key ${config.issuer} does not publish: it was not issued by ${config.issuer}, or the issuer rotated keys`;
   if (err instanceof errors.JWKSMultipleMatchingKeys) return `the token names no key id and ${config.issuer} publishes several keys that fit: the issuer must set kid`;
-  if (err instanceof errors.JWKSTimeout) return `${config.issuer}'s keys could not be fetched from ${issuer.keySource} in time: try again, and check that the JWKS URL answers`;
+  if (err instanceof errors.JWKSTimeout) return `${config.issuer}'s keys could not be fetched in time: try again shortly`;
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return `the token is not a well-formed JWT: ${(err as Error).message}`;
-  // A JWKS that cannot be fetched or parsed, or a key type jose cannot use: still a refusal, never an allow.
-  return `the token could not be verified against ${config.issuer}'s keys (${issuer.keySource}): ${(err as Error).message}`;
+  // A JWKS that cannot be fetched or parsed, or a key type jose cannot use: still a refusal, never an allow,
+  // and the library's words (which may name the key source) stay out of the answer.
+  const kind = err instanceof errors.JOSEError ? ` (${err.code})` : "";
+  return `the token could not be verified against ${config.issuer}'s keys${kind}: try again shortly, or ask the issuer's operator to check its published keys`;
 }
 
 const jwksFileSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });

@@ -2,7 +2,7 @@ import type { TLSSocket } from "node:tls";
 import { z } from "zod";
 import type { AuditEventInput } from "../audit/index.js";
 import { PerimeterError } from "../errors.js";
-import type { Route } from "../gateway/server.js";
+import type { Route } from "../http/server.js";
 import { parseModelRef } from "../inventory/models.js";
 import type { Admitter, ModelReference } from "./admission-types.js";
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
 import { serveGateway } from "../../src/cli/serve.js";
 import { CONTROL_MAX_BODY_BYTES } from "../../src/control/routes.js";
-import type { RunningServer } from "../../src/gateway/server.js";
+import type { RunningServer } from "../../src/http/server.js";
 import { startGateway, type StartedGateway } from "../../src/gateway/start.js";
 import { listKills } from "../../src/killswitch/index.js";
 import { startPerimeter, type Perimeter } from "../gateway/setup.js";

@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
 import { kill } from "../../src/gateway/kill.js";
 import { discover } from "../../src/inventory/runtimes.js";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { allow, deny } from "../../src/decision.js";
+import type { Guards } from "../../src/gateway/pipeline.js";
 import { STORE_KINDS } from "../helpers/stores.js";
 import { startPerimeter, type Perimeter } from "./setup.js";
 
@@ -142,22 +146,25 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(await refused(none)).toBe("401 AUTH_TOKEN_INVALID");
   });
 
-  it("kills an identity through the control API for admins only, and its calls stop", async () => {
-    const admin = await p.key("soc-admin", { scopes: ["admin"] });
+  it("refuses a killed identity's calls with KILLED, and serves everyone else", async () => {
     const victim = await p.key("compromised-agent");
-    const post = (bearer: string, body: unknown) => fetch(`${url}/control/kill`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` }, body: JSON.stringify(body) });
-    expect((await post(key, { kind: "identity", target: victim.id, reason: "x" })).status).toBe(403);
-    expect((await post(admin.key, { kind: "identity", target: victim.id })).status).toBe(400);
-    expect((await post(admin.key, { kind: "identity", target: victim.id, reason: "credential found in a public repo" })).status).toBe(200);
-    await expect(client(url, victim.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 403, error: { message: expect.stringMatching(/credential found in a public repo/) } });
+    await kill(p.store, p.audit, { kind: "identity", target: victim.id, reason: "credential found in a public repo", actor: "soc" });
+    await new Promise((r) => setTimeout(r, 250)); // one kill-switch poll
+    await expect(client(url, victim.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+      status: 403,
+      error: { code: "KILLED", message: expect.stringMatching(/credential found in a public repo/) },
+    });
     expect((await client(url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "still fine" }] })).choices[0]?.message.content).toBe("echo: still fine");
   });
 
-  it("refuses a model the policy does not allow, one not approved, and one whose served digest drifted", async () => {
+  it("refuses a model the policy does not allow, one not served in the caller's environment, one not approved, and one whose served digest drifted", async () => {
+    const tools = [{ type: "function" as const, function: { name: "rm", parameters: {} } }];
+    const denied = client(url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }], tools });
+    await expect(denied).rejects.toMatchObject({ status: 403, error: { code: "POLICY_DENIED", message: expect.stringMatching(/tools-need-scope/) } });
     const staging = await p.key("staging-bot", { environment: "staging" });
-    const denied = client(url, staging.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] });
-    await expect(denied).rejects.toMatchObject({ status: 403, error: { code: "POLICY_DENIED" } });
-    await expect(client(url, key).chat.completions.create({ model: "draft-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404 });
+    const elsewhere = client(url, staging.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] });
+    await expect(elsewhere).rejects.toMatchObject({ status: 404, error: { code: "MODEL_NOT_AVAILABLE", message: expect.stringMatching(/not available in environment staging/) } });
+    await expect(client(url, key).chat.completions.create({ model: "draft-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404, error: { code: "MODEL_NOT_AVAILABLE" } });
 
     // Someone swaps the weights Ollama serves under the approved name: the digest no longer matches.
     const served = p.ollama.models[0];
@@ -186,13 +193,14 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   });
 
   it("answers 429 once an identity has used its tokens per minute, counted from the runtime's usage", async () => {
-    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 30 }, model: {} } } }));
+    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 100 }, model: {} } } }));
     const bot = await p.key(`wordy-bot-${Date.now()}`);
     const openai = client(limited.url, bot.key);
     const words = Array.from({ length: 20 }, (_, i) => `word${i}`).join(" ");
-    const first = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }] });
-    expect(first.usage?.total_tokens).toBeGreaterThan(30);
-    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+    // Reserves 20 + 40, uses 20 + 21: 59 left, and the next call may use up to 61.
+    const first = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }], max_tokens: 40 });
+    expect(first.usage?.total_tokens).toBe(41);
+    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }], max_tokens: 60 })).rejects.toMatchObject({
       status: 429,
       message: expect.stringMatching(new RegExp(`identity ${bot.id} has used its tokens per minute`)),
     });
@@ -201,10 +209,11 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   });
 
   it("counts the tokens itself when the runtime reports none, or a stream is cut before its usage, so a token budget cannot be dodged", async () => {
-    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 30 }, model: {} } } }));
+    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 100 }, model: {} } } }));
     const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
+    // Each call reserves 40 + 60 of the 100; the next one 1 + 60, which fits only if nothing was charged.
     const refusedNext = async (apiKey: string) => {
-      const again = () => client(limited.url, apiKey).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }).then(() => 200, (e: { status?: number }) => e.status);
+      const again = () => client(limited.url, apiKey).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }], max_tokens: 60 }).then(() => 200, (e: { status?: number }) => e.status);
       return poll(again, (status) => status === 429, 3000);
     };
 
@@ -212,7 +221,7 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     const quiet = await p.key(`quiet-runtime-bot-${Date.now()}`);
     p.vllm.reportsUsage = false;
     try {
-      const answer = await client(limited.url, quiet.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }] });
+      const answer = await client(limited.url, quiet.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }], max_tokens: 60 });
       expect(answer.usage).toBeUndefined();
       expect(await refusedNext(quiet.key)).toBe(429);
     } finally {
@@ -228,7 +237,7 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     const leaver = await p.key(`early-leaver-bot-${Date.now()}`);
     p.vllm.tokenDelayMs = 30;
     try {
-      const stream = await client(limited.url, leaver.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }], stream: true });
+      const stream = await client(limited.url, leaver.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }], stream: true, max_tokens: 60 });
       let received = 0;
       for await (const chunk of stream) {
         if (chunk.choices[0]?.delta.content) received++;
@@ -391,7 +400,10 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(ok).toMatchObject({ resource: "model:vllm-llama@1", actor: expect.stringMatching(/^identity:id_/) });
     expect(ok?.details).toMatchObject({ digest: p.models.vllm.digest, promptTokens: expect.any(Number), completionTokens: expect.any(Number), latencyMs: expect.any(Number), runtime: "vllm" });
     expect(JSON.stringify(calls)).not.toContain("hello there gateway");
-    expect(calls.some((e) => e.decision === "deny" && e.details["code"] === "AUTH_MISSING")).toBe(true);
+    // Refusals of callers without credentials are summarised per source address, not one event each.
+    const anonymous = [];
+    for await (const e of readAuditEvents(p.store)) if (e.action === "gateway.unauthenticated") anonymous.push(e);
+    expect(anonymous.some((e) => e.decision === "deny" && e.details["code"] === "AUTH_MISSING" && e.details["source"] === "127.0.0.1")).toBe(true);
   });
 
   it("is ready while it can read the kill switch; when it cannot, it refuses calls and says why until it can again", async () => {
@@ -417,6 +429,55 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect((await poll(ready, (answer) => answer.status === 200, 10_000)).status).toBe(200);
     const chat = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "back again" }] });
     expect(chat.choices[0]?.message.content).toBe("echo: back again");
+  });
+});
+
+describe("the serve pipeline's extension points and logs", () => {
+  let p: Perimeter;
+  beforeAll(async () => {
+    p = await startPerimeter("sqlite");
+  }, 60_000);
+  afterAll(async () => p?.close());
+
+  it("lets an input guard refuse a call before the runtime sees it, and an output guard cut a stream mid-way", async () => {
+    const guards: Guards = {
+      input: [{ name: "no-secrets", inspect: (c) => (JSON.stringify(c.call.body["messages"]).includes("AKIA") ? deny("POLICY_DENIED", "the prompt holds an AWS key") : allow("clean")) }],
+      output: [{ name: "no-three", open: () => ({ inspect: (text) => (text.includes("three") ? deny("POLICY_DENIED", "the answer said three") : allow("fine")) }) }],
+    };
+    const g = await p.serve(undefined, { guards });
+    const bot = await p.key(`guarded-${Date.now()}`);
+    const openai = client(g.url, bot.key);
+    const before = p.vllm.requests.length;
+    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "my key is AKIAXXXX" }] })).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/AWS key/) });
+    expect(p.vllm.requests.length).toBe(before);
+
+    const stream = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "one two three four five" }], stream: true });
+    let text = "";
+    let error: unknown;
+    try {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    } catch (err) {
+      error = err;
+    }
+    expect(text).toBe("echo: one two");
+    expect(String(error)).toMatch(/the answer said three/);
+    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "three" }] })).rejects.toMatchObject({ status: 403 });
+    // Refused by a guard is a deny in the audit log, not a failure.
+    expect(await poll(() => callEvent(p, bot.id, "deny", "last"), (e) => e?.["status"] === 403, 3000)).toMatchObject({ status: 403, stream: false });
+    expect((await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "four" }] })).choices[0]?.message.content).toBe("echo: four");
+  });
+
+  it("logs a catalog refresh at warn only past gateway.slowRefreshWarnMs, at debug below it", async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string }), done()) });
+    const logger = pino({ level: "debug" }, sink);
+    const quick = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, slowRefreshWarnMs: 60_000 } }), { logger });
+    await quick.started.gateway.refresh();
+    expect(lines.some((l) => l.level === 20 && /read the catalog/.test(l.msg))).toBe(true);
+    expect(lines.some((l) => l.level === 40 && /was slow/.test(l.msg))).toBe(false);
+    const strict = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, slowRefreshWarnMs: 1 } }), { logger });
+    await strict.started.gateway.refresh();
+    expect(lines.some((l) => l.level === 40 && /was slow/.test(l.msg))).toBe(true);
   });
 });
 

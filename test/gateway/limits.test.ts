@@ -100,3 +100,103 @@ describe("concurrent-stream leases in Redis", () => {
     held.release();
   });
 });
+
+// Token budgets reserved up front and settled after, and concurrent calls, in memory and in Redis (two
+// gateways sharing it): parallel calls cannot each pass the check before any is charged.
+describe.each([false, true])("token reservations and concurrent calls (shared through Redis: %s)", (shared) => {
+  const clients: Redis[] = [];
+  const opened: Limits[] = [];
+  const gateway = (identity: Record<string, number>): Limits => {
+    let redis: Redis | undefined;
+    if (shared) {
+      redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      clients.push(redis);
+    }
+    const limits = new Limits({ identity, model: {}, streamLeaseSeconds: 60 }, redis);
+    opened.push(limits);
+    return limits;
+  };
+  /** Two gateways (one when not shared) with the same limits. */
+  const pair = (identity: Record<string, number>): [Limits, Limits] => {
+    const a = gateway(identity);
+    return [a, shared ? gateway(identity) : a];
+  };
+  afterEach(() => {
+    for (const l of opened.splice(0)) l.close();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.quit()));
+  });
+
+  it("admit only the parallel calls whose reservations fit, and refuse the rest before any has been charged", async () => {
+    const identity = `id_${randomUUID()}`;
+    const [a, b] = pair({ tokensPerMinute: 100 });
+    const admitted = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).admit(identity, "m@1", false, 30)));
+    expect(admitted.filter((x) => x.allow)).toHaveLength(3);
+    expect(admitted.find((x) => !x.allow)?.reason).toMatch(new RegExp(`identity ${identity} has used its tokens per minute: 10 of 100 left, and this call may use up to 30`));
+  });
+
+  it("give back what a call reserved and did not use when it settles, and charge what it used beyond", async () => {
+    const identity = `id_${randomUUID()}`;
+    const [a, b] = pair({ tokensPerMinute: 100 });
+    const first = await a.admit(identity, "m@1", false, 90);
+    expect(first.allow).toBe(true);
+    expect((await b.admit(identity, "m@1", false, 20)).allow).toBe(false);
+    await first.settle(10); // used 10 of the 90
+    expect((await b.admit(identity, "m@1", false, 80)).allow).toBe(true);
+    const over = await a.admit(identity, "m@1", false, 5);
+    expect(over.allow).toBe(true);
+    await over.settle(50); // the runtime used more than reserved: the rest is charged
+    expect((await b.admit(identity, "m@1", false, 1)).allow).toBe(false);
+  });
+
+  it("keep no part of a reservation it refused", async () => {
+    const identity = `id_${randomUUID()}`;
+    const [a, b] = pair({ tokensPerMinute: 100 });
+    expect((await a.admit(identity, "m@1", false, 60)).allow).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await b.admit(identity, "m@1", false, 60)).allow).toBe(false);
+    expect((await b.admit(identity, "m@1", false, 40)).allow).toBe(true);
+  });
+
+  it("refuse a reservation larger than the whole budget, saying so", async () => {
+    const [a] = pair({ tokensPerMinute: 100 });
+    expect(await a.admit(`id_${randomUUID()}`, "m@1", false, 101)).toMatchObject({ allow: false, reason: expect.stringMatching(/more than identity .*'s whole 100 tokens per minute/) });
+  });
+
+  it("hold a slot for every call, streamed or not, under concurrentCalls, and free it when the call ends", async () => {
+    const identity = `id_${randomUUID()}`;
+    const [a, b] = pair({ concurrentCalls: 1 });
+    const running = await a.admit(identity, "m@1", false);
+    expect(running.allow).toBe(true);
+    expect(await b.admit(identity, "m@1", false)).toMatchObject({ allow: false, reason: `identity ${identity} has 1 calls running already` });
+    expect((await b.admit(identity, "m@1", true)).allow).toBe(false);
+    running.release();
+    await expect.poll(async () => {
+      const next = await b.admit(identity, "m@1", false);
+      next.release();
+      return next.allow;
+    }, { timeout: 2000, interval: 50 }).toBe(true);
+  });
+});
+
+describe("token reservations across minutes", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("give back nothing unused into the next minute once the minute that bore the reservation is over", async () => {
+    vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "performance"] });
+    const limits = new Limits({ identity: { tokensPerMinute: 100 }, model: {}, streamLeaseSeconds: 60 });
+    try {
+      const long = await limits.admit("id_slow", "m@1", false, 90);
+      expect(long.allow).toBe(true);
+      vi.advanceTimersByTime(61_000); // the call outlives its minute
+      const next = await limits.admit("id_slow", "m@1", false, 100);
+      expect(next.allow).toBe(true);
+      await long.settle(10); // its 80 unused tokens were the old minute's: no refund into this one
+      expect((await limits.admit("id_slow", "m@1", false, 1)).allow).toBe(false);
+    } finally {
+      limits.close();
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { openAuditLog, type AuditLog } from "../../src/audit/index.js";
 import { loadOrCreateSigningKey } from "../../src/audit/checkpoint.js";
 import type { LoadedConfig } from "../../src/config/load.js";
 import { startGateway, type StartedGateway, type StartGatewayOptions } from "../../src/gateway/start.js";
-import { startServer, type RunningServer } from "../../src/gateway/server.js";
+import { startServer, type RunningServer } from "../../src/http/server.js";
 import { IdentityService } from "../../src/identity/service.js";
 import { registerModel } from "../../src/inventory/models.js";
 import { InventoryRepository } from "../../src/inventory/repository.js";

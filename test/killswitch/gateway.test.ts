@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveGateway } from "../../src/cli/serve.js";
-import type { RunningServer } from "../../src/gateway/server.js";
+import type { RunningServer } from "../../src/http/server.js";
 import { startGateway, type StartedGateway } from "../../src/gateway/start.js";
 import { listKills } from "../../src/killswitch/index.js";
 import { admitFiles, bundleSource, exportAdmissionBundle, storeSource } from "../../src/lifecycle/admission.js";

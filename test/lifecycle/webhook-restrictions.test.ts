@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents, type AuditEvent } from "../../src/audit/index.js";
 import type { Context } from "../../src/cli/context.js";
 import { serveGateway, serveWebhook } from "../../src/cli/serve.js";
-import type { RunningServer } from "../../src/gateway/server.js";
+import type { RunningServer } from "../../src/http/server.js";
 import { startGateway, type StartedGateway } from "../../src/gateway/start.js";
 import { KillSwitch } from "../../src/killswitch/index.js";
 import { referenceAdmitter, storeSource } from "../../src/lifecycle/admission.js";

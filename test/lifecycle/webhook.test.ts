@@ -7,7 +7,7 @@ import { openAuditLog, readAuditEvents, type AuditLog } from "../../src/audit/in
 import type { Context } from "../../src/cli/context.js";
 import { serveWebhook } from "../../src/cli/serve.js";
 import { makeTlsFixture } from "../fixtures/tls.js";
-import { startServer, type RunningServer } from "../../src/gateway/server.js";
+import { startServer, type RunningServer } from "../../src/http/server.js";
 import type { AdmissionDecision, Admitter, ModelReference } from "../../src/lifecycle/admission-types.js";
 import {
   admissionWebhookRoute,

@@ -3,11 +3,11 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { ERROR_CODES, PerimeterError, type ErrorCode } from "../errors.js";
+import { redactForClient } from "./redact.js";
 
 // The one HTTP(S) server Perimeter runs. The gateway's hot path will sit here, so routing is a map lookup
 // built once at start, and a request allocates no more than its body and its reply.
 
-/** Refusals the server itself makes before any route runs. */
 /** The server's own refusals, registered in src/errors.ts like every other code. */
 export type HttpErrorCode = Extract<ErrorCode, "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE">;
 
@@ -161,7 +161,8 @@ function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: 
     run(route, req, res, EMPTY, logger);
     return;
   }
-  if (!isJson(req.headers["content-type"])) {
+  const media = mediaType(req.headers["content-type"]);
+  if (media === "other") {
     refuse(req, res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a JSON body: send Content-Type: application/json`);
     return;
   }
@@ -174,6 +175,8 @@ function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: 
   readBody(req, limit).then(
     (body) => {
       if (body === TOO_LARGE) refuse(req, res, 413, "BODY_TOO_LARGE", tooLarge(limit));
+      // curl -d sends form-urlencoded, and many clients send no type: OpenAI and Ollama take such bodies as JSON when they are JSON.
+      else if (media === "unlabelled" && !parsesAsJson(body)) sendError(res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a JSON body, and this one is not JSON: send JSON with Content-Type: application/json`);
       else run(route, req, res, body, logger);
     },
     // The client went away mid-body: there is no one to answer.
@@ -253,7 +256,7 @@ function fail(res: ServerResponse, err: unknown, route: Route, logger: Logger | 
   if (e === undefined || e.kind === "internal") logger?.error({ err, route: `${route.method} ${route.path}` }, "request failed");
   else logger?.debug({ code: e.code, message: e.message, route: `${route.method} ${route.path}` }, "request refused");
   const code: ErrorCode = e?.code ?? "INTERNAL";
-  const message = e !== undefined && e.kind !== "internal" ? e.message : `${ERROR_CODES[code].summary}; the server log has the details`;
+  const message = e !== undefined && e.kind !== "internal" ? redactForClient(e.message) : `${ERROR_CODES[code].summary}; the server log has the details`;
   sendError(res, e?.status ?? 500, code, message);
 }
 
@@ -285,10 +288,25 @@ function tooLarge(limit: number): string {
   return `the body exceeds ${limit} bytes`;
 }
 
-function isJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
+/**
+ * JSON, a body that may be JSON without saying so (no type, or the form-urlencoded type `curl -d` sends), or
+ * another type, which is refused before its body is read.
+ */
+function mediaType(contentType: string | undefined): "json" | "unlabelled" | "other" {
+  if (contentType === undefined || contentType === "") return "unlabelled";
   const semi = contentType.indexOf(";");
-  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase() === "application/json";
+  const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  if (type === "application/json") return "json";
+  return type === "application/x-www-form-urlencoded" ? "unlabelled" : "other";
+}
+
+function parsesAsJson(body: Buffer): boolean {
+  try {
+    JSON.parse(body.toString("utf8"));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE> {

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Route } from "../http/server.js";
+import type { Usage } from "./dialects.js";
+
+// What operators read of a gateway: Prometheus metrics (/metrics) and readiness (/readyz), off the call path.
+
+export interface RouteMetrics {
+  readonly allow: Counter.Internal;
+  readonly deny: Counter.Internal;
+  readonly error: Counter.Internal;
+  readonly latency: Histogram.Internal<string>;
+}
+
+export interface GaugeSources {
+  backlog(): number;
+  inFlight(): number;
+  catalogAgeSeconds(): number;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: "perimeter_gateway_requests_total", help: "Gateway calls by route and decision", labelNames: ["route", "decision"], registers: [this.registry] });
+  private readonly tokens = new Counter({ name: "perimeter_gateway_tokens_total", help: "Tokens by kind", labelNames: ["kind"], registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: "perimeter_gateway_request_seconds",
+    help: "Time to the first byte of the answer, by route",
+    labelNames: ["route"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly promptTokens = this.tokens.labels("prompt");
+  private readonly completionTokens = this.tokens.labels("completion");
+  /** Per-route metric children, bound once: prom-client hashes label values on every labelled call. */
+  private readonly routes = new Map<string, RouteMetrics>();
+
+  constructor(sources: GaugeSources) {
+    new Gauge({ name: "perimeter_audit_backlog_events", help: "Audit events accepted and not yet committed", registers: [this.registry], collect() { this.set(sources.backlog()); } });
+    new Gauge({ name: "perimeter_gateway_calls_in_flight", help: "Calls being answered now", registers: [this.registry], collect() { this.set(sources.inFlight()); } });
+    new Gauge({ name: "perimeter_gateway_catalog_age_seconds", help: "Seconds since the catalog and kill switch were last read from the store", registers: [this.registry], collect() { this.set(sources.catalogAgeSeconds()); } });
+  }
+
+  forRoute(route: string): RouteMetrics {
+    let m = this.routes.get(route);
+    if (m === undefined) {
+      m = { allow: this.requests.labels(route, "allow"), deny: this.requests.labels(route, "deny"), error: this.requests.labels(route, "error"), latency: this.latency.labels(route) };
+      this.routes.set(route, m);
+    }
+    return m;
+  }
+
+  countTokens(usage: Usage | undefined): void {
+    if (usage?.prompt) this.promptTokens.inc(usage.prompt);
+    if (usage?.completion) this.completionTokens.inc(usage.completion);
+  }
+}
+
+/** GET /readyz (503 with the reasons when calls would be refused, for a load balancer or Kubernetes probe) and GET /metrics. */
+export function opsRoutes(metrics: GatewayMetrics, readiness: () => { ready: boolean; body: Record<string, unknown> }): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/readyz",
+      handle: () => {
+        const r = readiness();
+        return Promise.resolve({ status: r.ready ? 200 : 503, json: r.body });
+      },
+    },
+    { method: "GET", path: "/metrics", handle: async () => ({ status: 200, text: await metrics.registry.metrics(), headers: { "content-type": metrics.registry.contentType } }) },
+  ];
+}
