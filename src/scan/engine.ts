@@ -3,7 +3,7 @@ import { analyzeChatTemplate, extractChatTemplates } from "../formats/chat-templ
 import { readGgufHeader } from "../formats/gguf.js";
 import { analyzeKerasConfig, extractHdf5KerasConfig } from "../formats/keras.js";
 import { parseNpyHeader } from "../formats/npy.js";
-import { analyzePickle, analyzePickleStream, looksLikePickle } from "../formats/pickle.js";
+import { analyzePickle, analyzePickleStream, JOBLIB_ARRAY_WRAPPER, looksLikePickle, type PickleAnalysis } from "../formats/pickle.js";
 import { parseSafetensorsHeader } from "../formats/safetensors.js";
 import { analyzeSavedModel } from "../formats/savedmodel.js";
 import { analyzeSentencePiece } from "../formats/sentencepiece.js";
@@ -158,6 +158,8 @@ function slice(src: ByteSource, start: number, length: number): ByteSource {
 
 /** PROTO 2, LONG1 of the legacy torch magic number 0x1950a86a20f9469cfc6c, STOP. */
 const LEGACY_TORCH_MAGIC = Buffer.from("80028a0a6cfc9c46f9206aa850192e", "hex");
+/** Pickles legacy torch.load reads in a row: magic number, protocol version, sys_info, the model, storage keys. */
+const LEGACY_TORCH_PICKLES = 5;
 
 export async function scanPickle(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where === "" ? "" : `${where} `;
@@ -165,30 +167,52 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
     return [finding("ARCHIVE_TOO_LARGE", `a pickle stream of ${src.size} bytes is larger than the ${ctx.limits.maxPickleBytes} the scanner reads`, where || "(file)")];
   }
   const bytes = await src.read(0, src.size);
-  const { pickles, trailingOffset } = analyzePickleStream(bytes);
+  const legacyTorch = bytes.length >= LEGACY_TORCH_MAGIC.length && LEGACY_TORCH_MAGIC.equals(bytes.subarray(0, LEGACY_TORCH_MAGIC.length));
+  // Legacy torch.load unpickles five in a row (magic, protocol, sys_info, model, storage keys): each is read
+  // whatever its first bytes look like.
+  const plain = analyzePickleStream(bytes, legacyTorch ? { minPickles: LEGACY_TORCH_PICKLES } : {});
+  // joblib.load reads the same bytes another way: array data inline after each NumpyArrayWrapper's BUILD.
+  // Both readings are judged; the joblib one decides where the stream breaks and ends.
+  const joblib = plain.pickles.some((p) => p.globals.some((g) => `${g.module}.${g.name}` === JOBLIB_ARRAY_WRAPPER)) ? analyzePickle(bytes, 0, undefined, "joblib") : null;
+  const pickles: PickleAnalysis[] = joblib === null ? plain.pickles : [joblib, ...plain.pickles.map((p) => ({ ...p, error: null }))];
+  const trailingOffset = joblib === null ? plain.trailingOffset : joblib.end;
   const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const add = (f: Finding) => {
+    const key = `${f.rule}|${f.location}|${f.message}`;
+    if (!seen.has(key)) findings.push(f);
+    seen.add(key);
+  };
   for (const [i, p] of pickles.entries()) {
-    const which = pickles.length > 1 ? `pickle ${i + 1} ` : "";
+    const which = joblib !== null ? "" : pickles.length > 1 ? `pickle ${i + 1} ` : "";
     for (const g of p.globals) {
       if (g.module === "" && g.name === "") continue; // unresolved: reported from unresolvedGlobals
       const name = `${g.module}.${g.name}`;
       const cls = classifyImport(g.module, g.name, ctx.allow);
       if (cls === "dangerous") {
-        findings.push(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${loc}${which}offset ${g.offset}`));
+        add(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${loc}${which}offset ${g.offset}`));
       } else if (cls === "unknown") {
-        findings.push(finding("PICKLE_IMPORT_NOT_ALLOWED", `imports ${name} (${g.opcode}), which is not on the allow-list of what model files need`, `${loc}${which}offset ${g.offset}`));
+        add(finding("PICKLE_IMPORT_NOT_ALLOWED", `imports ${name} (${g.opcode}), which is not on the allow-list of what model files need`, `${loc}${which}offset ${g.offset}`));
       }
     }
     for (const u of p.unresolvedGlobals) {
-      findings.push(finding("PICKLE_UNRESOLVED_IMPORT", u.message, `${loc}${which}offset ${u.offset}`));
+      add(finding("PICKLE_UNRESOLVED_IMPORT", u.message, `${loc}${which}offset ${u.offset}`));
+    }
+    for (const c of p.stateOnImports) {
+      const what = c.target === null ? "an import whose name cannot be known" : `${c.target} itself (the imported object, not an instance built from it)`;
+      add(finding("PICKLE_STATE_ON_IMPORT", `${c.opcode} sets state on ${what}: it monkey-patches it for everything that runs after`, `${loc}${which}offset ${c.offset}`));
     }
     if (p.error !== null) {
-      findings.push(finding("PICKLE_BROKEN", `the pickle stream breaks here: ${p.error.message}; everything before the break was inspected`, `${loc}${which}offset ${p.error.offset}`));
+      const how = p.reader === "joblib" ? " as joblib.load reads it" : "";
+      if (p.error.unmodelled === true) add(finding("PICKLE_UNMODELLED", `the pickle stream cannot be followed${how}: ${p.error.message}; everything before was inspected`, `${loc}${which}offset ${p.error.offset}`));
+      else add(finding("PICKLE_BROKEN", `the pickle stream breaks here${how}: ${p.error.message}; everything before the break was inspected`, `${loc}${which}offset ${p.error.offset}`));
     }
   }
-  findings.push(...embeddedPayloads(bytes, pickles.map((p) => p.end), loc, ctx));
-  const legacyTorch = bytes.length >= LEGACY_TORCH_MAGIC.length && LEGACY_TORCH_MAGIC.equals(bytes.subarray(0, LEGACY_TORCH_MAGIC.length));
-  if (trailingOffset < bytes.length && !legacyTorch && pickles.every((p) => p.complete)) {
+  // Object arrays in joblib files are nested pickles by design, not staged payloads.
+  const boundaries = [...pickles.map((p) => p.end), ...(joblib?.arrays.filter((a) => a.kind === "pickle").map((a) => a.offset) ?? [])];
+  findings.push(...embeddedPayloads(bytes, boundaries, loc, ctx));
+  const complete = joblib === null ? plain.pickles.every((p) => p.complete) : joblib.complete;
+  if (trailingOffset < bytes.length && !legacyTorch && complete) {
     findings.push(finding("PICKLE_TRAILING_DATA", `${bytes.length - trailingOffset} bytes follow the last pickle; pickle.load ignores them`, `${loc}offset ${trailingOffset}`));
   }
   return findings;
