@@ -49,6 +49,8 @@ export interface PickleIssue {
   message: string;
   /** The bytes may be well formed, but how a loader reads on from here cannot be modelled exactly. */
   unmodelled?: true;
+  /** Truncated: reading on needs the data to reach at least this offset (a caller holding a prefix can read more). */
+  needs?: number;
 }
 
 export type PickleStateOpcode = "BUILD" | "SETITEM" | "SETITEMS" | "APPEND" | "APPENDS" | "ADDITEMS";
@@ -382,6 +384,10 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     error = { offset: at, message };
     end = at;
   };
+  const truncated = (message: string, needs: number): void => {
+    error = { offset: at, message, needs };
+    end = at;
+  };
   const unmodelled = (message: string): void => {
     error = { offset: at, message, unmodelled: true };
     end = at;
@@ -400,7 +406,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   };
   const need = (k: number, what: string): boolean => {
     if (k > n - pos) {
-      fail(`truncated: ${opName} needs ${k} bytes of ${what} but only ${n - pos} remain`);
+      truncated(`truncated: ${opName} needs ${k} bytes of ${what} but only ${n - pos} remain`, pos + k);
       return false;
     }
     return !straddles(pos + k);
@@ -408,7 +414,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   /** A string or bytes argument of `len` bytes follows: check it exists and is within the limit. */
   const needData = (len: number): boolean => {
     if (len > n - pos) {
-      fail(`truncated: ${opName} says ${len} bytes follow but only ${n - pos} remain`);
+      truncated(`truncated: ${opName} says ${len} bytes follow but only ${n - pos} remain`, pos + len);
       return false;
     }
     if (len > limits.maxStringBytes) {
@@ -423,7 +429,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   const readLine = (what: string, minLength: number): boolean => {
     const nl = bytes.indexOf(0x0a, pos);
     if (nl < 0) {
-      fail(`truncated: ${opName} ${what} has no terminating newline`);
+      truncated(`truncated: ${opName} ${what} has no terminating newline`, n + 1);
       return false;
     }
     if (nl - pos < minLength) {
@@ -662,7 +668,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     at = pos;
     if (pos >= n) {
       opName = "";
-      fail("truncated: the data ends before STOP");
+      truncated("truncated: the data ends before STOP", n + 1);
       break;
     }
     if (ops >= opLimit) {
@@ -697,7 +703,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         pos += 8;
         // The C unpickler reads the whole frame up front, so it must fit in the data.
         if (len > n - pos) {
-          fail(`truncated: FRAME of ${len} bytes but only ${n - pos} remain`);
+          truncated(`truncated: FRAME of ${len} bytes but only ${n - pos} remain`, pos + len);
           break loop;
         }
         if (straddles(pos + len)) break loop;

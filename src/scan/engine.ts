@@ -333,17 +333,77 @@ async function scanZipView(
     const dataOffset = entry.localHeaderOffset + local.dataOffsetFromHeader;
     spans.push({ start: entry.localHeaderOffset, end: dataOffset + entry.compressedSize, name: entry.name });
     if (entry.isDirectory && entry.uncompressedSize === 0) continue;
-    // Tensor storages of a torch archive are raw numbers that torch.load never unpickles.
-    if (torch && /(^|\/)data\/\d+$/.test(entry.name) && !entry.encrypted) continue;
     const member = await memberSource(src, entry, dataOffset, ctx);
     findings.push(...member.findings.map((f) => ({ ...f, location: loc(entry.name) })));
     if (member.source === undefined) continue;
+    // Tensor storages of a torch archive are raw numbers that torch.load never unpickles; they are judged only
+    // by whether another loader could open them as something else.
+    if (torch && /(^|\/)data\/\d+$/.test(entry.name) && !entry.encrypted) {
+      findings.push(...(await scanTorchStorage(member.source, loc(entry.name), ctx)));
+      continue;
+    }
     if (keras && entry.name === "config.json") findings.push(...(await scanKerasConfig(member.source, loc(entry.name), ctx)));
     else findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
   }
   findings.push(...(await hiddenMembers(src, spans, view.at, where, ctx, depth)));
   return findings;
 }
+
+/** Bytes of a storage read at first to judge it; more only while they still parse as one unfinished pickle. */
+const STORAGE_WINDOW = 64 * 1024;
+
+/**
+ * A torch storage member (archive/data/N) holds raw tensor bytes, which can start with anything. It is refused
+ * only when its whole structure is another format a loader could open: a valid .npy header (np.load, which
+ * unpickles object arrays), or a pickle that reaches STOP having imported or called something, or that imports
+ * a nameable object before it breaks (pickle.load has run that import by then). A pickle of pure data — no
+ * import, no call — runs nothing when unpickled, so it is not refused: that is also what random tensor bytes
+ * look like when they happen to parse ("N." is a valid pickle and a plausible pair of float16 bytes).
+ */
+async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
+  if (src.size === 0) return [];
+  const head = await src.read(0, Math.min(src.size, HEAD_BYTES));
+  if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).equals(NPY_MAGIC)) {
+    let npy = parseNpyHeader(head);
+    if (npy.kind === "needs" && npy.needs.length <= ctx.limits.maxTextBytes) npy = parseNpyHeader(await src.read(0, npy.needs.length));
+    if (npy.kind === "npy") {
+      return [
+        finding("TORCH_STORAGE_NOT_DATA", `the tensor storage is a .npy file (dtype ${JSON.stringify(npy.descr)}): np.load opens it as an array${npy.hasObjects ? " and unpickles its objects" : ""}, torch.load as raw bytes`, where),
+        ...(await scanNpy(src, where, ctx)),
+      ];
+    }
+  }
+  let window = Math.min(src.size, STORAGE_WINDOW);
+  let analysis = analyzePickle(await src.read(0, window));
+  // Truncated only because the window ended, with what it needs inside the member: the pickle may go on.
+  for (let needs = analysis.error?.needs; needs !== undefined && window < src.size && needs <= src.size + 1; needs = analysis.error?.needs) {
+    if (window >= ctx.limits.maxPickleBytes) {
+      return [finding("TORCH_STORAGE_NOT_DATA", `the tensor storage parses as one pickle for more than the ${ctx.limits.maxPickleBytes} bytes the scanner reads`, where)];
+    }
+    window = Math.min(src.size, Math.max(window * 4, needs), ctx.limits.maxPickleBytes);
+    analysis = analyzePickle(await src.read(0, window));
+  }
+  const named = analysis.globals.filter((g) => IDENTIFIER_PATH.test(g.module) && IDENTIFIER_PATH.test(g.name));
+  const acts = analysis.complete ? analysis.globals.length > 0 || analysis.calls.length > 0 : named.length > 0;
+  if (!acts) return [];
+  const names = [...new Set(named.map((g) => `${g.module}.${g.name}`))];
+  const findings = [
+    finding(
+      "TORCH_STORAGE_NOT_DATA",
+      `the tensor storage parses as a pickle${analysis.complete ? "" : " (up to a break)"} that ${names.length > 0 ? `imports ${names.join(", ")}` : `makes ${analysis.calls.length} call(s)`}: pickle.load runs it, torch.load reads raw bytes`,
+      where,
+    ),
+  ];
+  for (const g of named) {
+    if (classifyImport(g.module, g.name, ctx.allow) === "dangerous") {
+      findings.push(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${g.module}.${g.name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${where} offset ${g.offset}`));
+    }
+  }
+  return findings;
+}
+
+const NPY_MAGIC = Buffer.from("\x93NUMPY", "latin1");
+
 
 async function readLocalHeader(src: ByteSource, entry: ZipEntry) {
   let local = parseLocalHeader(await src.read(entry.localHeaderOffset, ZIP_LOCAL_HEADER_SIZE + 512), { central: entry });

@@ -132,10 +132,11 @@ describe("other containers", () => {
   it("scans every pickle of a legacy torch file (stacked pickles, then raw storage bytes)", async () => {
     const magic = Buffer.from("80028a0a6cfc9c46f9206aa850192e", "hex");
     const proto = new PickleWriter().proto(2).int(1001).stop().bytes();
+    const sysInfo = new PickleWriter().proto(2).op("}").mark().unicode("little_endian").op(0x88).unicode("protocol_version").int(1001).setitems().stop().bytes();
     const keys = new PickleWriter().proto(2).mark().unicode("0").op("l").stop().bytes();
     const raw = Buffer.alloc(64, 0x80);
-    expect((await scanFile(file(Buffer.concat([magic, proto, STATE, keys, raw])))).verdict).toBe("clean");
-    expect((await scanFile(file(Buffer.concat([magic, proto, systemCallPickle(), keys, raw])))).verdict).toBe("malicious");
+    expect((await scanFile(file(Buffer.concat([magic, proto, sysInfo, STATE, keys, raw])))).verdict).toBe("clean");
+    expect((await scanFile(file(Buffer.concat([magic, proto, sysInfo, systemCallPickle(), keys, raw])))).verdict).toBe("malicious");
   });
 
   it("finds a second pickle hidden after the first STOP", async () => {
