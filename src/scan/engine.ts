@@ -349,9 +349,6 @@ async function scanZipView(
   return findings;
 }
 
-/** Bytes of a storage read at first to judge it; more only while they still parse as one unfinished pickle. */
-const STORAGE_WINDOW = 64 * 1024;
-
 /**
  * A torch storage member (archive/data/N) holds raw tensor bytes, which can start with anything. It is refused
  * only when its whole structure is another format a loader could open: a valid .npy header (np.load, which
@@ -373,9 +370,10 @@ async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext
       ];
     }
   }
-  let window = Math.min(src.size, STORAGE_WINDOW);
-  let analysis = analyzePickle(await src.read(0, window));
-  // Truncated only because the window ended, with what it needs inside the member: the pickle may go on.
+  // The first 4 KiB decide almost every storage (tensor bytes stop parsing within a few opcodes); more is read
+  // only while the bytes still parse as one unfinished pickle whose next read lies inside the member.
+  let window = head.length;
+  let analysis = analyzePickle(head);
   for (let needs = analysis.error?.needs; needs !== undefined && window < src.size && needs <= src.size + 1; needs = analysis.error?.needs) {
     if (window >= ctx.limits.maxPickleBytes) {
       return [finding("TORCH_STORAGE_NOT_DATA", `the tensor storage parses as one pickle for more than the ${ctx.limits.maxPickleBytes} bytes the scanner reads`, where)];
