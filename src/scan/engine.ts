@@ -94,13 +94,15 @@ const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /**
  * A protocol 0 pickle has no signature: text that starts with "c" reads as a GLOBAL opcode. Text counts as
- * a pickle only if every import in its first bytes could be imported at all; pickle.load stops with an
- * error at the first one that cannot, before anything after it runs.
+ * a pickle only if its first import could be imported at all: pickle.load stops with an error at the first
+ * one that cannot, before anything after it runs — but everything before it has run, so one valid import
+ * first is enough (a payload followed by a nonsense name is still a payload).
  */
 function plausiblePickle(head: Uint8Array): boolean {
   if (!looksLikePickle(head)) return false;
   if (head[0] === 0x80) return true;
-  return analyzePickle(head).globals.every((g) => g.module === "" || (IDENTIFIER_PATH.test(g.module) && IDENTIFIER_PATH.test(g.name)));
+  const first = analyzePickle(head).globals[0];
+  return first === undefined || first.module === "" || (IDENTIFIER_PATH.test(first.module) && IDENTIFIER_PATH.test(first.name));
 }
 
 /** Formats some loader deserialises; text-like second readings add nothing. */

@@ -145,6 +145,11 @@ describe("stream structure", () => {
     refused(r, "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
   });
 
+  it("refuses a protocol 0 payload followed by an import no module can satisfy (it must not pass as text)", async () => {
+    // pickle.load runs os.system before it fails on the second import.
+    refused(await scan(Buffer.from("cos\nsystem\n(S'id'\ntRcnot a\nmodule name\n.", "latin1")), "PICKLE_DANGEROUS_CALLABLE", /os\.system/);
+  });
+
   it("refuses bytes after the last pickle, which pickle.load ignores", async () => {
     refused(await scan(Buffer.concat([W().proto(2).op("N").stop().bytes(), Buffer.from("not a pickle at all")])), "PICKLE_TRAILING_DATA");
   });

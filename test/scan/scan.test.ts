@@ -160,6 +160,12 @@ describe("joblib files", () => {
   });
 });
 
+describe("text that starts like a protocol 0 pickle", () => {
+  it("passes a text file whose first line cannot be an import, as text", async () => {
+    expect(await scanFile(file(Buffer.from("changelog of this model\nfixed the tokenizer\n")))).toMatchObject({ format: "text", verdict: "clean" });
+  });
+});
+
 describe("state set by BUILD and SETITEMS", () => {
   it("passes BUILD on instances the stream built (an OrderedDict, a numpy dtype) clean", async () => {
     const w = new PickleWriter().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().op("}").op("b").op("0");
