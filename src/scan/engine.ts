@@ -361,7 +361,7 @@ async function scanZipView(
  */
 async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   if (src.size === 0) return [];
-  const head = await src.read(0, Math.min(src.size, HEAD_BYTES));
+  const head = await src.read(0, Math.min(src.size, STORAGE_HEAD_BYTES));
   if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).equals(NPY_MAGIC)) {
     let npy = parseNpyHeader(head);
     if (npy.kind === "needs" && npy.needs.length <= ctx.limits.maxTextBytes) npy = parseNpyHeader(await src.read(0, npy.needs.length));
@@ -372,7 +372,7 @@ async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext
       ];
     }
   }
-  // The first 4 KiB decide almost every storage (tensor bytes stop parsing within a few opcodes); more is read
+  // The first bytes decide almost every storage (tensor bytes stop parsing within a few opcodes); more is read
   // only while the bytes still parse as one unfinished pickle whose next read lies inside the member.
   let window = head.length;
   let analysis = analyzePickle(head);
@@ -403,6 +403,8 @@ async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext
 }
 
 const NPY_MAGIC = Buffer.from("\x93NUMPY", "latin1");
+/** What is read of each storage first: enough for the .npy magic and for tensor bytes to stop parsing as a pickle. */
+const STORAGE_HEAD_BYTES = 256;
 
 
 async function readLocalHeader(src: ByteSource, entry: ZipEntry) {

@@ -755,6 +755,9 @@ describe("under random and mutated input", () => {
     P().str("posix").memoize().str("system").memoize().stackGlobal().memoize().str("id").tuple1().reduce().stop().framed(),
     P().raw("ccopy_reg\n_reconstructor\np0\n(c__main__\nThing\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVx\np6\nI1\nsb.").bytes(),
     P().proto(5).mark().raw("K", 1, 0x8d, le(1, 8), "a", 0x96, le(2, 8), 0, 0, 0x97, 0x98, 0x8f, "(", "K", 2, 0x90).tuple().stop().bytes(),
+    // joblib files, so that mutations reach the joblib reading's array model.
+    Uint8Array.from(joblibPickle([{ name: "w", dtype: "f8", shape: [2], data: Buffer.alloc(16) }, { name: "o", dtype: "O8", shape: [1], data: Buffer.from([0x80, 2, 0x4e, 0x2e]) }])),
+    Uint8Array.from(joblibPickle([{ name: "w", dtype: "U2", elsize: 8, shape: [1, 1], data: Buffer.alloc(8), aligned: false }], { protocol: 4 })),
   ];
 
   it("never throws on random bytes", () => {
