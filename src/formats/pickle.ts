@@ -574,9 +574,10 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     if (dict?.kind !== "dict") return;
     for (let i = from; i + 1 < to; i += 2) {
       const key = stack[i] as Value;
-      if (key.kind !== "text" || (dict.entries.size >= MAX_CONCRETE_ENTRIES && !dict.entries.has(String(nameFrom(bytes, key))))) continue;
-      const name = nameFrom(bytes, key);
-      if (typeof name === "string") dict.entries.set(name, stack[i + 1] as Value);
+      // Only str keys become attributes (the unpickler interns them); past the bound, new keys are dropped.
+      const name = key.kind === "text" ? nameFrom(bytes, key) : null;
+      if (typeof name !== "string" || (dict.entries.size >= MAX_CONCRETE_ENTRIES && !dict.entries.has(name))) continue;
+      dict.entries.set(name, stack[i + 1] as Value);
     }
   };
   /** The size of one element of a dtype, whether it holds objects, or why it cannot be known. */
