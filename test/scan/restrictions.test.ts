@@ -64,6 +64,25 @@ function npy(descr: string, body: Uint8Array): Buffer {
   return Buffer.concat([head, Buffer.from(dict, "latin1"), body]);
 }
 
+/** One ustar member and the two zero blocks that end the archive. */
+function tar(name: string, data: Uint8Array): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0, "utf8");
+  header.write("0000644\0", 100);
+  header.write("0000000\0", 108);
+  header.write("0000000\0", 116);
+  header.write(`${data.length.toString(8).padStart(11, "0")}\0`, 124);
+  header.write("00000000000\0", 136);
+  header.write("0", 156);
+  header.write("ustar\x0000", 257, "latin1");
+  header.fill(0x20, 148, 156);
+  const sum = header.reduce((a, b) => a + b, 0);
+  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+  const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512);
+  padded.set(data);
+  return Buffer.concat([header, padded, Buffer.alloc(1024)]);
+}
+
 // ---------- joblib ----------
 
 const ARRAY: JoblibArray = { name: "w", dtype: "f8", shape: [2], data: f8(1.5, 2.5) };
@@ -374,6 +393,15 @@ describe("archives", () => {
 
   it("refuses 7z and rar data it cannot open, as unscannable", async () => {
     refused(await scan(hex("377abcaf271c000400000000000000000000000000000000")), "ARCHIVE_UNSUPPORTED", /7z/);
+  });
+
+  it("refuses a payload in a tar member", async () => {
+    const f = refused(await scan(tar("model/data.pkl", systemCallPickle())), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
+    expect(f.location).toContain("model/data.pkl");
+  });
+
+  it("refuses an .npz whose object array carries a payload", async () => {
+    refused(await scan(buildZip([{ name: "arr_0.npy", data: npy("|O", systemCallPickle()), deflate: true }]), "weights.npz"), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
   });
 
   it("refuses a NumPy object array whose pickle calls posix.system", async () => {
