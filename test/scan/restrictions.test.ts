@@ -309,6 +309,11 @@ describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
     refused(await scan(bytes), "PICKLE_UNMODELLED", /NumpyArrayWrapper/);
   });
 
+  it("refuses joblib's old NDArrayWrapper, whose state names a file joblib.load unpickles from anywhere on disk", async () => {
+    const bytes = W().proto(2).global("joblib.numpy_pickle_compat", "NDArrayWrapper").emptyTuple().op(0x81).op("}").unicode("filename").unicode("../../../tmp/x.npy").op("s").op("b").stop().bytes();
+    refused(await scan(bytes), "PICKLE_DANGEROUS_CALLABLE", /joblib\.numpy_pickle_compat\.NDArrayWrapper/);
+  });
+
   it("refuses the wrapper class kept in a container, from where other calls could make one", async () => {
     const bytes = W().proto(2).op("]").global("joblib.numpy_pickle", "NumpyArrayWrapper").op("a").stop().bytes();
     refused(await scan(bytes), "PICKLE_UNMODELLED", /APPEND uses the class joblib\.numpy_pickle\.NumpyArrayWrapper/);
