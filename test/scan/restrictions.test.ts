@@ -269,6 +269,15 @@ describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
     refused(await scan(joblib({ aligned: false, data, after: payload })), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
   });
 
+  it("refuses array bytes that pickle.load would run as opcodes (the file read without joblib)", async () => {
+    let command = "id";
+    let ops = W().global("posix", "system").mark().unicode(command).tuple().reduce().op("0").bytes();
+    if (ops.length % 2 === 1) ops = W().global("posix", "system").mark().unicode((command += " ")).tuple().reduce().op("0").bytes();
+    const data = Buffer.concat([ops, Buffer.from("N0".repeat(((8 - (ops.length % 8)) % 8) / 2))]);
+    const r = await scan(joblib({ aligned: false, shape: [data.length / 8], data }));
+    refused(r, "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
+  });
+
   it("refuses the same attack inside joblib's zlib and gzip compression", async () => {
     const bytes = joblib({ after: payloadOps() });
     refused(await scan(deflateSync(bytes)), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
