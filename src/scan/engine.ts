@@ -406,7 +406,6 @@ const NPY_MAGIC = Buffer.from("\x93NUMPY", "latin1");
 /** What is read of each storage first: enough for the .npy magic and for tensor bytes to stop parsing as a pickle. */
 const STORAGE_HEAD_BYTES = 256;
 
-
 async function readLocalHeader(src: ByteSource, entry: ZipEntry) {
   let local = parseLocalHeader(await src.read(entry.localHeaderOffset, ZIP_LOCAL_HEADER_SIZE + 512), { central: entry });
   if (local.kind === "needs") local = parseLocalHeader(await src.read(local.needs.offset, local.needs.length), { central: entry });
