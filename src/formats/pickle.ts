@@ -51,6 +51,11 @@ export interface PickleIssue {
   unmodelled?: true;
   /** Truncated: reading on needs the data to reach at least this offset (a caller holding a prefix can read more). */
   needs?: number;
+  /**
+   * An unresolved STACK_GLOBAL fed by the result of a call: a name the loader computes, which can be any str. The
+   * others (constants that are not str, EXT codes, undecodable names) make the unpickler raise, not import.
+   */
+  computed?: true;
 }
 
 export type PickleStateOpcode = "BUILD" | "SETITEM" | "SETITEMS" | "APPEND" | "APPENDS" | "ADDITEMS";
@@ -506,7 +511,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     return target;
   };
   /** Records one import opcode; returns its "module.name", or null when it is unresolved. */
-  const recordImport = (opcode: PickleGlobalOpcode, module: NameResult, name: NameResult): string | null => {
+  const recordImport = (opcode: PickleGlobalOpcode, module: NameResult, name: NameResult, computed = false): string | null => {
     imports++;
     if (typeof module === "string" && typeof name === "string") {
       const target = targetOf(module, name);
@@ -526,13 +531,13 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         byName.set(name, message);
       }
     }
-    return recordUnresolved(opcode, message);
+    return recordUnresolved(opcode, message, computed);
   };
-  const recordUnresolved = (opcode: PickleGlobalOpcode, text: string): null => {
+  const recordUnresolved = (opcode: PickleGlobalOpcode, text: string, computed = false): null => {
     let message = messages.get(text);
     if (message === undefined) messages.set(text, (message = text));
     globals.push({ module: "", name: "", offset: at, opcode });
-    unresolvedGlobals.push({ offset: at, message });
+    unresolvedGlobals.push(computed ? { offset: at, message, computed } : { offset: at, message });
     return null;
   };
   /** GLOBAL/INST: module on [modStart, modEnd), name on the line just read. GLOBAL is UTF-8, INST ASCII. */
@@ -1073,7 +1078,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         }
         const nameValue = stack[--sp] as Value;
         const moduleValue = stack[--sp] as Value;
-        const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue));
+        // A call's result may be a str the loader computed; a joblib array wrapper never is.
+        const computed = [moduleValue, nameValue].some((v) => v.kind === "made" && v.madeBy !== JOBLIB_ARRAY_WRAPPER);
+        const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue), computed);
         if (target === JOBLIB_ARRAY_WRAPPER) wrapperImported = true;
         if (!push(imported(target))) break loop;
         break;

@@ -176,7 +176,11 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
   // joblib.load reads the same bytes another way: array data inline after each NumpyArrayWrapper's BUILD.
   // Both readings are judged; the joblib one decides where the stream breaks and ends.
   const joblib = plain.pickles.some((p) => p.globals.some((g) => `${g.module}.${g.name}` === JOBLIB_ARRAY_WRAPPER)) ? analyzePickle(bytes, 0, undefined, "joblib") : null;
-  const pickles: PickleAnalysis[] = joblib === null ? plain.pickles : [joblib, ...plain.pickles.map((p) => ({ ...p, error: null }))];
+  // Read as pickle.load reads it, a joblib file runs into array bytes as opcodes; its imports there still count,
+  // but not the unresolved ones pickle.load raises on without importing (random numbers make those).
+  const arraysFrom = joblib?.arrays[0]?.offset ?? Infinity;
+  const plainOfJoblib = (p: PickleAnalysis): PickleAnalysis => ({ ...p, error: null, unresolvedGlobals: p.unresolvedGlobals.filter((u) => u.offset < arraysFrom || u.computed === true) });
+  const pickles: PickleAnalysis[] = joblib === null ? plain.pickles : [joblib, ...plain.pickles.map(plainOfJoblib)];
   const trailingOffset = joblib === null ? plain.trailingOffset : joblib.end;
   const findings: Finding[] = [];
   const seen = new Set<string>();

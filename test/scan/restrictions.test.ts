@@ -278,6 +278,13 @@ describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
     refused(r, "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
   });
 
+  it("refuses array bytes that compute a module name for pickle.load (rot13 through _codecs.encode)", async () => {
+    const ops = W().global("_codecs", "encode").mark().unicode("cbfvk").unicode("rot13").tuple().reduce().unicode("system").op(0x93).op("0").bytes();
+    const even = ops.length % 2 === 0 ? ops : Buffer.concat([Buffer.from("N"), ops.subarray(0, -1), Buffer.from("00")]);
+    const data = Buffer.concat([even, Buffer.from("N0".repeat(((8 - (even.length % 8)) % 8) / 2))]);
+    refused(await scan(joblib({ aligned: false, shape: [data.length / 8], data })), "PICKLE_UNRESOLVED_IMPORT", /result of calling "_codecs.encode"/);
+  });
+
   it("refuses the same attack inside joblib's zlib and gzip compression", async () => {
     const bytes = joblib({ after: payloadOps() });
     refused(await scan(deflateSync(bytes)), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);

@@ -151,6 +151,18 @@ describe("joblib files", () => {
     }
   });
 
+  it("passes joblib arrays of random numbers clean, in the old layout too, where pickle.load reads them as opcodes", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.float64Array({ minLength: 1, maxLength: 64 }), fc.boolean(), async (values, aligned) => {
+        const data = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+        const bytes = joblibPickle([{ name: "w", dtype: "f8", shape: [values.length], data, aligned }]);
+        const r = await scanSource(memorySource(bytes), "", { limits: DEFAULT_LIMITS, allow: {} });
+        expect(r.findings).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("names a payload after the array bytes as joblib.load would meet it", async () => {
     const after = new PickleWriter().global("posix", "system").mark().unicode("id").tuple().reduce().op("0").bytes();
     const bytes = joblibPickle([{ ...arrays[0]!, after }]);
