@@ -1079,7 +1079,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const nameValue = stack[--sp] as Value;
         const moduleValue = stack[--sp] as Value;
         // A call's result may be a str the loader computed; a joblib array wrapper never is.
-        const computed = [moduleValue, nameValue].some((v) => v.kind === "made" && v.madeBy !== JOBLIB_ARRAY_WRAPPER);
+        const computed = (moduleValue.kind === "made" && moduleValue.madeBy !== JOBLIB_ARRAY_WRAPPER) || (nameValue.kind === "made" && nameValue.madeBy !== JOBLIB_ARRAY_WRAPPER);
         const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue), computed);
         if (target === JOBLIB_ARRAY_WRAPPER) wrapperImported = true;
         if (!push(imported(target))) break loop;
