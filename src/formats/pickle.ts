@@ -47,7 +47,49 @@ export interface PickleCall {
 export interface PickleIssue {
   offset: number;
   message: string;
+  /** The bytes may be well formed, but how a loader reads on from here cannot be modelled exactly. */
+  unmodelled?: true;
+  /** Truncated: reading on needs the data to reach at least this offset (a caller holding a prefix can read more). */
+  needs?: number;
+  /**
+   * An unresolved STACK_GLOBAL fed by the result of a call: a name the loader computes, which can be any str. The
+   * others (constants that are not str, EXT codes, undecodable names) make the unpickler raise, not import.
+   */
+  computed?: true;
 }
+
+export type PickleStateOpcode = "BUILD" | "SETITEM" | "SETITEMS" | "APPEND" | "APPENDS" | "ADDITEMS";
+
+/**
+ * State set on an imported object itself — a class, a function, a module — rather than on an instance the
+ * stream built: BUILD sets its attributes (or calls its `__setstate__`), SETITEM(S)/APPEND(S)/ADDITEMS call its
+ * item methods. Pickle never writes this for real objects (classes are pickled by reference); it monkey-patches
+ * the class for everything that runs after. `target` is the import, null when unresolved.
+ */
+export interface PickleStateChange {
+  target: string | null;
+  offset: number;
+  opcode: PickleStateOpcode;
+}
+
+/**
+ * How a stream is read. "pickle": as pickle.load and torch.load read it. "joblib": as joblib.load reads it, where
+ * the BUILD of a `joblib.numpy_pickle.NumpyArrayWrapper` is followed by the array's bytes (raw, or a nested pickle
+ * for object arrays) that the unpickler skips before reading opcodes again.
+ */
+export type PickleReader = "pickle" | "joblib";
+
+/** Bytes that joblib reads as array data, not opcodes (joblib reading only). */
+export interface PickleArrayRegion {
+  /** Where the data begins (the alignment padding byte, when the wrapper asks for one). */
+  offset: number;
+  end: number;
+  /** "raw": array bytes; "pickle": an object array, a nested pickle whose findings are merged into this analysis. */
+  kind: "raw" | "pickle";
+}
+
+/** The joblib array wrapper: its BUILD is followed by inline array bytes when joblib.load reads the stream. */
+export const JOBLIB_ARRAY_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper";
 
 export interface PickleAnalysis {
   /** Highest PROTO seen (0 when none). */
@@ -58,6 +100,12 @@ export interface PickleAnalysis {
   unresolvedGlobals: PickleIssue[];
   /** Every call site, in stream order. */
   calls: PickleCall[];
+  /** State set on imported objects themselves (never written by a real pickler), in stream order. */
+  stateOnImports: PickleStateChange[];
+  /** How the stream was read. */
+  reader: PickleReader;
+  /** joblib reading: array data skipped between opcodes, in stream order. */
+  arrays: PickleArrayRegion[];
   /** Why analysis stopped early; everything before `error.offset` was analysed. */
   error: PickleIssue | null;
   /** Offset just past STOP, or of the opcode where analysis stopped. */
@@ -206,13 +254,35 @@ interface MadeValue {
   readonly kind: "made";
   readonly madeBy: string | null;
   name?: NameResult;
+  /** joblib reading: a numpy.dtype(args) and the state its BUILD set, which size an array. */
+  dtype?: { readonly args: Value; state: Value | null };
+  /** joblib reading: a NumpyArrayWrapper instance and the attributes BUILD gave it. */
+  wrapper?: Map<string, Value>;
 }
-type Value = TextValue | OpaqueValue | GlobalValue | MadeValue;
+// Concrete values, kept only in the joblib reading (what sizes an inline array must be known exactly).
+interface IntValue {
+  readonly kind: "int";
+  readonly value: number;
+  name?: NameResult;
+}
+interface TupleValue {
+  readonly kind: "tuple";
+  readonly items: readonly Value[];
+  name?: NameResult;
+}
+interface DictValue {
+  readonly kind: "dict";
+  /** str keys as the unpickler would intern them; other keys are not kept. */
+  readonly entries: Map<string, Value>;
+  name?: NameResult;
+}
+type Value = TextValue | OpaqueValue | GlobalValue | MadeValue | IntValue | TupleValue | DictValue;
 
 // Opaque values carry no identity worth tracking, so one instance of each serves the whole stream.
 const opaque = (what: string): OpaqueValue => Object.freeze({ kind: "opaque", what, name: Object.freeze({ problem: `${what}, not a string` }) });
 const NONE = opaque("None");
-const BOOL = opaque("a bool");
+const TRUE = opaque("a bool");
+const FALSE = opaque("a bool");
 const INT = opaque("an int");
 const FLOAT = opaque("a float");
 const BYTES = opaque("bytes");
@@ -224,6 +294,7 @@ const SET = opaque("a set");
 const FROZENSET = opaque("a frozenset");
 const PERSISTENT = opaque("a persistent object");
 const BUFFER = opaque("an out-of-band buffer");
+const ARRAY = opaque("a numpy array");
 
 /** Longer strings are not decoded as names: no module or attribute is this long, and decoding costs time. */
 const MAX_NAME_BYTES = 1024;
@@ -251,20 +322,31 @@ interface RunResult {
  * Analyse one pickle starting at `start`. Never throws: a malformed, truncated or over-limit stream yields
  * `error` with everything found before it.
  */
-export function analyzePickle(bytes: Uint8Array, start = 0, limits?: Partial<PickleLimits>): PickleAnalysis {
-  return run(bytes, start, resolveLimits(limits), 0).analysis;
+export function analyzePickle(bytes: Uint8Array, start = 0, limits?: Partial<PickleLimits>, reader: PickleReader = "pickle"): PickleAnalysis {
+  return run(bytes, start, resolveLimits(limits), 0, reader).analysis;
 }
 
-function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: number): RunResult {
+/** Tuples longer than this stay opaque in the joblib reading; dicts keep at most this many str keys. */
+const MAX_CONCRETE_ITEMS = 64;
+const MAX_CONCRETE_ENTRIES = 4096;
+const COPYREG_RECONSTRUCTOR = new Set(["copyreg._reconstructor", "copy_reg._reconstructor"]);
+const PY_OBJECT = new Set(["builtins.object", "__builtin__.object"]);
+
+function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: number, reader: PickleReader = "pickle"): RunResult {
   const globals: PickleGlobal[] = [];
   const unresolvedGlobals: PickleIssue[] = [];
   const calls: PickleCall[] = [];
+  const stateOnImports: PickleStateChange[] = [];
+  const arrays: PickleArrayRegion[] = [];
   let protocol = 0;
   let error: PickleIssue | null = null;
   let end = 0;
   let complete = false;
   let imports = 0;
-  const done = (): RunResult => ({ analysis: { protocol, globals, unresolvedGlobals, calls, error, end, complete }, imports });
+  const done = (): RunResult => ({ analysis: { protocol, globals, unresolvedGlobals, calls, stateOnImports, reader, arrays, error, end, complete }, imports });
+  const joblib = reader === "joblib";
+  // joblib reading: set once the wrapper class is imported; from then on every use of it is checked.
+  let wrapperImported = false;
 
   const n = bytes.length;
   if (!Number.isSafeInteger(start) || start < 0 || start > n) {
@@ -307,6 +389,14 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     error = { offset: at, message };
     end = at;
   };
+  const truncated = (message: string, needs: number): void => {
+    error = { offset: at, message, needs };
+    end = at;
+  };
+  const unmodelled = (message: string): void => {
+    error = { offset: at, message, unmodelled: true };
+    end = at;
+  };
   const underflow = (): void => fail(marks.length > 0 ? `${opName} reaches below a MARK (unexpected MARK found)` : `${opName} on an empty stack (unpickling stack underflow)`);
   /** Bytes [pos, pos+k) exist; otherwise the stream is truncated. */
   // End of the FRAME the C unpickler holds in its buffer (-1: none). Reading from a file object — torch.load
@@ -321,7 +411,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   };
   const need = (k: number, what: string): boolean => {
     if (k > n - pos) {
-      fail(`truncated: ${opName} needs ${k} bytes of ${what} but only ${n - pos} remain`);
+      truncated(`truncated: ${opName} needs ${k} bytes of ${what} but only ${n - pos} remain`, pos + k);
       return false;
     }
     return !straddles(pos + k);
@@ -329,7 +419,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   /** A string or bytes argument of `len` bytes follows: check it exists and is within the limit. */
   const needData = (len: number): boolean => {
     if (len > n - pos) {
-      fail(`truncated: ${opName} says ${len} bytes follow but only ${n - pos} remain`);
+      truncated(`truncated: ${opName} says ${len} bytes follow but only ${n - pos} remain`, pos + len);
       return false;
     }
     if (len > limits.maxStringBytes) {
@@ -344,7 +434,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   const readLine = (what: string, minLength: number): boolean => {
     const nl = bytes.indexOf(0x0a, pos);
     if (nl < 0) {
-      fail(`truncated: ${opName} ${what} has no terminating newline`);
+      truncated(`truncated: ${opName} ${what} has no terminating newline`, n + 1);
       return false;
     }
     if (nl - pos < minLength) {
@@ -421,7 +511,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     return target;
   };
   /** Records one import opcode; returns its "module.name", or null when it is unresolved. */
-  const recordImport = (opcode: PickleGlobalOpcode, module: NameResult, name: NameResult): string | null => {
+  const recordImport = (opcode: PickleGlobalOpcode, module: NameResult, name: NameResult, computed = false): string | null => {
     imports++;
     if (typeof module === "string" && typeof name === "string") {
       const target = targetOf(module, name);
@@ -441,13 +531,13 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         byName.set(name, message);
       }
     }
-    return recordUnresolved(opcode, message);
+    return recordUnresolved(opcode, message, computed);
   };
-  const recordUnresolved = (opcode: PickleGlobalOpcode, text: string): null => {
+  const recordUnresolved = (opcode: PickleGlobalOpcode, text: string, computed = false): null => {
     let message = messages.get(text);
     if (message === undefined) messages.set(text, (message = text));
     globals.push({ module: "", name: "", offset: at, opcode });
-    unresolvedGlobals.push({ offset: at, message });
+    unresolvedGlobals.push(computed ? { offset: at, message, computed } : { offset: at, message });
     return null;
   };
   /** GLOBAL/INST: module on [modStart, modEnd), name on the line just read. GLOBAL is UTF-8, INST ASCII. */
@@ -456,13 +546,135 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   const recordCall = (opcode: PickleCallOpcode, target: string | null): void => {
     calls.push({ target, offset: at, opcode });
   };
+  /** SETITEM(S)/APPEND(S)/ADDITEMS/BUILD on `receiver`: recorded when it is an imported object itself. */
+  const stateOn = (opcode: PickleStateOpcode, receiver: Value | undefined): void => {
+    if (receiver?.kind === "global") stateOnImports.push({ target: receiver.target, offset: at, opcode });
+  };
+
+  // ----- the joblib reading -----
+  /** The wrapper class, or a tuple holding it: anything that could construct a wrapper the model does not see. */
+  const mentionsWrapper = (v: Value, depth: number): boolean => {
+    if (v.kind === "global") return v.target === JOBLIB_ARRAY_WRAPPER;
+    if (v.kind !== "tuple") return false;
+    // Nesting this deep is not what joblib writes: count it as a mention rather than look further.
+    if (depth >= 4) return true;
+    return v.items.some((item) => mentionsWrapper(item, depth + 1));
+  };
+  /** joblib reading: stack[from, to) is consumed by `opName`; refuse when it carries the wrapper class. */
+  const guardWrapper = (from: number, to: number): boolean => {
+    if (!joblib || !wrapperImported) return true;
+    for (let i = Math.max(0, from); i < to; i++) {
+      if (mentionsWrapper(stack[i] as Value, 0)) {
+        unmodelled(`${opName} uses the class ${JOBLIB_ARRAY_WRAPPER} in a way this scanner does not model: joblib.load reads array bytes after such an object, and where they are cannot be known`);
+        return false;
+      }
+    }
+    return true;
+  };
+  const concreteTuple = (from: number, to: number): Value => {
+    if (!joblib || to - from > MAX_CONCRETE_ITEMS) return TUPLE;
+    return { kind: "tuple", items: stack.slice(from, to) };
+  };
+  const dictSet = (dict: Value | undefined, from: number, to: number): void => {
+    if (dict?.kind !== "dict") return;
+    for (let i = from; i + 1 < to; i += 2) {
+      const key = stack[i] as Value;
+      // Only str keys become attributes (the unpickler interns them); past the bound, new keys are dropped.
+      const name = key.kind === "text" ? nameFrom(bytes, key) : null;
+      if (typeof name !== "string" || (dict.entries.size >= MAX_CONCRETE_ENTRIES && !dict.entries.has(name))) continue;
+      dict.entries.set(name, stack[i + 1] as Value);
+    }
+  };
+  /** The size of one element of a dtype, whether it holds objects, or why it cannot be known. */
+  const dtypeOf = (v: Value | undefined): { itemsize: number; objects: boolean } | string => {
+    if (v === undefined) return "it has no dtype";
+    if (v.kind !== "made" || v.dtype === undefined) return "its dtype is not a numpy.dtype the scanner can size";
+    const args = v.dtype.args;
+    const code = args.kind === "tuple" && args.items[0] !== undefined ? nameFrom(bytes, args.items[0]) : null;
+    if (typeof code !== "string") return "its dtype is not made from a type code";
+    const m = /^([biufcmMOSUV])(\d+)$/.exec(code);
+    if (m === null) return `its dtype ${JSON.stringify(code.slice(0, 32))} is not one the scanner can size`;
+    const kind = m[1] as string;
+    const digits = Number(m[2]);
+    let itemsize = kind === "U" ? digits * 4 : digits;
+    const state = v.dtype.state;
+    if (state !== null) {
+      if (state.kind !== "tuple" || state.items.length < 8) return "its dtype state is not a tuple numpy writes";
+      const [, , subarray, names, fields, elsize, , flags] = state.items;
+      if (subarray !== NONE || names !== NONE || fields !== NONE) return "its dtype is structured or a subarray, whose size the scanner does not work out";
+      if (flags?.kind !== "int") return "its dtype flags are not an int";
+      if ((flags.value & 1) !== 0 && kind !== "O") return "its dtype says it holds objects but is not an object dtype";
+      if ("SUV".includes(kind)) {
+        if (elsize?.kind !== "int" || elsize.value < 0) return "its flexible dtype has no element size";
+        itemsize = elsize.value;
+      }
+    }
+    if (kind === "O") return { itemsize, objects: true };
+    if (kind === "M" || kind === "m") return digits === 8 ? { itemsize: 8, objects: false } : "its datetime dtype is not 8 bytes";
+    return { itemsize, objects: false };
+  };
+  const truthy = (v: Value | undefined): boolean | null => (v === undefined || v === FALSE || v === NONE ? false : v === TRUE ? true : v.kind === "int" ? v.value !== 0 : null);
+  /**
+   * BUILD gave a NumpyArrayWrapper its state: skip the array bytes that follow as joblib's read_array does
+   * (alignment byte and padding when numpy_array_alignment_bytes is set, then prod(shape) * itemsize bytes), or
+   * analyse the nested pickle of an object array. False (error set) when that cannot be done exactly.
+   */
+  const readJoblibArray = (attrs: Map<string, Value>): boolean => {
+    const why = (reason: string): false => {
+      unmodelled(`a ${JOBLIB_ARRAY_WRAPPER} is built but ${reason}: joblib.load would read array bytes here and where they end cannot be known`);
+      return false;
+    };
+    // joblib reads the array from the file, not from the FRAME the unpickler holds: the two would interleave.
+    if (pos < frameEnd) return why(`${frameEnd - pos} bytes of its FRAME remain`);
+    const shape = attrs.get("shape");
+    if (shape?.kind !== "tuple") return why("its shape is not a tuple");
+    let count = 1;
+    for (const dim of shape.items) {
+      if (dim.kind !== "int" || dim.value < 0) return why("its shape holds something other than non-negative ints");
+      count = count === 0 || dim.value === 0 ? 0 : count * dim.value;
+      if (count > n) return why(`its shape asks for more elements than the ${n} bytes of the file hold`);
+    }
+    const dtype = dtypeOf(attrs.get("dtype"));
+    if (typeof dtype === "string") return why(dtype);
+    const regionStart = pos;
+    if (dtype.objects) {
+      // read_mmap would read the same bytes raw, read_array unpickles them: two readings of one file.
+      const mmap = truthy(attrs.get("allow_mmap"));
+      if (mmap !== false) return why("it holds objects and allows memory mapping, which reads them raw instead of unpickling them");
+      const nested = run(bytes, pos, limits, 0, "pickle").analysis;
+      globals.push(...nested.globals);
+      unresolvedGlobals.push(...nested.unresolvedGlobals);
+      calls.push(...nested.calls);
+      stateOnImports.push(...nested.stateOnImports);
+      if (nested.protocol > protocol) protocol = nested.protocol;
+      if (!nested.complete) {
+        error = { ...(nested.error ?? { offset: pos, message: "it does not end" }), message: `in the object array's pickle: ${nested.error?.message ?? "it does not end"}` };
+        end = nested.end;
+        return false;
+      }
+      pos = nested.end;
+      arrays.push({ offset: regionStart, end: pos, kind: "pickle" });
+      return true;
+    }
+    if (attrs.has("numpy_array_alignment_bytes") && attrs.get("numpy_array_alignment_bytes") !== NONE) {
+      if (pos >= n) return why("the file ends before its alignment byte");
+      const padding = bytes[pos] as number;
+      if (padding + 1 > n - pos) return why(`its ${padding} alignment bytes run past the end of the file`);
+      pos += 1 + padding;
+    }
+    const length = count * dtype.itemsize;
+    if (length > n - pos) return why(`its ${count} elements of ${dtype.itemsize} bytes run past the end of the file (${n - pos} bytes remain)`);
+    pos += length;
+    arrays.push({ offset: regionStart, end: pos, kind: "raw" });
+    return true;
+  };
   const u64 = (p: number): number => view.getUint32(p, true) + view.getUint32(p + 4, true) * 0x1_0000_0000;
 
   loop: for (;;) {
     at = pos;
     if (pos >= n) {
       opName = "";
-      fail("truncated: the data ends before STOP");
+      truncated("truncated: the data ends before STOP", n + 1);
       break;
     }
     if (ops >= opLimit) {
@@ -497,7 +709,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         pos += 8;
         // The C unpickler reads the whole frame up front, so it must fit in the data.
         if (len > n - pos) {
-          fail(`truncated: FRAME of ${len} bytes but only ${n - pos} remain`);
+          truncated(`truncated: FRAME of ${len} bytes but only ${n - pos} remain`, pos + len);
           break loop;
         }
         if (straddles(pos + len)) break loop;
@@ -557,13 +769,14 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         break;
       case OP.NEWTRUE:
       case OP.NEWFALSE:
-        if (!push(BOOL)) break loop;
+        if (!push(op === OP.NEWTRUE ? TRUE : FALSE)) break loop;
         break;
       case OP.INT: {
-        // "01"/"00" are protocol 0's True/False; the value itself never matters here.
+        // "01"/"00" are protocol 0's True/False; outside the joblib reading the value itself never matters.
         if (!readLine("argument", 1)) break loop;
         const isBool = lineEnd - lineStart === 2 && bytes[lineStart] === 0x30 && (bytes[lineStart + 1] === 0x30 || bytes[lineStart + 1] === 0x31);
-        if (!push(isBool ? BOOL : INT)) break loop;
+        const value = joblib && !isBool ? parsePyDecimal(bytes, lineStart, lineEnd) : null;
+        if (!push(isBool ? (bytes[lineStart + 1] === 0x31 ? TRUE : FALSE) : value === null ? INT : { kind: "int", value })) break loop;
         break;
       }
       case OP.LONG:
@@ -573,15 +786,15 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         if (!readLine("argument", 1) || !push(FLOAT)) break loop;
         break;
       case OP.BININT:
-        if (!need(4, "int") || !push(INT)) break loop;
+        if (!need(4, "int") || !push(joblib ? { kind: "int", value: view.getInt32(pos, true) } : INT)) break loop;
         pos += 4;
         break;
       case OP.BININT1:
-        if (!need(1, "int") || !push(INT)) break loop;
+        if (!need(1, "int") || !push(joblib ? { kind: "int", value: bytes[pos] as number } : INT)) break loop;
         pos += 1;
         break;
       case OP.BININT2:
-        if (!need(2, "int") || !push(INT)) break loop;
+        if (!need(2, "int") || !push(joblib ? { kind: "int", value: view.getUint16(pos, true) } : INT)) break loop;
         pos += 2;
         break;
       case OP.BINFLOAT:
@@ -592,7 +805,16 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         if (!need(1, "length")) break loop;
         const len = bytes[pos] as number;
         pos += 1;
-        if (!needData(len) || !push(INT)) break loop;
+        if (!needData(len)) break loop;
+        let long: Value = INT;
+        if (joblib && len <= 6) {
+          // Two's complement, little-endian: exact for the sizes that fit a double.
+          let value = 0;
+          for (let i = len - 1; i >= 0; i--) value = value * 256 + (bytes[pos + i] as number);
+          if (len > 0 && (bytes[pos + len - 1] as number) >= 0x80) value -= 2 ** (8 * len);
+          long = { kind: "int", value };
+        }
+        if (!push(long)) break loop;
         pos += len;
         break;
       }
@@ -694,10 +916,10 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         if (!push(LIST)) break loop;
         break;
       case OP.EMPTY_TUPLE:
-        if (!push(TUPLE)) break loop;
+        if (!push(concreteTuple(sp, sp))) break loop;
         break;
       case OP.EMPTY_DICT:
-        if (!push(DICT)) break loop;
+        if (!push(joblib ? { kind: "dict", entries: new Map() } : DICT)) break loop;
         break;
       case OP.EMPTY_SET:
         if (!push(SET)) break loop;
@@ -712,8 +934,15 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           fail("odd number of items for DICT");
           break loop;
         }
+        let made: Value = op === OP.LIST ? LIST : op === OP.DICT ? DICT : FROZENSET;
+        if (op === OP.TUPLE) made = concreteTuple(k, sp);
+        else if (!guardWrapper(k, sp)) break loop;
+        else if (op === OP.DICT && joblib) {
+          made = { kind: "dict", entries: new Map() };
+          dictSet(made, k, sp);
+        }
         sp = k;
-        if (!push(op === OP.LIST ? LIST : op === OP.TUPLE ? TUPLE : op === OP.DICT ? DICT : FROZENSET)) break loop;
+        if (!push(made)) break loop;
         break;
       }
       case OP.TUPLE1:
@@ -724,8 +953,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
+        const tuple = concreteTuple(sp - count, sp);
         sp -= count;
-        stack[sp++] = TUPLE;
+        stack[sp++] = tuple;
         break;
       }
       case OP.APPEND: {
@@ -735,6 +965,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
+        if (!guardWrapper(sp - 1, sp)) break loop;
+        stateOn("APPEND", stack[sp - 2]);
         sp--;
         break;
       }
@@ -743,6 +975,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
+        if (!guardWrapper(sp - 2, sp)) break loop;
+        stateOn("SETITEM", stack[sp - 3]);
+        dictSet(stack[sp - 3], sp - 2, sp);
         sp -= 2;
         break;
       }
@@ -760,6 +995,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           fail("odd number of items for SETITEMS");
           break loop;
         }
+        if (!guardWrapper(k, sp)) break loop;
+        stateOn(op === OP.SETITEMS ? "SETITEMS" : op === OP.APPENDS ? "APPENDS" : "ADDITEMS", stack[k - 1]);
+        if (op === OP.SETITEMS) dictSet(stack[k - 1], k, sp);
         sp = k;
         break;
       }
@@ -829,6 +1067,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const modEnd = lineEnd;
         if (!readLine("name", 1)) break loop;
         const target = importFromLines("GLOBAL", modStart, modEnd, false);
+        if (target === JOBLIB_ARRAY_WRAPPER) wrapperImported = true;
         if (!push(imported(target))) break loop;
         break;
       }
@@ -839,7 +1078,10 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         }
         const nameValue = stack[--sp] as Value;
         const moduleValue = stack[--sp] as Value;
-        const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue));
+        // A call's result may be a str the loader computed; a joblib array wrapper never is.
+        const computed = (moduleValue.kind === "made" && moduleValue.madeBy !== JOBLIB_ARRAY_WRAPPER) || (nameValue.kind === "made" && nameValue.madeBy !== JOBLIB_ARRAY_WRAPPER);
+        const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue), computed);
+        if (target === JOBLIB_ARRAY_WRAPPER) wrapperImported = true;
         if (!push(imported(target))) break loop;
         break;
       }
@@ -869,6 +1111,13 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         if (!readLine("name", 1)) break loop;
         const target = importFromLines("INST", modStart, modEnd, true);
         recordCall("INST", target);
+        if (target === JOBLIB_ARRAY_WRAPPER) wrapperImported = true;
+        // INST calls the class with its arguments: a wrapper made so gets attributes the scanner does not see.
+        if (!guardWrapper(k, sp)) break loop;
+        if (joblib && target === JOBLIB_ARRAY_WRAPPER) {
+          unmodelled(`INST calls ${JOBLIB_ARRAY_WRAPPER}(...), whose arguments set the array layout joblib.load reads: not modelled`);
+          break loop;
+        }
         sp = k;
         if (!push(madeBy(target))) break loop;
         break;
@@ -882,10 +1131,28 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           break loop;
         }
         const callable = stack[sp - 2] as Value;
-        sp -= 2;
+        const args = stack[sp - 1] as Value;
         const target = callable.kind === "global" ? callable.target : null;
         recordCall(op === OP.REDUCE ? "REDUCE" : "NEWOBJ", target);
-        stack[sp++] = madeBy(target);
+        let made: Value | undefined;
+        if (joblib && op === OP.REDUCE && target !== null && COPYREG_RECONSTRUCTOR.has(target) && args.kind === "tuple" && args.items[0] !== undefined && mentionsWrapper(args.items[0], 0)) {
+          // copyreg._reconstructor(NumpyArrayWrapper, object, None): how protocols 0 and 1 make the wrapper.
+          const [cls, base, state] = args.items;
+          if (args.items.length !== 3 || cls?.kind !== "global" || base?.kind !== "global" || base.target === null || !PY_OBJECT.has(base.target) || state !== NONE) {
+            unmodelled(`REDUCE makes a ${JOBLIB_ARRAY_WRAPPER} through ${target} with arguments this scanner does not model`);
+            break loop;
+          }
+          made = { kind: "made", madeBy: JOBLIB_ARRAY_WRAPPER, wrapper: new Map() };
+        } else if (joblib && op === OP.NEWOBJ && target === JOBLIB_ARRAY_WRAPPER) {
+          // cls.__new__(cls, *args): no __init__, so BUILD's state alone gives the attributes.
+          if (!guardWrapper(sp - 1, sp)) break loop;
+          made = { kind: "made", madeBy: JOBLIB_ARRAY_WRAPPER, wrapper: new Map() };
+        } else {
+          if (!guardWrapper(sp - 2, sp)) break loop;
+          if (joblib && op === OP.REDUCE && target === "numpy.dtype") made = { kind: "made", madeBy: target, dtype: { args, state: null } };
+        }
+        sp -= 2;
+        stack[sp++] = made ?? madeBy(target);
         break;
       }
       case OP.NEWOBJ_EX: {
@@ -894,6 +1161,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           break loop;
         }
         const cls = stack[sp - 3] as Value;
+        if (!guardWrapper(sp - 3, sp)) break loop;
         sp -= 3;
         const target = cls.kind === "global" ? cls.target : null;
         recordCall("NEWOBJ_EX", target);
@@ -908,6 +1176,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           break loop;
         }
         const cls = stack[k] as Value;
+        // OBJ calls the class with its arguments: a wrapper made so gets attributes the scanner does not see.
+        if (!guardWrapper(k, sp)) break loop;
         sp = k;
         const target = cls.kind === "global" ? cls.target : null;
         recordCall("OBJ", target);
@@ -919,10 +1189,25 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
-        sp--;
+        if (!guardWrapper(sp - 1, sp)) break loop;
+        const state = stack[--sp] as Value;
         const inst = top();
         // BUILD on an imported object itself (a class, a module) sets its attributes: the target is that import.
         recordCall("BUILD", inst.kind === "global" ? inst.target : inst.kind === "made" ? inst.madeBy : null);
+        stateOn("BUILD", inst);
+        if (joblib && inst.kind === "made") {
+          if (inst.dtype !== undefined) inst.dtype.state = state;
+          if (inst.wrapper !== undefined) {
+            // Unpickler.load_build sets the state, then joblib's load_build swaps the wrapper for the array it reads.
+            if (state.kind !== "dict") {
+              unmodelled(`BUILD gives a ${JOBLIB_ARRAY_WRAPPER} state that is not a dict of attributes: not modelled`);
+              break loop;
+            }
+            for (const [key, value] of state.entries) inst.wrapper.set(key, value);
+            if (!readJoblibArray(inst.wrapper)) break loop;
+            stack[sp - 1] = ARRAY;
+          }
+        }
         break;
       }
 
@@ -941,6 +1226,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           underflow();
           break loop;
         }
+        if (!guardWrapper(sp - 1, sp)) break loop;
         stack[sp - 1] = PERSISTENT;
         break;
       }
@@ -985,16 +1271,19 @@ export function looksLikePickle(bytes: Uint8Array, offset = 0): boolean {
 
 /**
  * Several pickles back to back (legacy torch files stack 5; attackers hide a second one after the first STOP).
- * The first is always analysed; each next one only while the bytes after the previous STOP look like a pickle.
+ * The first `minPickles` (default 1) are always analysed, even past the end of the data (then as truncated);
+ * each next one only while the bytes after the previous STOP look like a pickle.
  * Stops after an incomplete pickle. `trailingOffset` is where unanalysed bytes begin (bytes.length when none).
  */
 export function analyzePickleStream(
   bytes: Uint8Array,
-  options?: { maxPickles?: number; limits?: Partial<PickleLimits> },
+  options?: { maxPickles?: number; minPickles?: number; limits?: Partial<PickleLimits> },
 ): { pickles: PickleAnalysis[]; trailingOffset: number } {
   const limits = resolveLimits(options?.limits);
   const requested = options?.maxPickles;
   const maxPickles = typeof requested === "number" && requested >= 1 ? Math.floor(requested) : 16;
+  // A loader that unpickles a fixed number in a row (legacy torch.load: 5) runs each whatever it looks like.
+  const minPickles = Math.min(maxPickles, typeof options?.minPickles === "number" && options.minPickles >= 1 ? Math.floor(options.minPickles) : 1);
   const pickles: PickleAnalysis[] = [];
   let pos = 0;
   do {
@@ -1002,7 +1291,7 @@ export function analyzePickleStream(
     pickles.push(analysis);
     pos = analysis.end;
     if (!analysis.complete) break;
-  } while (pickles.length < maxPickles && pos < bytes.length && looksLikePickle(bytes, pos));
+  } while (pickles.length < minPickles || (pickles.length < maxPickles && pos < bytes.length && looksLikePickle(bytes, pos)));
   return { pickles, trailingOffset: pos };
 }
 
@@ -1023,6 +1312,12 @@ function nameFrom(bytes: Uint8Array, v: Value): NameResult {
     case "text":
       if (v.name === undefined) v.name = decodeName(bytes, v);
       return v.name;
+    case "int":
+      return (v.name ??= { problem: "an int, not a string" });
+    case "tuple":
+      return (v.name ??= { problem: "a tuple, not a string" });
+    case "dict":
+      return (v.name ??= { problem: "a dict, not a string" });
   }
 }
 

@@ -3,7 +3,7 @@ import { analyzeChatTemplate, extractChatTemplates } from "../formats/chat-templ
 import { readGgufHeader } from "../formats/gguf.js";
 import { analyzeKerasConfig, extractHdf5KerasConfig } from "../formats/keras.js";
 import { parseNpyHeader } from "../formats/npy.js";
-import { analyzePickle, analyzePickleStream, looksLikePickle } from "../formats/pickle.js";
+import { analyzePickle, analyzePickleStream, JOBLIB_ARRAY_WRAPPER, looksLikePickle, type PickleAnalysis } from "../formats/pickle.js";
 import { parseSafetensorsHeader } from "../formats/safetensors.js";
 import { analyzeSavedModel } from "../formats/savedmodel.js";
 import { analyzeSentencePiece } from "../formats/sentencepiece.js";
@@ -94,13 +94,15 @@ const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /**
  * A protocol 0 pickle has no signature: text that starts with "c" reads as a GLOBAL opcode. Text counts as
- * a pickle only if every import in its first bytes could be imported at all; pickle.load stops with an
- * error at the first one that cannot, before anything after it runs.
+ * a pickle only if its first import could be imported at all: pickle.load stops with an error at the first
+ * one that cannot, before anything after it runs — but everything before it has run, so one valid import
+ * first is enough (a payload followed by a nonsense name is still a payload).
  */
 function plausiblePickle(head: Uint8Array): boolean {
   if (!looksLikePickle(head)) return false;
   if (head[0] === 0x80) return true;
-  return analyzePickle(head).globals.every((g) => g.module === "" || (IDENTIFIER_PATH.test(g.module) && IDENTIFIER_PATH.test(g.name)));
+  const first = analyzePickle(head).globals[0];
+  return first === undefined || first.module === "" || (IDENTIFIER_PATH.test(first.module) && IDENTIFIER_PATH.test(first.name));
 }
 
 /** Formats some loader deserialises; text-like second readings add nothing. */
@@ -158,6 +160,8 @@ function slice(src: ByteSource, start: number, length: number): ByteSource {
 
 /** PROTO 2, LONG1 of the legacy torch magic number 0x1950a86a20f9469cfc6c, STOP. */
 const LEGACY_TORCH_MAGIC = Buffer.from("80028a0a6cfc9c46f9206aa850192e", "hex");
+/** Pickles legacy torch.load reads in a row: magic number, protocol version, sys_info, the model, storage keys. */
+const LEGACY_TORCH_PICKLES = 5;
 
 export async function scanPickle(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where === "" ? "" : `${where} `;
@@ -165,30 +169,56 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
     return [finding("ARCHIVE_TOO_LARGE", `a pickle stream of ${src.size} bytes is larger than the ${ctx.limits.maxPickleBytes} the scanner reads`, where || "(file)")];
   }
   const bytes = await src.read(0, src.size);
-  const { pickles, trailingOffset } = analyzePickleStream(bytes);
+  const legacyTorch = bytes.length >= LEGACY_TORCH_MAGIC.length && LEGACY_TORCH_MAGIC.equals(bytes.subarray(0, LEGACY_TORCH_MAGIC.length));
+  // Legacy torch.load unpickles five in a row (magic, protocol, sys_info, model, storage keys): each is read
+  // whatever its first bytes look like.
+  const plain = analyzePickleStream(bytes, legacyTorch ? { minPickles: LEGACY_TORCH_PICKLES } : {});
+  // joblib.load reads the same bytes another way: array data inline after each NumpyArrayWrapper's BUILD.
+  // Both readings are judged; the joblib one decides where the stream breaks and ends.
+  const joblib = plain.pickles.some((p) => p.globals.some((g) => `${g.module}.${g.name}` === JOBLIB_ARRAY_WRAPPER)) ? analyzePickle(bytes, 0, undefined, "joblib") : null;
+  // Read as pickle.load reads it, a joblib file runs into array bytes as opcodes; its imports there still count,
+  // but not the unresolved ones pickle.load raises on without importing (random numbers make those).
+  const arraysFrom = joblib?.arrays[0]?.offset ?? Infinity;
+  const plainOfJoblib = (p: PickleAnalysis): PickleAnalysis => ({ ...p, error: null, unresolvedGlobals: p.unresolvedGlobals.filter((u) => u.offset < arraysFrom || u.computed === true) });
+  const pickles: PickleAnalysis[] = joblib === null ? plain.pickles : [joblib, ...plain.pickles.map(plainOfJoblib)];
+  const trailingOffset = joblib === null ? plain.trailingOffset : joblib.end;
   const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const add = (f: Finding) => {
+    const key = `${f.rule}|${f.location}|${f.message}`;
+    if (!seen.has(key)) findings.push(f);
+    seen.add(key);
+  };
   for (const [i, p] of pickles.entries()) {
-    const which = pickles.length > 1 ? `pickle ${i + 1} ` : "";
+    const which = joblib !== null ? "" : pickles.length > 1 ? `pickle ${i + 1} ` : "";
     for (const g of p.globals) {
       if (g.module === "" && g.name === "") continue; // unresolved: reported from unresolvedGlobals
       const name = `${g.module}.${g.name}`;
       const cls = classifyImport(g.module, g.name, ctx.allow);
       if (cls === "dangerous") {
-        findings.push(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${loc}${which}offset ${g.offset}`));
+        add(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${loc}${which}offset ${g.offset}`));
       } else if (cls === "unknown") {
-        findings.push(finding("PICKLE_IMPORT_NOT_ALLOWED", `imports ${name} (${g.opcode}), which is not on the allow-list of what model files need`, `${loc}${which}offset ${g.offset}`));
+        add(finding("PICKLE_IMPORT_NOT_ALLOWED", `imports ${name} (${g.opcode}), which is not on the allow-list of what model files need`, `${loc}${which}offset ${g.offset}`));
       }
     }
     for (const u of p.unresolvedGlobals) {
-      findings.push(finding("PICKLE_UNRESOLVED_IMPORT", u.message, `${loc}${which}offset ${u.offset}`));
+      add(finding("PICKLE_UNRESOLVED_IMPORT", u.message, `${loc}${which}offset ${u.offset}`));
+    }
+    for (const c of p.stateOnImports) {
+      const what = c.target === null ? "an import whose name cannot be known" : `${c.target} itself (the imported object, not an instance built from it)`;
+      add(finding("PICKLE_STATE_ON_IMPORT", `${c.opcode} sets state on ${what}: it monkey-patches it for everything that runs after`, `${loc}${which}offset ${c.offset}`));
     }
     if (p.error !== null) {
-      findings.push(finding("PICKLE_BROKEN", `the pickle stream breaks here: ${p.error.message}; everything before the break was inspected`, `${loc}${which}offset ${p.error.offset}`));
+      const how = p.reader === "joblib" ? " as joblib.load reads it" : "";
+      if (p.error.unmodelled === true) add(finding("PICKLE_UNMODELLED", `the pickle stream cannot be followed${how}: ${p.error.message}; everything before was inspected`, `${loc}${which}offset ${p.error.offset}`));
+      else add(finding("PICKLE_BROKEN", `the pickle stream breaks here${how}: ${p.error.message}; everything before the break was inspected`, `${loc}${which}offset ${p.error.offset}`));
     }
   }
-  findings.push(...embeddedPayloads(bytes, pickles.map((p) => p.end), loc, ctx));
-  const legacyTorch = bytes.length >= LEGACY_TORCH_MAGIC.length && LEGACY_TORCH_MAGIC.equals(bytes.subarray(0, LEGACY_TORCH_MAGIC.length));
-  if (trailingOffset < bytes.length && !legacyTorch && pickles.every((p) => p.complete)) {
+  // Object arrays in joblib files are nested pickles by design, not staged payloads.
+  const boundaries = [...pickles.map((p) => p.end), ...(joblib?.arrays.filter((a) => a.kind === "pickle").map((a) => a.offset) ?? [])];
+  findings.push(...embeddedPayloads(bytes, boundaries, loc, ctx));
+  const complete = joblib === null ? plain.pickles.every((p) => p.complete) : joblib.complete;
+  if (trailingOffset < bytes.length && !legacyTorch && complete) {
     findings.push(finding("PICKLE_TRAILING_DATA", `${bytes.length - trailingOffset} bytes follow the last pickle; pickle.load ignores them`, `${loc}offset ${trailingOffset}`));
   }
   return findings;
@@ -309,17 +339,76 @@ async function scanZipView(
     const dataOffset = entry.localHeaderOffset + local.dataOffsetFromHeader;
     spans.push({ start: entry.localHeaderOffset, end: dataOffset + entry.compressedSize, name: entry.name });
     if (entry.isDirectory && entry.uncompressedSize === 0) continue;
-    // Tensor storages of a torch archive are raw numbers that torch.load never unpickles.
-    if (torch && /(^|\/)data\/\d+$/.test(entry.name) && !entry.encrypted) continue;
     const member = await memberSource(src, entry, dataOffset, ctx);
     findings.push(...member.findings.map((f) => ({ ...f, location: loc(entry.name) })));
     if (member.source === undefined) continue;
+    // Tensor storages of a torch archive are raw numbers that torch.load never unpickles; they are judged only
+    // by whether another loader could open them as something else.
+    if (torch && /(^|\/)data\/\d+$/.test(entry.name) && !entry.encrypted) {
+      findings.push(...(await scanTorchStorage(member.source, loc(entry.name), ctx)));
+      continue;
+    }
     if (keras && entry.name === "config.json") findings.push(...(await scanKerasConfig(member.source, loc(entry.name), ctx)));
     else findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
   }
   findings.push(...(await hiddenMembers(src, spans, view.at, where, ctx, depth)));
   return findings;
 }
+
+/**
+ * A torch storage member (archive/data/N) holds raw tensor bytes, which can start with anything. It is refused
+ * only when its whole structure is another format a loader could open: a valid .npy header (np.load, which
+ * unpickles object arrays), or a pickle that reaches STOP having imported or called something, or that imports
+ * a nameable object before it breaks (pickle.load has run that import by then). A pickle of pure data — no
+ * import, no call — runs nothing when unpickled, so it is not refused: that is also what random tensor bytes
+ * look like when they happen to parse ("N." is a valid pickle and a plausible pair of float16 bytes).
+ */
+async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
+  if (src.size === 0) return [];
+  const head = await src.read(0, Math.min(src.size, STORAGE_HEAD_BYTES));
+  if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).equals(NPY_MAGIC)) {
+    let npy = parseNpyHeader(head);
+    if (npy.kind === "needs" && npy.needs.length <= ctx.limits.maxTextBytes) npy = parseNpyHeader(await src.read(0, npy.needs.length));
+    if (npy.kind === "npy") {
+      return [
+        finding("TORCH_STORAGE_NOT_DATA", `the tensor storage is a .npy file (dtype ${JSON.stringify(npy.descr)}): np.load opens it as an array${npy.hasObjects ? " and unpickles its objects" : ""}, torch.load as raw bytes`, where),
+        ...(await scanNpy(src, where, ctx)),
+      ];
+    }
+  }
+  // The first bytes decide almost every storage (tensor bytes stop parsing within a few opcodes); more is read
+  // only while the bytes still parse as one unfinished pickle whose next read lies inside the member.
+  let window = head.length;
+  let analysis = analyzePickle(head);
+  for (let needs = analysis.error?.needs; needs !== undefined && window < src.size && needs <= src.size + 1; needs = analysis.error?.needs) {
+    if (window >= ctx.limits.maxPickleBytes) {
+      return [finding("TORCH_STORAGE_NOT_DATA", `the tensor storage parses as one pickle for more than the ${ctx.limits.maxPickleBytes} bytes the scanner reads`, where)];
+    }
+    window = Math.min(src.size, Math.max(window * 4, needs), ctx.limits.maxPickleBytes);
+    analysis = analyzePickle(await src.read(0, window));
+  }
+  const named = analysis.globals.filter((g) => IDENTIFIER_PATH.test(g.module) && IDENTIFIER_PATH.test(g.name));
+  const acts = analysis.complete ? analysis.globals.length > 0 || analysis.calls.length > 0 : named.length > 0;
+  if (!acts) return [];
+  const names = [...new Set(named.map((g) => `${g.module}.${g.name}`))];
+  const findings = [
+    finding(
+      "TORCH_STORAGE_NOT_DATA",
+      `the tensor storage parses as a pickle${analysis.complete ? "" : " (up to a break)"} that ${names.length > 0 ? `imports ${names.join(", ")}` : `makes ${analysis.calls.length} call(s)`}: pickle.load runs it, torch.load reads raw bytes`,
+      where,
+    ),
+  ];
+  for (const g of named) {
+    if (classifyImport(g.module, g.name, ctx.allow) === "dangerous") {
+      findings.push(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${g.module}.${g.name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${where} offset ${g.offset}`));
+    }
+  }
+  return findings;
+}
+
+const NPY_MAGIC = Buffer.from("\x93NUMPY", "latin1");
+/** What is read of each storage first: enough for the .npy magic and for tensor bytes to stop parsing as a pickle. */
+const STORAGE_HEAD_BYTES = 256;
 
 async function readLocalHeader(src: ByteSource, entry: ZipEntry) {
   let local = parseLocalHeader(await src.read(entry.localHeaderOffset, ZIP_LOCAL_HEADER_SIZE + 512), { central: entry });

@@ -121,6 +121,10 @@ const DANGEROUS_NAMES = new Set([
   "torch.storage._load_from_bytes", "torch.serialization.load", "torch.serialization._load",
   "torch.storage._load_from_bytes_unsafe", "numpy.load", "numpy.save", "numpy.fromfile", "numpy.memmap",
   "collections._collections_abc", "copyreg.__newobj__", "copyreg.__newobj_ex__",
+  // joblib < 0.10's wrappers: joblib.load opens the file their state names (any path) and np.load's it with
+  // allow_pickle=True, so a pickle anywhere on disk runs.
+  "joblib.numpy_pickle.NDArrayWrapper", "joblib.numpy_pickle.ZNDArrayWrapper",
+  "joblib.numpy_pickle_compat.NDArrayWrapper", "joblib.numpy_pickle_compat.ZNDArrayWrapper",
 ]);
 
 export interface AllowList {

@@ -2,8 +2,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { joblibPickle } from "../fixtures/pickles.js";
 import {
   DEFAULT_PICKLE_LIMITS,
+  JOBLIB_ARRAY_WRAPPER,
   PICKLE_OPCODES,
   analyzePickle,
   analyzePickleStream,
@@ -416,6 +418,20 @@ describe("several pickles in one stream", () => {
     expect(trailingOffset).toBe(bytes.length - storage.length);
   });
 
+  it("analyses the first minPickles pickles whatever they look like, as legacy torch.load unpickles five", () => {
+    const one = P().proto(2).raw("N").stop().bytes();
+    const odd = P().proto(2).raw("0").stop().bytes(); // POP on an empty stack: does not sniff as a pickle
+    const bytes = Uint8Array.from([...one, ...odd]);
+    expect(analyzePickleStream(bytes).pickles).toHaveLength(1);
+    const r = analyzePickleStream(bytes, { minPickles: 5 });
+    expect(r.pickles).toHaveLength(2);
+    expect(r.pickles[1]?.error?.message).toMatch(/empty stack/);
+    // Past the end of the data, the next one is analysed as truncated rather than skipped.
+    const short = analyzePickleStream(one, { minPickles: 3 });
+    expect(short.pickles).toHaveLength(2);
+    expect(short.pickles[1]?.error).toMatchObject({ message: expect.stringMatching(/truncated/), needs: one.length + 1 });
+  });
+
   it("stops after maxPickles and after a broken pickle", () => {
     const one = P().proto(2).raw("N").stop().bytes();
     const bytes = Uint8Array.from([...one, ...one, ...one]);
@@ -443,6 +459,90 @@ describe("several pickles in one stream", () => {
     expect(looksLikePickle(utf8("{\"json\": true}"))).toBe(false);
     expect(looksLikePickle(Uint8Array.from([0x2e]))).toBe(false);
     expect(looksLikePickle(systemCall().bytes(), 1_000)).toBe(false);
+  });
+});
+
+// ---------- state on imported objects ----------
+
+describe("state set on imported objects", () => {
+  it("records BUILD, SETITEM(S), APPEND(S) and ADDITEMS whose receiver is an import itself", () => {
+    const p = P().proto(4).global("collections", "OrderedDict").emptyDict().build().pop();
+    p.global("builtins", "dict").str("k").int(1).raw("s").mark().str("k").int(1).raw("u").pop();
+    p.global("collections", "deque").int(1).raw("a").mark().int(2).raw("e").mark().int(3).raw(0x90).pop();
+    const a = analyzePickle(p.raw("N").stop().bytes());
+    expect(a.complete).toBe(true);
+    expect(a.stateOnImports.map((c) => `${c.opcode} ${c.target}`)).toEqual([
+      "BUILD collections.OrderedDict",
+      "SETITEM builtins.dict",
+      "SETITEMS builtins.dict",
+      "APPEND collections.deque",
+      "APPENDS collections.deque",
+      "ADDITEMS collections.deque",
+    ]);
+  });
+
+  it("records nothing for state set on instances and containers the stream built", () => {
+    const p = P().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().emptyDict().build();
+    p.mark().str("k").int(1).raw("u").pop().raw("]").int(1).raw("a").pop().emptyDict().str("k").int(1).raw("s").stop();
+    expect(analyzePickle(p.bytes()).stateOnImports).toEqual([]);
+  });
+});
+
+// ---------- the joblib reading ----------
+
+describe("the joblib reading", () => {
+  const f8 = (...xs: number[]) => new Uint8Array(new Float64Array(xs).buffer);
+  const wrapper = { name: "w", dtype: "f8", shape: [2], data: Buffer.from(f8(1, 2)) };
+
+  it("skips each array's alignment byte, padding and data, and reads on to STOP", () => {
+    const bytes = joblibPickle([wrapper, { ...wrapper, name: "v", shape: [1, 3], data: Buffer.from(f8(1, 2, 3)) }]);
+    const a = analyzePickle(bytes, 0, undefined, "joblib");
+    expect(a).toMatchObject({ complete: true, error: null, end: bytes.length, reader: "joblib" });
+    expect(a.arrays.map((r) => [r.kind, r.end - r.offset])).toEqual([["raw", expect.any(Number)], ["raw", expect.any(Number)]]);
+    // Each array's data (16 and 24 bytes) starts on the 16-byte boundary joblib aligns it to.
+    expect(a.arrays.map((r, i) => (r.end - [16, 24][i]!) % 16)).toEqual([0, 0]);
+    // pickle.load reads the alignment byte as an opcode and stops there.
+    expect(analyzePickle(bytes).error?.message).toMatch(/unknown opcode/);
+  });
+
+  it("reads an object array's nested pickle and reports its imports", () => {
+    const nested = P().proto(2).global("posix", "system").mark().str("id").tuple().reduce().stop().bytes();
+    const bytes = joblibPickle([{ ...wrapper, dtype: "O8", data: Buffer.from(nested) }]);
+    const a = analyzePickle(bytes, 0, undefined, "joblib");
+    expect(a.complete).toBe(true);
+    expect(a.arrays).toEqual([{ offset: bytes.indexOf(Buffer.from(nested)), end: bytes.indexOf(Buffer.from(nested)) + nested.length, kind: "pickle" }]);
+    expect(names(a)).toContain("posix.system");
+    expect(callTargets(a)).toContain("REDUCE posix.system");
+  });
+
+  it("models protocol 0's copy_reg._reconstructor(NumpyArrayWrapper, object, None)", () => {
+    // joblib.dump(np.zeros(2), protocol=0) with joblib 1.2.0
+    const head = "ccopy_reg\n_reconstructor\np0\n(cjoblib.numpy_pickle\nNumpyArrayWrapper\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVsubclass\np6\ncnumpy\nndarray\np7\nsVshape\np8\n(I2\ntp9\nsVorder\np10\nVC\np11\nsVdtype\np12\ncnumpy\ndtype\np13\n(Vf8\np14\nI00\nI01\ntp15\nRp16\n(I3\nV<\np17\nNNNI-1\nI-1\nI0\ntp18\nbsVallow_mmap\np19\nI01\nsVnumpy_array_alignment_bytes\np20\nI16\nsb";
+    const bytes = P().raw(head, 10, new Uint8Array(10).fill(0xff), new Uint8Array(16), ".").bytes();
+    const a = analyzePickle(bytes, 0, undefined, "joblib");
+    expect(a).toMatchObject({ complete: true, end: bytes.length });
+    expect(a.arrays).toEqual([{ offset: head.length, end: head.length + 27, kind: "raw" }]);
+  });
+
+  it("refuses what it cannot place, saying why, as unmodelled rather than malformed", () => {
+    const cases: Array<[Uint8Array, RegExp]> = [
+      [joblibPickle([{ ...wrapper, shape: [99] }]), /run past the end of the file/],
+      [joblibPickle([{ ...wrapper, dtype: "V8", elsize: -1 }]), /flexible dtype has no element size/],
+      [P().proto(2).global("joblib.numpy_pickle", "NumpyArrayWrapper").emptyTuple().reduce().stop().bytes(), /REDUCE uses the class/],
+      [P().proto(2).global("copyreg", "_reconstructor").global("joblib.numpy_pickle", "NumpyArrayWrapper").global("builtins", "dict").raw("N", 0x87).reduce().stop().bytes(), /through copyreg\._reconstructor/],
+    ];
+    for (const [bytes, message] of cases) {
+      const a = analyzePickle(bytes, 0, undefined, "joblib");
+      expect(a.complete).toBe(false);
+      expect(a.error).toMatchObject({ message: expect.stringMatching(message), unmodelled: true });
+      expect(a.error?.message).toContain(JOBLIB_ARRAY_WRAPPER);
+    }
+  });
+
+  it("keeps its concrete values out of the ordinary reading, which stays as fast as before", () => {
+    const bytes = joblibPickle([wrapper]);
+    expect(analyzePickle(bytes).arrays).toEqual([]);
+    expect(analyzePickle(bytes).reader).toBe("pickle");
   });
 });
 
@@ -627,10 +727,12 @@ describe("the picklescan and ModelAudit corpora", () => {
 function wellBehaved(bytes: Uint8Array, start = 0): void {
   const started = performance.now();
   const a = analyzePickle(bytes, start);
+  const j = analyzePickle(bytes, start, undefined, "joblib");
   const r = analyzePickleStream(bytes);
   looksLikePickle(bytes, start);
   expect(performance.now() - started).toBeLessThan(1000);
-  for (const p of [a, ...r.pickles]) {
+  for (const region of j.arrays) expect(region.end).toBeLessThanOrEqual(bytes.length);
+  for (const p of [a, j, ...r.pickles]) {
     expect(p.end).toBeLessThanOrEqual(bytes.length);
     expect(p.complete).toBe(p.error === null);
     if (p.error !== null) expect(p.error.offset).toBeLessThanOrEqual(bytes.length);
@@ -653,6 +755,9 @@ describe("under random and mutated input", () => {
     P().str("posix").memoize().str("system").memoize().stackGlobal().memoize().str("id").tuple1().reduce().stop().framed(),
     P().raw("ccopy_reg\n_reconstructor\np0\n(c__main__\nThing\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVx\np6\nI1\nsb.").bytes(),
     P().proto(5).mark().raw("K", 1, 0x8d, le(1, 8), "a", 0x96, le(2, 8), 0, 0, 0x97, 0x98, 0x8f, "(", "K", 2, 0x90).tuple().stop().bytes(),
+    // joblib files, so that mutations reach the joblib reading's array model.
+    Uint8Array.from(joblibPickle([{ name: "w", dtype: "f8", shape: [2], data: Buffer.alloc(16) }, { name: "o", dtype: "O8", shape: [1], data: Buffer.from([0x80, 2, 0x4e, 0x2e]) }])),
+    Uint8Array.from(joblibPickle([{ name: "w", dtype: "U2", elsize: 8, shape: [1, 1], data: Buffer.alloc(8), aligned: false }], { protocol: 4 })),
   ];
 
   it("never throws on random bytes", () => {

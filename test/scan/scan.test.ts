@@ -2,13 +2,14 @@ import { closeSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync, gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeGguf, readGgufHeader, type GgufMetadataEntry } from "../../src/formats/gguf.js";
 import { buildDemoModel } from "../../src/runtimes/demo-model.js";
 import { DEFAULT_LIMITS, scanSource } from "../../src/scan/engine.js";
 import { scanFile, scanPaths } from "../../src/scan/scan.js";
-import { fileSource, type ByteSource } from "../../src/scan/source.js";
-import { PickleWriter, systemCallPickle, torchStateDictPickle } from "../fixtures/pickles.js";
+import { fileSource, memorySource, type ByteSource } from "../../src/scan/source.js";
+import { joblibPickle, PickleWriter, systemCallPickle, torchStateDictPickle } from "../fixtures/pickles.js";
 import { buildZip } from "../fixtures/zip-writer.js";
 import { sentencePieceModel } from "../fixtures/protobuf.js";
 
@@ -113,6 +114,78 @@ describe("PyTorch zip checkpoints", () => {
   });
 });
 
+describe("tensor storages of PyTorch zip checkpoints", () => {
+  it("passes storages of random float bytes clean: tensor data can start with anything", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.float32Array({ minLength: 1, maxLength: 512 }).map((a) => new Uint8Array(a.buffer)), fc.uint8Array({ minLength: 1, maxLength: 512 })), async (storage) => {
+        const r = await scanSource(memorySource(buildZip([{ name: "archive/data.pkl", data: STATE }, { name: "archive/data/0", data: storage }])), "", { limits: DEFAULT_LIMITS, allow: {} });
+        expect(r.findings).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("passes a storage whose bytes happen to form a pickle of pure data (\"N.\" is a float16), since unpickling it runs nothing", async () => {
+    const r = await scanFile(file(buildZip([{ name: "archive/data.pkl", data: STATE }, { name: "archive/data/0", data: Buffer.from("N.", "latin1") }])));
+    expect(r).toMatchObject({ verdict: "clean", findings: [] });
+  });
+});
+
+describe("joblib files", () => {
+  const f8 = (...xs: number[]) => Buffer.from(new Float64Array(xs).buffer);
+  const arrays = [
+    { name: "coef", dtype: "f8", shape: [2, 2], data: f8(1, 2, 3, 4) },
+    { name: "labels", dtype: "U2", elsize: 8, shape: [1], data: Buffer.from("a\0\0\0b\0\0\0", "latin1") },
+    { name: "big_endian", dtype: "i4", byteorder: ">" as const, shape: [1], data: Buffer.from([0, 0, 0, 7]) },
+    { name: "empty", dtype: "f8", shape: [0, 3], data: Buffer.alloc(0) },
+    { name: "old_layout", dtype: "f8", shape: [1], aligned: false, data: f8(0.5) },
+    { name: "objects", dtype: "O8", shape: [2], data: new PickleWriter().proto(2).op("]").mark().int(1).unicode("x").op("e").stop().bytes() },
+  ];
+
+  it("passes joblib.dump files clean, read as joblib.load reads them (protocols 2 and 4, zlib and gzip)", async () => {
+    for (const protocol of [2, 4] as const) {
+      const bytes = joblibPickle(arrays, { protocol });
+      expect(await scanFile(file(bytes)), `protocol ${protocol}`).toMatchObject({ format: "pickle", verdict: "clean", findings: [] });
+      expect((await scanFile(file(deflateSync(bytes)))).verdict).toBe("clean");
+      expect((await scanFile(file(gzipSync(bytes)))).verdict).toBe("clean");
+    }
+  });
+
+  it("passes joblib arrays of random numbers clean, in the old layout too, where pickle.load reads them as opcodes", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.float64Array({ minLength: 1, maxLength: 64 }), fc.boolean(), async (values, aligned) => {
+        const data = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+        const bytes = joblibPickle([{ name: "w", dtype: "f8", shape: [values.length], data, aligned }]);
+        const r = await scanSource(memorySource(bytes), "", { limits: DEFAULT_LIMITS, allow: {} });
+        expect(r.findings).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("names a payload after the array bytes as joblib.load would meet it", async () => {
+    const after = new PickleWriter().global("posix", "system").mark().unicode("id").tuple().reduce().op("0").bytes();
+    const bytes = joblibPickle([{ ...arrays[0]!, after }]);
+    const r = await scanFile(file(bytes));
+    expect(r.verdict).toBe("malicious");
+    expect(r.findings).toEqual([expect.objectContaining({ rule: "PICKLE_DANGEROUS_CALLABLE", location: `offset ${bytes.indexOf(after)}` })]);
+  });
+});
+
+describe("text that starts like a protocol 0 pickle", () => {
+  it("passes a text file whose first line cannot be an import, as text", async () => {
+    expect(await scanFile(file(Buffer.from("changelog of this model\nfixed the tokenizer\n")))).toMatchObject({ format: "text", verdict: "clean" });
+  });
+});
+
+describe("state set by BUILD and SETITEMS", () => {
+  it("passes BUILD on instances the stream built (an OrderedDict, a numpy dtype) clean", async () => {
+    const w = new PickleWriter().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().op("}").op("b").op("0");
+    w.global("numpy", "dtype").unicode("f8").newFalse().op(0x88).op(0x87).reduce().mark().int(3).unicode("<").op("N").op("N").op("N").int(-1).int(-1).int(0).tuple().op("b");
+    expect(await scanFile(file(w.stop().bytes()))).toMatchObject({ verdict: "clean", findings: [] });
+  });
+});
+
 describe("other containers", () => {
   it("refuses 7z and rar archives as unscannable, saying why", async () => {
     const sevenZip = await scanFile(file(Buffer.from("377abcaf271c000400000000000000000000000000000000", "hex")));
@@ -132,10 +205,11 @@ describe("other containers", () => {
   it("scans every pickle of a legacy torch file (stacked pickles, then raw storage bytes)", async () => {
     const magic = Buffer.from("80028a0a6cfc9c46f9206aa850192e", "hex");
     const proto = new PickleWriter().proto(2).int(1001).stop().bytes();
+    const sysInfo = new PickleWriter().proto(2).op("}").mark().unicode("little_endian").op(0x88).unicode("protocol_version").int(1001).setitems().stop().bytes();
     const keys = new PickleWriter().proto(2).mark().unicode("0").op("l").stop().bytes();
     const raw = Buffer.alloc(64, 0x80);
-    expect((await scanFile(file(Buffer.concat([magic, proto, STATE, keys, raw])))).verdict).toBe("clean");
-    expect((await scanFile(file(Buffer.concat([magic, proto, systemCallPickle(), keys, raw])))).verdict).toBe("malicious");
+    expect((await scanFile(file(Buffer.concat([magic, proto, sysInfo, STATE, keys, raw])))).verdict).toBe("clean");
+    expect((await scanFile(file(Buffer.concat([magic, proto, sysInfo, systemCallPickle(), keys, raw])))).verdict).toBe("malicious");
   });
 
   it("finds a second pickle hidden after the first STOP", async () => {
