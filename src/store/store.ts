@@ -66,8 +66,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     // Reach the database before migrating, so a store that cannot be opened is not reported as a migration failure.
     if (kind === "postgres" && options.mustExist === true) {
       // Kysely's own table marks a schema Perimeter has migrated; an empty or missing schema is no store.
-      const found = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = ${schema ?? "public"} and table_name = 'kysely_migration'`.execute(db);
-      if ((found.rows[0]?.n ?? 0) === 0) throw storeNotFound(location);
+      // to_regclass looks up this one name, unlike information_schema, which trips over schemas dropped meanwhile.
+      const found = await sql<{ found: boolean }>`select to_regclass(${`"${schema ?? "public"}".kysely_migration`}) is not null as found`.execute(db);
+      if (found.rows[0]?.found !== true) throw storeNotFound(location);
     } else if (kind === "postgres") {
       await sql`create schema if not exists ${sql.id(schema ?? "public")}`.execute(db);
     } else {
