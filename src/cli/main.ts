@@ -60,7 +60,8 @@ export function buildProgram(cli: Cli): Command {
 /**
  * Commands that only read the store (beyond recording that they ran), declared in files whose commands do not
  * mark themselves with readOnly(): run where no store exists, they fail instead of creating an empty one.
- * Views made with addViewCommand (every list and show) are read-only already.
+ * Views made with addViewCommand (every list and show) are read-only already. `verify key|certificate|sigstore`
+ * are not here: checking downloaded weights needs no project (they still record their decision in one).
  */
 export const READ_ONLY_COMMANDS: readonly string[] = [
   "audit verify",
@@ -69,9 +70,6 @@ export const READ_ONLY_COMMANDS: readonly string[] = [
   "audit list",
   "drift",
   "bom",
-  "verify key",
-  "verify certificate",
-  "verify sigstore",
   "admit",
   "policy test",
 ];
