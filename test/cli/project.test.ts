@@ -144,6 +144,7 @@ describe("output into a pipe that closes early", () => {
     await withContext({ cwd: root, env: { PERIMETER_CEILING_DIRECTORIES: tmpdir() } }, async (ctx) => {
       for (let i = 0; i < 150; i++) {
         await registerModel({ store: ctx.store, audit: ctx.audit }, { path: model, name: "llama", version: `1.${i}`, kind: "base", parents: [], environments: ["default"], license: "Apache-2.0", actor: "alice" });
+        await ctx.audit().append({ actor: "alice", action: "test.note", resource: `model:llama@1.${i}`, decision: "info", details: { note: "x".repeat(500) } });
       }
     });
     const listed = perimeter(["model", "list", "--format", "json"], { cwd: root });
@@ -151,5 +152,18 @@ describe("output into a pipe that closes early", () => {
     const r = pipeToHead(["model", "list", "--format", "json"]);
     expect(r.stdout).toBe("[\nexit=0\n");
     expect(r.stderr).toBe("");
+
+    // A command that streams (and waits for the pipe to drain) ends as quietly, and still records its run.
+    const exported = perimeter(["audit", "export"], { cwd: root });
+    expect(exported.stdout.length).toBeGreaterThan(128 * 1024);
+    const streamed = pipeToHead(["audit", "export"]);
+    expect(streamed.stdout).toMatch(/^\{"seq":1,.*\}\nexit=0\n$/);
+    expect(streamed.stderr).toBe("");
+  });
+
+  it("every command named read-only exists", async () => {
+    const { buildProgram, findCommand, READ_ONLY_COMMANDS } = await import("../../src/cli/main.js");
+    const program = buildProgram({ globals: () => ({}), run: (fn) => async (...args) => void (await fn(...args)) });
+    expect(READ_ONLY_COMMANDS.filter((path) => findCommand(program, path) === undefined)).toEqual([]);
   });
 });
