@@ -108,7 +108,8 @@ function storeNotFound(loaded: LoadedConfig, location: string, cause: PerimeterE
       `Run it in a project directory or below one, point at one with --config FILE or PERIMETER_HOME=DIR, or ${create}.`;
   } else {
     const what = location !== "" ? location : (cause.details?.["location"] as string | undefined) ?? "the configured database";
-    message = `no Perimeter store at ${what} (project ${projectOrigin(loaded)}); this command only reads, so it created none: ${create}.`;
+    const origin = project?.source === "none" ? "no project found at or above the working directory" : `project ${projectOrigin(loaded)}`;
+    message = `no Perimeter store at ${what} (${origin}); this command only reads, so it created none: ${create}.`;
   }
   return new PerimeterError("STORE_NOT_FOUND", message, { cause, details: { location: location !== "" ? location : cause.details?.["location"] } });
 }
