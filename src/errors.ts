@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { kind: "usage", status: 500, summary: "perimeter.yaml (or an environment variable) is invalid" },
   CONFIG_UNREADABLE: { kind: "usage", status: 500, summary: "the configuration file cannot be read or parsed" },
   STORE_UNAVAILABLE: { kind: "internal", status: 503, summary: "the database cannot be opened or reached" },
+  STORE_NOT_FOUND: { kind: "usage", status: 503, summary: "a command that only reads found no store where it looked" },
   STORE_MIGRATION_FAILED: { kind: "internal", status: 500, summary: "a database migration failed" },
   AUDIT_KEY_INVALID: { kind: "usage", status: 500, summary: "the audit signing key cannot be read or is not Ed25519" },
   AUDIT_TAMPERED: { kind: "refused", status: 409, summary: "the audit log does not verify" },

@@ -1,14 +1,20 @@
 import { userInfo } from "node:os";
-import { openAuditLog, type AuditLog } from "../audit/index.js";
-import { configPath, loadConfig, type LoadedConfig } from "../config/load.js";
 import type { Command } from "commander";
+import { withContext as withAppContext, type Context } from "../app/context.js";
 import { EXIT, PerimeterError } from "../errors.js";
-import { openStore, type Store } from "../store/store.js";
+
+// CLI presentation helpers. What a command runs against (config, store, audit log) is assembled in
+// src/app/context.ts; Context and openStoreFor are re-exported here so the command files need not change.
+export { openStoreFor, type Context } from "../app/context.js";
 
 export type OutputFormat = "text" | "json";
 
 export interface GlobalOptions {
   readonly config?: string;
+  /** Whether --config came from the flag or from PERIMETER_CONFIG, for messages. */
+  readonly configSource?: "--config" | "PERIMETER_CONFIG";
+  /** The command being run only reads: it must find an existing store and never creates one. */
+  readonly readOnly?: boolean;
 }
 
 /** What every command group gets: the global options, and a wrapper that records an action's exit code. */
@@ -17,41 +23,33 @@ export interface Cli {
   run<A extends unknown[]>(fn: (...args: A) => Promise<number>): (...args: A) => Promise<void>;
 }
 
-export interface Context {
-  readonly loaded: LoadedConfig;
-  readonly store: Store;
-  /** Opened on first use, so read-only commands never create a signing key. */
-  audit(): AuditLog;
+const readOnlyCommands = new WeakSet<Command>();
+
+/** Mark a command as one that only reads: it refuses to run without a store instead of creating an empty one. */
+export function readOnly(cmd: Command): Command {
+  readOnlyCommands.add(cmd);
+  return cmd;
 }
 
-export async function openStoreFor(loaded: LoadedConfig): Promise<Store> {
-  const store = loaded.config.store;
-  return openStore({
-    url: store.url,
-    sqlitePath: configPath(loaded, store.sqlitePath),
-    schema: store.schema,
-    poolSize: store.poolSize,
-  });
+export function isReadOnly(cmd: Command): boolean {
+  return readOnlyCommands.has(cmd);
 }
 
 /**
- * Load config, open the store, run the command, and always close what was opened. A `server` commits its
- * audit events on a writer thread (see openAuditLog), so no commit stalls the requests it answers.
+ * Run a command against the project's store (see src/app/context.ts): on stderr, one line names the store
+ * when it is not the working directory's.
  */
 export async function withContext<T>(globals: GlobalOptions, fn: (ctx: Context) => Promise<T>, options: { server?: boolean } = {}): Promise<T> {
-  const loaded = loadConfig({ path: globals.config });
-  const store = await openStoreFor(loaded);
-  let audit: AuditLog | undefined;
-  try {
-    return await fn({
-      loaded,
-      store,
-      audit: () => (audit ??= openAuditLog(loaded, store, { thread: options.server === true })),
-    });
-  } finally {
-    await audit?.close();
-    await store.close();
-  }
+  return withAppContext(
+    {
+      config: globals.config,
+      configSource: globals.configSource,
+      readOnly: globals.readOnly === true,
+      server: options.server === true,
+      notice: (message) => process.stderr.write(`perimeter: ${message}\n`),
+    },
+    fn,
+  );
 }
 
 /** --actor, else PERIMETER_ACTOR, else the OS user. */
@@ -116,11 +114,12 @@ export function formatBytes(n: number): string {
 export function addViewCommand(
   parent: Command,
   cli: Cli,
-  spec: { readonly name: string; readonly description: string; readonly argument?: string },
+  spec: { readonly name: string; readonly description: string; readonly argument?: string; readonly options?: readonly (readonly [flags: string, description: string])[] },
   view: (ctx: Context, argument: string, options: Record<string, unknown>) => Promise<{ readonly json: unknown; print(): void }>,
 ): Command {
-  const cmd = parent.command(spec.name).description(spec.description);
+  const cmd = readOnly(parent.command(spec.name).description(spec.description));
   if (spec.argument !== undefined) cmd.argument(spec.argument);
+  for (const [flags, description] of spec.options ?? []) cmd.option(flags, description);
   return cmd.option("--format <format>", "text or json", "text").action(
     cli.run(async (...args: unknown[]) => {
       const argument = spec.argument === undefined ? "" : String(args[0]);

@@ -4,7 +4,8 @@ import { IdentityService, identityStatus, liveKeys } from "../identity/service.j
 import { IDENTITY_KINDS, type IdentityKind, type IdentityRecord } from "../identity/types.js";
 import { addViewCommand, collect, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
 
-// perimeter identity create|list|show|rotate|revoke — non-human identities and their API keys.
+// perimeter identity create|list|show|rotate|revoke — non-human identities and their API keys. A revoked
+// identity's name may be used again; the revoked one stays in the record (identity list --all).
 
 const SHOWN_ONCE = "This key is shown once and cannot be shown again: store it in a secret manager now. Perimeter keeps only its hash.";
 
@@ -52,13 +53,14 @@ export function registerIdentity(program: Command, cli: Cli): void {
       }),
     );
 
-  addViewCommand(identity, cli, { name: "list", description: "list identities: status, live keys, last use, expiry (never the keys)" }, async (ctx) => {
+  const listOptions = [["--all", "revoked identities too (a name used again appears once per identity)"]] as const;
+  addViewCommand(identity, cli, { name: "list", description: "list identities not revoked: status, live keys, last use, expiry (never the keys)", options: listOptions }, async (ctx, _arg, opts) => {
     const now = new Date();
-    const records = await service(ctx).list();
+    const records = await service(ctx).list({ all: opts["all"] === true });
     return {
       json: records.map((r) => summary(r, now)),
       print: () => {
-        if (records.length === 0) process.stdout.write("no identities: create one with perimeter identity create NAME --owner TEAM\n");
+        if (records.length === 0) process.stdout.write(`no identities${opts["all"] === true ? "" : " (revoked ones are listed with --all)"}: create one with perimeter identity create NAME --owner TEAM\n`);
         else {
           printTable(
             ["NAME", "ID", "KIND", "OWNER", "ENVIRONMENT", "STATUS", "KEYS", "LAST USED", "EXPIRES"],
@@ -69,7 +71,7 @@ export function registerIdentity(program: Command, cli: Cli): void {
     };
   });
 
-  addViewCommand(identity, cli, { name: "show", description: "show one identity and its keys (ids and dates only)", argument: "<id|name>" }, async (ctx, ref) => {
+  addViewCommand(identity, cli, { name: "show", description: "show one identity and its keys (ids and dates only); by name, the one not revoked, else the one revoked last", argument: "<id|name>" }, async (ctx, ref) => {
     const now = new Date();
     const r = await service(ctx).get(ref);
     const keys = r.keys.map((k) => ({ ...k, status: k.revokedAt !== null ? "revoked" : k.expiresAt !== null && Date.parse(k.expiresAt) <= now.getTime() ? "expired" : "live" }));

@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, asPerimeterError, exitCodeFor, PerimeterError } from "../errors.js";
 import { registerAudit } from "./audit.js";
-import type { Cli, GlobalOptions } from "./context.js";
+import { isReadOnly, readOnly, type Cli, type GlobalOptions } from "./context.js";
+import { registerConfig } from "./config.js";
 import { registerDemoModel } from "./demo-model.js";
 import { registerIdentity } from "./identity.js";
 import { registerScan } from "./scan.js";
@@ -31,7 +32,9 @@ export function buildProgram(cli: Cli): Command {
     .addHelpText(
       "after",
       "\nExit codes: 0 ok, 1 a check said no (denied, invalid, tampered, refused), 2 usage or config error, 3 internal error.\n" +
-        "Environment: PERIMETER_CONFIG, PERIMETER_DATABASE_URL (postgres://...), PERIMETER_ACTOR.",
+        "Environment: PERIMETER_CONFIG, PERIMETER_HOME (the project directory), PERIMETER_DATABASE_URL (postgres://...), PERIMETER_ACTOR.\n" +
+        "The project is found as git finds its repository: --config, else PERIMETER_HOME, else the nearest directory at or\n" +
+        "above this one holding perimeter.yaml or .perimeter/, else this directory. Commands that only read never create a store.",
     );
   registerUp(program, cli);
   registerScan(program, cli);
@@ -46,14 +49,48 @@ export function buildProgram(cli: Cli): Command {
   registerIdentity(program, cli);
   registerKill(program, cli);
   registerAudit(program, cli);
+  registerConfig(program, cli);
+  for (const path of READ_ONLY_COMMANDS) {
+    const cmd = findCommand(program, path);
+    if (cmd !== undefined) readOnly(cmd);
+  }
   return program;
 }
 
+/**
+ * Commands that only read the store (beyond recording that they ran), declared in files whose commands do not
+ * mark themselves with readOnly(): run where no store exists, they fail instead of creating an empty one.
+ * Views made with addViewCommand (every list and show) are read-only already. `verify key|certificate|sigstore`
+ * are not here: checking downloaded weights needs no project (they still record their decision in one).
+ */
+export const READ_ONLY_COMMANDS: readonly string[] = [
+  "audit verify",
+  "audit prove",
+  "audit export",
+  "audit list",
+  "drift",
+  "bom",
+  "admit",
+  "policy test",
+];
+
+export function findCommand(program: Command, path: string): Command | undefined {
+  let cmd: Command | undefined = program;
+  for (const name of path.split(" ")) cmd = cmd?.commands.find((c) => c.name() === name);
+  return cmd;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  quietOnClosedPipes();
   let code: number = EXIT.ok;
   let program: Command | undefined;
+  let running: Command | undefined;
   const cli: Cli = {
-    globals: () => (program?.opts() ?? {}) as GlobalOptions,
+    globals: () => {
+      const opts = (program?.opts() ?? {}) as { config?: string };
+      const source = program?.getOptionValueSource("config") === "env" ? "PERIMETER_CONFIG" : "--config";
+      return { ...opts, configSource: source, readOnly: running !== undefined && isReadOnly(running) } satisfies GlobalOptions;
+    },
     run:
       (fn) =>
       async (...args) => {
@@ -61,6 +98,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
   };
   program = buildProgram(cli);
+  program.hook("preAction", (_program, action) => {
+    running = action;
+  });
   program.exitOverride();
   for (const sub of allCommands(program)) sub.exitOverride();
   try {
@@ -77,6 +117,29 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${err.stack ?? ""}\n`);
     }
     return exitCodeFor(e);
+  }
+}
+
+let pipesHandled = false;
+
+/**
+ * `perimeter ... | head` closes the pipe early: the rest of the output is dropped without a stack trace, and
+ * the command still finishes (what it records is recorded) and exits with its own code.
+ */
+export function quietOnClosedPipes(): void {
+  if (pipesHandled) return;
+  pipesHandled = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+      // Later writes succeed at once into nothing; a writer waiting for "drain" is released.
+      stream.write = ((_chunk: unknown, encodingOrDone?: unknown, done?: unknown) => {
+        const callback = typeof encodingOrDone === "function" ? encodingOrDone : done;
+        if (typeof callback === "function") process.nextTick(callback as () => void);
+        return true;
+      }) as typeof stream.write;
+      stream.emit("drain");
+    });
   }
 }
 

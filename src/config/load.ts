@@ -1,21 +1,40 @@
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, parse as parsePath, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { PerimeterError } from "../errors.js";
 import { configSchema, type Config } from "./schema.js";
 
+/** How the project (the directory whose perimeter.yaml and .perimeter/ a command uses) was found. */
+export type ProjectSource = "--config" | "PERIMETER_CONFIG" | "PERIMETER_HOME" | "found" | "cwd" | "none";
+
+export interface Project {
+  /** Relative paths in the config resolve against this directory. */
+  readonly root: string;
+  readonly source: ProjectSource;
+  /** The working directory the search started from. */
+  readonly cwd: string;
+}
+
 export interface LoadedConfig {
   readonly config: Config;
   /** The file it came from, or undefined when defaults were used. */
   readonly file: string | undefined;
-  /** Relative paths in the config resolve against this directory (the file's, else the working directory). */
+  /** Relative paths in the config resolve against this directory (the project root). */
   readonly baseDir: string;
+  /** Where the project is and how it was found; absent when a caller built a LoadedConfig by hand. */
+  readonly project?: Project;
+  /** The file's own text as parsed, before defaults: which options the file sets. */
+  readonly fromFile?: unknown;
+  /** Options set by environment variables, by dotted key: the variable's name. */
+  readonly fromEnv?: Readonly<Record<string, string>>;
 }
 
 export interface LoadOptions {
-  /** --config; falls back to PERIMETER_CONFIG, then ./perimeter.yaml if it exists. */
+  /** --config; falls back to PERIMETER_CONFIG, then PERIMETER_HOME, then the nearest perimeter.yaml or .perimeter/ above the cwd. */
   readonly path?: string | undefined;
+  /** Where `path` came from, for messages (default --config). */
+  readonly pathSource?: "--config" | "PERIMETER_CONFIG";
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
 }
@@ -23,11 +42,10 @@ export interface LoadOptions {
 export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const explicit = options.path ?? env["PERIMETER_CONFIG"];
-  const file = explicit !== undefined && explicit !== "" ? resolve(cwd, explicit) : defaultFile(cwd);
+  const { project, file, explicit } = findProject({ ...options, env, cwd });
 
   let raw: unknown = {};
-  if (file !== undefined) raw = readYaml(file, explicit !== undefined && explicit !== "");
+  if (file !== undefined) raw = readYaml(file, explicit);
   if (raw === null || raw === undefined) raw = {};
 
   const parsed = configSchema.safeParse(raw);
@@ -38,17 +56,60 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       details: { file: where, issues: parsed.error.issues.map((i) => ({ path: keyPath(i.path), message: describeIssue(i) })) },
     });
   }
-  const config = applyEnv(parsed.data, env);
-  return { config, file, baseDir: file === undefined ? cwd : dirname(file) };
+  const { config, fromEnv } = applyEnv(parsed.data, env);
+  return { config, file, baseDir: project.root, project, fromFile: raw, fromEnv };
 }
 
-function defaultFile(cwd: string): string | undefined {
-  const candidate = resolve(cwd, "perimeter.yaml");
+/**
+ * Find the project as git finds its repository: --config (or PERIMETER_CONFIG) names the file, and its
+ * directory is the root; else PERIMETER_HOME names the root; else the nearest directory at or above the cwd
+ * holding perimeter.yaml or .perimeter/ (not searching PERIMETER_CEILING_DIRECTORIES or above them); else the cwd.
+ */
+export function findProject(options: LoadOptions & { readonly env: NodeJS.ProcessEnv; readonly cwd: string }): { project: Project; file: string | undefined; explicit: boolean } {
+  const { env, cwd } = options;
+  const flag = options.path !== undefined && options.path !== "" ? options.path : undefined;
+  const fromEnv = env["PERIMETER_CONFIG"];
+  const path = flag ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined);
+  if (path !== undefined) {
+    const file = resolve(cwd, path);
+    const source = flag !== undefined ? (options.pathSource ?? "--config") : "PERIMETER_CONFIG";
+    return { project: { root: dirname(file), source, cwd }, file, explicit: true };
+  }
+  const home = env["PERIMETER_HOME"];
+  if (home !== undefined && home !== "") {
+    const root = resolve(cwd, home);
+    if (!isDirectory(root)) {
+      throw new PerimeterError("CONFIG_INVALID", `invalid configuration:\n  PERIMETER_HOME: ${root} is not a directory (it names the project directory that holds perimeter.yaml and .perimeter/)`);
+    }
+    return { project: { root, source: "PERIMETER_HOME", cwd }, file: fileIn(root), explicit: false };
+  }
+  const ceilings = new Set((env["PERIMETER_CEILING_DIRECTORIES"] ?? "").split(":").filter((d) => d !== "").map((d) => resolve(d)));
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (dir !== resolve(cwd) && ceilings.has(dir)) break;
+    const file = fileIn(dir);
+    if (file !== undefined || isDirectory(resolve(dir, ".perimeter"))) {
+      return { project: { root: dir, source: dir === resolve(cwd) ? "cwd" : "found", cwd }, file, explicit: false };
+    }
+    if (dir === parsePath(dir).root) break;
+  }
+  // No project anywhere above: the working directory becomes one if a command records something.
+  return { project: { root: resolve(cwd), source: "none", cwd }, file: undefined, explicit: false };
+}
+
+function fileIn(dir: string): string | undefined {
+  const candidate = resolve(dir, "perimeter.yaml");
   try {
-    readFileSync(candidate);
-    return candidate;
+    return statSync(candidate).isFile() ? candidate : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -72,16 +133,16 @@ function readYaml(file: string, required: boolean): unknown {
   return doc.toJS();
 }
 
-function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
+function applyEnv(config: Config, env: NodeJS.ProcessEnv): { config: Config; fromEnv: Record<string, string> } {
   const url = env["PERIMETER_DATABASE_URL"];
-  if (url === undefined || url === "") return config;
+  if (url === undefined || url === "") return { config, fromEnv: {} };
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new PerimeterError(
       "CONFIG_INVALID",
       `invalid configuration:\n  PERIMETER_DATABASE_URL: expected a postgres:// or postgresql:// URL`,
     );
   }
-  return { ...config, store: { ...config.store, url } };
+  return { config: { ...config, store: { ...config.store, url } }, fromEnv: { "store.url": "PERIMETER_DATABASE_URL" } };
 }
 
 function keyPath(path: ReadonlyArray<PropertyKey>): string {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Context } from "../cli/context.js";
+import type { Context } from "../app/context.js";
 import { PerimeterError } from "../errors.js";
 import { bearerKind, JwtVerifier } from "../identity/jwt.js";
 import { IdentityService, type AuthCacheOptions } from "../identity/service.js";

@@ -34,8 +34,9 @@ export class IdentityRepository {
   async insertIdentity(identity: Identity, key: NewApiKey): Promise<void> {
     try {
       await this.db.transaction().execute(async (trx) => {
-        const taken = await trx.selectFrom("identities").select("id").where("name", "=", identity.name).executeTakeFirst();
-        if (taken !== undefined) throw exists(identity.name);
+        // Names are unique among identities not revoked: a revoked identity's name may be used again.
+        const taken = await trx.selectFrom("identities").select(["id", "expires_at"]).where("name", "=", identity.name).where("revoked_at", "is", null).executeTakeFirst();
+        if (taken !== undefined) throw exists(identity.name, taken);
         await trx
           .insertInto("identities")
           .values({
@@ -58,25 +59,35 @@ export class IdentityRepository {
     } catch (err) {
       if (err instanceof PerimeterError) throw err;
       // Another process created the same name between our check and our insert.
-      if (isUniqueViolation(err)) throw exists(identity.name);
+      if (isUniqueViolation(err)) throw exists(identity.name, undefined);
       throw err;
     }
   }
 
-  /** An identity by id or by name (names never look like ids, so the two cannot both match different rows). */
+  /**
+   * An identity by id, or by name: the one not revoked (at most one holds a name), else the one revoked last.
+   * Names never look like ids, so an id and a name cannot match different rows.
+   */
   async find(idOrName: string): Promise<IdentityRecord | undefined> {
-    const row = await this.db
+    const rows = await this.db
       .selectFrom("identities")
       .selectAll()
       .where((eb) => eb.or([eb("id", "=", idOrName), eb("name", "=", idOrName)]))
-      .executeTakeFirst();
+      .execute();
+    const row =
+      rows.find((r) => r.id === idOrName) ??
+      rows.find((r) => r.revoked_at === null) ??
+      rows.sort((a, b) => (b.revoked_at ?? "").localeCompare(a.revoked_at ?? "") || b.created_at.localeCompare(a.created_at))[0];
     if (row === undefined) return undefined;
     const [record] = await this.hydrate([row]);
     return record;
   }
 
-  async list(): Promise<IdentityRecord[]> {
-    return this.hydrate(await this.db.selectFrom("identities").selectAll().orderBy("name").execute());
+  /** Identities by name; revoked ones only with includeRevoked (a name may then appear more than once, newest last). */
+  async list(options: { readonly includeRevoked?: boolean } = {}): Promise<IdentityRecord[]> {
+    let query = this.db.selectFrom("identities").selectAll();
+    if (options.includeRevoked !== true) query = query.where("revoked_at", "is", null);
+    return this.hydrate(await query.orderBy("name").orderBy("created_at").orderBy("id").execute());
   }
 
   /**
@@ -236,8 +247,16 @@ function identityFromRow(row: Selectable<IdentityTable>): Identity {
   };
 }
 
-function exists(name: string): PerimeterError {
-  return new PerimeterError("IDENTITY_EXISTS", `an identity named "${name}" exists: pick another name, or rotate that identity's key (perimeter identity rotate ${name})`);
+function exists(name: string, taken: { readonly id: string; readonly expires_at: string | null } | undefined): PerimeterError {
+  const expiredAt = taken?.expires_at ?? null;
+  if (taken !== undefined && expiredAt !== null && Date.parse(expiredAt) <= Date.now()) {
+    // Rotating an expired identity is refused, so the advice is to revoke it: its name is then free.
+    return new PerimeterError(
+      "IDENTITY_EXISTS",
+      `an identity named "${name}" (${taken.id}) exists and expired at ${expiredAt}: revoke it (perimeter identity revoke ${taken.id} --reason expired) and its name can be used again, or pick another name`,
+    );
+  }
+  return new PerimeterError("IDENTITY_EXISTS", `an identity named "${name}" exists${taken === undefined ? "" : ` (${taken.id})`} and is not revoked: pick another name, or give it a new key (perimeter identity rotate ${name})`);
 }
 
 export function identityNotFound(idOrName: string): PerimeterError {

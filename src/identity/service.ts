@@ -147,8 +147,9 @@ export class IdentityService {
     return { identity: await this.get(identity.id), key: issued.key, keyId: issued.keyId };
   }
 
-  list(): Promise<IdentityRecord[]> {
-    return this.repo.list();
+  /** Identities not revoked; with `all`, revoked ones too (a reused name then appears once per identity). */
+  list(options: { readonly all?: boolean } = {}): Promise<IdentityRecord[]> {
+    return this.repo.list({ includeRevoked: options.all === true });
   }
 
   async get(idOrName: string): Promise<IdentityRecord> {
@@ -361,8 +362,16 @@ function refuse(code: AuthFailureCode, message: string): AuthResult {
 
 function refuseChange(record: IdentityRecord, now: Date, what: string): void {
   const status = identityStatus(record, now);
-  if (status === "revoked") throw new PerimeterError("USAGE", `identity ${record.name} (${record.id}) was revoked at ${record.revokedAt}: a revoked identity ${what}; create a new one`);
-  if (status === "expired") throw new PerimeterError("USAGE", `identity ${record.name} (${record.id}) expired at ${record.expiresAt}: an expired identity ${what}; create a new one`);
+  // The advice ends in a command that works: create takes a revoked identity's name, and an expired one is revoked first.
+  if (status === "revoked") {
+    throw new PerimeterError("USAGE", `identity ${record.name} (${record.id}) was revoked at ${record.revokedAt}: a revoked identity ${what}; create a new one (perimeter identity create ${record.name}: a revoked identity's name can be used again)`);
+  }
+  if (status === "expired") {
+    throw new PerimeterError(
+      "USAGE",
+      `identity ${record.name} (${record.id}) expired at ${record.expiresAt}: an expired identity ${what}; revoke it (perimeter identity revoke ${record.id} --reason expired), then create a new one with the same name`,
+    );
+  }
 }
 
 function requireReason(reason: string): string {

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 
 // Migrations are code, listed in order, so they ship inside dist/ and run the same on SQLite and PostgreSQL.
 // Column types are the portable subset: bigint, integer, text. Never edit a released migration; add one.
@@ -215,7 +215,50 @@ const migrations: Record<string, Migration> = {
       for (const t of ["kills", "runtime_attestations", "api_keys", "identities"]) await db.schema.dropTable(t).execute();
     },
   },
+  "0005_identity_name_reuse": {
+    // A revoked identity's name may be used again: names are unique among identities not revoked (a partial
+    // unique index), and revoked ones stay in the record under their ids.
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await sql`alter table identities drop constraint if exists identities_name_key`.execute(db);
+      } else {
+        await rebuildSqliteIdentities(db);
+      }
+      await sql`create unique index identities_live_name on identities (name) where revoked_at is null`.execute(db);
+      await db.schema.createIndex("identities_name").on("identities").column("name").execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex("identities_name").execute();
+      await db.schema.dropIndex("identities_live_name").execute();
+    },
+  },
 };
+
+/**
+ * SQLite cannot drop a column's UNIQUE constraint: the table is rebuilt. api_keys is rebuilt first, so that
+ * dropping the old identities table cascades into nothing; renaming the new tables rewrites the foreign key.
+ * Kysely runs SQLite migrations outside a transaction, so this one takes its own.
+ */
+async function rebuildSqliteIdentities(db: Kysely<unknown>): Promise<void> {
+  const identityColumns = sql.raw("id, name, kind, owner, environment, scopes, expires_at, created_at, created_by, revoked_at, revoked_reason, last_used_at");
+  const keyColumns = sql.raw("id, identity_id, hash, created_at, expires_at, revoked_at, last_used_at");
+  await sql`begin immediate`.execute(db);
+  try {
+    await sql`create table identities_new (id text primary key, name text not null, kind text not null, owner text not null, environment text not null, scopes text not null, expires_at text, created_at text not null, created_by text not null, revoked_at text, revoked_reason text, last_used_at text)`.execute(db);
+    await sql`insert into identities_new (${identityColumns}) select ${identityColumns} from identities`.execute(db);
+    await sql`create table api_keys_new (id text primary key, identity_id text not null references identities_new (id) on delete cascade, hash text not null, created_at text not null, expires_at text, revoked_at text, last_used_at text)`.execute(db);
+    await sql`insert into api_keys_new (${keyColumns}) select ${keyColumns} from api_keys`.execute(db);
+    await sql`drop table api_keys`.execute(db);
+    await sql`drop table identities`.execute(db);
+    await sql`alter table identities_new rename to identities`.execute(db);
+    await sql`alter table api_keys_new rename to api_keys`.execute(db);
+    await sql`create index api_keys_identity on api_keys (identity_id)`.execute(db);
+    await sql`commit`.execute(db);
+  } catch (err) {
+    await sql`rollback`.execute(db).catch(() => undefined);
+    throw err;
+  }
+}
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Dialect, type Driver, type SqliteDialectConfig } from "kysely";
@@ -34,13 +34,18 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** Run pending migrations on open (default true). */
   readonly migrate?: boolean;
+  /**
+   * Open only a store that exists (read-only commands): no SQLite file or directory is created, and a
+   * PostgreSQL schema without Perimeter's tables is refused, with STORE_NOT_FOUND.
+   */
+  readonly mustExist?: boolean;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   // Drivers load on demand: the embedded default never pays for pg, nor a PostgreSQL deployment for SQLite.
   const { dialect, kind, location, openAudit } =
     options.url === undefined
-      ? sqliteDialect(options.sqlitePath, (await import("better-sqlite3")).default)
+      ? sqliteDialect(options.sqlitePath, options.mustExist === true, (await import("better-sqlite3")).default)
       : postgresDialect(options.url, options, (await import("pg")).default);
   const db = new Kysely<Database>({ dialect });
   const schema = kind === "postgres" ? (options.schema ?? "public") : undefined;
@@ -59,7 +64,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   };
   try {
     // Reach the database before migrating, so a store that cannot be opened is not reported as a migration failure.
-    if (kind === "postgres") {
+    if (kind === "postgres" && options.mustExist === true) {
+      // Kysely's own table marks a schema Perimeter has migrated; an empty or missing schema is no store.
+      // to_regclass looks up this one name, unlike information_schema, which trips over schemas dropped meanwhile.
+      const found = await sql<{ found: boolean }>`select to_regclass(${`"${schema ?? "public"}".kysely_migration`}) is not null as found`.execute(db);
+      if (found.rows[0]?.found !== true) throw storeNotFound(location);
+    } else if (kind === "postgres") {
       await sql`create schema if not exists ${sql.id(schema ?? "public")}`.execute(db);
     } else {
       await sql`select 1`.execute(db);
@@ -98,6 +108,10 @@ export async function migrate(store: Store): Promise<void> {
   }
 }
 
+function storeNotFound(location: string): PerimeterError {
+  return new PerimeterError("STORE_NOT_FOUND", `no Perimeter store at ${location}`, { details: { location } });
+}
+
 interface DialectParts {
   dialect: Dialect;
   kind: StoreDialect;
@@ -105,10 +119,12 @@ interface DialectParts {
   openAudit: () => AuditRepository;
 }
 
-function sqliteDialect(path: string, Sqlite: typeof BetterSqlite3): DialectParts {
+function sqliteDialect(path: string, mustExist: boolean, Sqlite: typeof BetterSqlite3): DialectParts {
   const connect = (): BetterSqlite3.Database => {
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new Sqlite(path);
+    if (mustExist) {
+      if (!existsSync(path)) throw storeNotFound(path);
+    } else mkdirSync(dirname(path), { recursive: true });
+    const db = new Sqlite(path, { fileMustExist: mustExist });
     // WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before it returns,
     // which the audit log promises to its callers. busy_timeout lets writers in other processes queue.
     db.pragma("journal_mode = WAL");

@@ -82,7 +82,8 @@ describe.each(STORE_KINDS)("perimeter identity on %s", (kind) => {
     expect(revoked.stdout).toMatch(/revoked support-bot \(id_[0-9a-f]{12}\): its 3 key\(s\) are refused/);
     const newest = KEY.exec(rotatedText.stdout)?.[0] ?? "";
     expect(await authenticate(newest)).toMatchObject({ ok: false, code: "AUTH_IDENTITY_REVOKED" });
-    expect(json<Array<Record<string, unknown>>>(["identity", "list"]).map((i) => [i["name"], i["status"], i["liveKeys"]])).toEqual([
+    expect(json<Array<Record<string, unknown>>>(["identity", "list"]).map((i) => [i["name"], i["status"], i["liveKeys"]])).toEqual([["nightly-eval", "active", 1]]);
+    expect(json<Array<Record<string, unknown>>>(["identity", "list", "--all"]).map((i) => [i["name"], i["status"], i["liveKeys"]])).toEqual([
       ["nightly-eval", "active", 1],
       ["support-bot", "revoked", 0],
     ]);
@@ -92,6 +93,35 @@ describe.each(STORE_KINDS)("perimeter identity on %s", (kind) => {
     expect(events.every((e) => e.actor === "ml-platform" && /^identity:id_[0-9a-f]{12}$/.test(e.resource))).toBe(true);
     expect(JSON.stringify(events)).not.toMatch(KEY);
     expect(run(["audit", "verify"]).code).toBe(0);
+  });
+
+  it("gives a revoked identity's name to a new identity: show finds the live one, list --all keeps the revoked one, and no advice loops", async () => {
+    const first = json<{ id: string; key: string }>(["identity", "create", "support-bot"]);
+    expect(run(["identity", "revoke", "support-bot", "--reason", "key leaked"]).code).toBe(0);
+    const rotateRevoked = run(["identity", "rotate", "support-bot"]);
+    expect(rotateRevoked.code).toBe(2);
+    expect(rotateRevoked.stderr).toMatch(/was revoked .*perimeter identity create support-bot/);
+
+    const again = run(["identity", "create", "support-bot"]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    const second = KEY.exec(again.stdout)?.[0] ?? "";
+    expect(await authenticate(second)).toMatchObject({ ok: true, principal: { name: "support-bot" } });
+    expect(await authenticate(first.key)).toMatchObject({ ok: false, code: "AUTH_IDENTITY_REVOKED" });
+
+    const shown = json<{ id: string; status: string }>(["identity", "show", "support-bot"]);
+    expect(shown.status).toBe("active");
+    expect(shown.id).not.toBe(first.id);
+    expect(json<{ status: string }>(["identity", "show", first.id]).status).toBe("revoked");
+    expect(json<Array<{ id: string }>>(["identity", "list"]).map((i) => i.id)).toEqual([shown.id]);
+    expect(json<Array<{ id: string; status: string }>>(["identity", "list", "--all"]).map((i) => [i.id, i.status])).toEqual([
+      [first.id, "revoked"],
+      [shown.id, "active"],
+    ]);
+    // The live name is taken, and the advice given (rotate) works.
+    const dup = run(["identity", "create", "support-bot"]);
+    expect(dup.stderr).toMatch(/"support-bot" exists .*perimeter identity rotate support-bot.*\[IDENTITY_EXISTS\]/);
+    expect(run(["identity", "rotate", "support-bot"]).code).toBe(0);
   });
 
   it("says what is wrong with bad input and changes nothing", () => {

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { stringify } from "yaml";
 import { loadConfig, type LoadedConfig } from "../../src/config/load.js";
-import { openStoreFor } from "../../src/cli/context.js";
+import { openStoreFor } from "../../src/app/context.js";
 import type { Store } from "../../src/store/store.js";
 
 // Every store test runs against both the embedded SQLite file and a real PostgreSQL, each in its own
