@@ -1,9 +1,10 @@
 import { gunzipSync, inflateSync } from "node:zlib";
 import { analyzeChatTemplate, extractChatTemplates } from "../formats/chat-template.js";
 import { readGgufHeader } from "../formats/gguf.js";
-import { analyzeKerasConfig, extractHdf5KerasConfig } from "../formats/keras.js";
+import { extractHdf5KerasConfig } from "../formats/keras.js";
 import { parseNpyHeader } from "../formats/npy.js";
 import { analyzePickle, analyzePickleStream, looksLikePickle } from "../formats/pickle.js";
+import { parsePythonJsonBytes, type PythonJsonValue } from "../formats/python-json.js";
 import { parseSafetensorsHeader } from "../formats/safetensors.js";
 import { analyzeSavedModel } from "../formats/savedmodel.js";
 import { analyzeSentencePiece } from "../formats/sentencepiece.js";
@@ -24,6 +25,7 @@ import {
   type ZipSpan,
 } from "../formats/zip.js";
 import { finding, type Finding } from "./findings.js";
+import { judgeKerasConfig } from "./keras-policy.js";
 import { classifyImport, type AllowList } from "./pickle-policy.js";
 import { memorySource, type ByteSource } from "./source.js";
 
@@ -54,6 +56,8 @@ export interface ScanContext {
   /** The file's name. Formats are told by content, but what a loader *executes* is chosen by name: Hugging
    * Face's trust_remote_code imports modeling_*.py whatever the file holds. */
   readonly fileName?: string;
+  /** The weights file of a Keras 3 archive: Keras reads only weights from it, never a model config. */
+  readonly kerasWeights?: boolean;
 }
 
 const SOURCE_FILE = /\.(py|pyw|pyc|pyo|so|dll|dylib|sh|bash|ipynb)$/i;
@@ -75,7 +79,9 @@ export async function scanSource(src: ByteSource, where: string, ctx: ScanContex
   // whatever its first bytes say: an archive appended to a harmless file is still an archive.
   if (!readings.includes("zip") && src.size >= 22 && (await zipEnd(src)).kind === "zip-end") readings.push("zip");
   const findings: Finding[] = [];
-  for (const format of new Set(readings)) findings.push(...(await scanAs(format, src, where, ctx, depth)));
+  // Only the HDF5 reading of a Keras weights file is a weights file; anything nested in it is judged as itself.
+  const nested = ctx.kerasWeights === true ? { ...ctx, kerasWeights: false } : ctx;
+  for (const format of new Set(readings)) findings.push(...(await scanAs(format, src, where, format === "hdf5" ? ctx : nested, depth)));
   return { format: sniffed.format, findings };
 }
 
@@ -315,7 +321,7 @@ async function scanZipView(
     findings.push(...member.findings.map((f) => ({ ...f, location: loc(entry.name) })));
     if (member.source === undefined) continue;
     if (keras && entry.name === "config.json") findings.push(...(await scanKerasConfig(member.source, loc(entry.name), ctx)));
-    else findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
+    else findings.push(...(await scanSource(member.source, loc(entry.name), keras && entry.name === KERAS_WEIGHTS ? { ...ctx, kerasWeights: true } : ctx, depth + 1)).findings);
   }
   findings.push(...(await hiddenMembers(src, spans, view.at, where, ctx, depth)));
   return findings;
@@ -524,11 +530,19 @@ function templateFindings(template: string, loc: string): Finding[] {
 
 // ---------- keras / hdf5 ----------
 
+/** What Keras 3's saving_lib names the weights of a .keras archive; it reads them with h5py, weights only. */
+const KERAS_WEIGHTS = "model.weights.h5";
+
 async function scanHdf5(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
   const readable = Math.min(src.size, ctx.limits.maxTextBytes);
   const bytes = await src.read(0, readable);
   const extracted = extractHdf5KerasConfig(bytes);
+  if (ctx.kerasWeights === true) {
+    // No model config is expected or read here (config.json is the archive's): only a config that is
+    // there anyway is judged, as a belt over the braces.
+    return extracted.configs.flatMap((c) => kerasFindings(c, loc));
+  }
   const problems = extracted.problems.map((p) => finding("KERAS_CONFIG_MISSING", p, loc));
   if (!extracted.found) {
     if (readable < src.size) {
@@ -543,16 +557,13 @@ async function scanHdf5(src: ByteSource, where: string, ctx: ScanContext): Promi
 }
 
 async function scanKerasConfig(src: ByteSource, loc: string, ctx: ScanContext): Promise<Finding[]> {
-  if (src.size > ctx.limits.maxTextBytes) return [finding("KERAS_CONFIG_MISSING", "config.json is too large to read", loc)];
-  try {
-    return kerasFindings(JSON.parse(Buffer.from(await src.read(0, src.size)).toString("utf8")), loc);
-  } catch (err) {
-    return [finding("KERAS_CONFIG_MISSING", `config.json is not JSON: ${(err as Error).message}`, loc)];
-  }
+  const parsed = await readPythonJson(src, ctx);
+  if (!parsed.ok) return [finding("KERAS_CONFIG_MISSING", `config.json cannot be analysed: ${parsed.error}`, loc)];
+  return kerasFindings(parsed.value, loc);
 }
 
 function kerasFindings(config: unknown, loc: string): Finding[] {
-  const analysis = analyzeKerasConfig(config);
+  const analysis = judgeKerasConfig(config);
   return analysis.findings.map((f) => finding("KERAS_CODE", `${f.kind} in layer ${f.layer}: ${f.detail}`, loc));
 }
 
@@ -598,25 +609,30 @@ async function scanUnknownBinary(src: ByteSource, where: string, ctx: ScanContex
 
 async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
-  if (src.size > ctx.limits.maxTextBytes) return [];
-  const text = Buffer.from(await src.read(0, src.size)).toString("utf8");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  const extracted = extractChatTemplates(json);
+  const parsed = await readPythonJson(src, ctx);
+  if (!parsed.ok) return [finding("JSON_UNSCANNABLE", `${parsed.error}: a loader that reads it (transformers reads tokenizer_config.json this way) could still find a chat template in it`, loc)];
+  const extracted = extractChatTemplates(parsed.value);
   // A malformed chat_template must not read as "no template"; other JSON shapes are just data.
   const findings: Finding[] = extracted.problems.filter((p) => p.includes("chat_template")).map((p) => finding("TEMPLATE_INVALID", p, loc));
   for (const t of extracted.templates) findings.push(...templateFindings(t.template, `${loc} chat_template${t.name ? ` ${t.name}` : ""}`));
   return findings;
 }
 
+/** JSON read whole, as Python's json.load reads it; too large to read, or unparseable, is a reason. */
+async function readPythonJson(src: ByteSource, ctx: ScanContext): Promise<{ ok: true; value: PythonJsonValue } | { ok: false; error: string }> {
+  if (src.size > ctx.limits.maxTextBytes) return { ok: false, error: `JSON of ${src.size} bytes is larger than the ${ctx.limits.maxTextBytes} the scanner analyses` };
+  const parsed = parsePythonJsonBytes(await src.read(0, src.size));
+  return parsed.ok ? parsed : { ok: false, error: `the JSON does not parse as Python's json reads it (${parsed.error})` };
+}
+
+const JSON_FILE = /\.json$/i;
+
 async function scanText(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
   const text = Buffer.from(await src.read(0, Math.min(src.size, ctx.limits.maxTextBytes))).toString("utf8");
   const name = where === "" ? (ctx.fileName ?? "") : where;
+  // Loaders open config.json and tokenizer_config.json by name: one that is not JSON is not "just text".
+  if (JSON_FILE.test(name)) return scanJson(src, where, ctx);
   if (SOURCE_FILE.test(name) || looksLikePython(text)) {
     return [finding("EXECUTABLE_CODE", "Python source: a loader runs it when asked to trust remote code; review it and allow it explicitly", loc)];
   }

@@ -46,6 +46,7 @@ export const RULES = {
   TF_DANGEROUS_OP: { severity: "critical", verdict: "malicious", summary: "a TensorFlow graph holds an op that runs Python or touches files" },
   KERAS_CODE: { severity: "high", verdict: "suspicious", summary: "a Keras model carries code: a Lambda layer, a serialized function or a custom object" },
   KERAS_CONFIG_MISSING: { severity: "high", verdict: "unscannable", summary: "a Keras model whose configuration cannot be found or read" },
+  JSON_UNSCANNABLE: { severity: "high", verdict: "unscannable", summary: "a JSON file a loader reads cannot be parsed as Python's json reads it, or is too large to analyse" },
   EXECUTABLE_CODE: { severity: "high", verdict: "suspicious", summary: "source code that a loader can run (e.g. with trust_remote_code)" },
   SYMLINK: { severity: "high", verdict: "suspicious", summary: "a symbolic link in a model directory can point anywhere" },
   FORMAT_UNKNOWN: { severity: "high", verdict: "unscannable", summary: "a binary format the scanner does not recognise cannot be proven safe" },

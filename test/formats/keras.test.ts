@@ -1,13 +1,8 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  analyzeKerasConfig,
-  extractHdf5KerasConfig,
-  HDF5_MAX_CONFIG_BYTES,
-  KERAS_MAX_CONFIG_DEPTH,
-  type KerasConfigAnalysis,
-} from "../../src/formats/keras.js";
+import { extractHdf5KerasConfig, HDF5_MAX_CONFIG_BYTES, KERAS_MAX_CONFIG_DEPTH } from "../../src/formats/keras.js";
+import { judgeKerasConfig as analyzeKerasConfig, type KerasConfigJudgement as KerasConfigAnalysis } from "../../src/scan/keras-policy.js";
 
 // Loading a Keras model rebuilds it from its config JSON, and that JSON can import modules and unmarshal
 // bytecode. These tests prove the analyzer names every such construct, passes real Keras configs clean,
