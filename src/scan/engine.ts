@@ -26,6 +26,7 @@ import {
 } from "../formats/zip.js";
 import { finding, type Finding } from "./findings.js";
 import { judgeKerasConfig } from "./keras-policy.js";
+import { savedModelFindings } from "./savedmodel-policy.js";
 import { classifyImport, type AllowList } from "./pickle-policy.js";
 import { memorySource, type ByteSource } from "./source.js";
 
@@ -586,19 +587,12 @@ async function scanCompressed(src: ByteSource, where: string, ctx: ScanContext, 
 
 // ---------- TensorFlow SavedModel, else unknown ----------
 
-/** TensorFlow ops that run Python or touch files when the graph executes. */
-const DANGEROUS_TF_OPS = new Set(["PyFunc", "PyFuncStateless", "EagerPyFunc", "ReadFile", "WriteFile", "MatchingFiles", "DeleteFile", "ImmutableConst"]);
-
 async function scanUnknownBinary(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const here = where || "(file)";
   // Protobuf has no signature: a .pb that parses as a SavedModel with a graph is judged by its ops.
   if (src.size <= ctx.limits.maxTextBytes) {
     const model = analyzeSavedModel(await src.read(0, src.size));
-    if (model.ok) {
-      return model.ops
-        .filter((o) => DANGEROUS_TF_OPS.has(o.op))
-        .map((o) => finding("TF_DANGEROUS_OP", `op ${o.op} (node ${o.node}) runs Python or touches files when the graph executes`, `${here} ${o.scope}`));
-    }
+    if (model.ok) return savedModelFindings(model, here);
   }
   // A SentencePiece tokenizer (tokenizer.model) is a protobuf of strings and scores: data only.
   if (src.size <= ctx.limits.maxTextBytes && analyzeSentencePiece(await src.read(0, src.size)).ok) return [];

@@ -44,6 +44,7 @@ export const RULES = {
   TEMPLATE_UNSAFE: { severity: "critical", verdict: "malicious", summary: "a chat template reaches attributes or names only a sandbox escape needs" },
   TEMPLATE_INVALID: { severity: "high", verdict: "invalid", summary: "a chat template does not parse, so what it does cannot be known" },
   TF_DANGEROUS_OP: { severity: "critical", verdict: "malicious", summary: "a TensorFlow graph holds an op that runs Python or touches files" },
+  TF_OP_NOT_ALLOWED: { severity: "high", verdict: "suspicious", summary: "a TensorFlow graph holds an op that is not on the allow-list of ops real models use" },
   KERAS_CODE: { severity: "high", verdict: "suspicious", summary: "a Keras model carries code: a Lambda layer, a serialized function or a custom object" },
   KERAS_CONFIG_MISSING: { severity: "high", verdict: "unscannable", summary: "a Keras model whose configuration cannot be found or read" },
   JSON_UNSCANNABLE: { severity: "high", verdict: "unscannable", summary: "a JSON file a loader reads cannot be parsed as Python's json reads it, or is too large to analyse" },
