@@ -3,7 +3,8 @@
 // unsandboxed one (llama-cpp-python before 0.2.72, CVE-2024-34359) runs it. We do not render: we parse
 // with @huggingface/jinja and walk the AST, refusing the constructs server-side template injection needs
 // and no chat template does. Whatever we cannot parse or cannot fully walk is reported as unparsed, and
-// the scan layer refuses it as unscannable.
+// the scan layer refuses it as unscannable. Which names are forbidden is the scan layer's policy, passed in
+// as ChatTemplateRules (scan/template-policy.ts); this module finds the names and the constructs.
 //
 // What a chat template legitimately does — loop over messages, read role/content, call string methods,
 // tojson, raise_exception, strftime_now, namespace() — passes. What gets a finding:
@@ -38,6 +39,21 @@ export interface ChatTemplateAnalysis {
   readonly findings: readonly ChatTemplateFinding[];
 }
 
+/**
+ * What a template may not reach: the scan layer's policy (scan/template-policy.ts). The analyzer finds
+ * every attribute, global and string a template names or builds and asks these.
+ */
+export interface ChatTemplateRules {
+  /** An attribute name a template must not read (`x.name`, `x['name']`, `|attr('name')`, `attribute='name'`). */
+  forbiddenAttribute(name: string): boolean;
+  /** A string literal that is nothing but a forbidden name or a dotted path through one. */
+  spellsForbiddenName(s: string): boolean;
+  /** A string the template computes that holds a forbidden name anywhere. */
+  containsForbiddenName(s: string): boolean;
+  /** Why a global variable must not be used, or undefined when it may. */
+  forbiddenGlobal(name: string): string | undefined;
+}
+
 export interface NamedChatTemplate {
   readonly name: string;
   readonly template: string;
@@ -68,66 +84,6 @@ const MAX_WHITESPACE_RUN = 256;
 const MAX_FOLDED_CHARS = 4096;
 const MAX_FACTS_PER_NAME = 32;
 const MAX_TEMPLATES = 64;
-
-/** Attribute names jinja2's sandbox refuses (plus Python 2 spellings); any `_`-prefixed name is refused too. */
-const ESCAPE_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
-  "mro",
-  "func_globals",
-  "func_code",
-  "func_closure",
-  "func_defaults",
-  "im_class",
-  "im_func",
-  "im_self",
-  "gi_frame",
-  "gi_code",
-  "gi_yieldfrom",
-  "cr_frame",
-  "cr_code",
-  "cr_await",
-  "ag_frame",
-  "ag_code",
-  "ag_await",
-  "tb_frame",
-  "tb_next",
-  "tb_lasti",
-  "f_back",
-  "f_globals",
-  "f_locals",
-  "f_builtins",
-  "f_code",
-  "co_code",
-]);
-
-/** Globals no chat template uses and SSTI payloads start from. */
-const SSTI_IDENTIFIERS: ReadonlySet<string> = new Set([
-  "cycler",
-  "joiner",
-  "lipsum",
-  "config",
-  "request",
-  "session",
-  "self",
-  "url_for",
-  "get_flashed_messages",
-  "os",
-  "sys",
-  "subprocess",
-  "builtins",
-  "eval",
-  "exec",
-  "compile",
-  "open",
-  "import",
-  "getattr",
-  "setattr",
-  "delattr",
-  "globals",
-  "locals",
-  "vars",
-  "dir",
-  "breakpoint",
-]);
 
 /** Filters that yield numbers or booleans: a subscript through them cannot name an attribute. */
 const NUMERIC_FILTERS: ReadonlySet<string> = new Set(["length", "count", "int", "float", "abs", "round", "sum"]);
@@ -172,7 +128,7 @@ const ATTRIBUTE_KWARG_FILTERS: ReadonlySet<string> = new Set([
  * Parses a chat template and reports the constructs that only template injection uses. Never throws.
  * `parsed: false` means the template could not be analyzed (syntax error, too large, too deep).
  */
-export function analyzeChatTemplate(template: string): ChatTemplateAnalysis {
+export function analyzeChatTemplate(template: string, rules: ChatTemplateRules): ChatTemplateAnalysis {
   if (typeof template !== "string") return { parsed: false, error: "template is not a string", findings: [] };
   if (template.length > CHAT_TEMPLATE_MAX_CHARS) {
     return {
@@ -187,7 +143,7 @@ export function analyzeChatTemplate(template: string): ChatTemplateAnalysis {
   } catch (err) {
     // Includes RangeError from the library's recursive-descent parser on absurd nesting.
     const message = err instanceof Error ? err.message : String(err);
-    return { parsed: false, error: `template does not parse: ${message}`, findings: tokenFindings(template) };
+    return { parsed: false, error: `template does not parse: ${message}`, findings: tokenFindings(template, rules) };
   }
   try {
     const root = asNode(program);
@@ -199,7 +155,7 @@ export function analyzeChatTemplate(template: string): ChatTemplateAnalysis {
     if (shape.nodes > MAX_AST_NODES) {
       return { parsed: false, error: `template has more than ${MAX_AST_NODES} syntax nodes`, findings: [] };
     }
-    return { parsed: true, findings: new Analyzer(root).run() };
+    return { parsed: true, findings: new Analyzer(root, rules).run() };
   } catch (err) {
     // Nothing above should throw; if it does, the template is unscannable, not clean.
     const message = err instanceof Error ? err.message : String(err);
@@ -355,27 +311,9 @@ const KNOWN_NODE_TYPES: ReadonlySet<string> = new Set([
 // ---------------------------------------------------------------------------------------------------------
 // Names
 
-/** A name jinja2's sandbox would refuse as an attribute: `_`-prefixed or on the unsafe lists. */
-function isForbiddenAttributeName(name: string): boolean {
-  return name.startsWith("_") || ESCAPE_ATTRIBUTE_NAMES.has(name);
-}
 /** attribute= and selectattr() paths are dotted; a subscript key is checked the same way, conservatively. */
-function forbiddenSegment(path: string): string | undefined {
-  return path.split(".").find(isForbiddenAttributeName);
-}
-/**
- * A string that is nothing but an escape name (or dotted path through one). Stricter than the attribute
- * rule on purpose: '_' and '_x' are common in string operations; '__globals__' and 'mro' as whole strings
- * are not.
- */
-function spellsEscapeName(s: string): boolean {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(s)) return false;
-  return s.split(".").some((seg) => DUNDER.test(seg) || ESCAPE_ATTRIBUTE_NAMES.has(seg));
-}
-const DUNDER = /^__\w*[A-Za-z0-9]\w*__$/;
-/** A computed string that contains a dunder anywhere, or is exactly one of the escape names. */
-function containsEscapeName(s: string): boolean {
-  return /__\w*[A-Za-z0-9]\w*__/.test(s) || spellsEscapeName(s);
+function forbiddenSegment(path: string, rules: ChatTemplateRules): string | undefined {
+  return path.split(".").find((segment) => rules.forbiddenAttribute(segment));
 }
 /** str.format fields that read an attribute or item of an argument: {0.__class__}, {x[0]}. */
 const FORMAT_FIELD_ACCESS = /\{[^{}]*[.[][^{}]*\}/;
@@ -507,7 +445,10 @@ class Analyzer {
   private foldMemo = new Map<AstNode, Folded | undefined>();
   private buildsMemo = new Map<AstNode, boolean>();
 
-  constructor(private readonly root: AstNode) {}
+  constructor(
+    private readonly root: AstNode,
+    private readonly rules: ChatTemplateRules,
+  ) {}
 
   run(): ChatTemplateFinding[] {
     this.collectMacros(this.root);
@@ -1080,7 +1021,7 @@ class Analyzer {
    */
   private checkAttributeName(node: AstNode, how: string, strict: boolean): void {
     for (const s of this.possibleStrings(node)) {
-      const bad = forbiddenSegment(s);
+      const bad = forbiddenSegment(s, this.rules);
       if (bad !== undefined) this.report("forbidden-attribute", `${how} reaches ${show(bad)}${s !== bad ? ` (via ${show(s)})` : ""}`);
     }
     if (node.type === "StringLiteral") return;
@@ -1163,7 +1104,7 @@ class Analyzer {
     switch (node.type) {
       case "StringLiteral": {
         const value = text(node) ?? "";
-        if (!opts.keyLiteral && spellsEscapeName(value)) {
+        if (!opts.keyLiteral && this.rules.spellsForbiddenName(value)) {
           this.report("forbidden-name-literal", `string literal ${show(value)} names a sandbox-escape attribute`);
         }
         return;
@@ -1252,8 +1193,8 @@ class Analyzer {
   }
 
   private reference(name: string): void {
-    if (name.startsWith("__")) this.report("ssti-identifier", `global ${show(name)} is a Python internal`);
-    else if (SSTI_IDENTIFIERS.has(name)) this.report("ssti-identifier", `global ${show(name)} is used only by template injection`);
+    const why = this.rules.forbiddenGlobal(name);
+    if (why !== undefined) this.report("ssti-identifier", `global ${show(name)} ${why}`);
   }
 
   private member(node: AstNode): void {
@@ -1264,7 +1205,7 @@ class Analyzer {
     if (node["computed"] !== true) {
       // obj.name: the parser allows an identifier or an integer after the dot.
       const name = text(property);
-      if (property.type === "Identifier" && name !== undefined && isForbiddenAttributeName(name)) {
+      if (property.type === "Identifier" && name !== undefined && this.rules.forbiddenAttribute(name)) {
         this.report("forbidden-attribute", `attribute ${show(name)}`);
       }
       return;
@@ -1340,7 +1281,7 @@ class Analyzer {
   private computed(node: AstNode): void {
     if (!this.builds(node)) return;
     const v = this.fold(node);
-    if (typeof v === "string" && containsEscapeName(v)) {
+    if (typeof v === "string" && this.rules.containsForbiddenName(v)) {
       this.report("computed-forbidden-name", `expression builds ${show(v)}${describeExpr(node)}`);
     }
   }
@@ -1380,7 +1321,7 @@ function describeExpr(node: AstNode): string {
  * For a template the parser refuses: the same name checks over the token stream, so the report can still
  * say what the template reaches for. Informational: an unparsed template is refused either way.
  */
-function tokenFindings(template: string): ChatTemplateFinding[] {
+function tokenFindings(template: string, rules: ChatTemplateRules): ChatTemplateFinding[] {
   let tokens: readonly { value: string; type: string }[];
   try {
     tokens = tokenize(capWhitespaceRuns(template));
@@ -1398,12 +1339,10 @@ function tokenFindings(template: string): ChatTemplateFinding[] {
   tokens.forEach((token, i) => {
     if (token.type === "Identifier") {
       const afterDot = tokens[i - 1]?.type === "Dot";
-      if (afterDot && isForbiddenAttributeName(token.value)) report("forbidden-attribute", `attribute ${show(token.value)}`);
-      else if (!afterDot && token.value.startsWith("__")) report("ssti-identifier", `global ${show(token.value)} is a Python internal`);
-      else if (!afterDot && SSTI_IDENTIFIERS.has(token.value)) {
-        report("ssti-identifier", `global ${show(token.value)} is used only by template injection`);
-      }
-    } else if (token.type === "StringLiteral" && spellsEscapeName(token.value)) {
+      const why = afterDot ? undefined : rules.forbiddenGlobal(token.value);
+      if (afterDot && rules.forbiddenAttribute(token.value)) report("forbidden-attribute", `attribute ${show(token.value)}`);
+      else if (why !== undefined) report("ssti-identifier", `global ${show(token.value)} ${why}`);
+    } else if (token.type === "StringLiteral" && rules.spellsForbiddenName(token.value)) {
       report("forbidden-name-literal", `string literal ${show(token.value)} names a sandbox-escape attribute`);
     }
   });

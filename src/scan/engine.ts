@@ -1,5 +1,5 @@
 import { gunzipSync, inflateSync } from "node:zlib";
-import { analyzeChatTemplate, extractChatTemplates } from "../formats/chat-template.js";
+import { extractChatTemplates } from "../formats/chat-template.js";
 import { readGgufHeader } from "../formats/gguf.js";
 import { extractHdf5KerasConfig } from "../formats/keras.js";
 import { parseNpyHeader } from "../formats/npy.js";
@@ -27,6 +27,7 @@ import {
 import { finding, type Finding } from "./findings.js";
 import { judgeKerasConfig } from "./keras-policy.js";
 import { savedModelFindings } from "./savedmodel-policy.js";
+import { judgeChatTemplate } from "./template-policy.js";
 import { classifyImport, type AllowList } from "./pickle-policy.js";
 import { memorySource, type ByteSource } from "./source.js";
 
@@ -522,7 +523,7 @@ async function scanGguf(src: ByteSource, where: string): Promise<Finding[]> {
 }
 
 function templateFindings(template: string, loc: string): Finding[] {
-  const analysis = analyzeChatTemplate(template);
+  const analysis = judgeChatTemplate(template);
   // A template that does not parse is refused; what a token-level look still saw is reported beside it.
   const unsafe = analysis.findings.map((f) => finding("TEMPLATE_UNSAFE", `${f.kind}: ${f.detail}`, loc));
   if (!analysis.parsed) unsafe.unshift(finding("TEMPLATE_INVALID", `the chat template does not parse: ${analysis.error ?? "unknown error"}`, loc));

@@ -3,13 +3,8 @@ import { join, relative } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import {
-  analyzeChatTemplate,
-  CHAT_TEMPLATE_MAX_CHARS,
-  extractChatTemplates,
-  type ChatTemplateAnalysis,
-  type NamedChatTemplate,
-} from "../../src/formats/chat-template.js";
+import { CHAT_TEMPLATE_MAX_CHARS, extractChatTemplates, type ChatTemplateAnalysis, type NamedChatTemplate } from "../../src/formats/chat-template.js";
+import { judgeChatTemplate as analyzeChatTemplate } from "../../src/scan/template-policy.js";
 
 // Chat templates run inside every runtime that formats a prompt. The analyzer must pass the templates
 // real model families ship, flag every construct a sandbox escape needs, and never crash or stall.
