@@ -302,7 +302,9 @@ async function scanZipView(
   const problems = parsed.problems;
   findings.push(...problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, here)));
   const torch = entries.some((e) => /(^|\/)data\.pkl$/.test(e.name));
-  const keras = entries.some((e) => e.name === "config.json") && entries.some((e) => e.name === "metadata.json" || e.name.endsWith(".weights.h5"));
+  // Keras 3's load_model rebuilds the model from a root config.json before it looks for metadata or weights:
+  // an archive holding config.json alone still runs what that config asks for.
+  const keras = entries.some((e) => e.name === "config.json");
   const spans: ZipSpan[] = [];
   for (const entry of entries) {
     for (const name of new Set([entry.name, entry.unicodePathName ?? entry.name])) {
@@ -322,8 +324,12 @@ async function scanZipView(
     const member = await memberSource(src, entry, dataOffset, ctx);
     findings.push(...member.findings.map((f) => ({ ...f, location: loc(entry.name) })));
     if (member.source === undefined) continue;
-    if (keras && entry.name === "config.json") findings.push(...(await scanKerasConfig(member.source, loc(entry.name), ctx)));
-    else findings.push(...(await scanSource(member.source, loc(entry.name), keras && entry.name === KERAS_WEIGHTS ? { ...ctx, kerasWeights: true } : ctx, depth + 1)).findings);
+    if (keras && entry.name === "config.json") {
+      const judged = await scanKerasConfig(member.source, loc(entry.name), ctx);
+      findings.push(...judged);
+      // It is also JSON another loader may read (a chat template in it is judged like any other).
+      if (!judged.some((f) => f.rule === "KERAS_CONFIG_MISSING")) findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
+    } else findings.push(...(await scanSource(member.source, loc(entry.name), keras && entry.name === KERAS_WEIGHTS ? { ...ctx, kerasWeights: true } : ctx, depth + 1)).findings);
   }
   findings.push(...(await hiddenMembers(src, spans, view.at, where, ctx, depth)));
   return findings;

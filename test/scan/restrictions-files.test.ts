@@ -97,6 +97,12 @@ describe("the scanner refuses", () => {
     expect(rules(r)).toEqual(["KERAS_CODE"]);
   });
 
+  it("a Lambda layer in an archive holding config.json alone (load_model rebuilds it before looking for weights)", async () => {
+    const r = await scanFile(file(buildZip([{ name: "config.json", data: Buffer.from(JSON.stringify(keras3Config([lambdaLayer("lam")]))) }]), "model.keras"));
+    expect(r.verdict).toBe("suspicious");
+    expect(rules(r)).toEqual(["KERAS_CODE"]);
+  });
+
   it("a Keras 3 archive whose config.json does not parse, as unscannable", async () => {
     const r = await scanFile(file(keras3Archive({ config: '{"class_name": "Sequential",' }), "model.keras"));
     expect(r.verdict).toBe("unscannable");
