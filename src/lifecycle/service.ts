@@ -124,7 +124,7 @@ export async function approve(deps: LifecycleDeps, ref: string, options: Approva
       unmet.push(`the signature covers other files (digest ${check.verification.subjectDigest.slice(0, 12)}…) than ${version.id} (${version.digest.slice(0, 12)}…)`);
     } else {
       signer = check.signer;
-      if (scan !== undefined && scan.verdict === "pass") unmet.push(...scanCoverageGaps(scan, check.verification.resources));
+      if (scan?.verdict === "pass" && scan.digest === version.digest) unmet.push(...scanCoverageGaps(scan, check.verification.resources));
     }
   }
 
