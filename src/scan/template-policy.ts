@@ -1,8 +1,29 @@
-import { analyzeChatTemplate, type ChatTemplateAnalysis, type ChatTemplateRules } from "../formats/chat-template.js";
+import { analyzeChatTemplate } from "../formats/chat-template.js";
 
-// What a chat template may not reach. formats/chat-template.ts parses the template and finds every
-// attribute, global and string it names or builds; these rules say which of them only a sandbox escape
-// (server-side template injection, CVE-2024-34359) needs.
+// What a chat template may not reach. formats/chat-template.ts parses the template and reports every
+// attribute, global and string it names or builds, and the constructs refused whatever their names; these
+// rules say which names only a sandbox escape (server-side template injection, CVE-2024-34359) needs.
+
+export type ChatTemplateFindingKind =
+  | "forbidden-attribute"
+  | "dynamic-attribute-access"
+  | "format-attribute-access"
+  | "ssti-identifier"
+  | "forbidden-name-literal"
+  | "computed-forbidden-name"
+  | "unknown-syntax";
+
+export interface ChatTemplateFinding {
+  readonly kind: ChatTemplateFindingKind;
+  readonly detail: string;
+}
+
+export interface ChatTemplateJudgement {
+  /** False when the template could not be parsed or fully walked: it is refused whatever else was found. */
+  readonly parsed: boolean;
+  readonly error?: string;
+  readonly findings: readonly ChatTemplateFinding[];
+}
 
 /** Attribute names jinja2's sandbox refuses (plus Python 2 spellings); any `_`-prefixed name is refused too. */
 const ESCAPE_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
@@ -82,15 +103,59 @@ function spellsForbiddenName(s: string): boolean {
   return s.split(".").some((seg) => DUNDER.test(seg) || ESCAPE_ATTRIBUTE_NAMES.has(seg));
 }
 
-export const CHAT_TEMPLATE_RULES: ChatTemplateRules = {
-  forbiddenAttribute,
-  spellsForbiddenName,
-  /** A computed string that contains a dunder anywhere, or is exactly one of the escape names. */
-  containsForbiddenName: (s) => /__\w*[A-Za-z0-9]\w*__/.test(s) || spellsForbiddenName(s),
-  forbiddenGlobal: (name) => (name.startsWith("__") ? "is a Python internal" : SSTI_IDENTIFIERS.has(name) ? "is used only by template injection" : undefined),
-};
+/** A computed string that contains a dunder anywhere, or is exactly one of the escape names. */
+function containsForbiddenName(s: string): boolean {
+  return /__\w*[A-Za-z0-9]\w*__/.test(s) || spellsForbiddenName(s);
+}
 
-/** A chat template judged by these rules. */
-export function judgeChatTemplate(template: string): ChatTemplateAnalysis {
-  return analyzeChatTemplate(template, CHAT_TEMPLATE_RULES);
+function forbiddenGlobal(name: string): string | undefined {
+  if (name.startsWith("__")) return "is a Python internal";
+  return SSTI_IDENTIFIERS.has(name) ? "is used only by template injection" : undefined;
+}
+
+const MAX_FINDINGS = 100;
+
+/** Parses a chat template and judges what it names and builds. Never throws. */
+export function judgeChatTemplate(template: string): ChatTemplateJudgement {
+  const analysis = analyzeChatTemplate(template);
+  const findings: ChatTemplateFinding[] = [];
+  const seen = new Set<string>();
+  const report = (kind: ChatTemplateFindingKind, detail: string): void => {
+    const key = `${kind}\u0000${detail}`;
+    if (seen.has(key) || findings.length >= MAX_FINDINGS) return;
+    seen.add(key);
+    findings.push({ kind, detail });
+  };
+  for (const o of analysis.observations) {
+    switch (o.kind) {
+      case "attribute":
+        if (forbiddenAttribute(o.name)) report("forbidden-attribute", `attribute ${show(o.name)}`);
+        break;
+      case "attribute-path": {
+        // attribute= and selectattr() paths are dotted; a subscript key is checked the same way, conservatively.
+        const bad = o.path.split(".").find(forbiddenAttribute);
+        if (bad !== undefined) report("forbidden-attribute", `${o.how} reaches ${show(bad)}${o.path !== bad ? ` (via ${show(o.path)})` : ""}`);
+        break;
+      }
+      case "string-literal":
+        if (spellsForbiddenName(o.value)) report("forbidden-name-literal", `string literal ${show(o.value)} names a sandbox-escape attribute`);
+        break;
+      case "global": {
+        const why = forbiddenGlobal(o.name);
+        if (why !== undefined) report("ssti-identifier", `global ${show(o.name)} ${why}`);
+        break;
+      }
+      case "built-string":
+        if (containsForbiddenName(o.value)) report("computed-forbidden-name", `expression builds ${show(o.value)}${o.expr}`);
+        break;
+      case "construct":
+        report(o.construct.kind, o.construct.detail);
+        break;
+    }
+  }
+  return analysis.parsed ? { parsed: true, findings } : { parsed: false, ...(analysis.error !== undefined ? { error: analysis.error } : {}), findings };
+}
+
+function show(s: string): string {
+  return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
 }
