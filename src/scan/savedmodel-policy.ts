@@ -12,7 +12,7 @@ const DANGEROUS_TF_OPS: ReadonlySet<string> = new Set(["PyFunc", "PyFuncStateles
 const ALLOWED_TF_OPS: ReadonlySet<string> = new Set([
   // graph plumbing, variables and resources
   "Const", "Placeholder", "PlaceholderWithDefault", "Identity", "IdentityN", "NoOp", "StopGradient", "PreventGradient", "Snapshot", "EnsureShape",
-  "VarHandleOp", "ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "VarIsInitializedOp", "DestroyResourceOp",
+  "VarHandleOp", "ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "VarIsInitializedOp", "DestroyResourceOp", "DisableCopyOnRead",
   "VariableV2", "Variable", "Assign", "AssignAdd", "AssignSub", "ResourceGather", "ResourceScatterAdd", "ResourceScatterUpdate",
   "StatefulPartitionedCall", "PartitionedCall", "If", "StatelessIf", "While", "StatelessWhile", "Case", "StatelessCase",
   "Enter", "Exit", "Merge", "Switch", "NextIteration", "LoopCond", "ControlTrigger",
