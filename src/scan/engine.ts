@@ -611,7 +611,7 @@ async function scanUnknownBinary(src: ByteSource, where: string, ctx: ScanContex
 async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
   const parsed = await readPythonJson(src, ctx);
-  if (!parsed.ok) return [finding("JSON_UNSCANNABLE", `${parsed.error}: a loader that reads it (transformers reads tokenizer_config.json this way) could still find a chat template in it`, loc)];
+  if (!parsed.ok) return [finding("JSON_UNSCANNABLE", `${parsed.error}, so what a loader takes from it (a chat template, a config) cannot be checked: make it JSON that Python's json.load reads, within the size limit`, loc)];
   const extracted = extractChatTemplates(parsed.value);
   // A malformed chat_template must not read as "no template"; other JSON shapes are just data.
   const findings: Finding[] = extracted.problems.filter((p) => p.includes("chat_template")).map((p) => finding("TEMPLATE_INVALID", p, loc));
