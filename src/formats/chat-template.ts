@@ -3,7 +3,9 @@
 // unsandboxed one (llama-cpp-python before 0.2.72, CVE-2024-34359) runs it. We do not render: we parse
 // with @huggingface/jinja and walk the AST, refusing the constructs server-side template injection needs
 // and no chat template does. Whatever we cannot parse or cannot fully walk is reported as unparsed, and
-// the scan layer refuses it as unscannable.
+// the scan layer refuses it as unscannable. This module reports what the template names and builds
+// (attributes, globals, string literals, folded strings) and the constructs refused whatever their names;
+// which names are forbidden is the scan layer's policy (scan/template-policy.ts).
 //
 // What a chat template legitimately does — loop over messages, read role/content, call string methods,
 // tojson, raise_exception, strftime_now, namespace() — passes. What gets a finding:
@@ -17,25 +19,32 @@
 
 import { Template, tokenize } from "@huggingface/jinja";
 
-export type ChatTemplateFindingKind =
-  | "forbidden-attribute"
-  | "dynamic-attribute-access"
-  | "format-attribute-access"
-  | "ssti-identifier"
-  | "forbidden-name-literal"
-  | "computed-forbidden-name"
-  | "unknown-syntax";
-
-export interface ChatTemplateFinding {
-  readonly kind: ChatTemplateFindingKind;
+/** A construct refused whatever names it uses: a built attribute name, field access in a format string, syntax we do not know. */
+export interface ChatTemplateConstruct {
+  readonly kind: "dynamic-attribute-access" | "format-attribute-access" | "unknown-syntax";
   readonly detail: string;
 }
+
+/** Something the template names or builds, in the order the walk meets it; the scan layer judges each. */
+export type ChatTemplateObservation =
+  /** `obj.name` */
+  | { readonly kind: "attribute"; readonly name: string }
+  /** A (possibly dotted) name used to reach an attribute: a subscript key, `|attr()`, `attribute=`, `selectattr()`. */
+  | { readonly kind: "attribute-path"; readonly path: string; readonly how: string }
+  /** A string literal that is not a dict key. */
+  | { readonly kind: "string-literal"; readonly value: string }
+  /** A variable name read in an expression (a global unless the template defines it). */
+  | { readonly kind: "global"; readonly name: string }
+  /** The constant value of a string-building expression (`'__cla' ~ 'ss__'`, `'%c'|format(95)`, …). */
+  | { readonly kind: "built-string"; readonly value: string; readonly expr: string }
+  | { readonly kind: "construct"; readonly construct: ChatTemplateConstruct };
 
 export interface ChatTemplateAnalysis {
   /** False when the template could not be parsed or fully walked; the scan layer must then refuse it. */
   readonly parsed: boolean;
   readonly error?: string;
-  readonly findings: readonly ChatTemplateFinding[];
+  /** For an unparsed template, what its tokens name (informational: it is refused either way). */
+  readonly observations: readonly ChatTemplateObservation[];
 }
 
 export interface NamedChatTemplate {
@@ -57,7 +66,9 @@ export const CHAT_TEMPLATE_MAX_CHARS = 512 * 1024;
 /** Deeper ASTs are refused rather than walked: nothing legitimate nests this far. */
 export const CHAT_TEMPLATE_MAX_AST_DEPTH = 200;
 const MAX_AST_NODES = 500_000;
-const MAX_FINDINGS = 100;
+/** Distinct observations, and their total characters; a template naming more is refused as unscannable. */
+const MAX_OBSERVATIONS = 50_000;
+const MAX_OBSERVED_CHARS = 8 << 20;
 /**
  * The library's lexer runs a regex (for transformers' {% generation %} tag) that is quadratic in the
  * length of a whitespace run; 100k spaces take ~10 s. Longer runs are cut to this length before parsing.
@@ -68,66 +79,6 @@ const MAX_WHITESPACE_RUN = 256;
 const MAX_FOLDED_CHARS = 4096;
 const MAX_FACTS_PER_NAME = 32;
 const MAX_TEMPLATES = 64;
-
-/** Attribute names jinja2's sandbox refuses (plus Python 2 spellings); any `_`-prefixed name is refused too. */
-const ESCAPE_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
-  "mro",
-  "func_globals",
-  "func_code",
-  "func_closure",
-  "func_defaults",
-  "im_class",
-  "im_func",
-  "im_self",
-  "gi_frame",
-  "gi_code",
-  "gi_yieldfrom",
-  "cr_frame",
-  "cr_code",
-  "cr_await",
-  "ag_frame",
-  "ag_code",
-  "ag_await",
-  "tb_frame",
-  "tb_next",
-  "tb_lasti",
-  "f_back",
-  "f_globals",
-  "f_locals",
-  "f_builtins",
-  "f_code",
-  "co_code",
-]);
-
-/** Globals no chat template uses and SSTI payloads start from. */
-const SSTI_IDENTIFIERS: ReadonlySet<string> = new Set([
-  "cycler",
-  "joiner",
-  "lipsum",
-  "config",
-  "request",
-  "session",
-  "self",
-  "url_for",
-  "get_flashed_messages",
-  "os",
-  "sys",
-  "subprocess",
-  "builtins",
-  "eval",
-  "exec",
-  "compile",
-  "open",
-  "import",
-  "getattr",
-  "setattr",
-  "delattr",
-  "globals",
-  "locals",
-  "vars",
-  "dir",
-  "breakpoint",
-]);
 
 /** Filters that yield numbers or booleans: a subscript through them cannot name an attribute. */
 const NUMERIC_FILTERS: ReadonlySet<string> = new Set(["length", "count", "int", "float", "abs", "round", "sum"]);
@@ -173,12 +124,12 @@ const ATTRIBUTE_KWARG_FILTERS: ReadonlySet<string> = new Set([
  * `parsed: false` means the template could not be analyzed (syntax error, too large, too deep).
  */
 export function analyzeChatTemplate(template: string): ChatTemplateAnalysis {
-  if (typeof template !== "string") return { parsed: false, error: "template is not a string", findings: [] };
+  if (typeof template !== "string") return { parsed: false, error: "template is not a string", observations: [] };
   if (template.length > CHAT_TEMPLATE_MAX_CHARS) {
     return {
       parsed: false,
       error: `template is ${template.length} characters, over the ${CHAT_TEMPLATE_MAX_CHARS}-character limit`,
-      findings: [],
+      observations: [],
     };
   }
   let program: unknown;
@@ -187,23 +138,26 @@ export function analyzeChatTemplate(template: string): ChatTemplateAnalysis {
   } catch (err) {
     // Includes RangeError from the library's recursive-descent parser on absurd nesting.
     const message = err instanceof Error ? err.message : String(err);
-    return { parsed: false, error: `template does not parse: ${message}`, findings: tokenFindings(template) };
+    return { parsed: false, error: `template does not parse: ${message}`, observations: tokenObservations(template) };
   }
   try {
     const root = asNode(program);
-    if (root === undefined) return { parsed: false, error: "parser returned no AST", findings: [] };
+    if (root === undefined) return { parsed: false, error: "parser returned no AST", observations: [] };
     const shape = measure(root);
     if (shape.depth > CHAT_TEMPLATE_MAX_AST_DEPTH) {
-      return { parsed: false, error: `template nests deeper than ${CHAT_TEMPLATE_MAX_AST_DEPTH} levels`, findings: [] };
+      return { parsed: false, error: `template nests deeper than ${CHAT_TEMPLATE_MAX_AST_DEPTH} levels`, observations: [] };
     }
     if (shape.nodes > MAX_AST_NODES) {
-      return { parsed: false, error: `template has more than ${MAX_AST_NODES} syntax nodes`, findings: [] };
+      return { parsed: false, error: `template has more than ${MAX_AST_NODES} syntax nodes`, observations: [] };
     }
-    return { parsed: true, findings: new Analyzer(root).run() };
+    const analyzer = new Analyzer(root);
+    const observations = analyzer.run();
+    if (analyzer.observations.overflowed) return { parsed: false, error: "template names more distinct things than the analyzer keeps", observations };
+    return { parsed: true, observations };
   } catch (err) {
     // Nothing above should throw; if it does, the template is unscannable, not clean.
     const message = err instanceof Error ? err.message : String(err);
-    return { parsed: false, error: `template analysis failed: ${message}`, findings: [] };
+    return { parsed: false, error: `template analysis failed: ${message}`, observations: [] };
   }
 }
 
@@ -355,28 +309,6 @@ const KNOWN_NODE_TYPES: ReadonlySet<string> = new Set([
 // ---------------------------------------------------------------------------------------------------------
 // Names
 
-/** A name jinja2's sandbox would refuse as an attribute: `_`-prefixed or on the unsafe lists. */
-function isForbiddenAttributeName(name: string): boolean {
-  return name.startsWith("_") || ESCAPE_ATTRIBUTE_NAMES.has(name);
-}
-/** attribute= and selectattr() paths are dotted; a subscript key is checked the same way, conservatively. */
-function forbiddenSegment(path: string): string | undefined {
-  return path.split(".").find(isForbiddenAttributeName);
-}
-/**
- * A string that is nothing but an escape name (or dotted path through one). Stricter than the attribute
- * rule on purpose: '_' and '_x' are common in string operations; '__globals__' and 'mro' as whole strings
- * are not.
- */
-function spellsEscapeName(s: string): boolean {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(s)) return false;
-  return s.split(".").some((seg) => DUNDER.test(seg) || ESCAPE_ATTRIBUTE_NAMES.has(seg));
-}
-const DUNDER = /^__\w*[A-Za-z0-9]\w*__$/;
-/** A computed string that contains a dunder anywhere, or is exactly one of the escape names. */
-function containsEscapeName(s: string): boolean {
-  return /__\w*[A-Za-z0-9]\w*__/.test(s) || spellsEscapeName(s);
-}
 /** str.format fields that read an attribute or item of an argument: {0.__class__}, {x[0]}. */
 const FORMAT_FIELD_ACCESS = /\{[^{}]*[.[][^{}]*\}/;
 
@@ -499,8 +431,7 @@ function strFormat(format: string, args: readonly Folded[]): string | undefined 
 // ---------------------------------------------------------------------------------------------------------
 
 class Analyzer {
-  private readonly findings: ChatTemplateFinding[] = [];
-  private readonly seen = new Set<string>();
+  readonly observations = new ObservationList();
   /** What each variable (or `ns.attr`) may hold, from set, for, namespace() and macro calls. */
   private facts = new Map<string, Fact[]>();
   private readonly macroParams = new Map<string, string[]>();
@@ -509,7 +440,7 @@ class Analyzer {
 
   constructor(private readonly root: AstNode) {}
 
-  run(): ChatTemplateFinding[] {
+  run(): ChatTemplateObservation[] {
     this.collectMacros(this.root);
     // Twice, so a variable assigned from another variable sees facts gathered later in the text.
     for (let pass = 0; pass < 2; pass++) {
@@ -520,14 +451,15 @@ class Analyzer {
     this.foldMemo = new Map();
     this.buildsMemo = new Map();
     this.statement(this.root);
-    return this.findings;
+    return this.observations.items;
   }
 
-  private report(kind: ChatTemplateFindingKind, detail: string): void {
-    const key = `${kind}\u0000${detail}`;
-    if (this.seen.has(key) || this.findings.length >= MAX_FINDINGS) return;
-    this.seen.add(key);
-    this.findings.push({ kind, detail });
+  private observe(o: ChatTemplateObservation): void {
+    this.observations.add(o);
+  }
+
+  private report(kind: ChatTemplateConstruct["kind"], detail: string): void {
+    this.observe({ kind: "construct", construct: { kind, detail } });
   }
 
   // ---- facts ---------------------------------------------------------------------------------------
@@ -1080,8 +1012,7 @@ class Analyzer {
    */
   private checkAttributeName(node: AstNode, how: string, strict: boolean): void {
     for (const s of this.possibleStrings(node)) {
-      const bad = forbiddenSegment(s);
-      if (bad !== undefined) this.report("forbidden-attribute", `${how} reaches ${show(bad)}${s !== bad ? ` (via ${show(s)})` : ""}`);
+      this.observe({ kind: "attribute-path", path: s, how });
     }
     if (node.type === "StringLiteral") return;
     if (strict || this.builds(node)) {
@@ -1163,9 +1094,7 @@ class Analyzer {
     switch (node.type) {
       case "StringLiteral": {
         const value = text(node) ?? "";
-        if (!opts.keyLiteral && spellsEscapeName(value)) {
-          this.report("forbidden-name-literal", `string literal ${show(value)} names a sandbox-escape attribute`);
-        }
+        if (!opts.keyLiteral) this.observe({ kind: "string-literal", value });
         return;
       }
       case "IntegerLiteral":
@@ -1252,8 +1181,7 @@ class Analyzer {
   }
 
   private reference(name: string): void {
-    if (name.startsWith("__")) this.report("ssti-identifier", `global ${show(name)} is a Python internal`);
-    else if (SSTI_IDENTIFIERS.has(name)) this.report("ssti-identifier", `global ${show(name)} is used only by template injection`);
+    this.observe({ kind: "global", name });
   }
 
   private member(node: AstNode): void {
@@ -1264,9 +1192,7 @@ class Analyzer {
     if (node["computed"] !== true) {
       // obj.name: the parser allows an identifier or an integer after the dot.
       const name = text(property);
-      if (property.type === "Identifier" && name !== undefined && isForbiddenAttributeName(name)) {
-        this.report("forbidden-attribute", `attribute ${show(name)}`);
-      }
+      if (property.type === "Identifier" && name !== undefined) this.observe({ kind: "attribute", name });
       return;
     }
     if (property.type === "SliceExpression") {
@@ -1340,9 +1266,7 @@ class Analyzer {
   private computed(node: AstNode): void {
     if (!this.builds(node)) return;
     const v = this.fold(node);
-    if (typeof v === "string" && containsEscapeName(v)) {
-      this.report("computed-forbidden-name", `expression builds ${show(v)}${describeExpr(node)}`);
-    }
+    if (typeof v === "string") this.observe({ kind: "built-string", value: v, expr: describeExpr(node) });
   }
 }
 
@@ -1376,38 +1300,48 @@ function describeExpr(node: AstNode): string {
   }
 }
 
+/** Distinct observations in the order met, bounded in count and size. */
+class ObservationList {
+  readonly items: ChatTemplateObservation[] = [];
+  private readonly seen = new Set<string>();
+  private chars = 0;
+  /** Something could not be kept: what the template names is not fully known. */
+  overflowed = false;
+
+  add(o: ChatTemplateObservation): void {
+    const key = JSON.stringify(o);
+    if (this.seen.has(key)) return;
+    if (this.items.length >= MAX_OBSERVATIONS || this.chars + key.length > MAX_OBSERVED_CHARS) {
+      this.overflowed = true;
+      return;
+    }
+    this.chars += key.length;
+    this.seen.add(key);
+    this.items.push(o);
+  }
+}
+
 /**
- * For a template the parser refuses: the same name checks over the token stream, so the report can still
- * say what the template reaches for. Informational: an unparsed template is refused either way.
+ * For a template the parser refuses: what its tokens name, so the report can still say what the template
+ * reaches for. Informational: an unparsed template is refused either way.
  */
-function tokenFindings(template: string): ChatTemplateFinding[] {
+function tokenObservations(template: string): ChatTemplateObservation[] {
   let tokens: readonly { value: string; type: string }[];
   try {
     tokens = tokenize(capWhitespaceRuns(template));
   } catch {
     return [];
   }
-  const findings: ChatTemplateFinding[] = [];
-  const seen = new Set<string>();
-  const report = (kind: ChatTemplateFindingKind, detail: string): void => {
-    const key = `${kind}\u0000${detail}`;
-    if (seen.has(key) || findings.length >= MAX_FINDINGS) return;
-    seen.add(key);
-    findings.push({ kind, detail });
-  };
+  const observations = new ObservationList();
   tokens.forEach((token, i) => {
     if (token.type === "Identifier") {
       const afterDot = tokens[i - 1]?.type === "Dot";
-      if (afterDot && isForbiddenAttributeName(token.value)) report("forbidden-attribute", `attribute ${show(token.value)}`);
-      else if (!afterDot && token.value.startsWith("__")) report("ssti-identifier", `global ${show(token.value)} is a Python internal`);
-      else if (!afterDot && SSTI_IDENTIFIERS.has(token.value)) {
-        report("ssti-identifier", `global ${show(token.value)} is used only by template injection`);
-      }
-    } else if (token.type === "StringLiteral" && spellsEscapeName(token.value)) {
-      report("forbidden-name-literal", `string literal ${show(token.value)} names a sandbox-escape attribute`);
+      observations.add(afterDot ? { kind: "attribute", name: token.value } : { kind: "global", name: token.value });
+    } else if (token.type === "StringLiteral") {
+      observations.add({ kind: "string-literal", value: token.value });
     }
   });
-  return findings;
+  return observations.items;
 }
 
 /** Cuts whitespace runs to MAX_WHITESPACE_RUN characters; see the constant for why. Linear time. */

@@ -9,17 +9,10 @@
 //   - some Keras APIs are unsafe by themselves (keras.utils.get_file downloads, enable_unsafe_deserialization
 //     turns safe mode off: CVE-2025-8747, CVE-2025-9906);
 //   - tf.keras's TFOpLambda calls a TensorFlow symbol by name, which reaches file I/O and py_function.
-// This module turns the parsed JSON into a layer list and findings; the scan layer decides the verdict.
+// This module turns the parsed JSON into facts: the layers, every serialized object (class, module,
+// registered name, config) and every lambda marker. What is allowed is decided in scan/keras-policy.ts.
 
-export type KerasFindingKind =
-  | "lambda"
-  | "custom-object"
-  | "unknown-module"
-  | "function-config"
-  | "unsafe-keras-api"
-  | "tf-op"
-  | "limit-exceeded"
-  | "malformed";
+import { parsePythonJsonBytes } from "./python-json.js";
 
 export interface KerasLayer {
   readonly className: string;
@@ -28,112 +21,40 @@ export interface KerasLayer {
   readonly registeredName?: string;
 }
 
-export interface KerasFinding {
-  readonly kind: KerasFindingKind;
-  /** Path of layer names from the model down to the layer the finding is in ("" for the model itself). */
+/** One serialized Keras object: `{class_name, config, module?, registered_name?}`, where it sits. */
+export interface KerasObject {
+  /** Path of layer names from the model down to the layer the object is in ("" for the model itself). */
+  readonly layer: string;
+  readonly className: string;
+  /** A string, null (Keras writes null for classes defined in the saving script) or absent. */
+  readonly module: string | null | undefined;
+  readonly registeredName: string | null | undefined;
+  readonly config: unknown;
+}
+
+/** A Keras 2 `<field>_type: "lambda"` marker: `<field>` holds marshalled bytecode. */
+export interface KerasLambdaMarker {
+  readonly layer: string;
+  readonly field: string;
+  readonly value: unknown;
+}
+
+/** Why the config could not be read in full: the scan must not pass what was not seen. */
+export interface KerasConfigProblem {
+  readonly kind: "limit-exceeded" | "malformed";
   readonly layer: string;
   readonly detail: string;
 }
 
-export interface KerasConfigAnalysis {
+export interface KerasConfigFacts {
   readonly layers: readonly KerasLayer[];
-  readonly findings: readonly KerasFinding[];
+  readonly objects: readonly KerasObject[];
+  readonly lambdaMarkers: readonly KerasLambdaMarker[];
+  readonly problems: readonly KerasConfigProblem[];
 }
 
-/** Module prefixes whose classes the loader may import: Keras itself and its official model libraries. */
-const ALLOWED_MODULE_ROOTS: readonly string[] = ["keras", "keras_hub", "keras_nlp", "tensorflow.keras"];
-
-/** Keras callables that are dangerous whatever module they are reached through. */
-const UNSAFE_KERAS_APIS: ReadonlySet<string> = new Set([
-  "get_file",
-  "enable_unsafe_deserialization",
-  "load_model",
-  "load_weights",
-  "model_from_json",
-  "model_from_yaml",
-  "model_from_config",
-  "deserialize_keras_object",
-  "func_load",
-]);
-
-/** Python builtins a `{"module": "builtins", "class_name": "function"}` config must not resolve to. */
-const PYTHON_BUILTIN_CALLABLES: ReadonlySet<string> = new Set([
-  "eval",
-  "exec",
-  "compile",
-  "open",
-  "input",
-  "__import__",
-  "getattr",
-  "setattr",
-  "delattr",
-  "globals",
-  "locals",
-  "vars",
-  "dir",
-  "breakpoint",
-  "help",
-  "exit",
-  "quit",
-  "memoryview",
-  "type",
-  "object",
-  "super",
-  "classmethod",
-  "staticmethod",
-  "property",
-  "print",
-]);
-
-/**
- * TFOpLambda/SlicingOpLambda call `tf.<function>`. Math and array ops are data in, data out; anything
- * else (tf.io.*, tf.py_function, tf.numpy_function, tf.print, tf.compat.v1.*) is refused.
- */
-const TF_OP_PREFIXES: readonly string[] = ["math.", "nn.", "linalg.", "signal.", "__operators__.", "bitwise.", "dtypes."];
-const TF_OP_NAMES: ReadonlySet<string> = new Set([
-  "reshape",
-  "concat",
-  "stack",
-  "unstack",
-  "transpose",
-  "expand_dims",
-  "squeeze",
-  "cast",
-  "shape",
-  "split",
-  "gather",
-  "gather_nd",
-  "tile",
-  "pad",
-  "where",
-  "ones_like",
-  "zeros_like",
-  "identity",
-  "clip_by_value",
-  "broadcast_to",
-  "range",
-  "one_hot",
-  "matmul",
-  "einsum",
-  "reverse",
-  "slice",
-  "strided_slice",
-  "boolean_mask",
-  "fill",
-  "ones",
-  "zeros",
-  "repeat",
-  "roll",
-  "sort",
-  "argsort",
-  "cumsum",
-  "norm",
-  "convert_to_tensor",
-  "stop_gradient",
-  "image.resize",
-]);
 /** Keras 3 special objects; they name no module and run nothing. */
-const SERIALIZATION_MARKERS: ReadonlySet<string> = new Set([
+export const KERAS_SERIALIZATION_MARKERS: ReadonlySet<string> = new Set([
   "__keras_tensor__",
   "__tensor__",
   "__numpy__",
@@ -145,37 +66,40 @@ const SERIALIZATION_MARKERS: ReadonlySet<string> = new Set([
 /** Keras configs nest a few levels per sub-model; 128 levels of JSON is far past any real model. */
 export const KERAS_MAX_CONFIG_DEPTH = 128;
 const MAX_CONFIG_NODES = 2_000_000;
-const MAX_FINDINGS = 500;
+const MAX_OBJECTS = 500_000;
+const MAX_MARKERS = 500;
 const MAX_LAYERS = 100_000;
 
 /**
- * Walks a parsed Keras config (config.json of a .keras file, or `model_config` of a legacy .h5) and reports
- * what loading it would execute or import. Never throws; a config too deep or too large to walk gets a
- * `limit-exceeded` finding, which the scan layer treats as unscannable.
+ * Walks a parsed Keras config (config.json of a .keras file, or `model_config` of a legacy .h5) and lists
+ * the layers, the serialized objects loading it would import and the lambdas it would unmarshal. Never
+ * throws; a config too deep or too large to walk is a `limit-exceeded` problem.
  */
-export function analyzeKerasConfig(config: unknown): KerasConfigAnalysis {
+export function readKerasConfig(config: unknown): KerasConfigFacts {
   const walker = new ConfigWalker();
   try {
     walker.walk(config);
   } catch (err) {
-    walker.report("limit-exceeded", "", `config could not be walked: ${err instanceof Error ? err.message : String(err)}`);
+    walker.problem("limit-exceeded", "", `config could not be walked: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { layers: walker.layers, findings: walker.findings };
+  return { layers: walker.layers, objects: walker.objects, lambdaMarkers: walker.markers, problems: walker.problems };
 }
 
 class ConfigWalker {
   readonly layers: KerasLayer[] = [];
-  readonly findings: KerasFinding[] = [];
+  readonly objects: KerasObject[] = [];
+  readonly markers: KerasLambdaMarker[] = [];
+  readonly problems: KerasConfigProblem[] = [];
   private nodes = 0;
   private stopped = false;
 
-  report(kind: KerasFindingKind, layer: string, detail: string): void {
-    if (this.findings.length < MAX_FINDINGS) this.findings.push({ kind, layer, detail });
+  problem(kind: KerasConfigProblem["kind"], layer: string, detail: string): void {
+    this.problems.push({ kind, layer, detail });
   }
 
   walk(root: unknown): void {
     if (!isRecord(root)) {
-      this.report("malformed", "", "config is not a JSON object");
+      this.problem("malformed", "", "config is not a JSON object");
       return;
     }
     this.visit(root, 1, "", true);
@@ -205,9 +129,9 @@ class ConfigWalker {
     const className = stringProp(value, "class_name");
     if (className !== undefined) {
       if (isLayer) path = this.recordLayer(value, className, layerPath);
-      this.checkObject(value, className, path);
+      this.recordObject(value, className, path);
     }
-    this.checkLambdaMarkers(value, path);
+    this.recordLambdaMarkers(value, path);
 
     for (const [key, child] of Object.entries(value)) {
       if (className !== undefined && key === "config") {
@@ -233,7 +157,7 @@ class ConfigWalker {
     }
     if (++this.nodes > MAX_CONFIG_NODES) return this.stop(path, `config has more than ${MAX_CONFIG_NODES} values`);
     if (depth > KERAS_MAX_CONFIG_DEPTH) return this.stop(path, `config nests deeper than ${KERAS_MAX_CONFIG_DEPTH} levels`);
-    this.checkLambdaMarkers(config, path);
+    this.recordLambdaMarkers(config, path);
     for (const [key, child] of Object.entries(config)) {
       if (key === "layers" && Array.isArray(child)) {
         if (depth + 1 > KERAS_MAX_CONFIG_DEPTH) return this.stop(path, `config nests deeper than ${KERAS_MAX_CONFIG_DEPTH} levels`);
@@ -250,7 +174,7 @@ class ConfigWalker {
   private stop(layer: string, detail: string): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.report("limit-exceeded", layer, detail);
+    this.problem("limit-exceeded", layer, detail);
   }
 
   private recordLayer(value: Record<string, unknown>, className: string, parent: string): string {
@@ -270,95 +194,42 @@ class ConfigWalker {
     return parent === "" ? name : `${parent}/${name}`;
   }
 
-  /** Checks one serialized Keras object ({class_name, config, module?, registered_name?}). */
-  private checkObject(value: Record<string, unknown>, className: string, layer: string): void {
-    const module = value["module"];
-    const registeredName = value["registered_name"];
-    const config = value["config"];
-
-    if (className === "__lambda__") {
-      this.report("lambda", layer, `serialized lambda (Python bytecode) ${preview(isRecord(config) ? config["value"] : config)}`);
-      return;
-    }
-    if (className === "Lambda") {
-      const fn = isRecord(config) ? config["function"] : undefined;
-      const fnType = isRecord(config) ? stringProp(config, "function_type") : undefined;
-      this.report("lambda", layer, `Lambda layer${fnType !== undefined ? ` (function_type ${fnType})` : ""}: its function is code ${preview(fn)}`);
-    }
-    if (className === "TFOpLambda" || className === "SlicingOpLambda") {
-      const op = isRecord(config) ? stringProp(config, "function") : undefined;
-      if (op === undefined || !isAllowedTfOp(op)) {
-        this.report("tf-op", layer, `${className} calls tf.${op ?? "<missing>"}, which is not an allowlisted math or array op`);
-      }
-    }
-    if (className === "function") {
-      const fnName = typeof config === "string" ? config : undefined;
-      if (module === "builtins") {
-        if (fnName === undefined || PYTHON_BUILTIN_CALLABLES.has(fnName) || fnName.startsWith("_")) {
-          this.report("function-config", layer, `function ${JSON.stringify(fnName ?? config)} from module builtins resolves to a Python builtin`);
-        }
-      } else if (typeof module === "string" && !isAllowedModule(module)) {
-        this.report("function-config", layer, `function ${JSON.stringify(fnName ?? config)} is imported from module ${JSON.stringify(module)}`);
-      }
-    }
-    const fnName = className === "function" && typeof config === "string" ? config : className;
-    if (UNSAFE_KERAS_APIS.has(fnName) || (typeof registeredName === "string" && UNSAFE_KERAS_APIS.has(registeredName))) {
-      this.report("unsafe-keras-api", layer, `${typeof module === "string" ? `${module}.` : ""}${fnName} is a Keras API that loads, downloads or disables safe mode`);
-    }
-
-    if (className === "__typespec__" || !SERIALIZATION_MARKERS.has(className)) {
-      if (typeof module === "string") {
-        // Functions were judged above (function-config); one finding per cause.
-        if (!isAllowedModule(module) && className !== "function") {
-          this.report("unknown-module", layer, `${className} is imported from module ${JSON.stringify(module)}, outside Keras`);
-        }
-      } else if (module === null && className !== "function") {
-        // Keras writes null for classes defined in the saving script (__main__): custom code by definition.
-        this.report("custom-object", layer, `${className} has no module: a class defined outside any library`);
-      }
-    }
-    if (typeof registeredName === "string" && registeredName.includes(">")) {
-      this.report("custom-object", layer, `${className} is registered as ${JSON.stringify(registeredName)} (register_keras_serializable): custom code`);
-    }
+  private recordObject(value: Record<string, unknown>, className: string, layer: string): void {
+    if (this.objects.length >= MAX_OBJECTS) return this.stop(layer, `config has more than ${MAX_OBJECTS} serialized objects`);
+    const module = ownProp(value, "module");
+    const registeredName = ownProp(value, "registered_name");
+    this.objects.push({
+      layer,
+      className,
+      module: typeof module === "string" || module === null ? module : undefined,
+      registeredName: typeof registeredName === "string" || registeredName === null ? registeredName : undefined,
+      config: ownProp(value, "config"),
+    });
   }
 
   /** Keras 2 marks serialized lambdas with `function_type`/`output_shape_type` = "lambda". */
-  private checkLambdaMarkers(value: Record<string, unknown>, layer: string): void {
+  private recordLambdaMarkers(value: Record<string, unknown>, layer: string): void {
     for (const [key, v] of Object.entries(value)) {
       if (key.endsWith("_type") && v === "lambda") {
+        if (this.markers.length >= MAX_MARKERS) return this.stop(layer, `config has more than ${MAX_MARKERS} lambda markers`);
         const field = key.slice(0, -"_type".length);
-        this.report("lambda", layer, `${field} is a serialized lambda (Python bytecode) ${preview(value[field])}`);
+        this.markers.push({ layer, field, value: ownProp(value, field) });
       }
     }
   }
-}
-
-function isAllowedModule(module: string): boolean {
-  return ALLOWED_MODULE_ROOTS.some((root) => module === root || module.startsWith(`${root}.`));
-}
-
-function isAllowedTfOp(op: string): boolean {
-  if (TF_OP_NAMES.has(op)) return true;
-  return TF_OP_PREFIXES.some((p) => op.startsWith(p) && /^[A-Za-z_][\w.]*$/.test(op) && !op.includes("py_func"));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function stringProp(value: Record<string, unknown>, key: string): string | undefined {
-  const v = Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
-  return typeof v === "string" ? v : undefined;
+function ownProp(value: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
 }
 
-function preview(value: unknown): string {
-  let s: string;
-  try {
-    s = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
-  }
-  return s.length > 100 ? `(${JSON.stringify(s.slice(0, 100))}…)` : `(${JSON.stringify(s)})`;
+function stringProp(value: Record<string, unknown>, key: string): string | undefined {
+  const v = ownProp(value, key);
+  return typeof v === "string" ? v : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -397,7 +268,6 @@ export function extractHdf5KerasConfig(bytes: Uint8Array): Hdf5KerasConfig {
   let budget = HDF5_SCAN_BUDGET_BYTES;
   let from = 0;
   let candidates = 0;
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   try {
     for (;;) {
       const at = indexOf(bytes, CONFIG_START, from);
@@ -418,15 +288,14 @@ export function extractHdf5KerasConfig(bytes: Uint8Array): Hdf5KerasConfig {
         from = at + 1;
         continue;
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(decoder.decode(bytes.subarray(at, match.end)));
-      } catch (err) {
-        problems.push(`JSON at byte ${at} does not parse: ${err instanceof Error ? err.message : String(err)}`);
+      // Keras reads model_config with json.loads: Python's grammar (NaN, Infinity, last duplicate key wins).
+      const parsed = parsePythonJsonBytes(bytes.subarray(at, match.end));
+      if (!parsed.ok) {
+        problems.push(`JSON at byte ${at} does not parse: ${parsed.error}`);
         from = at + 1;
         continue;
       }
-      configs.push(parsed);
+      configs.push(parsed.value);
       // Objects nested in this one (layer configs) are part of it; continue after its end.
       from = match.end;
     }

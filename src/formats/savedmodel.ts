@@ -2,7 +2,8 @@
 // MetaGraphDef { GraphDef graph_def = 2 }, GraphDef { repeated NodeDef node = 1; FunctionDefLibrary library = 2 },
 // FunctionDefLibrary { repeated FunctionDef function = 1 }, FunctionDef { repeated NodeDef node_def = 3 },
 // NodeDef { string name = 1; string op = 2 }. Only the op names matter for safety: ops such as PyFunc run
-// Python when the graph executes. A bounded protobuf wire-format walk; never throws.
+// Python when the graph executes. This lists them; scan/ judges them. A bounded protobuf wire-format walk;
+// never throws.
 
 import { fields, text } from "./protobuf.js";
 
@@ -18,6 +19,8 @@ export interface SavedModelAnalysis {
   readonly ok: boolean;
   readonly metaGraphs: number;
   readonly ops: readonly SavedModelOp[];
+  /** Names of the functions in the graphs' libraries: a node may call one by using its name as its op. */
+  readonly functions: readonly string[];
   readonly problems: readonly string[];
 }
 
@@ -26,11 +29,12 @@ const MAX_NODES = 1_000_000;
 export function analyzeSavedModel(bytes: Uint8Array): SavedModelAnalysis {
   const problems: string[] = [];
   const ops: SavedModelOp[] = [];
+  const functions: string[] = [];
   const top = fields(bytes);
-  if (typeof top === "string") return { ok: false, metaGraphs: 0, ops, problems: [top] };
+  if (typeof top === "string") return { ok: false, metaGraphs: 0, ops, functions, problems: [top] };
   const metas = top.filter((f) => f.number === 2 && f.wire === 2);
   if (metas.length === 0 || top.some((f) => f.number === 1 && f.wire !== 0)) {
-    return { ok: false, metaGraphs: 0, ops, problems: ["not a SavedModel: no meta graph"] };
+    return { ok: false, metaGraphs: 0, ops, functions, problems: ["not a SavedModel: no meta graph"] };
   }
   const nodeDef = (msg: Uint8Array, scope: string): void => {
     const fs = fields(msg);
@@ -70,11 +74,12 @@ export function analyzeSavedModel(bytes: Uint8Array): SavedModelAnalysis {
             const sig = ffs.find((x) => x.number === 1)?.bytes;
             const sigFields = sig === undefined ? [] : fields(sig);
             const fname = typeof sigFields === "string" ? "?" : (text(sigFields.find((x) => x.number === 1)?.bytes) ?? "?");
+            if (functions.length < MAX_NODES) functions.push(fname);
             for (const nd of ffs.filter((x) => x.number === 3 && x.bytes !== undefined)) nodeDef(nd.bytes as Uint8Array, `function ${fname}`);
           }
         }
       }
     }
   }
-  return { ok: problems.length === 0, metaGraphs: metas.length, ops, problems };
+  return { ok: problems.length === 0, metaGraphs: metas.length, ops, functions, problems };
 }

@@ -6,6 +6,7 @@
 
 import { inflateSync, constants as zlibConstants } from "node:zlib";
 import { isNpy } from "./npy.js";
+import { parsePythonJson } from "./python-json.js";
 import { isTar } from "./tar.js";
 
 export type SniffFormat =
@@ -306,12 +307,10 @@ function sniffText(head: Uint8Array, fileSize: number): SniffMatch | undefined {
   const trimmed = text.replace(/^\uFEFF/, "").trimStart();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     if (head.length >= fileSize) {
-      try {
-        JSON.parse(text.replace(/^\uFEFF/, ""));
-        return { format: "json", confidence: "high", detail: "JSON" };
-      } catch {
-        return { format: "text", confidence: "medium", detail: "UTF-8 text that starts like JSON but does not parse" };
-      }
+      // Python's grammar (NaN, Infinity): what a loader parses as JSON is JSON here too.
+      if (parsePythonJson(text.replace(/^\uFEFF/, "")).ok) return { format: "json", confidence: "high", detail: "JSON" };
+      // A Jinja template starts with "{" too; the scan refuses a .json file that lands here.
+      return { format: "text", confidence: "medium", detail: "UTF-8 text that starts like JSON but does not parse" };
     }
     return { format: "json", confidence: "medium", detail: "JSON (judged from its start)" };
   }

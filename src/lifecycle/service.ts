@@ -51,6 +51,7 @@ export async function recordScanEvidence(deps: Pick<LifecycleDeps, "store" | "au
       summary: report.summary,
       matchesVersion: scannedDigest === version.digest,
       refused: report.files.filter((f) => f.verdict !== "clean").slice(0, 100).map((f) => ({ path: f.path, verdict: f.verdict, rules: [...new Set(f.findings.map((x) => x.rule))] })),
+      files: report.files.map((f) => f.name),
     },
   });
   await deps.audit().append({ actor, action: "evidence.scan", resource: `model:${version.id}`, decision: evidence.verdict === "pass" ? "allow" : "deny", details: { evidence: evidence.id, digest: scannedDigest, summary: report.summary } });
@@ -121,7 +122,10 @@ export async function approve(deps: LifecycleDeps, ref: string, options: Approva
     if (!check.ok) unmet.push(check.reason);
     else if (check.verification.subjectDigest !== version.digest) {
       unmet.push(`the signature covers other files (digest ${check.verification.subjectDigest.slice(0, 12)}…) than ${version.id} (${version.digest.slice(0, 12)}…)`);
-    } else signer = check.signer;
+    } else {
+      signer = check.signer;
+      if (scan?.verdict === "pass" && scan.digest === version.digest) unmet.push(...scanCoverageGaps(scan, check.verification.resources));
+    }
   }
 
   if (deps.config.requireEval) {
@@ -163,6 +167,26 @@ export async function approve(deps: LifecycleDeps, ref: string, options: Approva
   });
   await deps.audit().append({ actor: options.actor, action: "model.approve", resource: `model:${version.id}`, decision: "allow", details: { evidence: evidence.id, digest: version.digest, signer, environments: version.environments } });
   return { version, evidence, signer };
+}
+
+/**
+ * A clean scan proves only the files it covered: they must be exactly the signed files, or a file could be
+ * signed, approved and admitted unscanned. Scans recorded before the file list was kept cannot prove it.
+ */
+function scanCoverageGaps(scan: Evidence, signed: readonly string[]): string[] {
+  const listed = scan.body["files"];
+  if (!Array.isArray(listed) || !listed.every((f): f is string => typeof f === "string")) {
+    return [`the last scan (${scan.createdAt}) did not record which files it covered, so it cannot show that every signed file was scanned: scan again with perimeter scan PATH --model NAME@VERSION`];
+  }
+  const scanned = new Set(listed);
+  const signedSet = new Set(signed);
+  const unscanned = signed.filter((f) => !scanned.has(f));
+  const unsigned = listed.filter((f) => !signedSet.has(f));
+  const show = (names: readonly string[]) => `${names.slice(0, 10).join(", ")}${names.length > 10 ? ` and ${names.length - 10} more` : ""}`;
+  const gaps: string[] = [];
+  if (unscanned.length > 0) gaps.push(`${unscanned.length} signed file(s) were not covered by the last scan (${scan.createdAt}): ${show(unscanned)}; scan exactly the signed files again`);
+  if (unsigned.length > 0) gaps.push(`the last scan (${scan.createdAt}) covered ${unsigned.length} file(s) the signature does not: ${show(unsigned)}; sign and scan the same files`);
+  return gaps;
 }
 
 function describeRefused(scan: Evidence): string {

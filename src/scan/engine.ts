@@ -1,9 +1,10 @@
 import { gunzipSync, inflateSync } from "node:zlib";
-import { analyzeChatTemplate, extractChatTemplates } from "../formats/chat-template.js";
+import { extractChatTemplates } from "../formats/chat-template.js";
 import { readGgufHeader } from "../formats/gguf.js";
-import { analyzeKerasConfig, extractHdf5KerasConfig } from "../formats/keras.js";
+import { extractHdf5KerasConfig } from "../formats/keras.js";
 import { parseNpyHeader } from "../formats/npy.js";
 import { analyzePickle, analyzePickleStream, JOBLIB_ARRAY_WRAPPER, looksLikePickle, type PickleAnalysis } from "../formats/pickle.js";
+import { parsePythonJsonBytes, type PythonJsonValue } from "../formats/python-json.js";
 import { parseSafetensorsHeader } from "../formats/safetensors.js";
 import { analyzeSavedModel } from "../formats/savedmodel.js";
 import { analyzeSentencePiece } from "../formats/sentencepiece.js";
@@ -24,6 +25,9 @@ import {
   type ZipSpan,
 } from "../formats/zip.js";
 import { finding, type Finding } from "./findings.js";
+import { judgeKerasConfig } from "./keras-policy.js";
+import { savedModelFindings } from "./savedmodel-policy.js";
+import { judgeChatTemplate } from "./template-policy.js";
 import { classifyImport, type AllowList } from "./pickle-policy.js";
 import { memorySource, type ByteSource } from "./source.js";
 
@@ -54,6 +58,8 @@ export interface ScanContext {
   /** The file's name. Formats are told by content, but what a loader *executes* is chosen by name: Hugging
    * Face's trust_remote_code imports modeling_*.py whatever the file holds. */
   readonly fileName?: string;
+  /** The weights file of a Keras 3 archive: Keras reads only weights from it, never a model config. */
+  readonly kerasWeights?: boolean;
 }
 
 const SOURCE_FILE = /\.(py|pyw|pyc|pyo|so|dll|dylib|sh|bash|ipynb)$/i;
@@ -75,7 +81,9 @@ export async function scanSource(src: ByteSource, where: string, ctx: ScanContex
   // whatever its first bytes say: an archive appended to a harmless file is still an archive.
   if (!readings.includes("zip") && src.size >= 22 && (await zipEnd(src)).kind === "zip-end") readings.push("zip");
   const findings: Finding[] = [];
-  for (const format of new Set(readings)) findings.push(...(await scanAs(format, src, where, ctx, depth)));
+  // Only the HDF5 reading of a Keras weights file is a weights file; anything nested in it is judged as itself.
+  const nested = ctx.kerasWeights === true ? { ...ctx, kerasWeights: false } : ctx;
+  for (const format of new Set(readings)) findings.push(...(await scanAs(format, src, where, format === "hdf5" ? ctx : nested, depth)));
   return { format: sniffed.format, findings };
 }
 
@@ -324,7 +332,9 @@ async function scanZipView(
   const problems = parsed.problems;
   findings.push(...problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, here)));
   const torch = entries.some((e) => /(^|\/)data\.pkl$/.test(e.name));
-  const keras = entries.some((e) => e.name === "config.json") && entries.some((e) => e.name === "metadata.json" || e.name.endsWith(".weights.h5"));
+  // Keras 3's load_model rebuilds the model from a root config.json before it looks for metadata or weights:
+  // an archive holding config.json alone still runs what that config asks for.
+  const keras = entries.some((e) => e.name === "config.json");
   const spans: ZipSpan[] = [];
   for (const entry of entries) {
     for (const name of new Set([entry.name, entry.unicodePathName ?? entry.name])) {
@@ -348,8 +358,12 @@ async function scanZipView(
       findings.push(...(await scanTorchStorage(member.source, loc(entry.name), ctx)));
       continue;
     }
-    if (keras && entry.name === "config.json") findings.push(...(await scanKerasConfig(member.source, loc(entry.name), ctx)));
-    else findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
+    if (keras && entry.name === "config.json") {
+      const judged = await scanKerasConfig(member.source, loc(entry.name), ctx);
+      findings.push(...judged);
+      // It is also JSON another loader may read (a chat template in it is judged like any other).
+      if (!judged.some((f) => f.rule === "KERAS_CONFIG_MISSING")) findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
+    } else findings.push(...(await scanSource(member.source, loc(entry.name), keras && entry.name === KERAS_WEIGHTS ? { ...ctx, kerasWeights: true } : ctx, depth + 1)).findings);
   }
   findings.push(...(await hiddenMembers(src, spans, view.at, where, ctx, depth)));
   return findings;
@@ -604,7 +618,7 @@ async function scanGguf(src: ByteSource, where: string): Promise<Finding[]> {
 }
 
 function templateFindings(template: string, loc: string): Finding[] {
-  const analysis = analyzeChatTemplate(template);
+  const analysis = judgeChatTemplate(template);
   // A template that does not parse is refused; what a token-level look still saw is reported beside it.
   const unsafe = analysis.findings.map((f) => finding("TEMPLATE_UNSAFE", `${f.kind}: ${f.detail}`, loc));
   if (!analysis.parsed) unsafe.unshift(finding("TEMPLATE_INVALID", `the chat template does not parse: ${analysis.error ?? "unknown error"}`, loc));
@@ -613,11 +627,19 @@ function templateFindings(template: string, loc: string): Finding[] {
 
 // ---------- keras / hdf5 ----------
 
+/** What Keras 3's saving_lib names the weights of a .keras archive; it reads them with h5py, weights only. */
+const KERAS_WEIGHTS = "model.weights.h5";
+
 async function scanHdf5(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
   const readable = Math.min(src.size, ctx.limits.maxTextBytes);
   const bytes = await src.read(0, readable);
   const extracted = extractHdf5KerasConfig(bytes);
+  if (ctx.kerasWeights === true) {
+    // No model config is expected or read here (config.json is the archive's): only a config that is
+    // there anyway is judged, as a belt over the braces.
+    return extracted.configs.flatMap((c) => kerasFindings(c, loc));
+  }
   const problems = extracted.problems.map((p) => finding("KERAS_CONFIG_MISSING", p, loc));
   if (!extracted.found) {
     if (readable < src.size) {
@@ -632,16 +654,13 @@ async function scanHdf5(src: ByteSource, where: string, ctx: ScanContext): Promi
 }
 
 async function scanKerasConfig(src: ByteSource, loc: string, ctx: ScanContext): Promise<Finding[]> {
-  if (src.size > ctx.limits.maxTextBytes) return [finding("KERAS_CONFIG_MISSING", "config.json is too large to read", loc)];
-  try {
-    return kerasFindings(JSON.parse(Buffer.from(await src.read(0, src.size)).toString("utf8")), loc);
-  } catch (err) {
-    return [finding("KERAS_CONFIG_MISSING", `config.json is not JSON: ${(err as Error).message}`, loc)];
-  }
+  const parsed = await readPythonJson(src, ctx);
+  if (!parsed.ok) return [finding("KERAS_CONFIG_MISSING", `config.json cannot be analysed: ${parsed.error}`, loc)];
+  return kerasFindings(parsed.value, loc);
 }
 
 function kerasFindings(config: unknown, loc: string): Finding[] {
-  const analysis = analyzeKerasConfig(config);
+  const analysis = judgeKerasConfig(config);
   return analysis.findings.map((f) => finding("KERAS_CODE", `${f.kind} in layer ${f.layer}: ${f.detail}`, loc));
 }
 
@@ -664,19 +683,12 @@ async function scanCompressed(src: ByteSource, where: string, ctx: ScanContext, 
 
 // ---------- TensorFlow SavedModel, else unknown ----------
 
-/** TensorFlow ops that run Python or touch files when the graph executes. */
-const DANGEROUS_TF_OPS = new Set(["PyFunc", "PyFuncStateless", "EagerPyFunc", "ReadFile", "WriteFile", "MatchingFiles", "DeleteFile", "ImmutableConst"]);
-
 async function scanUnknownBinary(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const here = where || "(file)";
   // Protobuf has no signature: a .pb that parses as a SavedModel with a graph is judged by its ops.
   if (src.size <= ctx.limits.maxTextBytes) {
     const model = analyzeSavedModel(await src.read(0, src.size));
-    if (model.ok) {
-      return model.ops
-        .filter((o) => DANGEROUS_TF_OPS.has(o.op))
-        .map((o) => finding("TF_DANGEROUS_OP", `op ${o.op} (node ${o.node}) runs Python or touches files when the graph executes`, `${here} ${o.scope}`));
-    }
+    if (model.ok) return savedModelFindings(model, here);
   }
   // A SentencePiece tokenizer (tokenizer.model) is a protobuf of strings and scores: data only.
   if (src.size <= ctx.limits.maxTextBytes && analyzeSentencePiece(await src.read(0, src.size)).ok) return [];
@@ -687,25 +699,30 @@ async function scanUnknownBinary(src: ByteSource, where: string, ctx: ScanContex
 
 async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
-  if (src.size > ctx.limits.maxTextBytes) return [];
-  const text = Buffer.from(await src.read(0, src.size)).toString("utf8");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  const extracted = extractChatTemplates(json);
+  const parsed = await readPythonJson(src, ctx);
+  if (!parsed.ok) return [finding("JSON_UNSCANNABLE", `${parsed.error}, so what a loader takes from it (a chat template, a config) cannot be checked: make it JSON that Python's json.load reads, within the size limit`, loc)];
+  const extracted = extractChatTemplates(parsed.value);
   // A malformed chat_template must not read as "no template"; other JSON shapes are just data.
   const findings: Finding[] = extracted.problems.filter((p) => p.includes("chat_template")).map((p) => finding("TEMPLATE_INVALID", p, loc));
   for (const t of extracted.templates) findings.push(...templateFindings(t.template, `${loc} chat_template${t.name ? ` ${t.name}` : ""}`));
   return findings;
 }
 
+/** JSON read whole, as Python's json.load reads it; too large to read, or unparseable, is a reason. */
+async function readPythonJson(src: ByteSource, ctx: ScanContext): Promise<{ ok: true; value: PythonJsonValue } | { ok: false; error: string }> {
+  if (src.size > ctx.limits.maxTextBytes) return { ok: false, error: `JSON of ${src.size} bytes is larger than the ${ctx.limits.maxTextBytes} the scanner analyses` };
+  const parsed = parsePythonJsonBytes(await src.read(0, src.size));
+  return parsed.ok ? parsed : { ok: false, error: `the JSON does not parse as Python's json reads it (${parsed.error})` };
+}
+
+const JSON_FILE = /\.json$/i;
+
 async function scanText(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
   const text = Buffer.from(await src.read(0, Math.min(src.size, ctx.limits.maxTextBytes))).toString("utf8");
   const name = where === "" ? (ctx.fileName ?? "") : where;
+  // Loaders open config.json and tokenizer_config.json by name: one that is not JSON is not "just text".
+  if (JSON_FILE.test(name)) return scanJson(src, where, ctx);
   if (SOURCE_FILE.test(name) || looksLikePython(text)) {
     return [finding("EXECUTABLE_CODE", "Python source: a loader runs it when asked to trust remote code; review it and allow it explicitly", loc)];
   }

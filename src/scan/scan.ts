@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { PerimeterError } from "../errors.js";
+import { ignoredByDefault } from "../signing/ignore.js";
 import { DEFAULT_LIMITS, detectFormat, scanSource, type ScanLimits } from "./engine.js";
 import { finding, verdictOf, type Finding, type Verdict } from "./findings.js";
 import type { AllowList } from "./pickle-policy.js";
@@ -8,6 +9,8 @@ import { fileSource } from "./source.js";
 
 export interface FileReport {
   readonly path: string;
+  /** The POSIX path relative to the scanned directory, as the OMS manifest names it ("." for a file scanned by itself). */
+  readonly name: string;
   readonly format: string;
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
@@ -42,16 +45,16 @@ export interface ScanOptions {
 /** Scan files and directories (walked recursively; symlinks are reported, never followed). */
 export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanReport> {
   const started = performance.now();
-  const targets: Array<{ path: string; symlink: boolean }> = [];
-  for (const p of paths) collect(resolve(p), targets);
+  const targets: Target[] = [];
+  for (const p of paths) collect(resolve(p), ".", targets);
   const reports = new Array<FileReport>(targets.length);
   let next = 0;
   let done = 0;
   const worker = async () => {
     while (next < targets.length) {
       const i = next++;
-      const t = targets[i] as { path: string; symlink: boolean };
-      const report = t.symlink ? symlinkReport(t.path) : await scanFile(t.path, options);
+      const t = targets[i] as Target;
+      const report = { ...(t.symlink ? symlinkReport(t.path) : await scanFile(t.path, options)), name: t.name };
       reports[i] = report;
       options.onFile?.(++done, targets.length, report);
     }
@@ -95,26 +98,34 @@ export async function detectFileFormat(path: string): Promise<string> {
 }
 
 function report(path: string, format: string, findings: Finding[], bytes: number): FileReport {
-  return { path, format, verdict: verdictOf(findings), findings, bytes };
+  return { path, name: ".", format, verdict: verdictOf(findings), findings, bytes };
 }
 
 function symlinkReport(path: string): FileReport {
   return report(path, "symlink", [finding("SYMLINK", "a symbolic link is not followed: it could point at any file on the machine", "(file)")], 0);
 }
 
-function collect(path: string, out: Array<{ path: string; symlink: boolean }>): void {
+interface Target {
+  readonly path: string;
+  readonly name: string;
+  readonly symlink: boolean;
+}
+
+function collect(path: string, name: string, out: Target[]): void {
   let st;
   try {
     st = lstatSync(path);
   } catch (err) {
     throw new PerimeterError("USAGE", `cannot scan ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
   }
-  if (st.isSymbolicLink()) out.push({ path, symlink: true });
+  if (st.isSymbolicLink()) out.push({ path, name, symlink: true });
   else if (st.isDirectory()) {
-    // Git's object store is never loaded as a model (and OMS signing ignores it too).
-    const names = readdirSync(path).filter((name) => name !== ".git").sort();
-    for (const name of names) collect(join(path, name), out);
-  } else if (st.isFile()) out.push({ path, symlink: false });
+    // Exactly what the manifest leaves out (root-level .git, model.sig, …): everything signed is scanned.
+    for (const entry of readdirSync(path).sort()) {
+      const child = name === "." ? entry : `${name}/${entry}`;
+      if (!ignoredByDefault(child)) collect(join(path, entry), child, out);
+    }
+  } else if (st.isFile()) out.push({ path, name, symlink: false });
 }
 
 function summarize(files: readonly FileReport[], durationMs: number): ScanSummary {

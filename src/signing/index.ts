@@ -27,6 +27,8 @@ export interface ModelVerification {
   readonly modelName: string;
   readonly subjectDigest: string;
   readonly files: number;
+  /** The signed files' names (OMS resource names), so a caller can compare them with what else covered the model. */
+  readonly resources: readonly string[];
   readonly keyHint: string;
 }
 
@@ -94,7 +96,7 @@ async function checkModelFiles(
   for (const name of actual.keys()) {
     if (!signed.has(name)) throw new PerimeterError("MODEL_MISMATCH", `${name} was added after the model was signed`, { details: { file: name, change: "added" } });
   }
-  return { modelName: verified.modelName, subjectDigest: verified.subjectDigest, files: signed.size, keyHint: verified.keyHint };
+  return { modelName: verified.modelName, subjectDigest: verified.subjectDigest, files: signed.size, resources: [...signed.keys()], keyHint: verified.keyHint };
 }
 
 /** Where the signature lives: --signature, else model.sig inside a model directory (beside a single file). */

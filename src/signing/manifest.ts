@@ -5,6 +5,7 @@ import path from "node:path";
 import { PerimeterError } from "../errors.js";
 import { runOnWorkers, workerModule } from "../worker-pool.js";
 import { chunkBuffers, hashFile, type HashOutcome, type HashTask, type HashWorkerData } from "./hash-worker.js";
+import { DEFAULT_IGNORE_PATHS, DEFAULT_SIGNATURE_FILE, isIgnoredPath } from "./ignore.js";
 
 // The OpenSSF model-signing (OMS v1.0) manifest of an artifact, "files" serialization with SHA-256, as the
 // reference model_signing tool computes it:
@@ -15,9 +16,7 @@ import { chunkBuffers, hashFile, type HashOutcome, type HashTask, type HashWorke
 // - subject digest = SHA-256 over the concatenated raw 32-byte digests, in that order;
 // - subject name = the model path's last component.
 
-export const DEFAULT_SIGNATURE_FILE = "model.sig";
-/** Always ignored at the model root, as model_signing does. */
-export const DEFAULT_IGNORE_PATHS: readonly string[] = [".git", ".gitattributes", ".github", ".gitignore"];
+export { DEFAULT_IGNORE_PATHS, DEFAULT_SIGNATURE_FILE } from "./ignore.js";
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 /** Below this many bytes in total the model is hashed in-process: starting workers would cost more. */
 export const DEFAULT_MIN_PARALLEL_BYTES = 32 * 1024 * 1024;
@@ -136,10 +135,6 @@ function relativeIgnorePaths(root: string, given: readonly string[], isDirectory
   return [...out].sort(compareResourceNames);
 }
 
-function isIgnored(name: string, ignore: readonly string[]): boolean {
-  return ignore.some((p) => name === p || name.startsWith(`${p}/`));
-}
-
 async function listModel(root: string, ignore: readonly string[], allowSymlinks: boolean): Promise<Listed[]> {
   const files: Listed[] = [];
   const walk = async (dir: string, prefix: string, ancestors: ReadonlySet<string>): Promise<void> => {
@@ -153,7 +148,7 @@ async function listModel(root: string, ignore: readonly string[], allowSymlinks:
     await Promise.all(
       entries.map(async (entry) => {
         const name = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-        if (isIgnored(name, ignore)) return;
+        if (isIgnoredPath(name, ignore)) return;
         const full = path.join(dir, entry.name);
         let info;
         try {

@@ -3,13 +3,8 @@ import { join, relative } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import {
-  analyzeChatTemplate,
-  CHAT_TEMPLATE_MAX_CHARS,
-  extractChatTemplates,
-  type ChatTemplateAnalysis,
-  type NamedChatTemplate,
-} from "../../src/formats/chat-template.js";
+import { analyzeChatTemplate as analyzeTemplateFacts, CHAT_TEMPLATE_MAX_CHARS, extractChatTemplates, type NamedChatTemplate } from "../../src/formats/chat-template.js";
+import { judgeChatTemplate as analyzeChatTemplate, type ChatTemplateJudgement as ChatTemplateAnalysis } from "../../src/scan/template-policy.js";
 
 // Chat templates run inside every runtime that formats a prompt. The analyzer must pass the templates
 // real model families ship, flag every construct a sandbox escape needs, and never crash or stall.
@@ -755,6 +750,26 @@ describe("chat template analyzer limits", () => {
   it("refuses nesting too deep to walk, whether the parser or the walker gives up", () => {
     expect(analyzeChatTemplate(`{{ ${Array(5000).fill("'a'").join(" ~ ")} }}`)).toMatchObject({ parsed: false, error: expect.stringMatching(/deeper than/) });
     expect(analyzeChatTemplate(`{{ ${"(".repeat(5000)}1${")".repeat(5000)} }}`).parsed).toBe(false);
+  });
+
+  it("refuses a template that names more distinct things than the analyzer keeps", () => {
+    const names = Array.from({ length: 60_000 }, (_, i) => `'${i.toString(36)}'`).join(",");
+    expect(names.length).toBeLessThan(CHAT_TEMPLATE_MAX_CHARS);
+    expect(analyzeChatTemplate(`{{ [${names}] }}`)).toMatchObject({ parsed: false, error: expect.stringContaining("more distinct things") });
+  });
+
+  it("reports what a template names, for the scan layer to judge (formats/ holds no name lists)", () => {
+    const facts = analyzeTemplateFacts("{% for m in messages %}{{ m.content | attr('role') }}{{ cycler }}{{ '__cla' ~ 'ss__' }}{% endfor %}");
+    expect(facts.parsed).toBe(true);
+    expect(facts.observations).toEqual(
+      expect.arrayContaining([
+        { kind: "global", name: "messages" },
+        { kind: "attribute", name: "content" },
+        { kind: "attribute-path", path: "role", how: "|attr()" },
+        { kind: "global", name: "cycler" },
+        { kind: "built-string", value: "__class__", expr: " (~ expression)" },
+      ]),
+    );
   });
 
   it("refuses syntax the parser does not support rather than guessing", () => {

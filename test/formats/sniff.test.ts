@@ -165,6 +165,12 @@ describe("pickles, text and the line between them", () => {
     expect(sniffBytes("x^ marks the spot").format).toBe("text"); // a valid zlib header, but no zlib stream
   });
 
+  it("takes JSON that Python reads (NaN, Infinity) for JSON, and a Jinja template starting with { for text", () => {
+    expect(sniffBytes('{"chat_template": "{{ messages }}", "scale": NaN, "max": Infinity}')).toMatchObject({ format: "json", confidence: "high" });
+    expect(sniffBytes("{%- for message in messages %}{{ message.content }}{% endfor %}").format).toBe("text");
+    expect(sniffBytes('{"chat_template": "{{ x }}",}')).toMatchObject({ format: "text", detail: expect.stringContaining("does not parse") });
+  });
+
   it("keeps text cut mid-character at the end of the head as text", () => {
     const file = new TextEncoder().encode(`${"é".repeat(3000)}`);
     expect(file.length).toBeGreaterThan(HEAD);
