@@ -342,7 +342,7 @@ interface Baseline {
 }
 
 /** Check out `ref` into a temporary worktree, link this checkout's node_modules into it and build it. */
-function buildBaseline(ref: string, into: string): Baseline {
+function buildBaseline(ref: string): Baseline {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   let commit: string;
@@ -352,7 +352,8 @@ function buildBaseline(ref: string, into: string): Baseline {
     throw new Error(`BENCH_BASELINE_REF=${ref} is not a commit in ${root}; give a branch, tag, commit or e.g. HEAD~1`);
   }
   const subject = git("log", "-1", "--format=%h %s", commit).slice(0, 100);
-  const dir = join(into, "baseline");
+  const parent = mkdtempSync(join(tmpdir(), "perimeter-bench-baseline-"));
+  const dir = join(parent, "baseline");
   git("worktree", "add", "--detach", dir, commit);
   const remove = () => {
     try {
@@ -361,6 +362,7 @@ function buildBaseline(ref: string, into: string): Baseline {
       rmSync(dir, { recursive: true, force: true });
       git("worktree", "prune");
     }
+    rmSync(parent, { recursive: true, force: true });
   };
   try {
     if (!existsSync(join(dir, "bench", "gateway-perimeter.ts"))) throw new Error(`${ref} (${subject}) has no bench/gateway-perimeter.ts to start its gateway with`);
@@ -405,7 +407,7 @@ try {
     return join(dir, "perimeter.yaml");
   };
   const childEnv: NodeJS.ProcessEnv = { PERIMETER_CONFIG: writeConfig(scratch, "perimeter.db"), BENCH_SERVED_MODEL: SERVED_MODEL };
-  if (BASELINE_REF !== undefined) baseline = buildBaseline(BASELINE_REF, mkdtempSync(join(tmpdir(), "perimeter-bench-baseline-")));
+  if (BASELINE_REF !== undefined) baseline = buildBaseline(BASELINE_REF);
   const upstream = await startProc("upstream", "./gateway-upstream.ts", childEnv);
   procs.push(upstream);
   const upstreamEnv = { ...childEnv, BENCH_UPSTREAM_URL: upstream.ready.url };
