@@ -3,22 +3,17 @@ import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { EXIT, PerimeterError } from "../errors.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
-import {
-  computeManifest,
-  readKeyFile,
-  signModelWithCertificate,
-  signModelWithKey,
-  signaturePath,
-  verifyModelWithCertificate,
-  verifyModelWithKey,
-  verifyModelWithSigstore,
-  type ModelManifest,
-  type ModelVerification,
-} from "../signing/index.js";
-import { collect, parseFormat, printJson, resolveActor, withContext, type Cli } from "./context.js";
+import { computeManifest, signaturePath, type ManifestOptions, type ModelManifest } from "../signing/manifest.js";
+import type { ModelVerification } from "../signing/index.js";
+import type { Cli } from "./context.js";
+import { collect, parseFormat, printJson } from "./plain.js";
 import { hashingProgress } from "./progress.js";
 
 // Mirrors model_signing's CLI: `hash`, `sign key`, `verify key`.
+// `hash` loads nothing but the hashing: the signing methods (Sigstore, X.509), the store and the audit log
+// load on first use, by the commands that need them, while `sign` and `verify` are hashing.
+const signing = () => import("../signing/index.js");
+const context = () => import("./context.js");
 
 interface ModelOptions {
   signature?: string;
@@ -47,9 +42,10 @@ function inspect(model: string): { path: string; isDirectory: boolean } {
   }
 }
 
-const progress = hashingProgress("hashing");
+type Progress = ReturnType<typeof hashingProgress>;
 
-function manifestOptions(model: { path: string; isDirectory: boolean }, opts: ModelOptions) {
+/** Hashing shows its progress on a terminal's stderr (bytes, rate) and says nothing otherwise. */
+function manifestOptions(model: { path: string; isDirectory: boolean }, opts: ModelOptions, progress: Progress): ManifestOptions {
   const sig = signaturePath(model.path, opts.signature, model.isDirectory);
   return {
     ignorePaths: opts.ignorePaths,
@@ -65,8 +61,8 @@ export function registerSigning(program: Command, cli: Cli): void {
       cli.run(async (model: string, opts: ModelOptions) => {
         const format = parseFormat(opts.format, ["text", "json"] as const);
         const m = inspect(model);
-        const manifest = await computeManifest(m.path, manifestOptions(m, opts));
-        progress.done();
+        const progress = hashingProgress("hashing");
+        const manifest = await computeManifest(m.path, manifestOptions(m, opts, progress)).finally(progress.done);
         if (format === "json") printJson(manifest);
         else {
           for (const f of manifest.files) process.stdout.write(`${f.sha256}  ${f.name}\n`);
@@ -82,8 +78,9 @@ export function registerSigning(program: Command, cli: Cli): void {
     .option("--actor <name>", "who signs, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
       cli.run(async (model: string, opts: ModelOptions & { privateKey: string }) => {
+        const { readKeyFile, signModelWithKey } = await signing();
         const privateKeyPem = readKeyFile(opts.privateKey, "private key");
-        return signCommand(cli, model, opts, "key", (m) => signModelWithKey(m.path, { ...manifestOptions(m, opts), privateKeyPem }));
+        return signCommand(cli, model, opts, "key", (m, progress) => signModelWithKey(m.path, { ...manifestOptions(m, opts, progress), privateKeyPem }));
       }),
     );
   modelOptions(sign.command("certificate").description("sign with an ECDSA key and its X.509 certificate chain").argument("<model>"))
@@ -93,11 +90,12 @@ export function registerSigning(program: Command, cli: Cli): void {
     .option("--actor <name>", "who signs, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
       cli.run(async (model: string, opts: ModelOptions & { privateKey: string; signingCertificate: string; certificateChain: string[] }) => {
+        const { readKeyFile, signModelWithCertificate } = await signing();
         const privateKeyPem = readKeyFile(opts.privateKey, "private key");
         const signingCertificatePem = readKeyFile(opts.signingCertificate, "signing certificate");
         const chainPems = opts.certificateChain.map((f) => readKeyFile(f, "chain certificate"));
-        return signCommand(cli, model, opts, "certificate", (m) =>
-          signModelWithCertificate(m.path, { ...manifestOptions(m, opts), privateKeyPem, signingCertificatePem, chainPems }),
+        return signCommand(cli, model, opts, "certificate", (m, progress) =>
+          signModelWithCertificate(m.path, { ...manifestOptions(m, opts, progress), privateKeyPem, signingCertificatePem, chainPems }),
         );
       }),
     );
@@ -108,8 +106,9 @@ export function registerSigning(program: Command, cli: Cli): void {
     .option("--actor <name>", "who verifies, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
       cli.run(async (model: string, opts: ModelOptions & { publicKey: string }) => {
+        const { readKeyFile, verifyModelWithKey } = await signing();
         const publicKeyPem = readKeyFile(opts.publicKey, "public key");
-        return verifyCommand(cli, model, opts, "key", (m, bundle) => verifyModelWithKey(m.path, bundle, publicKeyPem, manifestOptions(m, opts)));
+        return verifyCommand(cli, model, opts, "key", (m, bundle, progress) => verifyModelWithKey(m.path, bundle, publicKeyPem, manifestOptions(m, opts, progress)));
       }),
     );
   modelOptions(verify.command("certificate").description("verify a certificate-method signature against trusted CA certificates").argument("<model>"))
@@ -118,8 +117,9 @@ export function registerSigning(program: Command, cli: Cli): void {
     .action(
       cli.run(async (model: string, opts: ModelOptions & { certificateChain: string[] }) => {
         if (opts.certificateChain.length === 0) throw new PerimeterError("USAGE", "verify certificate needs at least one --certificate-chain CA certificate");
+        const { readKeyFile, verifyModelWithCertificate } = await signing();
         const caPems = opts.certificateChain.map((f) => readKeyFile(f, "CA certificate"));
-        return verifyCommand(cli, model, opts, "certificate", (m, bundle) => verifyModelWithCertificate(m.path, bundle, caPems, manifestOptions(m, opts)));
+        return verifyCommand(cli, model, opts, "certificate", (m, bundle, progress) => verifyModelWithCertificate(m.path, bundle, caPems, manifestOptions(m, opts, progress)));
       }),
     );
   modelOptions(verify.command("sigstore").description("verify a keyless (Sigstore) signature offline, against the public-good trusted root or --trust-config").argument("<model>"))
@@ -129,9 +129,10 @@ export function registerSigning(program: Command, cli: Cli): void {
     .option("--actor <name>", "who verifies, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
       cli.run(async (model: string, opts: ModelOptions & { identity: string; identityProvider: string; trustConfig?: string }) => {
+        const { readKeyFile, verifyModelWithSigstore } = await signing();
         const trustedRoot = opts.trustConfig === undefined ? undefined : readKeyFile(opts.trustConfig, "trust configuration");
         const expected = { identity: opts.identity, issuer: opts.identityProvider, ...(trustedRoot === undefined ? {} : { trustedRoot }) };
-        return verifyCommand(cli, model, opts, "sigstore", (m, bundle) => verifyModelWithSigstore(m.path, bundle, expected, manifestOptions(m, opts)));
+        return verifyCommand(cli, model, opts, "sigstore", (m, bundle, progress) => verifyModelWithSigstore(m.path, bundle, expected, manifestOptions(m, opts, progress)));
       }),
     );
 }
@@ -143,14 +144,15 @@ async function signCommand(
   model: string,
   opts: ModelOptions,
   method: string,
-  sign: (m: Model) => Promise<{ bundle: string; manifest: ModelManifest }>,
+  sign: (m: Model, progress: Progress) => Promise<{ bundle: string; manifest: ModelManifest }>,
 ): Promise<number> {
   const format = parseFormat(opts.format, ["text", "json"] as const);
+  const { resolveActor, withContext } = await context();
   const actor = resolveActor(opts.actor);
   const m = inspect(model);
   return withContext(cli.globals(), async (ctx) => {
-    const { bundle, manifest } = await sign(m);
-    progress.done();
+    const progress = hashingProgress("hashing");
+    const { bundle, manifest } = await sign(m, progress).finally(progress.done);
     const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
     await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
     await ctx.audit().append({ actor, action: "model.sign", resource: m.path, decision: "allow", details: { method, signature: sig, digest: manifest.digest, files: manifest.files.length } });
@@ -165,9 +167,10 @@ async function verifyCommand(
   model: string,
   opts: ModelOptions,
   method: string,
-  verify: (m: Model, bundle: string) => Promise<ModelVerification>,
+  verify: (m: Model, bundle: string, progress: Progress) => Promise<ModelVerification>,
 ): Promise<number> {
   const format = parseFormat(opts.format, ["text", "json"] as const);
+  const { resolveActor, withContext } = await context();
   const actor = resolveActor(opts.actor);
   const m = inspect(model);
   const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
@@ -179,7 +182,8 @@ async function verifyCommand(
   }
   return withContext(cli.globals(), async (ctx) => {
     try {
-      const result = await verify(m, bundle).finally(progress.done);
+      const progress = hashingProgress("hashing");
+      const result = await verify(m, bundle, progress).finally(progress.done);
       await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "allow", details: { method, ...result } });
       if (format === "json") printJson({ valid: true, ...result });
       else process.stdout.write(`valid: ${result.files} files of ${result.modelName}, root ${result.subjectDigest}\n`);

@@ -81,6 +81,12 @@ export interface ManifestOptions {
   readonly testHooks?: { readonly afterFirstChunkOf?: { readonly name: string; readonly run: () => void | Promise<void> } };
 }
 
+/** The signature file: the one given, else model.sig inside a model directory, MODEL.sig beside a model file. */
+export function signaturePath(modelPath: string, signature: string | undefined, isDirectory: boolean): string {
+  if (signature !== undefined) return signature;
+  return isDirectory ? path.join(modelPath, DEFAULT_SIGNATURE_FILE) : `${modelPath}.sig`;
+}
+
 /** OMS resource order: path components compared one by one, by code point (UTF-8 byte order is code point order). */
 export function compareResourceNames(a: string, b: string): number {
   const pa = a.split("/");
