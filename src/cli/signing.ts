@@ -42,7 +42,25 @@ function inspect(model: string): { path: string; isDirectory: boolean } {
   }
 }
 
-type Progress = ReturnType<typeof hashingProgress>;
+type Progress = ReturnType<typeof hashingProgress> & { readonly signal?: AbortSignal };
+
+/**
+ * Hash (and sign or verify) while the store and the audit log open: opening them (migrations, the audit
+ * key, fsyncs) costs a few hundred milliseconds that hashing a large model need not wait for. If the
+ * store cannot be opened, the hashing is stopped before the error is reported.
+ */
+async function hashingWhileOpening<R, T>(work: (progress: Progress) => Promise<R>, open: (result: Promise<R>) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const progress = hashingProgress("hashing");
+  const result = work({ ...progress, signal: controller.signal }).finally(progress.done);
+  result.catch(() => undefined); // awaited by `open`; a failure before then is not unhandled
+  try {
+    return await open(result);
+  } finally {
+    controller.abort();
+    await result.catch(() => undefined);
+  }
+}
 
 /** Hashing shows its progress on a terminal's stderr (bytes, rate) and says nothing otherwise. */
 function manifestOptions(model: { path: string; isDirectory: boolean }, opts: ModelOptions, progress: Progress): ManifestOptions {
@@ -51,6 +69,7 @@ function manifestOptions(model: { path: string; isDirectory: boolean }, opts: Mo
     ignorePaths: opts.ignorePaths,
     allowSymlinks: opts.allowSymlinks === true,
     onProgress: progress.onProgress,
+    ...(progress.signal === undefined ? {} : { signal: progress.signal }),
     ...(model.isDirectory ? { signatureFile: relative(model.path, resolve(sig)) } : {}),
   };
 }
@@ -150,16 +169,15 @@ async function signCommand(
   const { resolveActor, withContext } = await context();
   const actor = resolveActor(opts.actor);
   const m = inspect(model);
-  return withContext(cli.globals(), async (ctx) => {
-    const progress = hashingProgress("hashing");
-    const { bundle, manifest } = await sign(m, progress).finally(progress.done);
+  return hashingWhileOpening((progress) => sign(m, progress), (signed) => withContext(cli.globals(), async (ctx) => {
+    const { bundle, manifest } = await signed;
     const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
     await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
     await ctx.audit().append({ actor, action: "model.sign", resource: m.path, decision: "allow", details: { method, signature: sig, digest: manifest.digest, files: manifest.files.length } });
     if (format === "json") printJson({ signature: sig, digest: manifest.digest, files: manifest.files.length });
     else process.stdout.write(`signed ${manifest.files.length} files of ${manifest.modelName} (root ${manifest.digest}) into ${sig}\n`);
     return EXIT.ok;
-  });
+  }));
 }
 
 async function verifyCommand(
@@ -180,10 +198,9 @@ async function verifyCommand(
   } catch (err) {
     throw new PerimeterError("SIGNATURE_BUNDLE_INVALID", `cannot read the signature ${sig}: ${(err as Error).message}`);
   }
-  return withContext(cli.globals(), async (ctx) => {
+  return hashingWhileOpening((progress) => verify(m, bundle, progress), (verified) => withContext(cli.globals(), async (ctx) => {
     try {
-      const progress = hashingProgress("hashing");
-      const result = await verify(m, bundle, progress).finally(progress.done);
+      const result = await verified;
       await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "allow", details: { method, ...result } });
       if (format === "json") printJson({ valid: true, ...result });
       else process.stdout.write(`valid: ${result.files} files of ${result.modelName}, root ${result.subjectDigest}\n`);
@@ -194,5 +211,5 @@ async function verifyCommand(
       }
       throw err;
     }
-  });
+  }));
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,14 @@ describe("loading only the command group a command needs", () => {
   beforeAll(() => {
     cwd = mkdtempSync(join(tmpdir(), "perimeter-startup-"));
     writeFileSync(join(cwd, "weights.bin"), "weights");
+    // Over the 32 MiB at which hashing moves to worker threads.
+    mkdirSync(join(cwd, "model"));
+    const block = Buffer.alloc(8 * 2 ** 20);
+    for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
+    for (const name of ["a.safetensors", "b.safetensors", "c.safetensors", "d.safetensors", "e.safetensors"]) writeFileSync(join(cwd, "model", name), block);
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    writeFileSync(join(cwd, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    writeFileSync(join(cwd, "key.pub"), publicKey.export({ type: "spki", format: "pem" }));
   });
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
@@ -44,5 +53,20 @@ describe("loading only the command group a command needs", () => {
     const version = perimeter(["--version"], { cwd });
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  // sign and verify hash while the store opens: a store that cannot be opened must still stop them.
+  it("sign and verify with a bad configuration stop hashing, exit 2 naming the file, and write no signature", () => {
+    writeFileSync(join(cwd, "bad.yaml"), "store:\n  nope: 1\n");
+    const signed = perimeter(["--config", "bad.yaml", "sign", "key", "--private-key", "key.pem", "model"], { cwd });
+    expect(signed.code).toBe(2);
+    expect(signed.stderr).toContain("bad.yaml");
+    expect(existsSync(join(cwd, "model", "model.sig"))).toBe(false);
+    const good = perimeter(["sign", "key", "--private-key", "key.pem", "model"], { cwd, env: { PERIMETER_CONFIG: "" } });
+    expect(good.code).toBe(0);
+    const verified = perimeter(["--config", "bad.yaml", "verify", "key", "--public-key", "key.pub", "model"], { cwd });
+    expect(verified.code).toBe(2);
+    expect(verified.stderr).toContain("bad.yaml");
+    expect(perimeter(["verify", "key", "--public-key", "key.pub", "model"], { cwd, env: { PERIMETER_CONFIG: "" } }).stdout).toContain("valid: 5 files of model");
   });
 });
