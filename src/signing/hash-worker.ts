@@ -36,7 +36,7 @@ export interface HashControl {
   readonly afterFirstChunk?: (task: HashTask) => void | Promise<void>;
 }
 
-/** Two buffers of `chunkBytes`: the fixed memory one hasher uses. */
+/** Two buffers of `chunkBytes`: the fixed memory the in-process hasher uses. */
 export function chunkBuffers(chunkBytes: number): [Buffer, Buffer] {
   return [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
 }

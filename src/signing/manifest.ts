@@ -72,7 +72,7 @@ export interface ManifestOptions {
   readonly allowSymlinks?: boolean;
   /** Worker threads; default: the machine's available parallelism. 1 hashes in-process. */
   readonly threads?: number;
-  /** Bytes per read; each hasher holds two such buffers. Default 8 MiB. */
+  /** Bytes per read; each worker holds one such buffer, the in-process hasher two. Default 8 MiB. */
   readonly chunkBytes?: number;
   /** Models smaller than this are hashed in-process. Default 32 MiB. */
   readonly minParallelBytes?: number;
