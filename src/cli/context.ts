@@ -6,6 +6,9 @@ import { EXIT, PerimeterError } from "../errors.js";
 // CLI presentation helpers. What a command runs against (config, store, audit log) is assembled in
 // src/app/context.ts; Context and openStoreFor are re-exported here so the command files need not change.
 export { openStoreFor, type Context } from "../app/context.js";
+import { parseFormat, printJson } from "./plain.js";
+
+export { collect, parseFormat, printJson } from "./plain.js";
 
 export type OutputFormat = "text" | "json";
 
@@ -67,22 +70,11 @@ function safeUserName(): string {
   }
 }
 
-export function parseFormat<T extends string>(value: string, allowed: readonly T[], option = "--format"): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new PerimeterError("USAGE", `${option} must be one of ${allowed.join(", ")}, not "${value}"`);
-  }
-  return value as T;
-}
-
 export function parsePositiveInt(value: string, name: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new PerimeterError("USAGE", `${name} must be a positive integer, not "${value}"`);
   }
   return Number(value);
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** A plain text table: columns padded to their widest cell, two spaces apart. */
@@ -92,8 +84,6 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
   process.stdout.write(`${[line(headers), ...rows.map(line)].join("\n")}\n`);
 }
 
-/** Commander collector for repeatable options. */
-export const collect = (value: string, all: string[]): string[] => [...all, value];
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

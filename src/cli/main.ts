@@ -1,27 +1,41 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, asPerimeterError, exitCodeFor, PerimeterError } from "../errors.js";
-import { registerAudit } from "./audit.js";
 import { isReadOnly, readOnly, type Cli, type GlobalOptions } from "./context.js";
-import { registerConfig } from "./config.js";
-import { registerDemoModel } from "./demo-model.js";
-import { registerIdentity } from "./identity.js";
-import { registerScan } from "./scan.js";
-import { registerSigning } from "./signing.js";
-import { registerInventoryCommands } from "./inventory.js";
-import { registerLifecycle } from "./lifecycle.js";
-import { registerServe } from "./serve.js";
-import { referenceAdmitter, storeSource } from "../lifecycle/admission.js";
-import { resolveTrustedSigners } from "../lifecycle/signers.js";
-import { registerModelCommands } from "./model.js";
-import { registerPolicy } from "./policy.js";
-import { registerKill } from "./kill.js";
-import { registerUp } from "./up.js";
-import { registerRuntimeCommands } from "./runtime.js";
 import { VERSION } from "../version.js";
 
 // Each command group lives in its own file: it parses, calls a service, and prints. No logic here.
+// The groups load when a command needs them (commands.ts holds them all): a command of a self-contained
+// group loads only that group, so that `perimeter hash` on a large model starts hashing without first
+// loading the gateway, Cedar's WebAssembly and the rest (half a second of CPU before the first byte).
 
-export function buildProgram(cli: Cli): Command {
+type Register = (program: Command, cli: Cli) => void;
+
+/** Commands whose group needs no other: the command name → its group. */
+const SELF_CONTAINED: Readonly<Record<string, () => Promise<Register>>> = {
+  hash: async () => (await import("./signing.js")).registerSigning,
+  sign: async () => (await import("./signing.js")).registerSigning,
+  verify: async () => (await import("./signing.js")).registerSigning,
+};
+
+/** The command named in argv, if it comes before any --help or --version (global options take a value). */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--config") i++;
+    else if (!arg.startsWith("-")) return arg;
+    else if (!arg.startsWith("--config=")) return undefined;
+  }
+  return undefined;
+}
+
+async function registerFor(argv: readonly string[]): Promise<Register> {
+  if (argv[0] === "-V" || argv[0] === "--version") return () => undefined;
+  const command = commandOf(argv);
+  const group = command === undefined ? undefined : Object.hasOwn(SELF_CONTAINED, command) ? SELF_CONTAINED[command] : undefined;
+  return group !== undefined ? group() : (await import("./commands.js")).registerCommands;
+}
+
+export function buildProgram(cli: Cli, register: Register): Command {
   const program = new Command("perimeter")
     .description("the runtime perimeter for open-weight models: scan, sign, inventory, authorize, evaluate, audit")
     .version(VERSION, "-V, --version")
@@ -36,20 +50,7 @@ export function buildProgram(cli: Cli): Command {
         "The project is found as git finds its repository: --config, else PERIMETER_HOME, else the nearest directory at or\n" +
         "above this one holding perimeter.yaml or .perimeter/, else this directory. Commands that only read never create a store.",
     );
-  registerUp(program, cli);
-  registerScan(program, cli);
-  registerSigning(program, cli);
-  registerDemoModel(program, cli);
-  registerModelCommands(program, cli);
-  registerRuntimeCommands(program, cli);
-  registerInventoryCommands(program, cli);
-  registerLifecycle(program, cli);
-  registerServe(program, cli, (ctx) => referenceAdmitter(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded))));
-  registerPolicy(program, cli);
-  registerIdentity(program, cli);
-  registerKill(program, cli);
-  registerAudit(program, cli);
-  registerConfig(program, cli);
+  register(program, cli);
   for (const path of READ_ONLY_COMMANDS) {
     const cmd = findCommand(program, path);
     if (cmd !== undefined) readOnly(cmd);
@@ -97,7 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         code = await fn(...args);
       },
   };
-  program = buildProgram(cli);
+  program = buildProgram(cli, await registerFor(argv));
   program.hook("preAction", (_program, action) => {
     running = action;
   });

@@ -1,16 +1,16 @@
 import { readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { isAbsolute } from "node:path";
 import { PerimeterError } from "../errors.js";
 import { buildStatement, type Serialization } from "./bundle.js";
 import { signCertificateBundle, verifyCertificateBundle } from "./certificate-method.js";
 import { signKeyBundle, verifyKeyBundle } from "./key-method.js";
 import { verifySigstoreBundle } from "./sigstore-method.js";
-import { computeManifest, DEFAULT_SIGNATURE_FILE, type ManifestOptions, type ModelManifest } from "./manifest.js";
+import { computeManifest, type ManifestOptions, type ModelManifest } from "./manifest.js";
 
 // The signing service the CLI (and later the lifecycle gate) calls: hash a model, sign its manifest, verify
 // a signature against the files on disk and say exactly what differs.
 
-export { computeManifest, DEFAULT_SIGNATURE_FILE, type ModelManifest } from "./manifest.js";
+export { computeManifest, DEFAULT_SIGNATURE_FILE, signaturePath, type ModelManifest } from "./manifest.js";
 
 export interface SignOptions extends ManifestOptions {
   readonly privateKeyPem: string;
@@ -100,10 +100,6 @@ async function checkModelFiles(
 }
 
 /** Where the signature lives: --signature, else model.sig inside a model directory (beside a single file). */
-export function signaturePath(modelPath: string, signature: string | undefined, isDirectory: boolean): string {
-  if (signature !== undefined) return signature;
-  return isDirectory ? join(modelPath, DEFAULT_SIGNATURE_FILE) : `${modelPath}.sig`;
-}
 
 export function readKeyFile(path: string, what: string): string {
   try {

@@ -71,13 +71,21 @@ export interface ManifestOptions {
   readonly allowSymlinks?: boolean;
   /** Worker threads; default: the machine's available parallelism. 1 hashes in-process. */
   readonly threads?: number;
-  /** Bytes per read; each hasher holds two such buffers. Default 8 MiB. */
+  /** Bytes per read; each worker holds one such buffer, the in-process hasher two. Default 8 MiB. */
   readonly chunkBytes?: number;
   /** Models smaller than this are hashed in-process. Default 32 MiB. */
   readonly minParallelBytes?: number;
   readonly onProgress?: (progress: ManifestProgress) => void;
+  /** Stops the hashing within a chunk (the promise then rejects): for a caller that no longer needs it. */
+  readonly signal?: AbortSignal;
   /** Test seam: runs once the first chunk of the named file is hashed, before the rest is read. */
   readonly testHooks?: { readonly afterFirstChunkOf?: { readonly name: string; readonly run: () => void | Promise<void> } };
+}
+
+/** The signature file: the one given, else model.sig inside a model directory, MODEL.sig beside a model file. */
+export function signaturePath(modelPath: string, signature: string | undefined, isDirectory: boolean): string {
+  if (signature !== undefined) return signature;
+  return isDirectory ? path.join(modelPath, DEFAULT_SIGNATURE_FILE) : `${modelPath}.sig`;
 }
 
 /** OMS resource order: path components compared one by one, by code point (UTF-8 byte order is code point order). */
@@ -201,9 +209,11 @@ async function hashInProcess(tasks: readonly Listed[], options: ManifestOptions,
   const buffers = chunkBuffers(Math.min(chunkBytes, Math.max(4096, largest))); // a small model needs no 8 MiB buffers
   const seam = options.testHooks?.afterFirstChunkOf;
   const outcomes: HashOutcome[] = [];
+  const abort = abortFlag(options.signal);
   for (const task of tasks) {
     const outcome = await hashFile(task, buffers, {
       allowSymlinks: options.allowSymlinks ?? false,
+      ...(abort === undefined ? {} : { abort: abort.flag }),
       onChunk: (bytes) => report(bytes, 0),
       ...(seam === undefined ? {} : { afterFirstChunk: async (t: HashTask) => (t.name === seam.name ? seam.run() : undefined) }),
     });
@@ -211,7 +221,17 @@ async function hashInProcess(tasks: readonly Listed[], options: ManifestOptions,
     outcomes.push(outcome);
     if (!outcome.ok) break;
   }
+  abort?.release();
   return outcomes;
+}
+
+/** An abort flag the hashers read between chunks, raised when the signal fires. */
+function abortFlag(signal: AbortSignal | undefined, flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))): { flag: Int32Array; release: () => void } | undefined {
+  if (signal === undefined) return undefined;
+  const raise = () => Atomics.store(flag, 0, 1);
+  if (signal.aborted) raise();
+  signal.addEventListener("abort", raise, { once: true });
+  return { flag, release: () => signal.removeEventListener("abort", raise) };
 }
 
 async function hashOnWorkers(tasks: readonly Listed[], options: ManifestOptions, chunkBytes: number, threads: number, onTick: (bytes: number, files: number) => void): Promise<HashOutcome[]> {
@@ -228,6 +248,7 @@ async function hashOnWorkers(tasks: readonly Listed[], options: ManifestOptions,
   };
   const counters = new BigInt64Array(progress);
   const flags = new Int32Array(control);
+  const abort = abortFlag(options.signal, flags);
   let seamDone = seam === undefined;
   const poll = setInterval(() => {
     onTick(Number(Atomics.load(counters, 0)), Number(Atomics.load(counters, 1)));
@@ -245,6 +266,7 @@ async function hashOnWorkers(tasks: readonly Listed[], options: ManifestOptions,
   try {
     return await runOnWorkers<HashTask, HashOutcome>(workerModule(import.meta.url, "hash-worker"), data, tasks, threads);
   } finally {
+    abort?.release();
     clearInterval(poll);
     onTick(Number(Atomics.load(counters, 0)), Number(Atomics.load(counters, 1)));
   }
@@ -306,6 +328,7 @@ export async function computeManifest(modelPath: string, options: ManifestOption
         filesHashed += files;
         emit();
       });
+  if (options.signal?.aborted === true) throw new PerimeterError("INTERNAL", "hashing was stopped before it finished");
   throwFirstFailure(tasks, outcomes);
 
   const byName = new Map<string, ManifestFile>();

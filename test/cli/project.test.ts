@@ -163,7 +163,8 @@ describe("output into a pipe that closes early", () => {
 
   it("every command named read-only exists", async () => {
     const { buildProgram, findCommand, READ_ONLY_COMMANDS } = await import("../../src/cli/main.js");
-    const program = buildProgram({ globals: () => ({}), run: (fn) => async (...args) => void (await fn(...args)) });
+    const { registerCommands } = await import("../../src/cli/commands.js");
+    const program = buildProgram({ globals: () => ({}), run: (fn) => async (...args) => void (await fn(...args)) }, registerCommands);
     expect(READ_ONLY_COMMANDS.filter((path) => findCommand(program, path) === undefined)).toEqual([]);
   });
 });

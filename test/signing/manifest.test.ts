@@ -236,6 +236,22 @@ describe("on a generated model", () => {
       expect(err.details?.["path"]).toBe("big.bin");
     });
 
+    it("stops within a chunk when its caller aborts, and rejects instead of giving a manifest", async () => {
+      await put("big.bin", randomBytes(1024 * 1024));
+      await put("small.bin", randomBytes(1000));
+      const controller = new AbortController();
+      let hashed = 0;
+      await expect(
+        computeManifest(model, {
+          ...options,
+          signal: controller.signal,
+          onProgress: (p) => (hashed = p.bytesHashed),
+          testHooks: { afterFirstChunkOf: { name: "big.bin", run: () => controller.abort() } },
+        }),
+      ).rejects.toThrow("hashing was stopped before it finished");
+      expect(hashed).toBeLessThan(1024 * 1024);
+    });
+
     it("reports a file that disappears before it is read as unreadable", async () => {
       await put("big.bin", randomBytes(1024 * 1024)); // largest first: hashed before small.bin
       await put("small.bin", randomBytes(1000));
