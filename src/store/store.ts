@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Dialect, type Driver, type SqliteDialectConfig } from "kysely";
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, type DatabaseIntrospector, type DatabaseMetadata, type SchemaMetadata, type TableMetadata, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Dialect, type Driver, type SqliteDialectConfig } from "kysely";
 import { PerimeterError } from "../errors.js";
 import { PostgresAuditRepository, SqliteAuditRepository, type AuditRepository } from "./audit-repository.js";
 import { migrationProvider } from "./migrations.js";
@@ -182,9 +182,41 @@ function postgresDialect(url: string, options: OpenStoreOptions, pg: typeof impo
     },
   });
   return {
-    dialect: new PostgresDialect({ pool }),
+    dialect: new SchemaScopedPostgresDialect({ pool }, schema),
     kind: "postgres",
     location,
     openAudit: () => new PostgresAuditRepository(pool),
   };
+}
+
+/**
+ * Kysely's PostgreSQL introspector reads every column of every table in every schema (and calls
+ * pg_get_serial_sequence on each), so the migrator failed with "relation does not exist" whenever another
+ * program renamed or dropped a table in another schema of the same database meanwhile. Perimeter only ever
+ * asks about its own schema: this introspector reads the names in it alone.
+ */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  constructor(
+    config: ConstructorParameters<typeof PostgresDialect>[0],
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    const schema = this.schema;
+    return {
+      async getSchemas(): Promise<SchemaMetadata[]> {
+        const rows = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+        return rows.rows.map((r) => ({ name: r.name }));
+      },
+      async getTables(): Promise<TableMetadata[]> {
+        const rows = await sql<{ name: string; kind: string }>`select c.relname as name, c.relkind as kind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where n.nspname = ${schema} and c.relkind in ('r', 'v', 'p')`.execute(db);
+        return rows.rows.map((r) => ({ name: r.name, schema, isView: r.kind === "v", columns: [] }));
+      },
+      async getMetadata(): Promise<DatabaseMetadata> {
+        return { tables: await this.getTables() };
+      },
+    };
+  }
 }
