@@ -83,7 +83,17 @@ const actorList = z.array(z.string().min(1).max(200)).default([]);
 
 const trustedSignerSchema = z.union([
   z.strictObject({ name: z.string().min(1).max(100), publicKey: z.string().min(1) }),
-  z.strictObject({ name: z.string().min(1).max(100), certificateChain: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({
+    name: z.string().min(1).max(100),
+    certificateChain: z.array(z.string().min(1)).min(1),
+    /** Only this leaf, not any code-signing certificate of the CA: its subject as `perimeter verify` prints it ("CN=alice, O=Acme"). */
+    subject: z.string().min(1).max(1000).optional(),
+    /** ... and/or these subjectAltName entries, each compared exactly. */
+    san: z
+      .strictObject({ email: z.string().min(1).max(320).optional(), uri: z.string().min(1).max(2000).optional(), dns: z.string().min(1).max(253).optional() })
+      .refine((s) => s.email !== undefined || s.uri !== undefined || s.dns !== undefined, "name at least one of email, uri, dns")
+      .optional(),
+  }),
   z.strictObject({
     name: z.string().min(1).max(100),
     sigstore: z.strictObject({ identity: z.string().min(1), issuer: z.string().min(1), trustedRoot: z.string().min(1).optional() }),
