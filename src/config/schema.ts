@@ -110,6 +110,14 @@ const lifecycleSchema = z
     trustedSigners: z.array(trustedSignerSchema).default([]),
     /** Require a passing eval result before approval. */
     requireEval: z.boolean().default(false),
+    /**
+     * Off (the default): an approver is whoever --actor, PERIMETER_ACTOR or the OS user says, and separation of
+     * duties trusts that. On: an approval must be signed (approve --signing-key) with one of the approver's
+     * keys in approverKeys, else it is refused.
+     */
+    requireApproverKeys: z.boolean().default(false),
+    /** Approver name → public key files (PEM, Ed25519 or ECDSA) their approvals may be signed with. */
+    approverKeys: z.record(z.string().min(1).max(200), z.array(z.string().min(1)).min(1)).default({}),
     /** Ed25519 key (PKCS#8 PEM) that signs approvals (when the approver brings none) and admission bundles; created if missing. */
     signingKey: z.string().min(1).default(".perimeter/lifecycle-signing-key.pem"),
     /** Kubernetes namespace → environment, for the admission webhook. */
@@ -121,6 +129,8 @@ const lifecycleSchema = z
     roles: { submitter: [], approver: [], operator: [], auditor: [] },
     trustedSigners: [],
     requireEval: false,
+    requireApproverKeys: false,
+    approverKeys: {},
     signingKey: ".perimeter/lifecycle-signing-key.pem",
     namespaces: {},
     bundleTtlHours: 24,
