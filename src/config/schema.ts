@@ -22,6 +22,11 @@ const auditSchema = z
   .strictObject({
     /** Ed25519 private key (PKCS#8 PEM) that signs checkpoints; kept outside the database, created if missing. */
     signingKey: z.string().min(1).default(".perimeter/audit-signing-key.pem"),
+    /**
+     * The witness: a file outside the database that every signed head is also written to, so that `audit
+     * verify` refuses a log rolled back behind it. Default: audit-witness.json beside signingKey.
+     */
+    witnessFile: z.string().min(1).optional(),
     /** Extra Ed25519 public keys (PEM files) whose checkpoints verify, e.g. keys rotated out. */
     trustedKeys: z.array(z.string().min(1)).default([]),
     /** The log's name inside each signed checkpoint. */
