@@ -31,6 +31,8 @@ export interface AuditCommit {
 export interface AuditCommitter {
   /** Commit a batch (possibly empty) durably; `forceCheckpoint` stores a checkpoint of the new head. */
   commit(batch: readonly EventFields[], forceCheckpoint: boolean): Promise<AuditCommit>;
+  /** Resolves when the witnesses hold the newest head committed so far, or failed to take it. */
+  flushWitness(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,8 +54,7 @@ export class InlineAuditCommitter implements AuditCommitter {
   ) {}
 
   async commit(batch: readonly EventFields[], forceCheckpoint: boolean): Promise<AuditCommit> {
-    // The previous head's witness write overlaps the wait for this batch; a failure of it stops this commit.
-    if (this.witnessing !== undefined) await this.witnessing;
+    // The previous head's witness write runs beside this commit; once one has failed, nothing more is stored.
     if (this.witnessFailure !== undefined) {
       // Fail closed: nothing more is stored while no witness can follow the log. Each commit retries first.
       await this.flushWitness();

@@ -99,9 +99,10 @@ export class AuditLog {
     });
   }
 
-  /** Resolves when every append made so far has been committed or has failed. */
+  /** Resolves when every append made so far has been committed (and witnessed) or has failed. */
   async flush(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
+    await this.committer.flushWitness();
   }
 
   /** Commit what is queued, then stop the writer (a writer thread, if the log has one). */

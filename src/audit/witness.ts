@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import { z } from "zod";
@@ -81,40 +82,37 @@ export class FileWitness implements AuditWitness {
     return Promise.resolve(checkpoint);
   }
 
-  record(checkpoint: WitnessedCheckpoint): Promise<void> {
+  /** Written with asynchronous I/O: the fsync runs off the thread that commits (and, inline, answers requests). */
+  async record(checkpoint: WitnessedCheckpoint): Promise<void> {
     const tmp = `${this.path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
     try {
-      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-      const fd = openSync(tmp, "wx", 0o644);
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      const file = await open(tmp, "wx", 0o644);
       try {
-        writeSync(fd, `${JSON.stringify({ type: "perimeter-audit-witness", ...checkpoint }, null, 2)}\n`);
-        fsyncSync(fd);
+        await file.writeFile(`${JSON.stringify({ type: "perimeter-audit-witness", ...checkpoint }, null, 2)}\n`);
+        await file.sync();
       } finally {
-        closeSync(fd);
+        await file.close();
       }
-      renameSync(tmp, this.path);
-      syncDirectory(dirname(this.path));
-      return Promise.resolve();
+      await rename(tmp, this.path);
+      await syncDirectory(dirname(this.path));
     } catch (err) {
-      try {
-        rmSync(tmp, { force: true });
-      } catch {
-        // The directory itself is what failed; there is no file to remove.
-      }
-      return Promise.reject(new PerimeterError("AUDIT_WITNESS_FAILED", `cannot write the audit witness ${this.path}: ${(err as Error).message}`, { cause: err }));
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw new PerimeterError("AUDIT_WITNESS_FAILED", `cannot write the audit witness ${this.path}: ${(err as Error).message}`, { cause: err });
     }
   }
 }
 
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
+async function syncDirectory(dir: string): Promise<void> {
   try {
-    fd = openSync(dir, "r");
-    fsyncSync(fd);
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   } catch {
     // Some platforms cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

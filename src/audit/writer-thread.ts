@@ -54,17 +54,21 @@ export class ThreadAuditCommitter implements AuditCommitter {
     });
   }
 
+  /** Ask the writer thread to wait for its witness writes; nothing to wait for when it never started. */
+  flushWitness(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve: () => resolve(), reject: () => resolve() });
+      if (this.waiting.size === 1) worker.ref();
+      worker.postMessage({ id, batch: [], force: false, flush: true } satisfies WriterRequest);
+    });
+  }
+
   async close(): Promise<void> {
-    if (this.worker !== undefined && !this.closed) {
-      // Let the last head reach the witnesses before the thread is stopped.
-      const worker = this.worker;
-      await new Promise<void>((resolve) => {
-        const id = this.nextId++;
-        this.waiting.set(id, { resolve: () => resolve(), reject: () => resolve() });
-        if (this.waiting.size === 1) worker.ref();
-        worker.postMessage({ id, batch: [], force: false, flush: true } satisfies WriterRequest);
-      });
-    }
+    // Let the last head reach the witnesses before the thread is stopped.
+    await this.flushWitness();
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;

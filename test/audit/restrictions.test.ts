@@ -160,6 +160,7 @@ describe.each(STORE_KINDS)("audit verify on %s refuses", (kind) => {
     try {
       const event = { actor: "a", action: "test.append", resource: "x", decision: "allow" as const };
       await blockedLog.append(event); // stored; its witness write fails after the commit
+      await blockedLog.flush();
       const refusal = await blockedLog.append(event).then(() => undefined, (e: unknown) => e as Error & { code?: string });
       expect(refusal).toMatchObject({ code: "AUDIT_WITNESS_FAILED", message: expect.stringMatching(/not recorded: cannot write the audit witness .*blocker\/witness\.json/) });
       expect((await blockedStore.db.selectFrom("audit_events").select("seq").execute()).length).toBe(1);
