@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   AUDIT_KEY_INVALID: { kind: "usage", status: 500, summary: "the audit signing key cannot be read or is not Ed25519" },
   AUDIT_TAMPERED: { kind: "refused", status: 409, summary: "the audit log does not verify" },
   AUDIT_NOT_FOUND: { kind: "usage", status: 404, summary: "no audit event or checkpoint with that number" },
+  AUDIT_WITNESS_FAILED: { kind: "internal", status: 503, summary: "the audit witness cannot be read or written" },
   SIGNING_KEY_INVALID: { kind: "usage", status: 400, summary: "a signing or verification key is missing, unreadable or of the wrong type" },
   SIGNATURE_BUNDLE_INVALID: { kind: "refused", status: 422, summary: "a signature bundle is malformed or not in the OMS format" },
   SIGNATURE_INVALID: { kind: "refused", status: 422, summary: "a signature does not verify" },

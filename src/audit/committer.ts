@@ -3,6 +3,7 @@ import type { AuditAppendPlan, AuditHeadState, AuditRepository } from "../store/
 import type { AuditSigner } from "./checkpoint.js";
 import { eventHash, type EventFields, type StoredAuditEvent } from "./event.js";
 import { MerkleFrontier } from "./merkle.js";
+import { witnessStep, type AuditWitness, type WitnessedCheckpoint } from "./witness.js";
 
 // The part of the audit log that holds the write lock: link each event to the one before, extend the
 // Merkle tree, sign the new head, store it all in one durable commit. AuditLog feeds it batches; it runs
@@ -30,31 +31,98 @@ export interface AuditCommit {
 export interface AuditCommitter {
   /** Commit a batch (possibly empty) durably; `forceCheckpoint` stores a checkpoint of the new head. */
   commit(batch: readonly EventFields[], forceCheckpoint: boolean): Promise<AuditCommit>;
+  /** Resolves when the witnesses hold the newest head committed so far, or failed to take it. */
+  flushWitness(): Promise<void>;
   close(): Promise<void>;
 }
 
 export class InlineAuditCommitter implements AuditCommitter {
   /** The frontier this process last planned, reused when the head it is handed is still that one. */
   private lastFrontier: { text: string; frontier: MerkleFrontier } | undefined;
+  /** The signed head waiting for the witnesses, the write in flight, and why the last one failed. */
+  private witnessNext: { head: WitnessedCheckpoint; prev: { size: number; lastHash: string } } | undefined;
+  private witnessing: Promise<void> | undefined;
+  private witnessFailure: string | undefined;
+  /** The last head handed to the witnesses. */
+  private lastWitnessed: { head: WitnessedCheckpoint; prev: { size: number; lastHash: string } } | undefined;
 
   constructor(
     private readonly repository: () => AuditRepository,
     private readonly signer: AuditSigner,
     private readonly options: AuditCommitterOptions,
+    private readonly witnesses: readonly AuditWitness[] = [],
   ) {}
 
   async commit(batch: readonly EventFields[], forceCheckpoint: boolean): Promise<AuditCommit> {
+    // The previous head's witness write runs beside this commit; once one has failed, nothing more is stored.
+    if (this.witnessFailure !== undefined) {
+      // Fail closed: nothing more is stored while no witness can follow the log. Each commit retries first.
+      await this.flushWitness();
+      if (this.witnessFailure !== undefined) {
+        throw new PerimeterError(
+          "AUDIT_WITNESS_FAILED",
+          `the audit event was not recorded: ${this.witnessFailure}. Without a witness the log could be rolled back unnoticed, so audited actions are refused until it can be written: fix the file's permissions or set audit.witnessFile`,
+        );
+      }
+    }
     let root = "";
+    let prev = { size: 0, lastHash: "" };
     const plan = await this.repository().append((head) => {
       const p = this.plan(head, batch, forceCheckpoint);
       root = p.root;
+      prev = { size: head.size, lastHash: head.last_hash };
       return p.plan;
     });
+    if (this.witnesses.length > 0 && plan.head.size > prev.size) {
+      this.witnessNext = { head: { origin: this.options.origin, size: plan.head.size, root, lastHash: plan.head.last_hash, note: plan.head.note, recordedAt: plan.head.updated_at }, prev };
+      this.witnessing ??= this.drainWitness();
+    }
     return { placed: plan.rows.map((r) => [r.seq, r.time, r.prev_hash, r.hash] as const), size: plan.head.size, root, note: plan.head.note };
   }
 
+  /** Wait until the witnesses hold the newest head this committer signed (or failed to take it). */
+  async flushWitness(): Promise<void> {
+    // After a failure, the head that failed is tried again.
+    if (this.witnessFailure !== undefined && this.witnessing === undefined) this.witnessNext ??= this.lastWitnessed;
+    if (this.witnessNext !== undefined) this.witnessing ??= this.drainWitness();
+    while (this.witnessing !== undefined) await this.witnessing;
+  }
+
+  /**
+   * Hand each new signed head to the witnesses after its commit is durable (a witness ahead of the database
+   * would accuse an honest log), off the commit's path: the commit does not wait for the witness's fsync,
+   * and heads signed meanwhile are coalesced into the newest. A witness ahead of this log, or on another
+   * history, is left as it is: it is the evidence `audit verify` reports.
+   */
+  private async drainWitness(): Promise<void> {
+    try {
+      while (this.witnessNext !== undefined) {
+        const next = this.witnessNext;
+        this.witnessNext = undefined;
+        this.lastWitnessed = next;
+        // A head this committer planned on is known to extend the one before it; otherwise ask the store.
+        const hashAt = async (seq: number) => {
+          if (seq === next.prev.size) return next.prev.lastHash;
+          const [row] = await this.repository().scan(seq, 1);
+          return row !== undefined && row[0] === seq ? row[9] : undefined;
+        };
+        try {
+          for (const w of this.witnesses) {
+            const step = await witnessStep(await w.latest(), next.head, hashAt);
+            if (step.record) await w.record(next.head);
+          }
+          this.witnessFailure = undefined;
+        } catch (err) {
+          this.witnessFailure = err instanceof PerimeterError ? err.message : String(err);
+        }
+      }
+    } finally {
+      this.witnessing = undefined;
+    }
+  }
+
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.flushWitness();
   }
 
   private frontierOf(head: AuditHeadState): MerkleFrontier {

@@ -1,15 +1,18 @@
+import { dirname, join } from "node:path";
 import type { LoadedConfig } from "../config/load.js";
 import { configPath } from "../config/load.js";
 import type { Store } from "../store/store.js";
 import { createSigner, loadOrCreateSigningKey, loadVerifierKey, type AuditVerifierKey } from "./checkpoint.js";
 import { toAuditEvent, type AuditEvent } from "./event.js";
 import { AuditLog } from "./log.js";
+import { FileWitness } from "./witness.js";
 import { ThreadAuditCommitter } from "./writer-thread.js";
 
 export { AuditLog } from "./log.js";
 export type { AuditEvent, AuditEventInput, AuditDecision } from "./event.js";
 export { verifyAuditLog, type AuditVerifyReport, type AuditProblem } from "./verify.js";
 export { proveInclusion, checkInclusionProof, type InclusionProof } from "./proof.js";
+export { FileWitness, type AuditWitness, type WitnessedCheckpoint } from "./witness.js";
 
 export interface OpenAuditLogOptions {
   /**
@@ -24,9 +27,16 @@ export interface OpenAuditLogOptions {
 export function openAuditLog(loaded: LoadedConfig, store: Store, options: OpenAuditLogOptions = {}): AuditLog {
   const audit = loaded.config.audit;
   const key = loadOrCreateSigningKey(configPath(loaded, audit.signingKey), true);
-  const committer = options.thread === true && store.dialect === "sqlite" ? new ThreadAuditCommitter(store.options, key, audit) : undefined;
+  const witnessFile = auditWitnessFile(loaded);
+  const committer = options.thread === true && store.dialect === "sqlite" ? new ThreadAuditCommitter(store.options, key, audit, witnessFile) : undefined;
   // One-shot commands commit each append at once; servers group commits (audit.groupCommitMs).
-  return new AuditLog(store, createSigner(audit.origin, key), { ...audit, groupCommitMs: options.thread === true ? audit.groupCommitMs : 0 }, committer);
+  return new AuditLog(store, createSigner(audit.origin, key), { ...audit, groupCommitMs: options.thread === true ? audit.groupCommitMs : 0, witnesses: [new FileWitness(witnessFile)] }, committer);
+}
+
+/** audit.witnessFile, else audit-witness.json beside the audit signing key. */
+export function auditWitnessFile(loaded: LoadedConfig): string {
+  const audit = loaded.config.audit;
+  return audit.witnessFile !== undefined ? configPath(loaded, audit.witnessFile) : join(dirname(configPath(loaded, audit.signingKey)), "audit-witness.json");
 }
 
 /**

@@ -1,6 +1,7 @@
 import { PerimeterError } from "../errors.js";
 import type { Store } from "../store/store.js";
 import type { AuditSigner, SignedCheckpoint } from "./checkpoint.js";
+import type { AuditWitness } from "./witness.js";
 import { InlineAuditCommitter, type AuditCommitter, type AuditCommitterOptions, type Placement } from "./committer.js";
 import {
   AUDIT_DECISIONS,
@@ -25,6 +26,8 @@ export interface AuditLogOptions extends AuditCommitterOptions {
    * in together. The first append after a quiet spell commits at once.
    */
   readonly groupCommitMs?: number;
+  /** Where each checkpoint is also written, outside the database (see witness.ts). */
+  readonly witnesses?: readonly AuditWitness[];
 }
 
 interface Pending {
@@ -58,7 +61,7 @@ export class AuditLog {
   ) {
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxPending = options.maxPending ?? 50_000;
-    this.committer = committer ?? new InlineAuditCommitter(() => store.auditRepository(), signer, options);
+    this.committer = committer ?? new InlineAuditCommitter(() => store.auditRepository(), signer, options, options.witnesses ?? []);
   }
 
   /** Events accepted and not yet committed. */
@@ -96,9 +99,10 @@ export class AuditLog {
     });
   }
 
-  /** Resolves when every append made so far has been committed or has failed. */
+  /** Resolves when every append made so far has been committed (and witnessed) or has failed. */
   async flush(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
+    await this.committer.flushWitness();
   }
 
   /** Commit what is queued, then stop the writer (a writer thread, if the log has one). */

@@ -1,11 +1,13 @@
 import { availableParallelism } from "node:os";
 import { sql } from "kysely";
-import type { Store } from "../store/store.js";
+import { asPerimeterError } from "../errors.js";
+import type { OpenStoreOptions, Store } from "../store/store.js";
 import { runOnWorkers, workerModule } from "../worker-pool.js";
 import { verifyCheckpointNote, type AuditVerifierKey } from "./checkpoint.js";
 import { GENESIS_HASH } from "./event.js";
 import { MerkleFrontier } from "./merkle.js";
-import { verifySegment, type SegmentResult, type SegmentTask } from "./segment.js";
+import { verifySegment, type ScanEvents, type SegmentResult, type SegmentTask } from "./segment.js";
+import type { AuditWitness, WitnessedCheckpoint } from "./witness.js";
 
 export interface AuditProblem {
   /** The first sequence number the problem makes untrustworthy; null when it cannot be placed. */
@@ -32,11 +34,59 @@ export interface VerifyOptions {
   readonly parallelism?: number;
   /** Events per slice, a power of two. Default: sized so that each thread gets several slices. */
   readonly segmentWidth?: number;
+  /**
+   * Witnesses of the log's checkpoints (the audit-witness.json file beside the signing key): the log must
+   * reach, and agree with, the checkpoint each one holds.
+   */
+  readonly witnesses?: readonly AuditWitness[];
 }
 
 interface ExpectedRoot {
   readonly root: string;
   readonly source: string;
+  /** Said when the log falls short of it. */
+  readonly hint?: string;
+}
+
+const ROLLBACK_HINT =
+  "the log was rolled back or wiped. If you restored or replaced this database on purpose, keep the witness file as a record and move it aside; otherwise treat the log as tampered with";
+
+/** Each witness's checkpoint, checked to be signed by a trusted key, as roots the log must reach and agree with. */
+async function witnessedRoots(witnesses: readonly AuditWitness[], keys: readonly AuditVerifierKey[], logSize: number, expectedRoots: Map<number, ExpectedRoot>, problems: AuditProblem[]): Promise<void> {
+  for (const w of witnesses) {
+    let held: WitnessedCheckpoint | undefined;
+    try {
+      held = await w.latest();
+    } catch (err) {
+      problems.push({ seq: null, message: asPerimeterError(err).message });
+      continue;
+    }
+    if (held === undefined) {
+      if (logSize > 0) {
+        problems.push({
+          seq: null,
+          message: `the audit witness ${w.name} does not exist, yet the log holds ${logSize} events: without it a rollback cannot be ruled out. Point --witness at the witness file of the host that writes this log; if this log predates witnesses, run \`perimeter audit checkpoint\` to start one; if it was deleted, find out why`,
+        });
+      }
+      continue;
+    }
+    const check = verifyCheckpointNote(held.note, keys);
+    if (!check.ok) {
+      problems.push({ seq: null, message: `the audit witness ${w.name} holds a checkpoint that does not verify: ${check.reason}` });
+      continue;
+    }
+    const root = check.checkpoint.root.toString("hex");
+    if (check.checkpoint.size !== held.size || root !== held.root) {
+      problems.push({ seq: null, message: `the audit witness ${w.name} names a size or root other than its signed checkpoint: it was edited` });
+      continue;
+    }
+    const existing = expectedRoots.get(held.size);
+    if (existing !== undefined && existing.root !== root) {
+      problems.push({ seq: held.size, message: `${existing.source} and the audit witness ${w.name} disagree on the root at ${held.size} events: the log was rewritten after the witness saw it` });
+      continue;
+    }
+    expectedRoots.set(held.size, { root, source: `the audit witness ${w.name}`, hint: ROLLBACK_HINT });
+  }
 }
 
 /**
@@ -50,10 +100,56 @@ export async function verifyAuditLog(
   keys: readonly AuditVerifierKey[],
   options: VerifyOptions = {},
 ): Promise<AuditVerifyReport> {
-  const problems: AuditProblem[] = [];
+  // The witnesses are read before the log: a witness that moved on meanwhile must not look ahead of it.
+  const witnesses = await Promise.all((options.witnesses ?? []).map(snapshotOf));
   const db = store.db;
+  const checkpoints = await db.selectFrom("audit_checkpoints").select(["tree_size", "root_hash", "note"]).orderBy("tree_size").execute();
+  const head = await db.selectFrom("audit_head").select(["size", "note", "frontier"]).where("id", "=", 1).executeTakeFirst();
+  const bounds = await sql<{ lo: number | null; hi: number | null }>`select min(seq) as lo, max(seq) as hi from audit_events`.execute(db);
+  return verifyAuditSource(
+    {
+      checkpoints,
+      head: head ?? null,
+      lo: Number(bounds.rows[0]?.lo ?? 1),
+      hi: Number(bounds.rows[0]?.hi ?? 0),
+      scan: (from, limit) => store.auditRepository().scan(from, limit),
+      workers: store.options,
+    },
+    keys,
+    { ...options, witnesses },
+  );
+}
 
-  const checkpoints = await db.selectFrom("audit_checkpoints").selectAll().orderBy("tree_size").execute();
+/** A witness as it was read once: what it held, or why it could not be read. */
+function snapshotOf(w: AuditWitness): Promise<AuditWitness> {
+  const fixed = (latest: () => Promise<WitnessedCheckpoint | undefined>): AuditWitness => ({
+    name: w.name,
+    latest,
+    record: () => Promise.reject(new Error("a witness snapshot is read-only")),
+  });
+  return w.latest().then(
+    (held) => fixed(() => Promise.resolve(held)),
+    (err: unknown) => fixed(() => Promise.reject(err)),
+  );
+}
+
+/** A log to verify: the store's tables, or an export read back. */
+export interface AuditSource {
+  readonly checkpoints: readonly { readonly tree_size: number; readonly root_hash: string; readonly note: string }[];
+  /** The signed head; null when it is missing. `frontier` only where the log keeps one (the store). */
+  readonly head: { readonly size: number; readonly note: string; readonly frontier?: string } | null;
+  /** Lowest and highest sequence numbers present (1 and 0 when empty). */
+  readonly lo: number;
+  readonly hi: number;
+  /** Events in order from a sequence number. Without `workers`, called in increasing order on one thread. */
+  readonly scan: ScanEvents;
+  /** Where worker threads can open the same log (the store), for parallel verification. */
+  readonly workers?: OpenStoreOptions;
+}
+
+export async function verifyAuditSource(source: AuditSource, keys: readonly AuditVerifierKey[], options: VerifyOptions = {}): Promise<AuditVerifyReport> {
+  const problems: AuditProblem[] = [];
+  const { checkpoints, head, lo, hi } = source;
   const expectedRoots = new Map<number, ExpectedRoot>();
   for (const cp of checkpoints) {
     const check = verifyCheckpointNote(cp.note, keys);
@@ -69,8 +165,7 @@ export async function verifyAuditLog(
     expectedRoots.set(cp.tree_size, { root, source: `the signed checkpoint at tree size ${cp.tree_size}` });
   }
 
-  const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
-  if (head === undefined) {
+  if (head === null) {
     problems.push({ seq: null, message: "the audit head row is missing" });
   } else if (head.size > 0) {
     const check = verifyCheckpointNote(head.note, keys);
@@ -88,22 +183,23 @@ export async function verifyAuditLog(
     }
   }
 
-  const bounds = await sql<{ lo: number | null; hi: number | null }>`select min(seq) as lo, max(seq) as hi from audit_events`.execute(db);
-  const lo = Number(bounds.rows[0]?.lo ?? 1);
-  const hi = Number(bounds.rows[0]?.hi ?? 0);
+  await witnessedRoots(options.witnesses ?? [], keys, Math.max(head?.size ?? 0, hi), expectedRoots, problems);
+
   if (lo < 1) problems.push({ seq: 1, message: `an event numbered ${lo} was put before the start of the log` });
 
-  const parallelism = Math.max(1, Math.min(options.parallelism ?? 1, availableParallelism() * 2));
-  const width = options.segmentWidth ?? segmentWidthFor(hi, parallelism);
+  const workers = source.workers;
+  const parallelism = workers === undefined ? 1 : Math.max(1, Math.min(options.parallelism ?? 1, availableParallelism() * 2));
+  // A source read in one pass (an export) is verified as one slice.
+  const width = workers === undefined ? segmentWidthFor(hi, 1, true) : (options.segmentWidth ?? segmentWidthFor(hi, parallelism));
   const tasks: SegmentTask[] = [];
   for (let start = 1; start <= Math.max(hi, 1); start += width) {
     const end = Math.min(start + width - 1, hi);
     tasks.push({ start, end, width, snapshotSizes: [...expectedRoots.keys()].filter((s) => s >= start && s <= end) });
   }
   const results =
-    parallelism > 1 && tasks.length > 1
-      ? await runOnWorkers<SegmentTask, SegmentResult>(workerModule(import.meta.url, "verify-worker"), store.options, tasks, parallelism)
-      : await sequentially(tasks, (t) => verifySegment((from, limit) => store.auditRepository().scan(from, limit), t));
+    workers !== undefined && parallelism > 1 && tasks.length > 1
+      ? await runOnWorkers<SegmentTask, SegmentResult>(workerModule(import.meta.url, "verify-worker"), workers, tasks, parallelism)
+      : await sequentially(tasks, (t) => verifySegment(source.scan, t));
 
   const { size, frontier, problem } = splice(results, width, expectedRoots);
   if (problem !== undefined) problems.push(problem);
@@ -112,11 +208,11 @@ export async function verifyAuditLog(
     if (beyond !== undefined) {
       problems.push({
         seq: size + 1,
-        message: `the log ends at ${size} but ${beyond[1].source} covers ${beyond[0]} events: events ${size + 1}..${beyond[0]} were removed`,
+        message: `the log ends at ${size} but ${beyond[1].source} covers ${beyond[0]} events: events ${size + 1}..${beyond[0]} were removed${beyond[1].hint === undefined ? "" : `; ${beyond[1].hint}`}`,
       });
-    } else if (head !== undefined && head.size !== size) {
+    } else if (head !== null && head.size !== size) {
       problems.push({ seq: Math.min(head.size, size) + 1, message: `the audit head says ${head.size} events, the log holds ${size}` });
-    } else if (head !== undefined && size > 0 && head.frontier !== JSON.stringify(frontier.toJSON())) {
+    } else if (head !== null && head.frontier !== undefined && size > 0 && head.frontier !== JSON.stringify(frontier.toJSON())) {
       problems.push({ seq: null, message: "the audit head's Merkle frontier is corrupt: the next append would sign a wrong root" });
     }
   }
@@ -193,9 +289,9 @@ function firstUncovered(roots: ReadonlyMap<number, unknown>, size: number): numb
   return covered + 1;
 }
 
-function segmentWidthFor(events: number, parallelism: number): number {
+function segmentWidthFor(events: number, parallelism: number, whole = false): number {
   // Several slices per thread keep every thread busy to the end. On one thread, one slice per 4096 events.
-  const target = parallelism === 1 ? 4096 : Math.max(1, Math.ceil(events / (parallelism * 4)));
+  const target = whole ? Math.max(1, events) : parallelism === 1 ? 4096 : Math.max(1, Math.ceil(events / (parallelism * 4)));
   let width = 1;
   while (width < target) width *= 2;
   return width;

@@ -16,6 +16,8 @@ export interface WriterRequest {
   readonly id: number;
   readonly batch: readonly EventFields[];
   readonly force: boolean;
+  /** Only wait until the witnesses hold the newest head (before the thread is stopped). */
+  readonly flush?: boolean;
 }
 
 export type WriterReply =
@@ -37,6 +39,7 @@ export class ThreadAuditCommitter implements AuditCommitter {
     private readonly store: OpenStoreOptions,
     private readonly key: KeyObject,
     private readonly options: AuditCommitterOptions,
+    private readonly witnessFile?: string,
   ) {}
 
   commit(batch: readonly EventFields[], force: boolean): Promise<AuditCommit> {
@@ -51,7 +54,21 @@ export class ThreadAuditCommitter implements AuditCommitter {
     });
   }
 
+  /** Ask the writer thread to wait for its witness writes; nothing to wait for when it never started. */
+  flushWitness(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve: () => resolve(), reject: () => resolve() });
+      if (this.waiting.size === 1) worker.ref();
+      worker.postMessage({ id, batch: [], force: false, flush: true } satisfies WriterRequest);
+    });
+  }
+
   async close(): Promise<void> {
+    // Let the last head reach the witnesses before the thread is stopped.
+    await this.flushWitness();
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
@@ -61,7 +78,7 @@ export class ThreadAuditCommitter implements AuditCommitter {
 
   private started(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const data: WriterData = { store: this.store, key: this.key, options: { origin: this.options.origin, checkpointEvery: this.options.checkpointEvery, checkpointSeconds: this.options.checkpointSeconds } };
+    const data: WriterData = { store: this.store, key: this.key, options: { origin: this.options.origin, checkpointEvery: this.options.checkpointEvery, checkpointSeconds: this.options.checkpointSeconds }, witnessFile: this.witnessFile };
     const worker = startWorker(workerModule(import.meta.url, "writer-worker"), data);
     worker.on("message", (reply: WriterReply) => this.settle(reply));
     // A writer that fails is replaced on the next commit; what it held is refused, never assumed written.

@@ -4,6 +4,7 @@ import { PerimeterError } from "../errors.js";
 import { openStore, type OpenStoreOptions } from "../store/store.js";
 import { createSigner } from "./checkpoint.js";
 import { InlineAuditCommitter, type AuditCommitterOptions } from "./committer.js";
+import { FileWitness } from "./witness.js";
 import type { WriterReply, WriterRequest } from "./writer-thread.js";
 
 // The audit log's writer thread: its own connection to the store, the signing key, and the commit loop.
@@ -13,6 +14,8 @@ export interface WriterData {
   readonly store: OpenStoreOptions;
   readonly key: KeyObject;
   readonly options: AuditCommitterOptions;
+  /** The witness file each checkpoint is written to (written from this thread, after the commit). */
+  readonly witnessFile?: string | undefined;
 }
 
 const port = parentPort;
@@ -20,11 +23,12 @@ if (port === null) throw new Error("the audit writer runs only as a worker threa
 const data = workerData as WriterData;
 const opening = openStore({ ...data.store, migrate: false, poolSize: 1 });
 // Closing the store also closes the repository's own connection to it.
-const committer = opening.then((store) => new InlineAuditCommitter(() => store.auditRepository(), createSigner(data.options.origin, data.key), data.options));
+const witnesses = data.witnessFile === undefined ? [] : [new FileWitness(data.witnessFile)];
+const committer = opening.then((store) => new InlineAuditCommitter(() => store.auditRepository(), createSigner(data.options.origin, data.key), data.options, witnesses));
 
 port.on("message", (msg: WriterRequest) => {
   committer
-    .then((c) => c.commit(msg.batch, msg.force))
+    .then((c) => (msg.flush === true ? c.flushWitness().then(() => ({ placed: [], size: 0, root: "", note: "" })) : c.commit(msg.batch, msg.force)))
     .then(
       (c): WriterReply => ({ type: "done", id: msg.id, placed: c.placed, size: c.size, root: c.root, note: c.note }),
       (err: unknown): WriterReply => ({

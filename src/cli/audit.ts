@@ -1,13 +1,24 @@
 import { resolve } from "node:path";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import type { AuditVerifierKey } from "../audit/checkpoint.js";
+import { auditExportLines, verifyAuditExport, type ExportedKey } from "../audit/export.js";
 import {
+  FileWitness,
   auditVerifierKeys,
+  auditWitnessFile,
+  checkInclusionProof,
   proveInclusion,
   readAuditEvents,
   verifyAuditLog,
   type AuditEvent,
+  type AuditVerifyReport,
+  type InclusionProof,
 } from "../audit/index.js";
+import type { ProofCheck } from "../audit/proof.js";
+import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { EXIT, PerimeterError } from "../errors.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
 import { parseFormat, parsePositiveInt, printJson, resolveActor, withContext, type Cli } from "./context.js";
@@ -22,34 +33,50 @@ export function registerAudit(program: Command, cli: Cli): void {
     .command("verify")
     .description("recompute every hash, link, Merkle root and checkpoint signature; exit 1 naming the first bad sequence number")
     .option("--public-key <file>", "verify checkpoints with this Ed25519 public key instead of the configured signing key")
+    .option("--witness <file>", "the witness file the log must reach (default: audit.witnessFile, or audit-witness.json beside the signing key)")
+    .option("--no-witness", "verify without a witness: a log rolled back to an earlier signed state then passes")
+    .option("--from-export <file>", "verify an export (perimeter audit export) instead of the store, offline")
     .option("--threads <n>", "verify slices of the log on this many worker threads (pays off on many cores)", "1")
     .option("--format <format>", "text or json", "text")
-    .action(cli.run(async (opts: { publicKey?: string; threads: string; format: string }) => {
+    .action(cli.run(async (opts: { publicKey?: string; witness: string | boolean; fromExport?: string; threads: string; format: string }) => {
       const format = parseFormat(opts.format, ["text", "json"] as const);
       const parallelism = parsePositiveInt(opts.threads, "--threads");
+      const witnesses = (loaded: LoadedConfig) => (opts.witness === false ? [] : [new FileWitness(typeof opts.witness === "string" ? resolve(opts.witness) : auditWitnessFile(loaded))]);
+      if (opts.fromExport !== undefined) {
+        const file = opts.fromExport;
+        const loaded = loadConfig({ path: globals().config });
+        // Only a witness named on the command line: the export is verified away from the store's host.
+        const exportWitnesses = typeof opts.witness === "string" ? witnesses(loaded) : [];
+        const { report, publicKeys } = await verifyAuditExport(file, auditVerifierKeys(loaded, opts.publicKey), { witnesses: exportWitnesses });
+        return printVerifyReport(report, format, `export ${file}`, publicKeys);
+      }
       return withContext(globals(), async (ctx) => {
-        const report = await verifyAuditLog(ctx.store, auditVerifierKeys(ctx.loaded, opts.publicKey), { parallelism });
-        if (format === "json") printJson(report);
-        else if (report.ok) {
-          process.stdout.write(`audit log verified: ${report.events} events, ${report.checkpoints} checkpoints, root ${report.root}\n`);
-        } else {
-          process.stdout.write(`audit log FAILED verification: first bad sequence number ${report.firstBadSeq ?? "unknown"}\n`);
-          for (const p of report.problems) process.stdout.write(`  ${p.seq === null ? "-" : `#${p.seq}`}: ${p.message}\n`);
-        }
-        return report.ok ? EXIT.ok : EXIT.refused;
+        const report = await verifyAuditLog(ctx.store, auditVerifierKeys(ctx.loaded, opts.publicKey), { parallelism, witnesses: witnesses(ctx.loaded) });
+        return printVerifyReport(report, format, "audit log");
       });
     }));
 
   audit
     .command("prove")
-    .description("print an RFC 6962 inclusion proof of event SEQ against a signed checkpoint")
-    .argument("<seq>", "sequence number of the event")
+    .description("print an RFC 6962 inclusion proof of event SEQ against a signed checkpoint, or check a saved one offline (--verify FILE)")
+    .argument("[seq]", "sequence number of the event")
+    .option("--verify [file]", "check a proof saved from `audit prove SEQ` (or, with SEQ, the proof just made) against the audit public key, without the store")
+    .option("--public-key <file>", "check checkpoints with this Ed25519 public key instead of the configured signing key")
     .option("--format <format>", "json or text", "json")
-    .action(cli.run(async (seqText: string, opts: { format: string }) => {
+    .action(cli.run(async (seqText: string | undefined, opts: { format: string; verify?: string | boolean; publicKey?: string }) => {
       const format = parseFormat(opts.format, ["text", "json"] as const);
+      if (typeof opts.verify === "string") {
+        if (seqText !== undefined) throw new PerimeterError("USAGE", "give either SEQ (prove and check it) or --verify FILE (check a saved proof), not both");
+        const proof = readProofFile(opts.verify);
+        const loaded = loadConfig({ path: globals().config });
+        return printProofCheck(proof, checkInclusionProof(proof, auditVerifierKeys(loaded, opts.publicKey)), format);
+      }
+      if (seqText === undefined) throw new PerimeterError("USAGE", "audit prove needs SEQ, or --verify FILE to check a saved proof");
       const seq = parsePositiveInt(seqText, "SEQ");
       return withContext(globals(), async (ctx) => {
-        const proof = await proveInclusion(ctx.store, seq, auditVerifierKeys(ctx.loaded));
+        const keys = auditVerifierKeys(ctx.loaded, opts.publicKey);
+        const proof = await proveInclusion(ctx.store, seq, keys);
+        if (opts.verify === true) return printProofCheck(proof, checkInclusionProof(proof, keys), format);
         if (format === "json") printJson(proof);
         else {
           process.stdout.write(
@@ -65,21 +92,27 @@ export function registerAudit(program: Command, cli: Cli): void {
 
   audit
     .command("export")
-    .description("write every event, in order, one JSON object a line")
+    .description("write the log for offline verification: a header with the public keys, every event in order, the signed checkpoints and head, one JSON object a line")
     .option("--format <format>", "jsonl", "jsonl")
     .option("--output <file>", "write to a file instead of standard output")
     .option("--force", "overwrite an existing output file")
     .option("--actor <name>", "who exports, recorded when writing a file (default: PERIMETER_ACTOR, else the OS user)")
-    .option("--from <seq>", "start at this sequence number", "1")
+    .option("--from <seq>", "start at this sequence number (a partial export cannot be verified on its own)", "1")
     .action(cli.run(async (opts: { format: string; output?: string; force?: boolean; actor?: string; from: string }) => {
       parseFormat(opts.format, ["jsonl"] as const);
       const from = parsePositiveInt(opts.from, "--from");
       return withContext(globals(), async (ctx) => {
         let count = 0;
+        let keys: AuditVerifierKey[] = [];
+        try {
+          keys = auditVerifierKeys(ctx.loaded);
+        } catch {
+          // No signing key yet (nothing was ever audited here): the export names no key.
+        }
         const writeAll = async (out: Writable) => {
-          for await (const event of readAuditEvents(ctx.store, from)) {
-            await writeChunk(out, `${JSON.stringify(event)}\n`);
-            count += 1;
+          for await (const line of auditExportLines(ctx.store, ctx.loaded.config.audit.origin, keys, from)) {
+            await writeChunk(out, `${line}\n`);
+            if (line.startsWith('{"type":"event"')) count += 1;
           }
         };
         if (opts.output === undefined) await writeAll(process.stdout);
@@ -130,6 +163,61 @@ export function registerAudit(program: Command, cli: Cli): void {
         return EXIT.ok;
       });
     }));
+}
+
+function printVerifyReport(report: AuditVerifyReport, format: "text" | "json", what: string, publicKeys?: readonly ExportedKey[]): number {
+  if (format === "json") printJson(publicKeys === undefined ? report : { ...report, publicKeys });
+  else if (report.ok) {
+    process.stdout.write(`${what} verified: ${report.events} events, ${report.checkpoints} checkpoints, root ${report.root}\n`);
+  } else {
+    process.stdout.write(`${what} FAILED verification: first bad sequence number ${report.firstBadSeq ?? "unknown"}\n`);
+    for (const p of report.problems) process.stdout.write(`  ${p.seq === null ? "-" : `#${p.seq}`}: ${p.message}\n`);
+  }
+  return report.ok ? EXIT.ok : EXIT.refused;
+}
+
+const proofSchema = z.strictObject({
+  event: z.strictObject({
+    seq: z.number().int().min(1),
+    time: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    resource: z.string(),
+    decision: z.string(),
+    reason: z.string(),
+    details: z.record(z.string(), z.unknown()),
+    prevHash: z.string(),
+    hash: z.string(),
+  }),
+  leafIndex: z.number().int().min(0),
+  leafHash: z.string(),
+  treeSize: z.number().int().min(1),
+  rootHash: z.string(),
+  proof: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(64),
+  checkpoint: z.string().max(10_000),
+});
+
+function readProofFile(file: string): InclusionProof {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new PerimeterError("USAGE", `--verify ${file} is not a readable JSON file: ${(err as Error).message}`);
+  }
+  const parsed = proofSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PerimeterError("USAGE", `--verify ${file} is not an inclusion proof from perimeter audit prove (${issue === undefined ? "invalid" : `${issue.path.join(".")}: ${issue.message}`})`);
+  }
+  return parsed.data;
+}
+
+function printProofCheck(proof: InclusionProof, check: ProofCheck, format: "text" | "json"): number {
+  const result = check;
+  if (format === "json") printJson({ ...result, seq: proof.event.seq, treeSize: proof.treeSize });
+  else if (result.ok) process.stdout.write(`proof verified: event ${proof.event.seq} is in the signed tree of ${proof.treeSize} events\n`);
+  else process.stdout.write(`proof FAILED: ${result.reason}\n`);
+  return result.ok ? EXIT.ok : EXIT.refused;
 }
 
 function formatEvent(e: AuditEvent): string {

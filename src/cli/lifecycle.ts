@@ -23,6 +23,7 @@ export function lifecycleDeps(ctx: Context): LifecycleDeps {
     audit: ctx.audit,
     config: ctx.loaded.config.lifecycle,
     signers: () => resolveTrustedSigners(ctx.loaded),
+    approverKeys: () => resolveApproverKeys(ctx),
     instanceKey: () =>
       (key ??= loadOrCreateSigningKey(configPath(ctx.loaded, ctx.loaded.config.lifecycle.signingKey), true, {
         what: "lifecycle signing key",
@@ -259,4 +260,13 @@ function readKey(path: string): string {
   } catch (err) {
     throw new PerimeterError("SIGNING_KEY_INVALID", `cannot read ${path}: ${(err as Error).message}`);
   }
+}
+
+/** lifecycle.approverKeys: each approver's public key files, read and parsed (a bad file refuses approvals). */
+function resolveApproverKeys(ctx: Context): Map<string, KeyObject[]> {
+  const keys = new Map<string, KeyObject[]>();
+  for (const [approver, files] of Object.entries(ctx.loaded.config.lifecycle.approverKeys)) {
+    keys.set(approver, files.map((f) => publicKeyFromPem(readKey(configPath(ctx.loaded, f)), `lifecycle.approverKeys.${approver} ${f}`)));
+  }
+  return keys;
 }

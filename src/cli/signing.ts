@@ -132,13 +132,18 @@ export function registerSigning(program: Command, cli: Cli): void {
     );
   modelOptions(verify.command("certificate").description("verify a certificate-method signature against trusted CA certificates").argument("<model>"))
     .option("--certificate-chain <file>", "a trusted CA (root or intermediate) certificate, PEM (repeatable; at least one)", collect, [] as string[])
+    .option("--subject <dn>", 'only a signing certificate with this subject, e.g. "CN=release-bot, O=Acme"')
+    .option("--san-email <email>", "only a signing certificate naming this email address in its subjectAltName")
+    .option("--san-uri <uri>", "only a signing certificate naming this URI in its subjectAltName")
+    .option("--san-dns <name>", "only a signing certificate naming this DNS name in its subjectAltName")
     .option("--actor <name>", "who verifies, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
-      cli.run(async (model: string, opts: ModelOptions & { certificateChain: string[] }) => {
+      cli.run(async (model: string, opts: ModelOptions & { certificateChain: string[]; subject?: string; sanEmail?: string; sanUri?: string; sanDns?: string }) => {
         if (opts.certificateChain.length === 0) throw new PerimeterError("USAGE", "verify certificate needs at least one --certificate-chain CA certificate");
         const { readKeyFile, verifyModelWithCertificate } = await signing();
         const caPems = opts.certificateChain.map((f) => readKeyFile(f, "CA certificate"));
-        return verifyCommand(cli, model, opts, "certificate", (m, bundle, progress) => verifyModelWithCertificate(m.path, bundle, caPems, manifestOptions(m, opts, progress)));
+        const identity = { subject: opts.subject, email: opts.sanEmail, uri: opts.sanUri, dns: opts.sanDns };
+        return verifyCommand(cli, model, opts, "certificate", (m, bundle, progress) => verifyModelWithCertificate(m.path, bundle, caPems, manifestOptions(m, opts, progress), identity));
       }),
     );
   modelOptions(verify.command("sigstore").description("verify a keyless (Sigstore) signature offline, against the public-good trusted root or --trust-config").argument("<model>"))

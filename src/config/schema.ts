@@ -22,6 +22,11 @@ const auditSchema = z
   .strictObject({
     /** Ed25519 private key (PKCS#8 PEM) that signs checkpoints; kept outside the database, created if missing. */
     signingKey: z.string().min(1).default(".perimeter/audit-signing-key.pem"),
+    /**
+     * The witness: a file outside the database that every signed head is also written to, so that `audit
+     * verify` refuses a log rolled back behind it. Default: audit-witness.json beside signingKey.
+     */
+    witnessFile: z.string().min(1).optional(),
     /** Extra Ed25519 public keys (PEM files) whose checkpoints verify, e.g. keys rotated out. */
     trustedKeys: z.array(z.string().min(1)).default([]),
     /** The log's name inside each signed checkpoint. */
@@ -83,7 +88,17 @@ const actorList = z.array(z.string().min(1).max(200)).default([]);
 
 const trustedSignerSchema = z.union([
   z.strictObject({ name: z.string().min(1).max(100), publicKey: z.string().min(1) }),
-  z.strictObject({ name: z.string().min(1).max(100), certificateChain: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({
+    name: z.string().min(1).max(100),
+    certificateChain: z.array(z.string().min(1)).min(1),
+    /** Only this leaf, not any code-signing certificate of the CA: its subject as `perimeter verify` prints it ("CN=alice, O=Acme"). */
+    subject: z.string().min(1).max(1000).optional(),
+    /** ... and/or these subjectAltName entries, each compared exactly. */
+    san: z
+      .strictObject({ email: z.string().min(1).max(320).optional(), uri: z.string().min(1).max(2000).optional(), dns: z.string().min(1).max(253).optional() })
+      .refine((s) => s.email !== undefined || s.uri !== undefined || s.dns !== undefined, "name at least one of email, uri, dns")
+      .optional(),
+  }),
   z.strictObject({
     name: z.string().min(1).max(100),
     sigstore: z.strictObject({ identity: z.string().min(1), issuer: z.string().min(1), trustedRoot: z.string().min(1).optional() }),
@@ -100,6 +115,14 @@ const lifecycleSchema = z
     trustedSigners: z.array(trustedSignerSchema).default([]),
     /** Require a passing eval result before approval. */
     requireEval: z.boolean().default(false),
+    /**
+     * Off (the default): an approver is whoever --actor, PERIMETER_ACTOR or the OS user says, and separation of
+     * duties trusts that. On: an approval must be signed (approve --signing-key) with one of the approver's
+     * keys in approverKeys, else it is refused.
+     */
+    requireApproverKeys: z.boolean().default(false),
+    /** Approver name → public key files (PEM, Ed25519 or ECDSA) their approvals may be signed with. */
+    approverKeys: z.record(z.string().min(1).max(200), z.array(z.string().min(1)).min(1)).default({}),
     /** Ed25519 key (PKCS#8 PEM) that signs approvals (when the approver brings none) and admission bundles; created if missing. */
     signingKey: z.string().min(1).default(".perimeter/lifecycle-signing-key.pem"),
     /** Kubernetes namespace → environment, for the admission webhook. */
@@ -127,6 +150,8 @@ const lifecycleSchema = z
     roles: { submitter: [], approver: [], operator: [], auditor: [] },
     trustedSigners: [],
     requireEval: false,
+    requireApproverKeys: false,
+    approverKeys: {},
     signingKey: ".perimeter/lifecycle-signing-key.pem",
     namespaces: {},
     bundleTtlHours: 24,

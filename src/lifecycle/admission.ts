@@ -150,7 +150,11 @@ export async function admitFiles(source: AdmissionSource, path: string, environm
 
 const signerSchema = z.union([
   z.strictObject({ name: z.string(), publicKeyPem: z.string() }),
-  z.strictObject({ name: z.string(), caPems: z.array(z.string()) }),
+  z.strictObject({
+    name: z.string(),
+    caPems: z.array(z.string()),
+    identity: z.strictObject({ subject: z.string().optional(), email: z.string().optional(), uri: z.string().optional(), dns: z.string().optional() }).optional(),
+  }),
   z.strictObject({ name: z.string(), sigstore: z.strictObject({ identity: z.string(), issuer: z.string(), trustedRoot: z.string().optional() }) }),
 ]);
 

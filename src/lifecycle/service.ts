@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { AuditLog } from "../audit/index.js";
 import type { LifecycleConfig } from "../config/schema.js";
-import { PerimeterError } from "../errors.js";
+import { asPerimeterError, PerimeterError } from "../errors.js";
 import { getModel } from "../inventory/models.js";
 import type { ModelVersion } from "../inventory/types.js";
 import type { ScanReport } from "../scan/scan.js";
@@ -20,6 +20,8 @@ export interface LifecycleDeps {
   readonly signers: () => ResolvedSigner[];
   /** The instance's lifecycle key: signs approvals when the approver brings none, and admission bundles. */
   readonly instanceKey: () => KeyObject;
+  /** lifecycle.approverKeys resolved: approver → the public keys an approval by them may be signed with. */
+  readonly approverKeys?: () => ReadonlyMap<string, readonly KeyObject[]>;
 }
 
 export type Role = "submitter" | "approver" | "operator" | "auditor";
@@ -94,11 +96,7 @@ export interface ApprovalResult {
   readonly signer: string;
 }
 
-/**
- * Approve a version only when every condition holds; a refusal lists every unmet condition, not just the
- * first, so one round of fixes is enough.
- */
-export async function approve(deps: LifecycleDeps, ref: string, options: ApprovalOptions): Promise<ApprovalResult> {
+async function approveChecked(deps: LifecycleDeps, ref: string, options: ApprovalOptions): Promise<ApprovalResult> {
   const version = await getModel(deps.store, ref);
   const repo = new LifecycleRepository(deps.store);
   const state = (await repo.state(version.id))?.state ?? "registered";
@@ -108,6 +106,8 @@ export async function approve(deps: LifecycleDeps, ref: string, options: Approva
   }
   if (!hasRole(deps.config, options.actor, "approver")) unmet.push(`${options.actor} does not hold the approver role (lifecycle.roles.approver)`);
   if (options.actor === version.registeredBy) unmet.push(`${options.actor} submitted ${version.id} and cannot also approve it (separation of duties)`);
+  const keyProblem = approverKeyProblem(deps, options.actor, options.signingKey);
+  if (keyProblem !== undefined) unmet.push(keyProblem);
 
   const scan = await repo.latest(version.id, "scan");
   if (scan === undefined) unmet.push(`no scan on record: run perimeter scan ${version.location ?? "PATH"} --model ${version.id}`);
@@ -194,8 +194,7 @@ function describeRefused(scan: Evidence): string {
   return refused.length === 0 ? "see the scan report" : refused.slice(0, 5).map((r) => `${r.path} is ${r.verdict}`).join(", ");
 }
 
-/** Mark an approved version deployed in an environment it is registered for (operators only). */
-export async function deploy(deps: LifecycleDeps, ref: string, environment: string, actor: string): Promise<void> {
+async function deployChecked(deps: LifecycleDeps, ref: string, environment: string, actor: string): Promise<void> {
   requireRole(deps, actor, ["operator"], "deploy");
   const version = await getModel(deps.store, ref);
   if (!version.environments.includes(environment)) {
@@ -210,8 +209,7 @@ export async function deploy(deps: LifecycleDeps, ref: string, environment: stri
   await deps.audit().append({ actor, action: "model.deploy", resource: `model:${version.id}`, decision: "allow", details: { environment, digest: version.digest } });
 }
 
-/** Deprecate (no new admissions) or revoke (refused everywhere at once). */
-export async function retire(deps: LifecycleDeps, ref: string, to: "deprecated" | "revoked", actor: string, reason: string): Promise<void> {
+async function retireChecked(deps: LifecycleDeps, ref: string, to: "deprecated" | "revoked", actor: string, reason: string): Promise<void> {
   requireRole(deps, actor, to === "revoked" ? ["approver", "operator"] : ["operator"], to === "revoked" ? "revoke" : "deprecate");
   if (reason.trim() === "") throw new PerimeterError("USAGE", "--reason must say why (it is kept as evidence)");
   const version = await getModel(deps.store, ref);
@@ -220,14 +218,14 @@ export async function retire(deps: LifecycleDeps, ref: string, to: "deprecated" 
     await trx.deleteFrom("deployments").where("version_id", "=", version.id).execute();
   });
   if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is ${await stateOf(deps.store, version.id)} and cannot become ${to}`);
-  await deps.audit().append({ actor, action: to === "revoked" ? "model.revoke" : "model.deprecate", resource: `model:${version.id}`, decision: "deny", reason, details: { digest: version.digest } });
+  await deps.audit().append({ actor, action: to === "revoked" ? "model.revoke" : "model.deprecate", resource: `model:${version.id}`, decision: "allow", reason, details: { digest: version.digest } });
 }
 
 /**
  * Roll an environment back from the deployed version of a model to an earlier approved (or deprecated, not
  * revoked) version: the earlier one is deployed, the current one deprecated, in that order.
  */
-export async function rollback(deps: LifecycleDeps, name: string, environment: string, toRef: string, actor: string, reason: string): Promise<{ from: string | null; to: string }> {
+async function rollbackChecked(deps: LifecycleDeps, name: string, environment: string, toRef: string, actor: string, reason: string): Promise<{ from: string | null; to: string }> {
   requireRole(deps, actor, ["operator"], "roll back");
   const target = await getModel(deps.store, toRef);
   if (target.name !== name) throw new PerimeterError("USAGE", `${target.id} is not a version of ${name}`);
@@ -250,4 +248,76 @@ export async function rollback(deps: LifecycleDeps, name: string, environment: s
   const from = current[0]?.versionId ?? null;
   await deps.audit().append({ actor, action: "model.rollback", resource: `model:${name}`, decision: "allow", reason, details: { environment, from: current.map((d) => d.versionId), to: target.id } });
   return { from, to: target.id };
+}
+
+// ---------- every privileged action is an audit event, refused ones included ----------
+
+/**
+ * Run a privileged action; when it is refused (wrong role, same approver as submitter, wrong state, unknown
+ * version, bad input), the refusal is an audit event with decision deny and the reason before the error
+ * reaches the caller. Successes record their own allow event.
+ */
+async function audited<T>(deps: Pick<LifecycleDeps, "audit">, attempt: { actor: string; action: string; resource: string; details?: Record<string, unknown> }, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const e = asPerimeterError(err);
+    // approve records its own refusal with every unmet condition.
+    if (e.code !== "APPROVAL_REFUSED") {
+      await deps.audit().append({ actor: attempt.actor, action: attempt.action, resource: attempt.resource, decision: "deny", reason: e.message, details: { ...attempt.details, code: e.code } });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Approve a version only when every condition holds; a refusal lists every unmet condition, not just the
+ * first, so one round of fixes is enough. Refusals are audited.
+ */
+export function approve(deps: LifecycleDeps, ref: string, options: ApprovalOptions): Promise<ApprovalResult> {
+  return audited(deps, { actor: options.actor, action: "model.approve", resource: `model:${ref}` }, () => approveChecked(deps, ref, options));
+}
+
+/** Mark an approved version deployed in an environment it is registered for (operators only). */
+export function deploy(deps: LifecycleDeps, ref: string, environment: string, actor: string): Promise<void> {
+  return audited(deps, { actor, action: "model.deploy", resource: `model:${ref}`, details: { environment } }, () => deployChecked(deps, ref, environment, actor));
+}
+
+/** Deprecate (no new admissions) or revoke (refused everywhere at once). */
+export function retire(deps: LifecycleDeps, ref: string, to: "deprecated" | "revoked", actor: string, reason: string): Promise<void> {
+  const action = to === "revoked" ? "model.revoke" : "model.deprecate";
+  return audited(deps, { actor, action, resource: `model:${ref}`, details: { requestedReason: reason } }, () => retireChecked(deps, ref, to, actor, reason));
+}
+
+/** Roll an environment back to an earlier approved version (operators only). */
+export function rollback(deps: LifecycleDeps, name: string, environment: string, toRef: string, actor: string, reason: string): Promise<{ from: string | null; to: string }> {
+  return audited(deps, { actor, action: "model.rollback", resource: `model:${name}`, details: { environment, to: toRef, requestedReason: reason } }, () => rollbackChecked(deps, name, environment, toRef, actor, reason));
+}
+
+/**
+ * Separation of duties rests on who the approver is. By default that is whoever --actor (PERIMETER_ACTOR, the
+ * OS user) says; with lifecycle.requireApproverKeys the approval must be signed with one of the approver's
+ * configured keys, so naming someone else is not enough. A key given for an approver with configured keys must
+ * be one of them either way.
+ */
+function approverKeyProblem(deps: LifecycleDeps, actor: string, signingKey: KeyObject | undefined): string | undefined {
+  const required = deps.config.requireApproverKeys;
+  let keys: readonly KeyObject[];
+  try {
+    keys = deps.approverKeys?.().get(actor) ?? [];
+  } catch (err) {
+    return `the approver keys cannot be read: ${asPerimeterError(err).message}`;
+  }
+  if (signingKey === undefined) {
+    if (!required) return undefined;
+    return keys.length === 0
+      ? `approvals must be signed with the approver's own key (lifecycle.requireApproverKeys) and ${actor} has none in lifecycle.approverKeys`
+      : `approvals must be signed with the approver's own key (lifecycle.requireApproverKeys): pass --signing-key with ${actor}'s private key`;
+  }
+  if (keys.length === 0) {
+    return required ? `approvals must be signed with a key configured for the approver (lifecycle.requireApproverKeys) and ${actor} has none in lifecycle.approverKeys` : undefined;
+  }
+  const given = createPublicKey(signingKey);
+  if (keys.some((k) => k.equals(given))) return undefined;
+  return `the approval is signed with key ${keyId(given)}, which is not one of ${actor}'s keys in lifecycle.approverKeys (${keys.map((k) => keyId(k)).join(", ")})`;
 }

@@ -2,14 +2,14 @@ import { readFileSync, statSync } from "node:fs";
 import type { LoadedConfig } from "../config/load.js";
 import { configPath } from "../config/load.js";
 import { asPerimeterError, PerimeterError } from "../errors.js";
-import { signaturePath, verifyModelWithCertificate, verifyModelWithKey, verifyModelWithSigstore, type ModelVerification } from "../signing/index.js";
+import { signaturePath, verifyModelWithCertificate, verifyModelWithKey, verifyModelWithSigstore, type CertificateIdentity, type ModelVerification } from "../signing/index.js";
 
 // Trusted signers (lifecycle.trustedSigners), resolved to their key material so that an admission bundle can
 // carry them offline, and the check "this model's signature verifies against one of them".
 
 export type ResolvedSigner =
   | { readonly name: string; readonly publicKeyPem: string }
-  | { readonly name: string; readonly caPems: readonly string[] }
+  | { readonly name: string; readonly caPems: readonly string[]; readonly identity?: CertificateIdentity }
   | { readonly name: string; readonly sigstore: { readonly identity: string; readonly issuer: string; readonly trustedRoot?: string } };
 
 export function resolveTrustedSigners(loaded: LoadedConfig): ResolvedSigner[] {
@@ -22,7 +22,11 @@ export function resolveTrustedSigners(loaded: LoadedConfig): ResolvedSigner[] {
   };
   return loaded.config.lifecycle.trustedSigners.map((s): ResolvedSigner => {
     if ("publicKey" in s) return { name: s.name, publicKeyPem: read(s.publicKey, `public key of ${s.name}`) };
-    if ("certificateChain" in s) return { name: s.name, caPems: s.certificateChain.map((c) => read(c, `CA certificate of ${s.name}`)) };
+    if ("certificateChain" in s) {
+      const caPems = s.certificateChain.map((c) => read(c, `CA certificate of ${s.name}`));
+      const identity = { ...(s.subject === undefined ? {} : { subject: s.subject }), ...(s.san ?? {}) };
+      return { name: s.name, caPems, ...(Object.keys(identity).length === 0 ? {} : { identity }) };
+    }
     const root = s.sigstore.trustedRoot;
     return { name: s.name, sigstore: { identity: s.sigstore.identity, issuer: s.sigstore.issuer, ...(root === undefined ? {} : { trustedRoot: read(root, `trusted root of ${s.name}`) }) } };
   });
@@ -58,7 +62,7 @@ export async function verifyWithTrustedSigners(modelPath: string, signers: reado
         "publicKeyPem" in signer
           ? await verifyModelWithKey(modelPath, bundle, signer.publicKeyPem)
           : "caPems" in signer
-            ? await verifyModelWithCertificate(modelPath, bundle, signer.caPems)
+            ? await verifyModelWithCertificate(modelPath, bundle, signer.caPems, {}, signer.identity)
             : await verifyModelWithSigstore(modelPath, bundle, signer.sigstore);
       return { ok: true, signer: signer.name, verification, signature: sigPath };
     } catch (err) {

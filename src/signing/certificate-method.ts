@@ -3,18 +3,24 @@
 // leaf first, then the rest of the chain as model_signing writes it) and one DER ECDSA signature over the
 // DSSE PAE, hashed with the hash that goes with the leaf key's curve.
 //
-// What is checked mirrors model_signing's certificate Verifier (sign_certificate.py):
+// What is checked (stricter than model_signing's certificate Verifier, sign_certificate.py, where it let
+// any certificate of the CA sign, and one that had expired before the signature was made):
 // - the chain leaf → bundle intermediates → a given CA certificate, each link issued-by and signed-by;
-// - validity of every certificate at the leaf's notBefore: the bundle carries no signing time (no tlog, no
-//   timestamp), and model_signing sets the store's time to the leaf's not_valid_before for that reason, so
-//   a signature stays verifiable after its certificate expires. `options.validityTime` overrides it;
-// - the leaf must carry a KeyUsage extension; it may sign if KeyUsage has digitalSignature, or, failing
-//   that, if ExtendedKeyUsage lists codeSigning (model_signing's rule: either one suffices);
+// - validity of every certificate at the signing time. The certificate method has no transparency log and
+//   no timestamp we can verify (an RFC 3161 timestamp would need a TSA the verifier trusts, which the
+//   method does not name), so the only time the verifier knows is its own: certificates are checked at the
+//   verification time. model_signing checks at the leaf's notBefore, which accepts a signature made with a
+//   certificate that expired (or was compromised) years ago. `options.validityTime` overrides it when the
+//   caller has a signing time it trusts;
+// - the leaf is a code-signing certificate: ExtendedKeyUsage lists codeSigning (1.3.6.1.5.5.7.3.3) and
+//   KeyUsage is present with digitalSignature. A TLS server or client certificate from the same CA is not a
+//   signer (model_signing accepted either usage alone);
+// - the leaf is the one the verifier expects, when it pins one: its subject and/or SANs (email, URI, DNS);
 // - issuers are CAs (basicConstraints CA:TRUE, keyCertSign when they carry KeyUsage), as OpenSSL checks;
 // - the leaf key is ECDSA P-256/P-384/P-521 and verifies the DSSE signature.
 //
-// bundle.ts's SignatureCheck union has no certificate checks, so chain, validity and usage failures ride on
-// "key-mismatch" (the signer's key is not one the verifier trusts) with the precise step in
+// bundle.ts's SignatureCheck union has no certificate checks, so chain, validity, usage and identity
+// failures ride on "key-mismatch" (the signer's key is not one the verifier trusts) with the precise step in
 // `details.certificateCheck` and in the message; missing or undecodable certificates are
 // "bundle-key-material".
 
@@ -42,7 +48,20 @@ export type CertificateCheck =
   | "chain"
   | "ca-constraints"
   | "validity"
-  | "key-usage";
+  | "key-usage"
+  | "identity";
+
+/**
+ * The leaf a verifier expects, beyond "issued by this CA": every field given must match. `subject` is the
+ * leaf's subject as `perimeter verify certificate` prints it ("CN=alice, O=Acme"); the SANs must each be
+ * among the leaf's subjectAltName entries of that type, compared exactly (no wildcards).
+ */
+export interface CertificateIdentity {
+  readonly subject?: string | undefined;
+  readonly email?: string | undefined;
+  readonly uri?: string | undefined;
+  readonly dns?: string | undefined;
+}
 
 export interface CertificateVerification extends Omit<KeyVerification, "keyMaterial"> {
   readonly keyMaterial: "x509CertificateChain";
@@ -54,12 +73,16 @@ export interface CertificateVerification extends Omit<KeyVerification, "keyMater
   readonly chainFingerprints: string[];
   /** The instant every certificate of the path was checked to be valid at. */
   readonly validityTime: Date;
+  /** The leaf's subjectAltName entries, e.g. "email:alice@example.com", "URI:https://ci.example.com/job". */
+  readonly leafSans: string[];
 }
 
 export interface CertificateMethodOptions {
   readonly schemas?: OmsSchemas;
-  /** Check validity at this instant instead of the leaf's notBefore (model_signing's choice, the default). */
-  readonly validityTime?: Date;
+  /** Check validity at this instant (a signing time the caller trusts) instead of now. */
+  readonly validityTime?: Date | undefined;
+  /** Refuse a leaf that is not this one (a different certificate from the same CA). */
+  readonly identity?: CertificateIdentity | undefined;
 }
 
 const MAX_CHAIN_DEPTH = 10;
@@ -221,7 +244,8 @@ function checkPath(path: readonly X509Certificate[], at: Date): void {
     const from = Date.parse(cert.validFrom);
     const to = Date.parse(cert.validTo);
     if (!(from <= at.getTime() && at.getTime() <= to)) {
-      fail("key-mismatch", "validity", `certificate ${subjectLine(cert)} is not valid at ${at.toISOString()} (valid ${cert.validFrom} to ${cert.validTo})`);
+      const when = at.getTime() > to ? `expired on ${new Date(to).toISOString()}` : `is not valid until ${new Date(from).toISOString()}`;
+      fail("key-mismatch", "validity", `certificate ${subjectLine(cert)} ${when}, and signatures are checked at ${at.toISOString()} (the certificate method carries no signing time the verifier can trust): sign again with a current certificate`);
     }
     if (i === 0) continue;
     if (!cert.ca) fail("key-mismatch", "ca-constraints", `certificate ${subjectLine(cert)} issued part of the chain but is not a CA (basicConstraints CA:TRUE missing)`);
@@ -244,12 +268,89 @@ function checkLeafUsage(leaf: X509Certificate): void {
   } catch (err) {
     return fail("bundle-key-material", "certificate-encoding", `cannot read the extensions of the signing certificate ${subjectLine(leaf)}`, err);
   }
-  if (!usage.keyUsage) {
-    fail("key-mismatch", "key-usage", `the signing certificate ${subjectLine(leaf)} has no KeyUsage extension; model_signing requires one`);
+  if (!usage.extKeyUsage?.includes(OID_CODE_SIGNING)) {
+    const has = usage.extKeyUsage === undefined ? "has no extended key usage" : `has extended key usage ${usage.extKeyUsage.map(oidName).join(", ")}`;
+    fail("key-mismatch", "key-usage", `the signing certificate ${subjectLine(leaf)} is not a code-signing certificate: it ${has}, and a model signature needs codeSigning (1.3.6.1.5.5.7.3.3). Ask the CA for a code-signing certificate`);
   }
-  if (usage.keyUsage.digitalSignature) return;
-  if (usage.extKeyUsage?.includes(OID_CODE_SIGNING)) return;
-  fail("key-mismatch", "key-usage", `the signing certificate ${subjectLine(leaf)} cannot be used for signing: its key usage lacks digitalSignature and its extended key usage lacks codeSigning`);
+  if (!usage.keyUsage) {
+    fail("key-mismatch", "key-usage", `the signing certificate ${subjectLine(leaf)} has no KeyUsage extension; a signing certificate needs one with digitalSignature`);
+  }
+  if (!usage.keyUsage.digitalSignature) {
+    fail("key-mismatch", "key-usage", `the signing certificate ${subjectLine(leaf)} cannot be used for signing: its key usage lacks digitalSignature`);
+  }
+}
+
+const OID_NAMES: Record<string, string> = {
+  "2b06010505070301": "serverAuth",
+  "2b06010505070302": "clientAuth",
+  [OID_CODE_SIGNING]: "codeSigning",
+  "2b06010505070304": "emailProtection",
+  "2b06010505070308": "timeStamping",
+  "551d2500": "anyExtendedKeyUsage",
+};
+
+function oidName(hex: string): string {
+  return OID_NAMES[hex] ?? `OID ${hex}`;
+}
+
+/**
+ * The subjectAltName entries as "type:value". node:crypto prints them comma-separated and, since it escaped
+ * them (CVE-2021-44532), quotes a value that holds a comma or quote as a JSON string.
+ */
+export function subjectAltNames(cert: X509Certificate): string[] {
+  const text = cert.subjectAltName;
+  if (text === undefined || text === "") return [];
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const colon = text.indexOf(":", i);
+    if (colon < 0) throw new Error(`unreadable subjectAltName: ${text}`);
+    const type = text.slice(i, colon);
+    let value: string;
+    let next: number;
+    if (text[colon + 1] === '"') {
+      let end = colon + 2;
+      while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      value = JSON.parse(text.slice(colon + 1, end + 1)) as string;
+      next = end + 1;
+    } else {
+      const comma = text.indexOf(", ", colon);
+      next = comma < 0 ? text.length : comma;
+      value = text.slice(colon + 1, next);
+    }
+    out.push(`${type}:${value}`);
+    i = next;
+    if (text.startsWith(", ", i)) i += 2;
+  }
+  return out;
+}
+
+function normalizeSubject(subject: string): string {
+  return subject.split(/\s*(?:,|\n)\s*/).map((rdn) => rdn.trim()).filter((rdn) => rdn !== "").join(", ");
+}
+
+function checkLeafIdentity(leaf: X509Certificate, identity: CertificateIdentity): string[] {
+  let sans: string[];
+  try {
+    sans = subjectAltNames(leaf);
+  } catch (err) {
+    return fail("bundle-key-material", "certificate-encoding", `cannot read the subjectAltName of the signing certificate ${subjectLine(leaf)}`, err);
+  }
+  const wrong: string[] = [];
+  if (identity.subject !== undefined && normalizeSubject(identity.subject) !== normalizeSubject(subjectLine(leaf))) {
+    wrong.push(`its subject is ${subjectLine(leaf)}, not ${identity.subject}`);
+  }
+  for (const [type, label] of [["email", "email"], ["uri", "URI"], ["dns", "DNS"]] as const) {
+    const want = identity[type];
+    if (want !== undefined && !sans.includes(`${label}:${want}`)) {
+      const has = sans.filter((s) => s.startsWith(`${label}:`));
+      wrong.push(`it does not name ${label}:${want} (its ${label} names: ${has.length === 0 ? "none" : has.join(", ")})`);
+    }
+  }
+  if (wrong.length > 0) {
+    fail("key-mismatch", "identity", `the signing certificate ${subjectLine(leaf)} is issued by a trusted CA but is not the expected signer: ${wrong.join("; ")}`);
+  }
+  return sans;
 }
 
 /**
@@ -277,9 +378,10 @@ export function verifyCertificateBundle(
   if (!path) {
     fail("key-mismatch", "chain", `the certificate chain does not lead to a given CA: ${subjectLine(leaf)} (issuer ${leaf.issuer.replace(/\n/g, ", ")}) is not issued by any of them, directly or through the bundle's ${intermediates.length} intermediate certificate(s)`);
   }
-  const validityTime = options.validityTime ?? new Date(Date.parse(leaf.validFrom));
+  const validityTime = options.validityTime ?? new Date();
   checkPath(path, validityTime);
   checkLeafUsage(leaf);
+  const leafSans = checkLeafIdentity(leaf, options.identity ?? {});
 
   const key = leaf.publicKey;
   const curve = curveOf(key, "signing certificate's", "certificate");
@@ -296,6 +398,7 @@ export function verifyCertificateBundle(
     chain: path.map(subjectLine),
     chainFingerprints: path.map((c) => c.fingerprint256),
     validityTime,
+    leafSans,
     ...readStatement(envelope, schemas),
   };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { PerimeterError } from "../errors.js";
 import { buildStatement, type Serialization } from "./bundle.js";
-import { signCertificateBundle, verifyCertificateBundle } from "./certificate-method.js";
+import { signCertificateBundle, verifyCertificateBundle, type CertificateIdentity } from "./certificate-method.js";
 import { signKeyBundle, verifyKeyBundle } from "./key-method.js";
 import { verifySigstoreBundle } from "./sigstore-method.js";
 import { computeManifest, type ManifestOptions, type ModelManifest } from "./manifest.js";
@@ -11,6 +11,7 @@ import { computeManifest, type ManifestOptions, type ModelManifest } from "./man
 // a signature against the files on disk and say exactly what differs.
 
 export { computeManifest, DEFAULT_SIGNATURE_FILE, signaturePath, type ModelManifest } from "./manifest.js";
+export type { CertificateIdentity } from "./certificate-method.js";
 
 export interface SignOptions extends ManifestOptions {
   readonly privateKeyPem: string;
@@ -55,14 +56,18 @@ export async function signModelWithCertificate(
   return { bundle: signCertificateBundle(statement, options.privateKeyPem, options.signingCertificatePem, [...options.chainPems]), manifest };
 }
 
-/** Verify a certificate-method signature against the given CA certificates, then the files. */
+/**
+ * Verify a certificate-method signature against the given CA certificates (and, when given, the expected
+ * leaf subject/SANs), then the files.
+ */
 export async function verifyModelWithCertificate(
   modelPath: string,
   bundleText: string,
   caCertPems: readonly string[],
   options: ManifestOptions = {},
+  identity?: CertificateIdentity,
 ): Promise<ModelVerification> {
-  return checkModelFiles(modelPath, verifyCertificateBundle(bundleText, caCertPems), options);
+  return checkModelFiles(modelPath, verifyCertificateBundle(bundleText, caCertPems, { identity }), options);
 }
 
 /** Verify a keyless (Sigstore) signature offline against a trusted root, with the expected identity and issuer. */

@@ -34,7 +34,7 @@ import {
   type SignatureCheck,
 } from "./bundle.js";
 import { IN_TOTO_PAYLOAD_TYPE, decodeBase64 } from "./dsse.js";
-import type { CertificateVerification } from "./certificate-method.js";
+import { subjectAltNames, type CertificateVerification } from "./certificate-method.js";
 import { publicKeyHint } from "./key-method.js";
 
 /** Which Sigstore step failed (in `details.sigstoreCheck` of the SignatureCheckError). */
@@ -257,9 +257,19 @@ export function verifySigstoreBundle(bundleJson: string | Uint8Array, options: S
     chain: path.map(subjectLine),
     chainFingerprints: path.map((c) => c.fingerprint256),
     validityTime: integratedTime ?? new Date(Date.parse(leaf.validFrom)),
+    leafSans: sansOrNone(leaf),
     identity,
     issuer,
     ...(integratedTime ? { integratedTime } : {}),
     ...readStatement(envelope, schemas),
   };
+}
+
+/** The SANs for the report; sigstore-js has already matched the identity, so an unreadable list is not a refusal here. */
+function sansOrNone(leaf: X509Certificate): string[] {
+  try {
+    return subjectAltNames(leaf);
+  } catch {
+    return [];
+  }
 }

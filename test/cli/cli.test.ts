@@ -114,10 +114,14 @@ describe("perimeter CLI", () => {
     expect(proof.checkpoint).toMatch(/^perimeter\.local\/audit\n3\n/);
     expect(run(["audit", "prove", "9"]).code).toBe(2);
 
-    const lines = run(["audit", "export", "--format", "jsonl"]).stdout.trim().split("\n");
-    expect(lines.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 2, 3]);
+    const exported = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l) as { type: string; seq?: number });
+    const records = exported(run(["audit", "export", "--format", "jsonl"]).stdout);
+    expect(records.filter((r) => r.type === "event").map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(records[0]?.type).toBe("header");
+    expect(records[records.length - 1]?.type).toBe("head");
+    const events = (file: string) => exported(readFileSync(join(cwd, file), "utf8")).filter((r) => r.type === "event");
     expect(run(["audit", "export", "--output", "audit.jsonl"]).code).toBe(0);
-    expect(readFileSync(join(cwd, "audit.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
+    expect(events("audit.jsonl")).toHaveLength(3);
     // an export never overwrites an existing file unless asked to
     writeFileSync(join(cwd, "audit.jsonl"), "keep me\n");
     const refused = run(["audit", "export", "--output", "audit.jsonl"]);
@@ -126,7 +130,7 @@ describe("perimeter CLI", () => {
     expect(readFileSync(join(cwd, "audit.jsonl"), "utf8")).toBe("keep me\n");
     expect(run(["audit", "export", "--output", "audit.jsonl", "--force", "--actor", "auditor"]).code).toBe(0);
     // the first export to a file was itself recorded, so the second holds 4 events
-    expect(readFileSync(join(cwd, "audit.jsonl"), "utf8").trim().split("\n")).toHaveLength(4);
+    expect(events("audit.jsonl")).toHaveLength(4);
     const last = JSON.parse(run(["audit", "list", "--last", "1", "--format", "json"]).stdout) as Array<{ actor: string; action: string }>;
     expect(last[0]).toMatchObject({ actor: "auditor", action: "audit.export" });
   });
