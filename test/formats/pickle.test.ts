@@ -576,7 +576,9 @@ describe("limits", () => {
     expect(analyzePickle(bytes, 0, { maxStack: Number.NaN, maxOps: -1 }).error?.message).toMatch(/stack underflow/);
   });
 
-  it("analyses 10 MB of state-dict pickle well under a second", () => {
+  // Bounds far above the ~0.4 s / 0.8 s these take on a quiet machine: a quadratic path takes minutes, while
+  // CI runs the suite on two busy cores and a tight bound only measured the neighbours.
+  it("analyses 10 MB of state-dict pickle in linear time (seconds, not minutes)", () => {
     // What torch.save writes for each tensor, memoized the way the pickler does it (protocol 2).
     const p = P().proto(2).global("torch._utils", "_rebuild_tensor_v2").put(2).pop().global("torch", "FloatStorage").put(3).pop();
     p.global("collections", "OrderedDict").put(0).emptyTuple().reduce().put(1).mark();
@@ -593,7 +595,7 @@ describe("limits", () => {
     console.log(`analysed ${(bytes.length / 1e6).toFixed(1)} MB (${a.calls.length} calls) in ${ms.toFixed(0)} ms`);
     expect(a).toMatchObject({ complete: true, error: null });
     expect(new Set(names(a))).toEqual(new Set(["collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch.FloatStorage"]));
-    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(8000);
   });
 
   it("stays linear when a million STACK_GLOBALs reuse the same long memoized names", () => {
@@ -605,7 +607,7 @@ describe("limits", () => {
     bytes.set([0x4e, 0x2e], bytes.length - 2);
     const started = performance.now();
     const a = analyzePickle(bytes);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(15_000);
     expect(a.globals).toHaveLength(1_000_000);
     expect(a.complete).toBe(true);
   });
