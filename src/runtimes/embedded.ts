@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PerimeterError } from "../errors.js";
 import { GGUF_MAGIC, readGgufHeader, summarizeGguf, type GgufHeader } from "../formats/gguf.js";
-import type { DiscoveredModel } from "../inventory/types.js";
+import type { DiscoveredModel } from "./types.js";
 import type { RuntimeTarget } from "./discovery.js";
 
 /** The header is read from at most this many leading bytes; real headers (vocabularies included) are smaller. */
