@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
-import { KILL_KINDS, KillSwitch, type KillKind } from "../killswitch/index.js";
-import { addViewCommand, parseFormat, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
+import { killSwitchFor } from "../app/services.js";
+import { KILL_KINDS, type KillKind } from "../killswitch/index.js";
+import { addViewCommand, parseFormat, printTable, resolveActor, withContext, type Cli } from "./context.js";
 
 // perimeter kill model|identity|runtime TARGET --reason R; kill list; kill lift KIND TARGET --reason R.
 
@@ -12,9 +13,7 @@ const TARGET_HELP: Readonly<Record<KillKind, string>> = {
 };
 
 /** The kill switch as this configuration sees it (JWT issuers make workload ids killable). */
-export function killSwitchFor(ctx: Context): KillSwitch {
-  return new KillSwitch({ store: ctx.store, audit: ctx.audit, jwtIssuers: ctx.loaded.config.identity.jwtIssuers.map((i) => i.issuer) });
-}
+export { killSwitchFor };
 
 export function registerKill(program: Command, cli: Cli): void {
   const cmd = program

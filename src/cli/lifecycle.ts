@@ -1,37 +1,21 @@
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey } from "node:crypto";
+import { lifecycleDeps } from "../app/services.js";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { loadOrCreateSigningKey } from "../audit/checkpoint.js";
-import { configPath } from "../config/load.js";
 import { EXIT, PerimeterError } from "../errors.js";
-import { admitFiles, bundleSource, exportAdmissionBundle, storeSource } from "../lifecycle/admission.js";
+import { admitFromBundle, admitFromStore } from "../lifecycle/admit.js";
+import { exportAdmissionBundle } from "../lifecycle/admission.js";
 import { privateKeyFromPem, publicKeyFromPem } from "../lifecycle/attestation.js";
 import { LifecycleRepository } from "../lifecycle/repository.js";
-import { approve, attachImage, deploy, recordEvalEvidence, retire, rollback, type LifecycleDeps } from "../lifecycle/service.js";
+import { approve, attachImage, deploy, recordEvalEvidence, retire, rollback } from "../lifecycle/service.js";
 import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { getModel } from "../inventory/models.js";
-import { InventoryRepository } from "../inventory/repository.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
-import { addViewCommand, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
+import { addViewCommand, parseFormat, printJson, printTable, resolveActor, withContext, type Cli } from "./context.js";
 
 // perimeter approve|deploy|deprecate|revoke|rollback|admit, perimeter admission export|key, perimeter evidence.
 
-export function lifecycleDeps(ctx: Context): LifecycleDeps {
-  let key: KeyObject | undefined;
-  return {
-    store: ctx.store,
-    audit: ctx.audit,
-    config: ctx.loaded.config.lifecycle,
-    signers: () => resolveTrustedSigners(ctx.loaded),
-    approverKeys: () => resolveApproverKeys(ctx),
-    instanceKey: () =>
-      (key ??= loadOrCreateSigningKey(configPath(ctx.loaded, ctx.loaded.config.lifecycle.signingKey), true, {
-        what: "lifecycle signing key",
-        setting: "lifecycle.signingKey",
-        code: "SIGNING_KEY_INVALID",
-      })),
-  };
-}
+export { lifecycleDeps };
 
 export function registerLifecycle(program: Command, cli: Cli): void {
   program
@@ -137,26 +121,15 @@ export function registerLifecycle(program: Command, cli: Cli): void {
           // Offline: no store, no config needed beyond the bundle and the key it must be signed with.
           if (opts.bundleKey === undefined) throw new PerimeterError("USAGE", "--bundle needs --bundle-key: the public key that must have signed it");
           if (opts.environment === undefined) throw new PerimeterError("USAGE", "--bundle needs --environment");
-          const source = bundleSource(readFileSync(opts.bundle, "utf8"), publicKeyFromPem(readKey(opts.bundleKey), `--bundle-key ${opts.bundleKey}`));
-          return print(await admitFiles(source, path, opts.environment, opts.signature, opts.runtime));
+          if (opts.runtime !== undefined) throw new PerimeterError("USAGE", "--runtime records what a runtime loads, in the store: it does not go with --bundle");
+          const bundle = { text: readText(opts.bundle, "--bundle"), trustedKey: publicKeyFromPem(readKey(opts.bundleKey), `--bundle-key ${opts.bundleKey}`) };
+          return print(await admitFromBundle(bundle, { path, environment: opts.environment, signature: opts.signature }));
         }
         const actor = resolveActor(opts.actor);
         return withContext(cli.globals(), async (ctx) => {
           const environment = opts.environment ?? ctx.loaded.config.inventory.defaultEnvironment;
-          const decision = await admitFiles(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded)), path, environment, opts.signature, opts.runtime);
-          await ctx.audit().append({
-            actor,
-            action: "admission.admit",
-            resource: decision.model === null ? `path:${path}` : `model:${decision.model}`,
-            decision: decision.allow ? "allow" : "deny",
-            reason: decision.reason,
-            details: { environment, digest: decision.digest, path, runtime: opts.runtime ?? null },
-          });
-          if (decision.allow && opts.runtime !== undefined && decision.digest !== null && decision.model !== null) {
-            const servedName = opts.servedName ?? decision.model.slice(0, decision.model.lastIndexOf("@"));
-            await new InventoryRepository(ctx.store).attest(opts.runtime, servedName, decision.digest, actor);
-          }
-          return print(decision);
+          const deps = { store: ctx.store, audit: ctx.audit, signers: resolveTrustedSigners(ctx.loaded) };
+          return print(await admitFromStore(deps, { path, environment, signature: opts.signature, runtime: opts.runtime, servedName: opts.servedName, actor }));
         });
       }),
     );
@@ -254,19 +227,18 @@ export function registerLifecycle(program: Command, cli: Cli): void {
     );
 }
 
+function readText(path: string, option: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new PerimeterError("USAGE", `cannot read ${option} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 function readKey(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (err) {
     throw new PerimeterError("SIGNING_KEY_INVALID", `cannot read ${path}: ${(err as Error).message}`);
   }
-}
-
-/** lifecycle.approverKeys: each approver's public key files, read and parsed (a bad file refuses approvals). */
-function resolveApproverKeys(ctx: Context): Map<string, KeyObject[]> {
-  const keys = new Map<string, KeyObject[]>();
-  for (const [approver, files] of Object.entries(ctx.loaded.config.lifecycle.approverKeys)) {
-    keys.set(approver, files.map((f) => publicKeyFromPem(readKey(configPath(ctx.loaded, f)), `lifecycle.approverKeys.${approver} ${f}`)));
-  }
-  return keys;
 }

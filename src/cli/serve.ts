@@ -3,26 +3,19 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { configPath } from "../config/load.js";
-import { controlRoutes } from "../control/routes.js";
 import { EXIT, PerimeterError } from "../errors.js";
 import { startServer, type RunningServer } from "../http/server.js";
-import { startGateway, type StartedGateway } from "../gateway/start.js";
+import { startGateway } from "../gateway/start.js";
+import { serveGateway } from "../app/serve.js";
 import type { Admitter } from "../lifecycle/admission-types.js";
 import { admissionAuditEvent, admissionWebhookRoute, WEBHOOK_PATH } from "../lifecycle/webhook.js";
 import { createLogger } from "../log.js";
 import { parsePositiveInt, withContext, type Cli, type Context } from "./context.js";
-import { killSwitchFor } from "./kill.js";
 
 // perimeter serve — the gateway's OpenAI- and Ollama-compatible routes, the control API, /metrics and /healthz
 // on one listener; the Kubernetes admission webhook, when configured, on a listener of its own that answers only
 // callers with a client certificate from the configured CA (the API server).
 
-export interface ServeOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
-  readonly logger?: Logger | undefined;
-}
 
 export interface WebhookListenOptions {
   readonly host: string;
@@ -101,17 +94,6 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
 }
 
 /** The gateway's listener: its routes and the control API, which re-reads this gateway's kill switch on every change. */
-export async function serveGateway(ctx: Context, started: StartedGateway, options: ServeOptions): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(ctx.loaded.config);
-  const control = controlRoutes({ killswitch: killSwitchFor(ctx), authenticate: (a) => started.authenticate(a), onChange: () => started.gateway.refresh(), audit: ctx.audit, logger });
-  const mine = new Set(control.map((r) => `${r.method} ${r.path}`));
-  // The gateway's own /control/kill is superseded by the control API's.
-  const routes = [...started.gateway.routes().filter((r) => !mine.has(`${r.method} ${r.path}`)), ...control];
-  const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes, logger });
-  logger.info({ url: server.url, tls: options.tls !== undefined }, "serving the gateway");
-  return server;
-}
-
 /**
  * Start the admission webhook on its own listener: HTTPS always, and a client certificate from tls.clientCa
  * required unless insecureNoClientCert says otherwise. Environments come from lifecycle.namespaces; every

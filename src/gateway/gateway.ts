@@ -11,7 +11,8 @@ import type { Store } from "../store/store.js";
 import { UnauthenticatedRefusals } from "./anonymous.js";
 import { Catalog, type ModelRoute } from "./catalog.js";
 import { ollamaFinal, toOllamaAnswer, toOllamaChunk, usageOf, type Operation, type Usage } from "./dialects.js";
-import { InFlight, KillSet, listKills, type InFlightCall } from "./kill.js";
+import { InFlight, KillSet, listKills, type InFlightCall } from "../killswitch/index.js";
+import { explainServable } from "../lifecycle/explain-servable.js";
 import type { Admission, Limits } from "./limits.js";
 import { listingRoutes } from "./listing.js";
 import { GatewayMetrics, opsRoutes, type RouteMetrics } from "./ops.js";
@@ -69,6 +70,8 @@ export class Gateway {
   private catalog = Catalog.empty();
   private kills = new KillSet();
   private readonly inflight = new InFlight();
+  /** Recent 404 explanations by environment and model (see explainNotAvailable). */
+  private readonly explained = new Map<string, { at: number; refusal: Refusal }>();
   private timer: NodeJS.Timeout | undefined;
   private auditFailing: string | undefined;
   /** When the catalog and kill switch were last read from the store (performance.now()). */
@@ -232,7 +235,7 @@ export class Gateway {
     call.principal = principal;
     // resolve
     const routes = this.resolve(parsed, principal);
-    if (isRefusal(routes)) return call.refuse(routes);
+    if (isRefusal(routes)) return call.refuse(await this.explainNotAvailable(parsed.model, principal.environment, routes));
     // kill-check
     const target = this.killCheck(principal, routes);
     if (isRefusal(target)) return call.refuse(target);
@@ -273,6 +276,28 @@ export class Gateway {
     const routes = this.catalog.resolve(parsed.model, principal.environment);
     if (routes.length === 0) return refusal("MODEL_NOT_AVAILABLE", notAvailable(parsed.model, principal.environment));
     return routes;
+  }
+
+  /**
+   * A 404 that says what stands in the way (not approved, revoked, digest drift, another environment, …), asked
+   * of the lifecycle; read from the store only on this refusal path, at most once a second per model and
+   * environment, so a client repeating a wrong name cannot make every call a store read.
+   */
+  private async explainNotAvailable(model: string, environment: string, fallback: Refusal): Promise<Refusal> {
+    const key = `${environment}\u0000${model}`;
+    const now = performance.now();
+    const cached = this.explained.get(key);
+    if (cached !== undefined && now - cached.at < 1000) return cached.refusal;
+    let out = fallback;
+    try {
+      const why = await explainServable(this.deps.store, model, environment);
+      out = refusal("MODEL_NOT_AVAILABLE", why.allow ? `model "${model}" was approved or discovered moments ago: retry shortly` : `model "${model}" is not available in environment ${environment}: ${why.reason}`);
+    } catch (err) {
+      this.deps.logger?.warn({ err }, "explaining a 404 failed; answering with the short reason");
+    }
+    if (this.explained.size >= 1000) this.explained.clear();
+    this.explained.set(key, { at: now, refusal: out });
+    return out;
   }
 
   /** kill-check: a killed identity is refused; a killed version or runtime leaves the routes that are not. */

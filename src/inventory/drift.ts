@@ -157,6 +157,11 @@ function indexModels(models: readonly ModelVersion[]): ModelIndex {
   return { byDigest, byName };
 }
 
+/** Whether a runtime's served name refers to this version by name ("llama", "llama:1", "llama@1", "org/llama", "llama.gguf"). */
+export function servedNameRefersTo(servedName: string, version: ModelVersion): boolean {
+  return byServedName(servedName, indexModels([version])).length > 0;
+}
+
 /** Registered versions a served name refers to. */
 function byServedName(servedName: string, index: ModelIndex): ModelVersion[] {
   const n = servedName.toLowerCase();
@@ -193,18 +198,10 @@ function judge(runtime: Runtime, served: ServedModel, index: ModelIndex): { matc
     const byDigest = index.byDigest.get(served.digest) ?? [];
     if (byDigest.length > 0) {
       matched = ids(byDigest);
-      if (!byDigest.some((m) => m.environments.includes(runtime.environment))) {
-        findings.push(
-          finding(
-            "environment",
-            runtime,
-            served,
-            served.digest,
-            matched,
-            `"${served.servedName}" on ${runtime.name} is ${matched.join(", ")}, registered for ${[...new Set(byDigest.flatMap((m) => m.environments))].join(", ") || "no environment"}, not for ${runtime.environment}`,
-          ),
-        );
-      }
+      // Judged per version: the same bytes may be registered twice, and a version not registered for this
+      // runtime's environment is refused there even when another version with its bytes is not.
+      const elsewhere = byDigest.filter((m) => !m.environments.includes(runtime.environment));
+      if (elsewhere.length > 0) findings.push(finding("environment", runtime, served, served.digest, ids(elsewhere), environmentMessage(runtime, served, elsewhere)));
     } else {
       const named = byServedName(served.servedName, index);
       if (named.length > 0) {
@@ -229,6 +226,19 @@ function judge(runtime: Runtime, served: ServedModel, index: ModelIndex): { matc
     }
   }
   return { matched, findings };
+}
+
+function environmentMessage(runtime: Runtime, served: ServedModel, versions: readonly ModelVersion[]): string {
+  const env = runtime.environment;
+  const registered = [...new Set(versions.flatMap((m) => m.environments))].sort();
+  const which = versions.map((m) => m.id).sort().join(", ");
+  const first = versions[0];
+  return (
+    `"${served.servedName}" on ${runtime.name} is ${which}, registered for ${registered.join(", ") || "no environment"}, not for ${env}: ` +
+    `the gateway will not serve ${versions.length === 1 ? "it" : "them"} from this runtime. Serve ${versions.length === 1 ? "it" : "them"} from a runtime in ${registered.join(" or ") || "the right environment"} ` +
+    `(perimeter runtime add NAME --environment ${registered[0] ?? "ENV"} ...), or register the files as a version for ${env} ` +
+    `(perimeter model add PATH --name ${first?.name ?? "NAME"} --version NEW --environment ${env})`
+  );
 }
 
 function finding(kind: DriftKind, runtime: Runtime, served: ServedModel | null, digest: string | null, modelVersions: readonly string[], message: string): DriftFinding {

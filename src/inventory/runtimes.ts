@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PerimeterError, asPerimeterError } from "../errors.js";
@@ -56,14 +57,16 @@ export async function addRuntime(deps: InventoryDeps, input: AddRuntimeInput): P
 function normalizeUrl(type: RuntimeType, url: string): string {
   if (type === "embedded") {
     if (url.startsWith("file:")) {
+      let path: string;
       try {
-        return fileURLToPath(url);
+        path = fileURLToPath(url);
       } catch {
         throw new PerimeterError("USAGE", `--url for the embedded runtime is a directory or a file:// URL, not "${url}"`);
       }
+      return embeddedDirectory(url, path);
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new PerimeterError("USAGE", `--url for the embedded runtime is a directory of GGUF files, not "${url}"`);
-    return isAbsolute(url) ? url : resolve(url);
+    return embeddedDirectory(url, isAbsolute(url) ? url : resolve(url));
   }
   let parsed: URL;
   try {
@@ -75,6 +78,23 @@ function normalizeUrl(type: RuntimeType, url: string): string {
   // A key in the URL would be stored and printed: it belongs in --api-key-env.
   if (parsed.username !== "" || parsed.password !== "") throw new PerimeterError("USAGE", "--url must not carry credentials: put the key in an environment variable and pass --api-key-env");
   return parsed.toString().replace(/\/+$/, "");
+}
+
+/**
+ * A relative path is taken from where the command runs, as a shell would, and stored absolute so that every
+ * later discovery and the gateway find the same directory wherever they run from.
+ */
+function embeddedDirectory(given: string, path: string): string {
+  const shown = given === path ? path : `${given} (${path})`;
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new PerimeterError("USAGE", `--url ${shown} does not exist: the embedded runtime serves a directory of GGUF files (or of per-model directories holding them); create it or give its path`);
+  }
+  if (stat.isFile()) throw new PerimeterError("USAGE", `--url ${shown} is a file: give the directory that holds it (the embedded runtime serves every GGUF file in a directory and its per-model subdirectories)`);
+  if (!stat.isDirectory()) throw new PerimeterError("USAGE", `--url ${shown} is not a directory`);
+  return path;
 }
 
 export async function listRuntimes(deps: Pick<InventoryDeps, "store">): Promise<Runtime[]> {

@@ -1,6 +1,11 @@
 // The inventory's domain types: what a model version and a runtime are, as every part of Perimeter sees
 // them. The tables behind them are src/inventory/repository.ts's; nothing else reads those tables.
 
+import type { DiscoveredModel, RuntimeType } from "../runtimes/types.js";
+
+// What runtimes report is theirs (src/runtimes/types.ts); the inventory records it as it is.
+export { RUNTIME_TYPES, type DiscoveredModel, type RuntimeType, type ServedDigestSource } from "../runtimes/types.js";
+
 export const MODEL_KINDS = ["base", "fine-tune", "adapter", "merge", "quantization"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
@@ -89,9 +94,6 @@ export interface ModelVersion {
   readonly location: string | null;
 }
 
-export const RUNTIME_TYPES = ["ollama", "openai", "embedded"] as const;
-export type RuntimeType = (typeof RUNTIME_TYPES)[number];
-
 export interface Runtime {
   readonly name: string;
   readonly type: RuntimeType;
@@ -104,30 +106,6 @@ export interface Runtime {
   readonly registeredBy: string;
   /** When discovery last succeeded; null before the first. */
   readonly discoveredAt: string | null;
-}
-
-/** How a runtime vouches for the bytes it serves. */
-export type ServedDigestSource =
-  /** Ollama: the sha256 of the GGUF blob named by the FROM line of /api/show's modelfile. */
-  | "ollama-blob"
-  /** The embedded runtime: sha256 of the GGUF file Perimeter hashed itself. */
-  | "file-sha256"
-  /** OpenAI-compatible servers report none; `perimeter admit --runtime` proved what the server loaded. */
-  | "admission"
-  /** OpenAI-compatible servers (vLLM, SGLang, llama.cpp server) do not report one. */
-  | "none";
-
-/** One model a runtime says it serves, as discovery found it. */
-export interface DiscoveredModel {
-  /** The name clients use to call it (Ollama "llama3.2:1b", vLLM's served model id, the GGUF file's stem). */
-  readonly servedName: string;
-  /** sha256 hex of the weights, or null when the runtime does not say. */
-  readonly digest: string | null;
-  readonly digestSource: ServedDigestSource;
-  /** sha256 hex of adapters applied on top (Ollama ADAPTER lines). */
-  readonly adapterDigests: readonly string[];
-  /** What else the runtime reports: family, format, parameter size, quantization, context length, size, template digest ... */
-  readonly details: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface ServedModel extends DiscoveredModel {

@@ -4,7 +4,7 @@
 
 import type { z } from "zod";
 import { PerimeterError } from "../errors.js";
-import type { DiscoveredModel, RuntimeType } from "../inventory/types.js";
+import type { DiscoveredModel, RuntimeType } from "./types.js";
 import { discoverEmbedded } from "./embedded.js";
 import { discoverOllama } from "./ollama.js";
 import { discoverOpenAICompatible } from "./openai-compatible.js";

@@ -1,20 +1,23 @@
-// Embedded discovery: the embedded llama.cpp runtime serves the GGUF files in one directory, so Perimeter
-// reads them itself. A file is a model when its bytes say GGUF, whatever its name; its digest is the
+// Embedded discovery: the embedded llama.cpp runtime serves the GGUF files in one directory (and in its
+// per-model subdirectories), so Perimeter reads them itself. A file is a model when its bytes say GGUF, whatever its name; its digest is the
 // sha256 Perimeter computes over the whole file, and its details come from the GGUF header.
 
 import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import { open, readdir, type FileHandle } from "node:fs/promises";
+import type { Dirent } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PerimeterError } from "../errors.js";
 import { GGUF_MAGIC, readGgufHeader, summarizeGguf, type GgufHeader } from "../formats/gguf.js";
-import type { DiscoveredModel } from "../inventory/types.js";
+import type { DiscoveredModel } from "./types.js";
 import type { RuntimeTarget } from "./discovery.js";
 
 /** The header is read from at most this many leading bytes; real headers (vocabularies included) are smaller. */
 export const MAX_GGUF_HEADER_BYTES = 16 * 1024 * 1024;
 const HASH_CHUNK_BYTES = 1024 * 1024;
+/** A model directory holds models, not a file tree: past this many files it is the wrong directory. */
+export const MAX_EMBEDDED_FILES = 10_000;
 
 // O_NOFOLLOW: a file swapped for a symlink after the listing is refused, not followed. O_NONBLOCK: one
 // swapped for a FIFO cannot stall discovery in open(). Neither flag exists on Windows.
@@ -23,14 +26,17 @@ const OPEN_FLAGS =
   (typeof constants.O_NOFOLLOW === "number" ? constants.O_NOFOLLOW : 0) |
   (typeof constants.O_NONBLOCK === "number" ? constants.O_NONBLOCK : 0);
 
+/**
+ * The models in the runtime's directory: each GGUF file in it, served by its stem ("llama" for llama.gguf),
+ * and each GGUF file one directory down, served as "dir/stem" — the models/<name>/<file>.gguf layout that
+ * `perimeter up` and most downloads use. Deeper levels are not searched; symlinks are never followed.
+ */
 export async function discoverEmbedded(runtime: Pick<RuntimeTarget, "name" | "type" | "url">): Promise<DiscoveredModel[]> {
   const directory = directoryOf(runtime);
   const label = `runtime "${runtime.name}" (${runtime.type} at ${directory})`;
-  let names: string[];
+  let top: Dirent[];
   try {
-    const entries = await readdir(directory, { withFileTypes: true });
-    // Dirent types come from lstat, so a symlink is never a file here and is skipped without being followed.
-    names = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+    top = await readdir(directory, { withFileTypes: true });
   } catch (err) {
     throw new PerimeterError(
       "RUNTIME_UNREACHABLE",
@@ -38,8 +44,24 @@ export async function discoverEmbedded(runtime: Pick<RuntimeTarget, "name" | "ty
       { cause: err },
     );
   }
+  // Dirent types come from lstat, so a symlink is neither a file nor a directory here and is skipped unfollowed.
+  const candidates = top.filter((entry) => entry.isFile()).map((entry) => entry.name);
+  for (const entry of top.filter((e) => e.isDirectory() && !e.name.startsWith("."))) {
+    let inner: Dirent[];
+    try {
+      inner = await readdir(join(directory, entry.name), { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") continue; // gone since the listing
+      throw unreadable(label, entry.name, err);
+    }
+    for (const file of inner) if (file.isFile()) candidates.push(`${entry.name}/${file.name}`);
+  }
+  if (candidates.length > MAX_EMBEDDED_FILES) {
+    throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `${label}: more than ${MAX_EMBEDDED_FILES} files to look at; point the runtime at the directory of models itself`);
+  }
   const models: DiscoveredModel[] = [];
-  for (const name of names) {
+  for (const name of candidates) {
     const model = await readModelFile(join(directory, name), name, label);
     if (model !== null) models.push(model);
   }

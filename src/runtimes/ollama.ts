@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { DiscoveredModel } from "../inventory/types.js";
+import type { DiscoveredModel } from "./types.js";
 import type { RuntimeHttp } from "./discovery.js";
 
 /** /api/show calls in flight at once: quick on a big model library, gentle on a busy server. */

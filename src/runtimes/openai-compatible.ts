@@ -3,7 +3,7 @@
 // and only the metadata each server adds is kept.
 
 import { z } from "zod";
-import type { DiscoveredModel } from "../inventory/types.js";
+import type { DiscoveredModel } from "./types.js";
 import type { RuntimeHttp } from "./discovery.js";
 
 const count = z.number().int().nonnegative();

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,8 +12,8 @@ import { perimeter } from "../helpers/cli.js";
 const BIN = fileURLToPath(new URL("../../bin/perimeter.js", import.meta.url));
 
 /** Start `perimeter up` in `cwd` and wait for its banner; resolves with the URL, the key and a stop function. */
-function up(cwd: string): Promise<{ url: string; key: string; stop(): Promise<number | null>; output(): string }> {
-  const child = spawn(process.execPath, [BIN, "up", "--port", "0"], { cwd, env: { PATH: process.env["PATH"], HOME: process.env["HOME"] } });
+function up(cwd: string, port = "0"): Promise<{ url: string; key: string; stop(): Promise<number | null>; output(): string }> {
+  const child = spawn(process.execPath, [BIN, "up", "--port", port], { cwd, env: { PATH: process.env["PATH"], HOME: process.env["HOME"] } });
   let out = "";
   let err = "";
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));
@@ -62,15 +64,61 @@ describe("perimeter up", () => {
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["model.register", "evidence.scan", "model.approve", "runtime.register", "identity.create", "gateway.call"]));
     expect(perimeter(["audit", "verify"], { cwd }).code).toBe(0);
 
-    // A rerun reuses the model and approval and issues a fresh key; the old one stops working.
+    // A rerun reuses the model, the approval and the key: clients of the first run keep working.
     const second = await up(cwd);
     try {
-      expect(second.key).not.toBe(first.key);
+      expect(second.key).toBe(first.key);
       expect(second.output()).not.toMatch(/registered perimeter-demo@1/);
-      const stale = new OpenAI({ baseURL: `${second.url}/v1`, apiKey: first.key, maxRetries: 0 });
-      await expect(stale.models.list()).rejects.toMatchObject({ status: 401 });
+      expect(second.output()).toMatch(/the same key as the last run \(kept in .*demo-app\.key/);
+      const again = new OpenAI({ baseURL: `${second.url}/v1`, apiKey: first.key, maxRetries: 0 });
+      expect((await again.models.list()).data.map((m) => m.id)).toEqual(["perimeter-demo@1"]);
     } finally {
       await second.stop();
     }
+    const keyFile = join(cwd, ".perimeter", "demo-app.key");
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(keyFile, "utf8").trim()).toBe(first.key);
   }, 120_000);
+
+  it("refuses a second up while one runs, naming it, before touching its keys; a lost key file rotates with an overlap", async () => {
+    const first = await up(cwd);
+    try {
+      const port = new URL(first.url).port;
+      const second = perimeter(["up", "--port", port], { cwd });
+      expect(second.code).toBe(2);
+      expect(second.stderr).toMatch(new RegExp(`perimeter up is already running here \\(pid \\d+, serving ${first.url.replace(/[.]/g, "\\.")}\\)`));
+      expect(second.stderr).toMatch(/stop it with Ctrl-C or kill \d+, or start another with --port/);
+      // The first run's clients never noticed.
+      const client = new OpenAI({ baseURL: `${first.url}/v1`, apiKey: first.key, maxRetries: 0 });
+      expect((await client.models.list()).data.map((m) => m.id)).toEqual(["perimeter-demo@1"]);
+      const rotations = (JSON.parse(perimeter(["audit", "list", "--last", "200", "--format", "json"], { cwd }).stdout) as Array<{ action: string }>).filter((e) => e.action === "identity.rotate");
+      expect(rotations).toEqual([]);
+    } finally {
+      await first.stop();
+    }
+
+    // Someone else's server on the port: named by host and port.
+    const other = createServer().listen(0, "127.0.0.1");
+    await once(other, "listening");
+    try {
+      const port = (other.address() as AddressInfo).port;
+      const busy = perimeter(["up", "--port", String(port)], { cwd });
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(`port ${port} on 127.0.0.1 is in use by another process`);
+    } finally {
+      other.close();
+    }
+
+    // Without the kept key a restart rotates, and the old key keeps working for the overlap.
+    rmSync(join(cwd, ".perimeter", "demo-app.key"));
+    const third = await up(cwd);
+    try {
+      expect(third.key).not.toBe(first.key);
+      expect(third.output()).toMatch(/a new key: no key was kept in .*; the 1 earlier key\(s\) keep working until/);
+      const old = new OpenAI({ baseURL: `${third.url}/v1`, apiKey: first.key, maxRetries: 0 });
+      expect((await old.models.list()).data.map((m) => m.id)).toEqual(["perimeter-demo@1"]);
+    } finally {
+      await third.stop();
+    }
+  }, 180_000);
 });

@@ -4,7 +4,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
-import { serveGateway } from "../../src/cli/serve.js";
+import { serveGateway } from "../../src/app/serve.js";
 import { CONTROL_MAX_BODY_BYTES } from "../../src/control/routes.js";
 import type { RunningServer } from "../../src/http/server.js";
 import { startGateway, type StartedGateway } from "../../src/gateway/start.js";

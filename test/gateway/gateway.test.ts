@@ -5,7 +5,7 @@ import OpenAI from "openai";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
-import { kill } from "../../src/gateway/kill.js";
+import { kill } from "../../src/killswitch/index.js";
 import { discover } from "../../src/inventory/runtimes.js";
 import { Writable } from "node:stream";
 import pino from "pino";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
-import { kill } from "../../src/gateway/kill.js";
+import { kill } from "../../src/killswitch/index.js";
 import { REFUSED_FIELDS } from "../../src/gateway/request.js";
 import { DEMO_MODEL_FILE } from "../../src/runtimes/demo-model.js";
 import { STORE_KINDS } from "../helpers/stores.js";

@@ -113,6 +113,25 @@ describe.each(STORE_KINDS)("drift on %s", (kind) => {
     expect(events.filter((e) => e.startsWith("drift.check"))).toEqual(["drift.check deny"]);
   });
 
+  it("names a version served by a runtime of an environment it is not registered for, even when other versions of the same bytes are, and says what to do", async () => {
+    // The same file registered a second time, for staging only: prod's runtime serves its bytes, but calls for it there are refused.
+    await registerModel(deps, { path: join(work, "base"), name: "my-model", version: "1", kind: "base", parents: [], environments: ["staging"], actor: "ml-platform" });
+    const dir = join(work, "served");
+    mkdirSync(dir);
+    copyFileSync(join(work, "base", DEMO_MODEL_FILE), join(dir, "my-model.gguf"));
+    await addRuntime(deps, { name: "embedded", type: "embedded", url: dir, environment: "prod", actor: "ops" });
+
+    const report = await drift();
+    expect(report.drift).toBe(true);
+    expect(kinds(report)).toEqual(["environment embedded my-model"]);
+    const [f] = report.findings;
+    expect(f).toMatchObject({ severity: "medium", environment: "prod", modelVersions: ["my-model@1"] });
+    expect(f?.message).toMatch(/"my-model" on embedded is my-model@1, registered for staging, not for prod: the gateway will not serve it from this runtime/);
+    expect(f?.message).toMatch(/perimeter runtime add NAME --environment staging/);
+    expect(f?.message).toMatch(/perimeter model add PATH --name my-model --version NEW --environment prod/);
+    expect(report.served).toEqual([expect.objectContaining({ servedName: "my-model", modelVersions: ["llama-demo@1", "my-model@1"], status: "environment" })]);
+  });
+
   it("treats a runtime that does not answer as drift, names it, and keeps its last good snapshot", async () => {
     const o = await ollama([{ name: "llama-demo:1", blobSha256: weights() }]);
     await addRuntime(deps, { name: "gpu-1", type: "ollama", url: o.url, environment: "prod", actor: "ops" });

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveGateway } from "../../src/cli/serve.js";
+import { serveGateway } from "../../src/app/serve.js";
 import type { RunningServer } from "../../src/http/server.js";
 import { startGateway, type StartedGateway } from "../../src/gateway/start.js";
 import { listKills } from "../../src/killswitch/index.js";

@@ -307,12 +307,20 @@ describe("embedded discovery", () => {
     await symlink(demoPath, join(dir, "linked.gguf"));
     await mkdir(join(dir, "nested"));
     await writeFile(join(dir, "nested", "inner.gguf"), buildDemoModel({ seed: 8 }));
+    // Only one level down, and never through a symlink or into a hidden directory.
+    await mkdir(join(dir, "nested", "deeper"));
+    await writeFile(join(dir, "nested", "deeper", "too-deep.gguf"), buildDemoModel({ seed: 9 }));
+    await symlink(join(dir, "nested"), join(dir, "linked-dir"));
+    await mkdir(join(dir, ".cache"));
+    await writeFile(join(dir, ".cache", "partial.gguf"), buildDemoModel({ seed: 10 }));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it("reports every GGUF file in the directory by content, with the sha256 of its bytes and its header's metadata", async () => {
+  it("reports every GGUF file in the directory and in its per-model directories by content, with the sha256 of its bytes and its header's metadata", async () => {
     const models = await discoverRuntime({ name: "local", type: "embedded", url: dir });
-    expect(models.map((m) => m.servedName)).toEqual([DEMO_MODEL_FILE.replace(/\.gguf$/, ""), "weights.bin"]);
+    expect(models.map((m) => m.servedName)).toEqual(["nested/inner", DEMO_MODEL_FILE.replace(/\.gguf$/, ""), "weights.bin"]);
+    expect(models[0]?.digest).toBe(sha256(await readFile(join(dir, "nested", "inner.gguf"))));
+    models.shift();
 
     const demoBytes = await readFile(demoPath);
     expect(models[0]).toEqual({
@@ -327,7 +335,20 @@ describe("embedded discovery", () => {
 
   it("reads the directory from a file:// URL too", async () => {
     const models = await discoverRuntime({ name: "local", type: "embedded", url: pathToFileURL(dir).href });
-    expect(models.map((m) => m.servedName)).toEqual(["perimeter-demo-llama", "weights.bin"]);
+    expect(models.map((m) => m.servedName)).toEqual(["nested/inner", "perimeter-demo-llama", "weights.bin"]);
+  });
+
+  it("finds the models in the models/<name>/<file>.gguf layout that perimeter up writes", async () => {
+    const models = await mkdtemp(join(tmpdir(), "perimeter-embedded-layout-"));
+    try {
+      await mkdir(join(models, "perimeter-demo"));
+      const path = await writeDemoModel(join(models, "perimeter-demo"));
+      await writeFile(join(models, "perimeter-demo", "model.sig"), "{}");
+      const found = await discoverRuntime({ name: "local", type: "embedded", url: models });
+      expect(found.map((m) => [m.servedName, m.digest])).toEqual([["perimeter-demo/perimeter-demo-llama", sha256(await readFile(path))]]);
+    } finally {
+      await rm(models, { recursive: true, force: true });
+    }
   });
 
   it("still records the digest of a GGUF whose header is larger than it reads, leaving the metadata out", async () => {

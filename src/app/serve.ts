@@ -1,0 +1,28 @@
+import type { Logger } from "pino";
+import { controlRoutes } from "../control/routes.js";
+import type { StartedGateway } from "../gateway/start.js";
+import { startServer, type RunningServer } from "../http/server.js";
+import { createLogger } from "../log.js";
+import type { Context } from "./context.js";
+import { killSwitchFor } from "./services.js";
+
+// The gateway's listener: the OpenAI- and Ollama-compatible routes, listing, readiness and metrics beside the
+// control API, on one port. `perimeter serve` and `perimeter up` both start it here.
+
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/** Serve the gateway's routes and the control API (whose changes reach this gateway's kill switch at once). */
+export async function serveGateway(ctx: Context, started: StartedGateway, options: ServeOptions): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(ctx.loaded.config);
+  const control = controlRoutes({ killswitch: killSwitchFor(ctx), authenticate: (a) => started.authenticate(a), onChange: () => started.gateway.refresh(), audit: ctx.audit, logger });
+  const routes = [...started.gateway.routes(), ...control];
+  const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes, logger });
+  logger.info({ url: server.url, tls: options.tls !== undefined }, "serving the gateway");
+  return server;
+}
+

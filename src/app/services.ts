@@ -1,0 +1,55 @@
+import type { KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { loadOrCreateSigningKey } from "../audit/checkpoint.js";
+import { configPath } from "../config/load.js";
+import { PerimeterError } from "../errors.js";
+import { KillSwitch } from "../killswitch/index.js";
+import { publicKeyFromPem } from "../lifecycle/attestation.js";
+import type { LifecycleDeps } from "../lifecycle/service.js";
+import { resolveTrustedSigners } from "../lifecycle/signers.js";
+import type { Context } from "./context.js";
+
+// The services a command or a server needs, assembled from a Context: the one place that knows which config
+// keys feed which service, so the CLI, `up` and the servers build them the same way.
+
+export function lifecycleDeps(ctx: Context): LifecycleDeps {
+  let key: KeyObject | undefined;
+  return {
+    store: ctx.store,
+    audit: ctx.audit,
+    config: ctx.loaded.config.lifecycle,
+    signers: () => resolveTrustedSigners(ctx.loaded),
+    approverKeys: () => resolveApproverKeys(ctx),
+    instanceKey: () =>
+      (key ??= loadOrCreateSigningKey(configPath(ctx.loaded, ctx.loaded.config.lifecycle.signingKey), true, {
+        what: "lifecycle signing key",
+        setting: "lifecycle.signingKey",
+        code: "SIGNING_KEY_INVALID",
+      })),
+  };
+}
+
+export function killSwitchFor(ctx: Context): KillSwitch {
+  return new KillSwitch({ store: ctx.store, audit: ctx.audit, jwtIssuers: ctx.loaded.config.identity.jwtIssuers.map((i) => i.issuer) });
+}
+
+/** lifecycle.approverKeys: each approver's public key files, read and parsed (a bad file refuses approvals). */
+function resolveApproverKeys(ctx: Context): Map<string, KeyObject[]> {
+  const keys = new Map<string, KeyObject[]>();
+  for (const [approver, files] of Object.entries(ctx.loaded.config.lifecycle.approverKeys)) {
+    keys.set(
+      approver,
+      files.map((f) => {
+        const path = configPath(ctx.loaded, f);
+        let pem: string;
+        try {
+          pem = readFileSync(path, "utf8");
+        } catch (err) {
+          throw new PerimeterError("SIGNING_KEY_INVALID", `cannot read lifecycle.approverKeys.${approver} ${f}: ${(err as Error).message}`);
+        }
+        return publicKeyFromPem(pem, `lifecycle.approverKeys.${approver} ${f}`);
+      }),
+    );
+  }
+  return keys;
+}
