@@ -291,7 +291,7 @@ export class Gateway {
     let out = fallback;
     try {
       const why = await explainServable(this.deps.store, model, environment);
-      out = refusal("MODEL_NOT_AVAILABLE", why.allow ? `model "${model}" was approved or discovered moments ago: retry shortly` : `model "${model}" is not available in environment ${environment}: ${why.reason}`);
+      out = refusal("MODEL_NOT_AVAILABLE", why.allow ? `model "${model}" was approved or discovered moments ago: retry shortly` : why.reason);
     } catch (err) {
       this.deps.logger?.warn({ err }, "explaining a 404 failed; answering with the short reason");
     }

@@ -69,7 +69,7 @@ describe("perimeter approve / admit / admission export / revoke", () => {
     expect(as("bob", ["model", "show", "llama@1", "--format", "json"]).stdout).toMatch(/"state": "revoked"/);
     const log = JSON.parse(as("auditor", ["audit", "list", "--last", "100", "--format", "json"]).stdout) as Array<{ action: string; decision: string; actor: string }>;
     expect(log.map((e) => `${e.action}:${e.decision}:${e.actor}`)).toEqual(
-      expect.arrayContaining(["model.approve:deny:bob", "model.approve:deny:alice", "model.approve:allow:bob", "admission.admit:allow:init", "admission.admit:deny:init", "model.revoke:deny:olga"]),
+      expect.arrayContaining(["model.approve:deny:bob", "model.approve:deny:alice", "model.approve:allow:bob", "admission.admit:allow:init", "admission.admit:deny:init", "model.revoke:allow:olga"]),
     );
   });
 });

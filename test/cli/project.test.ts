@@ -157,7 +157,7 @@ describe("output into a pipe that closes early", () => {
     const exported = perimeter(["audit", "export"], { cwd: root });
     expect(exported.stdout.length).toBeGreaterThan(128 * 1024);
     const streamed = pipeToHead(["audit", "export"]);
-    expect(streamed.stdout).toMatch(/^\{"seq":1,.*\}\nexit=0\n$/);
+    expect(streamed.stdout).toMatch(/^\{"type":"header",.*\}\nexit=0\n$/);
     expect(streamed.stderr).toBe("");
   });
 

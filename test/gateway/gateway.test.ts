@@ -163,7 +163,7 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     await expect(denied).rejects.toMatchObject({ status: 403, error: { code: "POLICY_DENIED", message: expect.stringMatching(/tools-need-scope/) } });
     const staging = await p.key("staging-bot", { environment: "staging" });
     const elsewhere = client(url, staging.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] });
-    await expect(elsewhere).rejects.toMatchObject({ status: 404, error: { code: "MODEL_NOT_AVAILABLE", message: expect.stringMatching(/not available in environment staging/) } });
+    await expect(elsewhere).rejects.toMatchObject({ status: 404, error: { code: "MODEL_NOT_AVAILABLE", message: expect.stringMatching(/not servable in environment staging: runtime "vllm" serves vllm-llama@1 .* in environment default/) } });
     await expect(client(url, key).chat.completions.create({ model: "draft-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404, error: { code: "MODEL_NOT_AVAILABLE" } });
 
     // Someone swaps the weights Ollama serves under the approved name: the digest no longer matches.
@@ -175,7 +175,7 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     await new Promise((r) => setTimeout(r, 250)); // one kill-switch poll
     await expect(client(url, key).chat.completions.create({ model: "ollama-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
       status: 404,
-      error: { message: expect.stringMatching(/not an approved version served with its approved digest/) },
+      error: { code: "MODEL_NOT_AVAILABLE", message: expect.stringMatching(/not the approved bytes of ollama-llama@1.*perimeter drift/) },
     });
     (p.ollama.models as Array<typeof served>)[0] = { ...served, blobSha256: original };
     await discover({ store: p.store, audit: () => p.audit, timeoutMs: 5000 }, ["ollama"], "ops");
