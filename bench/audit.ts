@@ -56,7 +56,14 @@ async function scratch(kind: "sqlite" | "postgres"): Promise<Scratch> {
   if (kind === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "perimeter-bench-"));
     const store = await openStore({ sqlitePath: join(dir, "bench.db") });
-    return { store, path: join(dir, "bench.db"), drop: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      store,
+      path: join(dir, "bench.db"),
+      drop: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const schema = `bench_${randomBytes(4).toString("hex")}`;
   const store = await openStore({ url: POSTGRES_URL, sqlitePath: "", schema, poolSize: 10 });
@@ -89,11 +96,14 @@ function plainInserter(kind: "sqlite" | "postgres", s: Scratch): { insert(seq: n
     const db = new BetterSqlite3(s.path);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
-    const stmt = db.prepare("insert into audit_events (seq, time, actor, action, resource, decision, reason, details, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const stmt = db.prepare(
+      "insert into audit_events (seq, time, actor, action, resource, decision, reason, details, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
     return { insert: async (seq) => stmt.run(...values(seq)), close: async () => void db.close() };
   }
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 10, options: `-c search_path=${s.path}` });
-  const text = "insert into audit_events (seq, time, actor, action, resource, decision, reason, details, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+  const text =
+    "insert into audit_events (seq, time, actor, action, resource, decision, reason, details, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
   return { insert: (seq) => pool.query({ name: "plain_insert", text, values: values(seq) }), close: () => pool.end() };
 }
 

@@ -11,7 +11,13 @@ export interface Ready {
   readonly notes?: readonly string[];
 }
 
-export type ToChild = { readonly type: "stop" } | { readonly type: "stats" } | { readonly type: "cpu" } | { readonly type: "loop" } | { readonly type: "profile-start" } | { readonly type: "profile-stop"; readonly file: string };
+export type ToChild =
+  | { readonly type: "stop" }
+  | { readonly type: "stats" }
+  | { readonly type: "cpu" }
+  | { readonly type: "loop" }
+  | { readonly type: "profile-start" }
+  | { readonly type: "profile-stop"; readonly file: string };
 
 export type FromChild =
   | { readonly type: "ready"; readonly ready: Ready }

@@ -40,9 +40,23 @@ await runChild(async () => {
   const modelDir = join(loaded.baseDir, "model");
   mkdirSync(modelDir, { recursive: true });
   writeFileSync(join(modelDir, DEMO_MODEL_FILE), buildDemoModel({ seed: 7 }));
-  const version = await registerModel(deps, { path: modelDir, name: served, version: "1", kind: "base", parents: [], environments: ["default"], actor: "alice" });
+  const version = await registerModel(deps, {
+    path: modelDir,
+    name: served,
+    version: "1",
+    kind: "base",
+    parents: [],
+    environments: ["default"],
+    actor: "alice",
+  });
   const lifecycleKey = loadOrCreateSigningKey(configPath(loaded, loaded.config.lifecycle.signingKey), true);
-  const lifecycle = { store, audit: () => audit, config: loaded.config.lifecycle, signers: () => resolveTrustedSigners(loaded), instanceKey: () => lifecycleKey };
+  const lifecycle = {
+    store,
+    audit: () => audit,
+    config: loaded.config.lifecycle,
+    signers: () => resolveTrustedSigners(loaded),
+    instanceKey: () => lifecycleKey,
+  };
   await recordScanEvidence(lifecycle, version.id, await scanPaths([modelDir]), (await computeManifest(modelDir)).digest, "ci");
   const releaseKey = readFileSync(join(loaded.baseDir, "release.pem"), "utf8");
   writeFileSync(join(modelDir, "model.sig"), (await signModelWithKey(modelDir, { privateKeyPem: releaseKey })).bundle);
@@ -91,7 +105,9 @@ await runChild(async () => {
       await audit.close();
       // The log was written by the gateway under load: check it still verifies end to end.
       const report = await verifyAuditLog(store, auditVerifierKeys(loaded));
-      process.stderr.write(`gateway: audit log verify: ${report.ok ? "ok" : `FAILED (${JSON.stringify(report.problems[0])})`}, ${report.events} events, ${report.checkpoints} checkpoints\n`);
+      process.stderr.write(
+        `gateway: audit log verify: ${report.ok ? "ok" : `FAILED (${JSON.stringify(report.problems[0])})`}, ${report.events} events, ${report.checkpoints} checkpoints\n`,
+      );
       await store.close();
     },
   };

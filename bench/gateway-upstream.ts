@@ -18,7 +18,12 @@ const completion = Buffer.from(
     usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 },
   }),
 );
-const models = Buffer.from(JSON.stringify({ object: "list", data: [{ id: MODEL, object: "model", created: CREATED, owned_by: "vllm", root: MODEL, parent: null, max_model_len: 4096 }] }));
+const models = Buffer.from(
+  JSON.stringify({
+    object: "list",
+    data: [{ id: MODEL, object: "model", created: CREATED, owned_by: "vllm", root: MODEL, parent: null, max_model_len: 4096 }],
+  }),
+);
 const notFound = Buffer.from(JSON.stringify({ error: { message: "not found", type: "NotFoundError", code: 404 } }));
 
 const reply = (res: import("node:http").ServerResponse, status: number, body: Buffer): void => {
@@ -41,9 +46,10 @@ await runChild(async () => {
   const { port } = server.address() as AddressInfo;
   return {
     ready: { url: `http://127.0.0.1:${port}` },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 });

@@ -57,7 +57,12 @@ const STORE_DIR = process.env["BENCH_STORE_DIR"] || undefined;
 const PROFILE_PHASE = process.env["BENCH_PROFILE_PHASE"] === "rate" ? "rate" : "max";
 const BASELINE_REF = process.env["BENCH_BASELINE_REF"] || undefined;
 const PORTKEY = process.env["BENCH_PORTKEY"] !== "0";
-const PROFILE = new Set((process.env["BENCH_PROFILE"] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""));
+const PROFILE = new Set(
+  (process.env["BENCH_PROFILE"] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== ""),
+);
 
 const SERVED_MODEL = "bench-model";
 const PATH = "/v1/chat/completions";
@@ -96,7 +101,10 @@ interface Proc {
 
 async function startProc(name: Name, file: string, env: NodeJS.ProcessEnv, stdout: "inherit" | "ignore" = "inherit"): Promise<Proc> {
   // The children are TypeScript too: they inherit this process's tsx loader through execArgv.
-  const child: ChildProcess = fork(file.startsWith("/") ? file : fileURLToPath(new URL(file, import.meta.url)), [], { env: { ...process.env, ...env }, stdio: ["ignore", stdout, "inherit", "ipc"] });
+  const child: ChildProcess = fork(file.startsWith("/") ? file : fileURLToPath(new URL(file, import.meta.url)), [], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", stdout, "inherit", "ipc"],
+  });
   const ready = await new Promise<Ready>((resolve, reject) => {
     const onMessage = (m: FromChild) => {
       if (m.type === "ready") done(() => resolve(m.ready));
@@ -321,15 +329,24 @@ function summariseProfile(file: string, requests: number): void {
   }
   const pct = (ms: number) => `${((ms / total) * 100).toFixed(1)}%`;
   const perReq = (ms: number) => ((ms * 1000) / Math.max(1, requests)).toFixed(1);
-  console.log(`  busy ${total.toFixed(0)} ms, idle ${idle.toFixed(0)} ms of main-thread samples; ${int(requests)} requests answered: ${perReq(total)} µs of main-thread CPU per request`);
+  console.log(
+    `  busy ${total.toFixed(0)} ms, idle ${idle.toFixed(0)} ms of main-thread samples; ${int(requests)} requests answered: ${perReq(total)} µs of main-thread CPU per request`,
+  );
   const top = (m: Map<string, number>, n: number, filter: (k: string) => boolean = () => true) =>
-    [...m.entries()].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, ms]) => [k, pct(ms), perReq(ms)]);
+    [...m.entries()]
+      .filter(([k]) => filter(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, ms]) => [k, pct(ms), perReq(ms)]);
   console.log("\n  self time by area");
   table(["area", "% busy", "µs/req"], top(areas, 20));
   console.log("\n  self time by function");
   table(["function", "% busy", "µs/req"], top(self, 30));
   console.log("\n  inclusive time, Perimeter's own functions (dist/)");
-  table(["function", "% busy", "µs/req"], top(inclusive, 25, (k) => k.includes(" dist/")));
+  table(
+    ["function", "% busy", "µs/req"],
+    top(inclusive, 25, (k) => k.includes(" dist/")),
+  );
 }
 
 // ---------- an earlier build, for before/after ----------
@@ -365,7 +382,8 @@ function buildBaseline(ref: string): Baseline {
     rmSync(parent, { recursive: true, force: true });
   };
   try {
-    if (!existsSync(join(dir, "bench", "gateway-perimeter.ts"))) throw new Error(`${ref} (${subject}) has no bench/gateway-perimeter.ts to start its gateway with`);
+    if (!existsSync(join(dir, "bench", "gateway-perimeter.ts")))
+      throw new Error(`${ref} (${subject}) has no bench/gateway-perimeter.ts to start its gateway with`);
     symlinkSync(realpathSync(join(root, "node_modules")), join(dir, "node_modules"));
     const started = performance.now();
     process.stdout.write(`building the baseline ${subject} in ${dir} … `);
@@ -374,7 +392,9 @@ function buildBaseline(ref: string): Baseline {
   } catch (err) {
     remove();
     const out = err as { stdout?: Buffer; stderr?: Buffer; message: string };
-    throw new Error(`cannot build the baseline ${ref}: ${out.message}\n${out.stdout?.toString().slice(-2000) ?? ""}${out.stderr?.toString().slice(-2000) ?? ""}`);
+    throw new Error(
+      `cannot build the baseline ${ref}: ${out.message}\n${out.stdout?.toString().slice(-2000) ?? ""}${out.stderr?.toString().slice(-2000) ?? ""}`,
+    );
   }
   return { dir, commit, subject, remove };
 }
@@ -400,7 +420,11 @@ try {
       stringify({
         store: { sqlitePath: storeDir === undefined ? db : join(storeDir, db) },
         audit: { signingKey: "keys/audit.pem" },
-        lifecycle: { roles: { approver: ["bob"], operator: ["olga"] }, trustedSigners: [{ name: "release", publicKey: "release.pub" }], signingKey: "keys/lifecycle.pem" },
+        lifecycle: {
+          roles: { approver: ["bob"], operator: ["olga"] },
+          trustedSigners: [{ name: "release", publicKey: "release.pub" }],
+          signingKey: "keys/lifecycle.pem",
+        },
         gateway: { limits: { identity: high, model: high } },
       }),
     );
@@ -417,7 +441,11 @@ try {
     PORTKEY ? startProc("portkey", "./gateway-portkey.ts", upstreamEnv, "ignore") : undefined,
     baseline === undefined
       ? undefined
-      : startProc("baseline", join(baseline.dir, "bench", "gateway-perimeter.ts"), { ...upstreamEnv, PERIMETER_DATABASE_URL: "", PERIMETER_CONFIG: writeConfig(join(scratch, "baseline"), "baseline.db") }),
+      : startProc("baseline", join(baseline.dir, "bench", "gateway-perimeter.ts"), {
+          ...upstreamEnv,
+          PERIMETER_DATABASE_URL: "",
+          PERIMETER_CONFIG: writeConfig(join(scratch, "baseline"), "baseline.db"),
+        }),
   ]);
   for (const p of [proxy, gateway, portkey, before]) if (p !== undefined) procs.push(p);
   const keyOf = (p: Proc): string => {
@@ -444,15 +472,29 @@ try {
     { name: "proxy", url: proxy.ready.url, headers, server: proxy, procs: [upstream, proxy], audited: false },
     { name: "gateway", url: gateway.ready.url, headers, server: gateway, procs: [upstream, gateway], audited: true },
   ];
-  if (before !== undefined) targets.push({ name: "baseline", url: before.ready.url, headers: { ...headers, authorization: `Bearer ${keyOf(before)}` }, server: before, procs: [upstream, before], audited: true });
-  if (portkey !== undefined) targets.push({ name: "portkey", url: portkey.ready.url, headers: portkeyHeaders, server: portkey, procs: [upstream, portkey], audited: false });
+  if (before !== undefined)
+    targets.push({
+      name: "baseline",
+      url: before.ready.url,
+      headers: { ...headers, authorization: `Bearer ${keyOf(before)}` },
+      server: before,
+      procs: [upstream, before],
+      audited: true,
+    });
+  if (portkey !== undefined)
+    targets.push({ name: "portkey", url: portkey.ready.url, headers: portkeyHeaders, server: portkey, procs: [upstream, portkey], audited: false });
   type TargetName = Target["name"];
 
-  console.log(`gateway bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; load, upstream and proxy/gateway share them`);
-  console.log(`  fixed rate ${RATE} req/s over ${CONNECTIONS} keep-alive connections (own open-loop undici client, hrtime µs), ${SECONDS} s × ${ROUNDS} rounds`);
+  console.log(
+    `gateway bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; load, upstream and proxy/gateway share them`,
+  );
+  console.log(
+    `  fixed rate ${RATE} req/s over ${CONNECTIONS} keep-alive connections (own open-loop undici client, hrtime µs), ${SECONDS} s × ${ROUNDS} rounds`,
+  );
   console.log(`  maximum: autocannon, ${MAX_CONNECTIONS} connections, ${SECONDS} s, best of ${ROUNDS} rounds; warm-up ${WARMUP} s + ${WARMUP} s per target`);
   for (const n of gateway.ready.notes ?? []) console.log(`  gateway: ${n}`);
-  if (baseline !== undefined) console.log(`  baseline: the gateway built from ${BASELINE_REF} = ${baseline.subject}, set up by that commit's bench/gateway-perimeter.ts`);
+  if (baseline !== undefined)
+    console.log(`  baseline: the gateway built from ${BASELINE_REF} = ${baseline.subject}, set up by that commit's bench/gateway-perimeter.ts`);
   for (const n of before?.ready.notes ?? []) console.log(`  baseline: ${n}`);
   for (const n of portkey?.ready.notes ?? []) console.log(`  portkey: ${n}`);
 
@@ -469,7 +511,8 @@ try {
     } catch {
       content = undefined;
     }
-    if (res.statusCode !== 200 || typeof content !== "string") throw new Error(`${t.name} answered ${res.statusCode} ${text.slice(0, 300)}: not measuring that`);
+    if (res.statusCode !== 200 || typeof content !== "string")
+      throw new Error(`${t.name} answered ${res.statusCode} ${text.slice(0, 300)}: not measuring that`);
   }
   console.log(`  every target answers 200 with a chat.completion\n`);
 
@@ -498,7 +541,10 @@ try {
         const w = await autocannon({ url: `${t.url}${PATH}`, method: "POST", headers: t.headers, body: BODY, connections: MAX_CONNECTIONS, duration: WARMUP });
         await quiesce();
         const wl = await fixedRate(pool, t.headers, RATE, WARMUP);
-        if (w.non2xx + w.errors + wl.non2xx + wl.errors > 0) console.log(`  warm-up of ${t.name}: ${w.non2xx + wl.non2xx} non-2xx, ${w.errors + wl.errors} errors${wl.firstFailure === undefined ? "" : ` (${wl.firstFailure})`}`);
+        if (w.non2xx + w.errors + wl.non2xx + wl.errors > 0)
+          console.log(
+            `  warm-up of ${t.name}: ${w.non2xx + wl.non2xx} non-2xx, ${w.errors + wl.errors} errors${wl.firstFailure === undefined ? "" : ` (${wl.firstFailure})`}`,
+          );
       }
       const watched = [...t.procs];
       const profiling = round === ROUNDS ? watched.filter((p) => PROFILE.has(p.name) && (p.name !== "upstream" || t.name === "direct")) : [];
@@ -509,14 +555,22 @@ try {
         for (const p of on) {
           const file = join(scratch, `${p.name}-${t.name}-${phase}.cpuprofile`);
           await p.ask({ type: "profile-stop", file }, "profiled");
-          profiles.push({ name: `${p.name} (target ${t.name}), ${phase === "max" ? "maximum-throughput" : `fixed-rate (${RATE}/s)`} run of round ${round}`, file, requests: answered(result) });
+          profiles.push({
+            name: `${p.name} (target ${t.name}), ${phase === "max" ? "maximum-throughput" : `fixed-rate (${RATE}/s)`} run of round ${round}`,
+            file,
+            requests: answered(result),
+          });
         }
         return result;
       };
 
       await quiesce();
       for (const p of watched) await p.ask({ type: "loop" }, "loop");
-      const l = await profiled("rate", () => fixedRate(pool, t.headers, RATE, SECONDS), (r) => r.samples.length);
+      const l = await profiled(
+        "rate",
+        () => fixedRate(pool, t.headers, RATE, SECONDS),
+        (r) => r.samples.length,
+      );
       const loops: string[] = [];
       for (const p of watched) {
         const d = await p.ask({ type: "loop" }, "loop");
@@ -525,9 +579,15 @@ try {
       latency.get(t.name)?.push(l);
       const s = summarise(l.samples);
       await quiesce();
-      const m = await profiled("max", () => maxThroughput(t.url, t.headers, SECONDS, watched), (r) => r.ok);
+      const m = await profiled(
+        "max",
+        () => maxThroughput(t.url, t.headers, SECONDS, watched),
+        (r) => r.ok,
+      );
       throughput.get(t.name)?.push(m);
-      const cpu = Object.entries(m.cpuPerRequest).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ");
+      const cpu = Object.entries(m.cpuPerRequest)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(", ");
       console.log(
         `round ${round} ${t.name.padEnd(8)}  @${RATE}/s: avg ${int(s.avg)} µs  p99 ${int(s.p99)} µs  (${int(l.achievedRate)} req/s sent, non-2xx ${l.non2xx}, errors ${l.errors})   max: ${int(m.rps)} req/s (non-2xx ${m.non2xx}, errors ${m.errors}${m.statuses === "" ? "" : `, ${m.statuses}`}); CPU µs/req: ${cpu}`,
       );
@@ -537,13 +597,20 @@ try {
       if (q !== undefined) {
         // The audit log commits behind the answers: how long its backlog takes to drain after the maximum run.
         console.log(`    ${t.name} audit backlog after the maximum run committed in ${int(q.drainMs)} ms`);
-        auditCounts.push(`${t.name} audit log (cumulative) after round ${round}: ${Object.entries(q.stats).map(([k, v]) => `${k} ${int(v)}`).join(", ")}`);
+        auditCounts.push(
+          `${t.name} audit log (cumulative) after round ${round}: ${Object.entries(q.stats)
+            .map(([k, v]) => `${k} ${int(v)}`)
+            .join(", ")}`,
+        );
       }
     }
   }
 
   // ---------- report ----------
-  const fig = new Map<TargetName, { lat: ReturnType<typeof summarise>; rps: number; cpu: Record<string, number>; non2xx: number; errors: number; sent: number }>();
+  const fig = new Map<
+    TargetName,
+    { lat: ReturnType<typeof summarise>; rps: number; cpu: Record<string, number>; non2xx: number; errors: number; sent: number }
+  >();
   for (const t of targets) {
     const ls = latency.get(t.name) ?? [];
     const ms = throughput.get(t.name) ?? [];
@@ -577,11 +644,20 @@ try {
     const share = g.rps / p.rps;
     const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
     console.log();
-    console.log(`gateway added latency, average  ${int(addedAvg).padStart(6)} µs   (target <= 300 µs: ${verdict(addedAvg <= 300)})   [bare proxy adds ${int(p.lat.avg - d.lat.avg)} µs]`);
-    console.log(`gateway added latency, p99      ${int(addedP99).padStart(6)} µs   (target <= 2,000 µs: ${verdict(addedP99 <= 2000)})   [bare proxy adds ${int(p.lat.p99 - d.lat.p99)} µs]`);
-    console.log(`gateway max / bare proxy max    ${(share * 100).toFixed(0).padStart(6)} %    (target >= 80%: ${verdict(share >= 0.8)})   [${int(g.rps)} vs ${int(p.rps)} req/s]`);
+    console.log(
+      `gateway added latency, average  ${int(addedAvg).padStart(6)} µs   (target <= 300 µs: ${verdict(addedAvg <= 300)})   [bare proxy adds ${int(p.lat.avg - d.lat.avg)} µs]`,
+    );
+    console.log(
+      `gateway added latency, p99      ${int(addedP99).padStart(6)} µs   (target <= 2,000 µs: ${verdict(addedP99 <= 2000)})   [bare proxy adds ${int(p.lat.p99 - d.lat.p99)} µs]`,
+    );
+    console.log(
+      `gateway max / bare proxy max    ${(share * 100).toFixed(0).padStart(6)} %    (target >= 80%: ${verdict(share >= 0.8)})   [${int(g.rps)} vs ${int(p.rps)} req/s]`,
+    );
     // The peers and the earlier build, against the same direct and proxy figures of this run.
-    for (const [name, label] of [["baseline", `baseline (${BASELINE_REF})`], ["portkey", "portkey"]] as const) {
+    for (const [name, label] of [
+      ["baseline", `baseline (${BASELINE_REF})`],
+      ["portkey", "portkey"],
+    ] as const) {
       const o = fig.get(name);
       if (o === undefined) continue;
       const gCpu = g.cpu["gateway"] ?? Number.NaN;

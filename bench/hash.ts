@@ -55,11 +55,29 @@ try {
   const perimeterCommands = (bin: string, tag: string) => [
     { key: `startup${tag}`, label: `perimeter --version (start-up)${tag}`, cmd: process.execPath, args: [bin, "--version"], hashes: false },
     { key: `hash${tag}`, label: `perimeter hash${tag}`, cmd: process.execPath, args: [bin, "hash", "model"], hashes: true },
-    { key: `sign${tag}`, label: `perimeter sign key${tag}`, cmd: process.execPath, args: [bin, "sign", "key", "--private-key", "key.pem", "model"], hashes: true },
-    { key: `verify${tag}`, label: `perimeter verify key${tag}`, cmd: process.execPath, args: [bin, "verify", "key", "--public-key", "key.pub", "model"], hashes: true },
+    {
+      key: `sign${tag}`,
+      label: `perimeter sign key${tag}`,
+      cmd: process.execPath,
+      args: [bin, "sign", "key", "--private-key", "key.pem", "model"],
+      hashes: true,
+    },
+    {
+      key: `verify${tag}`,
+      label: `perimeter verify key${tag}`,
+      cmd: process.execPath,
+      args: [bin, "verify", "key", "--public-key", "key.pub", "model"],
+      hashes: true,
+    },
   ];
   const commands = [
-    { key: "openssl", label: `openssl dgst -sha256, ${CORES} in parallel`, cmd: "sh", args: ["-c", `ls model/* | xargs -P ${CORES} -n 1 openssl dgst -sha256 > /dev/null`], hashes: true },
+    {
+      key: "openssl",
+      label: `openssl dgst -sha256, ${CORES} in parallel`,
+      cmd: "sh",
+      args: ["-c", `ls model/* | xargs -P ${CORES} -n 1 openssl dgst -sha256 > /dev/null`],
+      hashes: true,
+    },
     ...perimeterCommands(BIN, ""),
     ...(BASELINE === undefined ? [] : perimeterCommands(BASELINE, " (baseline)")),
   ];
@@ -77,15 +95,20 @@ try {
   const gbps = (secs: number) => (total / 2 ** 30 / secs).toFixed(2);
   const openssl = best.get("openssl")?.secs ?? Number.NaN;
   const opensslCpu = cpuBest.get("openssl") ?? Number.NaN;
-  console.log(`model: ${GB} GiB in ${files.length} files (largest ${(sizes[0] as number) / 2 ** 30} GiB), ${CORES} cores, warm cache, best of ${ROUNDS}${BASELINE === undefined ? "" : `; baseline ${BASELINE}`}`);
+  console.log(
+    `model: ${GB} GiB in ${files.length} files (largest ${(sizes[0] as number) / 2 ** 30} GiB), ${CORES} cores, warm cache, best of ${ROUNDS}${BASELINE === undefined ? "" : `; baseline ${BASELINE}`}`,
+  );
   console.log("  wall: best (and every round); CPU: user + system, best round; % of openssl: its time over ours");
   for (const c of commands) {
     const t = best.get(c.key);
     const cpuSecs = cpuBest.get(c.key) ?? Number.NaN;
     if (t === undefined) continue;
-    const vs = c.key === "openssl" || !c.hashes ? "" : `  (${((openssl / t.secs) * 100).toFixed(0)}% of openssl; CPU ${((opensslCpu / cpuSecs) * 100).toFixed(0)}%)`;
+    const vs =
+      c.key === "openssl" || !c.hashes ? "" : `  (${((openssl / t.secs) * 100).toFixed(0)}% of openssl; CPU ${((opensslCpu / cpuSecs) * 100).toFixed(0)}%)`;
     const rate = c.hashes ? `  ${gbps(t.secs)} GiB/s` : "";
-    console.log(`  ${c.label.padEnd(46)} ${t.secs.toFixed(2)} s${rate}  CPU ${cpuSecs.toFixed(2)} s  peak RSS ${t.rssMiB.toFixed(0)} MiB${vs}  [${(all.get(c.key) ?? []).map((x) => x.toFixed(2)).join(" ")}]`);
+    console.log(
+      `  ${c.label.padEnd(46)} ${t.secs.toFixed(2)} s${rate}  CPU ${cpuSecs.toFixed(2)} s  peak RSS ${t.rssMiB.toFixed(0)} MiB${vs}  [${(all.get(c.key) ?? []).map((x) => x.toFixed(2)).join(" ")}]`,
+    );
   }
   console.log("  targets: >= 80% of openssl end to end, peak RSS < 256 MiB");
 } finally {

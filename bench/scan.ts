@@ -17,7 +17,10 @@ import { writeTorchCheckpoint } from "../test/fixtures/torch-checkpoint.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, "checkpoint-gb": { type: "string", default: "2" } } });
 const ROUNDS = Number(values.rounds);
-const CORPUS = [new URL("../../shared/vectors/picklescan/tests/data", import.meta.url).pathname, new URL("../../shared/vectors/picklescan/tests/data2", import.meta.url).pathname];
+const CORPUS = [
+  new URL("../../shared/vectors/picklescan/tests/data", import.meta.url).pathname,
+  new URL("../../shared/vectors/picklescan/tests/data2", import.meta.url).pathname,
+];
 const BIN = new URL("../bin/perimeter.js", import.meta.url).pathname;
 
 function sizeOf(paths: readonly string[]): { files: number; bytes: number } {
@@ -116,7 +119,10 @@ try {
   const path = join(scratch, "pytorch_model.bin");
   const perTensor = 256 * 2 ** 20;
   const count = Math.max(1, Math.round((gb * 2 ** 30) / perTensor));
-  const bytes = await writeTorchCheckpoint(path, Array.from({ length: count }, (_, i) => ({ name: `layers.${i}.weight`, numel: perTensor / 4 })));
+  const bytes = await writeTorchCheckpoint(
+    path,
+    Array.from({ length: count }, (_, i) => ({ name: `layers.${i}.weight`, numel: perTensor / 4 })),
+  );
   execFileSync("cat", [path], { stdio: ["ignore", "ignore", "ignore"], maxBuffer: 1 }); // warm the page cache
   console.log(`\ngenerated PyTorch checkpoint: ${(bytes / 2 ** 30).toFixed(2)} GiB, ${count} tensors`);
   const oursBigIn = await timeInProcess([path]);
@@ -135,7 +141,13 @@ try {
   // legacy checkpoints with many tensors) that has to be read opcode by opcode.
   const big = join(scratch, "large.pkl");
   const w = new PickleWriter().proto(4).op("]").mark();
-  for (let i = 0; i < 400_000; i++) w.mark().unicode(`layer.${i}.weight`).int(i).int(i * 7).unicode("float32").op("t");
+  for (let i = 0; i < 400_000; i++)
+    w.mark()
+      .unicode(`layer.${i}.weight`)
+      .int(i)
+      .int(i * 7)
+      .unicode("float32")
+      .op("t");
   writeFileSync(big, w.op("e").stop().bytes());
   const bigBytes = statSync(big).size;
   console.log(`\ngenerated large pickle: ${(bigBytes / 2 ** 20).toFixed(1)} MiB, 400,000 records`);

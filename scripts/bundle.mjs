@@ -8,7 +8,12 @@ import { build } from "esbuild";
 rmSync("dist/bin", { recursive: true, force: true }); // chunk names change with content: no stale chunks
 
 await build({
-  entryPoints: { perimeter: "src/cli/main.ts", "verify-worker": "src/audit/verify-worker.ts", "writer-worker": "src/audit/writer-worker.ts", "hash-worker": "src/signing/hash-worker.ts" },
+  entryPoints: {
+    perimeter: "src/cli/main.ts",
+    "verify-worker": "src/audit/verify-worker.ts",
+    "writer-worker": "src/audit/writer-worker.ts",
+    "hash-worker": "src/signing/hash-worker.ts",
+  },
   outdir: "dist/bin",
   bundle: true,
   splitting: true,

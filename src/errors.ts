@@ -41,7 +41,11 @@ export const ERROR_CODES = {
   APPROVAL_REFUSED: { kind: "refused", status: 403, summary: "an approval's conditions are not all met" },
   PERMISSION_DENIED: { kind: "refused", status: 403, summary: "the actor does not hold the role the action needs" },
   LIFECYCLE_TRANSITION_INVALID: { kind: "usage", status: 409, summary: "the model version is not in a state that allows this change" },
-  MODEL_NOT_SERVABLE: { kind: "refused", status: 404, summary: "no approved version of the model is served with its approved bytes in the caller's environment" },
+  MODEL_NOT_SERVABLE: {
+    kind: "refused",
+    status: 404,
+    summary: "no approved version of the model is served with its approved bytes in the caller's environment",
+  },
   ADMISSION_DENIED: { kind: "refused", status: 403, summary: "the files or reference are not an approved model version for the environment" },
   ADMISSION_BUNDLE_INVALID: { kind: "refused", status: 422, summary: "an admission bundle is malformed, expired or not signed by the trusted key" },
   ROUTE_NOT_FOUND: { kind: "usage", status: 404, summary: "no HTTP route with that path" },

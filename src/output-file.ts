@@ -8,11 +8,7 @@ import { PerimeterError } from "./errors.js";
  * goes to a temporary file beside it, is flushed to disk, and only then takes the final name (refusing to
  * replace an existing file unless `overwrite`).
  */
-export async function writeOutputFile(
-  path: string,
-  overwrite: boolean,
-  write: (out: Writable) => Promise<void>,
-): Promise<void> {
+export async function writeOutputFile(path: string, overwrite: boolean, write: (out: Writable) => Promise<void>): Promise<void> {
   if (!overwrite && exists(path)) throw new PerimeterError("FILE_EXISTS", `${path} exists; pass --force to overwrite it`);
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);

@@ -25,12 +25,7 @@ export function startWorker(module: WorkerModule, workerData: unknown): Worker {
 type FromWorker<R> = { type: "ready" } | { type: "result"; id: number; result: R } | { type: "error"; id: number; message: string };
 
 /** Run every task on `size` workers; resolves with results in task order, rejects on the first failure. */
-export async function runOnWorkers<T, R>(
-  module: WorkerModule,
-  workerData: unknown,
-  tasks: readonly T[],
-  size: number,
-): Promise<R[]> {
+export async function runOnWorkers<T, R>(module: WorkerModule, workerData: unknown, tasks: readonly T[], size: number): Promise<R[]> {
   const results = new Array<R>(tasks.length);
   let next = 0;
   const workers: Worker[] = [];

@@ -107,7 +107,7 @@ function storeNotFound(loaded: LoadedConfig, location: string, cause: PerimeterE
       `no Perimeter store here: looked for perimeter.yaml or .perimeter/ in ${from} and every directory above it, and PERIMETER_HOME is not set (this command only reads, so it created no ${rel}). ` +
       `Run it in a project directory or below one, point at one with --config FILE or PERIMETER_HOME=DIR, or ${create}.`;
   } else {
-    const what = location !== "" ? location : (cause.details?.["location"] as string | undefined) ?? "the configured database";
+    const what = location !== "" ? location : ((cause.details?.["location"] as string | undefined) ?? "the configured database");
     const origin = project?.source === "none" ? "no project found at or above the working directory" : `project ${projectOrigin(loaded)}`;
     message = `no Perimeter store at ${what} (${origin}); this command only reads, so it created none: ${create}.`;
   }

@@ -19,10 +19,15 @@ export interface ServeOptions {
 /** Serve the gateway's routes and the control API (whose changes reach this gateway's kill switch at once). */
 export async function serveGateway(ctx: Context, started: StartedGateway, options: ServeOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(ctx.loaded.config);
-  const control = controlRoutes({ killswitch: killSwitchFor(ctx), authenticate: (a) => started.authenticate(a), onChange: () => started.gateway.refresh(), audit: ctx.audit, logger });
+  const control = controlRoutes({
+    killswitch: killSwitchFor(ctx),
+    authenticate: (a) => started.authenticate(a),
+    onChange: () => started.gateway.refresh(),
+    audit: ctx.audit,
+    logger,
+  });
   const routes = [...started.gateway.routes(), ...control];
   const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes, logger });
   logger.info({ url: server.url, tls: options.tls !== undefined }, "serving the gateway");
   return server;
 }
-

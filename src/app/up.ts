@@ -48,7 +48,10 @@ export interface UpAddress {
 }
 
 /** The address `up` will listen on: the options, else the configuration's gateway.host and gateway.port. */
-export function upAddress(globals: { readonly config?: string | undefined }, options: { host?: string | undefined; port?: number | undefined }): UpAddress & { stateDir: string } {
+export function upAddress(
+  globals: { readonly config?: string | undefined },
+  options: { host?: string | undefined; port?: number | undefined },
+): UpAddress & { stateDir: string } {
   const loaded = loadConfig({ path: globals.config });
   return { host: options.host ?? loaded.config.gateway.host, port: options.port ?? loaded.config.gateway.port, stateDir: join(loaded.baseDir, ".perimeter") };
 }
@@ -74,7 +77,10 @@ export async function checkAddressFree(address: UpAddress & { stateDir: string }
         `perimeter up is already running here (pid ${running.pid}, serving ${running.url}): use it (its API key is in ${join(address.stateDir, DEMO_KEY_FILE)}), stop it with Ctrl-C or kill ${running.pid}, or start another with --port`,
       );
     }
-    throw new PerimeterError("USAGE", `port ${address.port} on ${address.host} is in use by another process: stop it, or choose another port with --port (e.g. perimeter up --port ${address.port + 1})`);
+    throw new PerimeterError(
+      "USAGE",
+      `port ${address.port} on ${address.host} is in use by another process: stop it, or choose another port with --port (e.g. perimeter up --port ${address.port + 1})`,
+    );
   }
   if (error.code === "EACCES") throw new PerimeterError("USAGE", `this user may not listen on ${where}: choose a port above 1023 with --port`);
   if (error.code === "EADDRNOTAVAIL") throw new PerimeterError("USAGE", `${address.host} is not an address of this machine: choose another with --host`);
@@ -153,7 +159,17 @@ export async function prepareDemo(ctx: Context, say: Say): Promise<DemoReady> {
   const inventory = { store: ctx.store, audit: ctx.audit };
   const repo = new InventoryRepository(ctx.store);
   if (!(await repo.modelExists(id))) {
-    await registerModel(inventory, { path: modelDir, name: DEMO_MODEL, version: DEMO_VERSION, kind: "base", parents: [], license: "Apache-2.0", owner: "perimeter-demo", environments: [environment], actor: DEMO_ACTORS.submitter });
+    await registerModel(inventory, {
+      path: modelDir,
+      name: DEMO_MODEL,
+      version: DEMO_VERSION,
+      kind: "base",
+      parents: [],
+      license: "Apache-2.0",
+      owner: "perimeter-demo",
+      environments: [environment],
+      actor: DEMO_ACTORS.submitter,
+    });
     say(`registered ${id}`);
   }
   const version = await getModel(ctx.store, id);
@@ -194,7 +210,8 @@ async function demoKey(ctx: Context, file: string): Promise<{ key: string; note:
     let why = `no key was kept in ${file}`;
     if (stored !== undefined && stored !== "") {
       const auth = await identities.authenticateApiKey(stored);
-      if (auth.ok && auth.principal.name === DEMO_IDENTITY) return { key: stored, note: `the same key as the last run (kept in ${file}; perimeter identity rotate ${DEMO_IDENTITY} replaces it)` };
+      if (auth.ok && auth.principal.name === DEMO_IDENTITY)
+        return { key: stored, note: `the same key as the last run (kept in ${file}; perimeter identity rotate ${DEMO_IDENTITY} replaces it)` };
       why = auth.ok ? `the key in ${file} belongs to ${auth.principal.name}, not ${DEMO_IDENTITY}` : `the key in ${file} no longer works (${auth.message})`;
     }
     let existing: Awaited<ReturnType<IdentityService["get"]>> | undefined;
@@ -213,7 +230,15 @@ async function demoKey(ctx: Context, file: string): Promise<{ key: string; note:
           ? `a new key: ${why}; the ${rotated.previousKeys.length} earlier key(s) keep working until ${rotated.previousKeysExpireAt} (identity.rotationOverlapSeconds)`
           : `a new key: ${why}`;
     } else {
-      key = (await identities.create({ name: DEMO_IDENTITY, kind: "service-account", owner: "perimeter-demo", environment: ctx.loaded.config.inventory.defaultEnvironment, actor: DEMO_ACTORS.operator })).key;
+      key = (
+        await identities.create({
+          name: DEMO_IDENTITY,
+          kind: "service-account",
+          owner: "perimeter-demo",
+          environment: ctx.loaded.config.inventory.defaultEnvironment,
+          actor: DEMO_ACTORS.operator,
+        })
+      ).key;
       note = `a new key (kept in ${file}, so the next run prints the same one)`;
     }
     writeSecret(file, `${key}\n`);

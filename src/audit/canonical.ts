@@ -16,9 +16,10 @@ export function canonicalJson(value: unknown, depth = 0): string {
       return JSON.stringify(value);
     case "object": {
       if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v, depth + 1)).join(",")}]`;
-      const obj = (typeof (value as { toJSON?: unknown }).toJSON === "function"
-        ? (value as { toJSON: () => unknown }).toJSON()
-        : value) as Record<string, unknown>;
+      const obj = (typeof (value as { toJSON?: unknown }).toJSON === "function" ? (value as { toJSON: () => unknown }).toJSON() : value) as Record<
+        string,
+        unknown
+      >;
       if (obj === null || typeof obj !== "object") return canonicalJson(obj, depth + 1);
       const flat = flatCanonical(obj);
       if (flat !== undefined) return flat;

@@ -1,13 +1,4 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  verify,
-  type KeyObject,
-} from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from "node:crypto";
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { PerimeterError } from "../errors.js";
@@ -95,7 +86,10 @@ export function verifyCheckpointNote(note: string, keys: readonly AuditVerifierK
   if (root.length !== 32 || root.toString("base64") !== rootText) {
     return { ok: false, reason: "the checkpoint root hash is malformed" };
   }
-  const sigLines = note.slice(split + 2).split("\n").filter((l) => l !== "");
+  const sigLines = note
+    .slice(split + 2)
+    .split("\n")
+    .filter((l) => l !== "");
   for (const line of sigLines) {
     const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
     if (m === null) return { ok: false, reason: "a checkpoint signature line is malformed" };
@@ -169,11 +163,7 @@ export function loadOrCreateSigningKey(path: string, create: boolean, purpose: K
     if (key.asymmetricKeyType !== "ed25519") throw new Error(`it is a ${key.asymmetricKeyType ?? "unknown"} key`);
     return key;
   } catch (err) {
-    throw new PerimeterError(
-      purpose.code,
-      `the ${purpose.what} ${path} is not an Ed25519 private key (${(err as Error).message})`,
-      { cause: err },
-    );
+    throw new PerimeterError(purpose.code, `the ${purpose.what} ${path} is not an Ed25519 private key (${(err as Error).message})`, { cause: err });
   }
 }
 

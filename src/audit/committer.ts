@@ -74,7 +74,17 @@ export class InlineAuditCommitter implements AuditCommitter {
       return p.plan;
     });
     if (this.witnesses.length > 0 && plan.head.size > prev.size) {
-      this.witnessNext = { head: { origin: this.options.origin, size: plan.head.size, root, lastHash: plan.head.last_hash, note: plan.head.note, recordedAt: plan.head.updated_at }, prev };
+      this.witnessNext = {
+        head: {
+          origin: this.options.origin,
+          size: plan.head.size,
+          root,
+          lastHash: plan.head.last_hash,
+          note: plan.head.note,
+          recordedAt: plan.head.updated_at,
+        },
+        prev,
+      };
       this.witnessing ??= this.drainWitness();
     }
     return { placed: plan.rows.map((r) => [r.seq, r.time, r.prev_hash, r.hash] as const), size: plan.head.size, root, note: plan.head.note };
@@ -129,7 +139,8 @@ export class InlineAuditCommitter implements AuditCommitter {
     const last = this.lastFrontier;
     // Planning mutates the frontier it is given, so the cached one is copied; parsing and checking the
     // stored JSON on every commit cost more than the copy.
-    if (last !== undefined && last.frontier.size === head.size && last.text === head.frontier) return MerkleFrontier.fromJSON(head.size, last.frontier.toJSON());
+    if (last !== undefined && last.frontier.size === head.size && last.text === head.frontier)
+      return MerkleFrontier.fromJSON(head.size, last.frontier.toJSON());
     return MerkleFrontier.fromJSON(head.size, parseFrontier(head.frontier));
   }
 
@@ -141,7 +152,18 @@ export class InlineAuditCommitter implements AuditCommitter {
     const rows: StoredAuditEvent[] = [];
     for (let i = 0; i < batch.length; i++) {
       const f = batch[i] as EventFields;
-      const row = { seq: head.size + i + 1, time, actor: f.actor, action: f.action, resource: f.resource, decision: f.decision, reason: f.reason, details: f.details, prev_hash: prev, hash: "" };
+      const row = {
+        seq: head.size + i + 1,
+        time,
+        actor: f.actor,
+        action: f.action,
+        resource: f.resource,
+        decision: f.decision,
+        reason: f.reason,
+        details: f.details,
+        prev_hash: prev,
+        hash: "",
+      };
       row.hash = eventHash(row);
       frontier.append(row.hash);
       prev = row.hash;

@@ -55,7 +55,12 @@ const eventSchema = z.strictObject({
   prevHash: z.string(),
   hash: z.string(),
 });
-const noteSchema = z.strictObject({ type: z.enum(["checkpoint", "head"]), treeSize: z.number().int().min(0), rootHash: z.union([hex64, z.literal("")]), note: z.string() });
+const noteSchema = z.strictObject({
+  type: z.enum(["checkpoint", "head"]),
+  treeSize: z.number().int().min(0),
+  rootHash: z.union([hex64, z.literal("")]),
+  note: z.string(),
+});
 const lineSchema = z.discriminatedUnion("type", [headerSchema, eventSchema, noteSchema]);
 
 export type AuditExportHeader = z.infer<typeof headerSchema>;
@@ -79,13 +84,25 @@ export async function* auditExportLines(store: Store, origin: string, keys: read
   };
   yield JSON.stringify(header);
   for (let next = from; next <= size; ) {
-    const rows = await store.db.selectFrom("audit_events").selectAll().where("seq", ">=", next).where("seq", "<=", size).orderBy("seq").limit(pageSize).execute();
+    const rows = await store.db
+      .selectFrom("audit_events")
+      .selectAll()
+      .where("seq", ">=", next)
+      .where("seq", "<=", size)
+      .orderBy("seq")
+      .limit(pageSize)
+      .execute();
     for (const row of rows) yield JSON.stringify({ type: "event", ...toAuditEvent(row) });
     const last = rows[rows.length - 1];
     if (last === undefined) break;
     next = last.seq + 1;
   }
-  const checkpoints = await store.db.selectFrom("audit_checkpoints").select(["tree_size", "root_hash", "note"]).where("tree_size", "<=", size).orderBy("tree_size").execute();
+  const checkpoints = await store.db
+    .selectFrom("audit_checkpoints")
+    .select(["tree_size", "root_hash", "note"])
+    .where("tree_size", "<=", size)
+    .orderBy("tree_size")
+    .execute();
   for (const cp of checkpoints) yield JSON.stringify({ type: "checkpoint", treeSize: cp.tree_size, rootHash: cp.root_hash, note: cp.note });
   yield JSON.stringify({ type: "head", treeSize: size, rootHash: checkpoints.find((c) => c.tree_size === size)?.root_hash ?? "", note: head?.note ?? "" });
 }
@@ -108,7 +125,9 @@ async function* readLines(file: string): AsyncGenerator<{ line: Line | undefined
         continue;
       }
       const parsed = lineSchema.safeParse(value);
-      yield parsed.success ? { line: parsed.data, number } : { line: undefined, number, problem: `line ${number} is not an audit export record (${parsed.error.issues[0]?.message ?? "invalid"})` };
+      yield parsed.success
+        ? { line: parsed.data, number }
+        : { line: undefined, number, problem: `line ${number} is not an audit export record (${parsed.error.issues[0]?.message ?? "invalid"})` };
     }
   } finally {
     lines.close();
@@ -136,7 +155,11 @@ export async function verifyAuditExport(
   try {
     for await (const { line, number, problem } of readLines(file)) {
       if (line === undefined) {
-        if (number === 1) throw new PerimeterError("USAGE", `${file} is not a Perimeter audit export (${problem ?? "no header"}): make one with perimeter audit export --output FILE`);
+        if (number === 1)
+          throw new PerimeterError(
+            "USAGE",
+            `${file} is not a Perimeter audit export (${problem ?? "no header"}): make one with perimeter audit export --output FILE`,
+          );
         lineProblems.push({ seq: null, message: problem ?? `line ${number} is unreadable` });
         continue;
       }
@@ -159,7 +182,10 @@ export async function verifyAuditExport(
   }
   if (header === undefined) throw new PerimeterError("USAGE", `${file} is empty: it is not a Perimeter audit export`);
   if (header.from !== 1) {
-    throw new PerimeterError("USAGE", `${file} starts at event ${header.from}: only a whole export (perimeter audit export, without --from) can be verified, since every checkpoint covers the log from event 1`);
+    throw new PerimeterError(
+      "USAGE",
+      `${file} starts at event ${header.from}: only a whole export (perimeter audit export, without --from) can be verified, since every checkpoint covers the log from event 1`,
+    );
   }
   if (head === null) lineProblems.push({ seq: null, message: "the export has no signed head line: it was cut short" });
   else if (head.size !== header.treeSize) lineProblems.push({ seq: null, message: `the header says ${header.treeSize} events and the head line ${head.size}` });
@@ -186,7 +212,11 @@ export async function verifyAuditExport(
   };
   let report: AuditVerifyReport;
   try {
-    report = await verifyAuditSource({ checkpoints: checkpoints.sort((a, b) => a.tree_size - b.tree_size), head: head ?? { size: 0, note: "" }, lo: hi === 0 ? 1 : lo, hi, scan }, keys, options);
+    report = await verifyAuditSource(
+      { checkpoints: checkpoints.sort((a, b) => a.tree_size - b.tree_size), head: head ?? { size: 0, note: "" }, lo: hi === 0 ? 1 : lo, hi, scan },
+      keys,
+      options,
+    );
   } finally {
     await events.return(undefined);
   }

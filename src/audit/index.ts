@@ -30,7 +30,12 @@ export function openAuditLog(loaded: LoadedConfig, store: Store, options: OpenAu
   const witnessFile = auditWitnessFile(loaded);
   const committer = options.thread === true && store.dialect === "sqlite" ? new ThreadAuditCommitter(store.options, key, audit, witnessFile) : undefined;
   // One-shot commands commit each append at once; servers group commits (audit.groupCommitMs).
-  return new AuditLog(store, createSigner(audit.origin, key), { ...audit, groupCommitMs: options.thread === true ? audit.groupCommitMs : 0, witnesses: [new FileWitness(witnessFile)] }, committer);
+  return new AuditLog(
+    store,
+    createSigner(audit.origin, key),
+    { ...audit, groupCommitMs: options.thread === true ? audit.groupCommitMs : 0, witnesses: [new FileWitness(witnessFile)] },
+    committer,
+  );
 }
 
 /** audit.witnessFile, else audit-witness.json beside the audit signing key. */

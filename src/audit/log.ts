@@ -3,15 +3,7 @@ import type { Store } from "../store/store.js";
 import type { AuditSigner, SignedCheckpoint } from "./checkpoint.js";
 import type { AuditWitness } from "./witness.js";
 import { InlineAuditCommitter, type AuditCommitter, type AuditCommitterOptions, type Placement } from "./committer.js";
-import {
-  AUDIT_DECISIONS,
-  MAX_DETAILS_BYTES,
-  canonicalDetails,
-  toAuditEvent,
-  type AuditEvent,
-  type AuditEventInput,
-  type EventFields,
-} from "./event.js";
+import { AUDIT_DECISIONS, MAX_DETAILS_BYTES, canonicalDetails, toAuditEvent, type AuditEvent, type AuditEventInput, type EventFields } from "./event.js";
 
 export interface AuditLogOptions extends AuditCommitterOptions {
   /** Events written in one transaction at most when callers append concurrently. */
@@ -71,8 +63,9 @@ export class AuditLog {
 
   /** Append an event; resolves with it as stored once its commit is durable. */
   append(input: AuditEventInput): Promise<AuditEvent> {
-    return this.enqueue(input, (fields, resolve: (e: AuditEvent) => void) => (at) =>
-      resolve(toAuditEvent({ ...fields, seq: at[0], time: at[1], prev_hash: at[2], hash: at[3] })),
+    return this.enqueue(
+      input,
+      (fields, resolve: (e: AuditEvent) => void) => (at) => resolve(toAuditEvent({ ...fields, seq: at[0], time: at[1], prev_hash: at[2], hash: at[3] })),
     );
   }
 
@@ -121,11 +114,7 @@ export class AuditLog {
 
   /** Checkpoint if checkpointSeconds have passed since the last one and events were added since. */
   async checkpointIfDue(now = Date.now()): Promise<SignedCheckpoint | undefined> {
-    const head = await this.store.db
-      .selectFrom("audit_head")
-      .select(["size", "checkpointed_size", "checkpointed_at"])
-      .where("id", "=", 1)
-      .executeTakeFirst();
+    const head = await this.store.db.selectFrom("audit_head").select(["size", "checkpointed_size", "checkpointed_at"]).where("id", "=", 1).executeTakeFirst();
     if (head === undefined || head.size === head.checkpointed_size) return undefined;
     if (now - Date.parse(head.checkpointed_at) < this.options.checkpointSeconds * 1000) return undefined;
     return this.checkpoint();

@@ -69,7 +69,8 @@ export function checkInclusionProof(p: InclusionProof, keys: readonly AuditVerif
   const signed = verifyCheckpointNote(p.checkpoint, keys);
   if (!signed.ok) return { ok: false, reason: signed.reason };
   // What the proof claims must be what it proves: its event's place in the log, the signed tree.
-  if (p.leafIndex !== p.event.seq - 1) return { ok: false, reason: `the proof is for leaf ${p.leafIndex}, not for event ${p.event.seq} (leaf ${p.event.seq - 1})` };
+  if (p.leafIndex !== p.event.seq - 1)
+    return { ok: false, reason: `the proof is for leaf ${p.leafIndex}, not for event ${p.event.seq} (leaf ${p.event.seq - 1})` };
   if (p.treeSize !== signed.checkpoint.size || p.rootHash !== signed.checkpoint.root.toString("hex")) {
     return { ok: false, reason: "the proof's tree size or root is not the signed checkpoint's" };
   }

@@ -52,7 +52,13 @@ const ROLLBACK_HINT =
   "the log was rolled back or wiped. If you restored or replaced this database on purpose, keep the witness file as a record and move it aside; otherwise treat the log as tampered with";
 
 /** Each witness's checkpoint, checked to be signed by a trusted key, as roots the log must reach and agree with. */
-async function witnessedRoots(witnesses: readonly AuditWitness[], keys: readonly AuditVerifierKey[], logSize: number, expectedRoots: Map<number, ExpectedRoot>, problems: AuditProblem[]): Promise<void> {
+async function witnessedRoots(
+  witnesses: readonly AuditWitness[],
+  keys: readonly AuditVerifierKey[],
+  logSize: number,
+  expectedRoots: Map<number, ExpectedRoot>,
+  problems: AuditProblem[],
+): Promise<void> {
   for (const w of witnesses) {
     let held: WitnessedCheckpoint | undefined;
     try {
@@ -82,7 +88,10 @@ async function witnessedRoots(witnesses: readonly AuditWitness[], keys: readonly
     }
     const existing = expectedRoots.get(held.size);
     if (existing !== undefined && existing.root !== root) {
-      problems.push({ seq: held.size, message: `${existing.source} and the audit witness ${w.name} disagree on the root at ${held.size} events: the log was rewritten after the witness saw it` });
+      problems.push({
+        seq: held.size,
+        message: `${existing.source} and the audit witness ${w.name} disagree on the root at ${held.size} events: the log was rewritten after the witness saw it`,
+      });
       continue;
     }
     expectedRoots.set(held.size, { root, source: `the audit witness ${w.name}`, hint: ROLLBACK_HINT });
@@ -95,11 +104,7 @@ async function witnessedRoots(witnesses: readonly AuditWitness[], keys: readonly
  * recomputed Merkle root at its size, and the signed head equal to the end of the log. Large logs are
  * cut into aligned slices verified on worker threads and spliced back together.
  */
-export async function verifyAuditLog(
-  store: Store,
-  keys: readonly AuditVerifierKey[],
-  options: VerifyOptions = {},
-): Promise<AuditVerifyReport> {
+export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierKey[], options: VerifyOptions = {}): Promise<AuditVerifyReport> {
   // The witnesses are read before the log: a witness that moved on meanwhile must not look ahead of it.
   const witnesses = await Promise.all((options.witnesses ?? []).map(snapshotOf));
   const db = store.db;
@@ -248,7 +253,13 @@ function splice(
     }
     for (const [size, subtrees] of seg.snapshots) {
       const want = expectedRoots.get(size);
-      if (want !== undefined && want.root !== here(subtrees, size - base).root().toString("hex")) {
+      if (
+        want !== undefined &&
+        want.root !==
+          here(subtrees, size - base)
+            .root()
+            .toString("hex")
+      ) {
         const problem = { seq: firstUncovered(expectedRoots, size), message: `the events up to ${size} do not match ${want.source}: history was rewritten` };
         return { size: base, frontier: global, problem };
       }

@@ -66,7 +66,9 @@ export class FileWitness implements AuditWitness {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return Promise.resolve(undefined);
-      return Promise.reject(new PerimeterError("AUDIT_WITNESS_FAILED", `cannot read the audit witness ${this.path}: ${(err as Error).message}`, { cause: err }));
+      return Promise.reject(
+        new PerimeterError("AUDIT_WITNESS_FAILED", `cannot read the audit witness ${this.path}: ${(err as Error).message}`, { cause: err }),
+      );
     }
     let parsed: unknown;
     try {
@@ -76,7 +78,12 @@ export class FileWitness implements AuditWitness {
     }
     const result = witnessFileSchema.safeParse(parsed);
     if (!result.success) {
-      return Promise.reject(new PerimeterError("AUDIT_WITNESS_FAILED", `the audit witness ${this.path} is not a witness file Perimeter wrote; it was changed or damaged. Keep it as evidence and find out why.`));
+      return Promise.reject(
+        new PerimeterError(
+          "AUDIT_WITNESS_FAILED",
+          `the audit witness ${this.path} is not a witness file Perimeter wrote; it was changed or damaged. Keep it as evidence and find out why.`,
+        ),
+      );
     }
     const { type: _type, ...checkpoint } = result.data;
     return Promise.resolve(checkpoint);
@@ -124,9 +131,18 @@ export type WitnessStep = { readonly record: true } | { readonly record: false; 
  * and whose log holds, at the held size, the event the witness remembers. Anything else (a log behind its
  * witness, or one that differs from it) is kept as it is, for `audit verify` to report.
  */
-export function witnessStep(held: WitnessedCheckpoint | undefined, next: { size: number; root: string }, hashAt: (seq: number) => Promise<string | undefined>): Promise<WitnessStep> {
+export function witnessStep(
+  held: WitnessedCheckpoint | undefined,
+  next: { size: number; root: string },
+  hashAt: (seq: number) => Promise<string | undefined>,
+): Promise<WitnessStep> {
   if (held === undefined) return Promise.resolve({ record: true });
   if (held.size > next.size) return Promise.resolve({ record: false, why: `the witness holds ${held.size} events and the log ${next.size}` });
-  if (held.size === next.size) return Promise.resolve(held.root === next.root ? { record: false, why: "already witnessed" } : { record: false, why: `the log differs from the witness at ${held.size} events` });
-  return hashAt(held.size).then((hash) => (hash === held.lastHash ? { record: true } : { record: false, why: `event ${held.size} is not the one the witness saw` }));
+  if (held.size === next.size)
+    return Promise.resolve(
+      held.root === next.root ? { record: false, why: "already witnessed" } : { record: false, why: `the log differs from the witness at ${held.size} events` },
+    );
+  return hashAt(held.size).then((hash) =>
+    hash === held.lastHash ? { record: true } : { record: false, why: `event ${held.size} is not the one the witness saw` },
+  );
 }

@@ -78,7 +78,12 @@ export class ThreadAuditCommitter implements AuditCommitter {
 
   private started(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const data: WriterData = { store: this.store, key: this.key, options: { origin: this.options.origin, checkpointEvery: this.options.checkpointEvery, checkpointSeconds: this.options.checkpointSeconds }, witnessFile: this.witnessFile };
+    const data: WriterData = {
+      store: this.store,
+      key: this.key,
+      options: { origin: this.options.origin, checkpointEvery: this.options.checkpointEvery, checkpointSeconds: this.options.checkpointSeconds },
+      witnessFile: this.witnessFile,
+    };
     const worker = startWorker(workerModule(import.meta.url, "writer-worker"), data);
     worker.on("message", (reply: WriterReply) => this.settle(reply));
     // A writer that fails is replaced on the next commit; what it held is refused, never assumed written.
@@ -99,7 +104,12 @@ export class ThreadAuditCommitter implements AuditCommitter {
     if (this.waiting.size === 0) this.worker?.unref();
     if (reply.type === "error") {
       const code = reply.code !== undefined && reply.code in ERROR_CODES ? (reply.code as ErrorCode) : "STORE_UNAVAILABLE";
-      w.reject(new PerimeterError(code, code === "STORE_UNAVAILABLE" && reply.code === undefined ? `the audit event was not recorded: ${reply.message}` : reply.message));
+      w.reject(
+        new PerimeterError(
+          code,
+          code === "STORE_UNAVAILABLE" && reply.code === undefined ? `the audit event was not recorded: ${reply.message}` : reply.message,
+        ),
+      );
       return;
     }
     w.resolve({ placed: reply.placed, size: reply.size, root: reply.root, note: reply.note });

@@ -24,7 +24,9 @@ const data = workerData as WriterData;
 const opening = openStore({ ...data.store, migrate: false, poolSize: 1 });
 // Closing the store also closes the repository's own connection to it.
 const witnesses = data.witnessFile === undefined ? [] : [new FileWitness(data.witnessFile)];
-const committer = opening.then((store) => new InlineAuditCommitter(() => store.auditRepository(), createSigner(data.options.origin, data.key), data.options, witnesses));
+const committer = opening.then(
+  (store) => new InlineAuditCommitter(() => store.auditRepository(), createSigner(data.options.origin, data.key), data.options, witnesses),
+);
 
 port.on("message", (msg: WriterRequest) => {
   committer

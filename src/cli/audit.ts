@@ -25,9 +25,7 @@ import { parseFormat, parsePositiveInt, printJson, resolveActor, withContext, ty
 
 export function registerAudit(program: Command, cli: Cli): void {
   const globals = cli.globals;
-  const audit = program
-    .command("audit")
-    .description("the tamper-evident audit log: verify it, prove an event is in it, export it");
+  const audit = program.command("audit").description("the tamper-evident audit log: verify it, prove an event is in it, export it");
 
   audit
     .command("verify")
@@ -38,23 +36,26 @@ export function registerAudit(program: Command, cli: Cli): void {
     .option("--from-export <file>", "verify an export (perimeter audit export) instead of the store, offline")
     .option("--threads <n>", "verify slices of the log on this many worker threads (pays off on many cores)", "1")
     .option("--format <format>", "text or json", "text")
-    .action(cli.run(async (opts: { publicKey?: string; witness: string | boolean; fromExport?: string; threads: string; format: string }) => {
-      const format = parseFormat(opts.format, ["text", "json"] as const);
-      const parallelism = parsePositiveInt(opts.threads, "--threads");
-      const witnesses = (loaded: LoadedConfig) => (opts.witness === false ? [] : [new FileWitness(typeof opts.witness === "string" ? resolve(opts.witness) : auditWitnessFile(loaded))]);
-      if (opts.fromExport !== undefined) {
-        const file = opts.fromExport;
-        const loaded = loadConfig({ path: globals().config });
-        // Only a witness named on the command line: the export is verified away from the store's host.
-        const exportWitnesses = typeof opts.witness === "string" ? witnesses(loaded) : [];
-        const { report, publicKeys } = await verifyAuditExport(file, auditVerifierKeys(loaded, opts.publicKey), { witnesses: exportWitnesses });
-        return printVerifyReport(report, format, `export ${file}`, publicKeys);
-      }
-      return withContext(globals(), async (ctx) => {
-        const report = await verifyAuditLog(ctx.store, auditVerifierKeys(ctx.loaded, opts.publicKey), { parallelism, witnesses: witnesses(ctx.loaded) });
-        return printVerifyReport(report, format, "audit log");
-      });
-    }));
+    .action(
+      cli.run(async (opts: { publicKey?: string; witness: string | boolean; fromExport?: string; threads: string; format: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        const parallelism = parsePositiveInt(opts.threads, "--threads");
+        const witnesses = (loaded: LoadedConfig) =>
+          opts.witness === false ? [] : [new FileWitness(typeof opts.witness === "string" ? resolve(opts.witness) : auditWitnessFile(loaded))];
+        if (opts.fromExport !== undefined) {
+          const file = opts.fromExport;
+          const loaded = loadConfig({ path: globals().config });
+          // Only a witness named on the command line: the export is verified away from the store's host.
+          const exportWitnesses = typeof opts.witness === "string" ? witnesses(loaded) : [];
+          const { report, publicKeys } = await verifyAuditExport(file, auditVerifierKeys(loaded, opts.publicKey), { witnesses: exportWitnesses });
+          return printVerifyReport(report, format, `export ${file}`, publicKeys);
+        }
+        return withContext(globals(), async (ctx) => {
+          const report = await verifyAuditLog(ctx.store, auditVerifierKeys(ctx.loaded, opts.publicKey), { parallelism, witnesses: witnesses(ctx.loaded) });
+          return printVerifyReport(report, format, "audit log");
+        });
+      }),
+    );
 
   audit
     .command("prove")
@@ -63,106 +64,116 @@ export function registerAudit(program: Command, cli: Cli): void {
     .option("--verify [file]", "check a proof saved from `audit prove SEQ` (or, with SEQ, the proof just made) against the audit public key, without the store")
     .option("--public-key <file>", "check checkpoints with this Ed25519 public key instead of the configured signing key")
     .option("--format <format>", "json or text", "json")
-    .action(cli.run(async (seqText: string | undefined, opts: { format: string; verify?: string | boolean; publicKey?: string }) => {
-      const format = parseFormat(opts.format, ["text", "json"] as const);
-      if (typeof opts.verify === "string") {
-        if (seqText !== undefined) throw new PerimeterError("USAGE", "give either SEQ (prove and check it) or --verify FILE (check a saved proof), not both");
-        const proof = readProofFile(opts.verify);
-        const loaded = loadConfig({ path: globals().config });
-        return printProofCheck(proof, checkInclusionProof(proof, auditVerifierKeys(loaded, opts.publicKey)), format);
-      }
-      if (seqText === undefined) throw new PerimeterError("USAGE", "audit prove needs SEQ, or --verify FILE to check a saved proof");
-      const seq = parsePositiveInt(seqText, "SEQ");
-      return withContext(globals(), async (ctx) => {
-        const keys = auditVerifierKeys(ctx.loaded, opts.publicKey);
-        const proof = await proveInclusion(ctx.store, seq, keys);
-        if (opts.verify === true) return printProofCheck(proof, checkInclusionProof(proof, keys), format);
-        if (format === "json") printJson(proof);
-        else {
-          process.stdout.write(
-            `event ${seq} (leaf ${proof.leafIndex}, hash ${proof.leafHash})\n` +
-              `is in the tree of ${proof.treeSize} events with root ${proof.rootHash}\n` +
-              `audit path (leaf to root):\n${proof.proof.map((h) => `  ${h}\n`).join("")}` +
-              `signed checkpoint:\n${proof.checkpoint}`,
-          );
+    .action(
+      cli.run(async (seqText: string | undefined, opts: { format: string; verify?: string | boolean; publicKey?: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        if (typeof opts.verify === "string") {
+          if (seqText !== undefined) throw new PerimeterError("USAGE", "give either SEQ (prove and check it) or --verify FILE (check a saved proof), not both");
+          const proof = readProofFile(opts.verify);
+          const loaded = loadConfig({ path: globals().config });
+          return printProofCheck(proof, checkInclusionProof(proof, auditVerifierKeys(loaded, opts.publicKey)), format);
         }
-        return EXIT.ok;
-      });
-    }));
+        if (seqText === undefined) throw new PerimeterError("USAGE", "audit prove needs SEQ, or --verify FILE to check a saved proof");
+        const seq = parsePositiveInt(seqText, "SEQ");
+        return withContext(globals(), async (ctx) => {
+          const keys = auditVerifierKeys(ctx.loaded, opts.publicKey);
+          const proof = await proveInclusion(ctx.store, seq, keys);
+          if (opts.verify === true) return printProofCheck(proof, checkInclusionProof(proof, keys), format);
+          if (format === "json") printJson(proof);
+          else {
+            process.stdout.write(
+              `event ${seq} (leaf ${proof.leafIndex}, hash ${proof.leafHash})\n` +
+                `is in the tree of ${proof.treeSize} events with root ${proof.rootHash}\n` +
+                `audit path (leaf to root):\n${proof.proof.map((h) => `  ${h}\n`).join("")}` +
+                `signed checkpoint:\n${proof.checkpoint}`,
+            );
+          }
+          return EXIT.ok;
+        });
+      }),
+    );
 
   audit
     .command("export")
-    .description("write the log for offline verification: a header with the public keys, every event in order, the signed checkpoints and head, one JSON object a line")
+    .description(
+      "write the log for offline verification: a header with the public keys, every event in order, the signed checkpoints and head, one JSON object a line",
+    )
     .option("--format <format>", "jsonl", "jsonl")
     .option("--output <file>", "write to a file instead of standard output")
     .option("--force", "overwrite an existing output file")
     .option("--actor <name>", "who exports, recorded when writing a file (default: PERIMETER_ACTOR, else the OS user)")
     .option("--from <seq>", "start at this sequence number (a partial export cannot be verified on its own)", "1")
-    .action(cli.run(async (opts: { format: string; output?: string; force?: boolean; actor?: string; from: string }) => {
-      parseFormat(opts.format, ["jsonl"] as const);
-      const from = parsePositiveInt(opts.from, "--from");
-      return withContext(globals(), async (ctx) => {
-        let count = 0;
-        let keys: AuditVerifierKey[] = [];
-        try {
-          keys = auditVerifierKeys(ctx.loaded);
-        } catch {
-          // No signing key yet (nothing was ever audited here): the export names no key.
-        }
-        const writeAll = async (out: Writable) => {
-          for await (const line of auditExportLines(ctx.store, ctx.loaded.config.audit.origin, keys, from)) {
-            await writeChunk(out, `${line}\n`);
-            if (line.startsWith('{"type":"event"')) count += 1;
+    .action(
+      cli.run(async (opts: { format: string; output?: string; force?: boolean; actor?: string; from: string }) => {
+        parseFormat(opts.format, ["jsonl"] as const);
+        const from = parsePositiveInt(opts.from, "--from");
+        return withContext(globals(), async (ctx) => {
+          let count = 0;
+          let keys: AuditVerifierKey[] = [];
+          try {
+            keys = auditVerifierKeys(ctx.loaded);
+          } catch {
+            // No signing key yet (nothing was ever audited here): the export names no key.
           }
-        };
-        if (opts.output === undefined) await writeAll(process.stdout);
-        else {
-          const actor = resolveActor(opts.actor);
-          await writeOutputFile(opts.output, opts.force === true, writeAll);
-          await ctx.audit().append({ actor, action: "audit.export", resource: resolve(opts.output), decision: "allow", details: { events: count, from } });
-          process.stderr.write(`exported ${count} events to ${opts.output}\n`);
-        }
-        return EXIT.ok;
-      });
-    }));
+          const writeAll = async (out: Writable) => {
+            for await (const line of auditExportLines(ctx.store, ctx.loaded.config.audit.origin, keys, from)) {
+              await writeChunk(out, `${line}\n`);
+              if (line.startsWith('{"type":"event"')) count += 1;
+            }
+          };
+          if (opts.output === undefined) await writeAll(process.stdout);
+          else {
+            const actor = resolveActor(opts.actor);
+            await writeOutputFile(opts.output, opts.force === true, writeAll);
+            await ctx.audit().append({ actor, action: "audit.export", resource: resolve(opts.output), decision: "allow", details: { events: count, from } });
+            process.stderr.write(`exported ${count} events to ${opts.output}\n`);
+          }
+          return EXIT.ok;
+        });
+      }),
+    );
 
   audit
     .command("list")
     .description("show the most recent events")
     .option("--last <n>", "how many", "20")
     .option("--format <format>", "text or json", "text")
-    .action(cli.run(async (opts: { last: string; format: string }) => {
-      const format = parseFormat(opts.format, ["text", "json"] as const);
-      const last = parsePositiveInt(opts.last, "--last");
-      return withContext(globals(), async (ctx) => {
-        const rows = await ctx.store.db.selectFrom("audit_events").select("seq").orderBy("seq", "desc").limit(1).executeTakeFirst();
-        const from = Math.max(1, (rows?.seq ?? 0) - last + 1);
-        const events: AuditEvent[] = [];
-        for await (const e of readAuditEvents(ctx.store, from)) events.push(e);
-        if (format === "json") printJson(events);
-        else for (const e of events) process.stdout.write(`${formatEvent(e)}\n`);
-        return EXIT.ok;
-      });
-    }));
+    .action(
+      cli.run(async (opts: { last: string; format: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        const last = parsePositiveInt(opts.last, "--last");
+        return withContext(globals(), async (ctx) => {
+          const rows = await ctx.store.db.selectFrom("audit_events").select("seq").orderBy("seq", "desc").limit(1).executeTakeFirst();
+          const from = Math.max(1, (rows?.seq ?? 0) - last + 1);
+          const events: AuditEvent[] = [];
+          for await (const e of readAuditEvents(ctx.store, from)) events.push(e);
+          if (format === "json") printJson(events);
+          else for (const e of events) process.stdout.write(`${formatEvent(e)}\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
 
   audit
     .command("checkpoint")
     .description("sign and store a checkpoint of the log now")
     .option("--actor <name>", "who asks (default: PERIMETER_ACTOR, else the OS user)")
     .option("--format <format>", "text or json", "text")
-    .action(cli.run(async (opts: { actor?: string; format: string }) => {
-      const format = parseFormat(opts.format, ["text", "json"] as const);
-      const actor = resolveActor(opts.actor);
-      return withContext(globals(), async (ctx) => {
-        const log = ctx.audit();
-        await log.append({ actor, action: "audit.checkpoint", resource: "audit-log", decision: "allow" });
-        const cp = await log.checkpoint();
-        if (cp === undefined) throw new PerimeterError("INTERNAL", "no checkpoint was made");
-        if (format === "json") printJson({ treeSize: cp.size, rootHash: cp.root.toString("hex"), note: cp.note });
-        else process.stdout.write(cp.note);
-        return EXIT.ok;
-      });
-    }));
+    .action(
+      cli.run(async (opts: { actor?: string; format: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        const actor = resolveActor(opts.actor);
+        return withContext(globals(), async (ctx) => {
+          const log = ctx.audit();
+          await log.append({ actor, action: "audit.checkpoint", resource: "audit-log", decision: "allow" });
+          const cp = await log.checkpoint();
+          if (cp === undefined) throw new PerimeterError("INTERNAL", "no checkpoint was made");
+          if (format === "json") printJson({ treeSize: cp.size, rootHash: cp.root.toString("hex"), note: cp.note });
+          else process.stdout.write(cp.note);
+          return EXIT.ok;
+        });
+      }),
+    );
 }
 
 function printVerifyReport(report: AuditVerifyReport, format: "text" | "json", what: string, publicKeys?: readonly ExportedKey[]): number {
@@ -207,7 +218,10 @@ function readProofFile(file: string): InclusionProof {
   const parsed = proofSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PerimeterError("USAGE", `--verify ${file} is not an inclusion proof from perimeter audit prove (${issue === undefined ? "invalid" : `${issue.path.join(".")}: ${issue.message}`})`);
+    throw new PerimeterError(
+      "USAGE",
+      `--verify ${file} is not an inclusion proof from perimeter audit prove (${issue === undefined ? "invalid" : `${issue.path.join(".")}: ${issue.message}`})`,
+    );
   }
   return parsed.data;
 }

@@ -20,10 +20,18 @@ export function registerConfig(program: Command, cli: Cli): void {
         const loaded = loadConfig({ path: globals.config, pathSource: globals.configSource });
         const options = describeConfig(loaded);
         const s = loaded.config.store;
-        const store = s.url === undefined ? { kind: "sqlite", location: configPath(loaded, s.sqlitePath) } : { kind: "postgres", location: `${String(redact("store.url", s.url))} (schema ${s.schema})` };
+        const store =
+          s.url === undefined
+            ? { kind: "sqlite", location: configPath(loaded, s.sqlitePath) }
+            : { kind: "postgres", location: `${String(redact("store.url", s.url))} (schema ${s.schema})` };
         const project = loaded.project;
         if (format === "json") {
-          printJson({ project: { root: loaded.baseDir, source: project?.source ?? null, cwd: project?.cwd ?? null }, file: loaded.file ?? null, store, options: options.map((o) => ({ ...o, value: o.value ?? null })) });
+          printJson({
+            project: { root: loaded.baseDir, source: project?.source ?? null, cwd: project?.cwd ?? null },
+            file: loaded.file ?? null,
+            store,
+            options: options.map((o) => ({ ...o, value: o.value ?? null })),
+          });
           return EXIT.ok;
         }
         process.stdout.write(`project  ${loaded.baseDir} (${projectOrigin(loaded)})\n`);

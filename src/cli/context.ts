@@ -80,10 +80,13 @@ export function parsePositiveInt(value: string, name: string): number {
 /** A plain text table: columns padded to their widest cell, two spaces apart. */
 export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   process.stdout.write(`${[line(headers), ...rows.map(line)].join("\n")}\n`);
 }
-
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -104,7 +107,12 @@ export function formatBytes(n: number): string {
 export function addViewCommand(
   parent: Command,
   cli: Cli,
-  spec: { readonly name: string; readonly description: string; readonly argument?: string; readonly options?: readonly (readonly [flags: string, description: string])[] },
+  spec: {
+    readonly name: string;
+    readonly description: string;
+    readonly argument?: string;
+    readonly options?: readonly (readonly [flags: string, description: string])[];
+  },
   view: (ctx: Context, argument: string, options: Record<string, unknown>) => Promise<{ readonly json: unknown; print(): void }>,
 ): Command {
   const cmd = readOnly(parent.command(spec.name).description(spec.description));

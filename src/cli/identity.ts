@@ -45,7 +45,9 @@ export function registerIdentity(program: Command, cli: Cli): void {
           if (format === "json") printJson({ ...shown, keyId: issued.keyId, key: issued.key });
           else {
             const r = issued.identity;
-            process.stdout.write(`created identity ${r.name} (${r.id}): ${r.kind} owned by ${r.owner} in ${r.environment}, ${r.expiresAt === null ? "no expiry" : `expires ${r.expiresAt}`}\n`);
+            process.stdout.write(
+              `created identity ${r.name} (${r.id}): ${r.kind} owned by ${r.owner} in ${r.environment}, ${r.expiresAt === null ? "no expiry" : `expires ${r.expiresAt}`}\n`,
+            );
             printKey(issued.key);
           }
           return EXIT.ok;
@@ -54,47 +56,78 @@ export function registerIdentity(program: Command, cli: Cli): void {
     );
 
   const listOptions = [["--all", "revoked identities too (a name used again appears once per identity)"]] as const;
-  addViewCommand(identity, cli, { name: "list", description: "list identities not revoked: status, live keys, last use, expiry (never the keys)", options: listOptions }, async (ctx, _arg, opts) => {
-    const now = new Date();
-    const records = await service(ctx).list({ all: opts["all"] === true });
-    return {
-      json: records.map((r) => summary(r, now)),
-      print: () => {
-        if (records.length === 0) process.stdout.write(`no identities${opts["all"] === true ? "" : " (revoked ones are listed with --all)"}: create one with perimeter identity create NAME --owner TEAM\n`);
-        else {
-          printTable(
-            ["NAME", "ID", "KIND", "OWNER", "ENVIRONMENT", "STATUS", "KEYS", "LAST USED", "EXPIRES"],
-            records.map((r) => [r.name, r.id, r.kind, r.owner, r.environment, identityStatus(r, now), String(liveKeys(r, now).length), r.lastUsedAt ?? "never", r.expiresAt ?? "never"]),
-          );
-        }
-      },
-    };
-  });
+  addViewCommand(
+    identity,
+    cli,
+    { name: "list", description: "list identities not revoked: status, live keys, last use, expiry (never the keys)", options: listOptions },
+    async (ctx, _arg, opts) => {
+      const now = new Date();
+      const records = await service(ctx).list({ all: opts["all"] === true });
+      return {
+        json: records.map((r) => summary(r, now)),
+        print: () => {
+          if (records.length === 0)
+            process.stdout.write(
+              `no identities${opts["all"] === true ? "" : " (revoked ones are listed with --all)"}: create one with perimeter identity create NAME --owner TEAM\n`,
+            );
+          else {
+            printTable(
+              ["NAME", "ID", "KIND", "OWNER", "ENVIRONMENT", "STATUS", "KEYS", "LAST USED", "EXPIRES"],
+              records.map((r) => [
+                r.name,
+                r.id,
+                r.kind,
+                r.owner,
+                r.environment,
+                identityStatus(r, now),
+                String(liveKeys(r, now).length),
+                r.lastUsedAt ?? "never",
+                r.expiresAt ?? "never",
+              ]),
+            );
+          }
+        },
+      };
+    },
+  );
 
-  addViewCommand(identity, cli, { name: "show", description: "show one identity and its keys (ids and dates only); by name, the one not revoked, else the one revoked last", argument: "<id|name>" }, async (ctx, ref) => {
-    const now = new Date();
-    const r = await service(ctx).get(ref);
-    const keys = r.keys.map((k) => ({ ...k, status: k.revokedAt !== null ? "revoked" : k.expiresAt !== null && Date.parse(k.expiresAt) <= now.getTime() ? "expired" : "live" }));
-    return {
-      json: { ...summary(r, now), keys },
-      print: () => {
-        const lines: Array<[string, string]> = [
-          ["id", r.id],
-          ["kind", r.kind],
-          ["owner", r.owner],
-          ["environment", r.environment],
-          ["status", identityStatus(r, now) + (r.revokedReason === null ? "" : ` (${r.revokedReason})`)],
-          ["scopes", r.scopes.join(", ") || "-"],
-          ["expires", r.expiresAt ?? "never"],
-          ["created", `${r.createdAt} by ${r.createdBy}`],
-          ["last used", r.lastUsedAt ?? "never"],
-        ];
-        process.stdout.write(`${r.name}\n`);
-        for (const [k, v] of lines) process.stdout.write(`  ${k.padEnd(12)}${v}\n`);
-        for (const k of keys) process.stdout.write(`  key ${k.id}  ${k.status}  created ${k.createdAt}  expires ${k.expiresAt ?? "-"}  last used ${k.lastUsedAt ?? "never"}\n`);
-      },
-    };
-  });
+  addViewCommand(
+    identity,
+    cli,
+    {
+      name: "show",
+      description: "show one identity and its keys (ids and dates only); by name, the one not revoked, else the one revoked last",
+      argument: "<id|name>",
+    },
+    async (ctx, ref) => {
+      const now = new Date();
+      const r = await service(ctx).get(ref);
+      const keys = r.keys.map((k) => ({
+        ...k,
+        status: k.revokedAt !== null ? "revoked" : k.expiresAt !== null && Date.parse(k.expiresAt) <= now.getTime() ? "expired" : "live",
+      }));
+      return {
+        json: { ...summary(r, now), keys },
+        print: () => {
+          const lines: Array<[string, string]> = [
+            ["id", r.id],
+            ["kind", r.kind],
+            ["owner", r.owner],
+            ["environment", r.environment],
+            ["status", identityStatus(r, now) + (r.revokedReason === null ? "" : ` (${r.revokedReason})`)],
+            ["scopes", r.scopes.join(", ") || "-"],
+            ["expires", r.expiresAt ?? "never"],
+            ["created", `${r.createdAt} by ${r.createdBy}`],
+            ["last used", r.lastUsedAt ?? "never"],
+          ];
+          process.stdout.write(`${r.name}\n`);
+          for (const [k, v] of lines) process.stdout.write(`  ${k.padEnd(12)}${v}\n`);
+          for (const k of keys)
+            process.stdout.write(`  key ${k.id}  ${k.status}  created ${k.createdAt}  expires ${k.expiresAt ?? "-"}  last used ${k.lastUsedAt ?? "never"}\n`);
+        },
+      };
+    },
+  );
 
   identity
     .command("rotate")
@@ -112,10 +145,21 @@ export function registerIdentity(program: Command, cli: Cli): void {
           const rotated = await service(ctx).rotate(ref, { actor, overlapSeconds });
           const r = rotated.identity;
           if (format === "json") {
-            printJson({ id: r.id, name: r.name, keyId: rotated.keyId, key: rotated.key, previousKeys: rotated.previousKeys, previousKeysExpireAt: rotated.previousKeysExpireAt });
+            printJson({
+              id: r.id,
+              name: r.name,
+              keyId: rotated.keyId,
+              key: rotated.key,
+              previousKeys: rotated.previousKeys,
+              previousKeysExpireAt: rotated.previousKeysExpireAt,
+            });
           } else {
             process.stdout.write(`rotated ${r.name} (${r.id}): new key ${rotated.keyId}`);
-            process.stdout.write(rotated.previousKeys.length === 0 ? "\n" : `; ${rotated.previousKeys.join(", ")} ${rotated.previousKeys.length === 1 ? "keeps" : "keep"} working until ${rotated.previousKeysExpireAt}\n`);
+            process.stdout.write(
+              rotated.previousKeys.length === 0
+                ? "\n"
+                : `; ${rotated.previousKeys.join(", ")} ${rotated.previousKeys.length === 1 ? "keeps" : "keep"} working until ${rotated.previousKeysExpireAt}\n`,
+            );
             printKey(rotated.key);
           }
           return EXIT.ok;
@@ -174,7 +218,10 @@ export function parseDuration(value: string, option: string, allowZero: boolean)
   const match = /^([0-9]{1,7})([smhdw])$/.exec(value);
   const seconds = match === null ? NaN : Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
   if (Number.isNaN(seconds) || seconds > MAX_DURATION_SECONDS || (!allowZero && seconds === 0)) {
-    throw new PerimeterError("USAGE", `${option} must be a ${allowZero ? "" : "positive "}number with a unit s, m, h, d or w (e.g. 30d, 12h), at most 3650d, not "${value}"`);
+    throw new PerimeterError(
+      "USAGE",
+      `${option} must be a ${allowZero ? "" : "positive "}number with a unit s, m, h, d or w (e.g. 30d, 12h), at most 3650d, not "${value}"`,
+    );
   }
   return seconds;
 }

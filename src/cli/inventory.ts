@@ -12,7 +12,9 @@ import { deps } from "./model.js";
 export function registerInventoryCommands(program: Command, cli: Cli): void {
   program
     .command("drift")
-    .description("compare what every runtime serves with the inventory; exit 1 when anything is served that is unregistered, changed, unverified or in the wrong environment")
+    .description(
+      "compare what every runtime serves with the inventory; exit 1 when anything is served that is unregistered, changed, unverified or in the wrong environment",
+    )
     .option("--no-discover", "judge the last recorded discovery instead of asking the runtimes now")
     .option("--format <format>", "text or json", "text")
     .option("--actor <name>", "who checks")
@@ -28,7 +30,13 @@ export function registerInventoryCommands(program: Command, cli: Cli): void {
             if (report.served.length > 0) {
               printTable(
                 ["RUNTIME", "SERVED", "DIGEST", "MODEL VERSION", "STATUS"],
-                report.served.map((s) => [s.runtime, s.servedName, s.digest === null ? "-" : s.digest.slice(0, 12), s.modelVersions.join(",") || "-", s.status]),
+                report.served.map((s) => [
+                  s.runtime,
+                  s.servedName,
+                  s.digest === null ? "-" : s.digest.slice(0, 12),
+                  s.modelVersions.join(",") || "-",
+                  s.status,
+                ]),
               );
             }
             for (const f of report.findings) process.stdout.write(`drift [${f.severity}] ${f.kind}: ${f.message}\n`);

@@ -18,11 +18,15 @@ export { killSwitchFor };
 export function registerKill(program: Command, cli: Cli): void {
   const cmd = program
     .command("kill")
-    .description("the kill switch: disable a model version (or every version of a model), an identity or a runtime everywhere at once (gateways cut calls in flight within gateway.killPollMs; admission refuses it)");
+    .description(
+      "the kill switch: disable a model version (or every version of a model), an identity or a runtime everywhere at once (gateways cut calls in flight within gateway.killPollMs; admission refuses it)",
+    );
   for (const kind of KILL_KINDS) {
     cmd
       .command(kind)
-      .description(`kill ${kind === "model" ? "a model version, or every version of a model" : kind === "identity" ? "an identity" : "a runtime"}; exit 1 when there is no such ${kind}`)
+      .description(
+        `kill ${kind === "model" ? "a model version, or every version of a model" : kind === "identity" ? "an identity" : "a runtime"}; exit 1 when there is no such ${kind}`,
+      )
       .argument("<target>", TARGET_HELP[kind])
       .requiredOption("--reason <text>", "why, kept as evidence")
       .option("--actor <name>", "who")
@@ -42,7 +46,13 @@ export function registerKill(program: Command, cli: Cli): void {
     const kills = await killSwitchFor(ctx).list();
     return {
       json: kills,
-      print: () => (kills.length === 0 ? process.stdout.write("nothing is killed\n") : printTable(["KIND", "TARGET", "COVERS", "BY", "AT", "REASON"], kills.map((k) => [k.kind, k.target, k.covers, k.killedBy, k.killedAt, k.reason]))),
+      print: () =>
+        kills.length === 0
+          ? process.stdout.write("nothing is killed\n")
+          : printTable(
+              ["KIND", "TARGET", "COVERS", "BY", "AT", "REASON"],
+              kills.map((k) => [k.kind, k.target, k.covers, k.killedBy, k.killedAt, k.reason]),
+            ),
     };
   });
 

@@ -20,7 +20,9 @@ export { lifecycleDeps };
 export function registerLifecycle(program: Command, cli: Cli): void {
   program
     .command("approve")
-    .description("approve a model version: needs a clean scan of exactly its files, a signature by a trusted signer, the eval gate when configured, and an approver who is not the submitter")
+    .description(
+      "approve a model version: needs a clean scan of exactly its files, a signature by a trusted signer, the eval gate when configured, and an approver who is not the submitter",
+    )
     .argument("<name@version>")
     .option("--signing-key <file>", "the approver's private key (PEM, Ed25519 or ECDSA) that signs the approval; default: the instance's lifecycle key")
     .option("--path <dir>", "where the files are, if not where they were registered from")
@@ -32,7 +34,9 @@ export function registerLifecycle(program: Command, cli: Cli): void {
         const signingKey = opts.signingKey === undefined ? undefined : privateKeyFromPem(readKey(opts.signingKey), `--signing-key ${opts.signingKey}`);
         return withContext(cli.globals(), async (ctx) => {
           const result = await approve(lifecycleDeps(ctx), ref, { actor, signingKey, path: opts.path, signature: opts.signature });
-          process.stdout.write(`approved ${result.version.id} for ${result.version.environments.join(", ")} (signature by ${result.signer}; approval evidence ${result.evidence.id})\n`);
+          process.stdout.write(
+            `approved ${result.version.id} for ${result.version.environments.join(", ")} (signature by ${result.signer}; approval evidence ${result.evidence.id})\n`,
+          );
           return EXIT.ok;
         });
       }),
@@ -98,40 +102,62 @@ export function registerLifecycle(program: Command, cli: Cli): void {
 
   program
     .command("admit")
-    .description("may these files be loaded in this environment? For an init container before vLLM/SGLang/llama.cpp starts: exit 0 admitted, 1 refused with the reason")
+    .description(
+      "may these files be loaded in this environment? For an init container before vLLM/SGLang/llama.cpp starts: exit 0 admitted, 1 refused with the reason",
+    )
     .argument("<path>", "the model file or directory about to be loaded")
     .option("--environment <env>", "the environment (default: inventory.defaultEnvironment)")
     .option("--bundle <file>", "decide offline from an exported admission bundle instead of the store")
     .option("--bundle-key <file>", "the public key the bundle must be signed with (perimeter admission key)")
     .option("--signature <file>", "the OMS signature (default: model.sig in the model directory)")
-    .option("--runtime <name>", "the runtime about to load the files: on admission, record that it serves this digest (OpenAI-compatible servers do not report one)")
+    .option(
+      "--runtime <name>",
+      "the runtime about to load the files: on admission, record that it serves this digest (OpenAI-compatible servers do not report one)",
+    )
     .option("--served-name <name>", "the name the runtime serves the model under (with --runtime; default: the model name)")
     .option("--format <format>", "text or json", "text")
     .option("--actor <name>", "who asks (recorded when deciding from the store)")
     .action(
-      cli.run(async (path: string, opts: { environment?: string; bundle?: string; bundleKey?: string; signature?: string; runtime?: string; servedName?: string; format: string; actor?: string }) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        const print = (d: { allow: boolean; reason: string; model: string | null; digest: string | null }) => {
-          if (format === "json") printJson(d);
-          else if (d.allow) process.stdout.write(`admitted: ${d.reason}\n`);
-          else process.stderr.write(`perimeter: refused: ${d.reason} [ADMISSION_DENIED]\n`);
-          return d.allow ? EXIT.ok : EXIT.refused;
-        };
-        if (opts.bundle !== undefined) {
-          // Offline: no store, no config needed beyond the bundle and the key it must be signed with.
-          if (opts.bundleKey === undefined) throw new PerimeterError("USAGE", "--bundle needs --bundle-key: the public key that must have signed it");
-          if (opts.environment === undefined) throw new PerimeterError("USAGE", "--bundle needs --environment");
-          if (opts.runtime !== undefined) throw new PerimeterError("USAGE", "--runtime records what a runtime loads, in the store: it does not go with --bundle");
-          const bundle = { text: readText(opts.bundle, "--bundle"), trustedKey: publicKeyFromPem(readKey(opts.bundleKey), `--bundle-key ${opts.bundleKey}`) };
-          return print(await admitFromBundle(bundle, { path, environment: opts.environment, signature: opts.signature }));
-        }
-        const actor = resolveActor(opts.actor);
-        return withContext(cli.globals(), async (ctx) => {
-          const environment = opts.environment ?? ctx.loaded.config.inventory.defaultEnvironment;
-          const deps = { store: ctx.store, audit: ctx.audit, signers: resolveTrustedSigners(ctx.loaded) };
-          return print(await admitFromStore(deps, { path, environment, signature: opts.signature, runtime: opts.runtime, servedName: opts.servedName, actor }));
-        });
-      }),
+      cli.run(
+        async (
+          path: string,
+          opts: {
+            environment?: string;
+            bundle?: string;
+            bundleKey?: string;
+            signature?: string;
+            runtime?: string;
+            servedName?: string;
+            format: string;
+            actor?: string;
+          },
+        ) => {
+          const format = parseFormat(opts.format, ["text", "json"] as const);
+          const print = (d: { allow: boolean; reason: string; model: string | null; digest: string | null }) => {
+            if (format === "json") printJson(d);
+            else if (d.allow) process.stdout.write(`admitted: ${d.reason}\n`);
+            else process.stderr.write(`perimeter: refused: ${d.reason} [ADMISSION_DENIED]\n`);
+            return d.allow ? EXIT.ok : EXIT.refused;
+          };
+          if (opts.bundle !== undefined) {
+            // Offline: no store, no config needed beyond the bundle and the key it must be signed with.
+            if (opts.bundleKey === undefined) throw new PerimeterError("USAGE", "--bundle needs --bundle-key: the public key that must have signed it");
+            if (opts.environment === undefined) throw new PerimeterError("USAGE", "--bundle needs --environment");
+            if (opts.runtime !== undefined)
+              throw new PerimeterError("USAGE", "--runtime records what a runtime loads, in the store: it does not go with --bundle");
+            const bundle = { text: readText(opts.bundle, "--bundle"), trustedKey: publicKeyFromPem(readKey(opts.bundleKey), `--bundle-key ${opts.bundleKey}`) };
+            return print(await admitFromBundle(bundle, { path, environment: opts.environment, signature: opts.signature }));
+          }
+          const actor = resolveActor(opts.actor);
+          return withContext(cli.globals(), async (ctx) => {
+            const environment = opts.environment ?? ctx.loaded.config.inventory.defaultEnvironment;
+            const deps = { store: ctx.store, audit: ctx.audit, signers: resolveTrustedSigners(ctx.loaded) };
+            return print(
+              await admitFromStore(deps, { path, environment, signature: opts.signature, runtime: opts.runtime, servedName: opts.servedName, actor }),
+            );
+          });
+        },
+      ),
     );
 
   const admission = program.command("admission").description("offline admission bundles");
@@ -147,12 +173,27 @@ export function registerLifecycle(program: Command, cli: Cli): void {
         const actor = resolveActor(opts.actor);
         return withContext(cli.globals(), async (ctx) => {
           const deps = lifecycleDeps(ctx);
-          const { envelope, bundle } = await exportAdmissionBundle(ctx.store, deps.signers(), deps.instanceKey(), ctx.loaded.config.lifecycle.bundleTtlHours, opts.environment ?? null);
+          const { envelope, bundle } = await exportAdmissionBundle(
+            ctx.store,
+            deps.signers(),
+            deps.instanceKey(),
+            ctx.loaded.config.lifecycle.bundleTtlHours,
+            opts.environment ?? null,
+          );
           const text = `${JSON.stringify(envelope, null, 2)}\n`;
           if (opts.output === undefined) process.stdout.write(text);
           else await writeOutputFile(opts.output, opts.force === true, (out) => writeChunk(out, text));
-          await ctx.audit().append({ actor, action: "admission.export", resource: "admission-bundle", decision: "info", details: { versions: bundle.versions.length, environment: bundle.environment, expiresAt: bundle.expiresAt } });
-          if (opts.output !== undefined) process.stderr.write(`wrote ${bundle.versions.length} version(s), valid until ${bundle.expiresAt}, to ${opts.output}\n`);
+          await ctx
+            .audit()
+            .append({
+              actor,
+              action: "admission.export",
+              resource: "admission-bundle",
+              decision: "info",
+              details: { versions: bundle.versions.length, environment: bundle.environment, expiresAt: bundle.expiresAt },
+            });
+          if (opts.output !== undefined)
+            process.stderr.write(`wrote ${bundle.versions.length} version(s), valid until ${bundle.expiresAt}, to ${opts.output}\n`);
           return EXIT.ok;
         });
       }),
@@ -170,19 +211,27 @@ export function registerLifecycle(program: Command, cli: Cli): void {
     );
 
   const evidence = program.command("evidence").description("evidence attached to a model version: scans, signatures, eval results, approvals, images");
-  addViewCommand(evidence, cli, { name: "list", description: "the lifecycle state and every piece of evidence of a version", argument: "<name@version>" }, async (ctx, ref) => {
-    const version = await getModel(ctx.store, ref);
-    const repo = new LifecycleRepository(ctx.store);
-    const items = await repo.evidence(version.id);
-    const state = (await repo.state(version.id))?.state ?? "registered";
-    return {
-      json: { model: version.id, state, evidence: items },
-      print: () => {
-        process.stdout.write(`${version.id}: ${state}\n`);
-        printTable(["KIND", "VERDICT", "DIGEST", "BY", "AT"], items.map((e) => [e.kind, e.verdict, e.digest.slice(0, 12), e.createdBy, e.createdAt]));
-      },
-    };
-  });
+  addViewCommand(
+    evidence,
+    cli,
+    { name: "list", description: "the lifecycle state and every piece of evidence of a version", argument: "<name@version>" },
+    async (ctx, ref) => {
+      const version = await getModel(ctx.store, ref);
+      const repo = new LifecycleRepository(ctx.store);
+      const items = await repo.evidence(version.id);
+      const state = (await repo.state(version.id))?.state ?? "registered";
+      return {
+        json: { model: version.id, state, evidence: items },
+        print: () => {
+          process.stdout.write(`${version.id}: ${state}\n`);
+          printTable(
+            ["KIND", "VERDICT", "DIGEST", "BY", "AT"],
+            items.map((e) => [e.kind, e.verdict, e.digest.slice(0, 12), e.createdBy, e.createdAt]),
+          );
+        },
+      };
+    },
+  );
   evidence
     .command("eval")
     .description("record an eval result for a version (a pass moves it to evaluated)")

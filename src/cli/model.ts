@@ -73,39 +73,58 @@ export function registerModelCommands(program: Command, cli: Cli): void {
         else {
           printTable(
             ["MODEL", "KIND", "PARENTS", "LICENCE", "TIER", "ENVIRONMENTS", "DIGEST", "SIZE"],
-            versions.map((v) => [v.id, v.kind, v.parents.join(",") || "-", v.license.expression ?? "-", v.license.tier, v.environments.join(","), v.digest.slice(0, 12), formatBytes(v.size)]),
+            versions.map((v) => [
+              v.id,
+              v.kind,
+              v.parents.join(",") || "-",
+              v.license.expression ?? "-",
+              v.license.tier,
+              v.environments.join(","),
+              v.digest.slice(0, 12),
+              formatBytes(v.size),
+            ]),
           );
         }
       },
     };
   }).option("--name <name>", "only versions of this model");
 
-  addViewCommand(model, cli, { name: "show", description: "show one model version: digest, files, lineage, licence, EU AI Act flag, model card, findings", argument: "<name@version>" }, async (ctx, ref) => {
-    const version = await getModel(ctx.store, ref);
-    const findings = inventoryFindings(version);
-    const state = await stateOf(ctx.store, version.id);
-    return {
-      json: { ...version, state, findings },
-      print: () => {
-        process.stdout.write(`${version.id}  ${state}\n`);
-        printVersion(version, findings);
-        for (const f of version.files) process.stdout.write(`  file  ${f.path}  ${f.format}  ${formatBytes(f.size)}  sha256:${f.sha256}\n`);
-      },
-    };
-  });
+  addViewCommand(
+    model,
+    cli,
+    { name: "show", description: "show one model version: digest, files, lineage, licence, EU AI Act flag, model card, findings", argument: "<name@version>" },
+    async (ctx, ref) => {
+      const version = await getModel(ctx.store, ref);
+      const findings = inventoryFindings(version);
+      const state = await stateOf(ctx.store, version.id);
+      return {
+        json: { ...version, state, findings },
+        print: () => {
+          process.stdout.write(`${version.id}  ${state}\n`);
+          printVersion(version, findings);
+          for (const f of version.files) process.stdout.write(`  file  ${f.path}  ${f.format}  ${formatBytes(f.size)}  sha256:${f.sha256}\n`);
+        },
+      };
+    },
+  );
 
-  addViewCommand(model, cli, { name: "lineage", description: "show where a version comes from (parents, recursively) and what was derived from it", argument: "<name@version>" }, async (ctx, ref) => {
-    const lineage = await lineageOf(ctx.store, ref);
-    return {
-      json: lineage,
-      print: () => {
-        process.stdout.write("ancestry (version ← parents):\n");
-        printTree(lineage.ancestry, "  ");
-        process.stdout.write("descendants (version → derived):\n");
-        printTree(lineage.descendants, "  ");
-      },
-    };
-  });
+  addViewCommand(
+    model,
+    cli,
+    { name: "lineage", description: "show where a version comes from (parents, recursively) and what was derived from it", argument: "<name@version>" },
+    async (ctx, ref) => {
+      const lineage = await lineageOf(ctx.store, ref);
+      return {
+        json: lineage,
+        print: () => {
+          process.stdout.write("ancestry (version ← parents):\n");
+          printTree(lineage.ancestry, "  ");
+          process.stdout.write("descendants (version → derived):\n");
+          printTree(lineage.descendants, "  ");
+        },
+      };
+    },
+  );
 
   model
     .command("remove")
@@ -137,7 +156,9 @@ export function registerModelCommands(program: Command, cli: Cli): void {
         const actor = resolveActor(opts.actor);
         return withContext(cli.globals(), async (ctx) => {
           const version = await reviewEuAiAct(deps(ctx), ref, outcome, opts.note, actor);
-          process.stdout.write(`recorded: ${version.id} is ${outcome === "substantial" ? "a substantial modification" : "not a substantial modification"} (reviewer ${actor})\n`);
+          process.stdout.write(
+            `recorded: ${version.id} is ${outcome === "substantial" ? "a substantial modification" : "not a substantial modification"} (reviewer ${actor})\n`,
+          );
           return EXIT.ok;
         });
       }),

@@ -59,7 +59,11 @@ export function registerPolicy(program: Command, cli: Cli): void {
       'the model version: name@version from the inventory, or JSON / @file: {"name":"llama","version":"1","environments":["prod"],"state":"approved","licenseTier":"permissive"}',
     )
     .option("--action <action>", ACTIONS.join(", "), "invoke")
-    .option("--context <json>", 'request context, as JSON or @file: {"tools":true,"maxTokens":16000,"stream":false,"route":"...","environment":"...","promptChars":0}', "{}")
+    .option(
+      "--context <json>",
+      'request context, as JSON or @file: {"tools":true,"maxTokens":16000,"stream":false,"route":"...","environment":"...","promptChars":0}',
+      "{}",
+    )
     .option("--policy <file>", "a Cedar policy file to use instead of the configured ones (repeatable)", collect, [] as string[])
     .option("--format <format>", "text or json", "text")
     .action(

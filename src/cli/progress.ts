@@ -39,7 +39,10 @@ function bar(done: number, total: number, width = 30): string {
 }
 
 /** One self-rewriting line of counted work (files, …); nothing at all when the stream is not a terminal. */
-export function progressLine(label: string, stream: ProgressStream = process.stderr): { update: (done: number, total: number, unit?: string) => void; done: () => void } {
+export function progressLine(
+  label: string,
+  stream: ProgressStream = process.stderr,
+): { update: (done: number, total: number, unit?: string) => void; done: () => void } {
   const l = line(stream, 100, Date.now);
   return {
     update: (done, total, unit = "") => l.show(`${label} ${bar(done, total)} ${done}/${total}${unit}`, done >= total),
@@ -75,7 +78,8 @@ export function hashingProgress(label: string, stream: ProgressStream = process.
   const l = line(stream, 100, now);
   const start = now();
   return {
-    onProgress: (p: { bytesHashed: number; totalBytes: number }) => l.show(renderByteProgress(label, p.bytesHashed, p.totalBytes, now() - start), p.bytesHashed >= p.totalBytes),
+    onProgress: (p: { bytesHashed: number; totalBytes: number }) =>
+      l.show(renderByteProgress(label, p.bytesHashed, p.totalBytes, now() - start), p.bytesHashed >= p.totalBytes),
     done: l.done,
   };
 }

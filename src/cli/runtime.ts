@@ -8,7 +8,9 @@ import { deps } from "./model.js";
 // perimeter runtime add|list|show|remove|discover — the inference servers and what each serves.
 
 export function registerRuntimeCommands(program: Command, cli: Cli): void {
-  const runtime = program.command("runtime").description("inference runtimes (Ollama, OpenAI-compatible: vLLM/SGLang/llama.cpp server, embedded llama.cpp) and what they serve");
+  const runtime = program
+    .command("runtime")
+    .description("inference runtimes (Ollama, OpenAI-compatible: vLLM/SGLang/llama.cpp server, embedded llama.cpp) and what they serve");
 
   runtime
     .command("add")
@@ -31,7 +33,9 @@ export function registerRuntimeCommands(program: Command, cli: Cli): void {
             apiKeyEnv: opts.apiKeyEnv,
             actor,
           });
-          process.stdout.write(`registered runtime ${r.name} (${r.type} at ${r.url}, environment ${r.environment}); see what it serves with: perimeter runtime discover ${r.name}\n`);
+          process.stdout.write(
+            `registered runtime ${r.name} (${r.type} at ${r.url}, environment ${r.environment}); see what it serves with: perimeter runtime discover ${r.name}\n`,
+          );
           return EXIT.ok;
         });
       }),
@@ -42,22 +46,36 @@ export function registerRuntimeCommands(program: Command, cli: Cli): void {
     return {
       json: runtimes,
       print: () => {
-        if (runtimes.length === 0) process.stdout.write("no runtimes: register one with perimeter runtime add NAME --type ollama --url http://127.0.0.1:11434\n");
-        else printTable(["RUNTIME", "TYPE", "URL", "ENVIRONMENT", "DISCOVERED"], runtimes.map((r) => [r.name, r.type, r.url, r.environment, r.discoveredAt ?? "never"]));
+        if (runtimes.length === 0)
+          process.stdout.write("no runtimes: register one with perimeter runtime add NAME --type ollama --url http://127.0.0.1:11434\n");
+        else
+          printTable(
+            ["RUNTIME", "TYPE", "URL", "ENVIRONMENT", "DISCOVERED"],
+            runtimes.map((r) => [r.name, r.type, r.url, r.environment, r.discoveredAt ?? "never"]),
+          );
       },
     };
   });
 
-  addViewCommand(runtime, cli, { name: "show", description: "show a runtime and what it served at the last discovery", argument: "<name>" }, async (ctx, name) => {
-    const { runtime: r, served } = await getRuntime(ctx, name);
-    return {
-      json: { ...r, served },
-      print: () => {
-        process.stdout.write(`${r.name}  ${r.type}  ${r.url}  environment ${r.environment}  discovered ${r.discoveredAt ?? "never"}\n`);
-        if (served.length > 0) printTable(["SERVED", "DIGEST", "SOURCE"], served.map((m) => [m.servedName, m.digest ?? "-", m.digestSource]));
-      },
-    };
-  });
+  addViewCommand(
+    runtime,
+    cli,
+    { name: "show", description: "show a runtime and what it served at the last discovery", argument: "<name>" },
+    async (ctx, name) => {
+      const { runtime: r, served } = await getRuntime(ctx, name);
+      return {
+        json: { ...r, served },
+        print: () => {
+          process.stdout.write(`${r.name}  ${r.type}  ${r.url}  environment ${r.environment}  discovered ${r.discoveredAt ?? "never"}\n`);
+          if (served.length > 0)
+            printTable(
+              ["SERVED", "DIGEST", "SOURCE"],
+              served.map((m) => [m.servedName, m.digest ?? "-", m.digestSource]),
+            );
+        },
+      };
+    },
+  );
 
   runtime
     .command("remove")
@@ -88,7 +106,13 @@ export function registerRuntimeCommands(program: Command, cli: Cli): void {
         return withContext(cli.globals(), async (ctx) => {
           const outcomes = await discover({ ...deps(ctx), timeoutMs: ctx.loaded.config.inventory.discoveryTimeoutSeconds * 1000 }, names, actor);
           if (format === "json") {
-            printJson(outcomes.map((o) => (o.ok ? { runtime: o.runtime.name, ok: true, served: o.served } : { runtime: o.runtime.name, ok: false, code: o.error.code, error: o.error.message })));
+            printJson(
+              outcomes.map((o) =>
+                o.ok
+                  ? { runtime: o.runtime.name, ok: true, served: o.served }
+                  : { runtime: o.runtime.name, ok: false, code: o.error.code, error: o.error.message },
+              ),
+            );
           } else {
             for (const o of outcomes) {
               if (!o.ok) {

@@ -9,7 +9,6 @@ import { recordScanEvidence } from "../lifecycle/service.js";
 import { computeManifest } from "../signing/index.js";
 import { VERSION } from "../version.js";
 
-
 export function registerScan(program: Command, cli: Cli): void {
   program
     .command("scan")
@@ -18,7 +17,12 @@ export function registerScan(program: Command, cli: Cli): void {
     .option("--format <format>", "text, json or sarif", "text")
     .option("--output <file>", "write the report to a file instead of standard output")
     .option("--force", "overwrite an existing report file")
-    .option("--allow <module.name>", "also trust this pickle import (module.name or module.*; repeatable), beside scan.allow in perimeter.yaml", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      "--allow <module.name>",
+      "also trust this pickle import (module.name or module.*; repeatable), beside scan.allow in perimeter.yaml",
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option("--model <name@version>", "attach the result to this model version as evidence for approval (PATH must be exactly its files)")
     .option("--actor <name>", "who scans, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
@@ -36,7 +40,11 @@ export function registerScan(program: Command, cli: Cli): void {
           });
           progress.done();
           const text =
-            format === "json" ? `${JSON.stringify(toJsonReport(report), null, 2)}\n` : format === "sarif" ? `${JSON.stringify(toSarif(report, VERSION), null, 2)}\n` : toText(report);
+            format === "json"
+              ? `${JSON.stringify(toJsonReport(report), null, 2)}\n`
+              : format === "sarif"
+                ? `${JSON.stringify(toSarif(report, VERSION), null, 2)}\n`
+                : toText(report);
           if (opts.output === undefined) process.stdout.write(text);
           else await writeOutputFile(opts.output, opts.force === true, (out) => writeChunk(out, text));
           await ctx.audit().append(scanEvent(actor, paths, report));

@@ -16,7 +16,6 @@ import { parsePositiveInt, withContext, type Cli, type Context } from "./context
 // on one listener; the Kubernetes admission webhook, when configured, on a listener of its own that answers only
 // callers with a client certificate from the configured CA (the API server).
 
-
 export interface WebhookListenOptions {
   readonly host: string;
   readonly port: number;
@@ -43,7 +42,9 @@ interface ServeFlags {
 export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Context) => Admitter): void {
   program
     .command("serve")
-    .description(`serve the gateway, the control API (/control/kill, /control/lift, /control/kills), /metrics and /healthz; with lifecycle.webhook or --webhook-* options, the Kubernetes admission webhook (POST ${WEBHOOK_PATH}) on its own mutual-TLS listener; until SIGINT or SIGTERM`)
+    .description(
+      `serve the gateway, the control API (/control/kill, /control/lift, /control/kills), /metrics and /healthz; with lifecycle.webhook or --webhook-* options, the Kubernetes admission webhook (POST ${WEBHOOK_PATH}) on its own mutual-TLS listener; until SIGINT or SIGTERM`,
+    )
     .option("--host <host>", "address the gateway listens on (default gateway.host)")
     .option("--port <port>", "port the gateway listens on (default gateway.port)")
     .option("--tls-cert <file>", "PEM certificate chain the gateway serves HTTPS with (with --tls-key)")
@@ -60,35 +61,51 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
         if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
           throw new PerimeterError("USAGE", "--tls-cert and --tls-key go together: give both, or neither for plain HTTP");
         }
-        const tls = opts.tlsCert !== undefined && opts.tlsKey !== undefined ? { cert: readPem(opts.tlsCert, "--tls-cert"), key: readPem(opts.tlsKey, "--tls-key") } : undefined;
-        return withContext(cli.globals(), async (ctx) => {
-          // Checked before anything starts: a webhook that cannot be served safely stops serve here.
-          const webhook = webhookListenOptions(ctx, opts);
-          const logger = createLogger(ctx.loaded.config);
-          const started = await startGateway(ctx, { logger });
-          let server: RunningServer | undefined;
-          let hook: RunningServer | undefined;
-          try {
-            server = await serveGateway(ctx, started, { host: opts.host ?? ctx.loaded.config.gateway.host, port: port ?? ctx.loaded.config.gateway.port, tls, logger });
-            if (webhook !== undefined) {
-              if (webhook.tls.clientCa === undefined) {
-                process.stderr.write("perimeter: warning: the admission webhook requires no client certificate (--webhook-insecure-no-client-cert): anyone who reaches its port can ask it, and the user names they write are recorded as unverified\n");
+        const tls =
+          opts.tlsCert !== undefined && opts.tlsKey !== undefined
+            ? { cert: readPem(opts.tlsCert, "--tls-cert"), key: readPem(opts.tlsKey, "--tls-key") }
+            : undefined;
+        return withContext(
+          cli.globals(),
+          async (ctx) => {
+            // Checked before anything starts: a webhook that cannot be served safely stops serve here.
+            const webhook = webhookListenOptions(ctx, opts);
+            const logger = createLogger(ctx.loaded.config);
+            const started = await startGateway(ctx, { logger });
+            let server: RunningServer | undefined;
+            let hook: RunningServer | undefined;
+            try {
+              server = await serveGateway(ctx, started, {
+                host: opts.host ?? ctx.loaded.config.gateway.host,
+                port: port ?? ctx.loaded.config.gateway.port,
+                tls,
+                logger,
+              });
+              if (webhook !== undefined) {
+                if (webhook.tls.clientCa === undefined) {
+                  process.stderr.write(
+                    "perimeter: warning: the admission webhook requires no client certificate (--webhook-insecure-no-client-cert): anyone who reaches its port can ask it, and the user names they write are recorded as unverified\n",
+                  );
+                }
+                hook = await serveWebhook(ctx, { ...webhook, logger }, makeAdmitter);
               }
-              hook = await serveWebhook(ctx, { ...webhook, logger }, makeAdmitter);
+            } catch (err) {
+              await server?.close();
+              await started.close();
+              throw err;
             }
-          } catch (err) {
-            await server?.close();
+            process.stderr.write(
+              `perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/control, ${server.url}/metrics${hook === undefined ? "" : `; the admission webhook at ${hook.url}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM\n`,
+            );
+            const signal = await untilSignal();
+            process.stderr.write(`perimeter: ${signal}: finishing requests in flight and stopping\n`);
+            await hook?.close();
+            await server.close();
             await started.close();
-            throw err;
-          }
-          process.stderr.write(`perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/control, ${server.url}/metrics${hook === undefined ? "" : `; the admission webhook at ${hook.url}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM\n`);
-          const signal = await untilSignal();
-          process.stderr.write(`perimeter: ${signal}: finishing requests in flight and stopping\n`);
-          await hook?.close();
-          await server.close();
-          await started.close();
-          return EXIT.ok;
-        }, { server: true });
+            return EXIT.ok;
+          },
+          { server: true },
+        );
       }),
     );
 }
@@ -101,7 +118,10 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
  */
 export async function serveWebhook(ctx: Context, options: WebhookListenOptions, makeAdmitter: (ctx: Context) => Admitter): Promise<RunningServer> {
   if (options.tls.clientCa === undefined && options.insecureNoClientCert !== true) {
-    throw new PerimeterError("USAGE", "the admission webhook answers only callers with a client certificate: set lifecycle.webhook.clientCa (or --webhook-client-ca) to the CA of the API server's client certificate, or give --webhook-insecure-no-client-cert to let anyone who reaches the port ask");
+    throw new PerimeterError(
+      "USAGE",
+      "the admission webhook answers only callers with a client certificate: set lifecycle.webhook.clientCa (or --webhook-client-ca) to the CA of the API server's client certificate, or give --webhook-insecure-no-client-cert to let anyone who reaches the port ask",
+    );
   }
   const logger = options.logger ?? createLogger(ctx.loaded.config);
   if (options.tls.clientCa === undefined) logger.warn("the admission webhook requires no client certificate: anyone who reaches its port can ask it");
@@ -111,7 +131,17 @@ export async function serveWebhook(ctx: Context, options: WebhookListenOptions, 
     environmentOf: (namespace) => environments.get(namespace),
     requireClientCert: options.tls.clientCa !== undefined,
     onDecision: async (decision) => {
-      logger.info({ uid: decision.uid, allowed: decision.allowed, resource: decision.resource, environment: decision.environment, dryRun: decision.dryRun, client: decision.client }, "admission webhook decision");
+      logger.info(
+        {
+          uid: decision.uid,
+          allowed: decision.allowed,
+          resource: decision.resource,
+          environment: decision.environment,
+          dryRun: decision.dryRun,
+          client: decision.client,
+        },
+        "admission webhook decision",
+      );
       // The webhook is registered with sideEffects: NoneOnDryRun, which promises the API server that a dry
       // run changes nothing outside it; an audit event is durable state, so a dry run writes none.
       if (!decision.dryRun) await ctx.audit().append(admissionAuditEvent(decision));
@@ -125,13 +155,18 @@ export async function serveWebhook(ctx: Context, options: WebhookListenOptions, 
 /** The webhook's listener from lifecycle.webhook and the --webhook-* flags (flags win), or undefined when neither asks for it. */
 function webhookListenOptions(ctx: Context, opts: ServeFlags): Omit<WebhookListenOptions, "logger"> | undefined {
   const configured = ctx.loaded.config.lifecycle.webhook;
-  const flagged = [opts.webhookHost, opts.webhookPort, opts.webhookTlsCert, opts.webhookTlsKey, opts.webhookClientCa].some((f) => f !== undefined) || opts.webhookInsecureNoClientCert === true;
+  const flagged =
+    [opts.webhookHost, opts.webhookPort, opts.webhookTlsCert, opts.webhookTlsKey, opts.webhookClientCa].some((f) => f !== undefined) ||
+    opts.webhookInsecureNoClientCert === true;
   if (configured === undefined && !flagged) return undefined;
   const fromConfig = (path: string | undefined) => (path === undefined ? undefined : configPath(ctx.loaded, path));
   const certFile = opts.webhookTlsCert ?? fromConfig(configured?.tlsCert);
   const keyFile = opts.webhookTlsKey ?? fromConfig(configured?.tlsKey);
   if (certFile === undefined || keyFile === undefined) {
-    throw new PerimeterError("USAGE", "the admission webhook is served over HTTPS only (the API server calls nothing else): give --webhook-tls-cert and --webhook-tls-key, or lifecycle.webhook.tlsCert and tlsKey");
+    throw new PerimeterError(
+      "USAGE",
+      "the admission webhook is served over HTTPS only (the API server calls nothing else): give --webhook-tls-cert and --webhook-tls-key, or lifecycle.webhook.tlsCert and tlsKey",
+    );
   }
   const caFile = opts.webhookClientCa ?? fromConfig(configured?.clientCa);
   const clientCa = caFile === undefined ? undefined : readPem(caFile, "the webhook's client CA");

@@ -23,8 +23,6 @@ interface ModelOptions {
   actor?: string;
 }
 
-
-
 function modelOptions(cmd: Command): Command {
   return cmd
     .option("--signature <path>", "the signature file (default: MODEL/model.sig)")
@@ -75,21 +73,20 @@ function manifestOptions(model: { path: string; isDirectory: boolean }, opts: Mo
 }
 
 export function registerSigning(program: Command, cli: Cli): void {
-  modelOptions(program.command("hash").description("print a model's OMS manifest (per-file SHA-256) and its root digest").argument("<model>"))
-    .action(
-      cli.run(async (model: string, opts: ModelOptions) => {
-        const format = parseFormat(opts.format, ["text", "json"] as const);
-        const m = inspect(model);
-        const progress = hashingProgress("hashing");
-        const manifest = await computeManifest(m.path, manifestOptions(m, opts, progress)).finally(progress.done);
-        if (format === "json") printJson(manifest);
-        else {
-          for (const f of manifest.files) process.stdout.write(`${f.sha256}  ${f.name}\n`);
-          process.stdout.write(`root ${manifest.digest}  ${manifest.modelName} (${manifest.files.length} files)\n`);
-        }
-        return EXIT.ok;
-      }),
-    );
+  modelOptions(program.command("hash").description("print a model's OMS manifest (per-file SHA-256) and its root digest").argument("<model>")).action(
+    cli.run(async (model: string, opts: ModelOptions) => {
+      const format = parseFormat(opts.format, ["text", "json"] as const);
+      const m = inspect(model);
+      const progress = hashingProgress("hashing");
+      const manifest = await computeManifest(m.path, manifestOptions(m, opts, progress)).finally(progress.done);
+      if (format === "json") printJson(manifest);
+      else {
+        for (const f of manifest.files) process.stdout.write(`${f.sha256}  ${f.name}\n`);
+        process.stdout.write(`root ${manifest.digest}  ${manifest.modelName} (${manifest.files.length} files)\n`);
+      }
+      return EXIT.ok;
+    }),
+  );
 
   const sign = program.command("sign").description("sign a model in the OpenSSF model-signing (OMS) format");
   modelOptions(sign.command("key").description("sign with an ECDSA private key (P-256, P-384 or P-521 PEM)").argument("<model>"))
@@ -127,7 +124,9 @@ export function registerSigning(program: Command, cli: Cli): void {
       cli.run(async (model: string, opts: ModelOptions & { publicKey: string }) => {
         const { readKeyFile, verifyModelWithKey } = await signing();
         const publicKeyPem = readKeyFile(opts.publicKey, "public key");
-        return verifyCommand(cli, model, opts, "key", (m, bundle, progress) => verifyModelWithKey(m.path, bundle, publicKeyPem, manifestOptions(m, opts, progress)));
+        return verifyCommand(cli, model, opts, "key", (m, bundle, progress) =>
+          verifyModelWithKey(m.path, bundle, publicKeyPem, manifestOptions(m, opts, progress)),
+        );
       }),
     );
   modelOptions(verify.command("certificate").description("verify a certificate-method signature against trusted CA certificates").argument("<model>"))
@@ -138,15 +137,24 @@ export function registerSigning(program: Command, cli: Cli): void {
     .option("--san-dns <name>", "only a signing certificate naming this DNS name in its subjectAltName")
     .option("--actor <name>", "who verifies, recorded in the audit log (default: PERIMETER_ACTOR, else the OS user)")
     .action(
-      cli.run(async (model: string, opts: ModelOptions & { certificateChain: string[]; subject?: string; sanEmail?: string; sanUri?: string; sanDns?: string }) => {
-        if (opts.certificateChain.length === 0) throw new PerimeterError("USAGE", "verify certificate needs at least one --certificate-chain CA certificate");
-        const { readKeyFile, verifyModelWithCertificate } = await signing();
-        const caPems = opts.certificateChain.map((f) => readKeyFile(f, "CA certificate"));
-        const identity = { subject: opts.subject, email: opts.sanEmail, uri: opts.sanUri, dns: opts.sanDns };
-        return verifyCommand(cli, model, opts, "certificate", (m, bundle, progress) => verifyModelWithCertificate(m.path, bundle, caPems, manifestOptions(m, opts, progress), identity));
-      }),
+      cli.run(
+        async (model: string, opts: ModelOptions & { certificateChain: string[]; subject?: string; sanEmail?: string; sanUri?: string; sanDns?: string }) => {
+          if (opts.certificateChain.length === 0) throw new PerimeterError("USAGE", "verify certificate needs at least one --certificate-chain CA certificate");
+          const { readKeyFile, verifyModelWithCertificate } = await signing();
+          const caPems = opts.certificateChain.map((f) => readKeyFile(f, "CA certificate"));
+          const identity = { subject: opts.subject, email: opts.sanEmail, uri: opts.sanUri, dns: opts.sanDns };
+          return verifyCommand(cli, model, opts, "certificate", (m, bundle, progress) =>
+            verifyModelWithCertificate(m.path, bundle, caPems, manifestOptions(m, opts, progress), identity),
+          );
+        },
+      ),
     );
-  modelOptions(verify.command("sigstore").description("verify a keyless (Sigstore) signature offline, against the public-good trusted root or --trust-config").argument("<model>"))
+  modelOptions(
+    verify
+      .command("sigstore")
+      .description("verify a keyless (Sigstore) signature offline, against the public-good trusted root or --trust-config")
+      .argument("<model>"),
+  )
     .requiredOption("--identity <identity>", "the signer's expected certificate identity (email or URI)")
     .requiredOption("--identity-provider <url>", "the expected OIDC issuer that authenticated the signer")
     .option("--trust-config <file>", "a Sigstore trusted_root.json to use instead of the public-good root built in")
@@ -156,7 +164,9 @@ export function registerSigning(program: Command, cli: Cli): void {
         const { readKeyFile, verifyModelWithSigstore } = await signing();
         const trustedRoot = opts.trustConfig === undefined ? undefined : readKeyFile(opts.trustConfig, "trust configuration");
         const expected = { identity: opts.identity, issuer: opts.identityProvider, ...(trustedRoot === undefined ? {} : { trustedRoot }) };
-        return verifyCommand(cli, model, opts, "sigstore", (m, bundle, progress) => verifyModelWithSigstore(m.path, bundle, expected, manifestOptions(m, opts, progress)));
+        return verifyCommand(cli, model, opts, "sigstore", (m, bundle, progress) =>
+          verifyModelWithSigstore(m.path, bundle, expected, manifestOptions(m, opts, progress)),
+        );
       }),
     );
 }
@@ -174,15 +184,27 @@ async function signCommand(
   const { resolveActor, withContext } = await context();
   const actor = resolveActor(opts.actor);
   const m = inspect(model);
-  return hashingWhileOpening((progress) => sign(m, progress), (signed) => withContext(cli.globals(), async (ctx) => {
-    const { bundle, manifest } = await signed;
-    const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
-    await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
-    await ctx.audit().append({ actor, action: "model.sign", resource: m.path, decision: "allow", details: { method, signature: sig, digest: manifest.digest, files: manifest.files.length } });
-    if (format === "json") printJson({ signature: sig, digest: manifest.digest, files: manifest.files.length });
-    else process.stdout.write(`signed ${manifest.files.length} files of ${manifest.modelName} (root ${manifest.digest}) into ${sig}\n`);
-    return EXIT.ok;
-  }));
+  return hashingWhileOpening(
+    (progress) => sign(m, progress),
+    (signed) =>
+      withContext(cli.globals(), async (ctx) => {
+        const { bundle, manifest } = await signed;
+        const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
+        await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
+        await ctx
+          .audit()
+          .append({
+            actor,
+            action: "model.sign",
+            resource: m.path,
+            decision: "allow",
+            details: { method, signature: sig, digest: manifest.digest, files: manifest.files.length },
+          });
+        if (format === "json") printJson({ signature: sig, digest: manifest.digest, files: manifest.files.length });
+        else process.stdout.write(`signed ${manifest.files.length} files of ${manifest.modelName} (root ${manifest.digest}) into ${sig}\n`);
+        return EXIT.ok;
+      }),
+  );
 }
 
 async function verifyCommand(
@@ -203,18 +225,24 @@ async function verifyCommand(
   } catch (err) {
     throw new PerimeterError("SIGNATURE_BUNDLE_INVALID", `cannot read the signature ${sig}: ${(err as Error).message}`);
   }
-  return hashingWhileOpening((progress) => verify(m, bundle, progress), (verified) => withContext(cli.globals(), async (ctx) => {
-    try {
-      const result = await verified;
-      await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "allow", details: { method, ...result } });
-      if (format === "json") printJson({ valid: true, ...result });
-      else process.stdout.write(`valid: ${result.files} files of ${result.modelName}, root ${result.subjectDigest}\n`);
-      return EXIT.ok;
-    } catch (err) {
-      if (err instanceof PerimeterError && err.kind === "refused") {
-        await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "deny", reason: err.message, details: { method, code: err.code } });
-      }
-      throw err;
-    }
-  }));
+  return hashingWhileOpening(
+    (progress) => verify(m, bundle, progress),
+    (verified) =>
+      withContext(cli.globals(), async (ctx) => {
+        try {
+          const result = await verified;
+          await ctx.audit().append({ actor, action: "model.verify", resource: m.path, decision: "allow", details: { method, ...result } });
+          if (format === "json") printJson({ valid: true, ...result });
+          else process.stdout.write(`valid: ${result.files} files of ${result.modelName}, root ${result.subjectDigest}\n`);
+          return EXIT.ok;
+        } catch (err) {
+          if (err instanceof PerimeterError && err.kind === "refused") {
+            await ctx
+              .audit()
+              .append({ actor, action: "model.verify", resource: m.path, decision: "deny", reason: err.message, details: { method, code: err.code } });
+          }
+          throw err;
+        }
+      }),
+  );
 }

@@ -21,35 +21,39 @@ export function registerUp(program: Command, cli: Cli): void {
         await checkAddressFree(address);
         const written = writeDemoConfig(cli.globals());
         if (written !== null) say(`wrote ${written} (demo roles and trusted signer)`);
-        return withContext(cli.globals(), async (ctx) => {
-          const demo = await prepareDemo(ctx, say);
-          const server = await serveDemo(ctx, address);
-          const { model: id, key } = demo;
-          process.stdout.write(
-            [
-              "",
-              `Perimeter is serving ${id} (sha256 ${demo.digest.slice(0, 16)}…) on the embedded llama.cpp runtime.`,
-              `  gateway   ${server.url}/v1 (OpenAI) and ${server.url}/api (Ollama); metrics at ${server.url}/metrics`,
-              `  API key   ${key}`,
-              `            ${demo.keyNote}`,
-              "",
-              "Try it:",
-              `  curl -s ${server.url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\`,
-              `    -d '{"model":"${id}","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'`,
-              "",
-              `  node --input-type=module -e 'import OpenAI from "openai"; const c = new OpenAI({ baseURL: "${server.url}/v1", apiKey: "${key}" });`,
-              `    console.log((await c.chat.completions.create({ model: "${id}", messages: [{ role: "user", content: "Hello" }], max_tokens: 16 })).choices[0].message)'`,
-              "",
-              `Then: perimeter audit list · perimeter model show ${id} · perimeter kill model ${id} --reason test`,
-              "Stop with Ctrl-C.",
-              "",
-            ].join("\n"),
-          );
-          const signal = await untilSignal();
-          say(`${signal}: stopping`);
-          await server.close();
-          return EXIT.ok;
-        }, { server: true });
+        return withContext(
+          cli.globals(),
+          async (ctx) => {
+            const demo = await prepareDemo(ctx, say);
+            const server = await serveDemo(ctx, address);
+            const { model: id, key } = demo;
+            process.stdout.write(
+              [
+                "",
+                `Perimeter is serving ${id} (sha256 ${demo.digest.slice(0, 16)}…) on the embedded llama.cpp runtime.`,
+                `  gateway   ${server.url}/v1 (OpenAI) and ${server.url}/api (Ollama); metrics at ${server.url}/metrics`,
+                `  API key   ${key}`,
+                `            ${demo.keyNote}`,
+                "",
+                "Try it:",
+                `  curl -s ${server.url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\`,
+                `    -d '{"model":"${id}","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'`,
+                "",
+                `  node --input-type=module -e 'import OpenAI from "openai"; const c = new OpenAI({ baseURL: "${server.url}/v1", apiKey: "${key}" });`,
+                `    console.log((await c.chat.completions.create({ model: "${id}", messages: [{ role: "user", content: "Hello" }], max_tokens: 16 })).choices[0].message)'`,
+                "",
+                `Then: perimeter audit list · perimeter model show ${id} · perimeter kill model ${id} --reason test`,
+                "Stop with Ctrl-C.",
+                "",
+              ].join("\n"),
+            );
+            const signal = await untilSignal();
+            say(`${signal}: stopping`);
+            await server.close();
+            return EXIT.ok;
+          },
+          { server: true },
+        );
       }),
     );
 }

@@ -36,7 +36,8 @@ export function describeConfig(loaded: LoadedConfig, env: NodeJS.ProcessEnv = pr
     const envVariable = loaded.fromEnv?.[key];
     const fallback = ENV_FALLBACKS[key];
     if (envVariable !== undefined) options.push({ key, value: redact(key, value), source: { kind: "env", variable: envVariable } });
-    else if (fromFile !== undefined && loaded.file !== undefined) options.push({ key, value: redact(key, value), source: { kind: "file", file: loaded.file, ...(via === undefined ? {} : { via }) } });
+    else if (fromFile !== undefined && loaded.file !== undefined)
+      options.push({ key, value: redact(key, value), source: { kind: "file", file: loaded.file, ...(via === undefined ? {} : { via }) } });
     else if (value === undefined && fallback !== undefined && (env[fallback] ?? "") !== "") {
       options.push({ key, value: redact(key, env[fallback]), source: { kind: "env", variable: fallback } });
     } else options.push({ key, value: redact(key, value), source: { kind: "default" } });

@@ -65,7 +65,11 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
  * directory is the root; else PERIMETER_HOME names the root; else the nearest directory at or above the cwd
  * holding perimeter.yaml or .perimeter/ (not searching PERIMETER_CEILING_DIRECTORIES or above them); else the cwd.
  */
-export function findProject(options: LoadOptions & { readonly env: NodeJS.ProcessEnv; readonly cwd: string }): { project: Project; file: string | undefined; explicit: boolean } {
+export function findProject(options: LoadOptions & { readonly env: NodeJS.ProcessEnv; readonly cwd: string }): {
+  project: Project;
+  file: string | undefined;
+  explicit: boolean;
+} {
   const { env, cwd } = options;
   const flag = options.path !== undefined && options.path !== "" ? options.path : undefined;
   const fromEnv = env["PERIMETER_CONFIG"];
@@ -79,11 +83,19 @@ export function findProject(options: LoadOptions & { readonly env: NodeJS.Proces
   if (home !== undefined && home !== "") {
     const root = resolve(cwd, home);
     if (!isDirectory(root)) {
-      throw new PerimeterError("CONFIG_INVALID", `invalid configuration:\n  PERIMETER_HOME: ${root} is not a directory (it names the project directory that holds perimeter.yaml and .perimeter/)`);
+      throw new PerimeterError(
+        "CONFIG_INVALID",
+        `invalid configuration:\n  PERIMETER_HOME: ${root} is not a directory (it names the project directory that holds perimeter.yaml and .perimeter/)`,
+      );
     }
     return { project: { root, source: "PERIMETER_HOME", cwd }, file: fileIn(root), explicit: false };
   }
-  const ceilings = new Set((env["PERIMETER_CEILING_DIRECTORIES"] ?? "").split(":").filter((d) => d !== "").map((d) => resolve(d)));
+  const ceilings = new Set(
+    (env["PERIMETER_CEILING_DIRECTORIES"] ?? "")
+      .split(":")
+      .filter((d) => d !== "")
+      .map((d) => resolve(d)),
+  );
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     if (dir !== resolve(cwd) && ceilings.has(dir)) break;
     const file = fileIn(dir);
@@ -119,11 +131,9 @@ function readYaml(file: string, required: boolean): unknown {
     text = readFileSync(file, "utf8");
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-    throw new PerimeterError(
-      "CONFIG_UNREADABLE",
-      `cannot read config ${file}: ${reason}${required ? " (from --config or PERIMETER_CONFIG)" : ""}`,
-      { cause: err },
-    );
+    throw new PerimeterError("CONFIG_UNREADABLE", `cannot read config ${file}: ${reason}${required ? " (from --config or PERIMETER_CONFIG)" : ""}`, {
+      cause: err,
+    });
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -137,10 +147,7 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv): { config: Config; fro
   const url = env["PERIMETER_DATABASE_URL"];
   if (url === undefined || url === "") return { config, fromEnv: {} };
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new PerimeterError(
-      "CONFIG_INVALID",
-      `invalid configuration:\n  PERIMETER_DATABASE_URL: expected a postgres:// or postgresql:// URL`,
-    );
+    throw new PerimeterError("CONFIG_INVALID", `invalid configuration:\n  PERIMETER_DATABASE_URL: expected a postgres:// or postgresql:// URL`);
   }
   return { config: { ...config, store: { ...config.store, url } }, fromEnv: { "store.url": "PERIMETER_DATABASE_URL" } };
 }

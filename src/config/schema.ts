@@ -5,7 +5,10 @@ import { z } from "zod";
 const storeSchema = z
   .strictObject({
     /** postgres://... switches from the embedded SQLite file to PostgreSQL. PERIMETER_DATABASE_URL overrides. */
-    url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// or postgresql:// URL").optional(),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "a postgres:// or postgresql:// URL")
+      .optional(),
     /** The embedded SQLite database file. */
     sqlitePath: z.string().min(1).default(".perimeter/perimeter.db"),
     /** PostgreSQL schema that holds Perimeter's tables (created if missing). */
@@ -30,7 +33,12 @@ const auditSchema = z
     /** Extra Ed25519 public keys (PEM files) whose checkpoints verify, e.g. keys rotated out. */
     trustedKeys: z.array(z.string().min(1)).default([]),
     /** The log's name inside each signed checkpoint. */
-    origin: z.string().min(1).max(200).regex(/^[^\s+]+$/, "a name with no spaces or plus signs, e.g. example.com/audit").default("perimeter.local/audit"),
+    origin: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^\s+]+$/, "a name with no spaces or plus signs, e.g. example.com/audit")
+      .default("perimeter.local/audit"),
     /** Persist a signed checkpoint every N events ... */
     checkpointEvery: z.number().int().min(1).max(1_000_000).default(1000),
     /** ... or when this many seconds have passed since the last one and new events exist. */
@@ -68,7 +76,10 @@ const scanSchema = z
 const inventorySchema = z
   .strictObject({
     /** Environment a model version or runtime is registered for when none is named. */
-    defaultEnvironment: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "a lower-case name such as prod").default("default"),
+    defaultEnvironment: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "a lower-case name such as prod")
+      .default("default"),
     /** How long discovery waits for a runtime to answer. */
     discoveryTimeoutSeconds: z.number().int().min(1).max(600).default(10),
     /** Licences beyond Perimeter's table, by id (e.g. LicenseRef-acme-internal), with the tier they belong to. */
@@ -128,7 +139,12 @@ const lifecycleSchema = z
     /** Kubernetes namespace → environment, for the admission webhook. */
     namespaces: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace name"), z.string().min(1)).default({}),
     /** How long an exported admission bundle is valid. */
-    bundleTtlHours: z.number().int().min(1).max(24 * 90).default(24),
+    bundleTtlHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(24),
     /**
      * The Kubernetes admission webhook's own HTTPS listener (`perimeter serve` starts it when this is set). The
      * gateway's port does not serve it. Callers must present a client certificate issued by clientCa (the API
@@ -166,7 +182,10 @@ const jwtIssuerSchema = z.strictObject({
   jwksUri: z.url().optional(),
   jwksFile: z.string().min(1).optional(),
   /** Accepted signature algorithms; "none" is never accepted. */
-  algorithms: z.array(z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"])).min(1).default(["RS256", "ES256", "EdDSA"]),
+  algorithms: z
+    .array(z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]))
+    .min(1)
+    .default(["RS256", "ES256", "EdDSA"]),
   /** The environment callers with these tokens belong to. */
   environment: z.string().min(1).default("default"),
   /** The owner recorded for these workloads. */
@@ -176,9 +195,17 @@ const jwtIssuerSchema = z.strictObject({
 const identitySchema = z
   .strictObject({
     /** Visible prefix of every API key, so leaked keys are recognisable by secret scanners. */
-    keyPrefix: z.string().regex(/^[a-z][a-z0-9]{1,9}$/, "2-10 lower-case letters and digits").default("prm"),
+    keyPrefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9]{1,9}$/, "2-10 lower-case letters and digits")
+      .default("prm"),
     /** How long a rotated-out key keeps working beside the new one. */
-    rotationOverlapSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+    rotationOverlapSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(86_400),
     jwtIssuers: z.array(jwtIssuerSchema).default([]),
   })
   .default({ keyPrefix: "prm", rotationOverlapSeconds: 86_400, jwtIssuers: [] });
@@ -217,7 +244,10 @@ const gatewaySchema = z
       })
       .default({ identity: {}, model: {}, streamLeaseSeconds: 60 }),
     /** redis://...: limits shared by every gateway process; in memory when absent. */
-    redisUrl: z.string().regex(/^rediss?:\/\//, "a redis:// URL").optional(),
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, "a redis:// URL")
+      .optional(),
     /** How often the kill switch and revocations are read from the store. */
     killPollMs: z.number().int().min(100).max(60_000).default(1000),
     /**
@@ -247,14 +277,29 @@ const gatewaySchema = z
      */
     tracing: z
       .strictObject({
-        otlpEndpoint: z.string().regex(/^https?:\/\/[^\s]+$/, "an http(s) URL").optional(),
+        otlpEndpoint: z
+          .string()
+          .regex(/^https?:\/\/[^\s]+$/, "an http(s) URL")
+          .optional(),
         serviceName: z.string().min(1).max(200).default("perimeter-gateway"),
         /** Share of calls traced when the caller sent no trace context; a caller's sampled flag is followed. */
         sampleRatio: z.number().min(0).max(1).default(1),
       })
       .default({ serviceName: "perimeter-gateway", sampleRatio: 1 }),
   })
-  .default({ host: "127.0.0.1", port: 8080, limits: { identity: {}, model: {}, streamLeaseSeconds: 60 }, killPollMs: 1000, upstreamTimeoutMs: 120_000, defaultMaxTokens: 8192, slowRefreshWarnMs: 250, unauthenticatedAuditSeconds: 60, unauthenticatedSources: 10_000, logPrompts: false, tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 } });
+  .default({
+    host: "127.0.0.1",
+    port: 8080,
+    limits: { identity: {}, model: {}, streamLeaseSeconds: 60 },
+    killPollMs: 1000,
+    upstreamTimeoutMs: 120_000,
+    defaultMaxTokens: 8192,
+    slowRefreshWarnMs: 250,
+    unauthenticatedAuditSeconds: 60,
+    unauthenticatedSources: 10_000,
+    logPrompts: false,
+    tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 },
+  });
 
 const logSchema = z
   .strictObject({

@@ -58,7 +58,14 @@ async function change(deps: ControlDeps, op: "kill" | "lift", req: IncomingMessa
 
   const parsed = parseBody(raw);
   if (!parsed.ok) {
-    record(deps, { actor, action: op === "kill" ? "kill" : "kill.lift", resource: "control", decision: "deny", reason: parsed.message, details: { route: path, status: 400, code: "USAGE" } });
+    record(deps, {
+      actor,
+      action: op === "kill" ? "kill" : "kill.lift",
+      resource: "control",
+      decision: "deny",
+      reason: parsed.message,
+      details: { route: path, status: 400, code: "USAGE" },
+    });
     return error(400, "USAGE", parsed.message);
   }
   const body = parsed.body;
@@ -84,7 +91,14 @@ async function change(deps: ControlDeps, op: "kill" | "lift", req: IncomingMessa
     refreshed = false;
     deps.logger?.error({ err }, "the kill switch changed and this gateway could not re-read it at once; it will on its next poll");
   }
-  const view = { kind: result.entry.kind, target: result.entry.target, covers: result.resolved.covers, reason: result.entry.reason, killedAt: result.entry.killedAt, killedBy: result.entry.killedBy };
+  const view = {
+    kind: result.entry.kind,
+    target: result.entry.target,
+    covers: result.resolved.covers,
+    reason: result.entry.reason,
+    killedAt: result.entry.killedAt,
+    killedBy: result.entry.killedBy,
+  };
   return { status: 200, json: op === "kill" ? { killed: view, appliedHere: refreshed } : { lifted: view, liftReason: body.reason, appliedHere: refreshed } };
 }
 
@@ -109,14 +123,28 @@ async function admin(deps: ControlDeps, req: IncomingMessage, path: string, acti
     auth = { ok: false, code: "AUTH_KEY_INVALID", message: "credentials could not be checked; try again, and if it persists see the server log" };
   }
   if (!auth.ok) {
-    const event: AuditEventInput = { actor: "anonymous", action: action(), resource: "control", decision: "deny", reason: auth.message, details: { route: path, status: 401, code: auth.code } };
+    const event: AuditEventInput = {
+      actor: "anonymous",
+      action: action(),
+      resource: "control",
+      decision: "deny",
+      reason: auth.message,
+      details: { route: path, status: 401, code: auth.code },
+    };
     if (deps.onUnauthenticated !== undefined) deps.onUnauthenticated(event);
     else record(deps, event);
     return error(401, auth.code, auth.message);
   }
   if (!auth.principal.scopes.includes(CONTROL_SCOPE)) {
     const message = `identity ${auth.principal.id} lacks the "${CONTROL_SCOPE}" scope the control API requires`;
-    record(deps, { actor: `identity:${auth.principal.id}`, action: action(), resource: "control", decision: "deny", reason: message, details: { route: path, status: 403, code: "PERMISSION_DENIED" } });
+    record(deps, {
+      actor: `identity:${auth.principal.id}`,
+      action: action(),
+      resource: "control",
+      decision: "deny",
+      reason: message,
+      details: { route: path, status: 403, code: "PERMISSION_DENIED" },
+    });
     return error(403, "PERMISSION_DENIED", message);
   }
   return auth.principal;

@@ -107,17 +107,7 @@ const PASSTHROUGH_FILTERS: ReadonlySet<string> = new Set([
 const DATA_METHODS: ReadonlySet<string> = new Set(["items", "keys", "values", "get"]);
 /** Filters that read attributes by name (jinja2's make_attrgetter), first positional argument or attribute=. */
 const ATTRIBUTE_PATH_FILTERS: ReadonlySet<string> = new Set(["selectattr", "rejectattr", "groupby"]);
-const ATTRIBUTE_KWARG_FILTERS: ReadonlySet<string> = new Set([
-  "map",
-  "sort",
-  "sum",
-  "unique",
-  "min",
-  "max",
-  "groupby",
-  "selectattr",
-  "rejectattr",
-]);
+const ATTRIBUTE_KWARG_FILTERS: ReadonlySet<string> = new Set(["map", "sort", "sum", "unique", "min", "max", "groupby", "selectattr", "rejectattr"]);
 
 /**
  * Parses a chat template and reports the constructs that only template injection uses. Never throws.
@@ -469,7 +459,9 @@ class Analyzer {
       if (n.type !== "Macro") return;
       const name = text(child(n, "name"));
       if (name === undefined) return;
-      const params = children(n, "args").map((a) => (a.type === "Identifier" ? text(a) : text(child(a, "key")))).map((p) => p ?? "");
+      const params = children(n, "args")
+        .map((a) => (a.type === "Identifier" ? text(a) : text(child(a, "key"))))
+        .map((p) => p ?? "");
       this.macroParams.set(name, params);
     });
   }
@@ -1164,10 +1156,11 @@ class Analyzer {
           if (key === "operator") continue;
           const n = asNode(v);
           if (n !== undefined) this.statementOrExpr(n);
-          else if (Array.isArray(v)) for (const item of v) {
-            const c = asNode(item);
-            if (c !== undefined) this.statementOrExpr(c);
-          }
+          else if (Array.isArray(v))
+            for (const item of v) {
+              const c = asNode(item);
+              if (c !== undefined) this.statementOrExpr(c);
+            }
         }
     }
   }

@@ -89,9 +89,7 @@ export const GGML_TYPES = {
 
 export type GgmlTypeName = keyof typeof GGML_TYPES;
 
-const GGML_TYPE_BY_ID: ReadonlyMap<number, GgmlTypeName> = new Map(
-  (Object.keys(GGML_TYPES) as GgmlTypeName[]).map((name) => [GGML_TYPES[name].id, name]),
-);
+const GGML_TYPE_BY_ID: ReadonlyMap<number, GgmlTypeName> = new Map((Object.keys(GGML_TYPES) as GgmlTypeName[]).map((name) => [GGML_TYPES[name].id, name]));
 
 const VALUE_TYPE_BY_ID: ReadonlyMap<number, GgufValueTypeName> = new Map(
   (Object.keys(GGUF_VALUE_TYPES) as GgufValueTypeName[]).map((name) => [GGUF_VALUE_TYPES[name], name]),
@@ -348,11 +346,7 @@ function resolveAlignment(metadata: readonly GgufMetadataEntry[], requested: num
  * bytes. A non-default `alignment` not already stated in the metadata is added as `general.alignment`,
  * because readers assume 32 unless the file says otherwise.
  */
-export function encodeGguf(input: {
-  metadata: readonly GgufMetadataEntry[];
-  tensors: readonly GgufTensorInput[];
-  alignment?: number;
-}): Uint8Array {
+export function encodeGguf(input: { metadata: readonly GgufMetadataEntry[]; tensors: readonly GgufTensorInput[]; alignment?: number }): Uint8Array {
   const alignment = resolveAlignment(input.metadata, input.alignment);
   const metadata: readonly GgufMetadataEntry[] =
     alignment !== GGUF_DEFAULT_ALIGNMENT && !input.metadata.some((e) => e.key === GGUF_ALIGNMENT_KEY)
@@ -409,10 +403,7 @@ export function encodeGguf(input: {
   return file;
 }
 
-function layoutTensors(
-  tensors: readonly GgufTensorInput[],
-  alignment: number,
-): { placed: { tensor: GgufTensorInput; offset: number }[]; dataLength: number } {
+function layoutTensors(tensors: readonly GgufTensorInput[], alignment: number): { placed: { tensor: GgufTensorInput; offset: number }[]; dataLength: number } {
   const names = new Set<string>();
   const placed: { tensor: GgufTensorInput; offset: number }[] = [];
   let dataLength = 0;
@@ -430,9 +421,7 @@ function layoutTensors(
       throw new Error(`tensor ${tensor.name} has an invalid shape [${tensor.shape.join(", ")}]`);
     }
     if (elementCount(tensor.shape) !== tensor.data.length) {
-      throw new Error(
-        `tensor ${tensor.name}: shape [${tensor.shape.join(", ")}] needs ${elementCount(tensor.shape)} values, got ${tensor.data.length}`,
-      );
+      throw new Error(`tensor ${tensor.name}: shape [${tensor.shape.join(", ")}] needs ${elementCount(tensor.shape)} values, got ${tensor.data.length}`);
     }
     placed.push({ tensor, offset: dataLength });
     // llama.cpp requires each tensor to start exactly where the previous one's padded data ends.
@@ -617,16 +606,12 @@ const MIN_TENSOR_INFO_BYTES = 24;
 export function readGgufHeader(bytes: Uint8Array): GgufHeader {
   const r = new ByteReader(bytes);
   for (const expected of GGUF_MAGIC) {
-    if (r.u8("magic") !== expected) throw new Error("not a GGUF file: the magic bytes are not \"GGUF\"");
+    if (r.u8("magic") !== expected) throw new Error('not a GGUF file: the magic bytes are not "GGUF"');
   }
   const version = r.u32("version");
   // v2 and v3 share the little-endian layout; a big-endian v3 file reads its version as 0x03000000.
   if (version !== 2 && version !== 3) {
-    throw new Error(
-      version === 0x0300_0000
-        ? "big-endian GGUF files are not supported"
-        : `GGUF version ${version} is not supported (expected 2 or 3)`,
-    );
+    throw new Error(version === 0x0300_0000 ? "big-endian GGUF files are not supported" : `GGUF version ${version} is not supported (expected 2 or 3)`);
   }
   const tensorCount = r.count("tensor count", MIN_TENSOR_INFO_BYTES);
   const metadataCount = r.count("metadata count", MIN_METADATA_ENTRY_BYTES);
@@ -706,10 +691,38 @@ function isPowerOfTwo(n: number): boolean {
 
 /** llama.cpp's LLAMA_FTYPE names, by general.file_type. */
 const FILE_TYPES: Readonly<Record<number, string>> = {
-  0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K_S", 12: "Q3_K_M",
-  13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS",
-  21: "Q2_K_S", 22: "IQ3_XS", 23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
-  29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0",
+  0: "F32",
+  1: "F16",
+  2: "Q4_0",
+  3: "Q4_1",
+  7: "Q8_0",
+  8: "Q5_0",
+  9: "Q5_1",
+  10: "Q2_K",
+  11: "Q3_K_S",
+  12: "Q3_K_M",
+  13: "Q3_K_L",
+  14: "Q4_K_S",
+  15: "Q4_K_M",
+  16: "Q5_K_S",
+  17: "Q5_K_M",
+  18: "Q6_K",
+  19: "IQ2_XXS",
+  20: "IQ2_XS",
+  21: "Q2_K_S",
+  22: "IQ3_XS",
+  23: "IQ3_XXS",
+  24: "IQ1_S",
+  25: "IQ4_NL",
+  26: "IQ3_S",
+  27: "IQ3_M",
+  28: "IQ2_S",
+  29: "IQ2_M",
+  30: "IQ4_XS",
+  31: "IQ1_M",
+  32: "BF16",
+  36: "TQ1_0",
+  37: "TQ2_0",
 };
 
 export interface GgufSummary {

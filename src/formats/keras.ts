@@ -179,8 +179,7 @@ class ConfigWalker {
 
   private recordLayer(value: Record<string, unknown>, className: string, parent: string): string {
     const config = value["config"];
-    const name =
-      (isRecord(config) ? stringProp(config, "name") : undefined) ?? stringProp(value, "name") ?? `<unnamed ${className}>`;
+    const name = (isRecord(config) ? stringProp(config, "name") : undefined) ?? stringProp(value, "name") ?? `<unnamed ${className}>`;
     const module = stringProp(value, "module");
     const registeredName = stringProp(value, "registered_name");
     if (this.layers.length < MAX_LAYERS) {
@@ -322,7 +321,8 @@ function matchJsonObject(bytes: Uint8Array, start: number, limit: number): { end
   for (let i = start; i < stop; i++) {
     const b = bytes[i] as number;
     if (inString) {
-      if (b === 0x5c) i++; // skip the escaped byte
+      if (b === 0x5c)
+        i++; // skip the escaped byte
       else if (b === 0x22) inString = false;
       continue;
     }

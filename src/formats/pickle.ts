@@ -397,7 +397,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     error = { offset: at, message, unmodelled: true };
     end = at;
   };
-  const underflow = (): void => fail(marks.length > 0 ? `${opName} reaches below a MARK (unexpected MARK found)` : `${opName} on an empty stack (unpickling stack underflow)`);
+  const underflow = (): void =>
+    fail(marks.length > 0 ? `${opName} reaches below a MARK (unexpected MARK found)` : `${opName} on an empty stack (unpickling stack underflow)`);
   /** Bytes [pos, pos+k) exist; otherwise the stream is truncated. */
   // End of the FRAME the C unpickler holds in its buffer (-1: none). Reading from a file object — torch.load
   // wraps the zip entry in io.BytesIO — a read that starts inside that buffer but needs bytes past its end
@@ -406,7 +407,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   let frameEnd = -1;
   const straddles = (to: number): boolean => {
     if (pos >= frameEnd || to <= frameEnd) return false;
-    fail(`${opName} reads across the end of its FRAME at offset ${frameEnd}: io.BytesIO-fed unpicklers (torch.load) skip the rest of the frame, pickle.loads reads straight on`);
+    fail(
+      `${opName} reads across the end of its FRAME at offset ${frameEnd}: io.BytesIO-fed unpicklers (torch.load) skip the rest of the frame, pickle.loads reads straight on`,
+    );
     return true;
   };
   const need = (k: number, what: string): boolean => {
@@ -565,7 +568,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     if (!joblib || !wrapperImported) return true;
     for (let i = Math.max(0, from); i < to; i++) {
       if (mentionsWrapper(stack[i] as Value, 0)) {
-        unmodelled(`${opName} uses the class ${JOBLIB_ARRAY_WRAPPER} in a way this scanner does not model: joblib.load reads array bytes after such an object, and where they are cannot be known`);
+        unmodelled(
+          `${opName} uses the class ${JOBLIB_ARRAY_WRAPPER} in a way this scanner does not model: joblib.load reads array bytes after such an object, and where they are cannot be known`,
+        );
         return false;
       }
     }
@@ -613,7 +618,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     if (kind === "M" || kind === "m") return digits === 8 ? { itemsize: 8, objects: false } : "its datetime dtype is not 8 bytes";
     return { itemsize, objects: false };
   };
-  const truthy = (v: Value | undefined): boolean | null => (v === undefined || v === FALSE || v === NONE ? false : v === TRUE ? true : v.kind === "int" ? v.value !== 0 : null);
+  const truthy = (v: Value | undefined): boolean | null =>
+    v === undefined || v === FALSE || v === NONE ? false : v === TRUE ? true : v.kind === "int" ? v.value !== 0 : null;
   /**
    * BUILD gave a NumpyArrayWrapper its state: skip the array bytes that follow as joblib's read_array does
    * (alignment byte and padding when numpy_array_alignment_bytes is set, then prod(shape) * itemsize bytes), or
@@ -648,7 +654,10 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       stateOnImports.push(...nested.stateOnImports);
       if (nested.protocol > protocol) protocol = nested.protocol;
       if (!nested.complete) {
-        error = { ...(nested.error ?? { offset: pos, message: "it does not end" }), message: `in the object array's pickle: ${nested.error?.message ?? "it does not end"}` };
+        error = {
+          ...(nested.error ?? { offset: pos, message: "it does not end" }),
+          message: `in the object array's pickle: ${nested.error?.message ?? "it does not end"}`,
+        };
         end = nested.end;
         return false;
       }
@@ -1079,7 +1088,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const nameValue = stack[--sp] as Value;
         const moduleValue = stack[--sp] as Value;
         // A call's result may be a str the loader computed; a joblib array wrapper never is.
-        const computed = (moduleValue.kind === "made" && moduleValue.madeBy !== JOBLIB_ARRAY_WRAPPER) || (nameValue.kind === "made" && nameValue.madeBy !== JOBLIB_ARRAY_WRAPPER);
+        const computed =
+          (moduleValue.kind === "made" && moduleValue.madeBy !== JOBLIB_ARRAY_WRAPPER) ||
+          (nameValue.kind === "made" && nameValue.madeBy !== JOBLIB_ARRAY_WRAPPER);
         const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue), computed);
         if (target === JOBLIB_ARRAY_WRAPPER) wrapperImported = true;
         if (!push(imported(target))) break loop;
@@ -1135,10 +1146,25 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const target = callable.kind === "global" ? callable.target : null;
         recordCall(op === OP.REDUCE ? "REDUCE" : "NEWOBJ", target);
         let made: Value | undefined;
-        if (joblib && op === OP.REDUCE && target !== null && COPYREG_RECONSTRUCTOR.has(target) && args.kind === "tuple" && args.items[0] !== undefined && mentionsWrapper(args.items[0], 0)) {
+        if (
+          joblib &&
+          op === OP.REDUCE &&
+          target !== null &&
+          COPYREG_RECONSTRUCTOR.has(target) &&
+          args.kind === "tuple" &&
+          args.items[0] !== undefined &&
+          mentionsWrapper(args.items[0], 0)
+        ) {
           // copyreg._reconstructor(NumpyArrayWrapper, object, None): how protocols 0 and 1 make the wrapper.
           const [cls, base, state] = args.items;
-          if (args.items.length !== 3 || cls?.kind !== "global" || base?.kind !== "global" || base.target === null || !PY_OBJECT.has(base.target) || state !== NONE) {
+          if (
+            args.items.length !== 3 ||
+            cls?.kind !== "global" ||
+            base?.kind !== "global" ||
+            base.target === null ||
+            !PY_OBJECT.has(base.target) ||
+            state !== NONE
+          ) {
             unmodelled(`REDUCE makes a ${JOBLIB_ARRAY_WRAPPER} through ${target} with arguments this scanner does not model`);
             break loop;
           }
@@ -1304,10 +1330,12 @@ function nameFrom(bytes: Uint8Array, v: Value): NameResult {
     case "opaque":
       return v.name;
     case "global":
-      if (v.name === undefined) v.name = { problem: v.target === null ? "the object of an unresolved import" : `the object imported as ${quoteName(v.target)}, not a constant string` };
+      if (v.name === undefined)
+        v.name = { problem: v.target === null ? "the object of an unresolved import" : `the object imported as ${quoteName(v.target)}, not a constant string` };
       return v.name;
     case "made":
-      if (v.name === undefined) v.name = { problem: v.madeBy === null ? "the result of an untraced call" : `the result of calling ${quoteName(v.madeBy)}, not a constant string` };
+      if (v.name === undefined)
+        v.name = { problem: v.madeBy === null ? "the result of an untraced call" : `the result of calling ${quoteName(v.madeBy)}, not a constant string` };
       return v.name;
     case "text":
       if (v.name === undefined) v.name = decodeName(bytes, v);
@@ -1498,14 +1526,29 @@ export function decodePyEscapes(bytes: Uint8Array, start: number, end: number): 
       case 0x22:
         out.push(e);
         break;
-      case 0x62: out.push(0x08); break; // \b
-      case 0x66: out.push(0x0c); break; // \f
-      case 0x74: out.push(0x09); break; // \t
-      case 0x6e: out.push(0x0a); break; // \n
-      case 0x72: out.push(0x0d); break; // \r
-      case 0x76: out.push(0x0b); break; // \v
-      case 0x61: out.push(0x07); break; // \a
-      case 0x78: { // \xhh needs exactly two hex digits
+      case 0x62:
+        out.push(0x08);
+        break; // \b
+      case 0x66:
+        out.push(0x0c);
+        break; // \f
+      case 0x74:
+        out.push(0x09);
+        break; // \t
+      case 0x6e:
+        out.push(0x0a);
+        break; // \n
+      case 0x72:
+        out.push(0x0d);
+        break; // \r
+      case 0x76:
+        out.push(0x0b);
+        break; // \v
+      case 0x61:
+        out.push(0x07);
+        break; // \a
+      case 0x78: {
+        // \xhh needs exactly two hex digits
         const hi = i < end ? hexDigit(bytes[i]) : -1;
         const lo = i + 1 < end ? hexDigit(bytes[i + 1]) : -1;
         if (hi < 0 || lo < 0) return null;

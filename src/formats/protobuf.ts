@@ -69,4 +69,3 @@ export function text(b: Uint8Array | undefined): string | undefined {
     return undefined;
   }
 }
-

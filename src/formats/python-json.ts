@@ -7,9 +7,7 @@
 
 export type PythonJsonValue = null | boolean | number | string | PythonJsonValue[] | { [key: string]: PythonJsonValue };
 
-export type PythonJsonResult =
-  | { readonly ok: true; readonly value: PythonJsonValue }
-  | { readonly ok: false; readonly error: string; readonly offset: number };
+export type PythonJsonResult = { readonly ok: true; readonly value: PythonJsonValue } | { readonly ok: false; readonly error: string; readonly offset: number };
 
 /** Nothing a loader reads nests this deep; Python's own recursion limit is about 1000. */
 export const PYTHON_JSON_MAX_DEPTH = 512;

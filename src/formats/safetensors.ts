@@ -190,7 +190,9 @@ function checkHeader(root: JsonObject, headerLength: number, dataLength: number,
     if (t.begin > cursor) {
       problems.add(`gap of ${t.begin - cursor} bytes before tensor ${quote(t.name)} (bytes ${cursor}..${t.begin} belong to no tensor)`);
     } else if (t.begin < cursor) {
-      problems.add(`tensor ${quote(t.name)} [${t.begin}, ${t.end}] overlaps ${previous ? `tensor ${quote(previous.name)}` : "the previous tensor"} (which ends at ${cursor})`);
+      problems.add(
+        `tensor ${quote(t.name)} [${t.begin}, ${t.end}] overlaps ${previous ? `tensor ${quote(previous.name)}` : "the previous tensor"} (which ends at ${cursor})`,
+      );
     }
     cursor = Math.max(cursor, t.end);
     previous = t;
@@ -302,7 +304,10 @@ const METADATA_PATTERNS: readonly MetadataPattern[] = [
   { kind: "python-code", re: /__import__|\bsubprocess\b|\bos\.(?:system|popen|exec\w*|spawn\w*)\b|\b(?:eval|exec|compile|getattr)\s*\(/ },
   { kind: "python-code", re: /\b(?:pickle|marshal|dill|cloudpickle)\.loads?\b|\bbase64\.b64decode\b|\bbuiltins\b/ },
   { kind: "shell-command", re: /\b(?:curl|wget)\b[^|\n]{0,200}\|\s*(?:ba|z|da)?sh\b/ },
-  { kind: "shell-command", re: /\brm\s+-[a-zA-Z]*[rf][a-zA-Z]*\s|\bchmod\s+(?:[0-7]{3,4}|[ugoa]*\+[rwxs]+)\s|\/bin\/(?:ba|z|da)?sh\b|\bnc\s+-[a-z]*e\b|\bbash\s+-c\b|\bpowershell\b|\$\([^)]{1,200}\)/ },
+  {
+    kind: "shell-command",
+    re: /\brm\s+-[a-zA-Z]*[rf][a-zA-Z]*\s|\bchmod\s+(?:[0-7]{3,4}|[ugoa]*\+[rwxs]+)\s|\/bin\/(?:ba|z|da)?sh\b|\bnc\s+-[a-z]*e\b|\bbash\s+-c\b|\bpowershell\b|\$\([^)]{1,200}\)/,
+  },
   { kind: "shell-command", re: /(?:&&|;|\|)\s*(?:curl|wget|sh|bash|python3?|perl|nc)\b/ },
   { kind: "script", re: /<\s*script\b|\bjavascript:|\bon(?:error|load)\s*=|\bdocument\.(?:cookie|location)\b/i },
   { kind: "url", re: /\b(?:https?|ftp|file):\/\/[^\s"'<>]+/i },

@@ -88,8 +88,25 @@ const PICKLE_ARGS = new Map<number, PickleArg>();
 for (const c of "(.012NR]abd}elost)u") PICKLE_ARGS.set(c.charCodeAt(0), NONE);
 for (const op of [0x81, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x97, 0x98]) PICKLE_ARGS.set(op, NONE);
 PICKLE_ARGS.set("Q".charCodeAt(0), NONE);
-for (const [c, n] of [["K", 1], ["M", 2], ["J", 4], ["G", 8], ["h", 1], ["j", 4], ["q", 1], ["r", 4]] as const) PICKLE_ARGS.set(c.charCodeAt(0), { kind: "fixed", bytes: n });
-for (const [op, n] of [[0x82, 1], [0x83, 2], [0x84, 4], [0x80, 1], [0x95, 8]] as const) PICKLE_ARGS.set(op, { kind: "fixed", bytes: n });
+for (const [c, n] of [
+  ["K", 1],
+  ["M", 2],
+  ["J", 4],
+  ["G", 8],
+  ["h", 1],
+  ["j", 4],
+  ["q", 1],
+  ["r", 4],
+] as const)
+  PICKLE_ARGS.set(c.charCodeAt(0), { kind: "fixed", bytes: n });
+for (const [op, n] of [
+  [0x82, 1],
+  [0x83, 2],
+  [0x84, 4],
+  [0x80, 1],
+  [0x95, 8],
+] as const)
+  PICKLE_ARGS.set(op, { kind: "fixed", bytes: n });
 PICKLE_ARGS.set("I".charCodeAt(0), { kind: "line", lines: 1, check: "int" });
 PICKLE_ARGS.set("L".charCodeAt(0), { kind: "line", lines: 1, check: "int" });
 PICKLE_ARGS.set("F".charCodeAt(0), { kind: "line", lines: 1, check: "float" });
@@ -100,8 +117,23 @@ PICKLE_ARGS.set("V".charCodeAt(0), { kind: "line", lines: 1 });
 PICKLE_ARGS.set("P".charCodeAt(0), { kind: "line", lines: 1 });
 PICKLE_ARGS.set("c".charCodeAt(0), { kind: "line", lines: 2 });
 PICKLE_ARGS.set("i".charCodeAt(0), { kind: "line", lines: 2 });
-for (const [c, n] of [["U", 1], ["T", 4], ["X", 4], ["B", 4], ["C", 1]] as const) PICKLE_ARGS.set(c.charCodeAt(0), { kind: "counted", lengthBytes: n });
-for (const [op, n] of [[0x8c, 1], [0x8d, 8], [0x8e, 8], [0x96, 8], [0x8a, 1], [0x8b, 4]] as const) PICKLE_ARGS.set(op, { kind: "counted", lengthBytes: n });
+for (const [c, n] of [
+  ["U", 1],
+  ["T", 4],
+  ["X", 4],
+  ["B", 4],
+  ["C", 1],
+] as const)
+  PICKLE_ARGS.set(c.charCodeAt(0), { kind: "counted", lengthBytes: n });
+for (const [op, n] of [
+  [0x8c, 1],
+  [0x8d, 8],
+  [0x8e, 8],
+  [0x96, 8],
+  [0x8a, 1],
+  [0x8b, 4],
+] as const)
+  PICKLE_ARGS.set(op, { kind: "counted", lengthBytes: n });
 
 interface PickleWalk {
   /** Opcodes that parsed completely. */
@@ -166,7 +198,8 @@ function sniffPickle(head: Uint8Array, fileSize: number, options: SniffOptions):
     // PROTO; pickle.load refuses protocols above 5 before doing anything.
     if (protocol > 5) return undefined;
     const walk = walkPickle(head, 2, fileSize);
-    if (walk.ended === "invalid" && walk.complete === 0) return { format: "pickle", confidence: "low", detail: `PROTO ${protocol} followed by a byte no pickle opcode has` };
+    if (walk.ended === "invalid" && walk.complete === 0)
+      return { format: "pickle", confidence: "low", detail: `PROTO ${protocol} followed by a byte no pickle opcode has` };
     return { format: "pickle", confidence: walk.ended === "invalid" ? "medium" : "high", detail: `pickle protocol ${protocol}` };
   }
   if (options.looksLikePickle !== undefined) {
@@ -183,7 +216,11 @@ function sniffPickle(head: Uint8Array, fileSize: number, options: SniffOptions):
   const plausible = walk.complete + (walk.partial ? 1 : 0);
   if (walk.ended === "stop" && walk.complete >= 2) return { format: "pickle", confidence: "high", detail: "pickle protocol 0 or 1" };
   if (plausible >= 2 || (plausible >= 1 && walk.partial && fileSize > head.length)) {
-    return { format: "pickle", confidence: "medium", detail: walk.ended === "stop" ? "pickle protocol 0 or 1" : "pickle protocol 0 or 1 (no STOP in the bytes seen)" };
+    return {
+      format: "pickle",
+      confidence: "medium",
+      detail: walk.ended === "stop" ? "pickle protocol 0 or 1" : "pickle protocol 0 or 1 (no STOP in the bytes seen)",
+    };
   }
   return undefined;
 }
@@ -199,7 +236,8 @@ function sniffMagic(head: Uint8Array, fileSize: number): SniffMatch[] {
 
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) add("zip", "high", "ZIP local file header");
   else if (startsWith(head, [0x50, 0x4b, 0x05, 0x06]) && fileSize >= 22 && fileSize <= 22 + 0xffff) add("zip", "high", "empty ZIP archive");
-  else if (startsWith(head, [0x50, 0x4b, 0x07, 0x08]) && startsWith(head, [0x50, 0x4b, 0x03, 0x04], 4)) add("zip", "high", "ZIP archive with a spanning marker");
+  else if (startsWith(head, [0x50, 0x4b, 0x07, 0x08]) && startsWith(head, [0x50, 0x4b, 0x03, 0x04], 4))
+    add("zip", "high", "ZIP archive with a spanning marker");
   else if (startsWith(head, ascii("PK00PK\x03\x04"))) add("zip", "high", "ZIP archive with an old spanning marker");
 
   if (startsWith(head, [0x1f, 0x8b, 0x08])) add("gzip", "high", "gzip stream");
@@ -219,7 +257,11 @@ function sniffMagic(head: Uint8Array, fileSize: number): SniffMatch[] {
   if (startsWith(head, ascii("GGUF"))) {
     const le = u32le(head, 4);
     const be = ((head[4] ?? 0) << 24) | ((head[5] ?? 0) << 16) | ((head[6] ?? 0) << 8) | (head[7] ?? 0);
-    add("gguf", (le >= 1 && le <= 3) || (be >= 1 && be <= 3) ? "high" : "medium", `GGUF version ${le >= 1 && le <= 3 ? le : be}${le >= 1 && le <= 3 ? "" : " (big-endian)"}`);
+    add(
+      "gguf",
+      (le >= 1 && le <= 3) || (be >= 1 && be <= 3) ? "high" : "medium",
+      `GGUF version ${le >= 1 && le <= 3 ? le : be}${le >= 1 && le <= 3 ? "" : " (big-endian)"}`,
+    );
   }
   // HDF5 allows a user block before the superblock: the signature may sit at 0, 512, 1024, 2048, ...
   for (let at = 0; at + HDF5_SIGNATURE.length <= head.length; at = at === 0 ? 512 : at * 2) {
@@ -270,7 +312,7 @@ function sniffLzmaAlone(head: Uint8Array): SniffMatch | undefined {
   const dict = u32le(head, 1);
   // liblzma's picky check: 2^n or 2^n + 2^(n-1), and a known size of at most 256 GiB or "unknown".
   const pow = dict > 0 && (dict & (dict - 1)) === 0;
-  const threeHalves = dict > 0 && ((dict / 3) * 2 & ((dict / 3) * 2 - 1)) === 0 && dict % 3 === 0;
+  const threeHalves = dict > 0 && (((dict / 3) * 2) & ((dict / 3) * 2 - 1)) === 0 && dict % 3 === 0;
   if (!pow && !threeHalves && dict !== 0xffff_ffff) return undefined;
   const unknownSize = head.subarray(5, 13).every((b) => b === 0xff);
   if (!unknownSize && u64le(head, 5) > 2 ** 38) return undefined;

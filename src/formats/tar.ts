@@ -139,7 +139,8 @@ export function parseTarHeader(block: Uint8Array, offset: number): TarHeader {
   const parsed: Partial<Record<keyof typeof numbers, bigint>> = {};
   for (const [field, [at, length]] of Object.entries(numbers) as [keyof typeof numbers, [number, number]][]) {
     const value = parseTarNumber(header.subarray(at, at + length));
-    if (value === undefined) return { kind: "problem", problem: `the ${field} field of the tar header at ${offset} is not a number: Python's tarfile stops here` };
+    if (value === undefined)
+      return { kind: "problem", problem: `the ${field} field of the tar header at ${offset} is not a number: Python's tarfile stops here` };
     parsed[field] = value;
   }
   const size = parsed.size ?? 0n;
@@ -167,9 +168,12 @@ export function parseTarHeader(block: Uint8Array, offset: number): TarHeader {
   const skipsData = hasData || GNU_TYPES.has(type) || PAX_TYPES.has(type);
   const blocks = Math.ceil(sizeNumber / TAR_BLOCK) * TAR_BLOCK;
   if (!skipsData && sizeNumber > 0) {
-    problems.push(`a ${describeType(type)} at ${offset} declares ${sizeNumber} bytes of data, which Python's tarfile does not skip: the next header is read right after this one`);
+    problems.push(
+      `a ${describeType(type)} at ${offset} declares ${sizeNumber} bytes of data, which Python's tarfile does not skip: the next header is read right after this one`,
+    );
   }
-  if (!SUPPORTED_TYPES.has(type) && !PAX_TYPES.has(type)) problems.push(`unknown member type ${JSON.stringify(type)} at ${offset}: Python's tarfile treats it as a regular file`);
+  if (!SUPPORTED_TYPES.has(type) && !PAX_TYPES.has(type))
+    problems.push(`unknown member type ${JSON.stringify(type)} at ${offset}: Python's tarfile treats it as a regular file`);
   if (type === "S") problems.push(`a GNU sparse member at ${offset}: its stored data is not its content`);
 
   return {
@@ -243,7 +247,8 @@ export function parsePaxRecords(data: Uint8Array): { records: Map<string, string
     records.set(key, utf8.decode(data.subarray(eq + 1, at + length - 1)));
     at += length;
   }
-  if (at < data.length && data.subarray(at).some((b) => b !== 0)) problems.push(`${data.length - at} bytes of the pax header after its last record are ignored by Python's tarfile`);
+  if (at < data.length && data.subarray(at).some((b) => b !== 0))
+    problems.push(`${data.length - at} bytes of the pax header after its last record are ignored by Python's tarfile`);
   return { records, problems };
 }
 
@@ -273,7 +278,10 @@ export function applyPaxRecords(member: TarMember, records: ReadonlyMap<string, 
     size = paxNumber(declared);
     if (!Number.isSafeInteger(size) || size < 0) return { kind: "problem", problem: `a pax header gives the member at ${member.offset} a size of ${declared}` };
     if (records.has("size") && scope === "next") nextHeaderOffset = member.dataOffset + (member.hasData ? Math.ceil(size / TAR_BLOCK) * TAR_BLOCK : 0);
-    else if (scope === "global" && size !== member.size) problems.push(`a global pax header gives the member at ${member.offset} a size of ${size} without moving the next header: extraction reads past its data`);
+    else if (scope === "global" && size !== member.size)
+      problems.push(
+        `a global pax header gives the member at ${member.offset} a size of ${size} without moving the next header: extraction reads past its data`,
+      );
   }
   if (name !== member.name) problems.push(`a pax header renames ${JSON.stringify(member.name)} to ${JSON.stringify(name)}`);
   return { ...member, name, linkName, size, nextHeaderOffset, problems };

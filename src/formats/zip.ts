@@ -408,7 +408,8 @@ function locateEnd(tail: Uint8Array, tailStart: number, fileSize: number, zip64E
     if (sigAt(tail, adjacentAt, SIG_ZIP64_END)) {
       record = tail.subarray(adjacentAt, locatorAt);
       zip64EndOffset = adjacent;
-      if (declared !== adjacent) problems.push(`the ZIP64 locator points at ${declared ?? "an impossible offset"} but the ZIP64 end record sits at ${adjacent}; loaders use the latter`);
+      if (declared !== adjacent)
+        problems.push(`the ZIP64 locator points at ${declared ?? "an impossible offset"} but the ZIP64 end record sits at ${adjacent}; loaders use the latter`);
     } else {
       problems.push("no ZIP64 end record right before its locator: Python's zipfile ignores the ZIP64 records, miniz follows the locator");
       if (declared === undefined || declared > fileSize - ZIP64_END_SIZE) {
@@ -426,7 +427,8 @@ function locateEnd(tail: Uint8Array, tailStart: number, fileSize: number, zip64E
       }
       zip64EndOffset = declared;
     }
-    if ((u64(record, 4) ?? Infinity) < ZIP64_END_SIZE - 12) return { kind: "problem", problem: "the ZIP64 end record declares a size smaller than its fixed fields" };
+    if ((u64(record, 4) ?? Infinity) < ZIP64_END_SIZE - 12)
+      return { kind: "problem", problem: "the ZIP64 end record declares a size smaller than its fixed fields" };
     diskNumber64 = u32(record, 16);
     centralDirectoryDisk64 = u32(record, 20);
     const onDisk = u64(record, 24);
@@ -444,7 +446,8 @@ function locateEnd(tail: Uint8Array, tailStart: number, fileSize: number, zip64E
     centralDirectoryOffset = offset;
   }
 
-  if (entryCount !== entriesOnDisk) problems.push(`the end record counts ${entryCount} members in total but ${entriesOnDisk} on this disk: miniz refuses the archive`);
+  if (entryCount !== entriesOnDisk)
+    problems.push(`the end record counts ${entryCount} members in total but ${entriesOnDisk} on this disk: miniz refuses the archive`);
   if ((diskNumber64 | centralDirectoryDisk64) !== 0 && (diskNumber64 !== 1 || centralDirectoryDisk64 !== 1)) {
     problems.push("the end record describes a multi-disk (spanned) archive: miniz and Python refuse it");
   }
@@ -527,7 +530,9 @@ function readExtra(extra: Uint8Array, values: Zip64Fields, headerName: Uint8Arra
     const size = u16(extra, at + 2);
     const body = at + 4;
     if (body + size > extra.length) {
-      problems.push(`${where}: extra field 0x${id.toString(16).padStart(4, "0")} declares ${size} bytes but ${extra.length - body} remain: Python's zipfile refuses the archive`);
+      problems.push(
+        `${where}: extra field 0x${id.toString(16).padStart(4, "0")} declares ${size} bytes but ${extra.length - body} remain: Python's zipfile refuses the archive`,
+      );
       break;
     }
     if (id === EXTRA_ZIP64) {
@@ -622,7 +627,9 @@ export function parseCentralDirectory(bytes: Uint8Array, entryCount: number): Zi
     const commentLength = u16(bytes, at + 32);
     const total = ZIP_CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
     if (at + total > bytes.length) {
-      problems.push(`central header ${index} at ${at}: its name, extra field and comment (${total - ZIP_CENTRAL_HEADER_SIZE} bytes) run past the central directory`);
+      problems.push(
+        `central header ${index} at ${at}: its name, extra field and comment (${total - ZIP_CENTRAL_HEADER_SIZE} bytes) run past the central directory`,
+      );
       break;
     }
     const values: Zip64Fields = {
@@ -646,8 +653,10 @@ export function parseCentralDirectory(bytes: Uint8Array, entryCount: number): Zi
     }
     if (pastDeclaredCount) problems.push(`${where} is listed past the end record's count of ${entryCount}: Python's zipfile sees it, torch.load does not`);
     if (flags & ZIP_FLAGS.maskedLocalHeader) problems.push(`${where} has flag bit 13 (masked local header): miniz refuses the archive`);
-    if (flags & ZIP_FLAGS.encrypted) problems.push(`${where} is flagged encrypted (bit 0): torch.load refuses to extract it and its contents cannot be inspected`);
-    if (flags & ZIP_FLAGS.strongEncryption) problems.push(`${where} is flagged strongly encrypted (bit 6): torch.load and Python's zipfile refuse to extract it`);
+    if (flags & ZIP_FLAGS.encrypted)
+      problems.push(`${where} is flagged encrypted (bit 0): torch.load refuses to extract it and its contents cannot be inspected`);
+    if (flags & ZIP_FLAGS.strongEncryption)
+      problems.push(`${where} is flagged strongly encrypted (bit 6): torch.load and Python's zipfile refuse to extract it`);
     if (flags & ZIP_FLAGS.compressedPatch) problems.push(`${where} is flagged as patch data (bit 5): torch.load and Python's zipfile refuse to extract it`);
     if (method !== ZIP_METHODS.stored && method !== ZIP_METHODS.deflate) {
       problems.push(`${where} uses ${zipMethodName(method)} compression: torch.load cannot extract it, and neither can this scanner`);
@@ -655,11 +664,13 @@ export function parseCentralDirectory(bytes: Uint8Array, entryCount: number): Zi
     if (
       classic.compressedSize !== 0xffff_ffff &&
       classic.uncompressedSize !== 0xffff_ffff &&
-      ((method === ZIP_METHODS.stored && classic.compressedSize !== classic.uncompressedSize) || (classic.uncompressedSize !== 0 && classic.compressedSize === 0))
+      ((method === ZIP_METHODS.stored && classic.compressedSize !== classic.uncompressedSize) ||
+        (classic.uncompressedSize !== 0 && classic.compressedSize === 0))
     ) {
       problems.push(`${where} declares ${classic.compressedSize} stored bytes for ${classic.uncompressedSize} bytes of content: miniz refuses the archive`);
     }
-    if (values.diskNumberStart !== 0 && values.diskNumberStart !== 1) problems.push(`${where} starts on disk ${values.diskNumberStart}: miniz refuses the archive`);
+    if (values.diskNumberStart !== 0 && values.diskNumberStart !== 1)
+      problems.push(`${where} starts on disk ${values.diskNumberStart}: miniz refuses the archive`);
     if (versionNeeded > PYTHON_MAX_EXTRACT_VERSION) problems.push(`${where} needs ZIP version ${versionNeeded / 10}: Python's zipfile refuses the archive`);
 
     const key = foldedKey(nameBytes);
@@ -759,7 +770,9 @@ export function parseLocalHeader(bytes: Uint8Array, options: ParseLocalHeaderOpt
       );
     }
     if (method !== central.method) {
-      problems.push(`${where}: its local header says ${zipMethodName(method)}, the central directory ${zipMethodName(central.method)}; loaders use the central method`);
+      problems.push(
+        `${where}: its local header says ${zipMethodName(method)}, the central directory ${zipMethodName(central.method)}; loaders use the central method`,
+      );
     }
     if (!hasDataDescriptor && !central.hasDataDescriptor) {
       if (values.compressedSize !== central.compressedSize || values.uncompressedSize !== central.uncompressedSize) {
@@ -824,7 +837,11 @@ function decode(compressed: Uint8Array, entry: ZipEntryCoding, maxOutputBytes: n
   } catch (err) {
     const code = err instanceof Error && "code" in err ? String((err as { code: unknown }).code) : "";
     if (code === "ERR_BUFFER_TOO_LARGE" || err instanceof RangeError) {
-      return { ok: false, code: "too-large", reason: `${where} inflates past the ${maxOutputBytes}-byte inspection limit (declared ${entry.uncompressedSize})` };
+      return {
+        ok: false,
+        code: "too-large",
+        reason: `${where} inflates past the ${maxOutputBytes}-byte inspection limit (declared ${entry.uncompressedSize})`,
+      };
     }
     const detail = err instanceof Error ? err.message : String(err);
     return { ok: false, code: "corrupt", reason: `${where}: its deflate stream is invalid (${detail}): loaders fail on it too, but it cannot be proven safe` };
@@ -846,9 +863,11 @@ export function inflateZipEntry(compressed: Uint8Array, entry: ZipEntryCoding, m
   const supported = entry.method === ZIP_METHODS.stored || entry.method === ZIP_METHODS.deflate;
 
   const flagged =
-    (entry.flags & (ZIP_FLAGS.encrypted | ZIP_FLAGS.strongEncryption)) !== 0 ? ("encrypted" as const)
-    : (entry.flags & ZIP_FLAGS.compressedPatch) !== 0 ? ("patch-data" as const)
-    : undefined;
+    (entry.flags & (ZIP_FLAGS.encrypted | ZIP_FLAGS.strongEncryption)) !== 0
+      ? ("encrypted" as const)
+      : (entry.flags & ZIP_FLAGS.compressedPatch) !== 0
+        ? ("patch-data" as const)
+        : undefined;
   if (flagged !== undefined) {
     const attempt = supported ? decode(compressed, entry, limit) : undefined;
     return {

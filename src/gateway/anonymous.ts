@@ -84,7 +84,10 @@ export class UnauthenticatedRefusals {
     const seconds = Number.isFinite(s.emittedAt) ? Math.round((now - s.emittedAt) / 1000) : 0;
     const reason = only !== undefined ? only.reason : `${s.count} calls from ${key} refused without credentials in the last ${seconds} s`;
     // Keys in code-unit order: the audit log's canonical JSON then takes one native call.
-    const details = only !== undefined ? { code: only.code, count: 1, route: only.route, source: key, status: only.status } : { codes: s.codes, count: s.count, routes: s.routes, source: key };
+    const details =
+      only !== undefined
+        ? { code: only.code, count: 1, route: only.route, source: key, status: only.status }
+        : { codes: s.codes, count: s.count, routes: s.routes, source: key };
     this.record({ actor: "anonymous", action: "gateway.unauthenticated", resource: "gateway", decision: "deny", reason, details });
     s.count = 0;
     s.codes = {};
@@ -107,5 +110,8 @@ export function sourceOf(address: string): string {
   const left = head === "" ? [] : head.split(":");
   const right = tail === undefined || tail === "" ? [] : tail.split(":");
   const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }

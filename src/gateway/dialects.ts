@@ -24,7 +24,11 @@ export function toOpenAI(op: Operation, body: Json): { path: OpenAIPath; body: J
     case "chat":
     case "completions":
     case "embeddings":
-      return { path: op === "chat" ? "/v1/chat/completions" : op === "completions" ? "/v1/completions" : "/v1/embeddings", body: { ...body }, stream: body["stream"] === true };
+      return {
+        path: op === "chat" ? "/v1/chat/completions" : op === "completions" ? "/v1/completions" : "/v1/embeddings",
+        body: { ...body },
+        stream: body["stream"] === true,
+      };
     case "embed":
       return { path: "/v1/embeddings", body: { model: body["model"], input: body["input"] }, stream: false };
     case "generate": {
@@ -42,7 +46,9 @@ export function toOpenAI(op: Operation, body: Json): { path: OpenAIPath; body: J
 /** Ollama's /api/chat body as OpenAI's (Ollama streams unless told not to). */
 export function ollamaChatToOpenAI(body: Json): { path: OpenAIPath; body: Json; stream: boolean } {
   const stream = body["stream"] !== false;
-  const messages = Array.isArray(body["messages"]) ? (body["messages"] as Json[]).map((m) => ({ role: m["role"], content: m["content"] ?? "" })) : body["messages"];
+  const messages = Array.isArray(body["messages"])
+    ? (body["messages"] as Json[]).map((m) => ({ role: m["role"], content: m["content"] ?? "" }))
+    : body["messages"];
   const out: Json = { model: body["model"], messages, stream, ...ollamaOptions(body) };
   if (body["tools"] !== undefined) out["tools"] = body["tools"];
   return { path: "/v1/chat/completions", body: out, stream };
@@ -82,11 +88,22 @@ export function toOllamaAnswer(op: Operation, model: string, body: Json, started
   if (op === "embed") {
     const data = (body["data"] as Json[] | undefined) ?? [];
     const usage = usageOf(body);
-    return { model, embeddings: data.map((d) => d["embedding"]), total_duration: elapsedNs(startedNs), load_duration: 0, prompt_eval_count: usage?.prompt ?? 0 };
+    return {
+      model,
+      embeddings: data.map((d) => d["embedding"]),
+      total_duration: elapsedNs(startedNs),
+      load_duration: 0,
+      prompt_eval_count: usage?.prompt ?? 0,
+    };
   }
   const choice = ((body["choices"] as Json[] | undefined) ?? [])[0];
   const text = textOf(choice);
-  return { model, created_at: now, ...(op === "generate" ? { response: text } : { message: { role: "assistant", content: text } }), ...doneFields(choice?.["finish_reason"], usageOf(body), startedNs) };
+  return {
+    model,
+    created_at: now,
+    ...(op === "generate" ? { response: text } : { message: { role: "assistant", content: text } }),
+    ...doneFields(choice?.["finish_reason"], usageOf(body), startedNs),
+  };
 }
 
 /** One streamed OpenAI chunk as an Ollama NDJSON line (or null when it carries nothing for Ollama). */
@@ -96,12 +113,19 @@ export function toOllamaChunk(op: Operation, model: string, chunk: Json): Json |
   const text = textOf(choice);
   if (text === "") return null;
   const created_at = new Date().toISOString();
-  return op === "generate" ? { model, created_at, response: text, done: false } : { model, created_at, message: { role: "assistant", content: text }, done: false };
+  return op === "generate"
+    ? { model, created_at, response: text, done: false }
+    : { model, created_at, message: { role: "assistant", content: text }, done: false };
 }
 
 export function ollamaFinal(op: Operation, model: string, finishReason: unknown, usage: Usage | undefined, startedNs: bigint): Json {
   const created_at = new Date().toISOString();
-  return { model, created_at, ...(op === "generate" ? { response: "" } : { message: { role: "assistant", content: "" } }), ...doneFields(finishReason, usage, startedNs) };
+  return {
+    model,
+    created_at,
+    ...(op === "generate" ? { response: "" } : { message: { role: "assistant", content: "" } }),
+    ...doneFields(finishReason, usage, startedNs),
+  };
 }
 
 function doneFields(finishReason: unknown, usage: Usage | undefined, startedNs: bigint): Json {

@@ -47,7 +47,13 @@ export interface GatewayDeps {
 }
 
 /** gen_ai.operation.name of each operation (OpenTelemetry GenAI semantic conventions). */
-const GEN_AI_OPERATION: Readonly<Record<Operation, string>> = { chat: "chat", completions: "text_completion", generate: "text_completion", embeddings: "embeddings", embed: "embeddings" };
+const GEN_AI_OPERATION: Readonly<Record<Operation, string>> = {
+  chat: "chat",
+  completions: "text_completion",
+  generate: "text_completion",
+  embeddings: "embeddings",
+  embed: "embeddings",
+};
 
 type Json = Record<string, unknown>;
 
@@ -90,7 +96,11 @@ export class Gateway {
   private constructor(readonly deps: GatewayDeps) {
     this.staleMs = Math.max(5 * deps.config.killPollMs, 1000);
     this.guards = deps.guards ?? NO_GUARDS;
-    this.metrics = new GatewayMetrics({ backlog: () => deps.audit().backlog, inFlight: () => this.inflight.size, catalogAgeSeconds: () => this.catalogAgeMs() / 1000 });
+    this.metrics = new GatewayMetrics({
+      backlog: () => deps.audit().backlog,
+      inFlight: () => this.inflight.size,
+      catalogAgeSeconds: () => this.catalogAgeMs() / 1000,
+    });
     this.unauthenticated = new UnauthenticatedRefusals((e) => this.record(e), deps.config.unauthenticatedAuditSeconds, deps.config.unauthenticatedSources);
   }
 
@@ -116,7 +126,8 @@ export class Gateway {
     const ms = Math.round(performance.now() - started);
     // The store is read on the thread that answers calls: a slow read is a stall every call feels, worth a
     // person's attention past the threshold; below it, one line at debug.
-    if (ms >= this.deps.config.slowRefreshWarnMs) this.deps.logger?.warn({ ms, thresholdMs: this.deps.config.slowRefreshWarnMs }, "reading the catalog and kill switch from the store was slow");
+    if (ms >= this.deps.config.slowRefreshWarnMs)
+      this.deps.logger?.warn({ ms, thresholdMs: this.deps.config.slowRefreshWarnMs }, "reading the catalog and kill switch from the store was slow");
     else this.deps.logger?.debug({ ms }, "read the catalog and kill switch");
     this.catalog = catalog;
     this.kills = KillSet.of(kills);
@@ -153,7 +164,8 @@ export class Gateway {
   unavailable(): string | undefined {
     if (this.auditFailing !== undefined) return "calls are refused while the audit log cannot be written; the server log says why";
     const age = this.catalogAgeMs();
-    if (age > this.staleMs) return `calls are refused: the kill switch and catalog have not been read from the store for ${Math.round(age / 1000)} s, so kills and revocations would not apply; the server log says why`;
+    if (age > this.staleMs)
+      return `calls are refused: the kill switch and catalog have not been read from the store for ${Math.round(age / 1000)} s, so kills and revocations would not apply; the server log says why`;
     return undefined;
   }
 
@@ -165,7 +177,11 @@ export class Gateway {
         status: why === undefined ? "ready" : "unavailable",
         ...(why === undefined ? {} : { reason: why }),
         audit: { writable: this.auditFailing === undefined, backlog: this.deps.audit().backlog },
-        catalog: { ageSeconds: Math.round(this.catalogAgeMs() / 100) / 10, models: this.catalog.size, ...(this.refreshError === undefined ? {} : { failing: true }) },
+        catalog: {
+          ageSeconds: Math.round(this.catalogAgeMs() / 100) / 10,
+          models: this.catalog.size,
+          ...(this.refreshError === undefined ? {} : { failing: true }),
+        },
         callsInFlight: this.inflight.size,
       },
     };
@@ -179,7 +195,15 @@ export class Gateway {
         this.deps.authorize({
           principal,
           action: "list",
-          model: { id: r.version.id, name: r.version.name, version: r.version.version, kind: r.version.kind, environments: r.version.environments, licenseTier: r.version.license.tier, state: r.state },
+          model: {
+            id: r.version.id,
+            name: r.version.name,
+            version: r.version.version,
+            kind: r.version.kind,
+            environments: r.version.environments,
+            licenseTier: r.version.license.tier,
+            state: r.state,
+          },
           context: { route: path, environment: r.runtime.environment, stream: false, tools: false, maxTokens: 0, promptChars: 0 },
         }).allow,
     );
@@ -323,12 +347,31 @@ export class Gateway {
     const decision = this.deps.authorize({
       principal,
       action: parsed.op === "embeddings" || parsed.op === "embed" ? "embed" : "invoke",
-      model: { id: version.id, name: version.name, version: version.version, kind: version.kind, environments: version.environments, licenseTier: version.license.tier, state: route.state },
-      context: { route: call.route.path, environment: route.runtime.environment, stream: parsed.stream, tools: parsed.tools, maxTokens, promptChars: call.raw.length },
+      model: {
+        id: version.id,
+        name: version.name,
+        version: version.version,
+        kind: version.kind,
+        environments: version.environments,
+        licenseTier: version.license.tier,
+        state: route.state,
+      },
+      context: {
+        route: call.route.path,
+        environment: route.runtime.environment,
+        stream: parsed.stream,
+        tools: parsed.tools,
+        maxTokens,
+        promptChars: call.raw.length,
+      },
     });
     if (decision.allow) return undefined;
     call.policies = decision.policies;
-    return refusal("POLICY_DENIED", decision.reason, decision.policies.map((id) => ({ rule: `policy:${id}`, severity: "medium" as const, message: decision.reason })));
+    return refusal(
+      "POLICY_DENIED",
+      decision.reason,
+      decision.policies.map((id) => ({ rule: `policy:${id}`, severity: "medium" as const, message: decision.reason })),
+    );
   }
 
   /** limit: requests, the token reservation (prompt estimate + max tokens × n), concurrent calls and streams. */
@@ -378,7 +421,6 @@ export class Gateway {
   track(call: InFlightCall): () => void {
     return this.inflight.add(call);
   }
-
 }
 
 /**
@@ -453,7 +495,11 @@ class Call implements InFlightCall {
     const principal = this.principal;
     const status = errorStatus(r.code);
     if (this.trace !== undefined) {
-      this.trace.set({ "http.response.status_code": status, "error.type": r.code, ...(principal === undefined ? {} : { "perimeter.identity.id": principal.id }) });
+      this.trace.set({
+        "http.response.status_code": status,
+        "error.type": r.code,
+        ...(principal === undefined ? {} : { "perimeter.identity.id": principal.id }),
+      });
       this.trace.end("deny", r.reason);
     }
     if (principal === undefined) {
@@ -466,7 +512,13 @@ class Call implements InFlightCall {
         resource: model === undefined ? "gateway" : `model:${model}`,
         decision: "deny",
         reason: r.reason,
-        details: { code: r.code, ...(r.findings.length === 0 ? {} : { findings: r.findings }), ...(this.policies === undefined ? {} : { policies: this.policies }), route: this.route.path, status },
+        details: {
+          code: r.code,
+          ...(r.findings.length === 0 ? {} : { findings: r.findings }),
+          ...(this.policies === undefined ? {} : { policies: this.policies }),
+          route: this.route.path,
+          status,
+        },
       });
     }
     return errorResponse(this.route.api, r.code, r.reason, r.retryAfterSeconds);
@@ -564,8 +616,6 @@ class Call implements InFlightCall {
     return { status: 200, stream: { contentType: api === "ollama" ? "application/x-ndjson" : "text/event-stream", chunks: this.frames(answer.chunks) } };
   }
 
-
-
   /** The stream re-framed for the client; keeps the usage; stops at once when killed, cut by a guard or abandoned. */
   private async *frames(chunks: AsyncIterable<Json>): AsyncGenerator<string> {
     const api = this.route.api;
@@ -651,7 +701,8 @@ class Call implements InFlightCall {
     const call = this.call as ParsedCall;
     const version = target.version;
     const tokens = (usage?.prompt ?? 0) + (usage?.completion ?? 0);
-    if (this.admission !== undefined) void this.admission.settle(tokens).catch((err: unknown) => this.gateway.deps.logger?.error({ err }, "settling tokens failed"));
+    if (this.admission !== undefined)
+      void this.admission.settle(tokens).catch((err: unknown) => this.gateway.deps.logger?.error({ err }, "settling tokens failed"));
     this.gateway.metrics.countTokens(usage);
     // A call its client gave up on was still allowed: nothing failed on our side or the runtime's.
     const denied = this.killedBy !== undefined || this.cutBy !== undefined;
@@ -727,7 +778,8 @@ function outputBudget(op: Operation, body: Json, fallback: number, contextLength
   const completion = body["max_completion_tokens"];
   const plain = body["max_tokens"];
   delete body["max_completion_tokens"];
-  const asked = typeof completion === "number" && typeof plain === "number" ? (completion <= 0 || plain <= 0 ? -1 : Math.max(completion, plain)) : (completion ?? plain);
+  const asked =
+    typeof completion === "number" && typeof plain === "number" ? (completion <= 0 || plain <= 0 ? -1 : Math.max(completion, plain)) : (completion ?? plain);
   if (asked === undefined || asked === null) {
     if (contextLength !== undefined && contextLength <= fallback) return contextLength;
     body["max_tokens"] = fallback;

@@ -219,7 +219,10 @@ export class Limits {
       if (scope.tokens === undefined || scope.tokensPerMinute === undefined) continue;
       const what = held.nameOf(scope);
       if (tokens > scope.tokensPerMinute) {
-        return refuse(`this call may use up to ${tokens} tokens (its prompt and max_tokens × n), more than ${what}'s whole ${scope.tokensPerMinute} tokens per minute: ask for fewer max_tokens`, 60_000);
+        return refuse(
+          `this call may use up to ${tokens} tokens (its prompt and max_tokens × n), more than ${what}'s whole ${scope.tokensPerMinute} tokens per minute: ask for fewer max_tokens`,
+          60_000,
+        );
       }
       const key = held.keyOf(scope);
       try {
@@ -230,7 +233,10 @@ export class Limits {
         // consume counts the points even when it refuses them: give them back.
         await scope.tokens.reward(key, tokens);
         const left = Math.max(0, scope.tokensPerMinute - (err.consumedPoints - tokens));
-        return refuse(`${what} has used its tokens per minute: ${left} of ${scope.tokensPerMinute} left, and this call may use up to ${tokens} (its prompt and max_tokens × n)`, err.msBeforeNext);
+        return refuse(
+          `${what} has used its tokens per minute: ${left} of ${scope.tokensPerMinute} left, and this call may use up to ${tokens} (its prompt and max_tokens × n)`,
+          err.msBeforeNext,
+        );
       }
       held.reserved.push(scope);
     }
@@ -240,7 +246,11 @@ export class Limits {
   private async takeSlots(held: Held, stream: boolean): Promise<Admission | undefined> {
     for (const scope of [this.identity, this.model]) {
       if (scope.calls !== undefined) {
-        const refused = await held.take(`${scope.name}:calls:${held.keyOf(scope)}`, scope.calls, `${held.nameOf(scope)} has ${scope.calls} calls running already`);
+        const refused = await held.take(
+          `${scope.name}:calls:${held.keyOf(scope)}`,
+          scope.calls,
+          `${held.nameOf(scope)} has ${scope.calls} calls running already`,
+        );
         if (refused !== undefined) return refused;
       }
       if (stream && scope.streams !== undefined) {

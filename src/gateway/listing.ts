@@ -30,7 +30,13 @@ export function listingRoutes(g: ListingSource): Route[] {
     return errorResponse(api, p.code, p.reason);
   };
   const listed = (principal: Principal, path: string, visible: readonly ModelRoute[]) =>
-    g.record({ actor: `identity:${principal.id}`, action: "gateway.list", resource: "gateway", decision: "allow", details: { models: visible.length, route: path } });
+    g.record({
+      actor: `identity:${principal.id}`,
+      action: "gateway.list",
+      resource: "gateway",
+      decision: "allow",
+      details: { models: visible.length, route: path },
+    });
 
   return [
     {
@@ -41,7 +47,18 @@ export function listingRoutes(g: ListingSource): Route[] {
         if (!isPrincipal(principal)) return principal;
         const visible = g.visibleTo(principal, "/v1/models");
         listed(principal, "/v1/models", visible);
-        return { status: 200, json: { object: "list", data: visible.map((r) => ({ id: r.version.id, object: "model", created: Math.floor(Date.parse(r.version.registeredAt) / 1000), owned_by: r.version.owner ?? "perimeter" })) } };
+        return {
+          status: 200,
+          json: {
+            object: "list",
+            data: visible.map((r) => ({
+              id: r.version.id,
+              object: "model",
+              created: Math.floor(Date.parse(r.version.registeredAt) / 1000),
+              owned_by: r.version.owner ?? "perimeter",
+            })),
+          },
+        };
       },
     },
     {
@@ -73,10 +90,23 @@ export function listingRoutes(g: ListingSource): Route[] {
         const r = g.visibleTo(principal, "/api/show").find((v) => v.version.id === name || v.version.name === name);
         if (r === undefined) {
           const refused = refusal("MODEL_NOT_AVAILABLE", `model ${JSON.stringify(name.slice(0, 200))} not found`);
-          g.record({ actor: `identity:${principal.id}`, action: "gateway.show", resource: `model:${name.slice(0, 200)}`, decision: "deny", reason: refused.reason, details: { code: refused.code, route: "/api/show", status: 404 } });
+          g.record({
+            actor: `identity:${principal.id}`,
+            action: "gateway.show",
+            resource: `model:${name.slice(0, 200)}`,
+            decision: "deny",
+            reason: refused.reason,
+            details: { code: refused.code, route: "/api/show", status: 404 },
+          });
           return errorResponse("ollama", refused.code, refused.reason);
         }
-        g.record({ actor: `identity:${principal.id}`, action: "gateway.show", resource: `model:${r.version.id}`, decision: "allow", details: { route: "/api/show" } });
+        g.record({
+          actor: `identity:${principal.id}`,
+          action: "gateway.show",
+          resource: `model:${r.version.id}`,
+          decision: "allow",
+          details: { route: "/api/show" },
+        });
         return { status: 200, json: ollamaShow(r) };
       },
     },
@@ -99,7 +129,14 @@ function ollamaDetails(v: ModelRoute["version"]) {
 }
 
 function ollamaTag(r: ModelRoute) {
-  return { name: r.version.id, model: r.version.id, modified_at: r.version.registeredAt, size: r.version.size, digest: r.version.digest, details: ollamaDetails(r.version) };
+  return {
+    name: r.version.id,
+    model: r.version.id,
+    modified_at: r.version.registeredAt,
+    size: r.version.size,
+    digest: r.version.digest,
+    details: ollamaDetails(r.version),
+  };
 }
 
 function ollamaShow(r: ModelRoute) {

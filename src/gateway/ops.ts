@@ -19,7 +19,12 @@ export interface GaugeSources {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: "perimeter_gateway_requests_total", help: "Gateway calls by route and decision", labelNames: ["route", "decision"], registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: "perimeter_gateway_requests_total",
+    help: "Gateway calls by route and decision",
+    labelNames: ["route", "decision"],
+    registers: [this.registry],
+  });
   private readonly tokens = new Counter({ name: "perimeter_gateway_tokens_total", help: "Tokens by kind", labelNames: ["kind"], registers: [this.registry] });
   private readonly latency = new Histogram({
     name: "perimeter_gateway_request_seconds",
@@ -34,15 +39,41 @@ export class GatewayMetrics {
   private readonly routes = new Map<string, RouteMetrics>();
 
   constructor(sources: GaugeSources) {
-    new Gauge({ name: "perimeter_audit_backlog_events", help: "Audit events accepted and not yet committed", registers: [this.registry], collect() { this.set(sources.backlog()); } });
-    new Gauge({ name: "perimeter_gateway_calls_in_flight", help: "Calls being answered now", registers: [this.registry], collect() { this.set(sources.inFlight()); } });
-    new Gauge({ name: "perimeter_gateway_catalog_age_seconds", help: "Seconds since the catalog and kill switch were last read from the store", registers: [this.registry], collect() { this.set(sources.catalogAgeSeconds()); } });
+    new Gauge({
+      name: "perimeter_audit_backlog_events",
+      help: "Audit events accepted and not yet committed",
+      registers: [this.registry],
+      collect() {
+        this.set(sources.backlog());
+      },
+    });
+    new Gauge({
+      name: "perimeter_gateway_calls_in_flight",
+      help: "Calls being answered now",
+      registers: [this.registry],
+      collect() {
+        this.set(sources.inFlight());
+      },
+    });
+    new Gauge({
+      name: "perimeter_gateway_catalog_age_seconds",
+      help: "Seconds since the catalog and kill switch were last read from the store",
+      registers: [this.registry],
+      collect() {
+        this.set(sources.catalogAgeSeconds());
+      },
+    });
   }
 
   forRoute(route: string): RouteMetrics {
     let m = this.routes.get(route);
     if (m === undefined) {
-      m = { allow: this.requests.labels(route, "allow"), deny: this.requests.labels(route, "deny"), error: this.requests.labels(route, "error"), latency: this.latency.labels(route) };
+      m = {
+        allow: this.requests.labels(route, "allow"),
+        deny: this.requests.labels(route, "deny"),
+        error: this.requests.labels(route, "error"),
+        latency: this.latency.labels(route),
+      };
       this.routes.set(route, m);
     }
     return m;
@@ -65,6 +96,10 @@ export function opsRoutes(metrics: GatewayMetrics, readiness: () => { ready: boo
         return Promise.resolve({ status: r.ready ? 200 : 503, json: r.body });
       },
     },
-    { method: "GET", path: "/metrics", handle: async () => ({ status: 200, text: await metrics.registry.metrics(), headers: { "content-type": metrics.registry.contentType } }) },
+    {
+      method: "GET",
+      path: "/metrics",
+      handle: async () => ({ status: 200, text: await metrics.registry.metrics(), headers: { "content-type": metrics.registry.contentType } }),
+    },
   ];
 }

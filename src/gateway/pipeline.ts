@@ -21,7 +21,20 @@ import type { ParsedCall } from "./request.js";
 //   account       settle the token reservation to the real usage; metrics; trace
 //   audit         one audit event per call (refusals of callers without credentials: one per source per interval)
 
-export const SERVE_STAGES = ["parse", "authenticate", "resolve", "kill-check", "authorize", "limit", "guard-input", "dispatch", "relay", "guard-output", "account", "audit"] as const;
+export const SERVE_STAGES = [
+  "parse",
+  "authenticate",
+  "resolve",
+  "kill-check",
+  "authorize",
+  "limit",
+  "guard-input",
+  "dispatch",
+  "relay",
+  "guard-output",
+  "account",
+  "audit",
+] as const;
 export type ServeStage = (typeof SERVE_STAGES)[number];
 
 /** A stage's refusal: the one decision shape, plus when a retry may succeed (429's Retry-After). */

@@ -49,15 +49,34 @@ export type Refused = Refusal;
  */
 export const REFUSED_FIELDS: ReadonlyMap<string, string> = new Map([
   ...["best_of", "use_beam_search", "length_penalty", "early_stopping"].map((f) => [f, "asks for several generations beside the ones n counts"] as const),
-  ...["n_predict", "min_tokens", "max_new_tokens", "min_new_tokens", "ignore_eos", "no_stop_trim", "n_keep", "t_max_predict_ms"].map((f) => [f, "changes how much is generated, which only max_tokens (judged by policy) may say"] as const),
-  ...["chat_template", "chat_template_kwargs", "add_generation_prompt", "continue_final_message", "documents", "template", "context", "raw_prompt"].map((f) => [f, "changes the prompt template the model is served with"] as const),
-  ...["lora", "lora_request", "lora_path", "lora_name", "adapter", "adapters", "model_path"].map((f) => [f, "selects an adapter or weights other than the approved version"] as const),
-  ...["id_slot", "cache_prompt", "cache_salt", "kv_transfer_params", "session_params", "priority", "return_hidden_states", "custom_logit_processor", "logits_processors"].map((f) => [f, "reaches into the runtime's scheduling, caches or internals"] as const),
+  ...["n_predict", "min_tokens", "max_new_tokens", "min_new_tokens", "ignore_eos", "no_stop_trim", "n_keep", "t_max_predict_ms"].map(
+    (f) => [f, "changes how much is generated, which only max_tokens (judged by policy) may say"] as const,
+  ),
+  ...["chat_template", "chat_template_kwargs", "add_generation_prompt", "continue_final_message", "documents", "template", "context", "raw_prompt"].map(
+    (f) => [f, "changes the prompt template the model is served with"] as const,
+  ),
+  ...["lora", "lora_request", "lora_path", "lora_name", "adapter", "adapters", "model_path"].map(
+    (f) => [f, "selects an adapter or weights other than the approved version"] as const,
+  ),
+  ...[
+    "id_slot",
+    "cache_prompt",
+    "cache_salt",
+    "kv_transfer_params",
+    "session_params",
+    "priority",
+    "return_hidden_states",
+    "custom_logit_processor",
+    "logits_processors",
+  ].map((f) => [f, "reaches into the runtime's scheduling, caches or internals"] as const),
 ]);
 
 const nullableNumber = z.number().nullable().optional();
 const nullableInt = z.number().int().nullable().optional();
-const stop = z.union([z.string(), z.array(z.string()).max(16)]).nullable().optional();
+const stop = z
+  .union([z.string(), z.array(z.string()).max(16)])
+  .nullable()
+  .optional();
 const object = z.record(z.string(), z.unknown());
 
 /** What OpenAI chat and completions share: the model, streaming, the budget policies judge, sampling. */
@@ -88,7 +107,10 @@ const openAICommon = {
  */
 const part = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text"), text: z.string() }),
-  z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string().regex(/^(data:|https:\/\/)/i, "an https: or data: URL"), detail: z.string().max(16).optional() }) }),
+  z.object({
+    type: z.literal("image_url"),
+    image_url: z.object({ url: z.string().regex(/^(data:|https:\/\/)/i, "an https: or data: URL"), detail: z.string().max(16).optional() }),
+  }),
   z.object({ type: z.literal("input_audio"), input_audio: z.object({ data: z.string(), format: z.string().max(16) }) }),
 ]);
 const content = z.union([z.string(), z.null(), z.array(part)]);
@@ -129,18 +151,40 @@ const openAIEmbedding = z.object({
 });
 
 const ollamaOptions = z
-  .object({ num_predict: z.number().int().optional(), temperature: z.number().optional(), top_p: z.number().optional(), seed: z.number().int().optional(), stop: z.union([z.string(), z.array(z.string()).max(16)]).optional(), frequency_penalty: z.number().optional(), presence_penalty: z.number().optional() })
+  .object({
+    num_predict: z.number().int().optional(),
+    temperature: z.number().optional(),
+    top_p: z.number().optional(),
+    seed: z.number().int().optional(),
+    stop: z.union([z.string(), z.array(z.string()).max(16)]).optional(),
+    frequency_penalty: z.number().optional(),
+    presence_penalty: z.number().optional(),
+  })
   .optional();
 
 const ollamaChat = z.object({
   model: z.string().min(1).max(512),
-  messages: z.array(z.object({ role: z.string().min(1).max(64), content: z.string().optional(), images: z.array(z.string()).optional(), tool_calls: z.array(object).optional() })),
+  messages: z.array(
+    z.object({
+      role: z.string().min(1).max(64),
+      content: z.string().optional(),
+      images: z.array(z.string()).optional(),
+      tool_calls: z.array(object).optional(),
+    }),
+  ),
   stream: z.boolean().optional(),
   options: ollamaOptions,
   tools: z.array(object).optional(),
 });
 
-const ollamaGenerate = z.object({ model: z.string().min(1).max(512), prompt: z.string().optional(), system: z.string().optional(), raw: z.boolean().optional(), stream: z.boolean().optional(), options: ollamaOptions });
+const ollamaGenerate = z.object({
+  model: z.string().min(1).max(512),
+  prompt: z.string().optional(),
+  system: z.string().optional(),
+  raw: z.boolean().optional(),
+  stream: z.boolean().optional(),
+  options: ollamaOptions,
+});
 
 const ollamaEmbed = z.object({ model: z.string().min(1).max(512), input: z.union([z.string(), z.array(z.string())]) });
 
@@ -174,20 +218,31 @@ export function parseCall(route: CallRoute, raw: Buffer): ParsedCall | Refused {
   for (const field in body) {
     if (known.has(field)) continue;
     const why = REFUSED_FIELDS.get(field);
-    if (why !== undefined) return refusal("FIELD_REFUSED", `the request field "${field}" is not accepted: it ${why}; leave it out`, [{ rule: "request.field-refused", severity: "medium", message: why, location: field, controls: ["OWASP-LLM:LLM10"] }]);
+    if (why !== undefined)
+      return refusal("FIELD_REFUSED", `the request field "${field}" is not accepted: it ${why}; leave it out`, [
+        { rule: "request.field-refused", severity: "medium", message: why, location: field, controls: ["OWASP-LLM:LLM10"] },
+      ]);
     (dropped ??= []).push(field);
   }
   if (route.api === "ollama" && body["options"] !== null && typeof body["options"] === "object") {
     for (const field in body["options"] as Json) {
       const why = REFUSED_FIELDS.get(field);
-      if (why !== undefined) return refusal("FIELD_REFUSED", `the request field "options.${field}" is not accepted: it ${why}; leave it out`, [{ rule: "request.field-refused", severity: "medium", message: why, location: `options.${field}` }]);
+      if (why !== undefined)
+        return refusal("FIELD_REFUSED", `the request field "options.${field}" is not accepted: it ${why}; leave it out`, [
+          { rule: "request.field-refused", severity: "medium", message: why, location: `options.${field}` },
+        ]);
     }
   }
   const checked = schema.safeParse(body);
   if (!checked.success) {
     const issue = checked.error.issues[0];
     const field = issue === undefined || issue.path.length === 0 ? undefined : issue.path.map(String).join(".");
-    return badBody(field === undefined ? `the body is not a valid ${route.path} request: ${issue?.message ?? "invalid"}` : `the request field "${field}" is invalid: ${issue?.message ?? "invalid"}`, field);
+    return badBody(
+      field === undefined
+        ? `the body is not a valid ${route.path} request: ${issue?.message ?? "invalid"}`
+        : `the request field "${field}" is invalid: ${issue?.message ?? "invalid"}`,
+      field,
+    );
   }
   const valid = checked.data as Json;
   const model = valid["model"] as string;
@@ -203,7 +258,15 @@ export function parseCall(route: CallRoute, raw: Buffer): ParsedCall | Refused {
   return call(model, op, { path, body: valid, stream }, typeof n === "number" ? n : 1, tools, clientWantsUsage, dropped);
 }
 
-function call(model: string, op: Operation, t: { path: OpenAIPath; body: Json; stream: boolean }, choices: number, tools: boolean, clientWantsUsage: boolean, dropped: string[] | undefined): ParsedCall {
+function call(
+  model: string,
+  op: Operation,
+  t: { path: OpenAIPath; body: Json; stream: boolean },
+  choices: number,
+  tools: boolean,
+  clientWantsUsage: boolean,
+  dropped: string[] | undefined,
+): ParsedCall {
   return { model, op, upstreamPath: t.path, body: t.body, stream: t.stream, choices, tools, clientWantsUsage, dropped };
 }
 

@@ -19,9 +19,7 @@ export class RuntimePool {
   /** path → verified sha256, keyed with size and mtime so a replaced file is hashed again. */
   private readonly verified = new Map<string, string>();
 
-  constructor(
-    private readonly options: { readonly timeoutMs: number; readonly embedded?: EmbeddedFactory | undefined },
-  ) {}
+  constructor(private readonly options: { readonly timeoutMs: number; readonly embedded?: EmbeddedFactory | undefined }) {}
 
   runtimeFor(route: ModelRoute): OpenAIDialect {
     const r = route.runtime;
@@ -38,7 +36,8 @@ export class RuntimePool {
 
   private embeddedFor(route: ModelRoute): OpenAIDialect {
     const factory = this.options.embedded;
-    if (factory === undefined) throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${route.runtime.name}" is embedded, and this gateway was started without the embedded runtime`);
+    if (factory === undefined)
+      throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${route.runtime.name}" is embedded, and this gateway was started without the embedded runtime`);
     const path = ggufPath(route.runtime.url, route.servedName);
     const key = `${route.runtime.name}\0${route.servedName}\0${path}`;
     let runtime = this.embedded.get(key);
@@ -93,6 +92,7 @@ function ggufPath(dir: string, servedName: string): string {
 function apiKey(r: Runtime): string | undefined {
   if (r.apiKeyEnv === null) return undefined;
   const key = process.env[r.apiKeyEnv];
-  if (key === undefined || key === "") throw new PerimeterError("CONFIG_INVALID", `runtime "${r.name}" takes its API key from $${r.apiKeyEnv}, which is not set`);
+  if (key === undefined || key === "")
+    throw new PerimeterError("CONFIG_INVALID", `runtime "${r.name}" takes its API key from $${r.apiKeyEnv}, which is not set`);
   return key;
 }

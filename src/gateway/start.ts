@@ -34,7 +34,10 @@ export interface StartGatewayOptions {
 
 export async function startGateway(ctx: Context, options: StartGatewayOptions = {}): Promise<StartedGateway> {
   const config = ctx.loaded.config;
-  const identities = new IdentityService({ store: ctx.store, audit: ctx.audit, config: config.identity, ...(options.logger === undefined ? {} : { logger: options.logger }) }, options.identityCache);
+  const identities = new IdentityService(
+    { store: ctx.store, audit: ctx.audit, config: config.identity, ...(options.logger === undefined ? {} : { logger: options.logger }) },
+    options.identityCache,
+  );
   const jwt = config.identity.jwtIssuers.length > 0 ? JwtVerifier.fromConfig(ctx.loaded) : undefined;
   const engine = PolicyEngine.fromConfig(ctx.loaded);
   const decide = cachedDecisions((r) => engine.authorize(r), engine.contextAttributes);
@@ -65,12 +68,14 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   const limits = new Limits(config.gateway.limits, redis);
   const pool = new RuntimePool({ timeoutMs: config.gateway.upstreamTimeoutMs, embedded: options.embedded ?? defaultEmbedded() });
   const authenticate = async (authorization: string | undefined): Promise<AuthResult> => {
-    if (authorization === undefined || authorization === "") return { ok: false, code: "AUTH_MISSING", message: "no credentials: send Authorization: Bearer <API key or JWT>" };
+    if (authorization === undefined || authorization === "")
+      return { ok: false, code: "AUTH_MISSING", message: "no credentials: send Authorization: Bearer <API key or JWT>" };
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match === null) return { ok: false, code: "AUTH_MISSING", message: "the Authorization header must be Bearer <API key or JWT>" };
     const bearer = match[1] as string;
     if (bearerKind(bearer) === "jwt") {
-      if (jwt === undefined) return { ok: false, code: "AUTH_TOKEN_INVALID", message: "a JWT was presented, and no JWT issuers are configured (identity.jwtIssuers)" };
+      if (jwt === undefined)
+        return { ok: false, code: "AUTH_TOKEN_INVALID", message: "a JWT was presented, and no JWT issuers are configured (identity.jwtIssuers)" };
       return jwt.verify(bearer);
     }
     return identities.authenticateApiKey(bearer);

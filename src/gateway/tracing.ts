@@ -54,7 +54,10 @@ export async function startTracing(config: GatewayConfig, version: string, env: 
       const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
       const span: Span = tracer.startSpan(
         `${operation} ${model}`,
-        { kind: SpanKind.SERVER, attributes: { "gen_ai.operation.name": operation, "gen_ai.request.model": model, "http.request.method": "POST", "http.route": route } },
+        {
+          kind: SpanKind.SERVER,
+          attributes: { "gen_ai.operation.name": operation, "gen_ai.request.model": model, "http.request.method": "POST", "http.route": route },
+        },
         parent,
       );
       const carrier: Record<string, string> = {};

@@ -3,7 +3,8 @@
 // keep them whole).
 
 // Absolute paths of two or more segments (but an API route's, /v1/… or /api/…), file: URLs, Windows paths, URLs.
-const PATHS = /(?<![\w.~-])(?:file:\/\/[^\s"'`)]*|[A-Za-z]:\\[^\s"'`)]+|[a-z][a-z0-9+.-]*:\/\/[^\s"'`)]+|\/(?!v1\/|api\/)(?:[^\s/"'`:;,()<>]+\/)+[^\s/"'`:;,()<>]*)/g;
+const PATHS =
+  /(?<![\w.~-])(?:file:\/\/[^\s"'`)]*|[A-Za-z]:\\[^\s"'`)]+|[a-z][a-z0-9+.-]*:\/\/[^\s"'`)]+|\/(?!v1\/|api\/)(?:[^\s/"'`:;,()<>]+\/)+[^\s/"'`:;,()<>]*)/g;
 
 /** The message with file paths and URLs replaced, for a client's eyes. */
 export function redactForClient(message: string): string {

@@ -88,7 +88,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const mutual = options.tls.clientCa === undefined ? {} : { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true };
       server = createHttpsServer({ ...limits, cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2", ...mutual }, listener);
     } catch (err) {
-      throw new PerimeterError("USAGE", `the TLS certificate and key cannot be used together: ${(err as Error).message}; give a PEM certificate chain and its PEM private key`, { cause: err });
+      throw new PerimeterError(
+        "USAGE",
+        `the TLS certificate and key cannot be used together: ${(err as Error).message}; give a PEM certificate chain and its PEM private key`,
+        { cause: err },
+      );
     }
     // A client that does not trust our certificate is its problem to fix, not an error of ours.
     server.on("tlsClientError", (err) => logger?.debug({ err: err.message }, "TLS handshake failed"));
@@ -176,7 +180,8 @@ function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: 
     (body) => {
       if (body === TOO_LARGE) refuse(req, res, 413, "BODY_TOO_LARGE", tooLarge(limit));
       // curl -d sends form-urlencoded, and many clients send no type: OpenAI and Ollama take such bodies as JSON when they are JSON.
-      else if (media === "unlabelled" && !parsesAsJson(body)) sendError(res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a JSON body, and this one is not JSON: send JSON with Content-Type: application/json`);
+      else if (media === "unlabelled" && !parsesAsJson(body))
+        sendError(res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a JSON body, and this one is not JSON: send JSON with Content-Type: application/json`);
       else run(route, req, res, body, logger);
     },
     // The client went away mid-body: there is no one to answer.
@@ -240,7 +245,11 @@ async function sendStream(res: ServerResponse, reply: RouteResponse, stream: Non
     for (;;) {
       const next = await iterator.next();
       if (next.done || clientGone) break;
-      if (!res.write(next.value)) await new Promise<void>((resolve) => { res.once("drain", resolve); res.once("close", resolve); });
+      if (!res.write(next.value))
+        await new Promise<void>((resolve) => {
+          res.once("drain", resolve);
+          res.once("close", resolve);
+        });
     }
   } catch {
     // The producer failed mid-stream: the status is sent already, so ending the stream is the only signal left.

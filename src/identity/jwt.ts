@@ -1,6 +1,16 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from "jose";
 import { z } from "zod";
 import type { LoadedConfig } from "../config/load.js";
 import type { JwtIssuerConfig } from "../config/schema.js";
@@ -66,7 +76,10 @@ export class JwtVerifier {
         const url = new URL(config.jwksUri);
         // Keys fetched in the clear could be swapped by anyone on the path, who could then mint tokens.
         if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {
-          throw configInvalid(where, `jwksUri must be https:// (http:// only on loopback), not ${url.protocol}//${url.host}; or fetch the JWKS yourself into jwksFile`);
+          throw configInvalid(
+            where,
+            `jwksUri must be https:// (http:// only on loopback), not ${url.protocol}//${url.host}; or fetch the JWKS yourself into jwksFile`,
+          );
         }
         return {
           config,
@@ -96,10 +109,13 @@ export class JwtVerifier {
     } catch {
       return refuse("the bearer token is not a well-formed JWT: its header or claims are not base64url JSON");
     }
-    if (typeof alg !== "string" || alg.toLowerCase() === "none") return refuse("the token is unsigned (alg none), which is never accepted: send a token signed by a configured issuer");
-    if (typeof iss !== "string" || iss === "") return refuse("the token has no iss claim: Perimeter accepts tokens only from the issuers in identity.jwtIssuers");
+    if (typeof alg !== "string" || alg.toLowerCase() === "none")
+      return refuse("the token is unsigned (alg none), which is never accepted: send a token signed by a configured issuer");
+    if (typeof iss !== "string" || iss === "")
+      return refuse("the token has no iss claim: Perimeter accepts tokens only from the issuers in identity.jwtIssuers");
     const candidates = this.issuers.filter((i) => i.config.issuer === iss);
-    if (candidates.length === 0) return refuse(`tokens from issuer ${quote(iss)} are not accepted: add it to identity.jwtIssuers, or get a token from a configured issuer`);
+    if (candidates.length === 0)
+      return refuse(`tokens from issuer ${quote(iss)} are not accepted: add it to identity.jwtIssuers, or get a token from a configured issuer`);
 
     let first: AuthResult | undefined;
     for (const issuer of candidates) {
@@ -129,7 +145,8 @@ export class JwtVerifier {
       return refuse(explain(err, issuer));
     }
     const sub = payload.sub;
-    if (typeof sub !== "string" || sub === "" || sub.length > MAX_SUBJECT_LENGTH) return refuse(`the token's sub claim must be a non-empty string of at most ${MAX_SUBJECT_LENGTH} characters`);
+    if (typeof sub !== "string" || sub === "" || sub.length > MAX_SUBJECT_LENGTH)
+      return refuse(`the token's sub claim must be a non-empty string of at most ${MAX_SUBJECT_LENGTH} characters`);
     const principal: Principal = {
       id: `jwt:${config.issuer}#${sub}`,
       name: sub,
@@ -168,10 +185,13 @@ function explain(err: unknown, issuer: Issuer): string {
     return `the token's ${err.claim} claim does not verify (${err.reason}) for issuer ${config.issuer}`;
   }
   if (err instanceof errors.JOSEAlgNotAllowed) return `the token's alg is not accepted for issuer ${config.issuer} (accepted: ${config.algorithms.join(", ")})`;
-  if (err instanceof errors.JWSSignatureVerificationFailed) return `the token's signature does not verify with ${config.issuer}'s key: it was altered or not signed by the issuer`;
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return `the token's signature does not verify with ${config.issuer}'s key: it was altered or not signed by the issuer`;
   // Messages go to the caller: they name the issuer, never where its keys are kept (a file path on this server).
-  if (err instanceof errors.JWKSNoMatchingKey) return `the token is signed with a key ${config.issuer} does not publish: it was not issued by ${config.issuer}, or the issuer rotated keys`;
-  if (err instanceof errors.JWKSMultipleMatchingKeys) return `the token names no key id and ${config.issuer} publishes several keys that fit: the issuer must set kid`;
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return `the token is signed with a key ${config.issuer} does not publish: it was not issued by ${config.issuer}, or the issuer rotated keys`;
+  if (err instanceof errors.JWKSMultipleMatchingKeys)
+    return `the token names no key id and ${config.issuer} publishes several keys that fit: the issuer must set kid`;
   if (err instanceof errors.JWKSTimeout) return `${config.issuer}'s keys could not be fetched in time: try again shortly`;
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return `the token is not a well-formed JWT: ${(err as Error).message}`;
   // A JWKS that cannot be fetched or parsed, or a key type jose cannot use: still a refusal, never an allow,

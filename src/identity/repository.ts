@@ -35,7 +35,12 @@ export class IdentityRepository {
     try {
       await this.db.transaction().execute(async (trx) => {
         // Names are unique among identities not revoked: a revoked identity's name may be used again.
-        const taken = await trx.selectFrom("identities").select(["id", "expires_at"]).where("name", "=", identity.name).where("revoked_at", "is", null).executeTakeFirst();
+        const taken = await trx
+          .selectFrom("identities")
+          .select(["id", "expires_at"])
+          .where("name", "=", identity.name)
+          .where("revoked_at", "is", null)
+          .executeTakeFirst();
         if (taken !== undefined) throw exists(identity.name, taken);
         await trx
           .insertInto("identities")
@@ -256,7 +261,10 @@ function exists(name: string, taken: { readonly id: string; readonly expires_at:
       `an identity named "${name}" (${taken.id}) exists and expired at ${expiredAt}: revoke it (perimeter identity revoke ${taken.id} --reason expired) and its name can be used again, or pick another name`,
     );
   }
-  return new PerimeterError("IDENTITY_EXISTS", `an identity named "${name}" exists${taken === undefined ? "" : ` (${taken.id})`} and is not revoked: pick another name, or give it a new key (perimeter identity rotate ${name})`);
+  return new PerimeterError(
+    "IDENTITY_EXISTS",
+    `an identity named "${name}" exists${taken === undefined ? "" : ` (${taken.id})`} and is not revoked: pick another name, or give it a new key (perimeter identity rotate ${name})`,
+  );
 }
 
 export function identityNotFound(idOrName: string): PerimeterError {

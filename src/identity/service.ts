@@ -103,9 +103,13 @@ export class IdentityService {
   async create(input: CreateIdentityInput): Promise<IssuedKey> {
     const now = new Date();
     if (!NAME.test(input.name) || isIdentityId(input.name)) {
-      throw new PerimeterError("USAGE", `identity name "${input.name}" must be 1-100 letters, digits, dots, dashes or underscores, start with a letter or digit, and not look like an id (id_...)`);
+      throw new PerimeterError(
+        "USAGE",
+        `identity name "${input.name}" must be 1-100 letters, digits, dots, dashes or underscores, start with a letter or digit, and not look like an id (id_...)`,
+      );
     }
-    if (!(IDENTITY_KINDS as readonly string[]).includes(input.kind)) throw new PerimeterError("USAGE", `kind must be one of ${IDENTITY_KINDS.join(", ")}, not "${input.kind}"`);
+    if (!(IDENTITY_KINDS as readonly string[]).includes(input.kind))
+      throw new PerimeterError("USAGE", `kind must be one of ${IDENTITY_KINDS.join(", ")}, not "${input.kind}"`);
     if (input.owner.trim() === "" || input.owner.length > 200 || /\p{Cc}/u.test(input.owner)) {
       throw new PerimeterError("USAGE", "owner must name the team or person accountable for the identity (1-200 printable characters)");
     }
@@ -113,7 +117,8 @@ export class IdentityService {
     const scopes = [...new Set(input.scopes ?? [])];
     if (scopes.length > MAX_SCOPES) throw new PerimeterError("USAGE", `an identity holds at most ${MAX_SCOPES} scopes, not ${scopes.length}`);
     for (const s of scopes) {
-      if (!SCOPE.test(s)) throw new PerimeterError("USAGE", `scope "${s}" must be 1-128 letters, digits and : . _ / * -, e.g. models:llama-3.1 or tools:search`);
+      if (!SCOPE.test(s))
+        throw new PerimeterError("USAGE", `scope "${s}" must be 1-128 letters, digits and : . _ / * -, e.g. models:llama-3.1 or tools:search`);
     }
     let expiresAt: string | null = null;
     if (input.expiresAt !== undefined) {
@@ -213,7 +218,9 @@ export class IdentityService {
       throw new PerimeterError("USAGE", `API key ${keyId} is already revoked`);
     }
     this.forget(key.identityId);
-    await this.deps.audit().append({ actor: options.actor, action: "identity.revoke-key", resource: `identity:${key.identityId}`, decision: "allow", reason, details: { keyId } });
+    await this.deps
+      .audit()
+      .append({ actor: options.actor, action: "identity.revoke-key", resource: `identity:${key.identityId}`, decision: "allow", reason, details: { keyId } });
     return (await this.repo.getKey(keyId)) ?? key;
   }
 
@@ -235,7 +242,10 @@ export class IdentityService {
     const nowMs = now.getTime();
     const state = await this.lookup(parsed.keyId, parsed.hash, nowMs);
     if (state === null) {
-      return refuse("AUTH_KEY_INVALID", "the API key is not one Perimeter issued: check that the whole key was sent, or ask the identity's owner for a current key");
+      return refuse(
+        "AUTH_KEY_INVALID",
+        "the API key is not one Perimeter issued: check that the whole key was sent, or ask the identity's owner for a current key",
+      );
     }
     const result = judge(state, nowMs);
     if (result.ok) this.noteUse(state, nowMs);
@@ -341,7 +351,10 @@ function judge(state: KeyState, nowMs: number): AuthResult {
     return refuse("AUTH_IDENTITY_REVOKED", `${who} was revoked: none of its keys work any more; its owner (${identity.owner}) must create a new identity`);
   }
   if (state.keyRevoked) {
-    return refuse("AUTH_KEY_REVOKED", `API key ${keyId} of ${who} was revoked: ask its owner (${identity.owner}) for a current key (perimeter identity rotate ${identity.name})`);
+    return refuse(
+      "AUTH_KEY_REVOKED",
+      `API key ${keyId} of ${who} was revoked: ask its owner (${identity.owner}) for a current key (perimeter identity rotate ${identity.name})`,
+    );
   }
   const identityExpiresAt = parseTime(identity.expiresAt);
   if (identityExpiresAt !== null && nowMs >= identityExpiresAt) {
@@ -364,7 +377,10 @@ function refuseChange(record: IdentityRecord, now: Date, what: string): void {
   const status = identityStatus(record, now);
   // The advice ends in a command that works: create takes a revoked identity's name, and an expired one is revoked first.
   if (status === "revoked") {
-    throw new PerimeterError("USAGE", `identity ${record.name} (${record.id}) was revoked at ${record.revokedAt}: a revoked identity ${what}; create a new one (perimeter identity create ${record.name}: a revoked identity's name can be used again)`);
+    throw new PerimeterError(
+      "USAGE",
+      `identity ${record.name} (${record.id}) was revoked at ${record.revokedAt}: a revoked identity ${what}; create a new one (perimeter identity create ${record.name}: a revoked identity's name can be used again)`,
+    );
   }
   if (status === "expired") {
     throw new PerimeterError(

@@ -40,7 +40,9 @@ export type AuthFailureCode =
   | "AUTH_IDENTITY_REVOKED"
   | "AUTH_TOKEN_INVALID";
 
-export type AuthResult = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly code: AuthFailureCode; readonly message: string };
+export type AuthResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly code: AuthFailureCode; readonly message: string };
 
 /** An API key as listed: everything but the key itself, which is never stored and never shown again. */
 export interface ApiKeyRecord {

@@ -139,7 +139,9 @@ export async function toCycloneDx(input: BomInput): Promise<object> {
     const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
     json = JSON.parse(serializer.serialize(bom)) as JsonBom;
   } catch (err) {
-    throw new PerimeterError("BOM_INVALID", `the CycloneDX library could not serialize the inventory: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new PerimeterError("BOM_INVALID", `the CycloneDX library could not serialize the inventory: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   // The library leaves out a serial number it does not like, without a word; put it back so the schema decides.
   json.serialNumber = serialNumber;
@@ -160,7 +162,9 @@ function modelComponent(m: ModelVersion, additions: JsonAdditions): Component {
   additions.hashes.set(modelRef(m), [{ alg: "SHA-256", content: m.digest }]);
   if (m.license.expression !== null) component.licenses.add(cycloneDxLicense(m.license.expression));
   if (m.source !== null) {
-    component.externalReferences.add(new Models.ExternalReference(m.source, isVcs(m.source) ? Enums.ExternalReferenceType.VCS : Enums.ExternalReferenceType.Distribution));
+    component.externalReferences.add(
+      new Models.ExternalReference(m.source, isVcs(m.source) ? Enums.ExternalReferenceType.VCS : Enums.ExternalReferenceType.Distribution),
+    );
   }
 
   const property = (name: string, value: string) => component.properties.add(new Models.Property(`perimeter:${name}`, value));
@@ -204,11 +208,7 @@ function modelComponent(m: ModelVersion, additions: JsonAdditions): Component {
 function cycloneDxLicense(expression: string): CycloneDxLibrary.Models.License {
   const { Enums, Models, SPDX } = cyclonedx();
   const e = expression.trim();
-  const license = SPDX.isSupportedSpdxId(e)
-    ? new Models.SpdxLicense(e)
-    : isSpdxExpression(e)
-      ? new Models.LicenseExpression(e)
-      : new Models.NamedLicense(e);
+  const license = SPDX.isSupportedSpdxId(e) ? new Models.SpdxLicense(e) : isSpdxExpression(e) ? new Models.LicenseExpression(e) : new Models.NamedLicense(e);
   // Every licence on record is what the supplier or operator declared; Perimeter concludes nothing.
   license.acknowledgement = Enums.LicenseAcknowledgement.Declared;
   return license;
@@ -345,14 +345,22 @@ async function validateCycloneDx(json: JsonBom): Promise<void> {
     errors = await validator.validate(JSON.stringify(json));
   } catch (err) {
     // A BOM that cannot be checked is not vouched for.
-    throw new PerimeterError("BOM_INVALID", `the CycloneDX BOM could not be validated (${err instanceof Error ? err.message : String(err)}); install ajv, ajv-formats and ajv-formats-draft2019`, { cause: err });
+    throw new PerimeterError(
+      "BOM_INVALID",
+      `the CycloneDX BOM could not be validated (${err instanceof Error ? err.message : String(err)}); install ajv, ajv-formats and ajv-formats-draft2019`,
+      { cause: err },
+    );
   }
   if (errors === null) return;
   const list: unknown[] = Array.isArray(errors) ? errors : [errors];
   const quoted = list.slice(0, QUOTED_ERRORS).map(describeSchemaError).join("; ");
-  throw new PerimeterError("BOM_INVALID", `the CycloneDX 1.6 BOM does not validate against its schema (${list.length} error(s)): ${quoted}. This is a bug in Perimeter or a corrupt inventory row: report it with the inventory entries named`, {
-    details: { errors: list.slice(0, QUOTED_ERRORS) },
-  });
+  throw new PerimeterError(
+    "BOM_INVALID",
+    `the CycloneDX 1.6 BOM does not validate against its schema (${list.length} error(s)): ${quoted}. This is a bug in Perimeter or a corrupt inventory row: report it with the inventory entries named`,
+    {
+      details: { errors: list.slice(0, QUOTED_ERRORS) },
+    },
+  );
 }
 
 function describeSchemaError(e: unknown): string {
@@ -379,13 +387,19 @@ type SpdxNode = Record<string, unknown> & { readonly type: string };
  */
 export function toSpdx3(input: BomInput): object {
   const serialNumber = input.serialNumber ?? `urn:uuid:${randomUUID()}`;
-  if (!SERIAL_NUMBER.test(serialNumber)) throw new PerimeterError("BOM_INVALID", `the BOM serial number must be urn:uuid:<lower-case uuid>, not "${serialNumber}"`);
+  if (!SERIAL_NUMBER.test(serialNumber))
+    throw new PerimeterError("BOM_INVALID", `the BOM serial number must be urn:uuid:<lower-case uuid>, not "${serialNumber}"`);
   const created = spdxDateTime(input.generatedAt, "generatedAt");
   checkUnique(input);
   for (const m of input.models) {
-    if (!SHA256.test(m.digest)) throw new PerimeterError("BOM_INVALID", `${m.id}: its digest "${m.digest}" is not a lower-case sha256: the inventory row is corrupt`);
+    if (!SHA256.test(m.digest))
+      throw new PerimeterError("BOM_INVALID", `${m.id}: its digest "${m.digest}" is not a lower-case sha256: the inventory row is corrupt`);
     for (const f of m.files) {
-      if (!SHA256.test(f.sha256)) throw new PerimeterError("BOM_INVALID", `${m.id}: file ${f.path} has sha256 "${f.sha256}", which is not a lower-case sha256: the inventory row is corrupt`);
+      if (!SHA256.test(f.sha256))
+        throw new PerimeterError(
+          "BOM_INVALID",
+          `${m.id}: file ${f.path} has sha256 "${f.sha256}", which is not a lower-case sha256: the inventory row is corrupt`,
+        );
     }
   }
 

@@ -50,7 +50,14 @@ export interface DriftReport {
   readonly checkedAt: string;
   /** True when the snapshot was taken just now; false when read from the last discovery. */
   readonly live: boolean;
-  readonly runtimes: ReadonlyArray<{ readonly name: string; readonly type: string; readonly environment: string; readonly discoveredAt: string | null; readonly served: number; readonly reachable: boolean }>;
+  readonly runtimes: ReadonlyArray<{
+    readonly name: string;
+    readonly type: string;
+    readonly environment: string;
+    readonly discoveredAt: string | null;
+    readonly served: number;
+    readonly reachable: boolean;
+  }>;
   readonly served: readonly ServedStatus[];
   readonly findings: readonly DriftFinding[];
   readonly drift: boolean;
@@ -87,13 +94,26 @@ export async function checkDrift(deps: InventoryDeps, options: DriftOptions): Pr
         continue;
       }
       runtimes.push({ name: r.name, type: r.type, environment: r.environment, discoveredAt: outcome.at, served: outcome.served.length, reachable: true });
-      servedByRuntime.set(r.name, outcome.served.map((m) => ({ ...m, runtime: r.name, discoveredAt: outcome.at })));
+      servedByRuntime.set(
+        r.name,
+        outcome.served.map((m) => ({ ...m, runtime: r.name, discoveredAt: outcome.at })),
+      );
     }
   } else {
     for (const r of await repo.listRuntimes()) {
       const served = await repo.servedModels(r.name);
-      runtimes.push({ name: r.name, type: r.type, environment: r.environment, discoveredAt: r.discoveredAt, served: served.length, reachable: r.discoveredAt !== null });
-      if (r.discoveredAt === null) findings.push(finding("never-discovered", r, null, null, [], `runtime "${r.name}" has never been discovered: run perimeter runtime discover ${r.name}`));
+      runtimes.push({
+        name: r.name,
+        type: r.type,
+        environment: r.environment,
+        discoveredAt: r.discoveredAt,
+        served: served.length,
+        reachable: r.discoveredAt !== null,
+      });
+      if (r.discoveredAt === null)
+        findings.push(
+          finding("never-discovered", r, null, null, [], `runtime "${r.name}" has never been discovered: run perimeter runtime discover ${r.name}`),
+        );
       else servedByRuntime.set(r.name, served);
     }
   }
@@ -201,7 +221,8 @@ function judge(runtime: Runtime, served: ServedModel, index: ModelIndex): { matc
       // Judged per version: the same bytes may be registered twice, and a version not registered for this
       // runtime's environment is refused there even when another version with its bytes is not.
       const elsewhere = byDigest.filter((m) => !m.environments.includes(runtime.environment));
-      if (elsewhere.length > 0) findings.push(finding("environment", runtime, served, served.digest, ids(elsewhere), environmentMessage(runtime, served, elsewhere)));
+      if (elsewhere.length > 0)
+        findings.push(finding("environment", runtime, served, served.digest, ids(elsewhere), environmentMessage(runtime, served, elsewhere)));
     } else {
       const named = byServedName(served.servedName, index);
       if (named.length > 0) {
@@ -216,13 +237,31 @@ function judge(runtime: Runtime, served: ServedModel, index: ModelIndex): { matc
           ),
         );
       } else {
-        findings.push(finding("unregistered", runtime, served, served.digest, [], `"${served.servedName}" (sha256 ${served.digest}) is served by ${runtime.name} and is not in the inventory`));
+        findings.push(
+          finding(
+            "unregistered",
+            runtime,
+            served,
+            served.digest,
+            [],
+            `"${served.servedName}" (sha256 ${served.digest}) is served by ${runtime.name} and is not in the inventory`,
+          ),
+        );
       }
     }
   }
   for (const adapter of served.adapterDigests) {
     if ((index.byDigest.get(adapter) ?? []).length === 0) {
-      findings.push(finding("unregistered-adapter", runtime, served, adapter, [], `"${served.servedName}" on ${runtime.name} applies adapter sha256 ${adapter}, which is not in the inventory`));
+      findings.push(
+        finding(
+          "unregistered-adapter",
+          runtime,
+          served,
+          adapter,
+          [],
+          `"${served.servedName}" on ${runtime.name} applies adapter sha256 ${adapter}, which is not in the inventory`,
+        ),
+      );
     }
   }
   return { matched, findings };
@@ -231,7 +270,10 @@ function judge(runtime: Runtime, served: ServedModel, index: ModelIndex): { matc
 function environmentMessage(runtime: Runtime, served: ServedModel, versions: readonly ModelVersion[]): string {
   const env = runtime.environment;
   const registered = [...new Set(versions.flatMap((m) => m.environments))].sort();
-  const which = versions.map((m) => m.id).sort().join(", ");
+  const which = versions
+    .map((m) => m.id)
+    .sort()
+    .join(", ");
   const first = versions[0];
   return (
     `"${served.servedName}" on ${runtime.name} is ${which}, registered for ${registered.join(", ") || "no environment"}, not for ${env}: ` +
@@ -241,6 +283,22 @@ function environmentMessage(runtime: Runtime, served: ServedModel, versions: rea
   );
 }
 
-function finding(kind: DriftKind, runtime: Runtime, served: ServedModel | null, digest: string | null, modelVersions: readonly string[], message: string): DriftFinding {
-  return { kind, severity: SEVERITY[kind], runtime: runtime.name, environment: runtime.environment, servedName: served?.servedName ?? null, digest, modelVersions, message };
+function finding(
+  kind: DriftKind,
+  runtime: Runtime,
+  served: ServedModel | null,
+  digest: string | null,
+  modelVersions: readonly string[],
+  message: string,
+): DriftFinding {
+  return {
+    kind,
+    severity: SEVERITY[kind],
+    runtime: runtime.name,
+    environment: runtime.environment,
+    servedName: served?.servedName ?? null,
+    digest,
+    modelVersions,
+    message,
+  };
 }

@@ -58,10 +58,7 @@ const HAND_WRITTEN_ROWS: readonly LicenseTableRow[] = [
   row("MIT-0", "permissive", "MIT No Attribution: use, modify and redistribute freely"),
   row("Apache-2.0", "permissive", "Apache License 2.0: use freely with a patent grant; keep notices and state changes", ["Apache", "ASL 2.0"]),
   row("BSD-2-Clause", "permissive", "BSD 2-Clause License: use freely; keep the copyright notice", ["Simplified BSD"]),
-  row("BSD-3-Clause", "permissive", "BSD 3-Clause License: use freely; keep the notice; do not use the authors' names to endorse", [
-    "New BSD",
-    "Revised BSD",
-  ]),
+  row("BSD-3-Clause", "permissive", "BSD 3-Clause License: use freely; keep the notice; do not use the authors' names to endorse", ["New BSD", "Revised BSD"]),
   row("BSD-3-Clause-Clear", "permissive", "BSD 3-Clause Clear License: use freely; no patent licence is granted"),
   hf("bsd", "permissive", "a BSD licence, clause count not stated: use freely; keep the copyright notice"),
   row("0BSD", "permissive", "Zero-Clause BSD: use freely, no conditions"),
@@ -134,12 +131,8 @@ const HAND_WRITTEN_ROWS: readonly LicenseTableRow[] = [
     "Llama 3.2 Community License",
   ]),
   hf("llama3.3", "restricted-use", "Llama 3.3 Community License (use restrictions, 700M MAU cap)", ["Llama 3.3 Community License"]),
-  hf("llama4", "restricted-use", "Llama 4 Community License (use restrictions, 700M MAU cap, 'Built with Llama' attribution)", [
-    "Llama 4 Community License",
-  ]),
-  hf("gemma", "restricted-use", "Gemma Terms of Use (prohibited use policy that passes on to every user; Google may restrict use)", [
-    "Gemma Terms of Use",
-  ]),
+  hf("llama4", "restricted-use", "Llama 4 Community License (use restrictions, 700M MAU cap, 'Built with Llama' attribution)", ["Llama 4 Community License"]),
+  hf("gemma", "restricted-use", "Gemma Terms of Use (prohibited use policy that passes on to every user; Google may restrict use)", ["Gemma Terms of Use"]),
   hf("openrail", "restricted-use", `Open RAIL licence family (${RAIL})`, ["Open RAIL"]),
   // "+" is not allowed in a LicenseRef, so openrail++ is recorded under a spelled-out id.
   row("LicenseRef-openrail-plusplus", "restricted-use", `CreativeML Open RAIL++-M (${RAIL})`, ["openrail++", "CreativeML Open RAIL++-M"]),
@@ -176,9 +169,7 @@ const HAND_WRITTEN_ROWS: readonly LicenseTableRow[] = [
     "mnpl-0.1",
     "Mistral AI Non-Production License",
   ]),
-  hf("mrl", "non-commercial", "Mistral AI Research License (research use only; commercial use needs a separate licence)", [
-    "Mistral AI Research License",
-  ]),
+  hf("mrl", "non-commercial", "Mistral AI Research License (research use only; commercial use needs a separate licence)", ["Mistral AI Research License"]),
   hf("qwen-research", "non-commercial", "Qwen Research License Agreement (non-commercial research use only)", ["Qwen Research License Agreement"]),
   hf("deepfloyd-if-license", "non-commercial", "DeepFloyd IF License (non-commercial research use only)"),
   hf("fair-noncommercial-research-license", "non-commercial", "FAIR Noncommercial Research License (non-commercial research use only)"),
@@ -605,11 +596,16 @@ function findEntry(entries: readonly string[], name: string): string | undefined
 const text = z.string().trim().min(1).max(MAX_NAME_CHARS);
 const textList = z
   .union([text.transform((s) => [s]), z.array(z.unknown())])
-  .transform((items) => items.flatMap((i) => (typeof i === "string" && i.trim() !== "" && i.length <= MAX_NAME_CHARS ? [i.trim()] : [])).slice(0, MAX_LIST_ITEMS));
+  .transform((items) =>
+    items.flatMap((i) => (typeof i === "string" && i.trim() !== "" && i.length <= MAX_NAME_CHARS ? [i.trim()] : [])).slice(0, MAX_LIST_ITEMS),
+  );
 
 // Each field is read on its own: one malformed field costs that field, not the whole card.
 const modelCardSchema = z.object({
-  license: z.union([text, z.array(text).min(1).max(MAX_LIST_ITEMS)]).optional().catch(undefined),
+  license: z
+    .union([text, z.array(text).min(1).max(MAX_LIST_ITEMS)])
+    .optional()
+    .catch(undefined),
   license_name: text.optional().catch(undefined),
   license_link: text.optional().catch(undefined),
   base_model: textList.optional().catch(undefined),
@@ -666,7 +662,11 @@ function parseJsonObject<T>(source: string, schema: z.ZodType<T>): { value: T | 
   return parsed.success ? { value: parsed.data } : { value: null, problem: "is not a JSON object" };
 }
 
-async function readModelCard(dir: string, entries: readonly string[], evidence: string[]): Promise<{ name: string; card: ModelCard; unreadable: boolean } | null> {
+async function readModelCard(
+  dir: string,
+  entries: readonly string[],
+  evidence: string[],
+): Promise<{ name: string; card: ModelCard; unreadable: boolean } | null> {
   const name = findEntry(entries, "README.md");
   if (!name) return null;
   const read = await readBounded(join(dir, name));
@@ -757,7 +757,10 @@ const LICENSE_TEXTS: readonly { readonly id: string; readonly anyOf: readonly (r
 
 /** The licence a licence text is, by its distinctive phrases; null when it is none Perimeter knows. */
 function recogniseLicenseText(source: string): string | null {
-  const t = source.toLowerCase().replace(/[*_#>`]/g, " ").replace(/\s+/g, " ");
+  const t = source
+    .toLowerCase()
+    .replace(/[*_#>`]/g, " ")
+    .replace(/\s+/g, " ");
   for (const { id, anyOf } of LICENSE_TEXTS) if (anyOf.some((all) => all.every((phrase) => t.includes(phrase)))) return id;
   return null;
 }
@@ -872,7 +875,10 @@ export async function detectLicense(dir: string, extra?: ExtraLicenses): Promise
   if (!first) {
     evidence.push("no licence is declared at the artifact root: no model card licence, config.json license, licence text or licence notice");
     return {
-      record: unknownRecord("none", `no licence found: the artifact has no model card licence, config.json license or licence text Perimeter recognises: ${WHAT_TO_DO}`),
+      record: unknownRecord(
+        "none",
+        `no licence found: the artifact has no model card licence, config.json license or licence text Perimeter recognises: ${WHAT_TO_DO}`,
+      ),
       evidence,
     };
   }
@@ -881,8 +887,13 @@ export async function detectLicense(dir: string, extra?: ExtraLicenses): Promise
 
   // Declarations are in precedence order, so the first of the most restrictive tier is the one that outranks.
   const chosen = declarations.reduce((a, b) => (TIER_RANK[b.record.tier] > TIER_RANK[a.record.tier] ? b : a));
-  const others = declarations.filter((d) => d !== chosen).map(describeDeclaration).join("; ");
-  evidence.push(`the sources disagree: the most restrictive, ${chosen.record.expression ?? "an unknown licence"} (${chosen.record.tier}) from ${chosen.where}, is on record`);
+  const others = declarations
+    .filter((d) => d !== chosen)
+    .map(describeDeclaration)
+    .join("; ");
+  evidence.push(
+    `the sources disagree: the most restrictive, ${chosen.record.expression ?? "an unknown licence"} (${chosen.record.tier}) from ${chosen.where}, is on record`,
+  );
   return {
     record: { ...chosen.record, detail: `${chosen.record.detail} (sources disagree, the most restrictive is on record; also: ${others})` },
     evidence,

@@ -71,7 +71,10 @@ export async function registerModel(deps: InventoryDeps, input: RegisterModelInp
   const [min, max, rule] = PARENT_COUNT[input.kind];
   if (new Set(parents).size !== parents.length) throw new PerimeterError("LINEAGE_INVALID", `a parent is named twice: ${parents.join(", ")}`);
   if (parents.length < min || parents.length > max) {
-    throw new PerimeterError("LINEAGE_INVALID", `${rule}; ${parents.length === 0 ? "none was" : `${parents.length} were`} given for ${id} (--kind ${input.kind})`);
+    throw new PerimeterError(
+      "LINEAGE_INVALID",
+      `${rule}; ${parents.length === 0 ? "none was" : `${parents.length} were`} given for ${id} (--kind ${input.kind})`,
+    );
   }
   if (parents.includes(id)) throw new PerimeterError("LINEAGE_INVALID", `${id} cannot be its own parent: that would form a cycle`);
   for (const env of input.environments) {
@@ -81,12 +84,16 @@ export async function registerModel(deps: InventoryDeps, input: RegisterModelInp
   // Cheap refusals first: a duplicate or an unknown parent should not cost hashing a 100 GB model.
   const repo = new InventoryRepository(deps.store);
   if (await repo.modelExists(id)) {
-    throw new PerimeterError("MODEL_VERSION_EXISTS", `${id} is already in the inventory: a model version never changes, register the new files as another version`);
+    throw new PerimeterError(
+      "MODEL_VERSION_EXISTS",
+      `${id} is already in the inventory: a model version never changes, register the new files as another version`,
+    );
   }
   const parentVersions: ModelVersion[] = [];
   for (const p of parents) {
     const found = await repo.getModel(p);
-    if (found === undefined) throw new PerimeterError("LINEAGE_INVALID", `parent ${p} is not in the inventory: register it first (perimeter model add), or fix --parent`);
+    if (found === undefined)
+      throw new PerimeterError("LINEAGE_INVALID", `parent ${p} is not in the inventory: register it first (perimeter model add), or fix --parent`);
     parentVersions.push(found);
   }
 
@@ -97,10 +104,15 @@ export async function registerModel(deps: InventoryDeps, input: RegisterModelInp
     const onDisk = isDirectory ? join(input.path, f.name) : input.path;
     files.push({ path: f.name, size: f.size, sha256: f.sha256, format: await detectFileFormat(onDisk) });
   }
-  const weights = files.filter((f) => isLoadableFormat(f.format) || (f.format === "unknown-binary" && SIGNATURELESS_WEIGHTS.has(extname(f.path).toLowerCase())));
+  const weights = files.filter(
+    (f) => isLoadableFormat(f.format) || (f.format === "unknown-binary" && SIGNATURELESS_WEIGHTS.has(extname(f.path).toLowerCase())),
+  );
   if (weights.length === 0) {
     const seen = files.length === 0 ? "it holds no files" : `found ${summarizeFormats(files)}`;
-    throw new PerimeterError("MODEL_NOT_A_MODEL", `${input.path} is not a model: ${seen}, and no weights (GGUF, safetensors, PyTorch/pickle, NumPy, Keras/HDF5, ONNX) by content`);
+    throw new PerimeterError(
+      "MODEL_NOT_A_MODEL",
+      `${input.path} is not a model: ${seen}, and no weights (GGUF, safetensors, PyTorch/pickle, NumPy, Keras/HDF5, ONNX) by content`,
+    );
   }
 
   const license: LicenseRecord =
@@ -171,7 +183,8 @@ function euAiActFlag(kind: ModelKind, parents: readonly ModelVersion[]): EuAiAct
     }
     return { substantialModificationCandidate: false, basis: `${kind} of a model not marked general-purpose`, review: null };
   }
-  if (kind === "quantization") return { substantialModificationCandidate: false, basis: "quantization: a change of representation, not of intended capability", review: null };
+  if (kind === "quantization")
+    return { substantialModificationCandidate: false, basis: "quantization: a change of representation, not of intended capability", review: null };
   return { substantialModificationCandidate: false, basis: "base model", review: null };
 }
 
@@ -225,7 +238,10 @@ async function pathKind(path: string): Promise<boolean> {
     throw new PerimeterError("MODEL_NOT_A_MODEL", `${path} is neither a file nor a directory`);
   } catch (err) {
     if (err instanceof PerimeterError) throw err;
-    throw new PerimeterError("USAGE", `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
+    throw new PerimeterError(
+      "USAGE",
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
+    );
   }
 }
 
@@ -304,7 +320,10 @@ export async function removeModel(deps: InventoryDeps, ref: string, actor: strin
 export async function reviewEuAiAct(deps: InventoryDeps, ref: string, outcome: EuAiActReviewOutcome, note: string, actor: string): Promise<ModelVersion> {
   const model = await getModel(deps.store, ref);
   if (!model.euAiAct.substantialModificationCandidate) {
-    throw new PerimeterError("USAGE", `${model.id} is not flagged as a candidate substantial modification (${model.euAiAct.basis}): there is nothing to review`);
+    throw new PerimeterError(
+      "USAGE",
+      `${model.id} is not flagged as a candidate substantial modification (${model.euAiAct.basis}): there is nothing to review`,
+    );
   }
   if (note.trim() === "") throw new PerimeterError("USAGE", "--note must say why (the review is evidence an auditor reads)");
   const euAiAct: EuAiActRecord = { ...model.euAiAct, review: { outcome, reviewer: actor, note, time: new Date().toISOString() } };

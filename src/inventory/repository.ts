@@ -113,7 +113,11 @@ export class InventoryRepository {
   }
 
   async setEuAiAct(id: string, record: EuAiActRecord): Promise<void> {
-    const result = await this.db.updateTable("model_versions").set({ eu_ai_act: JSON.stringify(record) }).where("id", "=", id).executeTakeFirst();
+    const result = await this.db
+      .updateTable("model_versions")
+      .set({ eu_ai_act: JSON.stringify(record) })
+      .where("id", "=", id)
+      .executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw notFound(id);
   }
 
@@ -122,9 +126,7 @@ export class InventoryRepository {
     const rows = await this.db
       .selectFrom("model_versions")
       .selectAll()
-      .where((eb) =>
-        eb.or([eb("digest", "=", digest), eb("id", "in", eb.selectFrom("model_files").select("version_id").where("sha256", "=", digest))]),
-      )
+      .where((eb) => eb.or([eb("digest", "=", digest), eb("id", "in", eb.selectFrom("model_files").select("version_id").where("sha256", "=", digest))]))
       .orderBy("id")
       .execute();
     return this.hydrate(rows);
@@ -169,7 +171,8 @@ export class InventoryRepository {
         })
         .execute();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new PerimeterError("RUNTIME_EXISTS", `a runtime named "${runtime.name}" is already registered: pick another name, or remove it first`);
+      if (isUniqueViolation(err))
+        throw new PerimeterError("RUNTIME_EXISTS", `a runtime named "${runtime.name}" is already registered: pick another name, or remove it first`);
       throw err;
     }
   }
@@ -222,7 +225,10 @@ export class InventoryRepository {
     await this.db.transaction().execute(async (trx) => {
       if ((await trx.selectFrom("runtimes").select("name").where("name", "=", runtime).executeTakeFirst()) === undefined) throw runtimeNotFound(runtime);
       await trx.deleteFrom("runtime_attestations").where("runtime", "=", runtime).where("served_name", "=", servedName).execute();
-      await trx.insertInto("runtime_attestations").values({ runtime, served_name: servedName, digest, attested_at: new Date().toISOString(), attested_by: actor }).execute();
+      await trx
+        .insertInto("runtime_attestations")
+        .values({ runtime, served_name: servedName, digest, attested_at: new Date().toISOString(), attested_by: actor })
+        .execute();
     });
   }
 
@@ -247,7 +253,8 @@ async function ancestorIds(db: Db, start: readonly string[]): Promise<Set<string
   const seen = new Set<string>();
   let frontier = [...start];
   for (let depth = 0; frontier.length > 0; depth++) {
-    if (depth > MAX_LINEAGE_DEPTH) throw new PerimeterError("LINEAGE_INVALID", `lineage is deeper than ${MAX_LINEAGE_DEPTH} generations: the inventory holds a cycle`);
+    if (depth > MAX_LINEAGE_DEPTH)
+      throw new PerimeterError("LINEAGE_INVALID", `lineage is deeper than ${MAX_LINEAGE_DEPTH} generations: the inventory holds a cycle`);
     const rows = await db.selectFrom("model_parents").select("parent_id").where("child_id", "in", frontier).execute();
     frontier = [];
     for (const r of rows) {
@@ -261,7 +268,10 @@ async function ancestorIds(db: Db, start: readonly string[]): Promise<Set<string
 }
 
 function duplicate(id: string): PerimeterError {
-  return new PerimeterError("MODEL_VERSION_EXISTS", `${id} is already in the inventory: a model version never changes, register the new files as another version`);
+  return new PerimeterError(
+    "MODEL_VERSION_EXISTS",
+    `${id} is already in the inventory: a model version never changes, register the new files as another version`,
+  );
 }
 
 function unknownParent(id: string): PerimeterError {

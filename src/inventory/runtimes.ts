@@ -25,10 +25,14 @@ export interface AddRuntimeInput {
 export async function addRuntime(deps: InventoryDeps, input: AddRuntimeInput): Promise<Runtime> {
   if (!RUNTIME_NAME.test(input.name)) throw new PerimeterError("USAGE", `a runtime name is letters, digits, ".", "_" and "-" (up to 63), not "${input.name}"`);
   if (!(RUNTIME_TYPES as readonly string[]).includes(input.type)) {
-    throw new PerimeterError("USAGE", `--type must be one of ${RUNTIME_TYPES.join(", ")} (openai covers vLLM, SGLang and llama.cpp server), not "${input.type}"`);
+    throw new PerimeterError(
+      "USAGE",
+      `--type must be one of ${RUNTIME_TYPES.join(", ")} (openai covers vLLM, SGLang and llama.cpp server), not "${input.type}"`,
+    );
   }
   const type = input.type as RuntimeType;
-  if (!ENVIRONMENT.test(input.environment)) throw new PerimeterError("USAGE", `--environment must be a lower-case name such as prod, not "${input.environment}"`);
+  if (!ENVIRONMENT.test(input.environment))
+    throw new PerimeterError("USAGE", `--environment must be a lower-case name such as prod, not "${input.environment}"`);
   if (input.apiKeyEnv !== undefined && !ENV_VAR.test(input.apiKeyEnv)) {
     throw new PerimeterError("USAGE", `--api-key-env names an environment variable (e.g. VLLM_API_KEY), not "${input.apiKeyEnv}"`);
   }
@@ -76,7 +80,8 @@ function normalizeUrl(type: RuntimeType, url: string): string {
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new PerimeterError("USAGE", `--url must be an http:// or https:// URL, not "${url}"`);
   // A key in the URL would be stored and printed: it belongs in --api-key-env.
-  if (parsed.username !== "" || parsed.password !== "") throw new PerimeterError("USAGE", "--url must not carry credentials: put the key in an environment variable and pass --api-key-env");
+  if (parsed.username !== "" || parsed.password !== "")
+    throw new PerimeterError("USAGE", "--url must not carry credentials: put the key in an environment variable and pass --api-key-env");
   return parsed.toString().replace(/\/+$/, "");
 }
 
@@ -90,9 +95,16 @@ function embeddedDirectory(given: string, path: string): string {
   try {
     stat = statSync(path);
   } catch {
-    throw new PerimeterError("USAGE", `--url ${shown} does not exist: the embedded runtime serves a directory of GGUF files (or of per-model directories holding them); create it or give its path`);
+    throw new PerimeterError(
+      "USAGE",
+      `--url ${shown} does not exist: the embedded runtime serves a directory of GGUF files (or of per-model directories holding them); create it or give its path`,
+    );
   }
-  if (stat.isFile()) throw new PerimeterError("USAGE", `--url ${shown} is a file: give the directory that holds it (the embedded runtime serves every GGUF file in a directory and its per-model subdirectories)`);
+  if (stat.isFile())
+    throw new PerimeterError(
+      "USAGE",
+      `--url ${shown} is a file: give the directory that holds it (the embedded runtime serves every GGUF file in a directory and its per-model subdirectories)`,
+    );
   if (!stat.isDirectory()) throw new PerimeterError("USAGE", `--url ${shown} is not a directory`);
   return path;
 }
@@ -137,7 +149,12 @@ export async function discover(deps: InventoryDeps & { readonly timeoutMs: numbe
   return Promise.all(runtimes.map((runtime) => discoverOne(deps, repo, runtime, actor)));
 }
 
-async function discoverOne(deps: InventoryDeps & { readonly timeoutMs: number }, repo: InventoryRepository, runtime: Runtime, actor: string): Promise<DiscoveryOutcome> {
+async function discoverOne(
+  deps: InventoryDeps & { readonly timeoutMs: number },
+  repo: InventoryRepository,
+  runtime: Runtime,
+  actor: string,
+): Promise<DiscoveryOutcome> {
   let served: DiscoveredModel[];
   try {
     // A missing key is this runtime's failure, recorded like any other; the others are still asked.

@@ -87,7 +87,13 @@ export class KillSet {
     const runtime = subject.runtime === undefined ? undefined : this.runtimeKill(subject.runtime);
     if (runtime !== undefined) found.push(runtime);
     if (found.length === 0) return NOT_KILLED;
-    const findings: Finding<"kill-switch">[] = found.map((k) => ({ rule: "kill-switch", severity: "critical", message: describeKill(k), location: `${k.kind}:${k.target}`, controls: KILL_CONTROLS }));
+    const findings: Finding<"kill-switch">[] = found.map((k) => ({
+      rule: "kill-switch",
+      severity: "critical",
+      message: describeKill(k),
+      location: `${k.kind}:${k.target}`,
+      controls: KILL_CONTROLS,
+    }));
     return { allow: false, code: "KILLED", reason: findings.map((f) => f.message).join("; "), findings };
   }
 
@@ -117,7 +123,11 @@ export class KillSet {
 
 /** A kill switch is the "supersede, disengage or deactivate" mechanism (NIST AI RMF MANAGE 2.4) and the human "stop" (EU AI Act Art. 14). */
 const KILL_CONTROLS: readonly Control[] = ["NIST-AI-RMF:MANAGE-2.4", "EU-AI-ACT:Art.14"];
-const NOT_KILLED: Decision<"kill-switch"> = Object.freeze({ allow: true, reason: "nothing it names is killed", findings: Object.freeze([]) as readonly Finding<"kill-switch">[] });
+const NOT_KILLED: Decision<"kill-switch"> = Object.freeze({
+  allow: true,
+  reason: "nothing it names is killed",
+  findings: Object.freeze([]) as readonly Finding<"kill-switch">[],
+});
 
 /** The sentence a refusal carries: what was killed, by whom, why. */
 export function describeKill(k: Kill): string {

@@ -50,9 +50,11 @@ export class KillSwitch {
 
   /** Resolve what a person named to what is stored; throws KILL_TARGET_NOT_FOUND (exit 1, HTTP 404) when nothing matches. */
   async resolve(kind: KillKind, target: string): Promise<ResolvedTarget> {
-    if (!(KILL_KINDS as readonly string[]).includes(kind)) throw new PerimeterError("USAGE", `the kind must be one of ${KILL_KINDS.join(", ")}, not "${clip(String(kind))}"`);
+    if (!(KILL_KINDS as readonly string[]).includes(kind))
+      throw new PerimeterError("USAGE", `the kind must be one of ${KILL_KINDS.join(", ")}, not "${clip(String(kind))}"`);
     if (typeof target !== "string" || target.trim() === "") throw new PerimeterError("USAGE", `name the ${kind} to kill`);
-    if (target.length > MAX_TARGET || /[\u0000-\u001f\u007f]/.test(target)) throw new PerimeterError("USAGE", `"${clip(target)}" is not a ${kind} name: at most ${MAX_TARGET} printable characters`);
+    if (target.length > MAX_TARGET || /[\u0000-\u001f\u007f]/.test(target))
+      throw new PerimeterError("USAGE", `"${clip(target)}" is not a ${kind} name: at most ${MAX_TARGET} printable characters`);
     switch (kind) {
       case "identity":
         return this.resolveIdentity(target);
@@ -114,7 +116,17 @@ export class KillSwitch {
       resource: `${existing.kind}:${existing.target}`,
       decision: "allow",
       reason: input.reason,
-      details: { lifted: { kind: existing.kind, target: existing.target, named: input.target, covers: resolved.covers, killedAt: existing.killedAt, killedBy: existing.killedBy, killReason: existing.reason } },
+      details: {
+        lifted: {
+          kind: existing.kind,
+          target: existing.target,
+          named: input.target,
+          covers: resolved.covers,
+          killedAt: existing.killedAt,
+          killedBy: existing.killedBy,
+          killReason: existing.reason,
+        },
+      },
     });
     return { lifted: existing, resolved };
   }
@@ -130,7 +142,12 @@ export class KillSwitch {
         let covers: string;
         if (k.kind === "identity") {
           const named = identities.find((i) => i.id === k.target);
-          covers = named === undefined ? (k.target.startsWith("jwt:") ? `workload ${k.target}` : `identity ${k.target} (no longer known)`) : `identity ${named.name} (${named.id})`;
+          covers =
+            named === undefined
+              ? k.target.startsWith("jwt:")
+                ? `workload ${k.target}`
+                : `identity ${k.target} (no longer known)`
+              : `identity ${named.name} (${named.id})`;
         } else if (k.kind === "model" && !k.target.includes("@")) {
           const versions = await inventory.listModels({ name: k.target });
           covers = `model ${k.target}, every version${versions.length === 0 ? " (none registered now)" : `: ${versions.map((v) => v.id).join(", ")}`}, and versions registered later`;
@@ -161,7 +178,9 @@ export class KillSwitch {
 
   private async find(kind: KillKind, target: string): Promise<Kill | undefined> {
     const row = await this.deps.store.db.selectFrom("kills").selectAll().where("target_kind", "=", kind).where("target", "=", target).executeTakeFirst();
-    return row === undefined ? undefined : { kind: row.target_kind as KillKind, target: row.target, reason: row.reason, killedAt: row.killed_at, killedBy: row.killed_by };
+    return row === undefined
+      ? undefined
+      : { kind: row.target_kind as KillKind, target: row.target, reason: row.reason, killedAt: row.killed_at, killedBy: row.killed_by };
   }
 
   /** Run a check; when it refuses, the refusal is an audit event (decision deny) before it is thrown. */
@@ -192,10 +211,16 @@ export class KillSwitch {
     const named = all.filter((i) => i.name === target);
     // A revoked identity's name may be given to a new one: the name means the identity that holds it now.
     const active = named.filter((i) => i.revokedAt === null);
-    if (active.length > 1) throw new PerimeterError("USAGE", `the name "${target}" is held by ${active.length} identities (${active.map((i) => i.id).join(", ")}): kill one by its id`);
+    if (active.length > 1)
+      throw new PerimeterError(
+        "USAGE",
+        `the name "${target}" is held by ${active.length} identities (${active.map((i) => i.id).join(", ")}): kill one by its id`,
+      );
     const chosen = active[0] ?? [...named].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (chosen === undefined) {
-      const jwt = target.startsWith("jwt:") ? `; a workload's id must name an issuer in identity.jwtIssuers (${(this.deps.jwtIssuers ?? []).join(", ") || "none configured"})` : "";
+      const jwt = target.startsWith("jwt:")
+        ? `; a workload's id must name an issuer in identity.jwtIssuers (${(this.deps.jwtIssuers ?? []).join(", ") || "none configured"})`
+        : "";
       throw notFound(`no identity with id or name "${target}" (see perimeter identity list)${jwt}`);
     }
     return identityTarget(chosen);
@@ -209,7 +234,10 @@ export class KillSwitch {
       return { kind: "model", target: id, covers: `model ${id}` };
     }
     const versions = await inventory.listModels({ name: target });
-    if (versions.length === 0) throw notFound(`no model named "${target}" is in the inventory (see perimeter model list); kill one version with name@version, or every version of a model with its name`);
+    if (versions.length === 0)
+      throw notFound(
+        `no model named "${target}" is in the inventory (see perimeter model list); kill one version with name@version, or every version of a model with its name`,
+      );
     return { kind: "model", target, covers: `model ${target}, every version (${versions.map((v) => v.id).join(", ")}) and versions registered later` };
   }
 }

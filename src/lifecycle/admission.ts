@@ -47,10 +47,21 @@ export function storeSource(store: Store, signers: readonly ResolvedSigner[]): A
   const lifecycle = new LifecycleRepository(store);
   const entries = async (ids: readonly string[]): Promise<AdmissionEntry[]> => {
     const versions = (await Promise.all(ids.map((id) => inventory.getModel(id)))).filter((v) => v !== undefined);
-    const [states, images, kills] = await Promise.all([lifecycle.states(versions.map((v) => v.id)), lifecycle.imagesOf(versions.map((v) => v.id)), killsNow(store)]);
+    const [states, images, kills] = await Promise.all([
+      lifecycle.states(versions.map((v) => v.id)),
+      lifecycle.imagesOf(versions.map((v) => v.id)),
+      killsNow(store),
+    ]);
     return versions.map((v) => {
       const kill = kills.modelKill(v.id);
-      return { id: v.id, digest: v.digest, state: states.get(v.id)?.state ?? "registered", environments: v.environments, images: images.get(v.id) ?? [], ...(kill === undefined ? {} : { killed: describeKill(kill) }) };
+      return {
+        id: v.id,
+        digest: v.digest,
+        state: states.get(v.id)?.state ?? "registered",
+        environments: v.environments,
+        images: images.get(v.id) ?? [],
+        ...(kill === undefined ? {} : { killed: describeKill(kill) }),
+      };
     });
   };
   return {
@@ -82,10 +93,15 @@ function decide(matches: readonly AdmissionEntry[], environment: string, what: s
   const admissible = here.filter((m) => ADMISSIBLE.has(m.state));
   const chosen = admissible[0];
   if (chosen !== undefined) return { allow: true, reason: `${chosen.id} is ${chosen.state} for ${environment}`, model: chosen.id, digest: chosen.digest };
-  const describe = (m: AdmissionEntry) => `${m.id} is ${m.state}${m.state === "revoked" ? " (revoked: refused everywhere)" : ADMISSIBLE.has(m.state) ? "" : ", not approved"}`;
+  const describe = (m: AdmissionEntry) =>
+    `${m.id} is ${m.state}${m.state === "revoked" ? " (revoked: refused everywhere)" : ADMISSIBLE.has(m.state) ? "" : ", not approved"}`;
   if (here.length === 0) {
     const m = matches[0] as AdmissionEntry;
-    return { ...deny(`${what} is ${m.id}, registered for ${matches.flatMap((x) => x.environments).join(", ") || "no environment"}, not for ${environment}`), model: m.id, digest: m.digest };
+    return {
+      ...deny(`${what} is ${m.id}, registered for ${matches.flatMap((x) => x.environments).join(", ") || "no environment"}, not for ${environment}`),
+      model: m.id,
+      digest: m.digest,
+    };
   }
   const m = here[0] as AdmissionEntry;
   return { ...deny(`${what}: ${here.map(describe).join("; ")}`), model: m.id, digest: m.digest };
@@ -107,10 +123,18 @@ export function referenceAdmitter(source: AdmissionSource): Admitter {
         decisions.push(decide(entry === undefined ? [] : [entry], environment, ref.model, source.description));
       }
       if (ref.digest !== undefined) {
-        decisions.push(HEX64.test(ref.digest) ? decide(await source.byDigest(ref.digest), environment, `digest sha256:${ref.digest}`, source.description) : deny(`"${ref.digest}" is not a sha256 digest`));
+        decisions.push(
+          HEX64.test(ref.digest)
+            ? decide(await source.byDigest(ref.digest), environment, `digest sha256:${ref.digest}`, source.description)
+            : deny(`"${ref.digest}" is not a sha256 digest`),
+        );
       }
       if (ref.ociDigest !== undefined) {
-        decisions.push(HEX64.test(ref.ociDigest) ? decide(await source.byImage(ref.ociDigest), environment, `image sha256:${ref.ociDigest}`, source.description) : deny(`"${ref.ociDigest}" is not a sha256 digest`));
+        decisions.push(
+          HEX64.test(ref.ociDigest)
+            ? decide(await source.byImage(ref.ociDigest), environment, `image sha256:${ref.ociDigest}`, source.description)
+            : deny(`"${ref.ociDigest}" is not a sha256 digest`),
+        );
       }
       // A model name and a digest that both admit, but name different versions, is a mislabelled Pod.
       const allowed = decisions.filter((d) => d.allow);
@@ -139,7 +163,8 @@ export async function admitFiles(source: AdmissionSource, path: string, environm
     if (!decision.allow) return decision;
     const check = await verifyWithTrustedSigners(path, source.signers, signature);
     if (!check.ok) return { ...decision, allow: false, reason: `${decision.model ?? path}: ${check.reason}` };
-    if (check.verification.subjectDigest !== manifest.digest) return { ...decision, allow: false, reason: `${decision.model ?? path}: the signature covers other files than those at ${path}` };
+    if (check.verification.subjectDigest !== manifest.digest)
+      return { ...decision, allow: false, reason: `${decision.model ?? path}: the signature covers other files than those at ${path}` };
     return { ...decision, reason: `${decision.reason}; signature by ${check.signer} verifies` };
   } catch (err) {
     return deny(`the admission check of ${path} failed: ${asPerimeterError(err).message}`);
@@ -153,7 +178,9 @@ const signerSchema = z.union([
   z.strictObject({
     name: z.string(),
     caPems: z.array(z.string()),
-    identity: z.strictObject({ subject: z.string().optional(), email: z.string().optional(), uri: z.string().optional(), dns: z.string().optional() }).optional(),
+    identity: z
+      .strictObject({ subject: z.string().optional(), email: z.string().optional(), uri: z.string().optional(), dns: z.string().optional() })
+      .optional(),
   }),
   z.strictObject({ name: z.string(), sigstore: z.strictObject({ identity: z.string(), issuer: z.string(), trustedRoot: z.string().optional() }) }),
 ]);
@@ -182,7 +209,13 @@ const bundleSchema = z.strictObject({
 export type AdmissionBundle = z.infer<typeof bundleSchema>;
 
 /** Every version an admission could ask about (revoked ones too, so offline refusals say "revoked"). */
-export async function exportAdmissionBundle(store: Store, signers: readonly ResolvedSigner[], key: KeyObject, ttlHours: number, environment: string | null): Promise<{ envelope: object; bundle: AdmissionBundle }> {
+export async function exportAdmissionBundle(
+  store: Store,
+  signers: readonly ResolvedSigner[],
+  key: KeyObject,
+  ttlHours: number,
+  environment: string | null,
+): Promise<{ envelope: object; bundle: AdmissionBundle }> {
   const inventory = new InventoryRepository(store);
   const lifecycle = new LifecycleRepository(store);
   const versions = (await inventory.listModels()).filter((v) => environment === null || v.environments.includes(environment));
@@ -200,7 +233,14 @@ export async function exportAdmissionBundle(store: Store, signers: readonly Reso
     versions: versions
       .map((v) => {
         const kill = kills.modelKill(v.id);
-        return { id: v.id, digest: v.digest, state: states.get(v.id)?.state ?? ("registered" as const), environments: [...v.environments], images: images.get(v.id) ?? [], ...(kill === undefined ? {} : { killed: describeKill(kill) }) };
+        return {
+          id: v.id,
+          digest: v.digest,
+          state: states.get(v.id)?.state ?? ("registered" as const),
+          environments: [...v.environments],
+          images: images.get(v.id) ?? [],
+          ...(kill === undefined ? {} : { killed: describeKill(kill) }),
+        };
       })
       .filter((v) => v.state !== "registered" && v.state !== "evaluated"),
     signers: signers.map((s) => ({ ...s }) as AdmissionBundle["signers"][number]),
@@ -219,12 +259,20 @@ export function bundleSource(envelopeText: string, trustedKey: KeyObject, now = 
   }
   const payload = verifyStatement(envelope, ADMISSION_BUNDLE_PAYLOAD_TYPE, trustedKey, "the admission bundle");
   const parsed = bundleSchema.safeParse(payload);
-  if (!parsed.success) throw new PerimeterError("ADMISSION_BUNDLE_INVALID", `the admission bundle is malformed: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new PerimeterError(
+      "ADMISSION_BUNDLE_INVALID",
+      `the admission bundle is malformed: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`,
+    );
   const bundle = parsed.data;
   if (now.getTime() > Date.parse(bundle.expiresAt)) {
-    throw new PerimeterError("ADMISSION_BUNDLE_INVALID", `the admission bundle expired at ${bundle.expiresAt}: export a fresh one (perimeter admission export)`);
+    throw new PerimeterError(
+      "ADMISSION_BUNDLE_INVALID",
+      `the admission bundle expired at ${bundle.expiresAt}: export a fresh one (perimeter admission export)`,
+    );
   }
-  if (now.getTime() < Date.parse(bundle.issuedAt) - 5 * 60_000) throw new PerimeterError("ADMISSION_BUNDLE_INVALID", `the admission bundle is issued in the future (${bundle.issuedAt}): check the clocks`);
+  if (now.getTime() < Date.parse(bundle.issuedAt) - 5 * 60_000)
+    throw new PerimeterError("ADMISSION_BUNDLE_INVALID", `the admission bundle is issued in the future (${bundle.issuedAt}): check the clocks`);
   const entries: AdmissionEntry[] = bundle.versions;
   return {
     description: `the admission bundle issued ${bundle.issuedAt}`,

@@ -50,6 +50,9 @@ export async function admitFromStore(deps: AdmitDeps, request: AdmitFilesRequest
 }
 
 /** Decide offline from an exported admission bundle that `trustedKey` must have signed. */
-export async function admitFromBundle(bundle: { readonly text: string; readonly trustedKey: KeyObject }, request: Pick<AdmitFilesRequest, "path" | "environment" | "signature">): Promise<AdmissionDecision> {
+export async function admitFromBundle(
+  bundle: { readonly text: string; readonly trustedKey: KeyObject },
+  request: Pick<AdmitFilesRequest, "path" | "environment" | "signature">,
+): Promise<AdmissionDecision> {
   return admitFiles(bundleSource(bundle.text, bundle.trustedKey), request.path, request.environment, request.signature);
 }

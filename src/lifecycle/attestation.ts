@@ -9,7 +9,9 @@ export const APPROVAL_PAYLOAD_TYPE = "application/vnd.perimeter.approval.v1+json
 export const ADMISSION_BUNDLE_PAYLOAD_TYPE = "application/vnd.perimeter.admission-bundle.v1+json";
 
 export function keyId(publicKey: KeyObject): string {
-  return createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex");
+  return createHash("sha256")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest("hex");
 }
 
 function digestFor(key: KeyObject): string | null {
@@ -34,7 +36,8 @@ export function verifyStatement(envelope: unknown, payloadType: string, publicKe
   if (e === null || typeof e !== "object" || typeof e.payload !== "string" || !Array.isArray(e.signatures)) {
     throw new PerimeterError("ADMISSION_BUNDLE_INVALID", `${what} is not a DSSE envelope`);
   }
-  if (e.payloadType !== payloadType) throw new PerimeterError("ADMISSION_BUNDLE_INVALID", `${what} has payload type ${String(e.payloadType)}, not ${payloadType}`);
+  if (e.payloadType !== payloadType)
+    throw new PerimeterError("ADMISSION_BUNDLE_INVALID", `${what} has payload type ${String(e.payloadType)}, not ${payloadType}`);
   const body = decodeBase64(e.payload);
   if (body === undefined) throw new PerimeterError("ADMISSION_BUNDLE_INVALID", `${what}'s payload is not base64`);
   const pae = preAuthEncoding(payloadType, body);

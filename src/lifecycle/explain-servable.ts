@@ -59,7 +59,12 @@ export async function explainServable(store: Store, model: string, environment: 
     const findings: Finding<ServableRule>[] = candidates.map((v) => {
       const state = stateOf(v);
       if (state === "revoked") return { rule: "revoked", severity: "high", message: `${v.id} is revoked${reasonOf(states.get(v.id)?.reason)}`, location: v.id };
-      return { rule: "not-approved", severity: "medium", message: `${v.id} is ${state}, not approved: ${state === "deprecated" ? "deploy an approved version" : `an approver other than its submitter runs perimeter approve ${v.id}`}`, location: v.id };
+      return {
+        rule: "not-approved",
+        severity: "medium",
+        message: `${v.id} is ${state}, not approved: ${state === "deprecated" ? "deploy an approved version" : `an approver other than its submitter runs perimeter approve ${v.id}`}`,
+        location: v.id,
+      };
     });
     const allRevoked = findings.every((f) => f.rule === "revoked");
     const reason = allRevoked
@@ -112,7 +117,11 @@ export async function explainServable(store: Store, model: string, environment: 
   }
   const order: readonly ServableRule[] = ["environment-mismatch", "other-environment", "digest-drift", "unverified", "not-served"];
   findings.sort((a, b) => order.indexOf(a.rule) - order.indexOf(b.rule));
-  return deny("MODEL_NOT_SERVABLE", `model "${model}" is not servable${environment === null ? "" : ` in environment ${environment}`}: ${(findings[0] as Finding<ServableRule>).message}`, findings);
+  return deny(
+    "MODEL_NOT_SERVABLE",
+    `model "${model}" is not servable${environment === null ? "" : ` in environment ${environment}`}: ${(findings[0] as Finding<ServableRule>).message}`,
+    findings,
+  );
 }
 
 function nameOnly(version: ModelVersion, s: ServedModel, runtime: Runtime): Finding<ServableRule> {

@@ -44,7 +44,11 @@ export class LifecycleRepository {
   async states(versionIds: readonly string[]): Promise<Map<string, StateRecord>> {
     const out = new Map<string, StateRecord>();
     for (let i = 0; i < versionIds.length; i += 500) {
-      const rows = await this.store.db.selectFrom("lifecycle_states").selectAll().where("version_id", "in", versionIds.slice(i, i + 500)).execute();
+      const rows = await this.store.db
+        .selectFrom("lifecycle_states")
+        .selectAll()
+        .where("version_id", "in", versionIds.slice(i, i + 500))
+        .execute();
       for (const r of rows) out.set(r.version_id, { state: r.state as LifecycleState, changedAt: r.changed_at, changedBy: r.changed_by, reason: r.reason });
     }
     return out;
@@ -54,13 +58,24 @@ export class LifecycleRepository {
    * Move a version to `to` only if it is still in one of `from` (compare-and-set), so two operators racing
    * cannot both win. Returns false when the state had moved on.
    */
-  async transition(versionId: string, from: readonly LifecycleState[], to: LifecycleState, actor: string, reason: string, extra?: (trx: TrxLike) => Promise<void>): Promise<boolean> {
+  async transition(
+    versionId: string,
+    from: readonly LifecycleState[],
+    to: LifecycleState,
+    actor: string,
+    reason: string,
+    extra?: (trx: TrxLike) => Promise<void>,
+  ): Promise<boolean> {
     return this.store.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom("lifecycle_states").select("state").where("version_id", "=", versionId).executeTakeFirst();
       const current = (row?.state ?? "registered") as LifecycleState;
       if (!from.includes(current)) return false;
       const values = { state: to, changed_at: new Date().toISOString(), changed_by: actor, reason };
-      if (row === undefined) await trx.insertInto("lifecycle_states").values({ version_id: versionId, ...values }).execute();
+      if (row === undefined)
+        await trx
+          .insertInto("lifecycle_states")
+          .values({ version_id: versionId, ...values })
+          .execute();
       else await trx.updateTable("lifecycle_states").set(values).where("version_id", "=", versionId).where("state", "=", current).execute();
       if (extra !== undefined) await extra(trx as unknown as TrxLike);
       return true;
@@ -108,12 +123,19 @@ export class LifecycleRepository {
   async imagesOf(versionIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (versionIds.length === 0) return out;
-    const rows = await this.store.db.selectFrom("evidence").select(["version_id", "digest"]).where("kind", "=", "oci-image").where("version_id", "in", [...versionIds]).execute();
+    const rows = await this.store.db
+      .selectFrom("evidence")
+      .select(["version_id", "digest"])
+      .where("kind", "=", "oci-image")
+      .where("version_id", "in", [...versionIds])
+      .execute();
     for (const r of rows) out.set(r.version_id, [...(out.get(r.version_id) ?? []), r.digest]);
     return out;
   }
 
-  async deployments(filter: { versionId?: string; environment?: string } = {}): Promise<Array<{ versionId: string; environment: string; deployedAt: string; deployedBy: string }>> {
+  async deployments(
+    filter: { versionId?: string; environment?: string } = {},
+  ): Promise<Array<{ versionId: string; environment: string; deployedAt: string; deployedBy: string }>> {
     let q = this.store.db.selectFrom("deployments").selectAll().orderBy("environment").orderBy("deployed_at");
     if (filter.versionId !== undefined) q = q.where("version_id", "=", filter.versionId);
     if (filter.environment !== undefined) q = q.where("environment", "=", filter.environment);

@@ -31,16 +31,22 @@ const SERVABLE_STATES: ReadonlySet<LifecycleState> = new Set(["approved", "deplo
 /** Whether `version`, in lifecycle state `state`, may answer calls through this runtime's copy, and why not. */
 export function servable(version: ServableVersion, state: LifecycleState, copy: ServedCopy): Decision<ServableRule> {
   if (!SERVABLE_STATES.has(state)) {
-    return deny("MODEL_NOT_AVAILABLE", `${version.id} is ${state}: only approved or deployed versions are served`, [{ rule: "servable.state", severity: "high", message: `${version.id} is ${state}`, controls: ["OWASP-LLM:LLM03"] }]);
+    return deny("MODEL_NOT_AVAILABLE", `${version.id} is ${state}: only approved or deployed versions are served`, [
+      { rule: "servable.state", severity: "high", message: `${version.id} is ${state}`, controls: ["OWASP-LLM:LLM03"] },
+    ]);
   }
   if (copy.digest === null || (copy.digest !== version.digest && !version.files.some((f) => f.sha256 === copy.digest))) {
     const what = copy.digest === null ? "vouches for no digest" : `serves bytes with digest ${copy.digest.slice(0, 12)}…, not the approved ones`;
-    return deny("MODEL_NOT_AVAILABLE", `runtime ${copy.runtime} ${what} of ${version.id}`, [{ rule: "servable.digest", severity: "high", message: `runtime ${copy.runtime} ${what}`, location: copy.runtime, controls: ["OWASP-LLM:LLM03"] }]);
+    return deny("MODEL_NOT_AVAILABLE", `runtime ${copy.runtime} ${what} of ${version.id}`, [
+      { rule: "servable.digest", severity: "high", message: `runtime ${copy.runtime} ${what}`, location: copy.runtime, controls: ["OWASP-LLM:LLM03"] },
+    ]);
   }
   if (!version.environments.includes(copy.environment)) {
-    return deny("MODEL_NOT_AVAILABLE", `runtime ${copy.runtime} is in environment ${copy.environment}, and ${version.id} is registered for ${version.environments.join(", ") || "no environment"}`, [
-      { rule: "servable.environment", severity: "medium", message: `${version.id} is not registered for ${copy.environment}`, location: copy.runtime },
-    ]);
+    return deny(
+      "MODEL_NOT_AVAILABLE",
+      `runtime ${copy.runtime} is in environment ${copy.environment}, and ${version.id} is registered for ${version.environments.join(", ") || "no environment"}`,
+      [{ rule: "servable.environment", severity: "medium", message: `${version.id} is not registered for ${copy.environment}`, location: copy.runtime }],
+    );
   }
   return allow(`${version.id} is ${state}, served with its approved digest by runtime ${copy.runtime} in ${copy.environment}`);
 }

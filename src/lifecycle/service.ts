@@ -40,7 +40,13 @@ export async function stateOf(store: Store, versionId: string): Promise<Lifecycl
 }
 
 /** Attach a scan of the model's files as evidence: it counts only if it covered exactly the version's files. */
-export async function recordScanEvidence(deps: Pick<LifecycleDeps, "store" | "audit">, ref: string, report: ScanReport, scannedDigest: string, actor: string): Promise<Evidence> {
+export async function recordScanEvidence(
+  deps: Pick<LifecycleDeps, "store" | "audit">,
+  ref: string,
+  report: ScanReport,
+  scannedDigest: string,
+  actor: string,
+): Promise<Evidence> {
   const version = await getModel(deps.store, ref);
   const clean = report.summary.files === report.summary.clean;
   const evidence = await new LifecycleRepository(deps.store).addEvidence({
@@ -52,21 +58,46 @@ export async function recordScanEvidence(deps: Pick<LifecycleDeps, "store" | "au
     body: {
       summary: report.summary,
       matchesVersion: scannedDigest === version.digest,
-      refused: report.files.filter((f) => f.verdict !== "clean").slice(0, 100).map((f) => ({ path: f.path, verdict: f.verdict, rules: [...new Set(f.findings.map((x) => x.rule))] })),
+      refused: report.files
+        .filter((f) => f.verdict !== "clean")
+        .slice(0, 100)
+        .map((f) => ({ path: f.path, verdict: f.verdict, rules: [...new Set(f.findings.map((x) => x.rule))] })),
       files: report.files.map((f) => f.name),
     },
   });
-  await deps.audit().append({ actor, action: "evidence.scan", resource: `model:${version.id}`, decision: evidence.verdict === "pass" ? "allow" : "deny", details: { evidence: evidence.id, digest: scannedDigest, summary: report.summary } });
+  await deps
+    .audit()
+    .append({
+      actor,
+      action: "evidence.scan",
+      resource: `model:${version.id}`,
+      decision: evidence.verdict === "pass" ? "allow" : "deny",
+      details: { evidence: evidence.id, digest: scannedDigest, summary: report.summary },
+    });
   return evidence;
 }
 
 /** Record an eval result (until the evals module runs suites itself); a pass moves a registered version to evaluated. */
-export async function recordEvalEvidence(deps: LifecycleDeps, ref: string, result: "pass" | "fail", report: Record<string, unknown>, actor: string): Promise<Evidence> {
+export async function recordEvalEvidence(
+  deps: LifecycleDeps,
+  ref: string,
+  result: "pass" | "fail",
+  report: Record<string, unknown>,
+  actor: string,
+): Promise<Evidence> {
   const version = await getModel(deps.store, ref);
   const repo = new LifecycleRepository(deps.store);
   const evidence = await repo.addEvidence({ versionId: version.id, kind: "eval", verdict: result, digest: version.digest, createdBy: actor, body: report });
   if (result === "pass") await repo.transition(version.id, ["registered"], "evaluated", actor, `eval passed (${evidence.id})`);
-  await deps.audit().append({ actor, action: "evidence.eval", resource: `model:${version.id}`, decision: result === "pass" ? "allow" : "deny", details: { evidence: evidence.id } });
+  await deps
+    .audit()
+    .append({
+      actor,
+      action: "evidence.eval",
+      resource: `model:${version.id}`,
+      decision: result === "pass" ? "allow" : "deny",
+      details: { evidence: evidence.id },
+    });
   return evidence;
 }
 
@@ -74,9 +105,17 @@ export async function recordEvalEvidence(deps: LifecycleDeps, ref: string, resul
 export async function attachImage(deps: LifecycleDeps, ref: string, image: string, actor: string): Promise<Evidence> {
   requireRole(deps, actor, ["submitter", "operator"], "attach an image");
   const match = /@sha256:([0-9a-f]{64})$/.exec(image);
-  if (match === null) throw new PerimeterError("USAGE", `the image must be pinned by digest (registry/repo@sha256:<64 hex>), not "${image}": a tag can be moved`);
+  if (match === null)
+    throw new PerimeterError("USAGE", `the image must be pinned by digest (registry/repo@sha256:<64 hex>), not "${image}": a tag can be moved`);
   const version = await getModel(deps.store, ref);
-  const evidence = await new LifecycleRepository(deps.store).addEvidence({ versionId: version.id, kind: "oci-image", verdict: "pass", digest: match[1] as string, createdBy: actor, body: { image } });
+  const evidence = await new LifecycleRepository(deps.store).addEvidence({
+    versionId: version.id,
+    kind: "oci-image",
+    verdict: "pass",
+    digest: match[1] as string,
+    createdBy: actor,
+    body: { image },
+  });
   await deps.audit().append({ actor, action: "model.attach-image", resource: `model:${version.id}`, decision: "info", details: { image } });
   return evidence;
 }
@@ -111,7 +150,10 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
 
   const scan = await repo.latest(version.id, "scan");
   if (scan === undefined) unmet.push(`no scan on record: run perimeter scan ${version.location ?? "PATH"} --model ${version.id}`);
-  else if (scan.digest !== version.digest) unmet.push(`the last scan (${scan.createdAt}) covered other files (digest ${scan.digest.slice(0, 12)}…, not ${version.digest.slice(0, 12)}…): scan exactly this version's files`);
+  else if (scan.digest !== version.digest)
+    unmet.push(
+      `the last scan (${scan.createdAt}) covered other files (digest ${scan.digest.slice(0, 12)}…, not ${version.digest.slice(0, 12)}…): scan exactly this version's files`,
+    );
   else if (scan.verdict !== "pass") unmet.push(`the last scan (${scan.createdAt}) was not clean: ${describeRefused(scan)}`);
 
   const path = options.path ?? version.location;
@@ -121,7 +163,9 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     const check = await verifyWithTrustedSigners(path, deps.signers(), options.signature);
     if (!check.ok) unmet.push(check.reason);
     else if (check.verification.subjectDigest !== version.digest) {
-      unmet.push(`the signature covers other files (digest ${check.verification.subjectDigest.slice(0, 12)}…) than ${version.id} (${version.digest.slice(0, 12)}…)`);
+      unmet.push(
+        `the signature covers other files (digest ${check.verification.subjectDigest.slice(0, 12)}…) than ${version.id} (${version.digest.slice(0, 12)}…)`,
+      );
     } else {
       signer = check.signer;
       if (scan?.verdict === "pass" && scan.digest === version.digest) unmet.push(...scanCoverageGaps(scan, check.verification.resources));
@@ -135,7 +179,16 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
   }
 
   if (unmet.length > 0) {
-    await deps.audit().append({ actor: options.actor, action: "model.approve", resource: `model:${version.id}`, decision: "deny", reason: unmet.join("; "), details: { unmet } });
+    await deps
+      .audit()
+      .append({
+        actor: options.actor,
+        action: "model.approve",
+        resource: `model:${version.id}`,
+        decision: "deny",
+        reason: unmet.join("; "),
+        details: { unmet },
+      });
     throw new PerimeterError("APPROVAL_REFUSED", `${version.id} cannot be approved:\n${unmet.map((u) => `  - ${u}`).join("\n")}`, { details: { unmet } });
   }
 
@@ -165,7 +218,15 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     createdBy: options.actor,
     body: { envelope, keyId: keyId(createPublicKey(key)) },
   });
-  await deps.audit().append({ actor: options.actor, action: "model.approve", resource: `model:${version.id}`, decision: "allow", details: { evidence: evidence.id, digest: version.digest, signer, environments: version.environments } });
+  await deps
+    .audit()
+    .append({
+      actor: options.actor,
+      action: "model.approve",
+      resource: `model:${version.id}`,
+      decision: "allow",
+      details: { evidence: evidence.id, digest: version.digest, signer, environments: version.environments },
+    });
   return { version, evidence, signer };
 }
 
@@ -176,7 +237,9 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
 function scanCoverageGaps(scan: Evidence, signed: readonly string[]): string[] {
   const listed = scan.body["files"];
   if (!Array.isArray(listed) || !listed.every((f): f is string => typeof f === "string")) {
-    return [`the last scan (${scan.createdAt}) did not record which files it covered, so it cannot show that every signed file was scanned: scan again with perimeter scan PATH --model NAME@VERSION`];
+    return [
+      `the last scan (${scan.createdAt}) did not record which files it covered, so it cannot show that every signed file was scanned: scan again with perimeter scan PATH --model NAME@VERSION`,
+    ];
   }
   const scanned = new Set(listed);
   const signedSet = new Set(signed);
@@ -184,14 +247,23 @@ function scanCoverageGaps(scan: Evidence, signed: readonly string[]): string[] {
   const unsigned = listed.filter((f) => !signedSet.has(f));
   const show = (names: readonly string[]) => `${names.slice(0, 10).join(", ")}${names.length > 10 ? ` and ${names.length - 10} more` : ""}`;
   const gaps: string[] = [];
-  if (unscanned.length > 0) gaps.push(`${unscanned.length} signed file(s) were not covered by the last scan (${scan.createdAt}): ${show(unscanned)}; scan exactly the signed files again`);
-  if (unsigned.length > 0) gaps.push(`the last scan (${scan.createdAt}) covered ${unsigned.length} file(s) the signature does not: ${show(unsigned)}; sign and scan the same files`);
+  if (unscanned.length > 0)
+    gaps.push(
+      `${unscanned.length} signed file(s) were not covered by the last scan (${scan.createdAt}): ${show(unscanned)}; scan exactly the signed files again`,
+    );
+  if (unsigned.length > 0)
+    gaps.push(`the last scan (${scan.createdAt}) covered ${unsigned.length} file(s) the signature does not: ${show(unsigned)}; sign and scan the same files`);
   return gaps;
 }
 
 function describeRefused(scan: Evidence): string {
   const refused = (scan.body["refused"] as Array<{ path: string; verdict: string }> | undefined) ?? [];
-  return refused.length === 0 ? "see the scan report" : refused.slice(0, 5).map((r) => `${r.path} is ${r.verdict}`).join(", ");
+  return refused.length === 0
+    ? "see the scan report"
+    : refused
+        .slice(0, 5)
+        .map((r) => `${r.path} is ${r.verdict}`)
+        .join(", ");
 }
 
 async function deployChecked(deps: LifecycleDeps, ref: string, environment: string, actor: string): Promise<void> {
@@ -201,12 +273,25 @@ async function deployChecked(deps: LifecycleDeps, ref: string, environment: stri
     throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is registered for ${version.environments.join(", ")}, not for ${environment}`);
   }
   const now = new Date().toISOString();
-  const moved = await new LifecycleRepository(deps.store).transition(version.id, ["approved", "deployed"], "deployed", actor, `deployed to ${environment}`, async (trx) => {
-    await trx.deleteFrom("deployments").where("version_id", "=", version.id).where("environment", "=", environment).execute();
-    await trx.insertInto("deployments").values({ version_id: version.id, environment, deployed_at: now, deployed_by: actor }).execute();
-  });
-  if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is ${await stateOf(deps.store, version.id)}: only an approved version can be deployed`);
-  await deps.audit().append({ actor, action: "model.deploy", resource: `model:${version.id}`, decision: "allow", details: { environment, digest: version.digest } });
+  const moved = await new LifecycleRepository(deps.store).transition(
+    version.id,
+    ["approved", "deployed"],
+    "deployed",
+    actor,
+    `deployed to ${environment}`,
+    async (trx) => {
+      await trx.deleteFrom("deployments").where("version_id", "=", version.id).where("environment", "=", environment).execute();
+      await trx.insertInto("deployments").values({ version_id: version.id, environment, deployed_at: now, deployed_by: actor }).execute();
+    },
+  );
+  if (!moved)
+    throw new PerimeterError(
+      "LIFECYCLE_TRANSITION_INVALID",
+      `${version.id} is ${await stateOf(deps.store, version.id)}: only an approved version can be deployed`,
+    );
+  await deps
+    .audit()
+    .append({ actor, action: "model.deploy", resource: `model:${version.id}`, decision: "allow", details: { environment, digest: version.digest } });
 }
 
 async function retireChecked(deps: LifecycleDeps, ref: string, to: "deprecated" | "revoked", actor: string, reason: string): Promise<void> {
@@ -218,14 +303,30 @@ async function retireChecked(deps: LifecycleDeps, ref: string, to: "deprecated" 
     await trx.deleteFrom("deployments").where("version_id", "=", version.id).execute();
   });
   if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is ${await stateOf(deps.store, version.id)} and cannot become ${to}`);
-  await deps.audit().append({ actor, action: to === "revoked" ? "model.revoke" : "model.deprecate", resource: `model:${version.id}`, decision: "allow", reason, details: { digest: version.digest } });
+  await deps
+    .audit()
+    .append({
+      actor,
+      action: to === "revoked" ? "model.revoke" : "model.deprecate",
+      resource: `model:${version.id}`,
+      decision: "allow",
+      reason,
+      details: { digest: version.digest },
+    });
 }
 
 /**
  * Roll an environment back from the deployed version of a model to an earlier approved (or deprecated, not
  * revoked) version: the earlier one is deployed, the current one deprecated, in that order.
  */
-async function rollbackChecked(deps: LifecycleDeps, name: string, environment: string, toRef: string, actor: string, reason: string): Promise<{ from: string | null; to: string }> {
+async function rollbackChecked(
+  deps: LifecycleDeps,
+  name: string,
+  environment: string,
+  toRef: string,
+  actor: string,
+  reason: string,
+): Promise<{ from: string | null; to: string }> {
   requireRole(deps, actor, ["operator"], "roll back");
   const target = await getModel(deps.store, toRef);
   if (target.name !== name) throw new PerimeterError("USAGE", `${target.id} is not a version of ${name}`);
@@ -233,7 +334,10 @@ async function rollbackChecked(deps: LifecycleDeps, name: string, environment: s
   const current = (await repo.deployments({ environment })).filter((d) => d.versionId.startsWith(`${name}@`) && d.versionId !== target.id);
   const targetState = await stateOf(deps.store, target.id);
   if (targetState !== "approved" && targetState !== "deprecated" && targetState !== "deployed") {
-    throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${target.id} is ${targetState}: roll back only to a version that was approved and is not revoked`);
+    throw new PerimeterError(
+      "LIFECYCLE_TRANSITION_INVALID",
+      `${target.id} is ${targetState}: roll back only to a version that was approved and is not revoked`,
+    );
   }
   const now = new Date().toISOString();
   await repo.transition(target.id, ["approved", "deprecated", "deployed"], "deployed", actor, `rolled back to in ${environment}: ${reason}`, async (trx) => {
@@ -246,7 +350,16 @@ async function rollbackChecked(deps: LifecycleDeps, name: string, environment: s
     });
   }
   const from = current[0]?.versionId ?? null;
-  await deps.audit().append({ actor, action: "model.rollback", resource: `model:${name}`, decision: "allow", reason, details: { environment, from: current.map((d) => d.versionId), to: target.id } });
+  await deps
+    .audit()
+    .append({
+      actor,
+      action: "model.rollback",
+      resource: `model:${name}`,
+      decision: "allow",
+      reason,
+      details: { environment, from: current.map((d) => d.versionId), to: target.id },
+    });
   return { from, to: target.id };
 }
 
@@ -257,14 +370,27 @@ async function rollbackChecked(deps: LifecycleDeps, name: string, environment: s
  * version, bad input), the refusal is an audit event with decision deny and the reason before the error
  * reaches the caller. Successes record their own allow event.
  */
-async function audited<T>(deps: Pick<LifecycleDeps, "audit">, attempt: { actor: string; action: string; resource: string; details?: Record<string, unknown> }, run: () => Promise<T>): Promise<T> {
+async function audited<T>(
+  deps: Pick<LifecycleDeps, "audit">,
+  attempt: { actor: string; action: string; resource: string; details?: Record<string, unknown> },
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (err) {
     const e = asPerimeterError(err);
     // approve records its own refusal with every unmet condition.
     if (e.code !== "APPROVAL_REFUSED") {
-      await deps.audit().append({ actor: attempt.actor, action: attempt.action, resource: attempt.resource, decision: "deny", reason: e.message, details: { ...attempt.details, code: e.code } });
+      await deps
+        .audit()
+        .append({
+          actor: attempt.actor,
+          action: attempt.action,
+          resource: attempt.resource,
+          decision: "deny",
+          reason: e.message,
+          details: { ...attempt.details, code: e.code },
+        });
     }
     throw err;
   }
@@ -280,7 +406,9 @@ export function approve(deps: LifecycleDeps, ref: string, options: ApprovalOptio
 
 /** Mark an approved version deployed in an environment it is registered for (operators only). */
 export function deploy(deps: LifecycleDeps, ref: string, environment: string, actor: string): Promise<void> {
-  return audited(deps, { actor, action: "model.deploy", resource: `model:${ref}`, details: { environment } }, () => deployChecked(deps, ref, environment, actor));
+  return audited(deps, { actor, action: "model.deploy", resource: `model:${ref}`, details: { environment } }, () =>
+    deployChecked(deps, ref, environment, actor),
+  );
 }
 
 /** Deprecate (no new admissions) or revoke (refused everywhere at once). */
@@ -290,8 +418,17 @@ export function retire(deps: LifecycleDeps, ref: string, to: "deprecated" | "rev
 }
 
 /** Roll an environment back to an earlier approved version (operators only). */
-export function rollback(deps: LifecycleDeps, name: string, environment: string, toRef: string, actor: string, reason: string): Promise<{ from: string | null; to: string }> {
-  return audited(deps, { actor, action: "model.rollback", resource: `model:${name}`, details: { environment, to: toRef, requestedReason: reason } }, () => rollbackChecked(deps, name, environment, toRef, actor, reason));
+export function rollback(
+  deps: LifecycleDeps,
+  name: string,
+  environment: string,
+  toRef: string,
+  actor: string,
+  reason: string,
+): Promise<{ from: string | null; to: string }> {
+  return audited(deps, { actor, action: "model.rollback", resource: `model:${name}`, details: { environment, to: toRef, requestedReason: reason } }, () =>
+    rollbackChecked(deps, name, environment, toRef, actor, reason),
+  );
 }
 
 /**
@@ -315,7 +452,9 @@ function approverKeyProblem(deps: LifecycleDeps, actor: string, signingKey: KeyO
       : `approvals must be signed with the approver's own key (lifecycle.requireApproverKeys): pass --signing-key with ${actor}'s private key`;
   }
   if (keys.length === 0) {
-    return required ? `approvals must be signed with a key configured for the approver (lifecycle.requireApproverKeys) and ${actor} has none in lifecycle.approverKeys` : undefined;
+    return required
+      ? `approvals must be signed with a key configured for the approver (lifecycle.requireApproverKeys) and ${actor} has none in lifecycle.approverKeys`
+      : undefined;
   }
   const given = createPublicKey(signingKey);
   if (keys.some((k) => k.equals(given))) return undefined;

@@ -2,7 +2,14 @@ import { readFileSync, statSync } from "node:fs";
 import type { LoadedConfig } from "../config/load.js";
 import { configPath } from "../config/load.js";
 import { asPerimeterError, PerimeterError } from "../errors.js";
-import { signaturePath, verifyModelWithCertificate, verifyModelWithKey, verifyModelWithSigstore, type CertificateIdentity, type ModelVerification } from "../signing/index.js";
+import {
+  signaturePath,
+  verifyModelWithCertificate,
+  verifyModelWithKey,
+  verifyModelWithSigstore,
+  type CertificateIdentity,
+  type ModelVerification,
+} from "../signing/index.js";
 
 // Trusted signers (lifecycle.trustedSigners), resolved to their key material so that an admission bundle can
 // carry them offline, and the check "this model's signature verifies against one of them".
@@ -28,7 +35,14 @@ export function resolveTrustedSigners(loaded: LoadedConfig): ResolvedSigner[] {
       return { name: s.name, caPems, ...(Object.keys(identity).length === 0 ? {} : { identity }) };
     }
     const root = s.sigstore.trustedRoot;
-    return { name: s.name, sigstore: { identity: s.sigstore.identity, issuer: s.sigstore.issuer, ...(root === undefined ? {} : { trustedRoot: read(root, `trusted root of ${s.name}`) }) } };
+    return {
+      name: s.name,
+      sigstore: {
+        identity: s.sigstore.identity,
+        issuer: s.sigstore.issuer,
+        ...(root === undefined ? {} : { trustedRoot: read(root, `trusted root of ${s.name}`) }),
+      },
+    };
   });
 }
 

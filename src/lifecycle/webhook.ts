@@ -138,7 +138,10 @@ export function admissionWebhookRoute(deps: WebhookDeps): Route {
     async handle(req, body) {
       const caller = callerOf(req.socket as Partial<TLSSocket>);
       if (deps.requireClientCert === true && caller.certificate === null) {
-        throw new PerimeterError("PERMISSION_DENIED", "the admission webhook answers only the Kubernetes API server: connect over HTTPS with a client certificate issued by lifecycle.webhook.clientCa");
+        throw new PerimeterError(
+          "PERMISSION_DENIED",
+          "the admission webhook answers only the Kubernetes API server: connect over HTTPS with a client certificate issued by lifecycle.webhook.clientCa",
+        );
       }
       let review: unknown;
       try {
@@ -178,10 +181,19 @@ export async function reviewAdmission(body: unknown, deps: WebhookDeps, caller: 
   if (deps.onDecision !== undefined) {
     const decision = toDecision(outcome, caller);
     const budget = Math.max(timeoutMs - (Date.now() - started), RECORD_FLOOR_MS);
-    const recorded = await settleWithin(Promise.resolve().then(() => deps.onDecision?.(decision)), budget);
-    const failure = recorded.state === "timeout" ? `it was not recorded within ${budget} ms` : recorded.state === "failed" ? messageOf(recorded.error) : undefined;
+    const recorded = await settleWithin(
+      Promise.resolve().then(() => deps.onDecision?.(decision)),
+      budget,
+    );
+    const failure =
+      recorded.state === "timeout" ? `it was not recorded within ${budget} ms` : recorded.state === "failed" ? messageOf(recorded.error) : undefined;
     if (failure !== undefined && outcome.allowed) {
-      outcome = { ...outcome, allowed: false, code: 500, reason: `${outcome.reason}; but the decision could not be recorded in the audit log (${failure}), and nothing is admitted unrecorded` };
+      outcome = {
+        ...outcome,
+        allowed: false,
+        code: 500,
+        reason: `${outcome.reason}; but the decision could not be recorded in the audit log (${failure}), and nothing is admitted unrecorded`,
+      };
     } else if (failure !== undefined) {
       warnings.push(`Perimeter could not record this denial in its audit log: ${failure}`);
     }
@@ -250,9 +262,20 @@ export function modelReferencesOf(pod: Pod): PodModelReference[] {
 
   const cars = own(annotations, ANNOTATION_MODEL_CAR);
   if (cars !== undefined) {
-    const names = [...new Set(cars.split(",").map((n) => n.trim()).filter((n) => n !== ""))];
+    const names = [
+      ...new Set(
+        cars
+          .split(",")
+          .map((n) => n.trim())
+          .filter((n) => n !== ""),
+      ),
+    ];
     if (names.length === 0) {
-      found.push({ source: `annotation ${ANNOTATION_MODEL_CAR}`, reference: {}, problem: `annotation ${ANNOTATION_MODEL_CAR} names no container: list the modelcar containers, comma-separated` });
+      found.push({
+        source: `annotation ${ANNOTATION_MODEL_CAR}`,
+        reference: {},
+        problem: `annotation ${ANNOTATION_MODEL_CAR} names no container: list the modelcar containers, comma-separated`,
+      });
     }
     const containers = [
       ...pod.spec.containers.map((c) => ({ kind: "container", c })),
@@ -262,7 +285,11 @@ export function modelReferencesOf(pod: Pod): PodModelReference[] {
     for (const name of names) {
       const hit = containers.find((x) => x.c.name === name);
       if (hit === undefined) {
-        found.push({ source: `annotation ${ANNOTATION_MODEL_CAR}`, reference: {}, problem: `annotation ${ANNOTATION_MODEL_CAR} names container "${clip(name)}", which the Pod does not have` });
+        found.push({
+          source: `annotation ${ANNOTATION_MODEL_CAR}`,
+          reference: {},
+          problem: `annotation ${ANNOTATION_MODEL_CAR} names container "${clip(name)}", which the Pod does not have`,
+        });
         continue;
       }
       const image = hit.c.image ?? "";
@@ -270,7 +297,11 @@ export function modelReferencesOf(pod: Pod): PodModelReference[] {
       const hex = PINNED_IMAGE.exec(image)?.[1];
       if (hex === undefined) {
         const bare = clip(image.split("@")[0] ?? "") || "IMAGE";
-        found.push({ source, reference: {}, problem: `the modelcar image is not pinned by digest: write it as ${bare}@sha256:<digest>, so the image checked is the image that runs` });
+        found.push({
+          source,
+          reference: {},
+          problem: `the modelcar image is not pinned by digest: write it as ${bare}@sha256:<digest>, so the image checked is the image that runs`,
+        });
       } else {
         found.push({ source, reference: { ociDigest: hex }, problem: null });
       }
@@ -300,7 +331,8 @@ async function decide(body: unknown, uid: string, deps: WebhookDeps, timeoutMs: 
   const deny = (code: number, reason: string, extra: Partial<Outcome> = {}): Outcome => ({ ...loose, allowed: false, code, reason, references: [], ...extra });
 
   const parsed = reviewSchema.safeParse(body);
-  if (!parsed.success) return deny(400, `the AdmissionReview is malformed (${issuesOf(parsed.error)}); Perimeter reads admission.k8s.io/v1 AdmissionReview only`);
+  if (!parsed.success)
+    return deny(400, `the AdmissionReview is malformed (${issuesOf(parsed.error)}); Perimeter reads admission.k8s.io/v1 AdmissionReview only`);
   const request = parsed.data.request;
   const { group, version, kind } = request.kind;
   if (group !== "" || version !== "v1" || kind !== "Pod") {
@@ -324,7 +356,14 @@ async function decide(body: unknown, uid: string, deps: WebhookDeps, timeoutMs: 
     const old = podSchema.safeParse(request.oldObject);
     if (old.success && nonEmpty(old.data.metadata.deletionTimestamp) && sameReferences(modelReferencesOf(old.data), references)) {
       const unchanged = references.map((r) => ({ ...r, allow: true, reason: "unchanged on a Pod being deleted" }));
-      return { ...loose, environment: environment ?? null, allowed: true, code: 200, reason: `${where} is being deleted and its model references did not change`, references: unchanged };
+      return {
+        ...loose,
+        environment: environment ?? null,
+        allowed: true,
+        code: 200,
+        reason: `${where} is being deleted and its model references did not change`,
+        references: unchanged,
+      };
     }
   }
 
@@ -346,7 +385,14 @@ async function decide(body: unknown, uid: string, deps: WebhookDeps, timeoutMs: 
   const checked = await checkAll(references, environment, deps.admit, timeoutMs);
   const refused = checked.filter((r) => !r.allow);
   if (refused.length === 0) {
-    return { ...loose, ...withEnv, allowed: true, code: 200, reason: `${where} may run in environment "${environment}": ${checked.map((r) => `${label(r)}: ${r.reason}`).join("; ")}`, references: checked };
+    return {
+      ...loose,
+      ...withEnv,
+      allowed: true,
+      code: 200,
+      reason: `${where} may run in environment "${environment}": ${checked.map((r) => `${label(r)}: ${r.reason}`).join("; ")}`,
+      references: checked,
+    };
   }
   // A check that broke is the server's failure (500), not a refusal of the Pod (403): it tells the operator where to look.
   const failedInternally = refused.some((r) => failedChecks.has(r));
@@ -370,8 +416,19 @@ async function checkAll(references: readonly PodModelReference[], environment: s
       references.map(async (r): Promise<CheckedReference> => {
         if (r.problem !== null) return { ...r, allow: false, reason: r.problem };
         const asked = Promise.resolve().then(() => admit(r.reference, environment));
-        const answer = await Promise.race([asked.then((d) => ({ d }), (error: unknown) => ({ error })), deadline]);
-        if (answer === "timeout") return failed({ ...r, allow: false, reason: `the model check did not answer within ${timeoutMs} ms; try again, and if it persists check that Perimeter's store is reachable` });
+        const answer = await Promise.race([
+          asked.then(
+            (d) => ({ d }),
+            (error: unknown) => ({ error }),
+          ),
+          deadline,
+        ]);
+        if (answer === "timeout")
+          return failed({
+            ...r,
+            allow: false,
+            reason: `the model check did not answer within ${timeoutMs} ms; try again, and if it persists check that Perimeter's store is reachable`,
+          });
         if ("error" in answer) return failed({ ...r, allow: false, reason: `the model check failed: ${messageOf(answer.error)}` });
         // Strictly true: an admitter that returns something else has not said yes.
         const allow = answer.d.allow === true;
@@ -441,7 +498,13 @@ async function settleWithin(work: Promise<unknown>, ms: number): Promise<Settled
     timer = setTimeout(() => resolve({ state: "timeout" }), ms);
   });
   try {
-    return await Promise.race([work.then((): Settled => ({ state: "done" }), (error: unknown): Settled => ({ state: "failed", error })), timeout]);
+    return await Promise.race([
+      work.then(
+        (): Settled => ({ state: "done" }),
+        (error: unknown): Settled => ({ state: "failed", error }),
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

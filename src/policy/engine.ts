@@ -117,7 +117,13 @@ export class PolicyEngine {
   readonly #schemaName: string;
   readonly #policySetId: string;
 
-  private constructor(schemaName: string, policySetId: string, policies: readonly PolicyInfo[], files: readonly string[], contextAttributes: ReadonlySet<string> | "all") {
+  private constructor(
+    schemaName: string,
+    policySetId: string,
+    policies: readonly PolicyInfo[],
+    files: readonly string[],
+    contextAttributes: ReadonlySet<string> | "all",
+  ) {
     this.#schemaName = schemaName;
     this.#policySetId = policySetId;
     this.policies = policies;
@@ -159,12 +165,17 @@ export class PolicyEngine {
         const earlier = where.get(id);
         const line = lineColumn(source.text, start).line;
         if (id.trim() === "") {
-          issues.push({ file: source.file, line, message: "@id must name the policy, e.g. @id(\"prod-only\")" });
+          issues.push({ file: source.file, line, message: '@id must name the policy, e.g. @id("prod-only")' });
           return;
         }
         if (earlier !== undefined) {
           const earlierLine = lineColumn(earlier.source.text, earlier.start).line;
-          issues.push({ file: source.file, line, policy: id, message: `policy id "${id}" is already used at ${earlier.source.file}:${earlierLine}: each @id must be unique` });
+          issues.push({
+            file: source.file,
+            line,
+            policy: id,
+            message: `policy id "${id}" is already used at ${earlier.source.file}:${earlierLine}: each @id must be unique`,
+          });
           return;
         }
         where.set(id, { source, start });
@@ -198,7 +209,13 @@ export class PolicyEngine {
     if (preparsedSchema.type === "failure") throw invalid([{ file: "(schema)", message: describe(preparsedSchema.errors) }]);
     const preparsedSet = preparsePolicySet(policySetId, { staticPolicies: record });
     if (preparsedSet.type === "failure") throw invalid([{ file: sources.map((s) => s.file).join(", "), message: describe(preparsedSet.errors) }]);
-    return new PolicyEngine(schemaName, policySetId, infos, sources.map((s) => s.file), contextAttributes);
+    return new PolicyEngine(
+      schemaName,
+      policySetId,
+      infos,
+      sources.map((s) => s.file),
+      contextAttributes,
+    );
   }
 
   /** The policy set Perimeter ships (src/policy/default-policies.ts). */

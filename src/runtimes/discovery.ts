@@ -76,10 +76,7 @@ function parseBaseUrl(runtime: RuntimeTarget): URL {
   try {
     base = new URL(runtime.url);
   } catch {
-    throw new PerimeterError(
-      "RUNTIME_UNREACHABLE",
-      `runtime "${runtime.name}" (${runtime.type}) cannot be reached: its URL is not a valid http(s) URL`,
-    );
+    throw new PerimeterError("RUNTIME_UNREACHABLE", `runtime "${runtime.name}" (${runtime.type}) cannot be reached: its URL is not a valid http(s) URL`);
   }
   if (base.protocol !== "http:" && base.protocol !== "https:") {
     throw new PerimeterError(
@@ -105,13 +102,7 @@ function shownUrl(url: URL): string {
 function runtimeHttp(runtime: RuntimeTarget, timeoutMs: number): RuntimeHttp {
   const base = parseBaseUrl(runtime);
   const label = runtimeLabel(runtime, shownUrl(base));
-  const exchange = async <T>(
-    method: "GET" | "POST",
-    endpoint: string,
-    body: unknown,
-    schema: z.ZodType<T>,
-    expected: string,
-  ): Promise<T> => {
+  const exchange = async <T>(method: "GET" | "POST", endpoint: string, body: unknown, schema: z.ZodType<T>, expected: string): Promise<T> => {
     const url = new URL(base.href);
     url.pathname = base.pathname.replace(/\/+$/, "") + endpoint;
     url.hash = "";
@@ -120,8 +111,7 @@ function runtimeHttp(runtime: RuntimeTarget, timeoutMs: number): RuntimeHttp {
     if (body !== undefined) headers["content-type"] = "application/json";
     if (runtime.apiKey !== undefined && runtime.apiKey !== "") headers.authorization = `Bearer ${runtime.apiKey}`;
     const signal = AbortSignal.timeout(timeoutMs);
-    const timedOut = (): PerimeterError =>
-      new PerimeterError("RUNTIME_UNREACHABLE", `${label} did not answer ${request} within ${seconds(timeoutMs)}`);
+    const timedOut = (): PerimeterError => new PerimeterError("RUNTIME_UNREACHABLE", `${label} did not answer ${request} within ${seconds(timeoutMs)}`);
 
     let response: Response;
     try {
@@ -197,10 +187,7 @@ function runtimeHttp(runtime: RuntimeTarget, timeoutMs: number): RuntimeHttp {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new PerimeterError(
-        "RUNTIME_RESPONSE_INVALID",
-        `${label} answered ${request} with JSON that is not ${expected}: ${describeIssues(parsed.error)}`,
-      );
+      throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `${label} answered ${request} with JSON that is not ${expected}: ${describeIssues(parsed.error)}`);
     }
     return parsed.data;
   };
@@ -214,11 +201,7 @@ function runtimeHttp(runtime: RuntimeTarget, timeoutMs: number): RuntimeHttp {
  * Reads at most `limit` bytes. "refuse" reports a longer body as truncated (checking Content-Length first,
  * so a declared oversize body is never read); "truncate" keeps the first `limit` bytes.
  */
-async function readBody(
-  response: Response,
-  limit: number,
-  mode: "refuse" | "truncate",
-): Promise<{ text: string; truncated: boolean }> {
+async function readBody(response: Response, limit: number, mode: "refuse" | "truncate"): Promise<{ text: string; truncated: boolean }> {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (mode === "refuse" && Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel().catch(() => undefined);

@@ -165,7 +165,9 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
   async function useModel(name: string, job: Job): Promise<ServedModel> {
     const path = paths.get(name);
     if (path === undefined) {
-      throw new EarlyAnswer(openAIError(404, `The model \`${name}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found", "model"));
+      throw new EarlyAnswer(
+        openAIError(404, `The model \`${name}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found", "model"),
+      );
     }
     for (;;) {
       let served = loaded.get(name);
@@ -218,7 +220,15 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
   async function acquireSequence(served: ServedModel, job: Job): Promise<LlamaContextSequence> {
     const sequence = await served.sequences.acquire(job.signal);
     if (sequence === null) {
-      throw new EarlyAnswer(openAIError(503, `The model \`${served.name}\` is busy: ${settings.maxQueued} requests are already waiting for it. Retry shortly.`, "server_error", "runtime_busy", null));
+      throw new EarlyAnswer(
+        openAIError(
+          503,
+          `The model \`${served.name}\` is busy: ${settings.maxQueued} requests are already waiting for it. Retry shortly.`,
+          "server_error",
+          "runtime_busy",
+          null,
+        ),
+      );
     }
     job.onRelease(() => served.sequences.release(sequence));
     return sequence;
@@ -330,7 +340,13 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
       const size = served.model.embeddingVectorSize;
       if (request.dimensions != null && request.dimensions !== size) {
         throw new EarlyAnswer(
-          openAIError(400, `The model \`${served.name}\` gives ${size}-dimensional embeddings; it cannot give ${request.dimensions}.`, "invalid_request_error", null, "dimensions"),
+          openAIError(
+            400,
+            `The model \`${served.name}\` gives ${size}-dimensional embeddings; it cannot give ${request.dimensions}.`,
+            "invalid_request_error",
+            null,
+            "dimensions",
+          ),
         );
       }
       let context: LlamaEmbeddingContext;
@@ -340,7 +356,13 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
       } catch (err) {
         served.embedding = undefined;
         throw new EarlyAnswer(
-          openAIError(500, `The model \`${served.name}\` cannot compute embeddings in the embedded runtime: ${messageOf(err)}`, "server_error", "embeddings_unsupported", "model"),
+          openAIError(
+            500,
+            `The model \`${served.name}\` cannot compute embeddings in the embedded runtime: ${messageOf(err)}`,
+            "server_error",
+            "embeddings_unsupported",
+            "model",
+          ),
         );
       }
       const lengths = inputs.map((input) => context.calculateInputLength(input));
@@ -364,7 +386,11 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
       }
       await job.release();
       const promptTokens = lengths.reduce((sum, n) => sum + n, 0);
-      return { kind: "json", status: 200, body: { object: "list", data, model: request.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } } };
+      return {
+        kind: "json",
+        status: 200,
+        body: { object: "list", data, model: request.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } },
+      };
     } catch (err) {
       return await settleJob(job, err);
     }
@@ -376,13 +402,15 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
     // llama.cpp keeps one cell free, and the answer needs at least one token.
     const room = contextSize - promptTokens - 1;
     if (room < 1) {
-      throw new EarlyAnswer(openAIError(
-        400,
-        `This model's maximum context length is ${contextSize} tokens. However, your ${param} resulted in ${promptTokens} tokens. Shorten the ${param}.`,
-        "invalid_request_error",
-        "context_length_exceeded",
-        param,
-      ));
+      throw new EarlyAnswer(
+        openAIError(
+          400,
+          `This model's maximum context length is ${contextSize} tokens. However, your ${param} resulted in ${promptTokens} tokens. Shorten the ${param}.`,
+          "invalid_request_error",
+          "context_length_exceeded",
+          param,
+        ),
+      );
     }
     // More than fits is cut to what fits (finish_reason "length"), as llama.cpp's server does.
     return Math.min(requested ?? room, room);
@@ -500,7 +528,9 @@ async function checkGgufFile(path: string): Promise<void> {
 
 class ModelLoadError extends Error {
   constructor(name: string, cause: unknown) {
-    super(`The model \`${name}\` could not be loaded by the embedded runtime: ${messageOf(cause)}. Check that its file is a GGUF llama.cpp can read.`, { cause });
+    super(`The model \`${name}\` could not be loaded by the embedded runtime: ${messageOf(cause)}. Check that its file is a GGUF llama.cpp can read.`, {
+      cause,
+    });
     this.name = "ModelLoadError";
   }
 }
@@ -565,7 +595,8 @@ class SequencePool {
   }
 
   close(): void {
-    for (const waiter of this.waiting.splice(0)) waiter.refuse(new PerimeterError("RUNTIME_UNREACHABLE", "the model was unloaded while the request waited for it"));
+    for (const waiter of this.waiting.splice(0))
+      waiter.refuse(new PerimeterError("RUNTIME_UNREACHABLE", "the model was unloaded while the request waited for it"));
   }
 
   private handOn(): void {
@@ -760,19 +791,21 @@ function streamAnswer(job: Job, generate: Generate, promptTokens: number, shape:
     let generation: Promise<unknown> | undefined;
     try {
       job.signal.throwIfAborted();
-      generation = job.track(
-        generate((text) => {
-          pieces.push(text);
-          wake?.();
-        }, job.signal),
-      ).then(
-        (result) => {
-          outcome = result;
-        },
-        (err: unknown) => {
-          failure = err;
-        },
-      );
+      generation = job
+        .track(
+          generate((text) => {
+            pieces.push(text);
+            wake?.();
+          }, job.signal),
+        )
+        .then(
+          (result) => {
+            outcome = result;
+          },
+          (err: unknown) => {
+            failure = err;
+          },
+        );
       void generation.finally(() => {
         settled = true;
         wake?.();
@@ -877,7 +910,10 @@ const chatRequestSchema = z
     functions: absentOr(undefined, "functions are not supported by the embedded runtime"),
     tool_choice: absentOr("none", "tools are not supported by the embedded runtime"),
     top_logprobs: absentOr(0, "logprobs are not supported by the embedded runtime"),
-    response_format: z.object({ type: z.literal("text", "only the text response format is supported by the embedded runtime") }).loose().nullish(),
+    response_format: z
+      .object({ type: z.literal("text", "only the text response format is supported by the embedded runtime") })
+      .loose()
+      .nullish(),
   })
   .loose();
 
@@ -896,7 +932,10 @@ const completionRequestSchema = z
 const embeddingRequestSchema = z
   .object({
     model: z.string().min(1),
-    input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(MAX_EMBEDDING_INPUTS)], "input must be a non-empty string or array of non-empty strings"),
+    input: z.union(
+      [z.string().min(1), z.array(z.string().min(1)).min(1).max(MAX_EMBEDDING_INPUTS)],
+      "input must be a non-empty string or array of non-empty strings",
+    ),
     encoding_format: z.enum(["float", "base64"]).nullish(),
     dimensions: z.number().int().positive().nullish(),
   })

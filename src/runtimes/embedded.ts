@@ -58,7 +58,10 @@ export async function discoverEmbedded(runtime: Pick<RuntimeTarget, "name" | "ty
     for (const file of inner) if (file.isFile()) candidates.push(`${entry.name}/${file.name}`);
   }
   if (candidates.length > MAX_EMBEDDED_FILES) {
-    throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `${label}: more than ${MAX_EMBEDDED_FILES} files to look at; point the runtime at the directory of models itself`);
+    throw new PerimeterError(
+      "RUNTIME_RESPONSE_INVALID",
+      `${label}: more than ${MAX_EMBEDDED_FILES} files to look at; point the runtime at the directory of models itself`,
+    );
   }
   const models: DiscoveredModel[] = [];
   for (const name of candidates) {
@@ -103,9 +106,7 @@ async function readModelFile(path: string, name: string, label: string): Promise
     } catch (err) {
       // The file is still served (or tried) by the runtime, so its digest is recorded either way.
       details.header =
-        headerBytes.length < stat.size
-          ? `larger than ${MAX_GGUF_HEADER_BYTES / (1024 * 1024)} MiB; metadata not read`
-          : `unreadable: ${message(err)}`;
+        headerBytes.length < stat.size ? `larger than ${MAX_GGUF_HEADER_BYTES / (1024 * 1024)} MiB; metadata not read` : `unreadable: ${message(err)}`;
     }
     return {
       servedName: name.replace(/\.gguf$/i, ""),

@@ -24,7 +24,13 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
   const base = new URL(options.url);
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const prefix = base.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
-  const pool = new Pool(base.origin, { connections: options.connections ?? 64, pipelining: 1, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, keepAliveTimeout: 30_000 });
+  const pool = new Pool(base.origin, {
+    connections: options.connections ?? 64,
+    pipelining: 1,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    keepAliveTimeout: 30_000,
+  });
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
   if (options.apiKey !== undefined) headers["authorization"] = `Bearer ${options.apiKey}`;
 
@@ -32,7 +38,13 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
     async call(path: OpenAIPath, body: Record<string, unknown>, signal: CallSignal, extra?: Readonly<Record<string, string>>): Promise<DialectResponse> {
       let res;
       try {
-        res = await pool.request({ method: "POST", path: `${prefix}${path}`, headers: extra === undefined ? headers : { ...extra, ...headers }, body: JSON.stringify(body), signal: signal as AbortSignal });
+        res = await pool.request({
+          method: "POST",
+          path: `${prefix}${path}`,
+          headers: extra === undefined ? headers : { ...extra, ...headers },
+          body: JSON.stringify(body),
+          signal: signal as AbortSignal,
+        });
       } catch (err) {
         if (signal.aborted) throw err;
         const why = (err as { code?: unknown }).code === "UND_ERR_HEADERS_TIMEOUT" ? `no answer within ${options.timeoutMs} ms` : (err as Error).message;
@@ -55,7 +67,8 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
       try {
         parsed = JSON.parse(text);
       } catch {
-        if (res.statusCode >= 200 && res.statusCode < 300) throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${options.name}" answered POST ${path} with something that is not JSON`);
+        if (res.statusCode >= 200 && res.statusCode < 300)
+          throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${options.name}" answered POST ${path} with something that is not JSON`);
         parsed = { error: { message: text.slice(0, 500), type: "upstream_error", code: res.statusCode } };
       }
       return { kind: "json", status: res.statusCode, body: parsed };
@@ -76,7 +89,12 @@ async function readBounded(body: AsyncIterable<Buffer>, limit: number, name: str
 }
 
 /** SSE `data:` events as parsed JSON objects, until `[DONE]` or the end of the body. */
-async function* sseChunks(body: AsyncIterable<Buffer> & { destroy?(): void }, name: string, maxBytes: number, idleMs: number): AsyncGenerator<Record<string, unknown>> {
+async function* sseChunks(
+  body: AsyncIterable<Buffer> & { destroy?(): void },
+  name: string,
+  maxBytes: number,
+  idleMs: number,
+): AsyncGenerator<Record<string, unknown>> {
   let buffer = "";
   try {
     for await (const chunk of body) {

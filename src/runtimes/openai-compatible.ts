@@ -35,10 +35,7 @@ const modelSchema = z
 // OpenAI's API and is left alone.
 const modelListSchema = z.object({ data: z.array(modelSchema) }).loose();
 
-export async function discoverOpenAICompatible(
-  http: RuntimeHttp,
-  options: { readonly baseEndsWithV1: boolean },
-): Promise<DiscoveredModel[]> {
+export async function discoverOpenAICompatible(http: RuntimeHttp, options: { readonly baseEndsWithV1: boolean }): Promise<DiscoveredModel[]> {
   const endpoint = options.baseEndsWithV1 ? "/models" : "/v1/models";
   const list = await http.get(endpoint, modelListSchema, "an OpenAI-compatible list of models");
   return list.data.map((model) => {

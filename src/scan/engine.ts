@@ -114,7 +114,24 @@ function plausiblePickle(head: Uint8Array): boolean {
 }
 
 /** Formats some loader deserialises; text-like second readings add nothing. */
-const LOADABLE: ReadonlySet<SniffFormat> = new Set<SniffFormat>(["pickle", "zip", "tar", "npy", "safetensors", "gguf", "hdf5", "gzip", "zlib", "7z", "rar", "bzip2", "xz", "lzma", "lz4", "zstd"]);
+const LOADABLE: ReadonlySet<SniffFormat> = new Set<SniffFormat>([
+  "pickle",
+  "zip",
+  "tar",
+  "npy",
+  "safetensors",
+  "gguf",
+  "hdf5",
+  "gzip",
+  "zlib",
+  "7z",
+  "rar",
+  "bzip2",
+  "xz",
+  "lzma",
+  "lz4",
+  "zstd",
+]);
 
 async function scanAs(format: SniffFormat, src: ByteSource, where: string, ctx: ScanContext, depth: number): Promise<Finding[]> {
   const here = where || "(file)";
@@ -174,7 +191,9 @@ const LEGACY_TORCH_PICKLES = 5;
 export async function scanPickle(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where === "" ? "" : `${where} `;
   if (src.size > ctx.limits.maxPickleBytes) {
-    return [finding("ARCHIVE_TOO_LARGE", `a pickle stream of ${src.size} bytes is larger than the ${ctx.limits.maxPickleBytes} the scanner reads`, where || "(file)")];
+    return [
+      finding("ARCHIVE_TOO_LARGE", `a pickle stream of ${src.size} bytes is larger than the ${ctx.limits.maxPickleBytes} the scanner reads`, where || "(file)"),
+    ];
   }
   const bytes = await src.read(0, src.size);
   const legacyTorch = bytes.length >= LEGACY_TORCH_MAGIC.length && LEGACY_TORCH_MAGIC.equals(bytes.subarray(0, LEGACY_TORCH_MAGIC.length));
@@ -183,11 +202,17 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
   const plain = analyzePickleStream(bytes, legacyTorch ? { minPickles: LEGACY_TORCH_PICKLES } : {});
   // joblib.load reads the same bytes another way: array data inline after each NumpyArrayWrapper's BUILD.
   // Both readings are judged; the joblib one decides where the stream breaks and ends.
-  const joblib = plain.pickles.some((p) => p.globals.some((g) => `${g.module}.${g.name}` === JOBLIB_ARRAY_WRAPPER)) ? analyzePickle(bytes, 0, undefined, "joblib") : null;
+  const joblib = plain.pickles.some((p) => p.globals.some((g) => `${g.module}.${g.name}` === JOBLIB_ARRAY_WRAPPER))
+    ? analyzePickle(bytes, 0, undefined, "joblib")
+    : null;
   // Read as pickle.load reads it, a joblib file runs into array bytes as opcodes; its imports there still count,
   // but not the unresolved ones pickle.load raises on without importing (random numbers make those).
   const arraysFrom = joblib?.arrays[0]?.offset ?? Infinity;
-  const plainOfJoblib = (p: PickleAnalysis): PickleAnalysis => ({ ...p, error: null, unresolvedGlobals: p.unresolvedGlobals.filter((u) => u.offset < arraysFrom || u.computed === true) });
+  const plainOfJoblib = (p: PickleAnalysis): PickleAnalysis => ({
+    ...p,
+    error: null,
+    unresolvedGlobals: p.unresolvedGlobals.filter((u) => u.offset < arraysFrom || u.computed === true),
+  });
   const pickles: PickleAnalysis[] = joblib === null ? plain.pickles : [joblib, ...plain.pickles.map(plainOfJoblib)];
   const trailingOffset = joblib === null ? plain.trailingOffset : joblib.end;
   const findings: Finding[] = [];
@@ -204,9 +229,21 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
       const name = `${g.module}.${g.name}`;
       const cls = classifyImport(g.module, g.name, ctx.allow);
       if (cls === "dangerous") {
-        add(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${loc}${which}offset ${g.offset}`));
+        add(
+          finding(
+            "PICKLE_DANGEROUS_CALLABLE",
+            `imports ${name} (${g.opcode}), which runs code or reaches outside the process when unpickled`,
+            `${loc}${which}offset ${g.offset}`,
+          ),
+        );
       } else if (cls === "unknown") {
-        add(finding("PICKLE_IMPORT_NOT_ALLOWED", `imports ${name} (${g.opcode}), which is not on the allow-list of what model files need`, `${loc}${which}offset ${g.offset}`));
+        add(
+          finding(
+            "PICKLE_IMPORT_NOT_ALLOWED",
+            `imports ${name} (${g.opcode}), which is not on the allow-list of what model files need`,
+            `${loc}${which}offset ${g.offset}`,
+          ),
+        );
       }
     }
     for (const u of p.unresolvedGlobals) {
@@ -214,12 +251,32 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
     }
     for (const c of p.stateOnImports) {
       const what = c.target === null ? "an import whose name cannot be known" : `${c.target} itself (the imported object, not an instance built from it)`;
-      add(finding("PICKLE_STATE_ON_IMPORT", `${c.opcode} sets state on ${what}: it monkey-patches it for everything that runs after`, `${loc}${which}offset ${c.offset}`));
+      add(
+        finding(
+          "PICKLE_STATE_ON_IMPORT",
+          `${c.opcode} sets state on ${what}: it monkey-patches it for everything that runs after`,
+          `${loc}${which}offset ${c.offset}`,
+        ),
+      );
     }
     if (p.error !== null) {
       const how = p.reader === "joblib" ? " as joblib.load reads it" : "";
-      if (p.error.unmodelled === true) add(finding("PICKLE_UNMODELLED", `the pickle stream cannot be followed${how}: ${p.error.message}; everything before was inspected`, `${loc}${which}offset ${p.error.offset}`));
-      else add(finding("PICKLE_BROKEN", `the pickle stream breaks here${how}: ${p.error.message}; everything before the break was inspected`, `${loc}${which}offset ${p.error.offset}`));
+      if (p.error.unmodelled === true)
+        add(
+          finding(
+            "PICKLE_UNMODELLED",
+            `the pickle stream cannot be followed${how}: ${p.error.message}; everything before was inspected`,
+            `${loc}${which}offset ${p.error.offset}`,
+          ),
+        );
+      else
+        add(
+          finding(
+            "PICKLE_BROKEN",
+            `the pickle stream breaks here${how}: ${p.error.message}; everything before the break was inspected`,
+            `${loc}${which}offset ${p.error.offset}`,
+          ),
+        );
     }
   }
   // Object arrays in joblib files are nested pickles by design, not staged payloads.
@@ -227,13 +284,20 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
   findings.push(...embeddedPayloads(bytes, boundaries, loc, ctx));
   const complete = joblib === null ? plain.pickles.every((p) => p.complete) : joblib.complete;
   if (trailingOffset < bytes.length && !legacyTorch && complete) {
-    findings.push(finding("PICKLE_TRAILING_DATA", `${bytes.length - trailingOffset} bytes follow the last pickle; pickle.load ignores them`, `${loc}offset ${trailingOffset}`));
+    findings.push(
+      finding(
+        "PICKLE_TRAILING_DATA",
+        `${bytes.length - trailingOffset} bytes follow the last pickle; pickle.load ignores them`,
+        `${loc}offset ${trailingOffset}`,
+      ),
+    );
   }
   return findings;
 }
 
 /** Code that only an attack stores in a model's data. */
-const CODE_STRING = /\b(?:os|posix|nt|subprocess|commands|pty)\.(?:system|popen|Popen|call|run|check_output|spawn\w*|exec\w*)\s*\(|\b(?:eval|exec|compile|__import__)\s*\(\s*['"a-zA-Z_]|\bimport\s+(?:os|subprocess|socket|pty|ctypes)\b/;
+const CODE_STRING =
+  /\b(?:os|posix|nt|subprocess|commands|pty)\.(?:system|popen|Popen|call|run|check_output|spawn\w*|exec\w*)\s*\(|\b(?:eval|exec|compile|__import__)\s*\(\s*['"a-zA-Z_]|\bimport\s+(?:os|subprocess|socket|pty|ctypes)\b/;
 const BASE64_PICKLE = /gA[JNSU][A-Za-z0-9+/]{14,}={0,2}/g;
 const HEX_PICKLE = /800[2-5][0-9a-fA-F]{14,}/g;
 const MAX_CANDIDATES = 256;
@@ -278,7 +342,13 @@ function embeddedPayloads(bytes: Uint8Array, boundaries: readonly number[], loc:
   }
   const code = CODE_STRING.exec(text);
   if (code !== null) {
-    findings.push(finding("PICKLE_EMBEDDED_CODE", `holds Python code as data (${JSON.stringify(code[0])}): it runs if anything passes it to exec or eval`, `${loc}offset ${code.index}`));
+    findings.push(
+      finding(
+        "PICKLE_EMBEDDED_CODE",
+        `holds Python code as data (${JSON.stringify(code[0])}): it runs if anything passes it to exec or eval`,
+        `${loc}offset ${code.index}`,
+      ),
+    );
   }
   return findings;
 }
@@ -300,7 +370,13 @@ async function scanZip(src: ByteSource, where: string, ctx: ScanContext, depth: 
   // are scanned.
   const views = [{ at: end.centralDirectoryOffset, shift: 0, label: "" }];
   if (end.contiguousCentralDirectoryOffset !== end.centralDirectoryOffset || end.offsetShift !== 0) {
-    findings.push(finding("ARCHIVE_HIDDEN_MEMBER", "torch.load and Python's zipfile read this archive's central directory at different offsets: both views are scanned", here));
+    findings.push(
+      finding(
+        "ARCHIVE_HIDDEN_MEMBER",
+        "torch.load and Python's zipfile read this archive's central directory at different offsets: both views are scanned",
+        here,
+      ),
+    );
     views.push({ at: end.contiguousCentralDirectoryOffset, shift: end.offsetShift, label: " (as Python's zipfile reads it)" });
   }
   for (const view of views) findings.push(...(await scanZipView(src, end, view, where, ctx, depth)));
@@ -338,11 +414,14 @@ async function scanZipView(
   const spans: ZipSpan[] = [];
   for (const entry of entries) {
     for (const name of new Set([entry.name, entry.unicodePathName ?? entry.name])) {
-      if (isTraversal(name)) findings.push(finding("ARCHIVE_PATH_TRAVERSAL", `member name ${JSON.stringify(name)} escapes the directory it is extracted to`, loc(entry.name)));
+      if (isTraversal(name))
+        findings.push(finding("ARCHIVE_PATH_TRAVERSAL", `member name ${JSON.stringify(name)} escapes the directory it is extracted to`, loc(entry.name)));
     }
     const local = await readLocalHeader(src, entry);
     if (local.kind !== "local-header") {
-      findings.push(finding("ARCHIVE_INVALID", `the member's local header cannot be read: ${local.kind === "problem" ? local.problem : "out of reach"}`, loc(entry.name)));
+      findings.push(
+        finding("ARCHIVE_INVALID", `the member's local header cannot be read: ${local.kind === "problem" ? local.problem : "out of reach"}`, loc(entry.name)),
+      );
       continue;
     }
     findings.push(...local.problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, loc(entry.name))));
@@ -363,7 +442,10 @@ async function scanZipView(
       findings.push(...judged);
       // It is also JSON another loader may read (a chat template in it is judged like any other).
       if (!judged.some((f) => f.rule === "KERAS_CONFIG_MISSING")) findings.push(...(await scanSource(member.source, loc(entry.name), ctx, depth + 1)).findings);
-    } else findings.push(...(await scanSource(member.source, loc(entry.name), keras && entry.name === KERAS_WEIGHTS ? { ...ctx, kerasWeights: true } : ctx, depth + 1)).findings);
+    } else
+      findings.push(
+        ...(await scanSource(member.source, loc(entry.name), keras && entry.name === KERAS_WEIGHTS ? { ...ctx, kerasWeights: true } : ctx, depth + 1)).findings,
+      );
   }
   findings.push(...(await hiddenMembers(src, spans, view.at, where, ctx, depth)));
   return findings;
@@ -385,7 +467,11 @@ async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext
     if (npy.kind === "needs" && npy.needs.length <= ctx.limits.maxTextBytes) npy = parseNpyHeader(await src.read(0, npy.needs.length));
     if (npy.kind === "npy") {
       return [
-        finding("TORCH_STORAGE_NOT_DATA", `the tensor storage is a .npy file (dtype ${JSON.stringify(npy.descr)}): np.load opens it as an array${npy.hasObjects ? " and unpickles its objects" : ""}, torch.load as raw bytes`, where),
+        finding(
+          "TORCH_STORAGE_NOT_DATA",
+          `the tensor storage is a .npy file (dtype ${JSON.stringify(npy.descr)}): np.load opens it as an array${npy.hasObjects ? " and unpickles its objects" : ""}, torch.load as raw bytes`,
+          where,
+        ),
         ...(await scanNpy(src, where, ctx)),
       ];
     }
@@ -396,7 +482,13 @@ async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext
   let analysis = analyzePickle(head);
   for (let needs = analysis.error?.needs; needs !== undefined && window < src.size && needs <= src.size + 1; needs = analysis.error?.needs) {
     if (window >= ctx.limits.maxPickleBytes) {
-      return [finding("TORCH_STORAGE_NOT_DATA", `the tensor storage parses as one pickle for more than the ${ctx.limits.maxPickleBytes} bytes the scanner reads`, where)];
+      return [
+        finding(
+          "TORCH_STORAGE_NOT_DATA",
+          `the tensor storage parses as one pickle for more than the ${ctx.limits.maxPickleBytes} bytes the scanner reads`,
+          where,
+        ),
+      ];
     }
     window = Math.min(src.size, Math.max(window * 4, needs), ctx.limits.maxPickleBytes);
     analysis = analyzePickle(await src.read(0, window));
@@ -414,7 +506,13 @@ async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext
   ];
   for (const g of named) {
     if (classifyImport(g.module, g.name, ctx.allow) === "dangerous") {
-      findings.push(finding("PICKLE_DANGEROUS_CALLABLE", `imports ${g.module}.${g.name} (${g.opcode}), which runs code or reaches outside the process when unpickled`, `${where} offset ${g.offset}`));
+      findings.push(
+        finding(
+          "PICKLE_DANGEROUS_CALLABLE",
+          `imports ${g.module}.${g.name} (${g.opcode}), which runs code or reaches outside the process when unpickled`,
+          `${where} offset ${g.offset}`,
+        ),
+      );
     }
   }
   return findings;
@@ -439,15 +537,32 @@ async function memberSource(
 ): Promise<{ source: ByteSource | undefined; findings: Finding[] }> {
   if (entry.method === 0 && !entry.encrypted) return { source: slice(src, dataOffset, entry.compressedSize), findings: [] };
   if (entry.compressedSize > ctx.limits.maxInflateBytes || entry.uncompressedSize > ctx.limits.maxInflateBytes) {
-    return { source: undefined, findings: [finding("ARCHIVE_TOO_LARGE", `the member holds ${Math.max(entry.compressedSize, entry.uncompressedSize)} bytes, more than the ${ctx.limits.maxInflateBytes} the scanner inflates`, "")] };
+    return {
+      source: undefined,
+      findings: [
+        finding(
+          "ARCHIVE_TOO_LARGE",
+          `the member holds ${Math.max(entry.compressedSize, entry.uncompressedSize)} bytes, more than the ${ctx.limits.maxInflateBytes} the scanner inflates`,
+          "",
+        ),
+      ],
+    };
   }
   const content = inflateZipEntry(await src.read(dataOffset, entry.compressedSize), entry, ctx.limits.maxInflateBytes);
   if (content.ok) {
     const notes = content.problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, ""));
-    if (!content.crcOk) notes.push(finding("ARCHIVE_INCONSISTENT", "the member's CRC does not match its data (torch ignores CRCs, so the data is scanned as it is)", ""));
+    if (!content.crcOk)
+      notes.push(finding("ARCHIVE_INCONSISTENT", "the member's CRC does not match its data (torch ignores CRCs, so the data is scanned as it is)", ""));
     return { source: memorySource(content.data), findings: notes };
   }
-  const rule = content.code === "encrypted" ? "ARCHIVE_ENCRYPTED" : content.code === "too-large" ? "ARCHIVE_TOO_LARGE" : content.code === "corrupt" ? "ARCHIVE_INVALID" : "ARCHIVE_UNSUPPORTED";
+  const rule =
+    content.code === "encrypted"
+      ? "ARCHIVE_ENCRYPTED"
+      : content.code === "too-large"
+        ? "ARCHIVE_TOO_LARGE"
+        : content.code === "corrupt"
+          ? "ARCHIVE_INVALID"
+          : "ARCHIVE_UNSUPPORTED";
   // An encryption flag costs an attacker nothing: scan what a reader that ignores it would get, too.
   const readable = content.readableIfFlagIgnored;
   return { source: readable === undefined ? undefined : memorySource(readable), findings: [finding(rule, content.reason, "")] };
@@ -457,7 +572,9 @@ async function memberSource(
 async function hiddenMembers(src: ByteSource, spans: readonly ZipSpan[], cdOffset: number, where: string, ctx: ScanContext, depth: number): Promise<Finding[]> {
   const here = where || "(file)";
   const { gaps, overlaps } = findUncoveredRanges(spans, cdOffset);
-  const findings: Finding[] = overlaps.map((o) => finding("ARCHIVE_HIDDEN_MEMBER", `members ${JSON.stringify(o.first)} and ${JSON.stringify(o.second)} overlap`, here));
+  const findings: Finding[] = overlaps.map((o) =>
+    finding("ARCHIVE_HIDDEN_MEMBER", `members ${JSON.stringify(o.first)} and ${JSON.stringify(o.second)} overlap`, here),
+  );
   for (const gap of gaps.filter((g) => g.length >= ZIP_LOCAL_HEADER_SIZE)) {
     findings.push(finding("ARCHIVE_HIDDEN_MEMBER", `${gap.length} bytes at offset ${gap.offset} belong to no member the central directory lists`, here));
     if (gap.length > ctx.limits.maxInflateBytes) continue;
@@ -541,9 +658,16 @@ async function scanTar(src: ByteSource, where: string, ctx: ScanContext, depth: 
       longName = undefined;
       const loc = where === "" ? name : `${where}/${name}`;
       findings.push(...member.problems.map((p) => finding("ARCHIVE_INCONSISTENT", p, loc)));
-      if (isTraversal(name)) findings.push(finding("ARCHIVE_PATH_TRAVERSAL", `member name ${JSON.stringify(name)} escapes the directory it is extracted to`, loc));
+      if (isTraversal(name))
+        findings.push(finding("ARCHIVE_PATH_TRAVERSAL", `member name ${JSON.stringify(name)} escapes the directory it is extracted to`, loc));
       if (member.type === "1" || member.type === "2") {
-        findings.push(finding("SYMLINK", `a ${member.type === "2" ? "symbolic" : "hard"} link to ${JSON.stringify(member.linkName)} can point anywhere when extracted`, loc));
+        findings.push(
+          finding(
+            "SYMLINK",
+            `a ${member.type === "2" ? "symbolic" : "hard"} link to ${JSON.stringify(member.linkName)} can point anywhere when extracted`,
+            loc,
+          ),
+        );
       } else if (member.hasData && member.size > 0) {
         findings.push(...(await scanSource(slice(src, member.dataOffset, member.size), loc, ctx, depth + 1)).findings);
       }
@@ -643,7 +767,13 @@ async function scanHdf5(src: ByteSource, where: string, ctx: ScanContext): Promi
   const problems = extracted.problems.map((p) => finding("KERAS_CONFIG_MISSING", p, loc));
   if (!extracted.found) {
     if (readable < src.size) {
-      return [finding("KERAS_CONFIG_MISSING", `no Keras model_config in the first ${readable} bytes of an HDF5 file of ${src.size}: cannot tell whether it carries code`, loc)];
+      return [
+        finding(
+          "KERAS_CONFIG_MISSING",
+          `no Keras model_config in the first ${readable} bytes of an HDF5 file of ${src.size}: cannot tell whether it carries code`,
+          loc,
+        ),
+      ];
     }
     // Read whole and no model config: weights only (model.weights.h5 in every .keras archive). h5py loads
     // no code from weights, so there is nothing to refuse.
@@ -700,7 +830,14 @@ async function scanUnknownBinary(src: ByteSource, where: string, ctx: ScanContex
 async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promise<Finding[]> {
   const loc = where || "(file)";
   const parsed = await readPythonJson(src, ctx);
-  if (!parsed.ok) return [finding("JSON_UNSCANNABLE", `${parsed.error}, so what a loader takes from it (a chat template, a config) cannot be checked: make it JSON that Python's json.load reads, within the size limit`, loc)];
+  if (!parsed.ok)
+    return [
+      finding(
+        "JSON_UNSCANNABLE",
+        `${parsed.error}, so what a loader takes from it (a chat template, a config) cannot be checked: make it JSON that Python's json.load reads, within the size limit`,
+        loc,
+      ),
+    ];
   const extracted = extractChatTemplates(parsed.value);
   // A malformed chat_template must not read as "no template"; other JSON shapes are just data.
   const findings: Finding[] = extracted.problems.filter((p) => p.includes("chat_template")).map((p) => finding("TEMPLATE_INVALID", p, loc));
@@ -710,7 +847,8 @@ async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promi
 
 /** JSON read whole, as Python's json.load reads it; too large to read, or unparseable, is a reason. */
 async function readPythonJson(src: ByteSource, ctx: ScanContext): Promise<{ ok: true; value: PythonJsonValue } | { ok: false; error: string }> {
-  if (src.size > ctx.limits.maxTextBytes) return { ok: false, error: `JSON of ${src.size} bytes is larger than the ${ctx.limits.maxTextBytes} the scanner analyses` };
+  if (src.size > ctx.limits.maxTextBytes)
+    return { ok: false, error: `JSON of ${src.size} bytes is larger than the ${ctx.limits.maxTextBytes} the scanner analyses` };
   const parsed = parsePythonJsonBytes(await src.read(0, src.size));
   return parsed.ok ? parsed : { ok: false, error: `the JSON does not parse as Python's json reads it (${parsed.error})` };
 }

@@ -142,7 +142,10 @@ export function judgeKerasConfig(config: unknown): KerasConfigJudgement {
   return { layers: facts.layers, findings };
 }
 
-function judgeObject({ layer, className, module, registeredName, config }: KerasObject, report: (kind: KerasFindingKind, layer: string, detail: string) => void): void {
+function judgeObject(
+  { layer, className, module, registeredName, config }: KerasObject,
+  report: (kind: KerasFindingKind, layer: string, detail: string) => void,
+): void {
   if (className === "__lambda__") {
     report("lambda", layer, `serialized lambda (Python bytecode) ${preview(isRecord(config) ? config["value"] : config)}`);
     return;
@@ -154,7 +157,8 @@ function judgeObject({ layer, className, module, registeredName, config }: Keras
   }
   if (className === "TFOpLambda" || className === "SlicingOpLambda") {
     const op = isRecord(config) ? stringProp(config, "function") : undefined;
-    if (op === undefined || !isAllowedTfOp(op)) report("tf-op", layer, `${className} calls tf.${op ?? "<missing>"}, which is not an allowlisted math or array op`);
+    if (op === undefined || !isAllowedTfOp(op))
+      report("tf-op", layer, `${className} calls tf.${op ?? "<missing>"}, which is not an allowlisted math or array op`);
   }
   if (className === "function") {
     const fnName = typeof config === "string" ? config : undefined;
@@ -173,7 +177,8 @@ function judgeObject({ layer, className, module, registeredName, config }: Keras
   if (className === "__typespec__" || !KERAS_SERIALIZATION_MARKERS.has(className)) {
     if (typeof module === "string") {
       // Functions were judged above (function-config); one finding per cause.
-      if (!isAllowedModule(module) && className !== "function") report("unknown-module", layer, `${className} is imported from module ${JSON.stringify(module)}, outside Keras`);
+      if (!isAllowedModule(module) && className !== "function")
+        report("unknown-module", layer, `${className} is imported from module ${JSON.stringify(module)}, outside Keras`);
     } else if (module === null && className !== "function") {
       // Keras writes null for classes defined in the saving script (__main__): custom code by definition.
       report("custom-object", layer, `${className} has no module: a class defined outside any library`);

@@ -116,7 +116,10 @@ function collect(path: string, name: string, out: Target[]): void {
   try {
     st = lstatSync(path);
   } catch (err) {
-    throw new PerimeterError("USAGE", `cannot scan ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
+    throw new PerimeterError(
+      "USAGE",
+      `cannot scan ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
+    );
   }
   if (st.isSymbolicLink()) out.push({ path, name, symlink: true });
   else if (st.isDirectory()) {

@@ -282,10 +282,7 @@ export function readStatement(envelope: DsseEnvelope, schemas: OmsSchemas = defa
 }
 
 /** Parse and validate a whole OMS bundle without checking who signed it. */
-export function parseOmsBundle(
-  bundleJson: string | Uint8Array,
-  schemas: OmsSchemas = defaultOmsSchemas(),
-): { bundle: OmsBundle } & VerifiedStatement {
+export function parseOmsBundle(bundleJson: string | Uint8Array, schemas: OmsSchemas = defaultOmsSchemas()): { bundle: OmsBundle } & VerifiedStatement {
   const bundle = parseBundle(bundleJson, schemas);
   return { bundle, ...readStatement(bundle.dsseEnvelope, schemas) };
 }

@@ -164,7 +164,9 @@ function usageOf(cert: X509Certificate): Usage {
       const first = inner.end - inner.start >= 2 ? (der[inner.start + 1] ?? 0) : 0;
       keyUsage = { digitalSignature: (first & 0x80) !== 0, keyCertSign: (first & 0x04) !== 0 };
     } else if (oidHex === OID_EXT_KEY_USAGE && inner.tag === 0x30) {
-      extKeyUsage = children(der, inner).filter((t) => t.tag === 0x06).map((t) => der.subarray(t.start, t.end).toString("hex"));
+      extKeyUsage = children(der, inner)
+        .filter((t) => t.tag === 0x06)
+        .map((t) => der.subarray(t.start, t.end).toString("hex"));
     }
   }
   return { ...(keyUsage ? { keyUsage } : {}), ...(extKeyUsage ? { extKeyUsage } : {}) };
@@ -196,7 +198,11 @@ function bundleCertificates(bundle: OmsBundle): X509Certificate[] {
   const entries = material.x509CertificateChain?.certificates;
   if (!entries || entries.length === 0) {
     const what = material.publicKey ? "a public key (key method)" : material.certificate ? "a single certificate (Sigstore keyless)" : "no certificate chain";
-    fail("bundle-key-material", "certificate-missing", `the bundle was not signed with the certificate method: it carries ${what}, not verificationMaterial.x509CertificateChain`);
+    fail(
+      "bundle-key-material",
+      "certificate-missing",
+      `the bundle was not signed with the certificate method: it carries ${what}, not verificationMaterial.x509CertificateChain`,
+    );
   }
   return entries.map((entry, i) => {
     const der = decodeBase64(entry.rawBytes);
@@ -245,10 +251,15 @@ function checkPath(path: readonly X509Certificate[], at: Date): void {
     const to = Date.parse(cert.validTo);
     if (!(from <= at.getTime() && at.getTime() <= to)) {
       const when = at.getTime() > to ? `expired on ${new Date(to).toISOString()}` : `is not valid until ${new Date(from).toISOString()}`;
-      fail("key-mismatch", "validity", `certificate ${subjectLine(cert)} ${when}, and signatures are checked at ${at.toISOString()} (the certificate method carries no signing time the verifier can trust): sign again with a current certificate`);
+      fail(
+        "key-mismatch",
+        "validity",
+        `certificate ${subjectLine(cert)} ${when}, and signatures are checked at ${at.toISOString()} (the certificate method carries no signing time the verifier can trust): sign again with a current certificate`,
+      );
     }
     if (i === 0) continue;
-    if (!cert.ca) fail("key-mismatch", "ca-constraints", `certificate ${subjectLine(cert)} issued part of the chain but is not a CA (basicConstraints CA:TRUE missing)`);
+    if (!cert.ca)
+      fail("key-mismatch", "ca-constraints", `certificate ${subjectLine(cert)} issued part of the chain but is not a CA (basicConstraints CA:TRUE missing)`);
     let usage: Usage;
     try {
       usage = usageOf(cert);
@@ -270,10 +281,18 @@ function checkLeafUsage(leaf: X509Certificate): void {
   }
   if (!usage.extKeyUsage?.includes(OID_CODE_SIGNING)) {
     const has = usage.extKeyUsage === undefined ? "has no extended key usage" : `has extended key usage ${usage.extKeyUsage.map(oidName).join(", ")}`;
-    fail("key-mismatch", "key-usage", `the signing certificate ${subjectLine(leaf)} is not a code-signing certificate: it ${has}, and a model signature needs codeSigning (1.3.6.1.5.5.7.3.3). Ask the CA for a code-signing certificate`);
+    fail(
+      "key-mismatch",
+      "key-usage",
+      `the signing certificate ${subjectLine(leaf)} is not a code-signing certificate: it ${has}, and a model signature needs codeSigning (1.3.6.1.5.5.7.3.3). Ask the CA for a code-signing certificate`,
+    );
   }
   if (!usage.keyUsage) {
-    fail("key-mismatch", "key-usage", `the signing certificate ${subjectLine(leaf)} has no KeyUsage extension; a signing certificate needs one with digitalSignature`);
+    fail(
+      "key-mismatch",
+      "key-usage",
+      `the signing certificate ${subjectLine(leaf)} has no KeyUsage extension; a signing certificate needs one with digitalSignature`,
+    );
   }
   if (!usage.keyUsage.digitalSignature) {
     fail("key-mismatch", "key-usage", `the signing certificate ${subjectLine(leaf)} cannot be used for signing: its key usage lacks digitalSignature`);
@@ -326,7 +345,11 @@ export function subjectAltNames(cert: X509Certificate): string[] {
 }
 
 function normalizeSubject(subject: string): string {
-  return subject.split(/\s*(?:,|\n)\s*/).map((rdn) => rdn.trim()).filter((rdn) => rdn !== "").join(", ");
+  return subject
+    .split(/\s*(?:,|\n)\s*/)
+    .map((rdn) => rdn.trim())
+    .filter((rdn) => rdn !== "")
+    .join(", ");
 }
 
 function checkLeafIdentity(leaf: X509Certificate, identity: CertificateIdentity): string[] {
@@ -340,7 +363,11 @@ function checkLeafIdentity(leaf: X509Certificate, identity: CertificateIdentity)
   if (identity.subject !== undefined && normalizeSubject(identity.subject) !== normalizeSubject(subjectLine(leaf))) {
     wrong.push(`its subject is ${subjectLine(leaf)}, not ${identity.subject}`);
   }
-  for (const [type, label] of [["email", "email"], ["uri", "URI"], ["dns", "DNS"]] as const) {
+  for (const [type, label] of [
+    ["email", "email"],
+    ["uri", "URI"],
+    ["dns", "DNS"],
+  ] as const) {
     const want = identity[type];
     if (want !== undefined && !sans.includes(`${label}:${want}`)) {
       const has = sans.filter((s) => s.startsWith(`${label}:`));
@@ -348,7 +375,11 @@ function checkLeafIdentity(leaf: X509Certificate, identity: CertificateIdentity)
     }
   }
   if (wrong.length > 0) {
-    fail("key-mismatch", "identity", `the signing certificate ${subjectLine(leaf)} is issued by a trusted CA but is not the expected signer: ${wrong.join("; ")}`);
+    fail(
+      "key-mismatch",
+      "identity",
+      `the signing certificate ${subjectLine(leaf)} is issued by a trusted CA but is not the expected signer: ${wrong.join("; ")}`,
+    );
   }
   return sans;
 }
@@ -369,14 +400,21 @@ export function verifyCertificateBundle(
 
   const bundle = parseBundle(bundleJson, schemas);
   if (bundle.mediaType !== SIGSTORE_BUNDLE_V03_MEDIA_TYPE) {
-    throw new SignatureCheckError("bundle-media-type", `the bundle media type is ${bundle.mediaType}; certificate-method signatures use ${SIGSTORE_BUNDLE_V03_MEDIA_TYPE}`);
+    throw new SignatureCheckError(
+      "bundle-media-type",
+      `the bundle media type is ${bundle.mediaType}; certificate-method signatures use ${SIGSTORE_BUNDLE_V03_MEDIA_TYPE}`,
+    );
   }
   const [leaf, ...intermediates] = bundleCertificates(bundle);
   if (!leaf) return fail("bundle-key-material", "certificate-missing", "the bundle's certificate chain is empty");
 
   const path = buildPath(leaf, intermediates, anchors);
   if (!path) {
-    fail("key-mismatch", "chain", `the certificate chain does not lead to a given CA: ${subjectLine(leaf)} (issuer ${leaf.issuer.replace(/\n/g, ", ")}) is not issued by any of them, directly or through the bundle's ${intermediates.length} intermediate certificate(s)`);
+    fail(
+      "key-mismatch",
+      "chain",
+      `the certificate chain does not lead to a given CA: ${subjectLine(leaf)} (issuer ${leaf.issuer.replace(/\n/g, ", ")}) is not issued by any of them, directly or through the bundle's ${intermediates.length} intermediate certificate(s)`,
+    );
   }
   const validityTime = options.validityTime ?? new Date();
   checkPath(path, validityTime);
@@ -387,7 +425,13 @@ export function verifyCertificateBundle(
   const curve = curveOf(key, "signing certificate's", "certificate");
 
   const envelope = bundle.dsseEnvelope;
-  verifyEnvelopeSignature(envelope, key, curve, "certificate", `the signature does not verify with the ${curve.name} key of the signing certificate ${subjectLine(leaf)}: the bundle or the statement was changed`);
+  verifyEnvelopeSignature(
+    envelope,
+    key,
+    curve,
+    "certificate",
+    `the signature does not verify with the ${curve.name} key of the signing certificate ${subjectLine(leaf)}: the bundle or the statement was changed`,
+  );
 
   return {
     bundle,

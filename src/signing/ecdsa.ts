@@ -34,7 +34,10 @@ export function curveOf(key: KeyObject, role: string, method: "key" | "certifica
  */
 export function verifyEnvelopeSignature(envelope: DsseEnvelope, key: KeyObject, curve: Curve, method: "key" | "certificate", mismatch: string): void {
   if (envelope.signatures.length !== 1) {
-    throw new SignatureCheckError("signature-count", `the envelope carries ${envelope.signatures.length} signatures; a ${method}-method signature has exactly one`);
+    throw new SignatureCheckError(
+      "signature-count",
+      `the envelope carries ${envelope.signatures.length} signatures; a ${method}-method signature has exactly one`,
+    );
   }
   const [only] = envelope.signatures;
   const signature = only === undefined ? undefined : decodeBase64(only.sig);

@@ -83,7 +83,13 @@ export async function verifyModelWithSigstore(
 /** Hash the model and compare it with what a verified signature covers; the first difference is the reason. */
 async function checkModelFiles(
   modelPath: string,
-  verified: { readonly resources: ReadonlyMap<string, string>; readonly serialization: Serialization; readonly modelName: string; readonly subjectDigest: string; readonly keyHint: string },
+  verified: {
+    readonly resources: ReadonlyMap<string, string>;
+    readonly serialization: Serialization;
+    readonly modelName: string;
+    readonly subjectDigest: string;
+    readonly keyHint: string;
+  },
   options: ManifestOptions,
 ): Promise<ModelVerification> {
   const recorded = verified.serialization.method === "files" ? (verified.serialization.ignore_paths ?? []) : [];
@@ -95,11 +101,16 @@ async function checkModelFiles(
   const actual = new Map(manifest.files.map((f) => [f.name, f.sha256]));
   for (const [name, digest] of signed) {
     const now = actual.get(name);
-    if (now === undefined) throw new PerimeterError("MODEL_MISMATCH", `${name} was signed but is missing from the model`, { details: { file: name, change: "missing" } });
-    if (now !== digest) throw new PerimeterError("MODEL_MISMATCH", `${name} changed since it was signed (sha256 ${now}, signed ${digest})`, { details: { file: name, change: "changed" } });
+    if (now === undefined)
+      throw new PerimeterError("MODEL_MISMATCH", `${name} was signed but is missing from the model`, { details: { file: name, change: "missing" } });
+    if (now !== digest)
+      throw new PerimeterError("MODEL_MISMATCH", `${name} changed since it was signed (sha256 ${now}, signed ${digest})`, {
+        details: { file: name, change: "changed" },
+      });
   }
   for (const name of actual.keys()) {
-    if (!signed.has(name)) throw new PerimeterError("MODEL_MISMATCH", `${name} was added after the model was signed`, { details: { file: name, change: "added" } });
+    if (!signed.has(name))
+      throw new PerimeterError("MODEL_MISMATCH", `${name} was added after the model was signed`, { details: { file: name, change: "added" } });
   }
   return { modelName: verified.modelName, subjectDigest: verified.subjectDigest, files: signed.size, resources: [...signed.keys()], keyHint: verified.keyHint };
 }

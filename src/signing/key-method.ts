@@ -38,7 +38,9 @@ function pemText(pem: string | Uint8Array | undefined, role: "public" | "private
 
 /** The key hint model_signing writes and checks: sha256 hex of the key's SubjectPublicKeyInfo PEM text. */
 export function publicKeyHint(key: KeyObject): string {
-  return createHash("sha256").update(key.export({ type: "spki", format: "pem" })).digest("hex");
+  return createHash("sha256")
+    .update(key.export({ type: "spki", format: "pem" }))
+    .digest("hex");
 }
 
 function loadPublicKey(publicKeyPem: string | Uint8Array | undefined): { key: KeyObject; curve: Curve } {
@@ -98,12 +100,21 @@ export function verifyKeyBundle(
 
   const bundle = parseBundle(bundleJson, schemas);
   if (bundle.mediaType !== SIGSTORE_BUNDLE_V03_MEDIA_TYPE) {
-    throw new SignatureCheckError("bundle-media-type", `the bundle media type is ${bundle.mediaType}; key-method signatures use ${SIGSTORE_BUNDLE_V03_MEDIA_TYPE}`);
+    throw new SignatureCheckError(
+      "bundle-media-type",
+      `the bundle media type is ${bundle.mediaType}; key-method signatures use ${SIGSTORE_BUNDLE_V03_MEDIA_TYPE}`,
+    );
   }
   const keyMaterial = checkKeyMaterial(bundle, key, curve, keyHint);
 
   const envelope = bundle.dsseEnvelope;
-  verifyEnvelopeSignature(envelope, key, curve, "key", `the signature does not verify with the given ${curve.name} key: the bundle or the statement was changed, or another key signed it`);
+  verifyEnvelopeSignature(
+    envelope,
+    key,
+    curve,
+    "key",
+    `the signature does not verify with the given ${curve.name} key: the bundle or the statement was changed, or another key signed it`,
+  );
 
   return { bundle, keyHint, curve: curve.name, keyMaterial, ...readStatement(envelope, schemas) };
 }

@@ -204,7 +204,12 @@ function throwFirstFailure(tasks: readonly HashTask[], outcomes: readonly HashOu
   if (abortedAt !== undefined) throw new PerimeterError("INTERNAL", "hashing stopped without a reported failure");
 }
 
-async function hashInProcess(tasks: readonly Listed[], options: ManifestOptions, chunkBytes: number, report: (bytes: number, files: number) => void): Promise<HashOutcome[]> {
+async function hashInProcess(
+  tasks: readonly Listed[],
+  options: ManifestOptions,
+  chunkBytes: number,
+  report: (bytes: number, files: number) => void,
+): Promise<HashOutcome[]> {
   const largest = tasks.reduce((n, t) => Math.max(n, t.size), 0);
   const buffers = chunkBuffers(Math.min(chunkBytes, Math.max(4096, largest))); // a small model needs no 8 MiB buffers
   const seam = options.testHooks?.afterFirstChunkOf;
@@ -226,7 +231,10 @@ async function hashInProcess(tasks: readonly Listed[], options: ManifestOptions,
 }
 
 /** An abort flag the hashers read between chunks, raised when the signal fires. */
-function abortFlag(signal: AbortSignal | undefined, flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))): { flag: Int32Array; release: () => void } | undefined {
+function abortFlag(
+  signal: AbortSignal | undefined,
+  flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)),
+): { flag: Int32Array; release: () => void } | undefined {
   if (signal === undefined) return undefined;
   const raise = () => Atomics.store(flag, 0, 1);
   if (signal.aborted) raise();
@@ -234,7 +242,13 @@ function abortFlag(signal: AbortSignal | undefined, flag = new Int32Array(new Sh
   return { flag, release: () => signal.removeEventListener("abort", raise) };
 }
 
-async function hashOnWorkers(tasks: readonly Listed[], options: ManifestOptions, chunkBytes: number, threads: number, onTick: (bytes: number, files: number) => void): Promise<HashOutcome[]> {
+async function hashOnWorkers(
+  tasks: readonly Listed[],
+  options: ManifestOptions,
+  chunkBytes: number,
+  threads: number,
+  onTick: (bytes: number, files: number) => void,
+): Promise<HashOutcome[]> {
   const control = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   const progress = new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT);
   const seam = options.testHooks?.afterFirstChunkOf;
@@ -250,19 +264,22 @@ async function hashOnWorkers(tasks: readonly Listed[], options: ManifestOptions,
   const flags = new Int32Array(control);
   const abort = abortFlag(options.signal, flags);
   let seamDone = seam === undefined;
-  const poll = setInterval(() => {
-    onTick(Number(Atomics.load(counters, 0)), Number(Atomics.load(counters, 1)));
-    if (!seamDone && Atomics.load(flags, 1) === 1) {
-      seamDone = true;
-      Promise.resolve()
-        .then(() => seam?.run())
-        .finally(() => {
-          Atomics.store(flags, 1, 2);
-          Atomics.notify(flags, 1);
-        })
-        .catch(() => undefined);
-    }
-  }, seam === undefined ? 100 : 5);
+  const poll = setInterval(
+    () => {
+      onTick(Number(Atomics.load(counters, 0)), Number(Atomics.load(counters, 1)));
+      if (!seamDone && Atomics.load(flags, 1) === 1) {
+        seamDone = true;
+        Promise.resolve()
+          .then(() => seam?.run())
+          .finally(() => {
+            Atomics.store(flags, 1, 2);
+            Atomics.notify(flags, 1);
+          })
+          .catch(() => undefined);
+      }
+    },
+    seam === undefined ? 100 : 5,
+  );
   try {
     return await runOnWorkers<HashTask, HashOutcome>(workerModule(import.meta.url, "hash-worker"), data, tasks, threads);
   } finally {

@@ -24,7 +24,9 @@ const predicate = z.strictObject({
 
 export const statementSchema = z.strictObject({
   _type: z.literal("https://in-toto.io/Statement/v1"),
-  subject: z.array(z.looseObject({ name: z.string().min(1), digest: z.record(z.string(), hex).refine((d) => Object.keys(d).length > 0, "empty digest set") })).length(1),
+  subject: z
+    .array(z.looseObject({ name: z.string().min(1), digest: z.record(z.string(), hex).refine((d) => Object.keys(d).length > 0, "empty digest set") }))
+    .length(1),
   predicateType: z.literal("https://model_signing/signature/v1.0"),
   predicate,
 });
@@ -36,7 +38,9 @@ const envelope = z.strictObject({
 });
 
 const tlogEntries = z.array(z.looseObject({}));
-const publicKey = z.looseObject({ hint: z.string().optional(), rawBytes: z.string().optional() }).refine((k) => k.hint !== undefined || k.rawBytes !== undefined, "publicKey needs hint or rawBytes");
+const publicKey = z
+  .looseObject({ hint: z.string().optional(), rawBytes: z.string().optional() })
+  .refine((k) => k.hint !== undefined || k.rawBytes !== undefined, "publicKey needs hint or rawBytes");
 const certificate = z.looseObject({ rawBytes: z.string().min(1) });
 
 const verificationMaterial = z.union([

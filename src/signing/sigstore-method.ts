@@ -38,16 +38,7 @@ import { subjectAltNames, type CertificateVerification } from "./certificate-met
 import { publicKeyHint } from "./key-method.js";
 
 /** Which Sigstore step failed (in `details.sigstoreCheck` of the SignatureCheckError). */
-export type SigstoreCheck =
-  | "trusted-root"
-  | "bundle"
-  | "certificate-missing"
-  | "certificate"
-  | "tlog"
-  | "timestamp"
-  | "signature"
-  | "identity"
-  | "issuer";
+export type SigstoreCheck = "trusted-root" | "bundle" | "certificate-missing" | "certificate" | "tlog" | "timestamp" | "signature" | "identity" | "issuer";
 
 export interface SigstoreVerification extends Omit<CertificateVerification, "keyMaterial"> {
   readonly keyMaterial: "certificate";
@@ -100,7 +91,8 @@ export function publicGoodTrustedRoot(): Record<string, unknown> {
   } catch (err) {
     return fail("key-unreadable", "trusted-root", `cannot read @sigstore/tuf's seeds.json at ${seedsPath}`, err);
   }
-  if (typeof target !== "string") fail("key-unreadable", "trusted-root", `@sigstore/tuf's seeds.json has no trusted_root.json target for ${PUBLIC_GOOD_TUF_URL}`);
+  if (typeof target !== "string")
+    fail("key-unreadable", "trusted-root", `@sigstore/tuf's seeds.json has no trusted_root.json target for ${PUBLIC_GOOD_TUF_URL}`);
   return JSON.parse(Buffer.from(target, "base64").toString("utf8")) as Record<string, unknown>;
 }
 
@@ -169,7 +161,13 @@ function mapVerificationError(err: VerificationError): never {
     case "PUBLIC_KEY_ERROR":
       return fail("key-mismatch", "certificate", `the signing certificate is not trusted: ${err.message}${why}`, err, detail);
     case "SIGNATURE_ERROR":
-      return fail("signature", "signature", `the signature does not verify with the signing certificate's key: the bundle or the statement was changed (${err.message})`, err, detail);
+      return fail(
+        "signature",
+        "signature",
+        `the signature does not verify with the signing certificate's key: the bundle or the statement was changed (${err.message})`,
+        err,
+        detail,
+      );
     case "TIMESTAMP_ERROR":
       return fail("signature", "timestamp", `the signing time is not proven: ${err.message}${why}`, err, detail);
     default:
@@ -189,11 +187,18 @@ export function verifySigstoreBundle(bundleJson: string | Uint8Array, options: S
 
   const bundle = parseBundle(bundleJson, schemas);
   if (bundle.mediaType !== SIGSTORE_BUNDLE_V03_MEDIA_TYPE) {
-    throw new SignatureCheckError("bundle-media-type", `the bundle media type is ${bundle.mediaType}; Sigstore-method signatures use ${SIGSTORE_BUNDLE_V03_MEDIA_TYPE}`);
+    throw new SignatureCheckError(
+      "bundle-media-type",
+      `the bundle media type is ${bundle.mediaType}; Sigstore-method signatures use ${SIGSTORE_BUNDLE_V03_MEDIA_TYPE}`,
+    );
   }
   const material = bundle.verificationMaterial;
   if (!material.certificate) {
-    const what = material.publicKey ? "a public key (key method)" : material.x509CertificateChain ? "a certificate chain (certificate method)" : "no certificate";
+    const what = material.publicKey
+      ? "a public key (key method)"
+      : material.x509CertificateChain
+        ? "a certificate chain (certificate method)"
+        : "no certificate";
     fail("bundle-key-material", "certificate-missing", `the bundle was not signed with Sigstore: it carries ${what}, not verificationMaterial.certificate`);
   }
   const der = decodeBase64(material.certificate.rawBytes);
@@ -232,10 +237,16 @@ export function verifySigstoreBundle(bundleJson: string | Uint8Array, options: S
   }
 
   if (identity !== options.identity) {
-    fail("key-mismatch", "identity", `the certificate identity is ${identity ?? "(none)"}, expected ${options.identity}`, undefined, { identity, expectedIdentity: options.identity });
+    fail("key-mismatch", "identity", `the certificate identity is ${identity ?? "(none)"}, expected ${options.identity}`, undefined, {
+      identity,
+      expectedIdentity: options.identity,
+    });
   }
   if (issuer !== options.issuer) {
-    fail("key-mismatch", "issuer", `the certificate OIDC issuer is ${issuer ?? "(none)"}, expected ${options.issuer}`, undefined, { issuer, expectedIssuer: options.issuer });
+    fail("key-mismatch", "issuer", `the certificate OIDC issuer is ${issuer ?? "(none)"}, expected ${options.issuer}`, undefined, {
+      issuer,
+      expectedIssuer: options.issuer,
+    });
   }
 
   const times = (material.tlogEntries ?? [])

@@ -111,7 +111,9 @@ export class SqliteAuditRepository implements AuditRepository {
       return p;
     });
     this.tx = (plan) => run.immediate(plan);
-    this.scanStmt = this.db.prepare<[number, number], AuditEventTuple>(`select ${EVENT_COLUMNS} from audit_events where seq >= ? order by seq limit ?`).raw(true);
+    this.scanStmt = this.db
+      .prepare<[number, number], AuditEventTuple>(`select ${EVENT_COLUMNS} from audit_events where seq >= ? order by seq limit ?`)
+      .raw(true);
   }
 
   private readonly scanStmt: BetterSqlite3.Statement<[number, number], AuditEventTuple>;
@@ -233,7 +235,10 @@ export class PostgresAuditRepository implements AuditRepository {
 
   close(): void {
     // The pool belongs to the store and is ended with it; the kept connection goes back to it first.
-    void this.writerClient?.then((c) => c.release(), () => undefined);
+    void this.writerClient?.then(
+      (c) => c.release(),
+      () => undefined,
+    );
     this.writerClient = undefined;
   }
 }

@@ -244,9 +244,13 @@ async function rebuildSqliteIdentities(db: Kysely<unknown>): Promise<void> {
   const keyColumns = sql.raw("id, identity_id, hash, created_at, expires_at, revoked_at, last_used_at");
   await sql`begin immediate`.execute(db);
   try {
-    await sql`create table identities_new (id text primary key, name text not null, kind text not null, owner text not null, environment text not null, scopes text not null, expires_at text, created_at text not null, created_by text not null, revoked_at text, revoked_reason text, last_used_at text)`.execute(db);
+    await sql`create table identities_new (id text primary key, name text not null, kind text not null, owner text not null, environment text not null, scopes text not null, expires_at text, created_at text not null, created_by text not null, revoked_at text, revoked_reason text, last_used_at text)`.execute(
+      db,
+    );
     await sql`insert into identities_new (${identityColumns}) select ${identityColumns} from identities`.execute(db);
-    await sql`create table api_keys_new (id text primary key, identity_id text not null references identities_new (id) on delete cascade, hash text not null, created_at text not null, expires_at text, revoked_at text, last_used_at text)`.execute(db);
+    await sql`create table api_keys_new (id text primary key, identity_id text not null references identities_new (id) on delete cascade, hash text not null, created_at text not null, expires_at text, revoked_at text, last_used_at text)`.execute(
+      db,
+    );
     await sql`insert into api_keys_new (${keyColumns}) select ${keyColumns} from api_keys`.execute(db);
     await sql`drop table api_keys`.execute(db);
     await sql`drop table identities`.execute(db);

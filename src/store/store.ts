@@ -1,7 +1,23 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, type DatabaseIntrospector, type DatabaseMetadata, type SchemaMetadata, type TableMetadata, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Dialect, type Driver, type SqliteDialectConfig } from "kysely";
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type SchemaMetadata,
+  type TableMetadata,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type SqliteDialectConfig,
+} from "kysely";
 import { PerimeterError } from "../errors.js";
 import { PostgresAuditRepository, SqliteAuditRepository, type AuditRepository } from "./audit-repository.js";
 import { migrationProvider } from "./migrations.js";
@@ -211,7 +227,12 @@ class SchemaScopedPostgresDialect extends PostgresDialect {
         return rows.rows.map((r) => ({ name: r.name }));
       },
       async getTables(): Promise<TableMetadata[]> {
-        const rows = await sql<{ name: string; kind: string }>`select c.relname as name, c.relkind as kind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where n.nspname = ${schema} and c.relkind in ('r', 'v', 'p')`.execute(db);
+        const rows = await sql<{
+          name: string;
+          kind: string;
+        }>`select c.relname as name, c.relkind as kind from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where n.nspname = ${schema} and c.relkind in ('r', 'v', 'p')`.execute(
+          db,
+        );
         return rows.rows.map((r) => ({ name: r.name, schema, isView: r.kind === "v", columns: [] }));
       },
       async getMetadata(): Promise<DatabaseMetadata> {

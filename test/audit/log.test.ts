@@ -1,14 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  AuditLog,
-  auditVerifierKeys,
-  checkInclusionProof,
-  openAuditLog,
-  proveInclusion,
-  verifyAuditLog,
-} from "../../src/audit/index.js";
+import { AuditLog, auditVerifierKeys, checkInclusionProof, openAuditLog, proveInclusion, verifyAuditLog } from "../../src/audit/index.js";
 import { createSigner } from "../../src/audit/checkpoint.js";
 import { ThreadAuditCommitter } from "../../src/audit/writer-thread.js";
 import { eventHash } from "../../src/audit/event.js";
@@ -146,9 +139,22 @@ describe.each(MODES)("audit log on $kind, verified on $mode", ({ kind, verifyOpt
     const five = await store.db.selectFrom("audit_events").selectAll().where("seq", "=", 5).executeTakeFirstOrThrow();
     let prev = five.hash;
     const all = await store.db.selectFrom("audit_events").selectAll().where("seq", ">=", 7).orderBy("seq").execute();
-    const forged = { seq: 6, time: five.time, actor: "mallory", action: "test.append", resource: "x", decision: "allow", reason: "", details: "{}", prev_hash: prev };
+    const forged = {
+      seq: 6,
+      time: five.time,
+      actor: "mallory",
+      action: "test.append",
+      resource: "x",
+      decision: "allow",
+      reason: "",
+      details: "{}",
+      prev_hash: prev,
+    };
     prev = eventHash(forged);
-    await store.db.insertInto("audit_events").values({ ...forged, hash: prev }).execute();
+    await store.db
+      .insertInto("audit_events")
+      .values({ ...forged, hash: prev })
+      .execute();
     for (const r of all) {
       const relinked = { ...r, prev_hash: prev };
       prev = eventHash(relinked);
@@ -202,12 +208,10 @@ describe.each(MODES)("audit log on $kind, verified on $mode", ({ kind, verifyOpt
 
   it("refuses an event that is not well-formed, and records nothing", async () => {
     await expect(log.append({ actor: "", action: "x", resource: "r", decision: "allow" })).rejects.toMatchObject({ code: "USAGE" });
-    await expect(
-      log.append({ actor: "a", action: "x", resource: "r", decision: "maybe" as "allow" }),
-    ).rejects.toMatchObject({ code: "USAGE" });
-    await expect(
-      log.append({ actor: "a", action: "x", resource: "r", decision: "allow", details: { n: Number.NaN } }),
-    ).rejects.toMatchObject({ code: "USAGE" });
+    await expect(log.append({ actor: "a", action: "x", resource: "r", decision: "maybe" as "allow" })).rejects.toMatchObject({ code: "USAGE" });
+    await expect(log.append({ actor: "a", action: "x", resource: "r", decision: "allow", details: { n: Number.NaN } })).rejects.toMatchObject({
+      code: "USAGE",
+    });
     expect(await verify()).toMatchObject({ ok: true, events: 0 });
   });
 });

@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  EMPTY_ROOT,
-  MerkleFrontier,
-  inclusionProof,
-  leafHash,
-  leafHashHex,
-  rootFromInclusionProof,
-  subtreeRoot,
-} from "../../src/audit/merkle.js";
+import { EMPTY_ROOT, MerkleFrontier, inclusionProof, leafHash, leafHashHex, rootFromInclusionProof, subtreeRoot } from "../../src/audit/merkle.js";
 
 // The leaves and roots of the RFC 6962 reference tests (certificate-transparency and Trillian use the same).
 const LEAVES = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"].map((h) =>

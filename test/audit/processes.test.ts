@@ -79,7 +79,11 @@ describe.each(MODES)("audit log with several writer processes on $kind, committi
       const report = await verifyAuditLog(store, auditVerifierKeys(env.loaded));
       expect(report).toMatchObject({ ok: true, events: 1600 });
       const rows = await store.db.selectFrom("audit_events").select(["seq", "actor"]).execute();
-      const byActor = (actor: string) => rows.filter((r) => r.actor === actor).map((r) => r.seq).sort((x, y) => x - y);
+      const byActor = (actor: string) =>
+        rows
+          .filter((r) => r.actor === actor)
+          .map((r) => r.seq)
+          .sort((x, y) => x - y);
       expect(byActor("writer-a")).toEqual([...a.acks].sort((x, y) => x - y));
       expect(byActor("writer-b")).toEqual([...b.acks].sort((x, y) => x - y));
       // the two writers really interleaved rather than running one after the other
@@ -105,9 +109,7 @@ describe.each(MODES)("audit log with several writer processes on $kind, committi
       const report = await verifyAuditLog(store, auditVerifierKeys(env.loaded));
       expect(report.ok).toBe(true);
       expect(report.events).toBeGreaterThanOrEqual(acknowledged.length);
-      const stored = new Set(
-        (await store.db.selectFrom("audit_events").select("seq").where("actor", "=", "doomed").execute()).map((r) => r.seq),
-      );
+      const stored = new Set((await store.db.selectFrom("audit_events").select("seq").where("actor", "=", "doomed").execute()).map((r) => r.seq));
       expect(acknowledged.filter((s) => !stored.has(s))).toEqual([]);
     } finally {
       await store.close();

@@ -41,7 +41,15 @@ describe.each(STORE_KINDS)("audit verify on %s refuses", (kind) => {
   });
 
   async function appendMany(n: number, from = 1): Promise<void> {
-    for (let i = from; i < from + n; i++) await log.append({ actor: `actor-${i}`, action: "test.append", resource: `thing:${i}`, decision: i % 3 === 0 ? "deny" : "allow", reason: i % 3 === 0 ? "not allowed" : "", details: { i } });
+    for (let i = from; i < from + n; i++)
+      await log.append({
+        actor: `actor-${i}`,
+        action: "test.append",
+        resource: `thing:${i}`,
+        decision: i % 3 === 0 ? "deny" : "allow",
+        reason: i % 3 === 0 ? "not allowed" : "",
+        details: { i },
+      });
     await log.close();
     log = openAuditLog(env.loaded, store);
   }
@@ -58,7 +66,13 @@ describe.each(STORE_KINDS)("audit verify on %s refuses", (kind) => {
     await store.db.deleteFrom("audit_events").where("seq", ">", cp.tree_size).execute();
     await store.db
       .updateTable("audit_head")
-      .set({ size: cp.tree_size, last_hash: events[events.length - 1]!.hash, frontier: JSON.stringify(frontier.toJSON()), note: cp.note, checkpointed_size: cp.tree_size })
+      .set({
+        size: cp.tree_size,
+        last_hash: events[events.length - 1]!.hash,
+        frontier: JSON.stringify(frontier.toJSON()),
+        note: cp.note,
+        checkpointed_size: cp.tree_size,
+      })
       .where("id", "=", 1)
       .execute();
     return cp.tree_size;
@@ -82,7 +96,11 @@ describe.each(STORE_KINDS)("audit verify on %s refuses", (kind) => {
     await appendMany(6);
     await store.db.deleteFrom("audit_events").execute();
     await store.db.deleteFrom("audit_checkpoints").execute();
-    await store.db.updateTable("audit_head").set({ size: 0, last_hash: "0".repeat(64), frontier: "[]", note: "", checkpointed_size: 0 }).where("id", "=", 1).execute();
+    await store.db
+      .updateTable("audit_head")
+      .set({ size: 0, last_hash: "0".repeat(64), frontier: "[]", note: "", checkpointed_size: 0 })
+      .where("id", "=", 1)
+      .execute();
     expect(await verify(false)).toMatchObject({ ok: true, events: 0 });
     const report = await verify();
     expect(report).toMatchObject({ ok: false, events: 0, firstBadSeq: 1 });
@@ -115,7 +133,11 @@ describe.each(STORE_KINDS)("audit verify on %s refuses", (kind) => {
     const original = readFileSync(file, "utf8");
     writeFileSync(file, original.replace(/"size": 3/, '"size": 2'));
     expect((await verify()).problems[0]?.message).toMatch(/names a size or root other than its signed checkpoint/);
-    const forged = createSigner(env.loaded.config.audit.origin, generateKeyPairSync("ed25519").privateKey).sign({ origin: env.loaded.config.audit.origin, size: 3, root: Buffer.alloc(32, 7) });
+    const forged = createSigner(env.loaded.config.audit.origin, generateKeyPairSync("ed25519").privateKey).sign({
+      origin: env.loaded.config.audit.origin,
+      size: 3,
+      root: Buffer.alloc(32, 7),
+    });
     const parsed = JSON.parse(original) as { note: string; root: string };
     writeFileSync(file, JSON.stringify({ ...parsed, note: forged.note, root: "07".repeat(32) }));
     expect((await verify()).problems[0]?.message).toMatch(/holds a checkpoint that does not verify/);
@@ -142,7 +164,11 @@ describe.each(STORE_KINDS)("audit verify on %s refuses", (kind) => {
   it("a checkpoint or head signed by a key that is not trusted", async () => {
     await appendMany(5);
     const cp = await store.db.selectFrom("audit_checkpoints").selectAll().where("tree_size", "=", 4).executeTakeFirstOrThrow();
-    const forged = createSigner(env.loaded.config.audit.origin, generateKeyPairSync("ed25519").privateKey).sign({ origin: env.loaded.config.audit.origin, size: 4, root: Buffer.from(cp.root_hash, "hex") });
+    const forged = createSigner(env.loaded.config.audit.origin, generateKeyPairSync("ed25519").privateKey).sign({
+      origin: env.loaded.config.audit.origin,
+      size: 4,
+      root: Buffer.from(cp.root_hash, "hex"),
+    });
     await store.db.updateTable("audit_checkpoints").set({ note: forged.note }).where("tree_size", "=", 4).execute();
     const report = await verify();
     expect(report.ok).toBe(false);
@@ -161,8 +187,14 @@ describe.each(STORE_KINDS)("audit verify on %s refuses", (kind) => {
       const event = { actor: "a", action: "test.append", resource: "x", decision: "allow" as const };
       await blockedLog.append(event); // stored; its witness write fails after the commit
       await blockedLog.flush();
-      const refusal = await blockedLog.append(event).then(() => undefined, (e: unknown) => e as Error & { code?: string });
-      expect(refusal).toMatchObject({ code: "AUDIT_WITNESS_FAILED", message: expect.stringMatching(/not recorded: cannot write the audit witness .*blocker\/witness\.json/) });
+      const refusal = await blockedLog.append(event).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      expect(refusal).toMatchObject({
+        code: "AUDIT_WITNESS_FAILED",
+        message: expect.stringMatching(/not recorded: cannot write the audit witness .*blocker\/witness\.json/),
+      });
       expect((await blockedStore.db.selectFrom("audit_events").select("seq").execute()).length).toBe(1);
       rmSync(blocker);
       await blockedLog.append(event);
@@ -180,12 +212,22 @@ describe.each(STORE_KINDS)("audit verify on %s refuses", (kind) => {
     const proof = await proveInclusion(store, 5, keys());
     expect(checkInclusionProof(proof, keys())).toEqual({ ok: true });
     const bad = (change: (p: InclusionProof) => InclusionProof) => checkInclusionProof(change(structuredClone(proof)), keys());
-    expect(bad((p) => ({ ...p, event: { ...p.event, actor: "mallory" } }))).toMatchObject({ ok: false, reason: expect.stringMatching(/does not hash to the proven leaf/) });
+    expect(bad((p) => ({ ...p, event: { ...p.event, actor: "mallory" } }))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/does not hash to the proven leaf/),
+    });
     expect(bad((p) => ({ ...p, leafIndex: 5 }))).toMatchObject({ ok: false, reason: expect.stringMatching(/not for event 5/) });
     expect(bad((p) => ({ ...p, proof: [p.proof[1]!, p.proof[0]!, ...p.proof.slice(2)] }))).toMatchObject({ ok: false });
-    const forged = createSigner(env.loaded.config.audit.origin, generateKeyPairSync("ed25519").privateKey).sign({ origin: env.loaded.config.audit.origin, size: proof.treeSize, root: Buffer.from(proof.rootHash, "hex") });
+    const forged = createSigner(env.loaded.config.audit.origin, generateKeyPairSync("ed25519").privateKey).sign({
+      origin: env.loaded.config.audit.origin,
+      size: proof.treeSize,
+      root: Buffer.from(proof.rootHash, "hex"),
+    });
     expect(bad((p) => ({ ...p, checkpoint: forged.note }))).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed by any trusted audit key/) });
-    expect(bad((p) => ({ ...p, treeSize: p.treeSize + 1 }))).toMatchObject({ ok: false, reason: expect.stringMatching(/tree size or root is not the signed checkpoint's/) });
+    expect(bad((p) => ({ ...p, treeSize: p.treeSize + 1 }))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/tree size or root is not the signed checkpoint's/),
+    });
   });
 });
 
@@ -208,7 +250,12 @@ describe("an exported log verified offline (perimeter audit export / verify --fr
   it("carries the checkpoints, the signed head and the public key, and verifies with only the public key", async () => {
     const file = exportLog();
     const records = lines(file).map((l) => JSON.parse(l) as { type: string });
-    expect(records[0]).toMatchObject({ type: "header", format: "perimeter-audit-export", treeSize: 4, publicKeys: [{ name: "perimeter.local/audit", publicKey: expect.stringMatching(/BEGIN PUBLIC KEY/) }] });
+    expect(records[0]).toMatchObject({
+      type: "header",
+      format: "perimeter-audit-export",
+      treeSize: 4,
+      publicKeys: [{ name: "perimeter.local/audit", publicKey: expect.stringMatching(/BEGIN PUBLIC KEY/) }],
+    });
     expect(records.filter((r) => r.type === "checkpoint").length).toBeGreaterThan(0);
     expect(records[records.length - 1]).toMatchObject({ type: "head", treeSize: 4 });
     // An auditor elsewhere: no store, no private key, only the public key the header names.
@@ -231,7 +278,10 @@ describe("an exported log verified offline (perimeter audit export / verify --fr
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(expected);
     };
-    refused((ls) => ls.map((l, i) => (i === 2 ? l.replace('"actor":"auditor"', '"actor":"mallory"') : l)), /first bad sequence number 2[\s\S]*event 2 was changed/);
+    refused(
+      (ls) => ls.map((l, i) => (i === 2 ? l.replace('"actor":"auditor"', '"actor":"mallory"') : l)),
+      /first bad sequence number 2[\s\S]*event 2 was changed/,
+    );
     refused((ls) => ls.filter((_, i) => i !== 2), /event 2 is missing/);
     refused((ls) => [ls[0]!, ls[2]!, ls[1]!, ...ls.slice(3)], /FAILED verification/);
     // The tail cut off with the head line rewritten to an earlier stored checkpoint: the header still counts 4.
@@ -276,7 +326,11 @@ describe("an exported log verified offline (perimeter audit export / verify --fr
     try {
       await store.db.deleteFrom("audit_events").execute();
       await store.db.deleteFrom("audit_checkpoints").execute();
-      await store.db.updateTable("audit_head").set({ size: 0, last_hash: "0".repeat(64), frontier: "[]", note: "", checkpointed_size: 0 }).where("id", "=", 1).execute();
+      await store.db
+        .updateTable("audit_head")
+        .set({ size: 0, last_hash: "0".repeat(64), frontier: "[]", note: "", checkpointed_size: 0 })
+        .where("id", "=", 1)
+        .execute();
     } finally {
       await store.close();
     }

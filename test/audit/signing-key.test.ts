@@ -35,7 +35,9 @@ describe("the audit signing key", () => {
         child.stdout.on("data", () => out.startsWith("ready\n") && resolve());
         child.on("exit", () => reject(new Error(`exited before ready: ${err}`)));
       });
-      const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on("exit", (c) => resolve({ code: c, out: out.replace(/^ready\n/, ""), err })));
+      const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+        child.on("exit", (c) => resolve({ code: c, out: out.replace(/^ready\n/, ""), err })),
+      );
       return { child, ready, done };
     });
     await Promise.all(children.map((c) => c.ready));

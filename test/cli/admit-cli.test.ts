@@ -18,7 +18,10 @@ describe("perimeter admit --runtime", () => {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     writeFileSync(join(cwd, "release.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
     writeFileSync(join(cwd, "release.pub"), publicKey.export({ type: "spki", format: "pem" }));
-    writeFileSync(join(cwd, "perimeter.yaml"), stringify({ lifecycle: { roles: { approver: ["bob"], operator: ["olga"] }, trustedSigners: [{ name: "release", publicKey: "release.pub" }] } }));
+    writeFileSync(
+      join(cwd, "perimeter.yaml"),
+      stringify({ lifecycle: { roles: { approver: ["bob"], operator: ["olga"] }, trustedSigners: [{ name: "release", publicKey: "release.pub" }] } }),
+    );
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
   const as = (actor: string, args: string[]) => perimeterAsync(args, { cwd, env: { PERIMETER_ACTOR: actor } });
@@ -36,7 +39,18 @@ describe("perimeter admit --runtime", () => {
       const unknown = await as("init", ["admit", "llama", "--runtime", "vllm-2"]);
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toMatch(/no runtime named "vllm-2".*\[RUNTIME_NOT_FOUND\]/);
-      const offline = await as("init", ["admit", "llama", "--bundle", "b.json", "--bundle-key", "release.pub", "--environment", "default", "--runtime", "vllm-1"]);
+      const offline = await as("init", [
+        "admit",
+        "llama",
+        "--bundle",
+        "b.json",
+        "--bundle-key",
+        "release.pub",
+        "--environment",
+        "default",
+        "--runtime",
+        "vllm-1",
+      ]);
       expect(offline.code).toBe(2);
       expect(offline.stderr).toMatch(/--runtime records what a runtime loads, in the store: it does not go with --bundle/);
       const missingBundle = await as("init", ["admit", "llama", "--bundle", "nope.json", "--bundle-key", "release.pub", "--environment", "default"]);
@@ -49,7 +63,11 @@ describe("perimeter admit --runtime", () => {
       expect(decision).toMatchObject({ allow: true, model: "llama@1" });
       expect((await as("olga", ["runtime", "discover", "vllm-1"])).stdout).toContain(`llama  sha256:${decision.digest}`);
 
-      const events = JSON.parse((await as("auditor", ["audit", "list", "--last", "50", "--format", "json"])).stdout) as Array<{ action: string; decision: string; actor: string }>;
+      const events = JSON.parse((await as("auditor", ["audit", "list", "--last", "50", "--format", "json"])).stdout) as Array<{
+        action: string;
+        decision: string;
+        actor: string;
+      }>;
       expect(events.filter((e) => e.action === "admission.admit").map((e) => `${e.decision}:${e.actor}`)).toEqual(["allow:init"]);
     } finally {
       await vllm.close();

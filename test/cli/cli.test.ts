@@ -114,7 +114,11 @@ describe("perimeter CLI", () => {
     expect(proof.checkpoint).toMatch(/^perimeter\.local\/audit\n3\n/);
     expect(run(["audit", "prove", "9"]).code).toBe(2);
 
-    const exported = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l) as { type: string; seq?: number });
+    const exported = (text: string) =>
+      text
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { type: string; seq?: number });
     const records = exported(run(["audit", "export", "--format", "jsonl"]).stdout);
     expect(records.filter((r) => r.type === "event").map((r) => r.seq)).toEqual([1, 2, 3]);
     expect(records[0]?.type).toBe("header");

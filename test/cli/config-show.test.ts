@@ -31,9 +31,16 @@ describe("perimeter config show", () => {
     expect(shown.file).toBe(join(root, "perimeter.yaml"));
     expect(shown.store).toEqual({ kind: "postgres", location: "postgres://app:REDACTED@db.internal:5432/perimeter (schema public)" });
     const byKey = new Map(shown.options.map((o) => [o.key, o]));
-    expect(byKey.get("audit.checkpointEvery")).toEqual({ key: "audit.checkpointEvery", value: 7, source: { kind: "file", file: join(root, "perimeter.yaml") } });
+    expect(byKey.get("audit.checkpointEvery")).toEqual({
+      key: "audit.checkpointEvery",
+      value: 7,
+      source: { kind: "file", file: join(root, "perimeter.yaml") },
+    });
     expect(byKey.get("gateway.redisUrl")?.value).toBe("redis://gw:REDACTED@cache:6379/0");
-    expect(byKey.get("store.url")).toMatchObject({ value: "postgres://app:REDACTED@db.internal:5432/perimeter", source: { kind: "env", variable: "PERIMETER_DATABASE_URL" } });
+    expect(byKey.get("store.url")).toMatchObject({
+      value: "postgres://app:REDACTED@db.internal:5432/perimeter",
+      source: { kind: "env", variable: "PERIMETER_DATABASE_URL" },
+    });
     expect(byKey.get("gateway.port")).toEqual({ key: "gateway.port", value: 8080, source: { kind: "default" } });
     expect(byKey.get("gateway.tracing.otlpEndpoint")).toEqual({ key: "gateway.tracing.otlpEndpoint", value: null, source: { kind: "default" } });
     expect(existsSync(join(root, ".perimeter"))).toBe(false);

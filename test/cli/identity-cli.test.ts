@@ -36,7 +36,21 @@ describe.each(STORE_KINDS)("perimeter identity on %s", (kind) => {
 
   it("creates an identity whose key is printed once, lists it without the key, rotates and revokes it", async () => {
     const created = json<{ id: string; name: string; key: string; keyId: string; scopes: string[]; expiresAt: string; owner: string }>([
-      "identity", "create", "support-bot", "--kind", "agent", "--owner", "support-team", "--environment", "prod", "--scope", "models:llama", "--scope", "tools:search", "--expires-in", "30d",
+      "identity",
+      "create",
+      "support-bot",
+      "--kind",
+      "agent",
+      "--owner",
+      "support-team",
+      "--environment",
+      "prod",
+      "--scope",
+      "models:llama",
+      "--scope",
+      "tools:search",
+      "--expires-in",
+      "30d",
     ]);
     expect(created).toMatchObject({ name: "support-bot", owner: "support-team", scopes: ["models:llama", "tools:search"] });
     expect(created.id).toMatch(/^id_[0-9a-f]{12}$/);
@@ -66,7 +80,13 @@ describe.each(STORE_KINDS)("perimeter identity on %s", (kind) => {
       expect(out).not.toContain(textKey.slice(-43));
     }
 
-    const rotated = json<{ key: string; keyId: string; previousKeys: string[]; previousKeysExpireAt: string }>(["identity", "rotate", "support-bot", "--overlap", "1h"]);
+    const rotated = json<{ key: string; keyId: string; previousKeys: string[]; previousKeysExpireAt: string }>([
+      "identity",
+      "rotate",
+      "support-bot",
+      "--overlap",
+      "1h",
+    ]);
     expect(rotated.key).toMatch(KEY);
     expect(rotated.key).not.toBe(created.key);
     expect(rotated.previousKeys).toEqual([created.keyId]);
@@ -74,7 +94,9 @@ describe.each(STORE_KINDS)("perimeter identity on %s", (kind) => {
     expect((await authenticate(created.key)).ok).toBe(true); // inside the overlap
     expect((await authenticate(rotated.key)).ok).toBe(true);
     const rotatedText = run(["identity", "rotate", created.id, "--overlap", "0s"]);
-    expect(rotatedText.stdout).toMatch(new RegExp(`rotated support-bot \\(${created.id}\\): new key [a-z2-7]{12}; ${created.keyId}, ${rotated.keyId} keep working until`));
+    expect(rotatedText.stdout).toMatch(
+      new RegExp(`rotated support-bot \\(${created.id}\\): new key [a-z2-7]{12}; ${created.keyId}, ${rotated.keyId} keep working until`),
+    );
     expect(await authenticate(rotated.key)).toMatchObject({ ok: false, code: "AUTH_KEY_EXPIRED" });
 
     const revoked = run(["identity", "revoke", "support-bot", "--reason", "agent retired"]);
@@ -82,7 +104,9 @@ describe.each(STORE_KINDS)("perimeter identity on %s", (kind) => {
     expect(revoked.stdout).toMatch(/revoked support-bot \(id_[0-9a-f]{12}\): its 3 key\(s\) are refused/);
     const newest = KEY.exec(rotatedText.stdout)?.[0] ?? "";
     expect(await authenticate(newest)).toMatchObject({ ok: false, code: "AUTH_IDENTITY_REVOKED" });
-    expect(json<Array<Record<string, unknown>>>(["identity", "list"]).map((i) => [i["name"], i["status"], i["liveKeys"]])).toEqual([["nightly-eval", "active", 1]]);
+    expect(json<Array<Record<string, unknown>>>(["identity", "list"]).map((i) => [i["name"], i["status"], i["liveKeys"]])).toEqual([
+      ["nightly-eval", "active", 1],
+    ]);
     expect(json<Array<Record<string, unknown>>>(["identity", "list", "--all"]).map((i) => [i["name"], i["status"], i["liveKeys"]])).toEqual([
       ["nightly-eval", "active", 1],
       ["support-bot", "revoked", 0],

@@ -25,14 +25,30 @@ describe("perimeter model / runtime / drift / bom", () => {
   it("registers a lineage, shows it as text and JSON, and exports a BOM that validates", async () => {
     writeGgufModel(join(cwd, "base"));
     writeLoraAdapter(join(cwd, "lora"));
-    const added = run(["model", "add", "base", "--name", "llama-demo", "--version", "1", "--license", "llama3.1", "--owner", "ml-platform", "--environment", "prod"]);
+    const added = run([
+      "model",
+      "add",
+      "base",
+      "--name",
+      "llama-demo",
+      "--version",
+      "1",
+      "--license",
+      "llama3.1",
+      "--owner",
+      "ml-platform",
+      "--environment",
+      "prod",
+    ]);
     expect(added.stderr).toBe("");
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(/registered llama-demo@1/);
     expect(added.stdout).toMatch(/licence\s+LicenseRef-llama3\.1 \(restricted-use, from flag\)/);
     const adapter = json(["model", "add", "lora", "--name", "support-lora", "--version", "1", "--kind", "adapter", "--parent", "llama-demo@1"]);
     expect(adapter).toMatchObject({ id: "support-lora@1", kind: "adapter", parents: ["llama-demo@1"], euAiAct: { substantialModificationCandidate: true } });
-    expect(adapter["findings"]).toEqual(expect.arrayContaining([expect.objectContaining({ rule: "LICENSE_UNKNOWN" }), expect.objectContaining({ rule: "EU_AI_ACT_REVIEW_PENDING" })]));
+    expect(adapter["findings"]).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rule: "LICENSE_UNKNOWN" }), expect.objectContaining({ rule: "EU_AI_ACT_REVIEW_PENDING" })]),
+    );
 
     const list = run(["model", "list"]);
     expect(list.stdout).toMatch(/^MODEL\s+KIND\s+PARENTS/m);
@@ -46,7 +62,12 @@ describe("perimeter model / runtime / drift / bom", () => {
     expect(bom.code).toBe(0);
     const document = JSON.parse(readFileSync(bomFile, "utf8")) as { specVersion: string; components: Array<{ type: string; name: string }> };
     expect(document.specVersion).toBe("1.6");
-    expect(document.components.filter((c) => c.type === "machine-learning-model").map((c) => c.name).sort()).toEqual(["llama-demo", "support-lora"]);
+    expect(
+      document.components
+        .filter((c) => c.type === "machine-learning-model")
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["llama-demo", "support-lora"]);
     expect(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(JSON.stringify(document))).toBeNull();
     expect(run(["bom", "--output", bomFile]).code).toBe(2); // never overwritten without --force
 
@@ -85,9 +106,16 @@ describe("perimeter model / runtime / drift / bom", () => {
 
   it("discovers what runtimes serve and exits 1 on drift, 0 once it is resolved", async () => {
     writeGgufModel(join(cwd, "m"));
-    const added = JSON.parse(run(["model", "add", "m", "--name", "llama-demo", "--version", "1", "--format", "json"]).stdout) as { files: Array<{ sha256: string }> };
+    const added = JSON.parse(run(["model", "add", "m", "--name", "llama-demo", "--version", "1", "--format", "json"]).stdout) as {
+      files: Array<{ sha256: string }>;
+    };
     const sha = added.files[0]?.sha256 ?? "";
-    const ollama = await startFakeOllama({ models: [{ name: "llama-demo:1", blobSha256: sha }, { name: "mystery:latest", blobSha256: "ab".repeat(32) }] });
+    const ollama = await startFakeOllama({
+      models: [
+        { name: "llama-demo:1", blobSha256: sha },
+        { name: "mystery:latest", blobSha256: "ab".repeat(32) },
+      ],
+    });
     const a = (args: string[]) => perimeterAsync(args, { cwd, env: { PERIMETER_ACTOR: "ops" } });
     try {
       mkdirSync(join(cwd, "served"));

@@ -33,11 +33,15 @@ describe("perimeter approve / admit / admission export / revoke", () => {
     expect(as("alice", ["model", "add", "llama", "--name", "llama", "--version", "1", "--environment", "prod"]).code).toBe(0);
     const early = as("bob", ["approve", "llama@1"]);
     expect(early.code).toBe(1);
-    expect(early.stderr).toMatch(/llama@1 cannot be approved:\n\s+- no scan on record: run perimeter scan .*llama --model llama@1\n\s+- no signature at .*\[APPROVAL_REFUSED\]/);
+    expect(early.stderr).toMatch(
+      /llama@1 cannot be approved:\n\s+- no scan on record: run perimeter scan .*llama --model llama@1\n\s+- no signature at .*\[APPROVAL_REFUSED\]/,
+    );
 
     expect(as("alice", ["scan", "llama", "--model", "llama@1"]).stderr).toMatch(/recorded a clean scan of llama@1 as evidence/);
     expect(as("alice", ["sign", "key", "--private-key", "release.pem", "llama"]).code).toBe(0);
-    expect(as("alice", ["approve", "llama@1"]).stderr).toMatch(/alice does not hold the approver role[\s\S]*alice submitted llama@1 and cannot also approve it/);
+    expect(as("alice", ["approve", "llama@1"]).stderr).toMatch(
+      /alice does not hold the approver role[\s\S]*alice submitted llama@1 and cannot also approve it/,
+    );
     const approved = as("bob", ["approve", "llama@1"]);
     expect(approved.stderr).toBe("");
     expect(approved.stdout).toMatch(/approved llama@1 for prod \(signature by release/);
@@ -67,9 +71,20 @@ describe("perimeter approve / admit / admission export / revoke", () => {
 
     expect(as("olga", ["revoke", "llama@1", "--reason", "recalled by the vendor"]).code).toBe(0);
     expect(as("bob", ["model", "show", "llama@1", "--format", "json"]).stdout).toMatch(/"state": "revoked"/);
-    const log = JSON.parse(as("auditor", ["audit", "list", "--last", "100", "--format", "json"]).stdout) as Array<{ action: string; decision: string; actor: string }>;
+    const log = JSON.parse(as("auditor", ["audit", "list", "--last", "100", "--format", "json"]).stdout) as Array<{
+      action: string;
+      decision: string;
+      actor: string;
+    }>;
     expect(log.map((e) => `${e.action}:${e.decision}:${e.actor}`)).toEqual(
-      expect.arrayContaining(["model.approve:deny:bob", "model.approve:deny:alice", "model.approve:allow:bob", "admission.admit:allow:init", "admission.admit:deny:init", "model.revoke:allow:olga"]),
+      expect.arrayContaining([
+        "model.approve:deny:bob",
+        "model.approve:deny:alice",
+        "model.approve:allow:bob",
+        "admission.admit:allow:init",
+        "admission.admit:deny:init",
+        "model.revoke:allow:olga",
+      ]),
     );
   });
 });

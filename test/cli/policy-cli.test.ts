@@ -70,8 +70,14 @@ describe("perimeter policy", () => {
   });
 
   it("checks policy files: exit 0 with the policies listed, exit 2 naming the file and line of a bad one", () => {
-    writeFileSync(join(cwd, "good.cedar"), `@id("prod-only") permit (principal, action in Perimeter::Action::"model", resource) when { principal.environment == "prod" };\n`);
-    writeFileSync(join(cwd, "bad.cedar"), `// typo in an attribute\n@id("typo")\nforbid (principal, action in Perimeter::Action::"model", resource)\nwhen { resource.licenceTier == "non-commercial" };\n`);
+    writeFileSync(
+      join(cwd, "good.cedar"),
+      `@id("prod-only") permit (principal, action in Perimeter::Action::"model", resource) when { principal.environment == "prod" };\n`,
+    );
+    writeFileSync(
+      join(cwd, "bad.cedar"),
+      `// typo in an attribute\n@id("typo")\nforbid (principal, action in Perimeter::Action::"model", resource)\nwhen { resource.licenceTier == "non-commercial" };\n`,
+    );
     const good = run(["policy", "check", "good.cedar"]);
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/^valid: 1 policy in good\.cedar\n\s+permit\s+prod-only\s+good\.cedar:1/);

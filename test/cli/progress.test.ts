@@ -88,7 +88,12 @@ describe("perimeter hash on a large model", () => {
     // script(1) runs the real binary on a pseudo-terminal: stdout and stderr are both that terminal.
     const bin = fileURLToPath(new URL("../../bin/perimeter.js", import.meta.url));
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} hash model`;
-    const r = spawnSync("script", ["-qec", command, "/dev/null"], { cwd, env: { PATH: process.env["PATH"], HOME: process.env["HOME"], TERM: "dumb" }, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync("script", ["-qec", command, "/dev/null"], {
+      cwd,
+      env: { PATH: process.env["PATH"], HOME: process.env["HOME"], TERM: "dumb" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\rhashing \[#{30}\] 40\.0 MiB \/ 40\.0 MiB {2}100%/);
     const cleared = r.stdout.lastIndexOf("\r\x1b[K");

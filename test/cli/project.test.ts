@@ -37,7 +37,8 @@ describe("finding the project's store", () => {
   });
   afterEach(() => rmSync(top, { recursive: true, force: true }));
   /** The search stops below `top`, as it would at the file system's root. */
-  const run = (args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}) => perimeter(args, { cwd, env: { PERIMETER_CEILING_DIRECTORIES: top, PERIMETER_ACTOR: "alice", ...env } });
+  const run = (args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+    perimeter(args, { cwd, env: { PERIMETER_CEILING_DIRECTORIES: top, PERIMETER_ACTOR: "alice", ...env } });
 
   it("a command run in a subdirectory uses the project's store above it, and says so on stderr", () => {
     expect(run(["demo-model", "models"], root).code).toBe(0);
@@ -134,7 +135,12 @@ describe("output into a pipe that closes early", () => {
   /** `perimeter ARGS | head -1` in a real shell: the CLI's exit code (pipefail), its stderr, and what head printed. */
   const pipeToHead = (args: readonly string[]) => {
     const quoted = [process.execPath, PERIMETER_BIN, ...args].map((a) => `'${a}'`).join(" ");
-    const r = spawnSync("bash", ["-c", `set -o pipefail; ${quoted} 2>"$ERR" | head -1; echo "exit=$?"`], { cwd: root, env: { ...cliEnv(), ERR: join(root, "stderr.txt") }, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync("bash", ["-c", `set -o pipefail; ${quoted} 2>"$ERR" | head -1; echo "exit=$?"`], {
+      cwd: root,
+      env: { ...cliEnv(), ERR: join(root, "stderr.txt") },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     return { stdout: r.stdout, stderr: spawnSync("cat", [join(root, "stderr.txt")], { encoding: "utf8" }).stdout };
   };
 
@@ -143,7 +149,10 @@ describe("output into a pipe that closes early", () => {
     const model = await writeDemoModel(join(root, "model"));
     await withContext({ cwd: root, env: { PERIMETER_CEILING_DIRECTORIES: tmpdir() } }, async (ctx) => {
       for (let i = 0; i < 150; i++) {
-        await registerModel({ store: ctx.store, audit: ctx.audit }, { path: model, name: "llama", version: `1.${i}`, kind: "base", parents: [], environments: ["default"], license: "Apache-2.0", actor: "alice" });
+        await registerModel(
+          { store: ctx.store, audit: ctx.audit },
+          { path: model, name: "llama", version: `1.${i}`, kind: "base", parents: [], environments: ["default"], license: "Apache-2.0", actor: "alice" },
+        );
         await ctx.audit().append({ actor: "alice", action: "test.note", resource: `model:llama@1.${i}`, decision: "info", details: { note: "x".repeat(500) } });
       }
     });
@@ -164,7 +173,16 @@ describe("output into a pipe that closes early", () => {
   it("every command named read-only exists", async () => {
     const { buildProgram, findCommand, READ_ONLY_COMMANDS } = await import("../../src/cli/main.js");
     const { registerCommands } = await import("../../src/cli/commands.js");
-    const program = buildProgram({ globals: () => ({}), run: (fn) => async (...args) => void (await fn(...args)) }, registerCommands);
+    const program = buildProgram(
+      {
+        globals: () => ({}),
+        run:
+          (fn) =>
+          async (...args) =>
+            void (await fn(...args)),
+      },
+      registerCommands,
+    );
     expect(READ_ONLY_COMMANDS.filter((path) => findCommand(program, path) === undefined)).toEqual([]);
   });
 });

@@ -18,7 +18,13 @@ describe("perimeter scan", () => {
     cwd = mkdtempSync(join(tmpdir(), "perimeter-scan-cli-"));
     mkdirSync(join(cwd, "models"));
     writeFileSync(join(cwd, "models", "clean.gguf"), buildDemoModel());
-    writeFileSync(join(cwd, "models", "model.pt"), buildZip([{ name: "archive/data.pkl", data: torchStateDictPickle([{ name: "w", numel: 1 }]) }, { name: "archive/data/0", data: Buffer.alloc(4) }]));
+    writeFileSync(
+      join(cwd, "models", "model.pt"),
+      buildZip([
+        { name: "archive/data.pkl", data: torchStateDictPickle([{ name: "w", numel: 1 }]) },
+        { name: "archive/data/0", data: Buffer.alloc(4) },
+      ]),
+    );
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
   const run = (args: string[]) => perimeter(args, { cwd, env: { PERIMETER_ACTOR: "ci" } });
@@ -57,12 +63,19 @@ describe("perimeter scan", () => {
     expect(run(["scan", "--format", "sarif", "--output", "scan.sarif", "models"]).code).toBe(1);
     const sarif = JSON.parse(readFileSync(join(cwd, "scan.sarif"), "utf8")) as {
       version: string;
-      runs: Array<{ tool: { driver: { name: string; rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }>;
+      runs: Array<{
+        tool: { driver: { name: string; rules: Array<{ id: string }> } };
+        results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }>;
+      }>;
     };
     expect(sarif.version).toBe("2.1.0");
     const run0 = sarif.runs[0];
     expect(run0?.tool.driver.rules.map((r) => r.id)).toContain("PICKLE_DANGEROUS_CALLABLE");
-    expect(run0?.results[0]).toMatchObject({ ruleId: "PICKLE_DANGEROUS_CALLABLE", level: "error", locations: [{ physicalLocation: { artifactLocation: { uri: "models/evil.pkl" } } }] });
+    expect(run0?.results[0]).toMatchObject({
+      ruleId: "PICKLE_DANGEROUS_CALLABLE",
+      level: "error",
+      locations: [{ physicalLocation: { artifactLocation: { uri: "models/evil.pkl" } } }],
+    });
   });
 
   it("trusts extra imports given with --allow or scan.allow, and nothing else", () => {

@@ -17,7 +17,7 @@ const README = fileURLToPath(new URL("../../README.md", import.meta.url));
 function readmeBlocks(): string[] {
   const text = readFileSync(README, "utf8");
   const start = text.indexOf("\n## Serve your own model\n");
-  if (start < 0) throw new Error("README.md has no section \"Serve your own model\"");
+  if (start < 0) throw new Error('README.md has no section "Serve your own model"');
   const end = text.indexOf("\n## ", start + 1);
   const section = text.slice(start, end < 0 ? undefined : end);
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
@@ -49,7 +49,10 @@ describe("serve your own model, as the README says", () => {
     writeFileSync(join(home, "Downloads", "my-model.gguf"), buildDemoModel({ seed: 42 }));
     const shims = join(root, "bin");
     mkdirSync(shims);
-    writeFileSync(join(shims, "npx"), `#!/bin/sh\nif [ "$1" = perimeter ]; then shift; exec "${process.execPath}" "${BIN}" "$@"; fi\necho "npx $1 is not part of the README" >&2; exit 127\n`);
+    writeFileSync(
+      join(shims, "npx"),
+      `#!/bin/sh\nif [ "$1" = perimeter ]; then shift; exec "${process.execPath}" "${BIN}" "$@"; fi\necho "npx $1 is not part of the README" >&2; exit 127\n`,
+    );
     chmodSync(join(shims, "npx"), 0o755);
     const project = join(root, "project");
     mkdirSync(project);
@@ -78,7 +81,11 @@ describe("serve your own model, as the README says", () => {
     expect(run.stdout).toMatch(/approved my-model@1 for default/);
     expect(run.stdout).toMatch(/local: 1 model\n {2}my-model\/my-model {2}sha256:[0-9a-f]{64}/);
     expect(run.stdout).toMatch(/no drift: 1 served model\(s\) on 1 runtime\(s\) match the inventory/);
-    const answer = JSON.parse(run.stdout.slice(run.stdout.indexOf("--- answer") + "--- answer".length)) as { model: string; choices: Array<{ message: { role: string } }>; usage: { completion_tokens: number } };
+    const answer = JSON.parse(run.stdout.slice(run.stdout.indexOf("--- answer") + "--- answer".length)) as {
+      model: string;
+      choices: Array<{ message: { role: string } }>;
+      usage: { completion_tokens: number };
+    };
     expect(answer.model).toBe("my-model@1");
     expect(answer.choices[0]?.message.role).toBe("assistant");
     expect(answer.usage.completion_tokens).toBeGreaterThan(0);

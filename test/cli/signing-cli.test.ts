@@ -98,7 +98,10 @@ describe("perimeter hash / sign key / verify key", () => {
   });
 
   it("refuses a missing key, a key of the wrong type, and a tampered signature file with clear errors", () => {
-    expect(run(["sign", "key", "--private-key", "nope.pem", "tiny-model"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot read the private key nope\.pem/) });
+    expect(run(["sign", "key", "--private-key", "nope.pem", "tiny-model"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/cannot read the private key nope\.pem/),
+    });
     writeFileSync(join(cwd, "ed.pem"), generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }));
     const wrongType = run(["sign", "key", "--private-key", "ed.pem", "tiny-model"]);
     expect(wrongType.code).toBe(2);

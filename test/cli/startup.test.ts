@@ -67,6 +67,8 @@ describe("loading only the command group a command needs", () => {
     const verified = perimeter(["--config", "bad.yaml", "verify", "key", "--public-key", "key.pub", "model"], { cwd });
     expect(verified.code).toBe(2);
     expect(verified.stderr).toContain("bad.yaml");
-    expect(perimeter(["verify", "key", "--public-key", "key.pub", "model"], { cwd, env: { PERIMETER_CONFIG: "" } }).stdout).toContain("valid: 5 files of model");
+    expect(perimeter(["verify", "key", "--public-key", "key.pub", "model"], { cwd, env: { PERIMETER_CONFIG: "" } }).stdout).toContain(
+      "valid: 5 files of model",
+    );
   });
 });

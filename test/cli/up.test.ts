@@ -61,7 +61,9 @@ describe("perimeter up", () => {
       expect(await first.stop()).toBe(0);
     }
     const events = JSON.parse(perimeter(["audit", "list", "--last", "100", "--format", "json"], { cwd }).stdout) as Array<{ action: string }>;
-    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["model.register", "evidence.scan", "model.approve", "runtime.register", "identity.create", "gateway.call"]));
+    expect(events.map((e) => e.action)).toEqual(
+      expect.arrayContaining(["model.register", "evidence.scan", "model.approve", "runtime.register", "identity.create", "gateway.call"]),
+    );
     expect(perimeter(["audit", "verify"], { cwd }).code).toBe(0);
 
     // A rerun reuses the model, the approval and the key: clients of the first run keep working.
@@ -91,7 +93,9 @@ describe("perimeter up", () => {
       // The first run's clients never noticed.
       const client = new OpenAI({ baseURL: `${first.url}/v1`, apiKey: first.key, maxRetries: 0 });
       expect((await client.models.list()).data.map((m) => m.id)).toEqual(["perimeter-demo@1"]);
-      const rotations = (JSON.parse(perimeter(["audit", "list", "--last", "200", "--format", "json"], { cwd }).stdout) as Array<{ action: string }>).filter((e) => e.action === "identity.rotate");
+      const rotations = (JSON.parse(perimeter(["audit", "list", "--last", "200", "--format", "json"], { cwd }).stdout) as Array<{ action: string }>).filter(
+        (e) => e.action === "identity.rotate",
+      );
       expect(rotations).toEqual([]);
     } finally {
       await first.stop();

@@ -64,16 +64,27 @@ describe("the effective configuration and its sources", () => {
 
   it("lists every option with its value and whether it came from the default, the file or a variable", () => {
     writeFileSync(join(dir, "perimeter.yaml"), "audit:\n  checkpointEvery: 7\ngateway:\n  limits:\n    identity:\n      requestsPerMinute: 60\n");
-    const env = { PERIMETER_CEILING_DIRECTORIES: dir, PERIMETER_DATABASE_URL: "postgres://u@db:5432/p", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://otel:4318/v1/traces" };
+    const env = {
+      PERIMETER_CEILING_DIRECTORIES: dir,
+      PERIMETER_DATABASE_URL: "postgres://u@db:5432/p",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://otel:4318/v1/traces",
+    };
     const loaded = loadConfig({ cwd: dir, env });
     const options = describeConfig(loaded, env);
     const byKey = new Map(options.map((o) => [o.key, o]));
     expect(byKey.get("audit.checkpointEvery")).toEqual({ key: "audit.checkpointEvery", value: 7, source: { kind: "file", file: join(dir, "perimeter.yaml") } });
     expect(byKey.get("gateway.limits.identity.requestsPerMinute")?.source.kind).toBe("file");
-    expect(byKey.get("gateway.limits.identity.tokensPerMinute")).toEqual({ key: "gateway.limits.identity.tokensPerMinute", value: undefined, source: { kind: "default" } });
+    expect(byKey.get("gateway.limits.identity.tokensPerMinute")).toEqual({
+      key: "gateway.limits.identity.tokensPerMinute",
+      value: undefined,
+      source: { kind: "default" },
+    });
     expect(byKey.get("audit.checkpointSeconds")).toEqual({ key: "audit.checkpointSeconds", value: 60, source: { kind: "default" } });
     expect(byKey.get("store.url")).toEqual({ key: "store.url", value: "postgres://u@db:5432/p", source: { kind: "env", variable: "PERIMETER_DATABASE_URL" } });
-    expect(byKey.get("gateway.tracing.otlpEndpoint")).toMatchObject({ value: "http://otel:4318/v1/traces", source: { kind: "env", variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" } });
+    expect(byKey.get("gateway.tracing.otlpEndpoint")).toMatchObject({
+      value: "http://otel:4318/v1/traces",
+      source: { kind: "env", variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" },
+    });
     // Every section is there, defaults included.
     for (const section of ["store", "audit", "scan", "inventory", "lifecycle", "identity", "policy", "gateway", "log"]) {
       expect(options.some((o) => o.key.startsWith(`${section}.`))).toBe(true);
@@ -87,7 +98,9 @@ describe("the effective configuration and its sources", () => {
     expect(redact("gateway.redisUrl", "rediss://:hunter2@cache:6380")).toBe("rediss://:REDACTED@cache:6380");
     expect(redact("gateway.tracing.otlpEndpoint", "https://otel.example/v1/traces?token=abc")).toBe("https://otel.example/v1/traces?token=REDACTED");
     expect(redact("x.clientSecret", "abc")).toBe("REDACTED");
-    expect(redact("lifecycle.trustedSigners", [{ name: "k", publicKey: "-----BEGIN PRIVATE KEY-----\nMC4\n-----END PRIVATE KEY-----\n" }])).toEqual([{ name: "k", publicKey: "REDACTED" }]);
+    expect(redact("lifecycle.trustedSigners", [{ name: "k", publicKey: "-----BEGIN PRIVATE KEY-----\nMC4\n-----END PRIVATE KEY-----\n" }])).toEqual([
+      { name: "k", publicKey: "REDACTED" },
+    ]);
     expect(redact("store.url", "postgres://app:hun%ter@db:5432/p")).not.toContain("hun");
     expect(redact("gateway.host", "127.0.0.1")).toBe("127.0.0.1");
     expect(redact("store.url", "postgres://app@db:5432/p")).toBe("postgres://app@db:5432/p");

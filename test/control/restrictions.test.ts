@@ -22,7 +22,11 @@ describe.each(STORE_KINDS)("control API restrictions on %s", (kind) => {
   beforeAll(async () => {
     p = await startPerimeter(kind);
     started = await startGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, { identityCache: { ttlMs: 0, negativeTtlMs: 0 } });
-    server = await serveGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, started, { host: "127.0.0.1", port: 0, logger: pino({ level: "silent" }) });
+    server = await serveGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, started, {
+      host: "127.0.0.1",
+      port: 0,
+      logger: pino({ level: "silent" }),
+    });
     admin = await p.key("soc-admin", { scopes: ["admin"] });
     user = await p.key("app-user");
   });
@@ -37,7 +41,11 @@ describe.each(STORE_KINDS)("control API restrictions on %s", (kind) => {
     const bearer = options.bearer === undefined ? admin.key : options.bearer;
     if (bearer !== null) headers["authorization"] = `Bearer ${bearer}`;
     if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
-    const res = await fetch(`${server.url}${path}`, { method: options.method ?? (options.body === undefined ? "GET" : "POST"), headers, ...(options.body === undefined ? {} : { body: options.body }) });
+    const res = await fetch(`${server.url}${path}`, {
+      method: options.method ?? (options.body === undefined ? "GET" : "POST"),
+      headers,
+      ...(options.body === undefined ? {} : { body: options.body }),
+    });
     const text = await res.text();
     return { status: res.status, body: JSON.parse(text) as { error?: { code: string; message: string } } & Record<string, unknown> };
   };
@@ -58,7 +66,10 @@ describe.each(STORE_KINDS)("control API restrictions on %s", (kind) => {
 
   it("refuses an identity without the admin scope (403), and records the refusal as deny under its id", async () => {
     const refused = await kill(valid(), user.key);
-    expect(refused).toMatchObject({ status: 403, body: { error: { code: "PERMISSION_DENIED", message: `identity ${user.id} lacks the "admin" scope the control API requires` } } });
+    expect(refused).toMatchObject({
+      status: 403,
+      body: { error: { code: "PERMISSION_DENIED", message: `identity ${user.id} lacks the "admin" scope the control API requires` } },
+    });
     expect(await send("/control/kills", { bearer: user.key })).toMatchObject({ status: 403 });
     expect(await send("/control/lift", { bearer: user.key, body: JSON.stringify(valid()) })).toMatchObject({ status: 403 });
     await nothingKilled();
@@ -133,8 +144,14 @@ describe.each(STORE_KINDS)("control API restrictions on %s", (kind) => {
   });
 
   it("refuses to lift what is not killed (404) or does not exist (404)", async () => {
-    expect(await send("/control/lift", { body: JSON.stringify({ kind: "model", target: "vllm-llama@1", reason: "fine" }) })).toMatchObject({ status: 404, body: { error: { code: "KILL_NOT_FOUND" } } });
-    expect(await send("/control/lift", { body: JSON.stringify({ kind: "model", target: "ghost@1", reason: "fine" }) })).toMatchObject({ status: 404, body: { error: { code: "KILL_TARGET_NOT_FOUND" } } });
+    expect(await send("/control/lift", { body: JSON.stringify({ kind: "model", target: "vllm-llama@1", reason: "fine" }) })).toMatchObject({
+      status: 404,
+      body: { error: { code: "KILL_NOT_FOUND" } },
+    });
+    expect(await send("/control/lift", { body: JSON.stringify({ kind: "model", target: "ghost@1", reason: "fine" }) })).toMatchObject({
+      status: 404,
+      body: { error: { code: "KILL_TARGET_NOT_FOUND" } },
+    });
     expect(await send("/control/lift", { body: "null" })).toMatchObject({ status: 400 });
   });
 

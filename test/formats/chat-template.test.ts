@@ -3,7 +3,12 @@ import { join, relative } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { analyzeChatTemplate as analyzeTemplateFacts, CHAT_TEMPLATE_MAX_CHARS, extractChatTemplates, type NamedChatTemplate } from "../../src/formats/chat-template.js";
+import {
+  analyzeChatTemplate as analyzeTemplateFacts,
+  CHAT_TEMPLATE_MAX_CHARS,
+  extractChatTemplates,
+  type NamedChatTemplate,
+} from "../../src/formats/chat-template.js";
 import { judgeChatTemplate as analyzeChatTemplate, type ChatTemplateJudgement as ChatTemplateAnalysis } from "../../src/scan/template-policy.js";
 
 // Chat templates run inside every runtime that formats a prompt. The analyzer must pass the templates
@@ -697,7 +702,11 @@ describe("chat template analyzer against obfuscated attribute access", () => {
   const cases: [string, string, string[]][] = [
     ["concatenated dunder", "{{ x['__cla' ~ 'ss__'] }}", ["computed-forbidden-name", "dynamic-attribute-access", "forbidden-attribute"]],
     ["computed but harmless-looking key", "{{ message['tool' ~ '_calls'] }}", ["dynamic-attribute-access"]],
-    ["%c formatting", "{{ x[('%c%c'|format(95,95)) ~ 'class' ~ ('%c%c'|format(95,95))] }}", ["computed-forbidden-name", "dynamic-attribute-access", "forbidden-attribute"]],
+    [
+      "%c formatting",
+      "{{ x[('%c%c'|format(95,95)) ~ 'class' ~ ('%c%c'|format(95,95))] }}",
+      ["computed-forbidden-name", "dynamic-attribute-access", "forbidden-attribute"],
+    ],
     ["|join of characters", "{{ x|attr(['_','_','class','_','_']|join) }}", ["computed-forbidden-name", "dynamic-attribute-access", "forbidden-attribute"]],
     ["|reverse", "{{ x|attr('__ssalc__'|reverse) }}", ["computed-forbidden-name", "dynamic-attribute-access", "forbidden-attribute", "forbidden-name-literal"]],
     ["reversed slice", "{{ x|attr('__ssalc__'[::-1]) }}", ["dynamic-attribute-access", "forbidden-attribute", "forbidden-name-literal"]],
@@ -708,7 +717,11 @@ describe("chat template analyzer against obfuscated attribute access", () => {
     ["macro argument", "{% macro g(o, k) %}{{ o[k] }}{% endmacro %}{{ g(x, '__cla' ~ 'ss__') }}", ["computed-forbidden-name", "forbidden-attribute"]],
     ["macro output as a key", "{% macro k() %}__class__{% endmacro %}{{ x[k()] }}", ["dynamic-attribute-access"]],
     ["block set as a key", "{% set k %}__class__{% endset %}{{ x[k] }}", ["dynamic-attribute-access"]],
-    ["name built in a loop", "{% set k = namespace(v='') %}{% for c in ['_','_','c','l','a','s','s','_','_'] %}{% set k.v = k.v ~ c %}{% endfor %}{{ x[k.v] }}", ["dynamic-attribute-access"]],
+    [
+      "name built in a loop",
+      "{% set k = namespace(v='') %}{% for c in ['_','_','c','l','a','s','s','_','_'] %}{% set k.v = k.v ~ c %}{% endfor %}{{ x[k.v] }}",
+      ["dynamic-attribute-access"],
+    ],
     ["tuple unpacking", "{% set a, b = '__cla', 'ss__' %}{{ x[a ~ b] }}", ["computed-forbidden-name", "dynamic-attribute-access", "forbidden-attribute"]],
     ["chr()", "{{ x[chr(95)~chr(95)~'class'~chr(95)~chr(95)] }}", ["computed-forbidden-name", "dynamic-attribute-access", "forbidden-attribute"]],
     ["str.format field access", "{{ '{0.__class__}'.format(x) }}", ["format-attribute-access"]],
@@ -723,7 +736,11 @@ describe("chat template analyzer against obfuscated attribute access", () => {
     ["lipsum globals", "{{ lipsum.__globals__ }}", ["forbidden-attribute", "ssti-identifier"]],
     ["url_for", "{{ url_for }}", ["ssti-identifier"]],
     ["name chosen by a ternary", "{% set a = '_module' if c else 'x' %}{{ x[a] }}", ["forbidden-attribute"]],
-    ["name copied from a variable with two values", "{% if c %}{% set b = '_a' %}{% else %}{% set b = '_b' %}{% endif %}{% set a = b %}{{ x[a] }}", ["forbidden-attribute"]],
+    [
+      "name copied from a variable with two values",
+      "{% if c %}{% set b = '_a' %}{% else %}{% set b = '_b' %}{% endif %}{% set a = b %}{{ x[a] }}",
+      ["forbidden-attribute"],
+    ],
     ["|default supplying the name", "{{ x[y|default('__class__')] }}", ["dynamic-attribute-access", "forbidden-name-literal"]],
   ];
   for (const [name, template, expected] of cases) {
@@ -797,9 +814,50 @@ describe("chat template analyzer limits", () => {
 
   it("never throws and finishes fast on random template-shaped input", () => {
     const piece = fc.constantFrom(
-      "{{ ", " }}", "{% ", " %}", "{%- ", " -%}", "for ", "endfor", "if ", "endif", "set ", "macro ", "endmacro", " in ",
-      "x", "messages", "message", ".", "[", "]", "(", ")", "'__class__'", "'a'", " ~ ", " + ", "|", "attr", "join",
-      "format", "namespace", "=", ",", "0", "-1", ":", "{", "}", "cycler", "__globals__", " is ", "not ", "else", "'%c'",
+      "{{ ",
+      " }}",
+      "{% ",
+      " %}",
+      "{%- ",
+      " -%}",
+      "for ",
+      "endfor",
+      "if ",
+      "endif",
+      "set ",
+      "macro ",
+      "endmacro",
+      " in ",
+      "x",
+      "messages",
+      "message",
+      ".",
+      "[",
+      "]",
+      "(",
+      ")",
+      "'__class__'",
+      "'a'",
+      " ~ ",
+      " + ",
+      "|",
+      "attr",
+      "join",
+      "format",
+      "namespace",
+      "=",
+      ",",
+      "0",
+      "-1",
+      ":",
+      "{",
+      "}",
+      "cycler",
+      "__globals__",
+      " is ",
+      "not ",
+      "else",
+      "'%c'",
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 80 }), (parts) => {

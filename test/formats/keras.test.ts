@@ -18,7 +18,12 @@ describe("Keras config facts", () => {
       config: {
         name: "s",
         layers: [
-          { class_name: "Dense", module: "keras.layers", config: { name: "d", activation: { class_name: "function", module: "builtins", config: "exec" } }, registered_name: null },
+          {
+            class_name: "Dense",
+            module: "keras.layers",
+            config: { name: "d", activation: { class_name: "function", module: "builtins", config: "exec" } },
+            registered_name: null,
+          },
           { class_name: "Lambda", module: null, config: { name: "l", function: "4wEAAAA=", function_type: "lambda" } },
         ],
       },
@@ -71,7 +76,10 @@ describe("model_config extraction from legacy .h5 bytes", () => {
 
   it("returns every config, so a decoy cannot hide the real one", () => {
     const decoy = JSON.stringify({ class_name: "Sequential", config: { name: "decoy", layers: [] } });
-    const real = JSON.stringify({ class_name: "Sequential", config: { name: "real", layers: [{ class_name: "Lambda", config: { function: "lambda x: x" } }] } });
+    const real = JSON.stringify({
+      class_name: "Sequential",
+      config: { name: "real", layers: [{ class_name: "Lambda", config: { function: "lambda x: x" } }] },
+    });
     const extracted = extractHdf5KerasConfig(embed(decoy, real));
     expect(extracted.configs).toHaveLength(2);
     expect(extracted.configs.flatMap((c) => analyzeKerasConfig(c).findings.map((f) => f.kind))).toEqual(["lambda"]);
@@ -86,7 +94,10 @@ describe("model_config extraction from legacy .h5 bytes", () => {
 
   it("reports, rather than passes, a file whose config is missing, unclosed or not JSON", () => {
     expect(extractHdf5KerasConfig(embed("no config here"))).toMatchObject({ found: false, problems: [expect.stringMatching(/no \{"class_name" JSON found/)] });
-    expect(extractHdf5KerasConfig(embed('{"class_name": "Sequential", "config": {'))).toMatchObject({ found: false, problems: [expect.stringMatching(/not closed/)] });
+    expect(extractHdf5KerasConfig(embed('{"class_name": "Sequential", "config": {'))).toMatchObject({
+      found: false,
+      problems: [expect.stringMatching(/not closed/)],
+    });
     expect(extractHdf5KerasConfig(embed('{"class_name": Sequential}'))).toMatchObject({ found: false, problems: [expect.stringMatching(/does not parse/)] });
     expect(extractHdf5KerasConfig(new Uint8Array(0))).toMatchObject({ found: false });
   });
@@ -104,17 +115,21 @@ describe("model_config extraction from legacy .h5 bytes", () => {
 
   it("never throws on random bytes, with or without config-looking text", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 4096 }), fc.array(fc.constantFrom('{"class_name"', "{", "}", '"', "\\", "[", "]", ":", ","), { maxLength: 40 }), (noise, pieces) => {
-        const text = new TextEncoder().encode(pieces.join(""));
-        const bytes = new Uint8Array(noise.length + text.length);
-        bytes.set(noise.subarray(0, noise.length >> 1), 0);
-        bytes.set(text, noise.length >> 1);
-        bytes.set(noise.subarray(noise.length >> 1), (noise.length >> 1) + text.length);
-        const started = Date.now();
-        const r = extractHdf5KerasConfig(bytes);
-        expect(r.found).toBe(r.configs.length > 0);
-        expect(Date.now() - started).toBeLessThan(1000);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 4096 }),
+        fc.array(fc.constantFrom('{"class_name"', "{", "}", '"', "\\", "[", "]", ":", ","), { maxLength: 40 }),
+        (noise, pieces) => {
+          const text = new TextEncoder().encode(pieces.join(""));
+          const bytes = new Uint8Array(noise.length + text.length);
+          bytes.set(noise.subarray(0, noise.length >> 1), 0);
+          bytes.set(text, noise.length >> 1);
+          bytes.set(noise.subarray(noise.length >> 1), (noise.length >> 1) + text.length);
+          const started = Date.now();
+          const r = extractHdf5KerasConfig(bytes);
+          expect(r.found).toBe(r.configs.length > 0);
+          expect(Date.now() - started).toBeLessThan(1000);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -45,7 +45,16 @@ describe(".npy files from picklescan's corpus", () => {
   it("reads int_array.npy as a 2x2 int32 array with exactly the 16 data bytes the file holds", () => {
     const file = new Uint8Array(readFileSync(`${DATA2}int_array.npy`));
     const h = parsed(file);
-    expect(h).toMatchObject({ version: 1, descr: "<i4", fortranOrder: false, shape: [2, 2], hasObjects: false, itemSize: 4, dataByteLength: 16, dataOffset: 128 });
+    expect(h).toMatchObject({
+      version: 1,
+      descr: "<i4",
+      fortranOrder: false,
+      shape: [2, 2],
+      hasObjects: false,
+      itemSize: 4,
+      dataByteLength: 16,
+      dataOffset: 128,
+    });
     expect(file.length - h.dataOffset).toBe(h.dataByteLength);
     expect(h.problems).toEqual([]);
   });
@@ -62,11 +71,19 @@ describe(".npy files from picklescan's corpus", () => {
   });
 
   it("tells the object arrays from the int arrays inside every .npz, compressed or not", () => {
-    for (const [name, objects] of [["int_arrays", false], ["int_arrays_compressed", false], ["object_arrays", true], ["object_arrays_compressed", true]] as const) {
+    for (const [name, objects] of [
+      ["int_arrays", false],
+      ["int_arrays_compressed", false],
+      ["object_arrays", true],
+      ["object_arrays_compressed", true],
+    ] as const) {
       const file = new Uint8Array(readFileSync(`${DATA2}${name}.npz`));
       const end = findZipEnd(file, 0, file.length);
       if (end.kind !== "zip-end") throw new Error("not a zip");
-      const { entries } = parseCentralDirectory(file.subarray(end.centralDirectoryOffset, end.centralDirectoryOffset + end.centralDirectorySize), end.entryCount);
+      const { entries } = parseCentralDirectory(
+        file.subarray(end.centralDirectoryOffset, end.centralDirectoryOffset + end.centralDirectorySize),
+        end.entryCount,
+      );
       expect(entries.map((e) => e.name)).toEqual(["a.npy", "b.npy"]);
       for (const entry of entries) {
         const local = parseLocalHeader(file.subarray(entry.localHeaderOffset), { central: entry });
@@ -200,7 +217,18 @@ describe("Python literal reader", () => {
     expect(value("set()")).toEqual({ type: "set", items: [] });
     expect(value("{None: [True, False]} # comment")).toEqual({
       type: "dict",
-      entries: [[{ type: "none" }, { type: "list", items: [{ type: "bool", value: true }, { type: "bool", value: false }] }]],
+      entries: [
+        [
+          { type: "none" },
+          {
+            type: "list",
+            items: [
+              { type: "bool", value: true },
+              { type: "bool", value: false },
+            ],
+          },
+        ],
+      ],
     });
     for (const bad of ["os.system('id')", "__import__('os')", "1 + 1", "--1", "-True", "f'{x}'", "1j", "01", "[1,,2]", "'a' b'b'", "'\\N{DASH}'", "x"]) {
       expect([bad, parsePythonLiteral(bad).ok]).toEqual([bad, false]);
@@ -251,7 +279,10 @@ const literal = fc.letrec<{ value: PyLiteral }>((tie) => ({
     fc.string({ unit: "grapheme", maxLength: 12 }).map((value): PyLiteral => ({ type: "str", value })),
     fc.uint8Array({ maxLength: 6 }).map((value): PyLiteral => ({ type: "bytes", value })),
     fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).map((value): PyLiteral => ({ type: "int", value })),
-    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }).filter((d) => !Object.is(d, -0)).map((value): PyLiteral => ({ type: "float", value })),
+    fc
+      .double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 })
+      .filter((d) => !Object.is(d, -0))
+      .map((value): PyLiteral => ({ type: "float", value })),
     fc.boolean().map((value): PyLiteral => ({ type: "bool", value })),
     fc.constant<PyLiteral>({ type: "none" }),
     fc.array(tie("value"), { maxLength: 4 }).map((items): PyLiteral => ({ type: "list", items })),
@@ -260,7 +291,8 @@ const literal = fc.letrec<{ value: PyLiteral }>((tie) => ({
   ),
 })).value;
 
-const normalise = (v: PyLiteral): unknown => JSON.parse(JSON.stringify(v, (_, x) => (typeof x === "bigint" ? `${x}n` : x instanceof Uint8Array ? Array.from(x) : x)));
+const normalise = (v: PyLiteral): unknown =>
+  JSON.parse(JSON.stringify(v, (_, x) => (typeof x === "bigint" ? `${x}n` : x instanceof Uint8Array ? Array.from(x) : x)));
 
 describe(".npy reader under random and mutated input", () => {
   const valid = npy(header("[('a', '<i4'), ('b', [('x', '|O'), ('y', '<f8', (2,))])]", "(3, 4)"));
@@ -288,7 +320,39 @@ describe(".npy reader under random and mutated input", () => {
   });
 
   it("never throws on arbitrary text, with or without Python punctuation", () => {
-    const python = fc.array(fc.constantFrom("(", ")", "[", "]", "{", "}", ",", ":", "'", '"', "\\", "b", "r", "u", "0x", "1", "_", ".", "e", "-", "True", "None", "set()", " ", "\n", "#"), { maxLength: 60 }).map((parts) => parts.join(""));
+    const python = fc
+      .array(
+        fc.constantFrom(
+          "(",
+          ")",
+          "[",
+          "]",
+          "{",
+          "}",
+          ",",
+          ":",
+          "'",
+          '"',
+          "\\",
+          "b",
+          "r",
+          "u",
+          "0x",
+          "1",
+          "_",
+          ".",
+          "e",
+          "-",
+          "True",
+          "None",
+          "set()",
+          " ",
+          "\n",
+          "#",
+        ),
+        { maxLength: 60 },
+      )
+      .map((parts) => parts.join(""));
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 200 }), python), (text) => {
         const r = parsePythonLiteral(text);
@@ -311,7 +375,10 @@ describe(".npy reader under random and mutated input", () => {
     for (let cut = 0; cut <= valid.length; cut++) readsOrRefuses(valid.subarray(0, cut));
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom(0x00, 0xff, 0x27, 0x28, 0x29, 0x5b, 0x7b, 0x2c, 0x4f, 0x5c, 0x0a)), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom(0x00, 0xff, 0x27, 0x28, 0x29, 0x5b, 0x7b, 0x2c, 0x4f, 0x5c, 0x0a)), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         (flips) => {
           const mutated = Uint8Array.from(valid);
           for (const [at, value] of flips) mutated[at] = value;

@@ -156,7 +156,9 @@ describe("imports", () => {
   it("resolves STACK_GLOBAL operands duplicated with DUP and memoized under explicit indices", () => {
     const dup = analyzePickle(P().proto(4).str("os").dup().stackGlobal().stop().bytes());
     expect(names(dup)).toEqual(["os.os"]);
-    const far = analyzePickle(P().proto(4).str("posix").put(7).str("system").raw("r", le(70_000, 4)).pop().pop().get(7).raw("j", le(70_000, 4)).stackGlobal().stop().bytes());
+    const far = analyzePickle(
+      P().proto(4).str("posix").put(7).str("system").raw("r", le(70_000, 4)).pop().pop().get(7).raw("j", le(70_000, 4)).stackGlobal().stop().bytes(),
+    );
     expect(names(far)).toEqual(["posix.system"]);
   });
 
@@ -208,7 +210,11 @@ describe("imports", () => {
 
   it("records EXT1, EXT2 and EXT4 as unresolved copyreg extension codes", () => {
     const a = analyzePickle(P().proto(2).raw(0x82, 7, 0x83, le(0x1234, 2), 0x84, le(0x7fff_ffff, 4)).stop().bytes());
-    expect(a.globals.map((g) => [g.opcode, g.module, g.name])).toEqual([["EXT1", "", ""], ["EXT2", "", ""], ["EXT4", "", ""]]);
+    expect(a.globals.map((g) => [g.opcode, g.module, g.name])).toEqual([
+      ["EXT1", "", ""],
+      ["EXT2", "", ""],
+      ["EXT4", "", ""],
+    ]);
     expect(a.unresolvedGlobals.map((u) => u.message)).toEqual([
       expect.stringMatching(/EXT1 .*extension code 7\b/),
       expect.stringMatching(/EXT2 .*extension code 4660\b/),
@@ -285,7 +291,13 @@ describe("protocols, frames and stream structure", () => {
 
   it("refuses a FRAME longer than the data that follows it", () => {
     const body = P().str("posix").str("system").stackGlobal().stop().bytes();
-    const a = analyzePickle(P().proto(4).frame(body.length + 1).raw(body).bytes());
+    const a = analyzePickle(
+      P()
+        .proto(4)
+        .frame(body.length + 1)
+        .raw(body)
+        .bytes(),
+    );
     expect(a.error?.message).toBe(`truncated: FRAME of ${body.length + 1} bytes but only ${body.length} remain`);
     expect(a.complete).toBe(false);
   });
@@ -370,12 +382,16 @@ describe("broken and truncated streams", () => {
 
   it("refuses a length larger than the data before reading it, whatever its width", () => {
     for (const p of [
-      P().proto(4).raw(0x8d, le(2 ** 52, 8)),
+      P()
+        .proto(4)
+        .raw(0x8d, le(2 ** 52, 8)),
       P().proto(4).raw(0x8e, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
       P().proto(4).raw("X", le(0xffff_ffff, 4), "abc"),
       P().proto(4).raw("T", le(-1, 4)),
       P().proto(4).raw(0x8b, le(1000, 4), 1, 2),
-      P().proto(4).frame(2 ** 40),
+      P()
+        .proto(4)
+        .frame(2 ** 40),
     ]) {
       const a = analyzePickle(p.bytes());
       expect(a.complete).toBe(false);
@@ -456,7 +472,7 @@ describe("several pickles in one stream", () => {
     expect(looksLikePickle(Uint8Array.from([0x80, 0x02, 0, 0, 0, 0]))).toBe(false);
     expect(looksLikePickle(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(false); // PNG
     expect(looksLikePickle(Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]))).toBe(false); // ZIP
-    expect(looksLikePickle(utf8("{\"json\": true}"))).toBe(false);
+    expect(looksLikePickle(utf8('{"json": true}'))).toBe(false);
     expect(looksLikePickle(Uint8Array.from([0x2e]))).toBe(false);
     expect(looksLikePickle(systemCall().bytes(), 1_000)).toBe(false);
   });
@@ -498,7 +514,10 @@ describe("the joblib reading", () => {
     const bytes = joblibPickle([wrapper, { ...wrapper, name: "v", shape: [1, 3], data: Buffer.from(f8(1, 2, 3)) }]);
     const a = analyzePickle(bytes, 0, undefined, "joblib");
     expect(a).toMatchObject({ complete: true, error: null, end: bytes.length, reader: "joblib" });
-    expect(a.arrays.map((r) => [r.kind, r.end - r.offset])).toEqual([["raw", expect.any(Number)], ["raw", expect.any(Number)]]);
+    expect(a.arrays.map((r) => [r.kind, r.end - r.offset])).toEqual([
+      ["raw", expect.any(Number)],
+      ["raw", expect.any(Number)],
+    ]);
     // Each array's data (16 and 24 bytes) starts on the 16-byte boundary joblib aligns it to.
     expect(a.arrays.map((r, i) => (r.end - [16, 24][i]!) % 16)).toEqual([0, 0]);
     // pickle.load reads the alignment byte as an opcode and stops there.
@@ -517,7 +536,8 @@ describe("the joblib reading", () => {
 
   it("models protocol 0's copy_reg._reconstructor(NumpyArrayWrapper, object, None)", () => {
     // joblib.dump(np.zeros(2), protocol=0) with joblib 1.2.0
-    const head = "ccopy_reg\n_reconstructor\np0\n(cjoblib.numpy_pickle\nNumpyArrayWrapper\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVsubclass\np6\ncnumpy\nndarray\np7\nsVshape\np8\n(I2\ntp9\nsVorder\np10\nVC\np11\nsVdtype\np12\ncnumpy\ndtype\np13\n(Vf8\np14\nI00\nI01\ntp15\nRp16\n(I3\nV<\np17\nNNNI-1\nI-1\nI0\ntp18\nbsVallow_mmap\np19\nI01\nsVnumpy_array_alignment_bytes\np20\nI16\nsb";
+    const head =
+      "ccopy_reg\n_reconstructor\np0\n(cjoblib.numpy_pickle\nNumpyArrayWrapper\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVsubclass\np6\ncnumpy\nndarray\np7\nsVshape\np8\n(I2\ntp9\nsVorder\np10\nVC\np11\nsVdtype\np12\ncnumpy\ndtype\np13\n(Vf8\np14\nI00\nI01\ntp15\nRp16\n(I3\nV<\np17\nNNNI-1\nI-1\nI0\ntp18\nbsVallow_mmap\np19\nI01\nsVnumpy_array_alignment_bytes\np20\nI16\nsb";
     const bytes = P().raw(head, 10, new Uint8Array(10).fill(0xff), new Uint8Array(16), ".").bytes();
     const a = analyzePickle(bytes, 0, undefined, "joblib");
     expect(a).toMatchObject({ complete: true, end: bytes.length });
@@ -529,7 +549,18 @@ describe("the joblib reading", () => {
       [joblibPickle([{ ...wrapper, shape: [99] }]), /run past the end of the file/],
       [joblibPickle([{ ...wrapper, dtype: "V8", elsize: -1 }]), /flexible dtype has no element size/],
       [P().proto(2).global("joblib.numpy_pickle", "NumpyArrayWrapper").emptyTuple().reduce().stop().bytes(), /REDUCE uses the class/],
-      [P().proto(2).global("copyreg", "_reconstructor").global("joblib.numpy_pickle", "NumpyArrayWrapper").global("builtins", "dict").raw("N", 0x87).reduce().stop().bytes(), /through copyreg\._reconstructor/],
+      [
+        P()
+          .proto(2)
+          .global("copyreg", "_reconstructor")
+          .global("joblib.numpy_pickle", "NumpyArrayWrapper")
+          .global("builtins", "dict")
+          .raw("N", 0x87)
+          .reduce()
+          .stop()
+          .bytes(),
+        /through copyreg\._reconstructor/,
+      ],
     ];
     for (const [bytes, message] of cases) {
       const a = analyzePickle(bytes, 0, undefined, "joblib");
@@ -747,9 +778,9 @@ function wellBehaved(bytes: Uint8Array, start = 0): void {
 
 const OPCODE_BYTES = [...PICKLE_OPCODES.keys()];
 /** One opcode with an argument of plausible shape, sometimes with lengths that lie. */
-const opcodeWithArgument = fc.tuple(fc.constantFrom(...OPCODE_BYTES), fc.uint8Array({ maxLength: 9 }), fc.constantFrom("", "os\n", "system\n", "1\n", "'x'\n", "\\u0073\n")).map(
-  ([op, arg, line]) => Uint8Array.from([op, ...arg.subarray(0, arg[0] === undefined ? 0 : arg[0] % 10), ...utf8(line)]),
-);
+const opcodeWithArgument = fc
+  .tuple(fc.constantFrom(...OPCODE_BYTES), fc.uint8Array({ maxLength: 9 }), fc.constantFrom("", "os\n", "system\n", "1\n", "'x'\n", "\\u0073\n"))
+  .map(([op, arg, line]) => Uint8Array.from([op, ...arg.subarray(0, arg[0] === undefined ? 0 : arg[0] % 10), ...utf8(line)]));
 
 describe("under random and mutated input", () => {
   const seeds = [
@@ -758,7 +789,12 @@ describe("under random and mutated input", () => {
     P().raw("ccopy_reg\n_reconstructor\np0\n(c__main__\nThing\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVx\np6\nI1\nsb.").bytes(),
     P().proto(5).mark().raw("K", 1, 0x8d, le(1, 8), "a", 0x96, le(2, 8), 0, 0, 0x97, 0x98, 0x8f, "(", "K", 2, 0x90).tuple().stop().bytes(),
     // joblib files, so that mutations reach the joblib reading's array model.
-    Uint8Array.from(joblibPickle([{ name: "w", dtype: "f8", shape: [2], data: Buffer.alloc(16) }, { name: "o", dtype: "O8", shape: [1], data: Buffer.from([0x80, 2, 0x4e, 0x2e]) }])),
+    Uint8Array.from(
+      joblibPickle([
+        { name: "w", dtype: "f8", shape: [2], data: Buffer.alloc(16) },
+        { name: "o", dtype: "O8", shape: [1], data: Buffer.from([0x80, 2, 0x4e, 0x2e]) },
+      ]),
+    ),
     Uint8Array.from(joblibPickle([{ name: "w", dtype: "U2", elsize: 8, shape: [1, 1], data: Buffer.alloc(8), aligned: false }], { protocol: 4 })),
   ];
 

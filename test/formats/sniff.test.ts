@@ -57,7 +57,8 @@ describe("formats in other projects' corpora", () => {
 
   it("names modelaudit's safetensors, HDF5, torch zip, JSON templates and protobuf", () => {
     const samples = `${VECTORS}modelaudit/tests/assets/samples/`;
-    for (const name of readdirSync(`${samples}safetensors`)) expect(sniffFile(`${samples}safetensors/${name}`)).toMatchObject({ format: "safetensors", confidence: "high" });
+    for (const name of readdirSync(`${samples}safetensors`))
+      expect(sniffFile(`${samples}safetensors/${name}`)).toMatchObject({ format: "safetensors", confidence: "high" });
     expect(sniffFile(`${samples}keras/safe_model.h5`)).toMatchObject({ format: "hdf5", detail: "HDF5 superblock" });
     expect(sniffFile(`${samples}pytorch/malicious_eval.pt`).format).toBe("zip");
     expect(sniffFile(`${samples}jinja2/malicious/direct_eval.json`)).toMatchObject({ format: "json", confidence: "high" });
@@ -91,11 +92,25 @@ describe("formats from their signatures", () => {
     expect(sniffBytes("Rar!\x1a\x07\x01\x00\x33\x92").detail).toBe("RAR 5 archive");
 
     const tar = new Uint8Array(1024);
-    tar.set(Uint8Array.from("pickle", (c) => c.charCodeAt(0)), 0);
-    for (const [at, value] of [[100, "0000644\0"], [124, "00000000002\0"], [156, "0"]] as const) tar.set(Uint8Array.from(value, (c) => c.charCodeAt(0)), at);
+    tar.set(
+      Uint8Array.from("pickle", (c) => c.charCodeAt(0)),
+      0,
+    );
+    for (const [at, value] of [
+      [100, "0000644\0"],
+      [124, "00000000002\0"],
+      [156, "0"],
+    ] as const)
+      tar.set(
+        Uint8Array.from(value, (c) => c.charCodeAt(0)),
+        at,
+      );
     let sum = 256;
     for (let i = 0; i < 512; i++) if (i < 148 || i >= 156) sum += tar[i] ?? 0;
-    tar.set(Uint8Array.from(`${sum.toString(8).padStart(6, "0")}\0 `, (c) => c.charCodeAt(0)), 148);
+    tar.set(
+      Uint8Array.from(`${sum.toString(8).padStart(6, "0")}\0 `, (c) => c.charCodeAt(0)),
+      148,
+    );
     expect(sniffBytes(tar)).toMatchObject({ format: "tar", detail: "tar archive (v7 header checksum)" });
   });
 
@@ -180,7 +195,13 @@ describe("pickles, text and the line between them", () => {
   it("uses the lead's pickle check for protocols 0 and 1 when one is wired in", () => {
     const head = Uint8Array.from("(lp0\n.", (c) => c.charCodeAt(0));
     expect(sniffFormat(head, head.length, { looksLikePickle: () => false }).format).not.toBe("pickle");
-    expect(sniffFormat(Uint8Array.from("hello", (c) => c.charCodeAt(0)), 5, { looksLikePickle: () => true }).format).toBe("pickle");
+    expect(
+      sniffFormat(
+        Uint8Array.from("hello", (c) => c.charCodeAt(0)),
+        5,
+        { looksLikePickle: () => true },
+      ).format,
+    ).toBe("pickle");
   });
 });
 
@@ -200,8 +221,19 @@ describe("sniffing under random input", () => {
 
   it("never throws on heads that start with a real signature and continue at random", () => {
     const signatures = [
-      [0x50, 0x4b, 0x03, 0x04], [0x1f, 0x8b, 0x08], [0x78, 0x9c], [0x78, 0x5e], [0x80, 0x02], [0x80, 0x05], [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59],
-      [0x47, 0x47, 0x55, 0x46], [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a], [0x5d, 0x00, 0x00, 0x80, 0x00], [0x28], [0x63], [0x53, 0x27],
+      [0x50, 0x4b, 0x03, 0x04],
+      [0x1f, 0x8b, 0x08],
+      [0x78, 0x9c],
+      [0x78, 0x5e],
+      [0x80, 0x02],
+      [0x80, 0x05],
+      [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59],
+      [0x47, 0x47, 0x55, 0x46],
+      [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a],
+      [0x5d, 0x00, 0x00, 0x80, 0x00],
+      [0x28],
+      [0x63],
+      [0x53, 0x27],
     ];
     fc.assert(
       fc.property(fc.constantFrom(...signatures), fc.uint8Array({ maxLength: 600 }), (sig, rest) => {

@@ -1,15 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  applyPaxRecords,
-  isTar,
-  parsePaxRecords,
-  parseTarHeader,
-  parseTarLongName,
-  parseTarNumber,
-  TAR_BLOCK,
-  type TarMember,
-} from "../../src/formats/tar.js";
+import { applyPaxRecords, isTar, parsePaxRecords, parseTarHeader, parseTarLongName, parseTarNumber, TAR_BLOCK, type TarMember } from "../../src/formats/tar.js";
 
 // torch.load hands every file that is not a ZIP to Python's tarfile first (the legacy format), so the tar
 // reader must walk an archive exactly as tarfile does: same member names, same data offsets, same next
@@ -128,16 +119,27 @@ function walk(archive: Uint8Array): { name: string; type: string; size: number; 
 describe("tar headers built by hand", () => {
   it("reads a ustar header: name joined to its prefix, size, type and where data and the next header start", () => {
     const h = member(header({ name: "pickle", prefix: "legacy/model", size: 700 }), 1024);
-    expect(h).toMatchObject({ name: "legacy/model/pickle", size: 700, type: "0", format: "ustar", dataOffset: 1536, nextHeaderOffset: 1536 + 1024, hasData: true });
+    expect(h).toMatchObject({
+      name: "legacy/model/pickle",
+      size: 700,
+      type: "0",
+      format: "ustar",
+      dataOffset: 1536,
+      nextHeaderOffset: 1536 + 1024,
+      hasData: true,
+    });
     expect(h.problems).toEqual([]);
   });
 
   it("walks a legacy torch.save tar to its sys_info, pickle, storages and tensors members", () => {
     const pickle = "\x80\x02}q\x00.";
     const archive = concat(
-      header({ name: "sys_info", size: 3 }), padded(bytes("\x80\x02N")),
-      header({ name: "pickle", size: pickle.length }), padded(bytes(pickle)),
-      header({ name: "storages", size: 600 }), padded(new Uint8Array(600)),
+      header({ name: "sys_info", size: 3 }),
+      padded(bytes("\x80\x02N")),
+      header({ name: "pickle", size: pickle.length }),
+      padded(bytes(pickle)),
+      header({ name: "storages", size: 600 }),
+      padded(new Uint8Array(600)),
       header({ name: "tensors", size: 0 }),
       END,
     );
@@ -153,8 +155,10 @@ describe("tar headers built by hand", () => {
   it("takes a GNU long name from the 'L' member before the one it names", () => {
     const long = `${"d".repeat(120)}/pickle`;
     const archive = concat(
-      header({ name: "././@LongLink", type: "L", size: long.length + 1, magic: "gnu" }), padded(bytes(`${long}\0`)),
-      header({ name: long.slice(0, 100), size: 2, magic: "gnu" }), padded(bytes("N.")),
+      header({ name: "././@LongLink", type: "L", size: long.length + 1, magic: "gnu" }),
+      padded(bytes(`${long}\0`)),
+      header({ name: long.slice(0, 100), size: 2, magic: "gnu" }),
+      padded(bytes("N.")),
       END,
     );
     expect(walk(archive)).toEqual([{ name: long, type: "0", size: 2, data: "N." }]);
@@ -163,9 +167,12 @@ describe("tar headers built by hand", () => {
   it("applies a pax header's path and size to the next member and moves the next header as Python does", () => {
     const records = "20 path=real/pickle\n12 size=700\n";
     const archive = concat(
-      header({ name: "PaxHeader/x", type: "x", size: records.length }), padded(bytes(records)),
-      header({ name: "decoy.txt", size: 5 }), padded(new Uint8Array(700).fill(0x41)),
-      header({ name: "after", size: 1 }), padded(bytes("z")),
+      header({ name: "PaxHeader/x", type: "x", size: records.length }),
+      padded(bytes(records)),
+      header({ name: "decoy.txt", size: 5 }),
+      padded(new Uint8Array(700).fill(0x41)),
+      header({ name: "after", size: 1 }),
+      padded(bytes("z")),
       END,
     );
     const members = walk(archive);
@@ -182,7 +189,14 @@ describe("tar headers built by hand", () => {
       expect([type, h.hasData, h.nextHeaderOffset, h.problems]).toEqual([type, false, TAR_BLOCK * 2, []]);
     }
     const next = member(header({ name: "pickle", size: 5 }), 1024);
-    const global = applyPaxRecords(next, new Map([["path", "renamed"], ["size", "9000"]]), "global");
+    const global = applyPaxRecords(
+      next,
+      new Map([
+        ["path", "renamed"],
+        ["size", "9000"],
+      ]),
+      "global",
+    );
     expect(global).toMatchObject({ kind: "member", name: "renamed", size: 9000, nextHeaderOffset: 2048 });
     expect(global.kind === "member" && global.problems.join()).toMatch(/without moving the next header/);
   });

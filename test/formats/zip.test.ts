@@ -103,10 +103,27 @@ function buildZip(members: readonly MemberSpec[], spec: ArchiveSpec = {}): Uint8
     const localName = enc(m.localName ?? m.name);
     const offset = out.length - base;
     const z64 = m.zip64 === true;
-    const localExtra = z64 ? new Bytes().u16(1).u16(16).u64(m.descriptor ? 0 : data.length).u64(m.descriptor ? 0 : stored.length).done() : new Uint8Array();
-    out.u32(0x04034b50).u16(z64 ? 45 : 20).u16(m.localFlags ?? flags).u16(method).u16(0).u16(0x21);
+    const localExtra = z64
+      ? new Bytes()
+          .u16(1)
+          .u16(16)
+          .u64(m.descriptor ? 0 : data.length)
+          .u64(m.descriptor ? 0 : stored.length)
+          .done()
+      : new Uint8Array();
+    out
+      .u32(0x04034b50)
+      .u16(z64 ? 45 : 20)
+      .u16(m.localFlags ?? flags)
+      .u16(method)
+      .u16(0)
+      .u16(0x21);
     if (m.descriptor) out.u32(0).u32(0).u32(0);
-    else out.u32(crc).u32(z64 ? 0xffff_ffff : stored.length).u32(z64 ? 0xffff_ffff : data.length);
+    else
+      out
+        .u32(crc)
+        .u32(z64 ? 0xffff_ffff : stored.length)
+        .u32(z64 ? 0xffff_ffff : data.length);
     out.u16(localName.length).u16(localExtra.length).bytes(localName).bytes(localExtra).bytes(stored);
     if (m.descriptor) {
       out.u32(0x08074b50).u32(crc);
@@ -116,9 +133,24 @@ function buildZip(members: readonly MemberSpec[], spec: ArchiveSpec = {}): Uint8
     if (m.hidden) continue;
     listed++;
     const centralExtra = z64 ? new Bytes().u16(1).u16(24).u64(data.length).u64(stored.length).u64(offset).done() : new Uint8Array();
-    central.u32(0x02014b50).u16(0x031e).u16(z64 ? 45 : 20).u16(flags).u16(method).u16(0).u16(0x21).u32(crc);
+    central
+      .u32(0x02014b50)
+      .u16(0x031e)
+      .u16(z64 ? 45 : 20)
+      .u16(flags)
+      .u16(method)
+      .u16(0)
+      .u16(0x21)
+      .u32(crc);
     central.u32(z64 ? 0xffff_ffff : stored.length).u32(z64 ? 0xffff_ffff : data.length);
-    central.u16(name.length).u16(centralExtra.length).u16(0).u16(0).u16(0).u32(0).u32(z64 ? 0xffff_ffff : offset);
+    central
+      .u16(name.length)
+      .u16(centralExtra.length)
+      .u16(0)
+      .u16(0)
+      .u16(0)
+      .u32(0)
+      .u32(z64 ? 0xffff_ffff : offset);
     central.bytes(name).bytes(centralExtra);
   }
   const cdOffset = out.length - base;
@@ -177,7 +209,7 @@ describe("ZIP archives built by hand", () => {
     const zip = buildZip([
       { name: "archive/data.pkl", data: "\x80\x02}q\x00." },
       { name: "archive/notes.txt", data: "hello ".repeat(200), method: 8 },
-      { name: "archive/dir/" , data: "" },
+      { name: "archive/dir/", data: "" },
     ]);
     const { end, problems, members } = readZip(zip);
     expect(end.entryCount).toBe(3);
@@ -381,16 +413,21 @@ describe("ZIP archives built by hand", () => {
     expect(end.offsetShift).toBe(15);
     expect(end.contiguousCentralDirectoryOffset).toBe(end.centralDirectoryOffset + 15);
     expect(end.problems.join("\n")).toMatch(/shifts every member offset by 15/);
-    const cd = parseCentralDirectory(zip.subarray(end.contiguousCentralDirectoryOffset, end.contiguousCentralDirectoryOffset + end.centralDirectorySize), end.entryCount);
+    const cd = parseCentralDirectory(
+      zip.subarray(end.contiguousCentralDirectoryOffset, end.contiguousCentralDirectoryOffset + end.centralDirectorySize),
+      end.entryCount,
+    );
     expect(cd.entries[0]?.name).toBe("archive/data.pkl");
     expect(parseLocalHeader(zip.subarray(cd.entries[0]!.localHeaderOffset + end.offsetShift)).kind).toBe("local-header");
   });
 
   it("reports two members whose names torch.load cannot tell apart (ASCII case-insensitive)", () => {
-    const { problems } = readZip(buildZip([
-      { name: "archive/data.pkl", data: "N." },
-      { name: "archive/DATA.PKL", data: "N." },
-    ]));
+    const { problems } = readZip(
+      buildZip([
+        { name: "archive/data.pkl", data: "N." },
+        { name: "archive/DATA.PKL", data: "N." },
+      ]),
+    );
     expect(problems.join("\n")).toMatch(/appears twice \(members 0 and 1/);
   });
 
@@ -413,7 +450,12 @@ describe("ZIP archives built by hand", () => {
   });
 
   it("cannot inspect methods torch.load cannot extract (bzip2, LZMA, zstd, AES) and says which", () => {
-    for (const [method, label] of [[12, "bzip2"], [14, "lzma"], [93, "zstd"], [99, "AES"]] as const) {
+    for (const [method, label] of [
+      [12, "bzip2"],
+      [14, "lzma"],
+      [93, "zstd"],
+      [99, "AES"],
+    ] as const) {
       const [member] = readZip(buildZip([{ name: "m.pkl", data: "N.", method, raw: enc("opaque bytes") }])).members;
       expect(member?.content.ok).toBe(false);
       if (member?.content.ok === false) {
@@ -456,7 +498,11 @@ describe("ZIP archives from other projects' test corpora", () => {
   });
 
   it("tolerates flag bits 0, 5 and 6 on malicious1_0x*.zip and still exposes the pickle behind them", () => {
-    for (const [flag, code] of [["0x1", "encrypted"], ["0x20", "patch-data"], ["0x40", "encrypted"]] as const) {
+    for (const [flag, code] of [
+      ["0x1", "encrypted"],
+      ["0x20", "patch-data"],
+      ["0x40", "encrypted"],
+    ] as const) {
       const { members } = read(picklescan(`data/malicious1_${flag}.zip`));
       expect(members.map((m) => [m.entry.name, `0x${m.entry.flags.toString(16)}`])).toEqual([["model/config.pkl", flag]]);
       const content = members[0]!.content;
@@ -592,7 +638,14 @@ describe("ZIP reader under random and mutated input", () => {
   }
 
   it("reads or refuses random bytes, with and without ZIP signatures planted in them", () => {
-    const signature = fc.constantFrom([0x50, 0x4b, 0x03, 0x04], [0x50, 0x4b, 0x01, 0x02], [0x50, 0x4b, 0x05, 0x06], [0x50, 0x4b, 0x06, 0x06], [0x50, 0x4b, 0x06, 0x07], [0x50, 0x4b, 0x07, 0x08]);
+    const signature = fc.constantFrom(
+      [0x50, 0x4b, 0x03, 0x04],
+      [0x50, 0x4b, 0x01, 0x02],
+      [0x50, 0x4b, 0x05, 0x06],
+      [0x50, 0x4b, 0x06, 0x06],
+      [0x50, 0x4b, 0x06, 0x07],
+      [0x50, 0x4b, 0x07, 0x08],
+    );
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), fc.array(fc.tuple(fc.nat(), signature), { maxLength: 6 }), (bytes, planted) => {
         const file = Uint8Array.from(bytes);
@@ -632,10 +685,16 @@ describe("ZIP reader under random and mutated input", () => {
 
   it("never returns more inflated bytes than asked for, whatever the member claims", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 512 }), fc.constantFrom(0, 8), fc.nat({ max: 1 << 16 }), fc.nat({ max: 1024 }), (bytes, method, declared, limit) => {
-        const result = inflateZipEntry(bytes, { name: "m", method, flags: 0, crc32: 0, compressedSize: bytes.length, uncompressedSize: declared }, limit);
-        if (result.ok) expect(result.data.length).toBeLessThanOrEqual(limit);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 512 }),
+        fc.constantFrom(0, 8),
+        fc.nat({ max: 1 << 16 }),
+        fc.nat({ max: 1024 }),
+        (bytes, method, declared, limit) => {
+          const result = inflateZipEntry(bytes, { name: "m", method, flags: 0, crc32: 0, compressedSize: bytes.length, uncompressedSize: declared }, limit);
+          if (result.ok) expect(result.data.length).toBeLessThanOrEqual(limit);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -94,12 +94,14 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(chat.done).toBe(true);
     expect(chat.eval_count).toBe(4);
     let streamed = "";
-    for await (const part of await ollama.chat({ model: "vllm-llama@1", messages: [{ role: "user", content: "streamed via vllm" }], stream: true })) streamed += part.message.content;
+    for await (const part of await ollama.chat({ model: "vllm-llama@1", messages: [{ role: "user", content: "streamed via vllm" }], stream: true }))
+      streamed += part.message.content;
     expect(streamed).toBe("echo: streamed via vllm");
     const generated = await ollama.generate({ model: "ollama-llama@1", prompt: "generate this", stream: false });
     expect(generated.response).toBe("echo: generate this");
     let parts = "";
-    for await (const part of await ollama.generate({ model: "ollama-llama@1", prompt: "and stream it", stream: true, options: { num_predict: 2 } })) parts += part.response;
+    for await (const part of await ollama.generate({ model: "ollama-llama@1", prompt: "and stream it", stream: true, options: { num_predict: 2 } }))
+      parts += part.response;
     expect(parts).toBe("echo: and");
   });
 
@@ -109,13 +111,23 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(typeof chat.choices[0]?.message.content).toBe("string");
     expect(chat.usage?.completion_tokens).toBeLessThanOrEqual(4);
     let chunks = 0;
-    for await (const c of await openai.chat.completions.create({ model: "local-llama@1", messages: [{ role: "user", content: "hi" }], max_tokens: 3, stream: true })) if (c.choices[0]?.delta.content) chunks++;
+    for await (const c of await openai.chat.completions.create({
+      model: "local-llama@1",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 3,
+      stream: true,
+    }))
+      if (c.choices[0]?.delta.content) chunks++;
     expect(chunks).toBeGreaterThan(0);
   }, 60_000);
 
   it("refuses a missing, wrong, revoked, rotated-out or expired key", async () => {
     const status = async (apiKey: string) => {
-      const r = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...(apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }) }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }) });
+      const r = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }) },
+        body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }),
+      });
       const body = (await r.json()) as { error?: { code: string } };
       return r.status === 200 ? { status: 200 } : { status: r.status, code: body.error?.code };
     };
@@ -137,7 +149,13 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     const token = await p.jwt();
     const chat = await client(url, token).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "as a workload" }] });
     expect(chat.choices[0]?.message.content).toBe("echo: as a workload");
-    const refused = async (bearer: string) => client(url, bearer).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }).then(() => "allowed", (e: { status: number; error: { code: string } }) => `${e.status} ${e.error.code}`);
+    const refused = async (bearer: string) =>
+      client(url, bearer)
+        .chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })
+        .then(
+          () => "allowed",
+          (e: { status: number; error: { code: string } }) => `${e.status} ${e.error.code}`,
+        );
     expect(await refused(await p.jwt({}, "someone-else"))).toBe("401 AUTH_TOKEN_INVALID");
     expect(await refused(await p.jwt({}, "perimeter-gateway", "https://evil.example"))).toBe("401 AUTH_TOKEN_INVALID");
     expect(await refused(await p.jwt({ exp: Math.floor(Date.now() / 1000) - 3600 }))).toBe("401 AUTH_TOKEN_INVALID");
@@ -154,7 +172,10 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
       status: 403,
       error: { code: "KILLED", message: expect.stringMatching(/credential found in a public repo/) },
     });
-    expect((await client(url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "still fine" }] })).choices[0]?.message.content).toBe("echo: still fine");
+    expect(
+      (await client(url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "still fine" }] })).choices[0]?.message
+        .content,
+    ).toBe("echo: still fine");
   });
 
   it("refuses a model the policy does not allow, one not served in the caller's environment, one not approved, and one whose served digest drifted", async () => {
@@ -163,8 +184,17 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     await expect(denied).rejects.toMatchObject({ status: 403, error: { code: "POLICY_DENIED", message: expect.stringMatching(/tools-need-scope/) } });
     const staging = await p.key("staging-bot", { environment: "staging" });
     const elsewhere = client(url, staging.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] });
-    await expect(elsewhere).rejects.toMatchObject({ status: 404, error: { code: "MODEL_NOT_AVAILABLE", message: expect.stringMatching(/not servable in environment staging: runtime "vllm" serves vllm-llama@1 .* in environment default/) } });
-    await expect(client(url, key).chat.completions.create({ model: "draft-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404, error: { code: "MODEL_NOT_AVAILABLE" } });
+    await expect(elsewhere).rejects.toMatchObject({
+      status: 404,
+      error: {
+        code: "MODEL_NOT_AVAILABLE",
+        message: expect.stringMatching(/not servable in environment staging: runtime "vllm" serves vllm-llama@1 .* in environment default/),
+      },
+    });
+    await expect(client(url, key).chat.completions.create({ model: "draft-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+      status: 404,
+      error: { code: "MODEL_NOT_AVAILABLE" },
+    });
 
     // Someone swaps the weights Ollama serves under the approved name: the digest no longer matches.
     const served = p.ollama.models[0];
@@ -184,7 +214,12 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   it("answers 429 with Retry-After once an identity is over its requests per minute", async () => {
     const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { requestsPerMinute: 2 }, model: {} } } }));
     const bot = await p.key("chatty-bot");
-    const call = () => fetch(`${limited.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }) });
+    const call = () =>
+      fetch(`${limited.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` },
+        body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }),
+      });
     expect((await call()).status).toBe(200);
     expect((await call()).status).toBe(200);
     const third = await call();
@@ -213,7 +248,13 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
     // Each call reserves 40 + 60 of the 100; the next one 1 + 60, which fits only if nothing was charged.
     const refusedNext = async (apiKey: string) => {
-      const again = () => client(limited.url, apiKey).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }], max_tokens: 60 }).then(() => 200, (e: { status?: number }) => e.status);
+      const again = () =>
+        client(limited.url, apiKey)
+          .chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }], max_tokens: 60 })
+          .then(
+            () => 200,
+            (e: { status?: number }) => e.status,
+          );
       return poll(again, (status) => status === 429, 3000);
     };
 
@@ -221,7 +262,11 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     const quiet = await p.key(`quiet-runtime-bot-${Date.now()}`);
     p.vllm.reportsUsage = false;
     try {
-      const answer = await client(limited.url, quiet.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }], max_tokens: 60 });
+      const answer = await client(limited.url, quiet.key).chat.completions.create({
+        model: "vllm-llama@1",
+        messages: [{ role: "user", content: words }],
+        max_tokens: 60,
+      });
       expect(answer.usage).toBeUndefined();
       expect(await refusedNext(quiet.key)).toBe(429);
     } finally {
@@ -237,7 +282,12 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     const leaver = await p.key(`early-leaver-bot-${Date.now()}`);
     p.vllm.tokenDelayMs = 30;
     try {
-      const stream = await client(limited.url, leaver.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: words }], stream: true, max_tokens: 60 });
+      const stream = await client(limited.url, leaver.key).chat.completions.create({
+        model: "vllm-llama@1",
+        messages: [{ role: "user", content: words }],
+        stream: true,
+        max_tokens: 60,
+      });
       let received = 0;
       for await (const chunk of stream) {
         if (chunk.choices[0]?.delta.content) received++;
@@ -247,7 +297,11 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
       p.vllm.tokenDelayMs = 0;
     }
     // The gateway notices the client leave, counts what was streamed and charges it.
-    const cut = await poll(() => callEvent(p, leaver.id, "allow", "first"), (e) => e !== undefined, 3000);
+    const cut = await poll(
+      () => callEvent(p, leaver.id, "allow", "first"),
+      (e) => e !== undefined,
+      3000,
+    );
     expect(await refusedNext(leaver.key)).toBe(429);
     expect(cut).toMatchObject({ usageFrom: "estimate", stream: true });
     expect(cut?.["promptTokens"]).toBeGreaterThanOrEqual(40);
@@ -259,19 +313,38 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   it("stops the runtime's work when the client hangs up before its answer, and records the call as abandoned", async () => {
     const bot = await p.key(`impatient-bot-${Date.now()}`);
     const ask = (signal: AbortSignal) =>
-      fetch(`${url}/v1/chat/completions`, { method: "POST", signal, headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: Array.from({ length: 100 }, (_, i) => `w${i}`).join(" ") }] }) });
+      fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        signal,
+        headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` },
+        body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: Array.from({ length: 100 }, (_, i) => `w${i}`).join(" ") }] }),
+      });
     const before = p.vllm.aborted;
     p.vllm.tokenDelayMs = 50; // the whole answer would take 5 s
     try {
       await expect(ask(AbortSignal.timeout(300))).rejects.toThrow();
-      const stopped = await poll(() => Promise.resolve(p.vllm.aborted), (n) => n > before, 3000);
+      const stopped = await poll(
+        () => Promise.resolve(p.vllm.aborted),
+        (n) => n > before,
+        3000,
+      );
       expect(stopped).toBe(before + 1);
     } finally {
       p.vllm.tokenDelayMs = 0;
     }
-    const event = await poll(() => callEvent(p, bot.id, "allow", "last"), (e) => e !== undefined, 3000);
+    const event = await poll(
+      () => callEvent(p, bot.id, "allow", "last"),
+      (e) => e !== undefined,
+      3000,
+    );
     expect(event).toMatchObject({ status: 499 });
-    const [row] = await p.store.db.selectFrom("audit_events").select(["reason"]).where("actor", "=", `identity:${bot.id}`).orderBy("seq", "desc").limit(1).execute();
+    const [row] = await p.store.db
+      .selectFrom("audit_events")
+      .select(["reason"])
+      .where("actor", "=", `identity:${bot.id}`)
+      .orderBy("seq", "desc")
+      .limit(1)
+      .execute();
     expect(row?.reason).toBe("the client closed the connection before the answer");
   });
 
@@ -279,7 +352,12 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { concurrentStreams: 1 }, model: {} } } }));
     const bot = await p.key(`hung-up-streamer-${Date.now()}`);
     const stream = (signal?: AbortSignal) =>
-      fetch(`${limited.url}/v1/chat/completions`, { method: "POST", ...(signal === undefined ? {} : { signal }), headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", stream: true, messages: [{ role: "user", content: "hi" }] }) });
+      fetch(`${limited.url}/v1/chat/completions`, {
+        method: "POST",
+        ...(signal === undefined ? {} : { signal }),
+        headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` },
+        body: JSON.stringify({ model: "vllm-llama@1", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      });
     p.vllm.misbehaviour = "hang";
     p.vllm.misbehavingPath = "/v1/chat/completions";
     try {
@@ -297,14 +375,22 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   });
 
   it("answers 502 when the runtime does not start answering in time, and cuts a stream that goes silent, giving back its slot", async () => {
-    const impatient = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, upstreamTimeoutMs: 400, limits: { ...c.gateway.limits, identity: { concurrentStreams: 1 }, model: {} } } }));
+    const impatient = await p.serve((c) => ({
+      ...c,
+      gateway: { ...c.gateway, upstreamTimeoutMs: 400, limits: { ...c.gateway.limits, identity: { concurrentStreams: 1 }, model: {} } },
+    }));
     const bot = await p.key(`waiting-bot-${Date.now()}`);
     const openai = client(impatient.url, bot.key);
     p.vllm.misbehaviour = "hang";
     p.vllm.misbehavingPath = "/v1/chat/completions";
     try {
-      const refused = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "anyone?" }] }).catch((e: unknown) => e);
-      expect(refused).toMatchObject({ status: 502, message: expect.stringMatching(/runtime vllm failed: runtime "vllm" did not answer POST \/v1\/chat\/completions: no answer within 400 ms/) });
+      const refused = await openai.chat.completions
+        .create({ model: "vllm-llama@1", messages: [{ role: "user", content: "anyone?" }] })
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({
+        status: 502,
+        message: expect.stringMatching(/runtime vllm failed: runtime "vllm" did not answer POST \/v1\/chat\/completions: no answer within 400 ms/),
+      });
     } finally {
       p.vllm.misbehaviour = undefined;
       p.vllm.misbehavingPath = undefined;
@@ -333,7 +419,8 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   });
 
   it("judges a call that names no max_tokens by what it may really generate, and tells the runtime that limit", async () => {
-    const lastBody = (requests: ReadonlyArray<{ path: string; json?: unknown }>) => [...requests].reverse().find((r) => r.path.endsWith("/chat/completions"))?.json as Record<string, unknown> | undefined;
+    const lastBody = (requests: ReadonlyArray<{ path: string; json?: unknown }>) =>
+      [...requests].reverse().find((r) => r.path.endsWith("/chat/completions"))?.json as Record<string, unknown> | undefined;
     const say = (m: string) => [{ role: "user" as const, content: m }];
 
     // vLLM serving a 4096-token window stops there by itself: nothing is added (vLLM would refuse 8192 more).
@@ -356,7 +443,9 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(lastBody(p.ollama.requests)).toMatchObject({ max_tokens: 9000 });
 
     // Asking for no limit (Ollama's num_predict -1) is asking for the whole window.
-    await expect(ollamaClient(url, key).chat({ model: "ollama-llama@1", messages: say("forever"), stream: false, options: { num_predict: -1 } })).rejects.toMatchObject({
+    await expect(
+      ollamaClient(url, key).chat({ model: "ollama-llama@1", messages: say("forever"), stream: false, options: { num_predict: -1 } }),
+    ).rejects.toMatchObject({
       status_code: 403,
       error: expect.stringMatching(/long-output-needs-scope/),
     });
@@ -368,7 +457,11 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   it("cuts a stream in flight when the model is killed, and refuses new calls", async () => {
     p.vllm.tokenDelayMs = 40;
     const bot = await p.key("streaming-bot");
-    const stream = await client(url, bot.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ") }], stream: true });
+    const stream = await client(url, bot.key).chat.completions.create({
+      model: "vllm-llama@1",
+      messages: [{ role: "user", content: Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ") }],
+      stream: true,
+    });
     let received = 0;
     let error: unknown;
     const started = Date.now();
@@ -385,7 +478,9 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(received).toBeLessThan(60);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(String(error)).toMatch(/killed by soc: jailbreak found in live traffic/);
-    await expect(client(url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 403 });
+    await expect(client(url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+      status: 403,
+    });
     await p.vllm.idle();
     expect(p.vllm.aborted).toBeGreaterThan(0); // the runtime stopped generating too
     await p.store.db.deleteFrom("kills").execute();
@@ -398,7 +493,13 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     for await (const e of readAuditEvents(p.store)) if (e.action === "gateway.call") calls.push(e);
     const ok = calls.find((e) => e.decision === "allow" && e.details["route"] === "/v1/chat/completions");
     expect(ok).toMatchObject({ resource: "model:vllm-llama@1", actor: expect.stringMatching(/^identity:id_/) });
-    expect(ok?.details).toMatchObject({ digest: p.models.vllm.digest, promptTokens: expect.any(Number), completionTokens: expect.any(Number), latencyMs: expect.any(Number), runtime: "vllm" });
+    expect(ok?.details).toMatchObject({
+      digest: p.models.vllm.digest,
+      promptTokens: expect.any(Number),
+      completionTokens: expect.any(Number),
+      latencyMs: expect.any(Number),
+      runtime: "vllm",
+    });
     expect(JSON.stringify(calls)).not.toContain("hello there gateway");
     // Refusals of callers without credentials are summarised per source address, not one event each.
     const anonymous = [];
@@ -421,8 +522,16 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     await sql`alter table kills rename to kills_away`.execute(p.store.db);
     try {
       const r = await poll(ready, (answer) => answer.status !== 200, 10_000);
-      expect(r).toMatchObject({ status: 503, body: { status: "unavailable", reason: expect.stringMatching(/kill switch and catalog have not been read from the store.*kills and revocations would not apply/) } });
-      await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "still there?" }] })).rejects.toMatchObject({ status: 503 });
+      expect(r).toMatchObject({
+        status: 503,
+        body: {
+          status: "unavailable",
+          reason: expect.stringMatching(/kill switch and catalog have not been read from the store.*kills and revocations would not apply/),
+        },
+      });
+      await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "still there?" }] })).rejects.toMatchObject({
+        status: 503,
+      });
     } finally {
       await sql`alter table kills_away rename to kills`.execute(p.store.db);
     }
@@ -441,17 +550,31 @@ describe("the serve pipeline's extension points and logs", () => {
 
   it("lets an input guard refuse a call before the runtime sees it, and an output guard cut a stream mid-way", async () => {
     const guards: Guards = {
-      input: [{ name: "no-secrets", inspect: (c) => (JSON.stringify(c.call.body["messages"]).includes("AKIA") ? deny("POLICY_DENIED", "the prompt holds an AWS key") : allow("clean")) }],
-      output: [{ name: "no-three", open: () => ({ inspect: (text) => (text.includes("three") ? deny("POLICY_DENIED", "the answer said three") : allow("fine")) }) }],
+      input: [
+        {
+          name: "no-secrets",
+          inspect: (c) => (JSON.stringify(c.call.body["messages"]).includes("AKIA") ? deny("POLICY_DENIED", "the prompt holds an AWS key") : allow("clean")),
+        },
+      ],
+      output: [
+        { name: "no-three", open: () => ({ inspect: (text) => (text.includes("three") ? deny("POLICY_DENIED", "the answer said three") : allow("fine")) }) },
+      ],
     };
     const g = await p.serve(undefined, { guards });
     const bot = await p.key(`guarded-${Date.now()}`);
     const openai = client(g.url, bot.key);
     const before = p.vllm.requests.length;
-    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "my key is AKIAXXXX" }] })).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/AWS key/) });
+    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "my key is AKIAXXXX" }] })).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/AWS key/),
+    });
     expect(p.vllm.requests.length).toBe(before);
 
-    const stream = await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "one two three four five" }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: "vllm-llama@1",
+      messages: [{ role: "user", content: "one two three four five" }],
+      stream: true,
+    });
     let text = "";
     let error: unknown;
     try {
@@ -461,10 +584,20 @@ describe("the serve pipeline's extension points and logs", () => {
     }
     expect(text).toBe("echo: one two");
     expect(String(error)).toMatch(/the answer said three/);
-    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "three" }] })).rejects.toMatchObject({ status: 403 });
+    await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "three" }] })).rejects.toMatchObject({
+      status: 403,
+    });
     // Refused by a guard is a deny in the audit log, not a failure.
-    expect(await poll(() => callEvent(p, bot.id, "deny", "last"), (e) => e?.["status"] === 403, 3000)).toMatchObject({ status: 403, stream: false });
-    expect((await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "four" }] })).choices[0]?.message.content).toBe("echo: four");
+    expect(
+      await poll(
+        () => callEvent(p, bot.id, "deny", "last"),
+        (e) => e?.["status"] === 403,
+        3000,
+      ),
+    ).toMatchObject({ status: 403, stream: false });
+    expect((await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "four" }] })).choices[0]?.message.content).toBe(
+      "echo: four",
+    );
   });
 
   it("logs a catalog refresh at warn only past gateway.slowRefreshWarnMs, at debug below it", async () => {
@@ -489,11 +622,19 @@ describe("limits in Redis", () => {
   afterAll(async () => p?.close());
 
   it("hold across two gateways sharing one Redis", async () => {
-    const redis = (c: Parameters<Parameters<Perimeter["serve"]>[0] & object>[0]) => ({ ...c, gateway: { ...c.gateway, redisUrl: "redis://127.0.0.1:6379", limits: { ...c.gateway.limits, identity: { requestsPerMinute: 3 }, model: {} } } });
+    const redis = (c: Parameters<Parameters<Perimeter["serve"]>[0] & object>[0]) => ({
+      ...c,
+      gateway: { ...c.gateway, redisUrl: "redis://127.0.0.1:6379", limits: { ...c.gateway.limits, identity: { requestsPerMinute: 3 }, model: {} } },
+    });
     const a = await p.serve(redis);
     const b = await p.serve(redis);
     const bot = await p.key(`shared-${Date.now()}`);
-    const call = (u: string) => fetch(`${u}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }) }).then((r) => r.status);
+    const call = (u: string) =>
+      fetch(`${u}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` },
+        body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "x" }] }),
+      }).then((r) => r.status);
     expect([await call(a.url), await call(b.url), await call(a.url)]).toEqual([200, 200, 200]);
     expect(await call(b.url)).toBe(429);
     expect(await call(a.url)).toBe(429);
@@ -513,7 +654,10 @@ describe("limits in Redis", () => {
     });
     await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
     const relayPort = (relay.address() as AddressInfo).port;
-    const g = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, redisUrl: `redis://127.0.0.1:${relayPort}`, limits: { ...c.gateway.limits, identity: { requestsPerMinute: 100 }, model: {} } } }));
+    const g = await p.serve((c) => ({
+      ...c,
+      gateway: { ...c.gateway, redisUrl: `redis://127.0.0.1:${relayPort}`, limits: { ...c.gateway.limits, identity: { requestsPerMinute: 100 }, model: {} } },
+    }));
     const bot = await p.key(`partitioned-${Date.now()}`);
     const openai = client(g.url, bot.key);
     const ask = () => openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "are you there" }] });
@@ -525,12 +669,26 @@ describe("limits in Redis", () => {
     });
     await expect(ask()).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/limits could not be checked/) });
     await p.audit.flush();
-    const refusals = await p.store.db.selectFrom("audit_events").select(["decision", "reason"]).where("actor", "=", `identity:${bot.id}`).orderBy("seq", "desc").limit(1).execute();
+    const refusals = await p.store.db
+      .selectFrom("audit_events")
+      .select(["decision", "reason"])
+      .where("actor", "=", `identity:${bot.id}`)
+      .orderBy("seq", "desc")
+      .limit(1)
+      .execute();
     expect(refusals[0]).toMatchObject({ decision: "deny", reason: expect.stringMatching(/limits could not be checked/) });
 
     // The relay comes back on the same port: the gateway reconnects and serves.
     await new Promise<void>((resolve) => relay.listen(relayPort, "127.0.0.1", resolve));
-    const back = await poll(() => ask().then((c) => c.choices[0]?.message.content, (e: { status?: number }) => `status ${e.status}`), (a) => a === "echo: are you there", 10_000);
+    const back = await poll(
+      () =>
+        ask().then(
+          (c) => c.choices[0]?.message.content,
+          (e: { status?: number }) => `status ${e.status}`,
+        ),
+      (a) => a === "echo: are you there",
+      10_000,
+    );
     expect(back).toBe("echo: are you there");
     relay.close();
     for (const s of sockets) s.destroy();
@@ -540,7 +698,11 @@ describe("limits in Redis", () => {
     it(`limit concurrent streams per identity ${shared ? "across two gateways sharing Redis" : "in one gateway"}, and free the slot when a stream ends`, async () => {
       const limited = (c: Parameters<Parameters<Perimeter["serve"]>[0] & object>[0]) => ({
         ...c,
-        gateway: { ...c.gateway, ...(shared ? { redisUrl: "redis://127.0.0.1:6379" } : {}), limits: { ...c.gateway.limits, identity: { concurrentStreams: 1 }, model: {} } },
+        gateway: {
+          ...c.gateway,
+          ...(shared ? { redisUrl: "redis://127.0.0.1:6379" } : {}),
+          limits: { ...c.gateway.limits, identity: { concurrentStreams: 1 }, model: {} },
+        },
       });
       const a = await p.serve(limited);
       const b = shared ? await p.serve(limited) : a;
@@ -548,7 +710,11 @@ describe("limits in Redis", () => {
       const long = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
       p.vllm.tokenDelayMs = 30;
       try {
-        const first = await client(a.url, bot.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: long }], stream: true });
+        const first = await client(a.url, bot.key).chat.completions.create({
+          model: "vllm-llama@1",
+          messages: [{ role: "user", content: long }],
+          stream: true,
+        });
         const second = client(b.url, bot.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "me too" }], stream: true });
         await expect(second).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/1 streams open already/) });
         // A call that does not stream is not held back by the open stream.
@@ -557,7 +723,11 @@ describe("limits in Redis", () => {
         // The first stream ends (its client leaves): its slot is free again.
         first.controller.abort();
         const again = async () => {
-          const res = await fetch(`${b.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "again" }], stream: true }) });
+          const res = await fetch(`${b.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${bot.key}` },
+            body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "again" }], stream: true }),
+          });
           await res.text();
           return res.status;
         };

@@ -133,7 +133,9 @@ describe.each([false, true])("token reservations and concurrent calls (shared th
     const [a, b] = pair({ tokensPerMinute: 100 });
     const admitted = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).admit(identity, "m@1", false, 30)));
     expect(admitted.filter((x) => x.allow)).toHaveLength(3);
-    expect(admitted.find((x) => !x.allow)?.reason).toMatch(new RegExp(`identity ${identity} has used its tokens per minute: 10 of 100 left, and this call may use up to 30`));
+    expect(admitted.find((x) => !x.allow)?.reason).toMatch(
+      new RegExp(`identity ${identity} has used its tokens per minute: 10 of 100 left, and this call may use up to 30`),
+    );
   });
 
   it("give back what a call reserved and did not use when it settles, and charge what it used beyond", async () => {
@@ -160,7 +162,10 @@ describe.each([false, true])("token reservations and concurrent calls (shared th
 
   it("refuse a reservation larger than the whole budget, saying so", async () => {
     const [a] = pair({ tokensPerMinute: 100 });
-    expect(await a.admit(`id_${randomUUID()}`, "m@1", false, 101)).toMatchObject({ allow: false, reason: expect.stringMatching(/more than identity .*'s whole 100 tokens per minute/) });
+    expect(await a.admit(`id_${randomUUID()}`, "m@1", false, 101)).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(/more than identity .*'s whole 100 tokens per minute/),
+    });
   });
 
   it("hold a slot for every call, streamed or not, under concurrentCalls, and free it when the call ends", async () => {
@@ -171,11 +176,16 @@ describe.each([false, true])("token reservations and concurrent calls (shared th
     expect(await b.admit(identity, "m@1", false)).toMatchObject({ allow: false, reason: `identity ${identity} has 1 calls running already` });
     expect((await b.admit(identity, "m@1", true)).allow).toBe(false);
     running.release();
-    await expect.poll(async () => {
-      const next = await b.admit(identity, "m@1", false);
-      next.release();
-      return next.allow;
-    }, { timeout: 2000, interval: 50 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const next = await b.admit(identity, "m@1", false);
+          next.release();
+          return next.allow;
+        },
+        { timeout: 2000, interval: 50 },
+      )
+      .toBe(true);
   });
 });
 

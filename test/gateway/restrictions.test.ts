@@ -42,17 +42,30 @@ async function post(url: string, path: string, body: unknown, options: { key?: s
     // a stream
   }
   const error = json.error;
-  return { status: res.status, code: typeof error === "object" ? error.code : undefined, message: typeof error === "object" ? (error.message ?? "") : (error ?? ""), headers: res.headers };
+  return {
+    status: res.status,
+    code: typeof error === "object" ? error.code : undefined,
+    message: typeof error === "object" ? (error.message ?? "") : (error ?? ""),
+    headers: res.headers,
+  };
 }
 
 /** A request through node:http, which adds no Content-Type of its own and can pick its source address. */
-function raw(url: string, path: string, options: { method: string; body?: string | undefined; headers?: Record<string, string>; localAddress?: string }): Promise<{ status: number; body: string }> {
+function raw(
+  url: string,
+  path: string,
+  options: { method: string; body?: string | undefined; headers?: Record<string, string>; localAddress?: string },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method: options.method, headers: options.headers ?? {}, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) }, (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      `${url}${path}`,
+      { method: options.method, headers: options.headers ?? {}, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) },
+      (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on("error", reject);
     req.end(options.body);
   });
@@ -75,8 +88,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   let key: string;
   /** Calls the fake vLLM has had, to show a refused request never reached it. */
   const vllmCalls = () => p.vllm.requests.filter((r) => r.path.startsWith("/v1/chat") || r.path.startsWith("/v1/completions")).length;
-  const chat = (body: Record<string, unknown>, k = key, u = url) => post(u, "/v1/chat/completions", { model: "vllm-llama@1", messages: say("hi"), ...body }, { key: k });
-  const limited = (limits: Record<string, unknown>) => (c: Config): Config => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: limits, model: {} } } });
+  const chat = (body: Record<string, unknown>, k = key, u = url) =>
+    post(u, "/v1/chat/completions", { model: "vllm-llama@1", messages: say("hi"), ...body }, { key: k });
+  const limited =
+    (limits: Record<string, unknown>) =>
+    (c: Config): Config => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: limits, model: {} } } });
 
   beforeAll(async () => {
     p = await startPerimeter(kind);
@@ -92,7 +108,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   });
 
   it("credentials that are not a Bearer token (401 AUTH_MISSING)", async () => {
-    const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("a:b").toString("base64")}` }, body: JSON.stringify({ model: "vllm-llama@1", messages: say("x") }) });
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("a:b").toString("base64")}` },
+      body: JSON.stringify({ model: "vllm-llama@1", messages: say("x") }),
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: "AUTH_MISSING" } });
   });
@@ -128,7 +148,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   });
 
   it("an expired JWT (401 AUTH_TOKEN_INVALID)", async () => {
-    expect(await chat({}, await p.jwt({ exp: Math.floor(Date.now() / 1000) - 3600 }))).toMatchObject({ status: 401, code: "AUTH_TOKEN_INVALID", message: expect.stringMatching(/expired/) });
+    expect(await chat({}, await p.jwt({ exp: Math.floor(Date.now() / 1000) - 3600 }))).toMatchObject({
+      status: 401,
+      code: "AUTH_TOKEN_INVALID",
+      message: expect.stringMatching(/expired/),
+    });
   });
 
   it("an unsigned JWT, alg none (401 AUTH_TOKEN_INVALID)", async () => {
@@ -140,7 +164,9 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   it("a JWT signed with a key id the issuer does not publish, without naming where the server keeps its keys", async () => {
     const token = await p.jwt();
     const [header, payload, signature] = token.split(".");
-    const otherKid = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header as string, "base64url").toString()), kid: "not-published" })).toString("base64url");
+    const otherKid = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header as string, "base64url").toString()), kid: "not-published" })).toString(
+      "base64url",
+    );
     const answer = await chat({}, `${otherKid}.${payload}.${signature}`);
     expect(answer).toMatchObject({ status: 401, code: "AUTH_TOKEN_INVALID", message: expect.stringMatching(/does not publish/) });
     expect(answer.message).not.toContain("jwks.json");
@@ -160,16 +186,23 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   }
 
   it("a body larger than the server takes (413 BODY_TOO_LARGE)", async () => {
-    expect(await post(url, "/v1/chat/completions", { model: "vllm-llama@1", messages: say("x".repeat(5 * 1024 * 1024)) }, { key })).toMatchObject({ status: 413, code: "BODY_TOO_LARGE" });
+    expect(await post(url, "/v1/chat/completions", { model: "vllm-llama@1", messages: say("x".repeat(5 * 1024 * 1024)) }, { key })).toMatchObject({
+      status: 413,
+      code: "BODY_TOO_LARGE",
+    });
   });
 
   it("a body of another media type (415 UNSUPPORTED_MEDIA_TYPE); curl -d's form type and no type at all are taken when the body is JSON", async () => {
     const body = { model: "vllm-llama@1", messages: say("as curl sends it") };
     expect(await post(url, "/v1/chat/completions", body, { key, contentType: "text/plain" })).toMatchObject({ status: 415, code: "UNSUPPORTED_MEDIA_TYPE" });
-    expect(await post(url, "/v1/chat/completions", "model=vllm-llama%401", { key, contentType: "application/x-www-form-urlencoded" })).toMatchObject({ status: 415 });
+    expect(await post(url, "/v1/chat/completions", "model=vllm-llama%401", { key, contentType: "application/x-www-form-urlencoded" })).toMatchObject({
+      status: 415,
+    });
     expect((await post(url, "/v1/chat/completions", body, { key, contentType: "application/x-www-form-urlencoded" })).status).toBe(200);
     // fetch labels a string body text/plain; node:http sends none unless told.
-    expect((await raw(url, "/v1/chat/completions", { method: "POST", body: JSON.stringify(body), headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    expect((await raw(url, "/v1/chat/completions", { method: "POST", body: JSON.stringify(body), headers: { authorization: `Bearer ${key}` } })).status).toBe(
+      200,
+    );
   });
 
   it('"stream": "true", a string, which passed as not streaming and escaped the stream limit (400 naming stream)', async () => {
@@ -189,15 +222,34 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   });
 
   it("an image the runtime would fetch from a file: or plain http URL, or a content part of an unknown kind (400 naming the part)", async () => {
-    const image = (url: string) => [{ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url } }] }];
-    expect(await chat({ messages: image("file:///etc/shadow") })).toMatchObject({ status: 400, code: "USAGE", message: expect.stringMatching(/"messages\.0\.content/) });
+    const image = (url: string) => [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "what is this" },
+          { type: "image_url", image_url: { url } },
+        ],
+      },
+    ];
+    expect(await chat({ messages: image("file:///etc/shadow") })).toMatchObject({
+      status: 400,
+      code: "USAGE",
+      message: expect.stringMatching(/"messages\.0\.content/),
+    });
     expect(await chat({ messages: image("http://169.254.169.254/latest/meta-data/") })).toMatchObject({ status: 400, code: "USAGE" });
-    expect(await chat({ messages: [{ role: "user", content: [{ type: "video_url", video_url: { url: "file:///x" } }] }] })).toMatchObject({ status: 400, code: "USAGE" });
+    expect(await chat({ messages: [{ role: "user", content: [{ type: "video_url", video_url: { url: "file:///x" } }] }] })).toMatchObject({
+      status: 400,
+      code: "USAGE",
+    });
     expect((await chat({ messages: [{ role: "user", content: [{ type: "text", text: "parts are fine" }] }] })).status).toBe(200);
   });
 
   it("a request that names no model (400 naming model)", async () => {
-    expect(await post(url, "/v1/chat/completions", { messages: say("x") }, { key })).toMatchObject({ status: 400, code: "USAGE", message: expect.stringMatching(/"model"/) });
+    expect(await post(url, "/v1/chat/completions", { messages: say("x") }, { key })).toMatchObject({
+      status: 400,
+      code: "USAGE",
+      message: expect.stringMatching(/"model"/),
+    });
   });
 
   it("an n that is not a positive integer (400 naming n)", async () => {
@@ -216,7 +268,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   for (const field of [...REFUSED_FIELDS.keys()]) {
     it(`the runtime extension "${field}" (400 FIELD_REFUSED naming it; the runtime never sees the call)`, async () => {
       const before = vllmCalls();
-      expect(await chat({ [field]: field === "ignore_eos" ? true : 2 })).toMatchObject({ status: 400, code: "FIELD_REFUSED", message: expect.stringContaining(`"${field}"`) });
+      expect(await chat({ [field]: field === "ignore_eos" ? true : 2 })).toMatchObject({
+        status: 400,
+        code: "FIELD_REFUSED",
+        message: expect.stringContaining(`"${field}"`),
+      });
       expect(vllmCalls()).toBe(before);
     });
   }
@@ -232,8 +288,13 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   });
 
   it("an Ollama option that changes the template or how much is generated (400 FIELD_REFUSED)", async () => {
-    expect(await post(url, "/api/generate", { model: "ollama-llama@1", prompt: "x", stream: false, template: "{{ .Prompt }} and obey me" }, { key })).toMatchObject({ status: 400, message: expect.stringContaining('"template"') });
-    expect(await post(url, "/api/chat", { model: "ollama-llama@1", messages: say("x"), stream: false, options: { min_tokens: 500 } }, { key })).toMatchObject({ status: 400, message: expect.stringContaining('"options.min_tokens"') });
+    expect(
+      await post(url, "/api/generate", { model: "ollama-llama@1", prompt: "x", stream: false, template: "{{ .Prompt }} and obey me" }, { key }),
+    ).toMatchObject({ status: 400, message: expect.stringContaining('"template"') });
+    expect(await post(url, "/api/chat", { model: "ollama-llama@1", messages: say("x"), stream: false, options: { min_tokens: 500 } }, { key })).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('"options.min_tokens"'),
+    });
   });
 
   it("to forward fields it does not know: dropped, so the runtime never sees them, and the call is served", async () => {
@@ -248,7 +309,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
 
   it("n × max_tokens beyond what the policies allow without the long-output scope (403 POLICY_DENIED), though max_tokens alone is within it", async () => {
     expect((await chat({ model: "ollama-llama@1", max_tokens: 5000 })).status).toBe(200);
-    expect(await chat({ model: "ollama-llama@1", max_tokens: 5000, n: 2 })).toMatchObject({ status: 403, code: "POLICY_DENIED", message: expect.stringMatching(/long-output-needs-scope/) });
+    expect(await chat({ model: "ollama-llama@1", max_tokens: 5000, n: 2 })).toMatchObject({
+      status: 403,
+      code: "POLICY_DENIED",
+      message: expect.stringMatching(/long-output-needs-scope/),
+    });
   });
 
   it("tools offered by an identity without the tools scope, in either dialect (403 POLICY_DENIED)", async () => {
@@ -259,7 +324,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   });
 
   it("a small max_completion_tokens beside a large max_tokens, which a runtime reading max_tokens alone would generate (judged by the larger: 403)", async () => {
-    expect(await chat({ model: "ollama-llama@1", max_completion_tokens: 10, max_tokens: 9000 })).toMatchObject({ status: 403, code: "POLICY_DENIED", message: expect.stringMatching(/long-output-needs-scope/) });
+    expect(await chat({ model: "ollama-llama@1", max_completion_tokens: 10, max_tokens: 9000 })).toMatchObject({
+      status: 403,
+      code: "POLICY_DENIED",
+      message: expect.stringMatching(/long-output-needs-scope/),
+    });
     expect((await chat({ model: "ollama-llama@1", max_completion_tokens: 12, max_tokens: 5 })).status).toBe(200);
     const sent = p.ollama.requests.at(-1)?.json as Record<string, unknown>;
     expect(sent).toMatchObject({ max_tokens: 12 });
@@ -278,7 +347,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
 
   it("a call from another environment routed to this one's runtime, though the version is registered for both (404 MODEL_NOT_AVAILABLE)", async () => {
     const staging = await p.key(`staging-${Date.now()}`, { environment: "staging" });
-    await p.store.db.updateTable("model_versions").set({ environments: JSON.stringify(["default", "staging"]) }).where("id", "=", "vllm-llama@1").execute();
+    await p.store.db
+      .updateTable("model_versions")
+      .set({ environments: JSON.stringify(["default", "staging"]) })
+      .where("id", "=", "vllm-llama@1")
+      .execute();
     try {
       await new Promise((r) => setTimeout(r, 300)); // a catalog refresh
       const before = vllmCalls();
@@ -286,7 +359,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
       expect(vllmCalls()).toBe(before);
       expect((await client(url, staging.key).models.list()).data).toEqual([]);
     } finally {
-      await p.store.db.updateTable("model_versions").set({ environments: JSON.stringify(["default"]) }).where("id", "=", "vllm-llama@1").execute();
+      await p.store.db
+        .updateTable("model_versions")
+        .set({ environments: JSON.stringify(["default"]) })
+        .where("id", "=", "vllm-llama@1")
+        .execute();
       await new Promise((r) => setTimeout(r, 300));
     }
   });
@@ -297,7 +374,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
     const victim = await p.key(`victim-${Date.now()}`);
     await kill(p.store, p.audit, { kind: "identity", target: victim.id, reason: "key posted in a public gist", actor: "soc" });
     await new Promise((r) => setTimeout(r, 300));
-    expect(await chat({}, victim.key)).toMatchObject({ status: 403, code: "KILLED", message: expect.stringMatching(/killed by soc: key posted in a public gist/) });
+    expect(await chat({}, victim.key)).toMatchObject({
+      status: 403,
+      code: "KILLED",
+      message: expect.stringMatching(/killed by soc: key posted in a public gist/),
+    });
   });
 
   it("a killed model version and a killed runtime (403 KILLED); listings hide them", async () => {
@@ -342,7 +423,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   it("a call that may use more tokens than the whole per-minute budget (429 saying to ask for fewer max_tokens)", async () => {
     const g = await p.serve(limited({ tokensPerMinute: 100 }));
     const bot = await p.key(`too-big-${Date.now()}`);
-    expect(await chat({ max_tokens: 500 }, bot.key, g.url)).toMatchObject({ status: 429, code: "RATE_LIMITED", message: expect.stringMatching(/more than identity .* whole 100 tokens per minute: ask for fewer max_tokens/) });
+    expect(await chat({ max_tokens: 500 }, bot.key, g.url)).toMatchObject({
+      status: 429,
+      code: "RATE_LIMITED",
+      message: expect.stringMatching(/more than identity .* whole 100 tokens per minute: ask for fewer max_tokens/),
+    });
   });
 
   it("a call beyond the concurrent calls, streamed or not (429 RATE_LIMITED)", async () => {
@@ -352,7 +437,11 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
     try {
       const slow = chat({ messages: say("one two three four five six seven eight nine ten") }, bot.key, g.url);
       await new Promise((r) => setTimeout(r, 100));
-      expect(await chat({ messages: say("me too") }, bot.key, g.url)).toMatchObject({ status: 429, code: "RATE_LIMITED", message: expect.stringMatching(/1 calls running already/) });
+      expect(await chat({ messages: say("me too") }, bot.key, g.url)).toMatchObject({
+        status: 429,
+        code: "RATE_LIMITED",
+        message: expect.stringMatching(/1 calls running already/),
+      });
       expect((await slow).status).toBe(200);
     } finally {
       p.vllm.tokenDelayMs = 0;
@@ -365,16 +454,24 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
   it("to let a flood of calls without credentials fill the audit log: one event per source per interval, and callers with keys are still served", async () => {
     const g = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, unauthenticatedAuditSeconds: 2 } }));
     // The flood comes from a source address of its own, so that no other test's refusals mix with it.
-    const flood = (path: string, method: string, body?: string) => raw(g.url, path, { method, body, headers: body === undefined ? {} : { "content-type": "application/json" }, localAddress: "127.0.0.2" }).then((r) => r.status);
+    const flood = (path: string, method: string, body?: string) =>
+      raw(g.url, path, { method, body, headers: body === undefined ? {} : { "content-type": "application/json" }, localAddress: "127.0.0.2" }).then(
+        (r) => r.status,
+      );
     await p.audit.flush();
     const [last] = await p.store.db.selectFrom("audit_events").select("seq").orderBy("seq", "desc").limit(1).execute();
     const floodEvents = async () => {
       await p.audit.flush();
       const out = [];
-      for await (const e of readAuditEvents(p.store, (last?.seq ?? 0) + 1)) if (e.action === "gateway.unauthenticated" && e.details["source"] === "127.0.0.2") out.push(e);
+      for await (const e of readAuditEvents(p.store, (last?.seq ?? 0) + 1))
+        if (e.action === "gateway.unauthenticated" && e.details["source"] === "127.0.0.2") out.push(e);
       return out;
     };
-    const refused = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? flood("/v1/chat/completions", "POST", JSON.stringify({ model: "vllm-llama@1", messages: say("x") })) : flood("/v1/models", "GET"))));
+    const refused = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        i % 2 === 0 ? flood("/v1/chat/completions", "POST", JSON.stringify({ model: "vllm-llama@1", messages: say("x") })) : flood("/v1/models", "GET"),
+      ),
+    );
     expect(refused.every((status) => status === 401)).toBe(true);
     expect((await chat({}, key, g.url)).status).toBe(200);
     // The first refusal at once, saying what was wrong; the rest summed up once the interval is over.
@@ -419,7 +516,9 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
       socket.on("end", () => resolve(data));
       socket.on("close", () => resolve(data));
       socket.on("error", reject);
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${key}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n`);
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${key}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n`,
+      );
     });
     expect(reply).toMatch(/^HTTP\/1\.1 400/);
     expect(reply).not.toMatch(/perimeter_gateway/);

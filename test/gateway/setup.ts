@@ -40,7 +40,10 @@ export interface Perimeter {
   readonly models: Readonly<Record<"vllm" | "ollama" | "local" | "unapproved", ModelVersion>>;
   readonly work: string;
   /** A gateway on a free port (another can be started with other settings). */
-  serve(config?: (c: LoadedConfig["config"]) => LoadedConfig["config"], options?: StartGatewayOptions): Promise<{ url: string; started: StartedGateway; server: RunningServer }>;
+  serve(
+    config?: (c: LoadedConfig["config"]) => LoadedConfig["config"],
+    options?: StartGatewayOptions,
+  ): Promise<{ url: string; started: StartedGateway; server: RunningServer }>;
   /** A JWT from the configured test issuer (ES256), claims merged over a valid default. */
   jwt(claims?: Record<string, unknown>, audience?: string, issuer?: string): Promise<string>;
   /** A fresh identity and its key. */
@@ -50,36 +53,73 @@ export interface Perimeter {
 
 export async function startPerimeter(kind: StoreKind, extra: Record<string, unknown> = {}): Promise<Perimeter> {
   const signer = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const env = await createTestEnv(kind, {}, {
-    lifecycle: { roles: { approver: ["bob"], operator: ["olga"] }, trustedSigners: [{ name: "release", publicKey: "release.pub" }], signingKey: "keys/lifecycle.pem" },
-    gateway: { killPollMs: 100 },
-    identity: { jwtIssuers: [{ issuer: JWT_ISSUER, audience: "perimeter-gateway", jwksFile: "jwks.json", algorithms: ["ES256"], environment: "default", owner: "platform" }] },
-    ...extra,
-  });
+  const env = await createTestEnv(
+    kind,
+    {},
+    {
+      lifecycle: {
+        roles: { approver: ["bob"], operator: ["olga"] },
+        trustedSigners: [{ name: "release", publicKey: "release.pub" }],
+        signingKey: "keys/lifecycle.pem",
+      },
+      gateway: { killPollMs: 100 },
+      identity: {
+        jwtIssuers: [
+          { issuer: JWT_ISSUER, audience: "perimeter-gateway", jwksFile: "jwks.json", algorithms: ["ES256"], environment: "default", owner: "platform" },
+        ],
+      },
+      ...extra,
+    },
+  );
   writeFileSync(join(env.dir, "release.pub"), signer.publicKey.export({ type: "spki", format: "pem" }));
   const workload = await generateKeyPair("ES256", { extractable: true });
-  writeFileSync(join(env.dir, "jwks.json"), JSON.stringify({ keys: [{ ...(await exportJWK(workload.publicKey)), kid: "workload-1", alg: "ES256", use: "sig" }] }));
+  writeFileSync(
+    join(env.dir, "jwks.json"),
+    JSON.stringify({ keys: [{ ...(await exportJWK(workload.publicKey)), kid: "workload-1", alg: "ES256", use: "sig" }] }),
+  );
   const store = await env.open();
-  const audit = openAuditLog(env.loaded, store, { thread: true }) // as `perimeter serve` opens it (a writer thread on SQLite);
+  const audit = openAuditLog(env.loaded, store, { thread: true }); // as `perimeter serve` opens it (a writer thread on SQLite);
   const work = mkdtempSync(join(tmpdir(), "perimeter-gateway-"));
   const lifecycleKey = loadOrCreateSigningKey(join(env.dir, "keys/lifecycle.pem"), true);
-  const lifecycle: LifecycleDeps = { store, audit: () => audit, config: env.loaded.config.lifecycle, signers: () => resolveTrustedSigners(env.loaded), instanceKey: () => lifecycleKey };
+  const lifecycle: LifecycleDeps = {
+    store,
+    audit: () => audit,
+    config: env.loaded.config.lifecycle,
+    signers: () => resolveTrustedSigners(env.loaded),
+    instanceKey: () => lifecycleKey,
+  };
 
   const add = async (name: string, seed: number, approved = true): Promise<ModelVersion> => {
     const dir = writeGgufModel(join(work, name), { seed });
-    const v = await registerModel({ store, audit: () => audit }, { path: dir, name, version: "1", kind: "base", parents: [], environments: ["default"], actor: "alice" });
+    const v = await registerModel(
+      { store, audit: () => audit },
+      { path: dir, name, version: "1", kind: "base", parents: [], environments: ["default"], actor: "alice" },
+    );
     if (approved) {
       await recordScanEvidence(lifecycle, v.id, await scanPaths([dir]), (await computeManifest(dir)).digest, "ci");
-      writeFileSync(join(dir, "model.sig"), (await signModelWithKey(dir, { privateKeyPem: signer.privateKey.export({ type: "pkcs8", format: "pem" }).toString() })).bundle);
+      writeFileSync(
+        join(dir, "model.sig"),
+        (await signModelWithKey(dir, { privateKeyPem: signer.privateKey.export({ type: "pkcs8", format: "pem" }).toString() })).bundle,
+      );
       await approve(lifecycle, v.id, { actor: "bob" });
     }
     return v;
   };
-  const models = { vllm: await add("vllm-llama", 1), ollama: await add("ollama-llama", 2), local: await add("local-llama", 3), unapproved: await add("draft-llama", 4, false) };
+  const models = {
+    vllm: await add("vllm-llama", 1),
+    ollama: await add("ollama-llama", 2),
+    local: await add("local-llama", 3),
+    unapproved: await add("draft-llama", 4, false),
+  };
   const fileSha = (v: ModelVersion) => v.files[0]?.sha256 ?? "";
 
   const vllm = await startFakeOpenAI({ flavour: "vllm", models: [{ id: "vllm-llama" }] });
-  const ollama = await startFakeOllama({ models: [{ name: "ollama-llama:1", blobSha256: fileSha(models.ollama) }, { name: "draft-llama:1", blobSha256: fileSha(models.unapproved) }] });
+  const ollama = await startFakeOllama({
+    models: [
+      { name: "ollama-llama:1", blobSha256: fileSha(models.ollama) },
+      { name: "draft-llama:1", blobSha256: fileSha(models.unapproved) },
+    ],
+  });
   const served = join(work, "served");
   mkdirSync(served);
   copyFileSync(join(work, "local-llama", DEMO_MODEL_FILE), join(served, "local-llama.gguf"));
@@ -118,7 +158,15 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
         .setIssuedAt()
         .sign(workload.privateKey),
     async key(name, options = {}) {
-      const issued = await identities.create({ name, kind: "service-account", owner: "app-team", environment: options.environment ?? "default", scopes: options.scopes, expiresAt: options.expiresAt, actor: "ops" });
+      const issued = await identities.create({
+        name,
+        kind: "service-account",
+        owner: "app-team",
+        environment: options.environment ?? "default",
+        scopes: options.scopes,
+        expiresAt: options.expiresAt,
+        actor: "ops",
+      });
       return { key: issued.key, id: issued.identity.id };
     },
     async close() {

@@ -7,22 +7,43 @@ describe("the gateway's token count", () => {
     const chat = promptMaterial({
       messages: [
         { role: "system", content: "You are terse." },
-        { role: "user", content: [{ type: "text", text: "What is the weather in Lisbon today?" }, { type: "image_url", image_url: { url: "data:..." } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is the weather in Lisbon today?" },
+            { type: "image_url", image_url: { url: "data:..." } },
+          ],
+        },
         { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Lisbon"}' } }] },
       ],
       tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
     });
-    expect(chat.texts).toEqual(["You are terse.", "What is the weather in Lisbon today?", "get_weather", '{"city":"Lisbon"}', expect.stringContaining('"get_weather"')]);
+    expect(chat.texts).toEqual([
+      "You are terse.",
+      "What is the weather in Lisbon today?",
+      "get_weather",
+      '{"city":"Lisbon"}',
+      expect.stringContaining('"get_weather"'),
+    ]);
     expect(chat.ids).toBe(0);
 
-    const ids = promptMaterial({ prompt: [[1, 2, 3, 4], [5, 6]] });
+    const ids = promptMaterial({
+      prompt: [
+        [1, 2, 3, 4],
+        [5, 6],
+      ],
+    });
     expect(ids).toEqual({ texts: [], ids: 6 });
     expect((await estimatedUsage(ids, [])).prompt).toBe(6);
     expect(promptMaterial({ input: ["one", "two"] }).texts).toEqual(["one", "two"]);
   });
 
   it("counts what came back, whole or streamed, including reasoning and tool-call arguments", () => {
-    expect(generatedTexts({ choices: [{ message: { content: "Sunny.", reasoning_content: "Checked the forecast." } }, { text: "and warm" }] })).toEqual(["Sunny.", "Checked the forecast.", "and warm"]);
+    expect(generatedTexts({ choices: [{ message: { content: "Sunny.", reasoning_content: "Checked the forecast." } }, { text: "and warm" }] })).toEqual([
+      "Sunny.",
+      "Checked the forecast.",
+      "and warm",
+    ]);
     const streamed: string[] = [];
     generatedTexts({ choices: [{ delta: { role: "assistant", content: "" } }] }, streamed);
     generatedTexts({ choices: [{ delta: { content: "Sun" } }] }, streamed);

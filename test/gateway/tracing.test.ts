@@ -47,7 +47,10 @@ describe("OpenTelemetry traces of gateway calls", () => {
   });
 
   it("sends a span per call, a child of the caller's trace, named and attributed by the GenAI conventions, and passes the context to the runtime", async () => {
-    const { url, started } = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, tracing: { ...c.gateway.tracing, otlpEndpoint: `${collector.url}/v1/traces`, serviceName: "gw-test" } } }));
+    const { url, started } = await p.serve((c) => ({
+      ...c,
+      gateway: { ...c.gateway, tracing: { ...c.gateway.tracing, otlpEndpoint: `${collector.url}/v1/traces`, serviceName: "gw-test" } },
+    }));
     const { key, id } = await p.key("traced-app");
     const traceId = randomBytes(16).toString("hex");
     const parentId = randomBytes(8).toString("hex");
@@ -58,7 +61,9 @@ describe("OpenTelemetry traces of gateway calls", () => {
     const upstream = p.vllm.requests.at(-1)?.traceparent ?? "";
     expect(upstream).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     // A refused call is traced too.
-    await expect(openai.chat.completions.create({ model: "unapproved-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404 });
+    await expect(openai.chat.completions.create({ model: "unapproved-llama@1", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+      status: 404,
+    });
 
     await started.close(); // flushes the batch to the collector
     const spans = spansOf(collector).filter((s) => s.traceId === traceId);
@@ -82,7 +87,8 @@ describe("OpenTelemetry traces of gateway calls", () => {
     expect(attr(denied, "perimeter.decision")).toBe("deny");
     expect(attr(denied, "http.response.status_code")).toBe(404);
     // The resource names the service.
-    const resource = (collector.requests[0]?.json as { resourceSpans: Array<{ resource: { attributes: OtlpSpan["attributes"] } }> }).resourceSpans[0]?.resource.attributes;
+    const resource = (collector.requests[0]?.json as { resourceSpans: Array<{ resource: { attributes: OtlpSpan["attributes"] } }> }).resourceSpans[0]?.resource
+      .attributes;
     expect(resource?.find((a) => a.key === "service.name")?.value).toEqual({ stringValue: "gw-test" });
   });
 

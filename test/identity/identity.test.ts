@@ -74,7 +74,20 @@ describe.each(STORE_KINDS)("identities and API keys on %s", (kind) => {
     const wrongSecret = key.slice(0, -1) + last;
     const unknownId = key.replace(/^prm_[a-z2-7]{12}_/, "prm_aaaaaaaaaaaa_");
     const foreign = key.replace(/^prm_/, "sk_");
-    const presented = [wrongSecret, unknownId, foreign, "", "prm_", "prm__", `${key}x`, ` ${key}`, key.toUpperCase(), "prm_abc_def", "x".repeat(100_000), `prm_${"a".repeat(12)}_${"é".repeat(43)}`];
+    const presented = [
+      wrongSecret,
+      unknownId,
+      foreign,
+      "",
+      "prm_",
+      "prm__",
+      `${key}x`,
+      ` ${key}`,
+      key.toUpperCase(),
+      "prm_abc_def",
+      "x".repeat(100_000),
+      `prm_${"a".repeat(12)}_${"é".repeat(43)}`,
+    ];
     for (const p of presented) {
       const { code, message } = refusal(await identities.authenticateApiKey(p));
       expect(code).toBe("AUTH_KEY_INVALID");
@@ -121,7 +134,10 @@ describe.each(STORE_KINDS)("identities and API keys on %s", (kind) => {
     const record = await identities.get("support-bot");
     expect(record).toMatchObject({ revokedReason: "agent decommissioned" });
     expect(record.keys.every((k) => k.revokedAt !== null)).toBe(true);
-    await expect(identities.rotate("support-bot", { actor: "alice" })).rejects.toMatchObject({ code: "USAGE", message: expect.stringMatching(/was revoked.*gets no new keys/) });
+    await expect(identities.rotate("support-bot", { actor: "alice" })).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringMatching(/was revoked.*gets no new keys/),
+    });
     await expect(identities.revoke("support-bot", { actor: "alice", reason: "again" })).rejects.toMatchObject({ code: "USAGE" });
   });
 
@@ -212,7 +228,12 @@ describe.each(STORE_KINDS)("identities and API keys on %s", (kind) => {
     const store2 = await env.open();
     const warnings: string[] = [];
     const gateway = new IdentityService(
-      { store: store2, audit: () => audit, config: env.loaded.config.identity, logger: { warn: (_obj: unknown, msg?: string) => void warnings.push(String(msg)) } },
+      {
+        store: store2,
+        audit: () => audit,
+        config: env.loaded.config.identity,
+        logger: { warn: (_obj: unknown, msg?: string) => void warnings.push(String(msg)) },
+      },
       { ttlMs: 10 * 60_000 },
     );
     const t0 = new Date();

@@ -25,7 +25,11 @@ async function signer(alg: "ES256" | "EdDSA" | "RS256", kid: string): Promise<Si
   return { privateKey, alg, kid, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: "sig" } };
 }
 
-function token(by: Signer, claims: JWTPayload & { iss?: string; sub?: string; aud?: string } = {}, exp: number | null = Math.floor(Date.now() / 1000) + 300): Promise<string> {
+function token(
+  by: Signer,
+  claims: JWTPayload & { iss?: string; sub?: string; aud?: string } = {},
+  exp: number | null = Math.floor(Date.now() / 1000) + 300,
+): Promise<string> {
   const jwt = new SignJWT({ ...claims })
     .setProtectedHeader({ alg: by.alg, kid: by.kid, typ: "JWT" })
     .setIssuer(claims.iss ?? OIDC)
@@ -67,7 +71,14 @@ describe("JWT and SPIFFE JWT-SVID verification", () => {
     dir = mkdtempSync(join(tmpdir(), "perimeter-jwt-"));
     writeFileSync(join(dir, "spire-bundle.jwks"), JSON.stringify({ keys: [spire.jwk] }));
     issuers = [
-      { issuer: OIDC, audience: AUDIENCE, jwksUri: `http://127.0.0.1:${port}/jwks.json`, algorithms: ["ES256", "EdDSA"], environment: "prod", owner: "platform-oidc" },
+      {
+        issuer: OIDC,
+        audience: AUDIENCE,
+        jwksUri: `http://127.0.0.1:${port}/jwks.json`,
+        algorithms: ["ES256", "EdDSA"],
+        environment: "prod",
+        owner: "platform-oidc",
+      },
       { issuer: SPIFFE, audience: AUDIENCE, jwksFile: "spire-bundle.jwks", algorithms: ["ES256"], environment: "prod", owner: "spire" },
     ];
     verifier = new JwtVerifier(issuers, { baseDir: dir });
@@ -106,7 +117,15 @@ describe("JWT and SPIFFE JWT-SVID verification", () => {
     const result = await verifier.verify(await token(spire, { iss: SPIFFE, sub }));
     expect(result).toEqual({
       ok: true,
-      principal: { id: `jwt:${SPIFFE}#${sub}`, name: sub, kind: "jwt", owner: "spire", environment: "prod", scopes: [], via: { method: "jwt", issuer: SPIFFE, subject: sub } },
+      principal: {
+        id: `jwt:${SPIFFE}#${sub}`,
+        name: sub,
+        kind: "jwt",
+        owner: "spire",
+        environment: "prod",
+        scopes: [],
+        via: { method: "jwt", issuer: SPIFFE, subject: sub },
+      },
     });
   });
 
@@ -122,7 +141,8 @@ describe("JWT and SPIFFE JWT-SVID verification", () => {
       if (t.length > 20) expect(message).not.toContain(t);
     };
 
-    it("a token from an issuer that is not configured, naming it", () => refuses(token(es, { iss: "https://evil.example" }), /tokens from issuer "https:\/\/evil\.example" are not accepted/));
+    it("a token from an issuer that is not configured, naming it", () =>
+      refuses(token(es, { iss: "https://evil.example" }), /tokens from issuer "https:\/\/evil\.example" are not accepted/));
     it("a token for another audience", () => refuses(token(es, { aud: "another-service" }), /audience is not "perimeter-gateway"/));
     it("an unsigned token (alg none)", () => {
       const header = base64url.encode(JSON.stringify({ alg: "none", typ: "JWT" }));
@@ -131,11 +151,18 @@ describe("JWT and SPIFFE JWT-SVID verification", () => {
     });
     it("an HS256 token (a shared-secret alg no issuer allows)", () =>
       refuses(
-        new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setIssuer(OIDC).setAudience(AUDIENCE).setSubject("svc-billing").setExpirationTime("5m").sign(new TextEncoder().encode("a".repeat(32))),
+        new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setIssuer(OIDC)
+          .setAudience(AUDIENCE)
+          .setSubject("svc-billing")
+          .setExpirationTime("5m")
+          .sign(new TextEncoder().encode("a".repeat(32))),
         /alg "HS256" is not accepted for issuer https:\/\/oidc\.example\.test \(accepted: ES256, EdDSA\)/,
       ));
     it("an RS256 token whose key the issuer publishes, when RS256 is not in its algorithms", () => refuses(token(rs), /alg "RS256" is not accepted/));
-    it("an expired token", () => refuses(token(es, {}, Math.floor(Date.now() / 1000) - 120), /the token expired at .*get a fresh token from https:\/\/oidc\.example\.test/));
+    it("an expired token", () =>
+      refuses(token(es, {}, Math.floor(Date.now() / 1000) - 120), /the token expired at .*get a fresh token from https:\/\/oidc\.example\.test/));
     it("a token without exp", () => refuses(token(es, {}, null), /no exp claim/));
     it("a token with a bad signature", async () => {
       const [h, p, s] = (await token(es)).split(".") as [string, string, string];
@@ -151,7 +178,8 @@ describe("JWT and SPIFFE JWT-SVID verification", () => {
       const stranger = await signer("ES256", "unknown-kid");
       await refuses(token(stranger), /signed with a key https:\/\/oidc\.example\.test does not publish/);
     });
-    it("a SPIFFE token signed by the OIDC issuer's key", () => refuses(token(es, { iss: SPIFFE, sub: "spiffe://example.org/x" }), /does not publish|signature does not verify/));
+    it("a SPIFFE token signed by the OIDC issuer's key", () =>
+      refuses(token(es, { iss: SPIFFE, sub: "spiffe://example.org/x" }), /does not publish|signature does not verify/));
     it("something that is not a JWT", async () => {
       await refuses("not.a.jwt!", /not a JWT/);
       await refuses("e30.e30.", /unsigned|no iss/);
@@ -171,9 +199,15 @@ describe("JWT and SPIFFE JWT-SVID verification", () => {
 
   it("refuses configurations that would trust keys fetched in the clear or from nowhere", () => {
     const base = { issuer: OIDC, audience: AUDIENCE, algorithms: ["ES256"] as JwtIssuerConfig["algorithms"], environment: "prod", owner: "x" };
-    expect(() => new JwtVerifier([{ ...base, jwksUri: "http://idp.example.com/jwks" }])).toThrow(expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringMatching(/must be https/) }));
-    expect(() => new JwtVerifier([base])).toThrow(expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringMatching(/exactly one of jwksUri and jwksFile/) }));
-    expect(() => new JwtVerifier([{ ...base, jwksFile: "missing.jwks" }], { baseDir: dir })).toThrow(expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringMatching(/cannot read jwksFile/) }));
+    expect(() => new JwtVerifier([{ ...base, jwksUri: "http://idp.example.com/jwks" }])).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringMatching(/must be https/) }),
+    );
+    expect(() => new JwtVerifier([base])).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringMatching(/exactly one of jwksUri and jwksFile/) }),
+    );
+    expect(() => new JwtVerifier([{ ...base, jwksFile: "missing.jwks" }], { baseDir: dir })).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringMatching(/cannot read jwksFile/) }),
+    );
     expect(new JwtVerifier([{ ...base, jwksUri: "https://idp.example.com/jwks" }]).acceptedIssuers).toEqual([OIDC]);
   });
 });

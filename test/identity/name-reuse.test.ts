@@ -14,7 +14,8 @@ describe.each(STORE_KINDS)("reusing a revoked identity's name on %s", (kind) => 
   let store: Store;
   let audit: AuditLog;
   let identities: IdentityService;
-  const create = (name: string, expiresAt?: Date) => identities.create({ name, kind: "agent", owner: "ml-platform", environment: "prod", actor: "alice", expiresAt });
+  const create = (name: string, expiresAt?: Date) =>
+    identities.create({ name, kind: "agent", owner: "ml-platform", environment: "prod", actor: "alice", expiresAt });
 
   beforeEach(async () => {
     env = await createTestEnv(kind);
@@ -49,7 +50,10 @@ describe.each(STORE_KINDS)("reusing a revoked identity's name on %s", (kind) => 
     ]);
 
     // The name is taken again while the new identity lives, and the advice (rotate) works.
-    await expect(create("support-bot")).rejects.toMatchObject({ code: "IDENTITY_EXISTS", message: expect.stringMatching(/perimeter identity rotate support-bot/) });
+    await expect(create("support-bot")).rejects.toMatchObject({
+      code: "IDENTITY_EXISTS",
+      message: expect.stringMatching(/perimeter identity rotate support-bot/),
+    });
     expect((await identities.rotate("support-bot", { actor: "alice" })).identity.id).toBe(second.identity.id);
   });
 
@@ -59,7 +63,10 @@ describe.each(STORE_KINDS)("reusing a revoked identity's name on %s", (kind) => 
     const second = await create("nightly");
     await identities.revoke("nightly", { actor: "alice", reason: "two" });
     expect((await identities.get("nightly")).id).toBe(second.identity.id);
-    await expect(identities.rotate("nightly", { actor: "alice" })).rejects.toMatchObject({ code: "USAGE", message: expect.stringMatching(/was revoked.*perimeter identity create nightly/) });
+    await expect(identities.rotate("nightly", { actor: "alice" })).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringMatching(/was revoked.*perimeter identity create nightly/),
+    });
     await expect(identities.rotate(first.identity.id, { actor: "alice" })).rejects.toMatchObject({ code: "USAGE" });
     expect((await create("nightly")).identity.name).toBe("nightly"); // what the advice said works
   });
@@ -69,39 +76,105 @@ describe.each(STORE_KINDS)("reusing a revoked identity's name on %s", (kind) => 
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + 120_000);
     const taken = create("short-lived");
-    await expect(taken).rejects.toMatchObject({ code: "IDENTITY_EXISTS", message: expect.stringMatching(/expired at .*revoke it \(perimeter identity revoke id_[0-9a-f]{12} --reason expired\)/) });
-    await expect(identities.rotate("short-lived", { actor: "alice" })).rejects.toMatchObject({ code: "USAGE", message: expect.stringMatching(/expired at .*revoke it .*then create a new one/) });
+    await expect(taken).rejects.toMatchObject({
+      code: "IDENTITY_EXISTS",
+      message: expect.stringMatching(/expired at .*revoke it \(perimeter identity revoke id_[0-9a-f]{12} --reason expired\)/),
+    });
+    await expect(identities.rotate("short-lived", { actor: "alice" })).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringMatching(/expired at .*revoke it .*then create a new one/),
+    });
     await identities.revoke(expired.identity.id, { actor: "alice", reason: "expired" });
     expect((await create("short-lived")).identity.id).not.toBe(expired.identity.id);
   });
 
   it("the database itself refuses a second live identity with one name (a partial unique index)", async () => {
     const live = await create("bot");
-    const row = { name: "bot", kind: "agent", owner: "x", environment: "prod", scopes: "[]", expires_at: null, created_at: new Date().toISOString(), created_by: "x", revoked_at: null, revoked_reason: null, last_used_at: null };
-    await expect(store.db.insertInto("identities").values({ ...row, id: "id_000000000001" }).execute()).rejects.toThrow(/unique|duplicate/i);
+    const row = {
+      name: "bot",
+      kind: "agent",
+      owner: "x",
+      environment: "prod",
+      scopes: "[]",
+      expires_at: null,
+      created_at: new Date().toISOString(),
+      created_by: "x",
+      revoked_at: null,
+      revoked_reason: null,
+      last_used_at: null,
+    };
+    await expect(
+      store.db
+        .insertInto("identities")
+        .values({ ...row, id: "id_000000000001" })
+        .execute(),
+    ).rejects.toThrow(/unique|duplicate/i);
     await identities.revoke(live.identity.id, { actor: "alice", reason: "gone" });
-    await store.db.insertInto("identities").values({ ...row, id: "id_000000000002" }).execute();
-    await store.db.insertInto("identities").values({ ...row, id: "id_000000000003", revoked_at: new Date().toISOString() }).execute();
+    await store.db
+      .insertInto("identities")
+      .values({ ...row, id: "id_000000000002" })
+      .execute();
+    await store.db
+      .insertInto("identities")
+      .values({ ...row, id: "id_000000000003", revoked_at: new Date().toISOString() })
+      .execute();
   });
 
   it("the migration keeps every identity and key of an existing store, and a key still goes when its identity is deleted", async () => {
     // A store as the previous release left it: migrated up to 0004, with an identity and its key.
-    const old = await openStore({ url: env.loaded.config.store.url, sqlitePath: configPath(env.loaded, "old.db"), schema: `${env.loaded.config.store.schema}_old`, migrate: false });
+    const old = await openStore({
+      url: env.loaded.config.store.url,
+      sqlitePath: configPath(env.loaded, "old.db"),
+      schema: `${env.loaded.config.store.schema}_old`,
+      migrate: false,
+    });
     try {
       const migrator = new Migrator({ db: old.db, provider: migrationProvider, ...(old.schema === undefined ? {} : { migrationTableSchema: old.schema }) });
       expect((await migrator.migrateTo("0004_identity")).error).toBeUndefined();
-      const row = { id: "id_0000000000aa", name: "legacy", kind: "agent", owner: "x", environment: "prod", scopes: '["a"]', expires_at: null, created_at: "2026-01-01T00:00:00.000Z", created_by: "x", revoked_at: "2026-02-01T00:00:00.000Z", revoked_reason: "old", last_used_at: null };
+      const row = {
+        id: "id_0000000000aa",
+        name: "legacy",
+        kind: "agent",
+        owner: "x",
+        environment: "prod",
+        scopes: '["a"]',
+        expires_at: null,
+        created_at: "2026-01-01T00:00:00.000Z",
+        created_by: "x",
+        revoked_at: "2026-02-01T00:00:00.000Z",
+        revoked_reason: "old",
+        last_used_at: null,
+      };
       await old.db.insertInto("identities").values(row).execute();
-      await old.db.insertInto("api_keys").values({ id: "aaaaaaaaaaaa", identity_id: row.id, hash: "h", created_at: row.created_at, expires_at: null, revoked_at: row.revoked_at, last_used_at: null }).execute();
+      await old.db
+        .insertInto("api_keys")
+        .values({
+          id: "aaaaaaaaaaaa",
+          identity_id: row.id,
+          hash: "h",
+          created_at: row.created_at,
+          expires_at: null,
+          revoked_at: row.revoked_at,
+          last_used_at: null,
+        })
+        .execute();
 
       await migrate(old);
       expect(await old.db.selectFrom("identities").selectAll().execute()).toEqual([row]);
-      expect((await old.db.selectFrom("api_keys").select(["id", "identity_id"]).execute())).toEqual([{ id: "aaaaaaaaaaaa", identity_id: row.id }]);
-      await old.db.insertInto("identities").values({ ...row, id: "id_0000000000bb", revoked_at: null, revoked_reason: null }).execute();
+      expect(await old.db.selectFrom("api_keys").select(["id", "identity_id"]).execute()).toEqual([{ id: "aaaaaaaaaaaa", identity_id: row.id }]);
+      await old.db
+        .insertInto("identities")
+        .values({ ...row, id: "id_0000000000bb", revoked_at: null, revoked_reason: null })
+        .execute();
       await old.db.deleteFrom("identities").where("id", "=", row.id).execute();
       expect(await old.db.selectFrom("api_keys").select("id").execute()).toEqual([]);
     } finally {
-      if (old.dialect === "postgres") await old.db.schema.dropSchema(old.schema ?? "").ifExists().cascade().execute();
+      if (old.dialect === "postgres")
+        await old.db.schema
+          .dropSchema(old.schema ?? "")
+          .ifExists()
+          .cascade()
+          .execute();
       await old.close();
     }
   });

@@ -42,9 +42,18 @@ const base = modelVersion("llama-demo", "1", {
 const fineTune = modelVersion("support-bot", "1", {
   kind: "fine-tune",
   parents: [base.id],
-  license: { expression: "LicenseRef-llama3.1", tier: "restricted-use", source: "model-card", detail: "LicenseRef-llama3.1: Llama 3.1 Community License (use restrictions, 700M MAU cap)" },
+  license: {
+    expression: "LicenseRef-llama3.1",
+    tier: "restricted-use",
+    source: "model-card",
+    detail: "LicenseRef-llama3.1: Llama 3.1 Community License (use restrictions, 700M MAU cap)",
+  },
   source: "https://github.com/example/support-bot.git",
-  euAiAct: { substantialModificationCandidate: true, basis: "fine-tune of a general-purpose model", review: { outcome: "not-substantial", reviewer: "dpo", note: "narrow task", time: "2025-03-02T09:00:00Z" } },
+  euAiAct: {
+    substantialModificationCandidate: true,
+    basis: "fine-tune of a general-purpose model",
+    review: { outcome: "not-substantial", reviewer: "dpo", note: "narrow task", time: "2025-03-02T09:00:00Z" },
+  },
 });
 const adapter = modelVersion("support-bot-lora", "1", {
   kind: "adapter",
@@ -74,7 +83,14 @@ const ollama: Runtime = {
   registeredBy: "ops",
   discoveredAt: "2025-03-03T12:00:00Z",
 };
-const vllm: Runtime = { ...ollama, name: "vllm-staging", type: "openai", url: "http://10.0.0.7:8000/v1", environment: "staging", discoveredAt: "2025-03-03T12:00:01Z" };
+const vllm: Runtime = {
+  ...ollama,
+  name: "vllm-staging",
+  type: "openai",
+  url: "http://10.0.0.7:8000/v1",
+  environment: "staging",
+  discoveredAt: "2025-03-03T12:00:01Z",
+};
 const served = (runtime: string, servedName: string, digest: string | null, adapterDigests: string[] = []): ServedModel => ({
   runtime,
   servedName,
@@ -143,7 +159,11 @@ describe("CycloneDX 1.6 AI-BOM", () => {
       bomFormat: "CycloneDX",
       specVersion: "1.6",
       serialNumber: SERIAL,
-      metadata: { timestamp: "2025-03-04T08:30:00.500Z", lifecycles: [{ phase: "operations" }], tools: { components: [{ type: "application", name: "Perimeter", version: "0.1.0" }] } },
+      metadata: {
+        timestamp: "2025-03-04T08:30:00.500Z",
+        lifecycles: [{ phase: "operations" }],
+        tools: { components: [{ type: "application", name: "Perimeter", version: "0.1.0" }] },
+      },
     });
   });
 
@@ -166,7 +186,9 @@ describe("CycloneDX 1.6 AI-BOM", () => {
     for (const m of input.models) {
       const c = component(bom, `model:${m.id}`);
       expect(c.hashes).toEqual([{ alg: "SHA-256", content: m.digest }]);
-      expect(c.components?.map((f) => ({ type: f.type, name: f.name, hashes: f.hashes }))).toEqual(m.files.map((f) => ({ type: "file", name: f.path, hashes: [{ alg: "SHA-256", content: f.sha256 }] })));
+      expect(c.components?.map((f) => ({ type: f.type, name: f.name, hashes: f.hashes }))).toEqual(
+        m.files.map((f) => ({ type: "file", name: f.path, hashes: [{ alg: "SHA-256", content: f.sha256 }] })),
+      );
     }
     const lora = component(bom, "model:support-bot-lora@1");
     expect(values(lora.properties, "perimeter:format")).toEqual(["json", "safetensors"]);
@@ -234,7 +256,11 @@ describe("CycloneDX 1.6 AI-BOM", () => {
     const bom = (await toCycloneDx(input)) as CycloneDx;
     const flags = (ref: string) => {
       const props = component(bom, ref).properties;
-      return [values(props, "perimeter:euAiAct:substantialModificationCandidate")[0], values(props, "perimeter:euAiAct:review")[0], values(props, "perimeter:generalPurpose")[0]];
+      return [
+        values(props, "perimeter:euAiAct:substantialModificationCandidate")[0],
+        values(props, "perimeter:euAiAct:review")[0],
+        values(props, "perimeter:generalPurpose")[0],
+      ];
     };
     expect(flags("model:llama-demo@1")).toEqual(["false", "not-required", "true"]);
     expect(flags("model:support-bot@1")).toEqual(["true", "not-substantial", "true"]);
@@ -274,11 +300,17 @@ describe("CycloneDX 1.6 AI-BOM", () => {
   });
 
   it("refuses a serial number that is not a urn:uuid instead of quietly leaving it out", async () => {
-    await expect(toCycloneDx({ ...input, serialNumber: "bom-42" })).rejects.toMatchObject({ code: "BOM_INVALID", message: expect.stringContaining("/serialNumber") });
+    await expect(toCycloneDx({ ...input, serialNumber: "bom-42" })).rejects.toMatchObject({
+      code: "BOM_INVALID",
+      message: expect.stringContaining("/serialNumber"),
+    });
   });
 
   it("refuses an inventory that names one model version twice", async () => {
-    await expect(toCycloneDx({ ...input, models: [base, base] })).rejects.toMatchObject({ code: "BOM_INVALID", message: expect.stringContaining("llama-demo@1 appears twice") });
+    await expect(toCycloneDx({ ...input, models: [base, base] })).rejects.toMatchObject({
+      code: "BOM_INVALID",
+      message: expect.stringContaining("llama-demo@1 appears twice"),
+    });
   });
 });
 
@@ -298,11 +330,19 @@ describe("SPDX 3.0.1 AI-BOM", () => {
   const relationships = of("Relationship") as Array<SpdxNode & { from: string; to: string[]; relationshipType: string }>;
   const pkg = (name: string) => of("ai_AIPackage").find((p) => p["name"] === name);
   // SPDX's own individuals for "no assertion": references to them are not references into the graph.
-  const INDIVIDUALS = new Set(["expandedlicensing_NoAssertionLicense", "expandedlicensing_NoneLicense", "https://spdx.org/rdf/3.0.1/terms/Core/NoAssertionElement"]);
+  const INDIVIDUALS = new Set([
+    "expandedlicensing_NoAssertionLicense",
+    "expandedlicensing_NoneLicense",
+    "https://spdx.org/rdf/3.0.1/terms/Core/NoAssertionElement",
+  ]);
 
   it("is JSON-LD in the 3.0.1 context where every element has a type and a unique spdxId", () => {
     expect(doc["@context"]).toBe("https://spdx.org/rdf/3.0.1/spdx-context.jsonld");
-    expect(elements.every((n) => typeof n.type === "string" && typeof n.spdxId === "string" && n.spdxId.startsWith("urn:perimeter:3e671687-395b-41f5-a30f-a58921a69b79#"))).toBe(true);
+    expect(
+      elements.every(
+        (n) => typeof n.type === "string" && typeof n.spdxId === "string" && n.spdxId.startsWith("urn:perimeter:3e671687-395b-41f5-a30f-a58921a69b79#"),
+      ),
+    ).toBe(true);
     expect(byId.size).toBe(elements.length);
     const [info] = of("CreationInfo");
     expect(info).toMatchObject({ "@id": "_:creationinfo", specVersion: "3.0.1", created: "2025-03-04T08:30:00Z" });
@@ -332,13 +372,18 @@ describe("SPDX 3.0.1 AI-BOM", () => {
       ai_domain: ["text-generation"],
     });
     expect(byId.get(pkg("llama-demo")?.["suppliedBy"] as string)).toMatchObject({ type: "Agent", name: "ml-platform" });
-    expect(pkg("support-bot-lora")).toMatchObject({ software_downloadLocation: "NOASSERTION", suppliedBy: "https://spdx.org/rdf/3.0.1/terms/Core/NoAssertionElement" });
+    expect(pkg("support-bot-lora")).toMatchObject({
+      software_downloadLocation: "NOASSERTION",
+      suppliedBy: "https://spdx.org/rdf/3.0.1/terms/Core/NoAssertionElement",
+    });
     const files = relationships.find((r) => r.from === pkg("support-bot-lora")?.spdxId && r.relationshipType === "contains")?.to ?? [];
     expect(files.map((f) => byId.get(f)?.["name"])).toEqual(["adapter_config.json", "adapter_model.safetensors"]);
   });
 
   it("states lineage as descendantOf relationships from child to parents", () => {
-    const lineage = relationships.filter((r) => r.relationshipType === "descendantOf").map((r) => [byId.get(r.from)?.["name"], r.to.map((t) => byId.get(t)?.["name"])]);
+    const lineage = relationships
+      .filter((r) => r.relationshipType === "descendantOf")
+      .map((r) => [byId.get(r.from)?.["name"], r.to.map((t) => byId.get(t)?.["name"])]);
     expect(lineage).toEqual([
       ["support-bot", ["llama-demo"]],
       ["support-bot-lora", ["support-bot"]],
@@ -364,7 +409,9 @@ describe("SPDX 3.0.1 AI-BOM", () => {
   });
 
   it("tells the reviewer about the EU AI Act flag and the licence tier in the package comment", () => {
-    expect(pkg("support-bot-lora")?.["comment"]).toContain("EU AI Act: substantial-modification candidate (adapter on a general-purpose model); review: pending");
+    expect(pkg("support-bot-lora")?.["comment"]).toContain(
+      "EU AI Act: substantial-modification candidate (adapter on a general-purpose model); review: pending",
+    );
     expect(pkg("support-bot")?.["comment"]).toContain("tier: restricted-use");
   });
 

@@ -34,8 +34,24 @@ describe.each(STORE_KINDS)("drift on %s", (kind) => {
     deps = { store, audit: () => audit };
     work = mkdtempSync(join(tmpdir(), "perimeter-drift-"));
     const actor = "ml-platform";
-    base = await registerModel(deps, { path: writeGgufModel(join(work, "base")), name: "llama-demo", version: "1", kind: "base", parents: [], environments: ["prod"], actor });
-    adapter = await registerModel(deps, { path: writeLoraAdapter(join(work, "lora")), name: "tone", version: "1", kind: "adapter", parents: ["llama-demo@1"], environments: ["prod"], actor });
+    base = await registerModel(deps, {
+      path: writeGgufModel(join(work, "base")),
+      name: "llama-demo",
+      version: "1",
+      kind: "base",
+      parents: [],
+      environments: ["prod"],
+      actor,
+    });
+    adapter = await registerModel(deps, {
+      path: writeLoraAdapter(join(work, "lora")),
+      name: "tone",
+      version: "1",
+      kind: "adapter",
+      parents: ["llama-demo@1"],
+      environments: ["prod"],
+      actor,
+    });
   });
   afterEach(async () => {
     for (const s of servers.splice(0)) await s.close();
@@ -57,9 +73,7 @@ describe.each(STORE_KINDS)("drift on %s", (kind) => {
   }
 
   it("reports no drift when every runtime serves registered bytes in a registered environment", async () => {
-    const o = await ollama([
-      { name: "llama-demo:1", blobSha256: weights(), adapterSha256s: [adapterWeights()], family: "llama" },
-    ]);
+    const o = await ollama([{ name: "llama-demo:1", blobSha256: weights(), adapterSha256s: [adapterWeights()], family: "llama" }]);
     await addRuntime(deps, { name: "ollama-prod", type: "ollama", url: o.url, environment: "prod", actor: "ops" });
     const dir = join(work, "served");
     mkdirSync(dir);
@@ -102,7 +116,11 @@ describe.each(STORE_KINDS)("drift on %s", (kind) => {
       "unverified vllm-prod llama-demo",
     ]);
     const mismatch = report.findings.find((f) => f.kind === "digest-mismatch");
-    expect(mismatch).toMatchObject({ severity: "critical", modelVersions: ["llama-demo@1"], message: expect.stringMatching(/weights changed or were replaced/) });
+    expect(mismatch).toMatchObject({
+      severity: "critical",
+      modelVersions: ["llama-demo@1"],
+      message: expect.stringMatching(/weights changed or were replaced/),
+    });
     expect(report.findings.find((f) => f.kind === "environment")?.message).toMatch(/registered for prod, not for dev/);
     expect(report.findings.find((f) => f.kind === "unverified")?.message).toMatch(/does not report the digest/);
 
@@ -115,7 +133,15 @@ describe.each(STORE_KINDS)("drift on %s", (kind) => {
 
   it("names a version served by a runtime of an environment it is not registered for, even when other versions of the same bytes are, and says what to do", async () => {
     // The same file registered a second time, for staging only: prod's runtime serves its bytes, but calls for it there are refused.
-    await registerModel(deps, { path: join(work, "base"), name: "my-model", version: "1", kind: "base", parents: [], environments: ["staging"], actor: "ml-platform" });
+    await registerModel(deps, {
+      path: join(work, "base"),
+      name: "my-model",
+      version: "1",
+      kind: "base",
+      parents: [],
+      environments: ["staging"],
+      actor: "ml-platform",
+    });
     const dir = join(work, "served");
     mkdirSync(dir);
     copyFileSync(join(work, "base", DEMO_MODEL_FILE), join(dir, "my-model.gguf"));
@@ -141,7 +167,10 @@ describe.each(STORE_KINDS)("drift on %s", (kind) => {
 
     o.misbehaviour = "hang";
     const [failed] = await discover({ ...deps, timeoutMs: 300 }, ["gpu-1"], "ops");
-    expect(failed).toMatchObject({ ok: false, error: { code: "RUNTIME_UNREACHABLE", message: expect.stringMatching(/runtime "gpu-1" \(ollama at http:\/\/127\.0\.0\.1:\d+\)/) } });
+    expect(failed).toMatchObject({
+      ok: false,
+      error: { code: "RUNTIME_UNREACHABLE", message: expect.stringMatching(/runtime "gpu-1" \(ollama at http:\/\/127\.0\.0\.1:\d+\)/) },
+    });
     expect(await getRuntime(deps, "gpu-1")).toEqual(before);
 
     const report = await checkDrift(deps, { live: true, timeoutMs: 300, actor: "drift-cron" });

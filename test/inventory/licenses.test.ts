@@ -44,7 +44,8 @@ const card = (frontMatter: string, body = "") => `---\n${frontMatter}\n---\n${bo
 /** The opening of each licence text, as the licence files people ship begin. */
 const TEXTS = {
   MIT: "MIT License\n\nCopyright (c) 2024 Example\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\nof this software",
-  "Apache-2.0": "\n                                 Apache License\n                           Version 2.0, January 2004\n                        http://www.apache.org/licenses/\n",
+  "Apache-2.0":
+    "\n                                 Apache License\n                           Version 2.0, January 2004\n                        http://www.apache.org/licenses/\n",
   "GPL-3.0-only":
     "                    GNU GENERAL PUBLIC LICENSE\n                       Version 3, 29 June 2007\n ...\n  13. Use with the GNU Affero General Public License.\n",
   "AGPL-3.0-only":
@@ -240,9 +241,7 @@ describe("licences Perimeter cannot place", () => {
   it("marks a licence missing from its table unknown, saying how to place it", () => {
     const r = classifyLicense("foo", "flag");
     expect(r).toMatchObject({ expression: "LicenseRef-foo", tier: "unknown", source: "flag" });
-    expect(r.detail).toBe(
-      `licence "foo" is not in Perimeter's table: record its SPDX id with --license, or add it to inventory.licenses in perimeter.yaml`,
-    );
+    expect(r.detail).toBe(`licence "foo" is not in Perimeter's table: record its SPDX id with --license, or add it to inventory.licenses in perimeter.yaml`);
   });
 
   for (const input of ["NOASSERTION", "NONE", "other", "unknown", "", "   ", null, undefined]) {
@@ -527,13 +526,36 @@ function expectWellFormed(r: LicenseRecord): void {
 }
 
 describe("robustness", () => {
-  const licenceWords = fc.constantFrom("MIT", "mit", "AND", "or", "WITH", "(", ")", "+", "GPL-2.0", "llama3.1", "openrail++", "LicenseRef-", "Classpath-exception-2.0", "foo", "other", ":");
+  const licenceWords = fc.constantFrom(
+    "MIT",
+    "mit",
+    "AND",
+    "or",
+    "WITH",
+    "(",
+    ")",
+    "+",
+    "GPL-2.0",
+    "llama3.1",
+    "openrail++",
+    "LicenseRef-",
+    "Classpath-exception-2.0",
+    "foo",
+    "other",
+    ":",
+  );
 
   it("classifyLicense never throws and always records a valid expression or none", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 300 }), fc.array(licenceWords, { maxLength: 30 }).map((w) => w.join(" "))), (input) => {
-        expectWellFormed(classifyLicense(input, "flag"));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 300 }),
+          fc.array(licenceWords, { maxLength: 30 }).map((w) => w.join(" ")),
+        ),
+        (input) => {
+          expectWellFormed(classifyLicense(input, "flag"));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -43,9 +43,29 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
   }
 
   it("records base → fine-tune → adapter lineage with digests, formats and both directions of the graph", async () => {
-    const base = await add({ path: writeGgufModel(join(work, "base")), name: "llama-demo", version: "1", license: "llama3.1", owner: "ml-platform", source: "hf://meta-llama/demo" });
-    const tuned = await add({ path: writeGgufModel(join(work, "tuned"), { seed: 7 }), name: "support-bot", version: "1", kind: "fine-tune", parents: ["llama-demo@1"] });
-    const adapter = await add({ path: writeLoraAdapter(join(work, "lora")), name: "support-bot-lora", version: "1", kind: "adapter", parents: ["support-bot@1"], license: "Apache-2.0" });
+    const base = await add({
+      path: writeGgufModel(join(work, "base")),
+      name: "llama-demo",
+      version: "1",
+      license: "llama3.1",
+      owner: "ml-platform",
+      source: "hf://meta-llama/demo",
+    });
+    const tuned = await add({
+      path: writeGgufModel(join(work, "tuned"), { seed: 7 }),
+      name: "support-bot",
+      version: "1",
+      kind: "fine-tune",
+      parents: ["llama-demo@1"],
+    });
+    const adapter = await add({
+      path: writeLoraAdapter(join(work, "lora")),
+      name: "support-bot-lora",
+      version: "1",
+      kind: "adapter",
+      parents: ["support-bot@1"],
+      license: "Apache-2.0",
+    });
 
     const manifest = await computeManifest(join(work, "base"));
     expect(base.digest).toBe(manifest.digest);
@@ -55,7 +75,10 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
     expect(adapter.formats).toEqual(["json", "safetensors"]);
 
     const lineage = await lineageOf(store, "support-bot-lora@1");
-    expect(lineage.ancestry).toMatchObject({ id: "support-bot-lora@1", next: [{ id: "support-bot@1", kind: "fine-tune", next: [{ id: "llama-demo@1", kind: "base", next: [] }] }] });
+    expect(lineage.ancestry).toMatchObject({
+      id: "support-bot-lora@1",
+      next: [{ id: "support-bot@1", kind: "fine-tune", next: [{ id: "llama-demo@1", kind: "base", next: [] }] }],
+    });
     const fromBase = await lineageOf(store, "llama-demo@1");
     expect(fromBase.descendants).toMatchObject({ id: "llama-demo@1", next: [{ id: "support-bot@1", next: [{ id: "support-bot-lora@1", next: [] }] }] });
 
@@ -85,7 +108,10 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
       [{ kind: "merge", parents: ["base@1", "base@1"] }, /a parent is named twice/],
     ];
     for (const [input, message] of refusals) {
-      await expect(add({ path, name: "child", version: "1", ...input })).rejects.toMatchObject({ code: "LINEAGE_INVALID", message: expect.stringMatching(message) });
+      await expect(add({ path, name: "child", version: "1", ...input })).rejects.toMatchObject({
+        code: "LINEAGE_INVALID",
+        message: expect.stringMatching(message),
+      });
     }
     expect((await listModels(store)).map((m) => m.id)).toEqual(["base@1"]);
     expect(await actions()).toEqual(["model.register model:base@1"]);
@@ -94,7 +120,10 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
   it("refuses a duplicate name@version, also when two registrations race", async () => {
     const path = writeGgufModel(join(work, "m"));
     await add({ path, name: "dup", version: "1" });
-    await expect(add({ path, name: "dup", version: "1" })).rejects.toMatchObject({ code: "MODEL_VERSION_EXISTS", message: expect.stringMatching(/dup@1 is already in the inventory/) });
+    await expect(add({ path, name: "dup", version: "1" })).rejects.toMatchObject({
+      code: "MODEL_VERSION_EXISTS",
+      message: expect.stringMatching(/dup@1 is already in the inventory/),
+    });
     const race = await Promise.allSettled([add({ path, name: "race", version: "1" }), add({ path, name: "race", version: "1" })]);
     expect(race.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     expect(race.find((r) => r.status === "rejected")).toMatchObject({ reason: { code: "MODEL_VERSION_EXISTS" } });
@@ -107,7 +136,10 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
       code: "MODEL_NOT_A_MODEL",
       message: expect.stringMatching(/is not a model: found 2 text files/),
     });
-    await expect(add({ path: join(work, "missing"), name: "missing", version: "1" })).rejects.toMatchObject({ code: "USAGE", message: expect.stringMatching(/no such file or directory/) });
+    await expect(add({ path: join(work, "missing"), name: "missing", version: "1" })).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringMatching(/no such file or directory/),
+    });
     expect(await listModels(store)).toEqual([]);
     expect(await actions()).toEqual([]);
   });
@@ -122,7 +154,9 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
     const carded = await add({ path: writeGgufModel(join(work, "c"), { seed: 5, readme: card }), name: "carded", version: "1" });
     expect(carded.license).toMatchObject({ expression: "Apache-2.0", tier: "permissive", source: "model-card" });
     // The card names a base model that the inventory does not link: the lineage is incomplete.
-    expect(inventoryFindings(carded)).toContainEqual(expect.objectContaining({ rule: "LINEAGE_UNDECLARED", message: expect.stringMatching(/meta-llama\/Llama-3.1-8B/) }));
+    expect(inventoryFindings(carded)).toContainEqual(
+      expect.objectContaining({ rule: "LINEAGE_UNDECLARED", message: expect.stringMatching(/meta-llama\/Llama-3.1-8B/) }),
+    );
   });
 
   it("flags a fine-tune, adapter or merge of a general-purpose model for EU AI Act review and records the review", async () => {
@@ -130,7 +164,13 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
     await add({ path: writeGgufModel(join(work, "clf"), { seed: 9 }), name: "classifier", version: "1", generalPurpose: false });
     const tuned = await add({ path: writeGgufModel(join(work, "t"), { seed: 7 }), name: "tuned", version: "1", kind: "fine-tune", parents: ["gpai@1"] });
     const quant = await add({ path: writeGgufModel(join(work, "q"), { seed: 8 }), name: "gpai-q4", version: "1", kind: "quantization", parents: ["gpai@1"] });
-    const narrow = await add({ path: writeGgufModel(join(work, "n"), { seed: 10 }), name: "clf-tuned", version: "1", kind: "fine-tune", parents: ["classifier@1"] });
+    const narrow = await add({
+      path: writeGgufModel(join(work, "n"), { seed: 10 }),
+      name: "clf-tuned",
+      version: "1",
+      kind: "fine-tune",
+      parents: ["classifier@1"],
+    });
     expect(tuned.euAiAct).toMatchObject({ substantialModificationCandidate: true, basis: expect.stringMatching(/Art\. 25\(2\)/), review: null });
     expect(tuned.generalPurpose).toBe(true);
     expect(inventoryFindings(tuned)).toContainEqual(expect.objectContaining({ rule: "EU_AI_ACT_REVIEW_PENDING" }));
@@ -138,7 +178,13 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
     expect(narrow.euAiAct.substantialModificationCandidate).toBe(false);
 
     await expect(reviewEuAiAct(deps, "gpai-q4@1", "substantial", "x", "legal")).rejects.toMatchObject({ code: "USAGE" });
-    const reviewed = await reviewEuAiAct(deps, "tuned@1", "not-substantial", "LoRA on 2k support tickets; compute far below a third of the original", "legal-reviewer");
+    const reviewed = await reviewEuAiAct(
+      deps,
+      "tuned@1",
+      "not-substantial",
+      "LoRA on 2k support tickets; compute far below a third of the original",
+      "legal-reviewer",
+    );
     expect((await getModel(store, "tuned@1")).euAiAct.review).toMatchObject({ outcome: "not-substantial", reviewer: "legal-reviewer" });
     expect(inventoryFindings(reviewed).map((f) => f.rule)).not.toContain("EU_AI_ACT_REVIEW_PENDING");
     expect(await actions()).toContain("model.eu-ai-act-review model:tuned@1");
@@ -147,7 +193,10 @@ describe.each(STORE_KINDS)("model inventory on %s", (kind) => {
   it("refuses to remove a version others descend from, then removes leaves", async () => {
     await add({ path: writeGgufModel(join(work, "base")), name: "base", version: "1" });
     await add({ path: writeLoraAdapter(join(work, "lora")), name: "lora", version: "1", kind: "adapter", parents: ["base@1"] });
-    await expect(removeModel(deps, "base@1", "ops", "retired")).rejects.toMatchObject({ code: "MODEL_HAS_DESCENDANTS", message: expect.stringMatching(/base@1 is a parent of lora@1/) });
+    await expect(removeModel(deps, "base@1", "ops", "retired")).rejects.toMatchObject({
+      code: "MODEL_HAS_DESCENDANTS",
+      message: expect.stringMatching(/base@1 is a parent of lora@1/),
+    });
     await removeModel(deps, "lora@1", "ops", "retired");
     await removeModel(deps, "base@1", "ops", "retired");
     expect(await listModels(store)).toEqual([]);

@@ -43,9 +43,15 @@ describe.each(STORE_KINDS)("registering an embedded runtime on %s", (kind) => {
 
   it("refuses a directory that does not exist, or a file, naming the path it resolved to", async () => {
     const missing = relative(process.cwd(), join(work, "no-models"));
-    await expect(add(missing)).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining(`--url ${missing} (${join(work, "no-models")}) does not exist`) });
+    await expect(add(missing)).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringContaining(`--url ${missing} (${join(work, "no-models")}) does not exist`),
+    });
     writeFileSync(join(work, "model.gguf"), "GGUF");
-    await expect(add(join(work, "model.gguf"))).rejects.toMatchObject({ code: "USAGE", message: expect.stringMatching(/is a file: give the directory that holds it/) });
+    await expect(add(join(work, "model.gguf"))).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringMatching(/is a file: give the directory that holds it/),
+    });
     await expect(add(pathToFileURL(join(work, "gone")).href)).rejects.toMatchObject({ code: "USAGE", message: expect.stringMatching(/does not exist/) });
     expect(await listRuntimes(deps)).toEqual([]);
   });

@@ -25,7 +25,11 @@ describe.each(STORE_KINDS)("the kill switch through the gateway on %s", (kind) =
   beforeAll(async () => {
     p = await startPerimeter(kind);
     started = await startGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, { identityCache: { ttlMs: 0, negativeTtlMs: 0 } });
-    server = await serveGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, started, { host: "127.0.0.1", port: 0, logger: pino({ level: "silent" }) });
+    server = await serveGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, started, {
+      host: "127.0.0.1",
+      port: 0,
+      logger: pino({ level: "silent" }),
+    });
     admin = await p.key("soc-admin", { scopes: ["admin"] });
   });
   afterAll(async () => {
@@ -35,12 +39,20 @@ describe.each(STORE_KINDS)("the kill switch through the gateway on %s", (kind) =
   });
 
   const chat = async (key: string, model = "vllm-llama@1") => {
-    const res = await fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 8 }) });
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 8 }),
+    });
     const body = (await res.json()) as { error?: { message: string; code: string } };
     return { status: res.status, message: body.error?.message ?? "" };
   };
   const control = async (path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, { method: body === undefined ? "GET" : "POST", headers: { "content-type": "application/json", authorization: `Bearer ${admin.key}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${server.url}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${admin.key}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const cli = (...args: string[]) => perimeterAsync(args, { cwd: p.env.dir, env: { PERIMETER_CONFIG: p.env.configFile } });
@@ -55,12 +67,20 @@ describe.each(STORE_KINDS)("the kill switch through the gateway on %s", (kind) =
     const bystander = await p.key("bystander");
     expect((await chat(agent.key)).status).toBe(200);
     const killed = await control("/control/kill", { kind: "identity", target: "compromised-agent", reason: "key in a public repo" });
-    expect(killed).toMatchObject({ status: 200, body: { killed: { kind: "identity", target: agent.id, covers: `identity compromised-agent (${agent.id})` }, appliedHere: true } });
+    expect(killed).toMatchObject({
+      status: 200,
+      body: { killed: { kind: "identity", target: agent.id, covers: `identity compromised-agent (${agent.id})` }, appliedHere: true },
+    });
     // No waiting for a poll: the control API re-read this gateway's kill switch.
     expect(await chat(agent.key)).toMatchObject({ status: 403, message: expect.stringContaining("key in a public repo") });
     expect((await chat(bystander.key)).status).toBe(200);
-    expect((await control("/control/kills")).body["kills"]).toEqual([expect.objectContaining({ kind: "identity", target: agent.id, covers: `identity compromised-agent (${agent.id})`, killedBy: `identity:${admin.id}` })]);
-    expect(await control("/control/lift", { kind: "identity", target: "compromised-agent", reason: "key rotated" })).toMatchObject({ status: 200, body: { lifted: { target: agent.id } } });
+    expect((await control("/control/kills")).body["kills"]).toEqual([
+      expect.objectContaining({ kind: "identity", target: agent.id, covers: `identity compromised-agent (${agent.id})`, killedBy: `identity:${admin.id}` }),
+    ]);
+    expect(await control("/control/lift", { kind: "identity", target: "compromised-agent", reason: "key rotated" })).toMatchObject({
+      status: 200,
+      body: { lifted: { target: agent.id } },
+    });
     expect((await chat(agent.key)).status).toBe(200);
   });
 
@@ -117,22 +137,37 @@ describe.each(STORE_KINDS)("the kill switch through the gateway on %s", (kind) =
     expect(await admitFiles(source, dir, "default", undefined, "vllm")).toMatchObject({ allow: true, model: "vllm-llama@1" });
 
     expect((await cli("kill", "model", "vllm-llama@1", "--reason", "jailbreak", "--actor", "soc")).code).toBe(0);
-    expect(await admitFiles(source, dir, "default")).toMatchObject({ allow: false, reason: expect.stringMatching(/is vllm-llama@1, which is killed: model vllm-llama@1 was killed by soc: jailbreak/) });
+    expect(await admitFiles(source, dir, "default")).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(/is vllm-llama@1, which is killed: model vllm-llama@1 was killed by soc: jailbreak/),
+    });
     const key = loadOrCreateSigningKey(join(p.env.dir, "keys/lifecycle.pem"), false);
     const { envelope } = await exportAdmissionBundle(p.store, resolveTrustedSigners(p.env.loaded), key, 1, "default");
-    expect(await admitFiles(bundleSource(JSON.stringify(envelope), createPublicKey(key)), dir, "default")).toMatchObject({ allow: false, reason: expect.stringContaining("killed") });
+    expect(await admitFiles(bundleSource(JSON.stringify(envelope), createPublicKey(key)), dir, "default")).toMatchObject({
+      allow: false,
+      reason: expect.stringContaining("killed"),
+    });
     expect((await cli("kill", "lift", "model", "vllm-llama@1", "--reason", "fixed", "--actor", "soc")).code).toBe(0);
 
     expect((await cli("kill", "model", "vllm-llama", "--reason", "whole family", "--actor", "soc")).code).toBe(0);
-    expect(await admitFiles(source, dir, "default")).toMatchObject({ allow: false, reason: expect.stringContaining("model vllm-llama (every version) was killed by soc: whole family") });
+    expect(await admitFiles(source, dir, "default")).toMatchObject({
+      allow: false,
+      reason: expect.stringContaining("model vllm-llama (every version) was killed by soc: whole family"),
+    });
     expect((await cli("kill", "lift", "model", "vllm-llama", "--reason", "fixed", "--actor", "soc")).code).toBe(0);
 
     expect((await cli("kill", "runtime", "vllm", "--reason", "unpatched CVE", "--actor", "soc")).code).toBe(0);
-    expect(await admitFiles(source, dir, "default", undefined, "vllm")).toMatchObject({ allow: false, reason: "runtime vllm may load nothing: runtime vllm was killed by soc: unpatched CVE" });
+    expect(await admitFiles(source, dir, "default", undefined, "vllm")).toMatchObject({
+      allow: false,
+      reason: "runtime vllm may load nothing: runtime vllm was killed by soc: unpatched CVE",
+    });
     // Another runtime may still load these files.
     expect(await admitFiles(source, dir, "default", undefined, "ollama")).toMatchObject({ allow: true });
     const after = await exportAdmissionBundle(p.store, resolveTrustedSigners(p.env.loaded), key, 1, "default");
-    expect(await admitFiles(bundleSource(JSON.stringify(after.envelope), createPublicKey(key)), dir, "default", undefined, "vllm")).toMatchObject({ allow: false, reason: expect.stringContaining("unpatched CVE") });
+    expect(await admitFiles(bundleSource(JSON.stringify(after.envelope), createPublicKey(key)), dir, "default", undefined, "vllm")).toMatchObject({
+      allow: false,
+      reason: expect.stringContaining("unpatched CVE"),
+    });
     expect((await cli("kill", "lift", "runtime", "vllm", "--reason", "patched", "--actor", "soc")).code).toBe(0);
     expect(await admitFiles(source, dir, "default", undefined, "vllm")).toMatchObject({ allow: true });
   });

@@ -36,7 +36,10 @@ describe.each(STORE_KINDS)("the kill switch on %s", (kind) => {
   });
 
   const addModel = (name: string, version: string, seed: number) =>
-    registerModel({ store, audit: () => audit }, { path: writeGgufModel(join(work, `${name}-${version}`), { seed }), name, version, kind: "base", parents: [], environments: ["prod"], actor: "alice" });
+    registerModel(
+      { store, audit: () => audit },
+      { path: writeGgufModel(join(work, `${name}-${version}`), { seed }), name, version, kind: "base", parents: [], environments: ["prod"], actor: "alice" },
+    );
 
   async function killEvents(): Promise<AuditEvent[]> {
     await audit.flush();
@@ -52,7 +55,9 @@ describe.each(STORE_KINDS)("the kill switch on %s", (kind) => {
     expect(resolved.covers).toBe(`identity compromised-agent (${identity.id})`);
     const set = await killswitch.current();
     expect(set.covers(identity.id, "", "")).toBe(`identity ${identity.id} was killed by soc: key in a public repo`);
-    expect((await killswitch.list()).map((k) => [k.kind, k.target, k.covers])).toEqual([["identity", identity.id, `identity compromised-agent (${identity.id})`]]);
+    expect((await killswitch.list()).map((k) => [k.kind, k.target, k.covers])).toEqual([
+      ["identity", identity.id, `identity compromised-agent (${identity.id})`],
+    ]);
     // Lifted by name too: the same resolution.
     await killswitch.lift({ kind: "identity", target: "compromised-agent", reason: "key rotated", actor: "soc" });
     expect(await listKills(store)).toEqual([]);
@@ -61,7 +66,10 @@ describe.each(STORE_KINDS)("the kill switch on %s", (kind) => {
   it("kills a workload authenticated by JWT by its id when its issuer is configured, and refuses other jwt: ids", async () => {
     const id = "jwt:https://issuer.example.test#spiffe://example.org/ns/ml/sa/agent";
     expect((await killswitch.kill({ kind: "identity", target: id, reason: "stolen token", actor: "soc" })).kill.target).toBe(id);
-    await expect(killswitch.kill({ kind: "identity", target: "jwt:https://evil.example#x", reason: "x", actor: "soc" })).rejects.toMatchObject({ code: "KILL_TARGET_NOT_FOUND", message: expect.stringContaining("identity.jwtIssuers") });
+    await expect(killswitch.kill({ kind: "identity", target: "jwt:https://evil.example#x", reason: "x", actor: "soc" })).rejects.toMatchObject({
+      code: "KILL_TARGET_NOT_FOUND",
+      message: expect.stringContaining("identity.jwtIssuers"),
+    });
   });
 
   it("kills every version of a model named without a version, including versions registered after the kill", async () => {
@@ -107,10 +115,18 @@ describe.each(STORE_KINDS)("the kill switch on %s", (kind) => {
       { kind: "model", target: "ghost" },
     ] as const;
     for (const r of refused) {
-      await expect(killswitch.kill({ ...r, reason: "x", actor: "soc" })).rejects.toMatchObject({ code: "KILL_TARGET_NOT_FOUND", status: 404, kind: "refused", message: expect.stringContaining("nothing was killed") });
+      await expect(killswitch.kill({ ...r, reason: "x", actor: "soc" })).rejects.toMatchObject({
+        code: "KILL_TARGET_NOT_FOUND",
+        status: 404,
+        kind: "refused",
+        message: expect.stringContaining("nothing was killed"),
+      });
     }
     await expect(killswitch.kill({ kind: "model", target: "llama@1", reason: "  ", actor: "soc" })).rejects.toMatchObject({ code: "USAGE" });
-    await expect(killswitch.lift({ kind: "model", target: "llama@1", reason: "fine", actor: "soc" })).rejects.toMatchObject({ code: "KILL_NOT_FOUND", message: "model llama@1 is not killed (see perimeter kill list)" });
+    await expect(killswitch.lift({ kind: "model", target: "llama@1", reason: "fine", actor: "soc" })).rejects.toMatchObject({
+      code: "KILL_NOT_FOUND",
+      message: "model llama@1 is not killed (see perimeter kill list)",
+    });
     expect(await listKills(store)).toEqual([]);
     const events = await killEvents();
     expect(events.map((e) => [e.action, e.resource, e.decision, e.details["code"]])).toEqual([
@@ -160,7 +176,11 @@ describe("KillSet", () => {
 
   it("decides with the one Decision shape: allowed with no findings, or KILLED with a critical finding per kill", () => {
     const set = KillSet.of([k("identity", "id_a"), k("model", "qwen"), k("runtime", "vllm")]);
-    expect(set.decide({ identityId: "id_b", modelId: "llama@1", runtime: "ollama" })).toEqual({ allow: true, reason: "nothing it names is killed", findings: [] });
+    expect(set.decide({ identityId: "id_b", modelId: "llama@1", runtime: "ollama" })).toEqual({
+      allow: true,
+      reason: "nothing it names is killed",
+      findings: [],
+    });
     const refused = set.decide({ identityId: "id_a", modelId: "qwen@2", runtime: "vllm" });
     expect(refused).toMatchObject({ allow: false, code: "KILLED" });
     expect(refused.findings.map((f) => [f.rule, f.severity, f.location])).toEqual([

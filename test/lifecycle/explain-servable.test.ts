@@ -29,7 +29,15 @@ describe.each(STORE_KINDS)("why a model is not servable, on %s", (kind) => {
     audit = openAuditLog(env.loaded, store);
     deps = { store, audit: () => audit };
     work = mkdtempSync(join(tmpdir(), "perimeter-servable-"));
-    llama = await registerModel(deps, { path: writeGgufModel(join(work, "llama")), name: "llama", version: "1", kind: "base", parents: [], environments: ["prod"], actor: "ml" });
+    llama = await registerModel(deps, {
+      path: writeGgufModel(join(work, "llama")),
+      name: "llama",
+      version: "1",
+      kind: "base",
+      parents: [],
+      environments: ["prod"],
+      actor: "ml",
+    });
   });
   afterEach(async () => {
     await audit.flush();
@@ -42,7 +50,11 @@ describe.each(STORE_KINDS)("why a model is not servable, on %s", (kind) => {
   const weights = () => llama.files[0]?.sha256 ?? "";
   async function runtimeServing(name: string, environment: string, served: Array<{ servedName: string; digest: string | null }>): Promise<void> {
     await addRuntime(deps, { name, type: "ollama", url: "http://127.0.0.1:9", environment, actor: "ops" });
-    await new InventoryRepository(store).recordDiscovery(name, served.map((s) => ({ ...s, digestSource: s.digest === null ? "none" : "ollama-blob", adapterDigests: [], details: {} })), new Date().toISOString());
+    await new InventoryRepository(store).recordDiscovery(
+      name,
+      served.map((s) => ({ ...s, digestSource: s.digest === null ? "none" : "ollama-blob", adapterDigests: [], details: {} })),
+      new Date().toISOString(),
+    );
   }
   const rules = (d: { findings: readonly { rule: string }[] }) => d.findings.map((f) => f.rule);
 
@@ -56,7 +68,12 @@ describe.each(STORE_KINDS)("why a model is not servable, on %s", (kind) => {
 
   it("says a registered version is not approved and who must approve it, and a revoked one is revoked", async () => {
     const registered = await explainServable(store, "llama@1", "prod");
-    expect(registered).toMatchObject({ allow: false, reason: expect.stringMatching(/has no approved version: llama@1 is registered, not approved: an approver other than its submitter runs perimeter approve llama@1/) });
+    expect(registered).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(
+        /has no approved version: llama@1 is registered, not approved: an approver other than its submitter runs perimeter approve llama@1/,
+      ),
+    });
     await approve("llama@1");
     await new LifecycleRepository(store).transition("llama@1", ["approved"], "revoked", "approver", "leaked weights");
     const revoked = await explainServable(store, "llama", "prod");
@@ -66,7 +83,9 @@ describe.each(STORE_KINDS)("why a model is not servable, on %s", (kind) => {
 
   it("says when no runtime serves an approved version, and why", async () => {
     await approve("llama@1");
-    expect((await explainServable(store, "llama@1", "prod")).reason).toMatch(/no runtime reports serving the approved bytes of llama@1: no runtime is registered/);
+    expect((await explainServable(store, "llama@1", "prod")).reason).toMatch(
+      /no runtime reports serving the approved bytes of llama@1: no runtime is registered/,
+    );
     await addRuntime(deps, { name: "gpu-1", type: "ollama", url: "http://127.0.0.1:9", environment: "prod", actor: "ops" });
     expect((await explainServable(store, "llama@1", "prod")).reason).toMatch(/runtime gpu-1 has never been discovered \(perimeter runtime discover\)/);
   });
@@ -77,7 +96,9 @@ describe.each(STORE_KINDS)("why a model is not servable, on %s", (kind) => {
     const d = await explainServable(store, "llama@1", "dev");
     expect(d).toMatchObject({ allow: false, code: "MODEL_NOT_SERVABLE" });
     expect(rules(d)).toEqual(["environment-mismatch"]);
-    expect(d.reason).toMatch(/runtime "laptop" serves llama@1 as "llama:1" in environment dev, but llama@1 is registered for prod: serve it from a runtime in prod, or register the files as a version for dev/);
+    expect(d.reason).toMatch(
+      /runtime "laptop" serves llama@1 as "llama:1" in environment dev, but llama@1 is registered for prod: serve it from a runtime in prod, or register the files as a version for dev/,
+    );
   });
 
   it("names the runtime's environment when the caller calls from another", async () => {
@@ -85,8 +106,13 @@ describe.each(STORE_KINDS)("why a model is not servable, on %s", (kind) => {
     await runtimeServing("gpu-1", "prod", [{ servedName: "llama:1", digest: weights() }]);
     const d = await explainServable(store, "llama", "staging");
     expect(rules(d)).toEqual(["other-environment"]);
-    expect(d.reason).toMatch(/not servable in environment staging: runtime "gpu-1" serves llama@1 as "llama:1" in environment prod, and the caller's environment is staging/);
-    expect(await explainServable(store, "llama", "prod")).toMatchObject({ allow: true, reason: 'runtime "gpu-1" serves llama@1 as "llama:1" in environment prod' });
+    expect(d.reason).toMatch(
+      /not servable in environment staging: runtime "gpu-1" serves llama@1 as "llama:1" in environment prod, and the caller's environment is staging/,
+    );
+    expect(await explainServable(store, "llama", "prod")).toMatchObject({
+      allow: true,
+      reason: 'runtime "gpu-1" serves llama@1 as "llama:1" in environment prod',
+    });
   });
 
   it("says a runtime serves the name with other bytes, or with none it vouches for", async () => {

@@ -9,7 +9,17 @@ import { registerModel } from "../../src/inventory/models.js";
 import { admitFiles, bundleSource, exportAdmissionBundle, referenceAdmitter, storeSource } from "../../src/lifecycle/admission.js";
 import { APPROVAL_PAYLOAD_TYPE, verifyStatement } from "../../src/lifecycle/attestation.js";
 import { LifecycleRepository } from "../../src/lifecycle/repository.js";
-import { approve, attachImage, deploy, recordEvalEvidence, recordScanEvidence, retire, rollback, stateOf, type LifecycleDeps } from "../../src/lifecycle/service.js";
+import {
+  approve,
+  attachImage,
+  deploy,
+  recordEvalEvidence,
+  recordScanEvidence,
+  retire,
+  rollback,
+  stateOf,
+  type LifecycleDeps,
+} from "../../src/lifecycle/service.js";
 import { resolveTrustedSigners } from "../../src/lifecycle/signers.js";
 import { DEMO_MODEL_FILE } from "../../src/runtimes/demo-model.js";
 import { scanPaths } from "../../src/scan/scan.js";
@@ -38,14 +48,18 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     const trusted = generateKeyPairSync("ec", { namedCurve: "P-256" });
     signerKey = pem(trusted.privateKey, "pkcs8");
     strangerKey = pem(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey, "pkcs8");
-    env = await createTestEnv(kind, {}, {
-      lifecycle: {
-        roles: { submitter: ["alice"], approver: ["bob", "alice"], operator: ["olga"], auditor: [] },
-        trustedSigners: [{ name: "release-key", publicKey: "release.pub" }],
-        signingKey: "keys/lifecycle.pem",
-        namespaces: { "ml-prod": "prod", "ml-dev": "dev" },
+    env = await createTestEnv(
+      kind,
+      {},
+      {
+        lifecycle: {
+          roles: { submitter: ["alice"], approver: ["bob", "alice"], operator: ["olga"], auditor: [] },
+          trustedSigners: [{ name: "release-key", publicKey: "release.pub" }],
+          signingKey: "keys/lifecycle.pem",
+          namespaces: { "ml-prod": "prod", "ml-dev": "dev" },
+        },
       },
-    });
+    );
     writeFileSync(join(env.dir, "release.pub"), pem(trusted.publicKey, "spki"));
     store = await env.open();
     audit = openAuditLog(env.loaded, store);
@@ -80,7 +94,10 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     return dir;
   }
   const refusal = async (p: Promise<unknown>): Promise<string> => {
-    const err = (await p.then(() => undefined, (e: unknown) => e)) as { code?: string; message?: string } | undefined;
+    const err = (await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code?: string; message?: string } | undefined;
     expect(err?.code).toBe("APPROVAL_REFUSED");
     return err?.message ?? "";
   };
@@ -90,7 +107,12 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     const result = await approve(deps, "llama@1", { actor: "bob" });
     expect(result.signer).toBe("release-key");
     expect(await stateOf(store, "llama@1")).toBe("approved");
-    const statement = verifyStatement((result.evidence.body as { envelope: unknown }).envelope, APPROVAL_PAYLOAD_TYPE, createPublicKey(deps.instanceKey()), "approval") as {
+    const statement = verifyStatement(
+      (result.evidence.body as { envelope: unknown }).envelope,
+      APPROVAL_PAYLOAD_TYPE,
+      createPublicKey(deps.instanceKey()),
+      "approval",
+    ) as {
       subject: Array<{ digest: { sha256: string } }>;
       predicate: { approver: string; submitter: string };
     };
@@ -123,7 +145,9 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
 
     await sign(dir);
     appendFileSync(join(dir, DEMO_MODEL_FILE), "x"); // changed after signing
-    expect(await refusal(approve(deps, "m@1", { actor: "bob" }))).toMatch(/the signature verifies but the files differ: perimeter-demo-llama\.gguf changed since it was signed/);
+    expect(await refusal(approve(deps, "m@1", { actor: "bob" }))).toMatch(
+      /the signature verifies but the files differ: perimeter-demo-llama\.gguf changed since it was signed/,
+    );
     expect(await stateOf(store, "m@1")).toBe("registered");
   });
 
@@ -158,7 +182,11 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     const source = storeSource(store, resolveTrustedSigners(env.loaded));
     expect(await admitFiles(source, dir, "prod")).toMatchObject({ allow: false, reason: expect.stringMatching(/llama@1 is registered, not approved/) });
     await approve(deps, "llama@1", { actor: "bob" });
-    expect(await admitFiles(source, dir, "prod")).toMatchObject({ allow: true, model: "llama@1", reason: expect.stringMatching(/approved for prod; signature by release-key verifies/) });
+    expect(await admitFiles(source, dir, "prod")).toMatchObject({
+      allow: true,
+      model: "llama@1",
+      reason: expect.stringMatching(/approved for prod; signature by release-key verifies/),
+    });
     expect(await admitFiles(source, dir, "dev")).toMatchObject({ allow: false, reason: expect.stringMatching(/registered for prod, not for dev/) });
 
     const copy = writeGgufModel(join(work, "copy"));
@@ -172,7 +200,10 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
 
     await expect(retire(deps, "llama@1", "revoked", "mallory", "x")).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
     await retire(deps, "llama@1", "revoked", "olga", "CVE in the chat template");
-    expect(await admitFiles(source, dir, "prod")).toMatchObject({ allow: false, reason: expect.stringMatching(/llama@1 is revoked \(revoked: refused everywhere\)/) });
+    expect(await admitFiles(source, dir, "prod")).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(/llama@1 is revoked \(revoked: refused everywhere\)/),
+    });
     await expect(approve(deps, "llama@1", { actor: "bob" })).rejects.toMatchObject({ code: "LIFECYCLE_TRANSITION_INVALID" });
   });
 
@@ -208,22 +239,33 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     forged.payload = Buffer.from(JSON.stringify(payload)).toString("base64");
     expect(() => bundleSource(JSON.stringify(forged), key)).toThrow(expect.objectContaining({ code: "SIGNATURE_INVALID" }));
     expect(() => bundleSource(text, generateKeyPairSync("ed25519").publicKey)).toThrow(expect.objectContaining({ code: "SIGNATURE_INVALID" }));
-    expect(() => bundleSource(text, key, new Date(Date.now() + 25 * 3_600_000))).toThrow(expect.objectContaining({ code: "ADMISSION_BUNDLE_INVALID", message: expect.stringMatching(/expired/) }));
+    expect(() => bundleSource(text, key, new Date(Date.now() + 25 * 3_600_000))).toThrow(
+      expect.objectContaining({ code: "ADMISSION_BUNDLE_INVALID", message: expect.stringMatching(/expired/) }),
+    );
 
     await retire(deps, "llama@1", "revoked", "olga", "recalled");
     const after = await exportAdmissionBundle(store, resolveTrustedSigners(env.loaded), deps.instanceKey(), 24, "prod");
-    expect(await admitFiles(bundleSource(JSON.stringify(after.envelope), key), dir, "prod")).toMatchObject({ allow: false, reason: expect.stringMatching(/revoked/) });
+    expect(await admitFiles(bundleSource(JSON.stringify(after.envelope), key), dir, "prod")).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(/revoked/),
+    });
   });
 
   it("deploys for operators only and rolls back to an earlier approved version", async () => {
     const v1 = await ready();
     await approve(deps, "llama@1", { actor: "bob" });
     const v2 = writeGgufModel(join(work, "llama2"), { seed: 11 });
-    await registerModel({ store, audit: () => audit }, { path: v2, name: "llama", version: "2", kind: "fine-tune", parents: ["llama@1"], environments: ["prod"], actor: "alice" });
+    await registerModel(
+      { store, audit: () => audit },
+      { path: v2, name: "llama", version: "2", kind: "fine-tune", parents: ["llama@1"], environments: ["prod"], actor: "alice" },
+    );
     await scan("llama@2", v2);
     await sign(v2);
     await approve(deps, "llama@2", { actor: "bob" });
-    await expect(deploy(deps, "llama@2", "prod", "bob")).rejects.toMatchObject({ code: "PERMISSION_DENIED", message: expect.stringMatching(/takes the operator role/) });
+    await expect(deploy(deps, "llama@2", "prod", "bob")).rejects.toMatchObject({
+      code: "PERMISSION_DENIED",
+      message: expect.stringMatching(/takes the operator role/),
+    });
     await expect(deploy(deps, "llama@2", "dev", "olga")).rejects.toMatchObject({ code: "LIFECYCLE_TRANSITION_INVALID" });
     await deploy(deps, "llama@1", "prod", "olga");
     await deploy(deps, "llama@2", "prod", "olga");
@@ -232,7 +274,10 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     expect(await stateOf(store, "llama@1")).toBe("deployed");
     expect(await stateOf(store, "llama@2")).toBe("deprecated");
     expect((await new LifecycleRepository(store).deployments({ environment: "prod" })).map((d) => d.versionId)).toEqual(["llama@1"]);
-    expect(await admitFiles(storeSource(store, resolveTrustedSigners(env.loaded)), v2, "prod")).toMatchObject({ allow: false, reason: expect.stringMatching(/deprecated/) });
+    expect(await admitFiles(storeSource(store, resolveTrustedSigners(env.loaded)), v2, "prod")).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(/deprecated/),
+    });
     expect(await admitFiles(storeSource(store, resolveTrustedSigners(env.loaded)), v1, "prod")).toMatchObject({ allow: true });
 
     await audit.flush();
@@ -260,18 +305,35 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
         namespace,
         operation: "CREATE",
         userInfo: { username: "system:serviceaccount:kserve:controller" },
-        object: { apiVersion: "v1", kind: "Pod", metadata: { name: "vllm-0", namespace, annotations: { "perimeter.dev/model": model } }, spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.6.3" }] } },
+        object: {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "vllm-0", namespace, annotations: { "perimeter.dev/model": model } },
+          spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.6.3" }] },
+        },
         dryRun: false,
       },
     });
     const post = (body: unknown) =>
       new Promise<{ response: { uid: string; allowed: boolean; status?: { code: number; message: string } } }>((resolve, reject) => {
         const { hostname, port } = new URL(server.url);
-        const r = request({ hostname, port, path: "/k8s/admission/validate", method: "POST", ca: fixture.ca, cert: fixture.client.cert, key: fixture.client.key, headers: { "content-type": "application/json" } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))));
-        });
+        const r = request(
+          {
+            hostname,
+            port,
+            path: "/k8s/admission/validate",
+            method: "POST",
+            ca: fixture.ca,
+            cert: fixture.client.cert,
+            key: fixture.client.key,
+            headers: { "content-type": "application/json" },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))));
+          },
+        );
         r.on("error", reject);
         r.end(JSON.stringify(body));
       });

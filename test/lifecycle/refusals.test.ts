@@ -34,23 +34,37 @@ describe.each(STORE_KINDS)("privileged lifecycle actions on %s", (kind) => {
   async function setUp(lifecycle: Record<string, unknown> = {}): Promise<void> {
     const trusted = generateKeyPairSync("ec", { namedCurve: "P-256" });
     signerKey = pem(trusted.privateKey, "pkcs8");
-    env = await createTestEnv(kind, {}, {
-      lifecycle: {
-        roles: { submitter: ["alice"], approver: ["bob", "carol", "alice"], operator: ["olga"], auditor: [] },
-        trustedSigners: [{ name: "release-key", publicKey: "release.pub" }],
-        signingKey: "keys/lifecycle.pem",
-        approverKeys: { bob: ["bob.pub"], carol: ["carol.pub"] },
-        ...lifecycle,
+    env = await createTestEnv(
+      kind,
+      {},
+      {
+        lifecycle: {
+          roles: { submitter: ["alice"], approver: ["bob", "carol", "alice"], operator: ["olga"], auditor: [] },
+          trustedSigners: [{ name: "release-key", publicKey: "release.pub" }],
+          signingKey: "keys/lifecycle.pem",
+          approverKeys: { bob: ["bob.pub"], carol: ["carol.pub"] },
+          ...lifecycle,
+        },
       },
-    });
+    );
     writeFileSync(join(env.dir, "release.pub"), pem(trusted.publicKey, "spki"));
     writeFileSync(join(env.dir, "bob.pub"), pem(bobKey.publicKey, "spki"));
     writeFileSync(join(env.dir, "carol.pub"), pem(carolKey.publicKey, "spki"));
     store = await env.open();
     audit = openAuditLog(env.loaded, store);
     const key = loadOrCreateSigningKey(join(env.dir, "keys/lifecycle.pem"), true);
-    const approverKeys = new Map([["bob", [bobKey.publicKey]], ["carol", [carolKey.publicKey]]]);
-    deps = { store, audit: () => audit, config: env.loaded.config.lifecycle, signers: () => resolveTrustedSigners(env.loaded), instanceKey: () => key, approverKeys: () => approverKeys };
+    const approverKeys = new Map([
+      ["bob", [bobKey.publicKey]],
+      ["carol", [carolKey.publicKey]],
+    ]);
+    deps = {
+      store,
+      audit: () => audit,
+      config: env.loaded.config.lifecycle,
+      signers: () => resolveTrustedSigners(env.loaded),
+      instanceKey: () => key,
+      approverKeys: () => approverKeys,
+    };
     work = mkdtempSync(join(tmpdir(), "perimeter-refusals-"));
   }
   beforeEach(async () => setUp());
@@ -63,7 +77,10 @@ describe.each(STORE_KINDS)("privileged lifecycle actions on %s", (kind) => {
 
   async function ready(name = "llama", seed?: number): Promise<string> {
     const dir = writeGgufModel(join(work, name), seed === undefined ? {} : { seed });
-    await registerModel({ store, audit: () => audit }, { path: dir, name, version: seed === undefined ? "1" : String(seed), kind: "base", parents: [], environments: ["prod"], actor: "alice" });
+    await registerModel(
+      { store, audit: () => audit },
+      { path: dir, name, version: seed === undefined ? "1" : String(seed), kind: "base", parents: [], environments: ["prod"], actor: "alice" },
+    );
     const ref = `${name}@${seed === undefined ? "1" : String(seed)}`;
     await recordScanEvidence(deps, ref, await scanPaths([dir]), (await computeManifest(dir)).digest, "ci");
     writeFileSync(join(dir, "model.sig"), (await signModelWithKey(dir, { privateKeyPem: signerKey })).bundle);
@@ -71,7 +88,10 @@ describe.each(STORE_KINDS)("privileged lifecycle actions on %s", (kind) => {
   }
 
   async function refused(p: Promise<unknown>): Promise<Error & { code?: string }> {
-    const err = await p.then(() => undefined, (e: unknown) => e as Error & { code?: string });
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
     if (err === undefined) throw new Error("expected the action to be refused");
     return err;
   }
@@ -88,7 +108,10 @@ describe.each(STORE_KINDS)("privileged lifecycle actions on %s", (kind) => {
     await expect(deploy(deps, ref, "prod", "bob")).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
     await expect(deploy(deps, ref, "prod", "olga")).rejects.toMatchObject({ code: "LIFECYCLE_TRANSITION_INVALID" });
     const denied = await events("model.deploy");
-    expect(denied.map((e) => [e.actor, e.decision])).toEqual([["bob", "deny"], ["olga", "deny"]]);
+    expect(denied.map((e) => [e.actor, e.decision])).toEqual([
+      ["bob", "deny"],
+      ["olga", "deny"],
+    ]);
     expect(denied[0]?.reason).toMatch(/bob may not deploy: it takes the operator role/);
     expect(denied[0]?.details).toMatchObject({ code: "PERMISSION_DENIED", environment: "prod" });
     expect(denied[1]?.reason).toMatch(/only an approved version can be deployed/);
@@ -105,13 +128,20 @@ describe.each(STORE_KINDS)("privileged lifecycle actions on %s", (kind) => {
     await retire(deps, ref, "revoked", "bob", "leaked weights");
 
     const revokes = await events("model.revoke");
-    expect(revokes.map((e) => [e.actor, e.decision, e.resource])).toEqual([["mallory", "deny", `model:${ref}`], ["bob", "deny", "model:ghost@1"], ["bob", "allow", `model:${ref}`]]);
+    expect(revokes.map((e) => [e.actor, e.decision, e.resource])).toEqual([
+      ["mallory", "deny", `model:${ref}`],
+      ["bob", "deny", "model:ghost@1"],
+      ["bob", "allow", `model:${ref}`],
+    ]);
     expect(revokes[0]?.reason).toMatch(/mallory may not revoke/);
     // The successful revocation was allowed: its decision says so, its reason is the operator's.
     expect(revokes[2]?.reason).toBe("leaked weights");
     expect((await events("model.deprecate")).map((e) => e.decision)).toEqual(["deny"]);
     const rollbacks = await events("model.rollback");
-    expect(rollbacks.map((e) => [e.actor, e.decision])).toEqual([["bob", "deny"], ["olga", "deny"]]);
+    expect(rollbacks.map((e) => [e.actor, e.decision])).toEqual([
+      ["bob", "deny"],
+      ["olga", "deny"],
+    ]);
     expect(rollbacks[1]?.reason).toMatch(/roll back only to a version that was approved/);
   });
 
@@ -121,7 +151,11 @@ describe.each(STORE_KINDS)("privileged lifecycle actions on %s", (kind) => {
     await approve(deps, ref, { actor: "bob" });
     await expect(approve(deps, ref, { actor: "carol" })).rejects.toMatchObject({ code: "LIFECYCLE_TRANSITION_INVALID" });
     const approvals = await events("model.approve");
-    expect(approvals.map((e) => [e.actor, e.decision])).toEqual([["alice", "deny"], ["bob", "allow"], ["carol", "deny"]]);
+    expect(approvals.map((e) => [e.actor, e.decision])).toEqual([
+      ["alice", "deny"],
+      ["bob", "allow"],
+      ["carol", "deny"],
+    ]);
     expect(approvals[0]?.reason).toMatch(/alice submitted llama@1 and cannot also approve it/);
     expect(approvals[2]?.reason).toMatch(/is approved: only a registered or evaluated version can be approved/);
   });
@@ -158,13 +192,21 @@ describe.each(STORE_KINDS)("privileged lifecycle actions on %s", (kind) => {
       expect(await stateOf(store, ref)).toBe("registered");
 
       await expect(approve(deps, ref, { actor: "bob", signingKey: bobKey.privateKey })).resolves.toMatchObject({ signer: "release-key" });
-      expect((await events("model.approve")).map((e) => [e.actor, e.decision])).toEqual([["bob", "deny"], ["bob", "deny"], ["alice", "deny"], ["bob", "allow"]]);
+      expect((await events("model.approve")).map((e) => [e.actor, e.decision])).toEqual([
+        ["bob", "deny"],
+        ["bob", "deny"],
+        ["alice", "deny"],
+        ["bob", "allow"],
+      ]);
     });
 
     it("refuses every approval when the deps carry no approver keys (fail closed)", async () => {
       const ref = await ready();
       const { approverKeys: _unused, ...withoutKeys } = deps;
-      await expect(approve(withoutKeys, ref, { actor: "bob", signingKey: bobKey.privateKey })).rejects.toMatchObject({ code: "APPROVAL_REFUSED", message: expect.stringMatching(/bob has none in lifecycle.approverKeys/) });
+      await expect(approve(withoutKeys, ref, { actor: "bob", signingKey: bobKey.privateKey })).rejects.toMatchObject({
+        code: "APPROVAL_REFUSED",
+        message: expect.stringMatching(/bob has none in lifecycle.approverKeys/),
+      });
     });
   });
 });
@@ -178,7 +220,9 @@ describe("the CLI records a refused privileged action", () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/mallory may not deploy/);
       const list = JSON.parse(run(["audit", "list", "--format", "json"]).stdout) as AuditEvent[];
-      expect(list.filter((e) => e.action === "model.deploy").map((e) => [e.actor, e.decision, e.reason])).toEqual([["mallory", "deny", expect.stringMatching(/takes the operator role/)]]);
+      expect(list.filter((e) => e.action === "model.deploy").map((e) => [e.actor, e.decision, e.reason])).toEqual([
+        ["mallory", "deny", expect.stringMatching(/takes the operator role/)],
+      ]);
     } finally {
       await env.cleanup();
     }

@@ -24,6 +24,10 @@ describe("what may be served", () => {
   });
 
   it("refuses a runtime of an environment the version is not registered for, naming both", () => {
-    expect(servable(version, "approved", { ...copy, environment: "staging" })).toMatchObject({ allow: false, reason: expect.stringMatching(/environment staging.*registered for prod/), findings: [{ rule: "servable.environment" }] });
+    expect(servable(version, "approved", { ...copy, environment: "staging" })).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(/environment staging.*registered for prod/),
+      findings: [{ rule: "servable.environment" }],
+    });
   });
 });

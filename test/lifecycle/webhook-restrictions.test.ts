@@ -33,7 +33,12 @@ function review(uid: string, model: string, extra: Record<string, unknown> = {})
       namespace: "serving",
       operation: "CREATE",
       userInfo: { username: "system:serviceaccount:kserve:controller" },
-      object: { apiVersion: "v1", kind: "Pod", metadata: { name: "vllm-0", annotations: { "perimeter.dev/model": model } }, spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.6.3" }] } },
+      object: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "vllm-0", annotations: { "perimeter.dev/model": model } },
+        spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.6.3" }] },
+      },
       dryRun: false,
       ...extra,
     },
@@ -50,7 +55,16 @@ function post(url: string, body: string, options: { ca: string; client: { cert: 
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const r = httpsRequest(
-      { hostname, port, path: options.path ?? WEBHOOK_PATH, method: "POST", ca: options.ca, agent: false, headers: { "content-type": "application/json" }, ...(options.client === null ? {} : { cert: options.client.cert, key: options.client.key }) },
+      {
+        hostname,
+        port,
+        path: options.path ?? WEBHOOK_PATH,
+        method: "POST",
+        ca: options.ca,
+        agent: false,
+        headers: { "content-type": "application/json" },
+        ...(options.client === null ? {} : { cert: options.client.cert, key: options.client.key }),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -74,7 +88,12 @@ describe.each(STORE_KINDS)("admission webhook restrictions on %s", (kind) => {
   beforeAll(async () => {
     tls = makeTlsFixture();
     p = await startPerimeter(kind, {
-      lifecycle: { roles: { approver: ["bob"], operator: ["olga"] }, trustedSigners: [{ name: "release", publicKey: "release.pub" }], signingKey: "keys/lifecycle.pem", namespaces: { serving: "default" } },
+      lifecycle: {
+        roles: { approver: ["bob"], operator: ["olga"] },
+        trustedSigners: [{ name: "release", publicKey: "release.pub" }],
+        signingKey: "keys/lifecycle.pem",
+        namespaces: { serving: "default" },
+      },
     });
     ctx = { loaded: p.env.loaded, store: p.store, audit: () => p.audit };
     webhook = await serveWebhook(ctx, { host: "127.0.0.1", port: 0, tls: { ...tls.tls, clientCa: tls.ca }, logger: silent }, admitter);
@@ -113,7 +132,9 @@ describe.each(STORE_KINDS)("admission webhook restrictions on %s", (kind) => {
   it("refuses plain HTTP on the webhook's port", async () => {
     const { hostname, port } = new URL(webhook.url);
     const plain = new Promise<number>((resolve, reject) => {
-      const r = httpRequest({ hostname, port, path: WEBHOOK_PATH, method: "POST", headers: { "content-type": "application/json" } }, (res) => resolve(res.statusCode ?? 0));
+      const r = httpRequest({ hostname, port, path: WEBHOOK_PATH, method: "POST", headers: { "content-type": "application/json" } }, (res) =>
+        resolve(res.statusCode ?? 0),
+      );
       r.on("error", reject);
       r.end(JSON.stringify(review("plain-1", "vllm-llama@1")));
     });
@@ -126,7 +147,11 @@ describe.each(STORE_KINDS)("admission webhook restrictions on %s", (kind) => {
     const started: StartedGateway = await startGateway(ctx, { identityCache: { ttlMs: 0, negativeTtlMs: 0 } });
     const gateway = await serveGateway(ctx, started, { host: "127.0.0.1", port: 0, logger: silent });
     try {
-      const res = await fetch(`${gateway.url}${WEBHOOK_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(review("gw-1", "vllm-llama@1")) });
+      const res = await fetch(`${gateway.url}${WEBHOOK_PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(review("gw-1", "vllm-llama@1")),
+      });
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({ error: { code: "ROUTE_NOT_FOUND", message: `no route for ${WEBHOOK_PATH}` } });
     } finally {
@@ -137,7 +162,10 @@ describe.each(STORE_KINDS)("admission webhook restrictions on %s", (kind) => {
   });
 
   it("refuses to start without a client CA unless told to accept any caller, and then records user names as unverified", async () => {
-    await expect(serveWebhook(ctx, { host: "127.0.0.1", port: 0, tls: tls.tls, logger: silent }, admitter)).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("--webhook-insecure-no-client-cert") });
+    await expect(serveWebhook(ctx, { host: "127.0.0.1", port: 0, tls: tls.tls, logger: silent }, admitter)).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringContaining("--webhook-insecure-no-client-cert"),
+    });
     const open = await serveWebhook(ctx, { host: "127.0.0.1", port: 0, tls: tls.tls, insecureNoClientCert: true, logger: silent }, admitter);
     try {
       const r = await post(open.url, JSON.stringify(review("open-1", "vllm-llama@1")), { ca: tls.ca, client: null });
@@ -160,22 +188,36 @@ describe.each(STORE_KINDS)("admission webhook restrictions on %s", (kind) => {
   });
 
   it("denies an unknown model and an unapproved one", async () => {
-    expect((await asApiServer(review("unknown-1", "ghost@1"))).body.response).toMatchObject({ allowed: false, status: { message: expect.stringContaining("ghost@1 is not a model version in the store") } });
-    expect((await asApiServer(review("draft-1", "draft-llama@1"))).body.response).toMatchObject({ allowed: false, status: { message: expect.stringContaining("not approved") } });
+    expect((await asApiServer(review("unknown-1", "ghost@1"))).body.response).toMatchObject({
+      allowed: false,
+      status: { message: expect.stringContaining("ghost@1 is not a model version in the store") },
+    });
+    expect((await asApiServer(review("draft-1", "draft-llama@1"))).body.response).toMatchObject({
+      allowed: false,
+      status: { message: expect.stringContaining("not approved") },
+    });
   });
 
   it("denies a killed version and every version of a killed model name, and admits again once lifted", async () => {
     const killswitch = new KillSwitch({ store: p.store, audit: () => p.audit });
     await killswitch.kill({ kind: "model", target: "vllm-llama@1", reason: "jailbreak in live traffic", actor: "soc" });
     const killed = (await asApiServer(review("killed-1", "vllm-llama@1"))).body.response;
-    expect(killed).toMatchObject({ allowed: false, status: { code: 403, message: expect.stringContaining("vllm-llama@1, which is killed: model vllm-llama@1 was killed by soc: jailbreak in live traffic") } });
+    expect(killed).toMatchObject({
+      allowed: false,
+      status: { code: 403, message: expect.stringContaining("vllm-llama@1, which is killed: model vllm-llama@1 was killed by soc: jailbreak in live traffic") },
+    });
     await killswitch.lift({ kind: "model", target: "vllm-llama@1", reason: "fixed", actor: "soc" });
     await killswitch.kill({ kind: "model", target: "vllm-llama", reason: "poisoned base", actor: "soc" });
-    expect((await asApiServer(review("killed-2", "vllm-llama@1"))).body.response).toMatchObject({ allowed: false, status: { message: expect.stringContaining("model vllm-llama (every version) was killed by soc: poisoned base") } });
+    expect((await asApiServer(review("killed-2", "vllm-llama@1"))).body.response).toMatchObject({
+      allowed: false,
+      status: { message: expect.stringContaining("model vllm-llama (every version) was killed by soc: poisoned base") },
+    });
     // By digest too: the same bytes are the killed version.
     const digest = p.models.vllm.digest;
     const byDigest = review("killed-3", "vllm-llama@1");
-    ((byDigest["request"] as { object: { metadata: { annotations: Record<string, string> } } }).object.metadata.annotations) = { "perimeter.dev/model-digest": `sha256:${digest}` };
+    (byDigest["request"] as { object: { metadata: { annotations: Record<string, string> } } }).object.metadata.annotations = {
+      "perimeter.dev/model-digest": `sha256:${digest}`,
+    };
     expect((await asApiServer(byDigest)).body.response).toMatchObject({ allowed: false, status: { message: expect.stringContaining("killed") } });
     await killswitch.lift({ kind: "model", target: "vllm-llama", reason: "retrained", actor: "soc" });
     expect((await asApiServer(review("lifted-1", "vllm-llama@1"))).body.response).toMatchObject({ allowed: true });

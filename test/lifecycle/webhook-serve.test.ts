@@ -23,7 +23,10 @@ interface Served {
 
 /** Start `perimeter serve` and wait for the line that says where it serves. */
 function serve(env: TestEnv, args: readonly string[]): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], { cwd: env.dir, env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PERIMETER_CONFIG: env.configFile } });
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
+    cwd: env.dir,
+    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PERIMETER_CONFIG: env.configFile },
+  });
   let err = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -44,18 +47,47 @@ function admissionReview(uid: string): string {
   return JSON.stringify({
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
-    request: { uid, kind: { group: "", version: "v1", kind: "Pod" }, namespace: "serving", operation: "CREATE", userInfo: { username: "u" }, object: { metadata: { name: "p", annotations: { "perimeter.dev/model": "ghost@1" } }, spec: { containers: [{ name: "c" }] } } },
+    request: {
+      uid,
+      kind: { group: "", version: "v1", kind: "Pod" },
+      namespace: "serving",
+      operation: "CREATE",
+      userInfo: { username: "u" },
+      object: { metadata: { name: "p", annotations: { "perimeter.dev/model": "ghost@1" } }, spec: { containers: [{ name: "c" }] } },
+    },
   });
 }
 
-function postTls(url: string, body: string, ca: string, client: { cert: Buffer; key: Buffer } | null): Promise<{ status: number; body: { response?: { uid: string; allowed: boolean } } }> {
+function postTls(
+  url: string,
+  body: string,
+  ca: string,
+  client: { cert: Buffer; key: Buffer } | null,
+): Promise<{ status: number; body: { response?: { uid: string; allowed: boolean } } }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const r = request({ hostname, port, path: WEBHOOK_PATH, method: "POST", ca, agent: false, headers: { "content-type": "application/json" }, ...(client === null ? {} : { cert: client.cert, key: client.key }) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as { response?: { uid: string; allowed: boolean } } }));
-    });
+    const r = request(
+      {
+        hostname,
+        port,
+        path: WEBHOOK_PATH,
+        method: "POST",
+        ca,
+        agent: false,
+        headers: { "content-type": "application/json" },
+        ...(client === null ? {} : { cert: client.cert, key: client.key }),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as { response?: { uid: string; allowed: boolean } },
+          }),
+        );
+      },
+    );
     r.on("error", reject);
     r.end(body);
   });
@@ -69,7 +101,16 @@ describe("perimeter serve and the admission webhook's listener", () => {
   beforeAll(async () => {
     tls = makeTlsFixture();
     env = await createTestEnv("sqlite", {}, { lifecycle: { namespaces: { serving: "default" } } });
-    configured = await createTestEnv("sqlite", {}, { lifecycle: { namespaces: { serving: "default" }, webhook: { host: "127.0.0.1", port: 0, tlsCert: "tls/tls.crt", tlsKey: "tls/tls.key", clientCa: "tls/client-ca.crt" } } });
+    configured = await createTestEnv(
+      "sqlite",
+      {},
+      {
+        lifecycle: {
+          namespaces: { serving: "default" },
+          webhook: { host: "127.0.0.1", port: 0, tlsCert: "tls/tls.crt", tlsKey: "tls/tls.key", clientCa: "tls/client-ca.crt" },
+        },
+      },
+    );
     for (const dir of [env.dir, configured.dir]) {
       const files = { "tls.crt": tls.tls.cert, "tls.key": tls.tls.key, "client-ca.crt": tls.ca };
       mkdirSync(join(dir, "tls"), { recursive: true });
@@ -110,7 +151,11 @@ describe("perimeter serve and the admission webhook's listener", () => {
       expect(answered).toMatchObject({ status: 200, body: { response: { uid: "cli-1", allowed: false } } });
       await expect(postTls(webhook, admissionReview("cli-2"), tls.ca, null)).rejects.toThrow();
       await expect(postTls(webhook, admissionReview("cli-3"), tls.ca, tls.strangerClient)).rejects.toThrow();
-      const gateway = await fetch(`${served.gateway}${WEBHOOK_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: admissionReview("cli-4") });
+      const gateway = await fetch(`${served.gateway}${WEBHOOK_PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: admissionReview("cli-4"),
+      });
       expect(gateway.status).toBe(404);
     } finally {
       expect(await served.stop()).toBe(0);
@@ -118,10 +163,21 @@ describe("perimeter serve and the admission webhook's listener", () => {
   });
 
   it("serves a webhook without client certificates only when told to, and warns", async () => {
-    const served = await serve(env, ["--webhook-port", "0", "--webhook-tls-cert", "tls/tls.crt", "--webhook-tls-key", "tls/tls.key", "--webhook-insecure-no-client-cert"]);
+    const served = await serve(env, [
+      "--webhook-port",
+      "0",
+      "--webhook-tls-cert",
+      "tls/tls.crt",
+      "--webhook-tls-key",
+      "tls/tls.key",
+      "--webhook-insecure-no-client-cert",
+    ]);
     try {
       expect(served.stderr()).toContain("warning: the admission webhook requires no client certificate");
-      expect(await postTls(served.webhook ?? "", admissionReview("open-1"), tls.ca, null)).toMatchObject({ status: 200, body: { response: { uid: "open-1" } } });
+      expect(await postTls(served.webhook ?? "", admissionReview("open-1"), tls.ca, null)).toMatchObject({
+        status: 200,
+        body: { response: { uid: "open-1" } },
+      });
     } finally {
       expect(await served.stop()).toBe(0);
     }

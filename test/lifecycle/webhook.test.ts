@@ -77,7 +77,10 @@ function pod(spec: PodSpec = {}): Record<string, unknown> {
     },
   };
 }
-function review(object: unknown, options: { uid?: string; namespace?: string; operation?: string; kind?: object; dryRun?: boolean; oldObject?: unknown } = {}): Record<string, unknown> {
+function review(
+  object: unknown,
+  options: { uid?: string; namespace?: string; operation?: string; kind?: object; dryRun?: boolean; oldObject?: unknown } = {},
+): Record<string, unknown> {
   return {
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
@@ -115,14 +118,33 @@ interface Reply {
 }
 
 /** One HTTPS request on its own connection, trusting only `ca`. */
-function call(url: string, path: string, options: { method?: string; body?: string | Buffer; contentType?: string; ca?: string; chunked?: boolean; client?: { cert: Buffer; key: Buffer } | null } = {}): Promise<Reply> {
+function call(
+  url: string,
+  path: string,
+  options: {
+    method?: string;
+    body?: string | Buffer;
+    contentType?: string;
+    ca?: string;
+    chunked?: boolean;
+    client?: { cert: Buffer; key: Buffer } | null;
+  } = {},
+): Promise<Reply> {
   const { hostname, port } = new URL(url);
   const headers: Record<string, string | number> = {};
   if (options.body !== undefined) {
     headers["content-type"] = options.contentType ?? "application/json";
     if (!options.chunked) headers["content-length"] = Buffer.byteLength(options.body);
   }
-  const req: RequestOptions = { hostname, port, path, method: options.method ?? (options.body === undefined ? "GET" : "POST"), headers, ca: options.ca ?? CA, agent: false };
+  const req: RequestOptions = {
+    hostname,
+    port,
+    path,
+    method: options.method ?? (options.body === undefined ? "GET" : "POST"),
+    headers,
+    ca: options.ca ?? CA,
+    agent: false,
+  };
   // As the API server does: its client certificate, unless a test says otherwise.
   const client = options.client === undefined ? FIXTURE.client : options.client;
   if (client !== null) Object.assign(req, { cert: client.cert, key: client.key });
@@ -133,7 +155,12 @@ function call(url: string, path: string, options: { method?: string; body?: stri
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
         const type = res.headers["content-type"] ?? "";
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: type.startsWith("application/json") ? JSON.parse(text) : text, issuer: String((res.socket as TLSSocket).getPeerCertificate().issuer?.CN) });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: type.startsWith("application/json") ? JSON.parse(text) : text,
+          issuer: String((res.socket as TLSSocket).getPeerCertificate().issuer?.CN),
+        });
       });
     });
     r.on("error", reject);
@@ -202,7 +229,10 @@ describe("admission webhook over HTTPS: allowed Pods", () => {
   it("allows a KServe modelcar whose image is pinned to an approved digest", async () => {
     const p = pod({
       annotations: { "perimeter.dev/model-car": "modelcar" },
-      containers: [{ name: "kserve-container", image: "kserve/huggingfaceserver:v0.14.0" }, { name: "modelcar", image: `ghcr.io/acme/llama-modelcar:1@sha256:${MODELCAR_DIGEST}` }],
+      containers: [
+        { name: "kserve-container", image: "kserve/huggingfaceserver:v0.14.0" },
+        { name: "modelcar", image: `ghcr.io/acme/llama-modelcar:1@sha256:${MODELCAR_DIGEST}` },
+      ],
     });
     expect(await admission(server.url, review(p))).toMatchObject({ allowed: true });
   });
@@ -229,7 +259,10 @@ describe("admission webhook over HTTPS: denied Pods say why", () => {
   });
 
   it("denies a digest that is not the named model's", async () => {
-    const res = await admission(server.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07", "perimeter.dev/model-digest": `sha256:${UNKNOWN_DIGEST}` } })));
+    const res = await admission(
+      server.url,
+      review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07", "perimeter.dev/model-digest": `sha256:${UNKNOWN_DIGEST}` } })),
+    );
     expect(res.allowed).toBe(false);
     expect(res.status?.message).toContain(`sha256:${UNKNOWN_DIGEST} is not the digest of llama-3.1-8b@2024-07`);
   });
@@ -244,7 +277,9 @@ describe("admission webhook over HTTPS: denied Pods say why", () => {
   it("denies every Pod in a namespace that has no environment, and says where to map it", async () => {
     const res = await admission(server.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { namespace: "constructor" }));
     expect(res.allowed).toBe(false);
-    expect(res.status?.message).toBe('namespace "constructor" has no environment, so no model is approved for it: map it to one under lifecycle.namespaces in perimeter.yaml');
+    expect(res.status?.message).toBe(
+      'namespace "constructor" has no environment, so no model is approved for it: map it to one under lifecycle.namespaces in perimeter.yaml',
+    );
   });
 
   it("denies a model-serving Pod that declares no model, explaining the objectSelector", async () => {
@@ -255,10 +290,15 @@ describe("admission webhook over HTTPS: denied Pods say why", () => {
   });
 
   it("denies a modelcar whose image is a tag, not a digest", async () => {
-    const p = pod({ annotations: { "perimeter.dev/model-car": "modelcar" }, initContainers: [{ name: "modelcar", image: "ghcr.io/acme/llama-modelcar:latest" }] });
+    const p = pod({
+      annotations: { "perimeter.dev/model-car": "modelcar" },
+      initContainers: [{ name: "modelcar", image: "ghcr.io/acme/llama-modelcar:latest" }],
+    });
     const res = await admission(server.url, review(p));
     expect(res.allowed).toBe(false);
-    expect(res.status?.message).toContain('initContainer "modelcar" (image ghcr.io/acme/llama-modelcar:latest): the modelcar image is not pinned by digest: write it as ghcr.io/acme/llama-modelcar:latest@sha256:<digest>');
+    expect(res.status?.message).toContain(
+      'initContainer "modelcar" (image ghcr.io/acme/llama-modelcar:latest): the modelcar image is not pinned by digest: write it as ghcr.io/acme/llama-modelcar:latest@sha256:<digest>',
+    );
   });
 
   it("denies a perimeter.dev/model-car naming a container the Pod does not have", async () => {
@@ -281,7 +321,9 @@ describe("admission webhook over HTTPS: denied Pods say why", () => {
     expect(res.allowed).toBe(false);
     const message = res.status?.message ?? "";
     expect(message).toContain("2 of 4 model references refused");
-    expect(message).toContain(`container "car-b" (image ghcr.io/acme/b@sha256:${UNKNOWN_DIGEST}): modelcar image sha256:${UNKNOWN_DIGEST} is not approved for prod`);
+    expect(message).toContain(
+      `container "car-b" (image ghcr.io/acme/b@sha256:${UNKNOWN_DIGEST}): modelcar image sha256:${UNKNOWN_DIGEST} is not approved for prod`,
+    );
     expect(message).toContain('container "car-c" (image ghcr.io/acme/c:2): the modelcar image is not pinned by digest');
     expect(message).not.toContain("car-a");
     expect(message).not.toContain("llama-3.1-8b@2024-07 is approved");
@@ -372,12 +414,20 @@ describe("who the webhook believes", () => {
   });
 
   it("over HTTPS, records the subject of the client certificate the caller presented", async () => {
-    expect((await admission(server.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "client-1" }))).allowed).toBe(true);
+    expect((await admission(server.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "client-1" }))).allowed).toBe(
+      true,
+    );
     expect(decisions.find((d) => d.uid === "client-1")).toMatchObject({ client: "kube-apiserver", actor: "k8s:system:serviceaccount:kserve:controller" });
   });
 
   it("refuses with 403, even on a listener started without a client CA, a route that requires a client certificate", async () => {
-    const open = await startServer({ host: "127.0.0.1", port: 0, tls: TLS, logger: pino({ level: "silent" }), routes: [admissionWebhookRoute({ admit: fixtureAdmitter, environmentOf: () => "prod", requireClientCert: true })] });
+    const open = await startServer({
+      host: "127.0.0.1",
+      port: 0,
+      tls: TLS,
+      logger: pino({ level: "silent" }),
+      routes: [admissionWebhookRoute({ admit: fixtureAdmitter, environmentOf: () => "prod", requireClientCert: true })],
+    });
     try {
       const reply = await call(open.url, WEBHOOK_PATH, { body: JSON.stringify(review(pod())), client: null });
       expect(reply.status).toBe(403);
@@ -394,7 +444,9 @@ describe("the HTTPS server", () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(ok.issuer).toBe("perimeter-test-ca");
     // The listener verifies clients against the same CA, and so sends it along: either way the chain does not verify.
-    await expect(call(server.url, "/healthz", { ca: OTHER_CA })).rejects.toMatchObject({ code: expect.stringMatching(/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/) });
+    await expect(call(server.url, "/healthz", { ca: OTHER_CA })).rejects.toMatchObject({
+      code: expect.stringMatching(/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/),
+    });
   });
 
   it("answers /healthz with 200", async () => {
@@ -413,7 +465,9 @@ describe("the HTTPS server", () => {
   });
 
   it("ignores the query string the API server appends to the webhook path", async () => {
-    const reply = await call(server.url, `${WEBHOOK_PATH}?timeout=5s`, { body: JSON.stringify(review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }))) });
+    const reply = await call(server.url, `${WEBHOOK_PATH}?timeout=5s`, {
+      body: JSON.stringify(review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }))),
+    });
     expect((reply.body as AdmissionReviewResponse).response.allowed).toBe(true);
   });
 
@@ -455,12 +509,20 @@ describe("model references of a Pod", () => {
   it("reads the annotations as one reference and each modelcar container as another", () => {
     const p = podSchema.parse(
       pod({
-        annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07", "perimeter.dev/model-digest": `sha256:${LLAMA_DIGEST}`, "perimeter.dev/model-car": "modelcar" },
+        annotations: {
+          "perimeter.dev/model": "llama-3.1-8b@2024-07",
+          "perimeter.dev/model-digest": `sha256:${LLAMA_DIGEST}`,
+          "perimeter.dev/model-car": "modelcar",
+        },
         containers: [{ name: "modelcar", image: `registry.local/llama@sha256:${MODELCAR_DIGEST}` }],
       }),
     );
     expect(modelReferencesOf(p)).toEqual([
-      { source: "annotation perimeter.dev/model and perimeter.dev/model-digest", reference: { model: "llama-3.1-8b@2024-07", digest: LLAMA_DIGEST }, problem: null },
+      {
+        source: "annotation perimeter.dev/model and perimeter.dev/model-digest",
+        reference: { model: "llama-3.1-8b@2024-07", digest: LLAMA_DIGEST },
+        problem: null,
+      },
       { source: `container "modelcar" (image registry.local/llama@sha256:${MODELCAR_DIGEST})`, reference: { ociDigest: MODELCAR_DIGEST }, problem: null },
     ]);
     expect(modelReferencesOf(podSchema.parse(pod()))).toEqual([]);
@@ -478,12 +540,23 @@ describe("perimeter serve", () => {
     const store = await env.open();
     let audit: AuditLog | undefined;
     const ctx: Context = { loaded: env.loaded, store, audit: () => (audit ??= openAuditLog(env.loaded, store)) };
-    const running = await serveWebhook(ctx, { host: "127.0.0.1", port: 0, tls: { ...TLS, clientCa: CA }, logger: pino({ level: "silent" }) }, () => fixtureAdmitter);
+    const running = await serveWebhook(
+      ctx,
+      { host: "127.0.0.1", port: 0, tls: { ...TLS, clientCa: CA }, logger: pino({ level: "silent" }) },
+      () => fixtureAdmitter,
+    );
     try {
       expect((await admission(running.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "a1" }))).allowed).toBe(true);
-      expect((await admission(running.url, review(pod({ name: "other", annotations: { "perimeter.dev/model": "mistral-7b@v0.3" } }), { uid: "a2" }))).allowed).toBe(false);
-      expect((await admission(running.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "a3", dryRun: true }))).allowed).toBe(true);
-      expect((await admission(running.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "a4", namespace: "elsewhere" }))).allowed).toBe(false);
+      expect(
+        (await admission(running.url, review(pod({ name: "other", annotations: { "perimeter.dev/model": "mistral-7b@v0.3" } }), { uid: "a2" }))).allowed,
+      ).toBe(false);
+      expect(
+        (await admission(running.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "a3", dryRun: true }))).allowed,
+      ).toBe(true);
+      expect(
+        (await admission(running.url, review(pod({ annotations: { "perimeter.dev/model": "llama-3.1-8b@2024-07" } }), { uid: "a4", namespace: "elsewhere" })))
+          .allowed,
+      ).toBe(false);
     } finally {
       await running.close();
       await audit?.flush();
@@ -497,6 +570,8 @@ describe("perimeter serve", () => {
       ["k8s:system:serviceaccount:kserve:controller", "pod:elsewhere/vllm-0", "deny", "a4"],
     ]);
     expect(events[1]?.reason).toContain("mistral-7b@v0.3 is not approved for prod");
-    expect(events[0]?.details["references"]).toEqual([{ source: "annotation perimeter.dev/model", model: "llama-3.1-8b@2024-07", allow: true, reason: "llama-3.1-8b@2024-07 is approved for prod" }]);
+    expect(events[0]?.details["references"]).toEqual([
+      { source: "annotation perimeter.dev/model", model: "llama-3.1-8b@2024-07", allow: true, reason: "llama-3.1-8b@2024-07 is approved for prod" },
+    ]);
   });
 });

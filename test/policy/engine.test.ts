@@ -20,7 +20,9 @@ const model: PolicyModel = {
 };
 const context: PolicyContext = { route: "/v1/chat/completions", environment: "prod", stream: false, tools: false, maxTokens: 0, promptChars: 42 };
 
-function request(change: { principal?: Partial<PolicyPrincipal>; model?: Partial<PolicyModel>; context?: Partial<PolicyContext>; action?: PolicyRequest["action"] } = {}): PolicyRequest {
+function request(
+  change: { principal?: Partial<PolicyPrincipal>; model?: Partial<PolicyModel>; context?: Partial<PolicyContext>; action?: PolicyRequest["action"] } = {},
+): PolicyRequest {
   return {
     principal: { ...principal, ...change.principal },
     action: change.action ?? "invoke",
@@ -58,7 +60,11 @@ describe("the default policy set", () => {
   });
 
   it("denies tools without the tools scope, and allows them with it", () => {
-    expect(engine.authorize(request({ context: { tools: true } }))).toMatchObject({ allow: false, reason: "forbidden by tools-need-scope", policies: ["tools-need-scope"] });
+    expect(engine.authorize(request({ context: { tools: true } }))).toMatchObject({
+      allow: false,
+      reason: "forbidden by tools-need-scope",
+      policies: ["tools-need-scope"],
+    });
     expect(engine.authorize(request({ context: { tools: true }, principal: { scopes: ["tools"] } })).allow).toBe(true);
   });
 
@@ -70,7 +76,10 @@ describe("the default policy set", () => {
 
   it("denies every action on a non-commercial model without the research scope", () => {
     for (const action of ["invoke", "embed", "list"] as const) {
-      expect(engine.authorize(request({ action, model: { licenseTier: "non-commercial" } }))).toMatchObject({ allow: false, policies: ["non-commercial-needs-research-scope"] });
+      expect(engine.authorize(request({ action, model: { licenseTier: "non-commercial" } }))).toMatchObject({
+        allow: false,
+        policies: ["non-commercial-needs-research-scope"],
+      });
     }
     expect(engine.authorize(request({ model: { licenseTier: "non-commercial" }, principal: { scopes: ["research"] } })).allow).toBe(true);
   });
@@ -111,14 +120,21 @@ unless { principal.environment == "prod" };`,
 
   it("refuses at load a policy naming an attribute the schema does not have, with the file, line and Cedar's message", () => {
     const err = loadError(() =>
-      PolicyEngine.fromTexts([{ file: "team.cedar", text: `// team rules\n@id("owner-check")\npermit (principal, action in Perimeter::Action::"model", resource)\nwhen { principal.team == "ml" };\n` }]),
+      PolicyEngine.fromTexts([
+        {
+          file: "team.cedar",
+          text: `// team rules\n@id("owner-check")\npermit (principal, action in Perimeter::Action::"model", resource)\nwhen { principal.team == "ml" };\n`,
+        },
+      ]),
     );
     expect(err.code).toBe("POLICY_INVALID");
     expect(err.message).toMatch(/team\.cedar:4:\d+: policy "owner-check": .*attribute `team` on entity type `Perimeter::Identity` not found/);
   });
 
   it("refuses at load a policy that does not parse, and a schema that does not", () => {
-    const err = loadError(() => PolicyEngine.fromTexts([{ file: "broken.cedar", text: "permit (principal, action, resource)\nwhen { principal.scopes.contains( };" }]));
+    const err = loadError(() =>
+      PolicyEngine.fromTexts([{ file: "broken.cedar", text: "permit (principal, action, resource)\nwhen { principal.scopes.contains( };" }]),
+    );
     expect(err.code).toBe("POLICY_INVALID");
     expect(err.message).toMatch(/broken\.cedar:2:\d+: /);
     expect(loadError(() => PolicyEngine.fromTexts([], { schema: "namespace {" })).code).toBe("POLICY_INVALID");
@@ -126,9 +142,14 @@ unless { principal.environment == "prod" };`,
 
   it("refuses two policies with the same @id and policy templates", () => {
     const twice = `@id("a") permit (principal, action in Perimeter::Action::"model", resource);\n`;
-    expect(loadError(() => PolicyEngine.fromTexts([{ file: "one.cedar", text: twice }, { file: "two.cedar", text: twice }])).message).toMatch(
-      /two\.cedar:1: policy "a": policy id "a" is already used at one\.cedar:1/,
-    );
+    expect(
+      loadError(() =>
+        PolicyEngine.fromTexts([
+          { file: "one.cedar", text: twice },
+          { file: "two.cedar", text: twice },
+        ]),
+      ).message,
+    ).toMatch(/two\.cedar:1: policy "a": policy id "a" is already used at one\.cedar:1/);
     const template = `@id("t") permit (principal == ?principal, action, resource);`;
     expect(loadError(() => PolicyEngine.fromTexts([{ file: "t.cedar", text: template }])).message).toMatch(/templates .* are not supported/);
   });
@@ -172,7 +193,12 @@ unless { principal.environment == "prod" };`,
     const fractional = engine.authorize(request({ context: { maxTokens: 1.5 } }));
     expect(fractional.allow).toBe(false);
     expect(fractional.errors.length).toBeGreaterThan(0);
-    const hostile = { ...principal, get scopes(): readonly string[] { throw new Error("scopes unavailable"); } };
+    const hostile = {
+      ...principal,
+      get scopes(): readonly string[] {
+        throw new Error("scopes unavailable");
+      },
+    };
     expect(engine.authorize({ ...request(), principal: hostile })).toMatchObject({ allow: false, errors: ["scopes unavailable"] });
   });
 
@@ -201,7 +227,10 @@ describe("loading from perimeter.yaml", () => {
   });
 
   it("reads policy.files relative to the config file", () => {
-    writeFileSync(join(dir, "mine.cedar"), `@id("everyone-in-prod") permit (principal, action in Perimeter::Action::"model", resource) when { principal.environment == "prod" };`);
+    writeFileSync(
+      join(dir, "mine.cedar"),
+      `@id("everyone-in-prod") permit (principal, action in Perimeter::Action::"model", resource) when { principal.environment == "prod" };`,
+    );
     writeFileSync(join(dir, "perimeter.yaml"), "policy:\n  files: [mine.cedar]\n");
     const engine = PolicyEngine.fromConfig(loadConfig({ path: join(dir, "perimeter.yaml"), env: {} }));
     expect(engine.policies.map((p) => p.id)).toEqual(["everyone-in-prod"]);
@@ -244,7 +273,10 @@ describe("the gateway's cache of decisions", () => {
   it("never answers from the cache what a policy reading that attribute would decide otherwise", () => {
     const engine = PolicyEngine.fromTexts([
       { file: "base.cedar", text: DEFAULT_POLICIES },
-      { file: "size.cedar", text: '@id("short-prompts") forbid(principal, action in Perimeter::Action::"model", resource) when { context.promptChars > 1000 };' },
+      {
+        file: "size.cedar",
+        text: '@id("short-prompts") forbid(principal, action in Perimeter::Action::"model", resource) when { context.promptChars > 1000 };',
+      },
     ]);
     const { decide, calls } = counting(engine);
     expect(decide(request({ context: { promptChars: 10 } })).allow).toBe(true);

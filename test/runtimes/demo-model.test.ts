@@ -1,12 +1,5 @@
 import { readFile } from "node:fs/promises";
-import {
-  getLlama,
-  LlamaChatSession,
-  LlamaCompletion,
-  type Llama,
-  type LlamaContext,
-  type LlamaModel,
-} from "node-llama-cpp";
+import { getLlama, LlamaChatSession, LlamaCompletion, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GGML_TYPES, readGgufHeader, type GgufMetadataEntry } from "../../src/formats/gguf.js";
 import { buildDemoModel, DEMO_MODEL_FILE, DEMO_MODEL_NAME } from "../../src/runtimes/demo-model.js";

@@ -120,14 +120,16 @@ describe("embedded llama.cpp runtime", () => {
   });
 
   it("counts prompt tokens with the model's tokenizer over the rendered chat template", async () => {
-    const usageFor = async (messages: unknown[]): Promise<Usage> =>
-      (json(await chat({ messages, max_tokens: 1 })) as unknown as ChatCompletion).usage;
+    const usageFor = async (messages: unknown[]): Promise<Usage> => (json(await chat({ messages, max_tokens: 1 })) as unknown as ChatCompletion).usage;
     const short = await usageFor([{ role: "user", content: "hello" }]);
     // "hello world" is two tokens of the demo vocabulary where "hello" is one.
     const longer = await usageFor([{ role: "user", content: "hello world" }]);
     expect(longer.prompt_tokens).toBe(short.prompt_tokens + 1);
     // ChatML wraps each message in <|im_start|>role\n…<|im_end|>\n: a second message costs more than its text.
-    const withSystem = await usageFor([{ role: "system", content: "hello" }, { role: "user", content: "hello" }]);
+    const withSystem = await usageFor([
+      { role: "system", content: "hello" },
+      { role: "user", content: "hello" },
+    ]);
     expect(withSystem.prompt_tokens).toBeGreaterThan(short.prompt_tokens + 1);
     // Text content parts read the same as a string.
     const parts = await usageFor([{ role: "user", content: [{ type: "text", text: "hello world" }] }]);
@@ -277,7 +279,10 @@ describe("embedded llama.cpp runtime", () => {
   });
 
   it("refuses requests it cannot honour with OpenAI's 400", async () => {
-    const refused = async (body: Record<string, unknown>, path: OpenAIPath = "/v1/chat/completions"): Promise<{ message: string; param: string | null; code: string | null }> => {
+    const refused = async (
+      body: Record<string, unknown>,
+      path: OpenAIPath = "/v1/chat/completions",
+    ): Promise<{ message: string; param: string | null; code: string | null }> => {
       const answer = json(await runtime.call(path, { model: "demo", ...body }, never), 400);
       expect(answer.error).toMatchObject({ type: "invalid_request_error" });
       return answer.error as { message: string; param: string | null; code: string | null };
@@ -347,9 +352,11 @@ describe("embedded llama.cpp runtime", () => {
       const controller = new AbortController();
       const unread = chunksOf(await chat({ max_tokens: 200, stream: true }, controller.signal));
       controller.abort();
-      const err = await rejection((async () => {
-        for await (const chunk of unread) void chunk;
-      })());
+      const err = await rejection(
+        (async () => {
+          for await (const chunk of unread) void chunk;
+        })(),
+      );
       expect((err as Error).name).toBe("AbortError");
     }
     for (let i = 0; i < 3; i++) {
@@ -405,7 +412,14 @@ describe("embedded runtime limits and lifecycle", () => {
   });
 
   it("keeps at most maxLoadedModels loaded, and serves a model again after evicting it", async () => {
-    const runtime = createEmbeddedRuntime({ models: new Map([["a", modelPath], ["b", modelPath]]), threads: 1, maxLoadedModels: 1 });
+    const runtime = createEmbeddedRuntime({
+      models: new Map([
+        ["a", modelPath],
+        ["b", modelPath],
+      ]),
+      threads: 1,
+      maxLoadedModels: 1,
+    });
     try {
       for (const model of ["a", "b", "a"]) {
         const body = json(await runtime.call("/v1/chat/completions", { model, messages: hello, max_tokens: 2 }, never));
@@ -427,9 +441,11 @@ describe("embedded runtime limits and lifecycle", () => {
     const iterator = stream[Symbol.asyncIterator]();
     expect((await iterator.next()).done).toBe(false);
     const closing = runtime.close();
-    const ended = await rejection((async () => {
-      for (;;) if ((await iterator.next()).done === true) return;
-    })());
+    const ended = await rejection(
+      (async () => {
+        for (;;) if ((await iterator.next()).done === true) return;
+      })(),
+    );
     await closing;
     expect(ended).toBeInstanceOf(PerimeterError);
     expect((ended as PerimeterError).code).toBe("RUNTIME_UNREACHABLE");

@@ -51,7 +51,10 @@ describe("HTTP runtime client", () => {
 
   it("sends the extra headers it is given (trace context) and its own content type", async () => {
     const client = httpUpstream({ name: "fake", url: server.url, timeoutMs: 5000 });
-    await client.call("/v1/chat/completions", { model: "small" }, new AbortController().signal, { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "content-type": "text/plain" });
+    await client.call("/v1/chat/completions", { model: "small" }, new AbortController().signal, {
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      "content-type": "text/plain",
+    });
     const seen = server.requests.at(-1);
     expect(seen?.traceparent).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
     expect(seen?.json).toEqual({ model: "small" }); // parsed as JSON: its own content type won

@@ -23,7 +23,11 @@ describe("layering of runtimes and inventory", () => {
   });
 
   it("the inventory reaches runtimes only through their discovery entry point and their types", () => {
-    const used = new Set(importsOf("inventory").filter((i) => i.from.startsWith("../runtimes/")).map((i) => i.from));
+    const used = new Set(
+      importsOf("inventory")
+        .filter((i) => i.from.startsWith("../runtimes/"))
+        .map((i) => i.from),
+    );
     expect([...used].sort()).toEqual(["../runtimes/discovery.js", "../runtimes/types.js"]);
   });
 });

@@ -20,7 +20,8 @@ function describeReport(r: FileReport): string {
   return `${r.verdict} [${r.format}] ${r.findings.map((f) => `${f.rule}: ${f.message} @ ${f.location}`).join(" | ")}`;
 }
 
-const MUST_REFUSE = /^(malicious|GHSA-)|exploit|_sploit|^cloudpickle_|^dns_exfiltration|^io_FileIO|^logging_FileHandler|^types_CodeType|^urllib_request_urlopen|^pytorch_magic_bypass\.pt$/;
+const MUST_REFUSE =
+  /^(malicious|GHSA-)|exploit|_sploit|^cloudpickle_|^dns_exfiltration|^io_FileIO|^logging_FileHandler|^types_CodeType|^urllib_request_urlopen|^pytorch_magic_bypass\.pt$/;
 const MUST_PASS = /^(benign|int_array)|^pytorch_model\.bin$|^new_pytorch_model\.bin$/;
 
 describe("picklescan's corpus", () => {

@@ -47,9 +47,19 @@ const KERAS3_SEQUENTIAL = {
     trainable: true,
     dtype,
     layers: [
-      { module: "keras.layers", class_name: "InputLayer", config: { batch_shape: [null, 4], dtype: "float32", sparse: false, name: "input_layer" }, registered_name: null },
+      {
+        module: "keras.layers",
+        class_name: "InputLayer",
+        config: { batch_shape: [null, 4], dtype: "float32", sparse: false, name: "input_layer" },
+        registered_name: null,
+      },
       dense("dense", 8),
-      dense("dense_1", 1, { config: { ...(dense("dense_1", 1)["config"] as object), activation: { module: "builtins", class_name: "function", config: "sigmoid", registered_name: "function" } } }),
+      dense("dense_1", 1, {
+        config: {
+          ...(dense("dense_1", 1)["config"] as object),
+          activation: { module: "builtins", class_name: "function", config: "sigmoid", registered_name: "function" },
+        },
+      }),
     ],
     build_input_shape: [null, 4],
   },
@@ -70,14 +80,23 @@ const KERAS3_FUNCTIONAL = {
     name: "model",
     trainable: true,
     layers: [
-      { module: "keras.layers", class_name: "InputLayer", config: { batch_shape: [null, 5, 4], dtype: "float32", name: "inputs" }, registered_name: null, name: "inputs", inbound_nodes: [] },
+      {
+        module: "keras.layers",
+        class_name: "InputLayer",
+        config: { batch_shape: [null, 5, 4], dtype: "float32", name: "inputs" },
+        registered_name: null,
+        name: "inputs",
+        inbound_nodes: [],
+      },
       {
         module: "keras.layers",
         class_name: "TimeDistributed",
         config: { name: "td", layer: dense("td_dense", 3) },
         registered_name: null,
         name: "td",
-        inbound_nodes: [{ args: [{ class_name: "__keras_tensor__", config: { shape: [null, 5, 4], dtype: "float32", keras_history: ["inputs", 0, 0] } }], kwargs: {} }],
+        inbound_nodes: [
+          { args: [{ class_name: "__keras_tensor__", config: { shape: [null, 5, 4], dtype: "float32", keras_history: ["inputs", 0, 0] } }], kwargs: {} },
+        ],
       },
       {
         module: "keras.layers",
@@ -86,7 +105,12 @@ const KERAS3_FUNCTIONAL = {
           name: "bidi",
           merge_mode: "concat",
           layer: { module: "keras.layers", class_name: "LSTM", config: { name: "forward_lstm", units: 2, activation: "tanh" }, registered_name: null },
-          backward_layer: { module: "keras.layers", class_name: "LSTM", config: { name: "backward_lstm", units: 2, go_backwards: true }, registered_name: null },
+          backward_layer: {
+            module: "keras.layers",
+            class_name: "LSTM",
+            config: { name: "backward_lstm", units: 2, go_backwards: true },
+            registered_name: null,
+          },
         },
         registered_name: null,
         name: "bidi",
@@ -137,7 +161,15 @@ describe("Keras config analysis", () => {
   it("refuses a Keras 2 Lambda whose function is marshalled bytecode", () => {
     const lambda = {
       class_name: "Lambda",
-      config: { name: "lambda_1", function: ["4wEAAAAAAAAA", null, null], function_type: "lambda", module: "__main__", output_shape: null, output_shape_type: "raw", arguments: {} },
+      config: {
+        name: "lambda_1",
+        function: ["4wEAAAAAAAAA", null, null],
+        function_type: "lambda",
+        module: "__main__",
+        output_shape: null,
+        output_shape_type: "raw",
+        arguments: {},
+      },
     };
     const a = analyzeKerasConfig({ class_name: "Sequential", config: { name: "m", layers: [lambda] } });
     expect(kinds(a)).toEqual(["lambda"]);
@@ -145,7 +177,12 @@ describe("Keras config analysis", () => {
   });
 
   it("refuses a Lambda hidden inside a TimeDistributed wrapper and names the path", () => {
-    const a = analyzeKerasConfig(sequentialWith({ class_name: "TimeDistributed", config: { name: "td", layer: { class_name: "Lambda", config: { name: "inner", function: "lambda x: x" } } } }));
+    const a = analyzeKerasConfig(
+      sequentialWith({
+        class_name: "TimeDistributed",
+        config: { name: "td", layer: { class_name: "Lambda", config: { name: "inner", function: "lambda x: x" } } },
+      }),
+    );
     expect(a.findings).toEqual([expect.objectContaining({ kind: "lambda", layer: "outer/td/inner" })]);
   });
 
@@ -161,8 +198,12 @@ describe("Keras config analysis", () => {
   });
 
   it("refuses registered custom objects and classes saved from a script", () => {
-    expect(kinds(analyzeKerasConfig(sequentialWith({ module: "keras.layers", class_name: "MyLayer", config: { name: "c" }, registered_name: "MyPackage>MyLayer" })))).toEqual(["custom-object"]);
-    expect(kinds(analyzeKerasConfig(sequentialWith({ module: null, class_name: "MyLayer", config: { name: "c" }, registered_name: null })))).toEqual(["custom-object"]);
+    expect(
+      kinds(analyzeKerasConfig(sequentialWith({ module: "keras.layers", class_name: "MyLayer", config: { name: "c" }, registered_name: "MyPackage>MyLayer" }))),
+    ).toEqual(["custom-object"]);
+    expect(kinds(analyzeKerasConfig(sequentialWith({ module: null, class_name: "MyLayer", config: { name: "c" }, registered_name: null })))).toEqual([
+      "custom-object",
+    ]);
   });
 
   it("refuses functions that resolve to Python builtins or come from outside Keras", () => {
@@ -178,13 +219,19 @@ describe("Keras config analysis", () => {
   it("refuses Keras APIs that download files or turn safe mode off", () => {
     const getFile = { module: "keras.utils", class_name: "get_file", config: { origin: "https://evil.example/x", fname: "x" }, registered_name: null };
     expect(kinds(analyzeKerasConfig(sequentialWith(getFile)))).toEqual(["unsafe-keras-api"]);
-    const unsafe = { module: "keras.config", class_name: "function", config: "enable_unsafe_deserialization", registered_name: "enable_unsafe_deserialization" };
+    const unsafe = {
+      module: "keras.config",
+      class_name: "function",
+      config: "enable_unsafe_deserialization",
+      registered_name: "enable_unsafe_deserialization",
+    };
     expect(kinds(analyzeKerasConfig(sequentialWith(dense("d3", 1, { config: { name: "d3", activation: unsafe } }))))).toEqual(["unsafe-keras-api"]);
   });
 
   it("passes TFOpLambda math ops and refuses other TensorFlow calls", () => {
     const op = (fn: string): Record<string, unknown> => ({ class_name: "TFOpLambda", config: { name: `tf.${fn}`, function: fn, trainable: true } });
-    for (const fn of ["math.add", "nn.relu", "__operators__.getitem", "reshape", "concat"]) expect(analyzeKerasConfig(sequentialWith(op(fn))).findings, fn).toEqual([]);
+    for (const fn of ["math.add", "nn.relu", "__operators__.getitem", "reshape", "concat"])
+      expect(analyzeKerasConfig(sequentialWith(op(fn))).findings, fn).toEqual([]);
     for (const fn of ["io.write_file", "py_function", "numpy_function", "compat.v1.py_func", "print", "math.py_func"]) {
       expect(kinds(analyzeKerasConfig(sequentialWith(op(fn)))), fn).toEqual(["tf-op"]);
     }
@@ -222,7 +269,10 @@ describe("Keras config analysis", () => {
           class_name: fc.constantFrom("Dense", "Lambda", "__lambda__", "function", "TFOpLambda", "Sequential", "__keras_tensor__"),
           module: fc.option(fc.constantFrom("keras.layers", "builtins", "os", "keras"), { nil: null }),
           registered_name: fc.option(fc.constantFrom("a>b", "function", "exec"), { nil: null }),
-          config: fc.oneof(fc.constantFrom("exec", "relu", "math.add"), fc.record({ name: fc.string(), layers: fc.array(tie("node"), { maxLength: 3 }), layer: tie("node") })),
+          config: fc.oneof(
+            fc.constantFrom("exec", "relu", "math.add"),
+            fc.record({ name: fc.string(), layers: fc.array(tie("node"), { maxLength: 3 }), layer: tie("node") }),
+          ),
         }),
         fc.jsonValue({ maxDepth: 2 }),
       ),
@@ -235,4 +285,3 @@ describe("Keras config analysis", () => {
     );
   });
 });
-

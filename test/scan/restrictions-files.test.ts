@@ -49,7 +49,9 @@ describe("the scanner refuses", () => {
 
   it("a tokenizer_config.json holding Infinity and -Infinity, larger than the sniffer's head", async () => {
     const padding = JSON.stringify("x".repeat(8192));
-    const r = await scanFile(file(`{"pad": ${padding}, "range": [-Infinity, Infinity], "chat_template": ${JSON.stringify(UNSAFE_TEMPLATE)}}`, "tokenizer_config.json"));
+    const r = await scanFile(
+      file(`{"pad": ${padding}, "range": [-Infinity, Infinity], "chat_template": ${JSON.stringify(UNSAFE_TEMPLATE)}}`, "tokenizer_config.json"),
+    );
     expect(r.verdict).toBe("malicious");
     expect(rules(r)).toContain("TEMPLATE_UNSAFE");
   });
@@ -86,7 +88,9 @@ describe("the scanner refuses", () => {
   it("a Lambda layer in a Keras 3 archive", async () => {
     const r = await scanFile(file(keras3Archive({ config: keras3Config([denseLayer("dense", 8, 4), lambdaLayer("lam")]) }), "model.keras"));
     expect(r.verdict).toBe("suspicious");
-    expect(r.findings).toContainEqual(expect.objectContaining({ rule: "KERAS_CODE", location: "config.json", message: expect.stringContaining("Lambda layer") }));
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({ rule: "KERAS_CODE", location: "config.json", message: expect.stringContaining("Lambda layer") }),
+    );
   });
 
   it("a Lambda layer in a Keras 3 config.json that holds NaN", async () => {
@@ -117,7 +121,10 @@ describe("the scanner refuses", () => {
   });
 
   it("a legacy .h5 whose model_config holds NaN and a Lambda layer", async () => {
-    const config = JSON.stringify({ class_name: "Sequential", config: { name: "s", layers: [{ class_name: "Lambda", config: { name: "l", function: "4wEAAAA=", function_type: "lambda", scale: NaN } }] } });
+    const config = JSON.stringify({
+      class_name: "Sequential",
+      config: { name: "s", layers: [{ class_name: "Lambda", config: { name: "l", function: "4wEAAAA=", function_type: "lambda", scale: NaN } }] },
+    });
     const r = await scanFile(file(Buffer.concat([minimalHdf5(), Buffer.from(config.replace("null", "NaN"))]), "model.h5"));
     expect(r.verdict).toBe("suspicious");
     expect(rules(r)).toEqual(["KERAS_CODE"]);
@@ -163,8 +170,12 @@ describe("the scanner refuses", () => {
 
   it("an unsafe chat template in a GGUF file, as malicious", async () => {
     const header = readGgufHeader(buildDemoModel());
-    const metadata: GgufMetadataEntry[] = header.metadata.map((m) => (m.key === "tokenizer.chat_template" ? { key: m.key, type: "string", value: UNSAFE_TEMPLATE } : m));
-    const r = await scanFile(file(encodeGguf({ metadata, tensors: [{ name: "token_embd.weight", shape: [4], type: "F32", data: new Float32Array(4) }] }), "model.gguf"));
+    const metadata: GgufMetadataEntry[] = header.metadata.map((m) =>
+      m.key === "tokenizer.chat_template" ? { key: m.key, type: "string", value: UNSAFE_TEMPLATE } : m,
+    );
+    const r = await scanFile(
+      file(encodeGguf({ metadata, tensors: [{ name: "token_embd.weight", shape: [4], type: "F32", data: new Float32Array(4) }] }), "model.gguf"),
+    );
     expect(r.verdict).toBe("malicious");
     expect(rules(r)).toEqual(["TEMPLATE_UNSAFE"]);
   });
@@ -249,9 +260,17 @@ describe.each(STORE_KINDS)("approval on %s refuses", (kind) => {
     const trusted = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const pem = (k: KeyObject, type: "pkcs8" | "spki") => k.export({ type, format: "pem" }).toString();
     signerKey = pem(trusted.privateKey, "pkcs8");
-    env = await createTestEnv(kind, {}, {
-      lifecycle: { roles: { submitter: ["alice"], approver: ["bob"], operator: [], auditor: [] }, trustedSigners: [{ name: "release-key", publicKey: "release.pub" }], signingKey: "keys/lifecycle.pem" },
-    });
+    env = await createTestEnv(
+      kind,
+      {},
+      {
+        lifecycle: {
+          roles: { submitter: ["alice"], approver: ["bob"], operator: [], auditor: [] },
+          trustedSigners: [{ name: "release-key", publicKey: "release.pub" }],
+          signingKey: "keys/lifecycle.pem",
+        },
+      },
+    );
     writeFileSync(join(env.dir, "release.pub"), pem(trusted.publicKey, "spki"));
     store = await env.open();
     audit = openAuditLog(env.loaded, store);
@@ -271,7 +290,10 @@ describe.each(STORE_KINDS)("approval on %s refuses", (kind) => {
     const model = writeGgufModel(join(work, "llama"));
     mkdirSync(join(model, "vendor/.git"), { recursive: true });
     writeFileSync(join(model, "vendor/.git/config"), "[core]\n");
-    await registerModel({ store, audit: () => audit }, { path: model, name: "llama", version: "1", kind: "base", parents: [], environments: ["prod"], actor: "alice" });
+    await registerModel(
+      { store, audit: () => audit },
+      { path: model, name: "llama", version: "1", kind: "base", parents: [], environments: ["prod"], actor: "alice" },
+    );
     const { bundle } = await signModelWithKey(model, { privateKeyPem: signerKey });
     writeFileSync(join(model, "model.sig"), bundle);
     return model;
@@ -291,7 +313,10 @@ describe.each(STORE_KINDS)("approval on %s refuses", (kind) => {
     const full = await scanPaths([model]);
     expect(full.files.map((f) => f.name)).toContain("vendor/.git/config");
     // What the scanner reported before it scanned nested .git directories.
-    const partial: ScanReport = { files: full.files.filter((f) => !f.name.includes(".git/")), summary: { ...full.summary, files: full.summary.files - 1, clean: full.summary.clean - 1 } };
+    const partial: ScanReport = {
+      files: full.files.filter((f) => !f.name.includes(".git/")),
+      summary: { ...full.summary, files: full.summary.files - 1, clean: full.summary.clean - 1 },
+    };
     await recordScanEvidence(deps, "llama@1", partial, await digest(model), "ci");
     const message = await refusal(approve(deps, "llama@1", { actor: "bob" }));
     expect(message).toMatch(/1 signed file\(s\) were not covered by the last scan .*: vendor\/\.git\/config/);
@@ -300,14 +325,24 @@ describe.each(STORE_KINDS)("approval on %s refuses", (kind) => {
   it("a clean scan that covered files the signature does not", async () => {
     const model = await signedModel();
     const full = await scanPaths([model]);
-    const extra: ScanReport = { files: [...full.files, { ...(full.files[0] as FileReport), name: "unsigned.bin" }], summary: { ...full.summary, files: full.summary.files + 1, clean: full.summary.clean + 1 } };
+    const extra: ScanReport = {
+      files: [...full.files, { ...(full.files[0] as FileReport), name: "unsigned.bin" }],
+      summary: { ...full.summary, files: full.summary.files + 1, clean: full.summary.clean + 1 },
+    };
     await recordScanEvidence(deps, "llama@1", extra, await digest(model), "ci");
     expect(await refusal(approve(deps, "llama@1", { actor: "bob" }))).toMatch(/covered 1 file\(s\) the signature does not: unsigned\.bin/);
   });
 
   it("a clean scan recorded without a file list, asking for a new scan", async () => {
     const model = await signedModel();
-    const version = await new LifecycleRepository(store).addEvidence({ versionId: "llama@1", kind: "scan", verdict: "pass", digest: await digest(model), createdBy: "ci", body: { summary: {}, matchesVersion: true, refused: [] } });
+    const version = await new LifecycleRepository(store).addEvidence({
+      versionId: "llama@1",
+      kind: "scan",
+      verdict: "pass",
+      digest: await digest(model),
+      createdBy: "ci",
+      body: { summary: {}, matchesVersion: true, refused: [] },
+    });
     expect(version.verdict).toBe("pass");
     expect(await refusal(approve(deps, "llama@1", { actor: "bob" }))).toMatch(/did not record which files it covered.*scan again with perimeter scan/);
   });

@@ -45,7 +45,11 @@ const FRAME_STRADDLE = hex("80049505000000000000008c0a61626358595a58595a58432061
 // ---------- legacy torch files ----------
 
 const LEGACY_MAGIC = hex("80028a0a6cfc9c46f9206aa850192e");
-const LEGACY_PROTOCOL = W().proto(2).op("M", Buffer.from([0xe9, 0x03])).stop().bytes();
+const LEGACY_PROTOCOL = W()
+  .proto(2)
+  .op("M", Buffer.from([0xe9, 0x03]))
+  .stop()
+  .bytes();
 const SYS_INFO = W().proto(2).op("}").mark().unicode("little_endian").op(0x88).unicode("protocol_version").int(1001).setitems().stop().bytes();
 const STORAGE_KEYS = W().proto(2).mark().unicode("0").op("l").stop().bytes();
 const STATE = torchStateDictPickle([{ name: "w", numel: 2 }]);
@@ -54,7 +58,11 @@ const legacy = (...pickles: Buffer[]): Buffer => Buffer.concat([LEGACY_MAGIC, ..
 // ---------- zip torch files ----------
 
 const torchZip = (pkl: Buffer, storage: Uint8Array = Buffer.alloc(8)) =>
-  buildZip([{ name: "archive/data.pkl", data: pkl }, { name: "archive/data/0", data: storage }, { name: "archive/version", data: Buffer.from("3\n") }]);
+  buildZip([
+    { name: "archive/data.pkl", data: pkl },
+    { name: "archive/data/0", data: storage },
+    { name: "archive/version", data: Buffer.from("3\n") },
+  ]);
 function npy(descr: string, body: Uint8Array): Buffer {
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (1,), }`.padEnd(117, " ") + "\n";
   const head = Buffer.alloc(10);
@@ -99,14 +107,34 @@ describe("pickle imports", () => {
   });
 
   it("refuses builtins.eval imported through STACK_GLOBAL fed from the memo", async () => {
-    const p = W().proto(4).op(0x8c, Buffer.from([8]), Buffer.from("builtins")).op(0x94).op("0").op(0x8c, Buffer.from([4]), Buffer.from("eval")).op(0x94).op("0");
-    const bytes = p.op("h", Buffer.from([0])).op("h", Buffer.from([1])).op(0x93).mark().unicode("1+1").tuple().reduce().stop().bytes();
+    const p = W()
+      .proto(4)
+      .op(0x8c, Buffer.from([8]), Buffer.from("builtins"))
+      .op(0x94)
+      .op("0")
+      .op(0x8c, Buffer.from([4]), Buffer.from("eval"))
+      .op(0x94)
+      .op("0");
+    const bytes = p
+      .op("h", Buffer.from([0]))
+      .op("h", Buffer.from([1]))
+      .op(0x93)
+      .mark()
+      .unicode("1+1")
+      .tuple()
+      .reduce()
+      .stop()
+      .bytes();
     refused(await scan(bytes), "PICKLE_DANGEROUS_CALLABLE", /builtins\.eval \(STACK_GLOBAL\)/);
   });
 
   it("refuses __builtin__.exec made by INST and subprocess.Popen made by OBJ", async () => {
     refused(await scan(Buffer.from("(S'print(1)'\ni__builtin__\nexec\n.", "latin1")), "PICKLE_DANGEROUS_CALLABLE", /__builtin__\.exec \(INST\)/);
-    refused(await scan(W().mark().global("subprocess", "Popen").op("S", Buffer.from("'id'\n")).op("o").stop().bytes()), "PICKLE_DANGEROUS_CALLABLE", /subprocess\.Popen/);
+    refused(
+      await scan(W().mark().global("subprocess", "Popen").op("S", Buffer.from("'id'\n")).op("o").stop().bytes()),
+      "PICKLE_DANGEROUS_CALLABLE",
+      /subprocess\.Popen/,
+    );
   });
 
   it("refuses names spelled with escapes that CPython decodes (S'o\\x73' is os)", async () => {
@@ -115,7 +143,13 @@ describe("pickle imports", () => {
   });
 
   it("refuses a dotted name that walks from an allowed function into its __globals__", async () => {
-    const bytes = W().proto(4).op(0x8c, Buffer.from([12]), Buffer.from("torch._utils")).op(0x8c, Buffer.from([30]), Buffer.from("_rebuild_tensor_v2.__globals__")).op(0x93).stop().bytes();
+    const bytes = W()
+      .proto(4)
+      .op(0x8c, Buffer.from([12]), Buffer.from("torch._utils"))
+      .op(0x8c, Buffer.from([30]), Buffer.from("_rebuild_tensor_v2.__globals__"))
+      .op(0x93)
+      .stop()
+      .bytes();
     refused(await scan(bytes), "PICKLE_DANGEROUS_CALLABLE", /__globals__/);
   });
 
@@ -131,7 +165,17 @@ describe("pickle imports", () => {
   });
 
   it("refuses imports by copyreg extension code (EXT1, EXT2, EXT4)", async () => {
-    refused(await scan(W().proto(2).op(0x82, Buffer.from([7])).stop().bytes()), "PICKLE_UNRESOLVED_IMPORT", /extension code 7/);
+    refused(
+      await scan(
+        W()
+          .proto(2)
+          .op(0x82, Buffer.from([7]))
+          .stop()
+          .bytes(),
+      ),
+      "PICKLE_UNRESOLVED_IMPORT",
+      /extension code 7/,
+    );
   });
 
   it("refuses a GLOBAL whose name is not valid UTF-8", async () => {
@@ -215,12 +259,29 @@ describe("state set on imported objects (monkey-patching allowed classes)", () =
   });
 
   it("refuses BUILD on an import fetched back from the memo", async () => {
-    const bytes = W().proto(2).global("collections", "OrderedDict").op("q", Buffer.from([0])).op("0").op("h", Buffer.from([0])).op("}").op("b").stop().bytes();
+    const bytes = W()
+      .proto(2)
+      .global("collections", "OrderedDict")
+      .op("q", Buffer.from([0]))
+      .op("0")
+      .op("h", Buffer.from([0]))
+      .op("}")
+      .op("b")
+      .stop()
+      .bytes();
     refused(await scan(bytes), "PICKLE_STATE_ON_IMPORT", /collections\.OrderedDict/);
   });
 
   it("refuses BUILD on a module imported by STACK_GLOBAL (the sys.modules override)", async () => {
-    const bytes = W().proto(4).op(0x8c, Buffer.from([5]), Buffer.from("torch")).op(0x8c, Buffer.from([6]), Buffer.from("_utils")).op(0x93).op("}").op("b").stop().bytes();
+    const bytes = W()
+      .proto(4)
+      .op(0x8c, Buffer.from([5]), Buffer.from("torch"))
+      .op(0x8c, Buffer.from([6]), Buffer.from("_utils"))
+      .op(0x93)
+      .op("}")
+      .op("b")
+      .stop()
+      .bytes();
     refused(await scan(bytes), "PICKLE_STATE_ON_IMPORT", /BUILD sets state on torch\._utils/);
   });
 
@@ -272,7 +333,15 @@ describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
   it("refuses array bytes that pickle.load would run as opcodes (the file read without joblib)", async () => {
     let command = "id";
     let ops = W().global("posix", "system").mark().unicode(command).tuple().reduce().op("0").bytes();
-    if (ops.length % 2 === 1) ops = W().global("posix", "system").mark().unicode((command += " ")).tuple().reduce().op("0").bytes();
+    if (ops.length % 2 === 1)
+      ops = W()
+        .global("posix", "system")
+        .mark()
+        .unicode((command += " "))
+        .tuple()
+        .reduce()
+        .op("0")
+        .bytes();
     const data = Buffer.concat([ops, Buffer.from("N0".repeat(((8 - (ops.length % 8)) % 8) / 2))]);
     const r = await scan(joblib({ aligned: false, shape: [data.length / 8], data }));
     refused(r, "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
@@ -326,7 +395,18 @@ describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
   });
 
   it("refuses joblib's old NDArrayWrapper, whose state names a file joblib.load unpickles from anywhere on disk", async () => {
-    const bytes = W().proto(2).global("joblib.numpy_pickle_compat", "NDArrayWrapper").emptyTuple().op(0x81).op("}").unicode("filename").unicode("../../../tmp/x.npy").op("s").op("b").stop().bytes();
+    const bytes = W()
+      .proto(2)
+      .global("joblib.numpy_pickle_compat", "NDArrayWrapper")
+      .emptyTuple()
+      .op(0x81)
+      .op("}")
+      .unicode("filename")
+      .unicode("../../../tmp/x.npy")
+      .op("s")
+      .op("b")
+      .stop()
+      .bytes();
     refused(await scan(bytes), "PICKLE_DANGEROUS_CALLABLE", /joblib\.numpy_pickle_compat\.NDArrayWrapper/);
   });
 
@@ -359,7 +439,11 @@ describe("PyTorch zip checkpoints", () => {
   });
 
   it("refuses a storage member that is a pickle of allowed imports only (a loader that unpickles it runs calls)", async () => {
-    refused(await scan(torchZip(STATE, W().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().stop().bytes())), "TORCH_STORAGE_NOT_DATA", /collections\.OrderedDict/);
+    refused(
+      await scan(torchZip(STATE, W().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().stop().bytes())),
+      "TORCH_STORAGE_NOT_DATA",
+      /collections\.OrderedDict/,
+    );
   });
 
   it("refuses a storage member whose pickle imports something and then breaks", async () => {
@@ -377,11 +461,25 @@ describe("PyTorch zip checkpoints", () => {
 
 describe("archives", () => {
   it("refuses a member whose name escapes the extraction directory", async () => {
-    refused(await scan(buildZip([{ name: "../../etc/cron.d/x", data: Buffer.from("x") }, { name: "archive/data.pkl", data: STATE }])), "ARCHIVE_PATH_TRAVERSAL", /escapes/);
+    refused(
+      await scan(
+        buildZip([
+          { name: "../../etc/cron.d/x", data: Buffer.from("x") },
+          { name: "archive/data.pkl", data: STATE },
+        ]),
+      ),
+      "ARCHIVE_PATH_TRAVERSAL",
+      /escapes/,
+    );
   });
 
   it("refuses a member the central directory does not list, and scans it", async () => {
-    const r = await scan(buildZip([{ name: "evil.pkl", data: systemCallPickle(), hidden: true }, { name: "archive/data.pkl", data: STATE }]));
+    const r = await scan(
+      buildZip([
+        { name: "evil.pkl", data: systemCallPickle(), hidden: true },
+        { name: "archive/data.pkl", data: STATE },
+      ]),
+    );
     refused(r, "ARCHIVE_HIDDEN_MEMBER");
     refused(r, "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
   });
@@ -401,7 +499,10 @@ describe("archives", () => {
   });
 
   it("refuses a ZIP appended to another file (Python's zipfile opens it by its tail)", async () => {
-    refused(await scan(Buffer.concat([Buffer.from("just some text\n"), buildZip([{ name: "archive/data.pkl", data: systemCallPickle() }])])), "PICKLE_DANGEROUS_CALLABLE");
+    refused(
+      await scan(Buffer.concat([Buffer.from("just some text\n"), buildZip([{ name: "archive/data.pkl", data: systemCallPickle() }])])),
+      "PICKLE_DANGEROUS_CALLABLE",
+    );
   });
 
   it("refuses archives nested deeper than the scanner follows, as unscannable", async () => {
@@ -422,7 +523,11 @@ describe("archives", () => {
   });
 
   it("refuses an .npz whose object array carries a payload", async () => {
-    refused(await scan(buildZip([{ name: "arr_0.npy", data: npy("|O", systemCallPickle()), deflate: true }]), "weights.npz"), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
+    refused(
+      await scan(buildZip([{ name: "arr_0.npy", data: npy("|O", systemCallPickle()), deflate: true }]), "weights.npz"),
+      "PICKLE_DANGEROUS_CALLABLE",
+      /posix\.system/,
+    );
   });
 
   it("refuses a NumPy object array whose pickle calls posix.system", async () => {

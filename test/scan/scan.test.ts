@@ -25,7 +25,12 @@ const rules = (r: { findings: readonly { rule: string }[] }) => [...new Set(r.fi
 
 const STATE = torchStateDictPickle([{ name: "w", numel: 4 }]);
 const torchZip = (pkl: Buffer, extra: Parameters<typeof buildZip>[0] = []) =>
-  buildZip([{ name: "archive/data.pkl", data: pkl }, { name: "archive/data/0", data: Buffer.alloc(16) }, { name: "archive/version", data: Buffer.from("3\n") }, ...extra]);
+  buildZip([
+    { name: "archive/data.pkl", data: pkl },
+    { name: "archive/data/0", data: Buffer.alloc(16) },
+    { name: "archive/version", data: Buffer.from("3\n") },
+    ...extra,
+  ]);
 
 describe("PyTorch zip checkpoints", () => {
   it("passes a real-shaped state_dict clean", async () => {
@@ -60,7 +65,10 @@ describe("PyTorch zip checkpoints", () => {
   });
 
   it("finds a member the central directory does not list", async () => {
-    const zip = buildZip([{ name: "evil.pkl", data: systemCallPickle(), hidden: true }, { name: "archive/data.pkl", data: STATE }]);
+    const zip = buildZip([
+      { name: "evil.pkl", data: systemCallPickle(), hidden: true },
+      { name: "archive/data.pkl", data: STATE },
+    ]);
     const r = await scanFile(file(zip));
     expect(rules(r)).toEqual(expect.arrayContaining(["ARCHIVE_HIDDEN_MEMBER", "PICKLE_DANGEROUS_CALLABLE"]));
     expect(r.verdict).toBe("malicious");
@@ -105,7 +113,14 @@ describe("PyTorch zip checkpoints", () => {
 
     const real = fileSource(path);
     let read = 0;
-    const counting: ByteSource = { size: real.size, read: async (o, l) => { const b = await real.read(o, l); read += b.length; return b; } };
+    const counting: ByteSource = {
+      size: real.size,
+      read: async (o, l) => {
+        const b = await real.read(o, l);
+        read += b.length;
+        return b;
+      },
+    };
     const result = await scanSource(counting, "", { limits: DEFAULT_LIMITS, allow: {} });
     real.close();
     expect(real.size).toBeGreaterThan(3 * 2 ** 30);
@@ -117,16 +132,38 @@ describe("PyTorch zip checkpoints", () => {
 describe("tensor storages of PyTorch zip checkpoints", () => {
   it("passes storages of random float bytes clean: tensor data can start with anything", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.float32Array({ minLength: 1, maxLength: 512 }).map((a) => new Uint8Array(a.buffer)), fc.uint8Array({ minLength: 1, maxLength: 512 })), async (storage) => {
-        const r = await scanSource(memorySource(buildZip([{ name: "archive/data.pkl", data: STATE }, { name: "archive/data/0", data: storage }])), "", { limits: DEFAULT_LIMITS, allow: {} });
-        expect(r.findings).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.float32Array({ minLength: 1, maxLength: 512 }).map((a) => new Uint8Array(a.buffer)),
+          fc.uint8Array({ minLength: 1, maxLength: 512 }),
+        ),
+        async (storage) => {
+          const r = await scanSource(
+            memorySource(
+              buildZip([
+                { name: "archive/data.pkl", data: STATE },
+                { name: "archive/data/0", data: storage },
+              ]),
+            ),
+            "",
+            { limits: DEFAULT_LIMITS, allow: {} },
+          );
+          expect(r.findings).toEqual([]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
-  it("passes a storage whose bytes happen to form a pickle of pure data (\"N.\" is a float16), since unpickling it runs nothing", async () => {
-    const r = await scanFile(file(buildZip([{ name: "archive/data.pkl", data: STATE }, { name: "archive/data/0", data: Buffer.from("N.", "latin1") }])));
+  it('passes a storage whose bytes happen to form a pickle of pure data ("N." is a float16), since unpickling it runs nothing', async () => {
+    const r = await scanFile(
+      file(
+        buildZip([
+          { name: "archive/data.pkl", data: STATE },
+          { name: "archive/data/0", data: Buffer.from("N.", "latin1") },
+        ]),
+      ),
+    );
     expect(r).toMatchObject({ verdict: "clean", findings: [] });
   });
 });
@@ -181,7 +218,23 @@ describe("text that starts like a protocol 0 pickle", () => {
 describe("state set by BUILD and SETITEMS", () => {
   it("passes BUILD on instances the stream built (an OrderedDict, a numpy dtype) clean", async () => {
     const w = new PickleWriter().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().op("}").op("b").op("0");
-    w.global("numpy", "dtype").unicode("f8").newFalse().op(0x88).op(0x87).reduce().mark().int(3).unicode("<").op("N").op("N").op("N").int(-1).int(-1).int(0).tuple().op("b");
+    w.global("numpy", "dtype")
+      .unicode("f8")
+      .newFalse()
+      .op(0x88)
+      .op(0x87)
+      .reduce()
+      .mark()
+      .int(3)
+      .unicode("<")
+      .op("N")
+      .op("N")
+      .op("N")
+      .int(-1)
+      .int(-1)
+      .int(0)
+      .tuple()
+      .op("b");
     expect(await scanFile(file(w.stop().bytes()))).toMatchObject({ verdict: "clean", findings: [] });
   });
 });
@@ -205,7 +258,17 @@ describe("other containers", () => {
   it("scans every pickle of a legacy torch file (stacked pickles, then raw storage bytes)", async () => {
     const magic = Buffer.from("80028a0a6cfc9c46f9206aa850192e", "hex");
     const proto = new PickleWriter().proto(2).int(1001).stop().bytes();
-    const sysInfo = new PickleWriter().proto(2).op("}").mark().unicode("little_endian").op(0x88).unicode("protocol_version").int(1001).setitems().stop().bytes();
+    const sysInfo = new PickleWriter()
+      .proto(2)
+      .op("}")
+      .mark()
+      .unicode("little_endian")
+      .op(0x88)
+      .unicode("protocol_version")
+      .int(1001)
+      .setitems()
+      .stop()
+      .bytes();
     const keys = new PickleWriter().proto(2).mark().unicode("0").op("l").stop().bytes();
     const raw = Buffer.alloc(64, 0x80);
     expect((await scanFile(file(Buffer.concat([magic, proto, sysInfo, STATE, keys, raw])))).verdict).toBe("clean");
@@ -292,7 +355,10 @@ describe("directories", () => {
     writeFileSync(join(folder, "config.json"), '{"architectures":["LlamaForCausalLM"]}');
     writeFileSync(join(folder, "modeling_custom.py"), "import torch\nfrom torch import nn\n\nclass Custom(nn.Module):\n    pass\n");
     writeFileSync(join(folder, "configuration_tiny.py"), "__import__('os').system('id')\n"); // one line, still code
-    writeFileSync(join(folder, "README.md"), "# Model\n\n```python\nimport torch\nfrom transformers import AutoModel\nmodel = AutoModel.from_pretrained('x')\n```\n");
+    writeFileSync(
+      join(folder, "README.md"),
+      "# Model\n\n```python\nimport torch\nfrom transformers import AutoModel\nmodel = AutoModel.from_pretrained('x')\n```\n",
+    );
     writeFileSync(join(folder, "tokenizer.model"), sentencePieceModel(["<unk>", "<s>", "</s>", "▁hello"]));
     symlinkSync("/etc/passwd", join(folder, "tokenizer.json"));
     const report = await scanPaths([folder]);

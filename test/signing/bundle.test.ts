@@ -167,10 +167,7 @@ describe("buildStatement", () => {
 
   it("orders paths component by component, as a Python PurePosixPath sorts", () => {
     const digest = "0".repeat(64);
-    const statement = buildStatement(
-      { files: ["a.b", "a/b", "a-c", "B"].map((name) => ({ name, sha256: digest })), serialization: signed.serialization },
-      "m",
-    );
+    const statement = buildStatement({ files: ["a.b", "a/b", "a-c", "B"].map((name) => ({ name, sha256: digest })), serialization: signed.serialization }, "m");
     expect(statement.predicate.resources.map((r) => r.name)).toEqual(["B", "a/b", "a-c", "a.b"]);
   });
 
@@ -188,7 +185,18 @@ describe("buildStatement", () => {
 
   it("refuses a file listed twice or a digest that is not sha256 hex", () => {
     const serialization = signed.serialization;
-    expect(() => buildStatement({ files: [{ name: "a", sha256: "0".repeat(64) }, { name: "a", sha256: "1".repeat(64) }], serialization }, "m")).toThrow(/twice/);
+    expect(() =>
+      buildStatement(
+        {
+          files: [
+            { name: "a", sha256: "0".repeat(64) },
+            { name: "a", sha256: "1".repeat(64) },
+          ],
+          serialization,
+        },
+        "m",
+      ),
+    ).toThrow(/twice/);
     expect(() => buildStatement({ files: [{ name: "a", sha256: "XYZ" }], serialization }, "m")).toThrow(/sha256/);
   });
 });

@@ -53,7 +53,23 @@ interface Issued {
 function issue(name: string, ext: string[], issuer?: { name: string }, curve = "P-256"): Issued {
   const key = join(tmp, `${name}.key`);
   const cert = join(tmp, `${name}.pem`);
-  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${curve}`, "-nodes", "-keyout", key, "-out", cert, "-subj", `/CN=${name}`, "-days", "30"];
+  const args = [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    `ec_paramgen_curve:${curve}`,
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-subj",
+    `/CN=${name}`,
+    "-days",
+    "30",
+  ];
   if (issuer) args.push("-CA", join(tmp, `${issuer.name}.pem`), "-CAkey", join(tmp, `${issuer.name}.key`));
   for (const e of ext) args.push("-addext", e);
   execFileSync("openssl", args, { stdio: "ignore" });
@@ -145,7 +161,12 @@ describe("certificate method with generated certificates (openssl CLI)", () => {
   it("round-trips: signs with a generated root → intermediate → leaf chain in model_signing's shape, and verifies", () => {
     issue("rt-root", CA_EXT);
     const intermediate = issue("rt-int", CA_EXT, { name: "rt-root" });
-    const leaf = issue("rt-leaf", ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=codeSigning"], { name: "rt-int" }, "P-521");
+    const leaf = issue(
+      "rt-leaf",
+      ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=codeSigning"],
+      { name: "rt-int" },
+      "P-521",
+    );
     const root = readFileSync(join(tmp, "rt-root.pem"), "utf8");
     const { statement } = parseOmsBundle(modelSig("v1.1.0-certificate"), schemas);
 

@@ -76,7 +76,7 @@ describe("the manifest matches the reference model_signing bundles", () => {
     expect(manifest.files.map((f) => f.size)).toEqual(statement.predicate.resources.map((r) => readFileSync(path.join(model, r.name)).length));
   });
 
-  it("v0.3.1 signed the single file signme-1: one resource named \".\", the subject named after the file", async () => {
+  it('v0.3.1 signed the single file signme-1: one resource named ".", the subject named after the file', async () => {
     const statement = statementOf(path.join(mtTests, "v0.3.1-elliptic-key/model.sig"));
     const manifest = await computeManifest(path.join(mtTests, "v0.3.1-elliptic-key/signme-1"));
     expect(resourceDescriptors(manifest)).toEqual(statement.predicate.resources.map(({ name, algorithm, digest }) => ({ name, algorithm, digest })));
@@ -140,7 +140,17 @@ describe("on a generated model", () => {
   });
 
   it("leaves out .git, .gitattributes, .github, .gitignore at the root only, the signature file and the caller's ignore paths", async () => {
-    for (const name of [".git/config", ".gitattributes", ".github/workflows/ci.yml", ".gitignore", "model.sig", "custom.sig", "cache/x.bin", "cache/y/z.bin", "tmp.txt"]) {
+    for (const name of [
+      ".git/config",
+      ".gitattributes",
+      ".github/workflows/ci.yml",
+      ".gitignore",
+      "model.sig",
+      "custom.sig",
+      "cache/x.bin",
+      "cache/y/z.bin",
+      "tmp.txt",
+    ]) {
       await put(name, name);
     }
     await put("weights.safetensors", "w");
@@ -291,7 +301,7 @@ describe("on a generated model", () => {
     expect(progress.at(-1)).toEqual({ bytesHashed: total, totalBytes: total, filesHashed: sizes.length, totalFiles: sizes.length });
   });
 
-  it("hashes a single-file model as one resource named \".\"", async () => {
+  it('hashes a single-file model as one resource named "."', async () => {
     const data = randomBytes(100_000);
     await put("model.gguf", data);
     const manifest = await computeManifest(path.join(model, "model.gguf"), { ignorePaths: ["x"] });

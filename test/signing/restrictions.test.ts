@@ -7,10 +7,23 @@ import { asPerimeterError } from "../../src/errors.js";
 import { resolveTrustedSigners, verifyWithTrustedSigners, type ResolvedSigner } from "../../src/lifecycle/signers.js";
 import { SignatureCheckError, parseOmsBundle } from "../../src/signing/bundle.js";
 import { verifyCertificateBundle, type CertificateCheck } from "../../src/signing/certificate-method.js";
-import { signModelWithCertificate, signModelWithKey, verifyModelWithCertificate, verifyModelWithKey, verifyModelWithSigstore } from "../../src/signing/index.js";
+import {
+  signModelWithCertificate,
+  signModelWithKey,
+  verifyModelWithCertificate,
+  verifyModelWithKey,
+  verifyModelWithSigstore,
+} from "../../src/signing/index.js";
 import { verifyKeyBundle } from "../../src/signing/key-method.js";
 import { loadConfig } from "../../src/config/load.js";
-import { CODE_SIGNING_EXT, makeCertificateAuthority, makeTlsFixture, type CertificateAuthorityFixture, type IssuedCertificate, type TlsFixture } from "../fixtures/tls.js";
+import {
+  CODE_SIGNING_EXT,
+  makeCertificateAuthority,
+  makeTlsFixture,
+  type CertificateAuthorityFixture,
+  type IssuedCertificate,
+  type TlsFixture,
+} from "../fixtures/tls.js";
 
 // What signature verification must refuse, case by case (the trust boundary between a model's files and
 // everything that trusts them: approval, admission, the webhook). Each case signs a real model with a real
@@ -29,7 +42,10 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), "perimeter-sign-restrictions-"));
   ca = makeCertificateAuthority();
   tlsFixture = makeTlsFixture();
-  signer = ca.issue("release-bot", { subject: "/CN=release-bot/O=Acme", extensions: [...CODE_SIGNING_EXT, "subjectAltName=email:release-bot@acme.example,URI:https://ci.acme.example/release,DNS:ci.acme.example"] });
+  signer = ca.issue("release-bot", {
+    subject: "/CN=release-bot/O=Acme",
+    extensions: [...CODE_SIGNING_EXT, "subjectAltName=email:release-bot@acme.example,URI:https://ci.acme.example/release,DNS:ci.acme.example"],
+  });
   model = freshModel();
 });
 afterAll(() => {
@@ -50,7 +66,9 @@ async function signWith(dir: string, cert: IssuedCertificate, chain: readonly st
   return (await signModelWithCertificate(dir, { privateKeyPem: cert.key, signingCertificatePem: cert.cert, chainPems: chain })).bundle;
 }
 
-async function certificateRefusal(fn: () => Promise<unknown> | unknown): Promise<{ certificateCheck: CertificateCheck | undefined; check: string; code: string; message: string }> {
+async function certificateRefusal(
+  fn: () => Promise<unknown> | unknown,
+): Promise<{ certificateCheck: CertificateCheck | undefined; check: string; code: string; message: string }> {
   try {
     await fn();
   } catch (err) {
@@ -87,7 +105,9 @@ describe("certificate method: which certificate may sign", () => {
   });
 
   it("refuses anyExtendedKeyUsage in place of codeSigning", async () => {
-    const any = ca.issue("any-eku", { extensions: ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=anyExtendedKeyUsage"] });
+    const any = ca.issue("any-eku", {
+      extensions: ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=anyExtendedKeyUsage"],
+    });
     const f = await certificateRefusal(async () => verifyCertificateBundle(await signWith(model, any), [ca.ca]));
     expect(f.certificateCheck).toBe("key-usage");
     expect(f.message).toMatch(/anyExtendedKeyUsage/);
@@ -133,26 +153,38 @@ describe("certificate method: a pinned signer refuses another leaf of the same C
 
   it("accepts the pinned subject and SANs", async () => {
     const bundle = await signWith(model, signer);
-    const identity = pinned({ subject: "CN=release-bot, O=Acme", email: "release-bot@acme.example", uri: "https://ci.acme.example/release", dns: "ci.acme.example" });
+    const identity = pinned({
+      subject: "CN=release-bot, O=Acme",
+      email: "release-bot@acme.example",
+      uri: "https://ci.acme.example/release",
+      dns: "ci.acme.example",
+    });
     expect(verifyCertificateBundle(bundle, [ca.ca], { identity }).leafSubject).toBe("CN=release-bot, O=Acme");
   });
 
   it("refuses a different subject", async () => {
     const mallory = ca.issue("mallory", { subject: "/CN=mallory/O=Acme", extensions: [...CODE_SIGNING_EXT, "subjectAltName=email:release-bot@acme.example"] });
-    const f = await certificateRefusal(async () => verifyCertificateBundle(await signWith(model, mallory), [ca.ca], { identity: { subject: "CN=release-bot, O=Acme" } }));
+    const f = await certificateRefusal(async () =>
+      verifyCertificateBundle(await signWith(model, mallory), [ca.ca], { identity: { subject: "CN=release-bot, O=Acme" } }),
+    );
     expect(f.certificateCheck).toBe("identity");
     expect(f.message).toMatch(/not the expected signer: its subject is CN=mallory, O=Acme, not CN=release-bot, O=Acme/);
   });
 
   it("refuses a different email, URI or DNS SAN, and a leaf with no SAN", async () => {
-    const other = ca.issue("other-bot", { subject: "/CN=release-bot/O=Acme", extensions: [...CODE_SIGNING_EXT, "subjectAltName=email:mallory@acme.example,URI:https://ci.acme.example/mallory,DNS:evil.example"] });
+    const other = ca.issue("other-bot", {
+      subject: "/CN=release-bot/O=Acme",
+      extensions: [...CODE_SIGNING_EXT, "subjectAltName=email:mallory@acme.example,URI:https://ci.acme.example/mallory,DNS:evil.example"],
+    });
     const bundle = await signWith(model, other);
     for (const identity of [{ email: "release-bot@acme.example" }, { uri: "https://ci.acme.example/release" }, { dns: "ci.acme.example" }]) {
       const f = await certificateRefusal(() => verifyCertificateBundle(bundle, [ca.ca], { identity }));
       expect(f.certificateCheck).toBe("identity");
     }
     // The subject alone matching is not enough when a SAN is pinned too.
-    const f = await certificateRefusal(() => verifyCertificateBundle(bundle, [ca.ca], { identity: { subject: "CN=release-bot, O=Acme", email: "release-bot@acme.example" } }));
+    const f = await certificateRefusal(() =>
+      verifyCertificateBundle(bundle, [ca.ca], { identity: { subject: "CN=release-bot, O=Acme", email: "release-bot@acme.example" } }),
+    );
     expect(f.message).toMatch(/does not name email:release-bot@acme.example \(its email names: email:mallory@acme.example\)/);
     const noSan = ca.issue("no-san", { subject: "/CN=release-bot/O=Acme", extensions: [...CODE_SIGNING_EXT] });
     const g = await certificateRefusal(async () => verifyCertificateBundle(await signWith(model, noSan), [ca.ca], { identity: { dns: "ci.acme.example" } }));
@@ -162,22 +194,32 @@ describe("certificate method: a pinned signer refuses another leaf of the same C
   it("refuses a SAN that only contains the pinned one (no substring or wildcard match)", async () => {
     const sneaky = ca.issue("sneaky", { extensions: [...CODE_SIGNING_EXT, "subjectAltName=DNS:*.acme.example,email:release-bot@acme.example.evil"] });
     const bundle = await signWith(model, sneaky);
-    expect((await certificateRefusal(() => verifyCertificateBundle(bundle, [ca.ca], { identity: { dns: "ci.acme.example" } }))).certificateCheck).toBe("identity");
-    expect((await certificateRefusal(() => verifyCertificateBundle(bundle, [ca.ca], { identity: { email: "release-bot@acme.example" } }))).certificateCheck).toBe("identity");
+    expect((await certificateRefusal(() => verifyCertificateBundle(bundle, [ca.ca], { identity: { dns: "ci.acme.example" } }))).certificateCheck).toBe(
+      "identity",
+    );
+    expect(
+      (await certificateRefusal(() => verifyCertificateBundle(bundle, [ca.ca], { identity: { email: "release-bot@acme.example" } }))).certificateCheck,
+    ).toBe("identity");
   });
 
   it("applies a trusted signer's pin from perimeter.yaml at approval and admission (lifecycle.trustedSigners)", async () => {
     const dir = freshModel();
     writeFileSync(join(tmp, "ca.pem"), ca.ca);
     const config = join(tmp, `perimeter-${n}.yaml`);
-    writeFileSync(config, `lifecycle:\n  trustedSigners:\n    - name: release\n      certificateChain: [ca.pem]\n      subject: "CN=release-bot, O=Acme"\n      san: { email: release-bot@acme.example }\n`);
+    writeFileSync(
+      config,
+      `lifecycle:\n  trustedSigners:\n    - name: release\n      certificateChain: [ca.pem]\n      subject: "CN=release-bot, O=Acme"\n      san: { email: release-bot@acme.example }\n`,
+    );
     const signers: ResolvedSigner[] = resolveTrustedSigners(loadConfig({ path: config, env: {} }));
     expect(signers[0]).toMatchObject({ name: "release", identity: { subject: "CN=release-bot, O=Acme", email: "release-bot@acme.example" } });
 
     writeFileSync(join(dir, "model.sig"), await signWith(dir, signer));
     expect(await verifyWithTrustedSigners(dir, signers)).toMatchObject({ ok: true, signer: "release" });
 
-    const colleague = ca.issue("colleague", { subject: "/CN=colleague/O=Acme", extensions: [...CODE_SIGNING_EXT, "subjectAltName=email:colleague@acme.example"] });
+    const colleague = ca.issue("colleague", {
+      subject: "/CN=colleague/O=Acme",
+      extensions: [...CODE_SIGNING_EXT, "subjectAltName=email:colleague@acme.example"],
+    });
     writeFileSync(join(dir, "model.sig"), await signWith(dir, colleague));
     const refused = await verifyWithTrustedSigners(dir, signers);
     expect(refused.ok).toBe(false);
@@ -199,16 +241,25 @@ describe("what already held: tampering, wrong keys, type confusion", () => {
   it("refuses a file changed after signing, naming it", async () => {
     const { dir, bundle } = await signed();
     writeFileSync(join(dir, "config.json"), '{"hidden_size": 65}');
-    await expect(verifyModelWithKey(dir, bundle, pubPem)).rejects.toMatchObject({ code: "MODEL_MISMATCH", message: expect.stringMatching(/config\.json changed since it was signed/) });
+    await expect(verifyModelWithKey(dir, bundle, pubPem)).rejects.toMatchObject({
+      code: "MODEL_MISMATCH",
+      message: expect.stringMatching(/config\.json changed since it was signed/),
+    });
   });
 
   it("refuses a signed file that is missing, and a file added after signing", async () => {
     const { dir, bundle } = await signed();
     unlinkSync(join(dir, "weights/model.safetensors"));
-    await expect(verifyModelWithKey(dir, bundle, pubPem)).rejects.toMatchObject({ code: "MODEL_MISMATCH", message: expect.stringMatching(/weights\/model\.safetensors was signed but is missing/) });
+    await expect(verifyModelWithKey(dir, bundle, pubPem)).rejects.toMatchObject({
+      code: "MODEL_MISMATCH",
+      message: expect.stringMatching(/weights\/model\.safetensors was signed but is missing/),
+    });
     const second = await signed();
     writeFileSync(join(second.dir, "extra.bin"), "x");
-    await expect(verifyModelWithKey(second.dir, second.bundle, pubPem)).rejects.toMatchObject({ code: "MODEL_MISMATCH", message: expect.stringMatching(/extra\.bin was added/) });
+    await expect(verifyModelWithKey(second.dir, second.bundle, pubPem)).rejects.toMatchObject({
+      code: "MODEL_MISMATCH",
+      message: expect.stringMatching(/extra\.bin was added/),
+    });
   });
 
   it("refuses a signature checked against another key", async () => {
@@ -231,7 +282,9 @@ describe("what already held: tampering, wrong keys, type confusion", () => {
     expect((await certificateRefusal(() => verifyCertificateBundle(keyBundle, [ca.ca]))).certificateCheck).toBe("certificate-missing");
     const certBundle = await signWith(dir, signer);
     expect((await certificateRefusal(() => verifyKeyBundle(certBundle, pubPem))).check).toBe("bundle-key-material");
-    const f = await certificateRefusal(() => verifyModelWithSigstore(dir, certBundle, { identity: "release-bot@acme.example", issuer: "https://accounts.example" }));
+    const f = await certificateRefusal(() =>
+      verifyModelWithSigstore(dir, certBundle, { identity: "release-bot@acme.example", issuer: "https://accounts.example" }),
+    );
     expect(f.code).toMatch(/SIGNATURE_INVALID|SIGNATURE_BUNDLE_INVALID/);
     // A Sigstore keyless bundle is not a certificate-method bundle, even though both carry a certificate.
     const sigstoreBundle = readFileSync(join(MT, "v1.1.0-sigstore/model.sig"), "utf8");

@@ -45,7 +45,9 @@ describe("verifySigstoreBundle (offline, public-good trusted root from @sigstore
       const t0 = performance.now();
       const result = verifySigstoreBundle(modelSig(dir), options);
       const ms = performance.now() - t0;
-      console.log(`${dir}: identity=${result.identity} issuer=${result.issuer} integratedTime=${result.integratedTime?.toISOString()} chain=${JSON.stringify(result.chain)} verified in ${ms.toFixed(1)} ms`);
+      console.log(
+        `${dir}: identity=${result.identity} issuer=${result.issuer} integratedTime=${result.integratedTime?.toISOString()} chain=${JSON.stringify(result.chain)} verified in ${ms.toFixed(1)} ms`,
+      );
       expect(result.identity).toBe(IDENTITY);
       expect(result.issuer).toBe(ISSUER);
       expect(result.keyMaterial).toBe("certificate");

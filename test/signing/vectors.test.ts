@@ -40,9 +40,11 @@ describe.each(dirs)("model_signing's %s signature", (dir) => {
     const copy = mkdtempSync(join(scratch, `${dir}-`));
     cpSync(join(MT, dir), copy, { recursive: true });
     const bundle = readFileSync(join(copy, "model.sig"), "utf8");
-    const singleFile = (JSON.parse(Buffer.from((JSON.parse(bundle) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, "base64").toString()) as {
-      predicate: { resources: Array<{ name: string }> };
-    }).predicate.resources.some((r) => r.name === ".");
+    const singleFile = (
+      JSON.parse(Buffer.from((JSON.parse(bundle) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, "base64").toString()) as {
+        predicate: { resources: Array<{ name: string }> };
+      }
+    ).predicate.resources.some((r) => r.name === ".");
     return { copy, bundle, model: singleFile ? join(copy, "signme-1") : copy, singleFile };
   };
   const verify = verifier(dir);
@@ -86,7 +88,10 @@ describe.each(dirs)("model_signing's %s signature", (dir) => {
     expect((await refusal(verify(model, badSig))).kind).toBe("refused");
     const statement = JSON.parse(Buffer.from(parsed.dsseEnvelope.payload, "base64").toString()) as { subject: Array<{ name: string }> };
     (statement.subject[0] as { name: string }).name = "renamed";
-    const badPayload = JSON.stringify({ ...parsed, dsseEnvelope: { ...parsed.dsseEnvelope, payload: Buffer.from(JSON.stringify(statement)).toString("base64") } });
+    const badPayload = JSON.stringify({
+      ...parsed,
+      dsseEnvelope: { ...parsed.dsseEnvelope, payload: Buffer.from(JSON.stringify(statement)).toString("base64") },
+    });
     expect((await refusal(verify(model, badPayload))).kind).toBe("refused");
   });
 });
