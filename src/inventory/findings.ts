@@ -1,3 +1,4 @@
+import type { Finding } from "../decision.js";
 import { licenseTierFinding } from "./licenses.js";
 import type { ModelVersion } from "./types.js";
 
@@ -11,10 +12,9 @@ export type InventoryFindingRule =
   | "EU_AI_ACT_SUBSTANTIAL_MODIFICATION"
   | "LINEAGE_UNDECLARED";
 
-export interface InventoryFinding {
-  readonly rule: InventoryFindingRule;
+/** The one Finding type (src/decision.ts), with an inventory rule and a severity a person must look at. */
+export interface InventoryFinding extends Finding<InventoryFindingRule> {
   readonly severity: "high" | "medium" | "low";
-  readonly message: string;
 }
 
 export function inventoryFindings(v: ModelVersion): InventoryFinding[] {

@@ -1,16 +1,23 @@
 // What a scan can say about a file. Every rule has a fixed severity and the verdict it implies, so a
 // report reads the same whichever format produced it.
 
-export type Severity = "critical" | "high" | "medium" | "low" | "info";
+import type { Control, Finding as SharedFinding, Severity } from "../decision.js";
+
+export type { Severity } from "../decision.js";
 export type Verdict = "clean" | "malicious" | "suspicious" | "unscannable" | "invalid";
 
-export interface Finding {
-  readonly rule: RuleId;
-  readonly severity: Severity;
-  readonly message: string;
+/** The one Finding type (src/decision.ts), with a scan rule and a location that is always known. */
+export interface Finding extends SharedFinding<RuleId> {
   /** Where in the file: a member of an archive, a byte offset, a tensor or template name. */
   readonly location: string;
 }
+
+/**
+ * The controls every scan finding is evidence for: supply-chain integrity of model artifacts (OWASP LLM03:2025
+ * Supply Chain, LLM04 data and model poisoning; NIST AI RMF MANAGE 3.1 third-party risks; ISO/IEC 42001 A.10.3
+ * suppliers). Kept beside the rules rather than in every report, so stored reports do not change.
+ */
+export const SCAN_CONTROLS: readonly Control[] = ["OWASP-LLM:LLM03", "OWASP-LLM:LLM04", "NIST-AI-RMF:MANAGE-3.1", "ISO-42001:A.10.3"];
 
 interface RuleSpec {
   readonly severity: Severity;
