@@ -147,6 +147,17 @@ async function admin(deps: ControlDeps, req: IncomingMessage, path: string, acti
     });
     return error(403, "PERMISSION_DENIED", message);
   }
+  // A killed identity keeps its key until it is revoked: it must not lift its own kill, nor any other.
+  let killed: string | null;
+  try {
+    killed = (await deps.killswitch.current()).covers(auth.principal.id, "", "");
+  } catch (err) {
+    return failure(deps, err, path);
+  }
+  if (killed !== null) {
+    record(deps, { actor: `identity:${auth.principal.id}`, action: action(), resource: "control", decision: "deny", reason: killed, details: { route: path, status: 403, code: "KILLED" } });
+    return error(403, "KILLED", `identity ${auth.principal.id} is killed and may not use the control API: ${killed}`);
+  }
   return auth.principal;
 }
 

@@ -31,7 +31,7 @@ export interface ParsedCall {
   /** OpenAI-dialect body, allow-listed; the stages after parse add to it (model, max_tokens, stream_options). */
   readonly body: Json;
   readonly stream: boolean;
-  /** Choices asked for (OpenAI's n): each may generate max tokens. */
+  /** Answers asked for (OpenAI's n, times the prompts of a completion's prompt list): each may generate max tokens. */
   readonly choices: number;
   /** The request offers the model tools or functions. */
   readonly tools: boolean;
@@ -222,7 +222,8 @@ export function parseCall(route: CallRoute, raw: Buffer): ParsedCall | Refused {
       return refusal("FIELD_REFUSED", `the request field "${field}" is not accepted: it ${why}; leave it out`, [
         { rule: "request.field-refused", severity: "medium", message: why, location: field, controls: ["OWASP-LLM:LLM10"] },
       ]);
-    (dropped ??= []).push(field);
+    dropped ??= [];
+    dropped.push(field);
   }
   if (route.api === "ollama" && body["options"] !== null && typeof body["options"] === "object") {
     for (const field in body["options"] as Json) {
@@ -255,7 +256,15 @@ export function parseCall(route: CallRoute, raw: Buffer): ParsedCall | Refused {
   const tools = valid["tools"] !== undefined || valid["functions"] !== undefined;
   const n = valid["n"];
   const clientWantsUsage = (valid["stream_options"] as Json | null | undefined)?.["include_usage"] === true;
-  return call(model, op, { path, body: valid, stream }, typeof n === "number" ? n : 1, tools, clientWantsUsage, dropped);
+  // A completion's prompt may be a list: vLLM and llama.cpp generate n answers for each prompt in it.
+  const perPrompt = typeof n === "number" ? n : 1;
+  return call(model, op, { path, body: valid, stream }, op === "completions" ? perPrompt * promptCount(valid["prompt"]) : perPrompt, tools, clientWantsUsage, dropped);
+}
+
+/** How many prompts a completion's prompt holds: a string or one token list is one; a list of either, its length. */
+function promptCount(prompt: unknown): number {
+  if (!Array.isArray(prompt) || prompt.length === 0) return 1;
+  return typeof prompt[0] === "number" ? 1 : prompt.length;
 }
 
 function call(

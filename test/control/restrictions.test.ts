@@ -119,6 +119,17 @@ describe.each(STORE_KINDS)("control API restrictions on %s", (kind) => {
     await nothingKilled();
   });
 
+  it("refuses a killed admin (403 KILLED): a leaked admin key cannot lift its own kill or kill anyone else", async () => {
+    const leaked = await p.key("leaked-admin", { scopes: ["admin"] });
+    expect(await kill({ kind: "identity", target: "leaked-admin", reason: "admin key leaked" })).toMatchObject({ status: 200 });
+    const lifted = await send("/control/lift", { bearer: leaked.key, body: JSON.stringify({ kind: "identity", target: leaked.id, reason: "lol" }) });
+    expect(lifted).toMatchObject({ status: 403, body: { error: { code: "KILLED" } } });
+    expect(await kill(valid(), leaked.key)).toMatchObject({ status: 403, body: { error: { code: "KILLED" } } });
+    expect((await listKills(p.store)).map((k) => k.target)).toEqual([leaked.id]);
+    expect(await send("/control/lift", { body: JSON.stringify({ kind: "identity", target: leaked.id, reason: "rotated and reviewed" }) })).toMatchObject({ status: 200 });
+    await nothingKilled();
+  });
+
   it("refuses a body larger than a kill can be (413) without reading it", async () => {
     const r = await kill({ ...valid(), reason: "x".repeat(CONTROL_MAX_BODY_BYTES) });
     expect(r).toMatchObject({ status: 413, body: { error: { code: "BODY_TOO_LARGE" } } });

@@ -316,6 +316,14 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
     });
   });
 
+  it("a completion whose prompt is a list, judged as n answers per prompt: two prompts × max_tokens beyond the long-output scope (403 POLICY_DENIED)", async () => {
+    const completion = (prompt: unknown) => post(url, "/v1/completions", { model: "vllm-llama@1", prompt, max_tokens: 5000 }, { key });
+    expect((await completion("one")).status).not.toBe(403);
+    expect((await completion([1, 2, 3])).status).not.toBe(403); // one prompt given as token ids
+    expect(await completion(["one", "two"])).toMatchObject({ status: 403, code: "POLICY_DENIED", message: expect.stringMatching(/long-output-needs-scope/) });
+    expect(await completion([[1], [2]])).toMatchObject({ status: 403, code: "POLICY_DENIED" });
+  });
+
   it("tools offered by an identity without the tools scope, in either dialect (403 POLICY_DENIED)", async () => {
     const tools = [{ type: "function", function: { name: "delete_everything", parameters: { type: "object" } } }];
     expect(await chat({ tools })).toMatchObject({ status: 403, code: "POLICY_DENIED", message: expect.stringMatching(/tools-need-scope/) });
