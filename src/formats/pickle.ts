@@ -274,6 +274,8 @@ interface DictValue {
   readonly kind: "dict";
   /** str keys as the unpickler would intern them; other keys are not kept. */
   readonly entries: Map<string, Value>;
+  /** Set when a key was dropped (past the bound) or is not a str whose value is known: the entries are then not the whole state. */
+  incomplete?: true;
   name?: NameResult;
 }
 type Value = TextValue | OpaqueValue | GlobalValue | MadeValue | IntValue | TupleValue | DictValue;
@@ -371,12 +373,18 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   const importedCache = new Map<string | null, GlobalValue>();
   const madeBy = (target: string | null): MadeValue => {
     let v = madeCache.get(target);
-    if (v === undefined) madeCache.set(target, (v = { kind: "made", madeBy: target }));
+    if (v === undefined) {
+      v = { kind: "made", madeBy: target };
+      madeCache.set(target, v);
+    }
     return v;
   };
   const imported = (target: string | null): GlobalValue => {
     let v = importedCache.get(target);
-    if (v === undefined) importedCache.set(target, (v = { kind: "global", target }));
+    if (v === undefined) {
+      v = { kind: "global", target };
+      importedCache.set(target, v);
+    }
     return v;
   };
   const opLimit = sniffOps > 0 ? Math.min(sniffOps, limits.maxOps) : limits.maxOps;
@@ -508,9 +516,15 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   const stackGlobalMessages = new Map<NameResult, Map<NameResult, string>>();
   const targetOf = (module: string, name: string): string => {
     let byName = targets.get(module);
-    if (byName === undefined) targets.set(module, (byName = new Map()));
+    if (byName === undefined) {
+      byName = new Map();
+      targets.set(module, byName);
+    }
     let target = byName.get(name);
-    if (target === undefined) byName.set(name, (target = `${module}.${name}`));
+    if (target === undefined) {
+      target = `${module}.${name}`;
+      byName.set(name, target);
+    }
     return target;
   };
   /** Records one import opcode; returns its "module.name", or null when it is unresolved. */
@@ -530,7 +544,10 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       const known = typeof module === "string" ? ` (module ${quoteName(module)})` : typeof name === "string" ? ` (name ${quoteName(name)})` : "";
       message = `${opcode} cannot be resolved: ${problems.join("; ")}${known}`;
       if (opcode === "STACK_GLOBAL") {
-        if (byName === undefined) stackGlobalMessages.set(module, (byName = new Map()));
+        if (byName === undefined) {
+          byName = new Map();
+          stackGlobalMessages.set(module, byName);
+        }
         byName.set(name, message);
       }
     }
@@ -538,7 +555,10 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   };
   const recordUnresolved = (opcode: PickleGlobalOpcode, text: string, computed = false): null => {
     let message = messages.get(text);
-    if (message === undefined) messages.set(text, (message = text));
+    if (message === undefined) {
+      message = text;
+      messages.set(text, message);
+    }
     globals.push({ module: "", name: "", offset: at, opcode });
     unresolvedGlobals.push(computed ? { offset: at, message, computed } : { offset: at, message });
     return null;
@@ -586,7 +606,12 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       const key = stack[i] as Value;
       // Only str keys become attributes (the unpickler interns them); past the bound, new keys are dropped.
       const name = key.kind === "text" ? nameFrom(bytes, key) : null;
-      if (typeof name !== "string" || (dict.entries.size >= MAX_CONCRETE_ENTRIES && !dict.entries.has(name))) continue;
+      if (typeof name !== "string" || (dict.entries.size >= MAX_CONCRETE_ENTRIES && !dict.entries.has(name))) {
+        // A str key computed at load time (or one past the bound) still sets an attribute when this dict is a
+        // BUILD state: what the state holds is then no longer known.
+        if (key.kind !== "int") dict.incomplete = true;
+        continue;
+      }
       dict.entries.set(name, stack[i + 1] as Value);
     }
   };
@@ -1229,6 +1254,10 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
               unmodelled(`BUILD gives a ${JOBLIB_ARRAY_WRAPPER} state that is not a dict of attributes: not modelled`);
               break loop;
             }
+            if (state.incomplete === true) {
+              unmodelled(`BUILD gives a ${JOBLIB_ARRAY_WRAPPER} a state whose keys cannot all be known (computed, or more than ${MAX_CONCRETE_ENTRIES}): where its array's bytes end cannot be known`);
+              break loop;
+            }
             for (const [key, value] of state.entries) inst.wrapper.set(key, value);
             if (!readJoblibArray(inst.wrapper)) break loop;
             stack[sp - 1] = ARRAY;
@@ -1341,11 +1370,14 @@ function nameFrom(bytes: Uint8Array, v: Value): NameResult {
       if (v.name === undefined) v.name = decodeName(bytes, v);
       return v.name;
     case "int":
-      return (v.name ??= { problem: "an int, not a string" });
+      v.name ??= { problem: "an int, not a string" };
+      return v.name;
     case "tuple":
-      return (v.name ??= { problem: "a tuple, not a string" });
+      v.name ??= { problem: "a tuple, not a string" };
+      return v.name;
     case "dict":
-      return (v.name ??= { problem: "a dict, not a string" });
+      v.name ??= { problem: "a dict, not a string" };
+      return v.name;
   }
 }
 

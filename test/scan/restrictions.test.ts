@@ -64,7 +64,8 @@ const torchZip = (pkl: Buffer, storage: Uint8Array = Buffer.alloc(8)) =>
     { name: "archive/version", data: Buffer.from("3\n") },
   ]);
 function npy(descr: string, body: Uint8Array): Buffer {
-  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (1,), }`.padEnd(117, " ") + "\n";
+  const fields = `{'descr': '${descr}', 'fortran_order': False, 'shape': (1,), }`;
+  const dict = `${fields.padEnd(117, " ")}\n`;
   const head = Buffer.alloc(10);
   Buffer.from("\x93NUMPY", "latin1").copy(head);
   head[6] = 1;
@@ -318,6 +319,34 @@ describe("legacy torch files: every one of the stacked pickles is analysed", () 
 });
 
 describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
+  it("refuses a second BUILD of a wrapper whose state resizes it past thousands of keys (the model's bound), so its bytes end elsewhere", async () => {
+    // Found by review: BUILD #1 sizes the array to cover the payload; BUILD #2's dict sets shape (0,) after 4096
+    // keys the scanner stopped keeping, so it kept (53,), skipped the payload as array bytes and said clean,
+    // while joblib reads 0 bytes and runs it.
+    const su = (t: string) => Buffer.concat([Buffer.from([0x8c, Buffer.byteLength(t)]), Buffer.from(t)]);
+    const bi = (i: number) => Buffer.concat([Buffer.from("J"), Buffer.from(new Int32Array([i]).buffer)]);
+    const payload = Buffer.concat([Buffer.from("cposix\nsystem\n"), su("id"), Buffer.from("\x85R0", "latin1")]);
+    const parts = [
+      Buffer.from("\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81q\x00cnumpy\ndtype\n", "latin1"),
+      su("u1"),
+      Buffer.from("\x89\x88\x87Rq\x010}(", "latin1"),
+      su("shape"),
+      bi(payload.length),
+      Buffer.from("\x85", "latin1"),
+      su("dtype"),
+      Buffer.from("h\x01"),
+      su("order"),
+      su("C"),
+      Buffer.from("ub"),
+      Buffer.concat([Buffer.from("."), Buffer.alloc(payload.length - 1, 0xff)]),
+      Buffer.from("0h\x00}("),
+    ];
+    for (let i = 0; i < 4096; i++) parts.push(su(`k${i}`), Buffer.from("N"));
+    parts.push(su("shape"), bi(0), Buffer.from("\x85ub", "latin1"), payload, Buffer.from("0N."));
+    const r = await scan(Buffer.concat(parts), "resized.joblib");
+    expect(r.verdict, show(r)).not.toBe("clean");
+  });
+
   it("refuses opcodes hidden after an array's bytes, which joblib.load runs", async () => {
     refused(await scan(joblib({ after: payloadOps() })), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
   });
@@ -333,15 +362,10 @@ describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
   it("refuses array bytes that pickle.load would run as opcodes (the file read without joblib)", async () => {
     let command = "id";
     let ops = W().global("posix", "system").mark().unicode(command).tuple().reduce().op("0").bytes();
-    if (ops.length % 2 === 1)
-      ops = W()
-        .global("posix", "system")
-        .mark()
-        .unicode((command += " "))
-        .tuple()
-        .reduce()
-        .op("0")
-        .bytes();
+    if (ops.length % 2 === 1) {
+      command += " ";
+      ops = W().global("posix", "system").mark().unicode(command).tuple().reduce().op("0").bytes();
+    }
     const data = Buffer.concat([ops, Buffer.from("N0".repeat(((8 - (ops.length % 8)) % 8) / 2))]);
     const r = await scan(joblib({ aligned: false, shape: [data.length / 8], data }));
     refused(r, "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
