@@ -269,6 +269,12 @@ const gatewaySchema = z
     unauthenticatedAuditSeconds: z.number().int().min(1).max(3600).default(60),
     /** Source addresses tracked for that summary at once; the rest are summed under one "other sources" event. */
     unauthenticatedSources: z.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * Refusals of an authenticated identity before its limits are checked (killed, denied by policy, a bad body)
+     * are audited one by one up to this many a second per identity (bursts of ten times that); past it they
+     * are summarised like unauthenticated ones, so one key cannot fill the audit backlog.
+     */
+    refusalAuditPerSecond: z.number().int().min(1).max(100_000).default(20),
     /** Record prompt text in audit events (off: only sizes and token counts). */
     logPrompts: z.boolean().default(false),
     /**
@@ -297,6 +303,7 @@ const gatewaySchema = z
     slowRefreshWarnMs: 250,
     unauthenticatedAuditSeconds: 60,
     unauthenticatedSources: 10_000,
+    refusalAuditPerSecond: 20,
     logPrompts: false,
     tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 },
   });

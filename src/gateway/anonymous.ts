@@ -115,3 +115,59 @@ export function sourceOf(address: string): string {
     .map((g) => g.replace(/^0+(?=.)/, ""))
     .join(":")}::/64`;
 }
+
+/**
+ * Refusals of callers that did authenticate, before their limits are checked (a killed identity, a policy
+ * deny, a malformed body): each is audited as itself, up to `perSecond` an identity (with a burst of ten
+ * seconds' worth), so that one key — a leaked one that was killed, say — cannot fill the audit backlog
+ * either. Past that, its refusals are counted and written as one summary per identity per interval. Memory is
+ * bounded like the sources above.
+ */
+export class IdentityRefusals {
+  private readonly budgets = new Map<string, { tokens: number; at: number }>();
+  private readonly over: UnauthenticatedRefusals;
+  private readonly burst: number;
+
+  constructor(
+    record: (event: AuditEventInput) => void,
+    private readonly perSecond: number,
+    intervalSeconds: number,
+    private readonly maxIdentities: number,
+  ) {
+    this.burst = perSecond * 10;
+    // Over-budget refusals are summarised per identity, written under that identity.
+    this.over = new UnauthenticatedRefusals(
+      (e) =>
+        record({
+          ...e,
+          actor: `identity:${String((e.details as { source?: unknown } | undefined)?.source ?? "unknown")}`,
+          action: "gateway.refusals-summarised",
+        }),
+      intervalSeconds,
+      maxIdentities,
+    );
+  }
+
+  /** Whether this refusal is audited as itself; when not, it has been counted into its identity's summary. */
+  admit(identityId: string, r: Omit<UnauthenticatedRefusal, "source">): boolean {
+    const now = performance.now();
+    let b = this.budgets.get(identityId);
+    if (b === undefined) {
+      if (this.budgets.size >= this.maxIdentities) this.budgets.clear(); // forget quiet ones rather than grow
+      b = { tokens: this.burst, at: now };
+      this.budgets.set(identityId, b);
+    }
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return true;
+    }
+    this.over.note({ ...r, source: identityId });
+    return false;
+  }
+
+  close(): void {
+    this.over.close();
+  }
+}

@@ -8,7 +8,7 @@ import type { AuthResult, Principal } from "../identity/types.js";
 import type { PolicyDecision, PolicyRequest } from "../policy/engine.js";
 import { CallCancel, type DialectResponse, type OpenAIDialect } from "../runtimes/dialect.js";
 import type { Store } from "../store/store.js";
-import { UnauthenticatedRefusals } from "./anonymous.js";
+import { IdentityRefusals, UnauthenticatedRefusals } from "./anonymous.js";
 import { Catalog, type ModelRoute } from "./catalog.js";
 import { ollamaFinal, toOllamaAnswer, toOllamaChunk, usageOf, type Operation, type Usage } from "./dialects.js";
 import { InFlight, KillSet, listKills, type InFlightCall } from "../killswitch/index.js";
@@ -85,6 +85,8 @@ export class Gateway {
   private refreshError: string | undefined;
   readonly metrics: GatewayMetrics;
   private readonly unauthenticated: UnauthenticatedRefusals;
+  /** Refusals of authenticated callers before their limits: audited one by one up to a rate per identity. */
+  readonly identityRefusals: IdentityRefusals;
   private readonly guards: Guards;
 
   /**
@@ -102,6 +104,12 @@ export class Gateway {
       catalogAgeSeconds: () => this.catalogAgeMs() / 1000,
     });
     this.unauthenticated = new UnauthenticatedRefusals((e) => this.record(e), deps.config.unauthenticatedAuditSeconds, deps.config.unauthenticatedSources);
+    this.identityRefusals = new IdentityRefusals(
+      (e) => this.record(e),
+      deps.config.refusalAuditPerSecond,
+      deps.config.unauthenticatedAuditSeconds,
+      deps.config.unauthenticatedSources,
+    );
   }
 
   static async start(deps: GatewayDeps): Promise<Gateway> {
@@ -140,6 +148,7 @@ export class Gateway {
   close(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.unauthenticated.close();
+    this.identityRefusals.close();
   }
 
   get callsInFlight(): number {
@@ -504,7 +513,7 @@ class Call implements InFlightCall {
     }
     if (principal === undefined) {
       this.gateway.refusedAnonymous(this.req, this.route.path, r);
-    } else {
+    } else if (this.gateway.identityRefusals.admit(principal.id, { code: r.code, reason: r.reason, route: this.route.path, status })) {
       const model = this.target?.version.id ?? this.call?.model;
       this.gateway.record({
         actor: `identity:${principal.id}`,

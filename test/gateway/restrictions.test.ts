@@ -491,6 +491,31 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
     expect(events.at(-1)).toMatchObject({ details: { codes: { AUTH_MISSING: expect.any(Number) }, routes: { "/v1/models": expect.any(Number) } } });
   });
 
+  it("to let one key's refusals fill the audit log: a killed identity's calls are audited one by one up to a rate, then summed up", async () => {
+    const g = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, unauthenticatedAuditSeconds: 2, refusalAuditPerSecond: 1 } }));
+    const leaked = await p.key(`leaked-${Date.now()}`);
+    await kill(p.store, p.audit, { kind: "identity", target: leaked.id, reason: "key leaked", actor: "soc" });
+    await new Promise((r) => setTimeout(r, 1200)); // a kill-switch poll
+    const refused = await Promise.all(Array.from({ length: 100 }, () => chat({}, leaked.key, g.url)));
+    expect(refused.every((a) => a.status === 403 && a.code === "KILLED")).toBe(true);
+    expect((await chat({}, key, g.url)).status).toBe(200);
+    const mine = async () => {
+      await p.audit.flush();
+      return p.store.db.selectFrom("audit_events").select(["action", "details"]).where("actor", "=", `identity:${leaked.id}`).execute();
+    };
+    // 10 one by one (the burst), the other 90 in summaries.
+    const events = await poll(
+      mine,
+      (e) => e.filter((x) => x.action === "gateway.refusals-summarised").reduce((n, x) => n + Number(JSON.parse(x.details)["count"]), 0) >= 90,
+      8000,
+    );
+    const single = events.filter((e) => e.action === "gateway.call");
+    expect(single.length).toBeGreaterThanOrEqual(10);
+    expect(single.length).toBeLessThan(15);
+    const summed = events.filter((e) => e.action === "gateway.refusals-summarised").reduce((n, x) => n + Number(JSON.parse(x.details)["count"]), 0);
+    expect(single.length + summed).toBe(100);
+  });
+
   it("to leave listing unaudited: /v1/models calls are audited, and their 401s counted", async () => {
     const bot = await p.key(`lister-${Date.now()}`);
     await client(url, bot.key).models.list();
