@@ -163,7 +163,7 @@ export function extractChatTemplates(json: unknown): ChatTemplateExtraction {
     return { templates, problems: ["expected a JSON object"] };
   }
   const record = json as Record<string, unknown>;
-  const main = Object.prototype.hasOwnProperty.call(record, "chat_template") ? record["chat_template"] : undefined;
+  const main = Object.hasOwn(record, "chat_template") ? record["chat_template"] : undefined;
   if (typeof main === "string") {
     templates.push({ name: "default", template: main });
   } else if (Array.isArray(main)) {

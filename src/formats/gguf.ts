@@ -227,17 +227,23 @@ class ByteWriter {
     const at = this.reserve(VALUE_TYPE_WIDTH[type]);
     switch (type) {
       case "uint8":
-        return this.view.setUint8(at, value);
+        this.view.setUint8(at, value);
+        return;
       case "int8":
-        return this.view.setInt8(at, value);
+        this.view.setInt8(at, value);
+        return;
       case "uint16":
-        return this.view.setUint16(at, value, true);
+        this.view.setUint16(at, value, true);
+        return;
       case "int16":
-        return this.view.setInt16(at, value, true);
+        this.view.setInt16(at, value, true);
+        return;
       case "uint32":
-        return this.view.setUint32(at, value, true);
+        this.view.setUint32(at, value, true);
+        return;
       case "int32":
-        return this.view.setInt32(at, value, true);
+        this.view.setInt32(at, value, true);
+        return;
     }
   }
   u64(v: bigint | number): void {
@@ -308,23 +314,33 @@ function writeArray(w: ByteWriter, where: string, v: GgufArray, depth: number): 
   // Each branch narrows the element type; the union keeps mixed-type arrays unrepresentable.
   switch (v.itemType) {
     case "array":
-      v.value.forEach((item, i) => writeArray(w, `${where}[${i}]`, item, depth + 1));
+      v.value.forEach((item, i) => {
+        writeArray(w, `${where}[${i}]`, item, depth + 1);
+      });
       return;
     case "uint64":
     case "int64": {
       const type = v.itemType;
-      v.value.forEach((value, i) => writeScalar(w, `${where}[${i}]`, { type, value }));
+      v.value.forEach((value, i) => {
+        writeScalar(w, `${where}[${i}]`, { type, value });
+      });
       return;
     }
     case "bool":
-      v.value.forEach((value, i) => writeScalar(w, `${where}[${i}]`, { type: "bool", value }));
+      v.value.forEach((value, i) => {
+        writeScalar(w, `${where}[${i}]`, { type: "bool", value });
+      });
       return;
     case "string":
-      v.value.forEach((value, i) => writeScalar(w, `${where}[${i}]`, { type: "string", value }));
+      v.value.forEach((value, i) => {
+        writeScalar(w, `${where}[${i}]`, { type: "string", value });
+      });
       return;
     default: {
       const type = v.itemType;
-      v.value.forEach((value, i) => writeScalar(w, `${where}[${i}]`, { type, value }));
+      v.value.forEach((value, i) => {
+        writeScalar(w, `${where}[${i}]`, { type, value });
+      });
     }
   }
 }

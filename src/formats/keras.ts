@@ -146,7 +146,10 @@ class ConfigWalker {
   private visitObjectConfig(config: unknown, depth: number, path: string): void {
     if (Array.isArray(config)) {
       // Keras 2.0-era Sequential: config is the layer list itself.
-      if (depth > KERAS_MAX_CONFIG_DEPTH) return this.stop(path, `config nests deeper than ${KERAS_MAX_CONFIG_DEPTH} levels`);
+      if (depth > KERAS_MAX_CONFIG_DEPTH) {
+        this.stop(path, `config nests deeper than ${KERAS_MAX_CONFIG_DEPTH} levels`);
+        return;
+      }
       this.nodes++;
       for (const item of config) this.visit(item, depth + 1, path, true);
       return;
@@ -155,12 +158,21 @@ class ConfigWalker {
       this.visit(config, depth, path, false);
       return;
     }
-    if (++this.nodes > MAX_CONFIG_NODES) return this.stop(path, `config has more than ${MAX_CONFIG_NODES} values`);
-    if (depth > KERAS_MAX_CONFIG_DEPTH) return this.stop(path, `config nests deeper than ${KERAS_MAX_CONFIG_DEPTH} levels`);
+    if (++this.nodes > MAX_CONFIG_NODES) {
+      this.stop(path, `config has more than ${MAX_CONFIG_NODES} values`);
+      return;
+    }
+    if (depth > KERAS_MAX_CONFIG_DEPTH) {
+      this.stop(path, `config nests deeper than ${KERAS_MAX_CONFIG_DEPTH} levels`);
+      return;
+    }
     this.recordLambdaMarkers(config, path);
     for (const [key, child] of Object.entries(config)) {
       if (key === "layers" && Array.isArray(child)) {
-        if (depth + 1 > KERAS_MAX_CONFIG_DEPTH) return this.stop(path, `config nests deeper than ${KERAS_MAX_CONFIG_DEPTH} levels`);
+        if (depth + 1 > KERAS_MAX_CONFIG_DEPTH) {
+          this.stop(path, `config nests deeper than ${KERAS_MAX_CONFIG_DEPTH} levels`);
+          return;
+        }
         for (const item of child) this.visit(item, depth + 2, path, true);
       } else if (key === "layer" || key === "forward_layer" || key === "backward_layer") {
         // TimeDistributed, Bidirectional and other wrappers hold the wrapped layer here.
@@ -194,7 +206,10 @@ class ConfigWalker {
   }
 
   private recordObject(value: Record<string, unknown>, className: string, layer: string): void {
-    if (this.objects.length >= MAX_OBJECTS) return this.stop(layer, `config has more than ${MAX_OBJECTS} serialized objects`);
+    if (this.objects.length >= MAX_OBJECTS) {
+      this.stop(layer, `config has more than ${MAX_OBJECTS} serialized objects`);
+      return;
+    }
     const module = ownProp(value, "module");
     const registeredName = ownProp(value, "registered_name");
     this.objects.push({
@@ -210,7 +225,10 @@ class ConfigWalker {
   private recordLambdaMarkers(value: Record<string, unknown>, layer: string): void {
     for (const [key, v] of Object.entries(value)) {
       if (key.endsWith("_type") && v === "lambda") {
-        if (this.markers.length >= MAX_MARKERS) return this.stop(layer, `config has more than ${MAX_MARKERS} lambda markers`);
+        if (this.markers.length >= MAX_MARKERS) {
+          this.stop(layer, `config has more than ${MAX_MARKERS} lambda markers`);
+          return;
+        }
         const field = key.slice(0, -"_type".length);
         this.markers.push({ layer, field, value: ownProp(value, field) });
       }
@@ -223,7 +241,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function ownProp(value: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+  return Object.hasOwn(value, key) ? value[key] : undefined;
 }
 
 function stringProp(value: Record<string, unknown>, key: string): string | undefined {

@@ -203,7 +203,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function stringProp(value: Record<string, unknown>, key: string): string | undefined {
-  const v = Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+  const v = Object.hasOwn(value, key) ? value[key] : undefined;
   return typeof v === "string" ? v : undefined;
 }
 

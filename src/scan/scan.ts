@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { PerimeterError } from "../errors.js";
 import { ignoredByDefault } from "../signing/ignore.js";
@@ -66,7 +66,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
 /** Scan one file. Any failure of the scanner itself is a finding that refuses the file: fail closed. */
 export async function scanFile(path: string, options: ScanOptions = {}): Promise<FileReport> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  let source;
+  let source: ReturnType<typeof fileSource>;
   try {
     source = fileSource(path);
   } catch (err) {
@@ -84,7 +84,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
 
 /** The file's format by content, as the scan detects it; "unreadable" when it cannot be opened. */
 export async function detectFileFormat(path: string): Promise<string> {
-  let source;
+  let source: ReturnType<typeof fileSource>;
   try {
     source = fileSource(path);
   } catch {
@@ -112,7 +112,7 @@ interface Target {
 }
 
 function collect(path: string, name: string, out: Target[]): void {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(path);
   } catch (err) {

@@ -42,7 +42,7 @@ describe("Keras config facts", () => {
 
 describe("model_config extraction from legacy .h5 bytes", () => {
   it("finds the Lambda in malicious_lambda.h5", () => {
-    const extracted = extractHdf5KerasConfig(readFileSync(KERAS + "malicious_lambda.h5"));
+    const extracted = extractHdf5KerasConfig(readFileSync(`${KERAS}malicious_lambda.h5`));
     expect(extracted.found).toBe(true);
     expect(extracted.problems).toEqual([]);
     const a = analyzeKerasConfig(extracted.config);
@@ -51,7 +51,7 @@ describe("model_config extraction from legacy .h5 bytes", () => {
   });
 
   it("finds a clean config in safe_model.h5", () => {
-    const extracted = extractHdf5KerasConfig(readFileSync(KERAS + "safe_model.h5"));
+    const extracted = extractHdf5KerasConfig(readFileSync(`${KERAS}safe_model.h5`));
     expect(extracted.found).toBe(true);
     const a = analyzeKerasConfig(extracted.config);
     expect(a.findings).toEqual([]);

@@ -76,7 +76,7 @@ describe("safetensors header reader on the ModelAudit corpus", () => {
     expect(kinds("script_injection.safetensors")).toEqual(["script", "url"]);
     expect(kinds("shell_commands.safetensors")).toEqual(["shell-command", "url"]);
     expect(kinds("suspicious_url.safetensors")).toEqual(["url"]);
-    const shell = parse(readFileSync(SAMPLES + "shell_commands.safetensors")).metadataFindings;
+    const shell = parse(readFileSync(`${SAMPLES}shell_commands.safetensors`)).metadataFindings;
     expect(shell.filter((f) => f.kind === "shell-command").map((f) => f.key)).toEqual(["cleanup", "setup_commands"]);
     expect(shell[0]?.detail).toMatch(/informational/);
   });
@@ -98,6 +98,7 @@ describe("safetensors header reader on generated files", () => {
     ]);
     expect(r.tensors[2]).toEqual({ name: "s", dtype: "I64", shape: [], begin: 28, end: 36 });
     expect(Object.keys(r.metadata)).toEqual(["format", "__proto__"]);
+    // biome-ignore lint/suspicious/noProto: the test reads the own "__proto__" key a hostile header set, proving it is data, not the prototype
     expect(r.metadata["__proto__"]).toBe("kept as a key");
     expect(r.metadataFindings).toEqual([]);
   });
@@ -348,7 +349,7 @@ describe("safetensors header reader under random and mutated input", () => {
   });
 
   it("reads or refuses a real header with bytes flipped", () => {
-    const file = readFileSync(SAMPLES + "multiple_patterns.safetensors");
+    const file = readFileSync(`${SAMPLES}multiple_patterns.safetensors`);
     const n = Number(file.readBigUInt64LE(0));
     const head = file.subarray(0, 8 + n);
     fc.assert(

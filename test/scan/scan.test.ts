@@ -296,7 +296,7 @@ describe("other containers", () => {
   it("scans the pickle inside a NumPy object array", async () => {
     const header = (descr: string) => {
       const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (1,), }`;
-      const padded = dict.padEnd(117, " ") + "\n";
+      const padded = `${dict.padEnd(117, " ")}\n`;
       const h = Buffer.alloc(10);
       Buffer.from("\x93NUMPY", "latin1").copy(h);
       h[6] = 1;
