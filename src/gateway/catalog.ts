@@ -62,7 +62,10 @@ export class Catalog {
         const contextLength = typeof servedContext === "number" && servedContext > 0 ? servedContext : version.modelCard.contextLength;
         const route: ModelRoute = { version, state, runtime, servedName: s.servedName, contextLength };
         let routes = byEnvironment.get(runtime.environment);
-        if (routes === undefined) byEnvironment.set(runtime.environment, (routes = { byId: new Map(), byName: new Map() }));
+        if (routes === undefined) {
+          routes = { byId: new Map(), byName: new Map() };
+          byEnvironment.set(runtime.environment, routes);
+        }
         routes.byId.set(version.id, [...(routes.byId.get(version.id) ?? []), route]);
         routes.byName.set(version.name, [...(routes.byName.get(version.name) ?? []), route]);
       }

@@ -114,7 +114,13 @@ function defaultEmbedded(): EmbeddedFactory {
   let mod: Promise<typeof import("../runtimes/embedded-runtime.js")> | undefined;
   return (models) => {
     let runtime: OpenAIDialect | undefined;
-    const get = async () => (runtime ??= (await (mod ??= import("../runtimes/embedded-runtime.js"))).createEmbeddedRuntime({ models }));
+    const get = async () => {
+      if (runtime === undefined) {
+        mod ??= import("../runtimes/embedded-runtime.js");
+        runtime = (await mod).createEmbeddedRuntime({ models });
+      }
+      return runtime;
+    };
     return {
       call: async (path, body, signal) => (await get()).call(path, body, signal),
       close: async () => runtime?.close(),

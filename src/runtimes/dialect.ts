@@ -28,7 +28,8 @@ export class CallCancel implements CallSignal {
 
   /** Listeners run once in any case, so `once` needs no handling. */
   addEventListener(_type: "abort", listener: () => void, _options?: { once?: boolean }): void {
-    (this.listeners ??= []).push(listener);
+    this.listeners ??= [];
+    this.listeners.push(listener);
   }
 
   removeEventListener(_type: "abort", listener: () => void): void {

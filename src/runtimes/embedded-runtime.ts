@@ -18,7 +18,7 @@ import type {
 } from "node-llama-cpp";
 import { z } from "zod";
 import { PerimeterError } from "../errors.js";
-import { readGgufHeader } from "../formats/gguf.js";
+import { readGgufHeader, type GgufHeader } from "../formats/gguf.js";
 import { toAbortSignal, type CallSignal, type DialectResponse, type OpenAIDialect, type OpenAIPath } from "./dialect.js";
 import { MAX_GGUF_HEADER_BYTES } from "./embedded.js";
 
@@ -76,7 +76,7 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
   const disposals = new Set<Promise<void>>();
 
   function startNative(): Promise<Native> {
-    const started = (native ??= (async () => {
+    native ??= (async () => {
       const lib = await import("node-llama-cpp");
       const llama = await lib.getLlama({
         gpu: false,
@@ -87,7 +87,8 @@ export function createEmbeddedRuntime(options: EmbeddedRuntimeOptions): Embedded
         logLevel: lib.LlamaLogLevel.error,
       });
       return { lib, llama };
-    })());
+    })();
+    const started = native;
     // A llama.cpp that failed to start is tried again by the next request rather than cached as broken.
     started.catch(() => {
       if (native === started) native = undefined;
@@ -510,7 +511,7 @@ async function checkGgufFile(path: string): Promise<void> {
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    let header;
+    let header: GgufHeader;
     try {
       header = readGgufHeader(bytes.subarray(0, filled));
     } catch (err) {
@@ -965,6 +966,10 @@ function toChatHistory(messages: ChatRequest["messages"]): ChatHistoryItem[] {
         return { type: "user", text };
       case "assistant":
         return { type: "model", response: [text] };
+      default: {
+        const role: never = message.role;
+        throw new Error(`unknown message role ${String(role)}`);
+      }
     }
   });
 }

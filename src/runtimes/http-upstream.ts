@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import { PerimeterError } from "../errors.js";
 import type { CallSignal, DialectResponse, OpenAIDialect, OpenAIPath } from "./dialect.js";
 
@@ -36,7 +36,7 @@ export function httpUpstream(options: HttpUpstreamOptions): OpenAIDialect {
 
   return {
     async call(path: OpenAIPath, body: Record<string, unknown>, signal: CallSignal, extra?: Readonly<Record<string, string>>): Promise<DialectResponse> {
-      let res;
+      let res: Dispatcher.ResponseData;
       try {
         res = await pool.request({
           method: "POST",
@@ -100,8 +100,7 @@ async function* sseChunks(
     for await (const chunk of body) {
       buffer += chunk.toString("utf8");
       if (buffer.length > maxBytes) throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${name}" sent an SSE event larger than ${maxBytes} bytes`);
-      let end: number;
-      while ((end = eventEnd(buffer)) !== -1) {
+      for (let end = eventEnd(buffer); end !== -1; end = eventEnd(buffer)) {
         const event = buffer.slice(0, end);
         buffer = buffer.slice(end).replace(/^(\r?\n){1,2}/, "");
         const data = event

@@ -602,7 +602,12 @@ describe("the serve pipeline's extension points and logs", () => {
 
   it("logs a catalog refresh at warn only past gateway.slowRefreshWarnMs, at debug below it", async () => {
     const lines: Array<{ level: number; msg: string }> = [];
-    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string }), done()) });
+    const sink = new Writable({
+      write: (chunk: Buffer, _e, done) => {
+        lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
+        done();
+      },
+    });
     const logger = pino({ level: "debug" }, sink);
     const quick = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, slowRefreshWarnMs: 60_000 } }), { logger });
     await quick.started.gateway.refresh();

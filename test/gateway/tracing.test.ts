@@ -87,7 +87,7 @@ describe("OpenTelemetry traces of gateway calls", () => {
     expect(attr(denied, "perimeter.decision")).toBe("deny");
     expect(attr(denied, "http.response.status_code")).toBe(404);
     // The resource names the service.
-    const resource = (collector.requests[0]?.json as { resourceSpans: Array<{ resource: { attributes: OtlpSpan["attributes"] } }> }).resourceSpans[0]?.resource
+    const resource = (collector.requests[0]!.json as { resourceSpans: Array<{ resource: { attributes: OtlpSpan["attributes"] } }> }).resourceSpans[0]?.resource
       .attributes;
     expect(resource?.find((a) => a.key === "service.name")?.value).toEqual({ stringValue: "gw-test" });
   });
