@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { findProject, loadConfig } from "../config/load.js";
 import { PerimeterError } from "../errors.js";
 import { startGateway } from "../gateway/start.js";
+import type { RunningServer } from "../http/server.js";
 import { IdentityService } from "../identity/service.js";
 import { getModel, registerModel } from "../inventory/models.js";
 import { InventoryRepository } from "../inventory/repository.js";
@@ -263,7 +264,7 @@ export interface RunningUp {
 export async function serveDemo(ctx: Context, address: UpAddress): Promise<RunningUp> {
   const logger = createLogger(ctx.loaded.config);
   const started = await startGateway(ctx, { logger });
-  let server;
+  let server: RunningServer;
   try {
     server = await serveGateway(ctx, started, { host: address.host, port: address.port, logger });
   } catch (err) {

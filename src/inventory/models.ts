@@ -38,7 +38,7 @@ export interface InventoryDeps {
   readonly licenses?: ExtraLicenses | undefined;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 export const ENVIRONMENT = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 

@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PerimeterError, asPerimeterError } from "../errors.js";
@@ -91,7 +91,7 @@ function normalizeUrl(type: RuntimeType, url: string): string {
  */
 function embeddedDirectory(given: string, path: string): string {
   const shown = given === path ? path : `${given} (${path})`;
-  let stat;
+  let stat: Stats;
   try {
     stat = statSync(path);
   } catch {

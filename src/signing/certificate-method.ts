@@ -264,7 +264,7 @@ function checkPath(path: readonly X509Certificate[], at: Date): void {
     try {
       usage = usageOf(cert);
     } catch (err) {
-      return fail("key-mismatch", "certificate-encoding", `cannot read the extensions of ${subjectLine(cert)}`, err);
+      fail("key-mismatch", "certificate-encoding", `cannot read the extensions of ${subjectLine(cert)}`, err);
     }
     if (usage.keyUsage && !usage.keyUsage.keyCertSign) {
       fail("key-mismatch", "ca-constraints", `certificate ${subjectLine(cert)} issued part of the chain but its key usage lacks keyCertSign`);
@@ -277,7 +277,7 @@ function checkLeafUsage(leaf: X509Certificate): void {
   try {
     usage = usageOf(leaf);
   } catch (err) {
-    return fail("bundle-key-material", "certificate-encoding", `cannot read the extensions of the signing certificate ${subjectLine(leaf)}`, err);
+    fail("bundle-key-material", "certificate-encoding", `cannot read the extensions of the signing certificate ${subjectLine(leaf)}`, err);
   }
   if (!usage.extKeyUsage?.includes(OID_CODE_SIGNING)) {
     const has = usage.extKeyUsage === undefined ? "has no extended key usage" : `has extended key usage ${usage.extKeyUsage.map(oidName).join(", ")}`;

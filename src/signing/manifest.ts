@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Dirent, Stats } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
@@ -146,7 +147,7 @@ function relativeIgnorePaths(root: string, given: readonly string[], isDirectory
 async function listModel(root: string, ignore: readonly string[], allowSymlinks: boolean): Promise<Listed[]> {
   const files: Listed[] = [];
   const walk = async (dir: string, prefix: string, ancestors: ReadonlySet<string>): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
@@ -158,7 +159,7 @@ async function listModel(root: string, ignore: readonly string[], allowSymlinks:
         const name = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
         if (isIgnoredPath(name, ignore)) return;
         const full = path.join(dir, entry.name);
-        let info;
+        let info: Stats;
         try {
           if (entry.isSymbolicLink() && !allowSymlinks) throw symlinkRefused(name);
           info = await (allowSymlinks ? stat : lstat)(full);
@@ -300,7 +301,7 @@ export async function computeManifest(modelPath: string, options: ManifestOption
   if (!Number.isInteger(threads) || threads < 1) throw new PerimeterError("USAGE", `threads must be a positive integer, got ${threads}`);
 
   const root = path.resolve(modelPath);
-  let info;
+  let info: Stats;
   try {
     info = await lstat(root);
     if (info.isSymbolicLink()) {

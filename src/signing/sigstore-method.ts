@@ -119,7 +119,10 @@ function loadRoot(json: Record<string, unknown>): LoadedRoot {
 }
 
 function trustedRootOf(given: SigstoreMethodOptions["trustedRoot"]): LoadedRoot {
-  if (given === undefined) return (publicGood ??= loadRoot(publicGoodTrustedRoot()));
+  if (given === undefined) {
+    publicGood ??= loadRoot(publicGoodTrustedRoot());
+    return publicGood;
+  }
   if (typeof given === "string" || given instanceof Uint8Array) {
     const text = typeof given === "string" ? given : Buffer.from(given).toString("utf8");
     let json: unknown;

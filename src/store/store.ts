@@ -219,7 +219,7 @@ class SchemaScopedPostgresDialect extends PostgresDialect {
     super(config);
   }
 
-  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     const schema = this.schema;
     return {
       async getSchemas(): Promise<SchemaMetadata[]> {

@@ -45,7 +45,7 @@ describe("perimeter approve / admit / admission export / revoke", () => {
     const approved = as("bob", ["approve", "llama@1"]);
     expect(approved.stderr).toBe("");
     expect(approved.stdout).toMatch(/approved llama@1 for prod \(signature by release/);
-    expect(as("bob", ["model", "show", "llama@1"]).stdout).toMatch(/^llama@1  approved$/m);
+    expect(as("bob", ["model", "show", "llama@1"]).stdout).toMatch(/^llama@1 {2}approved$/m);
 
     const admitted = as("init", ["admit", "llama", "--environment", "prod"]);
     expect(admitted.code).toBe(0);

@@ -347,7 +347,7 @@ describe("SPDX 3.0.1 AI-BOM", () => {
     const [info] = of("CreationInfo");
     expect(info).toMatchObject({ "@id": "_:creationinfo", specVersion: "3.0.1", created: "2025-03-04T08:30:00Z" });
     expect(elements.every((n) => n["creationInfo"] === "_:creationinfo")).toBe(true);
-    for (const ref of [...(info?.["createdBy"] as string[]), ...(info?.["createdUsing"] as string[])]) expect(byId.has(ref)).toBe(true);
+    for (const ref of [...(info!["createdBy"] as string[]), ...(info!["createdUsing"] as string[])]) expect(byId.has(ref)).toBe(true);
   });
 
   it("only relates elements that are in the graph, and the document lists every element", () => {

@@ -36,7 +36,15 @@ function serve(env: TestEnv, args: readonly string[]): Promise<Served> {
       const line = /perimeter: serving (http:\/\/\S+)\/v1 .*?(?:the admission webhook at (https:\/\/\S+?)\/k8s\/admission\/validate)?; stop with/.exec(err);
       if (line?.[1] !== undefined) {
         clearTimeout(timer);
-        resolve({ gateway: line[1], webhook: line[2], stderr: () => err, stop: async () => (child.kill("SIGTERM"), exited) });
+        resolve({
+          gateway: line[1],
+          webhook: line[2],
+          stderr: () => err,
+          stop: async () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        });
       }
     });
     void exited.then((code) => reject(new Error(`perimeter serve exited ${code}:\n${err}`)));
