@@ -183,15 +183,13 @@ export function registerLifecycle(program: Command, cli: Cli): void {
           const text = `${JSON.stringify(envelope, null, 2)}\n`;
           if (opts.output === undefined) process.stdout.write(text);
           else await writeOutputFile(opts.output, opts.force === true, (out) => writeChunk(out, text));
-          await ctx
-            .audit()
-            .append({
-              actor,
-              action: "admission.export",
-              resource: "admission-bundle",
-              decision: "info",
-              details: { versions: bundle.versions.length, environment: bundle.environment, expiresAt: bundle.expiresAt },
-            });
+          await ctx.audit().append({
+            actor,
+            action: "admission.export",
+            resource: "admission-bundle",
+            decision: "info",
+            details: { versions: bundle.versions.length, environment: bundle.environment, expiresAt: bundle.expiresAt },
+          });
           if (opts.output !== undefined)
             process.stderr.write(`wrote ${bundle.versions.length} version(s), valid until ${bundle.expiresAt}, to ${opts.output}\n`);
           return EXIT.ok;

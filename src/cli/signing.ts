@@ -191,15 +191,13 @@ async function signCommand(
         const { bundle, manifest } = await signed;
         const sig = resolve(signaturePath(m.path, opts.signature, m.isDirectory));
         await writeOutputFile(sig, true, (out) => writeChunk(out, bundle));
-        await ctx
-          .audit()
-          .append({
-            actor,
-            action: "model.sign",
-            resource: m.path,
-            decision: "allow",
-            details: { method, signature: sig, digest: manifest.digest, files: manifest.files.length },
-          });
+        await ctx.audit().append({
+          actor,
+          action: "model.sign",
+          resource: m.path,
+          decision: "allow",
+          details: { method, signature: sig, digest: manifest.digest, files: manifest.files.length },
+        });
         if (format === "json") printJson({ signature: sig, digest: manifest.digest, files: manifest.files.length });
         else process.stdout.write(`signed ${manifest.files.length} files of ${manifest.modelName} (root ${manifest.digest}) into ${sig}\n`);
         return EXIT.ok;

@@ -155,7 +155,14 @@ async function admin(deps: ControlDeps, req: IncomingMessage, path: string, acti
     return failure(deps, err, path);
   }
   if (killed !== null) {
-    record(deps, { actor: `identity:${auth.principal.id}`, action: action(), resource: "control", decision: "deny", reason: killed, details: { route: path, status: 403, code: "KILLED" } });
+    record(deps, {
+      actor: `identity:${auth.principal.id}`,
+      action: action(),
+      resource: "control",
+      decision: "deny",
+      reason: killed,
+      details: { route: path, status: 403, code: "KILLED" },
+    });
     return error(403, "KILLED", `identity ${auth.principal.id} is killed and may not use the control API: ${killed}`);
   }
   return auth.principal;

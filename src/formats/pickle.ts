@@ -1255,7 +1255,9 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
               break loop;
             }
             if (state.incomplete === true) {
-              unmodelled(`BUILD gives a ${JOBLIB_ARRAY_WRAPPER} a state whose keys cannot all be known (computed, or more than ${MAX_CONCRETE_ENTRIES}): where its array's bytes end cannot be known`);
+              unmodelled(
+                `BUILD gives a ${JOBLIB_ARRAY_WRAPPER} a state whose keys cannot all be known (computed, or more than ${MAX_CONCRETE_ENTRIES}): where its array's bytes end cannot be known`,
+              );
               break loop;
             }
             for (const [key, value] of state.entries) inst.wrapper.set(key, value);

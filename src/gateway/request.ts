@@ -258,7 +258,15 @@ export function parseCall(route: CallRoute, raw: Buffer): ParsedCall | Refused {
   const clientWantsUsage = (valid["stream_options"] as Json | null | undefined)?.["include_usage"] === true;
   // A completion's prompt may be a list: vLLM and llama.cpp generate n answers for each prompt in it.
   const perPrompt = typeof n === "number" ? n : 1;
-  return call(model, op, { path, body: valid, stream }, op === "completions" ? perPrompt * promptCount(valid["prompt"]) : perPrompt, tools, clientWantsUsage, dropped);
+  return call(
+    model,
+    op,
+    { path, body: valid, stream },
+    op === "completions" ? perPrompt * promptCount(valid["prompt"]) : perPrompt,
+    tools,
+    clientWantsUsage,
+    dropped,
+  );
 }
 
 /** How many prompts a completion's prompt holds: a string or one token list is one; a list of either, its length. */

@@ -5,7 +5,7 @@
 // Absolute paths of two or more segments (but an API route's, /v1/… or /api/…, unless it climbs with ..),
 // paths relative to home or here (~/, ./, ../), paths mixing / and \, file: URLs, Windows paths, URLs.
 const PATHS =
-  /(?<![\w.~-])(?:file:\/\/[^\s"'`)]*|[A-Za-z]:\\[^\s"'`)]+|[a-z][a-z0-9+.-]*:\/\/[^\s"'`)]+|(?:~|\.\.?)[\/\\][^\s"'`)]+|\/[^\s/"'`:;,()<>]*\\[^\s"'`)]*|\/(?!(?:v1|api)\/(?![^\s]*\.\.))(?:[^\s/"'`:;,()<>]+\/)+[^\s/"'`:;,()<>]*)/g;
+  /(?<![\w.~-])(?:file:\/\/[^\s"'`)]*|[A-Za-z]:\\[^\s"'`)]+|[a-z][a-z0-9+.-]*:\/\/[^\s"'`)]+|(?:~|\.\.?)[/\\][^\s"'`)]+|\/[^\s/"'`:;,()<>]*\\[^\s"'`)]*|\/(?!(?:v1|api)\/(?![^\s]*\.\.))(?:[^\s/"'`:;,()<>]+\/)+[^\s/"'`:;,()<>]*)/g;
 
 /** The message with file paths and URLs replaced, for a client's eyes. */
 export function redactForClient(message: string): string {

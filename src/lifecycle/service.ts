@@ -65,15 +65,13 @@ export async function recordScanEvidence(
       files: report.files.map((f) => f.name),
     },
   });
-  await deps
-    .audit()
-    .append({
-      actor,
-      action: "evidence.scan",
-      resource: `model:${version.id}`,
-      decision: evidence.verdict === "pass" ? "allow" : "deny",
-      details: { evidence: evidence.id, digest: scannedDigest, summary: report.summary },
-    });
+  await deps.audit().append({
+    actor,
+    action: "evidence.scan",
+    resource: `model:${version.id}`,
+    decision: evidence.verdict === "pass" ? "allow" : "deny",
+    details: { evidence: evidence.id, digest: scannedDigest, summary: report.summary },
+  });
   return evidence;
 }
 
@@ -89,15 +87,13 @@ export async function recordEvalEvidence(
   const repo = new LifecycleRepository(deps.store);
   const evidence = await repo.addEvidence({ versionId: version.id, kind: "eval", verdict: result, digest: version.digest, createdBy: actor, body: report });
   if (result === "pass") await repo.transition(version.id, ["registered"], "evaluated", actor, `eval passed (${evidence.id})`);
-  await deps
-    .audit()
-    .append({
-      actor,
-      action: "evidence.eval",
-      resource: `model:${version.id}`,
-      decision: result === "pass" ? "allow" : "deny",
-      details: { evidence: evidence.id },
-    });
+  await deps.audit().append({
+    actor,
+    action: "evidence.eval",
+    resource: `model:${version.id}`,
+    decision: result === "pass" ? "allow" : "deny",
+    details: { evidence: evidence.id },
+  });
   return evidence;
 }
 
@@ -179,16 +175,14 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
   }
 
   if (unmet.length > 0) {
-    await deps
-      .audit()
-      .append({
-        actor: options.actor,
-        action: "model.approve",
-        resource: `model:${version.id}`,
-        decision: "deny",
-        reason: unmet.join("; "),
-        details: { unmet },
-      });
+    await deps.audit().append({
+      actor: options.actor,
+      action: "model.approve",
+      resource: `model:${version.id}`,
+      decision: "deny",
+      reason: unmet.join("; "),
+      details: { unmet },
+    });
     throw new PerimeterError("APPROVAL_REFUSED", `${version.id} cannot be approved:\n${unmet.map((u) => `  - ${u}`).join("\n")}`, { details: { unmet } });
   }
 
@@ -218,15 +212,13 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     createdBy: options.actor,
     body: { envelope, keyId: keyId(createPublicKey(key)) },
   });
-  await deps
-    .audit()
-    .append({
-      actor: options.actor,
-      action: "model.approve",
-      resource: `model:${version.id}`,
-      decision: "allow",
-      details: { evidence: evidence.id, digest: version.digest, signer, environments: version.environments },
-    });
+  await deps.audit().append({
+    actor: options.actor,
+    action: "model.approve",
+    resource: `model:${version.id}`,
+    decision: "allow",
+    details: { evidence: evidence.id, digest: version.digest, signer, environments: version.environments },
+  });
   return { version, evidence, signer };
 }
 
@@ -303,16 +295,14 @@ async function retireChecked(deps: LifecycleDeps, ref: string, to: "deprecated" 
     await trx.deleteFrom("deployments").where("version_id", "=", version.id).execute();
   });
   if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is ${await stateOf(deps.store, version.id)} and cannot become ${to}`);
-  await deps
-    .audit()
-    .append({
-      actor,
-      action: to === "revoked" ? "model.revoke" : "model.deprecate",
-      resource: `model:${version.id}`,
-      decision: "allow",
-      reason,
-      details: { digest: version.digest },
-    });
+  await deps.audit().append({
+    actor,
+    action: to === "revoked" ? "model.revoke" : "model.deprecate",
+    resource: `model:${version.id}`,
+    decision: "allow",
+    reason,
+    details: { digest: version.digest },
+  });
 }
 
 /**
@@ -350,16 +340,14 @@ async function rollbackChecked(
     });
   }
   const from = current[0]?.versionId ?? null;
-  await deps
-    .audit()
-    .append({
-      actor,
-      action: "model.rollback",
-      resource: `model:${name}`,
-      decision: "allow",
-      reason,
-      details: { environment, from: current.map((d) => d.versionId), to: target.id },
-    });
+  await deps.audit().append({
+    actor,
+    action: "model.rollback",
+    resource: `model:${name}`,
+    decision: "allow",
+    reason,
+    details: { environment, from: current.map((d) => d.versionId), to: target.id },
+  });
   return { from, to: target.id };
 }
 
@@ -381,16 +369,14 @@ async function audited<T>(
     const e = asPerimeterError(err);
     // approve records its own refusal with every unmet condition.
     if (e.code !== "APPROVAL_REFUSED") {
-      await deps
-        .audit()
-        .append({
-          actor: attempt.actor,
-          action: attempt.action,
-          resource: attempt.resource,
-          decision: "deny",
-          reason: e.message,
-          details: { ...attempt.details, code: e.code },
-        });
+      await deps.audit().append({
+        actor: attempt.actor,
+        action: attempt.action,
+        resource: attempt.resource,
+        decision: "deny",
+        reason: e.message,
+        details: { ...attempt.details, code: e.code },
+      });
     }
     throw err;
   }

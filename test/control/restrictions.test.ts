@@ -126,7 +126,9 @@ describe.each(STORE_KINDS)("control API restrictions on %s", (kind) => {
     expect(lifted).toMatchObject({ status: 403, body: { error: { code: "KILLED" } } });
     expect(await kill(valid(), leaked.key)).toMatchObject({ status: 403, body: { error: { code: "KILLED" } } });
     expect((await listKills(p.store)).map((k) => k.target)).toEqual([leaked.id]);
-    expect(await send("/control/lift", { body: JSON.stringify({ kind: "identity", target: leaked.id, reason: "rotated and reviewed" }) })).toMatchObject({ status: 200 });
+    expect(await send("/control/lift", { body: JSON.stringify({ kind: "identity", target: leaked.id, reason: "rotated and reviewed" }) })).toMatchObject({
+      status: 200,
+    });
     await nothingKilled();
   });
 
