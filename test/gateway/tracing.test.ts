@@ -83,7 +83,7 @@ describe("OpenTelemetry traces of gateway calls", () => {
     expect(attr(ok, "http.response.status_code")).toBe(200);
     const denied = spans.find((s) => s.name === "chat unapproved-llama@1") as OtlpSpan;
     expect(denied.status?.code).toBe(2); // ERROR
-    expect(denied.status?.message).toMatch(/not available/);
+    expect(denied.status?.message).toMatch(/unapproved-llama@1" is not in the inventory/);
     expect(attr(denied, "perimeter.decision")).toBe("deny");
     expect(attr(denied, "http.response.status_code")).toBe(404);
     // The resource names the service.
