@@ -42,9 +42,9 @@ const headerSchema = z.strictObject({
   exportedAt: z.string(),
   publicKeys: z.array(z.strictObject({ name: z.string(), keyId: z.string(), publicKey: z.string() })),
 });
-const eventSchema = z.strictObject({
-  type: z.literal("event"),
-  seq: z.number().int(),
+/** A stored audit event's fields as read back from a file (an export, a saved proof): checked, never trusted. */
+export const auditEventFields = {
+  seq: z.number().int().min(1),
   time: z.string(),
   actor: z.string(),
   action: z.string(),
@@ -54,7 +54,8 @@ const eventSchema = z.strictObject({
   details: z.record(z.string(), z.unknown()),
   prevHash: z.string(),
   hash: z.string(),
-});
+};
+const eventSchema = z.strictObject({ type: z.literal("event"), ...auditEventFields });
 const noteSchema = z.strictObject({
   type: z.enum(["checkpoint", "head"]),
   treeSize: z.number().int().min(0),

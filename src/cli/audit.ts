@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { AuditVerifierKey } from "../audit/checkpoint.js";
-import { auditExportLines, verifyAuditExport, type ExportedKey } from "../audit/export.js";
+import { auditEventFields, auditExportLines, verifyAuditExport, type ExportedKey } from "../audit/export.js";
 import {
   FileWitness,
   auditVerifierKeys,
@@ -188,18 +188,7 @@ function printVerifyReport(report: AuditVerifyReport, format: "text" | "json", w
 }
 
 const proofSchema = z.strictObject({
-  event: z.strictObject({
-    seq: z.number().int().min(1),
-    time: z.string(),
-    actor: z.string(),
-    action: z.string(),
-    resource: z.string(),
-    decision: z.string(),
-    reason: z.string(),
-    details: z.record(z.string(), z.unknown()),
-    prevHash: z.string(),
-    hash: z.string(),
-  }),
+  event: z.strictObject(auditEventFields),
   leafIndex: z.number().int().min(0),
   leafHash: z.string(),
   treeSize: z.number().int().min(1),
