@@ -48,6 +48,11 @@ const auditSchema = z
      * transaction: under load, one fsync and one signature serve many events. An idle log commits at once.
      * 0 commits as soon as the previous commit is done.
      */
+    /**
+     * The witness (audit.witnessFile) is written at most this often, with the newest signed head: a rollback
+     * could then drop at most the events of this window unnoticed. 0 writes after every commit.
+     */
+    witnessIntervalMs: z.number().int().min(0).max(60_000).default(1000),
     groupCommitMs: z.number().int().min(0).max(1000).default(10),
     /** Events accepted and not yet committed at most; past it appends are refused (and gateway calls with them). */
     maxPending: z.number().int().min(100).max(10_000_000).default(50_000),
@@ -58,6 +63,7 @@ const auditSchema = z
     origin: "perimeter.local/audit",
     checkpointEvery: 1000,
     checkpointSeconds: 60,
+    witnessIntervalMs: 1000,
     groupCommitMs: 10,
     maxPending: 50_000,
   });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AuditLog, auditVerifierKeys, checkInclusionProof, openAuditLog, proveInclusion, verifyAuditLog } from "../../src/audit/index.js";
+import { AuditLog, FileWitness, auditVerifierKeys, auditWitnessFile, checkInclusionProof, openAuditLog, proveInclusion, verifyAuditLog } from "../../src/audit/index.js";
 import { createSigner } from "../../src/audit/checkpoint.js";
 import { ThreadAuditCommitter } from "../../src/audit/writer-thread.js";
 import { eventHash } from "../../src/audit/event.js";
@@ -254,5 +254,27 @@ describe("audit log that cannot keep up, or cannot write", () => {
     await log.close();
     await expect(log.append({ actor: "a", action: "test.lost", resource: "r", decision: "info" })).rejects.toMatchObject({ message: /closed/ });
     expect(await store.db.selectFrom("audit_events").selectAll().execute()).toEqual([]);
+  });
+});
+
+describe.each(STORE_KINDS)("the audit witness on %s", (kind) => {
+  it("is written at most once per audit.witnessIntervalMs with the newest head, and at once when the log is flushed", async () => {
+    const env = await createTestEnv(kind, { witnessIntervalMs: 60_000 });
+    const store = await env.open();
+    const log = openAuditLog(env.loaded, store);
+    const witness = new FileWitness(auditWitnessFile(env.loaded));
+    try {
+      for (let i = 1; i <= 5; i++) await log.append({ actor: "a", action: "test.append", resource: `thing:${i}`, decision: "allow" });
+      // The first head is witnessed at once; the four after it wait for the interval.
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await witness.latest())?.size).toBe(1);
+      await log.flush();
+      expect((await witness.latest())?.size).toBe(5);
+      expect((await verifyAuditLog(store, auditVerifierKeys(env.loaded), { witnesses: [witness] })).ok).toBe(true);
+    } finally {
+      await log.close();
+      await store.close();
+      await env.cleanup();
+    }
   });
 });
