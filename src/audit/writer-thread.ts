@@ -81,7 +81,12 @@ export class ThreadAuditCommitter implements AuditCommitter {
     const data: WriterData = {
       store: this.store,
       key: this.key,
-      options: { origin: this.options.origin, checkpointEvery: this.options.checkpointEvery, checkpointSeconds: this.options.checkpointSeconds, witnessIntervalMs: this.options.witnessIntervalMs ?? 0 },
+      options: {
+        origin: this.options.origin,
+        checkpointEvery: this.options.checkpointEvery,
+        checkpointSeconds: this.options.checkpointSeconds,
+        witnessIntervalMs: this.options.witnessIntervalMs ?? 0,
+      },
       witnessFile: this.witnessFile,
     };
     const worker = startWorker(workerModule(import.meta.url, "writer-worker"), data);

@@ -1,7 +1,16 @@
 import { generateKeyPairSync } from "node:crypto";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AuditLog, FileWitness, auditVerifierKeys, auditWitnessFile, checkInclusionProof, openAuditLog, proveInclusion, verifyAuditLog } from "../../src/audit/index.js";
+import {
+  AuditLog,
+  FileWitness,
+  auditVerifierKeys,
+  auditWitnessFile,
+  checkInclusionProof,
+  openAuditLog,
+  proveInclusion,
+  verifyAuditLog,
+} from "../../src/audit/index.js";
 import { createSigner } from "../../src/audit/checkpoint.js";
 import { ThreadAuditCommitter } from "../../src/audit/writer-thread.js";
 import { eventHash } from "../../src/audit/event.js";
