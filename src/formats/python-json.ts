@@ -1,3 +1,5 @@
+import { JSON_SIMPLE_ESCAPES } from "./json-escapes.js";
+
 // JSON as Python's json.load reads it, for the files a Python loader opens (tokenizer_config.json,
 // config.json, a Keras archive's config.json and metadata.json). Python accepts more than JSON.parse:
 // NaN, Infinity and -Infinity are values, and a key given twice keeps its last value (at the position of
@@ -200,27 +202,13 @@ class Reader {
       if (c < 0x20) this.fail("invalid control character in a string");
       // a backslash
       const e = t[this.pos + 1];
+      const simple = e === undefined ? undefined : JSON_SIMPLE_ESCAPES.get(e);
+      if (simple !== undefined) {
+        out += simple;
+        this.pos += 2;
+        continue;
+      }
       switch (e) {
-        case '"':
-        case "\\":
-        case "/":
-          out += e;
-          break;
-        case "b":
-          out += "\b";
-          break;
-        case "f":
-          out += "\f";
-          break;
-        case "n":
-          out += "\n";
-          break;
-        case "r":
-          out += "\r";
-          break;
-        case "t":
-          out += "\t";
-          break;
         case "u": {
           const hex = t.slice(this.pos + 2, this.pos + 6);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("invalid \\uXXXX escape");
@@ -232,7 +220,6 @@ class Reader {
         default:
           this.fail(e === undefined ? "unterminated string" : `invalid \\escape ${JSON.stringify(e)}`);
       }
-      this.pos += 2;
     }
   }
 }

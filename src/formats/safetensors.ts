@@ -1,3 +1,4 @@
+import { JSON_SIMPLE_ESCAPES } from "./json-escapes.js";
 // safetensors, the weights format that cannot execute code (spec: huggingface/safetensors README and
 // safetensors/src/tensor.rs). The danger is not code but a header that lies: offsets that overlap or run
 // past the file, sizes that disagree with the shape, duplicate keys that two readers resolve differently.
@@ -513,27 +514,13 @@ class StrictJsonReader {
       this.pos++;
       const e = t[this.pos];
       this.pos++;
+      const simple = e === undefined ? undefined : JSON_SIMPLE_ESCAPES.get(e);
+      if (simple !== undefined) {
+        out += simple;
+        runStart = this.pos;
+        continue;
+      }
       switch (e) {
-        case '"':
-        case "\\":
-        case "/":
-          out += e;
-          break;
-        case "b":
-          out += "\b";
-          break;
-        case "f":
-          out += "\f";
-          break;
-        case "n":
-          out += "\n";
-          break;
-        case "r":
-          out += "\r";
-          break;
-        case "t":
-          out += "\t";
-          break;
         case "u": {
           const unit = this.hex4();
           if (unit >= 0xd800 && unit <= 0xdbff) {
