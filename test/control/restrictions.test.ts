@@ -1,38 +1,27 @@
 // What the control API must refuse, case by case. Each refusal kills nothing, and answers with a coded JSON
 // error and the status a client can act on: never a 500, never a stack.
 
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
-import { serveGateway } from "../../src/app/serve.js";
 import { CONTROL_MAX_BODY_BYTES } from "../../src/control/routes.js";
 import type { RunningServer } from "../../src/http/server.js";
-import { startGateway, type StartedGateway } from "../../src/gateway/start.js";
 import { listKills } from "../../src/killswitch/index.js";
 import { startPerimeter, type Perimeter } from "../gateway/setup.js";
 import { STORE_KINDS } from "../helpers/stores.js";
 
 describe.each(STORE_KINDS)("control API restrictions on %s", (kind) => {
   let p: Perimeter;
-  let started: StartedGateway;
   let server: RunningServer;
   let admin: { key: string; id: string };
   let user: { key: string; id: string };
 
   beforeAll(async () => {
     p = await startPerimeter(kind);
-    started = await startGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, { identityCache: { ttlMs: 0, negativeTtlMs: 0 } });
-    server = await serveGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, started, {
-      host: "127.0.0.1",
-      port: 0,
-      logger: pino({ level: "silent" }),
-    });
+    ({ server } = await p.serve());
     admin = await p.key("soc-admin", { scopes: ["admin"] });
     user = await p.key("app-user");
   });
   afterAll(async () => {
-    await server?.close();
-    await started?.close();
     await p?.close();
   });
 

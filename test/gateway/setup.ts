@@ -4,6 +4,7 @@
 
 import { generateKeyPairSync } from "node:crypto";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import { pino } from "pino";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,8 @@ import { openAuditLog, type AuditLog } from "../../src/audit/index.js";
 import { loadOrCreateSigningKey } from "../../src/audit/checkpoint.js";
 import type { LoadedConfig } from "../../src/config/load.js";
 import { startGateway, type StartedGateway, type StartGatewayOptions } from "../../src/gateway/start.js";
-import { startServer, type RunningServer } from "../../src/http/server.js";
+import { serveGateway } from "../../src/app/serve.js";
+import type { RunningServer } from "../../src/http/server.js";
 import { IdentityService } from "../../src/identity/service.js";
 import { registerModel } from "../../src/inventory/models.js";
 import { InventoryRepository } from "../../src/inventory/repository.js";
@@ -145,7 +147,8 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
     async serve(config, options) {
       const loaded: LoadedConfig = config === undefined ? env.loaded : { ...env.loaded, config: config(env.loaded.config) };
       const started = await startGateway({ loaded, store, audit: () => audit }, { identityCache: { ttlMs: 0, negativeTtlMs: 0 }, ...options });
-      const server = await startServer({ host: "127.0.0.1", port: 0, routes: started.gateway.routes() });
+      // As `perimeter serve` listens: the gateway's routes and the control API.
+      const server = await serveGateway({ loaded, store, audit: () => audit }, started, { host: "127.0.0.1", port: 0, logger: pino({ level: "silent" }) });
       running.push({ started, server });
       return { url: server.url, started, server };
     },

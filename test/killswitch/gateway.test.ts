@@ -2,11 +2,8 @@
 // calls, and through admission. What a person names is what stops.
 
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveGateway } from "../../src/app/serve.js";
 import type { RunningServer } from "../../src/http/server.js";
-import { startGateway, type StartedGateway } from "../../src/gateway/start.js";
 import { listKills } from "../../src/killswitch/index.js";
 import { admitFiles, bundleSource, exportAdmissionBundle, storeSource } from "../../src/lifecycle/admission.js";
 import { resolveTrustedSigners } from "../../src/lifecycle/signers.js";
@@ -18,23 +15,15 @@ import { STORE_KINDS } from "../helpers/stores.js";
 
 describe.each(STORE_KINDS)("the kill switch through the gateway on %s", (kind) => {
   let p: Perimeter;
-  let started: StartedGateway;
   let server: RunningServer;
   let admin: { key: string; id: string };
 
   beforeAll(async () => {
     p = await startPerimeter(kind);
-    started = await startGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, { identityCache: { ttlMs: 0, negativeTtlMs: 0 } });
-    server = await serveGateway({ loaded: p.env.loaded, store: p.store, audit: () => p.audit }, started, {
-      host: "127.0.0.1",
-      port: 0,
-      logger: pino({ level: "silent" }),
-    });
+    ({ server } = await p.serve());
     admin = await p.key("soc-admin", { scopes: ["admin"] });
   });
   afterAll(async () => {
-    await server?.close();
-    await started?.close();
     await p?.close();
   });
 
