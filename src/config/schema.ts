@@ -314,6 +314,63 @@ const gatewaySchema = z
     tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 },
   });
 
+const guardAction = z.enum(["allow", "flag", "redact", "block"]);
+/** Actions by category (`secret`, `pii`, `injection`, `jailbreak`, a guard model's category or name). */
+const guardActions = z.record(z.string().min(1).max(100), guardAction);
+
+const guardsSchema = z
+  .strictObject({
+    /** Off: no detector runs and no text is held back (guard models too). */
+    enabled: z.boolean().default(true),
+    /** The built-in detectors that run. */
+    detectors: z.array(z.enum(["secrets", "pii", "injection"])).default(["secrets", "pii", "injection"]),
+    /**
+     * What happens to a finding, by direction and category; `other` is for categories no entry names (a guard
+     * model's). Defaults: secrets redacted on input and blocked on output, injection and PII flagged.
+     */
+    actions: z
+      .strictObject({
+        input: guardActions.default({ secret: "redact", pii: "flag", injection: "flag", jailbreak: "flag" }),
+        output: guardActions.default({ secret: "block", pii: "flag", injection: "allow", jailbreak: "allow" }),
+        other: guardAction.default("block"),
+      })
+      .default({
+        input: { secret: "redact", pii: "flag", injection: "flag", jailbreak: "flag" },
+        output: { secret: "block", pii: "flag", injection: "allow", jailbreak: "allow" },
+        other: "block",
+      }),
+    /**
+     * Overrides for some identities (id or name), models (name or name@version) or one direction; every rule
+     * that matches a call applies, in order, so a later rule wins for the categories it names.
+     */
+    rules: z
+      .array(
+        z.strictObject({
+          identities: z.array(z.string().min(1)).min(1).optional(),
+          models: z.array(z.string().min(1)).min(1).optional(),
+          direction: z.enum(["input", "output"]).optional(),
+          actions: guardActions,
+        }),
+      )
+      .default([]),
+    /**
+     * Streamed answers: text is held back this many tokens (about four characters each) behind the newest,
+     * and a word until it ends, so that a secret split across chunks is seen whole before any of it is sent.
+     */
+    holdBackTokens: z.number().int().min(1).max(4096).default(64),
+  })
+  .default({
+    enabled: true,
+    detectors: ["secrets", "pii", "injection"],
+    actions: {
+      input: { secret: "redact", pii: "flag", injection: "flag", jailbreak: "flag" },
+      output: { secret: "block", pii: "flag", injection: "allow", jailbreak: "allow" },
+      other: "block",
+    },
+    rules: [],
+    holdBackTokens: 64,
+  });
+
 const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -329,6 +386,7 @@ export const configSchema = z.strictObject({
   identity: identitySchema,
   policy: policySchema,
   gateway: gatewaySchema,
+  guards: guardsSchema,
   log: logSchema,
 });
 
@@ -341,4 +399,5 @@ export type LifecycleConfig = Config["lifecycle"];
 export type IdentityConfig = Config["identity"];
 export type JwtIssuerConfig = IdentityConfig["jwtIssuers"][number];
 export type GatewayConfig = Config["gateway"];
+export type GuardsConfig = Config["guards"];
 export type TrustedSigner = LifecycleConfig["trustedSigners"][number];

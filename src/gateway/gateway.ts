@@ -5,7 +5,7 @@ import type { GatewayConfig } from "../config/schema.js";
 import { asPerimeterError, type ErrorCode } from "../errors.js";
 import type { Route, RouteResponse } from "../http/server.js";
 import type { AuthResult, Principal } from "../identity/types.js";
-import type { PolicyDecision, PolicyRequest } from "../policy/engine.js";
+import type { GuardContext, PolicyDecision, PolicyRequest } from "../policy/engine.js";
 import { CallCancel, type DialectResponse, type OpenAIDialect } from "../runtimes/dialect.js";
 import type { Store } from "../store/store.js";
 import { IdentityRefusals, UnauthenticatedRefusals } from "./anonymous.js";
@@ -16,7 +16,7 @@ import { explainServable } from "../lifecycle/explain-servable.js";
 import type { Admission, Limits } from "./limits.js";
 import { listingRoutes } from "./listing.js";
 import { GatewayMetrics, opsRoutes, type RouteMetrics } from "./ops.js";
-import { isRefusal, NO_GUARDS, refusal, type GuardedCall, type Guards, type OutputInspection, type Refusal } from "./pipeline.js";
+import { isRefusal, refusal, type CallGuardStages, type GuardedCall, type Guards, type OutputGuardStage, type Refusal } from "./pipeline.js";
 import { redactForClient } from "../http/redact.js";
 import { errorResponse, statusOf as errorStatus, streamError } from "./refusals.js";
 import { parseCall, type CallRoute, type ParsedCall } from "./request.js";
@@ -42,7 +42,7 @@ export interface GatewayDeps {
   readonly logger?: Logger | undefined;
   /** OpenTelemetry, when configured. */
   readonly tracing?: Tracing | undefined;
-  /** Input and output guards; none by default. */
+  /** The guards (src/guards/): secrets, PII, injection, guard models; none when absent. */
   readonly guards?: Guards | undefined;
 }
 
@@ -87,7 +87,7 @@ export class Gateway {
   private readonly unauthenticated: UnauthenticatedRefusals;
   /** Refusals of authenticated callers before their limits: audited one by one up to a rate per identity. */
   readonly identityRefusals: IdentityRefusals;
-  private readonly guards: Guards;
+  private readonly guards: Guards | undefined;
 
   /**
    * How old the kill switch may grow before calls are refused: a gateway that cannot read the store would
@@ -97,7 +97,7 @@ export class Gateway {
 
   private constructor(readonly deps: GatewayDeps) {
     this.staleMs = Math.max(5 * deps.config.killPollMs, 1000);
-    this.guards = deps.guards ?? NO_GUARDS;
+    this.guards = deps.guards;
     this.metrics = new GatewayMetrics({
       backlog: () => deps.audit().backlog,
       inFlight: () => this.inflight.size,
@@ -280,9 +280,11 @@ export class Gateway {
     const admitted = await this.limit(call, parsed, principal, target);
     if (isRefusal(admitted)) return call.refuse(admitted);
     call.admitted(admitted);
-    // guard-input (no promise is made when no guard is configured)
-    if (this.guards.input.length !== 0) {
-      const guarded = await this.guardInput(call);
+    // guard-input
+    const guards = this.guards?.open(call.view(), (g) => this.deps.authorize(call.withFindings(g)));
+    if (guards !== undefined) {
+      call.guards = guards;
+      const guarded = await this.guardInput(guards, parsed);
       if (guarded !== undefined) return call.end(guarded);
     }
     // dispatch
@@ -353,7 +355,7 @@ export class Gateway {
     const maxTokens = budget === UNBOUNDED_TOKENS ? UNBOUNDED_TOKENS : Math.min(UNBOUNDED_TOKENS, budget * parsed.choices);
     call.maxTokens = maxTokens;
     const version = route.version;
-    const decision = this.deps.authorize({
+    const request: AuthorizeRequest = {
       principal,
       action: parsed.op === "embeddings" || parsed.op === "embed" ? "embed" : "invoke",
       model: {
@@ -373,7 +375,9 @@ export class Gateway {
         maxTokens,
         promptChars: call.raw.length,
       },
-    });
+    };
+    call.policyRequest = request;
+    const decision = this.deps.authorize(request);
     if (decision.allow) return undefined;
     call.policies = decision.policies;
     return refusal(
@@ -404,26 +408,14 @@ export class Gateway {
     return { ...refusal("RATE_LIMITED", admission.reason), retryAfterSeconds: admission.retryAfterSeconds };
   }
 
-  /** guard-input: every input guard, in order; the first deny refuses the call. */
-  private async guardInput(call: Call): Promise<Refusal | undefined> {
-    const view = call.view();
-    for (const guard of this.guards.input) {
-      try {
-        const d = await guard.inspect(view);
-        if (!d.allow) return refusal(d.code, d.reason, d.findings);
-      } catch (err) {
-        this.deps.logger?.error({ err, guard: guard.name }, "an input guard failed");
-        return refusal("INTERNAL", `input guard ${guard.name} failed, so the call is refused`);
-      }
+  /** guard-input: the request's text inspected; redacted in place, or refused. An error in a guard is a refusal. */
+  private async guardInput(guards: CallGuardStages, parsed: ParsedCall): Promise<Refusal | undefined> {
+    try {
+      return await guards.input(parsed.body);
+    } catch (err) {
+      this.deps.logger?.error({ err }, "the input guards failed");
+      return refusal("INTERNAL", "the input guards failed, so the call is refused: the server log says why");
     }
-    return undefined;
-  }
-
-  /** The output guards opened for a call, or undefined when there are none (nothing is allocated then). */
-  openOutputGuards(call: { view(): GuardedCall }): OutputInspection[] | undefined {
-    if (this.guards.output.length === 0) return undefined;
-    const guarded = call.view();
-    return this.guards.output.map((g) => g.open(guarded));
   }
 
   /** A call admitted to run: the kill switch can find and cut it; the function forgets it. */
@@ -449,6 +441,10 @@ class Call implements InFlightCall {
   /** The prompt's estimate when one was made for the token reservation. */
   promptTokens: number | undefined;
   policies: readonly string[] | undefined;
+  /** The authorize stage's request: guards judge their findings as this request with context.guards. */
+  policyRequest: AuthorizeRequest | undefined;
+  /** The call's guard stages, when guards are on. */
+  guards: CallGuardStages | undefined;
   private admission: Admission | undefined;
   private readonly cancel = new CallCancel();
   private killedBy: string | undefined;
@@ -491,6 +487,12 @@ class Call implements InFlightCall {
   admitted(admission: Admission): void {
     this.admission = admission;
     this.removeInFlight = this.gateway.track(this);
+  }
+
+  /** The authorization request again, with what the guards found. */
+  withFindings(guards: GuardContext): AuthorizeRequest {
+    const r = this.policyRequest as AuthorizeRequest;
+    return { ...r, context: { ...r.context, guards } };
   }
 
   /** What guards see of the call. */
@@ -596,7 +598,7 @@ class Call implements InFlightCall {
   }
 
   /** relay: the answer in the client's dialect, whole or as a stream; output guards see the text as it goes. */
-  relay(answer: DialectResponse): RouteResponse {
+  async relay(answer: DialectResponse): Promise<RouteResponse> {
     const api = this.route.api;
     const call = this.call as ParsedCall;
     if (answer.kind === "json") {
@@ -608,16 +610,24 @@ class Call implements InFlightCall {
         return errorResponse(api, answer.status < 500 && answer.status !== 429 ? "RUNTIME_REFUSED" : "RUNTIME_UNREACHABLE", message);
       }
       const usage = usageOf(out);
-      const guards = this.gateway.openOutputGuards(this);
-      if (guards !== undefined) {
-        const cut = inspectAll(guards, generatedTexts(out).join(""), true);
+      // Counted as generated, before a guard redacts it.
+      const generated = usage === undefined ? generatedTexts(out) : undefined;
+      const guard = this.outputGuard();
+      if (guard !== undefined) {
+        let cut: Refusal | undefined;
+        try {
+          cut = await guard.answer(out, call.body);
+        } catch (err) {
+          this.gateway.deps.logger?.error({ err }, "the output guards failed");
+          cut = refusal("INTERNAL", "the output guards failed, so the answer is withheld: the server log says why");
+        }
         if (cut !== undefined) {
           this.cutBy = cut;
-          this.finish(errorStatus(cut.code), usage, cut.reason);
+          this.finish(errorStatus(cut.code), usage, cut.reason, generated);
           return errorResponse(api, cut.code, cut.reason);
         }
       }
-      this.finish(answer.status, usage, "", usage === undefined ? generatedTexts(out) : undefined);
+      this.finish(answer.status, usage, "", generated);
       if (api === "ollama") return { status: 200, json: toOllamaAnswer(call.op, call.model, out, this.startedNs) };
       out["model"] = call.model;
       return { status: 200, json: out };
@@ -629,8 +639,9 @@ class Call implements InFlightCall {
   private async *frames(chunks: AsyncIterable<Json>): AsyncGenerator<string> {
     const api = this.route.api;
     const call = this.call as ParsedCall;
-    const guards = this.gateway.openOutputGuards(this);
+    const guard = this.outputGuard();
     let usage: Usage | undefined;
+    let last: Json | undefined;
     // What has been generated so far, counted when the stream ends without the runtime's usage.
     const generated: string[] = [];
     let finishReason: unknown = null;
@@ -640,10 +651,10 @@ class Call implements InFlightCall {
         if (this.killedBy !== undefined) break;
         const u = usageOf(chunk);
         if (u !== undefined) usage = u;
-        const before = generated.length;
         generatedTexts(chunk, generated);
-        if (guards !== undefined) {
-          const cut = inspectAll(guards, generated.slice(before).join(""), false);
+        last = chunk;
+        if (guard !== undefined) {
+          const cut = guard.chunk(chunk);
           if (cut !== undefined) {
             this.cutBy = cut;
             break;
@@ -652,18 +663,16 @@ class Call implements InFlightCall {
         const choices = chunk["choices"] as Json[] | undefined;
         const fr = choices?.[0]?.["finish_reason"];
         if (fr !== undefined && fr !== null) finishReason = fr;
-        if (api === "ollama") {
-          const line = toOllamaChunk(call.op, call.model, chunk);
-          if (line !== null) yield `${JSON.stringify(line)}\n`;
-        } else {
-          // The usage-only chunk was asked for by us, not the client: keep it to ourselves.
-          if (!call.clientWantsUsage && Array.isArray(choices) && choices.length === 0 && u !== undefined) continue;
-          if (!call.clientWantsUsage) delete chunk["usage"];
-          chunk["model"] = call.model;
-          yield `data: ${JSON.stringify(chunk)}\n\n`;
-        }
+        // The usage-only chunk was asked for by us, not the client: keep it to ourselves.
+        if (api === "openai" && !call.clientWantsUsage && Array.isArray(choices) && choices.length === 0 && u !== undefined) continue;
+        const frame = this.frame(chunk);
+        if (frame !== "") yield frame;
       }
-      if (this.cutBy === undefined && this.killedBy === undefined && guards !== undefined) this.cutBy = inspectAll(guards, "", true);
+      if (this.cutBy === undefined && this.killedBy === undefined && guard !== undefined) {
+        const rest = await guard.end(last, call.body);
+        if (isRefusal(rest)) this.cutBy = rest;
+        else for (const c of rest) yield this.frame(c);
+      }
       if (this.killedBy !== undefined || this.cutBy !== undefined) {
         const code: ErrorCode = this.killedBy !== undefined ? "KILLED" : (this.cutBy as Refusal).code;
         status = errorStatus(code);
@@ -679,6 +688,23 @@ class Call implements InFlightCall {
       if (!this.cancel.aborted) this.cancel.abort("the stream ended");
       this.finish(status, usage, this.killedBy ?? this.cutBy?.reason ?? "", generated);
     }
+  }
+
+  /** One chunk as the client's dialect frames it ("" when it carries nothing for an Ollama client). */
+  private frame(chunk: Json): string {
+    const call = this.call as ParsedCall;
+    if (this.route.api === "ollama") {
+      const line = toOllamaChunk(call.op, call.model, chunk);
+      return line === null ? "" : `${JSON.stringify(line)}\n`;
+    }
+    if (!call.clientWantsUsage) delete chunk["usage"];
+    chunk["model"] = call.model;
+    return `data: ${JSON.stringify(chunk)}\n\n`;
+  }
+
+  /** guard-output's filter for this answer, when the call has guards and they act on output. */
+  private outputGuard(): OutputGuardStage | undefined {
+    return this.guards?.output();
   }
 
   /**
@@ -732,6 +758,7 @@ class Call implements InFlightCall {
       });
       this.trace.end(decision, reason === "" ? undefined : reason);
     }
+    const guardFindings = this.guards?.summary();
     // audit
     this.gateway.record({
       actor: `identity:${principal.id}`,
@@ -744,6 +771,7 @@ class Call implements InFlightCall {
         completionTokens: usage?.completion ?? null,
         digest: version.digest,
         ...(call.dropped === undefined ? {} : { droppedFields: call.dropped }),
+        ...(guardFindings === undefined ? {} : { guards: guardFindings }),
         latencyMs,
         promptTokens: usage?.prompt ?? null,
         ...(this.gateway.deps.config.logPrompts ? { request: call.body } : { requestBytes: this.raw.length }),
@@ -755,15 +783,6 @@ class Call implements InFlightCall {
       },
     });
   }
-}
-
-/** The first deny of any output guard, or undefined. */
-function inspectAll(guards: readonly OutputInspection[], text: string, done: boolean): Refusal | undefined {
-  for (const g of guards) {
-    const d = g.inspect(text, done);
-    if (!d.allow) return refusal(d.code, d.reason, d.findings);
-  }
-  return undefined;
 }
 
 /** The 404 of a model nothing may serve in the caller's environment. */

@@ -1,8 +1,11 @@
 import type { Decision, Finding } from "../decision.js";
 import type { ErrorCode } from "../errors.js";
 import type { Principal } from "../identity/types.js";
+import type { GuardContext, PolicyDecision } from "../policy/engine.js";
 import type { ModelRoute } from "./catalog.js";
 import type { ParsedCall } from "./request.js";
+
+type Json = Record<string, unknown>;
 
 // The serve pipeline: named stages in one declared order, as fastify's lib/hooks.js declares its lifecycle.
 // Every inference route runs them in this order (Gateway.infer is written as this list, one stage a line);
@@ -14,10 +17,10 @@ import type { ParsedCall } from "./request.js";
 //   kill-check    the kill switch: identity, model version, runtime
 //   authorize     Cedar policies on the version actually dispatched (max tokens × n, tools, stream)
 //   limit         requests, token reservation, concurrent calls and streams
-//   guard-input   input guards (none yet: the extension point guards plug into)
+//   guard-input   secrets, PII, prompt injection, guard models: redact the request's text in place, flag, or refuse
 //   dispatch      the runtime's call, cancelled when the client leaves or the kill switch cuts it
 //   relay         the answer back in the client's dialect, whole or chunk by chunk
-//   guard-output  output guards, which see each streamed chunk and may cut the stream
+//   guard-output  the same over the answer: a stream is held back as far as needed to redact or cut it in time
 //   account       settle the token reservation to the real usage; metrics; trace
 //   audit         one audit event per call (refusals of callers without credentials: one per source per interval)
 
@@ -56,33 +59,34 @@ export interface GuardedCall {
   readonly call: ParsedCall;
 }
 
-/**
- * An input guard (secrets, PII, prompt injection…): judges the call before it reaches the runtime. A deny
- * refuses the call with the decision's code and reason.
- */
-export interface InputGuard {
-  readonly name: string;
-  inspect(call: GuardedCall): Decision | Promise<Decision>;
-}
+/** Judge a call's findings under Cedar: the call's own authorization request, with context.guards filled in. */
+export type JudgeFindings = (guards: GuardContext) => PolicyDecision;
 
 /**
- * An output guard: sees the generated text as it comes, chunk by chunk for a stream (`done` false) and once
- * more at the end (`text` empty, `done` true); a whole answer is one call with `done` true. A deny cuts the
- * stream there (the client gets an error event naming the code) or refuses a whole answer. Sync on the
- * streaming path: a guard that needs I/O buffers and decides at `done`.
+ * The guards (src/guards/): opened once per call, after limit. Undefined when guards are off. The stages
+ * guard-input and guard-output call what it returns.
  */
-export interface OutputGuard {
-  readonly name: string;
-  open(call: GuardedCall): OutputInspection;
-}
-
-export interface OutputInspection {
-  inspect(text: string, done: boolean): Decision;
-}
-
 export interface Guards {
-  readonly input: readonly InputGuard[];
-  readonly output: readonly OutputGuard[];
+  open(call: GuardedCall, judge: JudgeFindings): CallGuardStages | undefined;
 }
 
-export const NO_GUARDS: Guards = { input: [], output: [] };
+/** One call's guard stages. */
+export interface CallGuardStages {
+  /** guard-input: may rewrite the body's text in place (redaction), or refuse. */
+  input(body: Json): Promise<Refusal | undefined>;
+  /** guard-output's filter for the answer, or undefined when nothing on output is acted on. */
+  output(): OutputGuardStage | undefined;
+  /** What the guards found, counted by kind, for the call's audit event (never the text). */
+  summary(): Json[] | undefined;
+}
+
+/**
+ * guard-output: a whole answer inspected (and redacted in place) at once; a stream chunk by chunk, each
+ * chunk rewritten in place to carry only what may be sent now, and the held rest at the end. A refusal
+ * refuses the answer, or cuts the stream with an error event in the client's dialect.
+ */
+export interface OutputGuardStage {
+  answer(body: Json, request: Json): Promise<Refusal | undefined>;
+  chunk(chunk: Json): Refusal | undefined;
+  end(last: Json | undefined, request: Json): Promise<Refusal | Json[]>;
+}

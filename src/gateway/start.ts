@@ -149,7 +149,11 @@ export function cachedDecisions(
     const c = r.context as unknown as Record<string, unknown>;
     let context = "";
     if (read === undefined) context = JSON.stringify(r.context);
-    else for (const name of read) context += `\u0000${String(c[name])}`;
+    else
+      for (const name of read) {
+        const v = c[name];
+        context += `\u0000${v !== null && typeof v === "object" ? JSON.stringify(v) : String(v)}`;
+      }
     const key = `${p.id}\u0000${p.environment}\u0000${p.scopes.join(",")}\u0000${r.action}\u0000${m.id}\u0000${m.state}\u0000${m.licenseTier}\u0000${m.environments.join(",")}\u0000${context}`;
     const now = performance.now();
     const hit = cache.get(key);

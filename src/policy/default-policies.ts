@@ -35,6 +35,27 @@ namespace Perimeter {
   // Reserved for the tool gateway: attributes and context will be added there.
   entity Tool;
 
+  // What the guards found in the text of the call (see guards in perimeter.yaml). At the authorize stage
+  // nothing has been inspected yet: direction "none", no categories. When a guard finds something, the call
+  // is judged again with the findings, once for the request (direction "input") and, for an answer, as
+  // findings arise (direction "output"): a policy can forbid, or permit, what the findings say.
+  type GuardContext = {
+    // none, input or output
+    direction: String,
+    // secret, pii, injection, jailbreak, or a guard model's category (Llama Guard's S1…S14)
+    categories: Set<String>,
+    // what exactly: aws-access-key, email, iban, instruction-override, …
+    types: Set<String>,
+    // secrets, pii, injection, or a guard model's name
+    detectors: Set<String>,
+    // none, info, low, medium, high, critical
+    maxSeverity: String,
+    // the highest confidence per category, 0..100; model is the highest of the guard models
+    scores: { secret: Long, pii: Long, injection: Long, jailbreak: Long, model: Long },
+    // findings in all
+    count: Long,
+  };
+
   type RequestContext = {
     // The gateway route, e.g. /v1/chat/completions.
     route: String,
@@ -47,6 +68,7 @@ namespace Perimeter {
     // gateway.defaultMaxTokens (sent on to the runtime), whichever is less; 0 for embeddings.
     maxTokens: Long,
     promptChars: Long,
+    guards: GuardContext,
   };
 
   // Every action on a model version: policies say \`action in Perimeter::Action::"model"\`.

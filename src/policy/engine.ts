@@ -9,6 +9,7 @@ import {
   statefulIsAuthorized,
   validate,
   type AuthorizationAnswer,
+  type CedarValueJson,
   type DetailedError,
   type EntityJson,
   type StatefulAuthorizationCall,
@@ -53,7 +54,31 @@ export interface PolicyContext {
   /** Requested max tokens, 0 when unset. */
   readonly maxTokens: number;
   readonly promptChars: number;
+  /** What the guards found; none when absent (the authorize stage, listings). */
+  readonly guards?: GuardContext;
 }
+
+/** context.guards: the guards' findings as policies read them (see the schema's GuardContext). */
+export interface GuardContext {
+  readonly direction: "none" | "input" | "output";
+  readonly categories: readonly string[];
+  readonly types: readonly string[];
+  readonly detectors: readonly string[];
+  readonly maxSeverity: "none" | "info" | "low" | "medium" | "high" | "critical";
+  readonly scores: { readonly secret: number; readonly pii: number; readonly injection: number; readonly jailbreak: number; readonly model: number };
+  readonly count: number;
+}
+
+/** context.guards before any guard has looked. */
+export const NO_GUARD_FINDINGS: GuardContext = {
+  direction: "none",
+  categories: [],
+  types: [],
+  detectors: [],
+  maxSeverity: "none",
+  scores: { secret: 0, pii: 0, injection: 0, jailbreak: 0, model: 0 },
+  count: 0,
+};
 
 export interface PolicyRequest {
   readonly principal: PolicyPrincipal;
@@ -298,6 +323,7 @@ export class PolicyEngine {
         tools: context.tools,
         maxTokens: context.maxTokens,
         promptChars: context.promptChars,
+        guards: guardsJson(context.guards ?? NO_GUARD_FINDINGS),
       },
       entities,
       preparsedSchemaName: this.#schemaName,
@@ -305,6 +331,19 @@ export class PolicyEngine {
       validateRequest: true,
     };
   }
+}
+
+function guardsJson(g: GuardContext): CedarValueJson {
+  const s = g.scores;
+  return {
+    direction: g.direction,
+    categories: [...g.categories],
+    types: [...g.types],
+    detectors: [...g.detectors],
+    maxSeverity: g.maxSeverity,
+    scores: { secret: s.secret, pii: s.pii, injection: s.injection, jailbreak: s.jailbreak, model: s.model },
+    count: g.count,
+  };
 }
 
 function readPolicyFile(file: string): PolicySource {

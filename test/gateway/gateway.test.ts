@@ -9,8 +9,9 @@ import { kill } from "../../src/killswitch/index.js";
 import { discover } from "../../src/inventory/runtimes.js";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { allow, deny } from "../../src/decision.js";
-import type { Guards } from "../../src/gateway/pipeline.js";
+import { configSchema } from "../../src/config/schema.js";
+import { GuardEngine } from "../../src/guards/engine.js";
+import type { Detector } from "../../src/guards/types.js";
 import { STORE_KINDS } from "../helpers/stores.js";
 import { startPerimeter, type Perimeter } from "./setup.js";
 
@@ -549,24 +550,33 @@ describe("the serve pipeline's extension points and logs", () => {
   afterAll(async () => p?.close());
 
   it("lets an input guard refuse a call before the runtime sees it, and an output guard cut a stream mid-way", async () => {
-    const guards: Guards = {
-      input: [
-        {
-          name: "no-secrets",
-          inspect: (c) => (JSON.stringify(c.call.body["messages"]).includes("AKIA") ? deny("POLICY_DENIED", "the prompt holds an AWS key") : allow("clean")),
-        },
-      ],
-      output: [
-        { name: "no-three", open: () => ({ inspect: (text) => (text.includes("three") ? deny("POLICY_DENIED", "the answer said three") : allow("fine")) }) },
-      ],
+    // A detector of two words, to prove the stages' plumbing apart from the real detectors (test/gateway/guards.test.ts).
+    const words: Detector = {
+      name: "words",
+      categories: ["secret", "word"],
+      detect: (text) =>
+        [...text.matchAll(/AKIA\w*|three/g)].map((m) => ({
+          detector: "words",
+          category: m[0] === "three" ? "word" : "secret",
+          type: m[0] === "three" ? "three" : "aws-access-key",
+          severity: "high" as const,
+          span: { start: m.index, end: m.index + m[0].length },
+          confidence: 1,
+        })),
     };
-    const g = await p.serve(undefined, { guards });
+    const g = await p.serve(undefined, {
+      guards: GuardEngine.create({
+        config: { ...configSchema.parse({}).guards, actions: { input: { secret: "block", word: "allow" }, output: { word: "block" }, other: "allow" } },
+        detectors: [words],
+        policiesReadGuards: false,
+      }),
+    });
     const bot = await p.key(`guarded-${Date.now()}`);
     const openai = client(g.url, bot.key);
     const before = p.vllm.requests.length;
     await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "my key is AKIAXXXX" }] })).rejects.toMatchObject({
-      status: 403,
-      message: expect.stringMatching(/AWS key/),
+      status: 400,
+      message: expect.stringMatching(/secret \(aws-access-key\) in messages\[0\]\.content/),
     });
     expect(p.vllm.requests.length).toBe(before);
 
@@ -582,19 +592,20 @@ describe("the serve pipeline's extension points and logs", () => {
     } catch (err) {
       error = err;
     }
-    expect(text).toBe("echo: one two");
-    expect(String(error)).toMatch(/the answer said three/);
+    // Held back, nothing of the stream's text reaches the client once the guard has seen the word coming.
+    expect(text).toBe("");
+    expect(String(error)).toMatch(/word \(three\) in choices\[0\]\.content/);
     await expect(openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "three" }] })).rejects.toMatchObject({
-      status: 403,
+      status: 400,
     });
     // Refused by a guard is a deny in the audit log, not a failure.
     expect(
       await poll(
         () => callEvent(p, bot.id, "deny", "last"),
-        (e) => e?.["status"] === 403,
+        (e) => e?.["status"] === 400,
         3000,
       ),
-    ).toMatchObject({ status: 403, stream: false });
+    ).toMatchObject({ status: 400, stream: false });
     expect((await openai.chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "four" }] })).choices[0]?.message.content).toBe(
       "echo: four",
     );

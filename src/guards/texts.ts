@@ -1,0 +1,110 @@
+// The text of a call that guards read, each with where it is (for findings and the client's error) and how
+// to put a redacted version back. Requests are the gateway's OpenAI-dialect body (Ollama calls are converted
+// at parse): every message's text — the caller's, the system prompt, earlier answers, tool results coming back
+// and the arguments of earlier tool calls — the completion prompt and the embedding input. Images and audio
+// parts are not text and are not read.
+
+type Json = Record<string, unknown>;
+
+/** One piece of text in a body, its place, and how to replace it. */
+export interface TextSlot {
+  readonly location: string;
+  readonly text: string;
+  set(text: string): void;
+}
+
+/** The texts of a request body, in body order. */
+export function requestTexts(body: Json): TextSlot[] {
+  const out: TextSlot[] = [];
+  const messages = body["messages"];
+  if (Array.isArray(messages)) {
+    messages.forEach((m: unknown, i) => {
+      if (m === null || typeof m !== "object") return;
+      const msg = m as Json;
+      contentSlots(out, msg, "content", `messages[${i}].content`);
+      const calls = msg["tool_calls"];
+      if (Array.isArray(calls))
+        calls.forEach((c: unknown, j) => {
+          functionSlots(out, c, `messages[${i}].tool_calls[${j}].function.arguments`);
+        });
+      functionSlots(out, msg["function_call"], `messages[${i}].function_call.arguments`);
+    });
+  }
+  stringOrList(out, body, "prompt");
+  stringOrList(out, body, "input");
+  return out;
+}
+
+/** The generated texts of a whole answer (chat message, completion text, tool-call arguments), in place. */
+export function answerTexts(body: Json): TextSlot[] {
+  const out: TextSlot[] = [];
+  const choices = body["choices"];
+  if (!Array.isArray(choices)) return out;
+  choices.forEach((c: unknown, i) => {
+    if (c === null || typeof c !== "object") return;
+    const choice = c as Json;
+    if (typeof choice["text"] === "string") slot(out, choice, "text", `choices[${i}].text`);
+    const message = choice["message"];
+    if (message === null || typeof message !== "object") return;
+    const msg = message as Json;
+    for (const key of MESSAGE_TEXT_FIELDS) if (typeof msg[key] === "string") slot(out, msg, key, `choices[${i}].message.${key}`);
+    const calls = msg["tool_calls"];
+    if (Array.isArray(calls))
+      calls.forEach((t: unknown, j) => {
+        functionSlots(out, t, `choices[${i}].message.tool_calls[${j}].function.arguments`);
+      });
+    functionSlots(out, msg["function_call"], `choices[${i}].message.function_call.arguments`);
+  });
+  return out;
+}
+
+/** The fields of a message (or a stream's delta) that carry generated text. */
+export const MESSAGE_TEXT_FIELDS = ["content", "reasoning_content", "reasoning", "refusal"] as const;
+
+function slot(out: TextSlot[], holder: Json, key: string, location: string): void {
+  out.push({
+    location,
+    text: holder[key] as string,
+    set: (text) => {
+      holder[key] = text;
+    },
+  });
+}
+
+function contentSlots(out: TextSlot[], msg: Json, key: string, location: string): void {
+  const content = msg[key];
+  if (typeof content === "string") {
+    slot(out, msg, key, location);
+    return;
+  }
+  if (!Array.isArray(content)) return;
+  content.forEach((part: unknown, k) => {
+    if (part === null || typeof part !== "object") return;
+    const p = part as Json;
+    if (typeof p["text"] === "string") slot(out, p, "text", `${location}[${k}].text`);
+  });
+}
+
+function functionSlots(out: TextSlot[], call: unknown, location: string): void {
+  if (call === null || typeof call !== "object") return;
+  const c = call as Json;
+  const fn = (c["function"] ?? c) as unknown;
+  if (fn === null || typeof fn !== "object") return;
+  if (typeof (fn as Json)["arguments"] === "string") slot(out, fn as Json, "arguments", location);
+}
+
+function stringOrList(out: TextSlot[], body: Json, key: string): void {
+  const v = body[key];
+  if (typeof v === "string") slot(out, body, key, key);
+  else if (Array.isArray(v))
+    v.forEach((item: unknown, i) => {
+      if (typeof item === "string")
+        out.push({
+          location: `${key}[${i}]`,
+          text: item,
+          set: (text) => {
+            v[i] = text;
+          },
+        });
+    });
+}
