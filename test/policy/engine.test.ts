@@ -289,7 +289,7 @@ describe("the gateway's cache of decisions", () => {
       { file: "base.cedar", text: DEFAULT_POLICIES },
       {
         file: "whole.cedar",
-        text: '@id("exact") forbid(principal, action in Perimeter::Action::"model", resource) when { context == {"route": "/v1/embeddings", "environment": "prod", "stream": false, "tools": false, "maxTokens": 0, "promptChars": 7} };',
+        text: '@id("exact") forbid(principal, action in Perimeter::Action::"model", resource) when { context == {"route": "/v1/embeddings", "environment": "prod", "stream": false, "tools": false, "maxTokens": 0, "promptChars": 7, "guards": context.guards} };',
       },
     ]);
     expect(engine.contextAttributes).toBe("all");
