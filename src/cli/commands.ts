@@ -13,6 +13,7 @@ import { referenceAdmitter, storeSource } from "../lifecycle/admission.js";
 import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { registerModelCommands } from "./model.js";
 import { registerPolicy } from "./policy.js";
+import { registerGuard } from "./guard.js";
 import { registerKill } from "./kill.js";
 import { registerUp } from "./up.js";
 import { registerRuntimeCommands } from "./runtime.js";
@@ -31,6 +32,7 @@ export function registerCommands(program: Command, cli: Cli): void {
   registerLifecycle(program, cli);
   registerServe(program, cli, (ctx) => referenceAdmitter(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded))));
   registerPolicy(program, cli);
+  registerGuard(program, cli);
   registerIdentity(program, cli);
   registerKill(program, cli);
   registerAudit(program, cli);

@@ -9,6 +9,7 @@ import type { OpenAIDialect } from "../runtimes/dialect.js";
 import { Gateway, type AuthorizeRequest, type PolicyDecision } from "./gateway.js";
 import { Limits, type RedisLike } from "./limits.js";
 import type { Guards } from "./pipeline.js";
+import { guardsFromConfig } from "../guards/index.js";
 import { RuntimePool, type EmbeddedFactory } from "./runtime-pool.js";
 import { startTracing } from "./tracing.js";
 import { VERSION } from "../version.js";
@@ -28,7 +29,7 @@ export interface StartGatewayOptions {
   readonly embedded?: EmbeddedFactory | undefined;
   /** How long an authenticated key is trusted before the store is read again (revocation delay). */
   readonly identityCache?: AuthCacheOptions | undefined;
-  /** Input and output guards of the serve pipeline (none by default). */
+  /** The guards of the serve pipeline, instead of those the configuration (guards) turns on. */
   readonly guards?: Guards | undefined;
 }
 
@@ -92,7 +93,9 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     limits,
     runtimeFor: (route) => pool.runtimeFor(route),
     logger: options.logger,
-    guards: options.guards,
+    guards:
+      options.guards ??
+      guardsFromConfig(config.guards, { policiesReadGuards: engine.contextAttributes === "all" || engine.contextAttributes.has("guards") }),
   });
   return {
     gateway,

@@ -66,9 +66,11 @@ export class GuardEngine implements Guards {
     return found;
   }
 
-  /** Guard models judging a direction. */
-  modelsFor(direction: GuardDirection): readonly GuardModelSlot[] {
-    return (this.o.models ?? []).filter((m) => m.directions.includes(direction));
+  /** The guard models of a direction over one conversation, as findings (`perimeter guard check --models`). */
+  async judgeModels(input: GuardModelInput, subject: ActionSubject): Promise<ActedFinding[]> {
+    const models = (this.o.models ?? []).filter((m) => m.directions.includes(input.direction));
+    const table = actionsFor(this.o.config.actions, this.o.config.rules, subject, input.direction);
+    return modelFindings(await Promise.all(models.map((m) => judgeWith(m, input))), input.direction, table);
   }
 
   async close(): Promise<void> {
@@ -108,7 +110,7 @@ export class CallGuards implements CallGuardStages {
       perSlot.push(here);
       for (const f of here) findings.push(f);
     }
-    if (judged !== undefined) for (const f of await this.modelFindings(await judged, "input", table)) findings.push(f);
+    if (judged !== undefined) for (const f of modelFindings(await judged, "input", table)) findings.push(f);
     if (findings.length === 0) return undefined;
     this.note(findings);
     const blocked = findings.filter((f) => f.action === "block");
@@ -162,32 +164,32 @@ export class CallGuards implements CallGuardStages {
     if (decision.allow) return undefined;
     return refusal("POLICY_DENIED", `${decision.reason} (on what the guards found: ${describe(findings)})`, findings.map(asFinding));
   }
+}
 
-  /** A guard model's verdicts as findings, or its failure as one. */
-  async modelFindings(verdicts: readonly ModelResult[], direction: GuardDirection, table: ActionTable): Promise<ActedFinding[]> {
-    const out: ActedFinding[] = [];
-    for (const r of verdicts) {
-      const name = r.slot.model.name;
-      if ("error" in r) {
-        const failed = {
-          detector: name,
-          category: "guard-unavailable",
-          type: "guard-unavailable",
-          severity: "high" as const,
-          span: { start: 0, end: 0 },
-          confidence: 1,
-        };
-        out.push({ ...failed, direction, action: r.slot.onError === "allow" ? "flag" : "block", location: `guard model ${name}: ${r.error}` });
-        continue;
-      }
-      if (r.verdict.safe) continue;
-      for (const category of r.verdict.categories.length === 0 ? ["unsafe"] : r.verdict.categories) {
-        const f = { detector: name, category, type: category, severity: "high" as const, span: { start: 0, end: 0 }, confidence: r.verdict.score ?? 1 };
-        out.push({ ...f, direction, action: table.of(f), location: "conversation" });
-      }
+/** A guard model's verdicts as findings, or its failure as one. */
+function modelFindings(verdicts: readonly ModelResult[], direction: GuardDirection, table: ActionTable): ActedFinding[] {
+  const out: ActedFinding[] = [];
+  for (const r of verdicts) {
+    const name = r.slot.model.name;
+    if ("error" in r) {
+      const failed = {
+        detector: name,
+        category: "guard-unavailable",
+        type: "guard-unavailable",
+        severity: "high" as const,
+        span: { start: 0, end: 0 },
+        confidence: 1,
+      };
+      out.push({ ...failed, direction, action: r.slot.onError === "allow" ? "flag" : "block", location: `guard model ${name}: ${r.error}` });
+      continue;
     }
-    return out;
+    if (r.verdict.safe) continue;
+    for (const category of r.verdict.categories.length === 0 ? ["unsafe"] : r.verdict.categories) {
+      const f = { detector: name, category, type: category, severity: "high" as const, span: { start: 0, end: 0 }, confidence: r.verdict.score ?? 1 };
+      out.push({ ...f, direction, action: table.of(f), location: "conversation" });
+    }
   }
+  return out;
 }
 
 export type ModelResult =
@@ -234,7 +236,7 @@ export class AnswerGuard implements OutputGuardStage {
     if (this.models.length > 0) {
       const input = conversation(request, "output", slots.map((s) => s.text).join("\n"));
       const results = await Promise.all(this.models.map((m) => judgeWith(m, input)));
-      for (const f of await this.call.modelFindings(results, "output", this.table)) findings.push(f);
+      for (const f of modelFindings(results, "output", this.table)) findings.push(f);
     }
     if (findings.length === 0) return undefined;
     this.call.note(findings);
@@ -314,7 +316,7 @@ export class AnswerGuard implements OutputGuardStage {
     }
     if (this.models.length > 0) {
       const results = await Promise.all(this.models.map((m) => judgeWith(m, conversation(request, "output", this.whole.join("")))));
-      const findings = await this.call.modelFindings(results, "output", this.table);
+      const findings = modelFindings(results, "output", this.table);
       if (findings.length > 0) {
         this.call.note(findings);
         const blocked = findings.filter((f) => f.action === "block");

@@ -1,0 +1,51 @@
+import type { GuardsConfig } from "../config/schema.js";
+import { GuardEngine, type GuardModelSlot } from "./engine.js";
+import type { Detector } from "./types.js";
+
+// The guards a configuration turns on: the built-in detectors by name, and the guard models (built by the
+// caller, who holds the runtime clients they talk through).
+
+export { GuardEngine, placeholder, type ActedFinding } from "./engine.js";
+export { GUARD_ACTIONS, stricter, type GuardAction } from "./actions.js";
+export type { Detector, GuardDirection, GuardFinding, GuardModel } from "./types.js";
+
+export type DetectorName = GuardsConfig["detectors"][number];
+
+const FACTORIES: Readonly<Record<DetectorName, () => Detector>> = {
+  secrets: () => {
+    throw new Error("the secrets detector is not built yet");
+  },
+  pii: () => {
+    throw new Error("the PII detector is not built yet");
+  },
+  injection: () => {
+    throw new Error("the injection detector is not built yet");
+  },
+};
+
+/** Each built-in detector is made once per process: their compiled rules are shared by every engine. */
+const made = new Map<DetectorName, Detector>();
+
+export function detector(name: DetectorName): Detector {
+  let d = made.get(name);
+  if (d === undefined) {
+    d = FACTORIES[name]();
+    made.set(name, d);
+  }
+  return d;
+}
+
+export interface GuardsOptions {
+  /** Some policy reads context.guards (PolicyEngine.contextAttributes): findings then go to Cedar as well. */
+  readonly policiesReadGuards: boolean;
+  readonly models?: readonly GuardModelSlot[];
+}
+
+export function guardsFromConfig(config: GuardsConfig, options: GuardsOptions): GuardEngine {
+  return GuardEngine.create({
+    config,
+    detectors: config.enabled ? [...new Set(config.detectors)].map(detector) : [],
+    models: options.models ?? [],
+    policiesReadGuards: options.policiesReadGuards,
+  });
+}
