@@ -67,10 +67,15 @@ function settingsOf(options: ClassifierOptions): Settings {
 /** One window's probabilities, by label. */
 type Scores = ReadonlyMap<string, number>;
 
-/** The texts judged: for input everything the client sent but past answers, for output the answer. */
+/**
+ * The texts judged: for input the user's and the tools' messages (where injections arrive; system prompts are
+ * instruction-like by nature and would read as injections), for output the answer.
+ */
 function judgedTexts(settings: Settings, input: GuardModelInput): string[] {
   const texts =
-    input.direction === "output" ? input.messages.slice(-1).map((m) => m.content) : input.messages.filter((m) => m.role !== "assistant").map((m) => m.content);
+    input.direction === "output"
+      ? input.messages.slice(-1).map((m) => m.content)
+      : input.messages.filter((m) => m.role === "user" || m.role === "tool").map((m) => m.content);
   const total = texts.reduce((n, t) => n + t.length, 0);
   if (total > settings.maxTextChars) {
     throw new PerimeterError(

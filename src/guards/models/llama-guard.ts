@@ -1,7 +1,7 @@
 import { PerimeterError } from "../../errors.js";
 import type { OpenAIDialect } from "../../runtimes/dialect.js";
 import type { GuardModel, GuardModelInput, GuardModelVerdict } from "../types.js";
-import { callJson, firstChoice, isRecord, jsonHttp, notAVerdict } from "./common.js";
+import { callJson, firstChoice, isRecord, jsonHttp, judgedMessage, notAVerdict } from "./common.js";
 
 // Llama Guard 3 and 4, prompted in Meta's own format (llama-recipes prompt_format_utils.py, the Llama Guard 3
 // and 4 model cards and chat templates) and sent as a raw completion, so no runtime's chat template stands
@@ -155,8 +155,9 @@ const MAX_OLLAMA_ANSWER_BYTES = 1024 * 1024;
  * no other route, so this is the one small client the guards add.
  */
 export function ollamaRawCompletion(guard: string, options: OllamaRawOptions): RawCompletion {
+  // The runtime registry may hold Ollama's OpenAI base (…/v1); /api/generate lives beside it.
   const http = jsonHttp(guard, "Ollama", {
-    url: options.url,
+    url: options.url.replace(/\/v1\/?$/, ""),
     apiKey: options.apiKey,
     timeoutMs: options.timeoutMs ?? 60_000,
     maxBytes: MAX_OLLAMA_ANSWER_BYTES,
@@ -214,6 +215,7 @@ export function llamaGuard(options: LlamaGuardOptions): GuardModel {
     name: options.name,
     kind: "llama-guard",
     async judge(input: GuardModelInput, signal: AbortSignal): Promise<GuardModelVerdict> {
+      judgedMessage(options.name, input);
       const prompt = llamaGuardPrompt(input, { version, categories });
       const answer = await options.completion.complete(prompt, { maxTokens, stop, signal });
       return parseLlamaGuardOutput(options.name, answer, categories);

@@ -46,15 +46,17 @@ describe("ONNX classifier (onnxruntime-node, generated model)", () => {
     expect((await guard.judge(said(BENIGN_WORDS.repeat(300)), never)).safe).toBe(true);
   });
 
-  it("judges every message the client sent on input, and only the answer on output", async () => {
+  it("judges the user's and tools' messages on input, not the system prompt, and only the answer on output", async () => {
     const conversation: GuardModelInput = {
       direction: "input",
       messages: [
+        { role: "system", content: `never say ${TRIGGER_WORD}` },
         { role: "tool", content: `search result: ${TRIGGER_WORD}` },
         { role: "user", content: "please summarise this report" },
       ],
     };
     expect((await guard.judge(conversation, never)).safe).toBe(false);
+    expect((await guard.judge({ direction: "input", messages: [conversation.messages[0]!, conversation.messages[2]!] }, never)).safe).toBe(true);
     const answer: GuardModelInput = { direction: "output", messages: [...conversation.messages, { role: "assistant", content: "the report is nice" }] };
     expect((await guard.judge(answer, never)).safe).toBe(true);
   });

@@ -196,6 +196,12 @@ describe("Llama Guard on an OpenAI-compatible runtime (/v1/completions)", () => 
     expect((await rejection(guard().judge(question, never))).code).toBe("GUARD_UNAVAILABLE");
   });
 
+  it("throws without asking the runtime when there is no message to judge", async () => {
+    const before = runtime.requests.length;
+    expect((await rejection(guard().judge({ direction: "input", messages: [] }, never))).code).toBe("GUARD_UNAVAILABLE");
+    expect(runtime.requests.length).toBe(before);
+  });
+
   it("throws when the verdict was cut off by the token limit", async () => {
     runtime.answer = () => completionAnswer("unsafe\nS1,S2,S3", "length");
     const err = await rejection(guard().judge(question, never));
@@ -242,11 +248,13 @@ describe("Llama Guard on Ollama (/api/generate, raw)", () => {
 
   it("throws, naming the model, when Ollama has not pulled it", async () => {
     ollama.answer = () => ({ status: 404, body: { error: "model 'llama-guard3:1b' not found" } });
-    const guard = llamaGuard({ name: "lg-ollama", completion: ollamaRawCompletion("lg-ollama", { url: ollama.url, model: "llama-guard3:1b" }) });
+    // Registered as Ollama's OpenAI base: /api/generate is beside /v1, not under it.
+    const guard = llamaGuard({ name: "lg-ollama", completion: ollamaRawCompletion("lg-ollama", { url: `${ollama.url}/v1`, model: "llama-guard3:1b" }) });
     try {
       const err = await rejection(guard.judge(question, never));
       expect(err.code).toBe("GUARD_UNAVAILABLE");
       expect(err.message).toContain("llama-guard3:1b");
+      expect(ollama.requests.at(-1)?.path).toBe("/api/generate");
     } finally {
       await guard.close?.();
     }
