@@ -37,6 +37,12 @@ export const ERROR_CODES = {
   RUNTIME_NOT_FOUND: { kind: "usage", status: 404, summary: "no runtime with that name" },
   RUNTIME_UNREACHABLE: { kind: "refused", status: 502, summary: "a runtime did not answer, or answered with an error" },
   RUNTIME_RESPONSE_INVALID: { kind: "refused", status: 502, summary: "a runtime answered with something that is not its API's response" },
+  GUARD_UNAVAILABLE: {
+    kind: "refused",
+    status: 503,
+    summary: "a guard model did not answer in time, failed, or answered something that is not a verdict",
+  },
+  GUARD_BUSY: { kind: "refused", status: 503, summary: "a guard model has as many judgements running and waiting as it is allowed" },
   BOM_INVALID: { kind: "internal", status: 500, summary: "the AI-BOM Perimeter produced does not validate against its schema" },
   APPROVAL_REFUSED: { kind: "refused", status: 403, summary: "an approval's conditions are not all met" },
   PERMISSION_DENIED: { kind: "refused", status: 403, summary: "the actor does not hold the role the action needs" },
