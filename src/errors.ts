@@ -70,7 +70,6 @@ export const ERROR_CODES = {
   POLICY_INVALID: { kind: "usage", status: 500, summary: "a Cedar policy does not parse or validate" },
   POLICY_DENIED: { kind: "refused", status: 403, summary: "the policies do not permit the request" },
   GUARD_BLOCKED: { kind: "refused", status: 400, summary: "a guard found what the configured action or a policy blocks in the request or the answer" },
-  GUARD_UNAVAILABLE: { kind: "refused", status: 503, summary: "a guard model did not answer in time, failed, or answered something that is not a verdict" },
   KILL_TARGET_NOT_FOUND: { kind: "refused", status: 404, summary: "the kill switch was given a target it cannot resolve: no such identity, runtime or model" },
   KILL_NOT_FOUND: { kind: "refused", status: 404, summary: "the target of a lift is not killed" },
   KILLED: { kind: "refused", status: 403, summary: "the model version, identity or runtime is killed" },
