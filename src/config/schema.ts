@@ -318,6 +318,74 @@ const guardAction = z.enum(["allow", "flag", "redact", "block"]);
 /** Actions by category (`secret`, `pii`, `injection`, `jailbreak`, a guard model's category or name). */
 const guardActions = z.record(z.string().min(1).max(100), guardAction);
 
+/** What every guard model takes: the directions it judges, its deadline and capacity, and what its failure means. */
+const guardModelCommon = {
+  /** The configured name: findings and errors name it; actions may name it (`guards.actions.input.<name>`). */
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lower-case letters, digits, . _ -")
+    .refine((n) => !["secrets", "pii", "injection"].includes(n), "the name of a built-in detector"),
+  directions: z
+    .array(z.enum(["input", "output"]))
+    .min(1)
+    .default(["input"]),
+  /** A judgement slower than this is a failure (and the call is refused unless onError is allow). */
+  timeoutMs: z.number().int().min(10).max(600_000).default(5000),
+  /** Judgements running at once; past it they wait, up to maxQueue; past that they are refused at once. */
+  maxConcurrent: z.number().int().min(1).max(1024).default(4),
+  maxQueue: z.number().int().min(0).max(100_000).default(64),
+  /** A guard model that fails, times out or answers nonsense: block the call (default) or let it through flagged. */
+  onError: z.enum(["block", "allow"]).default("block"),
+};
+
+/**
+ * A guard model served by a runtime Perimeter already talks to: `model` is an approved model version in the
+ * inventory (name or name@version) served in `environment`, reached through the gateway's own catalog, so a
+ * guard model is scanned, signed, approved and killable like any other.
+ */
+const servedGuardModel = {
+  model: z.string().min(1),
+  environment: z.string().min(1).default("default"),
+};
+
+const guardModelSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("llama-guard"),
+    ...guardModelCommon,
+    ...servedGuardModel,
+    version: z.union([z.literal(3), z.literal(4)]).default(3),
+    /** The categories it judges (default all of S1…S14). */
+    categories: z
+      .array(z.enum(["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11", "S12", "S13", "S14"]))
+      .min(1)
+      .optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("gpt-oss-safeguard"),
+    ...guardModelCommon,
+    ...servedGuardModel,
+    /** The policy, a text file relative to perimeter.yaml, ending with the output format it asks for. */
+    policyFile: z.string().min(1),
+    reasoningEffort: z.enum(["low", "medium", "high"]).optional(),
+  }),
+  z
+    .strictObject({
+      kind: z.literal("classifier"),
+      ...guardModelCommon,
+      /** text-embeddings-inference's base URL (POST /predict), or */
+      url: z
+        .string()
+        .regex(/^https?:\/\/[^\s]+$/, "an http(s) URL")
+        .optional(),
+      /** a directory with model.onnx, tokenizer.json and config.json (id2label), relative to perimeter.yaml. */
+      path: z.string().min(1).optional(),
+      /** The labels that mean unsafe (Prompt Guard 1: INJECTION, JAILBREAK; Prompt Guard 2: LABEL_1). */
+      unsafeLabels: z.array(z.string().min(1)).min(1).default(["INJECTION", "JAILBREAK"]),
+      threshold: z.number().min(0).max(1).default(0.5),
+    })
+    .refine((c) => (c.url === undefined) !== (c.path === undefined), "a classifier takes exactly one of url (an HTTP service) and path (a local ONNX model)"),
+]);
+
 const guardsSchema = z
   .strictObject({
     /** Off: no detector runs and no text is held back (guard models too). */
@@ -358,6 +426,8 @@ const guardsSchema = z
      * and a word until it ends, so that a secret split across chunks is seen whole before any of it is sent.
      */
     holdBackTokens: z.number().int().min(1).max(4096).default(64),
+    /** Guard models run in-house: Llama Guard, gpt-oss-safeguard, Prompt Guard-style classifiers. */
+    models: z.array(guardModelSchema).default([]),
   })
   .default({
     enabled: true,
@@ -369,6 +439,7 @@ const guardsSchema = z
     },
     rules: [],
     holdBackTokens: 64,
+    models: [],
   });
 
 const logSchema = z

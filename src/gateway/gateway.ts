@@ -335,6 +335,19 @@ export class Gateway {
     return out;
   }
 
+  /** A guard model's route: served in its environment and not killed; why not, in words, otherwise. */
+  guardRoute(model: string, environment: string): ModelRoute | string {
+    const routes = this.catalog.resolve(model, environment);
+    if (routes.length === 0) return notAvailable(model, environment);
+    let why = "killed";
+    for (const r of routes) {
+      const killed = this.kills.covers("", r.version.id, r.runtime.name);
+      if (killed === null) return r;
+      why = killed;
+    }
+    return why;
+  }
+
   /** kill-check: a killed identity is refused; a killed version or runtime leaves the routes that are not. */
   private killCheck(principal: Principal, routes: readonly ModelRoute[]): ModelRoute | Refusal {
     const killedIdentity = this.kills.covers(principal.id, "", "");

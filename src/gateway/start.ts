@@ -9,7 +9,9 @@ import type { OpenAIDialect } from "../runtimes/dialect.js";
 import { Gateway, type AuthorizeRequest, type PolicyDecision } from "./gateway.js";
 import { Limits, type RedisLike } from "./limits.js";
 import type { Guards } from "./pipeline.js";
-import { guardsFromConfig } from "../guards/index.js";
+import { GuardEngine, guardsFromConfig } from "../guards/index.js";
+import { guardModelsFromConfig } from "./guard-models.js";
+import { configPath } from "../config/load.js";
 import { RuntimePool, type EmbeddedFactory } from "./runtime-pool.js";
 import { startTracing } from "./tracing.js";
 import { VERSION } from "../version.js";
@@ -19,6 +21,8 @@ import { VERSION } from "../version.js";
 
 export interface StartedGateway {
   readonly gateway: Gateway;
+  /** The guards of its serve pipeline. */
+  readonly guards: Guards;
   /** How a call's Authorization header is checked (API key or JWT): the control API authenticates the same way. */
   authenticate(authorization: string | undefined): Promise<AuthResult>;
   close(): Promise<void>;
@@ -81,6 +85,19 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     }
     return identities.authenticateApiKey(bearer);
   };
+  // Guard models are reached through the gateway's catalog and runtime pool, once the gateway is up.
+  let started: Gateway | undefined;
+  const guards =
+    options.guards ??
+    guardsFromConfig(config.guards, {
+      policiesReadGuards: engine.contextAttributes === "all" || engine.contextAttributes.has("guards"),
+      models: guardModelsFromConfig(config.guards.models, {
+        route: (model, environment) => (started === undefined ? "the gateway is starting" : started.guardRoute(model, environment)),
+        runtimeFor: (route) => pool.runtimeFor(route),
+        path: (p) => configPath(ctx.loaded, p),
+        upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
+      }),
+    });
   const tracing = await startTracing(config.gateway, VERSION);
   if (tracing !== undefined) options.logger?.info({ endpoint: tracing.endpoint }, "OpenTelemetry traces on");
   const gateway = await Gateway.start({
@@ -93,15 +110,16 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     limits,
     runtimeFor: (route) => pool.runtimeFor(route),
     logger: options.logger,
-    guards:
-      options.guards ??
-      guardsFromConfig(config.guards, { policiesReadGuards: engine.contextAttributes === "all" || engine.contextAttributes.has("guards") }),
+    guards,
   });
+  started = gateway;
   return {
     gateway,
+    guards,
     authenticate,
     async close() {
       gateway.close();
+      if (guards instanceof GuardEngine) await guards.close();
       await pool.close();
       await identities.flush();
       limits.close();

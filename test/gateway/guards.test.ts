@@ -25,7 +25,10 @@ function withGuards(g: Partial<Guards>): (c: Config) => Config {
 /** Let secrets through on input, so that the echoing fake puts them in its answer. */
 const ECHO_SECRETS = { input: { secret: "allow" as const, pii: "allow" as const, injection: "flag" as const, jailbreak: "flag" as const } };
 
-async function callEvents(p: Perimeter, identityId: string): Promise<Array<{ decision: string; reason: string; details: Record<string, unknown>; raw: string }>> {
+async function callEvents(
+  p: Perimeter,
+  identityId: string,
+): Promise<Array<{ decision: string; reason: string; details: Record<string, unknown>; raw: string }>> {
   await p.audit.flush();
   const rows = await p.store.db
     .selectFrom("audit_events")
@@ -34,7 +37,12 @@ async function callEvents(p: Perimeter, identityId: string): Promise<Array<{ dec
     .where("actor", "=", `identity:${identityId}`)
     .orderBy("seq", "asc")
     .execute();
-  return rows.map((r) => ({ decision: r.decision, reason: r.reason ?? "", details: JSON.parse(r.details) as Record<string, unknown>, raw: r.details + (r.reason ?? "") }));
+  return rows.map((r) => ({
+    decision: r.decision,
+    reason: r.reason ?? "",
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    raw: r.details + (r.reason ?? ""),
+  }));
 }
 
 async function eventually<T>(ask: () => Promise<T>, done: (t: T) => boolean, ms = 3000): Promise<T> {
@@ -78,7 +86,9 @@ describe.each(STORE_KINDS)("guards in the gateway on %s", (kind) => {
       (e) => e.length === 1,
     );
     expect(events[0]?.decision).toBe("allow");
-    expect(events[0]?.details["guards"]).toEqual([{ action: "redact", category: "secret", count: 1, detector: "secrets", direction: "output", type: "github-token" }]);
+    expect(events[0]?.details["guards"]).toEqual([
+      { action: "redact", category: "secret", count: 1, detector: "secrets", direction: "output", type: "github-token" },
+    ]);
     expect(events[0]?.raw).not.toContain(key);
   });
 
@@ -122,7 +132,9 @@ describe.each(STORE_KINDS)("guards in the gateway on %s", (kind) => {
       (e) => e.length === 1,
     );
     expect(events[0]).toMatchObject({ decision: "deny", details: { status: 400, stream: true } });
-    expect(events[0]?.details["guards"]).toEqual([{ action: "block", category: "secret", count: 1, detector: "secrets", direction: "output", type: "github-token" }]);
+    expect(events[0]?.details["guards"]).toEqual([
+      { action: "block", category: "secret", count: 1, detector: "secrets", direction: "output", type: "github-token" },
+    ]);
     expect(events[0]?.raw).not.toContain(key);
   });
 
@@ -132,7 +144,11 @@ describe.each(STORE_KINDS)("guards in the gateway on %s", (kind) => {
     const pem = privateKeyPem();
     let text = "";
     const run = async () => {
-      for await (const part of await ollama(g.url, bot.key).chat({ model: "vllm-llama@1", messages: [{ role: "user", content: `${PROSE}${pem}` }], stream: true }))
+      for await (const part of await ollama(g.url, bot.key).chat({
+        model: "vllm-llama@1",
+        messages: [{ role: "user", content: `${PROSE}${pem}` }],
+        stream: true,
+      }))
         text += part.message.content;
     };
     await expect(run()).rejects.toThrow(/stopped by Perimeter's guards: secret \(private-key\)/);
@@ -166,7 +182,11 @@ describe.each(STORE_KINDS)("guards in the gateway on %s", (kind) => {
       model: "vllm-llama@1",
       messages: [
         { role: "user", content: "read the config" },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "read_file", arguments: '{"path":"app.env"}' } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "read_file", arguments: '{"path":"app.env"}' } }],
+        },
         { role: "tool", tool_call_id: "call_1", content: `AWS_ACCESS_KEY_ID=${key}` },
         { role: "user", content: "what did it say?" },
       ],
@@ -222,9 +242,10 @@ describe.each(STORE_KINDS)("guards in the gateway on %s", (kind) => {
     await expect(ask(plain.key)).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/pii-needs-scope.*pii \(email\)/) });
     expect((await ask(trusted.key)).choices[0]?.message.content).toMatch(/^echo: mail .+@example\.org the report$/);
     // No findings, no second judgement: the same identity is served.
-    expect((await openai(g.url, plain.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "hello" }] })).choices[0]?.message.content).toBe(
-      "echo: hello",
-    );
+    expect(
+      (await openai(g.url, plain.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "hello" }] })).choices[0]?.message
+        .content,
+    ).toBe("echo: hello");
   });
 
   it("answers a 1 MB prompt built to make regexes backtrack in bounded time", async () => {
