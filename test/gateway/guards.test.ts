@@ -248,6 +248,124 @@ describe.each(STORE_KINDS)("guards in the gateway on %s", (kind) => {
     ).toBe("echo: hello");
   });
 
+  it("refuses the call when a guard model answers something that is not a verdict (the fake vLLM echoes)", async () => {
+    const g = await p.serve(
+      withGuards({
+        models: [
+          {
+            kind: "llama-guard",
+            name: "llama-guard",
+            model: "vllm-llama@1",
+            environment: "default",
+            version: 3,
+            directions: ["input"],
+            timeoutMs: 5000,
+            maxConcurrent: 2,
+            maxQueue: 4,
+            onError: "block",
+          },
+        ],
+      }),
+    );
+    const bot = await p.key(`guard-garbage-${kind}-${Date.now()}`);
+    const err = await openai(g.url, bot.key)
+      .chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "hello" }] })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, code: "GUARD_UNAVAILABLE" });
+    expect(String(err)).toMatch(/llama-guard/);
+  });
+
+  it("refuses the call when a guard model does not answer within its timeout", async () => {
+    const g = await p.serve(
+      withGuards({
+        models: [
+          {
+            kind: "llama-guard",
+            name: "slow-guard",
+            model: "vllm-llama@1",
+            environment: "default",
+            version: 3,
+            directions: ["input"],
+            timeoutMs: 300,
+            maxConcurrent: 2,
+            maxQueue: 4,
+            onError: "block",
+          },
+        ],
+      }),
+    );
+    const bot = await p.key(`guard-slow-${kind}-${Date.now()}`);
+    p.vllm.tokenDelayMs = 200;
+    try {
+      const started = performance.now();
+      const err = await openai(g.url, bot.key)
+        .chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "hello there, how are you today" }] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 503, code: "GUARD_UNAVAILABLE" });
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      p.vllm.tokenDelayMs = 0;
+    }
+  });
+
+  it("lets a call through, flagged, when its guard model fails and onError is allow", async () => {
+    const g = await p.serve(
+      withGuards({
+        models: [
+          {
+            kind: "llama-guard",
+            name: "lenient",
+            model: "vllm-llama@1",
+            environment: "default",
+            version: 3,
+            directions: ["input"],
+            timeoutMs: 5000,
+            maxConcurrent: 2,
+            maxQueue: 4,
+            onError: "allow",
+          },
+        ],
+      }),
+    );
+    const bot = await p.key(`guard-lenient-${kind}-${Date.now()}`);
+    const answer = await openai(g.url, bot.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "hello" }] });
+    expect(answer.choices[0]?.message.content).toBe("echo: hello");
+    const events = await eventually(
+      () => callEvents(p, bot.id),
+      (e) => e.length === 1,
+    );
+    expect(events[0]?.details["guards"]).toEqual([
+      { action: "flag", category: "guard-unavailable", count: 1, detector: "lenient", direction: "input", type: "guard-unavailable" },
+    ]);
+  });
+
+  it("refuses the call when the guard model on the embedded llama.cpp runtime (random weights) answers gibberish", async () => {
+    const g = await p.serve(
+      withGuards({
+        models: [
+          {
+            kind: "llama-guard",
+            name: "local-guard",
+            model: "local-llama@1",
+            environment: "default",
+            version: 3,
+            directions: ["input"],
+            timeoutMs: 60_000,
+            maxConcurrent: 1,
+            maxQueue: 4,
+            onError: "block",
+          },
+        ],
+      }),
+    );
+    const bot = await p.key(`guard-embedded-${kind}-${Date.now()}`);
+    const err = await openai(g.url, bot.key)
+      .chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "hello" }] })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, code: "GUARD_UNAVAILABLE" });
+    expect(String(err)).toMatch(/local-guard/);
+  }, 120_000);
+
   it("answers a 1 MB prompt built to make regexes backtrack in bounded time", async () => {
     const g = await p.serve();
     const bot = await p.key(`adversarial-${kind}-${Date.now()}`);
