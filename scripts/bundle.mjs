@@ -23,7 +23,18 @@ await build({
   sourcemap: true,
   // OpenTelemetry loads only when tracing is configured, from node_modules: its CommonJS builds keep their
   // named exports that way, which a bundled dynamic import loses.
-  external: ["better-sqlite3", "pg", "pg-native", "node-llama-cpp", "re2", "onnxruntime-node", "pino", "thread-stream", "@cedar-policy/cedar-wasm", "@opentelemetry/*"],
+  external: [
+    "better-sqlite3",
+    "pg",
+    "pg-native",
+    "node-llama-cpp",
+    "re2",
+    "onnxruntime-node",
+    "pino",
+    "thread-stream",
+    "@cedar-policy/cedar-wasm",
+    "@opentelemetry/*",
+  ],
   // CommonJS dependencies call require(); an ESM bundle has to provide it.
   banner: { js: "import { createRequire as __perimeterCreateRequire } from 'node:module'; const require = __perimeterCreateRequire(import.meta.url);" },
   logLevel: "warning",
