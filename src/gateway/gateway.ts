@@ -530,6 +530,8 @@ class Call implements InFlightCall {
       this.gateway.refusedAnonymous(this.req, this.route.path, r);
     } else if (this.gateway.identityRefusals.admit(principal.id, { code: r.code, reason: r.reason, route: this.route.path, status })) {
       const model = this.target?.version.id ?? this.call?.model;
+      const guardFindings = this.guards?.summary();
+      this.gateway.metrics.countGuardFindings(guardFindings);
       this.gateway.record({
         actor: `identity:${principal.id}`,
         action: "gateway.call",
@@ -539,6 +541,7 @@ class Call implements InFlightCall {
         details: {
           code: r.code,
           ...(r.findings.length === 0 ? {} : { findings: r.findings }),
+          ...(guardFindings === undefined ? {} : { guards: guardFindings }),
           ...(this.policies === undefined ? {} : { policies: this.policies }),
           route: this.route.path,
           status,
@@ -772,6 +775,7 @@ class Call implements InFlightCall {
       this.trace.end(decision, reason === "" ? undefined : reason);
     }
     const guardFindings = this.guards?.summary();
+    this.gateway.metrics.countGuardFindings(guardFindings);
     // audit
     this.gateway.record({
       actor: `identity:${principal.id}`,

@@ -79,6 +79,19 @@ export class GatewayMetrics {
     return m;
   }
 
+  private readonly guardFindings = new Counter({
+    name: "perimeter_guard_findings_total",
+    help: "Guard findings by direction, category and what was done",
+    labelNames: ["direction", "category", "action"],
+    registers: [this.registry],
+  });
+
+  /** What a call's guards found (CallGuardStages.summary()). */
+  countGuardFindings(summary: readonly Record<string, unknown>[] | undefined): void {
+    if (summary === undefined) return;
+    for (const f of summary) this.guardFindings.labels(String(f["direction"]), String(f["category"]), String(f["action"])).inc(Number(f["count"]));
+  }
+
   countTokens(usage: Usage | undefined): void {
     if (usage?.prompt) this.promptTokens.inc(usage.prompt);
     if (usage?.completion) this.completionTokens.inc(usage.completion);
