@@ -45,6 +45,20 @@ const contextInput = z.strictObject({
   tools: z.boolean().default(false),
   maxTokens: count.default(0),
   promptChars: count.default(0),
+  /** What guards found, as policies read it (context.guards); none when absent. */
+  guards: z
+    .strictObject({
+      direction: z.enum(["none", "input", "output"]).default("input"),
+      categories: z.array(z.string()).default([]),
+      types: z.array(z.string()).default([]),
+      detectors: z.array(z.string()).default([]),
+      maxSeverity: z.enum(["none", "info", "low", "medium", "high", "critical"]).default("none"),
+      scores: z
+        .strictObject({ secret: count.default(0), pii: count.default(0), injection: count.default(0), jailbreak: count.default(0), model: count.default(0) })
+        .default({ secret: 0, pii: 0, injection: 0, jailbreak: 0, model: 0 }),
+      count: count.default(0),
+    })
+    .optional(),
 });
 
 export function registerPolicy(program: Command, cli: Cli): void {
@@ -61,7 +75,7 @@ export function registerPolicy(program: Command, cli: Cli): void {
     .option("--action <action>", ACTIONS.join(", "), "invoke")
     .option(
       "--context <json>",
-      'request context, as JSON or @file: {"tools":true,"maxTokens":16000,"stream":false,"route":"...","environment":"...","promptChars":0}',
+      'request context, as JSON or @file: {"tools":true,"maxTokens":16000,"stream":false,"route":"...","environment":"...","promptChars":0,"guards":{"categories":["pii"],"maxSeverity":"medium"}}',
       "{}",
     )
     .option("--policy <file>", "a Cedar policy file to use instead of the configured ones (repeatable)", collect, [] as string[])
@@ -85,6 +99,7 @@ export function registerPolicy(program: Command, cli: Cli): void {
             tools: context.tools,
             maxTokens: context.maxTokens,
             promptChars: context.promptChars,
+            ...(context.guards === undefined ? {} : { guards: context.guards }),
           } satisfies PolicyContext,
         };
         const decision = engine.authorize(request);
