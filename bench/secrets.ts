@@ -32,6 +32,7 @@ const nearMisses = (): string => {
     () => `commit ${random(40, HEX)} `,
     () => `id ${random(8, HEX)}-${random(4, HEX)}-${random(4, HEX)}-${random(4, HEX)}-${random(12, HEX)} `,
     () => "password=changeme ",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style variable reference is the near miss
     () => "api_key=${API_KEY} ",
     () => "we use sk-learn and sk-ant docs ",
     () => `${Buffer.from("an ordinary sentence about the weather").toString("base64")} `,

@@ -151,7 +151,8 @@ function notPlaceholderToken(groups: readonly (string | undefined)[]): Judgement
 
 /** The generic rule's judge: a value beside a key-like name counts when it looks random, not like a word or a name. */
 export function judgeGenericValue(value: string): Judgement {
-  if (value.length < 8 || isPlaceholder(value) || looksLikeIdentifier(value) || looksLikeUrlPathOrProse(value)) return null;
+  // past a few hundred characters a value is data (a blob, a document), not a credential
+  if (value.length < 8 || value.length > 512 || isPlaceholder(value) || looksLikeIdentifier(value) || looksLikeUrlPathOrProse(value)) return null;
   const bits = shannonEntropy(value);
   const classes = characterClasses(value);
   if (classes < 2) return null;
@@ -213,6 +214,17 @@ function judgeUrlCredential(groups: readonly (string | undefined)[]): Judgement 
 
 const GENERIC_NAMES =
   "(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|client[_.-]?secret|credentials?|authorization)s?";
+
+/** After the name: `_prod`, `.value`, a closing quote; `tokenizer` and `max_tokens_used` are other words. */
+const GENERIC_SUFFIX = "(?:[_.\\-][A-Za-z0-9_.\\-]{0,30})?[\"'`]?";
+// A value worth judging has a character that is not a lower-case letter or `._-`: this keeps `changeme`,
+// `os.environ.get` and `bert-base-uncased` out of the judge without a call per look-alike.
+const STRONG = "[A-Z0-9+/=!@#^&*~?]";
+/** Somewhere in a run of `chars`, at least one strong character. */
+const strongValue = (chars: string): string => `${chars}*${STRONG}${chars}*`;
+const VALUE_CHAR = "[^\\s\"'`,;(){}\\[\\]<>]";
+// `$VAR` and `%VAR%` are references, not values
+const UNQUOTED_VALUE = `(?:${STRONG}|[^\\s"'\`,;(){}\\[\\]<>$%]${VALUE_CHAR}*${STRONG})${VALUE_CHAR}*`;
 
 export const SECRET_RULES: readonly SecretRule[] = [
   // AWS
@@ -347,13 +359,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     type: "generic-secret",
     severity: "medium",
-    anchor: `(?i:${GENERIC_NAMES})(?:[_.\\-][A-Za-z0-9_.\\-]{0,30})?["'\`]?\\s*(?::=|=>|=|:)`,
-    pattern:
-      String.raw`(?i:${GENERIC_NAMES})(?:[_.\-][A-Za-z0-9_.\-]{0,30})?["'` +
-      "`" +
-      String.raw`]?\s*(?::=|=>|=|:)\s*(?i:(?:bearer|basic|token)\s+)?(?:"([^"\\\r\n]{8,200})"|'([^'\\\r\n]{8,200})'|([^\s"'` +
-      "`" +
-      String.raw`,;(){}\[\]<>]{8,200}))`,
+    anchor: `(?i:${GENERIC_NAMES})${GENERIC_SUFFIX}\\s*(?::=|=>|=|:)`,
+    pattern: `(?i:${GENERIC_NAMES})${GENERIC_SUFFIX}\\s*(?::=|=>|=|:)\\s*(?i:(?:bearer|basic|token)\\s+)?(?:"(${strongValue('[^"\\\\\\r\\n]')})"|'(${strongValue("[^'\\\\\\r\\n]")})'|(${UNQUOTED_VALUE}))`,
     judge: (g) => judgeGenericValue(g[1] ?? g[2] ?? g[3] ?? ""),
     priority: 1,
   },

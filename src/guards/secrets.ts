@@ -33,7 +33,7 @@ const anchorSet = new RE2.Set(anchors);
 const PEM_INDEX = SECRET_RULES.length;
 
 function compile(rule: SecretRule): CompiledRule {
-  return { rule, regex: new RE2(rule.pattern, "gd") };
+  return { rule, regex: new RE2(rule.pattern, "g") };
 }
 
 /** Creates the secrets detector; its compiled regexes are shared, so creating more than one is cheap. */
@@ -69,18 +69,21 @@ function rulesPresent(text: string): readonly number[] {
 function scan({ rule, regex }: CompiledRule, text: string, out: Candidate[]): void {
   regex.lastIndex = 0;
   for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
-    const group = rule.spanGroup ?? firstTakingPart(match);
-    const span = match.indices?.[group];
-    if (span === undefined) break;
+    const value = match[rule.spanGroup ?? firstTakingPart(match)];
+    if (value === undefined || value.length === 0) break;
+    // what follows a span group in its match (a boundary, `@`, a quote) cannot hold it, so its last occurrence is it;
+    // this spares RE2's `d` flag, which costs a microsecond a match
+    const start = match.index + match[0].lastIndexOf(value);
+    const end = start + value.length;
     // resume at the span's end: the character a pattern consumed after it may lead the next credential
-    regex.lastIndex = Math.max(span[1], match.index + 1);
+    regex.lastIndex = Math.max(end, match.index + 1);
     const judgement = rule.judge ? rule.judge(match) : { confidence: 1 };
     if (judgement === null || judgement.confidence <= 0) continue;
     out.push({
       type: judgement.type ?? rule.type,
       severity: rule.severity,
-      start: span[0],
-      end: span[1],
+      start,
+      end,
       confidence: judgement.confidence,
       priority: rule.priority,
     });

@@ -108,6 +108,7 @@ const GENERATORS: Record<string, () => Sample> = {
     ),
   "vault-token": () => sample("vault-token", `hvs.${random(95, URLSAFE)}`),
   "vault-batch-token": () => sample("vault-token", `hvb.${random(150, URLSAFE)}`),
+  "vault-recovery-token": () => sample("vault-token", `hvr.${random(100, URLSAFE)}`),
   "vercel-token": () => sample("vercel-token", `vc${"pciark"[randomInt(6)]}_${random(24)}`),
   "databricks-token": () => sample("databricks-token", `dapi${random(32, HEX)}`),
   "docker-token": () => sample("docker-token", `dckr_pat_${random(27, URLSAFE)}`),
