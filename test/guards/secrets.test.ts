@@ -204,6 +204,19 @@ describe("secrets detector: what it finds", () => {
     ]);
   });
 
+  it("reports spans as UTF-16 offsets in text beyond ASCII", () => {
+    const github = `ghp_${random(36)}`;
+    const password = random(20);
+    const key = pem("PRIVATE KEY");
+    const text = `Café 🚀 naïve — ${github} 日本語 😀😀 pass: ${password}\n${key}\n¿fin?`;
+    const found = detector.detect(text).map((f) => [f.type, text.slice(f.span.start, f.span.end)]);
+    expect(found).toEqual([
+      ["github-token", github],
+      ["generic-secret", password],
+      ["private-key", key],
+    ]);
+  });
+
   it("finds two tokens separated by a single character", () => {
     const a = `ghp_${random(36)}`;
     const b = `ghp_${random(36)}`;
