@@ -107,6 +107,11 @@ function isLower(c: number): boolean {
   return c >= 97 && c <= 122;
 }
 
+function hasDigit(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (isDigit(value.charCodeAt(i))) return true;
+  return false;
+}
+
 /** How many of lower, upper, digit, other a value mixes. */
 function characterClasses(value: string): number {
   let lower = 0;
@@ -159,7 +164,8 @@ export function judgeGenericValue(value: string): Judgement {
   // short values cannot reach high entropy per character; ask for more character classes instead
   const threshold = value.length >= 16 ? 3.2 : 2.8;
   if (bits < threshold) return null;
-  if (value.length < 12 && classes < 3) return null;
+  // a short value is a password only with a digit among three kinds of character: `ChatGPT:` is a word
+  if (value.length < 16 && (classes < 3 || !hasDigit(value))) return null;
   const confidence = Math.min(0.9, 0.4 + (bits - threshold) * 0.25 + (value.length >= 20 ? 0.2 : 0));
   return { confidence: Math.round(confidence * 100) / 100 };
 }

@@ -260,6 +260,7 @@ describe("secrets detector: what it leaves alone", () => {
     "a PEM public key and certificate":
       "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----",
     "the AWS documentation's example key": "AWS documents AKIAIOSFODNN7EXAMPLE as its example.",
+    "a capitalised word after a colon in prose": "That would get you 5 tokens:  ChatGPT: How do I start?",
     "ordinary English about passwords": "Your password must be at least 12 characters; the secret is to use a passphrase and a token from your authenticator.",
   };
   for (const [name, text] of Object.entries(nearMisses)) {
