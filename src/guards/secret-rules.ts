@@ -90,11 +90,21 @@ const PLACEHOLDER_WORDS = [
 export function isPlaceholder(value: string): boolean {
   const lower = value.toLowerCase();
   if (PLACEHOLDER_WORDS.some((w) => lower.includes(w))) return true;
-  const first = value.charCodeAt(0);
-  // $ % < { [ start a variable or a template, not a secret
-  if (first === 36 || first === 37 || first === 60 || first === 123 || first === 91) return true;
-  if (lower.includes("${") || lower.includes("{{") || lower.startsWith("process.env") || lower.startsWith("os.environ")) return true;
-  return false;
+  if (lower.includes("${") || lower.includes("$(") || lower.includes("{{") || lower.startsWith("process.env") || lower.startsWith("os.environ")) return true;
+  // %VAR%, <your-key>, {key}, [token]: a template's slot; $API_KEY: a shell variable
+  const first = value[0];
+  const last = value[value.length - 1];
+  if ((first === "%" && last === "%") || (first === "<" && last === ">") || (first === "{" && last === "}") || (first === "[" && last === "]")) return true;
+  return first === "$" && isShellName(value.slice(1));
+}
+
+function isShellName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (!(isUpper(c) || isDigit(c) || c === 95)) return false;
+  }
+  return true;
 }
 
 function isDigit(c: number): boolean {
@@ -128,15 +138,20 @@ function characterClasses(value: string): number {
   return lower + upper + digit + other;
 }
 
-/** `config.apiKey`, `self.token`, `get_token`: a name in code, not a value. */
+/**
+ * `config.apiKey`, `self.token`, `get_token`, `API_TOKEN`: a name in code, not a value. Names have no digits and
+ * are lower case with a capital now and then, or all capitals; random letters are about half capitals.
+ */
 function looksLikeIdentifier(value: string): boolean {
-  let digits = 0;
+  let upper = 0;
+  let lower = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (isDigit(c)) digits++;
-    else if (!(isLower(c) || isUpper(c) || c === 95 || c === 46 || c === 45 || c === 36)) return false;
+    if (isUpper(c)) upper++;
+    else if (isLower(c)) lower++;
+    else if (!(c === 95 || c === 46 || c === 45 || c === 36)) return false;
   }
-  return digits === 0;
+  return lower === 0 || upper <= (upper + lower) * 0.3;
 }
 
 /** A URL, a file path or a sentence beside a key-like name is a reference or a description, not a secret. */
