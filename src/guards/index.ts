@@ -1,5 +1,6 @@
 import type { GuardsConfig } from "../config/schema.js";
 import { GuardEngine, type GuardModelSlot } from "./engine.js";
+import { secretsDetector } from "./secrets.js";
 import type { Detector } from "./types.js";
 
 // The guards a configuration turns on: the built-in detectors by name, and the guard models (built by the
@@ -12,9 +13,7 @@ export type { Detector, GuardDirection, GuardFinding, GuardModel } from "./types
 export type DetectorName = GuardsConfig["detectors"][number];
 
 const FACTORIES: Readonly<Record<DetectorName, () => Detector>> = {
-  secrets: () => {
-    throw new Error("the secrets detector is not built yet");
-  },
+  secrets: secretsDetector,
   pii: () => {
     throw new Error("the PII detector is not built yet");
   },
