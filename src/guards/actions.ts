@@ -51,8 +51,33 @@ export class ActionTable {
   }
 }
 
-/** The action tables for a call, resolved once per call from the configuration. */
+/** Resolved tables per configuration: without rules one per direction, with rules one per subject too. */
+const resolved = new WeakMap<GuardsConfig["actions"], WeakMap<GuardsConfig["rules"], Map<string, ActionTable>>>();
+const MAX_RESOLVED = 4096;
+
+/** The action table for a call in one direction; resolved from the configuration once and kept. */
 export function actionsFor(config: GuardsConfig["actions"], rules: GuardsConfig["rules"], subject: ActionSubject, direction: GuardDirection): ActionTable {
+  let byRules = resolved.get(config);
+  if (byRules === undefined) {
+    byRules = new WeakMap();
+    resolved.set(config, byRules);
+  }
+  let cache = byRules.get(rules);
+  if (cache === undefined) {
+    cache = new Map();
+    byRules.set(rules, cache);
+  }
+  const key = rules.length === 0 ? direction : `${direction}\0${subject.identityId}\0${subject.identityName}\0${subject.modelName}\0${subject.modelId}`;
+  let table = cache.get(key);
+  if (table === undefined) {
+    table = resolve(config, rules, subject, direction);
+    if (cache.size >= MAX_RESOLVED) cache.clear();
+    cache.set(key, table);
+  }
+  return table;
+}
+
+function resolve(config: GuardsConfig["actions"], rules: GuardsConfig["rules"], subject: ActionSubject, direction: GuardDirection): ActionTable {
   const table = new Map<string, GuardAction>(Object.entries(config[direction]) as [string, GuardAction][]);
   for (const rule of rules) {
     if (rule.direction !== undefined && rule.direction !== direction) continue;

@@ -78,8 +78,9 @@ namespace Perimeter {
   action embed in ["model"] appliesTo { principal: [Identity], resource: [ModelVersion], context: RequestContext };
   // see the model version in /v1/models (or /api/tags)
   action list in ["model"] appliesTo { principal: [Identity], resource: [ModelVersion], context: RequestContext };
-  // Reserved for the tool gateway.
-  action tool appliesTo { principal: [Identity], resource: [Tool] };
+  // Reserved for the tool gateway. Its context has the guards' findings already, so that a policy on
+  // context.guards that names no action validates for every action.
+  action tool appliesTo { principal: [Identity], resource: [Tool], context: { guards: GuardContext } };
 }
 `;
 
