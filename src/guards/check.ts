@@ -39,7 +39,7 @@ export interface CheckOptions {
 }
 
 export async function checkLines(engine: GuardEngine, input: string, options: CheckOptions): Promise<CheckedLine[]> {
-  const lines = input.split(/\r?\n/);
+  const lines = input.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   const subject = options.subject ?? CHECK_SUBJECT;
   const out: CheckedLine[] = [];

@@ -21,9 +21,15 @@ export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export const PERIMETER_BIN = BIN;
 
 /** Run the real `perimeter` binary as a user would, in `cwd`, with `env` added to a clean environment. */
-export function perimeter(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): CliResult {
+export function perimeter(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): CliResult {
   const env = cliEnv(options.env);
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd, env, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+    ...(options.input !== undefined ? { input: options.input } : {}),
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
