@@ -78,6 +78,7 @@ function detectPii(text: string): GuardFinding[] {
   if (text.length === 0) return [];
   const candidates: Candidate[] = [];
   scanNumbers(text, candidates);
+  scanEmails(text, candidates);
   scanWithRegexes(text, candidates);
   return resolveOverlaps(candidates, text.length).map(toFinding);
 }
@@ -218,7 +219,7 @@ const SLASH = 47;
 const SPACE = 32;
 const NBSP = 0xa0;
 /** A run of groups longer than this is a table of numbers, not one value: judged in windows of this many groups. */
-const MAX_WINDOW = 8;
+const MAX_WINDOW = 7;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -328,9 +329,9 @@ function scanNumbers(text: string, out: Candidate[]): void {
 /** Tries windows of the run's groups, longest first from each start, and keeps the first value found. */
 function judgeRun(text: string, run: Run, out: Candidate[]): void {
   const count = run.starts.length;
-  let digits = 0;
-  for (let g = 0; g < count; g++) digits += run.ends[g]! - run.starts[g]!;
-  if (digits < 4) return;
+  let total = 0;
+  for (let g = 0; g < count; g++) total += run.ends[g]! - run.starts[g]!;
+  if (total < 4) return;
   let a = 0;
   while (a < count) {
     if (!windowMayStart(run, a)) {
@@ -338,8 +339,15 @@ function judgeRun(text: string, run: Run, out: Candidate[]): void {
       continue;
     }
     let found = false;
-    for (let b = Math.min(count - 1, a + MAX_WINDOW - 1); b >= a; b--) {
-      if (!windowMayEnd(run, b)) continue;
+    const last = Math.min(count - 1, a + MAX_WINDOW - 1);
+    let digits = 0;
+    for (let g = a; g <= last; g++) digits += run.ends[g]! - run.starts[g]!;
+    for (let b = last; b >= a; b--) {
+      if (b < last) digits -= run.ends[b + 1]! - run.starts[b + 1]!;
+      // cheap tests first: under eight digits only an IPv4 address (four groups joined by dots) is possible
+      if (digits < 4 || digits > 19 || !windowMayEnd(run, b)) continue;
+      if (digits < 9 && !(b - a === 3 && dotted(run, a, b)) && !(digits === 8 && a === 0 && run.plus)) continue;
+      if (!plausibleCount(text, run, a, b, digits)) continue;
       const candidate = judgeWindow(text, run, a, b);
       if (candidate !== null) {
         out.push(candidate);
@@ -350,6 +358,20 @@ function judgeRun(text: string, run: Run, out: Candidate[]): void {
     }
     if (!found) a++;
   }
+}
+
+/** Five groups or more: only a French or Russian phone, a card in fours, a NIR, or an international number. */
+function plausibleCount(text: string, run: Run, a: number, b: number, digits: number): boolean {
+  const groups = b - a + 1;
+  if (groups < 5 || (a === 0 && run.plus)) return true;
+  const first = run.ends[a]! - run.starts[a]!;
+  if (groups === 5) return (digits === 10 && text.charCodeAt(run.starts[a]!) === 48) || (digits === 11 && first === 1) || (digits >= 17 && first === 4);
+  return groups === 7 && digits === 15 && first === 1;
+}
+
+function dotted(run: Run, a: number, b: number): boolean {
+  for (let g = a + 1; g <= b; g++) if (run.seps[g] !== ".") return false;
+  return true;
 }
 
 /** A value inside a run starts and ends at a space: `1.2.3.4` inside `1.2.3.4.5` is not an address. */
@@ -373,6 +395,8 @@ interface Window {
   /** Separators between the groups (one fewer than groups). */
   readonly seps: readonly string[];
   readonly digits: string;
+  /** The groups' lengths: `3-3-4`. */
+  readonly shape: string;
   readonly start: number;
   readonly end: number;
 }
@@ -399,7 +423,7 @@ function judgeWindow(text: string, run: Run, a: number, b: number): Candidate | 
   let end = run.ends[b]!;
   // `(555)` at the end of a run: the closing parenthesis belongs to the value
   if (paren && groups.length === 1 && text.charCodeAt(end) === CLOSE) end++;
-  const w: Window = { plus, paren, groups, seps, digits, start, end };
+  const w: Window = { plus, paren, groups, seps, digits, shape: groups.map((g) => g.length).join("-"), start, end };
   return plus ? internationalPhone(w) : judgeNational(text, w);
 }
 
@@ -413,10 +437,6 @@ function uniform(seps: readonly string[], allowed: string): boolean {
   if (!allowed.includes(first)) return false;
   for (const s of seps) if (s !== first) return false;
   return true;
-}
-
-function lengths(w: Window): string {
-  return w.groups.map((g) => g.length).join("-");
 }
 
 function judgeNational(text: string, w: Window): Candidate | null {
@@ -486,7 +506,7 @@ function cardIssuer(d: string): boolean {
 
 function paymentCard(w: Window): Candidate | null {
   if (w.paren || !uniform(w.seps, " -")) return null;
-  const shape = lengths(w);
+  const shape = w.shape;
   const grouped = w.groups.length === 1 || shape === "4-6-5" || shape === "4-6-4" || w.groups.slice(0, -1).every((g) => g.length === 4);
   if (!grouped || !cardIssuer(w.digits) || !luhnValid(w.digits)) return null;
   return candidate("payment-card", w, 1);
@@ -495,7 +515,7 @@ function paymentCard(w: Window): Candidate | null {
 // NIR: sex (1, 2; 3, 4, 7, 8 for provisional numbers), year, month (01-12, 20-42 or 50-99 when unknown), …
 function frNir(w: Window): Candidate | null {
   if (w.paren || !uniform(w.seps, " .")) return null;
-  const shape = lengths(w);
+  const shape = w.shape;
   if (w.groups.length !== 1 && shape !== "1-2-2-2-3-3-2" && shape !== "13-2") return null;
   const d = w.digits;
   if (!"123478".includes(d[0]!)) return null;
@@ -506,14 +526,14 @@ function frNir(w: Window): Candidate | null {
 
 function aadhaar(text: string, w: Window): Candidate | null {
   if (w.paren || !uniform(w.seps, " -")) return null;
-  const shape = lengths(w);
+  const shape = w.shape;
   const known = shape === "4-4-4" || (w.groups.length === 1 && hasWord(before(text, w.start), AADHAAR_WORDS));
   return known && aadhaarValid(w.digits) ? candidate("in-aadhaar", w, 1) : null;
 }
 
 function elevenDigits(text: string, w: Window): Candidate | null {
   if (w.paren) return null;
-  const shape = lengths(w);
+  const shape = w.shape;
   const context = before(text, w.start);
   const bare = w.groups.length === 1;
   // CPF: 123.456.789-09, 123456789-09, or eleven digits after the word
@@ -527,7 +547,7 @@ function elevenDigits(text: string, w: Window): Candidate | null {
 
 function nineDigits(text: string, w: Window): Candidate | null {
   if (w.paren) return null;
-  const shape = lengths(w);
+  const shape = w.shape;
   const context = before(text, w.start);
   const bare = w.groups.length === 1;
   const bsnWord = hasWord(context, BSN_WORDS);
@@ -600,42 +620,54 @@ function nationalPhone(text: string, w: Window): Candidate | null {
   const d = w.digits;
   const len = d.length;
   if (len < 9 || len > 12) return null;
-  const shape = lengths(w);
+  const shape = w.shape;
   const count = w.groups.length;
-  const context = hasWord(before(text, w.start), PHONE_WORDS);
-  const confidence = context ? 0.9 : 0.7;
+  // the words before are read only once a shape has matched (`phoneWord(memo)`): most runs of digits are not phones
+  const memo: PhoneContext = { text, start: w.start, said: undefined };
   const seps = w.seps.join("");
   const sameSeps = uniform(w.seps, " -./");
   // US: (555) 123-4567, 555-123-4567, 555.123.4567, 1-555-123-4567
   const us = d.length === 11 && d[0] === "1" && w.groups[0] === "1" ? d.slice(1) : d;
-  const usShape = w.groups[0] === "1" && count > 1 ? lengths({ ...w, groups: w.groups.slice(1) }) : shape;
+  const usShape = w.groups[0] === "1" && count > 1 ? shape.slice(2) : shape;
   if (us.length === 10 && usShape === "3-3-4" && "23456789".includes(us[0]!) && "23456789".includes(us[3]!)) {
     const parenForm = w.paren || seps.includes(")");
-    if (parenForm || sameSeps || uniform(w.seps.slice(w.groups[0] === "1" ? 1 : 0), " -.")) return candidate("phone", w, confidence);
+    if (parenForm || sameSeps || uniform(w.seps.slice(w.groups[0] === "1" ? 1 : 0), " -.")) return candidate("phone", w, phoneWord(memo) ? 0.9 : 0.7);
   }
   // RU: 8 (912) 345-67-89, 8 912 345 67 89, (912) 345-67-89
-  if ((shape === "1-3-3-2-2" && d[0] === "8") || (shape === "3-3-2-2" && (w.paren || context))) {
+  if ((shape === "1-3-3-2-2" && d[0] === "8") || (shape === "3-3-2-2" && (w.paren || phoneWord(memo)))) {
     const nsn = shape === "1-3-3-2-2" ? d.slice(1) : d;
-    if ("3489".includes(nsn[0]!)) return candidate("phone", w, confidence);
+    if ("3489".includes(nsn[0]!)) return candidate("phone", w, phoneWord(memo) ? 0.9 : 0.7);
   }
   // trunk prefix 0 (UK, DE, FR, IT, NL): an area code of 2-5 digits, then the subscriber number in 1-3 groups
-  if (d[0] === "0" && d[1] !== "0" && (len >= 10 || context)) {
+  if (d[0] === "0" && d[1] !== "0" && (len >= 10 || phoneWord(memo))) {
     const pairs = count === 5 && shape === "2-2-2-2-2" && len === 10;
     const area = w.groups[0]!.length;
     const split = count >= 2 && count <= 4 && area >= 2 && area <= 5 && w.groups.slice(1).every((g) => g.length >= 2);
-    if ((pairs || split) && (sameSeps || w.paren)) return candidate("phone", w, confidence);
+    if ((pairs || split) && (sameSeps || w.paren)) return candidate("phone", w, phoneWord(memo) ? 0.9 : 0.7);
   }
   // nine digits without a trunk prefix (ES, PT, IT mobiles): 612 345 678, 91 123 45 67, 912 345 678
   if (len === 9 && count >= 3 && sameSeps && (shape === "3-3-3" || shape === "3-2-2-2" || shape === "2-3-2-2" || shape === "2-3-4")) {
-    if ("6789".includes(d[0]!) || (context && "23".includes(d[0]!))) return candidate("phone", w, confidence);
+    // PT landlines (2x) are written 21 123 4567; a bare 2xx xxx xxx is as likely a count as a number
+    if ("6789".includes(d[0]!) || (d[0] === "2" && shape === "2-3-4" && phoneWord(memo))) return candidate("phone", w, phoneWord(memo) ? 0.9 : 0.7);
   }
   // IT mobiles: 333 1234567, 333 123 4567 (the latter is also US-shaped)
   if (d[0] === "3" && (len === 10 || len === 9) && (shape === "3-7" || shape === "3-6" || shape === "3-3-4" || shape === "3-3-3") && sameSeps) {
-    return candidate("phone", w, confidence);
+    return candidate("phone", w, phoneWord(memo) ? 0.9 : 0.7);
   }
   // any country, no shape: digits only after a word that says phone
-  if (context && count === 1 && len >= 9 && len <= 12) return candidate("phone", w, 0.75);
+  if (count === 1 && phoneWord(memo)) return candidate("phone", w, 0.75);
   return null;
+}
+
+interface PhoneContext {
+  readonly text: string;
+  readonly start: number;
+  said: boolean | undefined;
+}
+
+function phoneWord(memo: PhoneContext): boolean {
+  memo.said ??= hasWord(before(memo.text, memo.start), PHONE_WORDS);
+  return memo.said;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -644,20 +676,26 @@ function nationalPhone(text: string, w: Window): Candidate | null {
 interface Judged {
   readonly type: PiiType;
   readonly confidence: number;
-  /** The value's length in bytes when it is shorter than the match. */
+  /** Where the value starts in the match, and its length in bytes, when it is not the whole match. */
+  readonly offset?: number;
   readonly length?: number;
+}
+
+/** Nothing here; look again from this offset in the match. */
+interface Resume {
+  readonly resume: number;
 }
 
 interface LetterRule {
   readonly pattern: string;
   /** After a rejected match, look again from its next character (a value may start inside it) or after it. */
   readonly retryInside: boolean;
-  readonly judge: (value: string, bytes: Buffer, start: number) => Judged | null;
+  readonly judge: (value: string, bytes: Buffer, start: number) => Judged | Resume | null;
 }
 
 const LETTER_RULES: readonly LetterRule[] = [
   // IBAN: country, check digits, BBAN in groups of four or unspaced
-  { pattern: String.raw`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`, retryInside: true, judge: judgeIban },
+  { pattern: String.raw`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`, retryInside: false, judge: judgeIban },
   // UK NINO: two prefix letters (not D, F, I, Q, U, V; second not O), six digits, suffix A-D
   {
     pattern: String.raw`\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b`,
@@ -692,8 +730,6 @@ const LETTER_RULES: readonly LetterRule[] = [
   // IPv6, full or with `::`; the judge parses it
   { pattern: "[0-9A-Fa-f]{0,4}(?:::?[0-9A-Fa-f]{1,4}){2,7}(?:::)?", retryInside: false, judge: judgeIpv6 },
 ];
-
-const EMAIL = new RE2(String.raw`[\p{L}\p{N}_%+\-][\p{L}\p{N}._%+\-]*@[\p{L}\p{N}][\p{L}\p{N}\-]*(?:\.[\p{L}\p{N}][\p{L}\p{N}\-]*)*\.\p{L}{2,24}\b`, "gu");
 
 const letterPrefilter = new RE2(LETTER_RULES.map((r) => `(?:${r.pattern})`).join("|"));
 const letterSet = new RE2.Set(
@@ -734,9 +770,8 @@ function scanWithRegexes(text: string, out: Candidate[]): void {
       if (rule && regex) scanRule(rule, regex, bytes, found);
     }
   }
-  if (text.includes("@")) scanEmails(bytes, found);
   if (found.length === 0) return;
-  out.push(...(bytes.length === text.length ? found : toUtf16Offsets(found, bytes)));
+  for (const c of bytes.length === text.length ? found : toUtf16Offsets(found, bytes)) out.push(c);
 }
 
 function rulesPresent(bytes: Buffer): readonly number[] {
@@ -760,30 +795,44 @@ function scanRule(rule: LetterRule, regex: RE2, bytes: Buffer, out: Candidate[])
       regex.lastIndex = match.index + (rule.retryInside ? 1 : whole.length);
       continue;
     }
-    const length = judged.length ?? whole.length;
-    out.push({ type: judged.type, start: match.index, end: match.index + length, confidence: judged.confidence });
-    regex.lastIndex = match.index + length;
+    if ("resume" in judged) {
+      regex.lastIndex = match.index + Math.max(1, judged.resume);
+      continue;
+    }
+    const start = match.index + (judged.offset ?? 0);
+    const end = start + (judged.length ?? whole.length);
+    out.push({ type: judged.type, start, end, confidence: judged.confidence });
+    regex.lastIndex = end;
   }
   regex.lastIndex = 0;
 }
 
-function judgeIban(value: string): Judged | null {
-  const length = IBAN_LENGTHS[value.slice(0, 2)];
-  if (length === undefined) return null;
-  // the match may run on into a following group: take the country's length, which must end at a boundary
-  let taken = 0;
-  let i = 0;
-  let iban = "";
-  while (i < value.length && taken < length) {
-    const ch = value[i]!;
-    if (ch !== " ") {
-      iban += ch;
-      taken++;
+/**
+ * An IBAN may start at the match or after any space in it (`AB12 DE89 3704…`): each start is tried in plain
+ * code, so a run of look-alike groups costs one regex match, not one per group.
+ */
+function judgeIban(value: string): Judged | Resume {
+  for (let p = 0; p + 4 <= value.length; p++) {
+    if (p > 0 && value[p - 1] !== " ") continue;
+    const length = IBAN_LENGTHS[value.slice(p, p + 2)];
+    if (length === undefined || !isDigit(value.charCodeAt(p + 2)) || !isDigit(value.charCodeAt(p + 3))) continue;
+    // take the country's length, which must end at a boundary: the match may run on into a following group
+    let taken = 0;
+    let i = p;
+    let iban = "";
+    while (i < value.length && taken < length) {
+      const ch = value[i]!;
+      if (ch !== " ") {
+        iban += ch;
+        taken++;
+      }
+      i++;
     }
-    i++;
+    if (taken < length) return { resume: p };
+    if (i < value.length && value[i] !== " ") continue;
+    if (ibanValid(iban)) return { type: "iban", confidence: 1, offset: p, length: i - p };
   }
-  if (taken !== length || (i < value.length && value[i] !== " ")) return null;
-  return ibanValid(iban) ? { type: "iban", confidence: 1, length: i } : null;
+  return { resume: value.length };
 }
 
 function isAsciiAlnum(c: number): boolean {
@@ -881,42 +930,73 @@ const RESERVED_TLDS = new Set(["example", "test", "invalid", "localhost", "local
 const RESERVED_DOMAINS = new Set(["example.com", "example.org", "example.net", "example.edu"]);
 const CODE_RECEIVERS = new Set(["self", "this", "super", "cls", "np", "torch"]);
 
-function scanEmails(bytes: Buffer, out: Candidate[]): void {
-  EMAIL.lastIndex = 0;
-  for (let match = execBytes(EMAIL, bytes); match !== null; match = execBytes(EMAIL, bytes)) {
-    const whole = match[0];
-    if (whole === undefined || whole.length === 0) break;
-    const start = match.index;
-    const end = start + whole.length;
-    if (isAddress(whole.toString("utf8"), bytes, start, end)) out.push({ type: "email", start, end, confidence: 0.9 });
-  }
-  EMAIL.lastIndex = 0;
+// E-mail addresses, in plain code from each `@`: the local part to its left (64 characters at most), the
+// domain to its right (253 at most, and never past the next `@`), so a flood of `@` stays linear and a
+// flood of addresses costs no regex call per address.
+
+const LOCAL_MAX = 64;
+const DOMAIN_MAX = 253;
+
+function isLocalChar(c: number): boolean {
+  return isDigit(c) || isLetter(c) || c === DOT || c === 95 || c === 37 || c === PLUS || c === DASH;
 }
 
-function isAddress(address: string, bytes: Buffer, start: number, end: number): boolean {
-  const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+function isLabelChar(c: number): boolean {
+  return isDigit(c) || isLetter(c) || c === DASH;
+}
+
+function scanEmails(text: string, out: Candidate[]): void {
+  let floor = 0;
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
+    let start = at;
+    while (start > floor && at - start < LOCAL_MAX && isLocalChar(text.charCodeAt(start - 1))) start--;
+    while (start < at && text.charCodeAt(start) === DOT) start++;
+    if (start === at || text.charCodeAt(at - 1) === DOT) continue;
+    // the domain: labels of letters, digits and `-`, joined by single dots; it ends at the last letter of its TLD
+    let end = at + 1;
+    let tldStart = -1;
+    while (end < text.length && end - at <= DOMAIN_MAX) {
+      const c = text.charCodeAt(end);
+      if (isLabelChar(c)) end++;
+      else if (c === DOT && end > at + 1 && isLabelChar(text.charCodeAt(end + 1)) && text.charCodeAt(end - 1) !== DASH) {
+        tldStart = end + 1;
+        end++;
+      } else break;
+    }
+    if (tldStart < 0 || end - tldStart < 2 || end - tldStart > 24) continue;
+    let letters = true;
+    for (let i = tldStart; i < end && letters; i++) letters = isLetter(text.charCodeAt(i));
+    if (!letters || !isAddress(text, start, at, end)) continue;
+    out.push({ type: "email", start, end, confidence: 0.9 });
+    floor = end;
+    at = end - 1;
+  }
+}
+
+function isAddress(text: string, start: number, at: number, end: number): boolean {
+  const domain = text.slice(at + 1, end).toLowerCase();
   const labels = domain.split(".");
   const tld = labels[labels.length - 1] ?? "";
   // `icon@2x.png`, `admin@db.local`, `x@self.weight`
   if (FILE_EXTENSIONS.has(tld) || RESERVED_TLDS.has(tld) || CODE_RECEIVERS.has(labels[0] ?? "")) return false;
   for (const reserved of RESERVED_DOMAINS) if (domain === reserved || domain.endsWith(`.${reserved}`)) return false;
-  const before = start > 0 ? (bytes[start - 1] ?? SPACE) : SPACE;
+  const before = start > 0 ? text.charCodeAt(start - 1) : SPACE;
   // `@scope/pkg@1.0`, `a@b@c.com`, `dir/file@host.com`: not an address
   if (before === 64 || before === SLASH) return false;
   // `https://user:pass@host`: a URL's credentials, the secrets detector's business
-  if (before === 58 && inUrl(bytes, start)) return false;
-  const after = bytes[end] ?? SPACE;
-  const afterNext = bytes[end + 1] ?? SPACE;
+  if (before === 58 && inUrl(text, start)) return false;
+  const after = end < text.length ? text.charCodeAt(end) : SPACE;
+  const afterNext = end + 1 < text.length ? text.charCodeAt(end + 1) : SPACE;
   // `git@github.com:org/repo`, `user@host.com/path`: a remote, not an address
-  if ((after === 58 || after === SLASH) && afterNext !== SPACE && afterNext !== 10 && afterNext !== 13) return false;
+  if ((after === 58 || after === SLASH) && !isSpace(afterNext) && afterNext !== 10 && afterNext !== 13) return false;
   return after !== 64;
 }
 
-function inUrl(bytes: Buffer, start: number): boolean {
+function inUrl(text: string, start: number): boolean {
   for (let i = start - 1; i > 0 && start - i < 256; i--) {
-    const b = bytes[i] ?? 0;
-    if (b === SPACE || b === 10 || b === 13 || b === 9 || b === 34 || b === 39 || b === 60) return false;
-    if (b === SLASH && bytes[i - 1] === SLASH) return true;
+    const c = text.charCodeAt(i);
+    if (isSpace(c) || c === 10 || c === 13 || c === 9 || c === 34 || c === 39 || c === 60) return false;
+    if (c === SLASH && text.charCodeAt(i - 1) === SLASH) return true;
   }
   return false;
 }
