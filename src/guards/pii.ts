@@ -77,10 +77,10 @@ export function piiDetector(): Detector {
 function detectPii(text: string): GuardFinding[] {
   if (text.length === 0) return [];
   const candidates: Candidate[] = [];
-  scanNumbers(text, candidates);
-  scanEmails(text, candidates);
-  scanWithRegexes(text, candidates);
-  return resolveOverlaps(candidates, text.length).map(toFinding);
+  const letters = scanNumbers(text, candidates);
+  if (text.includes("@")) scanEmails(text, candidates);
+  if (letters) scanWithRegexes(text, candidates);
+  return resolveOverlaps(candidates).map(toFinding);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -96,114 +96,59 @@ function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000);
 }
 
-/** A word from the list occurs in `slice` as a whole word (not inside a longer one). */
-function hasWord(slice: string, words: readonly string[]): boolean {
-  for (const word of words) {
-    let at = slice.indexOf(word);
-    while (at >= 0) {
-      const left = at === 0 || !isLetter(slice.charCodeAt(at - 1));
-      const right = at + word.length >= slice.length || !isLetter(slice.charCodeAt(at + word.length));
-      if (left && right) return true;
-      at = slice.indexOf(word, at + 1);
-    }
+/** Context words as phrases of lower-case letter-words: `steuer-id` is "steuer id", `tel.` is "tel". */
+class Phrases {
+  private readonly set: Set<string>;
+  constructor(list: string) {
+    this.set = new Set(list.split("|").map((phrase) => words(phrase).join(" ")));
   }
-  return false;
+  /** One of the phrases occurs in `slice` as whole words. */
+  in(slice: string): boolean {
+    const ws = words(slice);
+    for (let i = 0; i < ws.length; i++) {
+      const one = ws[i]!;
+      if (this.set.has(one)) return true;
+      const two = i + 1 < ws.length ? `${one} ${ws[i + 1]}` : "";
+      if (two && this.set.has(two)) return true;
+      if (i + 2 < ws.length && this.set.has(`${two} ${ws[i + 2]}`)) return true;
+    }
+    return false;
+  }
 }
 
-const PHONE_WORDS = [
-  "phone",
-  "tel",
-  "tel.",
-  "telephone",
-  "call",
-  "mobile",
-  "cell",
-  "fax",
-  "whatsapp",
-  "sms",
-  "text me",
-  "ring",
-  "contact",
-  "reach me",
-  "dial",
-  "telefon",
-  "telefonnummer",
-  "handy",
-  "mobil",
-  "rufnummer",
-  "anrufen",
-  "téléphone",
-  "portable",
-  "appelez",
-  "appeler",
-  "numéro",
-  "teléfono",
-  "móvil",
-  "movil",
-  "llámame",
-  "llamar",
-  "telefono",
-  "cellulare",
-  "chiama",
-  "chiamare",
-  "telefoon",
-  "telefoonnummer",
-  "mobiel",
-  "bel",
-  "bellen",
-  "telemóvel",
-  "telemovel",
-  "telefone",
-  "celular",
-  "ligue",
-  "телефон",
-  "тел",
-  "звоните",
-  "позвоните",
-  "номер",
-];
-const SSN_WORDS = ["ssn", "social security", "soc. sec", "ss#", "ss no", "ssn#"];
-const NINO_WORDS = ["national insurance", "ni number", "nino", "ni no", "ni no."];
-const AADHAAR_WORDS = ["aadhaar", "aadhar", "uidai", "uid", "आधार"];
-const CPF_WORDS = ["cpf", "cadastro de pessoas"];
-const STEUER_WORDS = [
-  "steuer-id",
-  "steuerid",
-  "steuer",
-  "steuernummer",
-  "idnr",
-  "identifikationsnummer",
-  "steueridentifikationsnummer",
-  "tax id",
-  "tax-id",
-  "tax identification",
-  "tin",
-  "steuer-identifikationsnummer",
-];
-const BSN_WORDS = ["bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen service number", "persoonsnummer", "bsn-nummer"];
-const VERSION_WORDS = [
-  "version",
-  "ver",
-  "ver.",
-  "v",
-  "release",
-  "build",
-  "firmware",
-  "driver",
-  "rev",
-  "revision",
-  "update",
-  "patch",
-  "sdk",
-  "versión",
-  "versione",
-  "versie",
-  "versão",
-  "версия",
-  "oid",
-];
+/** The runs of letters in a short, lower-cased slice. */
+function words(slice: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= slice.length; i++) {
+    const letter = i < slice.length && isLetter(slice.charCodeAt(i));
+    if (letter && start < 0) start = i;
+    else if (!letter && start >= 0) {
+      out.push(slice.slice(start, i));
+      start = -1;
+    }
+  }
+  return out;
+}
 
-function raised(base: number, text: string, start: number, words: readonly string[]): number {
+function hasWord(slice: string, phrases: Phrases): boolean {
+  return phrases.in(slice);
+}
+
+const PHONE_WORDS = new Phrases(
+  "phone|tel|tel.|telephone|call|mobile|cell|fax|whatsapp|sms|text me|ring|contact|reach me|dial|telefon|telefonnummer|handy|mobil|rufnummer|anrufen|téléphone|portable|appelez|appeler|numéro|teléfono|móvil|movil|llámame|llamar|telefono|cellulare|chiama|chiamare|telefoon|telefoonnummer|mobiel|bel|bellen|telemóvel|telemovel|telefone|celular|ligue|телефон|тел|звоните|позвоните|номер|número|numero|nummer",
+);
+const SSN_WORDS = new Phrases("ssn|social security|soc. sec|ss#|ss no|ssn#");
+const NINO_WORDS = new Phrases("national insurance|ni number|nino|ni no|ni no.");
+const AADHAAR_WORDS = new Phrases("aadhaar|aadhar|uidai|uid|आधार");
+const CPF_WORDS = new Phrases("cpf|cadastro de pessoas");
+const STEUER_WORDS = new Phrases(
+  "steuer-id|steuerid|steuer|steuernummer|idnr|identifikationsnummer|steueridentifikationsnummer|tax id|tax-id|tax identification|tin|steuer-identifikationsnummer",
+);
+const BSN_WORDS = new Phrases("bsn|burgerservicenummer|sofinummer|sofi|citizen service number|persoonsnummer|bsn-nummer");
+const VERSION_WORDS = "version|ver|ver.|v|release|build|firmware|driver|rev|revision|update|patch|sdk|versión|versione|versie|versão|версия|oid".split("|");
+
+function raised(base: number, text: string, start: number, words: Phrases): number {
   return hasWord(before(text, start), words) ? Math.min(0.95, base + 0.15) : base;
 }
 
@@ -235,9 +180,11 @@ function isSpace(c: number): boolean {
 
 /** A run of digit groups: `+44 (0)20 7946 0958` is groups 44, 0, 20, 7946, 0958. */
 interface Run {
-  readonly plus: boolean;
+  plus: boolean;
   /** Where the run starts: its `+` or `(`, else its first digit. */
-  readonly start: number;
+  start: number;
+  /** How many groups; the arrays are reused and may be longer. */
+  count: number;
   /** Per group: where its digits start and end. */
   readonly starts: number[];
   readonly ends: number[];
@@ -245,20 +192,24 @@ interface Run {
   readonly seps: string[];
 }
 
-/** Reads the separator at `i` between two digit groups; its normalised form and length, or null when it is none. */
-function separatorAt(text: string, i: number): { sep: string; length: number } | null {
+/** The separator at `i` between two digit groups, normalised (its length is the source's), or "" when there is none. */
+function separatorAt(text: string, i: number): string {
   const a = text.charCodeAt(i);
   const b = text.charCodeAt(i + 1);
-  const c = text.charCodeAt(i + 2);
-  if (isDigit(b) && (isSpace(a) || a === DOT || a === DASH || a === SLASH)) return { sep: isSpace(a) ? " " : String.fromCharCode(a), length: 1 };
-  if (a === CLOSE) {
-    if (isDigit(b)) return { sep: ")", length: 1 };
-    if ((isSpace(b) || b === DASH) && isDigit(c)) return { sep: isSpace(b) ? ") " : ")-", length: 2 };
-    return null;
+  if (isDigit(b)) {
+    if (isSpace(a)) return " ";
+    if (a === DOT) return ".";
+    if (a === DASH) return "-";
+    if (a === SLASH) return "/";
+    if (a === CLOSE) return ")";
+    if (a === OPEN) return "(";
+    return "";
   }
-  if (a === OPEN && isDigit(b)) return { sep: "(", length: 1 };
-  if ((isSpace(a) || a === DASH) && b === OPEN && isDigit(c)) return { sep: " (", length: 2 };
-  return null;
+  const c = text.charCodeAt(i + 2);
+  if (!isDigit(c)) return "";
+  if (a === CLOSE && (isSpace(b) || b === DASH)) return isSpace(b) ? ") " : ")-";
+  if ((isSpace(a) || a === DASH) && b === OPEN) return " (";
+  return "";
 }
 
 /** Characters that, right before a number, make it part of something else: a price, an id, a version. */
@@ -288,16 +239,44 @@ function attachedAfter(text: string, end: number): boolean {
   return false;
 }
 
-function scanNumbers(text: string, out: Candidate[]): void {
+/** The run being judged: one, reused, as the scan is synchronous and most runs are a number or two. */
+const scratch: Run = { plus: false, start: 0, count: 0, starts: [], ends: [], seps: [] };
+
+/** The next place a run may start (a digit, `+` or `(`): a tight loop, as most of a prose text is not digits. */
+function nextRunStart(text: string, from: number): number {
   const n = text.length;
-  let i = 0;
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 57 && (c >= 48 || c === PLUS || c === OPEN)) return i;
+  }
+  return n;
+}
+
+function isUpperAscii(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+
+/**
+ * Whether letters near a run's digits could make it an id with letters (IBAN, NINO, DNI/NIE, codice fiscale,
+ * a Corsican NIR, IPv6): a letter or `:` right against the digits, or a capital one space away. Text without
+ * such a run needs no regex at all.
+ */
+function lettersNear(text: string, start: number, end: number): boolean {
+  const b1 = start > 0 ? text.charCodeAt(start - 1) : SPACE;
+  const a1 = end < text.length ? text.charCodeAt(end) : SPACE;
+  if (isLetter(b1) || isLetter(a1) || b1 === 58 || a1 === 58) return true;
+  const b2 = start > 1 ? text.charCodeAt(start - 2) : SPACE;
+  const a2 = end + 1 < text.length ? text.charCodeAt(end + 1) : SPACE;
+  return ((isSpace(b1) || b1 === DASH) && isUpperAscii(b2)) || ((isSpace(a1) || a1 === DASH) && isUpperAscii(a2));
+}
+
+/** Judges every run of digit groups in the text; returns whether one of them has letters near it. */
+function scanNumbers(text: string, out: Candidate[]): boolean {
+  const n = text.length;
+  let letters = false;
+  let i = nextRunStart(text, 0);
   while (i < n) {
     const c = text.charCodeAt(i);
-    const startsRun = isDigit(c) || ((c === PLUS || c === OPEN) && (isDigit(text.charCodeAt(i + 1)) || text.charCodeAt(i + 1) === OPEN));
-    if (!startsRun) {
-      i++;
-      continue;
-    }
     const start = i;
     let plus = false;
     if (c === PLUS) {
@@ -305,30 +284,74 @@ function scanNumbers(text: string, out: Candidate[]): void {
       i++;
     }
     if (text.charCodeAt(i) === OPEN) i++;
-    if (!isDigit(text.charCodeAt(i))) continue;
-    const run: Run = { plus, start, starts: [], ends: [], seps: [] };
+    if (!isDigit(text.charCodeAt(i))) {
+      i = nextRunStart(text, Math.max(i, start + 1));
+      continue;
+    }
+    const run = scratch;
+    run.plus = plus;
+    run.start = start;
+    run.count = 0;
     let sep = "";
     for (;;) {
       const groupStart = i;
       while (i < n && isDigit(text.charCodeAt(i))) i++;
-      run.starts.push(groupStart);
-      run.ends.push(i);
-      run.seps.push(sep);
-      const next = separatorAt(text, i);
-      if (next === null) break;
-      sep = next.sep;
-      i += next.length;
+      run.starts[run.count] = groupStart;
+      run.ends[run.count] = i;
+      run.seps[run.count] = sep;
+      run.count++;
+      sep = separatorAt(text, i);
+      if (sep === "") break;
+      i += sep.length;
     }
-    const end = run.ends[run.ends.length - 1] ?? i;
-    if (!attachedBefore(text, start) && !attachedAfter(text, end)) judgeRun(text, run, out);
+    const end = run.ends[run.count - 1] ?? i;
+    if (!letters) letters = lettersNear(text, run.starts[0]!, end) || (run.count > 1 && hasLetterInside(text, run));
     // a run glued to a word is skipped whole; the scan goes on after it
-    if (i === start) i++;
+    if (!attachedBefore(text, start) && !attachedAfter(text, end) && !afterCapitalGroup(text, start)) judgeRun(text, run, out);
+    i = nextRunStart(text, Math.max(i, start + 1));
   }
+  return letters;
+}
+
+/**
+ * `GB71 BFOP 0535 6929…`: digits that go on from groups of four capitals and digits, back to one that opens
+ * like an IBAN (two capitals, two digits), are the rest of that IBAN, judged (or rejected) as one by RE2.
+ */
+function afterCapitalGroup(text: string, start: number): boolean {
+  let end = start - 1;
+  for (let group = 0; group < 8; group++) {
+    if (end < 4 || !isSpace(text.charCodeAt(end))) return false;
+    const from = end - 4;
+    let capitals = 0;
+    for (let i = from; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (isUpperAscii(c)) capitals++;
+      else if (!isDigit(c)) return false;
+    }
+    if (from > 0 && isAlnum(text.charCodeAt(from - 1))) return false;
+    const opensIban =
+      isUpperAscii(text.charCodeAt(from)) &&
+      isUpperAscii(text.charCodeAt(from + 1)) &&
+      isDigit(text.charCodeAt(from + 2)) &&
+      isDigit(text.charCodeAt(from + 3));
+    if (opensIban) return true;
+    if (capitals === 0) return false;
+    end = from - 1;
+  }
+  return false;
+}
+
+/** `1 85 05 2A 006…` and `AB 12 34 56 C`: a capital between the groups of a run (the run stops at it). */
+function hasLetterInside(text: string, run: Run): boolean {
+  for (let g = 0; g < run.count; g++) if (lettersNear(text, run.starts[g]!, run.ends[g]!)) return true;
+  return false;
 }
 
 /** Tries windows of the run's groups, longest first from each start, and keeps the first value found. */
 function judgeRun(text: string, run: Run, out: Candidate[]): void {
-  const count = run.starts.length;
+  const count = run.count;
+  // one group of fewer than nine digits is no value here (IPv4 has dots, every bare id has nine or more)
+  if (count === 1 && !run.plus && run.ends[0]! - run.starts[0]! < 9) return;
   let total = 0;
   for (let g = 0; g < count; g++) total += run.ends[g]! - run.starts[g]!;
   if (total < 4) return;
@@ -382,7 +405,7 @@ function windowMayStart(run: Run, a: number): boolean {
 }
 
 function windowMayEnd(run: Run, b: number): boolean {
-  if (b === run.starts.length - 1) return true;
+  if (b === run.count - 1) return true;
   const sep = run.seps[b + 1]!;
   return sep === " " || sep === " (" || sep === ") ";
 }
@@ -397,6 +420,8 @@ interface Window {
   readonly digits: string;
   /** The groups' lengths: `3-3-4`. */
   readonly shape: string;
+  /** A group of four digits sits right beside the window, a space away: `4111 1111 1111` is part of something longer. */
+  readonly besideFour: boolean;
   readonly start: number;
   readonly end: number;
 }
@@ -423,8 +448,15 @@ function judgeWindow(text: string, run: Run, a: number, b: number): Candidate | 
   let end = run.ends[b]!;
   // `(555)` at the end of a run: the closing parenthesis belongs to the value
   if (paren && groups.length === 1 && text.charCodeAt(end) === CLOSE) end++;
-  const w: Window = { plus, paren, groups, seps, digits, shape: groups.map((g) => g.length).join("-"), start, end };
+  const besideFour = (a > 0 && fourBeside(run, a - 1, a)) || (b + 1 < run.count && fourBeside(run, b + 1, b + 1));
+  // `4853 0663 4537 9634` holds no 12-digit number in fours: a run of fours is one number or none
+  if (besideFour && groups.every((g) => g.length === 4)) return null;
+  const w: Window = { plus, paren, groups, seps, digits, shape: groups.map((g) => g.length).join("-"), besideFour, start, end };
   return plus ? internationalPhone(w) : judgeNational(text, w);
+}
+
+function fourBeside(run: Run, group: number, sep: number): boolean {
+  return run.ends[group]! - run.starts[group]! === 4 && run.seps[sep] === " ";
 }
 
 function candidate(type: PiiType, w: Window, confidence: number): Candidate {
@@ -508,7 +540,7 @@ function paymentCard(w: Window): Candidate | null {
   if (w.paren || !uniform(w.seps, " -")) return null;
   const shape = w.shape;
   const grouped = w.groups.length === 1 || shape === "4-6-5" || shape === "4-6-4" || w.groups.slice(0, -1).every((g) => g.length === 4);
-  if (!grouped || !cardIssuer(w.digits) || !luhnValid(w.digits)) return null;
+  if (!grouped || (w.groups.length > 1 && w.besideFour) || !cardIssuer(w.digits) || !luhnValid(w.digits)) return null;
   return candidate("payment-card", w, 1);
 }
 
@@ -527,7 +559,7 @@ function frNir(w: Window): Candidate | null {
 function aadhaar(text: string, w: Window): Candidate | null {
   if (w.paren || !uniform(w.seps, " -")) return null;
   const shape = w.shape;
-  const known = shape === "4-4-4" || (w.groups.length === 1 && hasWord(before(text, w.start), AADHAAR_WORDS));
+  const known = (shape === "4-4-4" && !w.besideFour) || (w.groups.length === 1 && hasWord(before(text, w.start), AADHAAR_WORDS));
   return known && aadhaarValid(w.digits) ? candidate("in-aadhaar", w, 1) : null;
 }
 
@@ -647,11 +679,18 @@ function nationalPhone(text: string, w: Window): Candidate | null {
   }
   // nine digits without a trunk prefix (ES, PT, IT mobiles): 612 345 678, 91 123 45 67, 912 345 678
   if (len === 9 && count >= 3 && sameSeps && (shape === "3-3-3" || shape === "3-2-2-2" || shape === "2-3-2-2" || shape === "2-3-4")) {
-    // PT landlines (2x) are written 21 123 4567; a bare 2xx xxx xxx is as likely a count as a number
-    if ("6789".includes(d[0]!) || (d[0] === "2" && shape === "2-3-4" && phoneWord(memo))) return candidate("phone", w, phoneWord(memo) ? 0.9 : 0.7);
+    // 612 345 678 is also 612 million written with spaces: in groups of three only after a word that says phone
+    const thousands = shape === "3-3-3";
+    const lead = "6789".includes(d[0]!) || (d[0] === "2" && shape === "2-3-4");
+    if (lead && (!thousands || phoneWord(memo))) return candidate("phone", w, phoneWord(memo) ? 0.9 : 0.7);
   }
   // IT mobiles: 333 1234567, 333 123 4567 (the latter is also US-shaped)
-  if (d[0] === "3" && (len === 10 || len === 9) && (shape === "3-7" || shape === "3-6" || shape === "3-3-4" || shape === "3-3-3") && sameSeps) {
+  if (
+    d[0] === "3" &&
+    (len === 10 || len === 9) &&
+    (shape === "3-7" || shape === "3-6" || shape === "3-3-4" || (shape === "3-3-3" && phoneWord(memo))) &&
+    sameSeps
+  ) {
     return candidate("phone", w, phoneWord(memo) ? 0.9 : 0.7);
   }
   // any country, no shape: digits only after a word that says phone
@@ -727,8 +766,12 @@ const LETTER_RULES: readonly LetterRule[] = [
     retryInside: false,
     judge: (value) => (nirValid(compact(value)) ? { type: "fr-nir", confidence: 1 } : null),
   },
-  // IPv6, full or with `::`; the judge parses it
-  { pattern: "[0-9A-Fa-f]{0,4}(?:::?[0-9A-Fa-f]{1,4}){2,7}(?:::)?", retryInside: false, judge: judgeIpv6 },
+  // IPv6: eight groups, or fewer around one `::` (a time, `12:30:45`, is neither and costs no call)
+  {
+    pattern: "(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?",
+    retryInside: false,
+    judge: judgeIpv6,
+  },
 ];
 
 const letterPrefilter = new RE2(LETTER_RULES.map((r) => `(?:${r.pattern})`).join("|"));
@@ -1021,25 +1064,20 @@ function toUtf16Offsets(candidates: readonly Candidate[], bytes: Buffer): Candid
 
 // ---------------------------------------------------------------------------------------------------------
 
-/** One finding per stretch of text: the more certain, then the longer, wins. */
-function resolveOverlaps(candidates: Candidate[], textLength: number): Candidate[] {
+/**
+ * One finding per stretch of text: in order of starts, a candidate overlapping the one kept before it replaces
+ * it when it is more certain, or as certain and longer. Linear after the sort.
+ */
+function resolveOverlaps(candidates: Candidate[]): Candidate[] {
   if (candidates.length <= 1) return candidates;
-  const ranked = [...candidates].sort((a, b) => b.confidence - a.confidence || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const sorted = candidates.sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: Candidate[] = [];
-  const taken = new Uint8Array(textLength);
-  for (const c of ranked) {
-    let free = true;
-    for (let i = c.start; i < c.end; i++) {
-      if (taken[i] === 1) {
-        free = false;
-        break;
-      }
-    }
-    if (!free) continue;
-    taken.fill(1, c.start, c.end);
-    kept.push(c);
+  for (const c of sorted) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || c.start >= last.end) kept.push(c);
+    else if (c.confidence > last.confidence || (c.confidence === last.confidence && c.end - c.start > last.end - last.start)) kept[kept.length - 1] = c;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return kept;
 }
 
 function toFinding(c: Candidate): GuardFinding {
