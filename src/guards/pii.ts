@@ -544,13 +544,13 @@ function paymentCard(w: Window): Candidate | null {
   return candidate("payment-card", w, 1);
 }
 
-// NIR: sex (1, 2; 3, 4, 7, 8 for provisional numbers), year, month (01-12, 20-42 or 50-99 when unknown), …
+// NIR: sex (1, 2; 7, 8 for provisional numbers), year, month (01-12, 20-42 or 50-99 when unknown), …
 function frNir(w: Window): Candidate | null {
   if (w.paren || !uniform(w.seps, " .")) return null;
   const shape = w.shape;
   if (w.groups.length !== 1 && shape !== "1-2-2-2-3-3-2" && shape !== "13-2") return null;
   const d = w.digits;
-  if (!"123478".includes(d[0]!)) return null;
+  if (!"1278".includes(d[0]!)) return null;
   const month = Number(d.slice(3, 5));
   if (month === 0 || (month > 12 && month < 20) || (month > 42 && month < 50)) return null;
   return nirValid(d) ? candidate("fr-nir", w, 1) : null;
@@ -762,7 +762,7 @@ const LETTER_RULES: readonly LetterRule[] = [
   },
   // NIR of someone born in Corsica: département 2A or 2B
   {
-    pattern: String.raw`\b[123478] ?\d{2} ?\d{2} ?2[AB] ?\d{3} ?\d{3} ?\d{2}\b`,
+    pattern: String.raw`\b[1278] ?\d{2} ?\d{2} ?2[AB] ?\d{3} ?\d{3} ?\d{2}\b`,
     retryInside: false,
     judge: (value) => (nirValid(compact(value)) ? { type: "fr-nir", confidence: 1 } : null),
   },

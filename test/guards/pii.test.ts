@@ -222,6 +222,13 @@ describe("the PII detector", () => {
     }
   });
 
+  it("finds a phone number after a word in capitals, but not inside an IBAN's groups", () => {
+    const phone = PHONE_FORMS["de mobile slash"]!();
+    expect(summary(detector.detect(`CALL ${phone} NOW`), `CALL ${phone} NOW`)).toEqual([`phone ${JSON.stringify(phone)}`]);
+    const broken = breakLastDigit(ibanOf("GB", true));
+    expect(detector.detect(`IBAN ${broken}`)).toEqual([]);
+  });
+
   it("finds a phone number after the word that says so, even as a bare run", () => {
     const text = `Telefon: ${digits(11, "0")}`;
     expect(detector.detect(text).map((f) => f.type)).toEqual(["phone"]);
