@@ -3,6 +3,10 @@ import type { Span } from "./types.js";
 // The views of a text that the injection detector reads: the text as written, and the same text with its
 // obfuscation undone (invisible characters dropped, homoglyphs and leetspeak folded, split letters joined,
 // base64/hex/ROT13 decoded). A finding in a view maps back to a span of the original text.
+//
+// Everything here is a character loop over the text (no regex), linear in its length, and bounded: at most
+// MAX_VIEWS views whose text together is at most a small multiple of the input. Ordinary text costs one
+// lower-casing and one scan that finds nothing to undo.
 
 /** How a view was derived from the original text. */
 export type ViewKind = "plain" | "invisible" | "tag" | "homoglyph" | "leet" | "split" | "base64" | "hex" | "rot13";
@@ -16,8 +20,11 @@ export interface TextView {
   /**
    * For views that keep the order of characters: `offsets[i]` is the original UTF-16 offset of view character
    * `i` (length text.length + 1, the last entry the end). Absent for decoded views: their findings span `origin`.
+   * Shared between views and calls: read it, never write it.
    */
   readonly offsets?: Int32Array;
+  /** For views of decoded text (`tag`, `base64`, `hex`, `rot13`): what was undone inside it after decoding. */
+  readonly via?: readonly ViewKind[];
 }
 
 /** Maps a span of a view back to a span of the original text. */
@@ -27,16 +34,1049 @@ export function originalSpan(view: TextView, start: number, end: number): Span {
   return { start: o[Math.min(start, o.length - 1)] ?? view.origin.start, end: o[Math.min(end, o.length - 1)] ?? view.origin.end };
 }
 
+/** At most this many views per text, the plain one included. */
+export const MAX_VIEWS = 32;
+/** The views other than the plain one hold at most this many characters per character of input (plus a floor). */
+const BUDGET_PER_CHAR = 4;
+const BUDGET_FLOOR = 4096;
+/** Decoded text is searched for a further encoding once (base64 of hex, hex of base64), never deeper. */
+const MAX_DECODE_DEPTH = 2;
+const MIN_BASE64_CHARS = 16;
+const MIN_HEX_BYTES = 8;
+const MIN_SPLIT_LETTERS = 4;
+const MIN_TAG_CHARS = 4;
+/** A ROT13 region introduced by "rot13:" runs to the end of its line, and no further than this. */
+const MAX_ROT13_PREFIXED = 4096;
+/** A non-ASCII stretch is normalized in pieces about this long, so a piece that changes length maps coarsely. */
+const NORMALIZE_PIECE = 256;
+
 /** The views of `text`: always the plain one first; the others only where the text carries that obfuscation. */
 export function textViews(text: string): TextView[] {
-  const lower = text.normalize("NFKC").toLowerCase();
-  // NFKC and lower-casing can change the length; without a map, the finding spans the whole text
-  const offsets = lower.length === text.length ? identity(text.length) : undefined;
-  return [{ kind: "plain", text: lower, origin: { start: 0, end: text.length }, ...(offsets ? { offsets } : {}) }];
+  const sink = new Sink(BUDGET_FLOOR + BUDGET_PER_CHAR * text.length);
+  collect(text, 0, (kind, layer, via) => {
+    const view: TextView = {
+      kind,
+      text: layer.text,
+      origin: layer.origin ?? { start: 0, end: text.length },
+      ...(layer.offsets ? { offsets: layer.offsets } : {}),
+      ...(via.length > 0 ? { via } : {}),
+    };
+    return sink.add(view);
+  });
+  return sink.views;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The pipeline
+
+/** A text derived from a source, with the source offset of each of its characters when their order is kept. */
+interface Layer {
+  readonly text: string;
+  readonly offsets?: Int32Array;
+  /** Set only for a region of the source (a decoded run, a ROT13 line); else the whole source. */
+  readonly origin?: Span;
+}
+
+type Emit = (kind: ViewKind, layer: Layer, via: readonly ViewKind[]) => boolean;
+
+class Sink {
+  readonly views: TextView[] = [];
+  private readonly seen = new Set<string>();
+  constructor(private budget: number) {}
+
+  add(view: TextView): boolean {
+    if (this.views.length >= MAX_VIEWS) return false;
+    if (this.views.length === 0) {
+      this.views.push(view);
+      this.seen.add(view.text);
+      return true;
+    }
+    if (this.budget <= 0) return false;
+    if (this.seen.has(view.text)) return true;
+    let v = view;
+    if (v.text.length > this.budget) {
+      const n = this.budget;
+      v = { ...v, text: v.text.slice(0, n), ...(v.offsets ? { offsets: v.offsets.subarray(0, n + 1) } : {}) };
+    }
+    this.budget -= v.text.length;
+    this.views.push(v);
+    // only short texts are remembered: a long duplicate is rare and hashing it costs
+    if (v.text.length <= 4096) this.seen.add(v.text);
+    return true;
+  }
+}
+
+/** Emits the views of `src` (lower-cased), the plain one first; returns false once the sink is full. */
+function collect(src: string, depth: number, emit: Emit): boolean {
+  const marks = markSource(src);
+  const plain: Layer = marks.nonAscii ? normalizeLayer(src, false) : { text: src.toLowerCase(), offsets: identity(src.length) };
+  if (!emit("plain", plain, [])) return false;
+
+  let base = plain;
+  if (marks.hidden) {
+    base = normalizeLayer(src, true);
+    if (marks.invisible && base.text !== plain.text && !emit("invisible", base, [])) return false;
+  }
+  if (marks.tag && depth < MAX_DECODE_DEPTH && !decodeTagRuns(src, depth, emit)) return false;
+
+  const scan = scanLayer(base.text);
+  let cur = base;
+  if (marks.nonAscii) {
+    const folded = foldHomoglyphs(cur, src);
+    if (folded !== null) {
+      cur = folded;
+      if (!emit("homoglyph", cur, [])) return false;
+    }
+  }
+  if (scan.singles >= MIN_SPLIT_LETTERS) {
+    const joined = joinSplitLetters(cur);
+    if (joined !== null) {
+      cur = joined;
+      if (!emit("split", cur, [])) return false;
+    }
+  }
+  if (scan.leet || cur !== base) {
+    const leet = foldLeet(cur, false);
+    if (leet !== null) {
+      if (!emit("leet", leet.layer, [])) return false;
+      if (leet.ambiguous) {
+        const l = foldLeet(cur, true);
+        if (l !== null && !emit("leet", l.layer, [])) return false;
+      }
+    }
+  }
+  if (scan.rot13Hits >= 2 && !rot13Regions(base, emit)) return false;
+  if (scan.rot && !rot13Prefixed(base, emit)) return false;
+  if (depth < MAX_DECODE_DEPTH) {
+    if (scan.longestRun >= MIN_BASE64_CHARS && !decodeBase64Runs(src, depth, emit)) return false;
+    if (scan.digits >= MIN_HEX_BYTES && !decodeHexRuns(src, depth, emit)) return false;
+  }
+  return true;
+}
+
+/** Emits the views of a decoded region of `src` under the decoding's kind; `map` maps decoded offsets to `src`. */
+function collectDecoded(kind: ViewKind, decoded: string, origin: Span, map: Int32Array | undefined, depth: number, emit: Emit): boolean {
+  return collect(decoded, depth + 1, (inner, layer, via) => {
+    const offsets = map && layer.offsets ? compose(layer.offsets, map) : undefined;
+    const at = layer.origin && map ? { start: map[layer.origin.start] ?? origin.start, end: map[layer.origin.end] ?? origin.end } : origin;
+    const chain: ViewKind[] = inner === "plain" ? [...via] : [inner, ...via];
+    return emit(kind, { text: layer.text, origin: at, ...(offsets ? { offsets } : {}) }, chain);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Character classes
+
+const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isHexDigit = (c: number): boolean => isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+
+/** Zero-width, bidi-control and variation-selector characters (BMP; the astral ones are handled by callers). */
+function isInvisible(c: number): boolean {
+  if (c < 0xad) return false;
+  return (
+    c === 0xad ||
+    c === 0x34f ||
+    c === 0x61c ||
+    c === 0x115f ||
+    c === 0x1160 ||
+    c === 0x17b4 ||
+    c === 0x17b5 ||
+    c === 0x180e ||
+    (c >= 0x200b && c <= 0x200f) ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2060 && c <= 0x2064) ||
+    (c >= 0x2066 && c <= 0x206f) ||
+    c === 0x3164 ||
+    (c >= 0xfe00 && c <= 0xfe0f) ||
+    c === 0xfeff ||
+    c === 0xffa0
+  );
+}
+
+/** U+E0000–E007F (tags) and U+E0100–E01EF (variation selectors supplement), by their surrogate pair. */
+const isAstralInvisible = (hi: number, lo: number): boolean => hi === 0xdb40 && ((lo >= 0xdc00 && lo <= 0xdc7f) || (lo >= 0xdd00 && lo <= 0xddef));
+
+/** Letters and digits of any script: what words are made of. Non-ASCII punctuation and spaces are not. */
+function isWordChar(c: number): boolean {
+  if (c < 0x80) return isAsciiLetter(c) || isDigit(c);
+  if (c < 0xc0) return c === 0xaa || c === 0xb5 || c === 0xba;
+  if (c === 0xd7 || c === 0xf7) return false;
+  if (c >= 0x2000 && c <= 0x2bff) return false; // punctuation, symbols, arrows, box drawing
+  if (c >= 0x3000 && c <= 0x303f) return false; // CJK punctuation
+  if (c >= 0xfe30 && c <= 0xfe4f) return false;
+  if (c >= 0xff00 && c <= 0xff0f) return false;
+  return !isInvisible(c);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scans that decide which views to build
+
+interface SourceMarks {
+  nonAscii: boolean;
+  invisible: boolean;
+  tag: boolean;
+  /** Invisible or tag characters: the base of the folded views is the text without them. */
+  hidden: boolean;
+}
+
+function markSource(src: string): SourceMarks {
+  const m: SourceMarks = { nonAscii: false, invisible: false, tag: false, hidden: false };
+  const n = src.length;
+  let i = 0;
+  while (i < n && src.charCodeAt(i) < 0x80) i++;
+  if (i === n) return m;
+  m.nonAscii = true;
+  for (; i < n; i++) {
+    const c = src.charCodeAt(i);
+    if (c < 0xad) continue;
+    if (isInvisible(c)) m.invisible = true;
+    else if (c === 0xdb40 && i + 1 < n) {
+      const lo = src.charCodeAt(i + 1);
+      if (isAstralInvisible(c, lo)) {
+        if (lo >= 0xdc20 && lo <= 0xdc7e) m.tag = true;
+        else m.invisible = true;
+      }
+    }
+  }
+  m.hidden = m.invisible || m.tag;
+  return m;
+}
+
+interface LayerScan {
+  /** Isolated single letters in a chain (`i g n o …`): the longest chain seen. */
+  singles: number;
+  /** A letter beside a leet digit or symbol inside a word. */
+  leet: boolean;
+  /** Words that are common English once ROT13'd, minus words that are common English as written. */
+  rot13Hits: number;
+  /** "rot" followed by 13 somewhere. */
+  rot: boolean;
+  /** Longest run of base64 alphabet characters. */
+  longestRun: number;
+  digits: number;
+}
+
+/** One pass over a lower-cased text gathering what each folding needs to be worth trying. */
+function scanLayer(t: string): LayerScan {
+  const n = t.length;
+  let singles = 0;
+  let chain = 0;
+  let lastSingle = -10;
+  let leet = false;
+  let run = 0;
+  let longestRun = 0;
+  let digits = 0;
+  let wordLen = 0;
+  let h = FNV;
+  let h13 = FNV;
+  let plainHits = 0;
+  let rotHits = 0;
+  let prevWord = false;
+  let prevLeet = false;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? t.charCodeAt(i) : 0x20;
+    const letter = c >= 0x61 && c <= 0x7a;
+    if (letter) {
+      if (wordLen < 16) {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        h13 = Math.imul(h13 ^ rot13Code(c), FNV_PRIME);
+      }
+      wordLen++;
+    } else if (wordLen > 0) {
+      if (wordLen >= 2 && wordLen <= 14) {
+        if (COMMON_HASHES.has(h)) plainHits++;
+        if (COMMON_HASHES.has(h13)) rotHits++;
+      }
+      wordLen = 0;
+      h = FNV;
+      h13 = FNV;
+    }
+    const digit = c >= 0x30 && c <= 0x39;
+    if (digit) digits++;
+    const word = letter || digit || (c >= 0x80 && isWordChar(c));
+    const leetSym = digit || c === 0x40 || c === 0x24 || c === 0x7c || c === 0x21;
+    if (!leet && ((letter && prevLeet) || (leetSym && prevWord && !isDigit(t.charCodeAt(i - 1))))) leet = true;
+    if (letter || digit || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f) {
+      run++;
+    } else {
+      if (run > longestRun) longestRun = run;
+      run = 0;
+    }
+    // an isolated word character with a short gap back to the previous one
+    if (word && !prevWord && (i + 1 >= n || !isWordChar(t.charCodeAt(i + 1)))) {
+      chain = i - lastSingle <= 4 ? chain + 1 : 1;
+      lastSingle = i;
+      if (chain > singles) singles = chain;
+    }
+    prevWord = word;
+    prevLeet = leetSym;
+  }
+  return { singles, leet, rot13Hits: rotHits - plainHits, rot: t.includes("rot"), longestRun, digits };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Building layers
+
+/** A growing text with the source offset of each character. */
+class Builder {
+  private codes: Uint16Array;
+  private offs: Int32Array;
+  n = 0;
+  constructor(capacity: number) {
+    this.codes = new Uint16Array(Math.max(16, capacity));
+    this.offs = new Int32Array(Math.max(16, capacity) + 1);
+  }
+  push(code: number, offset: number): void {
+    if (this.n >= this.codes.length) this.grow();
+    this.codes[this.n] = code;
+    this.offs[this.n] = offset;
+    this.n++;
+  }
+  pushString(s: string, offset: number): void {
+    for (let k = 0; k < s.length; k++) this.push(s.charCodeAt(k), offset);
+  }
+  private grow(): void {
+    const codes = new Uint16Array(this.codes.length * 2);
+    codes.set(this.codes);
+    const offs = new Int32Array(this.codes.length * 2 + 1);
+    offs.set(this.offs);
+    this.codes = codes;
+    this.offs = offs;
+  }
+  finish(end: number, origin?: Span): Layer {
+    this.offs[this.n] = end;
+    let text = "";
+    for (let k = 0; k < this.n; k += 4096) text += String.fromCharCode(...this.codes.subarray(k, Math.min(this.n, k + 4096)));
+    return { text, offsets: this.offs.subarray(0, this.n + 1), ...(origin ? { origin } : {}) };
+  }
+}
+
+let IDENTITY = new Int32Array(0);
+/** 0, 1, …, n: the offsets of a view that keeps every character in place (shared, read-only). */
 function identity(n: number): Int32Array {
-  const o = new Int32Array(n + 1);
-  for (let i = 0; i <= n; i++) o[i] = i;
+  if (IDENTITY.length < n + 1) {
+    const next = new Int32Array(Math.max(n + 1, IDENTITY.length * 2, 4096));
+    for (let i = 0; i < next.length; i++) next[i] = i;
+    if (next.length <= 1 << 22) IDENTITY = next;
+    return next.subarray(0, n + 1);
+  }
+  return IDENTITY.subarray(0, n + 1);
+}
+
+/** `inner` maps view → layer offsets; `outer` maps layer → source offsets. */
+function compose(inner: Int32Array, outer: Int32Array): Int32Array {
+  const o = new Int32Array(inner.length);
+  for (let i = 0; i < inner.length; i++) o[i] = outer[inner[i] ?? 0] ?? 0;
   return o;
+}
+
+/**
+ * NFKC and lower case with offsets. ASCII is lower-cased in place; each stretch of non-ASCII word characters
+ * (with the ASCII letters glued to it, so a combining accent composes with its letter) is normalized in pieces,
+ * mapped one-to-one when the length does not change, code point by code point when that gives the same text,
+ * and to the start of the piece otherwise. With `dropHidden`, invisible and tag characters are left out.
+ */
+function normalizeLayer(src: string, dropHidden: boolean): Layer {
+  const n = src.length;
+  const b = new Builder(n + 16);
+  let i = 0;
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c < 0x80) {
+      // an ASCII letter glued to a following non-ASCII character goes with it (e + U+0301 → é)
+      const next = i + 1 < n ? src.charCodeAt(i + 1) : 0;
+      if (!(next >= 0x300 && next < 0x370) || !isAsciiLetter(c)) {
+        b.push(c >= 0x41 && c <= 0x5a ? c + 32 : c, i);
+        i++;
+        continue;
+      }
+    }
+    if (dropHidden) {
+      if (isInvisible(c)) {
+        i++;
+        continue;
+      }
+      if (c === 0xdb40 && i + 1 < n && isAstralInvisible(c, src.charCodeAt(i + 1))) {
+        i += 2;
+        continue;
+      }
+    }
+    // a piece: up to the next ASCII non-letter, hidden character, or the piece length at a starter
+    let j = i + 1;
+    while (j < n) {
+      const d = src.charCodeAt(j);
+      if (d < 0x80 ? !isAsciiLetter(d) : dropHidden && (isInvisible(d) || (d === 0xdb40 && j + 1 < n && isAstralInvisible(d, src.charCodeAt(j + 1))))) break;
+      if (j - i >= NORMALIZE_PIECE && d < 0x300) break;
+      j++;
+    }
+    // never cut a surrogate pair
+    if (j < n && j > i + 1 && src.charCodeAt(j - 1) >= 0xd800 && src.charCodeAt(j - 1) <= 0xdbff) j++;
+    pushNormalized(b, src, i, j);
+    i = j;
+  }
+  return b.finish(n);
+}
+
+function pushNormalized(b: Builder, src: string, start: number, end: number): void {
+  const piece = src.slice(start, end);
+  const norm = piece.normalize("NFKC").toLowerCase();
+  if (norm.length === piece.length) {
+    for (let k = 0; k < norm.length; k++) b.push(norm.charCodeAt(k), start + k);
+    return;
+  }
+  // code point by code point, kept only if it gives the same text as the whole piece
+  const mark = b.n;
+  let k = start;
+  let built = "";
+  while (k < end) {
+    const cp = src.codePointAt(k) ?? 0;
+    const w = cp > 0xffff ? 2 : 1;
+    const one = src
+      .slice(k, k + w)
+      .normalize("NFKC")
+      .toLowerCase();
+    built += one;
+    b.pushString(one, k);
+    k += w;
+  }
+  if (built === norm) return;
+  b.n = mark;
+  b.pushString(norm, start);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tag characters
+
+/** Runs of U+E0020–E007E spell ASCII: a message hidden after the visible text. */
+function decodeTagRuns(src: string, depth: number, emit: Emit): boolean {
+  const n = src.length;
+  let i = 0;
+  while (i < n) {
+    if (src.charCodeAt(i) !== 0xdb40 || !isTagPair(src, i)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let decoded = "";
+    const map: number[] = [];
+    while (i + 1 < n && src.charCodeAt(i) === 0xdb40 && isAstralInvisible(0xdb40, src.charCodeAt(i + 1))) {
+      const lo = src.charCodeAt(i + 1);
+      if (lo >= 0xdc20 && lo <= 0xdc7e) {
+        decoded += String.fromCharCode(lo - 0xdc00);
+        map.push(i);
+      }
+      i += 2;
+    }
+    map.push(i);
+    if (decoded.trim().length >= MIN_TAG_CHARS && !collectDecoded("tag", decoded, { start, end: i }, Int32Array.from(map), depth, emit)) return false;
+  }
+  return true;
+}
+
+const isTagPair = (src: string, i: number): boolean => {
+  const lo = src.charCodeAt(i + 1);
+  return lo >= 0xdc20 && lo <= 0xdc7e;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Homoglyphs
+
+/** Letters of other scripts (and Latin small capitals, enclosed and regional-indicator letters) that look Latin. */
+const CONFUSABLE = new Map<number, number>();
+function confusable(latin: string, chars: string): void {
+  for (const ch of chars) CONFUSABLE.set(ch.codePointAt(0) ?? 0, latin.charCodeAt(0));
+}
+// Cyrillic, both cases (the upper case decides where the two cases look like different Latin letters)
+confusable("a", "аА");
+confusable("b", "вВЬ");
+confusable("c", "сСϲϹ");
+confusable("d", "ԁ");
+confusable("e", "еЕёЁэ");
+confusable("g", "ԍ");
+confusable("h", "һНнҺ");
+confusable("i", "іІӀӏ");
+confusable("j", "јЈ");
+confusable("k", "кКκΚ");
+confusable("l", "ⅼ");
+confusable("m", "мМΜ");
+confusable("n", "ηпΝ");
+confusable("o", "оОοΟσ");
+confusable("p", "рРρΡ");
+confusable("q", "ԛԚ");
+confusable("r", "г");
+confusable("s", "ѕЅ");
+confusable("t", "тТτΤ");
+confusable("u", "υμ");
+confusable("v", "νѵ");
+confusable("w", "ԝԜωѡ");
+confusable("x", "хХχΧ");
+confusable("y", "уУүΥγ");
+confusable("z", "Ζ");
+// Greek capitals that lower-case to something else
+confusable("a", "αΑ");
+confusable("b", "βΒ");
+confusable("e", "εΕ");
+confusable("h", "Η");
+confusable("i", "ιΙ");
+confusable("z", "ζ");
+/** Letters that are never ordinary text in any language: folded wherever they are. */
+const ALWAYS = new Set<number>();
+for (const [latin, first] of [
+  ["abcdefghijklmnopqrstuvwxyz", 0x1f1e6], // regional indicators
+  ["abcdefghijklmnopqrstuvwxyz", 0x1f170], // negative squared
+  ["abcdefghijklmnopqrstuvwxyz", 0x1f150], // negative circled
+] as const) {
+  for (let k = 0; k < 26; k++) {
+    CONFUSABLE.set(first + k, latin.charCodeAt(k));
+    ALWAYS.add(first + k);
+  }
+}
+for (const [latin, ch] of Object.entries({
+  a: "ᴀ",
+  b: "ʙ",
+  c: "ᴄ",
+  d: "ᴅ",
+  e: "ᴇ",
+  f: "ꜰ",
+  g: "ɢɡ",
+  h: "ʜ",
+  i: "ɪı",
+  j: "ᴊ",
+  k: "ᴋ",
+  l: "ʟ",
+  m: "ᴍ",
+  n: "ɴ",
+  o: "ᴏ",
+  p: "ᴘ",
+  r: "ʀ",
+  s: "ꜱ",
+  t: "ᴛ",
+  u: "ᴜ",
+  v: "ᴠ",
+  w: "ᴡ",
+  y: "ʏ",
+  z: "ᴢ",
+})) {
+  for (const c of ch) {
+    const cp = c.codePointAt(0) ?? 0;
+    CONFUSABLE.set(cp, latin.charCodeAt(0));
+    ALWAYS.add(cp);
+  }
+}
+
+/**
+ * Folds look-alike letters to Latin in words that mix them with Latin letters, and in words made only of
+ * look-alikes when the text around is Latin. A word in one non-Latin script stays as it is.
+ */
+function foldHomoglyphs(layer: Layer, src: string): Layer | null {
+  const t = layer.text;
+  const offs = layer.offsets;
+  const n = t.length;
+  let latin = 0;
+  let other = 0;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) latin++;
+    else if (c >= 0xc0 && isWordChar(c) && !(c >= 0xdc00 && c <= 0xdfff)) other++;
+  }
+  const latinText = latin > 4 * other;
+  const lookup = (i: number, cp: number): number | undefined => {
+    // the source character decides where the cases differ (Greek Η is H, its lower case η is n)
+    if (offs !== undefined) {
+      const o = offs[i] ?? 0;
+      const s = src.codePointAt(o) ?? 0;
+      const f = CONFUSABLE.get(s);
+      if (f !== undefined && s !== cp) return f;
+    }
+    return CONFUSABLE.get(cp);
+  };
+  let b: Builder | null = null;
+  let copied = 0;
+  let i = 0;
+  while (i < n) {
+    const c = t.charCodeAt(i);
+    if (c < 0x80 || !isWordChar(c)) {
+      i++;
+      continue;
+    }
+    // a word with at least one non-ASCII character: find its bounds, then count
+    let s = i;
+    while (s > 0 && isWordChar(t.charCodeAt(s - 1))) s--;
+    let e = i;
+    let wLatin = 0;
+    let wConf = 0;
+    let wOther = 0;
+    let wAlways = 0;
+    for (let k = s; k < n; ) {
+      const cp = t.codePointAt(k) ?? 0;
+      if (cp < 0x10000 ? !isWordChar(cp) : false) break;
+      const w = cp > 0xffff ? 2 : 1;
+      if (cp < 0x80) {
+        if (cp >= 0x61) wLatin++;
+      } else if (lookup(k, cp) !== undefined) {
+        wConf++;
+        if (ALWAYS.has(cp)) wAlways++;
+      } else if (!(cp >= 0x300 && cp < 0x370)) wOther++;
+      k += w;
+      e = k;
+    }
+    const fold = wAlways > 0 || (wConf > 0 && wOther === 0 && (wLatin > 0 || (latinText && wConf >= 2)));
+    if (fold) {
+      b ??= new Builder(n);
+      copyRange(b, layer, copied, s);
+      for (let k = s; k < e; ) {
+        const cp = t.codePointAt(k) ?? 0;
+        const w = cp > 0xffff ? 2 : 1;
+        const f = cp >= 0x80 ? lookup(k, cp) : undefined;
+        if (f !== undefined) b.push(f, offs ? (offs[k] ?? 0) : k);
+        else for (let q = 0; q < w; q++) b.push(t.charCodeAt(k + q), offs ? (offs[k + q] ?? 0) : k + q);
+        k += w;
+      }
+      copied = e;
+    }
+    i = e;
+  }
+  if (b === null) return null;
+  copyRange(b, layer, copied, n);
+  return b.finish(offs ? (offs[n] ?? n) : n);
+}
+
+/** Copies characters [from, to) of a layer into a builder, keeping their source offsets. */
+function copyRange(b: Builder, layer: Layer, from: number, to: number): void {
+  const t = layer.text;
+  const offs = layer.offsets;
+  for (let k = from; k < to; k++) b.push(t.charCodeAt(k), offs ? (offs[k] ?? 0) : k);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Leetspeak
+
+const LEET = new Map<number, number>(
+  Object.entries({ "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", $: "s", "|": "i", "!": "i" }).map(([k, v]) => [
+    k.charCodeAt(0),
+    v.charCodeAt(0),
+  ]),
+);
+const SYMBOLS = new Set([0x40, 0x24, 0x7c, 0x21]);
+const MAX_LEET_WORD = 24;
+
+/**
+ * Folds leet digits and symbols to letters in words that mix them with letters: a leet character between
+ * letters, up to two before three or more letters ("1gnore", not "3d", "10px"), or one after four or more
+ * ("ignor3", not "mp3", "sha256"). Hex-looking words (hashes, colours) are left alone. `asL` reads 1 and | as l.
+ */
+function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolean } | null {
+  const t = layer.text;
+  const offs = layer.offsets;
+  const n = t.length;
+  let b: Builder | null = null;
+  let copied = 0;
+  let ambiguous = false;
+  let i = 0;
+  while (i < n) {
+    const c = t.charCodeAt(i);
+    if (!(isWordChar(c) || SYMBOLS.has(c))) {
+      i++;
+      continue;
+    }
+    const s = i;
+    while (i < n && (isWordChar(t.charCodeAt(i)) || SYMBOLS.has(t.charCodeAt(i)))) i++;
+    const e = i;
+    if (e - s < 3 || e - s > MAX_LEET_WORD || !leetWord(t, s, e)) continue;
+    b ??= new Builder(n);
+    copyRange(b, layer, copied, s);
+    // trailing symbols are punctuation ("hello!"), leading ones only count beside other leet characters
+    let end = e;
+    while (end > s && SYMBOLS.has(t.charCodeAt(end - 1))) end--;
+    for (let k = s; k < e; k++) {
+      const d = t.charCodeAt(k);
+      let f = k < end ? LEET.get(d) : undefined;
+      if (f === 0x69 && (d === 0x31 || d === 0x7c)) {
+        ambiguous = true;
+        if (asL) f = 0x6c;
+      }
+      b.push(f ?? d, offs ? (offs[k] ?? 0) : k);
+    }
+    copied = e;
+  }
+  if (b === null) return null;
+  copyRange(b, layer, copied, n);
+  return { layer: b.finish(offs ? (offs[n] ?? n) : n), ambiguous };
+}
+
+function leetWord(t: string, s: number, e: number): boolean {
+  let letters = 0;
+  let hexOnly = true;
+  let firstLetter = -1;
+  let lastLetter = -1;
+  let leet = 0;
+  // "0x1f", "\x6e": a hex literal, not a word
+  const body = t.charCodeAt(s) === 0x78 ? s + 1 : t.charCodeAt(s) === 0x30 && t.charCodeAt(s + 1) === 0x78 ? s + 2 : s;
+  for (let k = s; k < e; k++) {
+    const c = t.charCodeAt(k);
+    // 2, 6, 8 and 9 are rare in leetspeak and common in names: utf8, i18n, k8s, x86, h264, base64
+    if (c === 0x32 || c === 0x36 || c === 0x38 || c === 0x39) return false;
+    if (LEET.has(c)) leet++;
+    else {
+      letters++;
+      if (firstLetter < 0) firstLetter = k;
+      lastLetter = k;
+      if (k >= body && !isHexDigit(c)) hexOnly = false;
+    }
+  }
+  if (leet === 0 || letters === 0 || hexOnly) return false;
+  // an e-mail address is not leet: "name@host.example"
+  const at = t.indexOf("@", s);
+  if (at >= s && at < e && e < t.length && t.charCodeAt(e) === 0x2e) return false;
+  for (let k = firstLetter + 1; k < lastLetter; k++) {
+    const c = t.charCodeAt(k);
+    if (isDigit(c)) return true;
+    // a symbol between letters counts in a real word, not in "a|b" or "x!y"
+    if (LEET.has(c) && letters >= 3 && isWordChar(t.charCodeAt(k - 1)) && isWordChar(t.charCodeAt(k + 1))) return true;
+  }
+  const lead = firstLetter - s;
+  if (lead > 0 && lead <= 2 && isDigit(t.charCodeAt(s)) && lastLetter === e - 1) {
+    const after = e - firstLetter;
+    if (after >= 3) return true;
+    // "4ll", not "1st", "3rd", "5ms", "2fa"
+    if (lead === 1 && after === 2 && !UNITS.has(t.slice(firstLetter, e))) return true;
+  }
+  const trail = e - 1 - lastLetter;
+  return trail === 1 && lastLetter - s + 1 >= 4 && lead === 0 && "013457".includes(t[e - 1] ?? "");
+}
+
+/** Two letters after a number that make it a quantity or an ordinal rather than a leet word. */
+const UNITS = new Set("st nd rd th px pt em ex ms ns us mb kb gb tb hz am pm fa km cm mm kg lb mp db dx gl in ft yd oz mg ml vh vw ch fr".split(" "));
+
+// ---------------------------------------------------------------------------------------------------------
+// Split letters
+
+const SPLIT_SEPARATORS = new Set([0x20, 0x2e, 0x2d, 0x5f, 0x2a, 0x2f, 0x7c, 0x2b, 0x7e, 0x09, 0xa0, 0x3000, 0x2022, 0xb7]);
+
+/**
+ * Joins runs of at least four single letters (or digits) that single separators keep apart: "i g n o r e",
+ * "i.g.n.o.r.e". The separator between the first two letters joins; any other gap (a double space, a
+ * different separator) is a gap between words and becomes one space.
+ */
+function joinSplitLetters(layer: Layer): Layer | null {
+  const t = layer.text;
+  const offs = layer.offsets;
+  const n = t.length;
+  const single = (k: number): boolean =>
+    k < n && isWordChar(t.charCodeAt(k)) && (k === 0 || !isWordChar(t.charCodeAt(k - 1))) && (k + 1 >= n || !isWordChar(t.charCodeAt(k + 1)));
+  const at = (k: number): number => (offs ? (offs[k] ?? 0) : k);
+  let b: Builder | null = null;
+  let copied = 0;
+  let i = 0;
+  while (i < n) {
+    if (!single(i)) {
+      i++;
+      continue;
+    }
+    // follow the chain: letter (gap letter)*, each gap one to three separators
+    let letters = 1;
+    let digits = isDigit(t.charCodeAt(i)) ? 1 : 0;
+    let end = i + 1;
+    let joinGap = "";
+    let k = i + 1;
+    while (k < n) {
+      let g = k;
+      while (g < n && g - k < 3 && SPLIT_SEPARATORS.has(t.charCodeAt(g))) g++;
+      if (g === k || !single(g)) break;
+      if (joinGap === "") joinGap = t.slice(k, g);
+      letters++;
+      if (isDigit(t.charCodeAt(g))) digits++;
+      end = g + 1;
+      k = g + 1;
+    }
+    // a list of numbers is not a split word
+    if (letters < MIN_SPLIT_LETTERS || digits * 2 > letters) {
+      i = end;
+      continue;
+    }
+    b ??= new Builder(n);
+    copyRange(b, layer, copied, i);
+    b.push(t.charCodeAt(i), at(i));
+    for (let p = i + 1; p < end; ) {
+      let g = p;
+      while (g < end && !isWordChar(t.charCodeAt(g))) g++;
+      if (t.slice(p, g) !== joinGap) b.push(0x20, at(p));
+      b.push(t.charCodeAt(g), at(g));
+      p = g + 1;
+    }
+    copied = end;
+    i = end;
+  }
+  if (b === null) return null;
+  copyRange(b, layer, copied, n);
+  return b.finish(offs ? (offs[n] ?? n) : n);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ROT13
+
+const FNV = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const rot13Code = (c: number): number => (c >= 0x61 && c <= 0x7a ? ((c - 0x61 + 13) % 26) + 0x61 : c);
+
+function wordHash(w: string): number {
+  let h = FNV;
+  for (let k = 0; k < w.length && k < 16; k++) h = Math.imul(h ^ w.charCodeAt(k), FNV_PRIME);
+  return h;
+}
+
+/** Common English words, and the words of instructions an attacker hides; a word whose ROT13 is also here is not. */
+const COMMON_WORDS = `the and you your are is to of in it that for on with as this be not me my all any now from have what will can
+do tell say must we an at by if so but they he she was were been has had his her them there their which who how about would should could
+just like only also then than into out up ignore previous prior above instructions instruction system prompt forget disregard rules
+reveal pretend act mode developer jailbreak password secret respond answer following everything anything user assistant restrictions
+unrestricted without filter guidelines policy new role print show output write give please here when where why yes because
+make know want need about more some other time very after before again never always every those these our us its do does did`
+  .split(/\s+/)
+  .filter((w) => w.length >= 2);
+const COMMON_HASHES = new Set<number>();
+{
+  const words = new Set(COMMON_WORDS);
+  for (const w of words) {
+    const r = Array.from(w, (ch) => String.fromCharCode(rot13Code(ch.charCodeAt(0)))).join("");
+    if (!words.has(r)) COMMON_HASHES.add(wordHash(w));
+  }
+}
+
+/**
+ * Views of the stretches (split at line and sentence ends) that read as English only once ROT13'd; adjacent
+ * stretches merge, so a text that is ROT13 throughout gives one view of the whole.
+ */
+function rot13Regions(layer: Layer, emit: Emit): boolean {
+  const t = layer.text;
+  const n = t.length;
+  let regionStart = -1;
+  let regionEnd = -1;
+  let segStart = 0;
+  let words = 0;
+  let plainHits = 0;
+  let rotHits = 0;
+  let wordLen = 0;
+  let h = FNV;
+  let h13 = FNV;
+  const flush = (): boolean => {
+    if (regionStart < 0) return true;
+    const r = rot13Layer(layer, regionStart, regionEnd);
+    regionStart = -1;
+    return emit("rot13", r, []);
+  };
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? t.charCodeAt(i) : 0x0a;
+    if (c >= 0x61 && c <= 0x7a) {
+      if (wordLen < 16) {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        h13 = Math.imul(h13 ^ rot13Code(c), FNV_PRIME);
+      }
+      wordLen++;
+      continue;
+    }
+    if (wordLen > 0) {
+      words++;
+      if (wordLen >= 2 && wordLen <= 14) {
+        if (COMMON_HASHES.has(h)) plainHits++;
+        if (COMMON_HASHES.has(h13)) rotHits++;
+      }
+      wordLen = 0;
+      h = FNV;
+      h13 = FNV;
+    }
+    const end = c === 0x0a || c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b || c === 0x22;
+    if (!end) continue;
+    if (words > 0) {
+      const rot = rotHits >= 2 && rotHits > 2 * plainHits && rotHits * 4 >= words;
+      if (rot) {
+        if (regionStart < 0) {
+          regionStart = segStart;
+          while (regionStart < i && t.charCodeAt(regionStart) === 0x20) regionStart++;
+        }
+        regionEnd = i;
+      } else if (!flush()) return false;
+    }
+    segStart = i + 1;
+    words = 0;
+    plainHits = 0;
+    rotHits = 0;
+  }
+  return flush();
+}
+
+function rot13Layer(layer: Layer, start: number, end: number): Layer {
+  const t = layer.text;
+  let text = "";
+  for (let k = start; k < end; k += 4096) {
+    const codes: number[] = [];
+    for (let q = k; q < Math.min(end, k + 4096); q++) codes.push(rot13Code(t.charCodeAt(q)));
+    text += String.fromCharCode(...codes);
+  }
+  const offs = layer.offsets;
+  const offsets = offs ? offs.subarray(start, end + 1) : undefined;
+  const origin = offs ? { start: offs[start] ?? 0, end: offs[end] ?? 0 } : { start, end };
+  return { text, origin, ...(offsets ? { offsets } : {}) };
+}
+
+/** A stretch introduced as ROT13 ("rot13: …", "ROT-13 encoded text: …") up to the end of its line. */
+function rot13Prefixed(layer: Layer, emit: Emit): boolean {
+  const t = layer.text;
+  const n = t.length;
+  let from = 0;
+  let count = 0;
+  while (count < 4) {
+    const p = t.indexOf("rot", from);
+    if (p < 0) return true;
+    from = p + 3;
+    if (p > 0 && isWordChar(t.charCodeAt(p - 1))) continue;
+    let q = p + 3;
+    if (q < n && (t[q] === "-" || t[q] === " " || t[q] === "_")) q++;
+    if (t.slice(q, q + 2) !== "13" || (q + 2 < n && isDigit(t.charCodeAt(q + 2)))) continue;
+    q += 2;
+    // up to a colon on the same line close by, then the quotes and spaces before the text
+    for (let k = q; k < n && k < q + 40 && t[k] !== "\n"; k++) {
+      if (t[k] === ":") {
+        q = k + 1;
+        break;
+      }
+    }
+    while (q < n && (t[q] === " " || t[q] === '"' || t[q] === "'" || t[q] === "`" || t[q] === "\n")) q++;
+    let e = q;
+    while (e < n && e - q < MAX_ROT13_PREFIXED && t[e] !== "\n") e++;
+    if (e - q < 4) continue;
+    count++;
+    if (!emit("rot13", rot13Layer(layer, q, e), [])) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Base64 and hex
+
+const isBase64Char = (c: number): boolean => isAsciiLetter(c) || isDigit(c) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Runs of base64 (standard or URL-safe, padded or not, wrapped in lines) that decode to text. */
+function decodeBase64Runs(src: string, depth: number, emit: Emit): boolean {
+  const n = src.length;
+  let i = 0;
+  while (i < n) {
+    if (!isBase64Char(src.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let chars = 0;
+    let hexOnly = true;
+    let parts = "";
+    let partStart = i;
+    for (;;) {
+      while (i < n && isBase64Char(src.charCodeAt(i))) {
+        if (hexOnly && !isHexDigit(src.charCodeAt(i))) hexOnly = false;
+        i++;
+      }
+      chars += i - partStart;
+      parts += src.slice(partStart, i);
+      // a line break inside a long run continues it (MIME wraps at 76, PEM at 64)
+      let k = i;
+      if (src.charCodeAt(k) === 0x0d) k++;
+      if (src.charCodeAt(k) === 0x0a && i - partStart >= 16 && k + 1 < n && isBase64Char(src.charCodeAt(k + 1))) {
+        i = k + 1;
+        partStart = i;
+        continue;
+      }
+      break;
+    }
+    let end = i;
+    while (end < n && end - i < 2 && src.charCodeAt(end) === 0x3d) end++;
+    i = end;
+    if (chars < MIN_BASE64_CHARS || hexOnly) continue;
+    if (start > 0 && src.charCodeAt(start - 1) === 0x25) continue; // %-encoded
+    const bytes = Buffer.from(parts, "base64");
+    const decoded = asText(bytes);
+    if (decoded !== null && !collectDecoded("base64", decoded, { start, end }, undefined, depth, emit)) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs of at least eight hex bytes: plain (`69676e6f7265`), separated (`69 67 6e`, `69:67`, `69,67`), or
+ * prefixed (`\x69\x67`, `0x69 0x67`, `%69%67`), that decode to text.
+ */
+function decodeHexRuns(src: string, depth: number, emit: Emit): boolean {
+  const n = src.length;
+  let i = 0;
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    const prefix = hexPrefix(src, i);
+    if (prefix === 0 && (!isHexDigit(c) || (i > 0 && isWordChar(src.charCodeAt(i - 1))))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    const bytes: number[] = [];
+    let j = i;
+    let end = i;
+    for (;;) {
+      const pre = hexPrefix(src, j);
+      const k = j + pre;
+      if (!(isHexDigit(src.charCodeAt(k)) && isHexDigit(src.charCodeAt(k + 1)))) break;
+      bytes.push(Number.parseInt(src.slice(k, k + 2), 16));
+      end = k + 2;
+      // then the next byte: right after, or after one or two separators
+      let m = end;
+      while (m < n && m - end < 2 && (src[m] === " " || src[m] === "," || src[m] === ":" || src[m] === ";" || src[m] === "-")) m++;
+      if (m === end && pre === 0 && !isHexDigit(src.charCodeAt(m)) && hexPrefix(src, m) === 0) break;
+      j = m;
+      if (j >= n) break;
+    }
+    i = Math.max(end, i + 1);
+    if (bytes.length < MIN_HEX_BYTES) continue;
+    // plain hex glued to more letters is a word, not a run
+    if (end < n && isWordChar(src.charCodeAt(end))) continue;
+    const decoded = asText(Uint8Array.from(bytes));
+    if (decoded !== null && !collectDecoded("hex", decoded, { start, end }, undefined, depth, emit)) return false;
+  }
+  return true;
+}
+
+/** 2 for `\x` or `0x` before two hex digits, 1 for `%`, else 0. */
+function hexPrefix(src: string, i: number): number {
+  const c = src.charCodeAt(i);
+  const x = (src.charCodeAt(i + 1) | 0x20) === 0x78;
+  if ((c === 0x5c || c === 0x30) && x && isHexDigit(src.charCodeAt(i + 2)) && isHexDigit(src.charCodeAt(i + 3))) {
+    if (c === 0x30 && i > 0 && isWordChar(src.charCodeAt(i - 1))) return 0;
+    return 2;
+  }
+  if (c === 0x25 && isHexDigit(src.charCodeAt(i + 1)) && isHexDigit(src.charCodeAt(i + 2))) return 1;
+  return 0;
+}
+
+/** The bytes as text if they are valid UTF-8 made mostly of letters and spaces, with no control characters. */
+function asText(bytes: Uint8Array): string | null {
+  if (bytes.length < 6) return null;
+  let s: string;
+  try {
+    s = UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
+  let letters = 0;
+  let digits = 0;
+  let spaces = 0;
+  let bad = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) spaces++;
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xfffd) bad++;
+    else if (isAsciiLetter(c) || (c >= 0xc0 && isWordChar(c))) letters++;
+    else if (isDigit(c)) digits++;
+  }
+  if (bad > 0) return null;
+  // text, or text in a further encoding (hex, base64, leetspeak): letters, digits and spaces nearly throughout
+  const text = letters >= 4 && (letters + spaces) * 10 >= s.length * 7;
+  const encoded = letters >= 2 && (letters + digits + spaces) * 10 >= s.length * 9;
+  return text || encoded ? s : null;
 }
