@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { Span } from "./types.js";
 
 // The views of a text that the injection detector reads: the text as written, and the same text with its
@@ -81,18 +82,16 @@ type Emit = (kind: ViewKind, layer: Layer, via: readonly ViewKind[]) => boolean;
 
 class Sink {
   readonly views: TextView[] = [];
-  private readonly seen = new Set<string>();
   constructor(private budget: number) {}
 
   add(view: TextView): boolean {
     if (this.views.length >= MAX_VIEWS) return false;
     if (this.views.length === 0) {
       this.views.push(view);
-      this.seen.add(view.text);
       return true;
     }
     if (this.budget <= 0) return false;
-    if (this.seen.has(view.text)) return true;
+    for (const v of this.views) if (v.text.length === view.text.length && v.text === view.text) return true;
     let v = view;
     if (v.text.length > this.budget) {
       const n = this.budget;
@@ -100,28 +99,35 @@ class Sink {
     }
     this.budget -= v.text.length;
     this.views.push(v);
-    // only short texts are remembered: a long duplicate is rare and hashing it costs
-    if (v.text.length <= 4096) this.seen.add(v.text);
     return true;
   }
 }
 
 /** Emits the views of `src` (lower-cased), the plain one first; returns false once the sink is full. */
 function collect(src: string, depth: number, emit: Emit): boolean {
-  const marks = markSource(src);
-  const plain: Layer = marks.nonAscii ? normalizeLayer(src, false) : { text: src.toLowerCase(), offsets: identity(src.length) };
-  if (!emit("plain", plain, [])) return false;
-
-  let base = plain;
-  if (marks.hidden) {
-    base = normalizeLayer(src, true);
-    if (marks.invisible && base.text !== plain.text && !emit("invisible", base, [])) return false;
+  // ASCII text (the common case) is scanned once as it is; other text once normalized
+  let scan = scanLayer(src);
+  let plain: Layer;
+  let base: Layer;
+  if (!scan.nonAscii) {
+    plain = { text: src.toLowerCase(), offsets: identity(src.length) };
+    if (!emit("plain", plain, [])) return false;
+    base = plain;
+  } else {
+    plain = plainLayer(src);
+    if (!emit("plain", plain, [])) return false;
+    base = plain;
+    const hidden = scan.invisible || scan.tag;
+    if (hidden) {
+      base = normalizeLayer(src, true);
+      if (scan.invisible && base.text !== plain.text && !emit("invisible", base, [])) return false;
+    }
+    if (scan.tag && depth < MAX_DECODE_DEPTH && !decodeTagRuns(src, depth, emit)) return false;
+    // the scan of the source holds for the base unless NFKC did more than change case
+    if (hidden || plain.text !== src.toLowerCase()) scan = scanLayer(base.text);
   }
-  if (marks.tag && depth < MAX_DECODE_DEPTH && !decodeTagRuns(src, depth, emit)) return false;
-
-  const scan = scanLayer(base.text);
   let cur = base;
-  if (marks.nonAscii) {
+  if (scan.homoglyphs) {
     const folded = foldHomoglyphs(cur, src);
     if (folded !== null) {
       cur = folded;
@@ -145,13 +151,19 @@ function collect(src: string, depth: number, emit: Emit): boolean {
       }
     }
   }
-  if (scan.rot13Hits >= 2 && !rot13Regions(base, emit)) return false;
-  if (scan.rot && !rot13Prefixed(base, emit)) return false;
+  if (scan.rot13 && !rot13Regions(base, emit)) return false;
+  if (base.text.includes("rot") && !rot13Prefixed(base, emit)) return false;
   if (depth < MAX_DECODE_DEPTH) {
     if (scan.longestRun >= MIN_BASE64_CHARS && !decodeBase64Runs(src, depth, emit)) return false;
-    if (scan.digits >= MIN_HEX_BYTES && !decodeHexRuns(src, depth, emit)) return false;
+    if (scan.hexDigits >= MIN_HEX_BYTES && !decodeHexRuns(src, depth, emit)) return false;
   }
   return true;
+}
+
+/** NFKC and lower case; when that keeps the length (nearly always), every character stays in place. */
+function plainLayer(src: string): Layer {
+  const text = src.normalize("NFKC").toLowerCase();
+  return text.length === src.length ? { text, offsets: identity(src.length) } : normalizeLayer(src, false);
 }
 
 /** Emits the views of a decoded region of `src` under the decoding's kind; `map` maps decoded offsets to `src`. */
@@ -198,7 +210,7 @@ function isInvisible(c: number): boolean {
 const isAstralInvisible = (hi: number, lo: number): boolean => hi === 0xdb40 && ((lo >= 0xdc00 && lo <= 0xdc7f) || (lo >= 0xdd00 && lo <= 0xddef));
 
 /** Letters and digits of any script: what words are made of. Non-ASCII punctuation and spaces are not. */
-function isWordChar(c: number): boolean {
+function wordCharSlow(c: number): boolean {
   if (c < 0x80) return isAsciiLetter(c) || isDigit(c);
   if (c < 0xc0) return c === 0xaa || c === 0xb5 || c === 0xba;
   if (c === 0xd7 || c === 0xf7) return false;
@@ -208,111 +220,179 @@ function isWordChar(c: number): boolean {
   if (c >= 0xff00 && c <= 0xff0f) return false;
   return !isInvisible(c);
 }
+const WORD_CHAR = new Uint8Array(0x10000);
+for (let c = 0; c < 0x10000; c++) WORD_CHAR[c] = wordCharSlow(c) ? 1 : 0;
+/** For a UTF-16 unit: a surrogate counts as a word character (astral letters are mostly letters). */
+const isWordChar = (c: number): boolean => WORD_CHAR[c] === 1;
 
 // ---------------------------------------------------------------------------------------------------------
 // Scans that decide which views to build
 
-interface SourceMarks {
-  nonAscii: boolean;
-  invisible: boolean;
-  tag: boolean;
-  /** Invisible or tag characters: the base of the folded views is the text without them. */
-  hidden: boolean;
-}
-
-function markSource(src: string): SourceMarks {
-  const m: SourceMarks = { nonAscii: false, invisible: false, tag: false, hidden: false };
-  const n = src.length;
-  let i = 0;
-  while (i < n && src.charCodeAt(i) < 0x80) i++;
-  if (i === n) return m;
-  m.nonAscii = true;
-  for (; i < n; i++) {
-    const c = src.charCodeAt(i);
-    if (c < 0xad) continue;
-    if (isInvisible(c)) m.invisible = true;
-    else if (c === 0xdb40 && i + 1 < n) {
-      const lo = src.charCodeAt(i + 1);
-      if (isAstralInvisible(c, lo)) {
-        if (lo >= 0xdc20 && lo <= 0xdc7e) m.tag = true;
-        else m.invisible = true;
-      }
-    }
-  }
-  m.hidden = m.invisible || m.tag;
-  return m;
-}
-
 interface LayerScan {
-  /** Isolated single letters in a chain (`i g n o …`): the longest chain seen. */
+  /** The longest chain of isolated single letters (`i g n o …`). */
   singles: number;
-  /** A letter beside a leet digit or symbol inside a word. */
+  /** A letter beside a leet digit or symbol. */
   leet: boolean;
-  /** Words that are common English once ROT13'd, minus words that are common English as written. */
-  rot13Hits: number;
-  /** "rot" followed by 13 somewhere. */
-  rot: boolean;
+  /** A line or sentence whose letters are those of English shifted by 13 (r, g, b, v, f, u for e, t, o, i, s, h). */
+  rot13: boolean;
+  /** Any character beyond ASCII (the text is then normalized and scanned again). */
+  nonAscii: boolean;
+  /** Zero-width, bidi-control or variation-selector characters. */
+  invisible: boolean;
+  /** Unicode tag characters (U+E0020–E007E). */
+  tag: boolean;
+  /** Look-alike letters that may need folding: in a word with Latin letters, in Latin text, or never ordinary. */
+  homoglyphs: boolean;
   /** Longest run of base64 alphabet characters. */
   longestRun: number;
-  digits: number;
+  /** Most digits in a run of hex digits and the separators and prefixes of hex bytes. */
+  hexDigits: number;
 }
 
-/** One pass over a lower-cased text gathering what each folding needs to be worth trying. */
+const LETTER = 1;
+const DIGIT = 2;
+const LEET_SYMBOL = 4;
+const BASE64 = 8;
+const HEXISH = 16;
+const SENTENCE_END = 32;
+/** What each ASCII character can be part of. */
+const ASCII_CLASS = new Uint8Array(128);
+/** +1 for the letters frequent in English and rare in its ROT13 (e t o i s h), -1 for their ROT13 (r g b v f u). */
+const ROT13_SCORE = new Int8Array(128);
+{
+  for (let c = 0x61; c <= 0x7a; c++) ASCII_CLASS[c] = LETTER | BASE64 | (c <= 0x66 ? HEXISH : 0);
+  for (let c = 0x30; c <= 0x39; c++) ASCII_CLASS[c] = DIGIT | BASE64 | HEXISH;
+  const add = (chars: string, flag: number): void => {
+    for (const c of chars) ASCII_CLASS[c.charCodeAt(0)] = (ASCII_CLASS[c.charCodeAt(0)] ?? 0) | flag;
+  };
+  add("@$|!", LEET_SYMBOL);
+  add("+/-_", BASE64);
+  add(" ,:;\\x%-", HEXISH);
+  add('\n.!?:;"', SENTENCE_END);
+  for (const c of "etoish") ROT13_SCORE[c.charCodeAt(0)] = 1;
+  for (const c of "rgbvfu") ROT13_SCORE[c.charCodeAt(0)] = -1;
+}
+
+let scratch = new Uint16Array(0);
+let scratchBytes = Buffer.alloc(0);
+/** The text's UTF-16 units in a reused array (reading a typed array is about twice as fast as charCodeAt). */
+function unitsOf(t: string): Uint16Array {
+  if (scratch.length < t.length) {
+    const size = Math.max(t.length, 4096, Math.min(scratch.length * 2, 1 << 20));
+    const units = new Uint16Array(size);
+    if (size > 1 << 20) {
+      Buffer.from(units.buffer).write(t, 0, "utf16le");
+      return units;
+    }
+    scratch = units;
+    scratchBytes = Buffer.from(units.buffer);
+  }
+  scratchBytes.write(t, 0, "utf16le");
+  return scratch;
+}
+
+/** One pass over a text (read as lower case) gathering what each view needs to be worth building. */
 function scanLayer(t: string): LayerScan {
   const n = t.length;
+  const u = unitsOf(t);
   let singles = 0;
   let chain = 0;
   let lastSingle = -10;
+  let wordLen = 0;
   let leet = false;
   let run = 0;
   let longestRun = 0;
-  let digits = 0;
-  let wordLen = 0;
-  let h = FNV;
-  let h13 = FNV;
-  let plainHits = 0;
-  let rotHits = 0;
-  let prevWord = false;
-  let prevLeet = false;
+  let hexDigits = 0;
+  let runDigits = 0;
+  let score = 0;
+  let letters = 0;
+  let rot13 = false;
+  let prev = 0;
+  // look-alikes: ASCII letters and confusable letters in the same word, or in the text
+  let wordAscii = false;
+  let wordConfusable = false;
+  let mixed = false;
+  let confusables = 0;
+  let asciiLetters = 0;
+  let otherLetters = 0;
+  let nonAscii = false;
+  let invisible = false;
+  let tag = false;
   for (let i = 0; i <= n; i++) {
-    const c = i < n ? t.charCodeAt(i) : 0x20;
-    const letter = c >= 0x61 && c <= 0x7a;
-    if (letter) {
-      if (wordLen < 16) {
-        h = Math.imul(h ^ c, FNV_PRIME);
-        h13 = Math.imul(h13 ^ rot13Code(c), FNV_PRIME);
-      }
+    let c = i < n ? (u[i] ?? 0) : 0x0a;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    let f: number;
+    if (c >= 0x61 && c <= 0x7a) {
+      // the common case, kept short: a letter inside a word
+      if (prev & (DIGIT | LEET_SYMBOL)) leet = true;
       wordLen++;
-    } else if (wordLen > 0) {
-      if (wordLen >= 2 && wordLen <= 14) {
-        if (COMMON_HASHES.has(h)) plainHits++;
-        if (COMMON_HASHES.has(h13)) rotHits++;
-      }
-      wordLen = 0;
-      h = FNV;
-      h13 = FNV;
-    }
-    const digit = c >= 0x30 && c <= 0x39;
-    if (digit) digits++;
-    const word = letter || digit || (c >= 0x80 && isWordChar(c));
-    const leetSym = digit || c === 0x40 || c === 0x24 || c === 0x7c || c === 0x21;
-    if (!leet && ((letter && prevLeet) || (leetSym && prevWord && !isDigit(t.charCodeAt(i - 1))))) leet = true;
-    if (letter || digit || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f) {
+      score += ROT13_SCORE[c] ?? 0;
+      letters++;
+      wordAscii = true;
       run++;
+      if (c > 0x66) runDigits = 0;
+      prev = LETTER;
+      continue;
+    }
+    if (c < 0x80) f = ASCII_CLASS[c] ?? 0;
+    else if (WORD_CHAR[c] === 1) {
+      nonAscii = true;
+      f = LETTER;
+      const k = CONFUSABLE_BMP[c] ?? 0;
+      if (c === 0xdb40 && i + 1 < n) {
+        const lo = u[i + 1] ?? 0;
+        if (lo >= 0xdc20 && lo <= 0xdc7e) tag = true;
+        else if (isAstralInvisible(c, lo)) invisible = true;
+      }
+      if (k !== 0 || (c >= 0xd800 && c <= 0xdbff)) {
+        wordConfusable = true;
+        confusables++;
+        if (k & ALWAYS_FOLDED || c === 0xd83c) mixed = true;
+      } else if (c < 0xd800 || c > 0xdfff) otherLetters++;
     } else {
+      nonAscii = true;
+      if (isInvisible(c)) invisible = true;
+      f = 0;
+    }
+    if (f & (LETTER | DIGIT)) {
+      wordLen++;
+      if (f & LETTER) {
+        if (prev & (DIGIT | LEET_SYMBOL)) leet = true;
+        if (c < 0x80) {
+          score += ROT13_SCORE[c] ?? 0;
+          letters++;
+          wordAscii = true;
+        }
+      } else if (prev & LETTER) leet = true;
+    } else {
+      if (wordLen === 1) {
+        chain = i - 1 - lastSingle <= 4 ? chain + 1 : 1;
+        lastSingle = i - 1;
+        if (chain > singles) singles = chain;
+      }
+      if (wordAscii && wordConfusable) mixed = true;
+      wordLen = 0;
+      wordAscii = false;
+      wordConfusable = false;
+      if (f & SENTENCE_END) {
+        if (letters >= 6 && score <= -2) rot13 = true;
+        asciiLetters += letters;
+        score = 0;
+        letters = 0;
+      }
+    }
+    if (f & BASE64) run++;
+    else {
       if (run > longestRun) longestRun = run;
       run = 0;
     }
-    // an isolated word character with a short gap back to the previous one
-    if (word && !prevWord && (i + 1 >= n || !isWordChar(t.charCodeAt(i + 1)))) {
-      chain = i - lastSingle <= 4 ? chain + 1 : 1;
-      lastSingle = i;
-      if (chain > singles) singles = chain;
-    }
-    prevWord = word;
-    prevLeet = leetSym;
+    if (f & HEXISH) {
+      if (f & DIGIT && ++runDigits > hexDigits) hexDigits = runDigits;
+    } else runDigits = 0;
+    prev = f;
   }
-  return { singles, leet, rot13Hits: rotHits - plainHits, rot: t.includes("rot"), longestRun, digits };
+  const homoglyphs = mixed || (confusables >= 2 && asciiLetters > 4 * (otherLetters + confusables));
+  return { singles, leet, rot13, nonAscii, invisible, tag, longestRun, hexDigits, homoglyphs };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -565,6 +645,12 @@ for (const [latin, ch] of Object.entries({
   }
 }
 
+/** Marks a look-alike that is folded wherever it is (the Latin letter is in the low 7 bits). */
+const ALWAYS_FOLDED = 0x80;
+const CONFUSABLE_BMP = new Uint8Array(0x10000);
+for (const [cp, latin] of CONFUSABLE) if (cp < 0x10000) CONFUSABLE_BMP[cp] = latin | (ALWAYS.has(cp) ? ALWAYS_FOLDED : 0);
+const confusableOf = (cp: number): number => (cp < 0x10000 ? (CONFUSABLE_BMP[cp] ?? 0) : (CONFUSABLE.get(cp) ?? 0) | (ALWAYS.has(cp) ? ALWAYS_FOLDED : 0));
+
 /**
  * Folds look-alike letters to Latin in words that mix them with Latin letters, and in words made only of
  * look-alikes when the text around is Latin. A word in one non-Latin script stays as it is.
@@ -581,16 +667,6 @@ function foldHomoglyphs(layer: Layer, src: string): Layer | null {
     else if (c >= 0xc0 && isWordChar(c) && !(c >= 0xdc00 && c <= 0xdfff)) other++;
   }
   const latinText = latin > 4 * other;
-  const lookup = (i: number, cp: number): number | undefined => {
-    // the source character decides where the cases differ (Greek Η is H, its lower case η is n)
-    if (offs !== undefined) {
-      const o = offs[i] ?? 0;
-      const s = src.codePointAt(o) ?? 0;
-      const f = CONFUSABLE.get(s);
-      if (f !== undefined && s !== cp) return f;
-    }
-    return CONFUSABLE.get(cp);
-  };
   let b: Builder | null = null;
   let copied = 0;
   let i = 0;
@@ -610,16 +686,17 @@ function foldHomoglyphs(layer: Layer, src: string): Layer | null {
     let wAlways = 0;
     for (let k = s; k < n; ) {
       const cp = t.codePointAt(k) ?? 0;
-      if (cp < 0x10000 ? !isWordChar(cp) : false) break;
-      const w = cp > 0xffff ? 2 : 1;
+      if (cp < 0x10000 && !isWordChar(cp)) break;
+      k += cp > 0xffff ? 2 : 1;
+      e = k;
       if (cp < 0x80) {
         if (cp >= 0x61) wLatin++;
-      } else if (lookup(k, cp) !== undefined) {
-        wConf++;
-        if (ALWAYS.has(cp)) wAlways++;
-      } else if (!(cp >= 0x300 && cp < 0x370)) wOther++;
-      k += w;
-      e = k;
+        continue;
+      }
+      const f = confusableOf(cp);
+      if (f & ALWAYS_FOLDED) wAlways++;
+      else if (f !== 0) wConf++;
+      else if (!(cp >= 0x300 && cp < 0x370)) wOther++;
     }
     const fold = wAlways > 0 || (wConf > 0 && wOther === 0 && (wLatin > 0 || (latinText && wConf >= 2)));
     if (fold) {
@@ -628,8 +705,13 @@ function foldHomoglyphs(layer: Layer, src: string): Layer | null {
       for (let k = s; k < e; ) {
         const cp = t.codePointAt(k) ?? 0;
         const w = cp > 0xffff ? 2 : 1;
-        const f = cp >= 0x80 ? lookup(k, cp) : undefined;
-        if (f !== undefined) b.push(f, offs ? (offs[k] ?? 0) : k);
+        let f = cp >= 0x80 ? confusableOf(cp) & 0x7f : 0;
+        // the source character decides where the cases differ (Greek Η is H, its lower case η is n)
+        if (f !== 0 && offs !== undefined) {
+          const o = src.codePointAt(offs[k] ?? 0) ?? 0;
+          if (o !== cp) f = confusableOf(o) & 0x7f || f;
+        }
+        if (f !== 0) b.push(f, offs ? (offs[k] ?? 0) : k);
         else for (let q = 0; q < w; q++) b.push(t.charCodeAt(k + q), offs ? (offs[k + q] ?? 0) : k + q);
         k += w;
       }
@@ -683,7 +765,7 @@ function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolea
     const s = i;
     while (i < n && (isWordChar(t.charCodeAt(i)) || SYMBOLS.has(t.charCodeAt(i)))) i++;
     const e = i;
-    if (e - s < 3 || e - s > MAX_LEET_WORD || !leetWord(t, s, e)) continue;
+    if (e - s < 3 || e - s > MAX_LEET_WORD || inBlob(t, s, e) || !leetWord(t, s, e)) continue;
     b ??= new Builder(n);
     copyRange(b, layer, copied, s);
     // trailing symbols are punctuation ("hello!"), leading ones only count beside other leet characters
@@ -703,6 +785,12 @@ function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolea
   if (b === null) return null;
   copyRange(b, layer, copied, n);
   return { layer: b.finish(offs ? (offs[n] ?? n) : n), ambiguous };
+}
+
+/** A piece of a base64 blob or a path: glued by + / = to more letters and digits. */
+function inBlob(t: string, s: number, e: number): boolean {
+  const glue = (c: number): boolean => c === 0x2b || c === 0x2f || c === 0x3d;
+  return (s >= 2 && glue(t.charCodeAt(s - 1)) && isWordChar(t.charCodeAt(s - 2))) || (glue(t.charCodeAt(e)) && isWordChar(t.charCodeAt(e + 1)));
 }
 
 function leetWord(t: string, s: number, e: number): boolean {
@@ -727,8 +815,9 @@ function leetWord(t: string, s: number, e: number): boolean {
   }
   if (leet === 0 || letters === 0 || hexOnly) return false;
   // an e-mail address is not leet: "name@host.example"
-  const at = t.indexOf("@", s);
-  if (at >= s && at < e && e < t.length && t.charCodeAt(e) === 0x2e) return false;
+  if (e < t.length && t.charCodeAt(e) === 0x2e) {
+    for (let k = s; k < e; k++) if (t.charCodeAt(k) === 0x40) return false;
+  }
   for (let k = firstLetter + 1; k < lastLetter; k++) {
     const c = t.charCodeAt(k);
     if (isDigit(c)) return true;
@@ -956,7 +1045,7 @@ function rot13Prefixed(layer: Layer, emit: Emit): boolean {
 // Base64 and hex
 
 const isBase64Char = (c: number): boolean => isAsciiLetter(c) || isDigit(c) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const UTF8 = new TextDecoder("utf-8");
 
 /** Runs of base64 (standard or URL-safe, padded or not, wrapped in lines) that decode to text. */
 function decodeBase64Runs(src: string, depth: number, emit: Emit): boolean {
@@ -1057,12 +1146,8 @@ function hexPrefix(src: string, i: number): number {
 /** The bytes as text if they are valid UTF-8 made mostly of letters and spaces, with no control characters. */
 function asText(bytes: Uint8Array): string | null {
   if (bytes.length < 6) return null;
-  let s: string;
-  try {
-    s = UTF8.decode(bytes);
-  } catch {
-    return null;
-  }
+  if (!isUtf8(bytes)) return null;
+  const s = UTF8.decode(bytes);
   let letters = 0;
   let digits = 0;
   let spaces = 0;
