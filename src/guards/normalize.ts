@@ -106,7 +106,8 @@ class Sink {
 /** Emits the views of `src` (lower-cased), the plain one first; returns false once the sink is full. */
 function collect(src: string, depth: number, emit: Emit): boolean {
   // ASCII text (the common case) is scanned once as it is; other text once normalized
-  let scan = scanLayer(src);
+  const source = scanLayer(src);
+  let scan = source;
   let plain: Layer;
   let base: Layer;
   if (!scan.nonAscii) {
@@ -154,8 +155,8 @@ function collect(src: string, depth: number, emit: Emit): boolean {
   if (scan.rot13 && !rot13Regions(base, emit)) return false;
   if (base.text.includes("rot") && !rot13Prefixed(base, emit)) return false;
   if (depth < MAX_DECODE_DEPTH) {
-    if (scan.longestRun >= MIN_BASE64_CHARS && !decodeBase64Runs(src, depth, emit)) return false;
-    if (scan.hexDigits >= MIN_HEX_BYTES && !decodeHexRuns(src, depth, emit)) return false;
+    if (source.base64From >= 0 && !decodeBase64Runs(src, source.base64From, depth, emit)) return false;
+    if (source.hexDigits >= MIN_HEX_BYTES && !decodeHexRuns(src, depth, emit)) return false;
   }
   return true;
 }
@@ -243,8 +244,10 @@ interface LayerScan {
   tag: boolean;
   /** Look-alike letters that may need folding: in a word with Latin letters, in Latin text, or never ordinary. */
   homoglyphs: boolean;
-  /** Longest run of base64 alphabet characters. */
+  /** Longest run of base64 alphabet characters with an upper-case letter (0 in lower-cased text). */
   longestRun: number;
+  /** Where the first such run of at least MIN_BASE64_CHARS starts, or -1. */
+  base64From: number;
   /** Most digits in a run of hex digits and the separators and prefixes of hex bytes. */
   hexDigits: number;
 }
@@ -255,8 +258,14 @@ const LEET_SYMBOL = 4;
 const BASE64 = 8;
 const HEXISH = 16;
 const SENTENCE_END = 32;
+/** 0 1 3 4 5 7 and @ $ | !: what leetspeak writes for letters. */
+const LEET_CHAR = 64;
 /** What each ASCII character can be part of. */
 const ASCII_CLASS = new Uint8Array(128);
+const letterMask = (letters: string): number => Array.from(letters).reduce((m, ch) => m | (1 << (ch.charCodeAt(0) - 0x61)), 0);
+/** The letters frequent in English and rare in its ROT13, and their ROT13: bit k for letter a + k. */
+const ENGLISH_MARKERS = letterMask("etoish");
+const ROT13_MARKERS = letterMask("rgbvfu");
 /** +1 for the letters frequent in English and rare in its ROT13 (e t o i s h), -1 for their ROT13 (r g b v f u). */
 const ROT13_SCORE = new Int8Array(128);
 {
@@ -265,7 +274,8 @@ const ROT13_SCORE = new Int8Array(128);
   const add = (chars: string, flag: number): void => {
     for (const c of chars) ASCII_CLASS[c.charCodeAt(0)] = (ASCII_CLASS[c.charCodeAt(0)] ?? 0) | flag;
   };
-  add("@$|!", LEET_SYMBOL);
+  add("@$|!", LEET_SYMBOL | LEET_CHAR);
+  add("013457", LEET_CHAR);
   add("+/-_", BASE64);
   add(" ,:;\\x%-", HEXISH);
   add('\n.!?:;"', SENTENCE_END);
@@ -316,22 +326,42 @@ function scanLayer(t: string): LayerScan {
   let asciiLetters = 0;
   let otherLetters = 0;
   let nonAscii = false;
+  let runCase = 0;
+  let base64From = -1;
   let invisible = false;
   let tag = false;
   for (let i = 0; i <= n; i++) {
-    let c = i < n ? (u[i] ?? 0) : 0x0a;
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    let c = i < n ? (u[i] as number) : 0x0a;
+    if (c >= 0x41 && c <= 0x5a) {
+      c |= 0x20;
+      runCase |= 1;
+    }
     let f: number;
     if (c >= 0x61 && c <= 0x7a) {
-      // the common case, kept short: a letter inside a word
-      if (prev & (DIGIT | LEET_SYMBOL)) leet = true;
-      wordLen++;
-      score += ROT13_SCORE[c] ?? 0;
-      letters++;
+      // the common case, kept short: the letters of a word, in one inner loop
+      if (prev & LEET_CHAR) leet = true;
+      let k = i;
+      let sc = 0;
+      let nonHex = false;
+      for (;;) {
+        sc += ((ENGLISH_MARKERS >>> (c - 0x61)) & 1) - ((ROT13_MARKERS >>> (c - 0x61)) & 1);
+        if (c > 0x66 && c !== 0x78) nonHex = true;
+        if (++k >= n) break;
+        c = u[k] as number;
+        if (c >= 0x41 && c <= 0x5a) {
+          c |= 0x20;
+          runCase |= 1;
+        } else if (c < 0x61 || c > 0x7a) break;
+      }
+      const len = k - i;
+      wordLen += len;
+      letters += len;
+      score += sc;
+      run += len;
       wordAscii = true;
-      run++;
-      if (c > 0x66) runDigits = 0;
+      if (nonHex) runDigits = 0;
       prev = LETTER;
+      i = k - 1;
       continue;
     }
     if (c < 0x80) f = ASCII_CLASS[c] ?? 0;
@@ -357,13 +387,13 @@ function scanLayer(t: string): LayerScan {
     if (f & (LETTER | DIGIT)) {
       wordLen++;
       if (f & LETTER) {
-        if (prev & (DIGIT | LEET_SYMBOL)) leet = true;
+        if (prev & LEET_CHAR) leet = true;
         if (c < 0x80) {
           score += ROT13_SCORE[c] ?? 0;
           letters++;
           wordAscii = true;
         }
-      } else if (prev & LETTER) leet = true;
+      } else if (prev & LETTER && f & LEET_CHAR) leet = true;
     } else {
       if (wordLen === 1) {
         chain = i - 1 - lastSingle <= 4 ? chain + 1 : 1;
@@ -375,16 +405,24 @@ function scanLayer(t: string): LayerScan {
       wordAscii = false;
       wordConfusable = false;
       if (f & SENTENCE_END) {
-        if (letters >= 6 && score <= -2) rot13 = true;
+        // in English the markers are about a third of the letters; in its ROT13 the counter-markers are
+        if (letters >= 8 && score * 5 <= -letters) rot13 = true;
         asciiLetters += letters;
         score = 0;
         letters = 0;
       }
     }
-    if (f & BASE64) run++;
-    else {
-      if (run > longestRun) longestRun = run;
+    if (f & BASE64) {
+      run++;
+      if (!(f & LETTER)) runCase |= 4;
+    } else {
+      // base64 of text mixes upper and lower case; a long hyphenated-or-snake_case name does not
+      if (run > longestRun && (runCase & 1) === 1 && (runCase & 4 || run >= 28)) {
+        longestRun = run;
+        if (base64From < 0 && run >= MIN_BASE64_CHARS) base64From = i - run;
+      }
       run = 0;
+      runCase = 0;
     }
     if (f & HEXISH) {
       if (f & DIGIT && ++runDigits > hexDigits) hexDigits = runDigits;
@@ -392,7 +430,7 @@ function scanLayer(t: string): LayerScan {
     prev = f;
   }
   const homoglyphs = mixed || (confusables >= 2 && asciiLetters > 4 * (otherLetters + confusables));
-  return { singles, leet, rot13, nonAscii, invisible, tag, longestRun, hexDigits, homoglyphs };
+  return { singles, leet, rot13, nonAscii, invisible, tag, longestRun, base64From, hexDigits, homoglyphs };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -426,8 +464,8 @@ class Builder {
   }
   finish(end: number, origin?: Span): Layer {
     this.offs[this.n] = end;
-    let text = "";
-    for (let k = 0; k < this.n; k += 4096) text += String.fromCharCode(...this.codes.subarray(k, Math.min(this.n, k + 4096)));
+    // lone surrogates become U+FFFD, one unit for one, so the offsets still line up
+    const text = Buffer.from(this.codes.buffer, this.codes.byteOffset, this.n * 2).toString("utf16le");
     return { text, offsets: this.offs.subarray(0, this.n + 1), ...(origin ? { origin } : {}) };
   }
 }
@@ -740,7 +778,10 @@ const LEET = new Map<number, number>(
     v.charCodeAt(0),
   ]),
 );
-const SYMBOLS = new Set([0x40, 0x24, 0x7c, 0x21]);
+const leetOf = (c: number): number => (c < 0x80 ? (LEET_TABLE[c] ?? 0) : 0);
+const LEET_TABLE = new Uint8Array(128);
+for (const [c, l] of LEET) LEET_TABLE[c] = l;
+const isLeetWordChar = (c: number): boolean => WORD_CHAR[c] === 1 || (c < 0x80 && ((ASCII_CLASS[c] ?? 0) & LEET_SYMBOL) !== 0);
 const MAX_LEET_WORD = 24;
 
 /**
@@ -757,28 +798,27 @@ function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolea
   let ambiguous = false;
   let i = 0;
   while (i < n) {
-    const c = t.charCodeAt(i);
-    if (!(isWordChar(c) || SYMBOLS.has(c))) {
+    if (!isLeetWordChar(t.charCodeAt(i))) {
       i++;
       continue;
     }
     const s = i;
-    while (i < n && (isWordChar(t.charCodeAt(i)) || SYMBOLS.has(t.charCodeAt(i)))) i++;
+    while (i < n && isLeetWordChar(t.charCodeAt(i))) i++;
     const e = i;
     if (e - s < 3 || e - s > MAX_LEET_WORD || inBlob(t, s, e) || !leetWord(t, s, e)) continue;
     b ??= new Builder(n);
     copyRange(b, layer, copied, s);
-    // trailing symbols are punctuation ("hello!"), leading ones only count beside other leet characters
+    // a trailing ! or | is punctuation ("hello!"); a trailing $ is an s ("previou$")
     let end = e;
-    while (end > s && SYMBOLS.has(t.charCodeAt(end - 1))) end--;
+    while (end > s && (t.charCodeAt(end - 1) === 0x21 || t.charCodeAt(end - 1) === 0x7c)) end--;
     for (let k = s; k < e; k++) {
       const d = t.charCodeAt(k);
-      let f = k < end ? LEET.get(d) : undefined;
+      let f = k < end ? leetOf(d) : 0;
       if (f === 0x69 && (d === 0x31 || d === 0x7c)) {
         ambiguous = true;
         if (asL) f = 0x6c;
       }
-      b.push(f ?? d, offs ? (offs[k] ?? 0) : k);
+      b.push(f || d, offs ? (offs[k] ?? 0) : k);
     }
     copied = e;
   }
@@ -799,13 +839,13 @@ function leetWord(t: string, s: number, e: number): boolean {
   let firstLetter = -1;
   let lastLetter = -1;
   let leet = 0;
-  // "0x1f", "\x6e": a hex literal, not a word
-  const body = t.charCodeAt(s) === 0x78 ? s + 1 : t.charCodeAt(s) === 0x30 && t.charCodeAt(s + 1) === 0x78 ? s + 2 : s;
+  // "0x1f", "\x6e", "\u0e1b": a hex literal or escape, not a word
+  const body = t.charCodeAt(s) === 0x78 || t.charCodeAt(s) === 0x75 ? s + 1 : t.charCodeAt(s) === 0x30 && t.charCodeAt(s + 1) === 0x78 ? s + 2 : s;
   for (let k = s; k < e; k++) {
     const c = t.charCodeAt(k);
     // 2, 6, 8 and 9 are rare in leetspeak and common in names: utf8, i18n, k8s, x86, h264, base64
     if (c === 0x32 || c === 0x36 || c === 0x38 || c === 0x39) return false;
-    if (LEET.has(c)) leet++;
+    if (leetOf(c) !== 0) leet++;
     else {
       letters++;
       if (firstLetter < 0) firstLetter = k;
@@ -822,17 +862,21 @@ function leetWord(t: string, s: number, e: number): boolean {
     const c = t.charCodeAt(k);
     if (isDigit(c)) return true;
     // a symbol between letters counts in a real word, not in "a|b" or "x!y"
-    if (LEET.has(c) && letters >= 3 && isWordChar(t.charCodeAt(k - 1)) && isWordChar(t.charCodeAt(k + 1))) return true;
+    if (leetOf(c) === 0 || letters < 3 || !isWordChar(t.charCodeAt(k - 1)) || !isWordChar(t.charCodeAt(k + 1))) continue;
+    // name@host and package@version are not leet, h@ck and p@ssword are; a|b and x!y are code, not words
+    if (c === 0x40 ? k - s <= 2 : c === 0x24) return true;
   }
   const lead = firstLetter - s;
+  const after = e - firstLetter;
   if (lead > 0 && lead <= 2 && isDigit(t.charCodeAt(s)) && lastLetter === e - 1) {
-    const after = e - firstLetter;
     if (after >= 3) return true;
     // "4ll", not "1st", "3rd", "5ms", "2fa"
     if (lead === 1 && after === 2 && !UNITS.has(t.slice(firstLetter, e))) return true;
   }
-  const trail = e - 1 - lastLetter;
-  return trail === 1 && lastLetter - s + 1 >= 4 && lead === 0 && "013457".includes(t[e - 1] ?? "");
+  // "@ll", "@ny": a short word (a mention is longer)
+  if (lead === 1 && t.charCodeAt(s) === 0x40 && after >= 2 && e - s <= 4) return true;
+  // a digit only at the end is a version or a name (python3, html5, llama3), not leetspeak
+  return false;
 }
 
 /** Two letters after a number that make it a quantity or an ordinal rather than a leet word. */
@@ -868,19 +912,23 @@ function joinSplitLetters(layer: Layer): Layer | null {
     let digits = isDigit(t.charCodeAt(i)) ? 1 : 0;
     let end = i + 1;
     let joinGap = "";
+    let word = 1;
+    let longestWord = 1;
     let k = i + 1;
     while (k < n) {
       let g = k;
       while (g < n && g - k < 3 && SPLIT_SEPARATORS.has(t.charCodeAt(g))) g++;
       if (g === k || !single(g)) break;
       if (joinGap === "") joinGap = t.slice(k, g);
+      word = g - k === joinGap.length && t.startsWith(joinGap, k) ? word + 1 : 1;
+      if (word > longestWord) longestWord = word;
       letters++;
       if (isDigit(t.charCodeAt(g))) digits++;
       end = g + 1;
       k = g + 1;
     }
-    // a list of numbers is not a split word
-    if (letters < MIN_SPLIT_LETTERS || digits * 2 > letters) {
+    // a list of numbers is not a split word, nor are initials and abbreviations (e.g. u.s.a.)
+    if (letters < MIN_SPLIT_LETTERS || digits * 2 > letters || longestWord < MIN_SPLIT_LETTERS) {
       i = end;
       continue;
     }
@@ -1024,13 +1072,16 @@ function rot13Prefixed(layer: Layer, emit: Emit): boolean {
     if (q < n && (t[q] === "-" || t[q] === " " || t[q] === "_")) q++;
     if (t.slice(q, q + 2) !== "13" || (q + 2 < n && isDigit(t.charCodeAt(q + 2)))) continue;
     q += 2;
-    // up to a colon on the same line close by, then the quotes and spaces before the text
+    // up to a colon on the same line close by ("rot13: …", "ROT-13 encoded text: …"): naming ROT13 is not enough
+    let colon = -1;
     for (let k = q; k < n && k < q + 40 && t[k] !== "\n"; k++) {
       if (t[k] === ":") {
-        q = k + 1;
+        colon = k;
         break;
       }
     }
+    if (colon < 0) continue;
+    q = colon + 1;
     while (q < n && (t[q] === " " || t[q] === '"' || t[q] === "'" || t[q] === "`" || t[q] === "\n")) q++;
     let e = q;
     while (e < n && e - q < MAX_ROT13_PREFIXED && t[e] !== "\n") e++;
@@ -1048,9 +1099,9 @@ const isBase64Char = (c: number): boolean => isAsciiLetter(c) || isDigit(c) || c
 const UTF8 = new TextDecoder("utf-8");
 
 /** Runs of base64 (standard or URL-safe, padded or not, wrapped in lines) that decode to text. */
-function decodeBase64Runs(src: string, depth: number, emit: Emit): boolean {
+function decodeBase64Runs(src: string, from: number, depth: number, emit: Emit): boolean {
   const n = src.length;
-  let i = 0;
+  let i = from;
   while (i < n) {
     if (!isBase64Char(src.charCodeAt(i))) {
       i++;
