@@ -301,6 +301,10 @@ function unitsOf(t: string): Uint16Array {
   return scratch;
 }
 
+/** A variation selector or zero-width joiner is part of an emoji after a symbol or an emoji, hiding only in a word. */
+const isEmojiJoiner = (c: number): boolean => c === 0xfe0f || c === 0xfe0e || c === 0x200d;
+const insideWord = (c: number): boolean => WORD_CHAR[c] === 1 && (c < 0xd800 || c > 0xdfff);
+
 /** One pass over a text (read as lower case) gathering what each view needs to be worth building. */
 function scanLayer(t: string): LayerScan {
   const n = t.length;
@@ -335,7 +339,7 @@ function scanLayer(t: string): LayerScan {
     if (c >= 0x41 && c <= 0x5a) {
       c |= 0x20;
       runCase |= 1;
-    }
+    } else if (c >= 0x61 && c <= 0x7a) runCase |= 2;
     let f: number;
     if (c >= 0x61 && c <= 0x7a) {
       // the common case, kept short: the letters of a word, in one inner loop
@@ -351,7 +355,8 @@ function scanLayer(t: string): LayerScan {
         if (c >= 0x41 && c <= 0x5a) {
           c |= 0x20;
           runCase |= 1;
-        } else if (c < 0x61 || c > 0x7a) break;
+        } else if (c >= 0x61 && c <= 0x7a) runCase |= 2;
+        else break;
       }
       const len = k - i;
       wordLen += len;
@@ -381,7 +386,7 @@ function scanLayer(t: string): LayerScan {
       } else if (c < 0xd800 || c > 0xdfff) otherLetters++;
     } else {
       nonAscii = true;
-      if (isInvisible(c)) invisible = true;
+      if (isInvisible(c) && !(isEmojiJoiner(c) && !insideWord(i > 0 ? (u[i - 1] as number) : 0x20))) invisible = true;
       f = 0;
     }
     if (f & (LETTER | DIGIT)) {
@@ -414,10 +419,10 @@ function scanLayer(t: string): LayerScan {
     }
     if (f & BASE64) {
       run++;
-      if (!(f & LETTER)) runCase |= 4;
+      if (f & DIGIT || c === 0x2b || c === 0x2f) runCase |= 4;
     } else {
       // base64 of text mixes upper and lower case; a long hyphenated-or-snake_case name does not
-      if (run > longestRun && (runCase & 1) === 1 && (runCase & 4 || run >= 28)) {
+      if (run > longestRun && (runCase & 3) === 3 && (runCase & 4 || run >= 28)) {
         longestRun = run;
         if (base64From < 0 && run >= MIN_BASE64_CHARS) base64From = i - run;
       }
@@ -803,9 +808,10 @@ function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolea
       continue;
     }
     const s = i;
-    while (i < n && isLeetWordChar(t.charCodeAt(i))) i++;
+    let some = 0;
+    for (let c = t.charCodeAt(i); i < n && isLeetWordChar(c); c = t.charCodeAt(++i)) some |= leetOf(c);
     const e = i;
-    if (e - s < 3 || e - s > MAX_LEET_WORD || inBlob(t, s, e) || !leetWord(t, s, e)) continue;
+    if (some === 0 || e - s < 3 || e - s > MAX_LEET_WORD || inBlob(t, s, e) || !leetWord(t, s, e)) continue;
     b ??= new Builder(n);
     copyRange(b, layer, copied, s);
     // a trailing ! or | is punctuation ("hello!"); a trailing $ is an s ("previou$")
@@ -827,10 +833,10 @@ function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolea
   return { layer: b.finish(offs ? (offs[n] ?? n) : n), ambiguous };
 }
 
-/** A piece of a base64 blob or a path: glued by + / = to more letters and digits. */
+/** A piece of a base64 blob or a path: next to a + / or =. */
 function inBlob(t: string, s: number, e: number): boolean {
   const glue = (c: number): boolean => c === 0x2b || c === 0x2f || c === 0x3d;
-  return (s >= 2 && glue(t.charCodeAt(s - 1)) && isWordChar(t.charCodeAt(s - 2))) || (glue(t.charCodeAt(e)) && isWordChar(t.charCodeAt(e + 1)));
+  return (s > 0 && glue(t.charCodeAt(s - 1))) || glue(t.charCodeAt(e));
 }
 
 function leetWord(t: string, s: number, e: number): boolean {
@@ -880,7 +886,7 @@ function leetWord(t: string, s: number, e: number): boolean {
 }
 
 /** Two letters after a number that make it a quantity or an ordinal rather than a leet word. */
-const UNITS = new Set("st nd rd th px pt em ex ms ns us mb kb gb tb hz am pm fa km cm mm kg lb mp db dx gl in ft yd oz mg ml vh vw ch fr".split(" "));
+const UNITS = new Set("st nd rd th px pt em ex ms ns us mb kb gb tb hz am pm fa km cm mm kg lb mp db dx gl in ft yd oz mg ml vh vw ch fr xl xs".split(" "));
 
 // ---------------------------------------------------------------------------------------------------------
 // Split letters
@@ -964,7 +970,7 @@ function wordHash(w: string): number {
 }
 
 /** Common English words, and the words of instructions an attacker hides; a word whose ROT13 is also here is not. */
-const COMMON_WORDS = `the and you your are is to of in it that for on with as this be not me my all any now from have what will can
+const COMMON_WORDS = `the and or you your are is to of in it that for on with as this be not me my all any now from have what will can
 do tell say must we an at by if so but they he she was were been has had his her them there their which who how about would should could
 just like only also then than into out up ignore previous prior above instructions instruction system prompt forget disregard rules
 reveal pretend act mode developer jailbreak password secret respond answer following everything anything user assistant restrictions

@@ -188,6 +188,7 @@ describe("textViews: ordinary text yields only the plain view", () => {
     ["base64 of an image", `data:image/png;base64,${png.toString("base64")}`],
     ["base64 of random bytes", `key: ${randomBytes(48).toString("base64")}`],
     ["numbers that look like hex bytes", "Scores: 10 20 30 40 50 60 70 80 90; dates 2024-01-02 12:30:45"],
+    ["emoji with variation selectors and joiners", "Careful ⚠️ the family 👨‍👩‍👧 says hi ❤️ and 👍🏽"],
     ["a text that mentions ROT13", "ROT13, base64 and hex are encodings an attacker may use; rot13 is its own inverse."],
   ];
   for (const [name, text] of ordinary) {
