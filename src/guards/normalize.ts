@@ -232,7 +232,7 @@ const isWordChar = (c: number): boolean => WORD_CHAR[c] === 1;
 interface LayerScan {
   /** The longest chain of isolated single letters (`i g n o …`). */
   singles: number;
-  /** A letter beside a leet digit or symbol. */
+  /** A leet digit or symbol before a letter, inside a word or at its start. */
   leet: boolean;
   /** A line or sentence whose letters are those of English shifted by 13 (r, g, b, v, f, u for e, t, o, i, s, h). */
   rot13: boolean;
@@ -322,6 +322,7 @@ function scanLayer(t: string): LayerScan {
   let letters = 0;
   let rot13 = false;
   let prev = 0;
+  let prev2 = 0;
   // look-alikes: ASCII letters and confusable letters in the same word, or in the text
   let wordAscii = false;
   let wordConfusable = false;
@@ -343,7 +344,8 @@ function scanLayer(t: string): LayerScan {
     let f: number;
     if (c >= 0x61 && c <= 0x7a) {
       // the common case, kept short: the letters of a word, in one inner loop
-      if (prev & LEET_CHAR) leet = true;
+      // a leet character between letters or at the start of a word (not after a number: 10px, 256gb)
+      if (prev & LEET_CHAR && !(prev2 & DIGIT)) leet = true;
       let k = i;
       let sc = 0;
       let nonHex = false;
@@ -365,6 +367,7 @@ function scanLayer(t: string): LayerScan {
       run += len;
       wordAscii = true;
       if (nonHex) runDigits = 0;
+      prev2 = len >= 2 ? LETTER : prev;
       prev = LETTER;
       i = k - 1;
       continue;
@@ -392,13 +395,13 @@ function scanLayer(t: string): LayerScan {
     if (f & (LETTER | DIGIT)) {
       wordLen++;
       if (f & LETTER) {
-        if (prev & LEET_CHAR) leet = true;
+        if (prev & LEET_CHAR && !(prev2 & DIGIT)) leet = true;
         if (c < 0x80) {
           score += ROT13_SCORE[c] ?? 0;
           letters++;
           wordAscii = true;
         }
-      } else if (prev & LETTER && f & LEET_CHAR) leet = true;
+      }
     } else {
       if (wordLen === 1) {
         chain = i - 1 - lastSingle <= 4 ? chain + 1 : 1;
@@ -432,6 +435,7 @@ function scanLayer(t: string): LayerScan {
     if (f & HEXISH) {
       if (f & DIGIT && ++runDigits > hexDigits) hexDigits = runDigits;
     } else runDigits = 0;
+    prev2 = prev;
     prev = f;
   }
   const homoglyphs = mixed || (confusables >= 2 && asciiLetters > 4 * (otherLetters + confusables));
