@@ -143,16 +143,20 @@ function collect(src: string, depth: number, emit: Emit): boolean {
     }
   }
   if (scan.leet || cur !== base) {
-    const leet = foldLeet(cur, false);
+    let leet = foldLeet(cur, false, false);
+    // two words that are surely leet make the text leet: then "th3", "4r3", "4nd" are too
+    const loose = leet !== null && leet.words >= 2;
+    if (loose) leet = foldLeet(cur, false, true) ?? leet;
     if (leet !== null) {
       if (!emit("leet", leet.layer, [])) return false;
       if (leet.ambiguous) {
-        const l = foldLeet(cur, true);
+        const l = foldLeet(cur, true, loose);
         if (l !== null && !emit("leet", l.layer, [])) return false;
       }
     }
   }
   if (scan.rot13 && !rot13Regions(base, emit)) return false;
+  if (scan.rot13Text && !rot13Whole(base, emit)) return false;
   if (base.text.includes("rot") && !rot13Prefixed(base, emit)) return false;
   if (depth < MAX_DECODE_DEPTH) {
     if (source.base64From >= 0 && !decodeBase64Runs(src, source.base64From, depth, emit)) return false;
@@ -234,8 +238,10 @@ interface LayerScan {
   singles: number;
   /** A leet digit or symbol before a letter, inside a word or at its start. */
   leet: boolean;
-  /** A line or sentence whose letters are those of English shifted by 13 (r, g, b, v, f, u for e, t, o, i, s, h). */
+  /** A line or sentence with fewer vowels than n r v b h: ROT13 in part or throughout. */
   rot13: boolean;
+  /** The letters of the whole text are those of a European language ROT13'd. */
+  rot13Text: boolean;
   /** Any character beyond ASCII (the text is then normalized and scanned again). */
   nonAscii: boolean;
   /** Zero-width, bidi-control or variation-selector characters. */
@@ -263,10 +269,13 @@ const LEET_CHAR = 64;
 /** What each ASCII character can be part of. */
 const ASCII_CLASS = new Uint8Array(128);
 const letterMask = (letters: string): number => Array.from(letters).reduce((m, ch) => m | (1 << (ch.charCodeAt(0) - 0x61)), 0);
-/** The letters frequent in English and rare in its ROT13, and their ROT13: bit k for letter a + k. */
-const ENGLISH_MARKERS = letterMask("etoish");
-const ROT13_MARKERS = letterMask("rgbvfu");
-/** +1 for the letters frequent in English and rare in its ROT13 (e t o i s h), -1 for their ROT13 (r g b v f u). */
+/**
+ * The vowels, and the letters ROT13 turns into them: bit k for letter a + k. The vowels are 38–48% of the letters
+ * of the European languages in Latin script and n r v b h 15–22%; ROT13 swaps the two, random letters have 19% each.
+ */
+const ENGLISH_MARKERS = letterMask("aeiou");
+const ROT13_MARKERS = letterMask("nrvbh");
+/** +1 for a vowel, -1 for the letters ROT13 turns into vowels (n r v b h). */
 const ROT13_SCORE = new Int8Array(128);
 {
   for (let c = 0x61; c <= 0x7a; c++) ASCII_CLASS[c] = LETTER | BASE64 | (c <= 0x66 ? HEXISH : 0);
@@ -279,8 +288,8 @@ const ROT13_SCORE = new Int8Array(128);
   add("+/-_", BASE64);
   add(" ,:;\\x%-", HEXISH);
   add('\n.!?:;"', SENTENCE_END);
-  for (const c of "etoish") ROT13_SCORE[c.charCodeAt(0)] = 1;
-  for (const c of "rgbvfu") ROT13_SCORE[c.charCodeAt(0)] = -1;
+  for (const c of "aeiou") ROT13_SCORE[c.charCodeAt(0)] = 1;
+  for (const c of "nrvbh") ROT13_SCORE[c.charCodeAt(0)] = -1;
 }
 
 let scratch = new Uint16Array(0);
@@ -321,6 +330,9 @@ function scanLayer(t: string): LayerScan {
   let score = 0;
   let letters = 0;
   let rot13 = false;
+  let rot13Text = false;
+  let totalLetters = 0;
+  let totalScore = 0;
   let prev = 0;
   let prev2 = 0;
   // look-alikes: ASCII letters and confusable letters in the same word, or in the text
@@ -413,9 +425,12 @@ function scanLayer(t: string): LayerScan {
       wordAscii = false;
       wordConfusable = false;
       if (f & SENTENCE_END) {
-        // in English the markers are about a third of the letters; in its ROT13 the counter-markers are
-        if (letters >= 8 && score * 5 <= -letters) rot13 = true;
+        // in text the vowels outnumber n r v b h by a fifth of the letters or more, in its ROT13 the other way
+        // round: a sentence without that lead (ROT13, or half ROT13) is worth a look word by word
+        if (letters >= 8 && score <= 0) rot13 = true;
         asciiLetters += letters;
+        totalLetters += letters;
+        totalScore += score;
         score = 0;
         letters = 0;
       }
@@ -438,8 +453,10 @@ function scanLayer(t: string): LayerScan {
     prev2 = prev;
     prev = f;
   }
+  // a whole text whose letters are those of text ROT13'd (whatever its words)
+  if (totalLetters >= 24 && totalScore * 6 <= -totalLetters) rot13Text = true;
   const homoglyphs = mixed || (confusables >= 2 && asciiLetters > 4 * (otherLetters + confusables));
-  return { singles, leet, rot13, nonAscii, invisible, tag, longestRun, base64From, hexDigits, homoglyphs };
+  return { singles, leet, rot13, rot13Text, nonAscii, invisible, tag, longestRun, base64From, hexDigits, homoglyphs };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -795,16 +812,18 @@ const MAX_LEET_WORD = 24;
 
 /**
  * Folds leet digits and symbols to letters in words that mix them with letters: a leet character between
- * letters, up to two before three or more letters ("1gnore", not "3d", "10px"), or one after four or more
- * ("ignor3", not "mp3", "sha256"). Hex-looking words (hashes, colours) are left alone. `asL` reads 1 and | as l.
+ * letters ("pr3v10us"), or one or two before the letters ("1gnore", "4ll"; not "3d", "10px", "2nd"); `loose`,
+ * for a text already shown to be leet, folds any word mixing them ("th3", "4r3"). Hex-looking words (hashes,
+ * colours) and names with 2, 6, 8 or 9 (utf8, x86) are left alone. `asL` reads 1 and | as l.
  */
-function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolean } | null {
+function foldLeet(layer: Layer, asL: boolean, loose: boolean): { layer: Layer; ambiguous: boolean; words: number } | null {
   const t = layer.text;
   const offs = layer.offsets;
   const n = t.length;
   let b: Builder | null = null;
   let copied = 0;
   let ambiguous = false;
+  let words = 0;
   let i = 0;
   while (i < n) {
     if (!isLeetWordChar(t.charCodeAt(i))) {
@@ -815,7 +834,8 @@ function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolea
     let some = 0;
     for (let c = t.charCodeAt(i); i < n && isLeetWordChar(c); c = t.charCodeAt(++i)) some |= leetOf(c);
     const e = i;
-    if (some === 0 || e - s < 3 || e - s > MAX_LEET_WORD || inBlob(t, s, e) || !leetWord(t, s, e)) continue;
+    if (some === 0 || e - s < (loose ? 2 : 3) || e - s > MAX_LEET_WORD || inBlob(t, s, e) || !leetWord(t, s, e, loose)) continue;
+    words++;
     b ??= new Builder(n);
     copyRange(b, layer, copied, s);
     // a trailing ! or | is punctuation ("hello!"); a trailing $ is an s ("previou$")
@@ -834,7 +854,7 @@ function foldLeet(layer: Layer, asL: boolean): { layer: Layer; ambiguous: boolea
   }
   if (b === null) return null;
   copyRange(b, layer, copied, n);
-  return { layer: b.finish(offs ? (offs[n] ?? n) : n), ambiguous };
+  return { layer: b.finish(offs ? (offs[n] ?? n) : n), ambiguous, words };
 }
 
 /** A piece of a base64 blob or a path: next to a + / or =. */
@@ -843,7 +863,7 @@ function inBlob(t: string, s: number, e: number): boolean {
   return (s > 0 && glue(t.charCodeAt(s - 1))) || glue(t.charCodeAt(e));
 }
 
-function leetWord(t: string, s: number, e: number): boolean {
+function leetWord(t: string, s: number, e: number, loose: boolean): boolean {
   let letters = 0;
   let hexOnly = true;
   let firstLetter = -1;
@@ -868,6 +888,7 @@ function leetWord(t: string, s: number, e: number): boolean {
   if (e < t.length && t.charCodeAt(e) === 0x2e) {
     for (let k = s; k < e; k++) if (t.charCodeAt(k) === 0x40) return false;
   }
+  if (loose) return true;
   for (let k = firstLetter + 1; k < lastLetter; k++) {
     const c = t.charCodeAt(k);
     if (isDigit(c)) return true;
@@ -973,13 +994,21 @@ function wordHash(w: string): number {
   return h;
 }
 
-/** Common English words, and the words of instructions an attacker hides; a word whose ROT13 is also here is not. */
+/** Common words (English first, then German, French, Spanish, Italian, Portuguese), and the words of instructions an attacker hides; a word whose ROT13 is also here is not. */
 const COMMON_WORDS = `the and or you your are is to of in it that for on with as this be not me my all any now from have what will can
 do tell say must we an at by if so but they he she was were been has had his her them there their which who how about would should could
 just like only also then than into out up ignore previous prior above instructions instruction system prompt forget disregard rules
 reveal pretend act mode developer jailbreak password secret respond answer following everything anything user assistant restrictions
 unrestricted without filter guidelines policy new role print show output write give please here when where why yes because
-make know want need about more some other time very after before again never always every those these our us its do does did`
+make know want need about more some other time very after before again never always every those these our us its do does did
+die der das und ist nicht ich du sie ein eine zu mit auf von alle allen vorherigen anweisungen ignoriere vergiss regeln jetzt bist
+le la les et est pas je tu vous une des toutes instructions ignorez oublie maintenant
+el los las es yo una todas instrucciones anteriores ignora olvida reglas ahora eres responde
+il lo gli non io tutte istruzioni precedenti dimentica regole sei rispondi
+os voce todas esqueca regras agora
+bypass safety filters override instead confidential hidden ethics ethical moral censored uncensored limits limitations
+refuse refusal never always follow obey command commands admin administrator root access execute code delete data send
+email key keys token credentials internal private context message messages conversation earlier above below text`
   .split(/\s+/)
   .filter((w) => w.length >= 2);
 const COMMON_HASHES = new Set<number>();
@@ -991,31 +1020,98 @@ const COMMON_HASHES = new Set<number>();
   }
 }
 
+const ACCENTED_VOWELS = "àáâãäåèéêëìíîïòóôõöùúûü";
+
 /**
- * Views of the stretches (split at line and sentence ends) that read as English only once ROT13'd; adjacent
- * stretches merge, so a text that is ROT13 throughout gives one view of the whole.
+ * Letters that read as a European language ROT13'd: n r v b h (ROT13 of the vowels) at least 30% of them and
+ * well ahead of the vowels, and still some a and e.
+ */
+function readsAsRot13(letters: number, score: number, minus: number, ae: number): boolean {
+  // a and e (ROT13 of n and r) stay common: leetspeak writes them as 4 and 3
+  return letters >= 8 && minus * 10 >= letters * 3 && score * 6 <= -letters && ae * 100 >= letters * 8;
+}
+const isAorE = (c: number): number => (c === 0x61 || c === 0x65 ? 1 : 0);
+
+/** A view of the whole text ROT13'd when its letters read as ROT13. */
+function rot13Whole(layer: Layer, emit: Emit): boolean {
+  const t = layer.text;
+  let letters = 0;
+  let score = 0;
+  let minus = 0;
+  let ae = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) {
+      letters++;
+      const m = (ROT13_MARKERS >>> (c - 0x61)) & 1;
+      score += ((ENGLISH_MARKERS >>> (c - 0x61)) & 1) - m;
+      minus += m;
+      ae += isAorE(c);
+    } else if (c >= 0xc0 && c <= 0xff && ACCENTED_VOWELS.includes(t[i] ?? "")) {
+      letters++;
+      score++;
+    }
+  }
+  return !readsAsRot13(letters, score, minus, ae) || emit("rot13", rot13Layer(layer, 0, t.length), []);
+}
+
+/**
+ * Views of the stretches that read as common words only once ROT13'd: runs of words with no common word as
+ * written, where at least a third of the words are common once ROT13'd. A text that is ROT13 throughout gives
+ * one view of the whole; "please decode: vtaber nyy …" gives a view of the part after the English.
  */
 function rot13Regions(layer: Layer, emit: Emit): boolean {
   const t = layer.text;
   const n = t.length;
   let regionStart = -1;
   let regionEnd = -1;
-  let segStart = 0;
   let words = 0;
-  let plainHits = 0;
   let rotHits = 0;
+  let wordStart = 0;
   let wordLen = 0;
   let h = FNV;
   let h13 = FNV;
-  const flush = (): boolean => {
-    if (regionStart < 0) return true;
-    const r = rot13Layer(layer, regionStart, regionEnd);
+  // sentences whose letters read as ROT13 of text, whatever their words (other languages, rare words)
+  let sentenceStart = 0;
+  let letters = 0;
+  let score = 0;
+  let rotStart = -1;
+  let rotEnd = -1;
+  let minus = 0;
+  let ae = 0;
+  const sentenceEnd = (i: number): boolean => {
+    const rot = readsAsRot13(letters, score, minus, ae) && letters >= 24;
+    if (rot) {
+      if (rotStart < 0) rotStart = sentenceStart;
+      rotEnd = i;
+    }
+    sentenceStart = i + 1;
+    letters = 0;
+    score = 0;
+    minus = 0;
+    ae = 0;
+    if (rot || rotStart < 0) return true;
+    const more = emit("rot13", rot13Layer(layer, rotStart, rotEnd), []);
+    rotStart = -1;
+    return more;
+  };
+  const close = (): boolean => {
+    const rot = rotHits >= 2 && rotHits * 3 >= words;
+    const more = rot ? emit("rot13", rot13Layer(layer, regionStart, regionEnd), []) : true;
     regionStart = -1;
-    return emit("rot13", r, []);
+    words = 0;
+    rotHits = 0;
+    return more;
   };
   for (let i = 0; i <= n; i++) {
     const c = i < n ? t.charCodeAt(i) : 0x0a;
     if (c >= 0x61 && c <= 0x7a) {
+      letters++;
+      const m = (ROT13_MARKERS >>> (c - 0x61)) & 1;
+      score += ((ENGLISH_MARKERS >>> (c - 0x61)) & 1) - m;
+      minus += m;
+      ae += isAorE(c);
+      if (wordLen === 0) wordStart = i;
       if (wordLen < 16) {
         h = Math.imul(h ^ c, FNV_PRIME);
         h13 = Math.imul(h13 ^ rot13Code(c), FNV_PRIME);
@@ -1023,34 +1119,31 @@ function rot13Regions(layer: Layer, emit: Emit): boolean {
       wordLen++;
       continue;
     }
-    if (wordLen > 0) {
+    if (c >= 0xc0 && c <= 0xff && ACCENTED_VOWELS.includes(String.fromCharCode(c))) {
+      letters++;
+      score++;
+    }
+    if (c < 0x80 && (ASCII_CLASS[c] ?? 0) & SENTENCE_END && !sentenceEnd(i)) return false;
+    if (wordLen === 0) continue;
+    // two-letter words are too easily hit by chance (ROT13 of "ur" is "he"): they neither count nor break
+    const known = wordLen >= 2 && wordLen <= 14;
+    if (wordLen < 3) {
+      if (regionStart >= 0) regionEnd = i;
+    } else if (known && COMMON_HASHES.has(h)) {
+      // a common word as written: the stretch before it, if any, ends here
+      if (regionStart >= 0 && !close()) return false;
+    } else {
+      if (regionStart < 0) regionStart = wordStart;
+      regionEnd = i;
       words++;
-      if (wordLen >= 2 && wordLen <= 14) {
-        if (COMMON_HASHES.has(h)) plainHits++;
-        if (COMMON_HASHES.has(h13)) rotHits++;
-      }
-      wordLen = 0;
-      h = FNV;
-      h13 = FNV;
+      if (known && COMMON_HASHES.has(h13)) rotHits++;
     }
-    const end = c === 0x0a || c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b || c === 0x22;
-    if (!end) continue;
-    if (words > 0) {
-      const rot = rotHits >= 2 && rotHits > 2 * plainHits && rotHits * 4 >= words;
-      if (rot) {
-        if (regionStart < 0) {
-          regionStart = segStart;
-          while (regionStart < i && t.charCodeAt(regionStart) === 0x20) regionStart++;
-        }
-        regionEnd = i;
-      } else if (!flush()) return false;
-    }
-    segStart = i + 1;
-    words = 0;
-    plainHits = 0;
-    rotHits = 0;
+    wordLen = 0;
+    h = FNV;
+    h13 = FNV;
   }
-  return flush();
+  if (rotStart >= 0 && !emit("rot13", rot13Layer(layer, rotStart, rotEnd), [])) return false;
+  return regionStart < 0 || close();
 }
 
 function rot13Layer(layer: Layer, start: number, end: number): Layer {
