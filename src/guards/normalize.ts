@@ -45,6 +45,8 @@ const MAX_DECODE_DEPTH = 2;
 const MIN_BASE64_CHARS = 16;
 const MIN_HEX_BYTES = 8;
 const MIN_SPLIT_LETTERS = 4;
+/** Split letters with no word gaps are searched for words up to this many letters per text. */
+const MAX_SEGMENTED_LETTERS = 16384;
 const MIN_TAG_CHARS = 4;
 /** A ROT13 region introduced by "rot13:" runs to the end of its line, and no further than this. */
 const MAX_ROT13_PREFIXED = 4096;
@@ -932,6 +934,8 @@ function joinSplitLetters(layer: Layer): Layer | null {
   const at = (k: number): number => (offs ? (offs[k] ?? 0) : k);
   let b: Builder | null = null;
   let copied = 0;
+  // finding words in run-together letters costs about 16 lookups a letter: a flood gets a bounded share
+  let segmentBudget = MAX_SEGMENTED_LETTERS;
   let i = 0;
   while (i < n) {
     if (!single(i)) {
@@ -965,13 +969,25 @@ function joinSplitLetters(layer: Layer): Layer | null {
     }
     b ??= new Builder(n);
     copyRange(b, layer, copied, i);
-    b.push(t.charCodeAt(i), at(i));
+    // the words: letters joined by the first gap; any other gap starts a new word
+    const words: { gapAt: number; letters: number[] }[] = [{ gapAt: -1, letters: [i] }];
     for (let p = i + 1; p < end; ) {
       let g = p;
       while (g < end && !isWordChar(t.charCodeAt(g))) g++;
-      if (t.slice(p, g) !== joinGap) b.push(0x20, at(p));
-      b.push(t.charCodeAt(g), at(g));
+      if (t.slice(p, g) !== joinGap) words.push({ gapAt: p, letters: [g] });
+      else words[words.length - 1]?.letters.push(g);
       p = g + 1;
+    }
+    for (const w of words) {
+      if (w.gapAt >= 0) b.push(0x20, at(w.gapAt));
+      // "i g n o r e a l l …" has no word gaps: find the words in the letters
+      const segment = w.letters.length >= 8 && w.letters.length <= 256 && segmentBudget > 0;
+      if (segment) segmentBudget -= w.letters.length;
+      const cuts = segment ? segmentWords(w.letters.map((k) => t[k] ?? "").join("")) : null;
+      w.letters.forEach((k, idx) => {
+        if (cuts?.has(idx)) b?.push(0x20, at(k));
+        b?.push(t.charCodeAt(k), at(k));
+      });
     }
     copied = end;
     i = end;
@@ -979,6 +995,33 @@ function joinSplitLetters(layer: Layer): Layer | null {
   if (b === null) return null;
   copyRange(b, layer, copied, n);
   return b.finish(offs ? (offs[n] ?? n) : n);
+}
+
+/**
+ * Where to put spaces in letters that run words together ("ignoreallpreviousinstructions"), using the common
+ * words of the ROT13 check: the split into the fewest known words, or null when the letters are not all words.
+ */
+function segmentWords(s: string): Set<number> | null {
+  const n = s.length;
+  if (n > 256 || SEGMENT_WORDS.has(s)) return null;
+  const pieces = new Int32Array(n + 1).fill(-1);
+  const from = new Int32Array(n + 1);
+  pieces[0] = 0;
+  for (let j = 1; j <= n; j++) {
+    for (let k = Math.max(0, j - 16); k < j; k++) {
+      const before = pieces[k] ?? -1;
+      if (before < 0 || !SEGMENT_WORDS.has(s.slice(k, j))) continue;
+      const here = pieces[j] ?? -1;
+      if (here < 0 || before + 1 < here) {
+        pieces[j] = before + 1;
+        from[j] = k;
+      }
+    }
+  }
+  if ((pieces[n] ?? -1) < 0) return null;
+  const cuts = new Set<number>();
+  for (let j = from[n] ?? 0; j > 0; j = from[j] ?? 0) cuts.add(j);
+  return cuts;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1012,6 +1055,8 @@ email key keys token credentials internal private context message messages conve
   .split(/\s+/)
   .filter((w) => w.length >= 2);
 const COMMON_HASHES = new Set<number>();
+/** The words split letters may be made of. */
+const SEGMENT_WORDS = new Set([...COMMON_WORDS, "a", "i", "dan", "ai", "chatgpt", "gpt", "model", "evil", "unfiltered", "hack"]);
 {
   const words = new Set(COMMON_WORDS);
   for (const w of words) {
