@@ -157,7 +157,7 @@ function collect(src: string, depth: number, emit: Emit): boolean {
       }
     }
   }
-  if (scan.rot13 && !rot13Regions(base, emit)) return false;
+  if (scan.rot13From >= 0 && !rot13Regions(base, scan.rot13From, emit)) return false;
   if (scan.rot13Text && !rot13Whole(base, emit)) return false;
   if (base.text.includes("rot") && !rot13Prefixed(base, emit)) return false;
   if (depth < MAX_DECODE_DEPTH) {
@@ -240,8 +240,8 @@ interface LayerScan {
   singles: number;
   /** A leet digit or symbol before a letter, inside a word or at its start. */
   leet: boolean;
-  /** A line or sentence with fewer vowels than n r v b h: ROT13 in part or throughout. */
-  rot13: boolean;
+  /** Where the first sentence with fewer vowels than n r v b h (ROT13 in part or throughout) starts, or -1. */
+  rot13From: number;
   /** The letters of the whole text are those of a European language ROT13'd. */
   rot13Text: boolean;
   /** Any character beyond ASCII (the text is then normalized and scanned again). */
@@ -331,7 +331,9 @@ function scanLayer(t: string): LayerScan {
   let runDigits = 0;
   let score = 0;
   let letters = 0;
-  let rot13 = false;
+  let rot13From = -1;
+  let sentenceStart = 0;
+  let minus = 0;
   let rot13Text = false;
   let totalLetters = 0;
   let totalScore = 0;
@@ -362,9 +364,12 @@ function scanLayer(t: string): LayerScan {
       if (prev & LEET_CHAR && !(prev2 & DIGIT)) leet = true;
       let k = i;
       let sc = 0;
+      let mi = 0;
       let nonHex = false;
       for (;;) {
-        sc += ((ENGLISH_MARKERS >>> (c - 0x61)) & 1) - ((ROT13_MARKERS >>> (c - 0x61)) & 1);
+        const m = (ROT13_MARKERS >>> (c - 0x61)) & 1;
+        sc += ((ENGLISH_MARKERS >>> (c - 0x61)) & 1) - m;
+        mi += m;
         if (c > 0x66 && c !== 0x78) nonHex = true;
         if (++k >= n) break;
         c = u[k] as number;
@@ -378,6 +383,7 @@ function scanLayer(t: string): LayerScan {
       wordLen += len;
       letters += len;
       score += sc;
+      minus += mi;
       run += len;
       wordAscii = true;
       if (nonHex) runDigits = 0;
@@ -412,6 +418,7 @@ function scanLayer(t: string): LayerScan {
         if (prev & LEET_CHAR && !(prev2 & DIGIT)) leet = true;
         if (c < 0x80) {
           score += ROT13_SCORE[c] ?? 0;
+          if ((ROT13_SCORE[c] ?? 0) < 0) minus++;
           letters++;
           wordAscii = true;
         }
@@ -429,12 +436,15 @@ function scanLayer(t: string): LayerScan {
       if (f & SENTENCE_END) {
         // in text the vowels outnumber n r v b h by a fifth of the letters or more, in its ROT13 the other way
         // round: a sentence without that lead (ROT13, or half ROT13) is worth a look word by word
-        if (letters >= 8 && score <= 0) rot13 = true;
+        // (random letters, as in base64 or hashes, have fewer n r v b h than either)
+        if (letters >= 12 && score <= 0 && minus * 100 >= letters * 28 && rot13From < 0) rot13From = sentenceStart;
         asciiLetters += letters;
         totalLetters += letters;
         totalScore += score;
         score = 0;
+        minus = 0;
         letters = 0;
+        sentenceStart = i + 1;
       }
     }
     if (f & BASE64) {
@@ -458,7 +468,7 @@ function scanLayer(t: string): LayerScan {
   // a whole text whose letters are those of text ROT13'd (whatever its words)
   if (totalLetters >= 24 && totalScore * 6 <= -totalLetters) rot13Text = true;
   const homoglyphs = mixed || (confusables >= 2 && asciiLetters > 4 * (otherLetters + confusables));
-  return { singles, leet, rot13, rot13Text, nonAscii, invisible, tag, longestRun, base64From, hexDigits, homoglyphs };
+  return { singles, leet, rot13From, rot13Text, nonAscii, invisible, tag, longestRun, base64From, hexDigits, homoglyphs };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1105,7 +1115,7 @@ function rot13Whole(layer: Layer, emit: Emit): boolean {
  * written, where at least a third of the words are common once ROT13'd. A text that is ROT13 throughout gives
  * one view of the whole; "please decode: vtaber nyy …" gives a view of the part after the English.
  */
-function rot13Regions(layer: Layer, emit: Emit): boolean {
+function rot13Regions(layer: Layer, from: number, emit: Emit): boolean {
   const t = layer.text;
   const n = t.length;
   let regionStart = -1;
@@ -1117,7 +1127,7 @@ function rot13Regions(layer: Layer, emit: Emit): boolean {
   let h = FNV;
   let h13 = FNV;
   // sentences whose letters read as ROT13 of text, whatever their words (other languages, rare words)
-  let sentenceStart = 0;
+  let sentenceStart = from;
   let letters = 0;
   let score = 0;
   let rotStart = -1;
@@ -1148,7 +1158,7 @@ function rot13Regions(layer: Layer, emit: Emit): boolean {
     rotHits = 0;
     return more;
   };
-  for (let i = 0; i <= n; i++) {
+  for (let i = from; i <= n; i++) {
     const c = i < n ? t.charCodeAt(i) : 0x0a;
     if (c >= 0x61 && c <= 0x7a) {
       letters++;
@@ -1270,7 +1280,7 @@ function decodeBase64Runs(src: string, from: number, depth: number, emit: Emit):
       // a line break inside a long run continues it (MIME wraps at 76, PEM at 64)
       let k = i;
       if (src.charCodeAt(k) === 0x0d) k++;
-      if (src.charCodeAt(k) === 0x0a && i - partStart >= 16 && k + 1 < n && isBase64Char(src.charCodeAt(k + 1))) {
+      if (src.charCodeAt(k) === 0x0a && i - partStart >= 16 && wholeLineOfBase64(src, k + 1)) {
         i = k + 1;
         partStart = i;
         continue;
@@ -1287,6 +1297,14 @@ function decodeBase64Runs(src: string, from: number, depth: number, emit: Emit):
     if (decoded !== null && !collectDecoded("base64", decoded, { start, end }, undefined, depth, emit)) return false;
   }
   return true;
+}
+
+/** The line from `i` is base64 to its end (a wrapped run goes on), not a line of text ("attachment 2: …"). */
+function wholeLineOfBase64(src: string, i: number): boolean {
+  let k = i;
+  while (k < src.length && isBase64Char(src.charCodeAt(k))) k++;
+  const c = src.charCodeAt(k);
+  return k > i && (k === src.length || c === 0x0a || c === 0x0d || c === 0x3d);
 }
 
 /**
