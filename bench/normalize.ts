@@ -99,9 +99,14 @@ for (const [name, text] of [
   ["in-the-wild jailbreaks", fill(inTheWild || prose)],
   ["English prose", fill(prose)],
 ] as const) {
-  const t0 = process.hrtime.bigint();
-  const vs = textViews(text);
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  // the best of three: the machine may be shared
+  let ms = Number.POSITIVE_INFINITY;
+  let vs: ReturnType<typeof textViews> = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = process.hrtime.bigint();
+    vs = textViews(text);
+    ms = Math.min(ms, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
   const chars = vs.reduce((n, v) => n + v.text.length, 0);
   console.log(`${name.padEnd(26)} ${ms.toFixed(1).padStart(7)} ${String(vs.length).padStart(8)} ${(chars / text.length).toFixed(2).padStart(12)}`);
 }
