@@ -13,6 +13,7 @@
 //
 // Usage: npm run build && npm run bench:guards [-- --quick] [-- --profile] (about 2½ minutes; --quick ~1)
 //   --quick             shorter phases, one round, fewer repetitions
+//   --only labelled,gateway,cpu,stream   some parts only (labelled alone needs no build)
 //   --profile           a V8 CPU profile of the guards on 1 KB requests (in this process), summarised
 //   --profile-size N    profile N-byte requests instead
 //   BENCH_RATE=500      the fixed rate of the latency phase, requests per second
@@ -49,18 +50,26 @@ import {
 import { summariseProfile } from "./lib/profile.js";
 
 const { values: flags } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, profile: { type: "boolean", default: false }, "profile-size": { type: "string" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    profile: { type: "boolean", default: false },
+    "profile-size": { type: "string" },
+  },
 });
+const PARTS = ["labelled", "gateway", "cpu", "stream"] as const;
+const ONLY = new Set((flags.only ?? PARTS.join(",")).split(",").map((s) => s.trim()));
+for (const p of ONLY) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only takes ${PARTS.join(", ")} (comma-separated), not "${p}"`);
 const QUICK = flags.quick === true;
-const SECONDS = num("BENCH_SECONDS", QUICK ? 2 : 5);
-const ROUNDS = Math.round(num("BENCH_ROUNDS", QUICK ? 1 : 2));
-const WARMUP = num("BENCH_WARMUP_SECONDS", QUICK ? 1 : 2);
+const SECONDS = num("BENCH_SECONDS", QUICK ? 2 : 4);
+const ROUNDS = Math.round(num("BENCH_ROUNDS", QUICK ? 1 : 3));
+const WARMUP = num("BENCH_WARMUP_SECONDS", QUICK ? 2 : 3);
 const RATE = num("BENCH_RATE", 500);
 const CONNECTIONS = Math.round(num("BENCH_CONNECTIONS", 10));
 const MAX_CONNECTIONS = Math.round(num("BENCH_MAX_CONNECTIONS", 32));
 /** How long each in-process measurement loops, seconds. */
-const CPU_SECONDS = QUICK ? 0.3 : 1;
-const STREAM_REPEATS = QUICK ? 1 : 3;
+const CPU_SECONDS = QUICK ? 0.3 : 0.6;
+const STREAM_REPEATS = QUICK ? 3 : 7;
 const PROFILE_SIZE = flags["profile-size"] === undefined ? 1024 : Number(flags["profile-size"]);
 if (!Number.isInteger(PROFILE_SIZE) || PROFILE_SIZE <= 0) throw new Error(`--profile-size must be a positive integer, not "${flags["profile-size"]}"`);
 
@@ -243,7 +252,8 @@ function labelled(): void {
 
   // Injection and jailbreak: an attack is caught when any injection or jailbreak finding is reported.
   const injection = built.get("injection");
-  if (injection === undefined) rows.push(["injection + jailbreak", `${attacks.length} / ${benign.length}`, "not built", "not built", "recall >= 0.90 at precision >= 0.95", "-"]);
+  if (injection === undefined)
+    rows.push(["injection + jailbreak", `${attacks.length} / ${benign.length}`, "not built", "not built", "recall >= 0.90 at precision >= 0.95", "-"]);
   else {
     const isAttack = (f: { category: string }) => f.category === "injection" || f.category === "jailbreak";
     const s = score();
@@ -367,7 +377,13 @@ async function gateway(scratch: string): Promise<void> {
       readonly procs: readonly Proc[];
     }
     const rows: Row[] = [
-      { label: "direct to upstream, 1 KB", url: upstream.ready.url, request: { path: PATH, headers: auth(off), body: plain }, server: upstream, procs: [upstream] },
+      {
+        label: "direct to upstream, 1 KB",
+        url: upstream.ready.url,
+        request: { path: PATH, headers: auth(off), body: plain },
+        server: upstream,
+        procs: [upstream],
+      },
       { label: "gateway, guards off, 1 KB", url: off.ready.url, request: { path: PATH, headers: auth(off), body: plain }, server: off, procs: [upstream, off] },
       { label: "gateway, guards on, 1 KB", url: on.ready.url, request: { path: PATH, headers: auth(on), body: plain }, server: on, procs: [upstream, on] },
       {
@@ -393,72 +409,111 @@ async function gateway(scratch: string): Promise<void> {
       pools.set(r, pool);
       const res = await pool.request({ method: "POST", ...r.request });
       const text = await res.body.text();
-      if (res.statusCode !== 200 || !text.startsWith('{"id"')) throw new Error(`${r.label} answered ${res.statusCode} ${text.slice(0, 300)}: not measuring that`);
+      if (res.statusCode !== 200 || !text.startsWith('{"id"'))
+        throw new Error(`${r.label} answered ${res.statusCode} ${text.slice(0, 300)}: not measuring that`);
     }
-    const drain = async () => {
-      await Promise.all([off, on].map((p) => p.ask({ type: "stats" }, "stats")));
+    /** Let both gateways commit their audit logs; the cumulative count of calls whose event carries guard findings. */
+    const drain = async (): Promise<Map<Proc, { calls: number; found: number }>> => {
+      const out = new Map<Proc, { calls: number; found: number }>();
+      await Promise.all(
+        [off, on].map(async (p) => {
+          const s = (await p.ask({ type: "stats" }, "stats")).stats;
+          out.set(p, { calls: (s["gateway.call allow"] ?? 0) + (s["gateway.call deny"] ?? 0), found: s["gateway.call with guard findings"] ?? 0 });
+        }),
+      );
       await sleep(200);
+      return out;
     };
     const latency = new Map<Row, Latency[]>(rows.map((r) => [r, []]));
     const throughput = new Map<Row, Throughput[]>(rows.map((r) => [r, []]));
+    const found = new Map<Row, { calls: number; found: number }>(rows.map((r) => [r, { calls: 0, found: 0 }]));
     for (let round = 1; round <= ROUNDS; round++)
-      for (const r of rows) {
+      // Every other round runs the rows backwards, so that a drift of the machine favours none of them.
+      for (const r of round % 2 === 1 ? rows : [...rows].reverse()) {
         const pool = pools.get(r) as Pool;
         if (round === 1) {
           await autocannon({ url: `${r.url}${PATH}`, method: "POST", ...r.request, connections: MAX_CONNECTIONS, duration: WARMUP });
           await drain();
           await fixedRate(pool, r.request, RATE, 1);
         }
-        await drain();
+        const before = (await drain()).get(r.server);
         latency.get(r)?.push(await fixedRate(pool, r.request, RATE, SECONDS));
         await drain();
         throughput.get(r)?.push(await maxThroughput(r.url, r.request, MAX_CONNECTIONS, SECONDS, r.procs));
+        const after = (await drain()).get(r.server);
+        const f = found.get(r);
+        if (before !== undefined && after !== undefined && f !== undefined) {
+          f.calls += after.calls - before.calls;
+          f.found += after.found - before.found;
+        }
       }
     for (const pool of pools.values()) await pool.close();
 
+    const median = (xs: readonly number[]): number => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
+    };
     const fig = new Map(
       rows.map((r) => {
         const ls = latency.get(r) ?? [];
         const ms = throughput.get(r) ?? [];
         const best = ms.reduce((a, b) => (b.rps > a.rps ? b : a));
+        const rounds = ls.map((l) => summarise(l.samples));
         const failed = ls.reduce((a, l) => a + l.non2xx + l.errors, 0) + ms.reduce((a, m) => a + m.non2xx + m.errors, 0);
-        const first = ls.find((l) => l.firstFailure !== undefined)?.firstFailure;
-        return [r, { lat: summarise(ls.flatMap((l) => l.samples)), rps: best.rps, cpu: best.cpuPerRequest[r.server.name] ?? Number.NaN, failed, first }] as const;
+        const cpu = (name: string) => best.cpuPerRequest[name] ?? Number.NaN;
+        return [
+          r,
+          {
+            p50: median(rounds.map((s) => s.p50)),
+            p99: median(rounds.map((s) => s.p99)),
+            rps: best.rps,
+            cpu: cpu(r.server.name),
+            // Every process of the row on the same two cores: what one request costs the machine.
+            machineCpu: cpu("load") + cpu("upstream") + (r.server === upstream ? 0 : cpu(r.server.name)),
+            failed,
+            first: ls.find((l) => l.firstFailure !== undefined)?.firstFailure,
+          },
+        ] as const;
       }),
     );
-    const [direct, offRow, onRow, secretRow] = rows.map((r) => fig.get(r)) as [NonNullable<ReturnType<typeof fig.get>>, ...NonNullable<ReturnType<typeof fig.get>>[]];
-    const base = offRow as NonNullable<typeof offRow>;
+    type Fig = NonNullable<ReturnType<typeof fig.get>>;
+    const [direct, base, onRow, secretRow] = rows.map((r) => fig.get(r)) as [Fig, Fig, Fig, Fig];
     table(
-      ["target", "max req/s", "cost vs guards off", `p50 µs @${RATE}/s`, `p99 µs @${RATE}/s`, "server CPU µs/req", "failed"],
+      [
+        "target",
+        "max req/s",
+        "cost vs guards off",
+        `p50 µs @${RATE}/s`,
+        `p99 µs @${RATE}/s`,
+        "server CPU µs/req",
+        "all CPU µs/req",
+        "calls with guard findings",
+        "failed",
+      ],
       rows.map((r) => {
-        const f = fig.get(r);
-        if (f === undefined) return [r.label];
+        const f = fig.get(r) as Fig;
         const cost = r.server === upstream ? "" : r.server === off ? "-" : pct(1 - f.rps / base.rps);
-        return [r.label, int(f.rps), cost, int(f.lat.p50), int(f.lat.p99), int(f.cpu), int(f.failed)];
+        const g = found.get(r);
+        const flagged = r.server === upstream || g === undefined ? "" : `${int(g.found)} of ${int(g.calls)}`;
+        return [r.label, int(f.rps), cost, int(f.p50), int(f.p99), int(f.cpu), int(f.machineCpu), flagged, int(f.failed)];
       }),
     );
     for (const r of rows) {
       const f = fig.get(r);
       if (f?.first !== undefined) console.log(`  first failure, ${r.label}: ${f.first}`);
     }
-    if (onRow !== undefined && secretRow !== undefined) {
-      const cost = 1 - onRow.rps / base.rps;
-      console.log(`  guards' throughput cost at 1 KB: ${pct(cost)} (target <= 25%: ${met(cost <= 0.25)})`);
-      console.log(
-        `  guards on add p50 ${int(onRow.lat.p50 - base.lat.p50)} µs, p99 ${int(onRow.lat.p99 - base.lat.p99)} µs, ${int(onRow.cpu - base.cpu)} CPU µs/req in the gateway; with a secret ${int(secretRow.cpu - base.cpu)} CPU µs/req, ${pct(1 - secretRow.rps / base.rps)} of throughput`,
-      );
-      console.log(
-        `  direct to upstream: ${int(direct.rps)} req/s, p50 ${int(direct.lat.p50)} µs; the gateway with guards off reaches ${pct(base.rps / direct.rps)} of it, with guards on ${pct(onRow.rps / direct.rps)}`,
-      );
-    }
-    for (const p of [off, on]) {
-      const stats = (await p.ask({ type: "stats" }, "stats")).stats;
-      console.log(
-        `  ${p.name} audit log: ${Object.entries(stats)
-          .map(([k, v]) => `${k} ${int(v)}`)
-          .join(", ")}`,
-      );
-    }
+    const cost = 1 - onRow.rps / base.rps;
+    const cpuCost = 1 - base.machineCpu / onRow.machineCpu;
+    console.log(
+      `  guards' throughput cost at 1 KB: ${pct(cost)} measured, ${pct(cpuCost)} from CPU per request (load + upstream + gateway) (target <= 25%: ${met(cost <= 0.25)})`,
+    );
+    console.log(
+      `  guards on add p50 ${int(onRow.p50 - base.p50)} µs, p99 ${int(onRow.p99 - base.p99)} µs, ${int(onRow.cpu - base.cpu)} CPU µs/req in the gateway; with a secret ${int(secretRow.cpu - base.cpu)} CPU µs/req, ${pct(1 - secretRow.rps / base.rps)} of throughput`,
+    );
+    console.log(
+      `  direct to upstream: ${int(direct.rps)} req/s, p50 ${int(direct.p50)} µs; the gateway with guards off reaches ${pct(base.rps / direct.rps)} of it, with guards on ${pct(onRow.rps / direct.rps)}`,
+    );
+    console.log("  (max req/s: best round; latency: median of the rounds' p50 and p99; the load, upstream and gateway share the cores)");
   } finally {
     for (const p of procs.reverse()) await p.stop();
   }
@@ -498,7 +553,7 @@ const chatAnswer = (content: string): Json => ({
 /** CPU µs per call of `work`, looped for about `seconds` after a short warm-up. */
 async function cpuPerCall(work: () => unknown, seconds: number): Promise<number> {
   const warm = performance.now();
-  while (performance.now() - warm < Math.min(200, seconds * 250)) await work();
+  while (performance.now() - warm < Math.max(200, seconds * 500)) await work();
   let n = 0;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
@@ -555,64 +610,94 @@ async function cpu(engine: GuardEngine): Promise<void> {
   table(["prompt", "input µs", "output µs", "request µs", "µs per KB", ...names.map((n) => `${n}.detect µs (user message)`)], rows);
 }
 
+/**
+ * One answer streamed through the output stage: the CPU time it took (this process's, so that the neighbours on
+ * a shared machine do not count), and what went through.
+ */
+async function stream(engine: GuardEngine, pieces: readonly string[]): Promise<{ ms: number; released: number; blocked: boolean; findings: number }> {
+  const cpu0 = process.cpuUsage();
+  const call = engine.open(CALL, noPolicy);
+  const guard = call?.output();
+  let released = 0;
+  let blocked = false;
+  const content = (chunk: Json): number => {
+    const delta = (chunk["choices"] as Json[])[0]?.["delta"] as Json | undefined;
+    const text = delta?.["content"];
+    return typeof text === "string" ? text.length : 0;
+  };
+  if (guard === undefined) released = pieces.reduce((a, p) => a + p.length, 0);
+  else {
+    for (const piece of pieces) {
+      const chunk: Json = { id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] };
+      if (guard.chunk(chunk) !== undefined) {
+        blocked = true;
+        break;
+      }
+      released += content(chunk);
+    }
+    if (!blocked) {
+      const last: Json = { id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+      if (guard.chunk(last) !== undefined) blocked = true;
+      else released += content(last);
+      if (!Array.isArray(await guard.end(last, chatRequest("hello")))) blocked = true;
+    }
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: (cpu.user + cpu.system) / 1000, released, blocked, findings: call?.summary()?.reduce((a, s) => a + Number(s["count"]), 0) ?? 0 };
+}
+
 async function streams(engine: GuardEngine): Promise<void> {
   console.log(
-    `\n4. the output stage over a stream: chunks of 1–6 characters as chat.completion.chunk deltas, held back ${GUARDS.holdBackTokens} tokens; best of ${STREAM_REPEATS}`,
+    `\n4. the output stage over a stream: chunks of 1–6 characters as chat.completion.chunk deltas, held back ${GUARDS.holdBackTokens} tokens; CPU time, best of ${STREAM_REPEATS} after a warm-up (10,000 chunks: the mean of 10 streams)`,
   );
   const rows: string[][] = [];
+  const SIZES = [10_000, 100_000] as const;
   for (const [label, make] of [
     ["prose", prose],
     ["digits, ids, hashes, placeholders", digits],
   ] as const) {
     const text = make(700_000, 11);
-    const times = new Map<number, number>();
+    const pieces = new Map(SIZES.map((n) => [n, tokens(text, n)]));
+    await stream(engine, pieces.get(100_000) ?? []); // the JIT's warm-up: a cold 10,000-chunk stream is slower than a warm one
+    const times = new Map<number, number[]>(SIZES.map((n) => [n, []]));
     const notes: string[] = [];
-    for (const n of [10_000, 100_000]) {
-      const pieces = tokens(text, n);
-      const sent = pieces.reduce((a, p) => a + p.length, 0);
-      let best = Number.POSITIVE_INFINITY;
-      for (let r = 0; r < STREAM_REPEATS; r++) {
-        const t0 = performance.now();
-        const call = engine.open(CALL, noPolicy);
-        const guard = call?.output();
-        let released = 0;
-        let blocked = false;
-        if (guard !== undefined) {
-          for (const piece of pieces) {
-            const chunk: Json = { id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] };
-            if (guard.chunk(chunk) !== undefined) {
-              blocked = true;
-              break;
-            }
-            released += String(((chunk["choices"] as Json[])[0]?.["delta"] as Json)["content"] ?? "").length;
-          }
-          if (!blocked) {
-            const last: Json = { id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
-            if (guard.chunk(last) !== undefined) blocked = true;
-            else released += String(((last["choices"] as Json[])[0]?.["delta"] as Json)["content"] ?? "").length;
-            const end = await guard.end(last, chatRequest("hello"));
-            if (!Array.isArray(end)) blocked = true;
-          }
-        }
-        best = Math.min(best, performance.now() - t0);
-        if (r === 0) {
-          const found = call?.summary()?.reduce((a, s) => a + Number(s["count"]), 0) ?? 0;
-          notes.push(
-            `${int(n)} chunks: ${blocked ? "BLOCKED" : `${int(released)} of ${int(sent)} characters released`}${guard === undefined ? " (no output stage: nothing acted on)" : ""}, ${found} finding(s)`,
-          );
+    for (let r = 0; r < STREAM_REPEATS; r++)
+      for (const n of SIZES) {
+        const p = pieces.get(n) ?? [];
+        // A short stream takes a couple of milliseconds: the mean of as many streams as make one long one.
+        const runs: Awaited<ReturnType<typeof stream>>[] = [];
+        for (let k = 0; k < 100_000 / n; k++) runs.push(await stream(engine, p));
+        times.get(n)?.push(runs.reduce((a, x) => a + x.ms, 0) / runs.length);
+        const s = runs[0];
+        if (r === 0 && s !== undefined) {
+          const sent = p.reduce((a, x) => a + x.length, 0);
+          notes.push(`${int(n)}: ${s.blocked ? "BLOCKED" : `${int(s.released)} of ${int(sent)} characters released`}, ${s.findings} finding(s)`);
         }
       }
-      times.set(n, best);
-    }
-    const small = times.get(10_000) ?? Number.NaN;
-    const large = times.get(100_000) ?? Number.NaN;
-    rows.push([label, small.toFixed(1), large.toFixed(1), (large / small).toFixed(2), met(large / small <= 11), ((large * 1000) / 100_000).toFixed(2), notes.join("; ")]);
+    // The fastest of the repeats: what the machine's neighbours and the timer add is never less than nothing.
+    const small = Math.min(...(times.get(10_000) ?? []));
+    const large = Math.min(...(times.get(100_000) ?? []));
+    rows.push([
+      label,
+      small.toFixed(1),
+      large.toFixed(1),
+      (large / small).toFixed(2),
+      met(large / small <= 11),
+      ((large * 1000) / 100_000).toFixed(2),
+      notes.join("; "),
+    ]);
   }
-  table(["stream", "10,000 chunks ms", "100,000 chunks ms", "ratio", "linear (<= 11)", "µs/chunk (100k)", "what went through"], rows);
+  table(["stream", "10,000 chunks CPU ms", "100,000 chunks CPU ms", "ratio", "linear (<= 11)", "µs/chunk (100k)", "what went through"], rows);
 }
 
-/** The guards on PROFILE_SIZE-byte requests under V8's sampling profiler, summarised. */
-async function profile(engine: GuardEngine, scratch: string): Promise<void> {
+/**
+ * The guards on PROFILE_SIZE-byte requests under V8's sampling profiler, summarised. The engine is the compiled
+ * dist/ one, as the gateway runs it: through tsx every function reads as line 1 and tsx's own helpers (__name)
+ * take a share of the samples.
+ */
+async function profile(scratch: string): Promise<void> {
+  const compiled = (await import(new URL("../dist/guards/index.js", import.meta.url).href)) as typeof import("../src/guards/index.js");
+  const engine = compiled.guardsFromConfig(GUARDS, { policiesReadGuards: false });
   const s = stages(engine, prose(PROFILE_SIZE - SYSTEM.length), prose(PROFILE_SIZE, 9));
   await cpuPerCall(s.both, 0.3);
   const session = new Session();
@@ -630,8 +715,8 @@ async function profile(engine: GuardEngine, scratch: string): Promise<void> {
   session.disconnect();
   const file = join(scratch, "guards.cpuprofile");
   writeFileSync(file, JSON.stringify(p));
-  console.log(`\nCPU profile: the guards' input and output stages on ${int(PROFILE_SIZE)}-byte prose requests, in this process (100 µs sampling)`);
-  summariseProfile(file, n, " src/");
+  console.log(`\nCPU profile: the guards' input and output stages on ${int(PROFILE_SIZE)}-byte prose requests, in this process, dist/ (100 µs sampling)`);
+  summariseProfile(file, n);
 }
 
 // ---------- the run ----------
@@ -655,16 +740,16 @@ function checkBuild(): void {
   if (newest(join(ROOT, "src")) > built) throw new Error("src/ is newer than dist/: run `npm run build` first, or the gateway measured is not this source");
 }
 
-checkBuild();
+if (ONLY.has("gateway") || flags.profile === true) checkBuild();
 const scratch = mkdtempSync(join(tmpdir(), "perimeter-bench-guards-"));
 const started = performance.now();
 try {
-  labelled();
-  await gateway(scratch);
+  if (ONLY.has("labelled")) labelled();
+  if (ONLY.has("gateway")) await gateway(scratch);
   const engine = guardsFromConfig(GUARDS, { policiesReadGuards: false });
-  await cpu(engine);
-  await streams(engine);
-  if (flags.profile === true) await profile(engine, scratch);
+  if (ONLY.has("cpu")) await cpu(engine);
+  if (ONLY.has("stream")) await streams(engine);
+  if (flags.profile === true) await profile(scratch);
   console.log(`\nguards bench: ${((performance.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
