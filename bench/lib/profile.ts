@@ -86,3 +86,42 @@ export function summariseProfile(file: string, requests: number, own = " dist/")
     top(inclusive, 25, (k) => k.includes(own)),
   );
 }
+
+/** How much of a profile's busy time was spent inside some functions (a sample counts once, however deep). */
+export interface ProfileShare {
+  readonly busyMs: number;
+  readonly insideMs: number;
+  /** Inclusive ms of each function inside, "name file:line", largest first. */
+  readonly functions: ReadonlyArray<readonly [string, number]>;
+}
+
+/** The share of busy time whose stack holds a frame `inside` picks (by the frame's script URL and function name). */
+export function profileShare(file: string, inside: (url: string, functionName: string) => boolean): ProfileShare {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const functions = new Map<string, number>();
+  let busyMs = 0;
+  let insideMs = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i] as number;
+    const dt = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
+    const f = byId.get(id)?.callFrame;
+    if (f === undefined || f.functionName === "(idle)") continue;
+    busyMs += dt;
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const c = byId.get(n)?.callFrame;
+      if (c === undefined || !inside(c.url, c.functionName)) continue;
+      const path = c.url.startsWith("file://") ? fileURLToPath(c.url) : c.url;
+      const key = `${c.functionName || "(anonymous)"}  ${path.startsWith(root) ? path.slice(root.length) : path}:${c.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      functions.set(key, (functions.get(key) ?? 0) + dt);
+    }
+    if (seen.size > 0) insideMs += dt;
+  }
+  return { busyMs, insideMs, functions: [...functions].sort((a, b) => b[1] - a[1]) };
+}
