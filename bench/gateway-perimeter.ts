@@ -96,6 +96,14 @@ await runChild(async () => {
         .execute();
       const stats: Record<string, number> = {};
       for (const r of rows) stats[`gateway.call ${r.decision}`] = Number(r.n);
+      // Calls whose audit event carries what the guards found (bench/guards.ts checks its guards ran).
+      const guarded = await store.db
+        .selectFrom("audit_events")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("action", "=", "gateway.call")
+        .where("details", "like", '%"guards":%')
+        .executeTakeFirst();
+      if (Number(guarded?.n ?? 0) > 0) stats["gateway.call with guard findings"] = Number(guarded?.n);
       return stats;
     },
     async close() {

@@ -29,24 +29,33 @@
 //                             during their last maximum-throughput run, summarised (throughput then reads low)
 //   BENCH_PROFILE_PHASE=rate  profile the fixed-rate run instead
 //   BENCH_KEEP=1              keep the scratch directory (config, store, profiles)
-import { execFileSync, fork, type ChildProcess } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
-import { stringify } from "yaml";
-import type { FromChild, Ready, ToChild } from "./gateway-child.js";
+import {
+  autocannon,
+  fixedRate,
+  gatewayConfigWriter,
+  int,
+  type Latency,
+  type LoadRequest,
+  maxThroughput,
+  num,
+  type Proc,
+  signed,
+  startGateway,
+  startProc,
+  startUpstream,
+  summarise,
+  type Throughput,
+  table,
+} from "./lib/load.js";
+import { summariseProfile } from "./lib/profile.js";
 
-const num = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === "" ? fallback : Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
-  return n;
-};
 const SECONDS = num("BENCH_SECONDS", 10);
 const ROUNDS = Math.round(num("BENCH_ROUNDS", 2));
 const WARMUP = num("BENCH_WARMUP_SECONDS", 2);
@@ -68,286 +77,7 @@ const SERVED_MODEL = "bench-model";
 const PATH = "/v1/chat/completions";
 const BODY = JSON.stringify({ model: SERVED_MODEL, messages: [{ role: "user", content: "hello" }] });
 
-// ---------- autocannon (CommonJS, untyped: the part of its API used here) ----------
-
-interface AutocannonResult {
-  readonly duration: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-  readonly "2xx": number;
-  readonly statusCodeStats: Record<string, { count: number }>;
-}
-type Autocannon = (options: {
-  url: string;
-  method: "POST";
-  headers: Record<string, string>;
-  body: string;
-  connections: number;
-  duration: number;
-}) => PromiseLike<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
-
-// ---------- the servers, each in its own process ----------
-
 type Name = "upstream" | "proxy" | "gateway" | "portkey" | "baseline";
-
-interface Proc {
-  readonly name: Name;
-  readonly ready: Ready;
-  ask<T extends FromChild["type"]>(message: ToChild, reply: T): Promise<Extract<FromChild, { type: T }>>;
-  stop(): Promise<void>;
-}
-
-async function startProc(name: Name, file: string, env: NodeJS.ProcessEnv, stdout: "inherit" | "ignore" = "inherit"): Promise<Proc> {
-  // The children are TypeScript too: they inherit this process's tsx loader through execArgv.
-  const child: ChildProcess = fork(file.startsWith("/") ? file : fileURLToPath(new URL(file, import.meta.url)), [], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", stdout, "inherit", "ipc"],
-  });
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    const onMessage = (m: FromChild) => {
-      if (m.type === "ready") done(() => resolve(m.ready));
-      else if (m.type === "failed") done(() => reject(new Error(`${name} failed to start:\n${m.message}`)));
-    };
-    const onExit = (code: number | null) => done(() => reject(new Error(`${name} exited (${code}) before it was ready`)));
-    const done = (then: () => void) => {
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-      then();
-    };
-    child.on("message", onMessage);
-    child.on("exit", onExit);
-  });
-  child.on("message", (m: FromChild) => {
-    if (m.type === "failed") process.stderr.write(`${name}: ${m.message}\n`);
-  });
-  let exited = child.exitCode !== null;
-  child.once("exit", () => (exited = true));
-  return {
-    name,
-    ready,
-    ask: (message, reply) =>
-      new Promise((resolve) => {
-        const on = (m: FromChild) => {
-          if (m.type !== reply) return;
-          child.off("message", on);
-          resolve(m as Extract<FromChild, { type: typeof reply }>);
-        };
-        child.on("message", on);
-        child.send(message);
-      }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        const cut = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        child.once("exit", () => {
-          clearTimeout(cut);
-          resolve();
-        });
-        child.send({ type: "stop" } satisfies ToChild);
-      }),
-  };
-}
-
-// ---------- load ----------
-
-interface Latency {
-  /** Nanoseconds, one per 200 answer. */
-  readonly samples: number[];
-  sent: number;
-  non2xx: number;
-  errors: number;
-  statuses: Map<string, number>;
-  firstFailure: string | undefined;
-  achievedRate: number;
-}
-
-/** Open loop: request i leaves at start + i/rate whatever happened to the ones before it. */
-async function fixedRate(pool: Pool, headers: Record<string, string>, rate: number, seconds: number): Promise<Latency> {
-  const total = Math.round(rate * seconds);
-  const intervalNs = 1e9 / rate;
-  const out: Latency = { samples: [], sent: 0, non2xx: 0, errors: 0, statuses: new Map(), firstFailure: undefined, achievedRate: 0 };
-  const start = process.hrtime.bigint();
-  let finished = 0;
-  await new Promise<void>((resolve) => {
-    const settle = () => {
-      if (++finished === total) resolve();
-    };
-    const fire = () => {
-      const t0 = process.hrtime.bigint();
-      pool.request({ method: "POST", path: PATH, headers, body: BODY }).then(
-        async (res) => {
-          const text = await res.body.text();
-          const t1 = process.hrtime.bigint();
-          if (res.statusCode === 200 && text.startsWith('{"id"')) out.samples.push(Number(t1 - t0));
-          else {
-            out.non2xx++;
-            const key = String(res.statusCode);
-            out.statuses.set(key, (out.statuses.get(key) ?? 0) + 1);
-            out.firstFailure ??= `${res.statusCode} ${text.slice(0, 300)}`;
-          }
-          settle();
-        },
-        (err: Error) => {
-          out.errors++;
-          out.firstFailure ??= err.message;
-          settle();
-        },
-      );
-    };
-    const tick = () => {
-      const due = Math.min(total, Math.floor(Number(process.hrtime.bigint() - start) / intervalNs) + 1);
-      while (out.sent < due) {
-        out.sent++;
-        fire();
-      }
-      if (out.sent < total) setTimeout(tick, 1);
-    };
-    tick();
-  });
-  out.achievedRate = total / (Number(process.hrtime.bigint() - start) / 1e9);
-  return out;
-}
-
-interface Throughput {
-  readonly rps: number;
-  readonly ok: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly statuses: string;
-  /** CPU µs per answered request, by process (over the run). */
-  readonly cpuPerRequest: Record<string, number>;
-}
-
-async function maxThroughput(url: string, headers: Record<string, string>, seconds: number, watch: readonly Proc[]): Promise<Throughput> {
-  const cpu = async () => Object.fromEntries(await Promise.all(watch.map(async (p) => [p.name, (await p.ask({ type: "cpu" }, "cpu")).us] as const)));
-  const selfBefore = process.cpuUsage();
-  const before = await cpu();
-  const r = await autocannon({ url: `${url}${PATH}`, method: "POST", headers, body: BODY, connections: MAX_CONNECTIONS, duration: seconds });
-  const after = await cpu();
-  const self = process.cpuUsage(selfBefore);
-  const ok = r["2xx"];
-  const cpuPerRequest: Record<string, number> = { load: (self.user + self.system) / Math.max(1, ok) };
-  for (const p of watch) cpuPerRequest[p.name] = ((after[p.name] ?? 0) - (before[p.name] ?? 0)) / Math.max(1, ok);
-  const statuses = Object.entries(r.statusCodeStats)
-    .filter(([code]) => code !== "200")
-    .map(([code, s]) => `${code}×${s.count}`)
-    .join(" ");
-  return { rps: ok / r.duration, ok, non2xx: r.non2xx, errors: r.errors + r.timeouts, statuses, cpuPerRequest };
-}
-
-// ---------- figures ----------
-
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-
-function summarise(samples: readonly number[]) {
-  const sorted = Float64Array.from(samples).sort();
-  let sum = 0;
-  for (const s of sorted) sum += s;
-  const us = (ns: number) => ns / 1000;
-  return {
-    n: sorted.length,
-    avg: us(sum / Math.max(1, sorted.length)),
-    p50: us(percentile(sorted, 0.5)),
-    p99: us(percentile(sorted, 0.99)),
-    p999: us(percentile(sorted, 0.999)),
-    max: us(sorted[sorted.length - 1] ?? Number.NaN),
-  };
-}
-
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a");
-const signed = (n: number) => (Number.isFinite(n) ? `${n > 0 ? "+" : ""}${int(n)}` : "n/a");
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
-  console.log([line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
-}
-
-// ---------- CPU profile summary ----------
-
-interface CpuProfile {
-  readonly nodes: ReadonlyArray<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
-  readonly samples: readonly number[];
-  readonly timeDeltas: readonly number[];
-}
-
-function summariseProfile(file: string, requests: number): void {
-  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  const where = (url: string): string => {
-    const path = url.startsWith("file://") ? fileURLToPath(url) : url;
-    const nm = path.lastIndexOf("node_modules/");
-    if (nm !== -1) return path.slice(nm + "node_modules/".length);
-    return path.startsWith(root) ? path.slice(root.length) : path;
-  };
-  const area = (url: string, fn: string): string => {
-    if (url === "") return fn.startsWith("(") ? fn : "(native/builtin)";
-    const w = where(url);
-    if (url.includes("node_modules/")) return `pkg ${w.startsWith("@") ? w.split("/").slice(0, 2).join("/") : w.split("/")[0]}`;
-    if (w.startsWith("dist/")) return w;
-    if (w.startsWith("node:")) return w.split("/").slice(0, 2).join("/");
-    return w;
-  };
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const keyOf = (id: number) => {
-    const f = byId.get(id)?.callFrame;
-    return f === undefined ? "?" : `${f.functionName || "(anonymous)"}  ${f.url === "" ? "" : `${where(f.url)}:${f.lineNumber + 1}`}`;
-  };
-  const self = new Map<string, number>();
-  const areas = new Map<string, number>();
-  const inclusive = new Map<string, number>();
-  let total = 0;
-  let idle = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i] as number;
-    const dt = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000; // µs → ms
-    const f = byId.get(id)?.callFrame;
-    if (f === undefined) continue;
-    if (f.functionName === "(idle)") {
-      idle += dt;
-      continue;
-    }
-    total += dt;
-    const k = keyOf(id);
-    self.set(k, (self.get(k) ?? 0) + dt);
-    const a = area(f.url, f.functionName);
-    areas.set(a, (areas.get(a) ?? 0) + dt);
-    const seen = new Set<string>();
-    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
-      const kk = keyOf(n);
-      if (seen.has(kk)) continue;
-      seen.add(kk);
-      inclusive.set(kk, (inclusive.get(kk) ?? 0) + dt);
-    }
-  }
-  const pct = (ms: number) => `${((ms / total) * 100).toFixed(1)}%`;
-  const perReq = (ms: number) => ((ms * 1000) / Math.max(1, requests)).toFixed(1);
-  console.log(
-    `  busy ${total.toFixed(0)} ms, idle ${idle.toFixed(0)} ms of main-thread samples; ${int(requests)} requests answered: ${perReq(total)} µs of main-thread CPU per request`,
-  );
-  const top = (m: Map<string, number>, n: number, filter: (k: string) => boolean = () => true) =>
-    [...m.entries()]
-      .filter(([k]) => filter(k))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, ms]) => [k, pct(ms), perReq(ms)]);
-  console.log("\n  self time by area");
-  table(["area", "% busy", "µs/req"], top(areas, 20));
-  console.log("\n  self time by function");
-  table(["function", "% busy", "µs/req"], top(self, 30));
-  console.log("\n  inclusive time, Perimeter's own functions (dist/)");
-  table(
-    ["function", "% busy", "µs/req"],
-    top(inclusive, 25, (k) => k.includes(" dist/")),
-  );
-}
 
 // ---------- an earlier build, for before/after ----------
 
@@ -403,48 +133,30 @@ function buildBaseline(ref: string): Baseline {
 
 const scratch = mkdtempSync(join(tmpdir(), "perimeter-bench-gateway-"));
 const storeDir = STORE_DIR === undefined ? undefined : mkdtempSync(join(STORE_DIR, "perimeter-bench-store-"));
-const procs: Proc[] = [];
+const procs: Proc<Name>[] = [];
 let baseline: Baseline | undefined;
 try {
   // The gateway's configuration, as an operator writes it: limits on (high enough never to refuse), the
   // default policy set, the audit log and the store beside the file. The baseline gets the same in a
   // directory of its own (its own store, keys and audit log).
-  const release = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const high = { requestsPerMinute: 10_000_000, tokensPerMinute: 10_000_000_000 };
-  const writeConfig = (dir: string, db: string): string => {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "release.pub"), release.publicKey.export({ type: "spki", format: "pem" }));
-    writeFileSync(join(dir, "release.pem"), release.privateKey.export({ type: "pkcs8", format: "pem" }));
-    writeFileSync(
-      join(dir, "perimeter.yaml"),
-      stringify({
-        store: { sqlitePath: storeDir === undefined ? db : join(storeDir, db) },
-        audit: { signingKey: "keys/audit.pem" },
-        lifecycle: {
-          roles: { approver: ["bob"], operator: ["olga"] },
-          trustedSigners: [{ name: "release", publicKey: "release.pub" }],
-          signingKey: "keys/lifecycle.pem",
-        },
-        gateway: { limits: { identity: high, model: high } },
-      }),
-    );
-    return join(dir, "perimeter.yaml");
-  };
-  const childEnv: NodeJS.ProcessEnv = { PERIMETER_CONFIG: writeConfig(scratch, "perimeter.db"), BENCH_SERVED_MODEL: SERVED_MODEL };
+  const writeGatewayConfig = gatewayConfigWriter();
+  const writeConfig = (dir: string, db: string): string => writeGatewayConfig(dir, storeDir === undefined ? db : join(storeDir, db));
+  const config = writeConfig(scratch, "perimeter.db");
   if (BASELINE_REF !== undefined) baseline = buildBaseline(BASELINE_REF);
-  const upstream = await startProc("upstream", "./gateway-upstream.ts", childEnv);
+  const upstream = await startUpstream(SERVED_MODEL);
   procs.push(upstream);
-  const upstreamEnv = { ...childEnv, BENCH_UPSTREAM_URL: upstream.ready.url };
+  const upstreamEnv = { BENCH_SERVED_MODEL: SERVED_MODEL, BENCH_UPSTREAM_URL: upstream.ready.url };
   const [proxy, gateway, portkey, before] = await Promise.all([
     startProc("proxy", "./gateway-proxy.ts", upstreamEnv),
-    startProc("gateway", "./gateway-perimeter.ts", { ...upstreamEnv, PERIMETER_DATABASE_URL: "" }),
+    startGateway("gateway", { config, upstream, served: SERVED_MODEL }),
     PORTKEY ? startProc("portkey", "./gateway-portkey.ts", upstreamEnv, "ignore") : undefined,
     baseline === undefined
       ? undefined
-      : startProc("baseline", join(baseline.dir, "bench", "gateway-perimeter.ts"), {
-          ...upstreamEnv,
-          PERIMETER_DATABASE_URL: "",
-          PERIMETER_CONFIG: writeConfig(join(scratch, "baseline"), "baseline.db"),
+      : startGateway("baseline", {
+          config: writeConfig(join(scratch, "baseline"), "baseline.db"),
+          upstream,
+          served: SERVED_MODEL,
+          file: join(baseline.dir, "bench", "gateway-perimeter.ts"),
         }),
   ]);
   for (const p of [proxy, gateway, portkey, before]) if (p !== undefined) procs.push(p);
@@ -484,6 +196,7 @@ try {
   if (portkey !== undefined)
     targets.push({ name: "portkey", url: portkey.ready.url, headers: portkeyHeaders, server: portkey, procs: [upstream, portkey], audited: false });
   type TargetName = Target["name"];
+  const requestOf = (t: Target): LoadRequest => ({ path: PATH, headers: t.headers, body: BODY });
 
   console.log(
     `gateway bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; load, upstream and proxy/gateway share them`,
@@ -540,7 +253,7 @@ try {
       if (round === 1) {
         const w = await autocannon({ url: `${t.url}${PATH}`, method: "POST", headers: t.headers, body: BODY, connections: MAX_CONNECTIONS, duration: WARMUP });
         await quiesce();
-        const wl = await fixedRate(pool, t.headers, RATE, WARMUP);
+        const wl = await fixedRate(pool, requestOf(t), RATE, WARMUP);
         if (w.non2xx + w.errors + wl.non2xx + wl.errors > 0)
           console.log(
             `  warm-up of ${t.name}: ${w.non2xx + wl.non2xx} non-2xx, ${w.errors + wl.errors} errors${wl.firstFailure === undefined ? "" : ` (${wl.firstFailure})`}`,
@@ -568,7 +281,7 @@ try {
       for (const p of watched) await p.ask({ type: "loop" }, "loop");
       const l = await profiled(
         "rate",
-        () => fixedRate(pool, t.headers, RATE, SECONDS),
+        () => fixedRate(pool, requestOf(t), RATE, SECONDS),
         (r) => r.samples.length,
       );
       const loops: string[] = [];
@@ -581,7 +294,7 @@ try {
       await quiesce();
       const m = await profiled(
         "max",
-        () => maxThroughput(t.url, t.headers, SECONDS, watched),
+        () => maxThroughput(t.url, requestOf(t), MAX_CONNECTIONS, SECONDS, watched),
         (r) => r.ok,
       );
       throughput.get(t.name)?.push(m);
