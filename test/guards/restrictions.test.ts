@@ -1,0 +1,191 @@
+import { describe, expect, it } from "vitest";
+import { configSchema, type GuardsConfig } from "../../src/config/schema.js";
+import type { GuardedCall } from "../../src/gateway/pipeline.js";
+import { GuardEngine } from "../../src/guards/engine.js";
+import { secretsDetector } from "../../src/guards/secrets.js";
+import { githubToken } from "../fixtures/guards/values.js";
+
+// What the guards must refuse or never let through, case by case, as an attacker tries it: a credential that
+// crosses the gateway in a request with secrets set to block, or out of the model in an answer with secrets
+// set to block or redact, or a guard that fails open. Through the engine with the real secrets detector, and
+// through the gateway with the official clients where what the client does with the bytes matters.
+
+type Json = Record<string, unknown>;
+const defaults = configSchema.parse({}).guards;
+
+function engine(actions: Partial<GuardsConfig["actions"]> = {}): GuardEngine {
+  return GuardEngine.create({
+    config: { ...defaults, detectors: ["secrets"], actions: { ...defaults.actions, ...actions } },
+    detectors: [secretsDetector()],
+    policiesReadGuards: false,
+  });
+}
+
+const BLOCK = engine({ input: { secret: "block" }, output: { secret: "block" } });
+const REDACT = engine({ input: { secret: "redact" }, output: { secret: "redact" } });
+
+const call = { principal: { id: "id_1", name: "bot" }, route: { version: { id: "llama@1", name: "llama" } } } as unknown as GuardedCall;
+const allowAll = () => ({ allow: true, reason: "permitted", policies: ["p"], errors: [] });
+
+async function input(e: GuardEngine, body: Json): Promise<{ refused: string | undefined; body: Json }> {
+  const r = await e.open(call, allowAll)?.input(body);
+  return { refused: r?.reason, body };
+}
+
+/** Chunks through the output guard: everything the client would receive (as JSON text), and the refusal. */
+async function stream(e: GuardEngine, list: readonly Json[]): Promise<{ sent: string; refused: string | undefined }> {
+  const g = e.open(call, allowAll)?.output();
+  if (g === undefined) throw new Error("no output guard");
+  let sent = "";
+  for (const c of list) {
+    const r = g.chunk(c);
+    if (r !== undefined) return { sent, refused: r.reason };
+    sent += JSON.stringify(c);
+  }
+  const rest = await g.end(list.at(-1), { messages: [] });
+  if (!Array.isArray(rest)) return { sent, refused: rest.reason };
+  for (const c of rest) sent += JSON.stringify(c);
+  return { sent, refused: undefined };
+}
+
+const chunk = (delta: Json, index = 0, finish: string | null = null): Json => ({
+  id: "c",
+  object: "chat.completion.chunk",
+  choices: [{ index, delta, finish_reason: finish }],
+});
+
+/** `text` cut into pieces of `n` characters. */
+function pieces(text: string, n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += n) out.push(text.slice(i, i + n));
+  return out;
+}
+
+/** Every character of `key` but the first, with `sep` before it. */
+const spread = (key: string, sep: string) => [...key].join(sep);
+
+/** Whether `text`, once `mask` is dropped (as a client or a copy-paste drops it), holds the key's body. */
+const holdsKey = (text: string, key: string, mask: string) => text.replaceAll(mask, "").includes(key.slice(4, 20));
+
+/** The delta of a chunk's first choice. */
+const delta = (c: Json) => ((c["choices"] as Json[])[0]?.["delta"] ?? {}) as Json;
+
+const INVISIBLES: ReadonlyArray<readonly [string, string]> = [
+  ["zero-width space", "\u200b"],
+  ["zero-width joiner", "\u200d"],
+  ["word joiner", "\u2060"],
+  ["soft hyphen", "\u00ad"],
+  ["byte-order mark", "\ufeff"],
+  ["left-to-right mark", "\u200e"],
+  ["a Unicode tag character", "\u{e0020}"],
+  ["a variation selector", "\ufe0f"],
+];
+
+describe("guards restrictions", () => {
+  describe("invisible characters inside a key", () => {
+    for (const [name, sep] of INVISIBLES) {
+      it(`refuses a request whose key has a ${name} between its characters`, async () => {
+        const key = githubToken();
+        const r = await input(BLOCK, { messages: [{ role: "user", content: `deploy with ${spread(key, sep)} please` }] });
+        expect(r.refused).toMatch(/secret \(github-token\) in messages\[0\]\.content/);
+      });
+
+      it(`stops a streamed answer whose key has a ${name} between its characters`, async () => {
+        const key = githubToken();
+        const text = `Sure. The token is ${spread(key, sep)} and that is all.`;
+        const r = await stream(
+          BLOCK,
+          pieces(text, 3).map((p, i, all) => chunk({ content: p }, 0, i === all.length - 1 ? "stop" : null)),
+        );
+        expect(r.refused).toMatch(/github-token/);
+        expect(holdsKey(r.sent, key, sep)).toBe(false);
+      });
+    }
+
+    it("redacts the whole key, invisible characters and all, in a request", async () => {
+      const key = githubToken();
+      const r = await input(REDACT, { messages: [{ role: "user", content: `use ${spread(key, "\u200b")} now` }] });
+      expect(r.refused).toBeUndefined();
+      expect((r.body["messages"] as Json[])[0]?.["content"]).toBe("use [SECRET:github-token] now");
+    });
+
+    it("redacts the whole key in a streamed answer, leaving none of its characters", async () => {
+      const key = githubToken();
+      const text = `The token is ${spread(key, "\u2060")} ok.`;
+      const list = pieces(text, 2).map((p, i, all) => chunk({ content: p }, 0, i === all.length - 1 ? "stop" : null));
+      const r = await stream(REDACT, list);
+      expect(r.refused).toBeUndefined();
+      const content = list.map((c) => delta(c)["content"] ?? "").join("");
+      expect(content).toBe("The token is [SECRET:github-token] ok.");
+    });
+
+    it("still finds a plain key next to an invisible character elsewhere in the text", async () => {
+      const key = githubToken();
+      const r = await input(BLOCK, { messages: [{ role: "user", content: `a\u200bb then ${key}` }] });
+      expect(r.refused).toMatch(/github-token/);
+    });
+  });
+
+  describe("keys in tool calls", () => {
+    /** `text` with every character written as a JSON \uXXXX escape, as a model may write a tool call's arguments. */
+    const escaped = (text: string) => [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+
+    it("refuses a request whose earlier tool call carries the key as JSON escapes", async () => {
+      const key = githubToken();
+      const args = `{"token":"\\u0067hp_${key.slice(4)}"}`;
+      expect(JSON.parse(args).token).toBe(key);
+      const r = await input(BLOCK, {
+        messages: [
+          { role: "user", content: "call it" },
+          { role: "assistant", content: null, tool_calls: [{ id: "t1", type: "function", function: { name: "login", arguments: args } }] },
+        ],
+      });
+      expect(r.refused).toMatch(/github-token\) in messages\[1\]\.tool_calls\[0\]\.function\.arguments/);
+    });
+
+    it("refuses a key in the legacy function_call of an earlier message", async () => {
+      const key = githubToken();
+      const r = await input(BLOCK, {
+        messages: [{ role: "assistant", content: null, function_call: { name: "login", arguments: `{"t":"${escaped(key)}"}` } }],
+      });
+      expect(r.refused).toMatch(/github-token\) in messages\[0\]\.function_call\.arguments/);
+    });
+
+    it("stops streamed tool-call arguments that spell the key in escapes, split across chunks", async () => {
+      const key = githubToken();
+      const args = `{"repo":"perimeter","token":"${escaped(key)}"}`;
+      expect(JSON.parse(args).token).toBe(key);
+      const list = [
+        chunk({ role: "assistant", tool_calls: [{ index: 0, id: "t1", type: "function", function: { name: "login", arguments: "" } }] }),
+        ...pieces(args, 5).map((p) => chunk({ tool_calls: [{ index: 0, function: { arguments: p } }] })),
+        chunk({}, 0, "tool_calls"),
+      ];
+      const r = await stream(BLOCK, list);
+      expect(r.refused).toMatch(/github-token\) in choices\[0\]\.tool_calls/);
+      expect(r.sent).not.toContain(escaped(key.slice(4, 12)));
+    });
+
+    it("redacts streamed tool-call arguments that spell the key in escapes", async () => {
+      const key = githubToken();
+      const args = `{"token":"${escaped(key)}"}`;
+      const list = [...pieces(args, 7).map((p) => chunk({ tool_calls: [{ index: 0, function: { arguments: p } }] })), chunk({}, 0, "tool_calls")];
+      const r = await stream(REDACT, list);
+      expect(r.refused).toBeUndefined();
+      const sent = list
+        .flatMap((c) => (delta(c) as { tool_calls?: { function: { arguments: string } }[] }).tool_calls ?? [])
+        .map((t) => t.function.arguments)
+        .join("");
+      expect(JSON.parse(sent)).toEqual({ token: "[SECRET:github-token]" });
+    });
+
+    it("stops a key in a whole answer's legacy function_call and tool calls, escaped", async () => {
+      const g = BLOCK.open(call, allowAll)?.output();
+      const key = githubToken();
+      const refused = await g?.answer(
+        { choices: [{ index: 0, message: { role: "assistant", content: null, function_call: { name: "f", arguments: `{"k":"${escaped(key)}"}` } } }] },
+        { messages: [] },
+      );
+      expect(refused?.reason).toMatch(/github-token\) in choices\[0\]\.message\.function_call\.arguments/);
+    });
+  });
+});
