@@ -90,7 +90,25 @@ function functionSlots(out: TextSlot[], call: unknown, location: string): void {
   const c = call as Json;
   const fn = (c["function"] ?? c) as unknown;
   if (fn === null || typeof fn !== "object") return;
-  if (typeof (fn as Json)["arguments"] === "string") slot(out, fn as Json, "arguments", location);
+  const args = (fn as Json)["arguments"];
+  if (typeof args === "string") slot(out, fn as Json, "arguments", location);
+  // Arguments given as an object (Ollama's shape, which chat templates accept too) reach the model all the same.
+  else if (args !== null && typeof args === "object") jsonSlot(out, fn as Json, "arguments", location);
+}
+
+/**
+ * A JSON value that reaches the model as JSON (an object's keys and values alike): inspected as its JSON text,
+ * so that a name and its value are read together; a redaction is put back by parsing the redacted text, and a
+ * redaction that does not leave JSON throws (the guard then refuses the call).
+ */
+function jsonSlot(out: TextSlot[], holder: Json, key: string, location: string): void {
+  out.push({
+    location,
+    text: JSON.stringify(holder[key]),
+    set: (text) => {
+      holder[key] = JSON.parse(text) as unknown;
+    },
+  });
 }
 
 function stringOrList(out: TextSlot[], body: Json, key: string): void {

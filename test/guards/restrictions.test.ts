@@ -143,6 +143,29 @@ describe("guards restrictions", () => {
       expect(r.refused).toMatch(/github-token\) in messages\[1\]\.tool_calls\[0\]\.function\.arguments/);
     });
 
+    it("refuses a request whose earlier tool call carries its arguments as an object, not a string", async () => {
+      const key = githubToken();
+      const r = await input(BLOCK, {
+        messages: [
+          { role: "user", content: "call it" },
+          { role: "assistant", content: null, tool_calls: [{ id: "t1", type: "function", function: { name: "login", arguments: { token: key } } }] },
+        ],
+      });
+      expect(r.refused).toMatch(/github-token\) in messages\[1\]\.tool_calls\[0\]\.function\.arguments/);
+    });
+
+    it("redacts a key in object arguments and leaves them an object", async () => {
+      const key = githubToken();
+      const r = await input(REDACT, {
+        messages: [
+          { role: "assistant", content: null, tool_calls: [{ id: "t1", type: "function", function: { name: "login", arguments: { token: key, n: 1 } } }] },
+        ],
+      });
+      expect(r.refused).toBeUndefined();
+      const fn = ((r.body["messages"] as Json[])[0]?.["tool_calls"] as Json[])[0]?.["function"] as Json;
+      expect(fn["arguments"]).toEqual({ token: "[SECRET:github-token]", n: 1 });
+    });
+
     it("refuses a key in the legacy function_call of an earlier message", async () => {
       const key = githubToken();
       const r = await input(BLOCK, {
