@@ -284,6 +284,13 @@ export class AnswerGuard implements OutputGuardStage {
             if (r === undefined) return this.blockedBy;
             fn["arguments"] = r;
           }
+        // The legacy function_call streams its arguments as tool calls do.
+        const fc = d["function_call"];
+        if (fc !== null && typeof fc === "object" && typeof (fc as Json)["arguments"] === "string") {
+          const r = this.pass(`${index}.fn`, (fc as Json)["arguments"] as string, "fn", index);
+          if (r === undefined) return this.blockedBy;
+          (fc as Json)["arguments"] = r;
+        }
       }
       const finish = choice["finish_reason"];
       if (finish !== undefined && finish !== null) {
@@ -338,7 +345,8 @@ export class AnswerGuard implements OutputGuardStage {
     if (this.models.length > 0) this.whole.push(text);
     let channel = this.channels.get(key);
     if (channel === undefined) {
-      channel = this.channel(kind === "text" || kind === "tool" ? `choices[${index}].${kind === "tool" ? "tool_calls" : "text"}` : `choices[${index}].${kind}`);
+      const where = kind === "tool" ? "tool_calls" : kind === "fn" ? "function_call" : kind;
+      channel = this.channel(`choices[${index}].${where}`);
       this.channels.set(key, channel);
     }
     return this.taken(channel.push(text));
@@ -371,6 +379,10 @@ export class AnswerGuard implements OutputGuardStage {
           const calls = Array.isArray(delta["tool_calls"]) ? (delta["tool_calls"] as Json[]) : [];
           calls.push({ index: Number(kind.slice(5)), function: { arguments: text } });
           delta["tool_calls"] = calls;
+        } else if (kind === "fn") {
+          const fc = delta["function_call"] !== null && typeof delta["function_call"] === "object" ? (delta["function_call"] as Json) : {};
+          fc["arguments"] = (typeof fc["arguments"] === "string" ? fc["arguments"] : "") + text;
+          delta["function_call"] = fc;
         } else delta[kind] = (typeof delta[kind] === "string" ? delta[kind] : "") + text;
       }
     }

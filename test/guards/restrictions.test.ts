@@ -201,6 +201,28 @@ describe("guards restrictions", () => {
       expect(JSON.parse(sent)).toEqual({ token: "[SECRET:github-token]" });
     });
 
+    it("stops a key in a streamed legacy function_call", async () => {
+      const key = githubToken();
+      const args = `{"token":"${key}"}`;
+      const list = [
+        chunk({ role: "assistant", function_call: { name: "login", arguments: "" } }),
+        ...pieces(args, 4).map((p) => chunk({ function_call: { arguments: p } })),
+        chunk({}, 0, "function_call"),
+      ];
+      const r = await stream(BLOCK, list);
+      expect(r.refused).toMatch(/github-token/);
+      expect(r.sent).not.toContain(key.slice(4, 12));
+    });
+
+    it("redacts a key in a streamed legacy function_call and keeps its arguments whole", async () => {
+      const key = githubToken();
+      const list = [...pieces(`{"token":"${key}"}`, 4).map((p) => chunk({ function_call: { arguments: p } })), chunk({}, 0, "function_call")];
+      const r = await stream(REDACT, list);
+      expect(r.refused).toBeUndefined();
+      const sent = list.map((c) => ((delta(c)["function_call"] as Json | undefined)?.["arguments"] as string | undefined) ?? "").join("");
+      expect(JSON.parse(sent)).toEqual({ token: "[SECRET:github-token]" });
+    });
+
     it("stops a key in a whole answer's legacy function_call and tool calls, escaped", async () => {
       const g = BLOCK.open(call, allowAll)?.output();
       const key = githubToken();
