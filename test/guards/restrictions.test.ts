@@ -233,4 +233,79 @@ describe("guards restrictions", () => {
       expect(refused?.reason).toMatch(/github-token\) in choices\[0\]\.message\.function_call\.arguments/);
     });
   });
+  describe("keys in what else the request puts before the model", () => {
+    const user = { role: "user", content: "hello" };
+    const cases: ReadonlyArray<readonly [string, (key: string) => Json, RegExp]> = [
+      ["a message's name", (key) => ({ messages: [{ ...user, name: key }] }), /in messages\[0\]\.name/],
+      [
+        "an earlier tool call's function name",
+        (key) => ({ messages: [{ role: "assistant", tool_calls: [{ id: "t", type: "function", function: { name: key, arguments: "{}" } }] }] }),
+        /in messages\[0\]\.tool_calls\[0\]\.function\.name/,
+      ],
+      [
+        "a tool's description",
+        (key) => ({ messages: [user], tools: [{ type: "function", function: { name: "deploy", description: `Deploys with token ${key}`, parameters: {} } }] }),
+        /in tools/,
+      ],
+      [
+        "a tool parameter's name",
+        (key) => ({
+          messages: [user],
+          tools: [{ type: "function", function: { name: "deploy", parameters: { type: "object", properties: { [key]: { type: "string" } } } } }],
+        }),
+        /in tools/,
+      ],
+      [
+        "a tool parameter's default",
+        (key) => ({
+          messages: [user],
+          tools: [{ type: "function", function: { name: "deploy", parameters: { type: "object", properties: { token: { type: "string", default: key } } } } }],
+        }),
+        /in tools/,
+      ],
+      ["a legacy function's description", (key) => ({ messages: [user], functions: [{ name: "deploy", description: `uses ${key}` }] }), /in functions/],
+      [
+        "the response format's schema",
+        (key) => ({ messages: [user], response_format: { type: "json_schema", json_schema: { name: "answer", schema: { description: `sign with ${key}` } } } }),
+        /in response_format/,
+      ],
+      ["the tool the caller picks", (key) => ({ messages: [user], tool_choice: { type: "function", function: { name: key } } }), /in tool_choice/],
+    ];
+    for (const [where, body, location] of cases)
+      it(`refuses a key in ${where}`, async () => {
+        const r = await input(BLOCK, body(githubToken()));
+        expect(r.refused).toMatch(location);
+      });
+
+    it("redacts a key in a tool's description and leaves the tools well-formed", async () => {
+      const key = githubToken();
+      const r = await input(REDACT, {
+        messages: [user],
+        tools: [{ type: "function", function: { name: "deploy", description: `token ${key}`, parameters: {} } }],
+      });
+      expect(r.refused).toBeUndefined();
+      expect(r.body["tools"]).toEqual([{ type: "function", function: { name: "deploy", description: "token [SECRET:github-token]", parameters: {} } }]);
+    });
+
+    it("finds nothing in an ordinary tool schema that names passwords and tokens", async () => {
+      const tools = [
+        {
+          type: "function",
+          function: {
+            name: "login",
+            description: "Logs in with the user's password and returns a session token.",
+            parameters: {
+              type: "object",
+              properties: { username: { type: "string" }, password: { type: "string", description: "the password" }, token: { type: "string", minLength: 20 } },
+              required: ["username", "password"],
+            },
+          },
+        },
+      ];
+      const body = { messages: [user], tools: structuredClone(tools), response_format: { type: "json_object" } };
+      const r = await input(BLOCK, body);
+      expect(r.refused).toBeUndefined();
+      expect(body.tools).toEqual(tools);
+    });
+  });
 });
