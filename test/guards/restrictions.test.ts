@@ -162,7 +162,8 @@ describe("guards restrictions", () => {
         ],
       });
       expect(r.refused).toBeUndefined();
-      const fn = ((r.body["messages"] as Json[])[0]?.["tool_calls"] as Json[])[0]?.["function"] as Json;
+      expect(r.body["messages"]).toMatchObject([{ tool_calls: [{ function: { arguments: { token: "[SECRET:github-token]", n: 1 } } }] }]);
+      const fn = (r.body["messages"] as { tool_calls: { function: Json }[] }[])[0]?.tool_calls[0]?.function ?? {};
       expect(fn["arguments"]).toEqual({ token: "[SECRET:github-token]", n: 1 });
     });
 
