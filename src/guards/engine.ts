@@ -210,6 +210,8 @@ async function judgeWith(slot: GuardModelSlot, input: GuardModelInput): Promise<
  */
 export class AnswerGuard implements OutputGuardStage {
   private readonly channels = new Map<string, ChannelFilter>();
+  /** The field each choice's reasoning-and-answer filter last took text for: where its findings are. */
+  private readonly saying = new Map<number, string>();
   private blockedBy: Refusal | undefined;
   /** Everything generated, for guard models that judge the whole answer before any of it goes. */
   private readonly whole: string[] = [];
@@ -268,12 +270,21 @@ export class AnswerGuard implements OutputGuardStage {
       const delta = choice["delta"];
       if (delta !== null && typeof delta === "object") {
         const d = delta as Json;
-        for (const field of MESSAGE_TEXT_FIELDS) {
+        // A choice's reasoning and answer are read as one text (a reader sees one after the other, so a key
+        // may start in one and end in the other); what is released goes back to the field it came from.
+        let said: [string, string][] | undefined;
+        for (const field of SAID_FIELDS) {
           if (typeof d[field] !== "string") continue;
-          const r = this.pass(`${index}.${field}`, d[field], field, index);
-          if (r === undefined) return this.blockedBy;
-          d[field] = r;
+          said ??= [];
+          said.push([field, d[field]]);
+          d[field] = "";
         }
+        if (said !== undefined)
+          for (const [field, text] of said) {
+            const r = this.say(index, field, text);
+            if (r === undefined) return this.blockedBy;
+            place(d, field, r);
+          }
         const calls = d["tool_calls"];
         if (Array.isArray(calls))
           for (let j = 0; j < calls.length; j++) {
@@ -340,13 +351,27 @@ export class AnswerGuard implements OutputGuardStage {
     return this.holds || this.models.length > 0;
   }
 
+  /** A piece of a choice's reasoning or answer through the choice's one filter for both; undefined when blocked. */
+  private say(index: number, field: string, text: string): Extract<Release, { text: string }> | undefined {
+    if (this.models.length > 0) this.whole.push(text);
+    const key = `${index}.said`;
+    let channel = this.channels.get(key);
+    if (channel === undefined) {
+      channel = this.channel(() => `choices[${index}].${this.saying.get(index) ?? field}`);
+      this.channels.set(key, channel);
+    }
+    this.saying.set(index, field);
+    const r = channel.push(text, field);
+    return "text" in r ? r : undefined;
+  }
+
   /** One channel's text through its filter; undefined when blocked. */
   private pass(key: string, text: string, kind: string, index: number): string | undefined {
     if (this.models.length > 0) this.whole.push(text);
     let channel = this.channels.get(key);
     if (channel === undefined) {
       const where = kind === "tool" ? "tool_calls" : kind === "fn" ? "function_call" : kind;
-      channel = this.channel(`choices[${index}].${where}`);
+      channel = this.channel(() => `choices[${index}].${where}`);
       this.channels.set(key, channel);
     }
     return this.taken(channel.push(text));
@@ -366,11 +391,16 @@ export class AnswerGuard implements OutputGuardStage {
   private flushChoice(index: number, choice: Json): Refusal | undefined {
     for (const [key, channel] of this.channels) {
       if (!key.startsWith(`${index}.`)) continue;
-      const text = this.taken(channel.end());
+      const ended = channel.end();
+      const text = this.taken(ended);
       if (text === undefined) return this.blockedBy;
       this.channels.delete(key);
       if (text === "") continue;
       const kind = key.slice(key.indexOf(".") + 1);
+      if (kind === "said") {
+        if ("text" in ended) place(deltaOf(choice), this.saying.get(index) ?? "content", ended, true);
+        continue;
+      }
       // What the chunk already carries was released first: the rest of the channel follows it.
       if (kind === "text") choice["text"] = (typeof choice["text"] === "string" ? choice["text"] : "") + text;
       else {
@@ -394,7 +424,7 @@ export class AnswerGuard implements OutputGuardStage {
     return undefined;
   }
 
-  private channel(location: string): ChannelFilter {
+  private channel(location: () => string): ChannelFilter {
     const detectors = this.detectors;
     const openers = detectors.filter((d) => d.openAt !== undefined);
     return new ChannelFilter({
@@ -419,7 +449,8 @@ export class AnswerGuard implements OutputGuardStage {
               return at;
             },
       decide: (found) => {
-        const acted = found.map((f): ActedFinding => ({ ...f, direction: "output", action: this.table.of(f), location }));
+        const where = location();
+        const acted = found.map((f): ActedFinding => ({ ...f, direction: "output", action: this.table.of(f), location: where }));
         this.call.note(acted);
         const blocked = acted.filter((f) => f.action === "block");
         if (blocked.length > 0) {
@@ -436,6 +467,18 @@ export class AnswerGuard implements OutputGuardStage {
       placeholder,
     });
   }
+}
+
+/** The fields of a delta read as one text, in the order a reader sees them. */
+const SAID_FIELDS = ["reasoning_content", "reasoning", "content", "refusal"] as const satisfies readonly (typeof MESSAGE_TEXT_FIELDS)[number][];
+
+/** Released text into the delta: by field when the filter says, else all to `field`; after what it has, or in its place. */
+function place(d: Json, field: string, r: Extract<Release, { text: string }>, append = false): void {
+  if (r.parts === undefined) {
+    d[field] = (append && typeof d[field] === "string" ? d[field] : "") + r.text;
+    return;
+  }
+  for (const p of r.parts) d[p.field] = (typeof d[p.field] === "string" ? d[p.field] : "") + p.text;
 }
 
 function deltaOf(choice: Json): Json {

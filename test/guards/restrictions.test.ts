@@ -3,7 +3,7 @@ import { configSchema, type GuardsConfig } from "../../src/config/schema.js";
 import type { GuardedCall } from "../../src/gateway/pipeline.js";
 import { GuardEngine } from "../../src/guards/engine.js";
 import { secretsDetector } from "../../src/guards/secrets.js";
-import { githubToken } from "../fixtures/guards/values.js";
+import { githubToken, privateKeyPem } from "../fixtures/guards/values.js";
 
 // What the guards must refuse or never let through, case by case, as an attacker tries it: a credential that
 // crosses the gateway in a request with secrets set to block, or out of the model in an answer with secrets
@@ -307,6 +307,122 @@ describe("guards restrictions", () => {
       const r = await input(BLOCK, body);
       expect(r.refused).toBeUndefined();
       expect(body.tools).toEqual(tools);
+    });
+  });
+  describe("streams shaped to slip past the filter", () => {
+    it("redacts keys in n > 1 choices whose chunks interleave", async () => {
+      const a = githubToken();
+      const b = githubToken();
+      const texts = [`first ${a} end`, `second ${b} end`];
+      const parts = texts.map((t) => pieces(t, 3));
+      const list: Json[] = [];
+      for (let i = 0; i < Math.max(parts[0]?.length ?? 0, parts[1]?.length ?? 0); i++)
+        for (const index of [1, 0]) {
+          const p = parts[index]?.[i];
+          if (p !== undefined) list.push(chunk({ content: p }, index, i === (parts[index]?.length ?? 0) - 1 ? "stop" : null));
+        }
+      const r = await stream(REDACT, list);
+      expect(r.refused).toBeUndefined();
+      const got = [0, 1].map((index) => list.map((c) => ((c["choices"] as Json[])[0]?.["index"] === index ? (delta(c)["content"] ?? "") : "")).join(""));
+      expect(got).toEqual(["first [SECRET:github-token] end", "second [SECRET:github-token] end"]);
+    });
+
+    it("stops a key whose first half is reasoning and second half the answer", async () => {
+      const key = githubToken();
+      const list = [
+        ...pieces(`Thinking about it, the value is ${key.slice(0, 20)}`, 4).map((p) => chunk({ reasoning_content: p })),
+        ...pieces(`${key.slice(20)} as asked.`, 4).map((p) => chunk({ content: p })),
+        chunk({}, 0, "stop"),
+      ];
+      const r = await stream(BLOCK, list);
+      expect(r.refused).toMatch(/github-token/);
+      expect(r.sent).not.toContain(key.slice(4, 20));
+      expect(r.sent).not.toContain(key.slice(20, 36));
+    });
+
+    it("redacts a key split between reasoning and answer in both, leaving neither half", async () => {
+      const key = githubToken();
+      const list = [
+        ...pieces(`The value is ${key.slice(0, 20)}`, 4).map((p) => chunk({ reasoning_content: p })),
+        ...pieces(`${key.slice(20)} as asked.`, 4).map((p) => chunk({ content: p })),
+        chunk({}, 0, "stop"),
+      ];
+      const r = await stream(REDACT, list);
+      expect(r.refused).toBeUndefined();
+      const field = (name: string) => list.map((c) => (delta(c)[name] as string | undefined) ?? "").join("");
+      expect(field("reasoning_content")).toBe("The value is [SECRET:github-token]");
+      expect(field("content")).toBe("[SECRET:github-token] as asked.");
+    });
+
+    it("keeps reasoning and answer apart when one delta carries both", async () => {
+      const list = [chunk({ content: "", reasoning_content: "think " }), chunk({ content: "answer ", reasoning_content: "more " }), chunk({}, 0, "stop")];
+      const r = await stream(REDACT, list);
+      expect(r.refused).toBeUndefined();
+      const field = (name: string) => list.map((c) => (delta(c)[name] as string | undefined) ?? "").join("");
+      expect(field("reasoning_content")).toBe("think more ");
+      expect(field("content")).toBe("answer ");
+    });
+
+    it("sends the held text, inspected, when the finish_reason never comes", async () => {
+      const key = githubToken();
+      const list = pieces(`here it is: ${key}`, 3).map((p) => chunk({ content: p }));
+      const r = await stream(REDACT, list);
+      expect(r.refused).toBeUndefined();
+      expect(r.sent).toContain("[SECRET:github-token]");
+      expect(r.sent).not.toContain(key.slice(4, 12));
+    });
+
+    it("blocks a private key the stream ends in the middle of, sending none of it", async () => {
+      const pem = privateKeyPem();
+      const cut = pem.slice(0, Math.floor(pem.length / 2));
+      const r = await stream(
+        BLOCK,
+        pieces(`the key:\n${cut}`, 5).map((p) => chunk({ content: p })),
+      );
+      expect(r.refused).toMatch(/private-key/);
+      expect(r.sent).not.toContain(cut.split("\n")[1]?.slice(0, 16));
+    });
+
+    it("blocks a key that the last chunk cuts off, sending none of it", async () => {
+      const key = githubToken();
+      const r = await stream(
+        BLOCK,
+        pieces(`${"word ".repeat(40)}${key}`, 4).map((p) => chunk({ content: p })),
+      );
+      expect(r.refused).toMatch(/github-token/);
+      expect(r.sent).not.toContain(key.slice(0, 8));
+    });
+  });
+
+  describe("floods", () => {
+    it("reads 100,000 tiny messages in bounded time and still finds the key in the last", async () => {
+      const key = githubToken();
+      const messages = Array.from({ length: 100_000 }, (_, i) => ({ role: "user", content: `m${i}` }));
+      messages.push({ role: "user", content: key });
+      const started = performance.now();
+      const r = await input(BLOCK, { messages });
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(r.refused).toMatch(/github-token\) in messages\[100000\]\.content/);
+    });
+
+    it("filters 100,000 one-character stream chunks in bounded time and still stops the key", async () => {
+      const key = githubToken();
+      const text = `${"a b ".repeat(25_000)}${key} done`;
+      const list = [...text].map((c) => chunk({ content: c }));
+      const started = performance.now();
+      const r = await stream(BLOCK, list);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(list.length).toBeGreaterThan(100_000);
+      expect(r.refused).toMatch(/github-token/);
+      expect(r.sent).not.toContain(key.slice(0, 6));
+    });
+
+    it("filters one 100,000-character word in 100,000 chunks in bounded time", async () => {
+      const list = Array.from({ length: 100_000 }, () => chunk({ content: "x" }));
+      const started = performance.now();
+      const r = await stream(BLOCK, list);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(r.refused).toBeUndefined();
     });
   });
 });
