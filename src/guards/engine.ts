@@ -4,7 +4,7 @@ import { refusal, type CallGuardStages, type GuardedCall, type Guards, type Judg
 import type { GuardContext } from "../policy/engine.js";
 import { actionsFor, type ActionSubject, type ActionTable, type GuardAction } from "./actions.js";
 import { ChannelFilter, redact, type Release } from "./stream.js";
-import { answerTexts, MESSAGE_TEXT_FIELDS, requestTexts, type TextSlot } from "./texts.js";
+import { answerTexts, type MESSAGE_TEXT_FIELDS, requestTexts, type TextSlot } from "./texts.js";
 import type { Detector, GuardDirection, GuardFinding, GuardModel, GuardModelInput } from "./types.js";
 
 // The guards of one gateway: the detectors and guard models the configuration turns on, and for each call the
