@@ -1,9 +1,14 @@
-import { describe, expect, it } from "vitest";
-import { configSchema, type GuardsConfig } from "../../src/config/schema.js";
+import type { ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
+import { Ollama } from "ollama";
+import OpenAI from "openai";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { configSchema, type Config, type GuardsConfig } from "../../src/config/schema.js";
 import type { GuardedCall } from "../../src/gateway/pipeline.js";
 import { GuardEngine } from "../../src/guards/engine.js";
 import { secretsDetector } from "../../src/guards/secrets.js";
 import { githubToken, privateKeyPem } from "../fixtures/guards/values.js";
+import { startPerimeter, type Perimeter } from "../gateway/setup.js";
 
 // What the guards must refuse or never let through, case by case, as an attacker tries it: a credential that
 // crosses the gateway in a request with secrets set to block, or out of the model in an answer with secrets
@@ -423,6 +428,262 @@ describe("guards restrictions", () => {
       const r = await stream(BLOCK, list);
       expect(performance.now() - started).toBeLessThan(3000);
       expect(r.refused).toBeUndefined();
+    });
+  });
+  // Through the gateway, as clients see it: the official openai and ollama clients against the fake vLLM,
+  // which echoes the last user message, or answers as a test scripts it (raw SSE framing, tool calls, gzip).
+  // The store is beside the point here: SQLite only.
+  describe("through the gateway", () => {
+    let p: Perimeter;
+    beforeAll(async () => {
+      p = await startPerimeter("sqlite");
+      p.vllm.tokenChars = 3;
+    }, 60_000);
+    afterAll(async () => p?.close());
+    afterEach(() => {
+      p.vllm.script = undefined;
+    });
+
+    const openai = (url: string, apiKey: string) => new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0 });
+    const ollama = (url: string, key: string) => new Ollama({ host: url, headers: { Authorization: `Bearer ${key}` } });
+    const MODEL = "vllm-llama@1";
+
+    /** A gateway with only the secrets detector, secrets acted on as given. */
+    async function gateway(input: "allow" | "redact" | "block", output: "redact" | "block"): Promise<{ url: string; key: string }> {
+      const g = await p.serve((c: Config) => ({
+        ...c,
+        guards: { ...c.guards, detectors: ["secrets"], actions: { input: { secret: input }, output: { secret: output }, other: "block" } },
+      }));
+      const bot = await p.key(`attack-${Date.now()}-${Math.random().toString(36).slice(2)}`, { scopes: ["tools"] });
+      return { url: g.url, key: bot.key };
+    }
+
+    /** Whether the fake vLLM saw `text` in any call since `before`. */
+    const runtimeSaw = (before: number, text: string) => p.vllm.requests.slice(before).some((r) => r.body.includes(text));
+
+    /** A scripted upstream answering with these raw SSE bytes, written in separate pieces a few ms apart. */
+    function sse(...writes: (string | Buffer)[]): void {
+      p.vllm.script = (_req, res: ServerResponse) => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        const next = (i: number) => {
+          if (i === writes.length) {
+            res.end();
+            return;
+          }
+          res.write(writes[i] as string | Buffer);
+          setTimeout(() => next(i + 1), 5);
+        };
+        next(0);
+      };
+    }
+
+    const frame = (delta: Json, finish: string | null = null, sep = "\n\n", prefix = "data: ") =>
+      `${prefix}${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "vllm-llama", choices: [{ index: 0, delta, finish_reason: finish }] })}${sep}`;
+
+    /** Everything an openai client's stream gave, and the error it raised. */
+    async function drain(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<{ text: string; args: string; error: unknown }> {
+      let text = "";
+      let args = "";
+      try {
+        for await (const c of stream) {
+          text += c.choices[0]?.delta.content ?? "";
+          for (const t of c.choices[0]?.delta.tool_calls ?? []) args += t.function?.arguments ?? "";
+        }
+      } catch (error) {
+        return { text, args, error };
+      }
+      return { text, args, error: undefined };
+    }
+
+    it("refuses a key with zero-width spaces from the openai client before the runtime sees it", async () => {
+      const g = await gateway("block", "block");
+      const key = githubToken();
+      const before = p.vllm.requests.length;
+      const err = await openai(g.url, g.key)
+        .chat.completions.create({ model: MODEL, messages: [{ role: "user", content: `use ${spread(key, "\u200b")}` }] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 400, code: "GUARD_BLOCKED" });
+      expect(runtimeSaw(before, key.slice(8, 16))).toBe(false);
+      expect(String(err)).not.toContain(key.slice(8, 16));
+    });
+
+    it("stops an echoed key with word joiners in a stream for the openai client", async () => {
+      const g = await gateway("allow", "block");
+      const key = githubToken();
+      const masked = spread(key, "\u2060");
+      const r = await drain(
+        await openai(g.url, g.key).chat.completions.create({
+          model: MODEL,
+          messages: [{ role: "user", content: `words before ${masked} and after` }],
+          stream: true,
+        }),
+      );
+      expect(String(r.error)).toMatch(/stopped by Perimeter's guards: secret \(github-token\)/);
+      expect(r.text.replaceAll("\u2060", "")).not.toContain(key.slice(4, 12));
+    });
+
+    it("reads the body the runtime is sent: of duplicate keys, the last one, which is inspected", async () => {
+      const g = await gateway("block", "block");
+      const key = githubToken();
+      const before = p.vllm.requests.length;
+      const raw = `{"model":"${MODEL}","messages":[{"role":"user","content":"hello"}],"messages":[{"role":"user","content":"${key}"}]}`;
+      const res = await fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${g.key}`, "content-type": "application/json" },
+        body: raw,
+      });
+      expect(res.status).toBe(400);
+      expect(runtimeSaw(before, key)).toBe(false);
+      const quiet = `{"model":"${MODEL}","messages":[{"role":"user","content":"${key}","content":"hello"}]}`;
+      const ok = await fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${g.key}`, "content-type": "application/json" },
+        body: quiet,
+      });
+      expect(ok.status).toBe(200);
+      expect(runtimeSaw(before, key)).toBe(false);
+    });
+
+    it("refuses a content part of an unknown type, and drops what is nested in a text part", async () => {
+      const g = await gateway("block", "block");
+      const key = githubToken();
+      const before = p.vllm.requests.length;
+      const client = openai(g.url, g.key);
+      const odd = await client.chat.completions
+        .create({ model: MODEL, messages: [{ role: "user", content: [{ type: "input_text", text: key }] as never }] })
+        .catch((e: unknown) => e);
+      expect(odd).toMatchObject({ status: 400 });
+      await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: [{ type: "text", text: "hi", extra: { text: key }, content: [{ type: "text", text: key }] } as never] }],
+      });
+      expect(runtimeSaw(before, key)).toBe(false);
+    });
+
+    it("refuses a key in a tool's description from the ollama client", async () => {
+      const g = await gateway("block", "block");
+      const key = githubToken();
+      const before = p.vllm.requests.length;
+      const run = ollama(g.url, g.key).chat({
+        model: MODEL,
+        messages: [{ role: "user", content: "deploy" }],
+        tools: [{ type: "function", function: { name: "deploy", description: `deploys with ${key}`, parameters: { type: "object", properties: {} } } }],
+      });
+      await expect(run).rejects.toThrow(/blocked by Perimeter's guards: secret \(github-token\) in tools/);
+      expect(runtimeSaw(before, key)).toBe(false);
+    });
+
+    it("stops streamed tool-call arguments that spell a key in escapes, for the openai client", async () => {
+      const g = await gateway("allow", "block");
+      const key = githubToken();
+      const args = `{"token":"\\u0067hp_${key.slice(4)}"}`;
+      sse(
+        frame({ role: "assistant", tool_calls: [{ index: 0, id: "t1", type: "function", function: { name: "login", arguments: "" } }] }),
+        ...pieces(args, 4).map((a) => frame({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
+        frame({}, "tool_calls"),
+        "data: [DONE]\n\n",
+      );
+      const r = await drain(
+        await openai(g.url, g.key).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "log in" }], stream: true }),
+      );
+      expect(String(r.error)).toMatch(/github-token\) in choices\[0\]\.tool_calls/);
+      expect(r.args).not.toContain(key.slice(4, 10));
+    });
+
+    it("redacts streamed tool-call arguments in escapes, so the client parses a placeholder", async () => {
+      const g = await gateway("allow", "redact");
+      const key = githubToken();
+      const args = `{"token":"\\u0067hp_${key.slice(4)}"}`;
+      sse(...pieces(args, 4).map((a) => frame({ tool_calls: [{ index: 0, function: { arguments: a } }] })), frame({}, "tool_calls"), "data: [DONE]\n\n");
+      const r = await drain(
+        await openai(g.url, g.key).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "log in" }], stream: true }),
+      );
+      expect(r.error).toBeUndefined();
+      expect(JSON.parse(r.args)).toEqual({ token: "[SECRET:github-token]" });
+    });
+
+    for (const [name, sep, prefix] of [
+      ["CRLF line ends", "\r\n\r\n", "data: "],
+      ["data: without a space", "\n\n", "data:"],
+    ] as const)
+      it(`stops a key in an SSE stream with ${name}`, async () => {
+        const g = await gateway("allow", "block");
+        const key = githubToken();
+        sse(
+          ": a comment line\n\n",
+          ...pieces(`the key ${key} ok`, 4).map((t) => frame({ content: t }, null, sep, prefix)),
+          frame({}, "stop", sep, prefix),
+          `data: [DONE]${sep}`,
+        );
+        const r = await drain(await openai(g.url, g.key).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], stream: true }));
+        expect(String(r.error)).toMatch(/github-token/);
+        expect(r.text).not.toContain(key.slice(0, 8));
+      });
+
+    it("passes a character split between two SSE reads whole", async () => {
+      const g = await gateway("allow", "block");
+      const bytes = Buffer.from(frame({ content: "café ☕ ok" }));
+      const at = bytes.indexOf(Buffer.from("☕")) + 1;
+      sse(bytes.subarray(0, at), bytes.subarray(at), frame({}, "stop"), "data: [DONE]\n\n");
+      const r = await drain(await openai(g.url, g.key).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], stream: true }));
+      expect(r.error).toBeUndefined();
+      expect(r.text).toBe("café ☕ ok");
+    });
+
+    it("sends none of a key that the runtime's stream breaks off in the middle of", async () => {
+      const g = await gateway("allow", "block");
+      const key = githubToken();
+      p.vllm.script = (_req, res) => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        for (const t of pieces(`${"word ".repeat(30)}${key.slice(0, 30)}`, 4)) res.write(frame({ content: t }));
+        setTimeout(() => res.destroy(), 20);
+      };
+      const r = await drain(await openai(g.url, g.key).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], stream: true }));
+      expect(r.error).toBeDefined();
+      expect(r.text).not.toContain(key.slice(0, 6));
+    });
+
+    it("fails closed on a gzip-compressed answer it cannot read", async () => {
+      const g = await gateway("allow", "block");
+      const key = githubToken();
+      const body = gzipSync(
+        JSON.stringify({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: key }, finish_reason: "stop" }] }),
+      );
+      p.vllm.script = (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": body.length });
+        res.end(body);
+      };
+      const err = await openai(g.url, g.key)
+        .chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 502 });
+      expect(String(err)).not.toContain(key.slice(4, 12));
+    });
+
+    it("fails closed on a gzip-compressed stream it cannot read", async () => {
+      const g = await gateway("allow", "block");
+      const key = githubToken();
+      const body = gzipSync(`${frame({ content: `the key ${key}` })}${frame({}, "stop")}data: [DONE]\n\n`);
+      p.vllm.script = (_req, res) => {
+        res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": "gzip" });
+        res.end(body);
+      };
+      const r = await drain(await openai(g.url, g.key).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], stream: true }));
+      expect(r.text).not.toContain(key.slice(4, 12));
+    });
+
+    it("fails closed on an answer that is not JSON", async () => {
+      const g = await gateway("allow", "block");
+      const key = githubToken();
+      p.vllm.script = (_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end(`the key is ${key}`);
+      };
+      const err = await openai(g.url, g.key)
+        .chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 502 });
+      expect(String(err)).not.toContain(key.slice(4, 12));
     });
   });
 });
