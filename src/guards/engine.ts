@@ -346,6 +346,14 @@ export class AnswerGuard implements OutputGuardStage {
     return out;
   }
 
+  /** A runtime's error message: what would be redacted or blocked in an answer becomes its placeholder. */
+  message(text: string): string {
+    const hidden = this.detect(text, "the runtime's error").filter((f) => f.action === "redact" || f.action === "block");
+    if (hidden.length === 0) return text;
+    this.call.note(hidden);
+    return redact(text, hidden, placeholder);
+  }
+
   /** Whether the stream must hold text back: something may be redacted or blocked, or a guard model judges it whole. */
   get holdsBack(): boolean {
     return this.holds || this.models.length > 0;

@@ -685,5 +685,28 @@ describe("guards restrictions", () => {
       expect(err).toMatchObject({ status: 502 });
       expect(String(err)).not.toContain(key.slice(4, 12));
     });
+
+    for (const [name, status, send] of [
+      [
+        "a JSON error",
+        400,
+        (key: string) => JSON.stringify({ error: { message: `invalid tool call: {"token": "${key}"}`, type: "BadRequestError", code: 400 } }),
+      ],
+      ["a plain-text error", 502, (key: string) => `Internal Server Error: token ${key} rejected`],
+    ] as const)
+      it(`keeps a key out of the runtime's ${name} relayed to the client`, async () => {
+        const g = await gateway("allow", "block");
+        const key = githubToken();
+        p.vllm.script = (_req, res) => {
+          res.writeHead(status === 502 ? 500 : status, { "content-type": name === "a JSON error" ? "application/json" : "text/plain" });
+          res.end(send(key));
+        };
+        const err = await openai(g.url, g.key)
+          .chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+          .catch((e: unknown) => e);
+        expect(err).toMatchObject({ status });
+        expect(String(err)).not.toContain(key.slice(4, 12));
+        expect(String(err)).toContain("[SECRET:github-token]");
+      });
   });
 });
