@@ -246,7 +246,13 @@ export class AnswerGuard implements OutputGuardStage {
     if (blocked.length > 0) return blockedRefusal("output", blocked);
     const denied = this.call.policyDenies("output", findings);
     if (denied !== undefined) return denied;
-    for (let i = 0; i < slots.length; i++) redactSlot(slots[i] as TextSlot, perSlot[i] as ActedFinding[]);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as TextSlot;
+      if (!redactSlot(slot, perSlot[i] as ActedFinding[])) continue;
+      // The choice's logprobs spell the text redacted: they go too.
+      const choice = (body["choices"] as Json[])[Number(slot.location.slice(8, slot.location.indexOf("]")))];
+      if (choice !== undefined && choice !== null && typeof choice === "object" && choice["logprobs"] != null) choice["logprobs"] = null;
+    }
     return undefined;
   }
 
@@ -262,6 +268,8 @@ export class AnswerGuard implements OutputGuardStage {
       const choice = choices[i] as Json;
       if (choice === null || typeof choice !== "object") continue;
       const index = typeof choice["index"] === "number" ? choice["index"] : i;
+      // A chunk's logprobs spell the tokens it carries: held text must not go out through them.
+      if (this.holdsBack && choice["logprobs"] !== undefined && choice["logprobs"] !== null) choice["logprobs"] = null;
       if (typeof choice["text"] === "string") {
         const r = this.pass(`${index}.text`, choice["text"], "text", index);
         if (r === undefined) return this.blockedBy;
@@ -509,9 +517,12 @@ function pick(from: Json, keys: readonly string[]): Json {
   return out;
 }
 
-function redactSlot(slot: TextSlot, findings: readonly ActedFinding[]): void {
+/** Redact what is to be redacted in one slot; whether anything was. */
+function redactSlot(slot: TextSlot, findings: readonly ActedFinding[]): boolean {
   const redacting = findings.filter((f) => f.action === "redact");
-  if (redacting.length > 0) slot.set(redact(slot.text, redacting, placeholder));
+  if (redacting.length === 0) return false;
+  slot.set(redact(slot.text, redacting, placeholder));
+  return true;
 }
 
 const SEVERITY_RANK: Readonly<Record<Severity | "none", number>> = { none: 0, info: 1, low: 2, medium: 3, high: 4, critical: 5 };

@@ -399,6 +399,36 @@ describe("guards restrictions", () => {
     });
   });
 
+  describe("logprobs", () => {
+    const logprobs = (token: string) => ({ content: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [] }] });
+
+    it("sends no logprobs of a held stream, so a blocked key's tokens do not go out through them", async () => {
+      const key = githubToken();
+      const list = pieces(`${"word ".repeat(30)}${key} end`, 3).map((t, i, all) => ({
+        ...chunk({ content: t }, 0, i === all.length - 1 ? "stop" : null),
+        choices: [{ index: 0, delta: { content: t }, logprobs: logprobs(t), finish_reason: i === all.length - 1 ? "stop" : null }],
+      }));
+      const r = await stream(BLOCK, list);
+      expect(r.refused).toMatch(/github-token/);
+      expect(r.sent).not.toContain(key.slice(3, 6));
+      expect(r.sent).not.toContain(key.slice(6, 9));
+    });
+
+    it("drops a whole answer's logprobs where it redacted the text they spell", async () => {
+      const key = githubToken();
+      const body: Json = {
+        choices: [
+          { index: 0, message: { role: "assistant", content: `it is ${key}` }, logprobs: logprobs(key), finish_reason: "stop" },
+          { index: 1, message: { role: "assistant", content: "nothing here" }, logprobs: logprobs("nothing"), finish_reason: "stop" },
+        ],
+      };
+      const refused = await REDACT.open(call, allowAll)?.output()?.answer(body, { messages: [] });
+      expect(refused).toBeUndefined();
+      expect(JSON.stringify(body)).not.toContain(key.slice(4, 12));
+      expect((body["choices"] as Json[])[1]?.["logprobs"]).toEqual(logprobs("nothing"));
+    });
+  });
+
   describe("floods", () => {
     it("reads 100,000 tiny messages in bounded time and still finds the key in the last", async () => {
       const key = githubToken();
