@@ -268,6 +268,12 @@ export class AnswerGuard implements OutputGuardStage {
       const choice = choices[i] as Json;
       if (choice === null || typeof choice !== "object") continue;
       const index = typeof choice["index"] === "number" ? choice["index"] : i;
+      // A chunk carries a delta; a runtime that sends a whole message instead (the dialects read either) has it
+      // read as the delta, and a message beside a delta is dropped: nothing goes out that was not read.
+      if (choice["message"] !== undefined) {
+        if (choice["delta"] === undefined || choice["delta"] === null) choice["delta"] = choice["message"];
+        delete choice["message"];
+      }
       // A chunk's logprobs spell the tokens it carries: held text must not go out through them.
       if (this.holdsBack && choice["logprobs"] !== undefined && choice["logprobs"] !== null) choice["logprobs"] = null;
       if (typeof choice["text"] === "string") {

@@ -55,16 +55,19 @@ export function answerTexts(body: Json): TextSlot[] {
     if (c === null || typeof c !== "object") return;
     const choice = c as Json;
     if (typeof choice["text"] === "string") slot(out, choice, "text", `choices[${i}].text`);
-    const message = choice["message"];
-    if (message === null || typeof message !== "object") return;
-    const msg = message as Json;
-    for (const key of MESSAGE_TEXT_FIELDS) if (typeof msg[key] === "string") slot(out, msg, key, `choices[${i}].message.${key}`);
-    const calls = msg["tool_calls"];
-    if (Array.isArray(calls))
-      calls.forEach((t: unknown, j) => {
-        functionSlots(out, t, `choices[${i}].message.tool_calls[${j}].function.arguments`);
-      });
-    functionSlots(out, msg["function_call"], `choices[${i}].message.function_call.arguments`);
+    // A whole answer carries a message; the dialects read a delta there too, so both are read.
+    for (const holder of ["message", "delta"] as const) {
+      const message = choice[holder];
+      if (message === null || typeof message !== "object") continue;
+      const msg = message as Json;
+      for (const key of MESSAGE_TEXT_FIELDS) if (typeof msg[key] === "string") slot(out, msg, key, `choices[${i}].${holder}.${key}`);
+      const calls = msg["tool_calls"];
+      if (Array.isArray(calls))
+        calls.forEach((t: unknown, j) => {
+          functionSlots(out, t, `choices[${i}].${holder}.tool_calls[${j}].function.arguments`);
+        });
+      functionSlots(out, msg["function_call"], `choices[${i}].${holder}.function_call.arguments`);
+    }
   });
   return out;
 }

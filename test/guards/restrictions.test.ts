@@ -399,6 +399,31 @@ describe("guards restrictions", () => {
     });
   });
 
+  describe("text where a dialect reads it but a filter might not", () => {
+    it("reads a stream chunk that carries a message instead of a delta", async () => {
+      const key = githubToken();
+      const list = pieces(`the key ${key} ok`, 4).map((t) => ({ id: "c", choices: [{ index: 0, message: { content: t }, finish_reason: null }] }));
+      const r = await stream(BLOCK, [...list, chunk({}, 0, "stop")]);
+      expect(r.refused).toMatch(/github-token/);
+      expect(r.sent).not.toContain(key.slice(0, 6));
+    });
+
+    it("drops a message sent beside a delta in a stream chunk", async () => {
+      const key = githubToken();
+      const r = await stream(REDACT, [{ id: "c", choices: [{ index: 0, delta: { content: "hi " }, message: { content: key }, finish_reason: "stop" }] }]);
+      expect(r.refused).toBeUndefined();
+      expect(r.sent).not.toContain(key.slice(4, 12));
+    });
+
+    it("reads a whole answer that carries a delta instead of a message", async () => {
+      const key = githubToken();
+      const refused = await BLOCK.open(call, allowAll)
+        ?.output()
+        ?.answer({ choices: [{ index: 0, delta: { content: `it is ${key}` }, finish_reason: "stop" }] }, { messages: [] });
+      expect(refused?.reason).toMatch(/github-token\) in choices\[0\]\.delta\.content/);
+    });
+  });
+
   describe("logprobs", () => {
     const logprobs = (token: string) => ({ content: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [] }] });
 
@@ -649,6 +674,21 @@ describe("guards restrictions", () => {
         expect(String(r.error)).toMatch(/github-token/);
         expect(r.text).not.toContain(key.slice(0, 8));
       });
+
+    it("stops a key in stream chunks that carry a message instead of a delta, for the ollama client", async () => {
+      const g = await gateway("allow", "block");
+      const key = githubToken();
+      const odd = (content: string) =>
+        `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", choices: [{ index: 0, message: { content } }] })}\n\n`;
+      sse(...pieces(`${"word ".repeat(20)}${key} ok`, 4).map(odd), frame({}, "stop"), "data: [DONE]\n\n");
+      let text = "";
+      const run = async () => {
+        for await (const part of await ollama(g.url, g.key).chat({ model: MODEL, messages: [{ role: "user", content: "hi" }], stream: true }))
+          text += part.message.content;
+      };
+      await expect(run()).rejects.toThrow(/github-token/);
+      expect(text).not.toContain(key.slice(0, 6));
+    });
 
     it("passes a character split between two SSE reads whole", async () => {
       const g = await gateway("allow", "block");
