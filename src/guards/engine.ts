@@ -303,7 +303,13 @@ export class AnswerGuard implements OutputGuardStage {
         if (Array.isArray(calls))
           for (let j = 0; j < calls.length; j++) {
             const fn = (calls[j] as Json | null)?.["function"] as Json | undefined;
-            if (fn === undefined || fn === null || typeof fn["arguments"] !== "string") continue;
+            if (fn === undefined || fn === null) continue;
+            if (typeof fn["name"] === "string" && fn["name"] !== "") {
+              const name = this.named(fn["name"], `choices[${index}].tool_calls`);
+              if (name === undefined) return this.blockedBy;
+              fn["name"] = name;
+            }
+            if (typeof fn["arguments"] !== "string") continue;
             const at = (calls[j] as Json)["index"];
             const r = this.pass(`${index}.tool.${typeof at === "number" ? at : j}`, fn["arguments"], "tool", index);
             if (r === undefined) return this.blockedBy;
@@ -311,6 +317,11 @@ export class AnswerGuard implements OutputGuardStage {
           }
         // The legacy function_call streams its arguments as tool calls do.
         const fc = d["function_call"];
+        if (fc !== null && typeof fc === "object" && typeof (fc as Json)["name"] === "string" && (fc as Json)["name"] !== "") {
+          const name = this.named((fc as Json)["name"] as string, `choices[${index}].function_call`);
+          if (name === undefined) return this.blockedBy;
+          (fc as Json)["name"] = name;
+        }
         if (fc !== null && typeof fc === "object" && typeof (fc as Json)["arguments"] === "string") {
           const r = this.pass(`${index}.fn`, (fc as Json)["arguments"] as string, "fn", index);
           if (r === undefined) return this.blockedBy;
@@ -358,6 +369,28 @@ export class AnswerGuard implements OutputGuardStage {
       }
     }
     return out;
+  }
+
+  /**
+   * A streamed tool call's name, which comes whole in the chunk that opens the call: read on its own, not held.
+   * Undefined when blocked.
+   */
+  private named(name: string, location: string): string | undefined {
+    const found = this.detect(name, location);
+    if (found.length === 0) return name;
+    this.call.note(found);
+    const blocked = found.filter((f) => f.action === "block");
+    if (blocked.length > 0) {
+      this.blockedBy = blockedRefusal("output", blocked);
+      return undefined;
+    }
+    const denied = this.call.policyDenies("output", found);
+    if (denied !== undefined) {
+      this.blockedBy = denied;
+      return undefined;
+    }
+    const redacting = found.filter((f) => f.action === "redact");
+    return redacting.length === 0 ? name : redact(name, redacting, placeholder);
   }
 
   /** A runtime's error message: what would be redacted or blocked in an answer becomes its placeholder. */

@@ -65,8 +65,10 @@ export function answerTexts(body: Json): TextSlot[] {
       if (Array.isArray(calls))
         calls.forEach((t: unknown, j) => {
           functionSlots(out, t, `choices[${i}].${holder}.tool_calls[${j}].function.arguments`);
+          nameSlot(out, t, `choices[${i}].${holder}.tool_calls[${j}].function.name`);
         });
       functionSlots(out, msg["function_call"], `choices[${i}].${holder}.function_call.arguments`);
+      nameSlot(out, msg["function_call"], `choices[${i}].${holder}.function_call.name`);
     }
   });
   return out;

@@ -422,6 +422,25 @@ describe("guards restrictions", () => {
         ?.answer({ choices: [{ index: 0, delta: { content: `it is ${key}` }, finish_reason: "stop" }] }, { messages: [] });
       expect(refused?.reason).toMatch(/github-token\) in choices\[0\]\.delta\.content/);
     });
+
+    it("stops a key in a streamed tool call's name", async () => {
+      const key = githubToken();
+      const r = await stream(BLOCK, [
+        chunk({ tool_calls: [{ index: 0, id: "t1", type: "function", function: { name: key, arguments: "" } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: "{}" } }] }, 0, "tool_calls"),
+      ]);
+      expect(r.refused).toMatch(/github-token\) in choices\[0\]\.tool_calls/);
+      expect(r.sent).not.toContain(key.slice(4, 12));
+    });
+
+    it("redacts a key in a whole answer's tool call name", async () => {
+      const key = githubToken();
+      const body: Json = {
+        choices: [{ index: 0, message: { role: "assistant", tool_calls: [{ id: "t", type: "function", function: { name: key, arguments: "{}" } }] } }],
+      };
+      expect(await REDACT.open(call, allowAll)?.output()?.answer(body, { messages: [] })).toBeUndefined();
+      expect(JSON.stringify(body)).not.toContain(key.slice(4, 12));
+    });
   });
 
   describe("logprobs", () => {
