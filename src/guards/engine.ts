@@ -286,19 +286,27 @@ export class AnswerGuard implements OutputGuardStage {
         const d = delta as Json;
         // A choice's reasoning and answer are read as one text (a reader sees one after the other, so a key
         // may start in one and end in the other); what is released goes back to the field it came from.
-        let said: [string, string][] | undefined;
-        for (const field of SAID_FIELDS) {
-          if (typeof d[field] !== "string") continue;
-          said ??= [];
-          said.push([field, d[field]]);
-          d[field] = "";
-        }
-        if (said !== undefined)
-          for (const [field, text] of said) {
-            const r = this.say(index, field, text);
-            if (r === undefined) return this.blockedBy;
-            place(d, field, r);
+        if (typeof d["content"] === "string" && d["reasoning_content"] === undefined && d["reasoning"] === undefined && d["refusal"] === undefined) {
+          // the common delta: content alone
+          const r = this.say(index, "content", d["content"]);
+          if (r === undefined) return this.blockedBy;
+          d["content"] = "";
+          place(d, "content", r);
+        } else {
+          let said: [string, string][] | undefined;
+          for (const field of SAID_FIELDS) {
+            if (typeof d[field] !== "string") continue;
+            said ??= [];
+            said.push([field, d[field]]);
+            d[field] = "";
           }
+          if (said !== undefined)
+            for (const [field, text] of said) {
+              const r = this.say(index, field, text);
+              if (r === undefined) return this.blockedBy;
+              place(d, field, r);
+            }
+        }
         const calls = d["tool_calls"];
         if (Array.isArray(calls))
           for (let j = 0; j < calls.length; j++) {

@@ -19,8 +19,9 @@ export type OpenAt = (text: string) => number;
 
 /**
  * What a channel decided about the findings in the text it is about to release. When pushes name their field
- * (a channel that reads a choice's reasoning and its answer as one text), `parts` says which field each piece
- * of the text is, each redacted on its own (a key split across two fields is a placeholder in each).
+ * (a channel that reads a choice's reasoning and its answer as one text) and the text held spans more than one,
+ * `parts` says which field each piece of the text is, each redacted on its own (a key split across two fields
+ * is a placeholder in each); without `parts`, the text is all the field last pushed.
  */
 export type Release = { readonly text: string; readonly parts?: readonly ReleasedPart[] } | { readonly blocked: readonly GuardFinding[] };
 
@@ -114,8 +115,13 @@ export class ChannelFilter {
       redacting = verdict.redact;
       if (redacting.length > 0) out = redact(out, redacting, this.o.placeholder);
     }
-    const parts = this.fields.length > 0 ? this.split(held, cut, redacting) : undefined;
-    if (this.fields.length > 0) this.fields = this.fields.filter((f) => f.end > cut).map((f) => ({ field: f.field, end: f.end - cut }));
+    // One field held (the common case): the text is that field's, and its end moves back by the cut.
+    const parts = this.fields.length > 1 ? this.split(held, cut, redacting) : undefined;
+    if (this.fields.length === 1) {
+      const only = this.fields[0] as { field: string; end: number };
+      only.end -= cut;
+      if (only.end <= 0) this.fields.length = 0;
+    } else if (this.fields.length > 1) this.fields = this.fields.filter((f) => f.end > cut).map((f) => ({ field: f.field, end: f.end - cut }));
     this.context = (this.context + held.slice(0, cut)).slice(-CONTEXT_CHARS);
     this.held = held.slice(cut);
     this.nextLookAt = this.held.length + Math.max(this.step, this.held.length >> 1);

@@ -496,6 +496,25 @@ describe("guards restrictions", () => {
       expect(r.sent).not.toContain(key.slice(0, 6));
     });
 
+    for (const [name, unit] of [
+      ["zero-width spaces between key prefixes", "g\u200bh\u200bp\u200b_\u200b"],
+      ["JSON escapes of key prefixes", "\\u0067\\u0068\\u0070_"],
+      ["tag characters", "\u{e0041}\u{e0042}x"],
+    ] as const)
+      it(`inspects 1 MB of ${name} in bounded time, growing linearly`, () => {
+        const detector = secretsDetector();
+        const time = (n: number) => {
+          const text = unit.repeat(Math.ceil(n / unit.length));
+          const started = performance.now();
+          detector.detect(text);
+          return performance.now() - started;
+        };
+        const quarter = time(256 * 1024);
+        const full = time(1024 * 1024);
+        expect(full).toBeLessThan(2000);
+        expect(full).toBeLessThan(quarter * 10 + 100);
+      });
+
     it("filters one 100,000-character word in 100,000 chunks in bounded time", async () => {
       const list = Array.from({ length: 100_000 }, () => chunk({ content: "x" }));
       const started = performance.now();
