@@ -240,20 +240,38 @@ export class AnswerGuard implements OutputGuardStage {
       const results = await Promise.all(this.models.map((m) => judgeWith(m, input)));
       for (const f of modelFindings(results, "output", this.table)) findings.push(f);
     }
-    if (findings.length === 0) return undefined;
-    this.call.note(findings);
-    const blocked = findings.filter((f) => f.action === "block");
-    if (blocked.length > 0) return blockedRefusal("output", blocked);
-    const denied = this.call.policyDenies("output", findings);
-    if (denied !== undefined) return denied;
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i] as TextSlot;
-      if (!redactSlot(slot, perSlot[i] as ActedFinding[])) continue;
-      // The choice's logprobs spell the text redacted: they go too.
-      const choice = (body["choices"] as Json[])[Number(slot.location.slice(8, slot.location.indexOf("]")))];
-      if (choice !== undefined && choice !== null && typeof choice === "object" && choice["logprobs"] != null) choice["logprobs"] = null;
+    if (findings.length > 0) {
+      this.call.note(findings);
+      const blocked = findings.filter((f) => f.action === "block");
+      if (blocked.length > 0) return blockedRefusal("output", blocked);
+      const denied = this.call.policyDenies("output", findings);
+      if (denied !== undefined) return denied;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i] as TextSlot;
+        if (!redactSlot(slot, perSlot[i] as ActedFinding[])) continue;
+        // The choice's logprobs spell the text redacted: they go too.
+        const choice = (body["choices"] as Json[])[Number(slot.location.slice(8, slot.location.indexOf("]")))];
+        if (choice !== undefined && choice !== null && typeof choice === "object" && choice["logprobs"] != null) choice["logprobs"] = null;
+      }
     }
-    return undefined;
+    return this.holds ? this.unread(body) : undefined;
+  }
+
+  /**
+   * What a whole answer carries beyond the texts read (content given as parts, a field a runtime adds) is read
+   * as the answer's JSON: anything the guards would redact or block there refuses the answer, since it cannot
+   * be put right in place. An embeddings answer (data, no choices) carries no text.
+   */
+  private unread(body: Json): Refusal | undefined {
+    const choices = body["choices"];
+    if (choices === undefined && Array.isArray(body["data"])) return undefined;
+    const rest = Array.isArray(choices) ? unreadOf(choices) : [body];
+    if (rest.length === 0) return undefined;
+    const found = this.detect(JSON.stringify(rest), "the answer").filter((f) => f.action === "redact" || f.action === "block");
+    if (found.length === 0) return undefined;
+    const blocked = found.map((f): ActedFinding => ({ ...f, action: "block" }));
+    this.call.note(blocked);
+    return blockedRefusal("output", blocked);
   }
 
   /**
@@ -284,6 +302,16 @@ export class AnswerGuard implements OutputGuardStage {
       const delta = choice["delta"];
       if (delta !== null && typeof delta === "object") {
         const d = delta as Json;
+        // Text in a shape the filter cannot read (content as parts) cannot be held or redacted: the stream stops.
+        if (this.holdsBack)
+          for (const field of SAID_FIELDS)
+            if (d[field] !== undefined && d[field] !== null && typeof d[field] !== "string") {
+              this.blockedBy = refusal(
+                "RUNTIME_RESPONSE_INVALID",
+                `the runtime streamed choices[${index}].delta.${field} in a shape the output guards cannot read, so the answer is stopped`,
+              );
+              return this.blockedBy;
+            }
         // A choice's reasoning and answer are read as one text (a reader sees one after the other, so a key
         // may start in one and end in the other); what is released goes back to the field it came from.
         if (typeof d["content"] === "string" && d["reasoning_content"] === undefined && d["reasoning"] === undefined && d["refusal"] === undefined) {
@@ -542,6 +570,69 @@ function place(d: Json, field: string, r: Extract<Release, { text: string }>, ap
     return;
   }
   for (const p of r.parts) d[p.field] = (typeof d[p.field] === "string" ? d[p.field] : "") + p.text;
+}
+
+/** A choice's fields that carry no text, or text answerTexts() reads. */
+const READ_CHOICE = new Set(["index", "finish_reason", "stop_reason", "matched_stop", "logprobs", "text", "message", "delta"]);
+const READ_MESSAGE = new Set(["role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls", "function_call"]);
+const READ_CALL = new Set(["id", "type", "index", "function", "name", "arguments"]);
+
+const TEXT_FIELDS = ["content", "reasoning_content", "reasoning", "refusal"] as const;
+
+/** What the choices of a whole answer carry that answerTexts() does not read; empty for the usual shapes. */
+function unreadOf(choices: readonly unknown[]): unknown[] {
+  const rest: unknown[] = [];
+  for (const c of choices) {
+    if (c === null || typeof c !== "object") {
+      if (c !== null && c !== undefined) rest.push(c);
+      continue;
+    }
+    const choice = c as Json;
+    otherFields(rest, choice, READ_CHOICE);
+    if (choice["text"] !== null && typeof choice["text"] === "object") rest.push(choice["text"]);
+    for (const holder of ["message", "delta"] as const) {
+      const m = choice[holder];
+      if (m === null || m === undefined) continue;
+      if (typeof m !== "object") {
+        rest.push(m);
+        continue;
+      }
+      const msg = m as Json;
+      otherFields(rest, msg, READ_MESSAGE);
+      // text fields that are not strings (content as parts) were not read
+      for (const key of TEXT_FIELDS) if (msg[key] !== null && typeof msg[key] === "object") rest.push(msg[key]);
+      const calls = msg["tool_calls"];
+      if (Array.isArray(calls))
+        for (const t of calls) {
+          if (t === null || typeof t !== "object") continue;
+          otherFields(rest, t as Json, READ_CALL);
+          const fn = (t as Json)["function"];
+          if (fn !== null && typeof fn === "object") otherFields(rest, fn as Json, READ_CALL);
+        }
+      else if (calls !== null && calls !== undefined) rest.push(calls);
+      const fc = msg["function_call"];
+      if (fc !== null && typeof fc === "object") otherFields(rest, fc as Json, READ_CALL);
+    }
+  }
+  return rest;
+}
+
+/** The values of a holder's fields outside `known`, but for nulls and empty objects and arrays. */
+function otherFields(rest: unknown[], holder: Json, known: ReadonlySet<string>): void {
+  for (const key in holder) {
+    if (known.has(key)) continue;
+    const v = holder[key];
+    if (v === null || v === undefined) continue;
+    if (typeof v === "object") {
+      if (Array.isArray(v) ? v.length === 0 : isEmpty(v as Json)) continue;
+    }
+    rest.push(v);
+  }
+}
+
+function isEmpty(o: Json): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 function deltaOf(choice: Json): Json {

@@ -443,6 +443,42 @@ describe("guards restrictions", () => {
     });
   });
 
+  describe("answers in shapes the output stage does not read", () => {
+    it("refuses a whole answer whose content comes as parts with a key in them", async () => {
+      const key = githubToken();
+      const refused = await REDACT.open(call, allowAll)
+        ?.output()
+        ?.answer({ choices: [{ index: 0, message: { role: "assistant", content: [{ type: "text", text: `it is ${key}` }] } }] }, { messages: [] });
+      expect(refused?.reason).toMatch(/github-token\) in the answer/);
+    });
+
+    it("refuses a whole answer with a key in a field a runtime added", async () => {
+      const key = githubToken();
+      const refused = await BLOCK.open(call, allowAll)
+        ?.output()
+        ?.answer({ choices: [{ index: 0, message: { role: "assistant", content: "hi", audio: { transcript: `say ${key}` } } }] }, { messages: [] });
+      expect(refused?.reason).toMatch(/github-token/);
+    });
+
+    it("still answers an ordinary whole answer, and one whose key it redacted in place", async () => {
+      const key = githubToken();
+      const body: Json = {
+        id: "chatcmpl-5f0c2a9b8e7d4c1f",
+        choices: [{ index: 0, message: { role: "assistant", content: `it is ${key}`, tool_calls: [] } }],
+        usage: { prompt_tokens: 12, total_tokens: 40 },
+      };
+      expect(await REDACT.open(call, allowAll)?.output()?.answer(body, { messages: [] })).toBeUndefined();
+      expect((body["choices"] as { message: Json }[])[0]?.message["content"]).toBe("it is [SECRET:github-token]");
+    });
+
+    it("stops a stream whose content comes as parts", async () => {
+      const key = githubToken();
+      const r = await stream(REDACT, [chunk({ content: [{ type: "text", text: key }] }), chunk({}, 0, "stop")]);
+      expect(r.refused).toMatch(/shape the output guards cannot read/);
+      expect(r.sent).not.toContain(key.slice(4, 12));
+    });
+  });
+
   describe("logprobs", () => {
     const logprobs = (token: string) => ({ content: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [] }] });
 
