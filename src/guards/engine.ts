@@ -101,6 +101,18 @@ export class CallGuards implements CallGuardStages {
     // The guard models' answers are awaited after the detectors have run: their I/O overlaps that work.
     const judged = models.length === 0 ? undefined : Promise.all(models.map((m) => judgeWith(m, conversation(body, "input"))));
     const detectors = this.running(table);
+    // A prompt given as token ids reaches the model as text the detectors cannot read (they have no tokenizer):
+    // where a finding could change or stop the call, it is refused rather than let through unread.
+    if (
+      detectors.length > 0 &&
+      (this.o.policiesReadGuards || detectors.some((d) => d.categories.some((c) => altering(table.of({ category: c, detector: d.name })))))
+    )
+      for (const key of ["prompt", "input"] as const)
+        if (tokenIds(body[key]))
+          return refusal(
+            "GUARD_BLOCKED",
+            `the request was blocked by Perimeter's guards: ${key} is given as token ids, which the guards cannot read; send it as text`,
+          );
     const slots = detectors.length === 0 ? [] : requestTexts(body);
     const findings: ActedFinding[] = [];
     const perSlot: ActedFinding[][] = [];
@@ -164,6 +176,15 @@ export class CallGuards implements CallGuardStages {
     if (decision.allow) return undefined;
     return refusal("POLICY_DENIED", `${decision.reason} (on what the guards found: ${describe(findings)})`, findings.map(asFinding));
   }
+}
+
+const altering = (a: GuardAction): boolean => a === "redact" || a === "block";
+
+/** Whether a prompt or input is token ids: a list of numbers, or a list of such lists (not empty). */
+function tokenIds(v: unknown): boolean {
+  if (!Array.isArray(v) || v.length === 0) return false;
+  const first = v[0] as unknown;
+  return typeof first === "number" || (Array.isArray(first) && v.some((x) => Array.isArray(x) && x.length > 0));
 }
 
 /** A guard model's verdicts as findings, or its failure as one. */

@@ -239,6 +239,31 @@ describe("guards restrictions", () => {
       expect(refused?.reason).toMatch(/github-token\) in choices\[0\]\.message\.function_call\.arguments/);
     });
   });
+  describe("prompts the detectors cannot read", () => {
+    it("refuses a completion prompt given as token ids, which the model reads as text", async () => {
+      expect((await input(BLOCK, { prompt: [71, 10197, 62, 1234, 5678] })).refused).toMatch(/prompt is given as token ids/);
+      expect(
+        (
+          await input(REDACT, {
+            prompt: [
+              [71, 10197],
+              [62, 1234],
+            ],
+          })
+        ).refused,
+      ).toMatch(/prompt is given as token ids/);
+    });
+
+    it("refuses embedding input given as token ids", async () => {
+      expect((await input(BLOCK, { input: [[71, 10197, 62]] })).refused).toMatch(/input is given as token ids/);
+    });
+
+    it("takes token ids when nothing found could change or stop the call", async () => {
+      const flagging = engine({ input: { secret: "flag" }, output: { secret: "flag" } });
+      expect((await input(flagging, { prompt: [71, 10197, 62] })).refused).toBeUndefined();
+    });
+  });
+
   describe("keys in what else the request puts before the model", () => {
     const user = { role: "user", content: "hello" };
     const cases: ReadonlyArray<readonly [string, (key: string) => Json, RegExp]> = [
