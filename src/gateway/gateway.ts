@@ -620,7 +620,7 @@ class Call implements InFlightCall {
     if (answer.kind === "json") {
       const out = answer.body as Json;
       if (answer.status >= 400) {
-        const message = upstreamMessage(out) ?? `runtime ${(this.target as ModelRoute).runtime.name} answered ${answer.status}`;
+        const message = this.guardedMessage(upstreamMessage(out)) ?? `runtime ${(this.target as ModelRoute).runtime.name} answered ${answer.status}`;
         this.finish(answer.status, undefined, `runtime answered ${answer.status}: ${message}`);
         // A runtime's 4xx is the request's fault (too long for the model…); anything else is the runtime's.
         return errorResponse(api, answer.status < 500 && answer.status !== 429 ? "RUNTIME_REFUSED" : "RUNTIME_UNREACHABLE", message);
@@ -716,6 +716,18 @@ class Call implements InFlightCall {
     if (!call.clientWantsUsage) delete chunk["usage"];
     chunk["model"] = call.model;
     return `data: ${JSON.stringify(chunk)}\n\n`;
+  }
+
+  /** A runtime's error message through the output guards (it may quote the prompt or the output); none when they fail. */
+  private guardedMessage(message: string | undefined): string | undefined {
+    const guard = message === undefined ? undefined : this.outputGuard();
+    if (guard === undefined) return message;
+    try {
+      return guard.message(message as string);
+    } catch (err) {
+      this.gateway.deps.logger?.error({ err }, "the output guards failed on the runtime's error message");
+      return undefined;
+    }
   }
 
   /** guard-output's filter for this answer, when the call has guards and they act on output. */

@@ -89,4 +89,9 @@ export interface OutputGuardStage {
   answer(body: Json, request: Json): Promise<Refusal | undefined>;
   chunk(chunk: Json): Refusal | undefined;
   end(last: Json | undefined, request: Json): Promise<Refusal | Json[]>;
+  /**
+   * A runtime's error message, on its way to the client and the audit log: what the guards would redact or
+   * block in an answer is a placeholder there too (a runtime's error may quote the prompt or the output).
+   */
+  message(text: string): string;
 }

@@ -4,7 +4,7 @@ import { refusal, type CallGuardStages, type GuardedCall, type Guards, type Judg
 import type { GuardContext } from "../policy/engine.js";
 import { actionsFor, type ActionSubject, type ActionTable, type GuardAction } from "./actions.js";
 import { ChannelFilter, redact, type Release } from "./stream.js";
-import { answerTexts, MESSAGE_TEXT_FIELDS, requestTexts, type TextSlot } from "./texts.js";
+import { answerTexts, type MESSAGE_TEXT_FIELDS, requestTexts, type TextSlot } from "./texts.js";
 import type { Detector, GuardDirection, GuardFinding, GuardModel, GuardModelInput } from "./types.js";
 
 // The guards of one gateway: the detectors and guard models the configuration turns on, and for each call the
@@ -101,6 +101,18 @@ export class CallGuards implements CallGuardStages {
     // The guard models' answers are awaited after the detectors have run: their I/O overlaps that work.
     const judged = models.length === 0 ? undefined : Promise.all(models.map((m) => judgeWith(m, conversation(body, "input"))));
     const detectors = this.running(table);
+    // A prompt given as token ids reaches the model as text the detectors cannot read (they have no tokenizer):
+    // where a finding could change or stop the call, it is refused rather than let through unread.
+    if (
+      detectors.length > 0 &&
+      (this.o.policiesReadGuards || detectors.some((d) => d.categories.some((c) => altering(table.of({ category: c, detector: d.name })))))
+    )
+      for (const key of ["prompt", "input"] as const)
+        if (tokenIds(body[key]))
+          return refusal(
+            "GUARD_BLOCKED",
+            `the request was blocked by Perimeter's guards: ${key} is given as token ids, which the guards cannot read; send it as text`,
+          );
     const slots = detectors.length === 0 ? [] : requestTexts(body);
     const findings: ActedFinding[] = [];
     const perSlot: ActedFinding[][] = [];
@@ -166,6 +178,15 @@ export class CallGuards implements CallGuardStages {
   }
 }
 
+const altering = (a: GuardAction): boolean => a === "redact" || a === "block";
+
+/** Whether a prompt or input is token ids: a list of numbers, or a list of such lists (not empty). */
+function tokenIds(v: unknown): boolean {
+  if (!Array.isArray(v) || v.length === 0) return false;
+  const first = v[0] as unknown;
+  return typeof first === "number" || (Array.isArray(first) && v.some((x) => Array.isArray(x) && x.length > 0));
+}
+
 /** A guard model's verdicts as findings, or its failure as one. */
 function modelFindings(verdicts: readonly ModelResult[], direction: GuardDirection, table: ActionTable): ActedFinding[] {
   const out: ActedFinding[] = [];
@@ -210,6 +231,8 @@ async function judgeWith(slot: GuardModelSlot, input: GuardModelInput): Promise<
  */
 export class AnswerGuard implements OutputGuardStage {
   private readonly channels = new Map<string, ChannelFilter>();
+  /** The field each choice's reasoning-and-answer filter last took text for: where its findings are. */
+  private readonly saying = new Map<number, string>();
   private blockedBy: Refusal | undefined;
   /** Everything generated, for guard models that judge the whole answer before any of it goes. */
   private readonly whole: string[] = [];
@@ -238,14 +261,38 @@ export class AnswerGuard implements OutputGuardStage {
       const results = await Promise.all(this.models.map((m) => judgeWith(m, input)));
       for (const f of modelFindings(results, "output", this.table)) findings.push(f);
     }
-    if (findings.length === 0) return undefined;
-    this.call.note(findings);
-    const blocked = findings.filter((f) => f.action === "block");
-    if (blocked.length > 0) return blockedRefusal("output", blocked);
-    const denied = this.call.policyDenies("output", findings);
-    if (denied !== undefined) return denied;
-    for (let i = 0; i < slots.length; i++) redactSlot(slots[i] as TextSlot, perSlot[i] as ActedFinding[]);
-    return undefined;
+    if (findings.length > 0) {
+      this.call.note(findings);
+      const blocked = findings.filter((f) => f.action === "block");
+      if (blocked.length > 0) return blockedRefusal("output", blocked);
+      const denied = this.call.policyDenies("output", findings);
+      if (denied !== undefined) return denied;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i] as TextSlot;
+        if (!redactSlot(slot, perSlot[i] as ActedFinding[])) continue;
+        // The choice's logprobs spell the text redacted: they go too.
+        const choice = (body["choices"] as Json[])[Number(slot.location.slice(8, slot.location.indexOf("]")))];
+        if (choice !== undefined && choice !== null && typeof choice === "object" && choice["logprobs"] != null) choice["logprobs"] = null;
+      }
+    }
+    return this.holds ? this.unread(body) : undefined;
+  }
+
+  /**
+   * What a whole answer carries beyond the texts read (content given as parts, a field a runtime adds) is read
+   * as the answer's JSON: anything the guards would redact or block there refuses the answer, since it cannot
+   * be put right in place. An embeddings answer (data, no choices) carries no text.
+   */
+  private unread(body: Json): Refusal | undefined {
+    const choices = body["choices"];
+    if (choices === undefined && Array.isArray(body["data"])) return undefined;
+    const rest = Array.isArray(choices) ? unreadOf(choices) : [body];
+    if (rest.length === 0) return undefined;
+    const found = this.detect(JSON.stringify(rest), "the answer").filter((f) => f.action === "redact" || f.action === "block");
+    if (found.length === 0) return undefined;
+    const blocked = found.map((f): ActedFinding => ({ ...f, action: "block" }));
+    this.call.note(blocked);
+    return blockedRefusal("output", blocked);
   }
 
   /**
@@ -260,6 +307,14 @@ export class AnswerGuard implements OutputGuardStage {
       const choice = choices[i] as Json;
       if (choice === null || typeof choice !== "object") continue;
       const index = typeof choice["index"] === "number" ? choice["index"] : i;
+      // A chunk carries a delta; a runtime that sends a whole message instead (the dialects read either) has it
+      // read as the delta, and a message beside a delta is dropped: nothing goes out that was not read.
+      if (choice["message"] !== undefined) {
+        if (choice["delta"] === undefined || choice["delta"] === null) choice["delta"] = choice["message"];
+        delete choice["message"];
+      }
+      // A chunk's logprobs spell the tokens it carries: held text must not go out through them.
+      if (this.holdsBack && choice["logprobs"] !== undefined && choice["logprobs"] !== null) choice["logprobs"] = null;
       if (typeof choice["text"] === "string") {
         const r = this.pass(`${index}.text`, choice["text"], "text", index);
         if (r === undefined) return this.blockedBy;
@@ -268,22 +323,67 @@ export class AnswerGuard implements OutputGuardStage {
       const delta = choice["delta"];
       if (delta !== null && typeof delta === "object") {
         const d = delta as Json;
-        for (const field of MESSAGE_TEXT_FIELDS) {
-          if (typeof d[field] !== "string") continue;
-          const r = this.pass(`${index}.${field}`, d[field], field, index);
+        // Text in a shape the filter cannot read (content as parts) cannot be held or redacted: the stream stops.
+        if (this.holdsBack)
+          for (const field of SAID_FIELDS)
+            if (d[field] !== undefined && d[field] !== null && typeof d[field] !== "string") {
+              this.blockedBy = refusal(
+                "RUNTIME_RESPONSE_INVALID",
+                `the runtime streamed choices[${index}].delta.${field} in a shape the output guards cannot read, so the answer is stopped`,
+              );
+              return this.blockedBy;
+            }
+        // A choice's reasoning and answer are read as one text (a reader sees one after the other, so a key
+        // may start in one and end in the other); what is released goes back to the field it came from.
+        if (typeof d["content"] === "string" && d["reasoning_content"] === undefined && d["reasoning"] === undefined && d["refusal"] === undefined) {
+          // the common delta: content alone
+          const r = this.say(index, "content", d["content"]);
           if (r === undefined) return this.blockedBy;
-          d[field] = r;
+          d["content"] = "";
+          place(d, "content", r);
+        } else {
+          let said: [string, string][] | undefined;
+          for (const field of SAID_FIELDS) {
+            if (typeof d[field] !== "string") continue;
+            said ??= [];
+            said.push([field, d[field]]);
+            d[field] = "";
+          }
+          if (said !== undefined)
+            for (const [field, text] of said) {
+              const r = this.say(index, field, text);
+              if (r === undefined) return this.blockedBy;
+              place(d, field, r);
+            }
         }
         const calls = d["tool_calls"];
         if (Array.isArray(calls))
           for (let j = 0; j < calls.length; j++) {
             const fn = (calls[j] as Json | null)?.["function"] as Json | undefined;
-            if (fn === undefined || fn === null || typeof fn["arguments"] !== "string") continue;
+            if (fn === undefined || fn === null) continue;
+            if (typeof fn["name"] === "string" && fn["name"] !== "") {
+              const name = this.named(fn["name"], `choices[${index}].tool_calls`);
+              if (name === undefined) return this.blockedBy;
+              fn["name"] = name;
+            }
+            if (typeof fn["arguments"] !== "string") continue;
             const at = (calls[j] as Json)["index"];
             const r = this.pass(`${index}.tool.${typeof at === "number" ? at : j}`, fn["arguments"], "tool", index);
             if (r === undefined) return this.blockedBy;
             fn["arguments"] = r;
           }
+        // The legacy function_call streams its arguments as tool calls do.
+        const fc = d["function_call"];
+        if (fc !== null && typeof fc === "object" && typeof (fc as Json)["name"] === "string" && (fc as Json)["name"] !== "") {
+          const name = this.named((fc as Json)["name"] as string, `choices[${index}].function_call`);
+          if (name === undefined) return this.blockedBy;
+          (fc as Json)["name"] = name;
+        }
+        if (fc !== null && typeof fc === "object" && typeof (fc as Json)["arguments"] === "string") {
+          const r = this.pass(`${index}.fn`, (fc as Json)["arguments"] as string, "fn", index);
+          if (r === undefined) return this.blockedBy;
+          (fc as Json)["arguments"] = r;
+        }
       }
       const finish = choice["finish_reason"];
       if (finish !== undefined && finish !== null) {
@@ -328,9 +428,53 @@ export class AnswerGuard implements OutputGuardStage {
     return out;
   }
 
+  /**
+   * A streamed tool call's name, which comes whole in the chunk that opens the call: read on its own, not held.
+   * Undefined when blocked.
+   */
+  private named(name: string, location: string): string | undefined {
+    const found = this.detect(name, location);
+    if (found.length === 0) return name;
+    this.call.note(found);
+    const blocked = found.filter((f) => f.action === "block");
+    if (blocked.length > 0) {
+      this.blockedBy = blockedRefusal("output", blocked);
+      return undefined;
+    }
+    const denied = this.call.policyDenies("output", found);
+    if (denied !== undefined) {
+      this.blockedBy = denied;
+      return undefined;
+    }
+    const redacting = found.filter((f) => f.action === "redact");
+    return redacting.length === 0 ? name : redact(name, redacting, placeholder);
+  }
+
+  /** A runtime's error message: what would be redacted or blocked in an answer becomes its placeholder. */
+  message(text: string): string {
+    const hidden = this.detect(text, "the runtime's error").filter((f) => f.action === "redact" || f.action === "block");
+    if (hidden.length === 0) return text;
+    this.call.note(hidden);
+    return redact(text, hidden, placeholder);
+  }
+
   /** Whether the stream must hold text back: something may be redacted or blocked, or a guard model judges it whole. */
   get holdsBack(): boolean {
     return this.holds || this.models.length > 0;
+  }
+
+  /** A piece of a choice's reasoning or answer through the choice's one filter for both; undefined when blocked. */
+  private say(index: number, field: string, text: string): Extract<Release, { text: string }> | undefined {
+    if (this.models.length > 0) this.whole.push(text);
+    const key = `${index}.said`;
+    let channel = this.channels.get(key);
+    if (channel === undefined) {
+      channel = this.channel(() => `choices[${index}].${this.saying.get(index) ?? field}`);
+      this.channels.set(key, channel);
+    }
+    this.saying.set(index, field);
+    const r = channel.push(text, field);
+    return "text" in r ? r : undefined;
   }
 
   /** One channel's text through its filter; undefined when blocked. */
@@ -338,7 +482,8 @@ export class AnswerGuard implements OutputGuardStage {
     if (this.models.length > 0) this.whole.push(text);
     let channel = this.channels.get(key);
     if (channel === undefined) {
-      channel = this.channel(kind === "text" || kind === "tool" ? `choices[${index}].${kind === "tool" ? "tool_calls" : "text"}` : `choices[${index}].${kind}`);
+      const where = kind === "tool" ? "tool_calls" : kind === "fn" ? "function_call" : kind;
+      channel = this.channel(() => `choices[${index}].${where}`);
       this.channels.set(key, channel);
     }
     return this.taken(channel.push(text));
@@ -358,11 +503,16 @@ export class AnswerGuard implements OutputGuardStage {
   private flushChoice(index: number, choice: Json): Refusal | undefined {
     for (const [key, channel] of this.channels) {
       if (!key.startsWith(`${index}.`)) continue;
-      const text = this.taken(channel.end());
+      const ended = channel.end();
+      const text = this.taken(ended);
       if (text === undefined) return this.blockedBy;
       this.channels.delete(key);
       if (text === "") continue;
       const kind = key.slice(key.indexOf(".") + 1);
+      if (kind === "said") {
+        if ("text" in ended) place(deltaOf(choice), this.saying.get(index) ?? "content", ended, true);
+        continue;
+      }
       // What the chunk already carries was released first: the rest of the channel follows it.
       if (kind === "text") choice["text"] = (typeof choice["text"] === "string" ? choice["text"] : "") + text;
       else {
@@ -371,6 +521,10 @@ export class AnswerGuard implements OutputGuardStage {
           const calls = Array.isArray(delta["tool_calls"]) ? (delta["tool_calls"] as Json[]) : [];
           calls.push({ index: Number(kind.slice(5)), function: { arguments: text } });
           delta["tool_calls"] = calls;
+        } else if (kind === "fn") {
+          const fc = delta["function_call"] !== null && typeof delta["function_call"] === "object" ? (delta["function_call"] as Json) : {};
+          fc["arguments"] = (typeof fc["arguments"] === "string" ? fc["arguments"] : "") + text;
+          delta["function_call"] = fc;
         } else delta[kind] = (typeof delta[kind] === "string" ? delta[kind] : "") + text;
       }
     }
@@ -382,7 +536,7 @@ export class AnswerGuard implements OutputGuardStage {
     return undefined;
   }
 
-  private channel(location: string): ChannelFilter {
+  private channel(location: () => string): ChannelFilter {
     const detectors = this.detectors;
     const openers = detectors.filter((d) => d.openAt !== undefined);
     return new ChannelFilter({
@@ -407,7 +561,8 @@ export class AnswerGuard implements OutputGuardStage {
               return at;
             },
       decide: (found) => {
-        const acted = found.map((f): ActedFinding => ({ ...f, direction: "output", action: this.table.of(f), location }));
+        const where = location();
+        const acted = found.map((f): ActedFinding => ({ ...f, direction: "output", action: this.table.of(f), location: where }));
         this.call.note(acted);
         const blocked = acted.filter((f) => f.action === "block");
         if (blocked.length > 0) {
@@ -424,6 +579,81 @@ export class AnswerGuard implements OutputGuardStage {
       placeholder,
     });
   }
+}
+
+/** The fields of a delta read as one text, in the order a reader sees them. */
+const SAID_FIELDS = ["reasoning_content", "reasoning", "content", "refusal"] as const satisfies readonly (typeof MESSAGE_TEXT_FIELDS)[number][];
+
+/** Released text into the delta: by field when the filter says, else all to `field`; after what it has, or in its place. */
+function place(d: Json, field: string, r: Extract<Release, { text: string }>, append = false): void {
+  if (r.parts === undefined) {
+    d[field] = (append && typeof d[field] === "string" ? d[field] : "") + r.text;
+    return;
+  }
+  for (const p of r.parts) d[p.field] = (typeof d[p.field] === "string" ? d[p.field] : "") + p.text;
+}
+
+/** A choice's fields that carry no text, or text answerTexts() reads. */
+const READ_CHOICE = new Set(["index", "finish_reason", "stop_reason", "matched_stop", "logprobs", "text", "message", "delta"]);
+const READ_MESSAGE = new Set(["role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls", "function_call"]);
+const READ_CALL = new Set(["id", "type", "index", "function", "name", "arguments"]);
+
+const TEXT_FIELDS = ["content", "reasoning_content", "reasoning", "refusal"] as const;
+
+/** What the choices of a whole answer carry that answerTexts() does not read; empty for the usual shapes. */
+function unreadOf(choices: readonly unknown[]): unknown[] {
+  const rest: unknown[] = [];
+  for (const c of choices) {
+    if (c === null || typeof c !== "object") {
+      if (c !== null && c !== undefined) rest.push(c);
+      continue;
+    }
+    const choice = c as Json;
+    otherFields(rest, choice, READ_CHOICE);
+    if (choice["text"] !== null && typeof choice["text"] === "object") rest.push(choice["text"]);
+    for (const holder of ["message", "delta"] as const) {
+      const m = choice[holder];
+      if (m === null || m === undefined) continue;
+      if (typeof m !== "object") {
+        rest.push(m);
+        continue;
+      }
+      const msg = m as Json;
+      otherFields(rest, msg, READ_MESSAGE);
+      // text fields that are not strings (content as parts) were not read
+      for (const key of TEXT_FIELDS) if (msg[key] !== null && typeof msg[key] === "object") rest.push(msg[key]);
+      const calls = msg["tool_calls"];
+      if (Array.isArray(calls))
+        for (const t of calls) {
+          if (t === null || typeof t !== "object") continue;
+          otherFields(rest, t as Json, READ_CALL);
+          const fn = (t as Json)["function"];
+          if (fn !== null && typeof fn === "object") otherFields(rest, fn as Json, READ_CALL);
+        }
+      else if (calls !== null && calls !== undefined) rest.push(calls);
+      const fc = msg["function_call"];
+      if (fc !== null && typeof fc === "object") otherFields(rest, fc as Json, READ_CALL);
+    }
+  }
+  return rest;
+}
+
+/** The values of a holder's fields outside `known`, but for nulls and empty objects and arrays. */
+function otherFields(rest: unknown[], holder: Json, known: ReadonlySet<string>): void {
+  for (const key in holder) {
+    if (known.has(key)) continue;
+    const v = holder[key];
+    if (v === null || v === undefined) continue;
+    if (typeof v === "object") {
+      if (Array.isArray(v) ? v.length === 0 : isEmpty(v as Json)) continue;
+    }
+    rest.push(v);
+  }
+}
+
+function isEmpty(o: Json): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 function deltaOf(choice: Json): Json {
@@ -446,9 +676,12 @@ function pick(from: Json, keys: readonly string[]): Json {
   return out;
 }
 
-function redactSlot(slot: TextSlot, findings: readonly ActedFinding[]): void {
+/** Redact what is to be redacted in one slot; whether anything was. */
+function redactSlot(slot: TextSlot, findings: readonly ActedFinding[]): boolean {
   const redacting = findings.filter((f) => f.action === "redact");
-  if (redacting.length > 0) slot.set(redact(slot.text, redacting, placeholder));
+  if (redacting.length === 0) return false;
+  slot.set(redact(slot.text, redacting, placeholder));
+  return true;
 }
 
 const SEVERITY_RANK: Readonly<Record<Severity | "none", number>> = { none: 0, info: 1, low: 2, medium: 3, high: 4, critical: 5 };

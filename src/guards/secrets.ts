@@ -1,6 +1,7 @@
 import RE2 from "re2";
 import { PEM_ANCHOR, PEM_MARKER, SECRET_RULES, type SecretRule } from "./secret-rules.js";
 import type { Detector, GuardFinding } from "./types.js";
+import { MASK_SOURCE, originSpan, unmask } from "./unmask.js";
 
 // Credentials in prompts and answers. Most text has none, so the common case is one RE2 pass over the text
 // with every rule's anchor in one alternation; only when it matches does a set of the same anchors say which
@@ -29,6 +30,8 @@ const PEM_BODY_RUN = 40;
 
 const anchors = [...SECRET_RULES.map((rule) => rule.anchor), PEM_ANCHOR];
 const prefilter = new RE2(anchors.map((anchor) => `(?:${anchor})`).join("|"));
+/** The prefilter, or something unmask() would change: the one pass every text gets. */
+const prefilterOrMask = new RE2(`${anchors.map((anchor) => `(?:${anchor})`).join("|")}|${MASK_SOURCE}`);
 // with RE2's default 8 MiB the set's DFA thrashes on code-heavy text (2.9 ms for 256 KB); 16 MiB gives 1.7 ms
 const anchorSet = new RE2.Set(anchors, { maxMem: 16 << 20 });
 const PEM_INDEX = SECRET_RULES.length;
@@ -52,10 +55,30 @@ function execBytes(regex: RE2, bytes: Buffer): ByteMatch | null {
   return regex.exec(bytes) as unknown as ByteMatch | null;
 }
 
+/**
+ * The text as written, and where it hides something (invisible characters between a key's characters, JSON
+ * escapes a client decodes) the text as its reader gets it back, mapped to the text's offsets.
+ */
 function detectSecrets(text: string): GuardFinding[] {
   if (text.length === 0) return [];
   // one UTF-8 copy for every regex: given a string, each RE2 object would make its own
   const bytes = Buffer.from(text, "utf8");
+  if (!prefilterOrMask.test(bytes)) return [];
+  const found = detectIn(text, bytes);
+  const view = unmask(text, bytes);
+  if (view === undefined) return found;
+  const hidden = detectIn(view.text, Buffer.from(view.text, "utf8"));
+  if (hidden.length === 0) return found;
+  const all = [...found];
+  for (const f of hidden) {
+    const span = originSpan(view, f.span);
+    if (found.some((g) => g.span.start < span.end && span.start < g.span.end)) continue;
+    all.push({ ...f, span });
+  }
+  return all.sort((a, b) => a.span.start - b.span.start);
+}
+
+function detectIn(text: string, bytes: Buffer): GuardFinding[] {
   if (!prefilter.test(bytes)) return [];
   const candidates: Candidate[] = [];
   for (const index of rulesPresent(bytes)) {

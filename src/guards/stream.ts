@@ -17,8 +17,18 @@ export type Scan = (text: string) => GuardFinding[];
 /** The earliest offset at which a match may still be open at the end of the text, or -1. */
 export type OpenAt = (text: string) => number;
 
-/** What a channel decided about the findings in the text it is about to release. */
-export type Release = { readonly text: string } | { readonly blocked: readonly GuardFinding[] };
+/**
+ * What a channel decided about the findings in the text it is about to release. When pushes name their field
+ * (a channel that reads a choice's reasoning and its answer as one text) and the text held spans more than one,
+ * `parts` says which field each piece of the text is, each redacted on its own (a key split across two fields
+ * is a placeholder in each); without `parts`, the text is all the field last pushed.
+ */
+export type Release = { readonly text: string; readonly parts?: readonly ReleasedPart[] } | { readonly blocked: readonly GuardFinding[] };
+
+export interface ReleasedPart {
+  readonly field: string;
+  readonly text: string;
+}
 
 export interface ChannelOptions {
   /** Characters held behind the newest (the configured tokens × 4). */
@@ -51,14 +61,24 @@ export class ChannelFilter {
   /** The held length at which to look again: half as much again as is held, so a long held word costs linear time. */
   private nextLookAt = 0;
   private readonly step: number;
+  /** Where each field's text ends in `held`, when pushes named fields (in order; the last is open). */
+  private fields: { field: string; end: number }[] = [];
 
   constructor(private readonly o: ChannelOptions) {
     this.step = Math.max(1, o.holdChars >> 1);
   }
 
-  /** Take the next piece of generated text; the text safe to send now (often empty), or a block. */
-  push(text: string): Release {
+  /**
+   * Take the next piece of generated text; the text safe to send now (often empty), or a block. `field` names
+   * which of the channel's fields the piece belongs to, for a channel that reads several as one text.
+   */
+  push(text: string, field?: string): Release {
     this.held += text;
+    if (field !== undefined) {
+      const last = this.fields.at(-1);
+      if (last !== undefined && last.field === field) last.end = this.held.length;
+      else this.fields.push({ field, end: this.held.length });
+    }
     if (!this.o.holdsBack) return this.release(true);
     if (this.held.length < this.o.holdChars || this.held.length < this.nextLookAt) return EMPTY;
     return this.release(false);
@@ -88,15 +108,42 @@ export class ChannelFilter {
     }
     if (!final) cut = Math.max(0, Math.min(cut, held.length));
     let out = held.slice(0, cut);
+    let redacting: readonly GuardFinding[] = [];
     if (decided.length > 0) {
       const verdict = this.o.decide(decided);
       if ("blocked" in verdict) return verdict;
-      if (verdict.redact.length > 0) out = redact(out, verdict.redact, this.o.placeholder);
+      redacting = verdict.redact;
+      if (redacting.length > 0) out = redact(out, redacting, this.o.placeholder);
     }
+    // One field held (the common case): the text is that field's, and its end moves back by the cut.
+    const parts = this.fields.length > 1 ? this.split(held, cut, redacting) : undefined;
+    if (this.fields.length === 1) {
+      const only = this.fields[0] as { field: string; end: number };
+      only.end -= cut;
+      if (only.end <= 0) this.fields.length = 0;
+    } else if (this.fields.length > 1) this.fields = this.fields.filter((f) => f.end > cut).map((f) => ({ field: f.field, end: f.end - cut }));
     this.context = (this.context + held.slice(0, cut)).slice(-CONTEXT_CHARS);
     this.held = held.slice(cut);
     this.nextLookAt = this.held.length + Math.max(this.step, this.held.length >> 1);
-    return { text: out };
+    return parts === undefined ? { text: out } : { text: out, parts };
+  }
+
+  /** The released text `held[0, cut)` by field, each redacted on its own. */
+  private split(held: string, cut: number, redacting: readonly GuardFinding[]): ReleasedPart[] {
+    const parts: ReleasedPart[] = [];
+    if (cut <= 0) return parts;
+    let start = 0;
+    for (const f of this.fields) {
+      const end = Math.min(f.end, cut);
+      if (end > start) {
+        const here = redacting.filter((r) => r.span.start < end && r.span.end > start).map((r) => shift(r, start));
+        const text = held.slice(start, end);
+        parts.push({ field: f.field, text: here.length === 0 ? text : redact(text, here, this.o.placeholder) });
+      }
+      start = Math.max(start, f.end);
+      if (start >= cut) break;
+    }
+    return parts;
   }
 
   /** How much of the held text may go: all but the window, the unfinished word, open matches and matches across the cut. */

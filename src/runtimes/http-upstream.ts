@@ -1,3 +1,4 @@
+import { StringDecoder } from "node:string_decoder";
 import { type Dispatcher, Pool } from "undici";
 import { PerimeterError } from "../errors.js";
 import type { CallSignal, DialectResponse, OpenAIDialect, OpenAIPath } from "./dialect.js";
@@ -96,9 +97,11 @@ async function* sseChunks(
   idleMs: number,
 ): AsyncGenerator<Record<string, unknown>> {
   let buffer = "";
+  // A read may end inside a character: the decoder keeps its first bytes for the next read.
+  const decoder = new StringDecoder("utf8");
   try {
     for await (const chunk of body) {
-      buffer += chunk.toString("utf8");
+      buffer += decoder.write(chunk);
       if (buffer.length > maxBytes) throw new PerimeterError("RUNTIME_RESPONSE_INVALID", `runtime "${name}" sent an SSE event larger than ${maxBytes} bytes`);
       for (let end = eventEnd(buffer); end !== -1; end = eventEnd(buffer)) {
         const event = buffer.slice(0, end);
