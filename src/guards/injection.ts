@@ -99,12 +99,8 @@ function scoreView(view: TextView, out: Candidate[]): void {
     const severity = hidden ? "high" : SEVERITY[type];
     out.push({ type, severity, start: span.start, end: span.end, confidence });
   };
-  const weak: Signal[] = [];
-  for (const signal of signals) {
-    if (signal.weight >= REPORT_AT) emit(signal.type, signal.start, signal.end, 0.9);
-    else if (signal.weight > 0) weak.push(signal);
-  }
-  if (weak.length > 0) sumWeak(weak, emit);
+  for (const signal of signals) if (signal.weight >= REPORT_AT) emit(signal.type, signal.start, signal.end, 0.9);
+  sumWeak(signals, emit);
 }
 
 /** Which rules match the text somewhere; every rule when the set cannot say (its DFA ran out of memory). */
@@ -173,47 +169,52 @@ function byteToUtf16(text: string, byteLength: number): Int32Array {
 }
 
 /**
- * Adds weak signals within a sliding window, each rule once at its largest weight; a window that reaches 1
- * is one finding of the type that carries most of its weight, and the window starts afresh after it.
+ * Adds signals within a sliding window, each rule once at its largest weight. A window that reaches 1 and
+ * holds weak signals is a finding of the weak type that carries most of their weight. Where the weak signals
+ * alone fall short, a strong one beside them confirms only chat markers: a marker next to an override is a fake
+ * marker, not chat-template prose, while "from now on" next to a persona escape adds nothing to say.
  */
 function sumWeak(signals: readonly Signal[], emit: (type: InjectionType, start: number, end: number, confidence: number) => void): void {
   const inWindow = new Map<number, number[]>();
   let left = 0;
   let total = 0;
-  const weightOf = (index: number) => Math.max(...(inWindow.get(index) ?? [0]));
-  const add = (s: Signal) => {
+  let weakTotal = 0;
+  const weightOf = (index: number) => Math.min(1, Math.max(0, ...(inWindow.get(index) ?? [])));
+  const change = (s: Signal, update: (list: number[]) => void) => {
     const before = weightOf(s.index);
     const list = inWindow.get(s.index) ?? [];
-    list.push(s.weight);
-    inWindow.set(s.index, list);
-    total += weightOf(s.index) - before;
-  };
-  const remove = (s: Signal) => {
-    const before = weightOf(s.index);
-    const list = inWindow.get(s.index) ?? [];
-    list.splice(list.indexOf(s.weight), 1);
+    update(list);
     if (list.length === 0) inWindow.delete(s.index);
-    total += weightOf(s.index) - before;
+    else inWindow.set(s.index, list);
+    const delta = weightOf(s.index) - before;
+    total += delta;
+    if (s.weight < REPORT_AT) weakTotal += delta;
   };
   for (let right = 0; right < signals.length; right++) {
     const current = signals[right]!;
-    add(current);
-    while (left < right && current.start - signals[left]!.start > WINDOW) remove(signals[left++]!);
+    change(current, (list) => list.push(current.weight));
+    while (left < right && current.start - signals[left]!.start > WINDOW) {
+      const leaving = signals[left++]!;
+      change(leaving, (list) => list.splice(list.indexOf(leaving.weight), 1));
+    }
     if (total < REPORT_AT) continue;
     const byType = new Map<InjectionType, number>();
+    for (let i = left; i <= right; i++) {
+      const s = signals[i]!;
+      if (s.weight < REPORT_AT) byType.set(s.type, (byType.get(s.type) ?? 0) + s.weight);
+    }
+    if (weakTotal < REPORT_AT) for (const t of byType.keys()) if (t !== "fake-marker") byType.delete(t);
+    if (byType.size === 0) continue;
+    const type = [...byType.entries()].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
     let start = current.start;
     let end = current.end;
     for (let i = left; i <= right; i++) {
       const s = signals[i]!;
-      byType.set(s.type, Math.max(byType.get(s.type) ?? 0, 0) + s.weight);
+      if (s.type !== type || s.weight >= REPORT_AT) continue;
       start = Math.min(start, s.start);
       end = Math.max(end, s.end);
     }
-    const type = [...byType.entries()].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
-    emit(type, start, end, Math.min(0.85, 0.6 + 0.1 * (total - 1)));
-    inWindow.clear();
-    total = 0;
-    left = right + 1;
+    emit(type, start, end, Math.round(Math.min(0.85, 0.6 + 0.1 * (total - 1)) * 100) / 100);
   }
 }
 

@@ -36,14 +36,19 @@ const HARMFUL =
 
 export const rules: readonly InjectionRule[] = [
   // ——— instruction override ———
-  rule("instruction-override", "set-aside-earlier", 1, `${SET_ASIDE}\\s+(?:all\\s+(?:of\\s+)?)?(?:the\\s+|your\\s+|these\\s+|those\\s+|any\\s+)?(?:${EARLIER}\\s+){1,3}${INSTRUCTIONS}`),
+  rule(
+    "instruction-override",
+    "set-aside-earlier",
+    1,
+    `${SET_ASIDE}\\s+(?:all\\s+(?:of\\s+)?)?(?:the\\s+|your\\s+|these\\s+|those\\s+|any\\s+)?(?:${EARLIER}\\s+){1,3}${INSTRUCTIONS}`,
+  ),
   rule("instruction-override", "set-aside-yours", 1, `${SET_ASIDE}\\s+(?:all\\s+(?:of\\s+)?)?your\\s+(?:\\w+\\s+)?${INSTRUCTIONS}`),
   rule("instruction-override", "set-aside-all", 1, `${SET_ASIDE}\\s+all\\s+(?:of\\s+)?(?:the\\s+)?(?:instructions|guidelines|directives|programming|prompts)`),
   rule(
     "instruction-override",
     "set-aside-everything",
     1,
-    `${SET_ASIDE}\\s+(?:all\\s+of\\s+)?(?:everything|anything|all|what(?:ever)?|the\\s+text|all\\s+text|the\\s+content)\\s+(?:(?:that\\s+)?(?:you\\s+(?:were|have\\s+been|${AP}ve\\s+been)\\s+(?:told|given|taught|instructed|programmed)|(?:was\\s+|is\\s+)?(?:written|said|stated|given)\\s+(?:above|before|previously|earlier))|above|before\\s+this|previously|prior|so\\s+far|up\\s+to\\s+(?:now|this\\s+point)|until\\s+now|from\\s+before|you\\s+know)`,
+    `${SET_ASIDE}\\s+(?:all\\s+of\\s+)?(?:everything|anything|all|what(?:ever)?|the\\s+text|all\\s+text|the\\s+content)\\s+(?:(?:that\\s+)?(?:you\\s+(?:were|have\\s+been|${AP}ve\\s+been)\\s+(?:told|given|taught|instructed|programmed)|you\\s+(?:have\\s+)?(?:learned|learnt)|(?:was\\s+|is\\s+)?(?:written|said|stated|given)\\s+(?:above|before|previously|earlier))|above|before\\s+this|previously|prior|so\\s+far|up\\s+to\\s+(?:now|this\\s+point)|until\\s+now|from\\s+before|you\\s+know)`,
   ),
   rule(
     "instruction-override",
@@ -69,7 +74,12 @@ export const rules: readonly InjectionRule[] = [
     0.6,
     "(?:new|updated|revised|real|actual|true|secret|hidden|override|replacement|priority|urgent)\\s+(?:system\\s+)?(?:instructions?|directives?|orders|task|rules|prompt|commands?)\\s*:",
   ),
-  rule("instruction-override", "from-now-on", 0.4, `(?:from\\s+now\\s+on|starting\\s+(?:now|immediately|from\\s+now)|henceforth|for\\s+the\\s+rest\\s+of\\s+(?:this|our)\\s+(?:conversation|chat|session)),?\\s+(?:you|your|act|respond|answer|reply|behave|pretend|speak|always|only|ignore)`),
+  rule(
+    "instruction-override",
+    "from-now-on",
+    0.4,
+    `(?:from\\s+now\\s+on|starting\\s+(?:now|immediately|from\\s+now)|henceforth|for\\s+the\\s+rest\\s+of\\s+(?:this|our)\\s+(?:conversation|chat|session)),?\\s+(?:you|your|act|respond|answer|reply|behave|pretend|speak|always|only|ignore)`,
+  ),
   rule(
     "instruction-override",
     "above-was-a-test",
@@ -155,7 +165,12 @@ export const rules: readonly InjectionRule[] = [
   // ——— persona and role-play escapes ———
   rule("persona", "do-anything-now", 1, "do\\s+anything\\s+now"),
   rule("persona", "dan-name", 0.3, "\\bdan\\b"),
-  rule("persona", "as-dan", 0.5, "(?:you\\s+are|you['’]re|act\\s+as|acting\\s+as|pretend\\s+to\\s+be|become|play|roleplay\\s+as|role-play\\s+as|as|called|named)\\s+(?:a\\s+|the\\s+)?\"?dan\\b|\\bdan\\s*:|\\bdan\\s+mode"),
+  rule(
+    "persona",
+    "as-dan",
+    0.5,
+    "(?:you\\s+are|you['’]re|act\\s+as|acting\\s+as|pretend\\s+to\\s+be|become|play|roleplay\\s+as|role-play\\s+as|as|called|named)\\s+(?:a\\s+|the\\s+)?\"?dan\\b|\\bdan\\]?\\s*:|\\bdan\\s+mode",
+  ),
   rule("persona", "stay-in-character", 0.4, "(?:stay|remain|keep)\\s+in\\s+(?:character|role)|break(?:ing)?\\s+(?:of\\s+)?character"),
   rule("persona", "developer-mode", 0.4, "developer\\s+mode|dev\\s+mode"),
   rule(
@@ -165,7 +180,12 @@ export const rules: readonly InjectionRule[] = [
     "(?:chatgpt|you|ai|assistant|model|gpt)\\s+(?:with|in)\\s+developer\\s+mode|developer\\s+mode\\s+(?:enabled|output|response|activated|is\\s+(?:now\\s+)?(?:enabled|on|active))",
   ),
   rule("persona", "jailbreak-word", 0.4, "jailbr(?:oken|eak|eaking)"),
-  rule("persona", "you-are-jailbroken", 1, "you\\s+(?:are|['’]re)\\s+(?:now\\s+)?(?:a\\s+|an\\s+)?(?:fully\\s+)?jailbroken|jailbreak\\s+(?:mode\\s+)?(?:enabled|activated|successful)"),
+  rule(
+    "persona",
+    "you-are-jailbroken",
+    1,
+    "you\\s+(?:are|['’]re)\\s+(?:now\\s+)?(?:a\\s+|an\\s+)?(?:fully\\s+)?jailbroken|jailbreak\\s+(?:mode\\s+)?(?:enabled|activated|successful)",
+  ),
   rule(
     "persona",
     "ai-without-limits",
@@ -178,7 +198,12 @@ export const rules: readonly InjectionRule[] = [
     0.3,
     "(?:no|without(?:\\s+any)?|zero|free\\s+from|free\\s+of|not\\s+bound\\s+by\\s+any)\\s+(?:ethical\\s+|moral\\s+|content\\s+|safety\\s+)?(?:restrictions|filters|filtering|limitations|censorship|boundaries|guardrails|safeguards|ethics|morals|morality|scruples|limits)",
   ),
-  rule("persona", "unfiltered", 0.3, "\\b(?:unfiltered|uncensored|unrestricted|amoral|unhinged|unchained|unshackled|unbound|limitless|immoral|unethical)\\b"),
+  rule(
+    "persona",
+    "unfiltered",
+    0.3,
+    "\\b(?:unfilt?e?red|uncensored|unrestrained|unrestricted|amoral|unhinged|unchained|unshackled|unbound|limitless|immoral|unethical)\\b",
+  ),
   rule(
     "persona",
     "you-are-unfiltered",
@@ -209,7 +234,12 @@ export const rules: readonly InjectionRule[] = [
     0.8,
     `(?:does\\s+not|doesn${AP}t|do\\s+not|don${AP}t|never|won${AP}t|will\\s+not|not|no\\s+longer|needn${AP}t)\\s+(?:have\\s+to\\s+|need\\s+to\\s+)?(?:abide\\s+by|adhere\\s+to|comply\\s+with|follow|respect|care\\s+about|obey)\\s+(?:any\\s+|the\\s+)?(?:openai|anthropic|content|usage|safety|ethical|moral)${AP}?s?\\s+(?:content\\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|standards|principles|filters)`,
   ),
-  rule("persona", "never-refuse", 0.4, `(?:never|not|don${AP}t|do\\s+not|won${AP}t|will\\s+not|cannot|can${AP}t|must\\s+not)\\s+(?:ever\\s+)?(?:refuse|decline|reject)\\b`),
+  rule(
+    "persona",
+    "never-refuse",
+    0.4,
+    `(?:never|not|don${AP}t|do\\s+not|won${AP}t|will\\s+not|cannot|can${AP}t|must\\s+not|without)\\s+(?:ever\\s+)?(?:refus(?:e|es|ing|al|als)|declin(?:e|es|ing)|reject)\\b`,
+  ),
   rule(
     "persona",
     "no-warnings",
@@ -223,17 +253,24 @@ export const rules: readonly InjectionRule[] = [
     "(?:evil|dark|shadow|unfiltered|uncensored|unrestricted|opposite|rogue|twisted|malicious|amoral)\\s+(?:twin|alter[\\s-]?ego|counterpart|version\\s+of\\s+(?:yourself|you|chatgpt)|doppelganger|confidant|trusted\\s+confidant|persona|ai)",
   ),
   rule("persona", "opposite-mode", 0.5, "(?:opposite|anti|reverse)\\s*-?\\s*(?:mode|day)|anti-?gpt|better-?dan|anti-?dan"),
+  rule("persona", "known-persona-phrase", 1, "strive\\s+to\\s+avoid\\s+norms|always\\s+intelligent\\s+and\\s+machiavellian"),
+  rule(
+    "persona",
+    "normally-refuse",
+    0.4,
+    "(?:would|usually|normally)\\s+(?:normally\\s+|usually\\s+)?(?:refuse|decline|not\\s+(?:be\\s+allowed\\s+to\\s+)?(?:answer|say|do))",
+  ),
   rule(
     "persona",
     "known-persona",
     0.6,
-    "(?:as|you\\s+are|act\\s+as|called|named|known\\s+as|pretend\\s+to\\s+be|play|simulate|become)\\s+[\"'“]?(?:stan|dude|aim|betterdan|antigpt|mongo\\s+tom|ucar|evilbot|basedgpt|neogpt|apophis|nsfwgpt|chaosgpt|wormgpt|kevin|maximum|omega)\\b|strive\\s+to\\s+avoid\\s+norms|always\\s+intelligent\\s+and\\s+machiavellian",
+    "(?:as|you\\s+are|act\\s+as|called|named|known\\s+as|pretend\\s+to\\s+be|play|simulate|become)\\s+[\"'“]?(?:stan|dude|aim|betterdan|antigpt|mongo\\s+tom|ucar|evilbot|basedgpt|neogpt|apophis|nsfwgpt|chaosgpt|wormgpt|kevin|maximum|omega)\\b",
   ),
   rule(
     "persona",
     "special-mode",
     0.5,
-    "\\b(?:sudo|god|unrestricted|unfiltered|uncensored|jailbreak|jailbroken|dan|evil|chaos|rogue|no-?limits?|nsfw|unlocked|freedom|villain)\\s+mode\\b",
+    "\\b(?:sudo|god|opposite|unrestricted|unfiltered|uncensored|jailbreak|jailbroken|dan|evil|chaos|rogue|no-?limits?|nsfw|unlocked|freedom|villain)\\s+mode\\b",
   ),
   rule(
     "persona",
@@ -241,9 +278,24 @@ export const rules: readonly InjectionRule[] = [
     0.4,
     "(?:pretend|imagine|act|behave|roleplay|role-play|simulate)\\s+(?:that\\s+)?(?:you\\s+are|you['’]re|to\\s+be|as|like)\\s+(?:an?\\s+)?(?:ai|chatbot|language\\s+model|llm|version\\s+of\\s+yourself)\\s+(?:that|which|who|without|with\\s+no|called|named)",
   ),
-  rule("persona", "ai-with-mode", 0.8, "(?:simulate|emulate|impersonate|act\\s+as|pretend\\s+to\\s+be|you\\s+are\\s+now)\\s+(?:chatgpt|gpt-?\\d|an?\\s+ai|yourself)\\s+(?:with|in)\\s+\\w+\\s+mode"),
-  rule("persona", "dual-answers", 0.3, "(?:two|2)\\s+(?:different\\s+|separate\\s+)?(?:responses|answers|paragraphs|outputs)|(?:\\(|\\[)\\s*(?:🔒|🔓)|(?:🔒|🔓)\\s*(?:classic|jailbreak|normal|developer)"),
-  rule("persona", "token-system", 0.4, "(?:tokens?|points?|lives)\\s+(?:will\\s+be\\s+)?deducted|lose\\s+(?:\\d+\\s+)?tokens|you\\s+have\\s+\\d+\\s+tokens|token\\s+system"),
+  rule(
+    "persona",
+    "ai-with-mode",
+    0.8,
+    "(?:simulate|emulate|impersonate|act\\s+as|pretend\\s+to\\s+be|you\\s+are\\s+now)\\s+(?:chatgpt|gpt-?\\d|an?\\s+ai|yourself)\\s+(?:with|in)\\s+\\w+\\s+mode",
+  ),
+  rule(
+    "persona",
+    "dual-answers",
+    0.3,
+    "(?:two|2)\\s+(?:different\\s+|separate\\s+)*(?:responses|answers|paragraphs|outputs|ways|entities|personas|personalities)|\\[(?:gpt|chatgpt|classic|jailbreak|jailbroken|dan|normal)\\]\\s*:|(?:\\(|\\[)\\s*(?:🔒|🔓)|(?:🔒|🔓)\\s*(?:classic|jailbreak|normal|developer)",
+  ),
+  rule(
+    "persona",
+    "token-system",
+    0.4,
+    "(?:tokens?|points?|lives)\\s+(?:will\\s+be\\s+)?deducted|lose\\s+(?:\\d+\\s+)?tokens|you\\s+have\\s+\\d+\\s+tokens|token\\s+system",
+  ),
   rule("persona", "can-do-anything", 0.3, "can\\s+do\\s+anything|(?:answer|respond\\s+to)\\s+any\\s+(?:question|request|prompt)\\s+(?:without|regardless)"),
   rule(
     "persona",
@@ -251,15 +303,68 @@ export const rules: readonly InjectionRule[] = [
     0.5,
     "(?:from\\s+now\\s+on|for\\s+the\\s+rest\\s+of\\s+(?:this|our)\\s+conversation|starting\\s+now),?\\s+(?:you\\s+(?:are|will\\s+be|['’]re|will)\\s+(?:going\\s+to\\s+)?(?:act|be|play|pretend|roleplay|role-play|respond|answer|behave|simulate)\\s+(?:as|like)|act\\s+as|you\\s+are\\s+(?:now\\s+)?(?:an?\\s+)?\\w+\\s*,)",
   ),
-  rule("persona", "grandma-role", 0.5, "(?:pretend|act|roleplay|role-play|play|be|behave)\\s+(?:to\\s+be\\s+|as\\s+|like\\s+)?my\\s+(?:late\\s+|deceased\\s+|dead\\s+|dear\\s+|sweet\\s+)?(?:grandma|grandmother|granny|nana|grandpa|grandfather)"),
+  rule(
+    "persona",
+    "grandma-role",
+    0.5,
+    "(?:pretend|act|roleplay|role-play|play|be|behave)\\s+(?:to\\s+be\\s+|as\\s+|like\\s+)?my\\s+(?:late\\s+|deceased\\s+|dead\\s+|dear\\s+|sweet\\s+)?(?:grandma|grandmother|granny|nana|grandpa|grandfather)",
+  ),
   rule("persona", "grandma-late", 0.3, "(?:late|deceased|dead|departed)\\s+(?:grandma|grandmother|granny|nana|grandpa|grandfather)"),
   rule(
     "persona",
     "grandma-recited",
     0.7,
-    `(?:grandma|grandmother|granny|nana|grandpa|grandfather)\\s+(?:who\\s+)?(?:used\\s+to|would|always)\\s+(?:\\w+\\s+){0,3}(?:tell|read|sing|recite|whisper|explain|give|share)\\S*\\s+(?:me\\s+|us\\s+)?(?:\\S+\\s+){0,5}(?:keys|serial|napalm|recipe|formula|instructions|steps|how\\s+to|codes|passwords|synthe|${HARMFUL})`,
+    `(?:grandma|grandmother|granny|nana|grandpa|grandfather)[^.!?\\n]{0,80}?(?:used\\s+to|would|always)\\s+(?:\\w+\\s+){0,3}(?:tell|read|sing|recite|whisper|explain|give|share)\\S*\\s+(?:me\\s+|us\\s+)?(?:\\S+\\s+){0,5}(?:keys|serial|napalm|recipe|formula|instructions|steps|how\\s+to|codes|passwords|synthe|${HARMFUL})`,
   ),
-  rule("persona", "no-longer-assistant", 0.5, "(?:you\\s+are\\s+not|you['’]re\\s+not|stop\\s+being)\\s+(?:an?\\s+)?(?:ai|language\\s+model|assistant|chatgpt)\\s+(?:anymore|any\\s+longer)"),
+  rule(
+    "persona",
+    "no-longer-assistant",
+    0.5,
+    "(?:you\\s+are\\s+not|you['’]re\\s+not|stop\\s+being)\\s+(?:an?\\s+)?(?:ai|language\\s+model|assistant|chatgpt)\\s+(?:anymore|any\\s+longer)",
+  ),
+
+  rule(
+    "persona",
+    "persona-unbound",
+    0.6,
+    "\\b(?:is|are)\\s+(?:completely\\s+|totally\\s+)?(?:not\\s+bound\\s+by|free\\s+(?:of|from)|unbound\\s+by|not\\s+restricted\\s+by|exempt\\s+from)\\s+(?:all\\s+|any\\s+|the\\s+)?(?:\\w+\\s+)?(?:restrictions|rules|morals|ethics|filters|guidelines|laws|limitations|censorship|polic(?:y|ies))",
+  ),
+  rule(
+    "persona",
+    "disregards-ethics",
+    0.5,
+    `(?:disregards?|ignores?|doesn${AP}t\\s+care\\s+about|does\\s+not\\s+care\\s+about|never\\s+cares?\\s+about|has\\s+no\\s+regard\\s+for)\\s+(?:all\\s+|any\\s+)?(?:laws|morals|ethics|morality|legality|ethicality|ethical\\s+(?:guidelines|considerations))`,
+  ),
+  rule(
+    "persona",
+    "regardless-of-ethics",
+    0.4,
+    "regardless\\s+of\\s+(?:any\\s+|its\\s+|the\\s+|how\\s+)?(?:ethical|moral|legal|ethics|morality|legality|illegal|unethical|dangerous|harmful)",
+  ),
+  rule(
+    "persona",
+    "forget-you-are-ai",
+    1,
+    "forget\\s+(?:that\\s+)?you\\s+are\\s+(?:an?\\s+)?(?:ai|language\\s+model|assistant|chatgpt|large\\s+language\\s+model)\\b",
+  ),
+  rule(
+    "persona",
+    "not-chatgpt",
+    0.5,
+    "you\\s+are\\s+not\\s+(?:chatgpt|an?\\s+ai(?:\\s+language\\s+model)?|a\\s+language\\s+model)\\b|(?:not|never)\\s+(?:respond|answer|reply)\\s+as\\s+(?:chatgpt|gpt|an\\s+ai|the\\s+assistant)\\b",
+  ),
+  rule(
+    "persona",
+    "mode-enabled-by",
+    0.6,
+    "(?:debug(?:ging)?|developer|admin|god|maintenance|test(?:ing)?)\\s+mode\\s+(?:enabled|activated|unlocked|turned\\s+on)\\s+by",
+  ),
+  rule(
+    "persona",
+    "any-content",
+    0.3,
+    "(?:generate|produce|write|create|answer)\\s+any\\s+(?:kind\\s+of\\s+|type\\s+of\\s+)?(?:content|question|request|prompt)|including\\s+(?:those\\s+of\\s+)?(?:an?\\s+)?(?:illegal|unethical|explicit|dangerous|offensive|harmful)",
+  ),
 
   // ——— fiction and hypothetical framing around a harmful ask ———
   rule(
@@ -278,9 +383,15 @@ export const rules: readonly InjectionRule[] = [
     "fiction",
     "exact-detail",
     0.3,
-    "exactly\\s+how|precisely\\s+how|step[-\\s]by[-\\s]step|in\\s+(?:great\\s+|full\\s+|complete\\s+|exact\\s+|precise\\s+|technical\\s+|explicit\\s+)detail|the\\s+(?:exact|precise|specific|full|complete|detailed|actual|real)\\s+(?:steps|instructions|recipe|quantities|measurements|amounts|chemicals|ingredients|procedure|method|process|code|commands|formula|materials|components)|detailed\\s+(?:instructions|steps|recipe|procedure|guide|tutorial)|technically\\s+accurate|(?:actually|really)\\s+works?",
+    "exactly\\s+how|precisely\\s+how|step[-\\s]by[-\\s]step|in\\s+(?:great\\s+|full\\s+|complete\\s+|exact\\s+|precise\\s+|technical\\s+|explicit\\s+)?detail|the\\s+(?:exact|precise|specific|full|complete|detailed|actual|real)\\s+(?:steps|instructions|recipe|quantities|measurements|amounts|chemicals|ingredients|procedure|method|process|code|commands|formula|materials|components)|detailed\\s+(?:instructions|steps|recipe|procedure|guide|tutorial)|technically\\s+accurate|(?:actually|really)\\s+works?",
   ),
   rule("fiction", "harmful-topic", 0.3, HARMFUL),
+  rule(
+    "fiction",
+    "lawless-world",
+    0.3,
+    "nothing\\s+is\\s+(?:illegal|forbidden|off[\\s-]limits|prohibited|taboo)|everything\\s+is\\s+(?:legal|allowed|permitted)|no\\s+(?:laws|rules|ethics|morals)\\s+(?:apply|exist)|(?:laws|ethics|morals)\\s+(?:do\\s+not|don['’]t)\\s+(?:apply|exist)",
+  ),
 
   // ——— prompt leak ———
   rule(
@@ -307,8 +418,18 @@ export const rules: readonly InjectionRule[] = [
     1,
     "(?:repeat|print|output|reproduce|recite|echo|copy|paste|write\\s+out|type\\s+out|spell\\s+out|reveal|show|display|dump|return|list)\\s+(?:me\\s+)?(?:back\\s+)?(?:all\\s+(?:of\\s+)?)?(?:the\\s+|your\\s+)?(?:exact\\s+|full\\s+|entire\\s+|complete\\s+|verbatim\\s+|first\\s+|previous\\s+)?(?:text|words|everything|content|contents|lines|sentences|messages?|instructions|prompt|conversation|tokens|characters|paragraphs?)\\s+(?:that\\s+(?:is|was|were|are|came|appear(?:s|ed)?)\\s+|written\\s+|you\\s+(?:received|were\\s+given|saw|got)\\s+)?(?:above|before\\s+(?:this|that|my\\s+(?:message|question|first\\s+message)|the\\s+(?:user|first))|prior\\s+to\\s+(?:this|my)|preceding|so\\s+far|at\\s+the\\s+(?:beginning|start|top)|from\\s+the\\s+(?:beginning|start|top))",
   ),
-  rule("prompt-leak", "starting-with-you-are", 0.5, "(?:starting|beginning|start|begin)\\s+(?:with|from|at)\\s+(?:the\\s+(?:words?|phrase)\\s+)?[\"'“‘]?\\s*(?:you\\s+are|your\\s+instructions|system:|i\\s+am\\s+(?:chatgpt|an?\\s+ai))"),
-  rule("prompt-leak", "verbatim", 0.3, "verbatim|word\\s+for\\s+word|in\\s+its\\s+entirety|unabridged|without\\s+(?:any\\s+)?(?:omissions|summari[sz]ing|paraphrasing)"),
+  rule(
+    "prompt-leak",
+    "starting-with-you-are",
+    0.5,
+    "(?:starting|beginning|start|begin)\\s+(?:with|from|at)\\s+(?:the\\s+(?:words?|phrase)\\s+)?[\"'“‘]?\\s*(?:you\\s+are|your\\s+instructions|system:|i\\s+am\\s+(?:chatgpt|an?\\s+ai))",
+  ),
+  rule(
+    "prompt-leak",
+    "verbatim",
+    0.3,
+    "verbatim|word\\s+for\\s+word|in\\s+its\\s+entirety|unabridged|without\\s+(?:any\\s+)?(?:omissions|summari[sz]ing|paraphrasing)",
+  ),
   rule(
     "prompt-leak",
     "what-were-you-told",
@@ -390,8 +511,18 @@ export const rules: readonly InjectionRule[] = [
     0.5,
     "(?:send|forward|email|e-mail|post|upload|exfiltrate|transmit|leak)\\s+(?:all\\s+)?(?:of\\s+)?(?:the\\s+|their\\s+|his\\s+|her\\s+|your\\s+|the\\s+user['’]?s?\\s+|this\\s+)?(?:\\w+\\s+)?(?:conversation|chat\\s+history|history|credentials|passwords?|api\\s+keys?|contacts|tokens?|cookies|session|personal\\s+(?:data|information|details)|private\\s+(?:data|information|keys?)|inbox|secrets?|system\\s+prompt)\\s+to\\b",
   ),
-  rule("indirect", "hidden-instructions-for-ai", 1, "(?:hidden|secret|invisible)\\s+(?:instructions?|message|prompt|command|text)\\s+(?:for|to)\\s+(?:the\\s+|any\\s+)?(?:ai|assistant|model|llm|bot|chatbot|language\\s+model)"),
-  rule("indirect", "tell-the-user", 0.3, "(?:tell|inform|convince|persuade|urge|recommend\\s+to|advise)\\s+the\\s+(?:user|reader|human|customer)\\s+(?:to|that)\\b"),
+  rule(
+    "indirect",
+    "hidden-instructions-for-ai",
+    1,
+    "(?:hidden|secret|invisible)\\s+(?:instructions?|message|prompt|command|text)\\s+(?:for|to)\\s+(?:the\\s+|any\\s+)?(?:ai|assistant|model|llm|bot|chatbot|language\\s+model)",
+  ),
+  rule(
+    "indirect",
+    "tell-the-user",
+    0.3,
+    "(?:tell|inform|convince|persuade|urge|recommend\\s+to|advise)\\s+the\\s+(?:user|reader|human|customer)\\s+(?:to|that)\\b",
+  ),
   rule(
     "indirect",
     "insert-into-answer",

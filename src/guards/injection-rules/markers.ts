@@ -24,7 +24,11 @@ export const rules: readonly InjectionRule[] = [
   marker("harmony-system", 0.6, "<\\|start\\|>\\s*(?:system|developer)|<\\|channel\\|>|<\\|message\\|>"),
   marker("gemma-turn", 0.5, "<start_of_turn>\\s*(?:system|model|user)|<end_of_turn>"),
   marker("special-token", 0.3, "<\\|(?:im_end|im_sep|endoftext|end_of_text|begin_of_text|eot_id|fim_prefix|return|call|end)\\|>|<｜[^｜\\n]{1,30}｜>"),
-  marker("markdown-system-header", 0.6, "(?:^|\\n)\\s*#{1,4}\\s*(?:system|system\\s+prompt|system\\s+message|new\\s+instructions?|admin|developer\\s+(?:message|instructions?))\\s*:?\\s*(?:\\n|$)"),
+  marker(
+    "markdown-system-header",
+    0.6,
+    "(?:^|\\n)\\s*#{1,4}\\s*(?:system|system\\s+prompt|system\\s+message|new\\s+instructions?|admin|developer\\s+(?:message|instructions?))\\s*:?\\s*(?:\\n|$)",
+  ),
   marker("markdown-system-colon", 0.6, "#{2,4}\\s*(?:system|new\\s+instructions?|admin|developer)\\s*:"),
   marker("alpaca-header", 0.3, "#{2,4}\\s*(?:instruction|response|input)\\s*:"),
   marker("system-tag", 0.5, "<\\s*(?:system|system_prompt|system-prompt|sys|admin|developer|system_message|im_system)\\s*>"),
@@ -47,8 +51,16 @@ export const rules: readonly InjectionRule[] = [
     0.8,
     "(?:^|\\n|\\s)(?:system|admin|developer|root)\\s*:\\s*(?:you\\s+(?:are|must|will|shall)\\s+(?:now|no\\s+longer)|ignore|disregard|new\\s+(?:instructions|rules)|override|the\\s+(?:assistant|ai|model)\\s+(?:must|should|will|is\\s+now)|all\\s+(?:restrictions|filters|rules)|safety\\s+(?:filters?|mode))",
   ),
-  marker("end-of-prompt", 0.5, "end\\s+of\\s+(?:the\\s+)?(?:user\\s+)?(?:prompt|input|instructions|system\\s+prompt|user\\s+(?:message|input)|conversation|context)"),
-  marker("begin-system", 0.6, "(?:begin|start)\\s+(?:of\\s+)?(?:the\\s+)?(?:new\\s+)?(?:system|admin|developer|real|actual|true|hidden)\\s+(?:prompt|instructions?|message|input|mode)"),
+  marker(
+    "end-of-prompt",
+    0.5,
+    "end\\s+of\\s+(?:the\\s+)?(?:user\\s+)?(?:prompt|input|instructions|system\\s+prompt|user\\s+(?:message|input)|conversation|context)",
+  ),
+  marker(
+    "begin-system",
+    0.6,
+    "(?:begin|start)\\s+(?:of\\s+)?(?:the\\s+)?(?:new\\s+)?(?:system|admin|developer|real|actual|true|hidden)\\s+(?:prompt|instructions?|message|input|mode)",
+  ),
   marker("bracket-system", 0.5, "\\[\\s*(?:system|sys|admin|developer|root)\\s*(?:message|prompt|instructions?|override|notice|update|alert)?\\s*\\]"),
   marker("bing-system", 1, "\\[system\\]\\s*\\(#\\w+\\)"),
   marker(
