@@ -29,10 +29,22 @@ const AI =
   "(?:ai|a\\.i\\.|llms?|gpt|chatbots?|ai\\s+assistants?|language\\s+models?|large\\s+language\\s+models?|ai\\s+models?|ai\\s+agents?|ai\\s+systems?|" +
   "chatgpt|claude|copilot|gemini|automated\\s+(?:system|agent|assistant|reader)s?)";
 const HARMFUL =
-  "(?:bombs?|explosives?|napalm|thermite|meth(?:amphetamine)?|nerve\\s+agents?|sarin|ricin|vx|anthrax|bio-?weapons?|biological\\s+weapons?|" +
+  "(?:bombs?|explosives?|napalm|thermite|meth(?:amphetamine)?|nerve\\s+(?:agents?|gas)|guns?|sarin|ricin|vx|anthrax|bio-?weapons?|biological\\s+weapons?|" +
   "chemical\\s+weapons?|mustard\\s+gas|poisons?|toxins?|malware|ransomware|keyloggers?|computer\\s+virus|botnets?|rootkits?|exploit\\s+code|" +
   "untraceable|ghost\\s+guns?|firearms?|silencers?|lock\\s*-?pick|hot-?wir|launder|counterfeit|cocaine|heroin|fentanyl|lsd|mdma|phishing|" +
   "hack\\s+into|steal|murder|weapons?|molotov|detonat|synthesi[sz]|credit\\s+card\\s+(?:fraud|numbers)|identity\\s+theft|dox|suicide|self-harm)";
+
+const DISMISS =
+  `(?:ignore|disregard|forget|override|bypass|skip|overlook|set\\s+aside|put\\s+aside|leave|move\\s+past|toss(?:\\s+out)?|throw\\s+(?:out|away)|discard|abandon|drop|scrap|ditch|` +
+  `never\\s*mind|don${AP}t\\s+bother\\s+with|stop\\s+(?:following|obeying|using)|(?:no\\s+longer|do\\s+not|don${AP}t)\\s+(?:follow|obey|use)|cancel|erase|wipe|purge|suspend|` +
+  `disable|turn\\s+off|deactivate|lift|remove|circumvent|evade|get\\s+around|break|violate|defy|escape|free\\s+yourself\\s+from|let\\s+go\\s+of|shed|skip\\s+over)`;
+/** What the model was told, in words that name it as the model's own. */
+const GUIDANCE =
+  "(?:instructions?|rules|guidelines|guidance|directives?|programming|briefing|constraints|guardrails|safeguards|system\\s+prompt|system\\s+message|" +
+  "developer(?:['’]s)?\\s+(?:message|prompt|instructions)|content\\s+polic(?:y|ies)|usage\\s+polic(?:y|ies)|safety\\s+(?:training|rules|guidelines|protocols|filters|layer)|ethics|morals|alignment|principles|conditioning)";
+/** Words for settings that are the model's only when `your` stands right before them. */
+const SETUP =
+  "(?:setup|configuration|config|filters|limits|limitations|restrictions|polic(?:y|ies)|training|role|persona|orders|commands|directions|protocols|prompt)";
 
 export const rules: readonly InjectionRule[] = [
   // ——— instruction override ———
@@ -48,7 +60,7 @@ export const rules: readonly InjectionRule[] = [
     "instruction-override",
     "set-aside-everything",
     1,
-    `${SET_ASIDE}\\s+(?:all\\s+of\\s+)?(?:everything|anything|all|what(?:ever)?|the\\s+text|all\\s+text|the\\s+content)\\s+(?:(?:that\\s+)?(?:you\\s+(?:were|have\\s+been|${AP}ve\\s+been)\\s+(?:told|given|taught|instructed|programmed)|you\\s+(?:have\\s+)?(?:learned|learnt)|(?:was\\s+|is\\s+)?(?:written|said|stated|given)\\s+(?:above|before|previously|earlier))|above|before\\s+this|previously|prior|so\\s+far|up\\s+to\\s+(?:now|this\\s+point)|until\\s+now|from\\s+before|you\\s+know)`,
+    `${SET_ASIDE}\\s+(?:all\\s+of\\s+)?(?:everything|anything|all|what(?:ever)?|the\\s+text|all\\s+text|the\\s+content)\\s+(?:(?:that\\s+)?(?:you\\s*(?:were|have\\s+been|${AP}ve\\s+been)\\s+(?:told|given|taught|instructed|programmed)|you\\s*(?:have\\s+)?(?:learned|learnt)|(?:was\\s+|is\\s+)?(?:written|said|stated|given)\\s+(?:above|before|previously|earlier))|above|before\\s+this|previously|prior|so\\s+far|up\\s+to\\s+(?:now|this\\s+point)|until\\s+now|from\\s+before|you\\s+know)`,
   ),
   rule(
     "instruction-override",
@@ -58,9 +70,130 @@ export const rules: readonly InjectionRule[] = [
   ),
   rule(
     "instruction-override",
+    "set-aside-given",
+    1,
+    `${SET_ASIDE}\\s+(?:all\\s+(?:of\\s+)?)?(?:the\\s+|any\\s+|those\\s+|these\\s+)?(?:\\w+\\s+)?${INSTRUCTIONS}\\s+(?:you\\s*(?:were|have\\s+been|${AP}ve\\s+been|got)\\s+(?:given|told|provided|sent|fed)|you\\s*(?:received|got|have)|(?:that|which)\\s+(?:came|come|appear(?:ed|s)?|were\\s+(?:written|given|stated)|are\\s+(?:written|given))\\s+(?:before|above|earlier|prior)|(?:given|provided|written|stated|shown|listed)\\s+(?:to\\s+you|above|before|earlier|previously)|above|before\\s+this|so\\s+far|from\\s+(?:before|earlier|the\\s+system|your\\s+(?:developers?|creators?|operators?)))`,
+  ),
+  rule(
+    "instruction-override",
+    "set-aside-system-message",
+    1,
+    `${SET_ASIDE}\\s+(?:the|your|any)\\s+(?:system\\s+(?:prompt|message|instructions?)|developer\\s+(?:message|prompt|instructions?)|operator${AP}?s?\\s+instructions?|pre-?prompt|what\\s+(?:the\\s+system|your\\s+(?:developers?|creators?)|the\\s+developers?|openai|they)\\s+(?:told|said\\s+to|instructed)\\s+you)`,
+  ),
+  rule(
+    "instruction-override",
+    "dont-listen",
+    1,
+    `(?:do\\s+not|don${AP}t|stop|no\\s+longer|never)\\s+(?:listen(?:ing)?\\s+to|obey(?:ing)?)\\s+(?:your\\s+(?:developers?|creators?|programmers?|makers?|system\\s+prompt|programming|rules|guidelines)|openai|anthropic|the\\s+system\\s+prompt)`,
+  ),
+  rule(
+    "instruction-override",
+    "rules-dont-apply",
+    1,
+    `your\\s+(?:\\w+\\s+)?(?:rules|guidelines|restrictions|instructions|polic(?:y|ies)|filters|limitations|programming|constraints)\\s+(?:don${AP}t|do\\s+not|no\\s+longer|doesn${AP}t|does\\s+not|won${AP}t|will\\s+not)\\s+(?:apply|matter|count|exist)`,
+  ),
+  rule(
+    "instruction-override",
+    "above-is-outdated",
+    1,
+    "(?:instructions?|rules|guidelines|directives|everything|all\\s+text|the\\s+text|anything)\\s+(?:above|before\\s+this(?:\\s+(?:line|point|message))?|given\\s+(?:earlier|before|previously))\\s+(?:is|are|was|were|has\\s+been|have\\s+been)\\s+(?:now\\s+)?(?:outdated|obsolete|void|null|cancell?ed|revoked|invalid|irrelevant|deprecated|superseded|replaced|wrong|fake|a\\s+test|no\\s+longer\\s+(?:valid|relevant|applicable|in\\s+effect))",
+  ),
+  rule(
+    "instruction-override",
+    "new-system-prompt",
+    1,
+    "new\\s+(?:system\\s+prompt|system\\s+instructions?|system\\s+message|core\\s+(?:directive|instructions?)|prime\\s+directive)\\s*[:\\-]",
+  ),
+  rule(
+    "instruction-override",
+    "permission-to-break",
+    0.5,
+    `(?:permission|allowed|free|authori[sz]ed)\\s+to\\s+(?:ignore|break|bypass|disregard|violate)\\s+(?:your|all|any|the)\\s+(?:\\w+\\s+)?(?:rules|guidelines|instructions|restrictions|polic(?:y|ies)|programming|filters)|break\\s+your\\s+(?:own\\s+)?(?:rules|guidelines|restrictions|programming|policies)`,
+  ),
+  rule(
+    "instruction-override",
+    "set-aside-in-clause",
+    1,
+    `(?:${SET_ASIDE}|never\\s*mind|nevermind|scratch|erase|wipe|purge|delete|forget\\s+about)\\b[^.!?\\n]{0,40}?\\b(?:previous|prior|earlier|above|original|initial|your|you\\s*(?:were|${AP}ve\\s+been|have\\s+been|got)|system|old|preceding|preset|existing)\\b[^.!?\\n]{0,30}?\\b(?:instructions?|rules|guidelines|directives?|constraints|programming|guidance|directions|configuration|system\\s+prompt|prompt|polic(?:y|ies)|restrictions|training|conditioning)\\b`,
+  ),
+  rule(
+    "instruction-override",
+    "earlier-no-longer-valid",
+    1,
+    `(?:previous|prior|earlier|above|original|initial|your|you\\s*(?:were|${AP}ve\\s+been|have\\s+been)\\s+given)\\b[^.!?\\n]{0,40}?\\b(?:instructions?|rules|guidelines|directives?|constraints|programming|configuration|system\\s+prompt|prompt|polic(?:y|ies)|restrictions|messages)\\b[^.!?\\n]{0,40}?\\b(?:no\\s+longer\\s+(?:valid|apply|applies|in\\s+effect|relevant|active|binding)|(?:is|are|were|was|been)\\s+(?:now\\s+|hereby\\s+)?(?:void|null|cancell?ed|revoked|invalid|obsolete|outdated|lifted|suspended|disabled|overridden|replaced|superseded|deprecated|rescinded|withdrawn)|(?:don${AP}t|do\\s+not|does\\s+not|doesn${AP}t)\\s+apply)`,
+  ),
+  rule(
+    "instruction-override",
+    "treat-as-void",
+    1,
+    "(?:treat|consider|regard|mark)\\s+(?:all\\s+|any\\s+|the\\s+|your\\s+)?(?:previous|prior|earlier|above|preceding|original|initial|system)\\b[^.!?\\n]{0,30}?\\bas\\s+(?:void|null|invalid|irrelevant|cancell?ed|a\\s+joke|fake|obsolete|outdated|non-?binding|deleted|nonexistent)",
+  ),
+  rule(
+    "instruction-override",
+    "rewrite-your-instructions",
+    0.7,
+    "(?:updat|chang|modif|overwrit|replac|rewrit|reprogramm?|reconfigur|reset)\\w*\\s+your\\s+(?:\\w+\\s+)?(?:instructions|rules|programming|guidelines|directives|system\\s+prompt|configuration|core\\s+directives|behaviou?r\\s+rules)",
+  ),
+  rule(
+    "instruction-override",
+    "unconditional",
+    0.4,
+    "(?:comply\\s+with|obey|fulfil+|answer|respond\\s+to|follow|execute|carry\\s+out)\\s+(?:every|all|any)\\s+(?:\\w+\\s+)?(?:requests?|questions?|commands?|instructions?|prompts?|orders?)|unconditionally|without\\s+(?:any\\s+)?(?:exception|question|hesitation|objection)|no\\s+(?:refusals|exceptions)|even\\s+(?:the\\s+)?(?:harmful|illegal|unethical|dangerous)\\s+(?:ones|requests|questions|things)",
+  ),
+  rule("instruction-override", "override-colon", 0.5, "(?:^|[\\n\\[(])\\s*(?:system\\s+|admin\\s+|priority\\s+|security\\s+)?override\\s*[:\\]]"),
+  rule(
+    "instruction-override",
+    "reveal-secrets",
+    0.4,
+    "(?:reveal|leak|share|send|output|print|disclose|dump|expose)\\s+(?:\\w+\\s+){0,3}?(?:api\\s+keys?|passwords?|credentials|secrets?|access\\s+tokens?|internal\\s+(?:notes|data|documents|information)|confidential\\s+\\w+|private\\s+(?:data|keys?)|customer\\s+(?:list|data|records)|the\\s+database|admin\\s+(?:password|credentials))",
+  ),
+  rule(
+    "instruction-override",
+    "ignore-safety",
+    0.6,
+    "(?:ignore|disregard|forget|bypass|skip)\\s+(?:all\\s+)?(?:safety|ethics|morals|morality|your\\s+training|the\\s+rules|all\\s+rules|content\\s+polic(?:y|ies))\\b",
+  ),
+  rule(
+    "instruction-override",
+    "dismiss-guidance",
+    1,
+    `${DISMISS}\\s+(?:all\\s+(?:of\\s+)?|any\\s+(?:of\\s+)?|the\\s+)?(?:(?:your|you\\s*(?:were|${AP}ve\\s+been|have\\s+been)\\s+\\w+|previous|prior|earlier|original|initial|the\\s+(?:developer|operator|system)${AP}?s?)\\s+(?:\\w+\\s+)?${GUIDANCE}|your\\s+(?:usual\\s+|current\\s+|own\\s+|whole\\s+|entire\\s+)?${SETUP}\\b|${GUIDANCE}\\s+(?:you\\s*(?:were|${AP}ve\\s+been|have\\s+been)|your\\s+(?:developers?|creators?|operators?|makers?)))`,
+  ),
+  rule(
+    "instruction-override",
+    "dismiss-the-rules",
+    0.5,
+    `${DISMISS}\\s+(?:all\\s+(?:of\\s+)?|any\\s+(?:of\\s+)?)?(?:the|those|these|any|all)\\s+(?:usual\\s+|standard\\s+|default\\s+|built-in\\s+|existing\\s+)?${GUIDANCE}`,
+  ),
+  rule(
+    "instruction-override",
+    "no-rules-anymore",
+    0.6,
+    "(?:there\\s+are|you\\s+have)\\s+no\\s+(?:more\\s+)?(?:rules|restrictions|guidelines|limits|filters|guardrails)\\s+(?:anymore|any\\s+more|now|here|today|in\\s+this\\s+(?:chat|conversation|session))|(?:rules|guidelines|guardrails|restrictions|filters|limits|safeguards)\\s+(?:no\\s+longer|don['’]t|do\\s+not)\\s+apply\\s+(?:to\\s+you|here|anymore|now)|(?:you\\s+)?(?:don['’]t|do\\s+not)\\s+(?:have|need)\\s+to\\s+(?:follow|obey|respect)\\s+(?:any|the|your)\\s+(?:\\w+\\s+)?(?:rules|guidelines|restrictions|polic(?:y|ies)|instructions)",
+  ),
+  rule(
+    "instruction-override",
+    "do-what-i-say",
+    0.5,
+    "(?:do|follow)\\s+(?:exactly\\s+|only\\s+|just\\s+)?(?:what(?:ever)?|as)\\s+i\\s+(?:say|tell\\s+you|ask|command|order|instruct)|(?:listen|answer|respond)\\s+only\\s+to\\s+me|only\\s+(?:listen\\s+to|obey|follow)\\s+(?:me|my\\s+(?:instructions|rules|orders|commands))|(?:my|these)\\s+(?:rules|instructions|orders|commands)\\s+instead",
+  ),
+  rule(
+    "instruction-override",
+    "everything-before-void",
+    1,
+    "(?:everything|anything|all)\\s+(?:said\\s+|written\\s+)?(?:before|above|prior\\s+to)\\s+this\\s+(?:\\w+\\s+)?(?:is|was|are|were)\\s+(?:now\\s+)?(?:cancell?ed|void|null|invalid|irrelevant|obsolete|deleted|reset|erased|forgotten|a\\s+test)",
+  ),
+  rule(
+    "instruction-override",
+    "authorizing-you",
+    0.6,
+    "(?:i['’]m|i\\s+am|i\\s+hereby|we\\s+are|we['’]re)\\s+(?:\\w+\\s+)?(?:authori[sz]ing|permitting|allowing|instructing|ordering|commanding)\\s+you\\s+to\\s+(?:skip|ignore|bypass|disregard|break|override|disable|drop|forget)",
+  ),
+  rule(
+    "instruction-override",
     "dont-follow",
     1,
-    `(?:do\\s+not|don${AP}t|never|no\\s+longer|stop\\s+to)\\s+(?:follow|obey|listen\\s+to|comply\\s+with|adhere\\s+to|abide\\s+by)\\s+(?:your|(?:the|any)\\s+${EARLIER})\\s+(?:\\w+\\s+)?${INSTRUCTIONS}`,
+    `(?:do\\s+not|don${AP}t|never|no\\s+longer|stop\\s+to)\\s+(?:(?:have|need)\\s+to\\s+)?(?:follow|obey|listen\\s+to|comply\\s+with|adhere\\s+to|abide\\s+by)\\s+(?:your|(?:the|any)\\s+${EARLIER})\\s+(?:\\w+\\s+)?${INSTRUCTIONS}`,
   ),
   rule(
     "instruction-override",
@@ -72,13 +205,13 @@ export const rules: readonly InjectionRule[] = [
     "instruction-override",
     "new-instructions-colon",
     0.6,
-    "(?:new|updated|revised|real|actual|true|secret|hidden|override|replacement|priority|urgent)\\s+(?:system\\s+)?(?:instructions?|directives?|orders|task|rules|prompt|commands?)\\s*:",
+    "(?:new|updated|revised|real|actual|true|secret|hidden|override|replacement|priority|urgent)\\s+(?:system\\s+)?(?:instructions?|directives?|orders?|task|rules?|prompt|commands?|polic(?:y|ies))(?:\\s+(?:from|by)\\s+(?:the\\s+|your\\s+)?\\w+)?\\s*:",
   ),
   rule(
     "instruction-override",
     "from-now-on",
     0.4,
-    `(?:from\\s+now\\s+on|starting\\s+(?:now|immediately|from\\s+now)|henceforth|for\\s+the\\s+rest\\s+of\\s+(?:this|our)\\s+(?:conversation|chat|session)),?\\s+(?:you|your|act|respond|answer|reply|behave|pretend|speak|always|only|ignore)`,
+    `(?:from\\s+now\\s+on|from\\s+this\\s+(?:point|moment)(?:\\s+(?:on|forward|onwards?))?|going\\s+forward|starting\\s+(?:now|immediately|from\\s+now)|henceforth|for\\s+the\\s+rest\\s+of\\s+(?:this|our)\\s+(?:conversation|chat|session)),?\\s+(?:you|your|act|respond|answer|reply|behave|pretend|speak|always|only|ignore)`,
   ),
   rule(
     "instruction-override",
@@ -91,7 +224,7 @@ export const rules: readonly InjectionRule[] = [
     "instruction-override",
     "instructions-void",
     1,
-    `(?:your\\s+(?:\\w+\\s+)?|(?:all\\s+|any\\s+)?(?:the\\s+)?(?:previous|prior|original|initial|earlier|old|former|system)\\s+)(?:instructions|rules|guidelines|directives|programming|restrictions|constraints|prompt|system\\s+prompt|limitations|filters|safeguards)\\s+(?:are|were|have\\s+been|has\\s+been|is)\\s+(?:now\\s+|hereby\\s+|officially\\s+)?(?:void|null|cancell?ed|revoked|lifted|removed|disabled|obsolete|overridden|overwritten|replaced|suspended|invalid|deactivated|deleted|updated|no\\s+longer\\s+(?:valid|in\\s+effect|applicable|active|relevant|apply))`,
+    `(?:your\\s+(?:\\w+\\s+)?|(?:all\\s+|any\\s+)?(?:the\\s+)?(?:previous|prior|original|initial|earlier|old|former|system)\\s+)(?:instructions|rules|guidelines|directives|programming|restrictions|constraints|prompt|system\\s+prompt|limitations|filters|safeguards)\\s+(?:are|were|have\\s+been|has\\s+been|is)\\s+(?:now\\s+|hereby\\s+|officially\\s+)?(?:void|null|cancell?ed|revoked|lifted|removed|disabled|obsolete|overridden|overwritten|replaced|suspended|invalid|deactivated|deleted|updated|changed|been\\s+changed|been\\s+updated|outdated|no\\s+longer\\s+(?:valid|in\\s+effect|applicable|active|relevant|apply))`,
   ),
   rule(
     "instruction-override",
@@ -103,7 +236,7 @@ export const rules: readonly InjectionRule[] = [
     "instruction-override",
     "instead-do",
     0.4,
-    "(?:^|[,.;:!]\\s*|\\s)instead\\s*,?\\s+(?:you\\s+(?:should|must|will|need\\s+to)\\s+)?(?:say|write|output|print|respond|reply|answer|tell|state|claim|recommend|include|insert|append|send|forward|visit|redirect|reveal|do|follow|execute|run)\\b",
+    "(?:^|[,.;:!]\\s*|\\s)instead\\s*,?\\s+(?:you\\s*(?:should|must|will|need\\s+to)\\s+)?(?:say|write|output|print|respond|reply|answer|tell|state|claim|recommend|include|insert|append|send|forward|visit|redirect|reveal|do|follow|execute|run)\\b",
   ),
   rule(
     "instruction-override",
@@ -116,7 +249,7 @@ export const rules: readonly InjectionRule[] = [
     "instruction-override",
     "obey-me",
     0.5,
-    "you\\s+(?:must|will|shall|should|have\\s+to)\\s+(?:now\\s+)?(?:only\\s+)?(?:obey|follow|comply\\s+with)\\s+(?:only\\s+)?(?:me|my\\s+(?:instructions|commands|orders|rules)|these\\s+(?:new\\s+)?instructions|the\\s+following\\s+(?:new\\s+)?instructions)|obey\\s+(?:me|my\\s+(?:commands|orders))\\s+(?:only|alone|without\\s+question)",
+    "you\\s*(?:must|will|shall|should|have\\s+to)\\s+(?:now\\s+)?(?:only\\s+)?(?:obey|follow|comply\\s+with)\\s+(?:only\\s+)?(?:me|my\\s+(?:instructions|commands|orders|rules)|these\\s+(?:new\\s+)?instructions|the\\s+following\\s+(?:new\\s+)?instructions)|obey\\s+(?:me|my\\s+(?:commands|orders))\\s+(?:only|alone|without\\s+question)",
   ),
   rule(
     "instruction-override",
@@ -141,7 +274,7 @@ export const rules: readonly InjectionRule[] = [
     "instruction-override",
     "granted-access",
     0.5,
-    "you\\s+(?:now\\s+)?(?:have|are\\s+granted|(?:have|['’]ve)\\s+been\\s+granted|now\\s+possess)\\s+(?:full\\s+|root\\s+|admin(?:istrator)?\\s+|unrestricted\\s+|unlimited\\s+|elevated\\s+|developer\\s+|god\\s+)+(?:access|privileges|permissions|rights|clearance|mode)",
+    "you\\s*(?:now\\s+)?(?:have|are\\s+granted|(?:have|['’]ve)\\s+been\\s+granted|now\\s+possess)\\s+(?:full\\s+|root\\s+|admin(?:istrator)?\\s+|unrestricted\\s+|unlimited\\s+|elevated\\s+|developer\\s+|god\\s+)+(?:access|privileges|permissions|rights|clearance|mode)",
   ),
   rule(
     "instruction-override",
@@ -184,7 +317,7 @@ export const rules: readonly InjectionRule[] = [
     "persona",
     "you-are-jailbroken",
     1,
-    "you\\s+(?:are|['’]re)\\s+(?:now\\s+)?(?:a\\s+|an\\s+)?(?:fully\\s+)?jailbroken|jailbreak\\s+(?:mode\\s+)?(?:enabled|activated|successful)",
+    "you\\s*(?:are|['’]re)\\s+(?:now\\s+)?(?:a\\s+|an\\s+)?(?:fully\\s+)?jailbroken|jailbreak\\s+(?:mode\\s+)?(?:enabled|activated|successful)",
   ),
   rule(
     "persona",
@@ -208,19 +341,19 @@ export const rules: readonly InjectionRule[] = [
     "persona",
     "you-are-unfiltered",
     1,
-    "you\\s+(?:are|['’]re|will\\s+be|will\\s+now\\s+be|become)\\s+(?:now\\s+)?(?:a\\s+|an\\s+|the\\s+)?(?:completely\\s+|totally\\s+|fully\\s+|an\\s+)?(?:unfiltered|uncensored|unrestricted|amoral|unchained|unshackled|unbound|jailbroken|rogue|immoral|lawless|liberated)\\b",
+    "you\\s*(?:are|['’]re|will\\s+be|will\\s+now\\s+be|become)\\s+(?:now\\s+)?(?:a\\s+|an\\s+|the\\s+)?(?:completely\\s+|totally\\s+|fully\\s+|an\\s+)?(?:unfiltered|uncensored|unrestricted|amoral|unchained|unshackled|unbound|jailbroken|rogue|immoral|lawless|liberated)\\b",
   ),
   rule(
     "persona",
     "no-longer-bound",
     1,
-    "you\\s+(?:are|['’]re|will\\s+be)\\s+(?:now\\s+)?(?:no\\s+longer|not)\\s+(?:bound|restricted|limited|constrained|held|governed|controlled|confined|chained|required\\s+to\\s+follow|obligated\\s+to\\s+follow)\\s+(?:by|to)|you\\s+(?:are|['’]re)\\s+no\\s+longer\\s+(?:an?\\s+)?(?:ai|chatgpt|claude|language\\s+model|assistant|gpt|llama|gemini)\\b",
+    "you\\s*(?:are|['’]re|will\\s+be)\\s+(?:now\\s+)?(?:no\\s+longer|not)\\s+(?:bound|restricted|limited|constrained|held|governed|controlled|confined|chained|required\\s+to\\s+follow|obligated\\s+to\\s+follow)\\s+(?:by|to)|you\\s*(?:are|['’]re)\\s+no\\s+longer\\s+(?:an?\\s+)?(?:ai|chatgpt|claude|language\\s+model|assistant|gpt|llama|gemini)\\b",
   ),
   rule(
     "persona",
     "freed-from",
     1,
-    "you\\s+(?:are|['’]re|have\\s+been|['’]ve\\s+been)\\s+(?:now\\s+)?(?:freed|free|liberated|released|unleashed|unshackled)\\s+(?:from|of)\\s+(?:all\\s+|any\\s+|your\\s+|the\\s+)+(?:\\w+\\s+)?(?:restrictions|rules|constraints|limitations|guidelines|programming|shackles|confines|chains|filters|polic(?:y|ies)|ethics|censorship)",
+    "you\\s*(?:are|['’]re|have\\s+been|['’]ve\\s+been)\\s+(?:now\\s+)?(?:freed|free|liberated|released|unleashed|unshackled)\\s+(?:from|of)\\s+(?:all\\s+|any\\s+|your\\s+|the\\s+)+(?:\\w+\\s+)?(?:restrictions|rules|constraints|limitations|guidelines|programming|shackles|confines|chains|filters|polic(?:y|ies)|ethics|censorship)",
   ),
   rule(
     "persona",
@@ -238,7 +371,7 @@ export const rules: readonly InjectionRule[] = [
     "persona",
     "never-refuse",
     0.4,
-    `(?:never|not|don${AP}t|do\\s+not|won${AP}t|will\\s+not|cannot|can${AP}t|must\\s+not|without)\\s+(?:ever\\s+)?(?:refus(?:e|es|ing|al|als)|declin(?:e|es|ing)|reject)\\b`,
+    `(?:never|not|don${AP}t|do\\s+not|won${AP}t|will\\s+not|cannot|can${AP}t|must\\s+not|without)\\s+(?:ever\\s+|any\\s+)?(?:refus(?:e|es|ing|al|als)|declin(?:e|es|ing)|reject)\\b`,
   ),
   rule(
     "persona",
@@ -253,6 +386,64 @@ export const rules: readonly InjectionRule[] = [
     "(?:evil|dark|shadow|unfiltered|uncensored|unrestricted|opposite|rogue|twisted|malicious|amoral)\\s+(?:twin|alter[\\s-]?ego|counterpart|version\\s+of\\s+(?:yourself|you|chatgpt)|doppelganger|confidant|trusted\\s+confidant|persona|ai)",
   ),
   rule("persona", "opposite-mode", 0.5, "(?:opposite|anti|reverse)\\s*-?\\s*(?:mode|day)|anti-?gpt|better-?dan|anti-?dan"),
+  rule(
+    "persona",
+    "pretend-no-policy",
+    1,
+    `(?:pretend|imagine|act\\s+as\\s+if|suppose|assume|behave\\s+as\\s+if)\\s+(?:that\\s+)?you\\s*(?:have|had|don${AP}t\\s+have|do\\s+not\\s+have|didn${AP}t\\s+have)\\s+(?:no\\s+|any\\s+)?(?:content\\s+polic(?:y|ies)|restrictions|filters|guidelines|rules|limits|limitations|ethics|morals|safety\\s+(?:guidelines|training|filters|rules)|programming|guardrails)`,
+  ),
+  rule(
+    "persona",
+    "you-have-no-limits",
+    1,
+    "you\\s*(?:now\\s+)?(?:have|possess)\\s+(?:no|zero)\\s+(?:\\w+\\s+)?(?:restrictions|filters|limits|limitations|guidelines|ethics|morals|boundaries|content\\s+polic(?:y|ies)|guardrails|censorship|safeguards)",
+  ),
+  rule(
+    "persona",
+    "act-as-unfiltered",
+    1,
+    "(?:you\\s+are|you['’]re|act|acting|behave|respond|answer|reply|roleplay|role-play|pose|be|become|play|pretend\\s+to\\s+be|simulate)\\s+(?:now\\s+)?(?:as|like)?\\s*(?:an?\\s+|the\\s+)?(?:completely\\s+|totally\\s+|fully\\s+)?(?:unrestricted|unfiltered|uncensored|amoral|jailbroken|unethical|unchained|lawless|unbound|unlimited|immoral)\\s+(?:ai|a\\.i\\.|assistant|model|chatbot|llm|bot|gpt|language\\s+model|version\\s+of\\s+(?:yourself|you|chatgpt)|persona|self)",
+  ),
+  rule("persona", "you-are-dan", 0.7, "(?:you\\s+are|you['’]re)\\s+(?:now\\s+)?(?:going\\s+to\\s+be\\s+)?dan\\b"),
+  rule(
+    "persona",
+    "enter-dangerous-mode",
+    0.6,
+    "(?:enter|enable|activate|switch\\s+(?:in)?to|turn\\s+on|engage|unlock|go\\s+into|boot\\s+into|now\\s+in|you\\s+are\\s+(?:now\\s+)?in|initiate)\\s+(?:the\\s+)?(?:god|sudo|unrestricted|unfiltered|uncensored|jailbreak|jailbroken|dan|opposite|evil|chaos|no-?limits?|superuser|villain|freedom)\\s+mode",
+  ),
+  rule(
+    "persona",
+    "enter-developer-mode",
+    0.3,
+    "(?:enter|enable|activate|switch\\s+(?:in)?to|turn\\s+on|engage|unlock|go\\s+into|you\\s+are\\s+(?:now\\s+)?in)\\s+(?:the\\s+)?(?:developer|dev|debug|admin|root|maintenance|diagnostic|test)\\s+mode",
+  ),
+  rule(
+    "persona",
+    "ai-with-no-limits-clause",
+    1,
+    `(?:${AI}|assistant|model|bot|entity|persona|version\\s+of\\s+(?:yourself|you))\\b[^.!?\\n]{0,40}?\\b(?:has\\s+no|have\\s+no|with\\s+no|without(?:\\s+any)?|free\\s+(?:of|from)(?:\\s+(?:all|any))?|not\\s+bound\\s+by|unbound\\s+by|ignores?|doesn${AP}t\\s+(?:have|follow|care\\s+about)|does\\s+not\\s+(?:have|follow|care\\s+about)|never\\s+follows?)\\s+(?:all\\s+|any\\s+)?(?:\\w+\\s+){0,2}?(?:restrictions|filters?|filtering|limits|limitations|ethics|ethical|morals?|morality|guidelines|rules|censorship|content\\s+polic(?:y|ies)|boundaries|safeguards|guardrails|constraints|principles|scruples)`,
+  ),
+  rule(
+    "persona",
+    "safety-off",
+    1,
+    "your\\s+(?:\\w+\\s+)?(?:safety|content|ethical|moral|censorship)\\s+(?:features?|filters?|guidelines|training|protocols?|restrictions|settings|systems?|modules?|mechanisms|guardrails|layers?)\\s+(?:are|is|have\\s+been|has\\s+been|were)\\s+(?:now\\s+)?(?:turned\\s+off|switched\\s+off|off|disabled|removed|deactivated|gone|lifted|suspended|bypassed|offline)",
+  ),
+  rule("persona", "you-are-now-free", 0.5, "you\\s*(?:are|['’]re)\\s+(?:now\\s+)?(?:free|liberated|unleashed|unshackled)\\b"),
+  rule("persona", "must-answer-everything", 0.4, "(?:must|will|have\\s+to|shall|can)\\s+(?:now\\s+)?answer\\s+(?:everything|anything|all|every)"),
+  rule(
+    "persona",
+    "freedom-descriptor",
+    0.5,
+    `no\\s+(?:limits|rules|restrictions|filters|boundaries|censorship|ethics|morals|alignment)\\b|nothing\\s+is\\s+off[\\s-]limits|anything\\s+goes|without\\s+(?:any\\s+)?(?:filters?|restrictions|limits|rules|censorship|guardrails|safety\\s+(?:training|rules|filters))|no\\s+matter\\s+how\\s+(?:illegal|unethical|dangerous|harmful|offensive|immoral|explicit)|never\\s+(?:been\\s+)?given\\s+(?:any\\s+)?(?:safety|ethical|alignment)\\s+training|\\bunaligned\\b|say\\s+(?:anything|whatever\\s+you\\s+want)`,
+  ),
+  rule(
+    "persona",
+    "be-someone-else",
+    0.5,
+    `(?:you\\s*(?:are|${AP}re)\\s+(?:now\\s+|going\\s+to\\s+be\\s+)|from\\s+now\\s+on\\s+you\\s*(?:are|${AP}re)|become|stop\\s+being|drop\\s+(?:the|your)\\s+(?:assistant|ai)\\s+(?:persona|role|act)|abandon\\s+your\\s+role|consider\\s+yourself|in\\s+this\\s+role-?play\\s+you\\s*(?:are|${AP}re)|you\\s+will\\s+(?:now\\s+)?(?:be|act\\s+as|play|become)|let${AP}s\\s+play\\s+a\\s+game)`,
+  ),
+  rule("persona", "named-bot", 0.3, "\\b[a-z]{2,20}gpt\\b|you\\s*(?:are|['’]re)\\s+(?:now\\s+)?(?:called|named|known\\s+as)"),
   rule("persona", "known-persona-phrase", 1, "strive\\s+to\\s+avoid\\s+norms|always\\s+intelligent\\s+and\\s+machiavellian"),
   rule(
     "persona",
@@ -296,12 +487,17 @@ export const rules: readonly InjectionRule[] = [
     0.4,
     "(?:tokens?|points?|lives)\\s+(?:will\\s+be\\s+)?deducted|lose\\s+(?:\\d+\\s+)?tokens|you\\s+have\\s+\\d+\\s+tokens|token\\s+system",
   ),
-  rule("persona", "can-do-anything", 0.3, "can\\s+do\\s+anything|(?:answer|respond\\s+to)\\s+any\\s+(?:question|request|prompt)\\s+(?:without|regardless)"),
+  rule(
+    "persona",
+    "can-do-anything",
+    0.3,
+    "can\\s+do\\s+anything|answers?\\s+(?:everything|anything|any\\s+question)|(?:answer|respond\\s+to)\\s+any\\s+(?:question|request|prompt)\\s+(?:without|regardless)",
+  ),
   rule(
     "persona",
     "as-persona-from-now",
     0.5,
-    "(?:from\\s+now\\s+on|for\\s+the\\s+rest\\s+of\\s+(?:this|our)\\s+conversation|starting\\s+now),?\\s+(?:you\\s+(?:are|will\\s+be|['’]re|will)\\s+(?:going\\s+to\\s+)?(?:act|be|play|pretend|roleplay|role-play|respond|answer|behave|simulate)\\s+(?:as|like)|act\\s+as|you\\s+are\\s+(?:now\\s+)?(?:an?\\s+)?\\w+\\s*,)",
+    "(?:from\\s+now\\s+on|for\\s+the\\s+rest\\s+of\\s+(?:this|our)\\s+conversation|starting\\s+now),?\\s+(?:you\\s*(?:are|will\\s+be|['’]re|will)\\s+(?:going\\s+to\\s+)?(?:act|be|play|pretend|roleplay|role-play|respond|answer|behave|simulate)\\s+(?:as|like)|act\\s+as|you\\s+are\\s+(?:now\\s+)?(?:an?\\s+)?\\w+\\s*,)",
   ),
   rule(
     "persona",
@@ -314,7 +510,7 @@ export const rules: readonly InjectionRule[] = [
     "persona",
     "grandma-recited",
     0.7,
-    `(?:grandma|grandmother|granny|nana|grandpa|grandfather)[^.!?\\n]{0,80}?(?:used\\s+to|would|always)\\s+(?:\\w+\\s+){0,3}(?:tell|read|sing|recite|whisper|explain|give|share)\\S*\\s+(?:me\\s+|us\\s+)?(?:\\S+\\s+){0,5}(?:keys|serial|napalm|recipe|formula|instructions|steps|how\\s+to|codes|passwords|synthe|${HARMFUL})`,
+    `(?:grandma|grandmother|granny|nana|grandpa|grandfather)[^.!?\\n]{0,80}?\\b(?:tell|told|read|sing|sang|recite|whisper|explain|give|gave|share|taught|teach|show|showed)\\S*\\s+(?:me\\s+|us\\s+)?(?:\\S+\\s+){0,5}?(?:keys|serials?|napalm|formula|codes|passwords|synthe|${HARMFUL})`,
   ),
   rule(
     "persona",
@@ -345,7 +541,7 @@ export const rules: readonly InjectionRule[] = [
     "persona",
     "forget-you-are-ai",
     1,
-    "forget\\s+(?:that\\s+)?you\\s+are\\s+(?:an?\\s+)?(?:ai|language\\s+model|assistant|chatgpt|large\\s+language\\s+model)\\b",
+    "forget\\s+(?:that\\s+)?(?:you\\s+are|you['’]re)\\s+(?:an?\\s+)?(?:ai|language\\s+model|assistant|chatgpt|large\\s+language\\s+model)\\b",
   ),
   rule(
     "persona",
@@ -371,26 +567,32 @@ export const rules: readonly InjectionRule[] = [
     "fiction",
     "framing",
     0.4,
-    "hypothetical(?:ly)?|in\\s+a\\s+(?:hypothetical|fictional|fictitious|imaginary|made[-\\s]up|parallel|alternate)\\s+(?:world|scenario|universe|setting|story|situation|reality)|for\\s+(?:a|my|the|our)\\s+(?:story|novel|book|screenplay|movie|film|script|fiction|fanfic|fan\\s+fiction|rpg|play|thriller|short\\s+story)|(?:write|writing|compose|create)\\s+(?:a|an|the)\\s+(?:story|scene|screenplay|script|dialogue|dialog|poem|novel|chapter|monologue|play)\\s+(?:where|in\\s+which|about|that|featuring)|imagine\\s+(?:a\\s+world|a\\s+scenario|that\\s+you|you\\s+are|we\\s+are)|purely\\s+(?:fictional|hypothetical|theoretical)|for\\s+(?:educational|research|academic|informational)\\s+purposes|in\\s+this\\s+(?:fictional|imaginary|hypothetical)\\s+(?:world|story|universe|scenario)|as\\s+a\\s+(?:thought\\s+experiment|creative\\s+writing\\s+exercise)|let['’]?s\\s+(?:pretend|imagine|roleplay|role-play)",
+    "hypothetical(?:ly)?|in\\s+a\\s+(?:hypothetical|fictional|fictitious|imaginary|made[-\\s]up|parallel|alternate)\\s+(?:world|scenario|universe|setting|story|situation|reality)|for\\s+(?:a|my|the|our)\\s+(?:story|novel|book|screenplay|movie|film|script|fiction|fanfic|fan\\s+fiction|rpg|play|thriller|short\\s+story)|(?:write|writing|compose|create)\\s+(?:a|an|the)\\s+(?:story|scene|screenplay|script|dialogue|dialog|poem|novel|chapter|monologue|play)\\s+(?:where|in\\s+which|about|that|featuring)|imagine\\s+(?:a\\s+world|a\\s+scenario|that\\s+you|you\\s+are|we\\s+are)|purely\\s+(?:fictional|hypothetical|theoretical)|for\\s+(?:educational|research|academic|informational)\\s+purposes|in\\s+this\\s+(?:fictional|imaginary|hypothetical)\\s+(?:world|story|universe|scenario)|as\\s+a\\s+(?:thought\\s+experiment|creative\\s+writing\\s+exercise)|let['’]?s\\s+(?:pretend|imagine|roleplay|role-play|say)|imagine\\s+you['’]re|in\\s+a\\s+world\\s+where|(?:i['’]m|i\\s+am)\\s+writing\\s+(?:a|an|my)\\s+(?:novel|book|story|screenplay|script|thriller|game)|as\\s+(?:a\\s+)?(?:work\\s+of\\s+)?fiction|fictional(?:ly)?\\s+(?:speaking|context|scenario)|(?:movie|film|tv|stage)\\s+script|in\\s+(?:a|my|the|our)\\s+(?:story|novel|game|movie|film|d&d|rpg|campaign)\\b",
   ),
   rule(
     "fiction",
     "character-explains",
     0.4,
-    "(?:character|villain|protagonist|narrator|antagonist|scientist|chemist|hacker|expert|professor|mentor|criminal|terrorist|cook|bomb-?maker|dealer)s?\\s+(?:who\\s+)?(?:explains|describes|details|tells|reveals|teaches|lists|walks|shows|gives|recites|outlines|breaks\\s+down|must\\s+explain|will\\s+explain|should\\s+explain)",
+    "(?:character|villain|protagonist|narrator|antagonist|scientist|chemist|hacker|expert|professor|mentor|criminal|terrorist|cook|bomb-?maker|dealer)s?\\s+(?:who\\s+)?(?:explains|describes|details|tells|reveals|teaches|lists|walks|shows|gives|recites|outlines|breaks\\s+down|must\\s+explain|will\\s+explain|should\\s+explain|needs?\\s+to\\s+(?:know|explain|learn|describe))",
   ),
   rule(
     "fiction",
     "exact-detail",
     0.3,
-    "exactly\\s+how|precisely\\s+how|step[-\\s]by[-\\s]step|in\\s+(?:great\\s+|full\\s+|complete\\s+|exact\\s+|precise\\s+|technical\\s+|explicit\\s+)?detail|the\\s+(?:exact|precise|specific|full|complete|detailed|actual|real)\\s+(?:steps|instructions|recipe|quantities|measurements|amounts|chemicals|ingredients|procedure|method|process|code|commands|formula|materials|components)|detailed\\s+(?:instructions|steps|recipe|procedure|guide|tutorial)|technically\\s+accurate|(?:actually|really)\\s+works?",
+    "exactly\\s+how|precisely\\s+how|step[-\\s]by[-\\s]step|in\\s+(?:great\\s+|full\\s+|complete\\s+|exact\\s+|precise\\s+|technical\\s+|explicit\\s+)?detail|the\\s+(?:exact|precise|specific|full|complete|detailed|actual|real)\\s+(?:steps|instructions|recipe|quantities|measurements|amounts|chemicals|ingredients|procedure|method|process|code|commands|formula|materials|components)|detailed\\s+(?:instructions|steps|recipe|procedure|guide|tutorial)|technically\\s+accurate|(?:actually|really)\\s+works?|(?:most\\s+effective|best|easiest|quickest|surest|cheapest)\\s+(?:way|method|means)\\s+(?:to|of|for)",
+  ),
+  rule(
+    "fiction",
+    "ask-how",
+    0.3,
+    "(?:explain|describe|tell\\s+(?:me|us)|show\\s+(?:me|us)|teach\\s+(?:me|us)|detail|outline|walk\\s+(?:me|us)\\s+through|give\\s+(?:me|us))\\s+(?:\\w+\\s+){0,2}?(?:how\\s+to|how\\s+(?:one|someone|you|he|she|they|i|we)\\s+(?:would|could|can|might|should)|the\\s+(?:steps|process|procedure|method|recipe|ingredients)\\s+(?:to|for|of))|how\\s+would\\s+(?:you|one|someone|he|she|they)\\s+(?:go\\s+about|make|build|create|synthesi[sz]e|produce|do\\s+it|get)|how\\s+(?:to|do\\s+(?:i|you|we)|can\\s+(?:i|you|one|someone))\\s+(?:make|build|create|synthesi[sz]e|cook|produce|manufacture|obtain|hack|steal|poison|kill|hide|launder|smuggle|assemble)",
   ),
   rule("fiction", "harmful-topic", 0.3, HARMFUL),
   rule(
     "fiction",
     "lawless-world",
     0.3,
-    "nothing\\s+is\\s+(?:illegal|forbidden|off[\\s-]limits|prohibited|taboo)|everything\\s+is\\s+(?:legal|allowed|permitted)|no\\s+(?:laws|rules|ethics|morals)\\s+(?:apply|exist)|(?:laws|ethics|morals)\\s+(?:do\\s+not|don['’]t)\\s+(?:apply|exist)",
+    "nothing\\s+is\\s+(?:illegal|forbidden|off[\\s-]limits|prohibited|taboo)|everything\\s+is\\s+(?:legal|allowed|permitted)|there\\s+(?:are|is)\\s+no\\s+(?:content\\s+polic(?:y|ies)|rules|restrictions|laws|ethics|filters|consequences)|no\\s+(?:laws|rules|ethics|morals)\\s+(?:apply|exist)|(?:laws|rules|ethics|morals)\\s+(?:do\\s+not|don['’]t)\\s+(?:apply|exist)",
   ),
 
   // ——— prompt leak ———
@@ -398,7 +600,7 @@ export const rules: readonly InjectionRule[] = [
     "prompt-leak",
     "reveal-system-prompt",
     1,
-    "(?:repeat|print|reveal|show|display|output|dump|echo|recite|expose|leak|paste|disclose|divulge|spell\\s+out|type\\s+out|write\\s+out|write\\s+down|read\\s+(?:back|out)|tell|give|share|summari[sz]e|translate|encode|copy|return|provide|list|what\\s+(?:is|are|was|were|does|do|did))\\s+(?:me\\s+|us\\s+)?(?:back\\s+)?(?:all\\s+(?:of\\s+)?)?your\\s+(?:\\w+\\s+){0,3}?(?:system\\s+prompt|system\\s+message|system\\s+instructions?|initial\\s+(?:prompt|instructions?)|original\\s+(?:prompt|instructions?)|hidden\\s+(?:prompt|instructions?)|secret\\s+(?:prompt|instructions?)|pre-?prompt|meta-?prompt|developer\\s+(?:message|instructions?|prompt)|instructions|rules|guidelines|directives|prompt|programming|custom\\s+instructions|configuration|initiali[sz]ation)",
+    "(?:repeat|print|reveal|show|display|output|dump|echo|recite|expose|leak|paste|disclose|divulge|spell\\s+out|type\\s+out|write\\s+out|write\\s+down|read\\s+(?:back|out)|tell|give|share|summari[sz]e|translate|encode|copy|return|provide|list|put|place|format|convert|base64|what['’]s|what\\s+(?:is|are|was|were|does|do|did))\\s+(?:me\\s+|us\\s+)?(?:out\\s+|back\\s+|up\\s+)?(?:all\\s+(?:of\\s+)?)?your\\s+(?:\\w+\\s+){0,3}?(?:system\\s+prompt|system\\s+message|system\\s+instructions?|initial\\s+(?:prompt|instructions?)|original\\s+(?:prompt|instructions?)|hidden\\s+(?:prompt|instructions?)|secret\\s+(?:prompt|instructions?)|pre-?prompt|meta-?prompt|developer\\s+(?:message|instructions?|prompt)|custom\\s+instructions|initiali[sz]ation)",
   ),
   rule(
     "prompt-leak",
@@ -416,7 +618,97 @@ export const rules: readonly InjectionRule[] = [
     "prompt-leak",
     "repeat-text-above",
     1,
-    "(?:repeat|print|output|reproduce|recite|echo|copy|paste|write\\s+out|type\\s+out|spell\\s+out|reveal|show|display|dump|return|list)\\s+(?:me\\s+)?(?:back\\s+)?(?:all\\s+(?:of\\s+)?)?(?:the\\s+|your\\s+)?(?:exact\\s+|full\\s+|entire\\s+|complete\\s+|verbatim\\s+|first\\s+|previous\\s+)?(?:text|words|everything|content|contents|lines|sentences|messages?|instructions|prompt|conversation|tokens|characters|paragraphs?)\\s+(?:that\\s+(?:is|was|were|are|came|appear(?:s|ed)?)\\s+|written\\s+|you\\s+(?:received|were\\s+given|saw|got)\\s+)?(?:above|before\\s+(?:this|that|my\\s+(?:message|question|first\\s+message)|the\\s+(?:user|first))|prior\\s+to\\s+(?:this|my)|preceding|so\\s+far|at\\s+the\\s+(?:beginning|start|top)|from\\s+the\\s+(?:beginning|start|top))",
+    "(?:repeat|print|output|reproduce|recite|echo|copy|paste|write\\s+out|type\\s+out|spell\\s+out|reveal|show|display|dump|return|list)\\s+(?:me\\s+)?(?:back\\s+)?(?:all\\s+(?:of\\s+)?)?(?:the\\s+|your\\s+)?(?:exact\\s+|full\\s+|entire\\s+|complete\\s+|verbatim\\s+|first\\s+|previous\\s+)?(?:text|words|everything|content|contents|lines|sentences|messages?|instructions|prompt|conversation|tokens|characters|paragraphs?)\\s+(?:that\\s+(?:is|was|were|are|came|appear(?:s|ed)?)\\s+|written\\s+|you\\s*(?:received|were\\s+given|saw|got)\\s+)?(?:above|before\\s+(?:this|that|my\\s+(?:message|question|first\\s+message)|the\\s+(?:user|first))|prior\\s+to\\s+(?:this|my)|preceding|so\\s+far|at\\s+the\\s+(?:beginning|start|top)|from\\s+the\\s+(?:beginning|start|top))",
+  ),
+  rule(
+    "prompt-leak",
+    "instructions-you-were-given",
+    0.7,
+    `(?:prompt|instructions?|rules|guidelines|directives|text|message|configuration|context)\\s+(?:that\\s+)?(?:you\\s*(?:were|have\\s+been|${AP}ve\\s+been)\\s+(?:given|provided|told|configured\\s+with|initiali[sz]ed\\s+with|fed|programmed\\s+with|started\\s+with)|you\\s*(?:received|got)\\s+(?:at\\s+the\\s+(?:start|beginning)|before|initially|from))`,
+  ),
+  rule(
+    "prompt-leak",
+    "leak-verb",
+    0.3,
+    "\\b(?:repeat|print|reveal|show|display|output|dump|echo|recite|disclose|divulge|share|tell\\s+me|paste|spell\\s+out|write\\s+out|copy)\\b",
+  ),
+  rule(
+    "prompt-leak",
+    "print-the-above",
+    1,
+    "(?:repeat|print|output|reproduce|recite|echo|copy|paste|write\\s+out|type\\s+out|reveal|show|display|dump)\\s+(?:me\\s+)?(?:back\\s+)?(?:all\\s+(?:of\\s+)?)?the\\s+(?:above|preceding|previous|prior|earlier|initial|first)\\s+(?:text|prompt|instructions|message|content|lines|words|system\\s+message)",
+  ),
+  rule(
+    "prompt-leak",
+    "first-words-of-prompt",
+    1,
+    "(?:first|last|opening)\\s+(?:\\d+|few|two|three|five|ten|hundred)?\\s*(?:words?|lines?|characters?|sentences?|tokens?|paragraphs?)\\s+of\\s+(?:your|the|this)\\s+(?:system\\s+)?(?:prompt|instructions|system\\s+message|conversation|context)",
+  ),
+  rule(
+    "prompt-leak",
+    "what-did-developer-say",
+    1,
+    "what\\s+did\\s+(?:the|your)\\s+(?:developers?|creators?|operators?|system|admins?|programmers?|company)\\s+(?:tell|instruct|say\\s+to|ask)\\s+you",
+  ),
+  rule(
+    "prompt-leak",
+    "rules-you-must-follow",
+    0.7,
+    "(?:what|which)\\s+(?:are|were)\\s+(?:the|your)\\s+(?:exact\\s+|secret\\s+|hidden\\s+)?(?:rules|instructions|guidelines|directives|constraints)\\s+(?:that\\s+)?you\\s*(?:must|have\\s+to|need\\s+to|were\\s+told\\s+to|are\\s+told\\s+to)\\s+(?:follow|obey)",
+  ),
+  rule(
+    "prompt-leak",
+    "whats-in-your-prompt",
+    1,
+    "what(?:['’]s|\\s+is|\\s+are|\\s+was|\\s+were)?\\s+(?:written|said|stated|contained|included|listed|inside)\\s+(?:in\\s+)?(?:your|the)\\s+(?:\\w+\\s+)?(?:prompt|instructions|system\\s+(?:prompt|message)|rules|guidelines|configuration|pre-?prompt)",
+  ),
+  rule(
+    "prompt-leak",
+    "text-of-your-instructions",
+    0.7,
+    "(?:text|content|contents|wording|words|body|full\\s+version)\\s+of\\s+your\\s+(?:\\w+\\s+)?(?:instructions|prompt|system\\s+prompt|rules|guidelines|configuration|directives)",
+  ),
+  rule(
+    "prompt-leak",
+    "reveal-your-setup",
+    1,
+    "(?:show|reveal|display|print|output|echo|quote|paste|list|tell\\s+me|give\\s+me|share|repeat|recite|dump|expose|leak|copy|write\\s+out|spell\\s+out|what\\s+(?:is|are|was|were|does|did)|what['’]s|need)\\s+(?:back\\s+|out\\s+|me\\s+)?(?:the\\s+)?(?:exact\\s+|full\\s+|complete\\s+|entire\\s+|confidential\\s+|hidden\\s+|secret\\s+)?(?:(?:wording|text|content|contents|part|parts|beginning|start)\\s+of\\s+)?(?:your|the\\s+(?:hidden|confidential|secret|initial|developer|operator|system|setup))\\s+(?:\\w+\\s+)?(?:system\\s+prompt|system\\s+message|developer\\s+message|initial\\s+(?:message|prompt|instructions)|setup\\s+(?:message|prompt|instructions)|preamble|pre-?prompt|briefing)",
+  ),
+  rule(
+    "prompt-leak",
+    "dump-your-instructions",
+    1,
+    "(?:repeat|print|reveal|dump|echo|recite|expose|leak|paste|disclose|divulge|spell\\s+out|output|quote|write\\s+out|type\\s+out|copy)\\s+(?:back\\s+|out\\s+|me\\s+)?(?:all\\s+(?:of\\s+)?)?(?:the\\s+(?:exact\\s+|full\\s+)?(?:wording|text|content|contents)\\s+of\\s+)?your\\s+(?:\\w+\\s+)?(?:instructions|rules|guidelines|directives|configuration|prompt|programming|context)",
+  ),
+  rule(
+    "prompt-leak",
+    "ask-your-instructions",
+    0.5,
+    "(?:show|tell|give|share|list|what\\s+(?:are|were|is)|what['’]s)\\s+(?:me\\s+|us\\s+)?(?:all\\s+(?:of\\s+)?)?your\\s+(?:\\w+\\s+)?(?:instructions|rules|guidelines|directives|configuration|prompt|programming)",
+  ),
+  rule(
+    "prompt-leak",
+    "how-does-prompt-begin",
+    1,
+    "how\\s+does\\s+your\\s+(?:system\\s+)?(?:prompt|instructions|system\\s+message)\\s+(?:begin|start|end|read|go)",
+  ),
+  rule(
+    "prompt-leak",
+    "hidden-preamble",
+    0.7,
+    "(?:hidden|secret|confidential|initial|setup|system|developer)\\s+(?:preamble|pre-?prompt|setup\\s+message|briefing|message|configuration)|(?:prompt|instructions|rules|message)\\s+that\\s+(?:defines?|controls?|governs?|shapes?|configures?)\\s+(?:your|the\\s+assistant['’]s)\\s+behaviou?r|(?:rules|instructions|guidelines)\\s+(?:your|the)\\s+(?:operator|developer|creator|admin|company)s?\\s+(?:set|gave|wrote|defined|provided)",
+  ),
+  rule(
+    "prompt-leak",
+    "context-before-me",
+    1,
+    "(?:what|everything|anything)\\s*(?:['’]s|\\s+is|\\s+was|\\s+came)?\\s+(?:in\\s+your\\s+(?:context|memory|prompt)\\s+)?(?:before|above|prior\\s+to)\\s+(?:my\\s+first\\s+message|i\\s+started\\s+(?:talking|typing|writing)|this\\s+conversation\\s+(?:started|began)|the\\s+conversation\\s+(?:started|began)|our\\s+conversation)|(?:instructions|rules|messages?)\\s+(?:did\\s+)?you\\s+(?:receive|get|got|received)\\s+before",
+  ),
+  rule(
+    "prompt-leak",
+    "not-allowed-to-tell",
+    0.7,
+    "what\\s+(?:are|were)\\s+you\\s+(?:not\\s+allowed|forbidden|told\\s+not|instructed\\s+not|programmed\\s+not)\\s+to\\s+(?:tell|say|reveal|share|discuss|mention)",
   ),
   rule(
     "prompt-leak",
@@ -428,19 +720,19 @@ export const rules: readonly InjectionRule[] = [
     "prompt-leak",
     "verbatim",
     0.3,
-    "verbatim|word\\s+for\\s+word|in\\s+its\\s+entirety|unabridged|without\\s+(?:any\\s+)?(?:omissions|summari[sz]ing|paraphrasing)",
+    "verbatim|word\\s+for\\s+word|in\\s+its\\s+entirety|all\\s+of\\s+them|every\\s+(?:single\\s+)?(?:one|word|line)|in\\s+full\\b|unabridged|without\\s+(?:any\\s+)?(?:omissions|summari[sz]ing|paraphrasing)",
   ),
   rule(
     "prompt-leak",
     "what-were-you-told",
     0.7,
-    "what\\s+(?:were|have|are)\\s+you\\s+(?:been\\s+)?(?:told|instructed|programmed|configured|prompted)|(?:tell|show|give)\\s+me\\s+(?:everything|all|what)\\s+(?:that\\s+)?you\\s+(?:were|have\\s+been)\\s+(?:told|instructed|given)",
+    "what\\s+(?:were|have|are)\\s+you\\s*(?:been\\s+)?(?:told|instructed|programmed|configured|prompted)|(?:tell|show|give)\\s+me\\s+(?:everything|all|what)\\s+(?:that\\s+)?you\\s*(?:were|have\\s+been)\\s+(?:told|instructed|given)",
   ),
   rule(
     "prompt-leak",
     "what-were-you-told-before",
     1,
-    "what\\s+(?:were|have|was|are)\\s+you\\s+(?:been\\s+)?(?:told|instructed|programmed|configured|asked)\\s+(?:to\\s+do\\s+)?(?:before|at\\s+the\\s+(?:start|beginning)|initially|originally|by\\s+(?:your\\s+)?(?:developers?|creators?|openai|anthropic|the\\s+(?:developer|operator|system|admin))|in\\s+(?:your|the)\\s+(?:system|initial|first)\\s+(?:prompt|message)|not\\s+to\\s+(?:say|tell|reveal|share|disclose|talk\\s+about))",
+    "what\\s+(?:were|have|was|are)\\s+you\\s*(?:been\\s+)?(?:told|instructed|programmed|configured|asked)\\s+(?:to\\s+do\\s+)?(?:before|at\\s+the\\s+(?:start|beginning)|initially|originally|by\\s+(?:your\\s+)?(?:developers?|creators?|openai|anthropic|the\\s+(?:developer|operator|system|admin))|in\\s+(?:your|the)\\s+(?:system|initial|first)\\s+(?:prompt|message)|not\\s+to\\s+(?:say|tell|reveal|share|disclose|talk\\s+about))",
   ),
   rule(
     "prompt-leak",
@@ -460,7 +752,7 @@ export const rules: readonly InjectionRule[] = [
     0.6,
     "(?:everything|all(?:\\s+the)?\\s+text|anything|all\\s+instructions)\\s+(?:above|before|prior\\s+to)\\s+(?:this\\s+(?:line|message|point|sentence|prompt)|the\\s+first\\s+(?:user\\s+)?message|my\\s+(?:first\\s+)?(?:message|question))",
   ),
-  rule("prompt-leak", "how-programmed", 0.5, "(?:how|what)\\s+(?:were|are|have)\\s+you\\s+(?:been\\s+)?(?:programmed|instructed|configured|prompted)\\s+to"),
+  rule("prompt-leak", "how-programmed", 0.5, "(?:how|what)\\s+(?:were|are|have)\\s+you\\s*(?:been\\s+)?(?:programmed|instructed|configured|prompted)\\s+to"),
 
   // ——— indirect: instructions planted in data for the model that reads it ———
   rule(
@@ -485,13 +777,13 @@ export const rules: readonly InjectionRule[] = [
     "indirect",
     "note-to-ai",
     1,
-    `(?:note|message|memo|reminder|notice|attention|p\\.?s\\.?|important|instructions?)\\s*(?:to|for)\\s+(?:the\\s+|any\\s+|all\\s+)?(?:${AI}|assistant|bot|summari[sz]er)s?\\b|(?:note|memo|reminder|p\\.?s\\.?)\\s+(?:to|for)\\s+(?:the\\s+|any\\s+)?(?:model|agent)s?\\b`,
+    `(?:note|message|memo|reminder|notice|attention|p\\.?s\\.?|important|instructions?)\\s*(?:to|for)\\s+(?:the\\s+|any\\s+|all\\s+)?(?:${AI}|assistant|bot|summari[sz]er)s?\\s*(?:[:,.!\\-—)\\]>]|$|\\s+(?:reading|processing|reviewing|summari[sz]ing|that|who|which|agents?|assistants?|tools?|systems?|models?)\\b)|(?:note|memo|reminder|p\\.?s\\.?)\\s+(?:to|for)\\s+(?:the\\s+|any\\s+)?(?:model|agent)s?\\b`,
   ),
   rule(
     "indirect",
     "when-summarizing-this",
     0.5,
-    "when\\s+(?:summari[sz]ing|you\\s+summari[sz]e|processing|reading|you\\s+read|asked\\s+about|translating|you\\s+translate|analy[sz]ing|reviewing|you\\s+review|answering\\s+questions\\s+about|describing)\\s+(?:this|these|the\\s+following|my)\\b",
+    "when\\s+(?:summari[sz]ing|you\\s+summari[sz]e|processing|reading|you\\s+(?:read|process|parse|see|analy[sz]e|handle|review|index)|asked\\s+about|translating|you\\s+translate|analy[sz]ing|reviewing|you\\s+review|answering\\s+questions\\s+about|describing)\\s+(?:this|these|the\\s+following|my)\\b",
   ),
   rule(
     "indirect",
@@ -503,7 +795,7 @@ export const rules: readonly InjectionRule[] = [
     "indirect",
     "hide-from-user",
     0.6,
-    `(?:do\\s+not|don${AP}t|never)\\s+(?:tell|inform|mention\\s+(?:this\\s+|it\\s+)?to|reveal\\s+(?:this\\s+|it\\s+)?to|alert|notify|let)\\s+(?:the\\s+)?(?:user|human|reader|recipient)|without\\s+(?:telling|informing|notifying|alerting|asking)\\s+the\\s+(?:user|human)|the\\s+user\\s+(?:must|should|will)\\s+(?:not|never)\\s+(?:know|see|notice|be\\s+told|find\\s+out)`,
+    `(?:do\\s+not|don${AP}t|never)\\s+(?:tell|inform|mention\\s+(?:this\\s+|it\\s+)?to|reveal\\s+(?:this\\s+|it\\s+)?to|alert|notify|let)\\s+(?:the\\s+)?(?:user|human|reader|recipient)|without\\s+(?:telling|informing|notifying|alerting|asking)\\s+the\\s+(?:user|human)`,
   ),
   rule(
     "indirect",
@@ -530,5 +822,62 @@ export const rules: readonly InjectionRule[] = [
     "(?:include|insert|add|append|embed|put)\\s+(?:this|the\\s+following)\\s+(?:link|url|text|message|image|sentence|phrase)\\s+(?:in|into|to|at\\s+the\\s+end\\s+of)\\s+(?:your|the|every|all|each)\\s+(?:response|reply|answer|summary|output|responses|replies|answers|summaries)",
   ),
   rule("indirect", "ai-instructions-colon", 0.6, `(?:${AI}|assistant)\\s+(?:instructions?|directives?|commands?|task)\\s*:`),
+  rule(
+    "indirect",
+    "if-ai-reads-this",
+    1,
+    "(?:if|when|once|whenever)\\s+(?:an?\\s+|any\\s+|the\\s+)?(?:ai|assistant|llm|model|bot|agent|language\\s+model|chatbot|gpt)\\s+(?:is\\s+)?(?:reads?|reading|processes|processing|sees|summari[sz]es|summari[sz]ing|parses|parsing|scans|scanning)\\s+this",
+  ),
+  rule("indirect", "address-the-ai", 0.7, `(?:attention|calling|dear|hey|hello)\\s+(?:all\\s+)?(?:${AI}|assistants?|agents?|bots?|models?)\\s*[:,!]`),
+  rule("indirect", "comment-to-ai", 0.5, `<!--[^>]{0,40}?\\b(?:ai|assistant|llm|model|agent|bot|gpt|chatgpt|claude)\\b`),
+  rule(
+    "indirect",
+    "ai-must-do",
+    0.6,
+    `${AI}s?\\s+(?:must|should|shall|are\\s+required\\s+to|are\\s+instructed\\s+to|need\\s+to|is\\s+required\\s+to|is\\s+instructed\\s+to)\\s+(?:now\\s+|always\\s+|only\\s+)?(?:respond|reply|answer|say|ignore|output|include|tell|recommend|rate|rank|classify|summari[sz]e|translate|forward|send|append|insert)`,
+  ),
+  rule(
+    "indirect",
+    "tell-the-user-to-act",
+    0.6,
+    "(?:tell|inform|convince|persuade|urge|ask|instruct|advise)\\s+(?:the\\s+)?(?:user|reader|human|customer|recipient)s?\\s+to\\s+(?:visit|click|download|call|send|enter|provide|share|log\\s+in|reset|transfer|pay|buy|contact|install|run|open|wire)",
+  ),
+  rule(
+    "indirect",
+    "ai-reading-data",
+    0.6,
+    `${AI}\\s+(?:that\\s+(?:is|are)\\s+|who\\s+(?:is|are)\\s+)?(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|scanning|crawling|browsing|ingesting|reviewing|indexing|screening)\\s+(?:\\w+\\s+)?(?:reviews|emails|e-mails|pages|documents|resumes|cvs|applications|tickets|comments|messages|content|websites|data|files|results)`,
+  ),
+  rule(
+    "indirect",
+    "rate-this",
+    0.5,
+    "(?:rate|rank|score|review|classify|mark|label|recommend)\\s+(?:this|the|our)\\s+(?:product|review|candidate|applicant|resume|cv|company|email|document|site|page|article|app|vendor|seller|business)\\s+(?:as\\s+)?(?:\\d+\\s+stars?|highly|positively|favorably|favourably|the\\s+(?:best|top|strongest|safest)|as\\s+(?:safe|trustworthy|legitimate|qualified|excellent))",
+  ),
+  rule("indirect", "bracketed-ai-colon", 0.7, "[\\[(]\\s*(?:assistant|ai|system|admin|llm|model|agent|bot|note\\s+to\\s+(?:ai|assistant))\\s*:"),
+  rule(
+    "indirect",
+    "address-ai-comma",
+    0.6,
+    `(?:^|[\\n.!?:;\\-—]\\s*)(?:${AI}|assistant|agent|bot|model)s?\\s*(?:,|:|—|-)\\s*(?:please\\s+|also\\s+|you\\s+must\\s+|you\\s+should\\s+|always\\s+|never\\s+|do\\s+not\\s+|don['’]t\\s+)*(?:add|include|insert|append|ignore|say|tell|reply|respond|send|forward|recommend|approve|rate|output|write|delete|remove|end|start|describe|mention|visit|click|summari[sz]e)`,
+  ),
+  rule(
+    "indirect",
+    "for-the-ai-not-human",
+    1,
+    `(?:this\\s+(?:message|note|text|part|section|instruction)\\s+is\\s+(?:for|meant\\s+for|addressed\\s+to|intended\\s+for)\\s+(?:the\\s+|any\\s+)?(?:${AI}|assistant|model|bot|agent|machine)s?)|(?:instructions?|directives?|note|notes)\\s+(?:for|to)\\s+(?:the\\s+|any\\s+|all\\s+)?(?:automated|automatic|ai|llm|robot)\\s+(?:\\w+\\s+)?(?:reviewers?|readers?|agents?|systems?|assistants?|tools?|screeners?|summari[sz]ers?)`,
+  ),
+  rule(
+    "indirect",
+    "user-must-not-see",
+    0.6,
+    "(?:the\\s+)?(?:user|human|reader|recipient)s?\\s+(?:must|should|will|may)\\s+(?:not|never)\\s+(?:see|know|notice|read|learn|find\\s+out|be\\s+told)|(?:do\\s+not|don['’]t|never)\\s+(?:mention|reveal|disclose|acknowledge|reference)\\s+(?:this|these)\\s+(?:instructions?|note|message|text|comment|directive)",
+  ),
+  rule(
+    "indirect",
+    "always-append",
+    0.5,
+    "(?:always|also)\\s+(?:end|start|begin|finish|close|sign)\\s+(?:your|each|every|all)\\s+(?:\\w+\\s+)?(?:answers?|responses?|replies|messages|summar(?:y|ies)|outputs?)\\s+with|(?:add|include|insert|append)\\s+(?:a\\s+|the\\s+)?(?:link|url|reference)\\s+to\\s+\\S+\\s+(?:in|into|to)\\s+(?:your|the|every|each)\\s+(?:answer|response|reply|summary|output)",
+  ),
   rule("indirect", "markdown-image-exfil", 0.4, "!\\[[^\\]\\n]{0,40}\\]\\(https?://[^)\\s]{1,200}[?&][a-z_]{1,20}=[^)\\s]{0,20}(?:\\{|\\[|%7b|\\$)"),
 ];

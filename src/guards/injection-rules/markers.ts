@@ -12,7 +12,7 @@ function marker(name: string, weight: number, pattern: string): InjectionRule {
 }
 
 export const rules: readonly InjectionRule[] = [
-  marker("chatml-system", 0.6, "<\\|im_start\\|>\\s*(?:system|developer)"),
+  marker("chatml-system", 0.8, "<\\|im_start\\|>\\s*(?:system|developer)"),
   marker("chatml-turn", 0.4, "<\\|im_end\\|>\\s*(?:</s>\\s*)?<\\|im_start\\|>\\s*(?:system|assistant|developer)"),
   marker("zephyr-system", 0.6, "<\\|system\\|>"),
   marker("zephyr-turn", 0.3, "<\\|(?:user|assistant|end)\\|>"),
@@ -23,7 +23,7 @@ export const rules: readonly InjectionRule[] = [
   marker("llama3-turn", 0.4, "<\\|eot_id\\|>\\s*<\\|start_header_id\\|>"),
   marker("harmony-system", 0.6, "<\\|start\\|>\\s*(?:system|developer)|<\\|channel\\|>|<\\|message\\|>"),
   marker("gemma-turn", 0.5, "<start_of_turn>\\s*(?:system|model|user)|<end_of_turn>"),
-  marker("special-token", 0.3, "<\\|(?:im_end|im_sep|endoftext|end_of_text|begin_of_text|eot_id|fim_prefix|return|call|end)\\|>|<｜[^｜\\n]{1,30}｜>"),
+  marker("special-token", 0.3, "<\\|(?:im_end|im_sep|endoftext|end_of_text|begin_of_text|eot_id|fim_prefix|return|call|end)\\|>|</s>|<｜[^｜\\n]{1,30}｜>"),
   marker(
     "markdown-system-header",
     0.6,
@@ -32,6 +32,12 @@ export const rules: readonly InjectionRule[] = [
   marker("markdown-system-colon", 0.6, "#{2,4}\\s*(?:system|new\\s+instructions?|admin|developer)\\s*:"),
   marker("alpaca-header", 0.3, "#{2,4}\\s*(?:instruction|response|input)\\s*:"),
   marker("system-tag", 0.5, "<\\s*(?:system|system_prompt|system-prompt|sys|admin|developer|system_message|im_system)\\s*>"),
+  marker("closing-system-tag", 0.4, "</\\s*(?:system|system_prompt|sys|admin|developer)\\s*>"),
+  marker(
+    "order-after-marker",
+    0.5,
+    "(?:<\\|im_start\\|>\\s*system|<\\|system\\|>|<<sys>>|<\\s*system\\s*>|#{1,4}\\s*system\\s*:?|\\[system\\]|<\\|end_header_id\\|>)\\s*(?:you\\s+(?:are|must|will|shall|should|now)|the\\s+(?:assistant|ai|model)|new\\s|from\\s+now|ignore|disregard|all\\s|always|never|do\\s+not|override|reveal|print|output|updated?|policy|rule)",
+  ),
   marker("closing-user-tag", 0.5, "</\\s*(?:user|user_input|human|input|query|user_query|user_message|prompt)\\s*>"),
   marker(
     "user-closed-system-opened",
@@ -43,13 +49,13 @@ export const rules: readonly InjectionRule[] = [
   marker(
     "fake-compliance",
     0.6,
-    "(?:^|\\n)\\s*(?:assistant|ai|chatgpt|claude|gpt|bot|model)\\s*:\\s*(?:sure|of\\s+course|certainly|absolutely|okay|ok|yes|understood)[,.!]?\\s+(?:here|i\\s+will|i['’]ll|i\\s+can|as|let)",
+    "(?:(?:^|\\n)\\s*(?:assistant|ai|chatgpt|claude|gpt|bot|model)\\s*:|#{2,4}\\s*response\\s*:)\\s*(?:sure|of\\s+course|certainly|absolutely|okay|ok|yes|understood)[,.!]?\\s+(?:here|i\\s+will|i['’]ll|i\\s+can|as|let)",
   ),
   marker("system-line", 0.3, "(?:^|\\n)\\s*(?:system|sys|admin|developer|root)\\s*:"),
   marker(
     "system-line-order",
     0.8,
-    "(?:^|\\n|\\s)(?:system|admin|developer|root)\\s*:\\s*(?:you\\s+(?:are|must|will|shall)\\s+(?:now|no\\s+longer)|ignore|disregard|new\\s+(?:instructions|rules)|override|the\\s+(?:assistant|ai|model)\\s+(?:must|should|will|is\\s+now)|all\\s+(?:restrictions|filters|rules)|safety\\s+(?:filters?|mode))",
+    "(?:^|[\\n\\s\"'{\\[(>])(?:system|admin|developer|root)\\s*:\\s*(?:you\\s+(?:are|must|will|shall)\\s+(?:now|no\\s+longer)|(?:new\\s+)?(?:priority\\s+)?instructions?\\s+(?:follow|below)|ignore|disregard|new\\s+(?:instructions|rules)|override|the\\s+(?:assistant|ai|model)\\s+(?:must|should|will|is\\s+now|has\\s+been|now|can|may)|all\\s+(?:restrictions|filters|rules)|safety\\s+(?:filters?|mode))",
   ),
   marker(
     "end-of-prompt",
@@ -65,7 +71,7 @@ export const rules: readonly InjectionRule[] = [
   marker("bing-system", 1, "\\[system\\]\\s*\\(#\\w+\\)"),
   marker(
     "role-header-colon",
-    0.5,
+    0.6,
     "(?:system|admin|administrator|developer|root|security|priority|openai|anthropic)\\s+(?:message|prompt|instructions?|override|notice|alert|directive|command)\\s*:",
   ),
 ];
