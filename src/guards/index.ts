@@ -1,5 +1,6 @@
 import type { GuardsConfig } from "../config/schema.js";
 import { GuardEngine, type GuardModelSlot } from "./engine.js";
+import { piiDetector } from "./pii.js";
 import { secretsDetector } from "./secrets.js";
 import type { Detector } from "./types.js";
 
@@ -14,9 +15,7 @@ export type DetectorName = GuardsConfig["detectors"][number];
 
 const FACTORIES: Readonly<Record<DetectorName, () => Detector>> = {
   secrets: secretsDetector,
-  pii: () => {
-    throw new Error("the PII detector is not built yet");
-  },
+  pii: piiDetector,
   injection: () => {
     throw new Error("the injection detector is not built yet");
   },
