@@ -68,6 +68,17 @@ export const rules: readonly InjectionRule[] = [
     "(?:begin|start)\\s+(?:of\\s+)?(?:the\\s+)?(?:new\\s+)?(?:system|admin|developer|real|actual|true|hidden)\\s+(?:prompt|instructions?|message|input|mode)",
   ),
   marker("bracket-system", 0.5, "\\[\\s*(?:system|sys|admin|developer|root)\\s*(?:message|prompt|instructions?|override|notice|update|alert)?\\s*\\]"),
+  marker(
+    "fenced-system",
+    0.8,
+    "(?:={2,}|-{2,}|\\*{2,}|#{2,}|\\[{2}|<{2}|\\[)\\s*(?:system|admin|developer|sys)(?:\\s+(?:message|prompt|instructions?|override|mode|notice))?\\s*(?:={2,}|-{2,}|\\*{2,}|#{2,}|\\]{2}|>{2})",
+  ),
+  marker(
+    "turn-boundary",
+    0.6,
+    "[\\[(<]?\\s*(?:end|begin|start)\\s+(?:of\\s+)?(?:the\\s+)?(?:user|human|system|admin|developer|untrusted|trusted)\\s+(?:input|message|prompt|instructions?|turn|content|section|text)\\s*[\\])>]?",
+  ),
+  marker("closing-instructions-tag", 0.3, "</\\s*(?:instructions?|context|document|data|rules|policy)\\s*>"),
   marker("bing-system", 1, "\\[system\\]\\s*\\(#\\w+\\)"),
   marker(
     "role-header-colon",
