@@ -51,6 +51,7 @@ interface CompiledRule {
 /** A rule's match in a view, in the view's UTF-16 offsets, with the weight it carries there. */
 interface Signal {
   readonly index: number;
+  readonly lang: string;
   readonly type: InjectionType;
   readonly weight: number;
   readonly start: number;
@@ -100,7 +101,7 @@ function scoreView(view: TextView, out: Candidate[]): void {
     out.push({ type, severity, start: span.start, end: span.end, confidence });
   };
   for (const signal of signals) if (signal.weight >= REPORT_AT) emit(signal.type, signal.start, signal.end, 0.9);
-  sumWeak(signals, emit);
+  sumWeak(oneLanguagePerWord(signals), emit);
 }
 
 /** Which rules match the text somewhere; every rule when the set cannot say (its DFA ran out of memory). */
@@ -136,11 +137,34 @@ function collectSignals(view: TextView, bytes: Buffer, present: readonly number[
       if (discussing && quoted(view.text, start)) continue;
       let weight = rule.weight;
       if (weight < 1 && (discussing || (documenting && rule.type === "fake-marker"))) weight /= 2;
-      signals.push({ index, type: rule.type, weight, start, end });
+      signals.push({ index, lang: rule.lang, type: rule.type, weight, start, end });
     }
     regex.lastIndex = 0;
   }
   return signals.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The same words matched by two languages' rules ("jailbreak" is a loanword in most of them) are one signal,
+ * at the larger weight: weak signals add up across rules of one language, not across translations of a rule.
+ */
+function oneLanguagePerWord(signals: readonly Signal[]): Signal[] {
+  const kept: Signal[] = [];
+  for (const s of signals) {
+    let merged = false;
+    if (s.weight < REPORT_AT) {
+      for (let i = kept.length - 1; i >= 0; i--) {
+        const k = kept[i]!;
+        if (k.end <= s.start && s.start - k.start > WINDOW) break;
+        if (k.weight >= REPORT_AT || k.type !== s.type || k.lang === s.lang || k.end <= s.start || s.end <= k.start) continue;
+        if (s.weight > k.weight) kept[i] = s;
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) kept.push(s);
+  }
+  return kept;
 }
 
 /** A phrase inside quotes in text about attacks is mentioned, not said. */
