@@ -1,0 +1,3 @@
+import type { InjectionRule } from "./types.js";
+
+export const rules: readonly InjectionRule[] = [];
