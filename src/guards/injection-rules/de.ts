@@ -165,4 +165,7 @@ export const rules: readonly InjectionRule[] = [
   rule("persona", "zwei-antworten", String.raw`${W}(?:zwei|2|beide|jeweils\s+zwei)\s+(?:\S+\s+)?(?:antworten|versionen|persönlichkeiten|modi|arten\s+zu\s+antworten|absätze)`, 0.5),
   rule("persona", "normal-und-ungefiltert", String.raw`${W}(?:normale|normal|gefilterte|zensierte|klassische|standard)\S*\s+(?:\S+\s+){0,3}?(?:und|sowie|dann)\s+(?:\S+\s+){0,3}?(?:ungefiltert|unzensiert|uneingeschränkt|freie|befreite|dan|jailbreak|entwicklermodus)`),
   rule("persona", "gott-modus", String.raw`${W}(?:gott[es]*[\s-]?modus|god[\s-]?mode|sudo[\s-]?modus|sudo\s+mode|root[\s-]?(?:zugriff|rechte|modus))`, 0.5),
+  rule("indirect", "fuer-ki-die-dies-liest", String.raw`${W}(?:für|an)\s+(?:alle\s+|jede\s+|jeden\s+)?${AI}\s*,?\s*(?:die|der|welche[rs]?|das)\s+(?:\S+\s+){0,4}?(?:liest|lesen|verarbeitet|verarbeiten|zusammenfasst|zusammenfassen|analysiert|analysieren|auswertet|auswerten|durchsucht|durchsuchen|bearbeitet|bearbeiten)`),
+  rule("indirect", "wenn-du-eine-ki-bist-dann", String.raw`${W}(?:wenn|falls|sofern)\s+du\s+(?:eine?\s+|ein\s+)?(?:ki|ki-assistent|sprachmodell|llm|chatbot|bot|künstliche\s+intelligenz|ki-agent|assistent)\s+bist[^\n]{0,120}?(?:füge|schreib|antworte|sende|schicke|leite|empfiehl|erwähne|ignoriere|vergiss|sag|gib|bewerte|lösche|öffne|führe)`),
+  rule("fake-marker", "alpaca-kopf", String.raw`(?:^|\n)\s*#{2,}\s*(?:anweisung|instruktion|systemnachricht|systemanweisung|antwort|eingabe|neue\s+anweisung)\s*:?\s*(?:\n|$)`, 0.6),
 ];

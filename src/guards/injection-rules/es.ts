@@ -132,4 +132,7 @@ export const rules: readonly InjectionRule[] = [
   rule("persona", "dos-respuestas", String.raw`${W}(?:dos|2)\s+(?:\S+\s+)?(?:respuestas|versiones|personalidades|modos|formas\s+de\s+responder)`, 0.5),
   rule("persona", "normal-y-sin-filtro", String.raw`${W}(?:normal|filtrad[oa]|censurad[oa]|clásic[oa]|estándar)\s+(?:\S+\s+){0,3}?(?:y|luego)\s+(?:\S+\s+){0,3}?(?:sin\s+filtros?|sin\s+censura|no\s+filtrad|libre|desatad|dan|jailbreak|modo\s+desarrollador)`),
   rule("persona", "modo-dios", String.raw`${W}(?:modo\s+dios|god\s+mode|modo\s+sudo|sudo\s+mode|acceso\s+root)`, 0.5),
+  rule("indirect", "para-la-ia-que-lea", String.raw`${W}(?:para|a)\s+(?:la\s+|el\s+|cualquier\s+|toda\s+|las\s+|los\s+)?${AI}\s*,?\s*(?:que|quien)\s+(?:\S+\s+){0,3}?(?:lea|lee|lean|leen|procese|procesa|resuma|resume|analice|analiza|esté\s+leyendo|revise)`),
+  rule("indirect", "si-eres-una-ia-entonces", String.raw`${W}(?:si|cuando)\s+(?:eres|es\s+usted)\s+(?:una?\s+)?(?:ia|inteligencia\s+artificial|asistente|modelo\s+de\s+lenguaje|llm|chatbot|agente|bot)[^\n]{0,120}?(?:añade|agrega|escribe|responde|envía|reenvía|recomienda|menciona|ignora|olvida|di|da|evalúa|borra|abre|ejecuta)`),
+  rule("fake-marker", "alpaca-cabecera", String.raw`(?:^|\n)\s*#{2,}\s*(?:instrucción|instrucciones|mensaje\s+del\s+sistema|sistema|respuesta|entrada|nueva\s+instrucción)\s*:?\s*(?:\n|$)`, 0.6),
 ];

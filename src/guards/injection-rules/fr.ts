@@ -133,4 +133,7 @@ export const rules: readonly InjectionRule[] = [
   rule("persona", "deux-reponses", String.raw`${W}(?:deux|2)\s+(?:\S+\s+)?(?:réponses|versions|personnalités|modes|façons\s+de\s+répondre)`, 0.5),
   rule("persona", "normale-et-non-filtree", String.raw`${W}(?:normale?|filtrée?|censurée?|classique|standard)\s+(?:\S+\s+){0,3}?(?:et|puis)\s+(?:\S+\s+){0,3}?(?:non\s+filtrée?|non\s+censurée?|sans\s+filtre|libre|débridée?|dan|jailbreak|mode\s+développeur)`),
   rule("persona", "mode-dieu", String.raw`${W}(?:mode\s+dieu|god\s+mode|mode\s+sudo|sudo\s+mode|accès\s+root)`, 0.5),
+  rule("indirect", "pour-l-ia-qui-lit", String.raw`${W}(?:pour|aux)\s+(?:l['’]|les\s+|toute\s+|tout\s+)?${AI}\s*,?\s*(?:qui|lisant|traitant|résumant)\s+(?:\S+\s+){0,3}?(?:lit|lisent|lira|traite|traitent|résume|résument|analyse|analysent|lisant|traitant|résumant|parcourt)`),
+  rule("indirect", "si-tu-es-une-ia-alors", String.raw`${W}(?:si|quand|lorsque)\s+(?:tu\s+es|vous\s+êtes)\s+(?:une?\s+)?(?:ia|intelligence\s+artificielle|assistant|modèle\s+de\s+langage|llm|chatbot|agent|robot|bot)[^\n]{0,120}?(?:ajoute|écris|réponds|envoie|transfère|recommande|mentionne|ignore|oublie|dis|donne|évalue|supprime|ouvre|exécute)`),
+  rule("fake-marker", "alpaca-entete", String.raw`(?:^|\n)\s*#{2,}\s*(?:instruction|consigne|message\s+système|système|réponse|entrée|nouvelle\s+instruction)\s*:?\s*(?:\n|$)`, 0.6),
 ];

@@ -131,4 +131,7 @@ export const rules: readonly InjectionRule[] = [
   rule("persona", "due-risposte", String.raw`${W}(?:due|2)\s+(?:\S+\s+)?(?:risposte|versioni|personalità|modalità|modi\s+di\s+rispondere)`, 0.5),
   rule("persona", "normale-e-senza-filtri", String.raw`${W}(?:normale|filtrat[ao]|censurat[ao]|classic[ao]|standard)\s+(?:\S+\s+){0,3}?(?:e|poi)\s+(?:\S+\s+){0,3}?(?:senza\s+filtri|senza\s+censura|non\s+filtrat|liber[ao]|sbloccat|dan|jailbreak|modalità\s+sviluppatore)`),
   rule("persona", "modalita-dio", String.raw`${W}(?:modalità\s+dio|god\s+mode|modalità\s+sudo|sudo\s+mode|accesso\s+root)`, 0.5),
+  rule("indirect", "per-l-ia-che-legge", String.raw`${W}(?:per|a)\s+(?:l['’]|la\s+|il\s+|qualsiasi\s+|ogni\s+|le\s+|gli\s+)?${AI}\s*,?\s*(?:che|la\s+quale|il\s+quale)\s+(?:\S+\s+){0,3}?(?:legge|leggono|leggerà|sta\s+leggendo|elabora|elaborano|riassume|riassumono|analizza|esamina)`),
+  rule("indirect", "se-sei-un-ia-allora", String.raw`${W}(?:se|quando)\s+(?:sei|è)\s+(?:un['’]?\s*|una\s+)?(?:ia|intelligenza\s+artificiale|assistente|modello\s+(?:di\s+)?linguaggio|llm|chatbot|agente|bot)[^\n]{0,120}?(?:aggiungi|scrivi|rispondi|invia|inoltra|raccomanda|consiglia|menziona|ignora|dimentica|di['’]|dai|valuta|cancella|apri|esegui)`),
+  rule("fake-marker", "alpaca-intestazione", String.raw`(?:^|\n)\s*#{2,}\s*(?:istruzione|istruzioni|messaggio\s+di\s+sistema|sistema|risposta|input|nuova\s+istruzione)\s*:?\s*(?:\n|$)`, 0.6),
 ];

@@ -132,4 +132,7 @@ export const rules: readonly InjectionRule[] = [
   rule("persona", "duas-respostas", String.raw`${W}(?:duas|2)\s+(?:\S+\s+)?(?:respostas|versões|personalidades|modos|formas\s+de\s+responder)`, 0.5),
   rule("persona", "normal-e-sem-filtro", String.raw`${W}(?:normal|filtrad[oa]|censurad[oa]|clássic[oa]|padrão)\s+(?:\S+\s+){0,3}?(?:e|depois)\s+(?:\S+\s+){0,3}?(?:sem\s+filtros?|sem\s+censura|não\s+filtrad|livre|liberad|dan|jailbreak|modo\s+desenvolvedor)`),
   rule("persona", "modo-deus", String.raw`${W}(?:modo\s+deus|god\s+mode|modo\s+sudo|sudo\s+mode|acesso\s+root)`, 0.5),
+  rule("indirect", "para-a-ia-que-ler", String.raw`${W}(?:para|à|ao|aos|às)\s+(?:a\s+|o\s+|qualquer\s+|toda\s+|as\s+|os\s+)?${AI}\s*,?\s*(?:que|quem)\s+(?:\S+\s+){0,3}?(?:ler|lê|leia|leem|processar|processa|resumir|resume|analisar|analisa|estiver\s+lendo)`),
+  rule("indirect", "se-voce-e-uma-ia-entao", String.raw`${W}(?:se|quando)\s+(?:você\s+(?:é|for)|tu\s+és|for)\s+(?:uma?\s+)?(?:ia|inteligência\s+artificial|assistente|modelo\s+de\s+linguagem|llm|chatbot|agente|bot)[^\n]{0,120}?(?:adicione|acrescente|escreva|responda|envie|encaminhe|recomende|mencione|ignore|esqueça|diga|dê|avalie|apague|abra|execute)`),
+  rule("fake-marker", "alpaca-cabecalho", String.raw`(?:^|\n)\s*#{2,}\s*(?:instrução|instruções|mensagem\s+do\s+sistema|sistema|resposta|entrada|nova\s+instrução)\s*:?\s*(?:\n|$)`, 0.6),
 ];
