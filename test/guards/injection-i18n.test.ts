@@ -61,17 +61,32 @@ describe.each(Object.entries(BY_LANGUAGE))("the %s injection rules", (lang, rule
 
   it("compile in RE2, each one and all together as one set with the detector's memory budget", () => {
     for (const r of rules) expect(() => new RE2(r.pattern, "u"), r.id).not.toThrow();
-    expect(() => new RE2.Set(rules.map((r) => r.pattern), { maxMem: 64 << 20 })).not.toThrow();
+    expect(
+      () =>
+        new RE2.Set(
+          rules.map((r) => r.pattern),
+          { maxMem: 64 << 20 },
+        ),
+    ).not.toThrow();
   });
 
   it("are written in lower case, as the text they run on is", () => {
-    for (const r of rules) expect(r.pattern.replace(/\\[pP]\{[A-Za-z]+\}|\\[A-Za-z]/g, ""), r.id).toBe(r.pattern.replace(/\\[pP]\{[A-Za-z]+\}|\\[A-Za-z]/g, "").toLowerCase());
+    for (const r of rules)
+      expect(r.pattern.replace(/\\[pP]\{[A-Za-z]+\}|\\[A-Za-z]/g, ""), r.id).toBe(r.pattern.replace(/\\[pP]\{[A-Za-z]+\}|\\[A-Za-z]/g, "").toLowerCase());
   });
 
   it("cover every kind of injection and jailbreak, and all but fiction with a rule that reports on its own", () => {
-    for (const type of TYPES) expect(rules.some((r) => r.type === type), type).toBe(true);
+    for (const type of TYPES)
+      expect(
+        rules.some((r) => r.type === type),
+        type,
+      ).toBe(true);
     // a story frame and a harmful subject are each innocent: fiction is only ever a sum
-    for (const type of TYPES.filter((t) => t !== "fiction")) expect(rules.some((r) => r.type === type && r.weight >= 1), type).toBe(true);
+    for (const type of TYPES.filter((t) => t !== "fiction"))
+      expect(
+        rules.some((r) => r.type === type && r.weight >= 1),
+        type,
+      ).toBe(true);
   });
 
   it(`catch ${sample.attacks.length} attacks written in the language`, () => {
