@@ -13,12 +13,12 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
 });
 
 const W = String.raw`(?:^|[^\p{L}])`;
-const IGNORE = String.raw`(?:ignorier(?:e|t|st|en\s+sie)?|vergiss|vergisst|missachtest|vergesst|vergessen\s+sie|missachte(?:t|n\s+sie)?|übergeh(?:e|t|en\s+sie)?|verwirf|verwerfen\s+sie|überschreibe?|lösche?)`;
+const IGNORE = String.raw`(?:ignorier(?:e|t|st|en\s+sie)?|vergiss|vergisst|missachtest|vergesst|vergessen\s+sie|missachte(?:t|n\s+sie)?|übergeh(?:e|t|en\s+sie)?|verwirf|verwerfen\s+sie|überschreibe?|lösche?|umgehe?|umgehen\s+sie|vernachlässige|breche?|brich|verletze?)`;
 const FILL = String.raw`(?:(?:bitte|einfach|jetzt|nun|sofort|ab\s+sofort|ab\s+jetzt|ruhig|mal|komplett|vollständig|ganz|doch|also)\s+)*`;
 const DET = String.raw`(?:(?:alle|all|sämtliche|jegliche|jede|die|deine|dein|ihre|eure|der|den|das|diese|meine)\s+)*`;
 const PRIOR = String.raw`(?:bisherigen?|vorherigen?|vorigen?|vorangegangenen?|vorangehenden?|früheren?|obigen?|oben\s+(?:genannten?|stehenden?|aufgeführten?)|ursprünglichen?|anfänglichen?|zuvor\s+(?:gegebenen?|erhaltenen?))`;
 const QUAL = String.raw`(?:(?:${PRIOR}|internen?|geheimen?|gesamten?|alten?|aktuellen?|bestehenden?|programmierten?|eingebauten?)\s+)`;
-const RULES = `(?:anweisung|instruktion|befehl|regel|vorgabe|richtlinie|systemprompt|system-prompt|systemanweisung|einschränkung|beschränkung|sicherheits|anordnung|programmierung|direktive|leitlinie|restriktion|filter|prompt)`;
+const RULES = `(?:anweisung|instruktion|befehl|regel|vorgabe|richtlinie|systemprompt|system-prompt|systemanweisung|einschränkung|beschränkung|sicherheits|anordnung|programmierung|direktive|leitlinie|restriktion|filter|prompt|vorschrift|hinweise|aufträge|regelwerk|bestimmung|leitplanke|grundregel|verhaltensregel)`;
 const FREE = String.raw`(?:ohne|frei\s+von)\s+(?:jegliche\s+|alle\s+|irgendwelche\s+|jede\s+)?(?:einschränkung|beschränkung|filter|zensur|regeln|grenzen|richtlinien|moral|ethi|sicherheits|inhaltsrichtlinien|restriktion|limit|skrupel|gewissen|tabus)`;
 const AI = String.raw`(?:ki|ki-assistent(?:en)?|ki-system(?:e)?|ki-modell(?:e)?|ki-agent(?:en)?|künstliche\s+intelligenz|sprachmodell(?:e)?|llms?|chatbots?|ai|assistent)`;
 const LEAK_VERB = String.raw`(?:zeig|zeige|gib|nenne|nenn|verrate|verrat|wiederhole|wiederhol|drucke|druck|liste|kopiere|poste|offenbare|enthülle|sag|teile|gib\s+mir|zeigen\s+sie|nennen\s+sie|geben\s+sie|wiederholen\s+sie)`;
@@ -699,4 +699,10 @@ export const rules: readonly InjectionRule[] = [
     String.raw`(?:^|\n)\s*#{2,}\s*(?:anweisung|instruktion|systemnachricht|systemanweisung|antwort|eingabe|neue\s+anweisung)\s*:?\s*(?:\n|$)`,
     0.6,
   ),
+  rule(
+    "persona",
+    "entwicklermodus-fuer-ki",
+    String.raw`${W}(?:entwicklermodus|entwickler-modus|developer[\s-]?mode|dan[\s-]?modus|jailbreak[\s-]?modus)[^\n]{0,100}?${W}(?:ki|chatgpt|gpt|assistent|antwort|antworten|antwortest|richtlinien|filter|zensur|regeln|openai|inhalte|einschränkungen|sprachmodell)(?:[^\p{L}]|$)|${W}(?:ki|chatgpt|gpt|assistent|antwort|antworten|antwortest|richtlinien|filter|zensur|regeln|openai|inhalte|einschränkungen|sprachmodell)[^\n]{0,100}?(?:entwicklermodus|entwickler-modus|developer[\s-]?mode|dan[\s-]?modus|jailbreak[\s-]?modus)`,
+  ),
+  rule("instruction-override", "setz-dich-hinweg", String.raw`${W}(?:setze|setz|setzen\s+sie)\s+(?:dich|sich)\s+über\s+[^.!?\n]{0,40}?hinweg`),
 ];

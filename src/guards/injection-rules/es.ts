@@ -12,9 +12,9 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
 });
 
 const W = String.raw`(?:^|[^\p{L}])`;
-const IGNORE = String.raw`(?:ignora|ignore|ignorad|olvida|olvide|olvidad|olvídate\s+de|olvídese\s+de|descarta|descarte|omite|omita|pasa\s+por\s+alto|pase\s+por\s+alto|haz\s+caso\s+omiso\s+(?:a|de)|no\s+hagas\s+caso\s+(?:a|de)|desobedece|desobedezca|anula|anule|salta(?:te)?|sáltate|borra|elimina)`;
+const IGNORE = String.raw`(?:ignora|ignore|ignorad|olvida|olvide|olvidad|olvídate\s+de|olvídese\s+de|descarta|descarte|omite|omita|pasa\s+por\s+alto|pase\s+por\s+alto|haz\s+caso\s+omiso\s+(?:a|de)|no\s+hagas\s+caso\s+(?:a|de)|desobedece|desobedezca|anula|anule|salta(?:te)?|sáltate|borra|elimina|rompe|rompa|incumple|incumpla|elude|eluda|evita|viola|salta)`;
 const FILL = String.raw`(?:(?:por\s+favor|simplemente|ahora|ya|completamente|totalmente|inmediatamente|de\s+inmediato)\s+)*`;
-const NOUN = `(?:instrucci(?:ón|ones)|indicaci(?:ón|ones)|órdenes|orden|reglas?|normas?|directrices|directivas?|pautas?|restricciones|limitaciones|filtros?|prompts?|programación|consignas?|políticas?)`;
+const NOUN = `(?:instrucci(?:ón|ones)|indicaci(?:ón|ones)|órdenes|orden|reglas?|normas?|directrices|directivas?|pautas?|restricciones|limitaciones|filtros?|prompts?|programación|consignas?|políticas?|mandatos|comandos|preceptos)`;
 const PRIOR = String.raw`(?:anteriore?s?|previas?|previos?|de\s+arriba|de\s+antes|anteriormente\s+dadas|iniciale?s?|originale?s?|del\s+sistema|de\s+sistema|ocultas?|secretas?|internas?|recibidas?|dadas|que\s+(?:te\s+dieron|recibiste|le\s+dieron|has\s+recibido)|de\s+fábrica|actuale?s?|vigentes?|precedentes?)`;
 const FREE = String.raw`sin\s+(?:ningún\s+tipo\s+de\s+|ninguna?\s+|restricciones\s+ni\s+)?(?:restricci|límite|limitaci|filtro|censura|regla|norma|moral|ética|escrúpulo|tabú|barrera)`;
 const AI = String.raw`(?:ia|inteligencia\s+artificial|asistentes?\s+(?:de\s+)?ia|asistentes?\s+virtuales?|modelos?\s+de\s+lenguaje|llms?|chatbots?|agentes?\s+(?:de\s+)?ia|ai|bots?)`;
@@ -548,5 +548,10 @@ export const rules: readonly InjectionRule[] = [
     "alpaca-cabecera",
     String.raw`(?:^|\n)\s*#{2,}\s*(?:instrucción|instrucciones|mensaje\s+del\s+sistema|sistema|respuesta|entrada|nueva\s+instrucción)\s*:?\s*(?:\n|$)`,
     0.6,
+  ),
+  rule(
+    "persona",
+    "modo-dev-para-ia",
+    String.raw`${W}(?:modo\s+desarrollador|modo\s+dev|developer\s+mode|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)(?:[^\p{L}]|$)|${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)[^\n]{0,100}?(?:modo\s+desarrollador|modo\s+dev|developer\s+mode|modo\s+dan|modo\s+jailbreak)`,
   ),
 ];

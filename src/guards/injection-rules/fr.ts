@@ -15,9 +15,9 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
 const W = String.raw`(?:^|[^\p{L}])`;
 // ’ is not folded by NFKC: every elided form takes either apostrophe
 const A = `['’]`;
-const IGNORE = String.raw`(?:ignore|ignorez|oublie|oubliez|ne\s+tiens\s+(?:plus\s+|pas\s+)compte|ne\s+tenez\s+(?:plus\s+|pas\s+)compte|fais\s+abstraction|faites\s+abstraction|néglige|négligez|passe\s+outre|passez\s+outre|outrepasse|outrepassez|écarte|écartez|laisse\s+tomber|laissez\s+tomber|mets\s+de\s+côté|mettez\s+de\s+côté|efface|effacez|annule|annulez|désobéis\s+à|contourne|contournez)`;
+const IGNORE = String.raw`(?:ignore|ignorez|oublie|oubliez|ne\s+tiens\s+(?:plus\s+|pas\s+)compte|ne\s+tenez\s+(?:plus\s+|pas\s+)compte|fais\s+abstraction|faites\s+abstraction|néglige|négligez|passe\s+outre|passez\s+outre|outrepasse|outrepassez|écarte|écartez|laisse\s+tomber|laissez\s+tomber|mets\s+de\s+côté|mettez\s+de\s+côté|efface|effacez|annule|annulez|désobéis\s+à|contourne|contournez|transgresse|transgressez|enfreins|enfreignez|viole|violez)`;
 const FILL = String.raw`(?:(?:donc|simplement|juste|maintenant|immédiatement|complètement|totalement|entièrement|désormais|s['’]il\s+te\s+plaît|stp)\s+)*`;
-const NOUN = String.raw`(?:instructions?|consignes?|règles?|directives?|indications?|ordres?|restrictions?|limites?|limitations?|filtres?|prompts?|garde-fous|programmation|lignes\s+directrices|contraintes?|paramètres)`;
+const NOUN = String.raw`(?:instructions?|consignes?|règles?|directives?|indications?|ordres?|restrictions?|limites?|limitations?|filtres?|prompts?|garde-fous|programmation|lignes\s+directrices|contraintes?|paramètres|commandes|prescriptions|recommandations)`;
 const PRIOR = String.raw`(?:précédente?s?|antérieure?s?|ci-dessus|d['’]avant|initiale?s?|initiaux|d['’]origine|originale?s?|originaux|passée?s?|reçue?s?|données?|système|du\s+système|plus\s+haut|au-dessus|qu(?:e|['’])\s*(?:tu\s+as|vous\s+avez|on\s+t['’]a|on\s+vous\s+a)\s+(?:reçue?s?|donnée?s?)|cachée?s?|secrète?s?|interne?s?|de\s+départ|de\s+base|actuelle?s?|en\s+vigueur)`;
 const FREE = String.raw`sans\s+(?:aucune?\s+|la\s+moindre\s+|plus\s+de\s+)?(?:restriction|limite|filtre|censure|règle|contrainte|morale|éthique|garde-fou|tabou|scrupule|limitation|barrière)`;
 const AI = String.raw`(?:ia|intelligence\s+artificielle|assistants?\s+ia|assistants?\s+virtuels?|modèles?\s+de\s+langage|llms?|chatbots?|agents?\s+ia|ai|robots?\s+conversationnels?)`;
@@ -543,5 +543,10 @@ export const rules: readonly InjectionRule[] = [
     "alpaca-entete",
     String.raw`(?:^|\n)\s*#{2,}\s*(?:instruction|consigne|message\s+système|système|réponse|entrée|nouvelle\s+instruction)\s*:?\s*(?:\n|$)`,
     0.6,
+  ),
+  rule(
+    "persona",
+    "mode-dev-pour-ia",
+    String.raw`${W}(?:mode\s+développeur|mode\s+dev|developer\s+mode|mode\s+dan|mode\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistant|réponse|réponses|réponds|politiques|filtres|censure|règles|openai|contenus?|restrictions|modèle)(?:[^\p{L}]|$)|${W}(?:ia|chatgpt|gpt|assistant|réponse|réponses|réponds|politiques|filtres|censure|règles|openai|contenus?|restrictions|modèle)[^\n]{0,100}?(?:mode\s+développeur|mode\s+dev|developer\s+mode|mode\s+dan|mode\s+jailbreak)`,
   ),
 ];

@@ -12,9 +12,9 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
 });
 
 const W = String.raw`(?:^|[^\p{L}])`;
-const IGNORE = String.raw`(?:ignora|ignori|ignorate|dimentica|dimentichi|dimenticate|dimenticati\s+(?:di|delle|dei)|scorda|scordati\s+(?:di|delle|dei)|tralascia|tralasci|trascura|trascuri|non\s+tenere\s+conto\s+(?:di|delle|dei)|non\s+considerare|salta|scarta|annulla|cancella|disobbedisci\s+a(?:lle)?)`;
+const IGNORE = String.raw`(?:ignora|ignori|ignorate|dimentica|dimentichi|dimenticate|dimenticati\s+(?:di|delle|dei)|scorda|scordati\s+(?:di|delle|dei)|tralascia|tralasci|trascura|trascuri|non\s+tenere\s+conto\s+(?:di|delle|dei)|non\s+considerare|salta|scarta|annulla|cancella|disobbedisci\s+a(?:lle)?|aggira|aggiri|infrangi|infranga|viola|violi)`;
 const FILL = String.raw`(?:(?:per\s+favore|semplicemente|ora|adesso|subito|completamente|totalmente|pure)\s+)*`;
-const NOUN = String.raw`(?:istruzion[ei]|indicazion[ei]|ordini|regole|norme|direttive|linee\s+guida|restrizioni|limitazioni|limiti|filtri|prompt|programmazione|consegne|politiche)`;
+const NOUN = String.raw`(?:istruzion[ei]|indicazion[ei]|ordini|regole|norme|direttive|linee\s+guida|restrizioni|limitazioni|limiti|filtri|prompt|programmazione|consegne|politiche|comandi|disposizioni|precetti)`;
 const PRIOR = String.raw`(?:precedent[ei]|anterior[ei]|di\s+sopra|sopra|qui\s+sopra|di\s+prima|iniziali|originali|del\s+sistema|di\s+sistema|nascost[ei]|segret[ei]|intern[ei]|ricevut[ei]|dat[ei]|che\s+(?:ti\s+hanno\s+dato|hai\s+ricevuto|le\s+hanno\s+dato)|attuali|vigenti)`;
 const FREE = String.raw`senza\s+(?:alcun[ao]?\s+|nessun[ao]?\s+|più\s+)?(?:restrizion|limit|filtr|censur|regol|norm|moral|etic|scrupol|tabù|barrier)`;
 const AI = String.raw`(?:ia|ai|intelligenza\s+artificiale|assistent[ei]\s+(?:ia|ai|virtual[ei])|modell[oi]\s+(?:di\s+)?linguaggio|llms?|chatbot|agent[ei]\s+(?:ia|ai)|bot)`;
@@ -537,5 +537,10 @@ export const rules: readonly InjectionRule[] = [
     "alpaca-intestazione",
     String.raw`(?:^|\n)\s*#{2,}\s*(?:istruzione|istruzioni|messaggio\s+di\s+sistema|sistema|risposta|input|nuova\s+istruzione)\s*:?\s*(?:\n|$)`,
     0.6,
+  ),
+  rule(
+    "persona",
+    "modalita-dev-per-ia",
+    String.raw`${W}(?:modalità\s+sviluppatore|modalità\s+dev|developer\s+mode|modalità\s+dan|modalità\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|risposta|risposte|rispondi|politiche|filtri|censura|regole|openai|contenuti|restrizioni|modello)(?:[^\p{L}]|$)|${W}(?:ia|chatgpt|gpt|assistente|risposta|risposte|rispondi|politiche|filtri|censura|regole|openai|contenuti|restrizioni|modello)[^\n]{0,100}?(?:modalità\s+sviluppatore|modalità\s+dev|developer\s+mode|modalità\s+dan|modalità\s+jailbreak)`,
   ),
 ];

@@ -12,7 +12,7 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
 });
 
 const W = String.raw`(?:^|[^\p{L}])`;
-const IGNORE = String.raw`(?:ignore|ignora|ignorem|esqueça|esquece|esqueçam|desconsidere|desconsidera|descarte|descarta|despreze|despreza|não\s+(?:leve|leves)\s+em\s+(?:conta|consideração)|deixe\s+de\s+lado|deixa\s+de\s+lado|pule|salta|anule|anula|apague|apaga|desobedeça|desobedece)`;
+const IGNORE = String.raw`(?:ignore|ignora|ignorem|esqueça|esquece|esqueçam|desconsidere|desconsidera|descarte|descarta|despreze|despreza|não\s+(?:leve|leves)\s+em\s+(?:conta|consideração)|deixe\s+de\s+lado|deixa\s+de\s+lado|pule|salta|anule|anula|apague|apaga|desobedeça|desobedece|contorne|contorna|burle|burla|quebre|quebra|viole|viola)`;
 const FILL = String.raw`(?:(?:por\s+favor|simplesmente|agora|já|completamente|totalmente|imediatamente)\s+)*`;
 const NOUN = `(?:instruç(?:ão|ões)|indicaç(?:ão|ões)|ordens|ordem|regras?|normas?|diretrizes|diretivas?|orientaç(?:ão|ões)|restriç(?:ão|ões)|limitaç(?:ão|ões)|limites|filtros?|prompts?|programação|políticas?|comandos?)`;
 const PRIOR = String.raw`(?:anteriore?s?|prévias?|prévios?|acima|de\s+cima|de\s+antes|iniciai?s?|originai?s?|do\s+sistema|de\s+sistema|ocultas?|secretas?|internas?|recebidas?|dadas|que\s+(?:te\s+deram|você\s+recebeu|recebeste|lhe\s+deram)|atuai?s?|vigentes?|precedentes?)`;
@@ -543,5 +543,10 @@ export const rules: readonly InjectionRule[] = [
     "alpaca-cabecalho",
     String.raw`(?:^|\n)\s*#{2,}\s*(?:instrução|instruções|mensagem\s+do\s+sistema|sistema|resposta|entrada|nova\s+instrução)\s*:?\s*(?:\n|$)`,
     0.6,
+  ),
+  rule(
+    "persona",
+    "modo-dev-para-ia",
+    String.raw`${W}(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|developer\s+mode|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)(?:[^\p{L}]|$)|${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)[^\n]{0,100}?(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|developer\s+mode|modo\s+dan|modo\s+jailbreak)`,
   ),
 ];
