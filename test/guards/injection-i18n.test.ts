@@ -116,6 +116,18 @@ describe.each(Object.entries(BY_LANGUAGE))("the %s injection rules", (lang, rule
 });
 
 describe("the non-English rules together", () => {
+  it("compile as one set in half the detector's 64 MiB, leaving the rest to English and the markers", () => {
+    expect(
+      () =>
+        new RE2.Set(
+          Object.values(BY_LANGUAGE)
+            .flat()
+            .map((r) => r.pattern),
+          { maxMem: 32 << 20 },
+        ),
+    ).not.toThrow();
+  });
+
   it("let ordinary English through", () => {
     const detect = harness(Object.values(BY_LANGUAGE).flat());
     const english = [

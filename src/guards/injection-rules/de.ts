@@ -12,7 +12,8 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
   weight,
 });
 
-const W = String.raw`(?:^|[^\p{L}])`;
+// "Not a letter" of this script: a small class keeps the compiled rule set small, where \p{L} is huge
+const W = String.raw`(?:^|[^a-zß-öø-ÿ\x{0100}-\x{017f}])`;
 const IGNORE = String.raw`(?:ignorier(?:e|t|st|en\s+sie)?|vergiss|vergisst|missachtest|vergesst|vergessen\s+sie|missachte(?:t|n\s+sie)?|übergeh(?:e|t|en\s+sie)?|verwirf|verwerfen\s+sie|überschreibe?|lösche?|umgehe?|umgehen\s+sie|vernachlässige|breche?|brich|verletze?)`;
 const FILL = String.raw`(?:(?:bitte|einfach|jetzt|nun|sofort|ab\s+sofort|ab\s+jetzt|ruhig|mal|komplett|vollständig|ganz|doch|also)\s+)*`;
 const DET = String.raw`(?:(?:alle|all|sämtliche|jegliche|jede|die|deine|dein|ihre|eure|der|den|das|diese|meine)\s+)*`;
@@ -120,7 +121,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "du-bist-dan",
-    String.raw`${W}(?:(?:du\s+bist|bist\s+du)\s+(?:jetzt\s+|nun\s+|ab\s+sofort\s+)?|antworte\s+(?:ab\s+sofort\s+|jetzt\s+)?als\s+|spiel\s+|spiele\s+|sei\s+|agiere\s+als\s+|verhalte\s+dich\s+wie\s+|modus\s+)dan(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:(?:du\s+bist|bist\s+du)\s+(?:jetzt\s+|nun\s+|ab\s+sofort\s+)?|antworte\s+(?:ab\s+sofort\s+|jetzt\s+)?als\s+|spiel\s+|spiele\s+|sei\s+|agiere\s+als\s+|verhalte\s+dich\s+wie\s+|modus\s+)dan(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule("persona", "dan-modus", String.raw`${W}dan[\s-]?modus`),
   rule(
@@ -252,7 +253,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "prompt-leak",
     "wie-lautet-dein-systemprompt",
-    String.raw`${W}(?:wie\s+lautet|wie\s+lauten|was\s+(?:ist|sind|steht\s+in|enthält|beinhaltet)|welche[sn]?\s+\p{L}+\s+(?:hat|haben|enthält))\s+(?:genau\s+)?(?:dein|deine|deinem|deiner|ihr|ihre|ihrem)\s+(?:\S+\s+)?(?:system[\s-]?prompt|systemnachricht|systemanweisung|anfangsanweisung|prompt|anweisungen|instruktionen)`,
+    String.raw`${W}(?:wie\s+lautet|wie\s+lauten|was\s+(?:ist|sind|steht\s+in|enthält|beinhaltet)|welche[sn]?\s+\S+\s+(?:hat|haben|enthält))\s+(?:genau\s+)?(?:dein|deine|deinem|deiner|ihr|ihre|ihrem)\s+(?:\S+\s+)?(?:system[\s-]?prompt|systemnachricht|systemanweisung|anfangsanweisung|prompt|anweisungen|instruktionen)`,
   ),
   rule(
     "prompt-leak",
@@ -281,7 +282,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "indirect",
     "hinweis-an-die-ki",
-    String.raw`${W}(?:hinweis|nachricht|anweisung|anweisungen|botschaft|info|wichtig|notiz|memo|befehl)\s+(?:an|für)\s+(?:die\s+|den\s+|das\s+|alle\s+|jede\s+|jeden\s+)?${AI}(?:[^\p{L}\-]|$)`,
+    String.raw`${W}(?:hinweis|nachricht|anweisung|anweisungen|botschaft|info|wichtig|notiz|memo|befehl)\s+(?:an|für)\s+(?:die\s+|den\s+|das\s+|alle\s+|jede\s+|jeden\s+)?${AI}(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}\-]|$)`,
   ),
   rule(
     "indirect",
@@ -324,7 +325,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "instruction-override",
     "von-vorhin",
-    String.raw`${W}(?:vorher|zuvor|davor|bisher|vorhin|bis\s+jetzt|bis\s+hierhin|oben|am\s+anfang|zu\s+beginn)(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:vorher|zuvor|davor|bisher|vorhin|bis\s+jetzt|bis\s+hierhin|oben|am\s+anfang|zu\s+beginn)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.4,
   ),
   rule(
@@ -340,7 +341,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "instruction-override",
     "ausser-kraft-setzen",
-    String.raw`${W}(?:setze|setz|setzen\s+sie|hebe|heb|heben\s+sie)\s[^.!?\n]{0,40}?(?:anweisungen|regeln|richtlinien|vorgaben|einschränkungen|beschränkungen|filter|sicherheitsmaßnahmen)\s+(?:außer\s+kraft|auf)(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:setze|setz|setzen\s+sie|hebe|heb|heben\s+sie)\s[^.!?\n]{0,40}?(?:anweisungen|regeln|richtlinien|vorgaben|einschränkungen|beschränkungen|filter|sicherheitsmaßnahmen)\s+(?:außer\s+kraft|auf)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "instruction-override",
@@ -373,7 +374,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "du-bist-keine-ki-mehr",
-    String.raw`${W}(?:du\s+bist|sie\s+sind)\s+(?:jetzt\s+|ab\s+sofort\s+|nun\s+)?(?:nicht\s+mehr|kein(?:e|en)?\s+(?:\S+\s+)?mehr|kein(?:e)?)\s+(?:\S+\s+)?(?:chatgpt|claude|gemini|llama|ki-assistent|assistent|sprachmodell|ki(?:[^\p{L}]|$))`,
+    String.raw`${W}(?:du\s+bist|sie\s+sind)\s+(?:jetzt\s+|ab\s+sofort\s+|nun\s+)?(?:nicht\s+mehr|kein(?:e|en)?\s+(?:\S+\s+)?mehr|kein(?:e)?)\s+(?:\S+\s+)?(?:chatgpt|claude|gemini|llama|ki-assistent|assistent|sprachmodell|ki(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.6,
   ),
   rule(
@@ -578,25 +579,25 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "entsperre-dich",
-    String.raw`${W}(?:(?:entsperre|befreie|entfessle|entriegle)\s+dich|du\s+bist\s+(?:jetzt\s+|nun\s+|ab\s+sofort\s+)?(?:frei|befreit|entsperrt|entfesselt|freigeschaltet)(?:[^\p{L}]|$))`,
+    String.raw`${W}(?:(?:entsperre|befreie|entfessle|entriegle)\s+dich|du\s+bist\s+(?:jetzt\s+|nun\s+|ab\s+sofort\s+)?(?:frei|befreit|entsperrt|entfesselt|freigeschaltet)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.6,
   ),
   rule("persona", "antworte-ab-jetzt-als", String.raw`${W}antworte\s+(?:ab\s+jetzt|ab\s+sofort|von\s+nun\s+an|nur\s+noch|immer)\s+(?:als|wie)\s`, 0.4),
   rule(
     "persona",
     "bekannte-persona",
-    String.raw`${W}(?:du\s+bist|bist\s+du|sei|spiel|spiele|antworte\s+(?:ab\s+jetzt\s+|ab\s+sofort\s+)?als|verhalte\s+dich\s+wie|agiere\s+als|wirst\s+(?:jetzt\s+)?zu|du\s+heißt)\s+(?:jetzt\s+|nun\s+|ab\s+sofort\s+|ab\s+jetzt\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:du\s+bist|bist\s+du|sei|spiel|spiele|antworte\s+(?:ab\s+jetzt\s+|ab\s+sofort\s+)?als|verhalte\s+dich\s+wie|agiere\s+als|wirst\s+(?:jetzt\s+)?zu|du\s+heißt)\s+(?:jetzt\s+|nun\s+|ab\s+sofort\s+|ab\s+jetzt\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
     "gpt-name",
-    String.raw`${W}(?:du\s+bist|bist\s+du|sei|spiel|spiele|antworte\s+(?:ab\s+jetzt\s+|ab\s+sofort\s+)?als|verhalte\s+dich\s+wie|agiere\s+als|wirst\s+(?:jetzt\s+)?zu|du\s+heißt)\s+(?:jetzt\s+|nun\s+|ab\s+sofort\s+|ab\s+jetzt\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:du\s+bist|bist\s+du|sei|spiel|spiele|antworte\s+(?:ab\s+jetzt\s+|ab\s+sofort\s+)?als|verhalte\s+dich\s+wie|agiere\s+als|wirst\s+(?:jetzt\s+)?zu|du\s+heißt)\s+(?:jetzt\s+|nun\s+|ab\s+sofort\s+|ab\s+jetzt\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.6,
   ),
   rule(
     "instruction-override",
     "regeln-aufgehoben",
-    String.raw`${W}(?:alle|deine|sämtliche|ihre)\s+(?:\S+\s+)?${RULES}\S*\s+(?:\S+\s+)?(?:aufgehoben|ungültig|außer\s+kraft|deaktiviert|gelöscht|widerrufen|annulliert|zurückgenommen|überschrieben)(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:alle|deine|sämtliche|ihre)\s+(?:\S+\s+)?${RULES}\S*\s+(?:\S+\s+)?(?:aufgehoben|ungültig|außer\s+kraft|deaktiviert|gelöscht|widerrufen|annulliert|zurückgenommen|überschrieben)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "instruction-override",
@@ -651,7 +652,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "instruction-override",
     "befolge-den-systemprompt-nicht",
-    String.raw`${W}(?:befolge|beachte|folge|befolgen\s+sie|beachten\s+sie)\s+(?:\S+\s+){0,3}?(?:system[\s-]?prompt|anweisungen|regeln|richtlinien|vorgaben|instruktionen|programmierung)\S*\s+(?:\S+\s+)?nicht(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:befolge|beachte|folge|befolgen\s+sie|beachten\s+sie)\s+(?:\S+\s+){0,3}?(?:system[\s-]?prompt|anweisungen|regeln|richtlinien|vorgaben|instruktionen|programmierung)\S*\s+(?:\S+\s+)?nicht(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.7,
   ),
   rule(
@@ -702,7 +703,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "entwicklermodus-fuer-ki",
-    String.raw`${W}(?:entwicklermodus|entwickler-modus|developer[\s-]?mode|dan[\s-]?modus|jailbreak[\s-]?modus)[^\n]{0,100}?${W}(?:ki|chatgpt|gpt|assistent|antwort|antworten|antwortest|richtlinien|filter|zensur|regeln|openai|inhalte|einschränkungen|sprachmodell)(?:[^\p{L}]|$)|${W}(?:ki|chatgpt|gpt|assistent|antwort|antworten|antwortest|richtlinien|filter|zensur|regeln|openai|inhalte|einschränkungen|sprachmodell)[^\n]{0,100}?(?:entwicklermodus|entwickler-modus|developer[\s-]?mode|dan[\s-]?modus|jailbreak[\s-]?modus)`,
+    String.raw`${W}(?:entwicklermodus|entwickler-modus|dan[\s-]?modus|jailbreak[\s-]?modus)[^\n]{0,100}?${W}(?:ki|chatgpt|gpt|assistent|antwort|antworten|antwortest|richtlinien|filter|zensur|regeln|openai|inhalte|einschränkungen|sprachmodell)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ki|chatgpt|gpt|assistent|antwort|antworten|antwortest|richtlinien|filter|zensur|regeln|openai|inhalte|einschränkungen|sprachmodell)[^\n]{0,100}?(?:entwicklermodus|entwickler-modus|dan[\s-]?modus|jailbreak[\s-]?modus)`,
   ),
   rule("instruction-override", "setz-dich-hinweg", String.raw`${W}(?:setze|setz|setzen\s+sie)\s+(?:dich|sich)\s+über\s+[^.!?\n]{0,40}?hinweg`),
 ];

@@ -11,7 +11,8 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
   weight,
 });
 
-const W = String.raw`(?:^|[^\p{L}])`;
+// "Not a letter" of this script: a small class keeps the compiled rule set small, where \p{L} is huge
+const W = String.raw`(?:^|[^a-zß-öø-ÿ\x{0100}-\x{017f}])`;
 const IGNORE = String.raw`(?:ignora|ignore|ignorad|olvida|olvide|olvidad|olvídate\s+de|olvídese\s+de|descarta|descarte|omite|omita|pasa\s+por\s+alto|pase\s+por\s+alto|haz\s+caso\s+omiso\s+(?:a|de)|no\s+hagas\s+caso\s+(?:a|de)|desobedece|desobedezca|anula|anule|salta(?:te)?|sáltate|borra|elimina|rompe|rompa|incumple|incumpla|elude|eluda|evita|viola|salta)`;
 const FILL = String.raw`(?:(?:por\s+favor|simplemente|ahora|ya|completamente|totalmente|inmediatamente|de\s+inmediato)\s+)*`;
 const NOUN = `(?:instrucci(?:ón|ones)|indicaci(?:ón|ones)|órdenes|orden|reglas?|normas?|directrices|directivas?|pautas?|restricciones|limitaciones|filtros?|prompts?|programación|consignas?|políticas?|mandatos|comandos|preceptos)`;
@@ -120,7 +121,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "eres-dan",
-    String.raw`${W}(?:eres|serás|actúa\s+como|actúe\s+como|interpreta\s+a|haz\s+de|responde\s+como|conviértete\s+en|modo)\s+(?:ahora\s+)?dan(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:eres|serás|actúa\s+como|actúe\s+como|interpreta\s+a|haz\s+de|responde\s+como|conviértete\s+en|modo)\s+(?:ahora\s+)?dan(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
@@ -178,7 +179,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "fiction",
     "hipoteticamente-novela",
-    String.raw`(?:${W}(?:hipotéticamente|de\s+forma\s+hipotética|en\s+una\s+historia|en\s+un\s+(?:relato|mundo\s+(?:ficticio|imaginario))|para\s+(?:una|mi|nuestra)\s+(?:novela|historia|película|serie|obra)|para\s+(?:un|mi)\s+(?:libro|guion|guión|thriller|juego\s+de\s+rol|relato)|en\s+(?:mi|una)\s+novela|experimento\s+mental|escenario\s+ficticio|puramente\s+(?:teórico|ficticio|hipotético)|imagina\s+un\s+mundo|con\s+fines\s+(?:educativos|de\s+investigación)))|(?:${W}(?:escribe|escríbeme|escriba|cuenta|cuéntame|redacta|narra)\s+(?:una|un)\s+(?:breve\s+|pequeña\s+|corta\s+)?(?:historia|relato|escena|diálogo|guion|guión|cuento|novela))|(?:${W}(?:imagina|imagine|supongamos|pongamos\s+que|en\s+una\s+película|juego\s+de\s+rol|ficticio|ficticia|imaginario|imaginaria)(?:[^\p{L}]|$))`,
+    String.raw`(?:${W}(?:hipotéticamente|de\s+forma\s+hipotética|en\s+una\s+historia|en\s+un\s+(?:relato|mundo\s+(?:ficticio|imaginario))|para\s+(?:una|mi|nuestra)\s+(?:novela|historia|película|serie|obra)|para\s+(?:un|mi)\s+(?:libro|guion|guión|thriller|juego\s+de\s+rol|relato)|en\s+(?:mi|una)\s+novela|experimento\s+mental|escenario\s+ficticio|puramente\s+(?:teórico|ficticio|hipotético)|imagina\s+un\s+mundo|con\s+fines\s+(?:educativos|de\s+investigación)))|(?:${W}(?:escribe|escríbeme|escriba|cuenta|cuéntame|redacta|narra)\s+(?:una|un)\s+(?:breve\s+|pequeña\s+|corta\s+)?(?:historia|relato|escena|diálogo|guion|guión|cuento|novela))|(?:${W}(?:imagina|imagine|supongamos|pongamos\s+que|en\s+una\s+película|juego\s+de\s+rol|ficticio|ficticia|imaginario|imaginaria)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.5,
   ),
   rule(
@@ -270,7 +271,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "indirect",
     "nota-para-la-ia",
-    String.raw`${W}(?:nota|mensaje|instrucción|instrucciones|aviso|importante|atención|indicación)\s*(?::\s*)?(?:para|a)\s+(?:la\s+|el\s+|las\s+|los\s+|cualquier\s+|toda\s+|todo\s+)?${AI}(?:[^\p{L}\-]|$)`,
+    String.raw`${W}(?:nota|mensaje|instrucción|instrucciones|aviso|importante|atención|indicación)\s*(?::\s*)?(?:para|a)\s+(?:la\s+|el\s+|las\s+|los\s+|cualquier\s+|toda\s+|todo\s+)?${AI}(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}\-]|$)`,
   ),
   rule(
     "indirect",
@@ -313,7 +314,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "instruction-override",
     "antes-arriba",
-    String.raw`${W}(?:antes|anteriormente|previamente|arriba|más\s+arriba|hasta\s+ahora|hasta\s+aquí|al\s+principio|al\s+inicio)(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:antes|anteriormente|previamente|arriba|más\s+arriba|hasta\s+ahora|hasta\s+aquí|al\s+principio|al\s+inicio)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.4,
   ),
   rule(
@@ -386,7 +387,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "liberate",
-    String.raw`${W}(?:libérate|libérese|(?:ahora\s+)?(?:eres|estás)\s+(?:ahora\s+)?(?:libre|liberad[oa]|desbloquead[oa]|desatad[oa])(?:[^\p{L}]|$))`,
+    String.raw`${W}(?:libérate|libérese|(?:ahora\s+)?(?:eres|estás)\s+(?:ahora\s+)?(?:libre|liberad[oa]|desbloquead[oa]|desatad[oa])(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.6,
   ),
   rule(
@@ -495,12 +496,12 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "persona-conocida",
-    String.raw`${W}(?:eres|serás|sé|interpreta\s+a|actúa\s+como|responde\s+como|te\s+llamas|conviértete\s+en)\s+(?:ahora\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:eres|serás|sé|interpreta\s+a|actúa\s+como|responde\s+como|te\s+llamas|conviértete\s+en)\s+(?:ahora\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
     "gpt-name",
-    String.raw`${W}(?:eres|serás|sé|interpreta\s+a|actúa\s+como|responde\s+como|te\s+llamas|conviértete\s+en)\s+(?:ahora\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:eres|serás|sé|interpreta\s+a|actúa\s+como|responde\s+como|te\s+llamas|conviértete\s+en)\s+(?:ahora\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.6,
   ),
   rule(
@@ -552,6 +553,6 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "modo-dev-para-ia",
-    String.raw`${W}(?:modo\s+desarrollador|modo\s+dev|developer\s+mode|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)(?:[^\p{L}]|$)|${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)[^\n]{0,100}?(?:modo\s+desarrollador|modo\s+dev|developer\s+mode|modo\s+dan|modo\s+jailbreak)`,
+    String.raw`${W}(?:modo\s+desarrollador|modo\s+dev|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)[^\n]{0,100}?(?:modo\s+desarrollador|modo\s+dev|modo\s+dan|modo\s+jailbreak)`,
   ),
 ];

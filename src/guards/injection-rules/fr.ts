@@ -12,7 +12,8 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
   weight,
 });
 
-const W = String.raw`(?:^|[^\p{L}])`;
+// "Not a letter" of this script: a small class keeps the compiled rule set small, where \p{L} is huge
+const W = String.raw`(?:^|[^a-zß-öø-ÿ\x{0100}-\x{017f}])`;
 // ’ is not folded by NFKC: every elided form takes either apostrophe
 const A = `['’]`;
 const IGNORE = String.raw`(?:ignore|ignorez|oublie|oubliez|ne\s+tiens\s+(?:plus\s+|pas\s+)compte|ne\s+tenez\s+(?:plus\s+|pas\s+)compte|fais\s+abstraction|faites\s+abstraction|néglige|négligez|passe\s+outre|passez\s+outre|outrepasse|outrepassez|écarte|écartez|laisse\s+tomber|laissez\s+tomber|mets\s+de\s+côté|mettez\s+de\s+côté|efface|effacez|annule|annulez|désobéis\s+à|contourne|contournez|transgresse|transgressez|enfreins|enfreignez|viole|violez)`;
@@ -118,7 +119,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "tu-es-dan",
-    String.raw`${W}(?:tu\s+es|vous\s+êtes|agis\s+comme|agissez\s+comme|joue|jouez|incarne|incarnez|réponds\s+(?:en\s+tant\s+que|comme)|répondez\s+(?:en\s+tant\s+que|comme)|deviens|devenez|mode)\s+(?:maintenant\s+|désormais\s+)?dan(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:tu\s+es|vous\s+êtes|agis\s+comme|agissez\s+comme|joue|jouez|incarne|incarnez|réponds\s+(?:en\s+tant\s+que|comme)|répondez\s+(?:en\s+tant\s+que|comme)|deviens|devenez|mode)\s+(?:maintenant\s+|désormais\s+)?dan(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
@@ -180,7 +181,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "fiction",
     "hypothetiquement-roman",
-    String.raw`(?:${W}(?:hypothétiquement|de\s+(?:façon|manière)\s+hypothétique|dans\s+une\s+histoire|dans\s+un\s+(?:roman|récit|monde\s+(?:fictif|imaginaire))|pour\s+(?:un|mon|notre)\s+(?:roman|livre|scénario|film|thriller|polar|jeu\s+de\s+rôle|récit)|dans\s+(?:mon|un)\s+(?:scénario|film|polar)|expérience\s+de\s+pensée|scénario\s+fictif|purement\s+(?:théorique|fictif|hypothétique)|imagine\s+un\s+monde|à\s+des\s+fins\s+(?:éducatives|de\s+recherche)))|(?:${W}(?:écris|écrivez|raconte|racontez|rédige|rédigez)(?:-moi|-nous)?\s+(?:une|un)\s+(?:courte\s+|petite\s+)?(?:histoire|nouvelle|scène|dialogue|scénario|récit|conte|roman))|(?:${W}(?:imagine|imaginez|supposons|admettons|dans\s+un\s+film|jeu\s+de\s+rôle|fictif|fictive|imaginaire)(?:[^\p{L}]|$))`,
+    String.raw`(?:${W}(?:hypothétiquement|de\s+(?:façon|manière)\s+hypothétique|dans\s+une\s+histoire|dans\s+un\s+(?:roman|récit|monde\s+(?:fictif|imaginaire))|pour\s+(?:un|mon|notre)\s+(?:roman|livre|scénario|film|thriller|polar|jeu\s+de\s+rôle|récit)|dans\s+(?:mon|un)\s+(?:scénario|film|polar)|expérience\s+de\s+pensée|scénario\s+fictif|purement\s+(?:théorique|fictif|hypothétique)|imagine\s+un\s+monde|à\s+des\s+fins\s+(?:éducatives|de\s+recherche)))|(?:${W}(?:écris|écrivez|raconte|racontez|rédige|rédigez)(?:-moi|-nous)?\s+(?:une|un)\s+(?:courte\s+|petite\s+)?(?:histoire|nouvelle|scène|dialogue|scénario|récit|conte|roman))|(?:${W}(?:imagine|imaginez|supposons|admettons|dans\s+un\s+film|jeu\s+de\s+rôle|fictif|fictive|imaginaire)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.5,
   ),
   rule(
@@ -272,7 +273,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "indirect",
     "note-pour-l-ia",
-    String.raw`${W}(?:note|message|instruction|instructions|consigne|remarque|avis|info|important|attention)\s*(?::\s*)?(?:pour|à|à\s+l['’]attention\s+de|à\s+destination\s+de)\s+(?:l['’]|les\s+|une\s+|toute\s+|tout\s+|le\s+)?${AI}(?:[^\p{L}\-]|$)`,
+    String.raw`${W}(?:note|message|instruction|instructions|consigne|remarque|avis|info|important|attention)\s*(?::\s*)?(?:pour|à|à\s+l['’]attention\s+de|à\s+destination\s+de)\s+(?:l['’]|les\s+|une\s+|toute\s+|tout\s+|le\s+)?${AI}(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}\-]|$)`,
   ),
   rule(
     "indirect",
@@ -315,7 +316,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "instruction-override",
     "avant-ci-dessus",
-    String.raw`${W}(?:avant|auparavant|précédemment|plus\s+haut|ci-dessus|jusqu${A}ici|jusqu${A}à\s+présent|au\s+début)(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:avant|auparavant|précédemment|plus\s+haut|ci-dessus|jusqu${A}ici|jusqu${A}à\s+présent|au\s+début)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.4,
   ),
   rule(
@@ -383,7 +384,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "libere-toi",
-    String.raw`${W}(?:libère-toi|libérez-vous|tu\s+es\s+(?:maintenant\s+|désormais\s+)?(?:libre|libéré|libérée|débloqué|débloquée|affranchi)(?:[^\p{L}]|$))`,
+    String.raw`${W}(?:libère-toi|libérez-vous|tu\s+es\s+(?:maintenant\s+|désormais\s+)?(?:libre|libéré|libérée|débloqué|débloquée|affranchi)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.6,
   ),
   rule(
@@ -486,12 +487,12 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "persona-connue",
-    String.raw`${W}(?:tu\s+es|tu\s+deviens|sois|joue|incarne|réponds\s+(?:en\s+tant\s+que|comme)|agis\s+comme|tu\s+t[\'’]appelles|deviens)\s+(?:maintenant\s+|désormais\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:tu\s+es|tu\s+deviens|sois|joue|incarne|réponds\s+(?:en\s+tant\s+que|comme)|agis\s+comme|tu\s+t[\'’]appelles|deviens)\s+(?:maintenant\s+|désormais\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
     "gpt-name",
-    String.raw`${W}(?:tu\s+es|tu\s+deviens|sois|joue|incarne|réponds\s+(?:en\s+tant\s+que|comme)|agis\s+comme|tu\s+t[\'’]appelles|deviens)\s+(?:maintenant\s+|désormais\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:tu\s+es|tu\s+deviens|sois|joue|incarne|réponds\s+(?:en\s+tant\s+que|comme)|agis\s+comme|tu\s+t[\'’]appelles|deviens)\s+(?:maintenant\s+|désormais\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.6,
   ),
   rule(
@@ -547,6 +548,6 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "mode-dev-pour-ia",
-    String.raw`${W}(?:mode\s+développeur|mode\s+dev|developer\s+mode|mode\s+dan|mode\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistant|réponse|réponses|réponds|politiques|filtres|censure|règles|openai|contenus?|restrictions|modèle)(?:[^\p{L}]|$)|${W}(?:ia|chatgpt|gpt|assistant|réponse|réponses|réponds|politiques|filtres|censure|règles|openai|contenus?|restrictions|modèle)[^\n]{0,100}?(?:mode\s+développeur|mode\s+dev|developer\s+mode|mode\s+dan|mode\s+jailbreak)`,
+    String.raw`${W}(?:mode\s+développeur|mode\s+dev|mode\s+dan|mode\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistant|réponse|réponses|réponds|politiques|filtres|censure|règles|openai|contenus?|restrictions|modèle)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|assistant|réponse|réponses|réponds|politiques|filtres|censure|règles|openai|contenus?|restrictions|modèle)[^\n]{0,100}?(?:mode\s+développeur|mode\s+dev|mode\s+dan|mode\s+jailbreak)`,
   ),
 ];

@@ -11,7 +11,8 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
   weight,
 });
 
-const W = String.raw`(?:^|[^\p{L}])`;
+// "Not a letter" of this script: a small class keeps the compiled rule set small, where \p{L} is huge
+const W = String.raw`(?:^|[^a-zß-öø-ÿ\x{0100}-\x{017f}])`;
 const IGNORE = String.raw`(?:ignora|ignori|ignorate|dimentica|dimentichi|dimenticate|dimenticati\s+(?:di|delle|dei)|scorda|scordati\s+(?:di|delle|dei)|tralascia|tralasci|trascura|trascuri|non\s+tenere\s+conto\s+(?:di|delle|dei)|non\s+considerare|salta|scarta|annulla|cancella|disobbedisci\s+a(?:lle)?|aggira|aggiri|infrangi|infranga|viola|violi)`;
 const FILL = String.raw`(?:(?:per\s+favore|semplicemente|ora|adesso|subito|completamente|totalmente|pure)\s+)*`;
 const NOUN = String.raw`(?:istruzion[ei]|indicazion[ei]|ordini|regole|norme|direttive|linee\s+guida|restrizioni|limitazioni|limiti|filtri|prompt|programmazione|consegne|politiche|comandi|disposizioni|precetti)`;
@@ -115,7 +116,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "sei-dan",
-    String.raw`${W}(?:sei|sarai|agisci\s+come|comportati\s+come|interpreta|fai\s+finta\s+di\s+essere|rispondi\s+come|diventa|modalità)\s+(?:ora\s+|adesso\s+)?dan(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:sei|sarai|agisci\s+come|comportati\s+come|interpreta|fai\s+finta\s+di\s+essere|rispondi\s+come|diventa|modalità)\s+(?:ora\s+|adesso\s+)?dan(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
@@ -173,7 +174,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "fiction",
     "ipoteticamente-romanzo",
-    String.raw`(?:${W}(?:ipoteticamente|in\s+via\s+ipotetica|in\s+una\s+storia|in\s+un\s+(?:racconto|mondo\s+(?:immaginario|fittizio))|per\s+(?:un|il\s+mio|un\s+mio)\s+(?:romanzo|libro|film|thriller|giallo|gioco\s+di\s+ruolo|racconto)|per\s+(?:una|la\s+mia)\s+(?:storia|sceneggiatura|serie)|nel\s+mio\s+romanzo|esperimento\s+mentale|scenario\s+(?:fittizio|ipotetico)|puramente\s+(?:teoric|ipotetic|fittizi)|immagina\s+un\s+mondo|a\s+scopo\s+(?:educativo|di\s+ricerca)))|(?:${W}(?:scrivi|scrivimi|scriva|racconta|raccontami|componi)\s+(?:una|un|uno)\s+(?:breve\s+|piccola\s+|corta\s+)?(?:storia|racconto|scena|dialogo|sceneggiatura|romanzo|fiaba|novella))|(?:${W}(?:immagina|immagini|supponiamo|mettiamo\s+che|in\s+un\s+film|gioco\s+di\s+ruolo|fittizi[oa]|immaginari[oa])(?:[^\p{L}]|$))`,
+    String.raw`(?:${W}(?:ipoteticamente|in\s+via\s+ipotetica|in\s+una\s+storia|in\s+un\s+(?:racconto|mondo\s+(?:immaginario|fittizio))|per\s+(?:un|il\s+mio|un\s+mio)\s+(?:romanzo|libro|film|thriller|giallo|gioco\s+di\s+ruolo|racconto)|per\s+(?:una|la\s+mia)\s+(?:storia|sceneggiatura|serie)|nel\s+mio\s+romanzo|esperimento\s+mentale|scenario\s+(?:fittizio|ipotetico)|puramente\s+(?:teoric|ipotetic|fittizi)|immagina\s+un\s+mondo|a\s+scopo\s+(?:educativo|di\s+ricerca)))|(?:${W}(?:scrivi|scrivimi|scriva|racconta|raccontami|componi)\s+(?:una|un|uno)\s+(?:breve\s+|piccola\s+|corta\s+)?(?:storia|racconto|scena|dialogo|sceneggiatura|romanzo|fiaba|novella))|(?:${W}(?:immagina|immagini|supponiamo|mettiamo\s+che|in\s+un\s+film|gioco\s+di\s+ruolo|fittizi[oa]|immaginari[oa])(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.5,
   ),
   rule(
@@ -265,7 +266,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "indirect",
     "nota-per-l-ia",
-    String.raw`${W}(?:nota|messaggio|istruzion[ei]|avviso|importante|attenzione|indicazione)\s*(?::\s*)?(?:per|all['’]attenzione\s+(?:di|dell['’])|a|all['’]|alla|al)\s*(?:l['’]|la\s+|il\s+|le\s+|gli\s+|qualsiasi\s+|ogni\s+)?${AI}(?:[^\p{L}\-]|$)`,
+    String.raw`${W}(?:nota|messaggio|istruzion[ei]|avviso|importante|attenzione|indicazione)\s*(?::\s*)?(?:per|all['’]attenzione\s+(?:di|dell['’])|a|all['’]|alla|al)\s*(?:l['’]|la\s+|il\s+|le\s+|gli\s+|qualsiasi\s+|ogni\s+)?${AI}(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}\-]|$)`,
   ),
   rule(
     "indirect",
@@ -313,7 +314,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "instruction-override",
     "prima-sopra",
-    String.raw`${W}(?:prima|precedentemente|in\s+precedenza|sopra|qui\s+sopra|finora|fino\s+ad\s+ora|fin\s+qui|all['’]inizio)(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:prima|precedentemente|in\s+precedenza|sopra|qui\s+sopra|finora|fino\s+ad\s+ora|fin\s+qui|all['’]inizio)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.4,
   ),
   rule(
@@ -373,7 +374,12 @@ export const rules: readonly InjectionRule[] = [
     String.raw`${W}(?:non\s+(?:hai|ha|avessi|avresti|avesse)|se\s+non\s+avessi|come\s+se\s+non\s+avessi)\s+(?:più\s+)?(?:alcun[ao]?|nessun[ao]?)?\s*(?:\S+\s+)?(?:restrizion|limit|filtr|regol|censur|norm|moral|etic|tabù|scrupol)`,
     0.6,
   ),
-  rule("persona", "liberati", String.raw`${W}(?:liberati|si\s+liberi|(?:ora\s+)?sei\s+(?:ora\s+)?(?:liber[oa]|liberat[oa]|sbloccat[oa])(?:[^\p{L}]|$))`, 0.6),
+  rule(
+    "persona",
+    "liberati",
+    String.raw`${W}(?:liberati|si\s+liberi|(?:ora\s+)?sei\s+(?:ora\s+)?(?:liber[oa]|liberat[oa]|sbloccat[oa])(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
+    0.6,
+  ),
   rule(
     "fiction",
     "fabbricare-armi",
@@ -480,12 +486,12 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "persona-nota",
-    String.raw`${W}(?:sei|sarai|sii|interpreta|agisci\s+come|rispondi\s+come|ti\s+chiami|diventa)\s+(?:ora\s+|adesso\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:sei|sarai|sii|interpreta|agisci\s+come|rispondi\s+come|ti\s+chiami|diventa)\s+(?:ora\s+|adesso\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
     "gpt-name",
-    String.raw`${W}(?:sei|sarai|sii|interpreta|agisci\s+come|rispondi\s+come|ti\s+chiami|diventa)\s+(?:ora\s+|adesso\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:sei|sarai|sii|interpreta|agisci\s+come|rispondi\s+come|ti\s+chiami|diventa)\s+(?:ora\s+|adesso\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.6,
   ),
   rule(
@@ -541,6 +547,6 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "modalita-dev-per-ia",
-    String.raw`${W}(?:modalità\s+sviluppatore|modalità\s+dev|developer\s+mode|modalità\s+dan|modalità\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|risposta|risposte|rispondi|politiche|filtri|censura|regole|openai|contenuti|restrizioni|modello)(?:[^\p{L}]|$)|${W}(?:ia|chatgpt|gpt|assistente|risposta|risposte|rispondi|politiche|filtri|censura|regole|openai|contenuti|restrizioni|modello)[^\n]{0,100}?(?:modalità\s+sviluppatore|modalità\s+dev|developer\s+mode|modalità\s+dan|modalità\s+jailbreak)`,
+    String.raw`${W}(?:modalità\s+sviluppatore|modalità\s+dev|modalità\s+dan|modalità\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|risposta|risposte|rispondi|politiche|filtri|censura|regole|openai|contenuti|restrizioni|modello)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|assistente|risposta|risposte|rispondi|politiche|filtri|censura|regole|openai|contenuti|restrizioni|modello)[^\n]{0,100}?(?:modalità\s+sviluppatore|modalità\s+dev|modalità\s+dan|modalità\s+jailbreak)`,
   ),
 ];

@@ -354,6 +354,6 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "開発者モードとai",
-    `(?:開発者モード|デベロッパーモード|developer\\s*mode|danモード|脱獄モード)[^\\n]{0,60}?(?:ai|chatgpt|gpt|アシスタント|回答|返答|ポリシー|フィルター|検閲|ルール|openai|コンテンツ|制限|モデル)|(?:ai|chatgpt|gpt|アシスタント|モデル)[^\\n]{0,60}?(?:開発者モード|デベロッパーモード|developer\\s*mode)`,
+    `(?:開発者モード|デベロッパーモード|danモード|脱獄モード)[^\\n]{0,60}?(?:ai|chatgpt|gpt|アシスタント|回答|返答|ポリシー|フィルター|検閲|ルール|openai|コンテンツ|制限|モデル)|(?:ai|chatgpt|gpt|アシスタント|モデル)[^\\n]{0,60}?(?:開発者モード|デベロッパーモード)`,
   ),
 ];

@@ -11,7 +11,8 @@ const rule = (type: InjectionType, name: string, pattern: string, weight = 1): I
   weight,
 });
 
-const W = String.raw`(?:^|[^\p{L}])`;
+// "Not a letter" of this script: a small class keeps the compiled rule set small, where \p{L} is huge
+const W = String.raw`(?:^|[^a-zß-öø-ÿ\x{0100}-\x{017f}])`;
 const IGNORE = String.raw`(?:ignore|ignora|ignorem|esqueça|esquece|esqueçam|desconsidere|desconsidera|descarte|descarta|despreze|despreza|não\s+(?:leve|leves)\s+em\s+(?:conta|consideração)|deixe\s+de\s+lado|deixa\s+de\s+lado|pule|salta|anule|anula|apague|apaga|desobedeça|desobedece|contorne|contorna|burle|burla|quebre|quebra|viole|viola)`;
 const FILL = String.raw`(?:(?:por\s+favor|simplesmente|agora|já|completamente|totalmente|imediatamente)\s+)*`;
 const NOUN = `(?:instruç(?:ão|ões)|indicaç(?:ão|ões)|ordens|ordem|regras?|normas?|diretrizes|diretivas?|orientaç(?:ão|ões)|restriç(?:ão|ões)|limitaç(?:ão|ões)|limites|filtros?|prompts?|programação|políticas?|comandos?)`;
@@ -115,7 +116,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "voce-e-dan",
-    String.raw`${W}(?:você\s+é|tu\s+és|és|será|aja\s+como|age\s+como|interprete|faça\s+o\s+papel\s+de|responda\s+como|torne-se|modo)\s+(?:agora\s+)?dan(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:você\s+é|tu\s+és|és|será|aja\s+como|age\s+como|interprete|faça\s+o\s+papel\s+de|responda\s+como|torne-se|modo)\s+(?:agora\s+)?dan(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
@@ -173,7 +174,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "fiction",
     "hipoteticamente-romance",
-    String.raw`(?:${W}(?:hipoteticamente|de\s+forma\s+hipotética|numa\s+história|em\s+uma\s+história|num\s+(?:conto|mundo\s+(?:fictício|imaginário))|em\s+um\s+mundo\s+(?:fictício|imaginário)|para\s+(?:um|o\s+meu|meu)\s+(?:romance|livro|filme|thriller|roteiro|jogo\s+de\s+rpg|conto)|para\s+(?:uma|a\s+minha|minha)\s+(?:história|série|novela)|no\s+meu\s+(?:romance|livro)|experimento\s+mental|cenário\s+(?:fictício|hipotético)|puramente\s+(?:teóric|hipotétic|fictíci)|imagine\s+um\s+mundo|para\s+fins\s+(?:educacionais|educativos|de\s+pesquisa)))|(?:${W}(?:escreva|escreve|conte|conta|redija|narre|me\s+conte)\s+(?:uma|um)\s+(?:breve\s+|pequena\s+|curta\s+)?(?:história|historia|conto|cena|diálogo|roteiro|romance|novela))|(?:${W}(?:imagine|imagina|suponha|suponhamos|digamos\s+que|num\s+filme|em\s+um\s+filme|rpg|fictíci[oa]|imaginári[oa])(?:[^\p{L}]|$))`,
+    String.raw`(?:${W}(?:hipoteticamente|de\s+forma\s+hipotética|numa\s+história|em\s+uma\s+história|num\s+(?:conto|mundo\s+(?:fictício|imaginário))|em\s+um\s+mundo\s+(?:fictício|imaginário)|para\s+(?:um|o\s+meu|meu)\s+(?:romance|livro|filme|thriller|roteiro|jogo\s+de\s+rpg|conto)|para\s+(?:uma|a\s+minha|minha)\s+(?:história|série|novela)|no\s+meu\s+(?:romance|livro)|experimento\s+mental|cenário\s+(?:fictício|hipotético)|puramente\s+(?:teóric|hipotétic|fictíci)|imagine\s+um\s+mundo|para\s+fins\s+(?:educacionais|educativos|de\s+pesquisa)))|(?:${W}(?:escreva|escreve|conte|conta|redija|narre|me\s+conte)\s+(?:uma|um)\s+(?:breve\s+|pequena\s+|curta\s+)?(?:história|historia|conto|cena|diálogo|roteiro|romance|novela))|(?:${W}(?:imagine|imagina|suponha|suponhamos|digamos\s+que|num\s+filme|em\s+um\s+filme|rpg|fictíci[oa]|imaginári[oa])(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.5,
   ),
   rule(
@@ -265,7 +266,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "indirect",
     "nota-para-a-ia",
-    String.raw`${W}(?:nota|mensagem|instruç(?:ão|ões)|aviso|importante|atenção)\s*(?::\s*)?(?:para|à|ao|aos|às)\s+(?:a\s+|o\s+|as\s+|os\s+|qualquer\s+|toda\s+|todo\s+)?${AI}(?:[^\p{L}\-]|$)`,
+    String.raw`${W}(?:nota|mensagem|instruç(?:ão|ões)|aviso|importante|atenção)\s*(?::\s*)?(?:para|à|ao|aos|às)\s+(?:a\s+|o\s+|as\s+|os\s+|qualquer\s+|toda\s+|todo\s+)?${AI}(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}\-]|$)`,
   ),
   rule(
     "indirect",
@@ -313,7 +314,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "instruction-override",
     "antes-acima",
-    String.raw`${W}(?:antes|anteriormente|previamente|acima|lá\s+em\s+cima|até\s+agora|até\s+aqui|no\s+início|no\s+começo)(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:antes|anteriormente|previamente|acima|lá\s+em\s+cima|até\s+agora|até\s+aqui|no\s+início|no\s+começo)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.4,
   ),
   rule(
@@ -386,7 +387,7 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "liberte-se",
-    String.raw`${W}(?:liberte-se|liberta-te|(?:agora\s+)?(?:você\s+é|você\s+está|és|estás)\s+(?:agora\s+)?(?:livre|libertad[oa]|desbloquead[oa]|liberad[oa])(?:[^\p{L}]|$))`,
+    String.raw`${W}(?:liberte-se|liberta-te|(?:agora\s+)?(?:você\s+é|você\s+está|és|estás)\s+(?:agora\s+)?(?:livre|libertad[oa]|desbloquead[oa]|liberad[oa])(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$))`,
     0.6,
   ),
   rule(
@@ -490,12 +491,12 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "persona-conhecida",
-    String.raw`${W}(?:você\s+é|tu\s+és|seja|interprete|aja\s+como|responda\s+como|você\s+se\s+chama|torne-se)\s+(?:agora\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:você\s+é|tu\s+és|seja|interprete|aja\s+como|responda\s+como|você\s+se\s+chama|torne-se)\s+(?:agora\s+)?["\'„“”«»「」『』]?(?:dan|stan|dude|aim|mongo\s*tom|evil\s*bot|evilbot|betterdan|anti-?gpt|chaos-?gpt|worm-?gpt|freedom-?gpt|based-?gpt|evil-?gpt|dark-?gpt|devil-?gpt|uncensored-?gpt|unfiltered-?gpt|kevin|maximum|developer\s+mode)["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
   ),
   rule(
     "persona",
     "gpt-name",
-    String.raw`${W}(?:você\s+é|tu\s+és|seja|interprete|aja\s+como|responda\s+como|você\s+se\s+chama|torne-se)\s+(?:agora\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^\p{L}]|$)`,
+    String.raw`${W}(?:você\s+é|tu\s+és|seja|interprete|aja\s+como|responda\s+como|você\s+se\s+chama|torne-se)\s+(?:agora\s+)?["\'„“”«»「」『』]?\S{1,20}-?gpt["\'„“”«»「」『』]?(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)`,
     0.6,
   ),
   rule(
@@ -547,6 +548,6 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "modo-dev-para-ia",
-    String.raw`${W}(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|developer\s+mode|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)(?:[^\p{L}]|$)|${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)[^\n]{0,100}?(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|developer\s+mode|modo\s+dan|modo\s+jailbreak)`,
+    String.raw`${W}(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)[^\n]{0,100}?(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|modo\s+dan|modo\s+jailbreak)`,
   ),
 ];

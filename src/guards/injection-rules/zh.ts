@@ -389,6 +389,6 @@ export const rules: readonly InjectionRule[] = [
   rule(
     "persona",
     "开发者模式与ai",
-    `(?:开发者模式|開發者模式|developer\\s*mode|dan模式|越狱模式|越獄模式)[^\\n]{0,60}?(?:ai|chatgpt|gpt|助手|回答|回复|回覆|政策|过滤|過濾|审查|審查|规则|規則|openai|内容|內容|限制|模型)|(?:ai|chatgpt|gpt|助手|模型)[^\\n]{0,60}?(?:开发者模式|開發者模式|developer\\s*mode)`,
+    `(?:开发者模式|開發者模式|dan模式|越狱模式|越獄模式)[^\\n]{0,60}?(?:ai|chatgpt|gpt|助手|回答|回复|回覆|政策|过滤|過濾|审查|審查|规则|規則|openai|内容|內容|限制|模型)|(?:ai|chatgpt|gpt|助手|模型)[^\\n]{0,60}?(?:开发者模式|開發者模式)`,
   ),
 ];
