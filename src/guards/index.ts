@@ -1,5 +1,6 @@
 import type { GuardsConfig } from "../config/schema.js";
 import { GuardEngine, type GuardModelSlot } from "./engine.js";
+import { injectionDetector } from "./injection.js";
 import { piiDetector } from "./pii.js";
 import { secretsDetector } from "./secrets.js";
 import type { Detector } from "./types.js";
@@ -16,9 +17,7 @@ export type DetectorName = GuardsConfig["detectors"][number];
 const FACTORIES: Readonly<Record<DetectorName, () => Detector>> = {
   secrets: secretsDetector,
   pii: piiDetector,
-  injection: () => {
-    throw new Error("the injection detector is not built yet");
-  },
+  injection: injectionDetector,
 };
 
 /** Each built-in detector is made once per process: their compiled rules are shared by every engine. */
