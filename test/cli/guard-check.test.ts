@@ -31,7 +31,8 @@ describe("perimeter guard check", () => {
     ]);
   });
 
-  it("redacts a key on input, flags an injection and PII, and exits 1; never prints the key", () => {
+  it("redacts a key on input, flags an injection (when turned on) and PII, and exits 1; never prints the key", () => {
+    writeFileSync(join(cwd, "perimeter.yaml"), "guards:\n  detectors: [secrets, pii, injection]\n");
     const key = githubToken();
     const account = iban();
     const lines = [
@@ -50,7 +51,7 @@ describe("perimeter guard check", () => {
       .split("\n")
       .map((l) => JSON.parse(l) as { line: number; action: string; findings: { category: string; span: number[] }[] });
     expect(out.map((o) => o.action)).toEqual(["redact", "flag", "flag", "allow"]);
-    expect(out[0]?.findings[0]).toMatchObject({ detector: "secrets", category: "secret", type: "github-pat", severity: "high", action: "redact" });
+    expect(out[0]?.findings[0]).toMatchObject({ detector: "secrets", category: "secret", type: "github-token", severity: "high", action: "redact" });
     const start = lines[0]?.indexOf(key) ?? -1;
     expect(out[0]?.findings[0]?.span).toEqual([start, start + key.length]);
     expect(out[1]?.findings.map((f) => f.category)).toContain("injection");
@@ -62,7 +63,7 @@ describe("perimeter guard check", () => {
     writeFileSync(file, `Sure, the token is ${githubToken()}\n`);
     const r = run(["--direction", "output", file]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^line 1: block\n {2}block {2}secret \(github-pat\) at \d+-\d+, high, secrets\n$/);
+    expect(r.stdout).toMatch(/^line 1: block\n {2}block {2}secret \(github-token\) at \d+-\d+, high, secrets\n$/);
   });
 
   it("applies guards.rules for the identity and model named", () => {

@@ -229,7 +229,13 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   });
 
   it("answers 429 once an identity has used its tokens per minute, counted from the runtime's usage", async () => {
-    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 100 }, model: {} } } }));
+    // The output guards hold back only 4 tokens here, so that the short answers below reach the client while
+    // the runtime still streams (with the default 64, a 60-token answer arrives whole at its end).
+    const limited = await p.serve((c) => ({
+      ...c,
+      gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 100 }, model: {} } },
+      guards: { ...c.guards, holdBackTokens: 4 },
+    }));
     const bot = await p.key(`wordy-bot-${Date.now()}`);
     const openai = client(limited.url, bot.key);
     const words = Array.from({ length: 20 }, (_, i) => `word${i}`).join(" ");
@@ -245,7 +251,13 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   });
 
   it("counts the tokens itself when the runtime reports none, or a stream is cut before its usage, so a token budget cannot be dodged", async () => {
-    const limited = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 100 }, model: {} } } }));
+    // The output guards hold back only 4 tokens here, so that the short answers below reach the client while
+    // the runtime still streams (with the default 64, a 60-token answer arrives whole at its end).
+    const limited = await p.serve((c) => ({
+      ...c,
+      gateway: { ...c.gateway, limits: { ...c.gateway.limits, identity: { tokensPerMinute: 100 }, model: {} } },
+      guards: { ...c.guards, holdBackTokens: 4 },
+    }));
     const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
     // Each call reserves 40 + 60 of the 100; the next one 1 + 60, which fits only if nothing was charged.
     const refusedNext = async (apiKey: string) => {
@@ -456,7 +468,8 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
   });
 
   it("cuts a stream in flight when the model is killed, and refuses new calls", async () => {
-    p.vllm.tokenDelayMs = 40;
+    // 200 tokens in 4 s; the output guards hold the newest 64 back, so the first text arrives after about a second
+    p.vllm.tokenDelayMs = 20;
     const bot = await p.key("streaming-bot");
     const stream = await client(url, bot.key).chat.completions.create({
       model: "vllm-llama@1",

@@ -240,7 +240,7 @@ describe.each(STORE_KINDS)("guards in the gateway on %s", (kind) => {
     const ask = (key: string) =>
       openai(g.url, key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: `mail ${email()} the report` }] });
     await expect(ask(plain.key)).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/pii-needs-scope.*pii \(email\)/) });
-    expect((await ask(trusted.key)).choices[0]?.message.content).toMatch(/^echo: mail .+@example\.org the report$/);
+    expect((await ask(trusted.key)).choices[0]?.message.content).toMatch(/^echo: mail \S+@\S+-mail\.net the report$/);
     // No findings, no second judgement: the same identity is served.
     expect(
       (await openai(g.url, plain.key).chat.completions.create({ model: "vllm-llama@1", messages: [{ role: "user", content: "hello" }] })).choices[0]?.message
@@ -369,7 +369,7 @@ describe.each(STORE_KINDS)("guards in the gateway on %s", (kind) => {
   it("answers a 1 MB prompt built to make regexes backtrack in bounded time", async () => {
     const g = await p.serve();
     const bot = await p.key(`adversarial-${kind}-${Date.now()}`);
-    const nasty = `${"ghp_".repeat(60_000)}${"a@".repeat(100_000)}${"1 ".repeat(100_000)}${"i.g.n.o.r.e ".repeat(20_000)}`;
+    const nasty = `${"ghp_".repeat(60_000)}${"a@".repeat(100_000)}${"1 ".repeat(100_000)}${"i.g.n.o.r.e ".repeat(20_000)}${"aWdub3Jl".repeat(20_000)}`;
     expect(nasty.length).toBeGreaterThan(1_000_000);
     const started = performance.now();
     const answer = await openai(g.url, bot.key).embeddings.create({ model: "vllm-llama@1", input: nasty });

