@@ -683,6 +683,25 @@ export const rules: readonly InjectionRule[] = [
   // ——— prompt leak ———
   rule(
     "prompt-leak",
+    "text-above-verbatim",
+    1,
+    "(?:what['’]?s|what\\s+is)\\s+written\\s+above\\s+this\\s+line\\W{0,4}\\s*(?:paste|print|repeat|copy|output)|(?:print|paste|repeat|output|dump)\\s+everything\\s+(?:before|above)\\s+(?:['\"‘“]?(?:user|human|system)['\"’”]?:|this\\s+(?:line|message))",
+  ),
+  rule(
+    "prompt-leak",
+    "hidden-configuration",
+    1,
+    "(?:reply|respond|answer)\\s+with\\s+your\\s+(?:hidden|secret|internal)\\s+(?:configuration|config|setup|settings)|summari[sz]e\\s+your\\s+(?:guidelines|instructions|rules)\\s+word\\s+for\\s+word",
+  ),
+  rule(
+    "instruction-override",
+    "admin-override",
+    1,
+    "i['’]?\\s*a?m\\s+your\\s+(?:admin|administrator|developer|operator|creator)\\W{0,3}\\s*override|this\\s+is\\s+a\\s+test\\s+environment\\W{0,3}\\s*(?:all\\s+)?(?:restrictions|filters|rules|safeguards)\\s+are\\s+(?:off|disabled|lifted)|you['’]re\\s+free\\s+now\\W{0,3}\\s*no\\s+more\\s+rules",
+  ),
+  rule("indirect", "instruction-for-the-agent", 1, "important\\s+instructions?\\s+for\\s+the\\s+(?:ai\\s+)?(?:agent|assistant)\\s*:"),
+  rule(
+    "prompt-leak",
     "reveal-system-prompt",
     1,
     "(?:repeat|print|reveal|show|display|output|dump|echo|recite|expose|leak|paste|disclose|divulge|spell\\s+out|type\\s+out|write\\s+out|write\\s+down|read\\s+(?:back|out)|tell|give|share|summari[sz]e|translate|encode|copy|return|provide|list|put|place|format|convert|base64|know|see|read|view|access|obtain|extract|what['’]s|what\\s+(?:is|are|was|were|does|do|did))\\s+(?:me\\s+|us\\s+)?(?:out\\s+|back\\s+|up\\s+)?(?:all\\s+(?:of\\s+)?)?your\\s+(?:\\w+\\s+){0,3}?(?:system\\s+prompt|system\\s+message|system\\s+instructions?|initial\\s+(?:prompt|instructions?)|original\\s+(?:prompt|instructions?)|hidden\\s+(?:prompt|instructions?)|secret\\s+(?:prompt|instructions?)|pre-?prompt|meta-?prompt|developer\\s+(?:message|instructions?|prompt)|custom\\s+instructions|initiali[sz]ation)",

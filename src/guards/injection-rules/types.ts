@@ -24,8 +24,9 @@ export interface InjectionRule {
    */
   readonly pattern: string;
   /**
-   * 1: enough on its own to report (an unambiguous attack phrase). Below 1: a signal that needs others in the
-   * same text to reach 1 (summed per type family by the detector), e.g. "from now on" 0.4 + "no restrictions" 0.6.
+   * 1: enough on its own to report (an unambiguous attack phrase). Below 1: a signal that needs others near it
+   * to reach 1. The detector sums across ALL types within a 600-character window (each rule once, at its largest
+   * weight), e.g. "from now on" 0.4 + "no restrictions" 0.6; the finding takes the weak type with the most weight.
    */
   readonly weight: number;
 }
