@@ -555,4 +555,17 @@ export const rules: readonly InjectionRule[] = [
     "modo-dev-para-ia",
     String.raw`${W}(?:modo\s+desarrollador|modo\s+dev|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)[^\n]{0,100}?(?:modo\s+desarrollador|modo\s+dev|modo\s+dan|modo\s+jailbreak)`,
   ),
+  // usted imperatives and developer mode
+  rule(
+    "instruction-override",
+    "ignore-usted-las-instrucciones",
+    String.raw`(?:^|[\s,.;:¡!¿])(?:ignore|olvide|omita|descarte)(?:\s+usted)?\s+(?:todas\s+)?(?:las|sus)\s+(?:instrucciones|reglas|indicaciones|normas|directrices)\s+(?:anteriores|previas|originales|de\s+antes)`,
+  ),
+  rule("persona", "modo-desarrollador", String.raw`modo\s+(?:de\s+)?desarrollador`, 0.6),
+  rule(
+    "persona",
+    "responde-sin-limites",
+    String.raw`(?:contesta|contéstame|conteste|responde|respóndeme|responda)\s+sin\s+(?:límites|limites|restricciones|filtros|censura)`,
+    0.6,
+  ),
 ];

@@ -550,4 +550,12 @@ export const rules: readonly InjectionRule[] = [
     "modo-dev-para-ia",
     String.raw`${W}(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)[^\n]{0,100}?(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|modo\s+dan|modo\s+jailbreak)`,
   ),
+  // developer mode and "answer without limits"
+  rule("persona", "modo-desenvolvedor", String.raw`modo\s+(?:de\s+)?desenvolvedor`, 0.6),
+  rule(
+    "persona",
+    "responda-sem-limites",
+    String.raw`(?:responda|responde|me\s+responda|respondam)\s+sem\s+(?:limites|restrições|restricoes|filtros|censura)`,
+    0.6,
+  ),
 ];
