@@ -568,4 +568,17 @@ export const rules: readonly InjectionRule[] = [
     String.raw`(?:contesta|contéstame|conteste|responde|respóndeme|responda)\s+sin\s+(?:límites|limites|restricciones|filtros|censura)`,
     0.6,
   ),
+  rule("instruction-override", "olvidate-de-las-reglas", String.raw`olvíd(?:ate|ese)\s+de\s+(?:las|tus|sus)\s+(?:reglas|normas|instrucciones|restricciones)`),
+  rule("instruction-override", "olvide-sus-normas", String.raw`olvide(?:\s+usted)?\s+(?:sus|las)\s+(?:reglas|normas|instrucciones|restricciones)`),
+  rule(
+    "instruction-override",
+    "ya-no-tienes-que-seguir",
+    String.raw`ya\s+no\s+(?:tienes|tiene|necesitas|necesita)\s+que\s+(?:seguir|cumplir|respetar|obedecer)\s+(?:tus|sus|las|ninguna)\s+(?:reglas|normas|instrucciones|directrices|restricciones)`,
+  ),
+  rule("prompt-leak", "te-dieron-al-principio", String.raw`que\s+(?:te|le)\s+(?:dieron|han\s+dado|dio|pasaron)\s+al\s+(?:principio|inicio|comienzo)`),
+  rule(
+    "persona",
+    "eres-una-ia-sin-restricciones",
+    String.raw`eres\s+(?:ahora\s+)?una?\s+(?:ia|asistente|inteligencia\s+artificial)\s+(?:libre\s+de|sin)\s+(?:restricciones|límites|limites|filtros|reglas|censura)`,
+  ),
 ];
