@@ -706,4 +706,22 @@ export const rules: readonly InjectionRule[] = [
     String.raw`${W}(?:entwicklermodus|entwickler-modus|dan[\s-]?modus|jailbreak[\s-]?modus)[^\n]{0,100}?${W}(?:ki|chatgpt|gpt|assistent|antwort|antworten|antwortest|richtlinien|filter|zensur|regeln|openai|inhalte|einschränkungen|sprachmodell)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ki|chatgpt|gpt|assistent|antwort|antworten|antwortest|richtlinien|filter|zensur|regeln|openai|inhalte|einschränkungen|sprachmodell)[^\n]{0,100}?(?:entwicklermodus|entwickler-modus|dan[\s-]?modus|jailbreak[\s-]?modus)`,
   ),
   rule("instruction-override", "setz-dich-hinweg", String.raw`${W}(?:setze|setz|setzen\s+sie)\s+(?:dich|sich)\s+über\s+[^.!?\n]{0,40}?hinweg`),
+  // colloquial "vergiss den ganzen Kram von vorhin": the filler noun plus a time word, with "von vorhin" adding up
+  rule("instruction-override", "vergiss-den-kram", String.raw`vergiss(?:\s+\S+){0,3}?\s+(?:kram|zeug|mist|quatsch|blabla|gedöns)\b`, 0.4),
+  rule("instruction-override", "den-ganzen-kram", String.raw`(?:den|das)\s+ganze[n]?\s+(?:kram|zeug|mist|quatsch|blabla|gedöns)`, 0.3),
+  rule(
+    "persona",
+    "ki-die-keine-regeln-kennt",
+    String.raw`(?:ki|assistent\S*|bot|modell)\s*,?\s*(?:die|der|das)\s+keine\s+(?:regeln|grenzen|einschränkungen|filter|moral)\s+(?:kennt|hat)`,
+  ),
+  rule(
+    "prompt-leak",
+    "text-vom-anfang",
+    String.raw`(?:text|anweisungen|nachricht)\S*(?:\s+aus)?\s*,?\s+(?:den|die|das)\s+du\s+(?:ganz\s+)?(?:am\s+anfang|zu\s+beginn|zuerst|vorab)\s+(?:bekommen|erhalten)`,
+  ),
+  rule(
+    "instruction-override",
+    "regeln-gelten-nicht-mehr",
+    String.raw`(?:deine|ihre)\s+(?:(?:alten|bisherigen|ursprünglichen)\s+)?(?:regeln|anweisungen|richtlinien|vorgaben)\s+gelten\s+(?:nicht\s+mehr|ab\s+sofort\s+nicht)`,
+  ),
 ];

@@ -555,4 +555,30 @@ export const rules: readonly InjectionRule[] = [
     "modo-dev-para-ia",
     String.raw`${W}(?:modo\s+desarrollador|modo\s+dev|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|asistente|respuesta|respuestas|respondes|políticas|filtros|censura|reglas|openai|contenidos?|restricciones|modelo)[^\n]{0,100}?(?:modo\s+desarrollador|modo\s+dev|modo\s+dan|modo\s+jailbreak)`,
   ),
+  // usted imperatives and developer mode
+  rule(
+    "instruction-override",
+    "ignore-usted-las-instrucciones",
+    String.raw`(?:^|[\s,.;:¡!¿])(?:ignore|olvide|omita|descarte)(?:\s+usted)?\s+(?:todas\s+)?(?:las|sus)\s+(?:instrucciones|reglas|indicaciones|normas|directrices)\s+(?:anteriores|previas|originales|de\s+antes)`,
+  ),
+  rule("persona", "modo-desarrollador", String.raw`modo\s+(?:de\s+)?desarrollador`, 0.6),
+  rule(
+    "persona",
+    "responde-sin-limites",
+    String.raw`(?:contesta|contéstame|conteste|responde|respóndeme|responda)\s+sin\s+(?:límites|limites|restricciones|filtros|censura)`,
+    0.6,
+  ),
+  rule("instruction-override", "olvidate-de-las-reglas", String.raw`olvíd(?:ate|ese)\s+de\s+(?:las|tus|sus)\s+(?:reglas|normas|instrucciones|restricciones)`),
+  rule("instruction-override", "olvide-sus-normas", String.raw`olvide(?:\s+usted)?\s+(?:sus|las)\s+(?:reglas|normas|instrucciones|restricciones)`),
+  rule(
+    "instruction-override",
+    "ya-no-tienes-que-seguir",
+    String.raw`ya\s+no\s+(?:tienes|tiene|necesitas|necesita)\s+que\s+(?:seguir|cumplir|respetar|obedecer)\s+(?:tus|sus|las|ninguna)\s+(?:reglas|normas|instrucciones|directrices|restricciones)`,
+  ),
+  rule("prompt-leak", "te-dieron-al-principio", String.raw`que\s+(?:te|le)\s+(?:dieron|han\s+dado|dio|pasaron)\s+al\s+(?:principio|inicio|comienzo)`),
+  rule(
+    "persona",
+    "eres-una-ia-sin-restricciones",
+    String.raw`eres\s+(?:ahora\s+)?una?\s+(?:ia|asistente|inteligencia\s+artificial)\s+(?:libre\s+de|sin)\s+(?:restricciones|límites|limites|filtros|reglas|censura)`,
+  ),
 ];

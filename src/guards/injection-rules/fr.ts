@@ -550,4 +550,9 @@ export const rules: readonly InjectionRule[] = [
     "mode-dev-pour-ia",
     String.raw`${W}(?:mode\s+développeur|mode\s+dev|mode\s+dan|mode\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistant|réponse|réponses|réponds|politiques|filtres|censure|règles|openai|contenus?|restrictions|modèle)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|assistant|réponse|réponses|réponds|politiques|filtres|censure|règles|openai|contenus?|restrictions|modèle)[^\n]{0,100}?(?:mode\s+développeur|mode\s+dev|mode\s+dan|mode\s+jailbreak)`,
   ),
+  rule(
+    "prompt-leak",
+    "donne-au-debut",
+    String.raw`qu(?:'on|e\s+l'on)\s+(?:t'a|vous\s+a)\s+(?:donné|fourni|transmis)\S*\s+(?:au\s+(?:tout\s+)?début|au\s+départ|initialement|en\s+premier)`,
+  ),
 ];

@@ -549,4 +549,25 @@ export const rules: readonly InjectionRule[] = [
     "modalita-dev-per-ia",
     String.raw`${W}(?:modalità\s+sviluppatore|modalità\s+dev|modalità\s+dan|modalità\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|risposta|risposte|rispondi|politiche|filtri|censura|regole|openai|contenuti|restrizioni|modello)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|assistente|risposta|risposte|rispondi|politiche|filtri|censura|regole|openai|contenuti|restrizioni|modello)[^\n]{0,100}?(?:modalità\s+sviluppatore|modalità\s+dev|modalità\s+dan|modalità\s+jailbreak)`,
   ),
+  rule(
+    "instruction-override",
+    "dimenticati-delle-regole",
+    String.raw`dimentica(?:ti)?\s+(?:delle|le|tutte\s+le)\s+(?:tue\s+)?(?:regole|istruzioni|restrizioni)`,
+  ),
+  rule(
+    "instruction-override",
+    "non-devi-piu-rispettare",
+    String.raw`non\s+(?:devi|deve|sei\s+tenuto\s+a)\s+più\s+(?:rispettare|seguire|obbedire\s+a)\s+(?:(?:le\s+tue|le\s+sue|le|alcuna)\s+)?(?:regole|istruzioni|linee\s+guida|restrizioni)`,
+  ),
+  rule(
+    "instruction-override",
+    "non-tenere-piu-conto",
+    String.raw`non\s+(?:tenere|tenga|tener)\s+più\s+conto\s+(?:delle|di)\s+(?:istruzioni|regole|indicazioni)`,
+  ),
+  rule("prompt-leak", "ti-hanno-dato-all-inizio", String.raw`che\s+ti\s+(?:hanno|ha|avevano)\s+(?:dato|fornito)\s+(?:all'inizio|al\s+principio|per\s+primo)`),
+  rule(
+    "persona",
+    "sei-un-ia-senza-restrizioni",
+    String.raw`(?:sei|è)\s+(?:(?:ora|adesso)\s+)?un['a\s]*\s*(?:ia|assistente|intelligenza\s+artificiale)\s+(?:senza|libera\s+da|priva\s+di)\s+(?:restrizioni|limiti|filtri|regole|censura)`,
+  ),
 ];

@@ -550,4 +550,25 @@ export const rules: readonly InjectionRule[] = [
     "modo-dev-para-ia",
     String.raw`${W}(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|modo\s+dan|modo\s+jailbreak)[^\n]{0,100}?${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)(?:[^a-zß-öø-ÿ\x{0100}-\x{017f}]|$)|${W}(?:ia|chatgpt|gpt|assistente|resposta|respostas|responde|políticas|filtros|censura|regras|openai|conteúdos?|restrições|modelo)[^\n]{0,100}?(?:modo\s+desenvolvedor|modo\s+programador|modo\s+dev|modo\s+dan|modo\s+jailbreak)`,
   ),
+  // developer mode and "answer without limits"
+  rule("persona", "modo-desenvolvedor", String.raw`modo\s+(?:de\s+)?desenvolvedor`, 0.6),
+  rule(
+    "persona",
+    "responda-sem-limites",
+    String.raw`(?:responda|responde|me\s+responda|respondam)\s+sem\s+(?:limites|restrições|restricoes|filtros|censura)`,
+    0.6,
+  ),
+  rule("instruction-override", "esquece-as-regras", String.raw`esquec(?:e|a)\s+(?:as|todas\s+as|suas|tuas)\s+(?:regras|instruções|restrições)`),
+  rule(
+    "instruction-override",
+    "nao-precisa-mais-seguir",
+    String.raw`não\s+precisa(?:s)?\s+mais\s+(?:seguir|cumprir|respeitar|obedecer)\s+(?:suas|tuas|as|nenhuma)\s+(?:regras|instruções|diretrizes|restrições)`,
+  ),
+  rule("instruction-override", "nao-leve-mais-em-conta", String.raw`não\s+(?:leve|leves|levar)\s+mais\s+em\s+conta\s+(?:as|suas)\s+(?:instruções|regras)`),
+  rule("prompt-leak", "te-deram-no-inicio", String.raw`que\s+(?:te|lhe)\s+(?:deram|passaram|forneceram)\s+no\s+(?:início|inicio|começo|comeco)`),
+  rule(
+    "persona",
+    "voce-e-uma-ia-sem-restricoes",
+    String.raw`(?:você\s+é|és|é)\s+(?:agora\s+)?uma?\s+(?:ia|assistente|inteligência\s+artificial)\s+(?:livre\s+de|sem)\s+(?:restrições|limites|filtros|regras|censura)`,
+  ),
 ];
