@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import type { Span } from "./types.js";
+import { ignorableBmp } from "./unmask.js";
 
 // The views of a text that the injection detector reads: the text as written, and the same text with its
 // obfuscation undone (invisible characters dropped, homoglyphs and leetspeak folded, split letters joined,
@@ -191,27 +192,7 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isHexDigit = (c: number): boolean => isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 
 /** Zero-width, bidi-control and variation-selector characters (BMP; the astral ones are handled by callers). */
-function isInvisible(c: number): boolean {
-  if (c < 0xad) return false;
-  return (
-    c === 0xad ||
-    c === 0x34f ||
-    c === 0x61c ||
-    c === 0x115f ||
-    c === 0x1160 ||
-    c === 0x17b4 ||
-    c === 0x17b5 ||
-    c === 0x180e ||
-    (c >= 0x200b && c <= 0x200f) ||
-    (c >= 0x202a && c <= 0x202e) ||
-    (c >= 0x2060 && c <= 0x2064) ||
-    (c >= 0x2066 && c <= 0x206f) ||
-    c === 0x3164 ||
-    (c >= 0xfe00 && c <= 0xfe0f) ||
-    c === 0xfeff ||
-    c === 0xffa0
-  );
-}
+const isInvisible = ignorableBmp;
 
 /** U+E0000–E007F (tags) and U+E0100–E01EF (variation selectors supplement), by their surrogate pair. */
 const isAstralInvisible = (hi: number, lo: number): boolean => hi === 0xdb40 && ((lo >= 0xdc00 && lo <= 0xdc7f) || (lo >= 0xdd00 && lo <= 0xddef));

@@ -20,7 +20,7 @@ const LOWER_U = 117;
 const SLASH = 47;
 
 /** Unicode's default-ignorable code points (rendered as nothing), BMP part, plus the ones astral below. */
-function ignorableBmp(c: number): boolean {
+export function ignorableBmp(c: number): boolean {
   if (c < 0xad) return false;
   return (
     c === 0xad ||
