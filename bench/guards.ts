@@ -184,7 +184,10 @@ function tokens(text: string, count: number, seed = 5): string[] {
 const DEFAULTS: GuardsConfig = configSchema.parse({}).guards;
 const built = new Map<DetectorName, Detector>();
 const notBuilt = new Map<DetectorName, string>();
-for (const name of DEFAULTS.detectors) {
+const ALL_DETECTORS: readonly DetectorName[] = ["secrets", "pii", "injection"];
+/** `--injection`: the gateway and CPU sections run the opt-in injection detector beside the defaults. */
+const WITH_INJECTION = process.argv.includes("--injection");
+for (const name of ALL_DETECTORS) {
   try {
     built.set(name, detector(name));
   } catch (err) {
@@ -192,7 +195,11 @@ for (const name of DEFAULTS.detectors) {
   }
 }
 /** The default guards policy, with the detectors that are built. */
-const GUARDS: GuardsConfig = { ...DEFAULTS, detectors: [...built.keys()] };
+const GUARDS: GuardsConfig = {
+  ...DEFAULTS,
+  detectors: [...built.keys()].filter((name) => DEFAULTS.detectors.includes(name) || (WITH_INJECTION && name === "injection")),
+};
+const GUARDS_ARE_DEFAULT = GUARDS.detectors.join() === DEFAULTS.detectors.join();
 
 console.log(
   `guards bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}${QUICK ? ", --quick" : ""}; detectors built: ${[...built.keys()].join(", ") || "none"}${
@@ -357,7 +364,7 @@ async function gateway(scratch: string): Promise<void> {
       startGateway("guards-off", { config: write(join(scratch, "off"), "perimeter.db", { guards: { enabled: false } }), upstream, served: SERVED_MODEL }),
       startGateway("guards-on", {
         // The default guards block, as an operator who writes none gets it (less any detector not built yet).
-        config: write(join(scratch, "on"), "perimeter.db", notBuilt.size === 0 ? {} : { guards: { detectors: GUARDS.detectors } }),
+        config: write(join(scratch, "on"), "perimeter.db", GUARDS_ARE_DEFAULT ? {} : { guards: { detectors: GUARDS.detectors } }),
         upstream,
         served: SERVED_MODEL,
       }),
