@@ -165,8 +165,26 @@ function looksLikeUrlPathOrProse(value: string): boolean {
 
 function notPlaceholderToken(groups: readonly (string | undefined)[]): Judgement {
   const token = groups[1] ?? "";
-  if (isPlaceholder(token) || shannonEntropy(token) < 2.5) return null;
+  if (isPlaceholderToken(token) || shannonEntropy(token) < 2.5) return null;
   return { confidence: 1 };
+}
+
+/**
+ * A prefixed token's body is random mixed-case text, which holds `TodO` or `xXxX` about once in 30,000 keys:
+ * there a placeholder word counts only written in one case (`ghp_xxxx…`, `sk-REPLACE_ME`, `hf_example…`).
+ */
+function isPlaceholderToken(token: string): boolean {
+  const lower = token.toLowerCase();
+  for (const word of PLACEHOLDER_WORDS) {
+    for (let at = lower.indexOf(word); at !== -1; at = lower.indexOf(word, at + 1)) {
+      const written = token.slice(at, at + word.length);
+      // `xxxx` by chance is one key in ~100,000; a placeholder's run of x is longer
+      if (word === "xxxx" && lower.slice(at, at + 8) !== "xxxxxxxx") continue;
+      if (written === word || written === word.toUpperCase()) return true;
+    }
+  }
+  // a template's slot (`${…}`, `<…>`, `%…%`) cannot be inside a prefixed token: its characters are the format's
+  return false;
 }
 
 /** The generic rule's judge: a value beside a key-like name counts when it looks random, not like a word or a name. */
