@@ -14,6 +14,7 @@ import {
   steuerIdValid,
 } from "./checksums.js";
 import type { Detector, GuardFinding } from "./types.js";
+import { toUtf16Offsets } from "./utf8.js";
 
 // Personal data in prompts and answers: e-mail addresses, phone numbers, payment cards, IBANs, IP addresses
 // and the national ids of several countries. Numbers are most of it, and most numbers are not personal data,
@@ -1042,24 +1043,6 @@ function inUrl(text: string, start: number): boolean {
     if (c === SLASH && text.charCodeAt(i - 1) === SLASH) return true;
   }
   return false;
-}
-
-/** Byte offsets to UTF-16 offsets in one walk over the bytes; only text beyond ASCII needs it. */
-function toUtf16Offsets(candidates: readonly Candidate[], bytes: Buffer): Candidate[] {
-  const offsets = [...new Set(candidates.flatMap((c) => [c.start, c.end]))].sort((a, b) => a - b);
-  const utf16 = new Map<number, number>();
-  let units = 0;
-  let next = 0;
-  for (let i = 0; i <= bytes.length && next < offsets.length; i++) {
-    if (offsets[next] === i) {
-      utf16.set(i, units);
-      next++;
-    }
-    const b = bytes[i] ?? 0;
-    // a lead byte starts a character: four-byte ones are two UTF-16 units
-    if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
-  }
-  return candidates.map((c) => ({ ...c, start: utf16.get(c.start) ?? c.start, end: utf16.get(c.end) ?? c.end }));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import RE2 from "re2";
 import { PEM_ANCHOR, PEM_MARKER, SECRET_RULES, type SecretRule } from "./secret-rules.js";
 import type { Detector, GuardFinding } from "./types.js";
 import { MASK_SOURCE, originSpan, unmask } from "./unmask.js";
+import { toUtf16Offsets } from "./utf8.js";
 
 // Credentials in prompts and answers. Most text has none, so the common case is one RE2 pass over the text
 // with every rule's anchor in one alternation; only when it matches does a set of the same anchors say which
@@ -171,24 +172,6 @@ function hasKeyMaterial(bytes: Buffer, start: number, end: number): boolean {
     }
   }
   return false;
-}
-
-/** Byte offsets to UTF-16 offsets in one walk over the bytes; only text beyond ASCII needs it. */
-function toUtf16Offsets(candidates: readonly Candidate[], bytes: Buffer): Candidate[] {
-  const offsets = [...new Set(candidates.flatMap((c) => [c.start, c.end]))].sort((a, b) => a - b);
-  const utf16 = new Map<number, number>();
-  let units = 0;
-  let next = 0;
-  for (let i = 0; i <= bytes.length && next < offsets.length; i++) {
-    if (offsets[next] === i) {
-      utf16.set(i, units);
-      next++;
-    }
-    const b = bytes[i] ?? 0;
-    // a lead byte starts a character: four-byte ones are two UTF-16 units
-    if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
-  }
-  return candidates.map((c) => ({ ...c, start: utf16.get(c.start) ?? c.start, end: utf16.get(c.end) ?? c.end }));
 }
 
 /** For streams: the first BEGIN line after the last END line, where a private key is still open. */
