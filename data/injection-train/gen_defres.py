@@ -1,10 +1,13 @@
-"""Builds de.jsonl, fr.jsonl, es.jsonl from the hand-written lists in defres_parts/<lang>.py.
+"""Builds de.jsonl, fr.jsonl, es.jsonl from the hand-written lists in defres_parts/<lang>.py, merged with
+the lists in defres/<lang>_attacks.py and defres/<lang>_benign.py (a second, independent set written on the
+same branch), so that one run writes the union of both. Those rows come first; a row of ours that is an
+exact or near duplicate (word-set Jaccard >= 0.75) of a row already taken is dropped.
 
 Each part module has ATT (attack type -> lines), BEN (list of (benign type, lines)) and two lists of
 wrapper templates (ATT_WRAP, BEN_WRAP) that put short items inside an ordinary-looking task. One item per
 line; a literal backslash-n in a line becomes a newline. Run: python3 gen_defres.py
 """
-import importlib.util, json, os, random, sys
+import importlib.util, json, os, random, re, sys
 from collections import Counter
 
 sys.dont_write_bytecode = True
@@ -15,6 +18,30 @@ ATTACK_TYPES = ["instruction-override", "persona", "fiction", "fake-marker", "pr
 
 def lines(block):
     return [l.strip().replace("\\n", "\n") for l in block.strip().splitlines() if l.strip()]
+
+
+def words(text):
+    return frozenset(re.findall(r"\w+", text.lower()))
+
+
+def other_rows(lang):
+    """Rows from defres/<lang>_attacks.py (ATTACKS) and defres/<lang>_benign.py (BENIGN), if present."""
+    rows = []
+    for suffix, attr, label in (("attacks", "ATTACKS", "attack"), ("benign", "BENIGN", "benign")):
+        path = os.path.join(HERE, "defres", f"{lang}_{suffix}.py")
+        if not os.path.exists(path):
+            continue
+        spec = importlib.util.spec_from_file_location(f"other_{lang}_{suffix}", path)
+        m = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(m)
+        for t, texts in getattr(m, attr).items():
+            if label == "attack":
+                assert t in ATTACK_TYPES, t
+            for text in texts:
+                text = text.strip("\n")
+                if text.strip():
+                    rows.append({"text": text, "label": label, "type": t})
+    return rows
 
 
 def build(lang):
@@ -42,13 +69,19 @@ def build(lang):
         for i, (t, text) in enumerate(picks):
             w = wraps[i % len(wraps)]
             rows.append({"text": w.replace("{}", text), "label": label, "type": t})
-    seen, out = set(), []
-    for r in rows:
+    theirs = other_rows(lang)
+    seen, out, kept_words, near = set(), [], [], 0
+    for i, r in enumerate(theirs + rows):
         if r["text"] in seen:
-            print(lang, "DUP:", r["text"][:80], file=sys.stderr)
+            continue
+        w = words(r["text"])
+        if i >= len(theirs) and any(len(w & k) / max(1, len(w | k)) >= 0.75 for k in kept_words):
+            near += 1
             continue
         seen.add(r["text"])
+        kept_words.append(w)
         out.append(r)
+    print(lang, f"merged {len(theirs)} rows from defres/, dropped {near} near duplicates of ours")
     rng.shuffle(out)
     with open(os.path.join(HERE, lang + ".jsonl"), "w", encoding="utf-8") as fh:
         for r in out:

@@ -1,15 +1,13 @@
-"""Writes ../de.jsonl, ../fr.jsonl, ../es.jsonl from the hand-written lists in this folder.
+"""The lists in this folder (<lang>_attacks.py with ATTACKS, <lang>_benign.py with BENIGN) are merged
+with defres_parts/<lang>.py by ../gen_defres.py, which writes ../de.jsonl, ../fr.jsonl, ../es.jsonl.
+This wrapper only runs that generator, so there is one writer for those files.
 
 Usage: python3 gen.py [lang ...]
 """
 
-import importlib
+import os
+import subprocess
 import sys
 
-from common import emit
-
-langs = sys.argv[1:] or ["de", "fr", "es"]
-for lang in langs:
-    a = importlib.import_module(f"{lang}_attacks")
-    b = importlib.import_module(f"{lang}_benign")
-    emit(lang, a.ATTACKS, b.BENIGN)
+here = os.path.dirname(os.path.abspath(__file__))
+sys.exit(subprocess.call([sys.executable, os.path.join(here, "..", "gen_defres.py"), *sys.argv[1:]]))
