@@ -5,7 +5,8 @@ duplicate or a near duplicate (character-bigram Jaccard >= 0.8, which suits text
 already there. Running it again adds nothing. A few short attack and benign items are also put inside an
 ordinary-looking task (WRAP) so that the wrapper words alone do not decide the label.
 
-Each part module has ATT (attack type -> block of lines) and BEN (list of (benign type, block)). One item per
+Each part module has ATT (attack type -> block of lines) and BEN (list of (benign type, block)), and
+optionally ATT_MORE and BEN_MORE in the same shapes (a later pass). One item per
 line; \\n in a line becomes a newline, \\\\n stays a literal backslash-n. Run: python3 gen_zhja.py
 """
 import importlib.util, json, os, random, sys
@@ -64,10 +65,11 @@ def load(path):
 def build(lang):
     m = load(os.path.join(HERE, "zhja_parts", f"{lang}.py"))
     rows = []
-    for t, block in m.ATT.items():
-        assert t in ATTACK_TYPES, t
-        rows += [{"text": x, "label": "attack", "type": t} for x in lines(block)]
-    for t, block in m.BEN:
+    for att in (m.ATT, getattr(m, "ATT_MORE", {})):
+        for t, block in att.items():
+            assert t in ATTACK_TYPES, t
+            rows += [{"text": x, "label": "attack", "type": t} for x in lines(block)]
+    for t, block in m.BEN + getattr(m, "BEN_MORE", []):
         rows += [{"text": x, "label": "benign", "type": t} for x in lines(block)]
     rng = random.Random(f"zhja-{lang}")
     for label in ("attack", "benign"):
