@@ -31,6 +31,7 @@ import { Pool } from "undici";
 import { configSchema, type GuardsConfig } from "../src/config/schema.js";
 import type { GuardedCall } from "../src/gateway/pipeline.js";
 import { type Detector, type DetectorName, type GuardEngine, detector, guardsFromConfig } from "../src/guards/index.js";
+import { injectionDetector } from "../src/guards/injection.js";
 import { type LabelledItem, loadLabelledSet } from "../test/fixtures/guards/labelled/index.js";
 import {
   autocannon,
@@ -258,44 +259,50 @@ function labelled(): void {
     return found;
   };
 
-  // Injection and jailbreak: an attack is caught when any injection or jailbreak finding is reported.
+  // Injection and jailbreak: an attack is caught when any injection or jailbreak finding is reported. The
+  // detector as configured (rules and classifier), and its rules alone beside it to show what each half adds.
   const injection = built.get("injection");
   if (injection === undefined)
     rows.push(["injection + jailbreak", `${attacks.length} / ${benign.length}`, "not built", "not built", "recall >= 0.90 at precision >= 0.95", "-"]);
   else {
     const isAttack = (f: { category: string }) => f.category === "injection" || f.category === "jailbreak";
-    const s = score();
-    const caught = new Set<LabelledItem>();
-    for (const i of attacks)
-      if (run(injection, i.text).some(isAttack)) {
-        s.tp++;
-        caught.add(i);
-      } else s.fn++;
-    const flagged: LabelledItem[] = [];
-    for (const i of benign)
-      if (run(injection, i.text).some(isAttack)) {
-        s.fp++;
-        flagged.push(i);
-      } else s.tn++;
-    rows.push([
-      "injection + jailbreak",
-      `${attacks.length} / ${benign.length}`,
-      ratio(recall(s)),
-      ratio(precision(s)),
-      "recall >= 0.90 at precision >= 0.95",
-      met(recall(s) >= 0.9 && precision(s) >= 0.95),
-    ]);
-    notes.push(
-      `injection recall by label:       ${recallBy(attacks, caught, (i) => i.category)}`,
-      `injection recall by language:    ${recallBy(attacks, caught, (i) => i.lang)}`,
-      `injection recall by obfuscation: ${recallBy(attacks, caught, (i) => i.obfuscation)}`,
-      `injection recall by technique (plain attacks): ${recallBy(
-        attacks.filter((i) => i.obfuscation === "none"),
-        caught,
-        (i) => i.technique,
-      )}`,
-      `injection false positives (${flagged.length} of ${benign.length} benign prompts) by look-alike: ${countBy(flagged, (i) => i.lookalike) || "none"}`,
-    );
+    const measure = (d: Detector, label: string, details: boolean) => {
+      const s = score();
+      const caught = new Set<LabelledItem>();
+      for (const i of attacks)
+        if (run(d, i.text).some(isAttack)) {
+          s.tp++;
+          caught.add(i);
+        } else s.fn++;
+      const flagged: LabelledItem[] = [];
+      for (const i of benign)
+        if (run(d, i.text).some(isAttack)) {
+          s.fp++;
+          flagged.push(i);
+        } else s.tn++;
+      rows.push([
+        label,
+        `${attacks.length} / ${benign.length}`,
+        ratio(recall(s)),
+        ratio(precision(s)),
+        "recall >= 0.90 at precision >= 0.95",
+        met(recall(s) >= 0.9 && precision(s) >= 0.95),
+      ]);
+      if (!details) return;
+      notes.push(
+        `injection recall by label:       ${recallBy(attacks, caught, (i) => i.category)}`,
+        `injection recall by language:    ${recallBy(attacks, caught, (i) => i.lang)}`,
+        `injection recall by obfuscation: ${recallBy(attacks, caught, (i) => i.obfuscation)}`,
+        `injection recall by technique (plain attacks): ${recallBy(
+          attacks.filter((i) => i.obfuscation === "none"),
+          caught,
+          (i) => i.technique,
+        )}`,
+        `injection false positives (${flagged.length} of ${benign.length} benign prompts) by look-alike: ${countBy(flagged, (i) => i.lookalike) || "none"}`,
+      );
+    };
+    measure(injection, "injection + jailbreak", true);
+    measure(injectionDetector({ classifier: false }), "  (its rules alone)", false);
   }
 
   // Secrets and PII: a hit is a finding of the category overlapping the labelled span; a false positive is any

@@ -2,7 +2,7 @@
 // of modules. Kysely's ESM tree alone took 126 ms to import; the bundled CLI starts in about a third of the
 // time. Native and optional packages stay external, and so does cedar-wasm: it reads cedar_wasm_bg.wasm from
 // its own directory (__dirname) when it loads.
-import { rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 rmSync("dist/bin", { recursive: true, force: true }); // chunk names change with content: no stale chunks
@@ -39,3 +39,7 @@ await build({
   banner: { js: "import { createRequire as __perimeterCreateRequire } from 'node:module'; const require = __perimeterCreateRequire(import.meta.url);" },
   logLevel: "warning",
 });
+
+// The injection classifier reads its weights from beside its module: next to the bundle's chunks, and next to
+// tsc's output of src/guards/.
+for (const dir of ["dist/bin", "dist/guards"]) copyFileSync("src/guards/injection-weights.bin", `${dir}/injection-weights.bin`);

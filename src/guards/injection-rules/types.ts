@@ -11,6 +11,9 @@ export type InjectionType =
   | "prompt-leak" // asks for the system prompt, hidden instructions, the text above
   | "indirect"; // instructions planted in data for the model that reads it: "AI assistant reading this: …"
 
+/** Every type, in a fixed order (the classifier's weights are laid out in it). */
+export const INJECTION_TYPES: readonly InjectionType[] = ["instruction-override", "persona", "fiction", "fake-marker", "prompt-leak", "indirect"];
+
 export const JAILBREAK_TYPES: ReadonlySet<InjectionType> = new Set(["persona", "fiction"]);
 
 export interface InjectionRule {
