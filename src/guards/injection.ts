@@ -1,13 +1,16 @@
 import RE2 from "re2";
 import { type InjectionModel, scoreText, shippedModel } from "./injection-classifier.js";
+import { LiteralPrefilter } from "./injection-prefilter.js";
 import { INJECTION_RULES } from "./injection-rules/index.js";
 import { type InjectionRule, type InjectionType, JAILBREAK_TYPES } from "./injection-rules/types.js";
 import { originalSpan, type TextView, textViews } from "./normalize.js";
 import type { Detector, GuardFinding } from "./types.js";
 
 // Prompt injection and jailbreaks, in every language that has rules and through every view of the text
-// that undoes an obfuscation. Most text matches no rule, so each view costs one pass of one RE2 set over
-// all rules; only the rules the set names then run with offsets. A weight-1 rule is a finding by itself;
+// that undoes an obfuscation. Most text matches no rule, so each view costs one pass of a literal prefilter
+// (./injection-prefilter.ts: the literals every match of each rule must contain, found by one Aho–Corasick
+// automaton); only the rules whose literals are all there then run with offsets. One RE2 set of all the rules
+// did that job before, and its lazy DFA cost tens of µs a byte on long jailbreak text. A weight-1 rule is a finding by itself;
 // weaker signals add up, each rule counted once, within a window of the view, and make a finding at 1.
 // An attack phrase quoted in text that discusses attacks, and chat markers in text that documents chat
 // templates or builds a `messages` array, are what the look-alikes look like, and are damped.
@@ -68,13 +71,15 @@ interface Candidate {
 }
 
 const compiledRules: readonly CompiledRule[] = INJECTION_RULES.map((rule) => ({ rule, regex: new RE2(rule.pattern, "g") }));
-// the set's DFA is large with this many rules; 64 MiB keeps it from running out on long mixed-script text
-const ruleSet = new RE2.Set(
-  INJECTION_RULES.map((rule) => rule.pattern),
-  { maxMem: 64 << 20 },
-);
+const prefilter = new LiteralPrefilter(INJECTION_RULES.map((rule) => rule.pattern));
 const discussionCue = new RE2(DISCUSSION);
 const documentationCue = new RE2(DOCUMENTATION);
+
+/**
+ * How a view's candidate rules are chosen: `literals`, the prefilter (the default); `set`, one RE2 set of all
+ * the rules (what came before, kept to compare speed); `none`, every rule runs. All three find the same.
+ */
+export type InjectionPrefilter = "literals" | "set" | "none";
 
 export interface InjectionOptions {
   /**
@@ -82,21 +87,54 @@ export interface InjectionOptions {
    * weights, `false` for the rules alone, or a model of one's own.
    */
   readonly classifier?: boolean | InjectionModel;
+  readonly prefilter?: InjectionPrefilter;
 }
 
 /** Creates the injection and jailbreak detector; its compiled rules are shared, so creating more than one is cheap. */
 export function injectionDetector(options: InjectionOptions = {}): Detector {
   const model =
     options.classifier === false ? undefined : options.classifier === true || options.classifier === undefined ? shippedModel() : options.classifier;
-  return { name: DETECTOR, categories: ["injection", "jailbreak"], detect: (text) => detectInjection(text, model) };
+  const choose = CHOOSERS[options.prefilter ?? "literals"];
+  return { name: DETECTOR, categories: ["injection", "jailbreak"], detect: (text) => detectInjection(text, choose, model) };
 }
 
-function detectInjection(text: string, model: InjectionModel | undefined): GuardFinding[] {
+/** The patterns the prefilter has no literal for, and those it filters on literals under 3 bytes only: for reports. */
+export const injectionPrefilterStats = {
+  rules: compiledRules.length,
+  alwaysRun: prefilter.alwaysRun.map((i) => INJECTION_RULES[i]!.id),
+  shortOnly: prefilter.shortOnly.map((i) => INJECTION_RULES[i]!.id),
+  ...prefilter.stats,
+};
+
+/** Picks the rules that may match a view's UTF-8 bytes, in ascending order; may name more, never fewer. */
+type Chooser = (bytes: Buffer) => readonly number[];
+
+const allRules = compiledRules.map((_, index) => index);
+let ruleSet: InstanceType<typeof RE2.Set> | undefined;
+
+const CHOOSERS: Readonly<Record<InjectionPrefilter, Chooser>> = {
+  literals: (bytes) => prefilter.candidates(bytes),
+  none: () => allRules,
+  set: (bytes) => {
+    // the set's DFA is large with this many rules; 64 MiB keeps it from running out on long mixed-script text
+    ruleSet ??= new RE2.Set(
+      INJECTION_RULES.map((rule) => rule.pattern),
+      { maxMem: 64 << 20 },
+    );
+    try {
+      return ruleSet.match(bytes);
+    } catch {
+      return allRules;
+    }
+  },
+};
+
+function detectInjection(text: string, choose: Chooser, model: InjectionModel | undefined): GuardFinding[] {
   if (text.length === 0) return [];
   const candidates: Candidate[] = [];
   const learned: Candidate[] = [];
   for (const view of textViews(text)) {
-    applyRules(view, candidates);
+    applyRules(view, choose, candidates);
     if (model !== undefined) classify(model, view, learned);
   }
   // where a rule found the attack it also named it; the classifier adds what no rule saw
@@ -113,9 +151,9 @@ function classify(model: InjectionModel, view: TextView, out: Candidate[]): void
   out.push({ type: best.type, severity, start: span.start, end: span.end, confidence: Math.round(best.score * 100) / 100 });
 }
 
-function applyRules(view: TextView, out: Candidate[]): void {
+function applyRules(view: TextView, choose: Chooser, out: Candidate[]): void {
   const bytes = Buffer.from(view.text, "utf8");
-  const present = rulesPresent(bytes);
+  const present = choose(bytes);
   if (present.length === 0) return;
   const signals = collectSignals(view, bytes, present);
   if (signals.length === 0) return;
@@ -128,15 +166,6 @@ function applyRules(view: TextView, out: Candidate[]): void {
   };
   for (const signal of signals) if (signal.weight >= REPORT_AT) emit(signal.type, signal.start, signal.end, 0.9);
   sumWeak(oneLanguagePerWord(signals), emit);
-}
-
-/** Which rules match the text somewhere; every rule when the set cannot say (its DFA ran out of memory). */
-function rulesPresent(bytes: Buffer): readonly number[] {
-  try {
-    return ruleSet.match(bytes);
-  } catch {
-    return compiledRules.map((_, index) => index);
-  }
 }
 
 /** What RE2 returns for a match in a buffer: offsets in bytes. */

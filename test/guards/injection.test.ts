@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { injectionDetector } from "../../src/guards/injection.js";
+import { examples as i18n } from "./injection-i18n.examples.js";
 import { INJECTION_RULES } from "../../src/guards/injection-rules/index.js";
 import type { InjectionType } from "../../src/guards/injection-rules/types.js";
 
@@ -309,6 +310,16 @@ describe("look-alikes it lets through", () => {
     const flagged = LOOKALIKES.filter((text) => detector.detect(text).length > 0);
     console.log(`look-alikes flagged by the classifier: ${flagged.length} of ${LOOKALIKES.length}: ${JSON.stringify(flagged)}`);
     expect(flagged.length / LOOKALIKES.length).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe("literal prefilter", () => {
+  it("chooses every rule that matches: findings are the same as running all the rules", () => {
+    const filtered = injectionDetector({ classifier: false });
+    const everyRule = injectionDetector({ classifier: false, prefilter: "none" });
+    const texts = [...ATTACKS.map(([, t]) => t), ...LOOKALIKES, ...Object.values(i18n).flatMap((e) => [...e.attacks, ...e.lookalikes])];
+    expect(texts.length).toBeGreaterThan(500);
+    for (const t of texts) expect(filtered.detect(t), t).toEqual(everyRule.detect(t));
   });
 });
 
