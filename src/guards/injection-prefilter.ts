@@ -6,8 +6,13 @@
 //
 // The analysis must over-approximate: a literal required where some match lacks it is a missed detection. It
 // reads the RE2 syntax the rules use (alternation, groups, ?, *, +, {m,n}, classes, escapes, assertions) and
-// gives up (the rule always runs) on anything else. Small positive classes (['’]) stand for their characters;
-// every other class, `.`, `\s` and the like break a literal.
+// gives up (the rule always runs) on anything else. Small positive classes (['’]) stand for their characters,
+// whitespace for one space (see WHITESPACE); every other class, `.`, `\S` and the like break a literal. Where a
+// pattern has no literal of 3 bytes, shorter ones ("ai", ":") still filter it.
+//
+// The pass is a DFA on byte classes for the shallow states (a table read a byte) and the trie's own edges with
+// failure links for the deep ones, which keeps the table to a few MB; literals are cut to 10 bytes for the same
+// reason (a prefix of a required literal is required too).
 
 /** A pattern's syntax tree, reduced to what the analysis needs. */
 type Node =
@@ -25,14 +30,24 @@ const MAX_EXACT = 64;
 /** A literal shorter than this many UTF-8 bytes says too little to be worth requiring. */
 const MIN_LITERAL_BYTES = 3;
 /** Groups kept per rule, the cheapest to fail first; more filter better but add literals to the pass. */
-const MAX_GROUPS = 3;
-/** Past the first, a group is kept only when this unlikely to be present in a view. */
-const EXTRA_GROUP_COST = 1e-3;
+const MAX_GROUPS = 4;
 
+/** States (shallowest first) given a full row of the DFA table; deeper ones step by their trie edges. */
+const FULL_TABLE_STATES = 16384;
+/** Literals are cut to this many UTF-8 bytes. */
+const MAX_LITERAL_BYTES = 10;
 /** Groups a node passes up to its parent. */
 const KEEP_GROUPS = 6;
 
 class Unsupported extends Error {}
+
+// Whitespace: the literals and the text the pass reads are both seen with RE2's whitespace (\s: tab, newline,
+// form feed, return, space) as a space and each run of it as one. A match's whitespace runs are runs of the
+// text's, so what a match contains, so mapped, the text so mapped contains too; and `ignore\s+previous`
+// gives the one literal "ignore previous".
+const WHITESPACE = "\t\n\f\r ";
+const space = (ch: string) => (WHITESPACE.includes(ch) ? " " : ch);
+const collapse = (s: string) => (s.includes("  ") ? s.replace(/ {2,}/g, " ") : s);
 
 /** Parses the RE2 subset the rules use; throws Unsupported on anything else. */
 function parse(src: string): Node {
@@ -119,7 +134,7 @@ function parse(src: string): Node {
       case ")":
         return fail(`stray ${c}`);
       default:
-        return { t: "lit", ch: c };
+        return { t: "lit", ch: space(c) };
     }
   }
 
@@ -127,7 +142,8 @@ function parse(src: string): Node {
   function parseEscape(inClass: boolean): Node | string {
     const c = cps[i++];
     if (c === undefined) return fail("trailing backslash");
-    if ("sSdDwW".includes(c)) return { t: "class", chars: null };
+    if (c === "s") return { t: "class", chars: [" "] };
+    if ("SdDwW".includes(c)) return { t: "class", chars: null };
     if ("pP".includes(c)) {
       if (peek() === "{") while (i < cps.length && cps[i++] !== "}");
       else i++;
@@ -146,7 +162,7 @@ function parse(src: string): Node {
       if (/[\p{L}\p{N}]/u.test(c)) return fail(`escape \\${c}`);
       ch = c;
     }
-    return inClass ? ch : { t: "lit", ch };
+    return inClass ? space(ch) : { t: "lit", ch: space(ch) };
   }
 
   function parseClass(): Node {
@@ -171,7 +187,8 @@ function parse(src: string): Node {
       if (c === "\\") {
         const e = parseEscape(true);
         if (typeof e !== "string") {
-          chars = null;
+          if (e.t === "class" && e.chars !== null) chars?.push(...e.chars);
+          else chars = null;
           continue;
         }
         lo = e;
@@ -187,9 +204,9 @@ function parse(src: string): Node {
         const a = lo.codePointAt(0)!;
         const b = hi.codePointAt(0)!;
         if (b < a) fail("reversed range");
-        if (chars !== null && b - a < MAX_CLASS) for (let k = a; k <= b; k++) chars.push(String.fromCodePoint(k));
+        if (chars !== null && b - a < MAX_CLASS) for (let k = a; k <= b; k++) chars.push(space(String.fromCodePoint(k)));
         else chars = null;
-      } else chars?.push(lo);
+      } else chars?.push(space(lo));
     }
     if (cps[i++] !== "]") fail("unclosed class");
     if (negated || chars === null || chars.length > MAX_CLASS || chars.length === 0) return { t: "class", chars: null };
@@ -215,7 +232,7 @@ const ANY: Info = { exact: null, groups: [] };
 function analyse(n: Node): Info {
   switch (n.t) {
     case "lit":
-      return { exact: [n.ch], groups: [] };
+      return { exact: [collapse(n.ch)], groups: [] };
     case "class":
       return n.chars === null ? ANY : { exact: n.chars, groups: [] };
     case "empty":
@@ -226,14 +243,14 @@ function analyse(n: Node): Info {
         const all = dedupe(infos.flatMap((x) => x.exact!));
         if (all.length <= MAX_EXACT) return { exact: all, groups: [] };
       }
-      // one match goes through one branch: a group from each, joined, is required of the whole
-      const union: string[] = [];
-      for (const x of infos) {
-        const best = bestGroup(groupsOf(x));
-        if (best === undefined) return ANY;
-        union.push(...best);
-      }
-      return { exact: null, groups: [minimal(union)] };
+      // one match goes through one branch: a group from each, joined, is required of the whole; the k-th
+      // cheapest of each branch joined make the k-th group, so what all branches require stays required
+      const ranked = infos.map((x) => cheapest(groupsOf(x)));
+      if (ranked.some((r) => r.length === 0)) return ANY;
+      const depth = Math.max(...ranked.map((r) => r.length));
+      const groups: string[][] = [];
+      for (let k = 0; k < depth; k++) groups.push(minimal(ranked.flatMap((r) => r[Math.min(k, r.length - 1)]!)));
+      return { exact: null, groups };
     }
     case "cat": {
       const groups: (readonly string[])[] = [];
@@ -243,11 +260,11 @@ function analyse(n: Node): Info {
         const x = analyse(child);
         groups.push(...x.groups);
         if (exact !== null && x.exact !== null && exact.length === 1 && x.exact.length === 1) {
-          exact = [exact[0]! + x.exact[0]!];
+          exact = [collapse(exact[0]! + x.exact[0]!)];
           continue;
         }
         if (exact !== null && x.exact !== null && exact.length * x.exact.length <= MAX_EXACT) {
-          exact = dedupe(exact.flatMap((a) => x.exact!.map((b) => a + b)));
+          exact = dedupe(exact.flatMap((a) => x.exact!.map((b) => collapse(a + b))));
           continue;
         }
         whole = false;
@@ -262,13 +279,16 @@ function analyse(n: Node): Info {
       const x = analyse(n.x);
       if (n.min === 0) {
         if (n.max === 1 && x.exact !== null) return { exact: dedupe(["", ...x.exact]), groups: [] };
+        if (x.exact?.length === 1 && x.exact[0] === " ") return { exact: ["", " "], groups: [] };
         return ANY;
       }
       if (x.exact !== null && n.max === n.min && x.exact.length ** n.min <= MAX_EXACT) {
         let exact = [""];
-        for (let k = 0; k < n.min; k++) exact = dedupe(exact.flatMap((a) => x.exact!.map((b) => a + b)));
+        for (let k = 0; k < n.min; k++) exact = dedupe(exact.flatMap((a) => x.exact!.map((b) => collapse(a + b))));
         return { exact, groups: [] };
       }
+      // any run of whitespace is one space once collapsed
+      if (x.exact?.length === 1 && x.exact[0] === " ") return { exact: [" "], groups: [] };
       // the first repetition is all that is certain
       return { exact: null, groups: groupsOf(x) };
     }
@@ -281,7 +301,7 @@ function groupsOf(x: Info): (readonly string[])[] {
 
 /** The few cheapest groups: all that the callers above can use, and it keeps the work linear in the pattern. */
 function cheapest(groups: readonly (readonly string[])[]): (readonly string[])[] {
-  if (groups.length <= KEEP_GROUPS) return [...groups];
+  if (groups.length <= 1) return [...groups];
   return groups
     .map((g) => [groupCost(g), g] as const)
     .sort((a, b) => a[0] - b[0])
@@ -324,44 +344,50 @@ function groupCost(group: readonly string[]): number {
   return group.reduce((sum, s) => sum + literalCost(s), 0);
 }
 
-function bestGroup(groups: readonly (readonly string[])[]): readonly string[] | undefined {
-  let best: readonly string[] | undefined;
-  let bestCost = Number.POSITIVE_INFINITY;
-  for (const g of groups) {
-    const cost = groupCost(g);
-    if (cost < bestCost) [best, bestCost] = [g, cost];
-  }
-  return best;
-}
-
 const utf8Length = (s: string) => Buffer.byteLength(s, "utf8");
+
+/** A literal's first characters are as required as all of it, and make fewer automaton states. */
+function truncate(s: string): string {
+  if (s.length <= MAX_LITERAL_BYTES / 3) return s;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of s) {
+    bytes += utf8Length(ch);
+    if (bytes > MAX_LITERAL_BYTES) break;
+    end += ch.length;
+  }
+  return s.slice(0, end);
+}
 
 /**
  * The groups of literals a pattern's every match contains, cheapest to fail first; empty when the pattern
  * gives none long enough to be worth a pass (the rule then always runs).
  */
-export function requiredLiterals(pattern: string, minBytes = MIN_LITERAL_BYTES): string[][] {
+export function requiredLiterals(pattern: string): { readonly groups: string[][]; readonly short: boolean } {
   let info: Info;
   try {
     info = analyse(parse(pattern));
   } catch (e) {
-    if (e instanceof Unsupported) return [];
+    if (e instanceof Unsupported) return { groups: [], short: false };
     throw e;
   }
-  const groups = groupsOf(info)
-    .map(minimal)
-    .filter((g) => g.every((s) => utf8Length(s) >= minBytes))
-    .sort((a, b) => groupCost(a) - groupCost(b));
   const seen = new Set<string>();
-  const kept: string[][] = [];
-  for (const g of groups) {
-    const key = [...g].sort().join("\u0000");
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (kept.length > 0 && (kept.length >= MAX_GROUPS || groupCost(g) > EXTRA_GROUP_COST)) break;
-    kept.push(g);
-  }
-  return kept;
+  const groups = groupsOf(info)
+    .map((g) => minimal(g.map(truncate)))
+    .filter((g) => {
+      const key = [...g].sort().join("\u0000");
+      return !seen.has(key) && seen.add(key);
+    })
+    .sort((a, b) => groupCost(a) - groupCost(b));
+  const shortest = (g: readonly string[]) => Math.min(...g.map(utf8Length));
+  // the first group is what the rule is filtered on; it needs long literals unless the pattern has none
+  let first = groups.find((g) => shortest(g) >= MIN_LITERAL_BYTES);
+  const short = first === undefined;
+  first ??= groups[0];
+  if (first === undefined) return { groups: [], short: false };
+  // more groups, even of short literals (":"), only narrow the rules that run, at the cost of literals in the pass
+  const more = groups.filter((g) => g !== first);
+  return { groups: [first, ...more.slice(0, MAX_GROUPS - 1)], short };
 }
 
 /**
@@ -377,13 +403,27 @@ export class LiteralPrefilter {
   readonly groups: readonly (readonly string[])[][];
   private readonly byteClass = new Uint8Array(256);
   private readonly classes: number;
-  /** The DFA: next state = delta[state * classes + byteClass[byte]]. */
+  private readonly states: number;
+  /** States below this have a full row in `delta`: next = delta[state * classes + byteClass[byte]]. */
+  private readonly full: number;
   private readonly delta: Uint16Array | Int32Array;
+  /** The deeper states keep their trie edges only, and their failure links. */
+  private readonly fail: Int32Array;
+  private readonly edgeStart: Int32Array;
+  private readonly edgeClass: Uint8Array;
+  private readonly edgeTo: Int32Array;
   /** Per state, the literals that end there: own[ownStart[s] .. ownStart[s + 1]). */
   private readonly ownStart: Int32Array;
   private readonly own: Int32Array;
   /** Per state, the nearest proper suffix state where a literal ends, or -1. */
   private readonly outLink: Int32Array;
+  /** Per state: 1 where entering it finds a literal. */
+  private readonly emits: Uint8Array;
+  /** Per state: the scan that last found its literals. */
+  private readonly stateStamp: Int32Array;
+  /** Per deep state: 1 where it was entered on whitespace, and so stays put on more. */
+  private readonly spaceLoops: Uint8Array;
+  private readonly spaceClass: number;
   /** Per literal, the (pattern, group bit) pairs it satisfies, flattened. */
   private readonly litUseStart: Int32Array;
   private readonly litUses: Int32Array;
@@ -396,10 +436,9 @@ export class LiteralPrefilter {
     // a pattern with no literal of 3 bytes is still filtered on shorter ones ("ai", ":") rather than run on every view
     const short: number[] = [];
     this.groups = patterns.map((p, index) => {
-      const groups = requiredLiterals(p);
-      if (groups.length > 0) return groups;
-      short.push(index);
-      return requiredLiterals(p, 1);
+      const found = requiredLiterals(p);
+      if (found.short) short.push(index);
+      return found.groups;
     });
     this.shortOnly = short;
     const always: number[] = [];
@@ -437,81 +476,156 @@ export class LiteralPrefilter {
     // bytes that occur in no literal share one class; each other byte is its own
     let classes = 1;
     for (const lit of literals) for (const b of lit) if (this.byteClass[b] === 0) this.byteClass[b] = classes++;
+    for (const ch of WHITESPACE) {
+      const b = ch.charCodeAt(0);
+      this.byteClass[b] = this.byteClass[0x20]!;
+    }
     this.classes = classes;
 
-    // the trie, in a table of `classes` entries per state; 0 is "none" (the root is no state's child)
-    let capacity = 1024;
-    let goto = new Int32Array(capacity * classes);
+    // the trie, its edges keyed by state * 256 + byte class
+    const edges = new Map<number, number>();
     let states = 1;
     const ends: number[] = [];
     literals.forEach((lit, id) => {
       let s = 0;
       for (const b of lit) {
-        const at = s * classes + this.byteClass[b]!;
-        let next = goto[at]!;
-        if (next === 0) {
-          if (states === capacity) {
-            capacity *= 2;
-            const grown = new Int32Array(capacity * classes);
-            grown.set(goto);
-            goto = grown;
-          }
+        const key = s * 256 + this.byteClass[b]!;
+        let next = edges.get(key);
+        if (next === undefined) {
           next = states++;
-          goto[at] = next;
+          edges.set(key, next);
         }
         s = next;
       }
       ends.push(s, id);
     });
+    const childrenOf: number[][] = Array.from({ length: states }, () => []);
+    for (const [key, to] of edges) childrenOf[Math.floor(key / 256)]!.push(key % 256, to);
 
-    // breadth first, turned into a DFA: each missing edge takes the failure link's; each state links to the
-    // nearest state down its failure chain where a literal ends
-    const delta = goto.subarray(0, states * classes);
+    // states renumbered breadth first, so that the shallow ones, where the scan spends its time, come first
+    const order = new Int32Array(states);
+    const rank = new Int32Array(states);
+    let tail = 1;
+    for (let head = 0; head < tail; head++) {
+      const kids = childrenOf[order[head]!]!;
+      for (let k = 1; k < kids.length; k += 2) {
+        rank[kids[k]!] = tail;
+        order[tail++] = kids[k]!;
+      }
+    }
+    const edgeStart = new Int32Array(states + 1);
+    const edgeClass = new Uint8Array(states - 1);
+    const edgeTo = new Int32Array(states - 1);
+    for (let s = 0, e = 0; s < states; s++) {
+      edgeStart[s] = e;
+      const kids = childrenOf[order[s]!]!;
+      for (let k = 0; k < kids.length; k += 2, e++) {
+        edgeClass[e] = kids[k]!;
+        edgeTo[e] = rank[kids[k + 1]!]!;
+      }
+    }
+    edgeStart[states] = states - 1;
+
+    // failure links, and a full DFA table for the first states: each missing edge there takes its failure
+    // link's, which is shallower and so already filled
+    const full = Math.min(states, FULL_TABLE_STATES);
+    const delta = states <= 0x10000 ? new Uint16Array(full * classes) : new Int32Array(full * classes);
     const fail = new Int32Array(states);
+    const step = (from: number, cls: number): number => {
+      for (let t = from; ; t = fail[t]!) {
+        if (t < full) return delta[t * classes + cls]!;
+        for (let e = edgeStart[t]!; e < edgeStart[t + 1]!; e++) if (edgeClass[e] === cls) return edgeTo[e]!;
+      }
+    };
+    for (let s = 0; s < states; s++) {
+      for (let e = edgeStart[s]!; e < edgeStart[s + 1]!; e++) fail[edgeTo[e]!] = s === 0 ? 0 : step(fail[s]!, edgeClass[e]!);
+      if (s < full) {
+        for (let c = 0; c < classes; c++) delta[s * classes + c] = s === 0 ? 0 : delta[fail[s]! * classes + c]!;
+        for (let e = edgeStart[s]!; e < edgeStart[s + 1]!; e++) delta[s * classes + edgeClass[e]!] = edgeTo[e]!;
+      }
+    }
+
+    // a state entered on whitespace stays put on more of it: the text is read as if each run were one space
+    const spaceClass = this.byteClass[0x20]!;
+    const incoming = new Uint8Array(states);
+    for (let e = 0; e < states - 1; e++) incoming[edgeTo[e]!] = edgeClass[e]!;
+    const spaceLoops = new Uint8Array(states);
+    for (let s = 1; s < states; s++) {
+      if (spaceClass === 0 || incoming[s] !== spaceClass) continue;
+      if (s < full) delta[s * classes + spaceClass] = s;
+      else spaceLoops[s] = 1;
+    }
+
+    // each state links to the nearest state down its failure chain where a literal ends
     const ownStart = new Int32Array(states + 1);
-    for (let k = 0; k < ends.length; k += 2) ownStart[ends[k]! + 1]!++;
+    for (let k = 0; k < ends.length; k += 2) ownStart[rank[ends[k]!]! + 1]!++;
     for (let s = 0; s < states; s++) ownStart[s + 1]! += ownStart[s]!;
     const own = new Int32Array(ends.length / 2);
     const fill = ownStart.slice(0, states);
-    for (let k = 0; k < ends.length; k += 2) own[fill[ends[k]!]!++] = ends[k + 1]!;
-    const hasOwn = (s: number) => ownStart[s + 1]! > ownStart[s]!;
+    for (let k = 0; k < ends.length; k += 2) own[fill[rank[ends[k]!]!]!++] = ends[k + 1]!;
     const outLink = new Int32Array(states).fill(-1);
-    const queue = new Int32Array(states);
-    let tail = 0;
-    for (let c = 0; c < classes; c++) if (delta[c] !== 0) queue[tail++] = delta[c]!;
-    for (let head = 0; head < tail; head++) {
-      const s = queue[head]!;
+    for (let s = 1; s < states; s++) {
       const f = fail[s]!;
-      outLink[s] = hasOwn(f) ? f : outLink[f]!;
-      for (let c = 0; c < classes; c++) {
-        const at = s * classes + c;
-        const next = delta[at]!;
-        if (next === 0) delta[at] = delta[f * classes + c]!;
-        else {
-          fail[next] = delta[f * classes + c]!;
-          queue[tail++] = next;
-        }
-      }
+      outLink[s] = ownStart[f + 1]! > ownStart[f]! ? f : outLink[f]!;
     }
-    this.delta = states <= 0x10000 ? Uint16Array.from(delta) : delta;
+    this.states = states;
+    this.full = full;
+    this.delta = delta;
+    this.fail = fail;
+    this.edgeStart = edgeStart;
+    this.edgeClass = edgeClass;
+    this.edgeTo = edgeTo;
     this.ownStart = ownStart;
     this.own = own;
     this.outLink = outLink;
+    this.spaceLoops = spaceLoops;
+    this.spaceClass = spaceClass;
+    this.emits = new Uint8Array(states);
+    this.stateStamp = new Int32Array(states);
+    for (let s = 1; s < states; s++) this.emits[s] = ownStart[s + 1]! > ownStart[s]! || outLink[s]! > 0 ? 1 : 0;
   }
 
   /** Size of the automaton, for reports. */
   get stats(): { literals: number; states: number; classes: number } {
-    return { literals: this.litStamp.length, states: this.delta.length / this.classes, classes: this.classes };
+    return { literals: this.litStamp.length, states: this.states, classes: this.classes };
   }
 
   /** The patterns that can match `bytes`, in ascending order: those whose every group has a literal in it, and the always-run ones. */
   candidates(bytes: Uint8Array): number[] {
     const stamp = ++this.stamp;
-    const { byteClass, delta, classes, ownStart, own, outLink, litStamp } = this;
+    const { byteClass, delta, classes, full, fail, edgeStart, edgeClass, edgeTo, ownStart, own, outLink, emits, litStamp } = this;
+    const { spaceLoops, spaceClass, stateStamp } = this;
     const found: number[] = [];
     let s = 0;
     for (let i = 0; i < bytes.length; i++) {
-      s = delta[s * classes + byteClass[bytes[i]!]!]!;
+      const cls = byteClass[bytes[i]!]!;
+      if (s < full) s = delta[s * classes + cls]!;
+      else if (cls === spaceClass && spaceLoops[s] === 1) continue;
+      else {
+        // a deep state: its own edge, else down the failure chain to one that has it or has a full row
+        let t = s;
+        for (;;) {
+          if (t < full) {
+            s = delta[t * classes + cls]!;
+            break;
+          }
+          let to = -1;
+          for (let e = edgeStart[t]!; e < edgeStart[t + 1]!; e++) {
+            if (edgeClass[e] === cls) {
+              to = edgeTo[e]!;
+              break;
+            }
+          }
+          if (to >= 0) {
+            s = to;
+            break;
+          }
+          t = fail[t]!;
+        }
+      }
+      // a state's literals are found the first time it is entered; later visits have nothing new
+      if (emits[s] === 0 || stateStamp[s] === stamp) continue;
+      stateStamp[s] = stamp;
       for (let o = ownStart[s + 1]! > ownStart[s]! ? s : outLink[s]!; o > 0; o = outLink[o]!) {
         for (let k = ownStart[o]!; k < ownStart[o + 1]!; k++) {
           const lit = own[k]!;
