@@ -14,7 +14,8 @@
 // failure links for the deep ones, which keeps the table to a few MB; literals are cut to 10 bytes for the same
 // reason (a prefix of a required literal is required too).
 
-/** A pattern's syntax tree, reduced to what the analysis needs. */
+/** A pattern's syntax tree, reduced to what the analysis needs (whitespace already read as a space). */
+export type PatternNode = Node;
 type Node =
   | { readonly t: "lit"; readonly ch: string } // one or more characters
   | { readonly t: "class"; readonly chars: readonly string[] | null } // null: too many, or unknown, to list
@@ -47,10 +48,10 @@ class Unsupported extends Error {}
 // gives the one literal "ignore previous".
 const WHITESPACE = "\t\n\f\r ";
 const space = (ch: string) => (WHITESPACE.includes(ch) ? " " : ch);
-const collapse = (s: string) => (s.includes("  ") ? s.replace(/ {2,}/g, " ") : s);
+export const collapse = (s: string) => (s.includes("  ") ? s.replace(/ {2,}/g, " ") : s);
 
-/** Parses the RE2 subset the rules use; throws Unsupported on anything else. */
-function parse(src: string): Node {
+/** Parses the RE2 subset the rules use; throws on anything else. Exported for the tests' match generator. */
+export function parsePattern(src: string): Node {
   let i = 0;
   const cps = Array.from(src);
   const peek = () => cps[i];
@@ -366,7 +367,7 @@ function truncate(s: string): string {
 export function requiredLiterals(pattern: string): { readonly groups: string[][]; readonly short: boolean } {
   let info: Info;
   try {
-    info = analyse(parse(pattern));
+    info = analyse(parsePattern(pattern));
   } catch (e) {
     if (e instanceof Unsupported) return { groups: [], short: false };
     throw e;
