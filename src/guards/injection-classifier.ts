@@ -18,7 +18,8 @@ export interface WindowScore {
   readonly score: number;
   readonly start: number;
   readonly end: number;
-  readonly type: InjectionType;
+  /** Which kind of attack the window looks most like: a second pass over the features, so asked only of a finding. */
+  type(): InjectionType;
 }
 
 export interface InjectionModel {
@@ -103,32 +104,15 @@ export function shippedModel(): InjectionModel {
 }
 
 /** Per collapsed position: the summed feature weights starting there (prefix), and the count of features. */
-/**
- * The attack weights as int8 and one scale, as the file stores them: a quarter of the memory of floats, so that
- * the random reads of hashed buckets hit the cache (in floats, they were three quarters of the time).
- */
-const quantized = new WeakMap<InjectionModel, { readonly q: Int8Array; readonly scale: number }>();
-
-function quantizedAttack(model: InjectionModel): { readonly q: Int8Array; readonly scale: number } {
-  let cached = quantized.get(model);
-  if (cached === undefined) {
-    const bytes = quantize(model.attack);
-    cached = { q: new Int8Array(bytes.buffer, bytes.byteOffset + 4, model.attack.length), scale: bytes.readFloatLE(0) };
-    quantized.set(model, cached);
-  }
-  return cached;
-}
-
-/** Per collapsed position: the summed feature weights starting there (prefix, in int8 units), and the count of features. */
-function prefixSums(model: InjectionModel, text: Collapsed): { sums: Float64Array; counts: Int32Array; scale: number } {
+function prefixSums(model: InjectionModel, text: Collapsed): { sums: Float64Array; counts: Int32Array } {
   const sums = new Float64Array(text.length + 1);
   const counts = new Int32Array(text.length + 1);
-  const { q, scale } = quantizedAttack(model);
+  const w = model.attack;
   features(text, (f) => {
     for (let i = 0; i < f.count; i++) {
       const b = f.bucket[i]!;
       const at = f.position[i]! + 1;
-      sums[at]! += b < 0 ? -q[~b]! : q[b]!;
+      sums[at]! += b < 0 ? -w[~b]! : w[b]!;
       counts[at]!++;
     }
   });
@@ -136,7 +120,7 @@ function prefixSums(model: InjectionModel, text: Collapsed): { sums: Float64Arra
     sums[i]! += sums[i - 1]!;
     counts[i]! += counts[i - 1]!;
   }
-  return { sums, counts, scale };
+  return { sums, counts };
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -144,17 +128,17 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /** The most attack-like window of a view's text; undefined for text with no features. */
 export function scoreText(model: InjectionModel, viewText: string): WindowScore | undefined {
   const text = collapse(viewText);
-  const { sums, counts, scale } = prefixSums(model, text);
+  const { sums, counts } = prefixSums(model, text);
   let best: [number, number, number] | undefined;
   for (const [start, end] of windows(text.length)) {
     const n = counts[end]! - counts[start]!;
     if (n === 0) continue;
-    const z = model.attackBias + ((sums[end]! - sums[start]!) * scale) / Math.sqrt(n);
+    const z = model.attackBias + (sums[end]! - sums[start]!) / Math.sqrt(n);
     if (best === undefined || z > best[0]) best = [z, start, end];
   }
   if (best === undefined) return undefined;
   const [z, start, end] = best;
-  return { score: sigmoid(z), start: text.at[start]!, end: text.at[end]!, type: typeOf(model, text, start, end) };
+  return { score: sigmoid(z), start: text.at[start]!, end: text.at[end]!, type: () => typeOf(model, text, start, end) };
 }
 
 /** Which kind of attack the window [start, end) of a collapsed text looks most like. */

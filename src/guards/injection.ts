@@ -146,9 +146,15 @@ function detectInjection(text: string, choose: Chooser, model: InjectionModel | 
 function classify(model: InjectionModel, view: TextView, out: Candidate[]): void {
   const best = scoreText(model, view.text);
   if (best === undefined || best.score < model.threshold) return;
-  const span = originalSpan(view, best.start, best.end);
-  const severity = view.kind !== "plain" ? "high" : SEVERITY[best.type];
-  out.push({ type: best.type, severity, start: span.start, end: span.end, confidence: Math.round(best.score * 100) / 100 });
+  out.push(candidate(view, best.type(), best.start, best.end, Math.round(best.score * 100) / 100));
+}
+
+/** A finding of the view, in the original text's offsets. */
+function candidate(view: TextView, type: InjectionType, start: number, end: number, confidence: number): Candidate {
+  const span = originalSpan(view, start, end);
+  // hiding an instruction is itself a sign of intent, whatever the instruction is
+  const severity = view.kind !== "plain" ? "high" : SEVERITY[type];
+  return { type, severity, start: span.start, end: span.end, confidence };
 }
 
 function applyRules(view: TextView, choose: Chooser, out: Candidate[]): void {
@@ -157,13 +163,7 @@ function applyRules(view: TextView, choose: Chooser, out: Candidate[]): void {
   if (present.length === 0) return;
   const signals = collectSignals(view, bytes, present);
   if (signals.length === 0) return;
-  const hidden = view.kind !== "plain";
-  const emit = (type: InjectionType, start: number, end: number, confidence: number) => {
-    const span = originalSpan(view, start, end);
-    // hiding an instruction is itself a sign of intent, whatever the instruction is
-    const severity = hidden ? "high" : SEVERITY[type];
-    out.push({ type, severity, start: span.start, end: span.end, confidence });
-  };
+  const emit = (type: InjectionType, start: number, end: number, confidence: number) => out.push(candidate(view, type, start, end, confidence));
   for (const signal of signals) if (signal.weight >= REPORT_AT) emit(signal.type, signal.start, signal.end, 0.9);
   sumWeak(oneLanguagePerWord(signals), emit);
 }
