@@ -70,8 +70,25 @@ interface Candidate {
   readonly confidence: number;
 }
 
-const compiledRules: readonly CompiledRule[] = INJECTION_RULES.map((rule) => ({ rule, regex: new RE2(rule.pattern, "g") }));
-const prefilter = new LiteralPrefilter(INJECTION_RULES.map((rule) => rule.pattern));
+interface Compiled {
+  readonly rules: readonly CompiledRule[];
+  readonly prefilter: LiteralPrefilter;
+  readonly all: readonly number[];
+}
+let compiled: Compiled | undefined;
+
+/**
+ * The rules compiled and their prefilter, built by the first detector made, not on import: about a second of
+ * start-up that a gateway or `guard check` without the injection detector need not pay.
+ */
+function compile(): Compiled {
+  compiled ??= {
+    rules: INJECTION_RULES.map((rule) => ({ rule, regex: new RE2(rule.pattern, "g") })),
+    prefilter: new LiteralPrefilter(INJECTION_RULES.map((rule) => rule.pattern)),
+    all: INJECTION_RULES.map((_, index) => index),
+  };
+  return compiled;
+}
 const discussionCue = new RE2(DISCUSSION);
 const documentationCue = new RE2(DOCUMENTATION);
 
@@ -95,26 +112,29 @@ export function injectionDetector(options: InjectionOptions = {}): Detector {
   const model =
     options.classifier === false ? undefined : options.classifier === true || options.classifier === undefined ? shippedModel() : options.classifier;
   const choose = CHOOSERS[options.prefilter ?? "literals"];
+  compile();
   return { name: DETECTOR, categories: ["injection", "jailbreak"], detect: (text) => detectInjection(text, choose, model) };
 }
 
 /** The patterns the prefilter has no literal for, and those it filters on literals under 3 bytes only: for reports. */
-export const injectionPrefilterStats = {
-  rules: compiledRules.length,
-  alwaysRun: prefilter.alwaysRun.map((i) => INJECTION_RULES[i]!.id),
-  shortOnly: prefilter.shortOnly.map((i) => INJECTION_RULES[i]!.id),
-  ...prefilter.stats,
-};
+export function injectionPrefilterStats() {
+  const { prefilter } = compile();
+  return {
+    rules: INJECTION_RULES.length,
+    alwaysRun: prefilter.alwaysRun.map((i) => INJECTION_RULES[i]!.id),
+    shortOnly: prefilter.shortOnly.map((i) => INJECTION_RULES[i]!.id),
+    ...prefilter.stats,
+  };
+}
 
 /** Picks the rules that may match a view's UTF-8 bytes, in ascending order; may name more, never fewer. */
 type Chooser = (bytes: Buffer) => readonly number[];
 
-const allRules = compiledRules.map((_, index) => index);
 let ruleSet: InstanceType<typeof RE2.Set> | undefined;
 
 const CHOOSERS: Readonly<Record<InjectionPrefilter, Chooser>> = {
-  literals: (bytes) => prefilter.candidates(bytes),
-  none: () => allRules,
+  literals: (bytes) => compile().prefilter.candidates(bytes),
+  none: () => compile().all,
   set: (bytes) => {
     // the set's DFA is large with this many rules; 64 MiB keeps it from running out on long mixed-script text
     ruleSet ??= new RE2.Set(
@@ -124,7 +144,7 @@ const CHOOSERS: Readonly<Record<InjectionPrefilter, Chooser>> = {
     try {
       return ruleSet.match(bytes);
     } catch {
-      return allRules;
+      return compile().all;
     }
   },
 };
@@ -176,10 +196,11 @@ function collectSignals(view: TextView, bytes: Buffer, present: readonly number[
   const discussing = discussionCue.test(bytes);
   const documenting = discussing || documentationCue.test(bytes);
   const signals: Signal[] = [];
+  const { rules } = compile();
   for (const index of present) {
-    const compiled = compiledRules[index];
-    if (compiled === undefined) continue;
-    const { rule, regex } = compiled;
+    const entry = rules[index];
+    if (entry === undefined) continue;
+    const { rule, regex } = entry;
     regex.lastIndex = 0;
     for (let n = 0; n < MAX_MATCHES_PER_RULE; n++) {
       const match = regex.exec(bytes) as unknown as ByteMatch | null;

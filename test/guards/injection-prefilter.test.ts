@@ -56,7 +56,7 @@ function generate(node: PatternNode, random: () => number): string {
 describe("the literals each injection rule requires", () => {
   it("are derived for every rule, long ones for all but a few", () => {
     expect(prefilter.alwaysRun).toEqual([]);
-    expect(injectionPrefilterStats.alwaysRun).toEqual([]);
+    expect(injectionPrefilterStats().alwaysRun).toEqual([]);
     // rules whose words are all short ("ia", "ok") are filtered on short literals; keep them few
     expect(prefilter.shortOnly.length).toBeLessThanOrEqual(10);
   });
