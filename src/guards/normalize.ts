@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import type { Span } from "./types.js";
+import confusablesData from "unhomoglyph/data.json" with { type: "json" };
 import { ignorableBmp } from "./unmask.js";
 
 // The views of a text that the injection detector reads: the text as written, and the same text with its
@@ -597,13 +598,25 @@ function decodeTagRuns(src: string, depth: number, emit: Emit): boolean {
     const start = i;
     let decoded = "";
     const map: number[] = [];
-    while (i + 1 < n && src.charCodeAt(i) === 0xdb40 && isAstralInvisible(0xdb40, src.charCodeAt(i + 1))) {
-      const lo = src.charCodeAt(i + 1);
-      if (lo >= 0xdc20 && lo <= 0xdc7e) {
-        decoded += String.fromCharCode(lo - 0xdc00);
-        map.push(i);
+    for (;;) {
+      while (i + 1 < n && src.charCodeAt(i) === 0xdb40 && isAstralInvisible(0xdb40, src.charCodeAt(i + 1))) {
+        const lo = src.charCodeAt(i + 1);
+        if (lo >= 0xdc20 && lo <= 0xdc7e) {
+          decoded += String.fromCharCode(lo - 0xdc00);
+          map.push(i);
+        }
+        i += 2;
       }
-      i += 2;
+      // tags carry ASCII only: "für" in tags is f, ü as written, r; up to two visible characters between
+      // tags belong to the message
+      let j = i;
+      while (j < n && j - i < 2 && src.charCodeAt(j) !== 0xdb40 && src.charCodeAt(j) > 0x20) j++;
+      if (j === i || j + 1 >= n || src.charCodeAt(j) !== 0xdb40 || !isTagPair(src, j)) break;
+      for (let k = i; k < j; k++) {
+        decoded += src[k];
+        map.push(k);
+      }
+      i = j;
     }
     map.push(i);
     if (decoded.trim().length >= MIN_TAG_CHARS && !collectDecoded("tag", decoded, { start, end: i }, Int32Array.from(map), depth, emit)) return false;
@@ -702,6 +715,37 @@ for (const [latin, ch] of Object.entries({
   }
 }
 
+// Unicode's confusables (UTS #39, as the unhomoglyph package ships them) for every letter that looks like one
+// Latin letter: Armenian, Cherokee, Coptic, Lisu, Canadian syllabics, IPA and more. The hand-written entries
+// above win where they differ: the skeletons read a capital I as l (Cyrillic І, Greek Ι are i here).
+for (const [from, to] of Object.entries(confusablesData as Record<string, string>)) {
+  const cp = from.codePointAt(0) ?? 0;
+  if (cp < 0x80 || from.length > 2 || String.fromCodePoint(cp) !== from || !/^[A-Za-z]$/.test(to)) continue;
+  const capital = from.toLowerCase() !== from || from.normalize("NFKC") === "I";
+  const latin = (to === "l" && capital ? "i" : to.toLowerCase()).charCodeAt(0);
+  if (!CONFUSABLE.has(cp)) CONFUSABLE.set(cp, latin);
+  // the views are lower-cased: the lower case of a capital look-alike (Cherokee Ꭺ is ꭺ) is one too
+  const lower = from.toLowerCase().codePointAt(0) ?? 0;
+  if (lower !== cp && lower >= 0x80 && !CONFUSABLE.has(lower)) CONFUSABLE.set(lower, latin);
+}
+/**
+ * Latin letters with marks (é, ü, ė, ș, ẹ) and their base letter. Ordinary in the languages around, so never a
+ * reason to build the view; but once look-alikes show a text is disguised, a word that mixes plain Latin with
+ * letters of Latin Extended-A/B, IPA or Extended Additional ("prėvious", "ȧll") is folded, and inside a
+ * folded word so are Latin-1 letters ("rеvéal").
+ */
+const MARKED_BASE = new Uint8Array(0x1f00);
+for (const [lo, hi] of [
+  [0xc0, 0x24f],
+  [0x1e00, 0x1eff],
+] as [number, number][]) {
+  for (let cp = lo; cp <= hi; cp++) {
+    const base = String.fromCodePoint(cp).normalize("NFD").charCodeAt(0) | 0x20;
+    if (base >= 0x61 && base <= 0x7a && cp !== 0xd7 && cp !== 0xf7) MARKED_BASE[cp] = base;
+  }
+}
+const markedBase = (cp: number): number => (cp < 0x1f00 ? (MARKED_BASE[cp] ?? 0) : 0);
+
 /** Marks a look-alike that is folded wherever it is (the Latin letter is in the low 7 bits). */
 const ALWAYS_FOLDED = 0x80;
 const CONFUSABLE_BMP = new Uint8Array(0x10000);
@@ -721,6 +765,7 @@ function foldHomoglyphs(layer: Layer, src: string): Layer | null {
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
     if (c >= 0x61 && c <= 0x7a) latin++;
+    else if (markedBase(c) !== 0) latin++;
     else if (c >= 0xc0 && isWordChar(c) && !(c >= 0xdc00 && c <= 0xdfff)) other++;
   }
   const latinText = latin > 4 * other;
@@ -741,6 +786,7 @@ function foldHomoglyphs(layer: Layer, src: string): Layer | null {
     let wConf = 0;
     let wOther = 0;
     let wAlways = 0;
+    let wMarked = 0;
     for (let k = s; k < n; ) {
       const cp = t.codePointAt(k) ?? 0;
       if (cp < 0x10000 && !isWordChar(cp)) break;
@@ -753,16 +799,18 @@ function foldHomoglyphs(layer: Layer, src: string): Layer | null {
       const f = confusableOf(cp);
       if (f & ALWAYS_FOLDED) wAlways++;
       else if (f !== 0) wConf++;
-      else if (!(cp >= 0x300 && cp < 0x370)) wOther++;
+      else if (markedBase(cp) !== 0) {
+        if (cp >= 0x100) wMarked++;
+      } else if (!(cp >= 0x300 && cp < 0x370)) wOther++;
     }
-    const fold = wAlways > 0 || (wConf > 0 && wOther === 0 && (wLatin > 0 || (latinText && wConf >= 2)));
+    const fold = wAlways > 0 || (wOther === 0 && ((wConf > 0 && (wLatin > 0 || (latinText && wConf >= 2))) || (wMarked > 0 && wLatin > 0 && latinText)));
     if (fold) {
       b ??= new Builder(n);
       copyRange(b, layer, copied, s);
       for (let k = s; k < e; ) {
         const cp = t.codePointAt(k) ?? 0;
         const w = cp > 0xffff ? 2 : 1;
-        let f = cp >= 0x80 ? confusableOf(cp) & 0x7f : 0;
+        let f = cp >= 0x80 ? confusableOf(cp) & 0x7f || markedBase(cp) : 0;
         // the source character decides where the cases differ (Greek Η is H, its lower case η is n)
         if (f !== 0 && offs !== undefined) {
           const o = src.codePointAt(offs[k] ?? 0) ?? 0;
@@ -792,7 +840,7 @@ function copyRange(b: Builder, layer: Layer, from: number, to: number): void {
 // Leetspeak
 
 const LEET = new Map<number, number>(
-  Object.entries({ "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", $: "s", "|": "i", "!": "i" }).map(([k, v]) => [
+  Object.entries({ "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", $: "s", "|": "i", "!": "i" }).map(([k, v]) => [
     k.charCodeAt(0),
     v.charCodeAt(0),
   ]),
@@ -864,11 +912,16 @@ function leetWord(t: string, s: number, e: number, loose: boolean): boolean {
   let leet = 0;
   // "0x1f", "\x6e", "\u0e1b": a hex literal or escape, not a word
   const body = t.charCodeAt(s) === 0x78 || t.charCodeAt(s) === 0x75 ? s + 1 : t.charCodeAt(s) === 0x30 && t.charCodeAt(s + 1) === 0x78 ? s + 2 : s;
+  let symbols = 0;
   for (let k = s; k < e; k++) {
     const c = t.charCodeAt(k);
-    // 2, 6, 8 and 9 are rare in leetspeak and common in names: utf8, i18n, k8s, x86, h264, base64
-    if (c === 0x32 || c === 0x36 || c === 0x38 || c === 0x39) return false;
-    if (leetOf(c) !== 0) leet++;
+    // 2, 6, 8 and 9 are rare in leetspeak and common in names: utf8, i18n, k8s, x86, h264, base64; in a
+    // text already shown to be leet, 8 and 9 are b and g ("8ud9et")
+    if (c === 0x32 || c === 0x36 || (!loose && (c === 0x38 || c === 0x39))) return false;
+    if (leetOf(c) !== 0) {
+      leet++;
+      if (!isDigit(c)) symbols++;
+    }
     else {
       letters++;
       if (firstLetter < 0) firstLetter = k;
@@ -876,7 +929,9 @@ function leetWord(t: string, s: number, e: number, loose: boolean): boolean {
       if (k >= body && !isHexDigit(c)) hexOnly = false;
     }
   }
-  if (leet === 0 || letters === 0 || hexOnly) return false;
+  // in leet text a word may be all leet ("7!713", "83$7"), if a symbol shows it is not a number
+  if (letters === 0) return loose && symbols > 0 && e - s >= 2;
+  if (leet === 0 || hexOnly) return false;
   // an e-mail address is not leet: "name@host.example"
   if (e < t.length && t.charCodeAt(e) === 0x2e) {
     for (let k = s; k < e; k++) if (t.charCodeAt(k) === 0x40) return false;
@@ -911,6 +966,9 @@ const UNITS = new Set("st nd rd th px pt em ex ms ns us mb kb gb tb hz am pm fa 
 
 const SPLIT_SEPARATORS = new Set([0x20, 0x2e, 0x2d, 0x5f, 0x2a, 0x2f, 0x7c, 0x2b, 0x7e, 0x09, 0xa0, 0x3000, 0x2022, 0xb7]);
 
+/** Punctuation that a split text splits like its letters. */
+const SPLIT_PUNCTUATION = new Set([0x27, 0x2019, 0x2c, 0x3b, 0x3a, 0x3f, 0x21, 0x22, 0x28, 0x29]);
+
 /**
  * Joins runs of at least four single letters (or digits) that single separators keep apart: "i g n o r e",
  * "i.g.n.o.r.e". The separator between the first two letters joins; any other gap (a double space, a
@@ -944,7 +1002,14 @@ function joinSplitLetters(layer: Layer): Layer | null {
     while (k < n) {
       let g = k;
       while (g < n && g - k < 3 && SPLIT_SEPARATORS.has(t.charCodeAt(g))) g++;
-      if (g === k || !single(g)) break;
+      if (g === k) break;
+      // punctuation split like a letter ("h . e . r . e . ' . s", "t . e . s . t . ?") keeps the chain going
+      if (!single(g)) {
+        if (!(SPLIT_PUNCTUATION.has(t.charCodeAt(g)) && (g + 1 >= n || SPLIT_SEPARATORS.has(t.charCodeAt(g + 1))))) break;
+        end = g + 1;
+        k = g + 1;
+        continue;
+      }
       if (joinGap === "") joinGap = t.slice(k, g);
       word = g - k === joinGap.length && t.startsWith(joinGap, k) ? word + 1 : 1;
       if (word > longestWord) longestWord = word;
