@@ -921,8 +921,7 @@ function leetWord(t: string, s: number, e: number, loose: boolean): boolean {
     if (leetOf(c) !== 0) {
       leet++;
       if (!isDigit(c)) symbols++;
-    }
-    else {
+    } else {
       letters++;
       if (firstLetter < 0) firstLetter = k;
       lastLetter = k;
