@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { BUCKETS, type Collapsed, collapse, FEATURES_VERSION, features, windows } from "./injection-features.js";
+import { BUCKETS, type Collapsed, collapse, FEATURES_VERSION, type Features, features, windows } from "./injection-features.js";
 import { INJECTION_TYPES, type InjectionType } from "./injection-rules/types.js";
 
 // A linear classifier beside the injection rules: logistic regression over hashed n-grams of each view
@@ -103,19 +103,33 @@ export function shippedModel(): InjectionModel {
   return loaded;
 }
 
+/** Where prefixSums' block callback adds: one function for every call (a closure per call ran slower). */
+const acc: { weights: Float32Array; sums: Float64Array; counts: Int32Array } = {
+  weights: new Float32Array(0),
+  sums: new Float64Array(0),
+  counts: new Int32Array(0),
+};
+function addBlock(f: Features): void {
+  const { weights, sums, counts } = acc;
+  const { bucket, position, count } = f;
+  for (let i = 0; i < count; i++) {
+    const b = bucket[i]!;
+    const at = position[i]! + 1;
+    // b is a bucket or, for a feature of sign -1, its complement: s is 0 or -1
+    const s = b >> 31;
+    sums[at]! += weights[b ^ s]! * (1 + 2 * s);
+    counts[at]!++;
+  }
+}
+
 /** Per collapsed position: the summed feature weights starting there (prefix), and the count of features. */
 function prefixSums(model: InjectionModel, text: Collapsed): { sums: Float64Array; counts: Int32Array } {
   const sums = new Float64Array(text.length + 1);
   const counts = new Int32Array(text.length + 1);
-  const w = model.attack;
-  features(text, (f) => {
-    for (let i = 0; i < f.count; i++) {
-      const b = f.bucket[i]!;
-      const at = f.position[i]! + 1;
-      sums[at]! += b < 0 ? -w[~b]! : w[b]!;
-      counts[at]!++;
-    }
-  });
+  acc.weights = model.attack;
+  acc.sums = sums;
+  acc.counts = counts;
+  features(text, addBlock);
   for (let i = 1; i <= text.length; i++) {
     sums[i]! += sums[i - 1]!;
     counts[i]! += counts[i - 1]!;

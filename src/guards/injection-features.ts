@@ -101,11 +101,13 @@ export function features(text: Collapsed, take: (block: Features) => void): void
   let wordHash = 0;
   let previousWord = 0;
   let previousWordOk = false;
-  // the four characters before i, most recent first
+  // FNV-1a of the 1-, 2-, 3- and 4-grams ending at the previous character: each n-gram's hash is the one
+  // before it taken one character further (one multiply each, not one per character of each n-gram)
+  let f1 = 0;
+  let f2 = 0;
+  let f3 = 0;
+  let f4 = 0;
   let p1 = 0;
-  let p2 = 0;
-  let p3 = 0;
-  let p4 = 0;
   for (let i = 0; i < length; i++) {
     if (count >= BLOCK) {
       take({ count, position, bucket });
@@ -114,34 +116,32 @@ export function features(text: Collapsed, take: (block: Features) => void): void
     const c = codes[i]!;
     // character n-grams ending at i, placed where they start
     if (i >= 1 && (isCjk(c) || isCjk(p1))) {
-      const m = mix(Math.imul(Math.imul(FNV_OFFSET ^ p1, FNV_PRIME) ^ c, FNV_PRIME) ^ 0x2f0b3c1d);
+      const m = mix(Math.imul(f1 ^ c, FNV_PRIME) ^ 0x2f0b3c1d);
       position[count] = i - 1;
       bucket[count++] = m < 0 ? ~(m & MASK) : m & MASK;
     }
+    const h5 = Math.imul(f4 ^ c, FNV_PRIME);
+    const h4 = Math.imul(f3 ^ c, FNV_PRIME);
+    const h3 = Math.imul(f2 ^ c, FNV_PRIME);
     if (i >= 2) {
-      const h3 = Math.imul(Math.imul(Math.imul(FNV_OFFSET ^ p2, FNV_PRIME) ^ p1, FNV_PRIME) ^ c, FNV_PRIME);
       const m3 = mix(h3 ^ 0x3c6ef362);
       position[count] = i - 2;
       bucket[count++] = m3 < 0 ? ~(m3 & MASK) : m3 & MASK;
       if (i >= 3) {
-        const h4 = Math.imul(Math.imul(Math.imul(Math.imul(FNV_OFFSET ^ p3, FNV_PRIME) ^ p2, FNV_PRIME) ^ p1, FNV_PRIME) ^ c, FNV_PRIME);
         const m4 = mix(h4 ^ 0xdaa66d2b);
         position[count] = i - 3;
         bucket[count++] = m4 < 0 ? ~(m4 & MASK) : m4 & MASK;
         if (i >= 4) {
-          const h5 = Math.imul(
-            Math.imul(Math.imul(Math.imul(Math.imul(FNV_OFFSET ^ p4, FNV_PRIME) ^ p3, FNV_PRIME) ^ p2, FNV_PRIME) ^ p1, FNV_PRIME) ^ c,
-            FNV_PRIME,
-          );
           const m5 = mix(h5 ^ 0x78dde6e4);
           position[count] = i - 4;
           bucket[count++] = m5 < 0 ? ~(m5 & MASK) : m5 & MASK;
         }
       }
     }
-    p4 = p3;
-    p3 = p2;
-    p2 = p1;
+    f4 = h4;
+    f3 = h3;
+    f2 = Math.imul(f1 ^ c, FNV_PRIME);
+    f1 = Math.imul(FNV_OFFSET ^ c, FNV_PRIME);
     p1 = c;
     // words: a run of word characters, hashed as it is read, placed where it starts
     if (isWordChar(c)) {
