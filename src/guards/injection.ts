@@ -193,8 +193,15 @@ type ByteMatch = { readonly index: number } & ArrayLike<Buffer | undefined>;
 
 function collectSignals(view: TextView, bytes: Buffer, present: readonly number[]): Signal[] {
   const toView = bytes.length === view.text.length ? undefined : byteToUtf16(view.text, bytes.length);
-  const discussing = discussionCue.test(bytes);
-  const documenting = discussing || documentationCue.test(bytes);
+  // whether the text discusses attacks or documents a format: read once, and only when a rule matched
+  let cues: { discussing: boolean; documenting: boolean } | undefined;
+  const cuesOf = () => {
+    if (cues === undefined) {
+      const discussing = discussionCue.test(bytes);
+      cues = { discussing, documenting: discussing || documentationCue.test(bytes) };
+    }
+    return cues;
+  };
   const signals: Signal[] = [];
   const { rules } = compile();
   for (const index of present) {
@@ -210,6 +217,7 @@ function collectSignals(view: TextView, bytes: Buffer, present: readonly number[
       if (whole.length === 0) regex.lastIndex = byteEnd + 1;
       const start = toView ? (toView[match.index] ?? 0) : match.index;
       const end = toView ? (toView[byteEnd] ?? view.text.length) : byteEnd;
+      const { discussing, documenting } = cuesOf();
       if (discussing && quoted(view.text, start)) continue;
       let weight = rule.weight;
       if (weight < 1 && (discussing || (documenting && rule.type === "fake-marker"))) weight /= 2;
