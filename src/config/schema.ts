@@ -390,11 +390,8 @@ const guardsSchema = z
   .strictObject({
     /** Off: no detector runs and no text is held back (guard models too). */
     enabled: z.boolean().default(true),
-    /**
-     * The built-in detectors that run. `injection` is opt-in for now: its rule set costs tens of microseconds
-     * per byte on long jailbreak-like text (issue 14 is open on it), too much to run on every call by default.
-     */
-    detectors: z.array(z.enum(["secrets", "pii", "injection"])).default(["secrets", "pii"]),
+    /** The built-in detectors that run (on the directions where some category they find is not `allow`). */
+    detectors: z.array(z.enum(["secrets", "pii", "injection"])).default(["secrets", "pii", "injection"]),
     /**
      * What happens to a finding, by direction and category; `other` is for categories no entry names (a guard
      * model's). Defaults: secrets redacted on input and blocked on output, injection and PII flagged.
@@ -434,7 +431,7 @@ const guardsSchema = z
   })
   .default({
     enabled: true,
-    detectors: ["secrets", "pii"],
+    detectors: ["secrets", "pii", "injection"],
     actions: {
       input: { secret: "redact", pii: "flag", injection: "flag", jailbreak: "flag" },
       output: { secret: "block", pii: "flag", injection: "allow", jailbreak: "allow" },
