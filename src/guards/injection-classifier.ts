@@ -18,8 +18,8 @@ export interface WindowScore {
   readonly score: number;
   readonly start: number;
   readonly end: number;
-  /** Which kind of attack the window looks most like: a second pass over the features, so asked only of a finding. */
-  type(): InjectionType;
+  /** Which kind of attack the window looks most like (a second pass over the features): for a finding only. */
+  readonly type?: InjectionType;
 }
 
 export interface InjectionModel {
@@ -122,13 +122,19 @@ function addBlock(f: Features): void {
   }
 }
 
-/** Per collapsed position: the summed feature weights starting there (prefix), and the count of features. */
+/**
+ * Per collapsed position: the summed feature weights starting there (prefix), and the count of features, in
+ * arrays shared between calls (valid until the next).
+ */
 function prefixSums(model: InjectionModel, text: Collapsed): { sums: Float64Array; counts: Int32Array } {
-  const sums = new Float64Array(text.length + 1);
-  const counts = new Int32Array(text.length + 1);
+  if (acc.counts.length < text.length + 1) {
+    acc.sums = new Float64Array(text.length + 1024);
+    acc.counts = new Int32Array(text.length + 1024);
+  }
+  const { sums, counts } = acc;
+  sums.fill(0, 0, text.length + 1);
+  counts.fill(0, 0, text.length + 1);
   acc.weights = model.attack;
-  acc.sums = sums;
-  acc.counts = counts;
   features(text, addBlock);
   for (let i = 1; i <= text.length; i++) {
     sums[i]! += sums[i - 1]!;
@@ -139,9 +145,9 @@ function prefixSums(model: InjectionModel, text: Collapsed): { sums: Float64Arra
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** The most attack-like window of a view's text; undefined for text with no features. */
+/** The most attack-like window of a view's text (typed when it scores at the threshold); undefined for text with no features. */
 export function scoreText(model: InjectionModel, viewText: string): WindowScore | undefined {
-  const text = collapse(viewText);
+  const text = collapse(viewText, true);
   const { sums, counts } = prefixSums(model, text);
   let best: [number, number, number] | undefined;
   for (const [start, end] of windows(text.length)) {
@@ -152,7 +158,8 @@ export function scoreText(model: InjectionModel, viewText: string): WindowScore 
   }
   if (best === undefined) return undefined;
   const [z, start, end] = best;
-  return { score: sigmoid(z), start: text.at[start]!, end: text.at[end]!, type: () => typeOf(model, text, start, end) };
+  const score = sigmoid(z);
+  return { score, start: text.at[start]!, end: text.at[end]!, type: score >= model.threshold ? typeOf(model, text, start, end) : undefined };
 }
 
 /** Which kind of attack the window [start, end) of a collapsed text looks most like. */

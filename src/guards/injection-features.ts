@@ -31,9 +31,17 @@ export interface Collapsed {
   readonly at: Int32Array;
 }
 
-export function collapse(text: string): Collapsed {
-  const codes = new Uint16Array(text.length + 2);
-  const at = new Int32Array(text.length + 3);
+/** collapse()'s arrays when the caller reuses them: grown as needed, never shrunk. */
+let reused = { codes: new Uint16Array(1024), at: new Int32Array(1024) };
+
+/**
+ * `reuse`: into arrays shared between calls (no garbage per call on the gateway's hot path), valid until the
+ * next call with `reuse`; otherwise into arrays of its own.
+ */
+export function collapse(text: string, reuse = false): Collapsed {
+  if (reuse && reused.at.length < text.length + 3) reused = { codes: new Uint16Array(text.length + 1024), at: new Int32Array(text.length + 1024) };
+  const codes = reuse ? reused.codes : new Uint16Array(text.length + 2);
+  const at = reuse ? reused.at : new Int32Array(text.length + 3);
   let n = 0;
   codes[n] = 32; // a leading space, so that a word's first n-gram marks its start
   at[n++] = 0;

@@ -165,8 +165,8 @@ function detectInjection(text: string, choose: Chooser, model: InjectionModel | 
 /** The classifier's most attack-like window of the view, when it scores at or above the model's threshold. */
 function classify(model: InjectionModel, view: TextView, out: Candidate[]): void {
   const best = scoreText(model, view.text);
-  if (best === undefined || best.score < model.threshold) return;
-  out.push(candidate(view, best.type(), best.start, best.end, Math.round(best.score * 100) / 100));
+  if (best?.type === undefined) return;
+  out.push(candidate(view, best.type, best.start, best.end, Math.round(best.score * 100) / 100));
 }
 
 /** A finding of the view, in the original text's offsets. */
