@@ -362,7 +362,20 @@ report("held-out 15% of the training texts", scoredValidation, threshold);
 if (process.env["MISSES"]) {
   // for reading what the classifier gets wrong on its own held-out training texts (never the labelled set)
   const wrong = scoredValidation.filter((s) => !s.rules && s.sample.example.attack !== s.p >= threshold);
-  writeFileSync(process.env["MISSES"], wrong.map((s) => JSON.stringify({ p: +s.p.toFixed(3), attack: s.sample.example.attack, lang: s.sample.example.lang, obfuscation: s.sample.obfuscation, text: s.sample.text.slice(0, 300) })).join("\n"));
+  writeFileSync(
+    process.env["MISSES"],
+    wrong
+      .map((s) =>
+        JSON.stringify({
+          p: +s.p.toFixed(3),
+          attack: s.sample.example.attack,
+          lang: s.sample.example.lang,
+          obfuscation: s.sample.obfuscation,
+          text: s.sample.text.slice(0, 300),
+        }),
+      )
+      .join("\n"),
+  );
 }
 
 const typesFlat = new Float32Array(TYPE_BUCKETS * INJECTION_TYPES.length);
