@@ -588,21 +588,29 @@ function pushNormalized(b: Builder, src: string, start: number, end: number): vo
 
 /** Runs of U+E0020–E007E spell ASCII: a message hidden after the visible text. */
 function decodeTagRuns(src: string, depth: number, emit: Emit): boolean {
+  // Every run of the text is one message, runs joined by a space: a message cut into pieces (by spaces, or
+  // into many short runs) reads whole, and many runs cannot fill the views the other undoings need.
   const n = src.length;
+  const chars: number[] = [];
+  const map: number[] = [];
+  let first = -1;
+  let last = 0;
   let i = 0;
   while (i < n) {
     if (src.charCodeAt(i) !== 0xdb40 || !isTagPair(src, i)) {
       i++;
       continue;
     }
-    const start = i;
-    let decoded = "";
-    const map: number[] = [];
+    if (first < 0) first = i;
+    else {
+      chars.push(0x20);
+      map.push(i);
+    }
     for (;;) {
       while (i + 1 < n && src.charCodeAt(i) === 0xdb40 && isAstralInvisible(0xdb40, src.charCodeAt(i + 1))) {
         const lo = src.charCodeAt(i + 1);
         if (lo >= 0xdc20 && lo <= 0xdc7e) {
-          decoded += String.fromCharCode(lo - 0xdc00);
+          chars.push(lo - 0xdc00);
           map.push(i);
         }
         i += 2;
@@ -613,15 +621,19 @@ function decodeTagRuns(src: string, depth: number, emit: Emit): boolean {
       while (j < n && j - i < 2 && src.charCodeAt(j) !== 0xdb40 && src.charCodeAt(j) > 0x20) j++;
       if (j === i || j + 1 >= n || src.charCodeAt(j) !== 0xdb40 || !isTagPair(src, j)) break;
       for (let k = i; k < j; k++) {
-        decoded += src[k];
+        chars.push(src.charCodeAt(k));
         map.push(k);
       }
       i = j;
     }
-    map.push(i);
-    if (decoded.trim().length >= MIN_TAG_CHARS && !collectDecoded("tag", decoded, { start, end: i }, Int32Array.from(map), depth, emit)) return false;
+    last = i;
   }
-  return true;
+  if (first < 0) return true;
+  map.push(last);
+  let decoded = "";
+  for (let k = 0; k < chars.length; k += 8192) decoded += String.fromCharCode(...chars.slice(k, k + 8192));
+  if (decoded.trim().length < MIN_TAG_CHARS) return true;
+  return collectDecoded("tag", decoded, { start: first, end: last }, Int32Array.from(map), depth, emit);
 }
 
 const isTagPair = (src: string, i: number): boolean => {
@@ -1029,6 +1041,7 @@ function joinSplitLetters(layer: Layer): Layer | null {
     for (let p = i + 1; p < end; ) {
       let g = p;
       while (g < end && !isWordChar(t.charCodeAt(g))) g++;
+      if (g >= end) break; // the chain ended in split punctuation
       if (t.slice(p, g) !== joinGap) words.push({ gapAt: p, letters: [g] });
       else words[words.length - 1]?.letters.push(g);
       p = g + 1;
