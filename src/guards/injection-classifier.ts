@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { BUCKETS, type Collapsed, collapse, FEATURES_VERSION, type Features, features, windows } from "./injection-features.js";
+import { BUCKETS, type Collapsed, collapse, FEATURES_VERSION, type Features, features, MAX_REUSED, windows } from "./injection-features.js";
 import { INJECTION_TYPES, type InjectionType } from "./injection-rules/types.js";
 
 // A linear classifier beside the injection rules: logistic regression over hashed n-grams of each view
@@ -127,15 +127,22 @@ function addBlock(f: Features): void {
  * arrays shared between calls (valid until the next).
  */
 function prefixSums(model: InjectionModel, text: Collapsed): { sums: Float64Array; counts: Int32Array } {
-  if (acc.counts.length < text.length + 1) {
-    acc.sums = new Float64Array(text.length + 1024);
-    acc.counts = new Int32Array(text.length + 1024);
+  const shared = { sums: acc.sums, counts: acc.counts };
+  if (text.length > MAX_REUSED) {
+    // a long text's arrays are its own (below, the shared ones are put back), so that those stay small
+    acc.sums = new Float64Array(text.length + 1);
+    acc.counts = new Int32Array(text.length + 1);
+  } else if (acc.counts.length < text.length + 1) {
+    acc.sums = shared.sums = new Float64Array(text.length + 1024);
+    acc.counts = shared.counts = new Int32Array(text.length + 1024);
   }
   const { sums, counts } = acc;
   sums.fill(0, 0, text.length + 1);
   counts.fill(0, 0, text.length + 1);
   acc.weights = model.attack;
   features(text, addBlock);
+  acc.sums = shared.sums;
+  acc.counts = shared.counts;
   for (let i = 1; i <= text.length; i++) {
     sums[i]! += sums[i - 1]!;
     counts[i]! += counts[i - 1]!;

@@ -31,7 +31,9 @@ export interface Collapsed {
   readonly at: Int32Array;
 }
 
-/** collapse()'s arrays when the caller reuses them: grown as needed, never shrunk. */
+/** Texts up to this many characters are collapsed into shared arrays when the caller asks for it. */
+export const MAX_REUSED = 1 << 16;
+/** collapse()'s arrays when the caller reuses them: grown as needed up to MAX_REUSED, never shrunk. */
 let reused = { codes: new Uint16Array(1024), at: new Int32Array(1024) };
 
 /**
@@ -39,6 +41,8 @@ let reused = { codes: new Uint16Array(1024), at: new Int32Array(1024) };
  * next call with `reuse`; otherwise into arrays of its own.
  */
 export function collapse(text: string, reuse = false): Collapsed {
+  // a long text gets arrays of its own: shared ones would stay that large for the life of the process
+  if (text.length > MAX_REUSED) reuse = false;
   if (reuse && reused.at.length < text.length + 3) reused = { codes: new Uint16Array(text.length + 1024), at: new Int32Array(text.length + 1024) };
   const codes = reuse ? reused.codes : new Uint16Array(text.length + 2);
   const at = reuse ? reused.at : new Int32Array(text.length + 3);
