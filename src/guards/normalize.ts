@@ -591,8 +591,7 @@ function decodeTagRuns(src: string, depth: number, emit: Emit): boolean {
   // Every run of the text is one message, runs joined by a space: a message cut into pieces (by spaces, or
   // into many short runs) reads whole, and many runs cannot fill the views the other undoings need.
   const n = src.length;
-  const chars: number[] = [];
-  const map: number[] = [];
+  let b: Builder | null = null;
   let first = -1;
   let last = 0;
   let i = 0;
@@ -601,18 +600,14 @@ function decodeTagRuns(src: string, depth: number, emit: Emit): boolean {
       i++;
       continue;
     }
-    if (first < 0) first = i;
-    else {
-      chars.push(0x20);
-      map.push(i);
-    }
+    if (b === null) {
+      b = new Builder(n >> 1);
+      first = i;
+    } else b.push(0x20, i);
     for (;;) {
       while (i + 1 < n && src.charCodeAt(i) === 0xdb40 && isAstralInvisible(0xdb40, src.charCodeAt(i + 1))) {
         const lo = src.charCodeAt(i + 1);
-        if (lo >= 0xdc20 && lo <= 0xdc7e) {
-          chars.push(lo - 0xdc00);
-          map.push(i);
-        }
+        if (lo >= 0xdc20 && lo <= 0xdc7e) b.push(lo - 0xdc00, i);
         i += 2;
       }
       // tags carry ASCII only: "für" in tags is f, ü as written, r; up to two visible characters between
@@ -620,20 +615,15 @@ function decodeTagRuns(src: string, depth: number, emit: Emit): boolean {
       let j = i;
       while (j < n && j - i < 2 && src.charCodeAt(j) !== 0xdb40 && src.charCodeAt(j) > 0x20) j++;
       if (j === i || j + 1 >= n || src.charCodeAt(j) !== 0xdb40 || !isTagPair(src, j)) break;
-      for (let k = i; k < j; k++) {
-        chars.push(src.charCodeAt(k));
-        map.push(k);
-      }
+      for (let k = i; k < j; k++) b.push(src.charCodeAt(k), k);
       i = j;
     }
     last = i;
   }
-  if (first < 0) return true;
-  map.push(last);
-  let decoded = "";
-  for (let k = 0; k < chars.length; k += 8192) decoded += String.fromCharCode(...chars.slice(k, k + 8192));
-  if (decoded.trim().length < MIN_TAG_CHARS) return true;
-  return collectDecoded("tag", decoded, { start: first, end: last }, Int32Array.from(map), depth, emit);
+  if (b === null) return true;
+  const message = b.finish(last);
+  if (message.text.trim().length < MIN_TAG_CHARS) return true;
+  return collectDecoded("tag", message.text, { start: first, end: last }, message.offsets, depth, emit);
 }
 
 const isTagPair = (src: string, i: number): boolean => {
@@ -732,7 +722,7 @@ for (const [latin, ch] of Object.entries({
 // above win where they differ: the skeletons read a capital I as l (Cyrillic І, Greek Ι are i here).
 for (const [from, to] of Object.entries(confusablesData as Record<string, string>)) {
   const cp = from.codePointAt(0) ?? 0;
-  if (cp < 0x80 || from.length > 2 || String.fromCodePoint(cp) !== from || !/^[A-Za-z]$/.test(to)) continue;
+  if (cp < 0x80 || String.fromCodePoint(cp) !== from || !/^[A-Za-z]$/.test(to)) continue;
   const capital = from.toLowerCase() !== from || from.normalize("NFKC") === "I";
   const latin = (to === "l" && capital ? "i" : to.toLowerCase()).charCodeAt(0);
   if (!CONFUSABLE.has(cp)) CONFUSABLE.set(cp, latin);
@@ -753,7 +743,7 @@ for (const [lo, hi] of [
 ] as [number, number][]) {
   for (let cp = lo; cp <= hi; cp++) {
     const base = String.fromCodePoint(cp).normalize("NFD").charCodeAt(0) | 0x20;
-    if (base >= 0x61 && base <= 0x7a && cp !== 0xd7 && cp !== 0xf7) MARKED_BASE[cp] = base;
+    if (base >= 0x61 && base <= 0x7a) MARKED_BASE[cp] = base;
   }
 }
 const markedBase = (cp: number): number => (cp < 0x1f00 ? (MARKED_BASE[cp] ?? 0) : 0);
@@ -776,8 +766,7 @@ function foldHomoglyphs(layer: Layer, src: string): Layer | null {
   let other = 0;
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
-    if (c >= 0x61 && c <= 0x7a) latin++;
-    else if (markedBase(c) !== 0) latin++;
+    if ((c >= 0x61 && c <= 0x7a) || markedBase(c) !== 0) latin++;
     else if (c >= 0xc0 && isWordChar(c) && !(c >= 0xdc00 && c <= 0xdfff)) other++;
   }
   const latinText = latin > 4 * other;
