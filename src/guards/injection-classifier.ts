@@ -103,7 +103,7 @@ export function shippedModel(): InjectionModel {
   return loaded;
 }
 
-/** Where prefixSums' block callback adds: one function for every call (a closure per call ran slower). */
+/** What addBlock adds into, set by prefixSums for the one call (a module-level function ran faster than a closure per call). */
 const acc: { weights: Float32Array; sums: Float64Array; counts: Int32Array } = {
   weights: new Float32Array(0),
   sums: new Float64Array(0),
@@ -122,28 +122,34 @@ function addBlock(f: Features): void {
   }
 }
 
+/** prefixSums' arrays for texts up to MAX_REUSED characters, shared between calls: grown as needed. */
+let shared: { sums: Float64Array; counts: Int32Array } = { sums: new Float64Array(0), counts: new Int32Array(0) };
+
 /**
- * Per collapsed position: the summed feature weights starting there (prefix), and the count of features, in
- * arrays shared between calls (valid until the next).
+ * Per collapsed position: the summed feature weights starting there (prefix), and the count of features. A
+ * text up to MAX_REUSED characters gets the shared arrays (valid until the next call); a longer one its own, so
+ * that the shared ones stay small.
  */
 function prefixSums(model: InjectionModel, text: Collapsed): { sums: Float64Array; counts: Int32Array } {
-  const shared = { sums: acc.sums, counts: acc.counts };
+  const n = text.length + 1;
+  let sums: Float64Array;
+  let counts: Int32Array;
   if (text.length > MAX_REUSED) {
-    // a long text's arrays are its own (below, the shared ones are put back), so that those stay small
-    acc.sums = new Float64Array(text.length + 1);
-    acc.counts = new Int32Array(text.length + 1);
-  } else if (acc.counts.length < text.length + 1) {
-    acc.sums = shared.sums = new Float64Array(text.length + 1024);
-    acc.counts = shared.counts = new Int32Array(text.length + 1024);
+    sums = new Float64Array(n);
+    counts = new Int32Array(n);
+  } else {
+    if (shared.counts.length < n) shared = { sums: new Float64Array(n + 1024), counts: new Int32Array(n + 1024) };
+    sums = shared.sums.fill(0, 0, n);
+    counts = shared.counts.fill(0, 0, n);
   }
-  const { sums, counts } = acc;
-  sums.fill(0, 0, text.length + 1);
-  counts.fill(0, 0, text.length + 1);
   acc.weights = model.attack;
+  acc.sums = sums;
+  acc.counts = counts;
   features(text, addBlock);
+  // let go of a long text's arrays
   acc.sums = shared.sums;
   acc.counts = shared.counts;
-  for (let i = 1; i <= text.length; i++) {
+  for (let i = 1; i < n; i++) {
     sums[i]! += sums[i - 1]!;
     counts[i]! += counts[i - 1]!;
   }
