@@ -388,7 +388,8 @@ async function gateway(scratch: string): Promise<void> {
           })
         : undefined,
     ]);
-    procs.push(off, on, ...(lighter ? [lighter] : []));
+    const gateways = lighter ? [off, on, lighter] : [off, on];
+    procs.push(...gateways);
     const body = (content: string) => JSON.stringify({ model: SERVED_MODEL, messages: [{ role: "user", content }] });
     const plain = body(prose(1024));
     const secret = body(proseWithSecret(1024));
@@ -454,7 +455,7 @@ async function gateway(scratch: string): Promise<void> {
     const drain = async (): Promise<Map<Proc, { calls: number; found: number }>> => {
       const out = new Map<Proc, { calls: number; found: number }>();
       await Promise.all(
-        [off, on, ...(lighter ? [lighter] : [])].map(async (p) => {
+        gateways.map(async (p) => {
           const s = (await p.ask({ type: "stats" }, "stats")).stats;
           out.set(p, { calls: (s["gateway.call allow"] ?? 0) + (s["gateway.call deny"] ?? 0), found: s["gateway.call with guard findings"] ?? 0 });
         }),
