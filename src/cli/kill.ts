@@ -4,12 +4,20 @@ import { killSwitchFor } from "../app/services.js";
 import { KILL_KINDS, type KillKind } from "../killswitch/index.js";
 import { addViewCommand, parseFormat, printTable, resolveActor, withContext, type Cli } from "./context.js";
 
-// perimeter kill model|identity|runtime TARGET --reason R; kill list; kill lift KIND TARGET --reason R.
+// perimeter kill model|identity|runtime|tool TARGET --reason R; kill list; kill lift KIND TARGET --reason R.
 
 const TARGET_HELP: Readonly<Record<KillKind, string>> = {
   model: "name@version for one version, or a model name for every version of it (now and registered later)",
   identity: "identity id or name (or a workload's jwt:<issuer>#<subject>)",
   runtime: "runtime name",
+  tool: "a tool server's name for every tool of it, or SERVER/TOOL for one tool (its name on the server)",
+};
+
+const KILL_WHAT: Readonly<Record<KillKind, string>> = {
+  model: "a model version, or every version of a model",
+  identity: "an identity",
+  runtime: "a runtime",
+  tool: "a tool server, or one of its tools (tool calls in flight are cut)",
 };
 
 /** The kill switch as this configuration sees it (JWT issuers make workload ids killable). */
@@ -19,14 +27,12 @@ export function registerKill(program: Command, cli: Cli): void {
   const cmd = program
     .command("kill")
     .description(
-      "the kill switch: disable a model version (or every version of a model), an identity or a runtime everywhere at once (gateways cut calls in flight within gateway.killPollMs; admission refuses it)",
+      "the kill switch: disable a model version (or every version of a model), an identity, a runtime or a tool everywhere at once (gateways cut calls in flight within gateway.killPollMs; admission refuses it)",
     );
   for (const kind of KILL_KINDS) {
     cmd
       .command(kind)
-      .description(
-        `kill ${kind === "model" ? "a model version, or every version of a model" : kind === "identity" ? "an identity" : "a runtime"}; exit 1 when there is no such ${kind}`,
-      )
+      .description(`kill ${KILL_WHAT[kind]}; exit 1 when there is no such ${kind}`)
       .argument("<target>", TARGET_HELP[kind])
       .requiredOption("--reason <text>", "why, kept as evidence")
       .option("--actor <name>", "who")

@@ -157,7 +157,16 @@ export class Limits {
 
   private readonly slots: StreamSlots;
 
-  constructor(config: GatewayConfig["limits"], redis?: RedisLike) {
+  /**
+   * `scopes` names the two scopes in keys and messages: an identity and a model version for model calls; the
+   * tool gateway's own Limits names the second `tool` (and the first `tool-identity`, so its budgets are not the
+   * model calls').
+   */
+  constructor(
+    config: Pick<GatewayConfig["limits"], "identity" | "model" | "streamLeaseSeconds">,
+    redis?: RedisLike,
+    scopes: { readonly identity: string; readonly model: string } = { identity: "identity", model: "model" },
+  ) {
     const make = (spec: LimitSpec, scope: string): Scope => ({
       name: scope,
       requests: spec.requestsPerMinute === undefined ? undefined : limiter(redis, `perimeter:rpm:${scope}`, spec.requestsPerMinute),
@@ -166,8 +175,8 @@ export class Limits {
       streams: spec.concurrentStreams,
       calls: spec.concurrentCalls,
     });
-    this.identity = make(config.identity, "identity");
-    this.model = make(config.model, "model");
+    this.identity = make(config.identity, scopes.identity);
+    this.model = make(config.model, scopes.model);
     const set = (s: Scope) => s.requests !== undefined || s.tokens !== undefined || s.streams !== undefined || s.calls !== undefined;
     this.any = set(this.identity) || set(this.model);
     this.limitsTokens = this.identity.tokens !== undefined || this.model.tokens !== undefined;
@@ -288,7 +297,7 @@ class Held implements Admission {
   }
 
   nameOf(scope: Scope): string {
-    return scope === this.identity ? `identity ${this.identityId}` : `model ${this.modelId}`;
+    return scope === this.identity ? `identity ${this.identityId}` : `${scope.name} ${this.modelId}`;
   }
 
   async take(slotKey: string, limit: number, full: string): Promise<Admission | undefined> {

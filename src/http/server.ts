@@ -22,14 +22,30 @@ export interface RouteResponse {
   readonly stream?: { readonly contentType: string; readonly chunks: AsyncIterable<string> };
 }
 
-export interface Route {
-  readonly method: "GET" | "POST";
+interface RouteCommon {
+  readonly method: "GET" | "POST" | "DELETE";
   /** Exact path; the query string is not part of the match (the API server appends ?timeout=). */
   readonly path: string;
   /** POST only: overrides the server's body limit. */
   readonly maxBodyBytes?: number;
+  /** POST only: the body is an HTML form (application/x-www-form-urlencoded, as OAuth token requests are), not JSON. */
+  readonly form?: boolean;
+}
+
+/** A route that answers with a value the server writes. */
+export interface HandledRoute extends RouteCommon {
   handle(req: IncomingMessage, body: Buffer): Promise<RouteResponse>;
 }
+
+/**
+ * A route that writes its own answer on the response (MCP's streamable HTTP, which holds streams open both
+ * ways): handed the body the server read and checked (POST), or an empty one. It must answer or destroy `res`.
+ */
+export interface RawRoute extends RouteCommon {
+  raw(req: IncomingMessage, res: ServerResponse, body: Buffer): void;
+}
+
+export type Route = HandledRoute | RawRoute;
 
 export interface ServerOptions {
   readonly host: string;
@@ -60,6 +76,7 @@ export const HEALTH_PATH = "/healthz";
 interface PathRoutes {
   GET?: Route;
   POST?: Route;
+  DELETE?: Route;
   allow: string;
 }
 
@@ -141,7 +158,7 @@ function routeTable(routes: readonly Route[]): Map<string, PathRoutes> {
     const entry = table.get(route.path) ?? { allow: "" };
     if (entry[route.method] !== undefined) throw new PerimeterError("INTERNAL", `two routes for ${route.method} ${route.path}`);
     entry[route.method] = route;
-    entry.allow = [entry.GET ? "GET" : "", entry.POST ? "POST" : ""].filter((m) => m !== "").join(", ");
+    entry.allow = [entry.GET ? "GET" : "", entry.POST ? "POST" : "", entry.DELETE ? "DELETE" : ""].filter((m) => m !== "").join(", ");
     table.set(route.path, entry);
   }
   return table;
@@ -156,16 +173,20 @@ function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: 
     refuse(req, res, 404, "ROUTE_NOT_FOUND", `no route for ${path}`);
     return;
   }
-  const route = req.method === "GET" ? entry.GET : req.method === "POST" ? entry.POST : undefined;
+  const route = req.method === "GET" ? entry.GET : req.method === "POST" ? entry.POST : req.method === "DELETE" ? entry.DELETE : undefined;
   if (route === undefined) {
     refuse(req, res, 405, "METHOD_NOT_ALLOWED", `${path} answers ${entry.allow}, not ${req.method ?? "?"}`, { allow: entry.allow });
     return;
   }
-  if (route.method === "GET") {
+  if (route.method !== "POST") {
     run(route, req, res, EMPTY, logger);
     return;
   }
   const media = mediaType(req.headers["content-type"]);
+  if (route.form === true && !isForm(req.headers["content-type"])) {
+    refuse(req, res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a form: send Content-Type: application/x-www-form-urlencoded`);
+    return;
+  }
   if (media === "other") {
     refuse(req, res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a JSON body: send Content-Type: application/json`);
     return;
@@ -179,6 +200,7 @@ function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: 
   readBody(req, limit).then(
     (body) => {
       if (body === TOO_LARGE) refuse(req, res, 413, "BODY_TOO_LARGE", tooLarge(limit));
+      else if (route.form === true) run(route, req, res, body, logger);
       // curl -d sends form-urlencoded, and many clients send no type: OpenAI and Ollama take such bodies as JSON when they are JSON.
       else if (media === "unlabelled" && !parsesAsJson(body))
         sendError(res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a JSON body, and this one is not JSON: send JSON with Content-Type: application/json`);
@@ -190,6 +212,14 @@ function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: 
 }
 
 function run(route: Route, req: IncomingMessage, res: ServerResponse, body: Buffer, logger: Logger | undefined): void {
+  if ("raw" in route) {
+    try {
+      route.raw(req, res, body);
+    } catch (err) {
+      fail(res, err, route, logger);
+    }
+    return;
+  }
   let pending: Promise<RouteResponse>;
   try {
     pending = route.handle(req, body);
@@ -307,6 +337,10 @@ function mediaType(contentType: string | undefined): "json" | "unlabelled" | "ot
   const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
   if (type === "application/json") return "json";
   return type === "application/x-www-form-urlencoded" ? "unlabelled" : "other";
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded";
 }
 
 function parsesAsJson(body: Buffer): boolean {

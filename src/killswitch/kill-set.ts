@@ -3,12 +3,13 @@ import type { Control, Decision, Finding } from "../decision.js";
 // The kills in force as the hot path reads them, and the calls in flight a new kill must cut. No I/O here:
 // the service (service.ts) reads the store and hands a KillSet to whoever consults it.
 
-export const KILL_KINDS = ["model", "identity", "runtime"] as const;
+export const KILL_KINDS = ["model", "identity", "runtime", "tool"] as const;
 export type KillKind = (typeof KILL_KINDS)[number];
 
 /**
  * One kill, as stored: the target is what it was resolved to (an identity's id, a runtime's name, a model's
- * `name@version`, or a bare model `name` for every version of it, now and registered later).
+ * `name@version`, or a bare model `name` for every version of it, now and registered later; a tool server's
+ * name for all its tools, or `server/tool` for one).
  */
 export interface Kill {
   readonly kind: KillKind;
@@ -109,6 +110,26 @@ export class KillSet {
     // Bounded: model ids come from callers, and this set lives until the next poll.
     if (this.resolved.size < 10_000) this.resolved.set(modelId, k ?? null);
     return k;
+  }
+
+  /** The kill of a tool server or of one of its tools (by its name on the server), or undefined. */
+  toolKill(server: string, tool: string): Kill | undefined {
+    return this.kills.get(`tool:${server}`) ?? this.kills.get(`tool:${server}/${tool}`);
+  }
+
+  /** The kill switch's decision for a tool call: its identity, its server, or the tool itself killed. */
+  decideTool(identityId: string, server: string, tool: string): Decision<"kill-switch"> {
+    if (this.kills.size === 0) return NOT_KILLED;
+    const found = [this.kills.get(`identity:${identityId}`), this.toolKill(server, tool)].filter((k): k is Kill => k !== undefined);
+    if (found.length === 0) return NOT_KILLED;
+    const findings: Finding<"kill-switch">[] = found.map((k) => ({
+      rule: "kill-switch",
+      severity: "critical",
+      message: describeKill(k),
+      location: `${k.kind}:${k.target}`,
+      controls: KILL_CONTROLS,
+    }));
+    return { allow: false, code: "KILLED", reason: findings.map((f) => f.message).join("; "), findings };
   }
 
   /** The kill of a runtime, or undefined. */

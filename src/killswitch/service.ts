@@ -18,6 +18,8 @@ export interface KillSwitchDeps {
   readonly audit: () => AuditLog;
   /** Issuers in identity.jwtIssuers: a workload's id `jwt:<issuer>#<subject>` is killable for these. */
   readonly jwtIssuers?: readonly string[];
+  /** Tool servers in tools.servers: `tool` kills name one of these, or `server/tool`. */
+  readonly toolServers?: readonly string[];
 }
 
 export interface KillInput {
@@ -65,6 +67,8 @@ export class KillSwitch {
       }
       case "model":
         return this.resolveModel(target);
+      case "tool":
+        return this.resolveTool(target);
     }
   }
 
@@ -224,6 +228,18 @@ export class KillSwitch {
       throw notFound(`no identity with id or name "${target}" (see perimeter identity list)${jwt}`);
     }
     return identityTarget(chosen);
+  }
+
+  /** A tool server in tools.servers, or `server/tool`: a tool need not be listed now to be killed. */
+  private resolveTool(target: string): ResolvedTarget {
+    const slash = target.indexOf("/");
+    const server = slash === -1 ? target : target.slice(0, slash);
+    const tool = slash === -1 ? undefined : target.slice(slash + 1);
+    const servers = this.deps.toolServers ?? [];
+    if (!servers.includes(server)) throw notFound(`no tool server named "${server}" in tools.servers (${servers.join(", ") || "none configured"})`);
+    if (tool === undefined) return { kind: "tool", target: server, covers: `tool server ${server} (every tool of it)` };
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(tool)) throw new PerimeterError("USAGE", `"${tool}" is not a tool name: name it as its server does`);
+    return { kind: "tool", target: `${server}/${tool}`, covers: `tool ${tool} of tool server ${server}` };
   }
 
   private async resolveModel(target: string): Promise<ResolvedTarget> {

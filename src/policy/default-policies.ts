@@ -32,8 +32,35 @@ namespace Perimeter {
     state: String,
   };
 
-  // Reserved for the tool gateway: attributes and context will be added there.
-  entity Tool;
+  // A tool server (tools.servers in perimeter.yaml): its tools are members, so a policy can say
+  // \`resource in Perimeter::ToolServer::"files"\`.
+  entity ToolServer;
+
+  // A tool as agents are offered it through /mcp; its id is the offered name, e.g. files__read_file.
+  entity Tool in [ToolServer] = {
+    // its name on its server
+    name: String,
+    server: String,
+    // calls wait for an approver (approval: required)
+    approval: Bool,
+  };
+
+  // One argument of a tool call as policies read it: context.call.getTag("path").path like "/srv/data/*".
+  type Argument = {
+    // string, number, boolean, null, array or object
+    type: String,
+    // a string as it is; anything else as JSON (cut at 4096 characters)
+    text: String,
+    // a number's integer part (0 for other types and for numbers beyond Long)
+    number: Long,
+    // a string that is an absolute path, normalised ("/srv/a/../b" is "/srv/b"); "" otherwise
+    path: String,
+    // a string that is an http(s) URL: its host, lower-case; "" otherwise
+    host: String,
+  };
+
+  // The arguments of one tool call: one tag per top-level argument.
+  entity ToolCall tags Argument;
 
   // What the guards found in the text of the call (see guards in perimeter.yaml). At the authorize stage
   // nothing has been inspected yet: direction "none", no categories. When a guard finds something, the call
@@ -78,9 +105,23 @@ namespace Perimeter {
   action embed in ["model"] appliesTo { principal: [Identity], resource: [ModelVersion], context: RequestContext };
   // see the model version in /v1/models (or /api/tags)
   action list in ["model"] appliesTo { principal: [Identity], resource: [ModelVersion], context: RequestContext };
-  // Reserved for the tool gateway. Its context has the guards' findings already, so that a policy on
-  // context.guards that names no action validates for every action.
-  action tool appliesTo { principal: [Identity], resource: [Tool], context: { guards: GuardContext } };
+  type ToolContext = {
+    // the tool server's name and the tool's name on it
+    server: String,
+    tool: String,
+    // true when deciding whether tools/list shows the tool to the caller: there are no arguments yet
+    listing: Bool,
+    // the call's arguments (no tags when listing)
+    call: ToolCall,
+    // the environment of the gateway answering
+    environment: String,
+    // what the guards found in the arguments (direction "input")
+    guards: GuardContext,
+  };
+
+  // An agent's tool call through /mcp, and whether tools/list shows the tool. Its context has guards too, so
+  // a policy on context.guards that names no action validates for every action.
+  action call_tool appliesTo { principal: [Identity], resource: [Tool], context: ToolContext };
 }
 `;
 
@@ -91,7 +132,7 @@ export const DEFAULT_POLICIES = `// Perimeter's default policy set.
 // rule of its own: when any policy fails to evaluate, the request is denied (fail closed).
 //
 // Scopes these policies read from the identity:
-//   tools        may send requests that carry tools/functions
+//   tools        may send requests that carry tools/functions, and call the tools behind /mcp
 //   long-output  may ask for more than 8192 tokens
 //   research     may use models under a non-commercial licence
 
@@ -137,4 +178,14 @@ forbid (
 )
 when { resource.licenseTier == "non-commercial" }
 unless { principal.scopes.contains("research") };
+
+// Agents call tools through /mcp with the tools scope. Narrow it in policies of your own: per server
+// (resource in Perimeter::ToolServer::"files"), per tool, or on arguments (context.call.getTag("path")).
+@id("tools-with-scope")
+permit (
+  principal is Perimeter::Identity,
+  action == Perimeter::Action::"call_tool",
+  resource is Perimeter::Tool
+)
+when { principal.scopes.contains("tools") };
 `;

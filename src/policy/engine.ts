@@ -87,6 +87,27 @@ export interface PolicyRequest {
   readonly context: PolicyContext;
 }
 
+/** One argument of a tool call as policies read it (the schema's Argument type). */
+export interface ToolArgument {
+  readonly type: "string" | "number" | "boolean" | "null" | "array" | "object";
+  readonly text: string;
+  readonly number: number;
+  readonly path: string;
+  readonly host: string;
+}
+
+/** What policies see of a tool call (action call_tool): who, which tool, and its arguments. */
+export interface ToolPolicyRequest {
+  readonly principal: PolicyPrincipal;
+  /** The tool as offered, e.g. files__read_file; its server's name and its name there. */
+  readonly tool: { readonly id: string; readonly name: string; readonly server: string; readonly approval: boolean };
+  /** True when deciding whether tools/list shows the tool. */
+  readonly listing: boolean;
+  readonly arguments: ReadonlyMap<string, ToolArgument>;
+  readonly environment: string;
+  readonly guards?: GuardContext;
+}
+
 export interface PolicyDecision {
   readonly allow: boolean;
   readonly reason: string;
@@ -262,9 +283,24 @@ export class PolicyEngine {
 
   /** Decide one request. Fails closed: any error, from Cedar or from building the request, is a deny. */
   authorize(request: PolicyRequest): PolicyDecision {
+    return this.#decide(
+      () => this.#call(request),
+      () => `no policy permits ${request.action} on ${request.model.id} for ${request.principal.id}`,
+    );
+  }
+
+  /** Decide one tool call (action call_tool), or whether a listing shows the tool. Fails closed like authorize. */
+  authorizeTool(request: ToolPolicyRequest): PolicyDecision {
+    return this.#decide(
+      () => this.#toolCall(request),
+      () => `no policy permits call_tool on ${request.tool.id} for ${request.principal.id}`,
+    );
+  }
+
+  #decide(build: () => StatefulAuthorizationCall, nothingPermits: () => string): PolicyDecision {
     let answer: AuthorizationAnswer;
     try {
-      answer = statefulIsAuthorized(this.#call(request));
+      answer = statefulIsAuthorized(build());
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return { allow: false, reason: `denied: the request could not be evaluated (${message})`, policies: [], errors: [message] };
@@ -282,22 +318,49 @@ export class PolicyEngine {
     const deciding = [...diagnostics.reason].sort();
     if (decision === "allow") return { allow: true, reason: `permitted by ${deciding.join(", ")}`, policies: deciding, errors: [] };
     if (deciding.length > 0) return { allow: false, reason: `forbidden by ${deciding.join(", ")}`, policies: deciding, errors: [] };
-    const { principal, action, model } = request;
-    return { allow: false, reason: `no policy permits ${action} on ${model.id} for ${principal.id}`, policies: [], errors: [] };
+    return { allow: false, reason: nothingPermits(), policies: [], errors: [] };
+  }
+
+  #toolCall(request: ToolPolicyRequest): StatefulAuthorizationCall {
+    const { principal, tool } = request;
+    const principalUid = identityUid(principal);
+    const resourceUid = { type: `${NS}::Tool`, id: tool.id };
+    const serverUid = { type: `${NS}::ToolServer`, id: tool.server };
+    const callUid = { type: `${NS}::ToolCall`, id: "call" };
+    const tags: Record<string, CedarValueJson> = {};
+    for (const [name, a] of request.arguments) tags[name] = { type: a.type, text: a.text, number: a.number, path: a.path, host: a.host };
+    return {
+      principal: principalUid,
+      action: { type: `${NS}::Action`, id: "call_tool" },
+      resource: resourceUid,
+      context: {
+        server: tool.server,
+        tool: tool.name,
+        listing: request.listing,
+        call: { __entity: callUid },
+        environment: request.environment,
+        guards: guardsJson(request.guards ?? NO_GUARD_FINDINGS),
+      },
+      entities: [
+        identityEntity(principal),
+        { uid: resourceUid, attrs: { name: tool.name, server: tool.server, approval: tool.approval }, parents: [serverUid] },
+        { uid: serverUid, attrs: {}, parents: [] },
+        { uid: callUid, attrs: {}, parents: [], tags },
+      ],
+      preparsedSchemaName: this.#schemaName,
+      preparsedPolicySetId: this.#policySetId,
+      validateRequest: true,
+    };
   }
 
   // Every value is copied field by field into Cedar's JSON shapes: nothing the caller adds rides along.
   #call(request: PolicyRequest): StatefulAuthorizationCall {
     const { principal, model, context } = request;
-    const principalUid = { type: `${NS}::Identity`, id: principal.id };
+    const principalUid = identityUid(principal);
     const resourceUid = { type: `${NS}::ModelVersion`, id: model.id };
     const modelUid = { type: `${NS}::Model`, id: model.name };
     const entities: EntityJson[] = [
-      {
-        uid: principalUid,
-        attrs: { name: principal.name, kind: principal.kind, owner: principal.owner, environment: principal.environment, scopes: [...principal.scopes] },
-        parents: [],
-      },
+      identityEntity(principal),
       {
         uid: resourceUid,
         attrs: {
@@ -331,6 +394,18 @@ export class PolicyEngine {
       validateRequest: true,
     };
   }
+}
+
+function identityUid(principal: PolicyPrincipal): { type: string; id: string } {
+  return { type: `${NS}::Identity`, id: principal.id };
+}
+
+function identityEntity(principal: PolicyPrincipal): EntityJson {
+  return {
+    uid: identityUid(principal),
+    attrs: { name: principal.name, kind: principal.kind, owner: principal.owner, environment: principal.environment, scopes: [...principal.scopes] },
+    parents: [],
+  };
 }
 
 function guardsJson(g: GuardContext): CedarValueJson {

@@ -232,6 +232,43 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex("identities_live_name").execute();
     },
   },
+  "0006_tools": {
+    // Pins: each approved tool's definition and its digest, per tool server. Approvals: tool calls that wait
+    // for a person (approval: required), in the store so that any gateway process and the CLI see them.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("tool_pins")
+        .addColumn("server", "text", (c) => c.notNull())
+        .addColumn("tool", "text", (c) => c.notNull())
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("definition", "text", (c) => c.notNull())
+        .addColumn("approved_by", "text", (c) => c.notNull())
+        .addColumn("approved_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("tool_pins_pk", ["server", "tool"])
+        .execute();
+      await db.schema
+        .createTable("tool_approvals")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("identity_id", "text", (c) => c.notNull())
+        .addColumn("identity_name", "text", (c) => c.notNull())
+        .addColumn("server", "text", (c) => c.notNull())
+        .addColumn("tool", "text", (c) => c.notNull())
+        .addColumn("arguments_digest", "text", (c) => c.notNull())
+        .addColumn("arguments", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("decided_by", "text")
+        .addColumn("decided_at", "text")
+        .addColumn("reason", "text")
+        .execute();
+      await db.schema.createIndex("tool_approvals_state").on("tool_approvals").columns(["state", "created_at"]).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("tool_approvals").execute();
+      await db.schema.dropTable("tool_pins").execute();
+    },
+  },
 };
 
 /**

@@ -179,6 +179,36 @@ export interface KillTable {
   killed_by: string;
 }
 
+export interface ToolPinTable {
+  server: string;
+  /** The tool's name on its server. */
+  tool: string;
+  /** sha256 hex of the canonical JSON of the pinned definition. */
+  digest: string;
+  /** The definition as approved (JSON): name, title, description, input and output schemas, annotations. */
+  definition: string;
+  approved_by: string;
+  approved_at: string;
+}
+
+export interface ToolApprovalTable {
+  id: string;
+  identity_id: string;
+  identity_name: string;
+  server: string;
+  tool: string;
+  arguments_digest: string;
+  /** The arguments as the approver sees them, redacted by the guards (JSON). */
+  arguments: string;
+  /** pending | allowed | denied | expired */
+  state: string;
+  created_at: string;
+  expires_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -195,4 +225,6 @@ export interface Database {
   api_keys: ApiKeyTable;
   runtime_attestations: RuntimeAttestationTable;
   kills: KillTable;
+  tool_pins: ToolPinTable;
+  tool_approvals: ToolApprovalTable;
 }

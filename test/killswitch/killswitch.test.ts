@@ -105,6 +105,19 @@ describe.each(STORE_KINDS)("the kill switch on %s", (kind) => {
     expect(await killswitch.runtimeKilled("vllm-a")).toContain("unpatched CVE");
   });
 
+  it("kills a tool server, or one tool of it, by the names in tools.servers; an unknown server is refused", async () => {
+    const tools = new KillSwitch({ store, audit: () => audit, toolServers: ["files"] });
+    await tools.kill({ kind: "tool", target: "files/delete_all", reason: "deletes too much", actor: "soc" });
+    let set = await tools.current();
+    expect(set.decideTool("id_a", "files", "delete_all")).toMatchObject({ allow: false, code: "KILLED" });
+    expect(set.decideTool("id_a", "files", "read_file").allow).toBe(true);
+    await tools.kill({ kind: "tool", target: "files", reason: "compromised", actor: "soc" });
+    set = await tools.current();
+    expect(set.decideTool("id_a", "files", "read_file").reason).toContain("tool files was killed by soc: compromised");
+    await expect(tools.kill({ kind: "tool", target: "nope/x", reason: "r", actor: "soc" })).rejects.toMatchObject({ code: "KILL_TARGET_NOT_FOUND" });
+    await expect(tools.kill({ kind: "tool", target: "files/../../x", reason: "r", actor: "soc" })).rejects.toMatchObject({ code: "USAGE" });
+  });
+
   it("refuses targets it cannot resolve, stores nothing, and records each refusal as deny", async () => {
     await addModel("llama", "1", 1);
     const refused = [
@@ -161,7 +174,13 @@ describe.each(STORE_KINDS)("the kill switch on %s", (kind) => {
 });
 
 describe("KillSet", () => {
-  const k = (kind: "model" | "identity" | "runtime", target: string) => ({ kind, target, reason: "r", killedAt: "2026-01-01T00:00:00Z", killedBy: "soc" });
+  const k = (kind: "model" | "identity" | "runtime" | "tool", target: string) => ({
+    kind,
+    target,
+    reason: "r",
+    killedAt: "2026-01-01T00:00:00Z",
+    killedBy: "soc",
+  });
 
   it("matches identity ids, model versions, model names and runtimes, and nothing else", () => {
     const set = KillSet.of([k("identity", "id_a"), k("model", "llama@1"), k("model", "qwen"), k("runtime", "vllm")]);
@@ -172,6 +191,17 @@ describe("KillSet", () => {
     expect(set.covers("id_b", "qwen2@7", "r")).toBeNull();
     expect(set.covers("id_b", "x@1", "vllm")).toContain("runtime vllm");
     expect(set.covers("", "", "")).toBeNull();
+  });
+
+  it("covers a tool call by its identity, its server or the tool itself", () => {
+    const set = KillSet.of([k("identity", "id_a"), k("tool", "files/delete_all"), k("tool", "shell")]);
+    expect(set.decideTool("id_b", "files", "read_file").allow).toBe(true);
+    expect(set.decideTool("id_b", "files", "delete_all").findings.map((f) => f.location)).toEqual(["tool:files/delete_all"]);
+    expect(set.decideTool("id_b", "shell", "run").findings.map((f) => f.location)).toEqual(["tool:shell"]);
+    expect(set.decideTool("id_a", "files", "read_file").findings.map((f) => f.location)).toEqual(["identity:id_a"]);
+    // A model kill never touches tools, nor a tool kill models.
+    expect(KillSet.of([k("model", "files")]).decideTool("id_b", "files", "x").allow).toBe(true);
+    expect(set.covers("id_b", "files@1", "shell")).toBeNull();
   });
 
   it("decides with the one Decision shape: allowed with no findings, or KILLED with a critical finding per kill", () => {

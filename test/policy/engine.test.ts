@@ -95,6 +95,7 @@ describe("the default policy set", () => {
       "forbid tools-need-scope",
       "forbid long-output-needs-scope",
       "forbid non-commercial-needs-research-scope",
+      "permit tools-with-scope",
     ]);
   });
 });
@@ -296,5 +297,57 @@ describe("the gateway's cache of decisions", () => {
     const { decide } = counting(engine);
     expect(decide(request({ context: { route: "/v1/embeddings", promptChars: 8 } })).allow).toBe(true);
     expect(decide(request({ context: { route: "/v1/embeddings", promptChars: 7 } }))).toMatchObject({ allow: false, policies: ["exact"] });
+  });
+});
+
+describe("tool calls (action call_tool)", () => {
+  const tool = { id: "files__read_file", name: "read_file", server: "files", approval: false };
+  const arg = (value: string) => ({ type: "string" as const, text: value, number: 0, path: value.startsWith("/") ? value : "", host: "" });
+  const toolRequest = (scopes: string[], args: Record<string, string> = {}, listing = false) => ({
+    principal: { ...principal, scopes },
+    tool,
+    listing,
+    arguments: new Map(Object.entries(args).map(([k, v]) => [k, arg(v)])),
+    environment: "prod",
+  });
+
+  it("permits tool calls to identities with the tools scope under the default policies, and nothing else", () => {
+    const engine = PolicyEngine.default();
+    expect(engine.authorizeTool(toolRequest(["tools"]))).toMatchObject({ allow: true, policies: ["tools-with-scope"] });
+    expect(engine.authorizeTool(toolRequest([])).reason).toBe("no policy permits call_tool on files__read_file for id_3f9c2a7d1b4e");
+    // A model-call scope check never leaks into tools, nor the other way round.
+    expect(engine.authorize(request({ principal: { scopes: ["tools"] } })).policies).toEqual(["model-in-environment"]);
+  });
+
+  it("lets a policy decide on a tool's server and on the call's arguments, and listing on neither", () => {
+    const engine = PolicyEngine.fromTexts([
+      {
+        file: "tools.cedar",
+        text: `
+@id("files-for-readers")
+permit (principal, action == Perimeter::Action::"call_tool", resource in Perimeter::ToolServer::"files")
+when { principal.scopes.contains("reader") };
+
+@id("only-public-paths")
+forbid (principal, action == Perimeter::Action::"call_tool", resource == Perimeter::Tool::"files__read_file")
+when { !context.listing && !(context.call.hasTag("path") && context.call.getTag("path").path like "/srv/public/*") };
+`,
+      },
+    ]);
+    expect(engine.authorizeTool(toolRequest(["reader"], { path: "/srv/public/a.txt" })).allow).toBe(true);
+    expect(engine.authorizeTool(toolRequest(["reader"], { path: "/etc/passwd" }))).toMatchObject({ allow: false, reason: "forbidden by only-public-paths" });
+    expect(engine.authorizeTool(toolRequest(["reader"], {})).allow).toBe(false);
+    expect(engine.authorizeTool(toolRequest(["reader"], {}, true)).allow).toBe(true);
+    expect(engine.authorizeTool(toolRequest([], { path: "/srv/public/a.txt" })).allow).toBe(false);
+    expect(engine.contextAttributes).toEqual(new Set(["listing", "call"]));
+  });
+
+  it("refuses a tool policy that reads an attribute the schema does not have", () => {
+    const err = loadError(() =>
+      PolicyEngine.fromTexts([
+        { file: "bad.cedar", text: `permit (principal, action == Perimeter::Action::"call_tool", resource) when { context.arguments.path == "x" };` },
+      ]),
+    );
+    expect(err.code).toBe("POLICY_INVALID");
   });
 });

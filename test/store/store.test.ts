@@ -13,7 +13,14 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
       const first = await env.open();
       const second = await env.open(); // a second process opening the same store at once
       const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(second.db);
-      expect(applied.rows.map((r) => r.name)).toEqual(["0001_audit_log", "0002_inventory", "0003_lifecycle", "0004_identity", "0005_identity_name_reuse"]);
+      expect(applied.rows.map((r) => r.name)).toEqual([
+        "0001_audit_log",
+        "0002_inventory",
+        "0003_lifecycle",
+        "0004_identity",
+        "0005_identity_name_reuse",
+        "0006_tools",
+      ]);
       const head = await second.db.selectFrom("audit_head").selectAll().execute();
       expect(head).toHaveLength(1);
       expect(head[0]).toMatchObject({ id: 1, size: 0 });
