@@ -5,6 +5,7 @@ import { startServer, type RunningServer } from "../http/server.js";
 import { createLogger } from "../log.js";
 import type { Context } from "./context.js";
 import { killSwitchFor } from "./services.js";
+import { toolsService } from "../tools/start.js";
 
 // The gateway's listener: the OpenAI- and Ollama-compatible routes, listing, readiness and metrics beside the
 // control API, on one port. `perimeter serve` and `perimeter up` both start it here.
@@ -22,11 +23,23 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
   const control = controlRoutes({
     killswitch: killSwitchFor(ctx),
     authenticate: (a) => started.authenticate(a),
-    onChange: () => started.gateway.refresh(),
+    onChange: async () => {
+      await started.gateway.refresh();
+      await started.tools?.refresh();
+    },
     audit: ctx.audit,
     logger,
+    tools:
+      started.tools === undefined
+        ? undefined
+        : {
+            service: toolsService(ctx),
+            notify: (a) => started.tools?.approvals.notify(a),
+            refresh: async () => started.tools?.refresh(),
+          },
   });
-  const routes = [...started.gateway.routes(), ...control];
+  started.tools?.listening(options.host);
+  const routes = [...started.gateway.routes(), ...(started.tools?.routes() ?? []), ...control];
   const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes, logger });
   logger.info({ url: server.url, tls: options.tls !== undefined }, "serving the gateway");
   return server;

@@ -30,7 +30,12 @@ export function lifecycleDeps(ctx: Context): LifecycleDeps {
 }
 
 export function killSwitchFor(ctx: Context): KillSwitch {
-  return new KillSwitch({ store: ctx.store, audit: ctx.audit, jwtIssuers: ctx.loaded.config.identity.jwtIssuers.map((i) => i.issuer) });
+  return new KillSwitch({
+    store: ctx.store,
+    audit: ctx.audit,
+    jwtIssuers: ctx.loaded.config.identity.jwtIssuers.map((i) => i.issuer),
+    toolServers: ctx.loaded.config.tools.servers.map((s) => s.name),
+  });
 }
 
 /** lifecycle.approverKeys: each approver's public key files, read and parsed (a bad file refuses approvals). */

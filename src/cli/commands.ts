@@ -15,6 +15,7 @@ import { registerModelCommands } from "./model.js";
 import { registerPolicy } from "./policy.js";
 import { registerGuard } from "./guard.js";
 import { registerKill } from "./kill.js";
+import { registerTools } from "./tools.js";
 import { registerUp } from "./up.js";
 import { registerRuntimeCommands } from "./runtime.js";
 
@@ -34,6 +35,7 @@ export function registerCommands(program: Command, cli: Cli): void {
   registerPolicy(program, cli);
   registerGuard(program, cli);
   registerIdentity(program, cli);
+  registerTools(program, cli);
   registerKill(program, cli);
   registerAudit(program, cli);
   registerConfig(program, cli);

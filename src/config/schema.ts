@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { argumentConstraintSchema } from "../tools/constraints.js";
+import { egressRuleSchema } from "../tools/egress.js";
 
 // Every option has a default, so Perimeter starts with no config file at all.
 
@@ -442,6 +444,169 @@ const guardsSchema = z
     models: [],
   });
 
+/** A tool's MCP name: what MCP allows (SEP-986), which every agent framework also takes. */
+const toolName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "a tool name: 1–128 letters, digits, _ . -");
+
+const toolLimitSchema = z.strictObject({
+  requestsPerMinute: z.number().int().min(1).max(10_000_000).optional(),
+  /** Calls running at once. */
+  concurrentCalls: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** Settings of one tool of a tool server, by the tool's own name there. */
+const toolSettingsSchema = z.strictObject({
+  /** required: each call waits for an approver (`perimeter tools decide`), and is refused on timeout. */
+  approval: z.enum(["required", "none"]).optional(),
+  /** Constraints on the call's arguments, by argument name (or a dotted path into an object). */
+  arguments: z.record(z.string().min(1).max(200), argumentConstraintSchema).default({}),
+  /** Record this tool's arguments (redacted by the guards) in its audit events; otherwise only their digest. */
+  logArguments: z.boolean().optional(),
+});
+
+/** How Perimeter authenticates to a tool server: never with the agent's credential. */
+const toolCredentialSchema = z
+  .discriminatedUnion("type", [
+    /** A JWT Perimeter mints for each call (audience this server, subject the agent, purpose the tool), in a header. */
+    z.strictObject({ type: z.literal("jwt"), header: z.string().min(1).max(100).default("authorization") }),
+    /**
+     * A secret Perimeter holds for a server that cannot verify a JWT, read from the environment variable secretEnv
+     * (never from perimeter.yaml) and never shown to agents; sent as `scheme secret` in the header (`Bearer` for
+     * Authorization; empty scheme sends the secret alone), or in the environment of a stdio server as envVar.
+     */
+    z.strictObject({
+      type: z.literal("static"),
+      secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "an environment variable name"),
+      header: z.string().min(1).max(100).default("authorization"),
+      scheme: z.string().max(40).default("Bearer"),
+      envVar: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "an environment variable name")
+        .optional(),
+    }),
+    z.strictObject({ type: z.literal("none") }),
+  ])
+  .default({ type: "jwt", header: "authorization" });
+
+const toolServerSchema = z
+  .strictObject({
+    /** How operators, policies (Perimeter::ToolServer) and the kill switch name it. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "a server name: lower-case letters, digits, _ and -, at most 40"),
+    /** Its tools are offered to agents as `namespace__tool`; default the server's name; "" offers them unprefixed. */
+    namespace: z
+      .string()
+      .regex(/^([a-z0-9][a-z0-9_-]{0,39})?$/, "a namespace like a server name, or empty")
+      .optional(),
+    /** A streamable HTTP MCP server (http:// or https://), reached through the egress allow-list ... */
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, "an http(s) URL")
+      .optional(),
+    /** ... or a stdio MCP server: the command and its arguments, run once per agent session. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** Environment for a stdio server (nothing else of Perimeter's environment is passed but PATH and HOME). */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+    cwd: z.string().min(1).optional(),
+    credential: toolCredentialSchema,
+    /** Approval for every tool of the server, unless a tool says otherwise. */
+    approval: z.enum(["required", "none"]).default("none"),
+    tools: z.record(toolName, toolSettingsSchema).default({}),
+    /** Audiences a call token for this server may be exchanged for (RFC 8693 at /oauth/token). */
+    exchangeAudiences: z.array(z.string().min(1).max(200)).default([]),
+    /** How long a call (or a listing) may take. */
+    timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  })
+  .refine((s) => (s.url === undefined) !== (s.command === undefined), { message: "give a tool server exactly one of url or command" });
+
+const toolGuardActions = z.record(z.string().min(1).max(100), guardAction);
+
+const toolsSchema = z
+  .strictObject({
+    /** The MCP servers agents reach through Perimeter's /mcp. */
+    servers: z
+      .array(toolServerSchema)
+      .superRefine((servers, ctx) => {
+        const names = new Set<string>();
+        const namespaces = new Map<string, string>();
+        for (const [i, s] of servers.entries()) {
+          if (names.has(s.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `two tool servers are named "${s.name}"` });
+          names.add(s.name);
+          const ns = s.namespace ?? s.name;
+          const other = namespaces.get(ns);
+          if (other !== undefined && ns !== "")
+            ctx.addIssue({ code: "custom", path: [i, "namespace"], message: `tool servers ${other} and ${s.name} share the namespace "${ns}"` });
+          namespaces.set(ns, s.name);
+        }
+      })
+      .default([]),
+    /**
+     * Where tool servers and URL arguments may go: host names (`api.example.com`, `*.example.com`), with a port
+     * (`host:443`), IP addresses and CIDRs (`10.0.0.0/8`). A name is resolved once and the connection made to the
+     * address checked; private, loopback and link-local addresses (169.254.169.254) are refused unless an
+     * address entry covers them. The configured tool servers' own hosts are allowed.
+     */
+    egress: z
+      .strictObject({
+        allow: z.array(egressRuleSchema).default([]),
+        /** Names may resolve to private addresses (10/8, 192.168/16, …); link-local and metadata addresses stay refused. */
+        allowPrivate: z.boolean().default(false),
+      })
+      .default({ allow: [], allowPrivate: false }),
+    credentials: z
+      .strictObject({
+        /** Ed25519 private key (PKCS#8 PEM) that signs per-call tokens; created if missing. JWKS at /.well-known/jwks.json. */
+        signingKey: z.string().min(1).default(".perimeter/tool-signing-key.pem"),
+        /** Public keys (PEM) of earlier signing keys, still published so tokens they signed verify until they expire. */
+        previousKeys: z.array(z.string().min(1)).default([]),
+        /** The `iss` of every token. */
+        issuer: z.string().min(1).max(200).default("perimeter"),
+        /** Lifetime of a per-call token. */
+        ttlSeconds: z.number().int().min(1).max(3600).default(60),
+      })
+      .default({ signingKey: ".perimeter/tool-signing-key.pem", previousKeys: [], issuer: "perimeter", ttlSeconds: 60 }),
+    /** How long a call that needs approval waits for an approver before it is refused. */
+    approvalTimeoutSeconds: z.number().int().min(1).max(86_400).default(300),
+    /** Limits per identity on all its tool calls, and per tool on all callers. */
+    limits: z.strictObject({ identity: toolLimitSchema.default({}), tool: toolLimitSchema.default({}) }).default({ identity: {}, tool: {} }),
+    /**
+     * The guards on tool traffic. Results are text that reaches the model (the indirect prompt injection path):
+     * what a finding in one does, by category. Descriptions with an injection finding are not approved.
+     */
+    guards: z
+      .strictObject({
+        results: toolGuardActions.default({ injection: "block", jailbreak: "block", secret: "redact", pii: "flag" }),
+        other: guardAction.default("block"),
+      })
+      .default({ results: { injection: "block", jailbreak: "block", secret: "redact", pii: "flag" }, other: "block" }),
+    /** Record arguments (redacted by the guards) in audit events for every tool; otherwise only their digest. */
+    logArguments: z.boolean().default(false),
+    /**
+     * Origins a browser-based agent may call /mcp from (`https://agent.example.com`). Requests with another Origin
+     * are refused (DNS rebinding); on a loopback listener, loopback origins are allowed too.
+     */
+    allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^\s/]+$/, "an origin: scheme://host[:port]")).default([]),
+    sessions: z
+      .strictObject({
+        /** Agent sessions open at once, in all. */
+        max: z.number().int().min(1).max(1_000_000).default(1000),
+        /** ... and per identity. */
+        perIdentity: z.number().int().min(1).max(100_000).default(20),
+        /** A session no request has touched for this long is closed (with its tool server connections). */
+        idleSeconds: z.number().int().min(1).max(86_400).default(600),
+      })
+      .default({ max: 1000, perIdentity: 20, idleSeconds: 600 }),
+  })
+  .default({
+    servers: [],
+    egress: { allow: [], allowPrivate: false },
+    credentials: { signingKey: ".perimeter/tool-signing-key.pem", previousKeys: [], issuer: "perimeter", ttlSeconds: 60 },
+    approvalTimeoutSeconds: 300,
+    limits: { identity: {}, tool: {} },
+    guards: { results: { injection: "block", jailbreak: "block", secret: "redact", pii: "flag" }, other: "block" },
+    logArguments: false,
+    allowedOrigins: [],
+    sessions: { max: 1000, perIdentity: 20, idleSeconds: 600 },
+  });
+
 const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -458,6 +623,7 @@ export const configSchema = z.strictObject({
   policy: policySchema,
   gateway: gatewaySchema,
   guards: guardsSchema,
+  tools: toolsSchema,
   log: logSchema,
 });
 
@@ -472,3 +638,6 @@ export type JwtIssuerConfig = IdentityConfig["jwtIssuers"][number];
 export type GatewayConfig = Config["gateway"];
 export type GuardsConfig = Config["guards"];
 export type TrustedSigner = LifecycleConfig["trustedSigners"][number];
+export type ToolsConfig = Config["tools"];
+export type ToolServerConfig = ToolsConfig["servers"][number];
+export type ToolSettings = ToolServerConfig["tools"][string];

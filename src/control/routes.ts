@@ -6,6 +6,8 @@ import { ERROR_CODES, PerimeterError, type ErrorCode } from "../errors.js";
 import type { Route, RouteResponse } from "../http/server.js";
 import type { AuthResult, Principal } from "../identity/types.js";
 import { KILL_KINDS, type Kill, type KillSwitch, type ResolvedTarget } from "../killswitch/index.js";
+import type { ToolApproval } from "../tools/repository.js";
+import type { ToolsService } from "../tools/service.js";
 
 // The control API: the kill switch over HTTP, beside the gateway's routes. Callers authenticate as gateway
 // callers do and must hold the "admin" scope. Bodies are parsed strictly: anything but the documented object
@@ -28,7 +30,28 @@ export interface ControlDeps {
    * aggregation of anonymous refusals (counted, sampled, rate-limited per source) belongs here when it exists.
    */
   readonly onUnauthenticated?: ((event: AuditEventInput) => void) | undefined;
+  /** The tool gateway's operator side, when tool servers are configured: approvals of calls and of servers. */
+  readonly tools?: ControlTools | undefined;
 }
+
+export interface ControlTools {
+  readonly service: ToolsService;
+  /** A decision made here reaches the call waiting in this process at once. */
+  notify(approval: ToolApproval): void;
+  /** Pins changed: this gateway re-reads them now. */
+  refresh(): Promise<void>;
+}
+
+const decideBody = z.strictObject({
+  id: z.string().min(1).max(100),
+  decision: z.enum(["allow", "deny"]),
+  reason: z.string().max(2000).default(""),
+});
+const approveBody = z.strictObject({
+  server: z.string().min(1).max(100),
+  /** Tools to approve although the guards found instructions in their descriptions. */
+  accept: z.array(z.string().min(1).max(128)).max(1000).default([]),
+});
 
 const killBody = z.strictObject({
   kind: z.enum(KILL_KINDS),
@@ -47,7 +70,72 @@ export function controlRoutes(deps: ControlDeps): Route[] {
     { method: "POST", path: "/control/kill", maxBodyBytes: CONTROL_MAX_BODY_BYTES, handle: (req, body) => change(deps, "kill", req, body) },
     { method: "POST", path: "/control/lift", maxBodyBytes: CONTROL_MAX_BODY_BYTES, handle: (req, body) => change(deps, "lift", req, body) },
     { method: "GET", path: "/control/kills", handle: (req) => listRoute(deps, req) },
+    ...(deps.tools === undefined ? [] : toolRoutes(deps, deps.tools)),
   ];
+}
+
+/** Tool approvals: calls waiting for a person, and servers whose tools are pinned. */
+function toolRoutes(deps: ControlDeps, tools: ControlTools): Route[] {
+  const guarded =
+    (path: string, action: string, run: (actor: string, body: Buffer) => Promise<RouteResponse>) =>
+    async (req: IncomingMessage, body: Buffer): Promise<RouteResponse> => {
+      const principal = await admin(deps, req, path, () => action);
+      if (!("id" in principal)) return principal;
+      try {
+        return await run(`identity:${principal.id}`, body);
+      } catch (err) {
+        return failure(deps, err, path);
+      }
+    };
+  return [
+    {
+      method: "GET",
+      path: "/control/tools/pending",
+      handle: guarded("/control/tools/pending", "tool.pending", async () => ({ status: 200, json: { pending: await tools.service.pending() } })),
+    },
+    {
+      method: "GET",
+      path: "/control/tools/pins",
+      handle: guarded("/control/tools/pins", "tool.pins", async () => ({ status: 200, json: { pins: await tools.service.pins() } })),
+    },
+    {
+      method: "POST",
+      path: "/control/tools/decide",
+      maxBodyBytes: CONTROL_MAX_BODY_BYTES,
+      handle: guarded("/control/tools/decide", "tool.decide", async (actor, raw) => {
+        const body = parseWith(decideBody, raw, '{"id": "apr_…", "decision": "allow" | "deny", "reason": "why"}');
+        if (!body.ok) return error(400, "USAGE", body.message);
+        const decided = await tools.service.decide(body.value.id, body.value.decision, actor, body.value.reason);
+        tools.notify(decided);
+        return { status: 200, json: { approval: decided } };
+      }),
+    },
+    {
+      method: "POST",
+      path: "/control/tools/approve",
+      maxBodyBytes: CONTROL_MAX_BODY_BYTES,
+      handle: guarded("/control/tools/approve", "tool.approve", async (actor, raw) => {
+        const body = parseWith(approveBody, raw, '{"server": "NAME", "accept": ["tool whose flagged description you accept"]}');
+        if (!body.ok) return error(400, "USAGE", body.message);
+        const result = await tools.service.approve(body.value.server, actor, body.value.accept);
+        await tools.refresh();
+        return { status: 200, json: result };
+      }),
+    },
+  ];
+}
+
+function parseWith<T>(schema: z.ZodType<T>, raw: Buffer, hint: string): { ok: true; value: T } | { ok: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString("utf8"));
+  } catch {
+    return { ok: false, message: `the body is not JSON: it must be ${hint}` };
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.length === 0 ? "(body)" : i.path.join(".")}: ${i.message}`);
+  return { ok: false, message: `${issues.join("; ")}: the body must be ${hint}` };
 }
 
 async function change(deps: ControlDeps, op: "kill" | "lift", req: IncomingMessage, raw: Buffer): Promise<RouteResponse> {

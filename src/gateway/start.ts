@@ -15,12 +15,17 @@ import { configPath } from "../config/load.js";
 import { RuntimePool, type EmbeddedFactory } from "./runtime-pool.js";
 import { startTracing } from "./tracing.js";
 import { VERSION } from "../version.js";
+import type { EgressOptions } from "../tools/egress.js";
+import type { ToolGateway } from "../tools/gateway.js";
+import { isLoopbackHost, startTools } from "../tools/start.js";
 
 // Assemble the gateway from the configuration: identities (API keys, JWT issuers), the Cedar policy set,
 // limits (Redis when configured), the runtime clients and the catalog.
 
 export interface StartedGateway {
   readonly gateway: Gateway;
+  /** The tool gateway (/mcp), when tools.servers names any. */
+  readonly tools: ToolGateway | undefined;
   /** The guards of its serve pipeline. */
   readonly guards: Guards;
   /** How a call's Authorization header is checked (API key or JWT): the control API authenticates the same way. */
@@ -35,6 +40,8 @@ export interface StartGatewayOptions {
   readonly identityCache?: AuthCacheOptions | undefined;
   /** The guards of the serve pipeline, instead of those the configuration (guards) turns on. */
   readonly guards?: Guards | undefined;
+  /** How the tool gateway resolves names for its egress checks (tests inject one: no real lookups). */
+  readonly resolve?: EgressOptions["resolve"];
 }
 
 export async function startGateway(ctx: Context, options: StartGatewayOptions = {}): Promise<StartedGateway> {
@@ -113,11 +120,27 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     guards,
   });
   started = gateway;
+  let tools: ToolGateway | undefined;
+  try {
+    tools = await startTools(ctx, {
+      authenticate,
+      engine,
+      redis,
+      logger: options.logger,
+      loopback: isLoopbackHost(config.gateway.host),
+      ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+    });
+  } catch (err) {
+    gateway.close();
+    throw err;
+  }
   return {
     gateway,
+    tools,
     guards,
     authenticate,
     async close() {
+      await tools?.close();
       gateway.close();
       if (guards instanceof GuardEngine) await guards.close();
       await pool.close();
