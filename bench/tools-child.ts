@@ -14,6 +14,8 @@ import { toolsService } from "../src/tools/start.js";
 import { startToolServer } from "../test/fixtures/tools/tool-server.js";
 
 const [role, toolUrl, dir] = process.argv.slice(2);
+// Killed by the bench: exit normally, so that a CPU profile (--cpu-prof) is written.
+process.on("SIGTERM", () => process.exit(0));
 
 if (role === "server") {
   const server = await startToolServer();

@@ -12,6 +12,7 @@
 //   BENCH_RATE=200        the fixed rate, calls per second
 //   BENCH_CONCURRENCY=16  calls in flight for the throughput phase
 //   BENCH_STORE_DIR=/dev/shm  Perimeter's SQLite store there (e.g. tmpfs)
+//   BENCH_PROFILE=1       V8 CPU profile of the Perimeter process over the whole run, summarised per call
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,20 +23,21 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { int, num, signed, summarise, table } from "./lib/load.js";
+import { summariseProfile } from "./lib/profile.js";
 
 const SECONDS = num("BENCH_SECONDS", 10);
 const RATE = num("BENCH_RATE", 200);
 const CONCURRENCY = Math.round(num("BENCH_CONCURRENCY", 16));
+const PROFILE = process.env["BENCH_PROFILE"] === "1";
 const CHILD = fileURLToPath(new URL("./tools-child.ts", import.meta.url));
-const TSX = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
 
 interface Started {
   readonly proc: ChildProcess;
   readonly info: { url: string; key?: string };
 }
 
-async function child(args: string[]): Promise<Started> {
-  const proc = spawn(TSX, [CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+async function child(args: string[], nodeFlags: readonly string[] = []): Promise<Started> {
+  const proc = spawn(process.execPath, [...nodeFlags, "--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
     rl.once("line", resolve);
@@ -100,7 +102,9 @@ async function throughput(client: Client, name: string, seconds: number): Promis
 
 const dir = mkdtempSync(join(tmpdir(), "perimeter-bench-tools-"));
 const server = await child(["server"]);
-const perimeter = await child(["perimeter", server.info.url, dir]);
+const profileDir = join(dir, "profile");
+const perimeter = await child(["perimeter", server.info.url, dir], PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+let calls = 0;
 try {
   const direct = await agent(server.info.url);
   const gateway = await agent(perimeter.info.url, perimeter.info.key);
@@ -117,6 +121,7 @@ try {
     const max = await throughput(t.client, t.tool, SECONDS);
     const s = summarise(latency.samples);
     rows.push({ name: t.name, p50: s.p50, p99: s.p99, avg: s.avg, perSecond: max.perSecond, errors: latency.errors + max.errors });
+    if (t.name === "perimeter") calls = latency.samples.length + Math.round(max.perSecond * SECONDS) + RATE * 2;
   }
   const base = rows[0] as (typeof rows)[number];
   table(
@@ -140,6 +145,12 @@ try {
   await gateway.close();
 } finally {
   server.proc.kill();
+  const exited = new Promise((resolve) => perimeter.proc.once("exit", resolve));
   perimeter.proc.kill();
+  await exited;
+  if (PROFILE) {
+    const { readdirSync } = await import("node:fs");
+    for (const f of readdirSync(profileDir)) summariseProfile(join(profileDir, f), calls, " src/");
+  }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 import { realpath } from "node:fs/promises";
 import { posix } from "node:path";
-import { Parser } from "node-sql-parser";
+import sqlParser from "node-sql-parser";
 import RE2 from "re2";
 import { z } from "zod";
 import { PerimeterError } from "../errors.js";
@@ -275,7 +275,8 @@ function checkHost(value: string, hosts: readonly string[], schemes: readonly st
   return ok ? undefined : `must name one of the hosts ${hosts.join(", ")}, not ${clip(host)}`;
 }
 
-const parser = new Parser();
+// node-sql-parser is CommonJS: its Parser comes from the default export when Node loads it as ESM.
+const parser = new sqlParser.Parser();
 
 /** Why a SQL text is not a plain read, or undefined when every statement is a SELECT without side effects. */
 export function readOnlySql(sql: string, dialect: string): string | undefined {

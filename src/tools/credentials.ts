@@ -538,10 +538,10 @@ function explain(err: unknown, issuer: string): PerimeterError {
   if (err instanceof PerimeterError) return err;
   if (err instanceof errors.JWTExpired) return refuse("expired", "the call token has expired: tokens are minted per call and live seconds", err);
   if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === "missing") return refuse("claims", `the call token has no ${err.claim} claim`, err);
     if (err.claim === "iss") return refuse("issuer", `the call token was not issued by ${quote(issuer)}`, err);
     if (err.claim === "nbf") return refuse("not-yet-valid", "the call token is not valid yet (nbf is in the future)", err);
     if (err.claim === "typ") return refuse("header", `the call token's typ is not ${TOKEN_TYPE}`, err);
-    if (err.reason === "missing") return refuse("claims", `the call token has no ${err.claim} claim`, err);
     return refuse("claims", `the call token's ${err.claim} claim is invalid (${err.reason})`, err);
   }
   if (err instanceof errors.JOSEAlgNotAllowed) return refuse("alg", `only ${CALL_TOKEN_ALG} call tokens are accepted`, err);

@@ -512,7 +512,7 @@ export class ToolGateway implements SessionHost {
       event.stage = "credential";
       const token =
         server.credential.type === "jwt"
-          ? this.deps.credentials.mint({ subject: principal.id, subjectName: principal.name, audience: server.name, purpose: tool, arguments: args })
+          ? this.deps.credentials.mint({ subject: principal.id, subjectName: principal.name, audience: server.name, purpose: tool, argumentsDigest: digest })
           : undefined;
       if (token !== undefined) event.jti = jtiOf(token);
       // dispatch

@@ -79,6 +79,8 @@ export class AgentSession {
   /** Agent requests in flight on each upstream: what a server-to-client request during a call relates to. */
   private readonly active = new Map<Upstream, Set<RequestId>>();
   lastUsed = Date.now();
+  /** tools() as last computed, and the upstream listings it was computed from. */
+  private offeredCache: { readonly from: readonly Map<string, ListedTool>[]; readonly tools: Map<string, OfferedTool> } | undefined;
   /** Set by the transport when the session is initialised. */
   id = "";
 
@@ -117,6 +119,9 @@ export class AgentSession {
 
   /** Every upstream's tools under the names agents see; a name two servers would both offer is offered by neither. */
   async tools(signal?: AbortSignal): Promise<Map<string, OfferedTool>> {
+    // The common case, on every call: no server's list changed since the last time.
+    const cached = this.offeredCache;
+    if (cached !== undefined && this.upstreams.every((u, i) => u.tools !== undefined && u.tools === cached.from[i])) return cached.tools;
     const all = new Map<string, OfferedTool | null>();
     const listings = await Promise.all(this.upstreams.map(async (u) => ({ u, tools: await u.list(signal).catch(() => new Map<string, ListedTool>()) })));
     for (const { u, tools } of listings) {
@@ -128,6 +133,7 @@ export class AgentSession {
     }
     const out = new Map<string, OfferedTool>();
     for (const [name, t] of all) if (t !== null) out.set(name, t);
+    this.offeredCache = { from: listings.map((l) => l.tools), tools: out };
     return out;
   }
 

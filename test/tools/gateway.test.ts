@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createRemoteJWKSet, decodeJwt } from "jose";
@@ -286,6 +288,49 @@ describe("tool gateway limits", () => {
     } finally {
       await p.close();
       await tools.close();
+    }
+  });
+});
+
+describe("tool gateway egress to tool servers", () => {
+  it("never connects to a tool server whose name resolves to a private address, nor follows a redirect to the metadata service", async () => {
+    const tools = await startToolServer();
+    const bounced: string[] = [];
+    const bounce = createServer((req, res) => {
+      bounced.push(`${req.method} ${req.url}`);
+      res.writeHead(307, { location: "http://metadata.test/latest/meta-data/iam" }).end();
+    });
+    await new Promise<void>((r) => bounce.listen(0, "127.0.0.1", r));
+    const port = (bounce.address() as AddressInfo).port;
+    const p = await startToolPerimeter(
+      "sqlite",
+      {
+        servers: [
+          { name: "files", url: tools.url },
+          { name: "inside", url: `http://internal.test:${port}/mcp` },
+          { name: "bounce", url: `http://127.0.0.1:${port}/mcp` },
+        ],
+      },
+      { approve: ["files"] },
+    );
+    try {
+      await expect(p.service.approve("inside", "olga")).rejects.toMatchObject({ code: "EGRESS_DENIED" });
+      // The SDK client follows no redirect to another origin; the egress allow-list would refuse this one anyway.
+      await expect(p.service.approve("bounce", "olga")).rejects.toThrow(/Redirect to http:\/\/metadata\.test\/latest\/meta-data\/iam not followed/);
+      const { key } = await p.key("agent");
+      const agent = await p.agent(key);
+      expect((await agent.listTools()).tools.every((t) => t.name.startsWith("files__"))).toBe(true);
+      const refused = await events(p, "tool.connect");
+      expect(refused.map((e) => [e.resource, e.details["code"]]).sort()).toEqual([
+        ["tool:bounce", "TOOL_UNAVAILABLE"],
+        ["tool:inside", "EGRESS_DENIED"],
+      ]);
+      // The redirecting server was asked (it is on loopback and allowed); internal.test never was.
+      expect(bounced.every((r) => r.startsWith("POST /mcp"))).toBe(true);
+    } finally {
+      await p.close();
+      await tools.close();
+      bounce.close();
     }
   });
 });
