@@ -31,7 +31,7 @@ import { SessionEventStore } from "./event-store.js";
 import { TOOL_GUARD_CONTROLS, type ToolFinding, type ToolGuards } from "./inspect.js";
 import { ToolRepository, type ToolPin } from "./repository.js";
 import { AgentSession, stripPerimeterMeta, type OfferedTool, type SessionHost } from "./session.js";
-import { AnyResult, CREDENTIAL_META, Upstream, unavailable, type UpstreamDeps } from "./upstream.js";
+import { AnyResult, CREDENTIAL_META, type ListedTool, Upstream, unavailable, type UpstreamDeps } from "./upstream.js";
 
 // The tool gateway: agents reach every tool server through Perimeter's /mcp, and every tool call passes the
 // stages below, in this order, each refusing with a reason a person can act on. Listing shows an identity only
@@ -277,10 +277,13 @@ export class ToolGateway implements SessionHost {
       });
       return undefined;
     }
-    const mine = this.perIdentity.get(principal.id) ?? 0;
-    if (mine >= sessions.perIdentity) {
-      httpError(res, 429, "RATE_LIMITED", `identity ${principal.name} holds ${sessions.perIdentity} MCP sessions already: close one (DELETE /mcp) first`);
-      return undefined;
+    // An identity at its cap gives up its least recently used session: clients that never send DELETE /mcp
+    // (most do not) would otherwise lock themselves out until their sessions idle out.
+    if ((this.perIdentity.get(principal.id) ?? 0) >= sessions.perIdentity) {
+      let oldest: [string, SessionEntry] | undefined;
+      for (const e of this.sessions)
+        if (e[1].session.principal.id === principal.id && (oldest === undefined || e[1].session.lastUsed < oldest[1].session.lastUsed)) oldest = e;
+      if (oldest !== undefined) await this.closeSession(oldest[0]);
     }
     const capabilities = agentCapabilities(init);
     const upstreams = await this.connectAll(principal, capabilities);
@@ -359,11 +362,12 @@ export class ToolGateway implements SessionHost {
     return out;
   }
 
-  mayUse(session: AgentSession, upstream: Upstream): boolean {
+  async mayUse(session: AgentSession, upstream: Upstream): Promise<boolean> {
     const principal = session.principal;
     if (!this.kills.decideTool(principal.id, upstream.server.name, "").allow) return false;
-    // A server's resources and prompts are the identity's when it may call some tool of the server.
-    return [...(upstream.tools?.values() ?? [])].some(
+    // A server's resources and prompts are the identity's when it may call some approved tool of the server.
+    const tools = await upstream.list().catch(() => new Map<string, ListedTool>());
+    return [...tools.values()].some(
       (listed) =>
         this.pins.get(`${upstream.server.name}/${listed.definition.name}`)?.digest === listed.digest &&
         this.deps.authorize(this.policyRequest(principal, { upstream, listed, name: "" }, true, new Map())).allow,
@@ -510,11 +514,12 @@ export class ToolGateway implements SessionHost {
       }
       // credential
       event.stage = "credential";
-      const token =
+      const issued =
         server.credential.type === "jwt"
-          ? this.deps.credentials.mint({ subject: principal.id, subjectName: principal.name, audience: server.name, purpose: tool, argumentsDigest: digest })
+          ? this.deps.credentials.issue({ subject: principal.id, subjectName: principal.name, audience: server.name, purpose: tool, argumentsDigest: digest })
           : undefined;
-      if (token !== undefined) event.jti = jtiOf(token);
+      const token = issued?.token;
+      if (issued !== undefined) event.jti = issued.claims.jti;
       // dispatch
       event.stage = "dispatch";
       const upstreamParams: Json = { ...stripPerimeterMeta(params), name: tool };
@@ -674,15 +679,6 @@ function agentCapabilities(init: unknown): ClientCapabilities {
   if (caps["elicitation"] !== undefined) out.elicitation = caps["elicitation"] as ClientCapabilities["elicitation"];
   if (caps["roots"] !== undefined) out.roots = caps["roots"] as ClientCapabilities["roots"];
   return out;
-}
-
-function jtiOf(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { jti?: unknown };
-    return typeof payload.jti === "string" ? payload.jti : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

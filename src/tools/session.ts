@@ -50,7 +50,7 @@ export interface SessionHost {
   offered(session: AgentSession): Promise<Map<string, OfferedTool>>;
   callTool(session: AgentSession, params: Json, extra: Extra): Promise<Json>;
   /** Whether the identity may use a server's resources and prompts (policy, kill switch). */
-  mayUse(session: AgentSession, upstream: Upstream): boolean;
+  mayUse(session: AgentSession, upstream: Upstream): Promise<boolean>;
 }
 
 export interface OfferedTool {
@@ -157,8 +157,8 @@ export class AgentSession {
     }
     if (caps.prompts !== undefined) {
       s.setRequestHandler(ListPromptsRequestSchema, (r, extra) => this.gather("prompts/list", "prompts", r.params, extra, true) as never);
-      s.setRequestHandler(GetPromptRequestSchema, (r, extra) => {
-        const { upstream, name } = this.byPromptName(r.params.name);
+      s.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
+        const { upstream, name } = await this.byPromptName(r.params.name);
         return this.forward(upstream, { method: r.method, params: { ...r.params, name } }, extra) as never;
       });
     }
@@ -166,14 +166,14 @@ export class AgentSession {
       s.setRequestHandler(CompleteRequestSchema, async (r, extra) => {
         const ref = r.params.ref as Json;
         if (ref["type"] === "ref/prompt") {
-          const { upstream, name } = this.byPromptName(String(ref["name"]));
+          const { upstream, name } = await this.byPromptName(String(ref["name"]));
           return this.forward(upstream, { method: r.method, params: { ...r.params, ref: { ...ref, name } } }, extra) as never;
         }
         return this.forward(await this.byUri(String(ref["uri"]), extra, true), r, extra) as never;
       });
     if (caps.logging !== undefined)
       s.setRequestHandler(SetLevelRequestSchema, async (r, extra) => {
-        const targets = this.usable().filter((u) => u.capabilities.logging !== undefined);
+        const targets = (await this.usable()).filter((u) => u.capabilities.logging !== undefined);
         await Promise.all(targets.map((u) => this.forward(u, r, extra)));
         return {};
       });
@@ -215,13 +215,15 @@ export class AgentSession {
     return ids.values().next().value;
   }
 
-  private usable(): Upstream[] {
-    return this.upstreams.filter((u) => this.host.mayUse(this, u));
+  private async usable(): Promise<Upstream[]> {
+    const may = await Promise.all(this.upstreams.map((u) => this.host.mayUse(this, u)));
+    return this.upstreams.filter((_, i) => may[i]);
   }
 
   /** Send an agent's request to one upstream as it is (less Perimeter's own meta keys), with its cancellation. */
   async forward(upstream: Upstream, request: { method: string; params?: unknown }, extra: Extra): Promise<Json> {
-    if (!this.host.mayUse(this, upstream)) throw new McpError(ErrorCode.InvalidParams, `tool server ${upstream.server.name} is not available to this identity`);
+    if (!(await this.host.mayUse(this, upstream)))
+      throw new McpError(ErrorCode.InvalidParams, `tool server ${upstream.server.name} is not available to this identity`);
     const params = stripPerimeterMeta(request.params);
     return this.relating(upstream, extra.requestId, () =>
       upstream.client.request({ method: request.method, params } as never, AnyResult, {
@@ -233,7 +235,7 @@ export class AgentSession {
 
   /** A list method over every usable server, concatenated (one page each; prompts renamed into namespaces). */
   private async gather(method: string, key: string, params: unknown, extra: Extra, rename = false): Promise<Json> {
-    const targets = this.usable().filter((u) => (key === "prompts" ? u.capabilities.prompts : u.capabilities.resources) !== undefined);
+    const targets = (await this.usable()).filter((u) => (key === "prompts" ? u.capabilities.prompts : u.capabilities.resources) !== undefined);
     const pages = await Promise.all(targets.map((u) => this.collect(u, method, key, params, extra)));
     const items: unknown[] = [];
     for (const [i, page] of pages.entries()) {
@@ -264,7 +266,7 @@ export class AgentSession {
 
   /** The server a resource URI belongs to: the one that lists it, or whose template matches it. */
   private async byUri(uri: string, extra: Extra, templatesOnly = false): Promise<Upstream> {
-    const targets = this.usable().filter((u) => u.capabilities.resources !== undefined);
+    const targets = (await this.usable()).filter((u) => u.capabilities.resources !== undefined);
     if (targets.length === 1) return targets[0] as Upstream;
     for (const u of targets) {
       if (!templatesOnly) {
@@ -281,8 +283,8 @@ export class AgentSession {
   }
 
   /** A prompt's server and its own name, from the name agents see. */
-  private byPromptName(offered: string): { upstream: Upstream; name: string } {
-    const usable = this.usable().filter((u) => u.capabilities.prompts !== undefined);
+  private async byPromptName(offered: string): Promise<{ upstream: Upstream; name: string }> {
+    const usable = (await this.usable()).filter((u) => u.capabilities.prompts !== undefined);
     for (const u of usable) {
       const prefix = `${u.server.namespace ?? u.server.name}${NAMESPACE_SEPARATOR}`;
       if (prefix !== NAMESPACE_SEPARATOR && offered.startsWith(prefix)) return { upstream: u, name: offered.slice(prefix.length) };

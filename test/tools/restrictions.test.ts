@@ -113,15 +113,18 @@ describe("/mcp refuses", () => {
     expect(large.status).toBe(413);
   });
 
-  it("more sessions than an identity may hold", async () => {
+  it("more sessions than an identity may hold: its least recently used one is closed", async () => {
     const flood = await p.key("flooder");
     const ids = [await session(flood.key), await session(flood.key), await session(flood.key)];
-    const fourth = await post(INIT, { authorization: `Bearer ${flood.key}` });
-    expect(fourth.status).toBe(429);
-    for (const id of ids) await fetch(`${p.url}/mcp`, { method: "DELETE", headers: { authorization: `Bearer ${flood.key}`, "mcp-session-id": id } });
-    const again = await post(INIT, { authorization: `Bearer ${flood.key}` });
-    expect(again.status).toBe(200);
-    await again.body?.cancel();
+    const fourth = await session(flood.key);
+    const list = (id: string) => post({ jsonrpc: "2.0", id: 9, method: "tools/list" }, { authorization: `Bearer ${flood.key}`, "mcp-session-id": id });
+    expect((await list(ids[0] as string)).status).toBe(404);
+    for (const id of [ids[1], ids[2], fourth]) {
+      const r = await list(id as string);
+      expect(r.status).toBe(200);
+      await r.body?.cancel();
+    }
+    expect(p.started.tools?.sessionCount).toBeLessThanOrEqual(50);
   });
 
   it("tool calls whose name or arguments are not what a tool takes", async () => {
