@@ -1,6 +1,7 @@
 // A process of bench/tools.ts: the tool server (`server`), or Perimeter in front of it (`perimeter TOOL_URL DIR`).
 // Each prints one line of JSON when it is ready ({ url } or { url, key }) and runs until killed.
 import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { join } from "node:path";
 import { pino } from "pino";
 import { stringify } from "yaml";
@@ -14,8 +15,22 @@ import { toolsService } from "../src/tools/start.js";
 import { startToolServer } from "../test/fixtures/tools/tool-server.js";
 
 const [role, toolUrl, dir] = process.argv.slice(2);
-// Killed by the bench: exit normally, so that a CPU profile (--cpu-prof) is written.
-process.on("SIGTERM", () => process.exit(0));
+// BENCH_PROFILE_FILE: a V8 CPU profile from SIGUSR2 (sent after the warm-up) to SIGTERM, written there.
+const profileFile = process.env["BENCH_PROFILE_FILE"];
+const session = profileFile === undefined ? undefined : new Session();
+if (session !== undefined) {
+  session.connect();
+  process.on("SIGUSR2", () => {
+    session.post("Profiler.enable", () => session.post("Profiler.start"));
+  });
+}
+process.on("SIGTERM", () => {
+  if (session === undefined || profileFile === undefined) process.exit(0);
+  session.post("Profiler.stop", (err, result) => {
+    if (err === null) writeFileSync(profileFile, JSON.stringify(result.profile));
+    process.exit(0);
+  });
+});
 
 if (role === "server") {
   const server = await startToolServer();

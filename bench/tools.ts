@@ -12,8 +12,9 @@
 //   BENCH_RATE=200        the fixed rate, calls per second
 //   BENCH_CONCURRENCY=16  calls in flight for the throughput phase
 //   BENCH_STORE_DIR=/dev/shm  Perimeter's SQLite store there (e.g. tmpfs)
-//   BENCH_PROFILE=1       V8 CPU profile of the Perimeter process over the whole run, summarised per call
+//   BENCH_PROFILE=1       V8 CPU profile of the Perimeter process after its warm-up, summarised per call
 import { type ChildProcess, spawn } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { int, num, signed, summarise, table } from "./lib/load.js";
 import { summariseProfile } from "./lib/profile.js";
+
+// The SDK client's transport hands one AbortSignal to every fetch, and fetch lets go of its listener only when
+// the request is collected: thousands of calls on one session trip Node's leak warning in this process.
+setMaxListeners(0);
 
 const SECONDS = num("BENCH_SECONDS", 10);
 const RATE = num("BENCH_RATE", 200);
@@ -36,8 +41,8 @@ interface Started {
   readonly info: { url: string; key?: string };
 }
 
-async function child(args: string[], nodeFlags: readonly string[] = []): Promise<Started> {
-  const proc = spawn(process.execPath, [...nodeFlags, "--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+async function child(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Started> {
+  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
     rl.once("line", resolve);
@@ -102,8 +107,8 @@ async function throughput(client: Client, name: string, seconds: number): Promis
 
 const dir = mkdtempSync(join(tmpdir(), "perimeter-bench-tools-"));
 const server = await child(["server"]);
-const profileDir = join(dir, "profile");
-const perimeter = await child(["perimeter", server.info.url, dir], PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+const profileFile = join(dir, "perimeter.cpuprofile");
+const perimeter = await child(["perimeter", server.info.url, dir], PROFILE ? { BENCH_PROFILE_FILE: profileFile } : {});
 let calls = 0;
 try {
   const direct = await agent(server.info.url);
@@ -117,11 +122,12 @@ try {
   for (const t of targets) {
     // Warm-up: connections, JIT, the gateway's caches.
     await fixedRate(t.client, t.tool, RATE, 2);
+    if (PROFILE && t.name === "perimeter") perimeter.proc.kill("SIGUSR2");
     const latency = await fixedRate(t.client, t.tool, RATE, SECONDS);
     const max = await throughput(t.client, t.tool, SECONDS);
     const s = summarise(latency.samples);
     rows.push({ name: t.name, p50: s.p50, p99: s.p99, avg: s.avg, perSecond: max.perSecond, errors: latency.errors + max.errors });
-    if (t.name === "perimeter") calls = latency.samples.length + Math.round(max.perSecond * SECONDS) + RATE * 2;
+    if (t.name === "perimeter") calls = latency.samples.length + Math.round(max.perSecond * SECONDS);
   }
   const base = rows[0] as (typeof rows)[number];
   table(
@@ -148,9 +154,6 @@ try {
   const exited = new Promise((resolve) => perimeter.proc.once("exit", resolve));
   perimeter.proc.kill();
   await exited;
-  if (PROFILE) {
-    const { readdirSync } = await import("node:fs");
-    for (const f of readdirSync(profileDir)) summariseProfile(join(profileDir, f), calls, " src/");
-  }
+  if (PROFILE) summariseProfile(profileFile, calls, " src/");
   rmSync(dir, { recursive: true, force: true });
 }
