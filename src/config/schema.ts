@@ -569,14 +569,16 @@ const toolsSchema = z
     limits: z.strictObject({ identity: toolLimitSchema.default({}), tool: toolLimitSchema.default({}) }).default({ identity: {}, tool: {} }),
     /**
      * The guards on tool traffic. Results are text that reaches the model (the indirect prompt injection path):
-     * what a finding in one does, by category. Descriptions with an injection finding are not approved.
+     * what a finding in one does, by category (jailbreak is flagged, not blocked: persona talk in documents and
+     * pages is common, and the classifier scores short texts high). Descriptions with an injection finding
+     * are not approved.
      */
     guards: z
       .strictObject({
-        results: toolGuardActions.default({ injection: "block", jailbreak: "block", secret: "redact", pii: "flag" }),
+        results: toolGuardActions.default({ injection: "block", jailbreak: "flag", secret: "redact", pii: "flag" }),
         other: guardAction.default("block"),
       })
-      .default({ results: { injection: "block", jailbreak: "block", secret: "redact", pii: "flag" }, other: "block" }),
+      .default({ results: { injection: "block", jailbreak: "flag", secret: "redact", pii: "flag" }, other: "block" }),
     /** Record arguments (redacted by the guards) in audit events for every tool; otherwise only their digest. */
     logArguments: z.boolean().default(false),
     /**
@@ -601,7 +603,7 @@ const toolsSchema = z
     credentials: { signingKey: ".perimeter/tool-signing-key.pem", previousKeys: [], issuer: "perimeter", ttlSeconds: 60 },
     approvalTimeoutSeconds: 300,
     limits: { identity: {}, tool: {} },
-    guards: { results: { injection: "block", jailbreak: "block", secret: "redact", pii: "flag" }, other: "block" },
+    guards: { results: { injection: "block", jailbreak: "flag", secret: "redact", pii: "flag" }, other: "block" },
     logArguments: false,
     allowedOrigins: [],
     sessions: { max: 1000, perIdentity: 20, idleSeconds: 600 },
