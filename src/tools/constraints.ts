@@ -150,6 +150,10 @@ export class ArgumentConstraints {
         if (rule.spec.required === true) return refuse(rule.name, "required", `the argument ${rule.name} is required`);
         continue;
       }
+      // An array is checked element by element (a list of paths, tags from an enum), except against numeric
+      // bounds: a number wrapped in an array is not a number, whatever the tool's arithmetic makes of it.
+      const numeric = rule.spec.min !== undefined || rule.spec.max !== undefined || rule.spec.integer === true;
+      if (numeric && Array.isArray(value)) return refuse(rule.name, "number", `the argument ${rule.name} must be a JSON number`);
       const values = Array.isArray(value) ? value : [value];
       if (values.length > 1000) return refuse(rule.name, "type", `the argument ${rule.name} has more than 1000 elements`);
       for (const v of values) {
