@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createRemoteJWKSet, decodeJwt } from "jose";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents, type AuditEvent } from "../../src/audit/index.js";
 import { KillSwitch } from "../../src/killswitch/index.js";
@@ -286,6 +287,30 @@ describe("tool gateway limits", () => {
       for (let i = 0; i < 3; i++) await agent.callTool({ name: "files__echo", arguments: { text: "x" } });
       await expect(agent.callTool({ name: "files__echo", arguments: { text: "x" } })).rejects.toThrow(/requests per minute/);
     } finally {
+      await p.close();
+      await tools.close();
+    }
+  });
+});
+
+describe("tool gateway limits in Redis", () => {
+  it("shares an identity's tool budget through Redis when gateway.redisUrl is set, apart from model calls' budgets", async () => {
+    const tools = await startToolServer();
+    const p = await startToolPerimeter(
+      "postgres",
+      { servers: [{ name: "files", url: tools.url }], limits: { identity: { requestsPerMinute: 2 } } },
+      { approve: ["files"], extra: { gateway: { killPollMs: 100, redisUrl: "redis://127.0.0.1:6379" } } },
+    );
+    const redis = new Redis("redis://127.0.0.1:6379");
+    try {
+      const { key, id } = await p.key(`redis-agent-${Date.now()}`);
+      const agent = await p.agent(key);
+      for (let i = 0; i < 2; i++) await agent.callTool({ name: "files__echo", arguments: { text: "x" } });
+      await expect(agent.callTool({ name: "files__echo", arguments: { text: "x" } })).rejects.toThrow(/requests per minute/);
+      expect(await redis.exists(`perimeter:rpm:tool-identity:${id}`)).toBe(1);
+      expect(await redis.exists(`perimeter:rpm:identity:${id}`)).toBe(0);
+    } finally {
+      redis.disconnect();
       await p.close();
       await tools.close();
     }
