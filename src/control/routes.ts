@@ -61,7 +61,6 @@ const killBody = z.strictObject({
     .max(2000)
     .refine((r) => r.trim() !== "", "must say why (it is kept as evidence)"),
 });
-type KillBody = z.infer<typeof killBody>;
 
 const USAGE_HINT = `the body must be {"kind": "${KILL_KINDS.join('" | "')}", "target": "identity id or name, runtime name, name@version or a model name", "reason": "why"}`;
 
@@ -103,7 +102,7 @@ function toolRoutes(deps: ControlDeps, tools: ControlTools): Route[] {
       path: "/control/tools/decide",
       maxBodyBytes: CONTROL_MAX_BODY_BYTES,
       handle: guarded("/control/tools/decide", "tool.decide", async (actor, raw) => {
-        const body = parseWith(decideBody, raw, '{"id": "apr_…", "decision": "allow" | "deny", "reason": "why"}');
+        const body = parseWith(decideBody, raw, 'the body must be {"id": "apr_…", "decision": "allow" | "deny", "reason": "why"}');
         if (!body.ok) return error(400, "USAGE", body.message);
         const decided = await tools.service.decide(body.value.id, body.value.decision, actor, body.value.reason);
         tools.notify(decided);
@@ -115,7 +114,7 @@ function toolRoutes(deps: ControlDeps, tools: ControlTools): Route[] {
       path: "/control/tools/approve",
       maxBodyBytes: CONTROL_MAX_BODY_BYTES,
       handle: guarded("/control/tools/approve", "tool.approve", async (actor, raw) => {
-        const body = parseWith(approveBody, raw, '{"server": "NAME", "accept": ["tool whose flagged description you accept"]}');
+        const body = parseWith(approveBody, raw, 'the body must be {"server": "NAME", "accept": ["tool whose flagged description you accept"]}');
         if (!body.ok) return error(400, "USAGE", body.message);
         const result = await tools.service.approve(body.value.server, actor, body.value.accept);
         await tools.refresh();
@@ -125,17 +124,18 @@ function toolRoutes(deps: ControlDeps, tools: ControlTools): Route[] {
   ];
 }
 
+/** A JSON body parsed strictly; the refusal names what is wrong and ends with `hint` (what the body must be). */
 function parseWith<T>(schema: z.ZodType<T>, raw: Buffer, hint: string): { ok: true; value: T } | { ok: false; message: string } {
   let json: unknown;
   try {
     json = JSON.parse(raw.toString("utf8"));
   } catch {
-    return { ok: false, message: `the body is not JSON: it must be ${hint}` };
+    return { ok: false, message: `the body is not JSON: ${hint}` };
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.length === 0 ? "(body)" : i.path.join(".")}: ${i.message}`);
-  return { ok: false, message: `${issues.join("; ")}: the body must be ${hint}` };
+  return { ok: false, message: `${issues.join("; ")}: ${hint}` };
 }
 
 async function change(deps: ControlDeps, op: "kill" | "lift", req: IncomingMessage, raw: Buffer): Promise<RouteResponse> {
@@ -144,7 +144,7 @@ async function change(deps: ControlDeps, op: "kill" | "lift", req: IncomingMessa
   if (!("id" in principal)) return principal;
   const actor = `identity:${principal.id}`;
 
-  const parsed = parseBody(raw);
+  const parsed = parseWith(killBody, raw, USAGE_HINT);
   if (!parsed.ok) {
     record(deps, {
       actor,
@@ -156,7 +156,7 @@ async function change(deps: ControlDeps, op: "kill" | "lift", req: IncomingMessa
     });
     return error(400, "USAGE", parsed.message);
   }
-  const body = parsed.body;
+  const body = parsed.value;
 
   let result: { entry: Kill; resolved: ResolvedTarget };
   try {
@@ -254,21 +254,6 @@ async function admin(deps: ControlDeps, req: IncomingMessage, path: string, acti
     return error(403, "KILLED", `identity ${auth.principal.id} is killed and may not use the control API: ${killed}`);
   }
   return auth.principal;
-}
-
-type Parsed = { ok: true; body: KillBody } | { ok: false; message: string };
-
-function parseBody(raw: Buffer): Parsed {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString("utf8"));
-  } catch {
-    return { ok: false, message: `the body is not JSON: ${USAGE_HINT}` };
-  }
-  const parsed = killBody.safeParse(json);
-  if (parsed.success) return { ok: true, body: parsed.data };
-  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.length === 0 ? "(body)" : i.path.join(".")}: ${i.message}`);
-  return { ok: false, message: `${issues.join("; ")}: ${USAGE_HINT}` };
 }
 
 /** For the audit event of a refused caller: which action it asked for, if its body says so. */

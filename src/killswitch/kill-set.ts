@@ -87,15 +87,7 @@ export class KillSet {
     if (model !== undefined) found.push(model);
     const runtime = subject.runtime === undefined ? undefined : this.runtimeKill(subject.runtime);
     if (runtime !== undefined) found.push(runtime);
-    if (found.length === 0) return NOT_KILLED;
-    const findings: Finding<"kill-switch">[] = found.map((k) => ({
-      rule: "kill-switch",
-      severity: "critical",
-      message: describeKill(k),
-      location: `${k.kind}:${k.target}`,
-      controls: KILL_CONTROLS,
-    }));
-    return { allow: false, code: "KILLED", reason: findings.map((f) => f.message).join("; "), findings };
+    return killedBy(found);
   }
 
   /** The kill covering a model version (`name@version`), or undefined. */
@@ -120,16 +112,7 @@ export class KillSet {
   /** The kill switch's decision for a tool call: its identity, its server, or the tool itself killed. */
   decideTool(identityId: string, server: string, tool: string): Decision<"kill-switch"> {
     if (this.kills.size === 0) return NOT_KILLED;
-    const found = [this.kills.get(`identity:${identityId}`), this.toolKill(server, tool)].filter((k): k is Kill => k !== undefined);
-    if (found.length === 0) return NOT_KILLED;
-    const findings: Finding<"kill-switch">[] = found.map((k) => ({
-      rule: "kill-switch",
-      severity: "critical",
-      message: describeKill(k),
-      location: `${k.kind}:${k.target}`,
-      controls: KILL_CONTROLS,
-    }));
-    return { allow: false, code: "KILLED", reason: findings.map((f) => f.message).join("; "), findings };
+    return killedBy([this.kills.get(`identity:${identityId}`), this.toolKill(server, tool)].filter((k): k is Kill => k !== undefined));
   }
 
   /** The kill of a runtime, or undefined. */
@@ -149,6 +132,19 @@ const NOT_KILLED: Decision<"kill-switch"> = Object.freeze({
   reason: "nothing it names is killed",
   findings: Object.freeze([]) as readonly Finding<"kill-switch">[],
 });
+
+/** Allowed when no kill covers the subject; otherwise KILLED with one critical finding per kill. */
+function killedBy(found: readonly Kill[]): Decision<"kill-switch"> {
+  if (found.length === 0) return NOT_KILLED;
+  const findings: Finding<"kill-switch">[] = found.map((k) => ({
+    rule: "kill-switch",
+    severity: "critical",
+    message: describeKill(k),
+    location: `${k.kind}:${k.target}`,
+    controls: KILL_CONTROLS,
+  }));
+  return { allow: false, code: "KILLED", reason: findings.map((f) => f.message).join("; "), findings };
+}
 
 /** The sentence a refusal carries: what was killed, by whom, why. */
 export function describeKill(k: Kill): string {

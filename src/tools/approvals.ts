@@ -7,15 +7,8 @@ import { ToolRepository, type ToolApproval } from "./repository.js";
 // process; the gateway holding the call reads the decision (at once when the decision came through its own
 // control API, else within pollMs). No decision before the timeout is a refusal, and the row says expired.
 
-export interface ApprovalRequest {
-  readonly identityId: string;
-  readonly identityName: string;
-  readonly server: string;
-  readonly tool: string;
-  readonly argumentsDigest: string;
-  /** Redacted: what the approver sees. */
-  readonly arguments: unknown;
-}
+/** A call to hold: who, which tool, and its arguments as the approver sees them (redacted). */
+export type ApprovalRequest = Pick<ToolApproval, "identityId" | "identityName" | "server" | "tool" | "argumentsDigest" | "arguments">;
 
 export interface ApprovalOutcome {
   readonly allow: boolean;

@@ -114,6 +114,7 @@ export class ToolGateway implements SessionHost {
   readonly approvals: ApprovalQueue;
   private timers: NodeJS.Timeout[] = [];
   private refreshedAt = Number.NEGATIVE_INFINITY;
+  private auditFailing: string | undefined;
   private loopback: boolean;
   private readonly exchange: TokenExchangeDeps;
 
@@ -420,6 +421,8 @@ export class ToolGateway implements SessionHost {
       event.tool = tool;
       // kill-check
       event.stage = "kill-check";
+      const down = this.unavailable();
+      if (down !== undefined) throw new Refused("TOOL_UNAVAILABLE", "kill-check", down);
       const killed = this.kills.decideTool(principal.id, server.name, tool);
       if (!killed.allow) throw new Refused("KILLED", "kill-check", killed.reason, killed.findings);
       // pin-check
@@ -626,12 +629,29 @@ export class ToolGateway implements SessionHost {
     this.deps
       .audit()
       .record(event)
-      .catch((err: unknown) => this.deps.logger?.error({ err }, "audit append failed for a tool gateway event"));
+      .then(
+        () => {
+          this.auditFailing = undefined;
+        },
+        (err: unknown) => {
+          this.auditFailing = asPerimeterError(err).message;
+          this.deps.logger?.error({ err }, "audit append failed: tool calls are refused until it succeeds");
+          // Probe, so that calls are taken again once the log is writable.
+          setTimeout(() => this.record({ actor: "perimeter", action: "tool.audit-probe", resource: "tools", decision: "info" }), 1000).unref();
+        },
+      );
   }
 
-  /** How old the kills and pins are (ms): past a few polls, a kill may not apply yet. */
-  get ageMs(): number {
-    return performance.now() - this.refreshedAt;
+  /**
+   * Why tool calls are refused now, if they are: the audit log cannot be written (every call must be an event),
+   * or kills and pins have not been read for five polls (a kill or a re-pin would not apply).
+   */
+  private unavailable(): string | undefined {
+    if (this.auditFailing !== undefined) return "tool calls are refused while the audit log cannot be written; the server log says why";
+    const age = performance.now() - this.refreshedAt;
+    if (age > Math.max(5 * this.deps.pollMs, 1000))
+      return `tool calls are refused: kills and tool pins have not been read from the store for ${Math.round(age / 1000)} s; the server log says why`;
+    return undefined;
   }
 }
 
