@@ -359,3 +359,38 @@ describe("tool gateway egress to tool servers", () => {
     }
   });
 });
+
+describe("static credentials for tool servers that cannot verify a JWT", () => {
+  it("sends the secret Perimeter holds, in the configured header or a stdio server's environment, and no JWT", async () => {
+    const tools = await startToolServer();
+    process.env["FILES_API_KEY"] = "files-key-1";
+    process.env["LOCAL_TOOL_SECRET"] = "local-secret-1";
+    const p = await startToolPerimeter(
+      "sqlite",
+      {
+        servers: [
+          { name: "files", url: tools.url, credential: { type: "static", secretEnv: "FILES_API_KEY", header: "x-api-key", scheme: "" } },
+          { name: "local", command: [process.execPath, STDIO_SERVER], credential: { type: "static", secretEnv: "LOCAL_TOOL_SECRET", envVar: "TOOL_SECRET" } },
+        ],
+      },
+      { approve: ["files", "local"] },
+    );
+    try {
+      const { key } = await p.key("static-agent");
+      const agent = await p.agent(key);
+      await agent.callTool({ name: "files__echo", arguments: { text: "hi" } });
+      const seen = tools.requests.filter((r) => r.body.includes('"tools/call"')).at(-1);
+      expect(seen?.headers["x-api-key"]).toBe("files-key-1");
+      expect(seen?.headers.authorization).toBeUndefined();
+      const whoami = JSON.parse(text(await agent.callTool({ name: "local__whoami", arguments: {} }))) as { fromEnv: string; credential: unknown };
+      expect(whoami.fromEnv).toBe("local-secret-1");
+      expect(whoami.credential).toBeNull();
+      expect(JSON.stringify((await agent.listTools()).tools)).not.toContain("files-key-1");
+    } finally {
+      delete process.env["FILES_API_KEY"];
+      delete process.env["LOCAL_TOOL_SECRET"];
+      await p.close();
+      await tools.close();
+    }
+  });
+});
