@@ -363,6 +363,24 @@ export class ToolGateway implements SessionHost {
     return out;
   }
 
+  inspect(session: AgentSession, method: string, what: string, result: Json): Json {
+    const inspected = this.deps.guards.result(result);
+    if (inspected.findings.length > 0)
+      this.record({
+        actor: session.principal.id,
+        action: "tool.content",
+        resource: `${method}:${what.slice(0, 200)}`,
+        decision: inspected.blocked ? "deny" : "allow",
+        reason: inspected.blocked ? "the guards withheld it" : "passed on with the guards' findings",
+        details: { method, findings: inspected.findings },
+      });
+    if (inspected.blocked) {
+      const found = [...new Set(inspected.findings.filter((f) => f.action === "block").map((f) => `${f.category} (${f.type})`))].join(", ");
+      throw new McpError(FORBIDDEN, `Perimeter withheld ${what}: the guards found ${found} in it`, { code: "GUARD_BLOCKED" });
+    }
+    return inspected.result;
+  }
+
   async mayUse(session: AgentSession, upstream: Upstream): Promise<boolean> {
     const principal = session.principal;
     if (!this.kills.decideTool(principal.id, upstream.server.name, "").allow) return false;

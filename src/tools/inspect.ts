@@ -67,7 +67,7 @@ export class ToolGuards {
     return found;
   }
 
-  /** Inspect a tools/call result: each text (content blocks, embedded resources, structured content). */
+  /** Inspect what reaches the model from a tool server: a tools/call result, a resources/read, a prompts/get. */
   result(result: Json): InspectedResult {
     if (!this.enabled) return { blocked: false, findings: [], result };
     const findings: ToolFinding[] = [];
@@ -87,12 +87,19 @@ export class ToolGuards {
       changed = true;
       return redact(text, acted, placeholder);
     };
-    const content = Array.isArray(result["content"]) ? (result["content"] as unknown[]) : [];
-    const newContent = content.map((block, i) => inspectBlock(block, `content[${i}]`, inspect));
-    let structured: unknown = result["structuredContent"];
-    if (structured !== undefined) structured = mapStrings(structured, "structuredContent", inspect, 0);
-    if (!changed) return { blocked, findings, result };
-    return { blocked, findings, result: { ...result, content: newContent, ...(structured === undefined ? {} : { structuredContent: structured }) } };
+    // A tool result's content blocks and structured content; a resource read's contents; a prompt's messages.
+    const out: Json = { ...result };
+    if (Array.isArray(result["content"])) out["content"] = (result["content"] as unknown[]).map((block, i) => inspectBlock(block, `content[${i}]`, inspect));
+    if (result["structuredContent"] !== undefined) out["structuredContent"] = mapStrings(result["structuredContent"], "structuredContent", inspect, 0);
+    if (Array.isArray(result["contents"]))
+      out["contents"] = (result["contents"] as unknown[]).map((c, i) => inspectBlock({ type: "resource", resource: c }, `contents[${i}]`, inspect, true));
+    if (Array.isArray(result["messages"]))
+      out["messages"] = (result["messages"] as unknown[]).map((m, i) => {
+        if (m === null || typeof m !== "object") return m;
+        const content = inspectBlock((m as Json)["content"], `messages[${i}].content`, inspect);
+        return content === (m as Json)["content"] ? m : { ...(m as Json), content };
+      });
+    return { blocked, findings, result: changed ? out : result };
   }
 
   /** Arguments as the audit log and an approver see them: every string with its findings redacted. */
@@ -111,7 +118,13 @@ export class ToolGuards {
   }
 }
 
-function inspectBlock(block: unknown, location: string, inspect: (text: string, location: string) => string): unknown {
+/** A content block with its texts inspected; `unwrap` gives back the resource itself (a resource read's contents). */
+function inspectBlock(block: unknown, location: string, inspect: (text: string, location: string) => string, unwrap = false): unknown {
+  const inspected = inspectOne(block, location, inspect);
+  return unwrap ? (inspected as Json)["resource"] : inspected;
+}
+
+function inspectOne(block: unknown, location: string, inspect: (text: string, location: string) => string): unknown {
   if (block === null || typeof block !== "object") return block;
   const b = block as Json;
   if (b["type"] === "text" && typeof b["text"] === "string") {

@@ -49,6 +49,8 @@ export interface SessionHost {
   /** The tools this identity is offered now: approved, unchanged, not killed, permitted by policy to list. */
   offered(session: AgentSession): Promise<Map<string, OfferedTool>>;
   callTool(session: AgentSession, params: Json, extra: Extra): Promise<Json>;
+  /** A resource's contents or a prompt's messages, through the guards on what reaches the model. */
+  inspect(session: AgentSession, method: string, what: string, result: Json): Json;
   /** Whether the identity may use a server's resources and prompts (policy, kill switch). */
   mayUse(session: AgentSession, upstream: Upstream): Promise<boolean>;
 }
@@ -151,7 +153,11 @@ export class AgentSession {
         ListResourceTemplatesRequestSchema,
         (r, extra) => this.gather("resources/templates/list", "resourceTemplates", r.params, extra) as never,
       );
-      s.setRequestHandler(ReadResourceRequestSchema, async (r, extra) => this.forward(await this.byUri(r.params.uri, extra), r, extra) as never);
+      s.setRequestHandler(
+        ReadResourceRequestSchema,
+        async (r, extra) =>
+          this.host.inspect(this, "resources/read", r.params.uri, await this.forward(await this.byUri(r.params.uri, extra), r, extra)) as never,
+      );
       s.setRequestHandler(SubscribeRequestSchema, async (r, extra) => this.forward(await this.byUri(r.params.uri, extra), r, extra) as never);
       s.setRequestHandler(UnsubscribeRequestSchema, async (r, extra) => this.forward(await this.byUri(r.params.uri, extra), r, extra) as never);
     }
@@ -159,7 +165,12 @@ export class AgentSession {
       s.setRequestHandler(ListPromptsRequestSchema, (r, extra) => this.gather("prompts/list", "prompts", r.params, extra, true) as never);
       s.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const { upstream, name } = await this.byPromptName(r.params.name);
-        return this.forward(upstream, { method: r.method, params: { ...r.params, name } }, extra) as never;
+        return this.host.inspect(
+          this,
+          "prompts/get",
+          r.params.name,
+          await this.forward(upstream, { method: r.method, params: { ...r.params, name } }, extra),
+        ) as never;
       });
     }
     if (caps.completions !== undefined)

@@ -209,6 +209,15 @@ describe("the tool gateway", () => {
     expect(JSON.stringify(last?.details)).toMatch(/injection/);
   });
 
+  it("withholds a resource or a prompt that carries a prompt injection, as it does a tool result", async () => {
+    const agent = await p.agent(key);
+    expect((await agent.listResources()).resources.map((r) => r.uri)).toEqual(["note://forecast"]);
+    await expect(agent.readResource({ uri: "note://forecast" })).rejects.toThrow(/withheld note:\/\/forecast: the guards found injection/);
+    expect((await agent.listPrompts()).prompts.map((x) => x.name)).toEqual(["files__summarise"]);
+    await expect(agent.getPrompt({ name: "files__summarise" })).rejects.toThrow(/withheld files__summarise/);
+    expect((await events(p, "tool.content")).map((e) => e.decision)).toEqual(["deny", "deny"]);
+  });
+
   it("holds back a poisoned tool at approval: it is never offered", async () => {
     const review = await p.service.review("files");
     const notes = review.find((r) => r.tool === "notes");
