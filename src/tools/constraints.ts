@@ -674,6 +674,11 @@ const LEXICONS: Readonly<Record<SqlDialect, SqlLexicon>> = {
 function lexSql(sql: string, dialect: SqlDialect): { statements: number } | { problem: string } {
   const lexicon = LEXICONS[dialect];
   if (LONE_SURROGATE.test(sql)) return { problem: "holds a lone surrogate" };
+  // anywhere, quoted text included: a backslash escapes a quote in MySQL and BigQuery strings, in PostgreSQL E''
+  // strings and with standard_conforming_strings off, and not otherwise, so where a string ends depends on who
+  // reads it; psql reads it as a meta-command (\! runs a shell). NUL ends the text for libpq.
+  if (sql.includes("\\")) return { problem: "holds a backslash, which dialects (and psql) read differently" };
+  if (sql.includes("\u0000")) return { problem: "holds a NUL character" };
   let statements = 0;
   let significant = false; // the current statement has a token
   let first = ""; // the current statement's first token
@@ -693,9 +698,6 @@ function lexSql(sql: string, dialect: SqlDialect): { statements: number } | { pr
       i++;
       continue;
     }
-    // backslashes escape quotes in MySQL and BigQuery strings, in PostgreSQL E'' strings, and not in standard
-    // PostgreSQL strings; psql reads them as meta-commands (\! runs a shell): no reading of one is safe
-    if (c === "\\") return { problem: "holds a backslash, which dialects (and psql) read differently" };
     if (c < " " || c === "\u007f") return { problem: "holds a control character" };
     if (c === "-" && next === "-") {
       // MySQL starts a comment only at "-- " ("--1" is minus minus one): require the space everywhere

@@ -1,3 +1,4 @@
+import type { ToolApprovalTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { ToolDefinition } from "./definition.js";
 
@@ -123,21 +124,7 @@ export class ToolRepository {
   }
 }
 
-function toApproval(r: {
-  id: string;
-  identity_id: string;
-  identity_name: string;
-  server: string;
-  tool: string;
-  arguments_digest: string;
-  arguments: string;
-  state: string;
-  created_at: string;
-  expires_at: string;
-  decided_by: string | null;
-  decided_at: string | null;
-  reason: string | null;
-}): ToolApproval {
+function toApproval(r: ToolApprovalTable): ToolApproval {
   return {
     id: r.id,
     identityId: r.identity_id,
