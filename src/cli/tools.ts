@@ -3,6 +3,7 @@ import { EXIT } from "../errors.js";
 import { toolsService } from "../tools/start.js";
 import type { ToolReview } from "../tools/service.js";
 import { addViewCommand, collect, parseFormat, printJson, printTable, resolveActor, withContext, type Cli } from "./context.js";
+import { clip } from "../clip.js";
 
 // perimeter tools approve|review|pins|pending|decide — the tool servers behind /mcp: pin their tools' definitions
 // (a changed definition is hidden until approved again), and decide calls that wait for an approver.
@@ -115,8 +116,4 @@ function printReviews(reviews: readonly ToolReview[]): void {
     ["TOOL", "STATUS", "DIGEST", "FINDINGS", "DESCRIPTION"],
     reviews.map((r) => [r.tool, r.status, r.digest.slice(0, 16), r.findings.map((f) => f.type).join(", ") || "-", clip(r.description ?? "", 60)]),
   );
-}
-
-function clip(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -6,6 +6,7 @@ import { parseModelRef } from "../inventory/models.js";
 import { InventoryRepository } from "../inventory/repository.js";
 import type { Store } from "../store/store.js";
 import { describeKill, KILL_KINDS, KillSet, type Kill, type KillKind } from "./kill-set.js";
+import { clip } from "../clip.js";
 
 // The kill switch: a model version (or every version of a model), an identity or a runtime disabled everywhere
 // at once. One service that the gateway, admission, the Kubernetes webhook and the control API consult. A
@@ -284,8 +285,4 @@ function checkReason(reason: unknown, what: string): void {
 
 function notFound(message: string): PerimeterError {
   return new PerimeterError("KILL_TARGET_NOT_FOUND", `${message}; nothing was killed or lifted`);
-}
-
-function clip(value: string, max = 200): string {
-  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }

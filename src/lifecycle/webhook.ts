@@ -5,6 +5,7 @@ import { PerimeterError } from "../errors.js";
 import type { Route } from "../http/server.js";
 import { parseModelRef } from "../inventory/models.js";
 import type { Admitter, ModelReference } from "./admission-types.js";
+import { clip } from "../clip.js";
 
 // The Kubernetes ValidatingAdmissionWebhook (AdmissionReview v1): a Pod runs only if every model it says it
 // loads is admitted for its namespace's environment. It fails closed: whatever cannot be read, checked in
@@ -543,11 +544,6 @@ function text(value: unknown): string | null {
 
 function nonEmpty(value: string | null | undefined): boolean {
   return typeof value === "string" && value !== "";
-}
-
-/** Values from the Pod are echoed in messages: bounded, so a huge annotation cannot bloat a reply. */
-function clip(value: string): string {
-  return value.length > 200 ? `${value.slice(0, 199)}…` : value;
 }
 
 function messageOf(err: unknown): string {

@@ -5,11 +5,15 @@ import { Worker } from "node:worker_threads";
 import RE2 from "re2";
 import { z } from "zod";
 import { PerimeterError } from "../errors.js";
+import { clip as clipTo } from "../clip.js";
 
 // Argument constraints: what an operator says a tool's arguments may be, checked before the tool sees them. A
 // constraint refuses anything it cannot prove fits — a value of the wrong type, a path it cannot normalise, a URL
 // two parsers could read differently, SQL it cannot parse — because a check that guesses is a check an attacker
 // steers. Everything a rule needs is compiled once; check() runs on every tool call.
+
+/** Values and parser messages in refusals are cut shorter than the usual 200 characters. */
+const clip = (s: string, max = 120): string => clipTo(s, max);
 
 /** Dialects the read-only SQL check parses (node-sql-parser's names). */
 export const SQL_DIALECTS = ["postgresql", "mysql", "mariadb", "sqlite", "transactsql", "bigquery"] as const;
@@ -369,10 +373,6 @@ function describe(v: unknown): string {
   if (typeof v === "string") return clip(JSON.stringify(v), 80);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   return typeof v;
-}
-
-function clip(s: string, max = 120): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 // ——— paths ———

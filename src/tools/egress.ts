@@ -4,6 +4,7 @@ import ipaddr from "ipaddr.js";
 import { Agent, fetch as undiciFetch } from "undici";
 import { z } from "zod";
 import { PerimeterError } from "../errors.js";
+import { clip } from "../clip.js";
 
 // The egress allow-list: where tool servers, and the URLs among tool call arguments, may lead. A destination is a
 // name or an address with a port. A name must be listed (exactly, or under a `*.suffix`) or resolve only to
@@ -596,8 +597,4 @@ function markRedirected<T extends object>(response: T): T {
 function deny(reason: string, url?: URL, address?: Address): EgressDecision {
   if (address === undefined) return url === undefined ? { allow: false, reason } : { allow: false, reason, url };
   return { allow: false, reason, ...(url === undefined ? {} : { url }), address: address.toString(), family: familyOf(address) };
-}
-
-function clip(s: string, max = 200): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -32,6 +32,7 @@ import { TOOL_GUARD_CONTROLS, type ToolFinding, type ToolGuards } from "./inspec
 import { ToolRepository, type ToolPin } from "./repository.js";
 import { AgentSession, stripPerimeterMeta, type OfferedTool, type SessionHost } from "./session.js";
 import { AnyResult, CREDENTIAL_META, type ListedTool, Upstream, unavailable, type UpstreamDeps } from "./upstream.js";
+import { clip } from "../clip.js";
 
 // The tool gateway: agents reach every tool server through Perimeter's /mcp, and every tool call passes the
 // stages below, in this order, each refusing with a reason a person can act on. Listing shows an identity only
@@ -732,10 +733,6 @@ function httpError(res: ServerResponse, status: number, code: PerimeterCode | st
   const body = JSON.stringify({ jsonrpc: "2.0", error: { code: status === 401 ? -32001 : FORBIDDEN, message, data: { code } }, id: null });
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers });
   res.end(body);
-}
-
-function clip(s: string, max = 200): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 export { TOOL_GUARD_CONTROLS };
