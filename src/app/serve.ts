@@ -5,7 +5,6 @@ import { startServer, type RunningServer } from "../http/server.js";
 import { createLogger } from "../log.js";
 import type { Context } from "./context.js";
 import { killSwitchFor } from "./services.js";
-import { toolsService } from "../tools/start.js";
 
 // The gateway's listener: the OpenAI- and Ollama-compatible routes, listing, readiness and metrics beside the
 // control API, on one port. `perimeter serve` and `perimeter up` both start it here.
@@ -33,7 +32,7 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
       started.tools === undefined
         ? undefined
         : {
-            service: toolsService(ctx),
+            service: started.tools.operators(),
             notify: (a) => started.tools?.approvals.notify(a),
             refresh: async () => started.tools?.refresh(),
           },

@@ -28,8 +28,10 @@ import { ArgumentConstraints, normalisePath, urlHost } from "./constraints.js";
 import { argumentsDigest, CallTokenVerifier, type CredentialIssuer, exchangeToken, ReplayCache, type TokenExchangeDeps } from "./credentials.js";
 import type { EgressPolicy } from "./egress.js";
 import { SessionEventStore } from "./event-store.js";
-import { TOOL_GUARD_CONTROLS, type ToolFinding, type ToolGuards } from "./inspect.js";
+import { blockedBy, type ToolFinding, type ToolGuards } from "./inspect.js";
 import { ToolRepository, type ToolPin } from "./repository.js";
+import { ToolsService } from "./service.js";
+import { offeredName } from "./definition.js";
 import { AgentSession, stripPerimeterMeta, type OfferedTool, type SessionHost } from "./session.js";
 import { AnyResult, CREDENTIAL_META, type ListedTool, Upstream, unavailable, type UpstreamDeps } from "./upstream.js";
 import { clip } from "../clip.js";
@@ -108,6 +110,8 @@ export class ToolGateway implements SessionHost {
   private readonly sessions = new Map<string, SessionEntry>();
   private readonly perIdentity = new Map<string, number>();
   private readonly inflight = new Set<InFlightToolCall>();
+  /** Each configured tool's settings and compiled constraints, by `server/tool`. */
+  private readonly settings = new Map<string, ToolSettings>();
   private readonly constraints = new Map<string, ArgumentConstraints>();
   /** Definition changes already reported, so that each is one finding, not one per listing. */
   private readonly reported = new Set<string>();
@@ -137,8 +141,10 @@ export class ToolGateway implements SessionHost {
       exchanged: new ReplayCache(),
     };
     for (const s of this.servers)
-      for (const [tool, settings] of Object.entries(s.tools))
+      for (const [tool, settings] of Object.entries(s.tools)) {
+        this.settings.set(`${s.name}/${tool}`, settings);
         this.constraints.set(`${s.name}/${tool}`, ArgumentConstraints.compile(settings.arguments, `tools.servers.${s.name}.tools.${tool}.arguments`));
+      }
   }
 
   static async start(deps: ToolGatewayDeps): Promise<ToolGateway> {
@@ -173,6 +179,12 @@ export class ToolGateway implements SessionHost {
   /** The address the listener binds: on loopback, only loopback Host and Origin headers are taken (DNS rebinding). */
   listening(host: string): void {
     this.loopback = isLoopbackHost(host);
+  }
+
+  /** What operators do (approve, decide) over this gateway's store, guards and way to reach the servers. */
+  operators(): ToolsService {
+    const { store, audit, config, guards, upstream } = this.deps;
+    return new ToolsService({ store, audit, config, guards, upstream });
   }
 
   get sessionCount(): number {
@@ -356,10 +368,9 @@ export class ToolGateway implements SessionHost {
     for (const [name, t] of await session.tools()) {
       const server = t.upstream.server;
       const tool = t.listed.definition.name;
-      if (this.pinProblem(server, t) !== undefined) continue;
+      if (this.pinProblem(server, t.listed) !== undefined) continue;
       if (this.kills.toolKill(server.name, tool) !== undefined) continue;
-      const decision = this.deps.authorize(this.policyRequest(principal, t, true, new Map()));
-      if (decision.allow) out.set(name, t);
+      if (this.deps.authorize(this.policyRequest(principal, server, t.listed, true, NO_ARGUMENTS)).allow) out.set(name, t);
     }
     return out;
   }
@@ -375,10 +386,8 @@ export class ToolGateway implements SessionHost {
         reason: inspected.blocked ? "the guards withheld it" : "passed on with the guards' findings",
         details: { method, findings: inspected.findings },
       });
-    if (inspected.blocked) {
-      const found = [...new Set(inspected.findings.filter((f) => f.action === "block").map((f) => `${f.category} (${f.type})`))].join(", ");
-      throw new McpError(FORBIDDEN, `Perimeter withheld ${what}: the guards found ${found} in it`, { code: "GUARD_BLOCKED" });
-    }
+    if (inspected.blocked)
+      throw new McpError(FORBIDDEN, `Perimeter withheld ${what}: the guards found ${blockedBy(inspected.findings)} in it`, { code: "GUARD_BLOCKED" });
     return inspected.result;
   }
 
@@ -389,8 +398,8 @@ export class ToolGateway implements SessionHost {
     const tools = await upstream.list().catch(() => new Map<string, ListedTool>());
     return [...tools.values()].some(
       (listed) =>
-        this.pins.get(`${upstream.server.name}/${listed.definition.name}`)?.digest === listed.digest &&
-        this.deps.authorize(this.policyRequest(principal, { upstream, listed, name: "" }, true, new Map())).allow,
+        this.pinProblem(upstream.server, listed) === undefined &&
+        this.deps.authorize(this.policyRequest(principal, upstream.server, listed, true, NO_ARGUMENTS)).allow,
     );
   }
 
@@ -446,7 +455,7 @@ export class ToolGateway implements SessionHost {
       if (!killed.allow) throw new Refused("KILLED", "kill-check", killed.reason, killed.findings);
       // pin-check
       event.stage = "pin-check";
-      const pinProblem = this.pinProblem(server, target);
+      const pinProblem = this.pinProblem(server, target.listed);
       if (pinProblem !== undefined) throw new Refused(pinProblem.code, "pin-check", pinProblem.reason);
       // constraints
       event.stage = "constraints";
@@ -464,7 +473,7 @@ export class ToolGateway implements SessionHost {
       // authorize
       event.stage = "authorize";
       const views = argumentViews(args as Json);
-      const decision = this.deps.authorize(this.policyRequest(principal, target, false, views));
+      const decision = this.deps.authorize(this.policyRequest(principal, server, target.listed, false, views));
       if (!decision.allow) throw new Refused("TOOL_DENIED", "authorize", decision.reason);
       // limit
       event.stage = "limit";
@@ -514,8 +523,7 @@ export class ToolGateway implements SessionHost {
     this.inflight.add(call);
     try {
       // approval
-      const settings = this.settingsOf(server.name, tool);
-      if ((settings?.approval ?? server.approval) === "required") {
+      if (this.needsApproval(server, tool)) {
         event.stage = "approval";
         const outcome = await this.approvals.wait(
           {
@@ -579,10 +587,11 @@ export class ToolGateway implements SessionHost {
       event.stage = "inspect";
       const inspected = this.deps.guards.result(result);
       event.findings = inspected.findings;
-      if (inspected.blocked) {
-        const what = [...new Set(inspected.findings.filter((f) => f.action === "block").map((f) => `${f.category} (${f.type})`))].join(", ");
-        return { content: [{ type: "text", text: `Perimeter withheld the result of ${tool}: the guards found ${what} in it.` }], isError: true };
-      }
+      if (inspected.blocked)
+        return {
+          content: [{ type: "text", text: `Perimeter withheld the result of ${tool}: the guards found ${blockedBy(inspected.findings)} in it.` }],
+          isError: true,
+        };
       return inspected.result;
     } finally {
       extra.signal.removeEventListener("abort", onAgentAbort);
@@ -593,20 +602,25 @@ export class ToolGateway implements SessionHost {
   // ---------- helpers ----------
 
   private settingsOf(server: string, tool: string): ToolSettings | undefined {
-    return this.servers.find((s) => s.name === server)?.tools[tool];
+    return this.settings.get(`${server}/${tool}`);
+  }
+
+  /** approval: required on the tool, else on its server. */
+  private needsApproval(server: ToolServerConfig, tool: string): boolean {
+    return (this.settingsOf(server.name, tool)?.approval ?? server.approval) === "required";
   }
 
   /** Why a listed tool may not be offered: not approved, or changed since (reported once as a finding). */
-  private pinProblem(server: ToolServerConfig, t: OfferedTool): { code: PerimeterCode; reason: string } | undefined {
-    const tool = t.listed.definition.name;
+  private pinProblem(server: ToolServerConfig, listed: ListedTool): { code: PerimeterCode; reason: string } | undefined {
+    const tool = listed.definition.name;
     const pin = this.pins.get(`${server.name}/${tool}`);
     if (pin === undefined)
       return {
         code: "TOOL_NOT_FOUND",
         reason: `tool ${tool} of ${server.name} is not approved: an operator approves it with perimeter tools approve ${server.name}`,
       };
-    if (pin.digest === t.listed.digest) return undefined;
-    const key = `${server.name}/${tool}/${t.listed.digest}`;
+    if (pin.digest === listed.digest) return undefined;
+    const key = `${server.name}/${tool}/${listed.digest}`;
     if (!this.reported.has(key)) {
       this.reported.add(key);
       this.record({
@@ -619,7 +633,7 @@ export class ToolGateway implements SessionHost {
           server: server.name,
           tool,
           approved: pin.digest,
-          now: t.listed.digest,
+          now: listed.digest,
           finding: { rule: "tool-definition-changed", severity: "high", controls: RUG_PULL_CONTROLS },
         },
       });
@@ -631,13 +645,17 @@ export class ToolGateway implements SessionHost {
     };
   }
 
-  private policyRequest(principal: Principal, t: OfferedTool, listing: boolean, args: ReadonlyMap<string, ToolArgument>): ToolPolicyRequest {
-    const server = t.upstream.server;
-    const tool = t.listed.definition.name;
-    const approval = (this.settingsOf(server.name, tool)?.approval ?? server.approval) === "required";
+  private policyRequest(
+    principal: Principal,
+    server: ToolServerConfig,
+    listed: ListedTool,
+    listing: boolean,
+    args: ReadonlyMap<string, ToolArgument>,
+  ): ToolPolicyRequest {
+    const tool = listed.definition.name;
     return {
       principal,
-      tool: { id: t.name === "" ? `${server.namespace ?? server.name}__${tool}` : t.name, name: tool, server: server.name, approval },
+      tool: { id: offeredName(server.namespace ?? server.name, tool), name: tool, server: server.name, approval: this.needsApproval(server, tool) },
       listing,
       arguments: args,
       environment: principal.environment,
@@ -675,6 +693,9 @@ export class ToolGateway implements SessionHost {
 }
 
 class KilledError extends Error {}
+
+/** Listing decides before there are arguments. */
+const NO_ARGUMENTS: ReadonlyMap<string, ToolArgument> = new Map();
 
 function abortedRefusal(signal: AbortSignal, stage: ToolStage): Refused {
   const reason = signal.reason;
@@ -734,5 +755,3 @@ function httpError(res: ServerResponse, status: number, code: PerimeterCode | st
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers });
   res.end(body);
 }
-
-export { TOOL_GUARD_CONTROLS };

@@ -118,6 +118,11 @@ export class ToolGuards {
   }
 }
 
+/** What made the guards withhold something, for the refusal: each blocking category and type once. */
+export function blockedBy(findings: readonly ToolFinding[]): string {
+  return [...new Set(findings.filter((f) => f.action === "block").map((f) => `${f.category} (${f.type})`))].join(", ");
+}
+
 /** A content block with its texts inspected; `unwrap` gives back the resource itself (a resource read's contents). */
 function inspectBlock(block: unknown, location: string, inspect: (text: string, location: string) => string, unwrap = false): unknown {
   const inspected = inspectOne(block, location, inspect);
