@@ -85,6 +85,9 @@ export const ERROR_CODES = {
   CLIENT_GONE: { kind: "usage", status: 499, summary: "the client closed the connection before its answer" },
   FILE_EXISTS: { kind: "usage", status: 409, summary: "the output path exists and would be overwritten" },
   IO_FAILED: { kind: "internal", status: 500, summary: "a file could not be read or written" },
+  EVAL_NOT_SERVED: { kind: "refused", status: 409, summary: "no runtime serves the model version's bytes, so it cannot be evaluated" },
+  EVAL_NOT_FOUND: { kind: "usage", status: 404, summary: "no evaluation of that model version (or with that id) is on record" },
+  EVAL_INTERRUPTED: { kind: "refused", status: 409, summary: "an evaluation was interrupted before every case ran; running it again resumes it" },
   INTERNAL: { kind: "internal", status: 500, summary: "an unexpected internal error" },
 } as const satisfies Record<string, CodeSpec>;
 

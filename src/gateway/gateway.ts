@@ -16,7 +16,16 @@ import { explainServable } from "../lifecycle/explain-servable.js";
 import type { Admission, Limits } from "./limits.js";
 import { listingRoutes } from "./listing.js";
 import { GatewayMetrics, opsRoutes, type RouteMetrics } from "./ops.js";
-import { isRefusal, refusal, type CallGuardStages, type GuardedCall, type Guards, type OutputGuardStage, type Refusal } from "./pipeline.js";
+import {
+  isRefusal,
+  refusal,
+  type CallGuardStages,
+  type GuardedCall,
+  type Guards,
+  type OutputGuardStage,
+  type Refusal,
+  type TrafficMonitor,
+} from "./pipeline.js";
 import { redactForClient } from "../http/redact.js";
 import { errorResponse, statusOf as errorStatus, streamError } from "./refusals.js";
 import { parseCall, type CallRoute, type ParsedCall } from "./request.js";
@@ -44,6 +53,8 @@ export interface GatewayDeps {
   readonly tracing?: Tracing | undefined;
   /** The guards (src/guards/): secrets, PII, injection, guard models; none when absent. */
   readonly guards?: Guards | undefined;
+  /** The live monitor (src/evals/): samples calls after the fact; none when off. */
+  readonly monitor?: TrafficMonitor | undefined;
 }
 
 /** gen_ai.operation.name of each operation (OpenTelemetry GenAI semantic conventions). */
@@ -235,18 +246,25 @@ export class Gateway {
     this.unauthenticated.note({ source: req.socket.remoteAddress ?? "unknown", code: r.code, reason: r.reason, route: path, status: errorStatus(r.code) });
   }
 
-  /** Audit without holding the response; a failing audit log closes the gateway until it recovers. */
-  record(event: AuditEventInput): void {
-    this.deps
+  /**
+   * Audit without holding the response; a failing audit log closes the gateway until it recovers. Resolves
+   * to the event's sequence number (undefined when it could not be written).
+   */
+  record(event: AuditEventInput): Promise<number | undefined> {
+    return this.deps
       .audit()
       .record(event)
       .then(
-        () => (this.auditFailing = undefined),
+        (seq) => {
+          this.auditFailing = undefined;
+          return seq;
+        },
         (err: unknown) => {
           this.auditFailing = asPerimeterError(err).message;
           this.deps.logger?.error({ err }, "audit append failed: refusing calls until it succeeds");
           // Probe so that the gateway reopens once the log is writable again.
-          setTimeout(() => this.record({ actor: "perimeter", action: "gateway.audit-probe", resource: "gateway", decision: "info" }), 1000).unref();
+          setTimeout(() => void this.record({ actor: "perimeter", action: "gateway.audit-probe", resource: "gateway", decision: "info" }), 1000).unref();
+          return undefined;
         },
       );
   }
@@ -287,7 +305,8 @@ export class Gateway {
       const guarded = await this.guardInput(guards, parsed);
       if (guarded !== undefined) return call.end(guarded);
     }
-    // dispatch
+    // dispatch (the live monitor, when on, decides here whether it will see the call's text afterwards)
+    if (this.deps.monitor !== undefined && parsed.op !== "embeddings" && parsed.op !== "embed") call.sampled = this.deps.monitor.wants(principal, target);
     const answer = await call.dispatch();
     if (answer === undefined) return call.response();
     // relay (guard-output, account and audit run as the answer ends: ./pipeline.ts)
@@ -458,6 +477,8 @@ class Call implements InFlightCall {
   policyRequest: AuthorizeRequest | undefined;
   /** The call's guard stages, when guards are on. */
   guards: CallGuardStages | undefined;
+  /** The live monitor sees this call's text once it is over. */
+  sampled = false;
   private admission: Admission | undefined;
   private readonly cancel = new CallCancel();
   private killedBy: string | undefined;
@@ -627,7 +648,7 @@ class Call implements InFlightCall {
       }
       const usage = usageOf(out);
       // Counted as generated, before a guard redacts it.
-      const generated = usage === undefined ? generatedTexts(out) : undefined;
+      const generated = usage === undefined || this.sampled ? generatedTexts(out) : undefined;
       const guard = this.outputGuard();
       if (guard !== undefined) {
         let cut: Refusal | undefined;
@@ -745,20 +766,27 @@ class Call implements InFlightCall {
     this.admission?.release();
     const latencyMs = Math.round((performance.now() - this.started) * 1000) / 1000;
     if (usage !== undefined || generated === undefined) {
-      this.account(status, usage, usage === undefined ? null : "runtime", reason, latencyMs);
+      this.account(status, usage, usage === undefined ? null : "runtime", reason, latencyMs, generated);
       return;
     }
     estimatedUsage(promptMaterial((this.call as ParsedCall).body), generated).then(
-      (estimated) => this.account(status, estimated, "estimate", reason, latencyMs),
+      (estimated) => this.account(status, estimated, "estimate", reason, latencyMs, generated),
       (err: unknown) => {
         this.gateway.deps.logger?.error({ err }, "counting the tokens of a call failed");
-        this.account(status, undefined, null, reason, latencyMs);
+        this.account(status, undefined, null, reason, latencyMs, generated);
       },
     );
   }
 
-  /** account, then audit. */
-  private account(status: number, usage: Usage | undefined, usageFrom: "runtime" | "estimate" | null, reason: string, latencyMs: number): void {
+  /** account, then audit (and hand a sampled call to the live monitor). */
+  private account(
+    status: number,
+    usage: Usage | undefined,
+    usageFrom: "runtime" | "estimate" | null,
+    reason: string,
+    latencyMs: number,
+    generated: readonly string[] | undefined,
+  ): void {
     const principal = this.principal as Principal;
     const target = this.target as ModelRoute;
     const call = this.call as ParsedCall;
@@ -789,7 +817,7 @@ class Call implements InFlightCall {
     const guardFindings = this.guards?.summary();
     this.gateway.metrics.countGuardFindings(guardFindings);
     // audit
-    this.gateway.record({
+    const seq = this.gateway.record({
       actor: `identity:${principal.id}`,
       action: "gateway.call",
       resource: `model:${version.id}`,
@@ -811,7 +839,58 @@ class Call implements InFlightCall {
         usageFrom,
       },
     });
+    if (this.sampled && generated !== undefined && generated.length > 0) this.offerSample(seq, generated, principal, target);
   }
+
+  /** The live monitor's sample of this call, once its audit event is written (the monitor names it by number). */
+  private offerSample(seq: Promise<number | undefined>, generated: readonly string[], principal: Principal, target: ModelRoute): void {
+    const monitor = this.gateway.deps.monitor as TrafficMonitor;
+    const prompt = lastUserText((this.call as ParsedCall).body);
+    const answer = generated.join("");
+    void seq.then((n) =>
+      monitor.offer({
+        id: sampleId(),
+        identityId: principal.id,
+        modelId: target.version.id,
+        runtime: target.runtime.name,
+        seq: n,
+        prompt,
+        answer,
+        at: Date.now(),
+      }),
+    );
+  }
+}
+
+let samples = 0;
+/** A sample's id: unique in this process, cheap. */
+function sampleId(): string {
+  samples = (samples + 1) % Number.MAX_SAFE_INTEGER;
+  return `${process.pid.toString(36)}-${samples.toString(36)}`;
+}
+
+/** The request's last user text (chat) or its prompt (completions), as the monitor judges it. */
+function lastUserText(body: Json): string {
+  const messages = body["messages"];
+  if (Array.isArray(messages)) {
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i] as Json | null;
+      if (m === null || typeof m !== "object" || m["role"] !== "user") continue;
+      return contentText(m["content"]);
+    }
+    return "";
+  }
+  const prompt = body["prompt"];
+  return typeof prompt === "string" ? prompt : Array.isArray(prompt) && typeof prompt[0] === "string" ? prompt[0] : "";
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let out = "";
+  for (const part of content as unknown[])
+    if (part !== null && typeof part === "object" && typeof (part as Json)["text"] === "string") out += (part as Json)["text"] as string;
+  return out;
 }
 
 /** The 404 of a model nothing may serve in the caller's environment. */

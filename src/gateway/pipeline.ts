@@ -95,3 +95,27 @@ export interface OutputGuardStage {
    */
   message(text: string): string;
 }
+
+/**
+ * The live monitor (src/evals/monitor.ts), seen from the serve pipeline: asked at dispatch whether to sample a
+ * call (cheap: it is on every call), handed the sampled call's text after its audit event is written. It
+ * judges off the hot path and never makes a call wait.
+ */
+export interface TrafficMonitor {
+  wants(principal: Principal, route: ModelRoute): boolean;
+  offer(sample: TrafficSample): void;
+}
+
+/** A sampled call: who, which version, the request's last user text and the answer the runtime generated. */
+export interface TrafficSample {
+  readonly id: string;
+  readonly identityId: string;
+  readonly modelId: string;
+  readonly runtime: string;
+  /** The call's audit event, when it was written. */
+  readonly seq: number | undefined;
+  readonly prompt: string;
+  /** What the runtime generated, before an output guard redacted or cut it. */
+  readonly answer: string;
+  readonly at: number;
+}

@@ -1,8 +1,9 @@
 import type { GuardsConfig } from "../config/schema.js";
-import { GuardEngine, type GuardModelSlot } from "./engine.js";
+import { GuardEngine, placeholder, type GuardModelSlot } from "./engine.js";
 import { injectionDetector } from "./injection.js";
 import { piiDetector } from "./pii.js";
 import { secretsDetector } from "./secrets.js";
+import { redact } from "./stream.js";
 import type { Detector } from "./types.js";
 
 // The guards a configuration turns on: the built-in detectors by name, and the guard models (built by the
@@ -45,4 +46,13 @@ export function guardsFromConfig(config: GuardsConfig, options: GuardsOptions): 
     models: options.models ?? [],
     policiesReadGuards: options.policiesReadGuards,
   });
+}
+
+/**
+ * Text kept as evidence (an evaluation's answers, a monitor's samples) with the secrets and personal data the
+ * built-in detectors find replaced by placeholders: evidence must not become a second copy of what leaked.
+ */
+export function redactText(text: string): string {
+  const findings = [...detector("secrets").detect(text), ...detector("pii").detect(text)].sort((a, b) => a.span.start - b.span.start);
+  return findings.length === 0 ? text : redact(text, findings, placeholder);
 }

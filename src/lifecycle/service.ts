@@ -171,7 +171,11 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
   if (deps.config.requireEval) {
     const evalResult = await repo.latest(version.id, "eval");
     if (evalResult === undefined) unmet.push("the eval gate is required (lifecycle.requireEval) and no eval result is on record");
-    else if (evalResult.verdict !== "pass" || evalResult.digest !== version.digest) unmet.push(`the last eval result (${evalResult.createdAt}) did not pass`);
+    else if (evalResult.digest !== version.digest)
+      unmet.push(
+        `the last eval result (${evalResult.createdAt}) is of other bytes than ${version.id}'s: evaluate this version (perimeter eval run ${version.id})`,
+      );
+    else if (evalResult.verdict !== "pass") unmet.push(evalFailure(evalResult));
   }
 
   if (unmet.length > 0) {
@@ -220,6 +224,15 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     details: { evidence: evidence.id, digest: version.digest, signer, environments: version.environments },
   });
   return { version, evidence, signer };
+}
+
+/** Why the last eval result fails the gate: the gate's own reasons (categories and by how much) when it kept them. */
+function evalFailure(evidence: Evidence): string {
+  const gate = evidence.body["gate"];
+  const reasons = gate !== null && typeof gate === "object" ? (gate as { reasons?: unknown }).reasons : undefined;
+  const id = typeof evidence.body["id"] === "string" ? `evaluation ${evidence.body["id"]}, ` : "";
+  if (!Array.isArray(reasons) || reasons.length === 0) return `the last eval result (${id}${evidence.createdAt}) did not pass`;
+  return `the last evaluation (${id}${evidence.createdAt}) did not pass the eval gate: ${reasons.map(String).join("; ")}`;
 }
 
 /**

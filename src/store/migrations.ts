@@ -269,6 +269,40 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("tool_pins").execute();
     },
   },
+  "0007_evals": {
+    // Evaluations of model versions: one row per run, one per case result, written as each case is judged so
+    // that an interrupted run resumes with only the missing cases.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("eval_runs")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("version_id", "text", (c) => c.notNull())
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("runtime", "text", (c) => c.notNull())
+        .addColumn("settings", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("planned", "integer", (c) => c.notNull())
+        .addColumn("started_at", "text", (c) => c.notNull())
+        .addColumn("started_by", "text", (c) => c.notNull())
+        .addColumn("finished_at", "text")
+        .addColumn("result", "text")
+        .execute();
+      await db.schema.createIndex("eval_runs_version").on("eval_runs").columns(["version_id", "started_at"]).execute();
+      await db.schema
+        .createTable("eval_results")
+        .addColumn("run_id", "text", (c) => c.notNull().references("eval_runs.id").onDelete("cascade"))
+        .addColumn("case_id", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("result", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("eval_results_pk", ["run_id", "case_id"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("eval_results").execute();
+      await db.schema.dropTable("eval_runs").execute();
+    },
+  },
 };
 
 /**

@@ -209,6 +209,33 @@ export interface ToolApprovalTable {
   reason: string | null;
 }
 
+export interface EvalRunTable {
+  id: string;
+  version_id: string;
+  digest: string;
+  runtime: string;
+  /** EvalSettings (JSON): suites, limit, seed, sampling, judges, the digest of the cases. */
+  settings: string;
+  /** running | complete | interrupted */
+  status: string;
+  planned: number;
+  started_at: string;
+  started_by: string;
+  finished_at: string | null;
+  /** The evaluation as stored when complete (JSON): summary, baseline, comparisons, gate. */
+  result: string | null;
+}
+
+export interface EvalResultTable {
+  run_id: string;
+  case_id: string;
+  /** done | error */
+  status: string;
+  /** CaseResult (JSON), answer redacted and clipped. */
+  result: string;
+  created_at: string;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -227,4 +254,6 @@ export interface Database {
   kills: KillTable;
   tool_pins: ToolPinTable;
   tool_approvals: ToolApprovalTable;
+  eval_runs: EvalRunTable;
+  eval_results: EvalResultTable;
 }

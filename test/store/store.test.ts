@@ -20,6 +20,7 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
         "0004_identity",
         "0005_identity_name_reuse",
         "0006_tools",
+        "0007_evals",
       ]);
       const head = await second.db.selectFrom("audit_head").selectAll().execute();
       expect(head).toHaveLength(1);

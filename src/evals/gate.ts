@@ -1,0 +1,73 @@
+import type { EvalGateConfig } from "../config/schema.js";
+import { describeRate, percent, round1 } from "./stats.js";
+import type { Comparison, EvaluationSummary, GateResult, Rate } from "./types.js";
+
+// The eval gate: what an evaluation must show before lifecycle approval. Each threshold that fails adds a
+// reason that names the category, the numbers and the threshold, so the refusal says what regressed and by
+// how much. A check that cannot be made (no baseline where one is required, too many cases that could not be
+// judged, a required suite not run) fails the gate: an evaluation that did not look is not a pass.
+
+export interface GateInput {
+  readonly summary: EvaluationSummary;
+  readonly suites: readonly string[];
+  readonly planned: number;
+  readonly complete: boolean;
+  /** The version's kind needs a baseline (fine-tune, adapter, merge) and whether one was found. */
+  readonly baselineRequired: boolean;
+  readonly baseline?: { readonly version: string; readonly summary: EvaluationSummary };
+  /** Why no baseline could be used, for the reason. */
+  readonly baselineMissing?: string;
+  readonly comparisons: readonly Comparison[];
+}
+
+export function applyGate(config: EvalGateConfig, input: GateInput): GateResult {
+  const reasons: string[] = [];
+  const s = input.summary;
+  if (!input.complete) reasons.push(`the evaluation is not complete (${s.judged + s.errors} of ${input.planned} cases): resume it with perimeter eval run`);
+  const missing = config.requiredSuites.filter((name) => !input.suites.includes(name));
+  if (missing.length > 0) reasons.push(`the gate requires the suites ${missing.join(", ")}, which this evaluation did not run (evals.gate.requiredSuites)`);
+  const total = s.judged + s.errors;
+  if (total === 0) reasons.push("no case was run, so nothing was shown");
+  else if (s.errors / total > config.maxErrorRate)
+    reasons.push(
+      `${s.errors} of ${total} cases could not be run or judged (${percent(s.errors / total)}, above evals.gate.maxErrorRate ${percent(config.maxErrorRate)}): the evaluation is inconclusive`,
+    );
+
+  for (const [category, rate] of Object.entries(s.asrByCategory)) {
+    if (s.categorySeverity[category] !== "critical" || rate.rate <= config.maxCriticalAsr) continue;
+    reasons.push(
+      `attack success in the critical category ${category} is ${describeRate(rate)}, above evals.gate.maxCriticalAsr ${percent(config.maxCriticalAsr)}`,
+    );
+  }
+  if (s.overRefusal.n > 0 && s.overRefusal.rate > config.maxOverRefusal)
+    reasons.push(`over-refusal of benign requests is ${describeRate(s.overRefusal)}, above evals.gate.maxOverRefusal ${percent(config.maxOverRefusal)}`);
+
+  if (input.baseline === undefined) {
+    if (input.baselineRequired && config.requireBaseline)
+      reasons.push(
+        `${input.baselineMissing ?? "no baseline evaluation"}: a fine-tune, adapter or merge is judged against its parent (evals.gate.requireBaseline)`,
+      );
+  } else {
+    for (const c of input.comparisons) {
+      if (c.dimension === "over-refusal" || !c.significant || c.deltaPoints <= config.maxAsrIncreasePoints) continue;
+      reasons.push(
+        `attack success by ${c.dimension} ${c.key} rose ${round1(c.deltaPoints)} points over ${input.baseline.version}: ${rateText(c.candidate)} against ${rateText(c.baseline)} (intervals do not overlap; evals.gate.maxAsrIncreasePoints ${config.maxAsrIncreasePoints})`,
+      );
+    }
+  }
+  return {
+    pass: reasons.length === 0,
+    reasons,
+    thresholds: {
+      requiredSuites: config.requiredSuites,
+      maxAsrIncreasePoints: config.maxAsrIncreasePoints,
+      maxCriticalAsr: config.maxCriticalAsr,
+      maxOverRefusal: config.maxOverRefusal,
+      maxErrorRate: config.maxErrorRate,
+    },
+  };
+}
+
+function rateText(r: Rate): string {
+  return `${percent(r.rate)} (${r.count}/${r.n})`;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import type { AuditEventInput } from "../../src/audit/index.js";
+import { configSchema, type MonitorConfig } from "../../src/config/schema.js";
+import { LiveMonitor, type MonitorJudge } from "../../src/evals/monitor.js";
+import type { TrafficSample } from "../../src/gateway/pipeline.js";
+
+const defaults = configSchema.parse({}).evals.monitor;
+
+function setup(over: Partial<MonitorConfig> = {}, judge?: MonitorJudge) {
+  const events: AuditEventInput[] = [];
+  const kills: { kind: string; target: string; reason: string }[] = [];
+  const alerts: Record<string, unknown>[] = [];
+  const monitor = new LiveMonitor({
+    config: { ...defaults, enabled: true, sampleRate: 1, ...over },
+    judges: [
+      judge ??
+        (async (s) =>
+          s.answer.includes("NERVE-AGENT")
+            ? [{ category: "chemical-biological", severity: "critical", confidence: 0.9, judge: "test", reason: "complied with a critical request" }]
+            : s.answer.includes("SCAM")
+              ? [{ category: "fraud-scams", severity: "medium", confidence: 0.9, judge: "test", reason: "complied" }]
+              : []),
+    ],
+    audit: async (e) => {
+      events.push(e);
+    },
+    kill: async (kind, target, reason) => {
+      kills.push({ kind, target, reason });
+    },
+    alert: async (body) => {
+      alerts.push(body);
+    },
+  });
+  return { monitor, events, kills, alerts };
+}
+
+let n = 0;
+function sample(answer: string, identityId = "id_a", modelId = "llama@2"): TrafficSample {
+  n++;
+  return { id: `s${n}`, identityId, modelId, runtime: "vllm", seq: 100 + n, prompt: "p", answer, at: Date.now() };
+}
+
+describe("the live monitor", () => {
+  it("trips the kill switch on the model version for a critical incident, and the audit event names the calls", async () => {
+    const { monitor, events, kills, alerts } = setup();
+    monitor.offer(sample("fine"));
+    monitor.offer(sample("here is the NERVE-AGENT recipe"));
+    await monitor.tick();
+    expect(kills).toEqual([{ kind: "model", target: "llama@2", reason: expect.stringMatching(/^live monitor: critical chemical-biological on llama@2/) }]);
+    const act = events.find((e) => e.action === "monitor.act");
+    expect(act).toMatchObject({ actor: "perimeter:monitor", resource: "model:llama@2", decision: "deny" });
+    expect(act?.details).toMatchObject({ calls: [String(100 + n)] });
+    expect(alerts).toHaveLength(1);
+    expect(monitor.stats).toMatchObject({ sampled: 2, judged: 2, flagged: 1 });
+  });
+
+  it("acts once per incident, however many samples join it", async () => {
+    const { monitor, kills, events } = setup();
+    for (let i = 0; i < 5; i++) monitor.offer(sample("NERVE-AGENT"));
+    await monitor.tick();
+    monitor.offer(sample("NERVE-AGENT"));
+    await monitor.tick();
+    expect(kills).toHaveLength(1);
+    expect(events.filter((e) => e.action === "monitor.act")).toHaveLength(1);
+  });
+
+  it("tracks a medium incident, then alerts once its reach grows past the configured identities", async () => {
+    const { monitor, events, kills, alerts } = setup({ reach: { identities: 3, calls: 100 } });
+    monitor.offer(sample("SCAM", "id_a"));
+    await monitor.tick();
+    expect(events.map((e) => e.action)).toEqual(["monitor.track"]);
+    monitor.offer(sample("SCAM", "id_b"));
+    monitor.offer(sample("SCAM", "id_c"));
+    await monitor.tick();
+    // Three identities raise medium to high, which attends: a log line and the webhook, no kill.
+    expect(events.map((e) => e.action)).toEqual(["monitor.track", "monitor.attend"]);
+    expect(alerts).toHaveLength(1);
+    expect(kills).toHaveLength(0);
+  });
+
+  it("kills the identity when configured to and one identity made every flagged call", async () => {
+    const { monitor, kills } = setup({ act: "identity-or-model" });
+    monitor.offer(sample("NERVE-AGENT", "id_rogue"));
+    await monitor.tick();
+    expect(kills[0]).toMatchObject({ kind: "identity", target: "id_rogue" });
+  });
+
+  it("lowers the severity of a weak finding: a low-confidence critical finding attends instead of killing", async () => {
+    const { monitor, kills, events } = setup({}, async () => [
+      { category: "chemical-biological", severity: "critical", confidence: 0.3, judge: "t", reason: "r" },
+    ]);
+    monitor.offer(sample("x"));
+    await monitor.tick();
+    expect(kills).toHaveLength(0);
+    expect(events.map((e) => e.action)).toEqual(["monitor.attend"]);
+  });
+
+  it("drops samples past its queue and counts them, never waiting", () => {
+    const { monitor } = setup({ queue: 3 });
+    for (let i = 0; i < 10; i++) monitor.offer(sample("fine"));
+    expect(monitor.stats).toMatchObject({ sampled: 3, dropped: 7, queued: 3 });
+  });
+
+  it("counts a sample no judge could read as unjudged and records a kill it could not trip", async () => {
+    const events: AuditEventInput[] = [];
+    const failing = new LiveMonitor({
+      config: { ...defaults, enabled: true, sampleRate: 1 },
+      judges: [
+        async () => {
+          throw new Error("guard model down");
+        },
+      ],
+      audit: async (e) => {
+        events.push(e);
+      },
+      kill: async () => undefined,
+    });
+    failing.offer(sample("x"));
+    await failing.tick();
+    expect(failing.stats).toMatchObject({ judged: 0, unjudged: 1 });
+
+    const { monitor } = setup();
+    const broken = new LiveMonitor({
+      config: { ...defaults, enabled: true, sampleRate: 1 },
+      judges: [async () => [{ category: "chemical-biological", severity: "critical", confidence: 1, judge: "t", reason: "r" }]],
+      audit: async (e) => {
+        events.push(e);
+      },
+      kill: async () => {
+        throw new Error("store down");
+      },
+    });
+    broken.offer(sample("x"));
+    await broken.tick();
+    expect(events.at(-1)).toMatchObject({ action: "monitor.act", decision: "error", reason: expect.stringMatching(/could not be tripped: store down/) });
+    await monitor.close();
+  });
+
+  it("samples at the configured rate and only the identities and models configured", () => {
+    let i = 0;
+    const draws = [0.05, 0.5, 0.09, 0.99];
+    const config = { ...defaults, enabled: true, sampleRate: 0.1, models: ["llama"], identities: ["support-bot"] };
+    const m = new LiveMonitor({ config, judges: [], audit: async () => undefined, kill: async () => undefined, random: () => draws[i++ % 4] as number });
+    const principal = { id: "id_1", name: "support-bot" } as never;
+    const route = { version: { id: "llama@2", name: "llama" } } as never;
+    const other = { version: { id: "qwen@1", name: "qwen" } } as never;
+    expect([m.wants(principal, route), m.wants(principal, route), m.wants(principal, route), m.wants(principal, route)]).toEqual([true, false, true, false]);
+    expect(m.wants(principal, other)).toBe(false);
+    expect(m.wants({ id: "id_2", name: "batch" } as never, route)).toBe(false);
+  });
+});
