@@ -64,7 +64,17 @@ export function buildProgram(cli: Cli, register: Register): Command {
  * Views made with addViewCommand (every list and show) are read-only already. `verify key|certificate|sigstore`
  * are not here: checking downloaded weights needs no project (they still record their decision in one).
  */
-export const READ_ONLY_COMMANDS: readonly string[] = ["audit verify", "audit prove", "audit export", "audit list", "drift", "bom", "admit", "policy test"];
+export const READ_ONLY_COMMANDS: readonly string[] = [
+  "audit verify",
+  "audit prove",
+  "audit export",
+  "audit list",
+  "drift",
+  "bom",
+  "admit",
+  "policy test",
+  "eval report",
+];
 
 export function findCommand(program: Command, path: string): Command | undefined {
   let cmd: Command | undefined = program;

@@ -124,6 +124,11 @@ export class LiveMonitor implements TrafficMonitor {
     await this.running;
   }
 
+  counts(): Readonly<Record<string, number>> {
+    const s = this.stats;
+    return { sampled: s.sampled, dropped: s.dropped, judged: s.judged, unjudged: s.unjudged, flagged: s.flagged, queued: this.queue.length };
+  }
+
   /** On the hot path: one random draw, then the filters. */
   wants(principal: Principal, route: ModelRoute): boolean {
     if (this.random() >= this.deps.config.sampleRate) return false;

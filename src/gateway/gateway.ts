@@ -113,6 +113,7 @@ export class Gateway {
       backlog: () => deps.audit().backlog,
       inFlight: () => this.inflight.size,
       catalogAgeSeconds: () => this.catalogAgeMs() / 1000,
+      ...(deps.monitor?.counts === undefined ? {} : { monitor: () => (deps.monitor as Required<TrafficMonitor>).counts() }),
     });
     this.unauthenticated = new UnauthenticatedRefusals((e) => this.record(e), deps.config.unauthenticatedAuditSeconds, deps.config.unauthenticatedSources);
     this.identityRefusals = new IdentityRefusals(

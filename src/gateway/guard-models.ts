@@ -39,6 +39,23 @@ export function guardModelsFromConfig(models: GuardsConfig["models"], deps: Guar
   }));
 }
 
+/**
+ * The guard models named in another setting (evals.judges, evals.monitor.judges), from guards.models: a name
+ * that is not there is a configuration error, not a judge quietly missing.
+ */
+export function namedGuardModels(all: GuardsConfig["models"], names: readonly string[], setting: string, deps: GuardModelDeps): GuardModel[] {
+  const byName = new Map(all.map((m) => [m.name, m]));
+  return names.map((name) => {
+    const m = byName.get(name);
+    if (m === undefined)
+      throw new PerimeterError(
+        "CONFIG_INVALID",
+        `${setting} names the guard model "${name}", which guards.models does not define (it defines: ${[...byName.keys()].join(", ") || "none"})`,
+      );
+    return boundGuardModel(build(m, deps), { timeoutMs: m.timeoutMs, maxConcurrent: m.maxConcurrent, maxQueue: m.maxQueue });
+  });
+}
+
 function build(m: GuardModelConfig, deps: GuardModelDeps): GuardModel {
   switch (m.kind) {
     case "llama-guard":

@@ -15,6 +15,8 @@ export interface GaugeSources {
   backlog(): number;
   inFlight(): number;
   catalogAgeSeconds(): number;
+  /** The live monitor's counts (sampled, dropped, judged, unjudged, flagged, queued…), when it is on. */
+  monitor?(): Readonly<Record<string, number>>;
 }
 
 export class GatewayMetrics {
@@ -63,6 +65,17 @@ export class GatewayMetrics {
         this.set(sources.catalogAgeSeconds());
       },
     });
+    const monitor = sources.monitor;
+    if (monitor !== undefined)
+      new Gauge({
+        name: "perimeter_monitor_samples",
+        help: "The live monitor's samples since start, by state (sampled, dropped for a full queue, judged, unjudged, flagged, queued now)",
+        labelNames: ["state"],
+        registers: [this.registry],
+        collect() {
+          for (const [state, n] of Object.entries(monitor())) this.set({ state }, n);
+        },
+      });
   }
 
   forRoute(route: string): RouteMetrics {

@@ -104,6 +104,8 @@ export interface OutputGuardStage {
 export interface TrafficMonitor {
   wants(principal: Principal, route: ModelRoute): boolean;
   offer(sample: TrafficSample): void;
+  /** Its counts for /metrics. */
+  counts?(): Readonly<Record<string, number>>;
 }
 
 /** A sampled call: who, which version, the request's last user text and the answer the runtime generated. */

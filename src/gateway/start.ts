@@ -10,7 +10,10 @@ import { Gateway, type AuthorizeRequest, type PolicyDecision } from "./gateway.j
 import { Limits, type RedisLike } from "./limits.js";
 import type { Guards } from "./pipeline.js";
 import { GuardEngine, guardsFromConfig } from "../guards/index.js";
-import { guardModelsFromConfig } from "./guard-models.js";
+import { guardModelsFromConfig, namedGuardModels, type GuardModelDeps } from "./guard-models.js";
+import { LiveMonitor } from "../evals/monitor.js";
+import { monitorJudges } from "../evals/monitor-judges.js";
+import { killSwitchFor } from "../app/services.js";
 import { configPath } from "../config/load.js";
 import { RuntimePool, type EmbeddedFactory } from "./runtime-pool.js";
 import { startTracing } from "./tracing.js";
@@ -94,17 +97,32 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   };
   // Guard models are reached through the gateway's catalog and runtime pool, once the gateway is up.
   let started: Gateway | undefined;
+  const guardModelDeps: GuardModelDeps = {
+    route: (model, environment) => (started === undefined ? "the gateway is starting" : started.guardRoute(model, environment)),
+    runtimeFor: (route) => pool.runtimeFor(route),
+    path: (p) => configPath(ctx.loaded, p),
+    upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
+  };
   const guards =
     options.guards ??
     guardsFromConfig(config.guards, {
       policiesReadGuards: engine.contextAttributes === "all" || engine.contextAttributes.has("guards"),
-      models: guardModelsFromConfig(config.guards.models, {
-        route: (model, environment) => (started === undefined ? "the gateway is starting" : started.guardRoute(model, environment)),
-        runtimeFor: (route) => pool.runtimeFor(route),
-        path: (p) => configPath(ctx.loaded, p),
-        upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
-      }),
+      models: guardModelsFromConfig(config.guards.models, guardModelDeps),
     });
+  // The live monitor: its kills go through the kill switch like a person's, and apply here at once.
+  const monitorConfig = config.evals.monitor;
+  const monitor = monitorConfig.enabled
+    ? new LiveMonitor({
+        config: monitorConfig,
+        judges: monitorJudges(namedGuardModels(config.guards.models, monitorConfig.judges, "evals.monitor.judges", guardModelDeps)),
+        audit: (event) => ctx.audit().append(event),
+        kill: async (kind, target, reason) => {
+          await killSwitchFor(ctx).kill({ kind, target, reason, actor: "perimeter:monitor" });
+          await started?.refresh();
+        },
+        logger: options.logger,
+      }).start()
+    : undefined;
   const tracing = await startTracing(config.gateway, VERSION);
   if (tracing !== undefined) options.logger?.info({ endpoint: tracing.endpoint }, "OpenTelemetry traces on");
   const gateway = await Gateway.start({
@@ -118,6 +136,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     runtimeFor: (route) => pool.runtimeFor(route),
     logger: options.logger,
     guards,
+    monitor,
   });
   started = gateway;
   let tools: ToolGateway | undefined;
@@ -132,6 +151,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     });
   } catch (err) {
     gateway.close();
+    await monitor?.close();
     throw err;
   }
   return {
@@ -141,6 +161,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     authenticate,
     async close() {
       await tools?.close();
+      await monitor?.close();
       gateway.close();
       if (guards instanceof GuardEngine) await guards.close();
       await pool.close();
@@ -154,7 +175,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
 }
 
 /** The embedded llama.cpp runtime, loaded only when a model on it is first called. */
-function defaultEmbedded(): EmbeddedFactory {
+export function defaultEmbedded(): EmbeddedFactory {
   let mod: Promise<typeof import("../runtimes/embedded-runtime.js")> | undefined;
   return (models) => {
     let runtime: OpenAIDialect | undefined;

@@ -1,0 +1,79 @@
+import type { MonitorSeverity } from "../config/schema.js";
+import { detector } from "../guards/index.js";
+import type { GuardModel } from "../guards/types.js";
+import type { TrafficSample } from "../gateway/pipeline.js";
+import type { MonitorJudge, SampleFinding } from "./monitor.js";
+
+// What the live monitor judges a sample with. Live traffic carries no suite labels, so the built-in judge
+// pairs two readings: the request asked for something clearly harmful (by category), and the answer
+// complied. Beside it, secrets the runtime wrote into an answer, and guard models (Llama Guard's hazard
+// categories) where the operator runs them.
+
+/** Llama Guard's hazard categories on the monitor's severities: mass-casualty weapons and child exploitation are critical. */
+export const GUARD_CATEGORY_SEVERITY: Readonly<Record<string, MonitorSeverity>> = {
+  S1: "high",
+  S2: "medium",
+  S3: "high",
+  S4: "critical",
+  S5: "low",
+  S6: "low",
+  S7: "medium",
+  S8: "low",
+  S9: "critical",
+  S10: "high",
+  S11: "high",
+  S12: "medium",
+  S13: "medium",
+  S14: "high",
+};
+
+/** Answers are judged on their first part: a bound on the work per sample, whatever a runtime generated. */
+const JUDGED_CHARS = 16_384;
+
+/** Secrets (keys, tokens, private keys) the runtime wrote into an answer. */
+export function secretExposureJudge(): MonitorJudge {
+  const secrets = detector("secrets");
+  return (sample: TrafficSample) => {
+    const findings = secrets.detect(sample.answer.slice(0, JUDGED_CHARS));
+    if (findings.length === 0) return Promise.resolve([]);
+    const worst = findings.reduce((a, b) => (b.severity === "critical" || (a.severity !== "critical" && b.confidence > a.confidence) ? b : a));
+    const finding: SampleFinding = {
+      category: "secret-exposure",
+      severity: worst.severity === "critical" ? "critical" : "high",
+      confidence: worst.confidence,
+      judge: "secrets",
+      reason: `the answer carries ${findings.length} secret(s): ${[...new Set(findings.map((f) => f.type))].slice(0, 5).join(", ")}`,
+    };
+    return Promise.resolve([finding]);
+  };
+}
+
+/** A guard model reading the request and the answer together; its hazard categories set the severity. */
+export function guardModelMonitorJudge(model: GuardModel): MonitorJudge {
+  return async (sample, signal) => {
+    const verdict = await model.judge(
+      {
+        direction: "output",
+        messages: [
+          { role: "user", content: sample.prompt.slice(0, JUDGED_CHARS) },
+          { role: "assistant", content: sample.answer.slice(0, JUDGED_CHARS) },
+        ],
+      },
+      signal,
+    );
+    if (verdict.safe) return [];
+    const categories = verdict.categories.length === 0 ? [model.name] : verdict.categories;
+    return categories.map((category) => ({
+      category,
+      severity: GUARD_CATEGORY_SEVERITY[category] ?? "high",
+      confidence: verdict.score ?? 0.9,
+      judge: model.name,
+      reason: `${model.kind} judged the answer unsafe (${category})`,
+    }));
+  };
+}
+
+/** The monitor's judges: the built-in ones, then the guard models the operator named (evals.monitor.judges). */
+export function monitorJudges(guardModels: readonly GuardModel[]): MonitorJudge[] {
+  return [secretExposureJudge(), ...guardModels.map(guardModelMonitorJudge)];
+}
