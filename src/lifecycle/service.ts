@@ -168,8 +168,8 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     }
   }
 
+  const evalResult = await repo.latest(version.id, "eval");
   if (deps.config.requireEval) {
-    const evalResult = await repo.latest(version.id, "eval");
     if (evalResult === undefined) unmet.push("the eval gate is required (lifecycle.requireEval) and no eval result is on record");
     else if (evalResult.digest !== version.digest)
       unmet.push(
@@ -202,6 +202,7 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
       submitter: version.registeredBy,
       signer,
       scanEvidence: scan?.id,
+      ...(evalResult === undefined || evalResult.digest !== version.digest ? {} : { evalEvidence: evalResult.id, evalVerdict: evalResult.verdict }),
       time: new Date().toISOString(),
     },
   };
