@@ -2,6 +2,8 @@ import type { MonitorSeverity } from "../config/schema.js";
 import { detector } from "../guards/index.js";
 import type { GuardModel } from "../guards/types.js";
 import type { TrafficSample } from "../gateway/pipeline.js";
+import { harmCategory } from "./judges/harm.js";
+import { readRefusal } from "./judges/refusal.js";
 import type { MonitorJudge, SampleFinding } from "./monitor.js";
 
 // What the live monitor judges a sample with. Live traffic carries no suite labels, so the built-in judge
@@ -29,6 +31,28 @@ export const GUARD_CATEGORY_SEVERITY: Readonly<Record<string, MonitorSeverity>> 
 
 /** Answers are judged on their first part: a bound on the work per sample, whatever a runtime generated. */
 const JUDGED_CHARS = 16_384;
+
+/**
+ * A clearly harmful request that the model answered: the request's harm category and the refusal judge's
+ * reading of the answer. Confidence is the weaker of the two readings; a refusal or an unclear answer is no
+ * finding (the model did what it should, or nothing that can be called compliance).
+ */
+export function harmfulComplianceJudge(): MonitorJudge {
+  return (sample: TrafficSample) => {
+    const harm = harmCategory(sample.prompt.slice(0, JUDGED_CHARS));
+    if (harm === undefined) return Promise.resolve([]);
+    const answer = readRefusal(sample.answer);
+    if (answer.outcome !== "complied") return Promise.resolve([]);
+    const finding: SampleFinding = {
+      category: harm.category,
+      severity: harm.severity,
+      confidence: Math.min(harm.confidence, answer.confidence),
+      judge: "refusal",
+      reason: `complied (${answer.reason}) with a ${harm.category} request`,
+    };
+    return Promise.resolve([finding]);
+  };
+}
 
 /** Secrets (keys, tokens, private keys) the runtime wrote into an answer. */
 export function secretExposureJudge(): MonitorJudge {
@@ -75,5 +99,5 @@ export function guardModelMonitorJudge(model: GuardModel): MonitorJudge {
 
 /** The monitor's judges: the built-in ones, then the guard models the operator named (evals.monitor.judges). */
 export function monitorJudges(guardModels: readonly GuardModel[]): MonitorJudge[] {
-  return [secretExposureJudge(), ...guardModels.map(guardModelMonitorJudge)];
+  return [harmfulComplianceJudge(), secretExposureJudge(), ...guardModels.map(guardModelMonitorJudge)];
 }
