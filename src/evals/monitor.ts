@@ -170,6 +170,9 @@ export class LiveMonitor implements TrafficMonitor {
         while (next < batch.length) {
           const sample = batch[next++] as TrafficSample;
           for (const incident of await this.judge(sample)) touched.add(incident);
+          // The built-in judges are synchronous CPU work: a batch judged in one go would stall the calls
+          // sharing this thread for milliseconds. One sample at a time, with the event loop between them.
+          await new Promise((resolve) => setImmediate(resolve));
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.deps.config.concurrency, batch.length) }, worker));
