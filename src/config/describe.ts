@@ -56,7 +56,8 @@ function field(value: unknown, name: string): unknown {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
 }
 
-const SECRET_KEY = /(password|passwd|secret|token|credential)/i;
+// A webhook URL (Slack's, a chat tool's) carries its secret in the path.
+const SECRET_KEY = /(password|passwd|secret|token|credential|webhook)/i;
 const SECRET_PARAM = /(password|passwd|secret|token|sslkey|key)/i;
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 export const REDACTED = "REDACTED";

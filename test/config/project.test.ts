@@ -98,6 +98,7 @@ describe("the effective configuration and its sources", () => {
     expect(redact("gateway.redisUrl", "rediss://:hunter2@cache:6380")).toBe("rediss://:REDACTED@cache:6380");
     expect(redact("gateway.tracing.otlpEndpoint", "https://otel.example/v1/traces?token=abc")).toBe("https://otel.example/v1/traces?token=REDACTED");
     expect(redact("x.clientSecret", "abc")).toBe("REDACTED");
+    expect(redact("evals.monitor.webhook", "https://hooks.chat.example/services/T0/B0/s3cr3t")).toBe("REDACTED");
     expect(redact("lifecycle.trustedSigners", [{ name: "k", publicKey: "-----BEGIN PRIVATE KEY-----\nMC4\n-----END PRIVATE KEY-----\n" }])).toEqual([
       { name: "k", publicKey: "REDACTED" },
     ]);
