@@ -2,7 +2,7 @@
 // of modules. Kysely's ESM tree alone took 126 ms to import; the bundled CLI starts in about a third of the
 // time. Native and optional packages stay external, and so does cedar-wasm: it reads cedar_wasm_bg.wasm from
 // its own directory (__dirname) when it loads.
-import { copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 rmSync("dist/bin", { recursive: true, force: true }); // chunk names change with content: no stale chunks
@@ -43,3 +43,8 @@ await build({
 // The injection classifier reads its weights from beside its module: next to the bundle's chunks, and next to
 // tsc's output of src/guards/.
 for (const dir of ["dist/bin", "dist/guards"]) copyFileSync("src/guards/injection-weights.bin", `${dir}/injection-weights.bin`);
+// The built-in evaluation suites are data files read from beside their module too.
+for (const dir of ["dist/bin/suites", "dist/evals/suites"]) {
+  rmSync(dir, { recursive: true, force: true });
+  cpSync("src/evals/suites", dir, { recursive: true });
+}

@@ -17,6 +17,7 @@ import { registerGuard } from "./guard.js";
 import { registerKill } from "./kill.js";
 import { registerTools } from "./tools.js";
 import { registerUp } from "./up.js";
+import { registerEval } from "./eval.js";
 import { registerRuntimeCommands } from "./runtime.js";
 
 // Every command group, in the order `perimeter --help` lists them. Loaded by main.ts only when the command
@@ -34,6 +35,7 @@ export function registerCommands(program: Command, cli: Cli): void {
   registerServe(program, cli, (ctx) => referenceAdmitter(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded))));
   registerPolicy(program, cli);
   registerGuard(program, cli);
+  registerEval(program, cli);
   registerIdentity(program, cli);
   registerTools(program, cli);
   registerKill(program, cli);

@@ -68,7 +68,7 @@ describe("the live monitor in the gateway", () => {
     for await (const e of readAuditEvents(p.store)) events.push(e);
     const act = events.find((e) => e.action === "monitor.act");
     expect(act).toMatchObject({ actor: "perimeter:monitor", resource: `model:${model}`, decision: "deny" });
-    const calls = (act?.details as { calls: string[] }).calls.map(Number);
+    const calls = ((act?.details as { calls?: string[] } | undefined)?.calls ?? []).map(Number);
     const cause = events.find((e) => e.seq === calls[0]);
     expect(cause).toMatchObject({ action: "gateway.call", actor: `identity:${agent.id}`, resource: `model:${model}` });
     expect(events.find((e) => e.action === "kill.model")).toMatchObject({ actor: "perimeter:monitor", decision: "allow" });
