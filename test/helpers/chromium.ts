@@ -9,7 +9,8 @@ import { chromium } from "playwright-core";
 
 export function chromiumPath(): string {
   const path = process.env["CHROMIUM_PATH"] ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-  if (path === undefined || !existsSync(path)) throw new Error("no Chromium: install Debian's chromium package (scripts/test-services.sh does) or set CHROMIUM_PATH");
+  if (path === undefined || !existsSync(path))
+    throw new Error("no Chromium: install Debian's chromium package (scripts/test-services.sh does) or set CHROMIUM_PATH");
   return path;
 }
 
