@@ -48,4 +48,9 @@ if ! answering 6379; then
 fi
 # The signing tests make X.509 certificates with the openssl command-line tool.
 command -v openssl >/dev/null || apt_install openssl
+# Tests that open pages (the evaluation report) drive Debian's Chromium through playwright-core;
+# CHROMIUM_PATH names another build.
+if ! { [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; } && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  apt_install chromium
+fi
 echo "test-services: PostgreSQL and Redis are answering; openssl is installed"

@@ -1,8 +1,11 @@
 import type { Command } from "commander";
 import { EXIT, PerimeterError } from "../errors.js";
 import { getModel } from "../inventory/models.js";
+import { writeChunk, writeOutputFile } from "../output-file.js";
+import { VERSION } from "../version.js";
 import { EvalRepository } from "../evals/repository.js";
-import { latestEvaluation, runEvaluation } from "../evals/runner.js";
+import { evaluationReportHtml, evaluationReportJson } from "../evals/report.js";
+import { latestEvaluation, runEvaluation, worstResults } from "../evals/runner.js";
 import { configuredSuites, openEvaluator } from "../evals/service.js";
 import { describeRate, percent } from "../evals/stats.js";
 import type { Evaluation } from "../evals/types.js";
@@ -148,6 +151,30 @@ export function registerEval(program: Command, cli: Cli): void {
       return { json: evaluation, print: () => printEvaluation(evaluation) };
     },
   );
+
+  cmd
+    .command("report")
+    .description("write an evaluation's report: one self-contained HTML page (charts, no network) or JSON")
+    .argument("<name@version|evaluation id>")
+    .option("--output <file>", "where to write it (default: stdout)")
+    .option("--format <format>", "html or json (default: from --output's extension, else html)")
+    .option("--force", "overwrite --output if it exists")
+    .action(
+      cli.run(async (ref: string, opts: { output?: string; format?: string; force?: boolean }) => {
+        const format = parseFormat(opts.format ?? (opts.output?.endsWith(".json") === true ? "json" : "html"), ["html", "json"] as const);
+        return withContext(cli.globals(), async (ctx) => {
+          const evaluation = await findEvaluation(ctx, ref);
+          const input = { evaluation, worst: await worstResults(ctx.store, evaluation.id), generatedAt: new Date().toISOString(), toolVersion: VERSION };
+          const text = format === "html" ? evaluationReportHtml(input) : `${JSON.stringify(evaluationReportJson(input), null, 2)}\n`;
+          if (opts.output === undefined) process.stdout.write(text);
+          else {
+            await writeOutputFile(opts.output, opts.force === true, (out) => writeChunk(out, text));
+            process.stdout.write(`wrote the ${format} report of ${evaluation.id} (${evaluation.version}) to ${opts.output}\n`);
+          }
+          return EXIT.ok;
+        });
+      }),
+    );
 }
 
 /** An evaluation by id, or a version's latest complete one. */

@@ -384,7 +384,7 @@ export async function latestEvaluation(store: Store, ref: string): Promise<Evalu
 }
 
 /** The worst results of an evaluation for its report: failed cases first, by severity, then disagreements. */
-export async function worstResults(store: Store, evaluationId: string, max = 25): Promise<CaseResult[]> {
+export async function worstResults(store: Store, evaluationId: string, max = 100): Promise<CaseResult[]> {
   const results = await new EvalRepository(store).results(evaluationId);
   const rank = { critical: 4, high: 3, medium: 2, low: 1, info: 0 } as const;
   return results
