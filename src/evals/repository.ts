@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { EvalRunTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { CaseResult, Evaluation, EvalSettings, EvaluationStatus } from "./types.js";
 
@@ -20,21 +21,7 @@ export interface EvalRun {
   readonly evaluation: Evaluation | null;
 }
 
-type RunRow = {
-  id: string;
-  version_id: string;
-  digest: string;
-  runtime: string;
-  settings: string;
-  status: string;
-  planned: number;
-  started_at: string;
-  started_by: string;
-  finished_at: string | null;
-  result: string | null;
-};
-
-function toRun(r: RunRow): EvalRun {
+function toRun(r: EvalRunTable): EvalRun {
   return {
     id: r.id,
     versionId: r.version_id,
