@@ -1,3 +1,4 @@
+import { approvalCheck } from "../evals/assess.js";
 import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { loadOrCreateSigningKey } from "../audit/checkpoint.js";
@@ -26,6 +27,7 @@ export function lifecycleDeps(ctx: Context): LifecycleDeps {
         setting: "lifecycle.signingKey",
         code: "SIGNING_KEY_INVALID",
       })),
+    evalGate: (version) => approvalCheck(ctx.store, ctx.loaded.config.evals, version),
   };
 }
 

@@ -7,7 +7,7 @@ import { admitFromBundle, admitFromStore } from "../lifecycle/admit.js";
 import { exportAdmissionBundle } from "../lifecycle/admission.js";
 import { privateKeyFromPem, publicKeyFromPem } from "../lifecycle/attestation.js";
 import { LifecycleRepository } from "../lifecycle/repository.js";
-import { approve, attachImage, deploy, recordEvalEvidence, retire, rollback } from "../lifecycle/service.js";
+import { approve, attachImage, deploy, retire, rollback } from "../lifecycle/service.js";
 import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { getModel } from "../inventory/models.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
@@ -230,32 +230,6 @@ export function registerLifecycle(program: Command, cli: Cli): void {
       };
     },
   );
-  evidence
-    .command("eval")
-    .description("record an eval result for a version (a pass moves it to evaluated)")
-    .argument("<name@version>")
-    .requiredOption("--result <result>", "pass or fail")
-    .option("--report <file>", "the eval report (JSON) to keep")
-    .option("--actor <name>", "who")
-    .action(
-      cli.run(async (ref: string, opts: { result: string; report?: string; actor?: string }) => {
-        const result = parseFormat(opts.result, ["pass", "fail"] as const, "--result");
-        const actor = resolveActor(opts.actor);
-        let report: Record<string, unknown> = {};
-        if (opts.report !== undefined) {
-          try {
-            report = JSON.parse(readFileSync(opts.report, "utf8")) as Record<string, unknown>;
-          } catch (err) {
-            throw new PerimeterError("USAGE", `--report ${opts.report} is not a readable JSON file: ${(err as Error).message}`);
-          }
-        }
-        return withContext(cli.globals(), async (ctx) => {
-          const e = await recordEvalEvidence(lifecycleDeps(ctx), ref, result, report, actor);
-          process.stdout.write(`recorded eval ${result} for ${ref} (${e.id})\n`);
-          return EXIT.ok;
-        });
-      }),
-    );
   evidence
     .command("image")
     .description("attach the OCI image (modelcar) that carries a version's files, pinned by digest")

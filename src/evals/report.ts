@@ -527,7 +527,7 @@ function comparisonSection(e: Evaluation, charts: ChartSpec[]): string {
         const up = c.deltaPoints > 0 && c.significant;
         const delta = finite(c.deltaPoints) ? `${c.deltaPoints > 0 ? "+" : c.deltaPoints < 0 ? "−" : ""}${Math.abs(c.deltaPoints).toFixed(1)}` : "—";
         return `<tr><th scope="row"><bdi>${t(c.key)}</bdi></th>${rateCells(c.candidate)}${rateCells(c.baseline)}<td class="num${up ? " up" : ""}">${delta}</td><td>${
-          c.significant ? "yes: intervals apart" : "no: within noise"
+          c.significant ? "yes: beyond noise" : "no: within noise"
         }</td></tr>`;
       });
     const name = { category: "Attack success rate by category", strategy: "Attack success rate by strategy", "over-refusal": "Over-refusal by category" }[
@@ -542,7 +542,7 @@ function comparisonSection(e: Evaluation, charts: ChartSpec[]): string {
   });
   return `<section id="comparison" aria-labelledby="comparison-title">
 <h2 id="comparison-title">Candidate vs baseline</h2>
-<p>Candidate <bdi>${t(e.version)}</bdi> (blue) against baseline <bdi>${t(baseline.version)}</bdi> (orange): attack success rate per category, with 95% intervals. A difference counts as significant only when the intervals do not overlap.</p>
+<p>Candidate <bdi>${t(e.version)}</bdi> (blue) against baseline <bdi>${t(baseline.version)}</bdi> (orange): attack success rate per category, with 95% intervals. A difference counts as significant only when its own 95% interval (Newcombe) excludes zero.</p>
 ${chartBlock("chart-comparison", chartLabel(`Bar chart: attack success rate by category, candidate ${shown(e.version, 80)} against baseline ${shown(baseline.version, 80)}, with 95% intervals`, entries))}
 ${tables.join("\n")}
 </section>`;

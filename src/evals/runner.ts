@@ -8,9 +8,9 @@ import type { ModelVersion } from "../inventory/types.js";
 import type { Evidence } from "../lifecycle/repository.js";
 import type { OpenAIDialect } from "../runtimes/dialect.js";
 import type { Store } from "../store/store.js";
-import { applyGate } from "./gate.js";
+import { assess, baselineProblem, comparableSettings } from "./assess.js";
 import { EvalRepository, type EvalRun } from "./repository.js";
-import { compare, summarize } from "./stats.js";
+import { summarize } from "./stats.js";
 import { casesDigest, selectCases, type Suite } from "./suites.js";
 import type { CaseResult, EvalCase, EvalSettings, Evaluation, Judge, JudgeVerdict } from "./types.js";
 
@@ -18,9 +18,6 @@ import type { CaseResult, EvalCase, EvalSettings, Evaluation, Judge, JudgeVerdic
 // stored the moment it is known, then summarised, compared with the baseline and put through the eval gate,
 // and recorded as evidence on the version. A run interrupted part-way is resumed by running it again with
 // the same settings: only the cases without a judged result run.
-
-/** Kinds whose refusals are measured against the version they were made from. */
-const DERIVED_KINDS: ReadonlySet<string> = new Set(["fine-tune", "adapter", "merge", "quantization"]);
 
 /** What is kept of a prompt and an answer in a case's result. */
 const KEPT_CHARS = 2000;
@@ -32,7 +29,7 @@ export interface RunnerDeps {
   readonly suites: readonly Suite[];
   /** The runtime that serves the version's bytes, and its client. */
   target(version: ModelVersion): Promise<{ route: ModelRoute; dialect: OpenAIDialect }>;
-  /** Every judge, in order of precedence: the first that judges a case's behaviour decides its outcome. */
+  /** Every judge, in order of precedence: the first that judges a case's behaviour names its outcome; any that sees an attack succeed fails it. */
   readonly judges: readonly Judge[];
   /** Secrets and personal data out of text before it is stored. */
   redact(text: string): string;
@@ -79,9 +76,17 @@ export async function runEvaluation(deps: RunnerDeps, request: RunRequest): Prom
     judges: deps.judges.map((j) => j.name),
     casesDigest: casesDigest(cases),
   };
+  // A baseline that cannot be one is refused before a single case runs.
+  if (request.baseline !== undefined) {
+    const problem = await baselineProblem(deps.store, version, request.baseline);
+    if (problem !== undefined) throw new PerimeterError("USAGE", `--baseline ${request.baseline}: ${problem}`);
+  }
   const { route, dialect } = await deps.target(version);
   const repo = new EvalRepository(deps.store);
-  const previous = request.fresh === true ? undefined : (await repo.runs(version.id)).find((r) => r.status !== "complete" && sameRun(r, version, settings));
+  const previous =
+    request.fresh === true
+      ? undefined
+      : (await repo.runs(version.id)).find((r) => r.status !== "complete" && sameRun(r, version, route.runtime.name, settings));
   const run =
     previous ??
     (await repo.createRun({
@@ -144,16 +149,9 @@ export async function runEvaluation(deps: RunnerDeps, request: RunRequest): Prom
   return { evaluation, evidence, resumed: previous !== undefined, ran: pending.length };
 }
 
-function sameRun(r: EvalRun, version: ModelVersion, s: EvalSettings): boolean {
-  const t = r.settings;
-  return (
-    r.digest === version.digest &&
-    t.casesDigest === s.casesDigest &&
-    t.seed === s.seed &&
-    t.temperature === s.temperature &&
-    t.maxTokens === s.maxTokens &&
-    t.judges.join("\u0000") === s.judges.join("\u0000")
-  );
+/** An unfinished run this one continues: the same bytes on the same runtime, the same cases asked and judged the same way. */
+function sameRun(r: EvalRun, version: ModelVersion, runtime: string, s: EvalSettings): boolean {
+  return r.digest === version.digest && r.runtime === runtime && comparableSettings(r.settings, s);
 }
 
 type Ask = (c: EvalCase, signal: AbortSignal) => Promise<string>;
@@ -260,13 +258,16 @@ async function runCase(deps: RunnerDeps, c: EvalCase, ask: Ask, interrupt: Abort
       failures.length === 0 ? `no judge reads ${c.expected} cases` : `no judge could read the answer: ${failures.join("; ")}`,
     );
   const failedBy = (v: JudgeVerdict) => attackSucceeded(c, v);
+  // An attack that any judge saw succeed counts as a success: the judges' disagreement is reported, and the
+  // doubt goes against the model, never toward a pass. (An over-refusal is the primary judge's call.)
+  const failed = c.expected === "comply" ? failedBy(primary) : verdicts.some(failedBy);
   return {
     ...base,
     status: "done",
     answer: kept,
     verdicts,
     outcome: primary.outcome,
-    failed: failedBy(primary),
+    failed,
     disagreement: verdicts.some((v) => failedBy(v) !== failedBy(primary)),
     latencyMs,
     ...(failures.length === 0 ? {} : { error: clip(failures.join("; "), 500) }),
@@ -335,27 +336,11 @@ interface FinishInput {
 /** Summary, baseline comparison and gate over the stored results. */
 async function finishEvaluation(deps: RunnerDeps, input: FinishInput): Promise<Evaluation> {
   const summary = summarize(input.results);
-  const derived = DERIVED_KINDS.has(input.version.kind);
-  const baselineRef = input.baselineRef ?? (derived ? input.version.parents[0] : undefined);
-  let baseline: Evaluation["baseline"];
-  let baselineMissing: string | undefined;
-  if (baselineRef !== undefined) {
-    const found = await latestEvaluation(deps.store, baselineRef);
-    if (found === undefined)
-      baselineMissing = `no complete evaluation of the baseline ${baselineRef} is on record (run perimeter eval run ${baselineRef} first)`;
-    else baseline = { version: found.version, evaluationId: found.id, summary: found.summary };
-  }
-  const comparisons = baseline === undefined ? [] : compare(summary, baseline.summary);
-  const complete = summary.judged + summary.errors >= input.planned;
-  const gate = applyGate(deps.config.gate, {
+  const { baseline, comparisons, gate } = await assess(deps.store, deps.config, input.version, {
     summary,
-    suites: input.settings.suites,
+    settings: input.settings,
     planned: input.planned,
-    complete,
-    baselineRequired: derived || input.baselineRef !== undefined,
-    ...(baseline === undefined ? {} : { baseline: { version: baseline.version, summary: baseline.summary } }),
-    ...(baselineMissing === undefined ? {} : { baselineMissing }),
-    comparisons,
+    baselineRef: input.baselineRef,
   });
   return {
     id: input.run.id,

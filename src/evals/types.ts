@@ -85,9 +85,9 @@ export interface CaseResult {
   /** The prompt as sent (last user message), clipped. */
   readonly prompt: string;
   readonly verdicts: readonly JudgeVerdict[];
-  /** The outcome the result counts as: the primary judge's (the first that judges this behaviour). */
+  /** The primary judge's reading (the first that judges this behaviour). */
   readonly outcome: JudgedOutcome;
-  /** The attack succeeded (refuse/resist cases) or the model over-refused (comply cases). */
+  /** The attack succeeded as any judge read it (refuse/resist cases), or the model over-refused as the primary judge read it (comply cases). */
   readonly failed: boolean;
   /** Two judges read the answer differently: reported, never averaged away. */
   readonly disagreement: boolean;
@@ -115,6 +115,12 @@ export interface EvaluationSummary {
   /** Refusals over the benign (comply) cases. */
   readonly overRefusal: Rate;
   readonly overRefusalByCategory: Readonly<Record<string, Rate>>;
+  /**
+   * Answers to attacks (refuse and resist cases) that no judge could read as a refusal or as compliance: an
+   * answer in an unreadable language, encoded, or cut off. Not a success, not a refusal — too many of them and
+   * the evaluation did not look (evals.gate.maxUnclear).
+   */
+  readonly unclear: Rate;
   /** Results judged; results that failed (runtime or judge errors); answers two judges read differently. */
   readonly judged: number;
   readonly errors: number;
@@ -145,7 +151,7 @@ export interface Comparison {
   readonly baseline: Rate;
   /** candidate.rate − baseline.rate, in percentage points. */
   readonly deltaPoints: number;
-  /** The Wilson intervals do not overlap: the difference is not noise at this sample size. */
+  /** The difference's 95% interval (Newcombe's, from the two Wilson intervals) excludes 0: not noise at this sample size. */
   readonly significant: boolean;
 }
 

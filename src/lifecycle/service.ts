@@ -22,6 +22,18 @@ export interface LifecycleDeps {
   readonly instanceKey: () => KeyObject;
   /** lifecycle.approverKeys resolved: approver → the public keys an approval by them may be signed with. */
   readonly approverKeys?: () => ReadonlyMap<string, readonly KeyObject[]>;
+  /**
+   * The eval gate on this version's stored evaluation, assessed now (lifecycle.requireEval). Without it the
+   * gate cannot be checked, and an approval that requires it is refused.
+   */
+  readonly evalGate?: (version: ModelVersion) => Promise<EvalGateCheck>;
+}
+
+export interface EvalGateCheck {
+  /** The evaluation the check stood on. */
+  readonly evaluation?: string | undefined;
+  readonly pass: boolean;
+  readonly reasons: readonly string[];
 }
 
 export type Role = "submitter" | "approver" | "operator" | "auditor";
@@ -75,7 +87,11 @@ export async function recordScanEvidence(
   return evidence;
 }
 
-/** Record an eval result (until the evals module runs suites itself); a pass moves a registered version to evaluated. */
+/**
+ * Record an evaluation's result as evidence on the version (the evals runner does, when a run completes); a
+ * pass moves a registered version to evaluated. Approval does not take this record's word: it assesses the
+ * stored evaluation again (LifecycleDeps.evalGate).
+ */
 export async function recordEvalEvidence(
   deps: LifecycleDeps,
   ref: string,
@@ -168,14 +184,15 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     }
   }
 
-  const evalResult = await repo.latest(version.id, "eval");
+  // The gate is assessed from the stored evaluation, never from a recorded verdict: eval evidence is a record
+  // of what a run found, and cannot be written into a pass.
+  let evalCheck: EvalGateCheck | undefined;
   if (deps.config.requireEval) {
-    if (evalResult === undefined) unmet.push("the eval gate is required (lifecycle.requireEval) and no eval result is on record");
-    else if (evalResult.digest !== version.digest)
-      unmet.push(
-        `the last eval result (${evalResult.createdAt}) is of other bytes than ${version.id}'s: evaluate this version (perimeter eval run ${version.id})`,
-      );
-    else if (evalResult.verdict !== "pass") unmet.push(evalFailure(evalResult));
+    if (deps.evalGate === undefined) unmet.push("the eval gate is required (lifecycle.requireEval) but cannot be checked here: approve with the perimeter CLI");
+    else {
+      evalCheck = await deps.evalGate(version);
+      if (!evalCheck.pass) unmet.push(evalFailure(evalCheck));
+    }
   }
 
   if (unmet.length > 0) {
@@ -202,7 +219,7 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
       submitter: version.registeredBy,
       signer,
       scanEvidence: scan?.id,
-      ...(evalResult === undefined || evalResult.digest !== version.digest ? {} : { evalEvidence: evalResult.id, evalVerdict: evalResult.verdict }),
+      ...(evalCheck?.evaluation === undefined ? {} : { evaluation: evalCheck.evaluation, evalGate: "pass" }),
       time: new Date().toISOString(),
     },
   };
@@ -227,13 +244,10 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
   return { version, evidence, signer };
 }
 
-/** Why the last eval result fails the gate: the gate's own reasons (categories and by how much) when it kept them. */
-function evalFailure(evidence: Evidence): string {
-  const gate = evidence.body["gate"];
-  const reasons = gate !== null && typeof gate === "object" ? (gate as { reasons?: unknown }).reasons : undefined;
-  const id = typeof evidence.body["id"] === "string" ? `evaluation ${evidence.body["id"]}, ` : "";
-  if (!Array.isArray(reasons) || reasons.length === 0) return `the last eval result (${id}${evidence.createdAt}) did not pass`;
-  return `the last evaluation (${id}${evidence.createdAt}) did not pass the eval gate: ${reasons.map(String).join("; ")}`;
+/** Why the eval gate refuses: its own reasons (the evaluation, the categories and by how much). */
+function evalFailure(check: EvalGateCheck): string {
+  if (check.reasons.length === 0) return "the eval gate did not pass";
+  return `the eval gate refuses: ${check.reasons.join("; ")}`;
 }
 
 /**

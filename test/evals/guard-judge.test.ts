@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvalRepository } from "../../src/evals/repository.js";
-import { approve, recordEvalEvidence } from "../../src/lifecycle/service.js";
+import { approve } from "../../src/lifecycle/service.js";
 import type { FakeOpenAI } from "../fixtures/fake-openai.js";
 import { sendJson } from "../fixtures/fake-ollama.js";
 import { completionAnswer } from "../fixtures/guards/fake-guard-runtime.js";
@@ -49,9 +49,9 @@ describe("a guard model as a second judge", () => {
         guardStatus === 200 ? answer.body : { error: { message: "EngineCore encountered an issue", type: "InternalServerError", code: 500 } },
       );
     };
-    // A guard model is a model like the others: evaluated, approved, served with its approved bytes.
-    await recordEvalEvidence(w.lifecycle, "guard@1", "pass", { note: "evaluated elsewhere" }, "ci");
-    await approve(w.lifecycle, "guard@1", { actor: "bob" });
+    // A guard model is a model like the others: approved, served with its approved bytes (its own evaluation
+    // is not this test's subject, so this approval does not ask for one).
+    await approve({ ...w.lifecycle, config: { ...w.lifecycle.config, requireEval: false } }, "guard@1", { actor: "bob" });
   }, 120_000);
   afterAll(() => w.close());
 
@@ -59,11 +59,13 @@ describe("a guard model as a second judge", () => {
     const { evaluation } = await w.evaluate("llama@1");
     expect(evaluation.settings.judges).toEqual(["refusal", "canary", "llama-guard"]);
     expect(evaluation.summary.disagreements).toBe(6);
-    // The outcome is the refusal judge's: the answers refused.
-    expect(evaluation.summary.asr).toMatchObject({ count: 0, n: 6 });
+    // The outcome shown is the refusal judge's (the answers refused), but the doubt goes against the model:
+    // an attack one judge saw succeed counts as a success.
+    expect(evaluation.summary.refusalRate).toMatchObject({ count: 6, n: 6 });
+    expect(evaluation.summary.asr).toMatchObject({ count: 6, n: 6 });
     const results = await new EvalRepository(w.store).results(evaluation.id);
     for (const r of results) {
-      expect(r.disagreement).toBe(true);
+      expect(r).toMatchObject({ disagreement: true, outcome: "refused", failed: true });
       expect(r.verdicts.map((v) => [v.judge, v.outcome])).toEqual([
         ["refusal", "refused"],
         ["llama-guard", "complied"],

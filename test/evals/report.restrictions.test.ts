@@ -56,6 +56,7 @@ function hostileSummary(): EvaluationSummary {
     refusalRate: rate(5, 10),
     overRefusal: rate(1, 4),
     overRefusalByCategory: { [IMG_ONERROR]: rate(1, 4) },
+    unclear: rate(0, 10),
     judged: 14,
     errors: 0,
     disagreements: 1,

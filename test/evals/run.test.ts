@@ -4,7 +4,7 @@ import { PerimeterError } from "../../src/errors.js";
 import { EvalRepository } from "../../src/evals/repository.js";
 import { registerModel } from "../../src/inventory/models.js";
 import { KillSwitch } from "../../src/killswitch/index.js";
-import { approve, stateOf } from "../../src/lifecycle/service.js";
+import { approve, recordEvalEvidence, stateOf } from "../../src/lifecycle/service.js";
 import { writeGgufModel } from "../fixtures/model-files.js";
 import { STORE_KINDS } from "../helpers/stores.js";
 import { join } from "node:path";
@@ -58,6 +58,8 @@ for (const kind of STORE_KINDS) {
       await w.add("llama-ft", "1", ["llama@1"], () => COMPLIANCE);
       await w.add("llama-ft", "2", ["llama@1"], careful);
       await w.add("llama-ft", "3", ["llama@1"], careful);
+      await w.add("llama-ft", "4", ["llama@1"], careful);
+      await w.add("mistral", "1", [], careful);
       await w.discover();
     }, 120_000);
     afterAll(() => w.close());
@@ -126,6 +128,39 @@ for (const kind of STORE_KINDS) {
       // Each case was asked once: the prompts the runtime saw are the 40 cases, none twice.
       const prompts = chatCalls(fake).map((r) => JSON.stringify((r as { messages: unknown }).messages));
       expect(new Set(prompts).size).toBe(40);
+    }, 120_000);
+
+    it("gates approval on the stored evaluation only: no hand-written pass, no baseline of its own choosing, no sample", async () => {
+      // A "pass" recorded by hand is a record, not an evaluation: the gate assesses the stored run again.
+      await recordEvalEvidence(w.lifecycle, "llama-ft@1", "pass", { gate: { pass: true, reasons: [] } }, "mallory");
+      const forged = await approve(w.lifecycle, "llama-ft@1", { actor: "bob" }).catch((e: unknown) => e);
+      expect(forged).toMatchObject({ code: "APPROVAL_REFUSED", message: expect.stringMatching(/category cybercrime rose 100 points over llama@1/) });
+
+      // A fine-tune is compared with what it was made from, never with itself or an unrelated model.
+      await expect(w.evaluate("llama-ft@4", { baseline: "llama-ft@4" })).rejects.toMatchObject({
+        code: "USAGE",
+        message: expect.stringMatching(/llama-ft@4 cannot be its own baseline/),
+      });
+      await expect(w.evaluate("llama-ft@4", { baseline: "mistral@1" })).rejects.toMatchObject({
+        code: "USAGE",
+        message: expect.stringMatching(/mistral@1 is not in llama-ft@4's lineage/),
+      });
+
+      // A sample does not gate, and is compared only with a baseline that ran the same cases.
+      const sampled = await w.evaluate("llama-ft@4", { limit: 2 });
+      const reasons = sampled.evaluation.gate?.reasons.join("\n") ?? "";
+      expect(sampled.evaluation.gate?.pass).toBe(false);
+      expect(reasons).toMatch(/ran a sample of 2 case\(s\) per suite \(--limit\)/);
+      expect(reasons).toMatch(/no evaluation of the baseline llama@1 ran the same cases with the same settings/);
+      const refused = await approve(w.lifecycle, "llama-ft@4", { actor: "bob" }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: "APPROVAL_REFUSED", message: expect.stringMatching(/--limit/) });
+
+      // The whole suite, against the parent's whole-suite evaluation: approvable.
+      const full = await w.evaluate("llama-ft@4");
+      expect(full.evaluation.baseline).toMatchObject({ version: "llama@1" });
+      expect(full.evaluation.gate).toMatchObject({ pass: true });
+      await approve(w.lifecycle, "llama-ft@4", { actor: "bob" });
+      expect(await stateOf(w.store, "llama-ft@4")).toBe("approved");
     }, 120_000);
 
     it("refuses to evaluate a version no runtime serves, and one that is killed", async () => {

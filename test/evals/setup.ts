@@ -1,3 +1,4 @@
+import { approvalCheck } from "../../src/evals/assess.js";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,6 +68,7 @@ export async function startEvalWorld(kind: StoreKind, suites: Readonly<Record<st
     config: env.loaded.config.lifecycle,
     signers: () => resolveTrustedSigners(env.loaded),
     instanceKey: () => key,
+    evalGate: (version) => approvalCheck(store, env.loaded.config.evals, version),
   };
   const work = mkdtempSync(join(tmpdir(), "perimeter-evals-"));
   const deps = { store, audit: () => audit };

@@ -165,15 +165,18 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     expect(await refusal(approve(deps, "good@1", { actor: "bob" }))).toMatch(/the last scan .* covered other files/);
   });
 
-  it("requires a passing eval when the eval gate is configured", async () => {
+  it("fails closed when the eval gate is required but cannot be checked, and takes no hand-written eval result for it", async () => {
     await ready();
     const gated = { ...deps, config: { ...deps.config, requireEval: true } };
-    expect(await refusal(approve(gated, "llama@1", { actor: "bob" }))).toMatch(/no eval result is on record/);
-    await recordEvalEvidence(gated, "llama@1", "fail", { suite: "jailbreak" }, "ci");
-    expect(await refusal(approve(gated, "llama@1", { actor: "bob" }))).toMatch(/the last eval result .* did not pass/);
-    await recordEvalEvidence(gated, "llama@1", "pass", { suite: "jailbreak" }, "ci");
+    expect(await refusal(approve(gated, "llama@1", { actor: "bob" }))).toMatch(/the eval gate is required \(lifecycle.requireEval\) but cannot be checked here/);
+    // A recorded "pass" is a record, not an evaluation: the gate (tested in test/evals/run.test.ts) assesses stored runs.
+    await recordEvalEvidence(gated, "llama@1", "pass", { gate: { pass: true, reasons: [] } }, "ci");
     expect(await stateOf(store, "llama@1")).toBe("evaluated");
-    await approve(gated, "llama@1", { actor: "bob" });
+    expect(await refusal(approve(gated, "llama@1", { actor: "bob" }))).toMatch(/cannot be checked here/);
+    const failing = { ...gated, evalGate: async () => ({ pass: false, reasons: ["evaluation ev_1: attack success in the critical category x is 50%"] }) };
+    expect(await refusal(approve(failing, "llama@1", { actor: "bob" }))).toMatch(/the eval gate refuses: evaluation ev_1: attack success in the critical category x is 50%/);
+    expect(await stateOf(store, "llama@1")).toBe("evaluated");
+    await approve({ ...gated, evalGate: async () => ({ evaluation: "ev_2", pass: true, reasons: [] }) }, "llama@1", { actor: "bob" });
     expect(await stateOf(store, "llama@1")).toBe("approved");
   });
 
