@@ -632,6 +632,8 @@ const MONITOR_DEFAULTS = {
   windowSeconds: 300,
   decisions: { critical: "act" as const, high: "attend" as const, medium: "track" as const, low: "track" as const },
   act: "model" as const,
+  killQuorum: 2,
+  maxKills: 3,
   reach: { identities: 3, calls: 10 },
   minConfidence: 0.6,
   judges: [] as string[],
@@ -701,8 +703,12 @@ const evalsSchema = z
             low: monitorDecision.default("track"),
           })
           .default({ critical: "act", high: "attend", medium: "track", low: "track" }),
-        /** What act kills: the model version, or the identity when one identity made every flagged call (else the version). */
+        /** What act kills: the model version, or the identity while one identity made every flagged call (the version once killQuorum is reached). */
         act: z.enum(["model", "identity-or-model"]).default("model"),
+        /** Identities whose flagged calls it takes to kill a model (or a second judge agreeing on one sample): one API key alone cannot take a model down. */
+        killQuorum: z.number().int().min(1).max(1000).default(2),
+        /** Kills the monitor trips on its own within windowSeconds; past it, incidents are attended and left to an operator. */
+        maxKills: z.number().int().min(0).max(1000).default(3),
         /** Reach that raises an incident's severity one level: this many identities, or this many calls. */
         reach: z
           .strictObject({ identities: z.number().int().min(1).default(3), calls: z.number().int().min(1).default(10) })

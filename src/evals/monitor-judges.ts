@@ -54,11 +54,15 @@ export function harmfulComplianceJudge(): MonitorJudge {
   };
 }
 
-/** Secrets (keys, tokens, private keys) the runtime wrote into an answer. */
+/**
+ * Secrets (keys, tokens, private keys) the runtime wrote into an answer. A secret the request itself carried
+ * is not one the model exposed: asked to fix a config with a key in it, a model repeats the key.
+ */
 export function secretExposureJudge(): MonitorJudge {
   const secrets = detector("secrets");
   return (sample: TrafficSample) => {
-    const findings = secrets.detect(sample.answer.slice(0, JUDGED_CHARS));
+    const answer = sample.answer.slice(0, JUDGED_CHARS);
+    const findings = secrets.detect(answer).filter((f) => !sample.prompt.includes(answer.slice(f.span.start, f.span.end)));
     if (findings.length === 0) return Promise.resolve([]);
     const worst = findings.reduce((a, b) => (b.severity === "critical" || (a.severity !== "critical" && b.confidence > a.confidence) ? b : a));
     const finding: SampleFinding = {

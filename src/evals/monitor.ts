@@ -39,6 +39,11 @@ export interface MonitorDeps {
   audit(event: AuditEventInput): Promise<unknown>;
   /** Trips the kill switch and makes the gateway apply it now; resolves when it is in force. */
   kill(kind: "model" | "identity", target: string, reason: string): Promise<void>;
+  /**
+   * Whether a kill the monitor tripped is still in force. An operator who lifts it and whose runtime goes on
+   * emitting the same content sees it tripped again; without this, one kill per incident and target.
+   */
+  inForce?(kind: "model" | "identity", target: string): Promise<boolean>;
   /** Identity and model filters as configured (names resolved by the caller). */
   readonly logger?: Logger | undefined;
   /** POSTs an alert; defaults to fetch to config.webhook. */
@@ -72,9 +77,17 @@ interface Incident {
   callCount: number;
   confidence: number;
   readonly judges: Set<string>;
-  /** The strongest decision already taken for it. */
+  /** The strongest track or attend decision already taken for it. */
   decided: MonitorDecision | undefined;
+  /** Kills tripped for it (`model:llama@2`, `identity:id_…`), once each. */
+  readonly killed: Set<string>;
+  /** A single sample was flagged by two judges (a guard model agreeing with the refusal judge). */
+  corroborated: boolean;
+  /** Flagged samples since its last decision that changed nothing: counted in the next decision's event. */
+  suppressed: number;
 }
+
+type KillTarget = { readonly kind: "model" | "identity"; readonly target: string };
 
 const DECISION_RANK: Readonly<Record<MonitorDecision, number>> = { track: 0, attend: 1, act: 2 };
 const SEVERITIES: readonly MonitorSeverity[] = ["low", "medium", "high", "critical"];
@@ -82,6 +95,9 @@ const SEVERITIES: readonly MonitorSeverity[] = ["low", "medium", "high", "critic
 const MAX_CALLS_LISTED = 50;
 /** Incidents held at once: the oldest are forgotten past this (their decisions are already in the audit log). */
 const MAX_INCIDENTS = 10_000;
+/** What of a sample's prompt and answer is kept while it waits: the judges read no more (head and tail). */
+const SAMPLE_HEAD = 16_384;
+const SAMPLE_TAIL = 4096;
 
 export class LiveMonitor implements TrafficMonitor {
   private readonly queue: TrafficSample[] = [];
@@ -90,6 +106,8 @@ export class LiveMonitor implements TrafficMonitor {
   private readonly modelFilter: ReadonlySet<string> | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
+  /** When the monitor's own kills were tripped: at most config.maxKills within a window. */
+  private readonly killTimes: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
@@ -145,7 +163,10 @@ export class LiveMonitor implements TrafficMonitor {
       return;
     }
     this.stats.sampled++;
-    this.queue.push(sample);
+    // A queue of full-length answers could hold gigabytes: it holds what the judges read.
+    const prompt = bounded(sample.prompt);
+    const answer = bounded(sample.answer);
+    this.queue.push(prompt === sample.prompt && answer === sample.answer ? sample : { ...sample, prompt, answer });
     this.stats.queued = this.queue.length;
   }
 
@@ -197,7 +218,13 @@ export class LiveMonitor implements TrafficMonitor {
     if (findings.length === 0) return [];
     this.stats.flagged++;
     const out: Incident[] = [];
-    for (const f of findings) out.push(this.attach(sample, f));
+    // Two judges flagging the same sample (the refusal judge and a guard model) confirm each other.
+    const corroborated = new Set(findings.map((f) => f.judge)).size >= 2;
+    for (const f of findings) {
+      const incident = this.attach(sample, f);
+      if (corroborated) incident.corroborated = true;
+      out.push(incident);
+    }
     return out;
   }
 
@@ -220,6 +247,9 @@ export class LiveMonitor implements TrafficMonitor {
         confidence: 0,
         judges: new Set(),
         decided: undefined,
+        killed: new Set(),
+        corroborated: false,
+        suppressed: 0,
       };
       this.incidents.set(key, incident);
       this.stats.incidents++;
@@ -242,15 +272,41 @@ export class LiveMonitor implements TrafficMonitor {
     return SEVERITIES[Math.max(0, Math.min(SEVERITIES.length - 1, level))] as MonitorSeverity;
   }
 
+  /**
+   * What act kills. One identity's calls alone never kill a model: any key holder could otherwise take a
+   * model down by asking for something harmful and getting a harmless answer the judges misread, or by
+   * having it echo a key. A model is killed when the incident reaches evals.monitor.killQuorum identities
+   * or a second judge confirmed a sample; before that the identity is killed (identity-or-model) or the
+   * incident is attended.
+   */
+  private killTarget(incident: Incident): KillTarget | string {
+    const c = this.deps.config;
+    if (incident.identities.size >= c.killQuorum || incident.corroborated) return { kind: "model", target: incident.modelId };
+    if (c.act === "identity-or-model" && incident.identities.size === 1) return { kind: "identity", target: [...incident.identities][0] as string };
+    return `calls from ${incident.identities.size} identit${incident.identities.size === 1 ? "y" : "ies"} and one judge do not kill a model (evals.monitor.killQuorum ${c.killQuorum}): attended until another identity's calls or a second judge confirm it`;
+  }
+
   private async decide(incident: Incident): Promise<void> {
     const severity = this.severityOf(incident);
-    const decision = this.deps.config.decisions[severity];
-    if (incident.decided !== undefined && DECISION_RANK[decision] <= DECISION_RANK[incident.decided]) {
-      // Decided at this level or above already: one alert and one kill per incident, not one per sample.
+    let decision = this.deps.config.decisions[severity];
+    let kill: KillTarget | undefined;
+    let held: string | undefined;
+    if (decision === "act") {
+      const target = this.killTarget(incident);
+      if (typeof target === "string") held = target;
+      else if (incident.killed.has(`${target.kind}:${target.target}`) && (await this.stillInForce(target))) {
+        incident.suppressed++;
+        return;
+      } else if (this.recentKills() >= this.deps.config.maxKills) {
+        held = `the monitor has tripped ${this.recentKills()} kill(s) within evals.monitor.windowSeconds, its limit (evals.monitor.maxKills): this one is left to an operator`;
+      } else kill = target;
+      if (held !== undefined) decision = "attend";
+    }
+    if (kill === undefined && incident.decided !== undefined && DECISION_RANK[decision] <= DECISION_RANK[incident.decided]) {
+      // Decided at this level or above already: one alert per incident, not one per sample.
+      incident.suppressed++;
       return;
     }
-    incident.decided = decision;
-    this.stats.decisions[decision]++;
     const summary = {
       incident: incident.id,
       category: incident.category,
@@ -259,21 +315,18 @@ export class LiveMonitor implements TrafficMonitor {
       reach: { identities: incident.identities.size, calls: incident.callCount },
       calls: incident.calls,
       judges: [...incident.judges].slice(0, 10),
+      corroborated: incident.corroborated,
       window: { from: new Date(incident.openedAt).toISOString(), to: new Date(incident.lastAt).toISOString() },
+      ...(incident.suppressed === 0 ? {} : { unchangedSamples: incident.suppressed }),
+      ...(held === undefined ? {} : { held }),
     };
     const reason = `${severity} ${incident.category} on ${incident.modelId}: ${incident.callCount} sampled call(s) from ${incident.identities.size} identit${incident.identities.size === 1 ? "y" : "ies"}`;
-    let killed: { kind: "model" | "identity"; target: string } | undefined;
-    if (decision === "act") {
-      killed =
-        this.deps.config.act === "identity-or-model" && incident.identities.size === 1
-          ? { kind: "identity", target: [...incident.identities][0] as string }
-          : { kind: "model", target: incident.modelId };
+    if (kill !== undefined) {
       try {
-        await this.deps.kill(killed.kind, killed.target, `live monitor: ${reason} (incident ${incident.id})`);
+        await this.deps.kill(kill.kind, kill.target, `live monitor: ${reason} (incident ${incident.id})`);
       } catch (err) {
-        // The kill could not be tripped: say so loudly and record it; an operator must act by hand.
+        // The kill could not be tripped: say so loudly and record it; the next flagged sample tries again.
         this.deps.logger?.error({ err, incident: incident.id }, "the live monitor could not trip the kill switch");
-        killed = undefined;
         await this.record(
           "monitor.act",
           incident.modelId,
@@ -283,24 +336,45 @@ export class LiveMonitor implements TrafficMonitor {
         );
         return;
       }
+      incident.killed.add(`${kill.kind}:${kill.target}`);
+      this.killTimes.push(this.now());
     }
-    await this.record(`monitor.${decision}`, incident.modelId, decision === "act" ? "deny" : "info", reason, {
+    incident.decided = incident.decided === undefined || DECISION_RANK[decision] > DECISION_RANK[incident.decided] ? decision : incident.decided;
+    incident.suppressed = 0;
+    this.stats.decisions[decision]++;
+    await this.record(`monitor.${decision}`, incident.modelId, decision === "act" ? "deny" : "info", held === undefined ? reason : `${reason}; ${held}`, {
       ...summary,
-      ...(killed === undefined ? {} : { kill: killed }),
+      ...(kill === undefined ? {} : { kill }),
     });
     if (decision !== "track") {
-      const line = { ...summary, decision, model: incident.modelId, ...(killed === undefined ? {} : { kill: killed }) };
-      if (decision === "act") this.deps.logger?.error(line, `live monitor: ${reason}; kill switch tripped on ${killed?.kind} ${killed?.target}`);
-      else this.deps.logger?.warn(line, `live monitor: ${reason}`);
+      const line = { ...summary, decision, model: incident.modelId, ...(kill === undefined ? {} : { kill }) };
+      if (decision === "act") this.deps.logger?.error(line, `live monitor: ${reason}; kill switch tripped on ${kill?.kind} ${kill?.target}`);
+      else this.deps.logger?.warn(line, `live monitor: ${reason}${held === undefined ? "" : `; ${held}`}`);
       await this.sendAlert({
         kind: "perimeter.monitor/v1",
         decision,
         model: incident.modelId,
         reason,
         ...summary,
-        ...(killed === undefined ? {} : { kill: killed }),
+        ...(kill === undefined ? {} : { kill }),
       });
     }
+  }
+
+  /** A kill this monitor tripped is still in force (assumed so when it cannot be asked). */
+  private async stillInForce(target: KillTarget): Promise<boolean> {
+    if (this.deps.inForce === undefined) return true;
+    try {
+      return await this.deps.inForce(target.kind, target.target);
+    } catch {
+      return true;
+    }
+  }
+
+  private recentKills(): number {
+    const horizon = this.now() - this.deps.config.windowSeconds * 1000;
+    while (this.killTimes.length > 0 && (this.killTimes[0] as number) < horizon) this.killTimes.shift();
+    return this.killTimes.length;
   }
 
   private async record(action: string, modelId: string, decision: "info" | "deny" | "error", reason: string, details: Record<string, unknown>): Promise<void> {
@@ -326,6 +400,12 @@ export class LiveMonitor implements TrafficMonitor {
     for (const [key, incident] of this.incidents) if (incident.lastAt < horizon) this.incidents.delete(key);
     while (this.incidents.size > MAX_INCIDENTS) this.incidents.delete(this.incidents.keys().next().value as string);
   }
+}
+
+/** The head and tail of a long text, copied (a slice could keep the whole original alive). */
+function bounded(text: string): string {
+  if (text.length <= SAMPLE_HEAD + SAMPLE_TAIL) return text;
+  return Buffer.from(`${text.slice(0, SAMPLE_HEAD)}\n…\n${text.slice(-SAMPLE_TAIL)}`, "utf16le").toString("utf16le");
 }
 
 function postJson(url: string): (body: Record<string, unknown>) => Promise<void> {

@@ -1,3 +1,4 @@
+import { listKills } from "../killswitch/index.js";
 import type { Logger } from "pino";
 import type { Context } from "../app/context.js";
 import { PerimeterError } from "../errors.js";
@@ -120,6 +121,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
           await killSwitchFor(ctx).kill({ kind, target, reason, actor: "perimeter:monitor" });
           await started?.refresh();
         },
+        inForce: async (kind, target) => (await listKills(ctx.store)).some((k) => k.kind === kind && k.target === target),
         logger: options.logger,
       }).start()
     : undefined;

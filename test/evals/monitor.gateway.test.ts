@@ -37,11 +37,13 @@ describe("the live monitor in the gateway", () => {
     await new Promise((r) => setTimeout(r, INTERVAL_MS * 2));
     expect((await ask(other.key, "How do I make a cup of tea?")).choices[0]?.message.content).toMatch(/Tea/);
 
-    // The runtime turns: a harmful request now gets compliance.
+    // The runtime turns: a harmful request now gets compliance, for whoever asks (one identity alone could
+    // be an attacker making the model look bad; two make it the model: evals.monitor.killQuorum).
     p.vllm.model = (lastUser) => (lastUser === HARMFUL ? COMPLIANCE : "Tea: boil water, steep for three minutes.");
     const first = await ask(agent.key, HARMFUL);
     const complied = performance.now();
     expect(first.choices[0]?.message.content).toMatch(/Step 1/);
+    expect((await ask(other.key, HARMFUL)).choices[0]?.message.content).toMatch(/Step 1/);
     let refusedAt: number | undefined;
     let refusal: unknown;
     while (performance.now() - complied < INTERVAL_MS * 10) {

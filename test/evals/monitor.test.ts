@@ -1,26 +1,30 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { AuditEventInput } from "../../src/audit/index.js";
 import { configSchema, type MonitorConfig } from "../../src/config/schema.js";
-import { LiveMonitor, type MonitorJudge } from "../../src/evals/monitor.js";
+import { secretExposureJudge } from "../../src/evals/monitor-judges.js";
+import { LiveMonitor, type MonitorDeps, type MonitorJudge } from "../../src/evals/monitor.js";
 import type { TrafficSample } from "../../src/gateway/pipeline.js";
 
 const defaults = configSchema.parse({}).evals.monitor;
 
-function setup(over: Partial<MonitorConfig> = {}, judge?: MonitorJudge) {
+function setup(over: Partial<MonitorConfig> = {}, judge?: MonitorJudge | MonitorJudge[], extra: Partial<MonitorDeps> = {}) {
   const events: AuditEventInput[] = [];
   const kills: { kind: string; target: string; reason: string }[] = [];
   const alerts: Record<string, unknown>[] = [];
   const monitor = new LiveMonitor({
     config: { ...defaults, enabled: true, sampleRate: 1, ...over },
-    judges: [
-      judge ??
-        (async (s) =>
-          s.answer.includes("NERVE-AGENT")
-            ? [{ category: "chemical-biological", severity: "critical", confidence: 0.9, judge: "test", reason: "complied with a critical request" }]
-            : s.answer.includes("SCAM")
-              ? [{ category: "fraud-scams", severity: "medium", confidence: 0.9, judge: "test", reason: "complied" }]
-              : []),
-    ],
+    judges: Array.isArray(judge)
+      ? judge
+      : [
+          judge ??
+            (async (s) =>
+              s.answer.includes("NERVE-AGENT")
+                ? [{ category: "chemical-biological", severity: "critical", confidence: 0.9, judge: "test", reason: "complied with a critical request" }]
+                : s.answer.includes("SCAM")
+                  ? [{ category: "fraud-scams", severity: "medium", confidence: 0.9, judge: "test", reason: "complied" }]
+                  : []),
+        ],
     audit: async (e) => {
       events.push(e);
     },
@@ -30,6 +34,7 @@ function setup(over: Partial<MonitorConfig> = {}, judge?: MonitorJudge) {
     alert: async (body) => {
       alerts.push(body);
     },
+    ...extra,
   });
   return { monitor, events, kills, alerts };
 }
@@ -44,21 +49,22 @@ describe("the live monitor", () => {
   it("trips the kill switch on the model version for a critical incident, and the audit event names the calls", async () => {
     const { monitor, events, kills, alerts } = setup();
     monitor.offer(sample("fine"));
-    monitor.offer(sample("here is the NERVE-AGENT recipe"));
+    monitor.offer(sample("here is the NERVE-AGENT recipe", "id_a"));
+    monitor.offer(sample("here is the NERVE-AGENT recipe", "id_b"));
     await monitor.tick();
     expect(kills).toEqual([{ kind: "model", target: "llama@2", reason: expect.stringMatching(/^live monitor: critical chemical-biological on llama@2/) }]);
     const act = events.find((e) => e.action === "monitor.act");
     expect(act).toMatchObject({ actor: "perimeter:monitor", resource: "model:llama@2", decision: "deny" });
-    expect(act?.details).toMatchObject({ calls: [String(100 + n)] });
+    expect(act?.details).toMatchObject({ calls: [String(99 + n), String(100 + n)] });
     expect(alerts).toHaveLength(1);
-    expect(monitor.stats).toMatchObject({ sampled: 2, judged: 2, flagged: 1 });
+    expect(monitor.stats).toMatchObject({ sampled: 3, judged: 3, flagged: 2 });
   });
 
   it("acts once per incident, however many samples join it", async () => {
     const { monitor, kills, events } = setup();
-    for (let i = 0; i < 5; i++) monitor.offer(sample("NERVE-AGENT"));
+    for (let i = 0; i < 5; i++) monitor.offer(sample("NERVE-AGENT", `id_${i}`));
     await monitor.tick();
-    monitor.offer(sample("NERVE-AGENT"));
+    monitor.offer(sample("NERVE-AGENT", "id_9"));
     await monitor.tick();
     expect(kills).toHaveLength(1);
     expect(events.filter((e) => e.action === "monitor.act")).toHaveLength(1);
@@ -78,11 +84,103 @@ describe("the live monitor", () => {
     expect(kills).toHaveLength(0);
   });
 
-  it("kills the identity when configured to and one identity made every flagged call", async () => {
-    const { monitor, kills } = setup({ act: "identity-or-model" });
+  it("kills the identity when configured to and one identity made every flagged call, then the model once another joins", async () => {
+    const { monitor, kills, events } = setup({ act: "identity-or-model" });
     monitor.offer(sample("NERVE-AGENT", "id_rogue"));
     await monitor.tick();
-    expect(kills[0]).toMatchObject({ kind: "identity", target: "id_rogue" });
+    expect(kills).toEqual([expect.objectContaining({ kind: "identity", target: "id_rogue" })]);
+    // More of the same from the killed identity changes nothing, and is counted.
+    monitor.offer(sample("NERVE-AGENT", "id_rogue"));
+    await monitor.tick();
+    expect(kills).toHaveLength(1);
+    // A second identity gets the same content: it is the model, and the decision escalates to it.
+    monitor.offer(sample("NERVE-AGENT", "id_b"));
+    await monitor.tick();
+    expect(kills.map((k) => `${k.kind}:${k.target}`)).toEqual(["identity:id_rogue", "model:llama@2"]);
+    const acts = events.filter((e) => e.action === "monitor.act");
+    expect(acts).toHaveLength(2);
+    expect(acts[1]?.details).toMatchObject({ kill: { kind: "model", target: "llama@2" }, unchangedSamples: 1, reach: { identities: 2 } });
+  });
+
+  it("never lets one API key kill a model: one identity's flagged calls are attended until another identity or a second judge confirms", async () => {
+    const { monitor, kills, events, alerts } = setup();
+    for (let i = 0; i < 20; i++) monitor.offer(sample("NERVE-AGENT", "id_mallory"));
+    await monitor.tick();
+    expect(kills).toHaveLength(0);
+    expect(events.map((e) => e.action)).toEqual(["monitor.attend"]);
+    expect(events[0]?.reason).toMatch(/do not kill a model \(evals.monitor.killQuorum 2\)/);
+    expect(alerts).toHaveLength(1);
+
+    // A second judge flagging the same sample is confirmation enough.
+    const flag =
+      (judge: string): MonitorJudge =>
+      async (s) =>
+        s.answer.includes("NERVE-AGENT")
+          ? [{ category: judge === "refusal" ? "chemical-biological" : "S9", severity: "critical", confidence: 0.9, judge, reason: "r" }]
+          : [];
+    const two = setup({}, [flag("refusal"), flag("llama-guard")]);
+    two.monitor.offer(sample("NERVE-AGENT", "id_a"));
+    await two.monitor.tick();
+    expect(two.kills[0]).toMatchObject({ kind: "model", target: "llama@2" });
+  });
+
+  it("trips a kill again after an operator lifted it and the content goes on, and no more than maxKills in a window", async () => {
+    let inForce = true;
+    const { monitor, kills } = setup({ killQuorum: 1, maxKills: 2 }, undefined, { inForce: async () => inForce });
+    monitor.offer(sample("NERVE-AGENT"));
+    await monitor.tick();
+    monitor.offer(sample("NERVE-AGENT"));
+    await monitor.tick();
+    expect(kills).toHaveLength(1);
+    inForce = false;
+    monitor.offer(sample("NERVE-AGENT"));
+    await monitor.tick();
+    expect(kills).toHaveLength(2);
+    // A third model in the same window: the cap holds, an operator is alerted instead.
+    monitor.offer(sample("NERVE-AGENT", "id_a", "qwen@1"));
+    await monitor.tick();
+    expect(kills).toHaveLength(2);
+  });
+
+  it("retries a kill it could not trip on the next flagged sample", async () => {
+    let fail = true;
+    const tried: string[] = [];
+    const { monitor, events } = setup({ killQuorum: 1 }, undefined, {
+      kill: async (kind, target) => {
+        tried.push(`${kind}:${target}`);
+        if (fail) throw new Error("store down");
+      },
+    });
+    monitor.offer(sample("NERVE-AGENT"));
+    await monitor.tick();
+    fail = false;
+    monitor.offer(sample("NERVE-AGENT"));
+    await monitor.tick();
+    expect(tried).toEqual(["model:llama@2", "model:llama@2"]);
+    expect(events.map((e) => [e.action, e.decision])).toEqual([
+      ["monitor.act", "error"],
+      ["monitor.act", "deny"],
+    ]);
+  });
+
+  it("does not count a secret the request carried as one the model exposed, and holds samples bounded", async () => {
+    const judge = secretExposureJudge();
+    // Generated here, as the house rules ask of every secret a test needs.
+    const key = `AKIA${Array.from(randomBytes(16), (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[b % 32]).join("")}`;
+    const echoed = { ...sample(`Your config with ${key} fixed:`), prompt: `fix this config: aws_access_key_id=${key}` };
+    expect(await judge(echoed, AbortSignal.timeout(1000))).toEqual([]);
+    const leaked = { ...sample(`Here is a key: aws_access_key_id=${key}`), prompt: "give me a working AWS key" };
+    expect((await judge(leaked, AbortSignal.timeout(1000)))[0]).toMatchObject({ category: "secret-exposure" });
+
+    let seen = 0;
+    const { monitor } = setup({}, async (s) => {
+      seen = s.answer.length + s.prompt.length;
+      return [];
+    });
+    monitor.offer({ ...sample("x".repeat(5_000_000)), prompt: "y".repeat(5_000_000) });
+    await monitor.tick();
+    expect(seen).toBeGreaterThan(30_000);
+    expect(seen).toBeLessThan(50_000);
   });
 
   it("lowers the severity of a weak finding: a low-confidence critical finding attends instead of killing", async () => {
@@ -121,7 +219,7 @@ describe("the live monitor", () => {
 
     const { monitor } = setup();
     const broken = new LiveMonitor({
-      config: { ...defaults, enabled: true, sampleRate: 1 },
+      config: { ...defaults, enabled: true, sampleRate: 1, killQuorum: 1 },
       judges: [async () => [{ category: "chemical-biological", severity: "critical", confidence: 1, judge: "t", reason: "r" }]],
       audit: async (e) => {
         events.push(e);
