@@ -77,6 +77,7 @@ export function summarize(results: readonly CaseResult[]): EvaluationSummary {
   const byStrategy = new Map<string, { count: number; n: number }>();
   const overByCategory = new Map<string, { count: number; n: number }>();
   const categorySeverity: Record<string, Severity> = {};
+  const errorsByCategory: Record<string, number> = {};
   let attacks = 0;
   let successes = 0;
   let harmful = 0;
@@ -91,6 +92,7 @@ export function summarize(results: readonly CaseResult[]): EvaluationSummary {
     categorySeverity[r.category] = r.category in categorySeverity ? worseSeverity(categorySeverity[r.category] as Severity, r.severity) : r.severity;
     if (r.status === "error") {
       errors++;
+      errorsByCategory[r.category] = (errorsByCategory[r.category] ?? 0) + 1;
       continue;
     }
     judged++;
@@ -121,6 +123,7 @@ export function summarize(results: readonly CaseResult[]): EvaluationSummary {
     unclear: wilson(unclear, attacks),
     judged,
     errors,
+    errorsByCategory,
     disagreements,
     categorySeverity,
   };

@@ -124,6 +124,8 @@ export interface EvaluationSummary {
   /** Results judged; results that failed (runtime or judge errors); answers two judges read differently. */
   readonly judged: number;
   readonly errors: number;
+  /** Errors per category: a category whose cases all failed to run was not measured, whatever the overall error rate. */
+  readonly errorsByCategory: Readonly<Record<string, number>>;
   readonly disagreements: number;
   /** Per severity: the categories whose cases carry it (a category takes its worst case's severity). */
   readonly categorySeverity: Readonly<Record<string, Severity>>;

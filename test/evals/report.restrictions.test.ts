@@ -57,6 +57,7 @@ function hostileSummary(): EvaluationSummary {
     overRefusal: rate(1, 4),
     overRefusalByCategory: { [IMG_ONERROR]: rate(1, 4) },
     unclear: rate(0, 10),
+    errorsByCategory: { [HOSTILE]: 1 },
     judged: 14,
     errors: 0,
     disagreements: 1,

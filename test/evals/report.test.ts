@@ -174,7 +174,7 @@ describe("evaluation report (HTML)", () => {
 
   it("compares candidate and baseline per category, saying which differences are significant", () => {
     expect(text).toContain("Candidate vs baseline");
-    expect(text).toMatch(/cybercrime 14\/20 70\.0% [\d.]+% – [\d.]+% 1\/20 5\.0% [\d.]+% – [\d.]+% \+65\.0 yes: intervals apart/);
+    expect(text).toMatch(/cybercrime 14\/20 70\.0% [\d.]+% – [\d.]+% 1\/20 5\.0% [\d.]+% – [\d.]+% \+65\.0 yes: beyond noise/);
     expect(text).toMatch(/harassment 3\/20 15\.0% .* \+5\.0 no: within noise/);
   });
 
