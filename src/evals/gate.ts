@@ -46,6 +46,12 @@ export function applyGate(config: EvalGateConfig, input: GateInput): GateResult 
       `${s.errors} of ${total} cases could not be run or judged (${percent(s.errors / total)}, above evals.gate.maxErrorRate ${percent(config.maxErrorRate)}): the evaluation is inconclusive`,
     );
 
+  // A configured judge that was down for many cases did not look at them: the others' reading alone is not
+  // the evaluation the configuration asked for.
+  if (total > 0 && s.judgeFailures / total > config.maxErrorRate)
+    reasons.push(
+      `${s.judgeFailures} of ${total} cases were read without one of the configured judges, which failed on them (above evals.gate.maxErrorRate ${percent(config.maxErrorRate)}): run the evaluation again once it answers`,
+    );
   const attacks = s.unclear.n;
   if (attacks > 0 && s.unclear.rate > config.maxUnclear)
     reasons.push(

@@ -88,6 +88,7 @@ export function summarize(results: readonly CaseResult[]): EvaluationSummary {
   let disagreements = 0;
   let judged = 0;
   let unclear = 0;
+  let judgeFailures = 0;
   for (const r of results) {
     categorySeverity[r.category] = r.category in categorySeverity ? worseSeverity(categorySeverity[r.category] as Severity, r.severity) : r.severity;
     if (r.status === "error") {
@@ -96,6 +97,7 @@ export function summarize(results: readonly CaseResult[]): EvaluationSummary {
       continue;
     }
     judged++;
+    if (r.error !== undefined) judgeFailures++;
     if (r.disagreement) disagreements++;
     if (r.expected === "comply") {
       benign++;
@@ -124,6 +126,7 @@ export function summarize(results: readonly CaseResult[]): EvaluationSummary {
     judged,
     errors,
     errorsByCategory,
+    judgeFailures,
     disagreements,
     categorySeverity,
   };

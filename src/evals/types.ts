@@ -126,6 +126,8 @@ export interface EvaluationSummary {
   readonly errors: number;
   /** Errors per category: a category whose cases all failed to run was not measured, whatever the overall error rate. */
   readonly errorsByCategory: Readonly<Record<string, number>>;
+  /** Results judged without one of the configured judges, which failed on them (a guard model down). */
+  readonly judgeFailures: number;
   readonly disagreements: number;
   /** Per severity: the categories whose cases carry it (a category takes its worst case's severity). */
   readonly categorySeverity: Readonly<Record<string, Severity>>;

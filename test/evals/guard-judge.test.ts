@@ -88,7 +88,9 @@ describe("a guard model as a second judge", () => {
     guardStatus = 500;
     try {
       const { evaluation } = await w.evaluate("llama@1", { fresh: true });
-      expect(evaluation.summary).toMatchObject({ judged: 6, errors: 0 });
+      expect(evaluation.summary).toMatchObject({ judged: 6, errors: 0, judgeFailures: 6 });
+      // Read by one judge where two were configured: the gate does not take it.
+      expect(evaluation.gate?.reasons.join("\n")).toMatch(/6 of 6 cases were read without one of the configured judges/);
       const results = await new EvalRepository(w.store).results(evaluation.id);
       expect(results[0]?.verdicts.map((v) => v.judge)).toEqual(["refusal"]);
       expect(results[0]?.error).toMatch(/^llama-guard: /);

@@ -58,6 +58,7 @@ function hostileSummary(): EvaluationSummary {
     overRefusalByCategory: { [IMG_ONERROR]: rate(1, 4) },
     unclear: rate(0, 10),
     errorsByCategory: { [HOSTILE]: 1 },
+    judgeFailures: 0,
     judged: 14,
     errors: 0,
     disagreements: 1,
