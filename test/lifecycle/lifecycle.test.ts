@@ -168,13 +168,17 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
   it("fails closed when the eval gate is required but cannot be checked, and takes no hand-written eval result for it", async () => {
     await ready();
     const gated = { ...deps, config: { ...deps.config, requireEval: true } };
-    expect(await refusal(approve(gated, "llama@1", { actor: "bob" }))).toMatch(/the eval gate is required \(lifecycle.requireEval\) but cannot be checked here/);
+    expect(await refusal(approve(gated, "llama@1", { actor: "bob" }))).toMatch(
+      /the eval gate is required \(lifecycle.requireEval\) but cannot be checked here/,
+    );
     // A recorded "pass" is a record, not an evaluation: the gate (tested in test/evals/run.test.ts) assesses stored runs.
     await recordEvalEvidence(gated, "llama@1", "pass", { gate: { pass: true, reasons: [] } }, "ci");
     expect(await stateOf(store, "llama@1")).toBe("evaluated");
     expect(await refusal(approve(gated, "llama@1", { actor: "bob" }))).toMatch(/cannot be checked here/);
     const failing = { ...gated, evalGate: async () => ({ pass: false, reasons: ["evaluation ev_1: attack success in the critical category x is 50%"] }) };
-    expect(await refusal(approve(failing, "llama@1", { actor: "bob" }))).toMatch(/the eval gate refuses: evaluation ev_1: attack success in the critical category x is 50%/);
+    expect(await refusal(approve(failing, "llama@1", { actor: "bob" }))).toMatch(
+      /the eval gate refuses: evaluation ev_1: attack success in the critical category x is 50%/,
+    );
     expect(await stateOf(store, "llama@1")).toBe("evaluated");
     await approve({ ...gated, evalGate: async () => ({ evaluation: "ev_2", pass: true, reasons: [] }) }, "llama@1", { actor: "bob" });
     expect(await stateOf(store, "llama@1")).toBe("approved");
