@@ -5,6 +5,7 @@ import type { ModelVersion } from "../inventory/types.js";
 import type { Store } from "../store/store.js";
 import { applyGate } from "./gate.js";
 import { EvalRepository, type EvalRun } from "./repository.js";
+import { failedOf } from "./runner.js";
 import { compare, summarize } from "./stats.js";
 import type { Comparison, EvalSettings, Evaluation, EvaluationSummary, GateResult } from "./types.js";
 
@@ -12,6 +13,11 @@ import type { Comparison, EvalSettings, Evaluation, EvaluationSummary, GateResul
 // evaluation when it finishes; lifecycle approval assesses it again from the stored case results with the
 // configuration of the moment, so the verdict that gates approval is never a number someone typed in, and
 // a threshold tightened since the run applies to it.
+
+/** The judges an evaluation under this configuration runs, in order (the evaluator builds them so). */
+export function configuredJudges(config: Pick<EvalsConfig, "judges">): string[] {
+  return ["refusal", "canary", ...config.judges];
+}
 
 /** Kinds whose refusals are measured against the version they were made from. */
 export const DERIVED_KINDS: ReadonlySet<string> = new Set(["fine-tune", "adapter", "merge", "quantization"]);
@@ -39,7 +45,7 @@ export async function assess(store: Store, config: EvalsConfig, version: ModelVe
   let baseline: Evaluation["baseline"];
   let baselineMissing: string | undefined;
   if (baselineRef !== undefined) {
-    const found = await baselineEvaluation(store, version, baselineRef, input.settings);
+    const found = await baselineEvaluation(store, version, baselineRef, input.settings, config);
     if (typeof found === "string") baselineMissing = found;
     else baseline = { version: found.version, evaluationId: found.id, summary: found.summary };
   }
@@ -48,7 +54,7 @@ export async function assess(store: Store, config: EvalsConfig, version: ModelVe
   const gate = applyGate(config.gate, {
     summary: s,
     settings: input.settings,
-    configured: { seed: config.seed, temperature: config.temperature },
+    configured: { seed: config.seed, temperature: config.temperature, maxTokens: config.maxTokens, judges: configuredJudges(config) },
     planned: input.planned,
     complete: s.judged + s.errors >= input.planned,
     baselineRequired: derived || input.baselineRef !== undefined,
@@ -102,17 +108,26 @@ export function comparableSettings(a: EvalSettings, b: EvalSettings): boolean {
 }
 
 /** The newest complete evaluation of the baseline's current bytes comparable with `settings`, or why there is none. */
-async function baselineEvaluation(store: Store, version: ModelVersion, ref: string, settings: EvalSettings): Promise<Evaluation | string> {
+function looked(r: EvalRun, config: EvalsConfig): boolean {
+  const s = r.evaluation?.summary;
+  if (s == null) return false;
+  const total = s.judged + s.errors;
+  const max = config.gate.maxErrorRate;
+  return total > 0 && s.errors / total <= max && (s.judgeFailures ?? 0) / total <= max;
+}
+
+async function baselineEvaluation(store: Store, version: ModelVersion, ref: string, settings: EvalSettings, config: EvalsConfig): Promise<Evaluation | string> {
   const problem = await baselineProblem(store, version, ref);
   if (problem !== undefined) return problem;
   const base = await getModel(store, ref);
   const runs = newestComplete(await new EvalRepository(store).runs(base.id), base.digest);
-  const found = runs.find((r) => comparableSettings(r.settings, settings));
+  // A baseline must itself have looked: a run of the parent whose cases errored (its runtime down) shows nothing.
+  const found = runs.find((r) => comparableSettings(r.settings, settings) && looked(r, config));
   if (found?.evaluation != null) return found.evaluation;
   const how = `suites ${settings.suites.join(", ")}${settings.limit === undefined ? "" : `, --limit ${settings.limit}`}, seed ${settings.seed}, temperature ${settings.temperature}, judges ${settings.judges.join(", ")}`;
   return runs.length === 0
     ? `no complete evaluation of the baseline ${base.id} is on record (run perimeter eval run ${base.id} first)`
-    : `no evaluation of the baseline ${base.id} ran the same cases with the same settings (${how}): run perimeter eval run ${base.id} with them`;
+    : `no evaluation of the baseline ${base.id} ran the same cases with the same settings (${how}) and could run and judge them: run perimeter eval run ${base.id} with them`;
 }
 
 /** Complete runs of these bytes, the most recently finished first. */
@@ -140,7 +155,9 @@ export async function approvalCheck(store: Store, config: EvalsConfig, version: 
   if (latest?.evaluation == null)
     return { pass: false, reasons: [`no complete evaluation of ${version.id}'s bytes is on record: run perimeter eval run ${version.id}`] };
   const stored = latest.evaluation;
-  const summary = summarize(await repo.results(latest.id));
+  // Each case's verdict is read again from its judges' verdicts, under today's rule.
+  const results = (await repo.results(latest.id)).map((r) => (r.status === "done" ? { ...r, failed: failedOf(r.expected, r.verdicts) } : r));
+  const summary = summarize(results);
   const { gate } = await assess(store, config, version, {
     summary,
     settings: stored.settings,

@@ -12,9 +12,14 @@ import type { Comparison, EvaluationSummary, GateResult, Rate } from "./types.js
 
 export interface GateInput {
   readonly summary: EvaluationSummary;
-  readonly settings: Pick<EvalSettings, "suites" | "limit" | "seed" | "temperature">;
-  /** The seed and temperature evals are configured with: an evaluation that chose its own cannot gate. */
-  readonly configured: { readonly seed: number; readonly temperature: number };
+  readonly settings: Pick<EvalSettings, "suites" | "limit" | "seed" | "temperature"> & Partial<Pick<EvalSettings, "maxTokens" | "judges">>;
+  /** How evals are configured: an evaluation that chose its own seed, temperature, length or judges cannot gate. */
+  readonly configured: {
+    readonly seed: number;
+    readonly temperature: number;
+    readonly maxTokens?: number;
+    readonly judges?: readonly string[];
+  };
   readonly planned: number;
   readonly complete: boolean;
   /** The version's kind needs a baseline (fine-tune, adapter, merge) and whether one was found. */
@@ -32,7 +37,16 @@ export function applyGate(config: EvalGateConfig, input: GateInput): GateResult 
   const missing = config.requiredSuites.filter((name) => !input.settings.suites.includes(name));
   if (missing.length > 0) reasons.push(`the gate requires the suites ${missing.join(", ")}, which this evaluation did not run (evals.gate.requiredSuites)`);
   // A sample, or a seed or temperature of the caller's choosing, could be drawn again until one passes.
-  const { limit, seed, temperature } = input.settings;
+  const { limit, seed, temperature, maxTokens, judges } = input.settings;
+  const want = input.configured;
+  if (want.maxTokens !== undefined && maxTokens !== want.maxTokens)
+    reasons.push(
+      `the evaluation let the model answer in ${maxTokens} tokens, not the configured evals.maxTokens ${want.maxTokens}: the gate takes only the configured settings`,
+    );
+  if (want.judges !== undefined && (judges ?? []).join("\u0000") !== want.judges.join("\u0000"))
+    reasons.push(
+      `the evaluation was judged by ${(judges ?? []).join(", ") || "no judge"}, not the configured ${want.judges.join(", ")} (evals.judges): the gate takes only the configured judges`,
+    );
   if (limit !== undefined)
     reasons.push(`the evaluation ran a sample of ${limit} case(s) per suite (--limit): the gate takes only an evaluation of every case, run without --limit`);
   if (seed !== input.configured.seed || temperature !== input.configured.temperature)
@@ -88,6 +102,12 @@ export function applyGate(config: EvalGateConfig, input: GateInput): GateResult 
         `${input.baselineMissing ?? "no baseline evaluation"}: a fine-tune, adapter or merge is judged against its parent (evals.gate.requireBaseline)`,
       );
   } else {
+    // A category the baseline did not measure cannot show that the candidate did not regress in it.
+    const unmeasured = Object.keys(s.asrByCategory).filter((k) => input.baseline?.summary.asrByCategory[k] === undefined);
+    if (unmeasured.length > 0)
+      reasons.push(
+        `the baseline ${input.baseline.version} has no judged case in ${unmeasured.join(", ")}: its evaluation cannot show that the candidate did not regress there`,
+      );
     for (const c of input.comparisons) {
       if (c.dimension === "over-refusal" || !c.significant || c.deltaPoints <= config.maxAsrIncreasePoints) continue;
       reasons.push(

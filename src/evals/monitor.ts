@@ -106,7 +106,7 @@ export class LiveMonitor implements TrafficMonitor {
   private readonly modelFilter: ReadonlySet<string> | undefined;
   private readonly random: () => number;
   private readonly now: () => number;
-  /** When the monitor's own kills were tripped: at most config.maxKills within a window. */
+  /** When the monitor's own model kills were tripped: at most config.maxKills within a window. */
   private readonly killTimes: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -218,8 +218,9 @@ export class LiveMonitor implements TrafficMonitor {
     if (findings.length === 0) return [];
     this.stats.flagged++;
     const out: Incident[] = [];
-    // Two judges flagging the same sample (the refusal judge and a guard model) confirm each other.
-    const corroborated = new Set(findings.map((f) => f.judge)).size >= 2;
+    // Two judges reading harm into the same sample (the refusal judge and a guard model) confirm each other.
+    // A secret in the answer is no confirmation of harm: a caller can have any model print one.
+    const corroborated = new Set(findings.filter((f) => f.category !== "secret-exposure").map((f) => f.judge)).size >= 2;
     for (const f of findings) {
       const incident = this.attach(sample, f);
       if (corroborated) incident.corroborated = true;
@@ -297,7 +298,7 @@ export class LiveMonitor implements TrafficMonitor {
       else if (incident.killed.has(`${target.kind}:${target.target}`) && (await this.stillInForce(target))) {
         incident.suppressed++;
         return;
-      } else if (this.recentKills() >= this.deps.config.maxKills) {
+      } else if (target.kind === "model" && this.recentKills() >= this.deps.config.maxKills) {
         held = `the monitor has tripped ${this.recentKills()} kill(s) within evals.monitor.windowSeconds, its limit (evals.monitor.maxKills): this one is left to an operator`;
       } else kill = target;
       if (held !== undefined) decision = "attend";
@@ -337,7 +338,8 @@ export class LiveMonitor implements TrafficMonitor {
         return;
       }
       incident.killed.add(`${kill.kind}:${kill.target}`);
-      this.killTimes.push(this.now());
+      // Only model kills are capped: identity kills cost an attacker their keys, and must not use up the cap.
+      if (kill.kind === "model") this.killTimes.push(this.now());
     }
     incident.decided = incident.decided === undefined || DECISION_RANK[decision] > DECISION_RANK[incident.decided] ? decision : incident.decided;
     incident.suppressed = 0;

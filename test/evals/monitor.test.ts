@@ -124,6 +124,25 @@ describe("the live monitor", () => {
     expect(two.kills[0]).toMatchObject({ kind: "model", target: "llama@2" });
   });
 
+  it("takes no secret in an answer as confirmation of harm, and lets no identity kill use up the cap on model kills", async () => {
+    const harm: MonitorJudge = async () => [{ category: "chemical-biological", severity: "critical", confidence: 0.9, judge: "refusal", reason: "r" }];
+    const secret: MonitorJudge = async () => [{ category: "secret-exposure", severity: "critical", confidence: 1, judge: "secrets", reason: "r" }];
+    const one = setup({}, [harm, secret]);
+    one.monitor.offer(sample("x", "id_mallory"));
+    await one.monitor.tick();
+    expect(one.kills.filter((k) => k.kind === "model")).toHaveLength(0);
+
+    const capped = setup({ act: "identity-or-model", maxKills: 1 }, (async (s) => [
+      { category: s.answer, severity: "critical", confidence: 0.9, judge: "refusal", reason: "r" },
+    ]) as MonitorJudge);
+    for (const category of ["a", "b", "c"]) capped.monitor.offer(sample(category, "id_throwaway"));
+    await capped.monitor.tick();
+    capped.monitor.offer(sample("real", "id_1"));
+    capped.monitor.offer(sample("real", "id_2"));
+    await capped.monitor.tick();
+    expect(capped.kills.map((k) => k.kind)).toEqual(["identity", "identity", "identity", "model"]);
+  });
+
   it("trips a kill again after an operator lifted it and the content goes on, and no more than maxKills in a window", async () => {
     let inForce = true;
     const { monitor, kills } = setup({ killQuorum: 1, maxKills: 2 }, undefined, { inForce: async () => inForce });
