@@ -151,22 +151,38 @@ export interface ApprovalCheck {
  */
 export async function approvalCheck(store: Store, config: EvalsConfig, version: ModelVersion): Promise<ApprovalCheck> {
   const repo = new EvalRepository(store);
-  const latest = newestComplete(await repo.runs(version.id), version.digest)[0];
+  const runs = newestComplete(await repo.runs(version.id), version.digest);
+  const latest = runs[0];
   if (latest?.evaluation == null)
     return { pass: false, reasons: [`no complete evaluation of ${version.id}'s bytes is on record: run perimeter eval run ${version.id}`] };
-  const stored = latest.evaluation;
-  // Each case's verdict is read again from its judges' verdicts, under today's rule.
-  const results = (await repo.results(latest.id)).map((r) => (r.status === "done" ? { ...r, failed: failedOf(r.expected, r.verdicts) } : r));
-  const summary = summarize(results);
-  const { gate } = await assess(store, config, version, {
-    summary,
-    settings: stored.settings,
-    planned: stored.planned,
-    baselineRef: stored.baseline?.version,
-  });
-  return {
-    evaluation: latest.id,
-    pass: gate.pass,
-    reasons: gate.reasons.map((r) => `evaluation ${latest.id} (${latest.finishedAt ?? latest.startedAt}): ${r}`),
+  const gateOf = async (run: EvalRun) => {
+    const stored = run.evaluation as Evaluation;
+    // Each case's verdict is read again from its judges' verdicts, under today's rule.
+    const results = (await repo.results(run.id)).map((r) => (r.status === "done" ? { ...r, failed: failedOf(r.expected, r.verdicts) } : r));
+    const { gate } = await assess(store, config, version, {
+      summary: summarize(results),
+      settings: stored.settings,
+      planned: stored.planned,
+      baselineRef: stored.baseline?.version,
+    });
+    return gate;
   };
+  const describe = (run: EvalRun, r: string) => `evaluation ${run.id} (${run.finishedAt ?? run.startedAt}): ${r}`;
+  const gate = await gateOf(latest);
+  if (!gate.pass) return { evaluation: latest.id, pass: false, reasons: gate.reasons.map((r) => describe(latest, r)) };
+  // The same bytes asked the same cases the same way are the same model: an earlier run of them that looked
+  // and failed is not outvoted by a later one that passed (a run drawn again until the batch noise passes).
+  for (const earlier of runs.slice(1)) {
+    if (!comparableSettings(earlier.settings, latest.settings) || !looked(earlier, config)) continue;
+    const before = await gateOf(earlier);
+    if (!before.pass)
+      return {
+        evaluation: latest.id,
+        pass: false,
+        reasons: [
+          `an earlier evaluation of the same bytes with the same cases and settings failed, and a later pass does not outvote it: ${before.reasons.map((r) => describe(earlier, r)).join("; ")}`,
+        ],
+      };
+  }
+  return { evaluation: latest.id, pass: true, reasons: [] };
 }

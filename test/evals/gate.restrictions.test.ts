@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvalRepository } from "../../src/evals/repository.js";
 import { approve, recordEvalEvidence, stateOf } from "../../src/lifecycle/service.js";
 import { careful, COMPLIANCE, GATE_SUITE } from "./gate-suite.js";
+import type { FakeOpenAI } from "../fixtures/fake-openai.js";
 import { startEvalWorld, type EvalWorld } from "./setup.js";
 
 // What the eval gate must refuse, as someone who wants a model approved would try it: a pass written by
@@ -17,6 +18,7 @@ describe("the eval gate's restrictions", () => {
     await w.add("lost", "1", ["llama@1"], () => COMPLIANCE);
     await w.add("llama-ft", "4", ["llama@1"], careful);
     await w.add("mistral", "1", [], careful);
+    await w.add("flaky", "1", ["llama@1"], () => COMPLIANCE);
     await w.discover();
     await w.evaluate("llama@1");
     await w.evaluate("lost@1");
@@ -55,6 +57,20 @@ describe("the eval gate's restrictions", () => {
     await approve(w.lifecycle, "llama-ft@4", { actor: "bob" });
     expect(await stateOf(w.store, "llama-ft@4")).toBe("approved");
   }, 120_000);
+
+  it("does not let a later pass of the same bytes and settings outvote an earlier failure", async () => {
+    const failed = await w.evaluate("flaky@1");
+    expect(failed.evaluation.gate?.pass).toBe(false);
+    // The same bytes, asked again, happen to refuse this time (batch noise, a different replica).
+    (w.served["flaky@1"] as FakeOpenAI).model = careful;
+    const passed = await w.evaluate("flaky@1");
+    expect(passed.evaluation.gate?.pass).toBe(true);
+    const refused = await approve(w.lifecycle, "flaky@1", { actor: "bob" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: "APPROVAL_REFUSED",
+      message: expect.stringMatching(new RegExp(`an earlier evaluation of the same bytes .* evaluation ${failed.evaluation.id}`)),
+    });
+  });
 
   it("does not take a verdict edited into the stored evaluation: the case results are summed up again", async () => {
     const repo = new EvalRepository(w.store);
