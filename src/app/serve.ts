@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import { controlRoutes } from "../control/routes.js";
+import { ControlSessions, controlRoutes } from "../control/index.js";
 import type { StartedGateway } from "../gateway/start.js";
 import { startServer, type RunningServer } from "../http/server.js";
 import { createLogger } from "../log.js";
 import type { Context } from "./context.js";
-import { killSwitchFor } from "./services.js";
+import { killSwitchFor, lifecycleDeps } from "./services.js";
 
 // The gateway's listener: the OpenAI- and Ollama-compatible routes, listing, readiness and metrics beside the
 // control API, on one port. `perimeter serve` and `perimeter up` both start it here.
@@ -20,13 +20,20 @@ export interface ServeOptions {
 export async function serveGateway(ctx: Context, started: StartedGateway, options: ServeOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(ctx.loaded.config);
   const control = controlRoutes({
+    ctx,
+    sessions: new ControlSessions({
+      store: ctx.store,
+      config: ctx.loaded.config.control,
+      authenticateKeyId: (keyId) => started.identities.authenticateKeyId(keyId),
+    }),
+    identities: started.identities,
     killswitch: killSwitchFor(ctx),
+    lifecycle: lifecycleDeps(ctx),
     authenticate: (a) => started.authenticate(a),
-    onChange: async () => {
+    onKillChange: async () => {
       await started.gateway.refresh();
       await started.tools?.refresh();
     },
-    audit: ctx.audit,
     logger,
     tools:
       started.tools === undefined

@@ -740,6 +740,38 @@ const evalsSchema = z
     monitor: MONITOR_DEFAULTS,
   });
 
+const CONTROL_DEFAULTS = { policyFiles: [], sessionMinutes: 480, idleMinutes: 60, signInLinkMinutes: 15, maxSessionsPerIdentity: 20 };
+
+const controlSchema = z
+  .strictObject({
+    /** Cedar policies deciding who may use the control API and the dashboard; when empty, the default role policies. */
+    policyFiles: z.array(z.string().min(1)).default([]),
+    /** A dashboard session ends this long after sign-in, however active. */
+    sessionMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(CONTROL_DEFAULTS.sessionMinutes),
+    /** … and this long after its last request. */
+    idleMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(CONTROL_DEFAULTS.idleMinutes),
+    /** How long the one-time sign-in link `perimeter up` prints stays usable. */
+    signInLinkMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(CONTROL_DEFAULTS.signInLinkMinutes),
+    /** Sessions one identity holds at once; signing in again ends its oldest. */
+    maxSessionsPerIdentity: z.number().int().min(1).max(1000).default(CONTROL_DEFAULTS.maxSessionsPerIdentity),
+  })
+  .default(CONTROL_DEFAULTS);
+
 const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -758,6 +790,7 @@ export const configSchema = z.strictObject({
   guards: guardsSchema,
   tools: toolsSchema,
   evals: evalsSchema,
+  control: controlSchema,
   log: logSchema,
 });
 
@@ -767,6 +800,7 @@ export type AuditConfig = Config["audit"];
 export type ScanConfig = Config["scan"];
 export type InventoryConfig = Config["inventory"];
 export type LifecycleConfig = Config["lifecycle"];
+export type ControlConfig = Config["control"];
 export type IdentityConfig = Config["identity"];
 export type JwtIssuerConfig = IdentityConfig["jwtIssuers"][number];
 export type GatewayConfig = Config["gateway"];

@@ -34,6 +34,8 @@ export interface StartedGateway {
   readonly guards: Guards;
   /** How a call's Authorization header is checked (API key or JWT): the control API authenticates the same way. */
   authenticate(authorization: string | undefined): Promise<AuthResult>;
+  /** The identities behind API keys, with the same caches the gateway uses. */
+  readonly identities: IdentityService;
   close(): Promise<void>;
 }
 
@@ -161,6 +163,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     tools,
     guards,
     authenticate,
+    identities,
     async close() {
       await tools?.close();
       await monitor?.close();

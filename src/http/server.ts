@@ -24,7 +24,11 @@ export interface RouteResponse {
 
 interface RouteCommon {
   readonly method: "GET" | "POST" | "DELETE";
-  /** Exact path; the query string is not part of the match (the API server appends ?timeout=). */
+  /**
+   * Exact path, or a template whose `{name}` segments each match one non-empty segment, handed to the route
+   * percent-decoded as `params`. The query string is not part of the match (the API server appends ?timeout=).
+   * An exact path wins over a template; templates are tried in the order given.
+   */
   readonly path: string;
   /** POST only: overrides the server's body limit. */
   readonly maxBodyBytes?: number;
@@ -34,8 +38,11 @@ interface RouteCommon {
 
 /** A route that answers with a value the server writes. */
 export interface HandledRoute extends RouteCommon {
-  handle(req: IncomingMessage, body: Buffer): Promise<RouteResponse>;
+  handle(req: IncomingMessage, body: Buffer, params: RouteParams): Promise<RouteResponse>;
 }
+
+/** A templated path's `{name}` segments, decoded; empty for an exact path. */
+export type RouteParams = Readonly<Record<string, string>>;
 
 /**
  * A route that writes its own answer on the response (MCP's streamable HTTP, which holds streams open both
@@ -79,6 +86,19 @@ interface PathRoutes {
   DELETE?: Route;
   allow: string;
 }
+
+/** A path template split into segments: literals, and the names of `{name}` segments. */
+interface Template {
+  readonly segments: readonly ({ readonly literal: string } | { readonly param: string })[];
+  readonly routes: PathRoutes;
+}
+
+interface RouteTable {
+  readonly exact: Map<string, PathRoutes>;
+  readonly templates: readonly Template[];
+}
+
+const NO_PARAMS: RouteParams = Object.freeze({});
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const TEXT_TYPE = "text/plain; charset=utf-8";
@@ -152,34 +172,83 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-function routeTable(routes: readonly Route[]): Map<string, PathRoutes> {
-  const table = new Map<string, PathRoutes>();
+function routeTable(routes: readonly Route[]): RouteTable {
+  const exact = new Map<string, PathRoutes>();
+  const byTemplate = new Map<string, PathRoutes>();
+  const templates: Template[] = [];
   for (const route of routes) {
-    const entry = table.get(route.path) ?? { allow: "" };
+    const templated = route.path.includes("{");
+    const table = templated ? byTemplate : exact;
+    let entry = table.get(route.path);
+    if (entry === undefined) {
+      entry = { allow: "" };
+      table.set(route.path, entry);
+      if (templated) templates.push({ segments: parseTemplate(route.path), routes: entry });
+    }
     if (entry[route.method] !== undefined) throw new PerimeterError("INTERNAL", `two routes for ${route.method} ${route.path}`);
     entry[route.method] = route;
     entry.allow = [entry.GET ? "GET" : "", entry.POST ? "POST" : "", entry.DELETE ? "DELETE" : ""].filter((m) => m !== "").join(", ");
-    table.set(route.path, entry);
   }
-  return table;
+  return { exact, templates };
 }
 
-function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: Logger | undefined, req: IncomingMessage, res: ServerResponse): void {
+function parseTemplate(path: string): Template["segments"] {
+  return path
+    .split("/")
+    .slice(1)
+    .map((segment) => {
+      const param = /^\{([A-Za-z][A-Za-z0-9_]*)\}$/.exec(segment);
+      if (param !== null) return { param: param[1] as string };
+      if (segment.includes("{") || segment.includes("}")) throw new PerimeterError("INTERNAL", `route template ${path}: a parameter must be a whole segment`);
+      return { literal: segment };
+    });
+}
+
+/** The routes of a path and its parameters; a segment that does not percent-decode matches no template. */
+function lookup(table: RouteTable, path: string): { routes: PathRoutes; params: RouteParams } | undefined {
+  const exact = table.exact.get(path);
+  if (exact !== undefined) return { routes: exact, params: NO_PARAMS };
+  if (table.templates.length === 0) return undefined;
+  const segments = path.split("/").slice(1);
+  next: for (const template of table.templates) {
+    if (template.segments.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    for (let i = 0; i < segments.length; i++) {
+      const want = template.segments[i] as Template["segments"][number];
+      const got = segments[i] as string;
+      if ("literal" in want) {
+        if (want.literal !== got) continue next;
+        continue;
+      }
+      if (got === "") continue next;
+      try {
+        params[want.param] = decodeURIComponent(got);
+      } catch {
+        continue next;
+      }
+    }
+    return { routes: template.routes, params };
+  }
+  return undefined;
+}
+
+function dispatch(table: RouteTable, defaultLimit: number, logger: Logger | undefined, req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? "/";
   const query = url.indexOf("?");
   const path = query === -1 ? url : url.slice(0, query);
-  const entry = table.get(path);
-  if (entry === undefined) {
+  const found = lookup(table, path);
+  if (found === undefined) {
     refuse(req, res, 404, "ROUTE_NOT_FOUND", `no route for ${path}`);
     return;
   }
+  const { routes: entry, params } = found;
   const route = req.method === "GET" ? entry.GET : req.method === "POST" ? entry.POST : req.method === "DELETE" ? entry.DELETE : undefined;
   if (route === undefined) {
     refuse(req, res, 405, "METHOD_NOT_ALLOWED", `${path} answers ${entry.allow}, not ${req.method ?? "?"}`, { allow: entry.allow });
     return;
   }
   if (route.method !== "POST") {
-    run(route, req, res, EMPTY, logger);
+    run(route, req, res, EMPTY, params, logger);
     return;
   }
   const media = mediaType(req.headers["content-type"]);
@@ -200,18 +269,18 @@ function dispatch(table: Map<string, PathRoutes>, defaultLimit: number, logger: 
   readBody(req, limit).then(
     (body) => {
       if (body === TOO_LARGE) refuse(req, res, 413, "BODY_TOO_LARGE", tooLarge(limit));
-      else if (route.form === true) run(route, req, res, body, logger);
+      else if (route.form === true) run(route, req, res, body, params, logger);
       // curl -d sends form-urlencoded, and many clients send no type: OpenAI and Ollama take such bodies as JSON when they are JSON.
       else if (media === "unlabelled" && !parsesAsJson(body))
         sendError(res, 415, "UNSUPPORTED_MEDIA_TYPE", `${path} takes a JSON body, and this one is not JSON: send JSON with Content-Type: application/json`);
-      else run(route, req, res, body, logger);
+      else run(route, req, res, body, params, logger);
     },
     // The client went away mid-body: there is no one to answer.
     () => res.destroy(),
   );
 }
 
-function run(route: Route, req: IncomingMessage, res: ServerResponse, body: Buffer, logger: Logger | undefined): void {
+function run(route: Route, req: IncomingMessage, res: ServerResponse, body: Buffer, params: RouteParams, logger: Logger | undefined): void {
   if ("raw" in route) {
     try {
       route.raw(req, res, body);
@@ -222,7 +291,7 @@ function run(route: Route, req: IncomingMessage, res: ServerResponse, body: Buff
   }
   let pending: Promise<RouteResponse>;
   try {
-    pending = route.handle(req, body);
+    pending = route.handle(req, body, params);
   } catch (err) {
     pending = Promise.reject(err);
   }

@@ -280,31 +280,28 @@ export class IdentityService {
     return pending;
   }
 
-  private async read(keyId: string, hash: string): Promise<KeyState | null> {
-    let row: KeyAuthRow | undefined;
+  /**
+   * Check again, from the store and without the key itself, a key that authenticated earlier (a dashboard
+   * session's): a key or identity revoked or expired since is refused like the key would be.
+   */
+  async authenticateKeyId(keyId: string, now: Date = new Date()): Promise<AuthResult> {
+    const row = await this.keyRow(keyId);
+    if (row === undefined) return refuse("AUTH_KEY_INVALID", `the API key ${keyId} no longer exists: sign in again with a current key`);
+    return judge(keyState(row), now.getTime());
+  }
+
+  private async keyRow(keyId: string): Promise<KeyAuthRow | undefined> {
     try {
-      row = await this.repo.keyForAuth(keyId);
+      return await this.repo.keyForAuth(keyId);
     } catch (err) {
       throw new PerimeterError("STORE_UNAVAILABLE", `cannot check the API key: the store did not answer (${(err as Error).message})`, { cause: err });
     }
+  }
+
+  private async read(keyId: string, hash: string): Promise<KeyState | null> {
+    const row = await this.keyRow(keyId);
     if (row === undefined || !hashesEqual(row.hash, hash)) return null;
-    const identity = row.identity;
-    return {
-      identity,
-      keyId: row.keyId,
-      keyExpiresAt: parseTime(row.keyExpiresAt),
-      keyRevoked: row.keyRevokedAt !== null,
-      keyLastUsedAt: parseTime(row.keyLastUsedAt),
-      principal: {
-        id: identity.id,
-        name: identity.name,
-        kind: identity.kind,
-        owner: identity.owner,
-        environment: identity.environment,
-        scopes: identity.scopes,
-        via: { method: "api-key", keyId: row.keyId },
-      },
-    };
+    return keyState(row);
   }
 
   /** Write last-used off the request's path, at most once per interval per key; a failure is logged, never raised. */
@@ -411,4 +408,24 @@ function remember<V>(map: Map<string, V>, key: string, value: V, max: number): v
     if (oldest.done !== true) map.delete(oldest.value);
   }
   map.set(key, value);
+}
+
+function keyState(row: KeyAuthRow): KeyState {
+  const identity = row.identity;
+  return {
+    identity,
+    keyId: row.keyId,
+    keyExpiresAt: parseTime(row.keyExpiresAt),
+    keyRevoked: row.keyRevokedAt !== null,
+    keyLastUsedAt: parseTime(row.keyLastUsedAt),
+    principal: {
+      id: identity.id,
+      name: identity.name,
+      kind: identity.kind,
+      owner: identity.owner,
+      environment: identity.environment,
+      scopes: identity.scopes,
+      via: { method: "api-key", keyId: row.keyId },
+    },
+  };
 }

@@ -19,6 +19,7 @@ import { PerimeterError } from "../errors.js";
 import type { Principal } from "../identity/types.js";
 import type { LicenseTier, ModelKind } from "../inventory/types.js";
 import type { LifecycleState } from "../lifecycle/repository.js";
+import { ADMIN_ROLES, DEFAULT_CONTROL_POLICIES, DEFAULT_CONTROL_POLICY_FILE, type AdminRole, type ControlAction } from "./control-policies.js";
 import { DEFAULT_POLICIES, PERIMETER_SCHEMA } from "./default-policies.js";
 
 // The Cedar engine: policies are parsed and validated against the schema once, at load, and kept in
@@ -106,6 +107,16 @@ export interface ToolPolicyRequest {
   readonly arguments: ReadonlyMap<string, ToolArgument>;
   readonly environment: string;
   readonly guards?: GuardContext;
+}
+
+/** One control API request: who (with the roles its scopes name), which action, and the route. */
+export interface ControlPolicyRequest {
+  readonly principal: PolicyPrincipal;
+  readonly action: ControlAction;
+  readonly route: string;
+  readonly method: string;
+  /** The scopes the change would hand over (see the schema's ControlContext). */
+  readonly grants: readonly string[];
 }
 
 export interface PolicyDecision {
@@ -297,6 +308,36 @@ export class PolicyEngine {
     );
   }
 
+  /** Decide one control API request. Fails closed like authorize. */
+  authorizeControl(request: ControlPolicyRequest): PolicyDecision {
+    return this.#decide(
+      () => this.#controlCall(request),
+      () => `no control policy permits ${request.action} for ${request.principal.id} (its roles: ${rolesOf(request.principal).join(", ") || "none"})`,
+    );
+  }
+
+  /** The control policy set: control.policyFiles, else the default one. */
+  static control(files: readonly string[] = []): PolicyEngine {
+    if (files.length === 0) return PolicyEngine.fromTexts([{ file: DEFAULT_CONTROL_POLICY_FILE, text: DEFAULT_CONTROL_POLICIES }]);
+    return PolicyEngine.fromFiles(files);
+  }
+
+  #controlCall(request: ControlPolicyRequest): StatefulAuthorizationCall {
+    const principal = identityEntity(request.principal);
+    const roles = rolesOf(request.principal).map((id) => ({ type: `${NS}::Role`, id }));
+    const resourceUid = { type: `${NS}::ControlApi`, id: "perimeter" };
+    return {
+      principal: principal.uid,
+      action: { type: `${NS}::Action`, id: request.action },
+      resource: resourceUid,
+      context: { route: request.route, method: request.method, grants: [...request.grants] },
+      entities: [{ ...principal, parents: roles }, ...roles.map((uid) => ({ uid, attrs: {}, parents: [] })), { uid: resourceUid, attrs: {}, parents: [] }],
+      preparsedSchemaName: this.#schemaName,
+      preparsedPolicySetId: this.#policySetId,
+      validateRequest: true,
+    };
+  }
+
   #decide(build: () => StatefulAuthorizationCall, nothingPermits: () => string): PolicyDecision {
     let answer: AuthorizationAnswer;
     try {
@@ -394,6 +435,11 @@ export class PolicyEngine {
       validateRequest: true,
     };
   }
+}
+
+/** The admin roles an identity's scopes name. */
+export function rolesOf(principal: Pick<PolicyPrincipal, "scopes">): AdminRole[] {
+  return ADMIN_ROLES.filter((r) => principal.scopes.includes(r));
 }
 
 function identityUid(principal: PolicyPrincipal): { type: string; id: string } {

@@ -303,6 +303,41 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("eval_runs").execute();
     },
   },
+  "0008_control_sessions": {
+    // Dashboard sessions and the one-time sign-in links `perimeter up` prints: in the store, so any gateway
+    // process answers a session another signed in, and a sign-out or a revoked key ends it everywhere.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("control_sessions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("identity_id", "text", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("method", "text", (c) => c.notNull())
+        .addColumn("key_id", "text")
+        .addColumn("principal", "text", (c) => c.notNull())
+        .addColumn("csrf", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("last_seen_at", "text", (c) => c.notNull())
+        .addColumn("ended_at", "text")
+        .execute();
+      await db.schema.createIndex("control_sessions_identity").on("control_sessions").columns(["identity_id", "created_at"]).execute();
+      await db.schema
+        .createTable("control_signin_links")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("identity_id", "text", (c) => c.notNull())
+        .addColumn("key_id", "text", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("used_at", "text")
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("control_signin_links").execute();
+      await db.schema.dropTable("control_sessions").execute();
+    },
+  },
 };
 
 /**

@@ -236,6 +236,37 @@ export interface EvalResultTable {
   created_at: string;
 }
 
+export interface ControlSessionTable {
+  /** SHA-256 (hex) of the session token the cookie carries; the token itself is never stored. */
+  id: string;
+  /** The identity signed in (for a JWT, the principal's id). */
+  identity_id: string;
+  /** The person behind it, as audit events and the lifecycle name them. */
+  actor: string;
+  /** How it signed in: api-key, jwt or link. */
+  method: string;
+  /** The API key it signed in with (re-checked on every request), or null. */
+  key_id: string | null;
+  /** The principal at sign-in (JSON): a JWT's is not in the store. */
+  principal: string;
+  csrf: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  ended_at: string | null;
+}
+
+export interface ControlSignInLinkTable {
+  /** SHA-256 (hex) of the one-time token. */
+  id: string;
+  identity_id: string;
+  key_id: string;
+  actor: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -256,4 +287,6 @@ export interface Database {
   tool_approvals: ToolApprovalTable;
   eval_runs: EvalRunTable;
   eval_results: EvalResultTable;
+  control_sessions: ControlSessionTable;
+  control_signin_links: ControlSignInLinkTable;
 }

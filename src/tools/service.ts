@@ -136,10 +136,10 @@ export class ToolsService {
   }
 
   /** Allow or deny a call that waits for approval; the approver may not be the identity that made the call. */
-  async decide(id: string, decision: "allow" | "deny", actor: string, reason: string): Promise<ToolApproval> {
+  async decide(id: string, decision: "allow" | "deny", actor: string, reason: string, deciderIdentity?: string): Promise<ToolApproval> {
     const a = await this.repo.approval(id);
     if (a === undefined) throw new PerimeterError("TOOL_NOT_FOUND", `no tool call waits for approval with id ${id} (see perimeter tools pending)`);
-    if (actor === a.identityId || actor === `identity:${a.identityId}`)
+    if (actor === a.identityId || actor === `identity:${a.identityId}` || deciderIdentity === a.identityId)
       throw new PerimeterError("PERMISSION_DENIED", `${actor} made this call and cannot approve it: another person must decide`);
     const state = decision === "allow" ? "allowed" : "denied";
     const changed = await this.repo.decide(id, state, actor, reason);

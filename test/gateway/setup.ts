@@ -49,7 +49,7 @@ export interface Perimeter {
   /** A JWT from the configured test issuer (ES256), claims merged over a valid default. */
   jwt(claims?: Record<string, unknown>, audience?: string, issuer?: string): Promise<string>;
   /** A fresh identity and its key. */
-  key(name: string, options?: { environment?: string; scopes?: string[]; expiresAt?: Date }): Promise<{ key: string; id: string }>;
+  key(name: string, options?: { environment?: string; scopes?: string[]; expiresAt?: Date; owner?: string }): Promise<{ key: string; id: string }>;
   close(): Promise<void>;
 }
 
@@ -164,7 +164,7 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
       const issued = await identities.create({
         name,
         kind: "service-account",
-        owner: "app-team",
+        owner: options.owner ?? "app-team",
         environment: options.environment ?? "default",
         scopes: options.scopes,
         expiresAt: options.expiresAt,

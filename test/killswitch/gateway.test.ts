@@ -64,7 +64,7 @@ describe.each(STORE_KINDS)("the kill switch through the gateway on %s", (kind) =
     expect(await chat(agent.key)).toMatchObject({ status: 403, message: expect.stringContaining("key in a public repo") });
     expect((await chat(bystander.key)).status).toBe(200);
     expect((await control("/control/kills")).body["kills"]).toEqual([
-      expect.objectContaining({ kind: "identity", target: agent.id, covers: `identity compromised-agent (${agent.id})`, killedBy: `identity:${admin.id}` }),
+      expect.objectContaining({ kind: "identity", target: agent.id, covers: `identity compromised-agent (${agent.id})`, killedBy: "app-team" }),
     ]);
     expect(await control("/control/lift", { kind: "identity", target: "compromised-agent", reason: "key rotated" })).toMatchObject({
       status: 200,

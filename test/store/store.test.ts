@@ -21,6 +21,7 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
         "0005_identity_name_reuse",
         "0006_tools",
         "0007_evals",
+        "0008_control_sessions",
       ]);
       const head = await second.db.selectFrom("audit_head").selectAll().execute();
       expect(head).toHaveLength(1);

@@ -1,0 +1,47 @@
+import type { AuditEventInput } from "../audit/index.js";
+import { configPath } from "../config/load.js";
+import type { Route } from "../http/server.js";
+import { PolicyEngine } from "../policy/engine.js";
+import { CONTROL_HEADERS, controlApiRoutes, type AnyOperation } from "./api.js";
+import { openApiDocument } from "./openapi.js";
+import { killOperations } from "./operations/kill.js";
+import { sessionOperations } from "./operations/session.js";
+import { toolOperations } from "./operations/tools.js";
+import type { ControlServices } from "./services.js";
+
+// The control API: every operation, its routes, and the OpenAPI document generated from them.
+
+export type { ControlServices, ControlTools } from "./services.js";
+export { ControlSessions } from "./sessions.js";
+
+export const OPENAPI_PATH = "/control/openapi.json";
+
+export function controlOperations(s: ControlServices): AnyOperation[] {
+  return [...sessionOperations(s), ...killOperations(s), ...toolOperations(s)];
+}
+
+export interface ControlRouteOptions {
+  /** Refusals of callers who did not authenticate; by default an audit event each. */
+  readonly onUnauthenticated?: ((event: AuditEventInput) => void) | undefined;
+}
+
+/** The control API's routes, authorized by control.policyFiles (else the default role policies). */
+export function controlRoutes(s: ControlServices, options: ControlRouteOptions = {}): Route[] {
+  const loaded = s.ctx.loaded;
+  const engine = PolicyEngine.control(loaded.config.control.policyFiles.map((f) => configPath(loaded, f)));
+  const operations = controlOperations(s);
+  const document = openApiDocument(operations);
+  const routes = controlApiRoutes(
+    {
+      sessions: s.sessions,
+      authenticate: (a) => s.authenticate(a),
+      authorize: (r) => engine.authorizeControl(r),
+      killedIdentity: async (principal) => (await s.killswitch.current()).covers(principal.id, "", ""),
+      audit: s.ctx.audit,
+      logger: s.logger,
+      onUnauthenticated: options.onUnauthenticated,
+    },
+    operations,
+  );
+  return [...routes, { method: "GET", path: OPENAPI_PATH, handle: async () => ({ status: 200, json: document, headers: CONTROL_HEADERS }) }];
+}

@@ -1,0 +1,165 @@
+import { decodeJwt } from "jose";
+import { z } from "zod";
+import { PerimeterError } from "../../errors.js";
+import type { AuthResult, Principal } from "../../identity/types.js";
+import { ADMIN_ROLES } from "../../policy/control-policies.js";
+import { rolesOf } from "../../policy/engine.js";
+import { operation, reply, sessionCookieHeader, type AnyOperation } from "../api.js";
+import type { ControlServices } from "../services.js";
+import type { ControlSession, SignInMethod } from "../sessions.js";
+
+// Sign in (an admin identity's API key, a JWT from a configured issuer, or a one-time link from
+// `perimeter up`), see the session, sign out. Only identities that hold an admin role get a session.
+
+const signInBody = z.union([
+  z.strictObject({ key: z.string().min(1).max(512).describe("an API key of an identity that holds an admin role") }),
+  z.strictObject({ token: z.string().min(1).max(16_384).describe("a JWT from an issuer in identity.jwtIssuers, with an admin role in its scope") }),
+  z.strictObject({ link: z.string().min(1).max(128).describe("the one-time token of a sign-in link printed by perimeter up") }),
+]);
+
+export const sessionView = z.strictObject({
+  actor: z.string().describe("the person behind the session, as audit events name them"),
+  identity: z.strictObject({ id: z.string(), name: z.string(), kind: z.string(), owner: z.string() }),
+  roles: z.array(z.enum(ADMIN_ROLES)),
+  method: z.enum(["api-key", "jwt", "link"]),
+  csrf: z.string().describe("send it in X-CSRF-Token with every change made with the session cookie"),
+  expiresAt: z.string(),
+});
+
+function view(session: ControlSession): z.infer<typeof sessionView> {
+  const p = session.principal;
+  return {
+    actor: session.actor,
+    identity: { id: p.id, name: p.name, kind: p.kind, owner: p.owner },
+    roles: rolesOf(p),
+    method: session.method,
+    csrf: session.csrf,
+    expiresAt: session.expiresAt,
+  };
+}
+
+export function sessionOperations(s: ControlServices): AnyOperation[] {
+  return [
+    operation({
+      id: "signIn",
+      method: "POST",
+      path: "/control/session",
+      summary: "Sign in with an admin identity's API key, a JWT, or a one-time link; sets the session cookie",
+      tag: "session",
+      action: "public",
+      body: signInBody,
+      response: sessionView,
+      async handle({ body }, _caller, req) {
+        const signed = await signIn(s, body);
+        const audit = s.ctx.audit();
+        if (!signed.ok) {
+          await audit.append({
+            actor: "anonymous",
+            action: "control.signIn",
+            resource: "control",
+            decision: "deny",
+            reason: signed.message,
+            details: { method: signed.method, code: signed.code },
+          });
+          throw new PerimeterError(signed.code, signed.message);
+        }
+        const roles = rolesOf(signed.principal);
+        if (roles.length === 0) {
+          const message = `identity ${signed.principal.name} (${signed.principal.id}) holds no admin role (${ADMIN_ROLES.join(", ")}): the dashboard is for identities whose scopes name one`;
+          await audit.append({
+            actor: signed.principal.owner,
+            action: "control.signIn",
+            resource: `identity:${signed.principal.id}`,
+            decision: "deny",
+            reason: message,
+            details: { method: signed.method },
+          });
+          throw new PerimeterError("PERMISSION_DENIED", message);
+        }
+        const { token, session } = await s.sessions.start({
+          principal: signed.principal,
+          method: signed.method,
+          keyId: signed.keyId,
+          notAfter: signed.notAfter,
+        });
+        await audit.append({
+          actor: session.actor,
+          action: "control.signIn",
+          resource: `identity:${signed.principal.id}`,
+          decision: "allow",
+          details: { method: signed.method, roles, session: session.id.slice(0, 12), expiresAt: session.expiresAt },
+        });
+        const seconds = (Date.parse(session.expiresAt) - Date.now()) / 1000;
+        return reply(view(session), { headers: { "set-cookie": sessionCookieHeader(req, token, seconds) } });
+      },
+    }),
+    operation({
+      id: "getSession",
+      method: "GET",
+      path: "/control/session",
+      summary: "The session of the cookie: who, which roles, its CSRF token and expiry",
+      tag: "session",
+      action: "control_read",
+      response: sessionView,
+      async handle(_input, caller) {
+        if (caller?.session === undefined)
+          throw new PerimeterError("AUTH_SESSION_INVALID", "no dashboard session: this request came with a bearer token, not the session cookie");
+        return view(caller.session);
+      },
+    }),
+    operation({
+      id: "signOut",
+      method: "DELETE",
+      path: "/control/session",
+      summary: "Sign out: the session ends everywhere and the cookie is cleared",
+      tag: "session",
+      action: "control_read",
+      response: z.strictObject({ signedOut: z.boolean() }),
+      async handle(_input, caller, req) {
+        if (caller?.session === undefined)
+          throw new PerimeterError("AUTH_SESSION_INVALID", "no dashboard session to end: this request came with a bearer token");
+        await s.sessions.end(caller.session.id);
+        return reply({ signedOut: true }, { headers: { "set-cookie": sessionCookieHeader(req, "", 0) } });
+      },
+    }),
+  ];
+}
+
+type SignedIn =
+  | { readonly ok: true; readonly principal: Principal; readonly method: SignInMethod; readonly keyId: string | null; readonly notAfter?: Date | undefined }
+  | {
+      readonly ok: false;
+      readonly method: SignInMethod;
+      readonly code: Extract<AuthResult, { ok: false }>["code"] | "AUTH_SESSION_INVALID";
+      readonly message: string;
+    };
+
+async function signIn(s: ControlServices, body: z.infer<typeof signInBody>): Promise<SignedIn> {
+  if ("link" in body) {
+    const redeemed = await s.sessions.redeemLink(body.link);
+    if (redeemed === undefined)
+      return {
+        ok: false,
+        method: "link",
+        code: "AUTH_SESSION_INVALID",
+        message: "the sign-in link is unknown, used or expired: run perimeter up again, or sign in with a key",
+      };
+    const auth = await s.identities.authenticateKeyId(redeemed.keyId);
+    if (!auth.ok) return { ok: false, method: "link", code: auth.code, message: auth.message };
+    return { ok: true, principal: auth.principal, method: "link", keyId: redeemed.keyId };
+  }
+  if ("key" in body) {
+    if (body.key.split(".").length === 3)
+      return { ok: false, method: "api-key", code: "AUTH_KEY_INVALID", message: "that is a JWT: send it as token, not key" };
+    const auth = await s.authenticate(`Bearer ${body.key}`);
+    if (!auth.ok) return { ok: false, method: "api-key", code: auth.code, message: auth.message };
+    if (auth.principal.via.method !== "api-key") return { ok: false, method: "api-key", code: "AUTH_KEY_INVALID", message: "not an API key" };
+    return { ok: true, principal: auth.principal, method: "api-key", keyId: auth.principal.via.keyId };
+  }
+  if (body.token.split(".").length !== 3)
+    return { ok: false, method: "jwt", code: "AUTH_TOKEN_INVALID", message: "the token is not a JWT: send an API key as key" };
+  const auth = await s.authenticate(`Bearer ${body.token}`);
+  if (!auth.ok) return { ok: false, method: "jwt", code: auth.code, message: auth.message };
+  const exp = decodeJwt(body.token).exp;
+  return { ok: true, principal: auth.principal, method: "jwt", keyId: null, notAfter: typeof exp === "number" ? new Date(exp * 1000) : new Date() };
+}

@@ -1,0 +1,34 @@
+import type { Logger } from "pino";
+import type { Context } from "../app/context.js";
+import type { IdentityService } from "../identity/service.js";
+import type { AuthResult } from "../identity/types.js";
+import type { KillSwitch } from "../killswitch/index.js";
+import type { LifecycleDeps } from "../lifecycle/service.js";
+import type { ToolApproval } from "../tools/repository.js";
+import type { ToolsService } from "../tools/service.js";
+import type { ControlSessions } from "./sessions.js";
+
+// What the control API's operations call: the same services the CLI calls, assembled once per server.
+
+export interface ControlServices {
+  readonly ctx: Context;
+  readonly sessions: ControlSessions;
+  readonly identities: IdentityService;
+  readonly killswitch: KillSwitch;
+  readonly lifecycle: LifecycleDeps;
+  /** The gateway's bearer authentication (API key or JWT), also used to sign in. */
+  authenticate(authorization: string | undefined): Promise<AuthResult>;
+  /** Re-read the kill switch in this process's gateway now, so a kill cuts its calls without waiting for a poll. */
+  onKillChange(): Promise<void>;
+  /** The tool gateway's operator side, when tool servers are configured. */
+  readonly tools?: ControlTools | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+export interface ControlTools {
+  readonly service: ToolsService;
+  /** A decision made here reaches the call waiting in this process at once. */
+  notify(approval: ToolApproval): void;
+  /** Pins changed: this gateway re-reads them now. */
+  refresh(): Promise<void>;
+}
