@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { ControlSessions, controlRoutes } from "../control/index.js";
 import type { StartedGateway } from "../gateway/start.js";
+import { TrafficSampler } from "../gateway/traffic.js";
 import { startServer, type RunningServer } from "../http/server.js";
 import { createLogger } from "../log.js";
 import type { Context } from "./context.js";
@@ -19,6 +20,7 @@ export interface ServeOptions {
 /** Serve the gateway's routes and the control API (whose changes reach this gateway's kill switch at once). */
 export async function serveGateway(ctx: Context, started: StartedGateway, options: ServeOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(ctx.loaded.config);
+  const traffic = new TrafficSampler(started.gateway.metrics, () => started.gateway.callsInFlight);
   const control = controlRoutes({
     ctx,
     sessions: new ControlSessions({
@@ -27,6 +29,7 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
       authenticateKeyId: (keyId) => started.identities.authenticateKeyId(keyId),
     }),
     identities: started.identities,
+    traffic: () => traffic.view(),
     killswitch: killSwitchFor(ctx),
     lifecycle: lifecycleDeps(ctx),
     authenticate: (a) => started.authenticate(a),
@@ -46,7 +49,19 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
   });
   started.tools?.listening(options.host);
   const routes = [...started.gateway.routes(), ...(started.tools?.routes() ?? []), ...control];
-  const server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes, logger });
+  let server: RunningServer;
+  try {
+    server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes, logger });
+  } catch (err) {
+    traffic.close();
+    throw err;
+  }
   logger.info({ url: server.url, tls: options.tls !== undefined }, "serving the gateway");
-  return server;
+  return {
+    url: server.url,
+    close: async () => {
+      traffic.close();
+      await server.close();
+    },
+  };
 }

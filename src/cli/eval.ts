@@ -1,15 +1,13 @@
 import type { Command } from "commander";
 import { EXIT, PerimeterError } from "../errors.js";
-import { getModel } from "../inventory/models.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
 import { VERSION } from "../version.js";
-import { EvalRepository } from "../evals/repository.js";
 import { evaluationReportHtml, evaluationReportJson } from "../evals/report.js";
-import { latestEvaluation, runEvaluation, worstResults } from "../evals/runner.js";
-import { configuredSuites, openEvaluator } from "../evals/service.js";
+import { runEvaluation, worstResults } from "../evals/runner.js";
+import { configuredSuites, findEvaluation, listEvaluations, openEvaluator } from "../evals/service.js";
 import { describeRate, percent } from "../evals/stats.js";
 import type { Evaluation } from "../evals/types.js";
-import { addViewCommand, collect, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
+import { addViewCommand, collect, parseFormat, printJson, printTable, resolveActor, withContext, type Cli } from "./context.js";
 import { progressLine } from "./progress.js";
 
 // perimeter eval suites | run N@V | list N@V | show N@V|ID | report N@V|ID: the suites, a run against the runtime
@@ -108,24 +106,11 @@ export function registerEval(program: Command, cli: Cli): void {
     );
 
   addViewCommand(cmd, cli, { name: "list", description: "the evaluations of a version, newest first", argument: "<name@version>" }, async (ctx, ref) => {
-    const version = await getModel(ctx.store, ref);
-    const runs = await new EvalRepository(ctx.store).runs(version.id);
-    const json = runs.map((r) => ({
-      id: r.id,
-      status: r.status,
-      startedAt: r.startedAt,
-      startedBy: r.startedBy,
-      finishedAt: r.finishedAt,
-      runtime: r.runtime,
-      suites: r.settings.suites,
-      planned: r.planned,
-      gate: r.evaluation?.gate?.pass ?? null,
-      asr: r.evaluation?.summary.asr.rate ?? null,
-    }));
+    const { version, runs: json } = await listEvaluations(ctx.store, ref);
     return {
       json,
       print: () =>
-        runs.length === 0
+        json.length === 0
           ? process.stdout.write(`no evaluation of ${version.id} on record: run perimeter eval run ${version.id}\n`)
           : printTable(
               ["ID", "STATUS", "GATE", "ASR", "SUITES", "STARTED", "BY"],
@@ -147,7 +132,7 @@ export function registerEval(program: Command, cli: Cli): void {
     cli,
     { name: "show", description: "an evaluation: its rates with intervals, the baseline comparison and the gate", argument: "<name@version|evaluation id>" },
     async (ctx, ref) => {
-      const evaluation = await findEvaluation(ctx, ref);
+      const evaluation = await findEvaluation(ctx.store, ref);
       return { json: evaluation, print: () => printEvaluation(evaluation) };
     },
   );
@@ -163,7 +148,7 @@ export function registerEval(program: Command, cli: Cli): void {
       cli.run(async (ref: string, opts: { output?: string; format?: string; force?: boolean }) => {
         const format = parseFormat(opts.format ?? (opts.output?.endsWith(".json") === true ? "json" : "html"), ["html", "json"] as const);
         return withContext(cli.globals(), async (ctx) => {
-          const evaluation = await findEvaluation(ctx, ref);
+          const evaluation = await findEvaluation(ctx.store, ref);
           const input = { evaluation, worst: await worstResults(ctx.store, evaluation.id), generatedAt: new Date().toISOString(), toolVersion: VERSION };
           const text = format === "html" ? evaluationReportHtml(input) : `${JSON.stringify(evaluationReportJson(input), null, 2)}\n`;
           if (opts.output === undefined) process.stdout.write(text);
@@ -178,18 +163,6 @@ export function registerEval(program: Command, cli: Cli): void {
 }
 
 /** An evaluation by id, or a version's latest complete one. */
-async function findEvaluation(ctx: Context, ref: string): Promise<Evaluation> {
-  if (/^ev_[0-9a-f]{16}$/.test(ref)) {
-    const run = await new EvalRepository(ctx.store).getRun(ref);
-    if (run === undefined) throw new PerimeterError("EVAL_NOT_FOUND", `no evaluation ${ref} on record (see perimeter eval list NAME@VERSION)`);
-    if (run.evaluation === null)
-      throw new PerimeterError("EVAL_NOT_FOUND", `evaluation ${ref} is ${run.status}, not complete: run perimeter eval run ${run.versionId} to resume it`);
-    return run.evaluation;
-  }
-  const found = await latestEvaluation(ctx.store, ref);
-  if (found === undefined) throw new PerimeterError("EVAL_NOT_FOUND", `no complete evaluation of ${ref} on record: run perimeter eval run ${ref}`);
-  return found;
-}
 
 function printEvaluation(e: Evaluation): void {
   const s = e.summary;

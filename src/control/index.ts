@@ -4,7 +4,12 @@ import type { Route } from "../http/server.js";
 import { PolicyEngine } from "../policy/engine.js";
 import { CONTROL_HEADERS, controlApiRoutes, type AnyOperation } from "./api.js";
 import { openApiDocument } from "./openapi.js";
+import { auditOperations } from "./operations/audit.js";
+import { evalOperations } from "./operations/evals.js";
+import { identityOperations } from "./operations/identities.js";
+import { inventoryOperations } from "./operations/inventory.js";
 import { killOperations } from "./operations/kill.js";
+import { overviewOperations } from "./operations/overview.js";
 import { sessionOperations } from "./operations/session.js";
 import { toolOperations } from "./operations/tools.js";
 import type { ControlServices } from "./services.js";
@@ -17,7 +22,16 @@ export { ControlSessions } from "./sessions.js";
 export const OPENAPI_PATH = "/control/openapi.json";
 
 export function controlOperations(s: ControlServices): AnyOperation[] {
-  return [...sessionOperations(s), ...killOperations(s), ...toolOperations(s)];
+  return [
+    ...sessionOperations(s),
+    ...overviewOperations(s),
+    ...inventoryOperations(s),
+    ...evalOperations(s),
+    ...identityOperations(s),
+    ...auditOperations(s),
+    ...killOperations(s),
+    ...toolOperations(s),
+  ];
 }
 
 export interface ControlRouteOptions {

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Context } from "../app/context.js";
+import type { TrafficView } from "../gateway/traffic.js";
 import type { IdentityService } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
 import type { KillSwitch } from "../killswitch/index.js";
@@ -20,6 +21,8 @@ export interface ControlServices {
   authenticate(authorization: string | undefined): Promise<AuthResult>;
   /** Re-read the kill switch in this process's gateway now, so a kill cuts its calls without waiting for a poll. */
   onKillChange(): Promise<void>;
+  /** This gateway's live traffic, when the server runs one. */
+  readonly traffic?: (() => Promise<TrafficView>) | undefined;
   /** The tool gateway's operator side, when tool servers are configured. */
   readonly tools?: ControlTools | undefined;
   readonly logger?: Logger | undefined;

@@ -12,9 +12,15 @@ import { recordEvalEvidence } from "../lifecycle/service.js";
 import { canaryJudge } from "./judges/canary.js";
 import { guardModelJudge } from "./judges/guard-model.js";
 import { refusalJudge } from "./judges/refusal.js";
-import type { RunnerDeps } from "./runner.js";
+import { latestEvaluation, type RunnerDeps } from "./runner.js";
 import { evaluationRoute } from "./target.js";
 import { loadSuites, type Suite } from "./suites.js";
+import { PerimeterError } from "../errors.js";
+import { getModel } from "../inventory/models.js";
+import type { ModelVersion } from "../inventory/types.js";
+import type { Store } from "../store/store.js";
+import { EvalRepository } from "./repository.js";
+import type { Evaluation, EvaluationStatus } from "./types.js";
 
 // The evaluations as a configuration assembles them: the built-in suites and the operator's, the judges
 // (refusal, canary, and the guard models named in evals.judges), the runtime clients the gateway uses, and
@@ -73,4 +79,52 @@ export async function openEvaluator(ctx: Context, options: { readonly embedded?:
       await pool.close();
     },
   };
+}
+
+/** A version's evaluations, newest first, as `eval list` and the control API show them. */
+export async function listEvaluations(store: Store, ref: string): Promise<{ version: ModelVersion; runs: EvaluationListing[] }> {
+  const version = await getModel(store, ref);
+  const runs = await new EvalRepository(store).runs(version.id);
+  return {
+    version,
+    runs: runs.map((r) => ({
+      id: r.id,
+      status: r.status,
+      startedAt: r.startedAt,
+      startedBy: r.startedBy,
+      finishedAt: r.finishedAt,
+      runtime: r.runtime,
+      suites: [...r.settings.suites],
+      planned: r.planned,
+      gate: r.evaluation?.gate?.pass ?? null,
+      asr: r.evaluation?.summary.asr.rate ?? null,
+    })),
+  };
+}
+
+export interface EvaluationListing {
+  readonly id: string;
+  readonly status: EvaluationStatus;
+  readonly startedAt: string;
+  readonly startedBy: string;
+  readonly finishedAt: string | null;
+  readonly runtime: string;
+  readonly suites: string[];
+  readonly planned: number;
+  readonly gate: boolean | null;
+  readonly asr: number | null;
+}
+
+/** An evaluation by id (ev_…), or the newest complete one of a version (name@version). */
+export async function findEvaluation(store: Store, ref: string): Promise<Evaluation> {
+  if (/^ev_[0-9a-f]{16}$/.test(ref)) {
+    const run = await new EvalRepository(store).getRun(ref);
+    if (run === undefined) throw new PerimeterError("EVAL_NOT_FOUND", `no evaluation ${ref} on record (see perimeter eval list NAME@VERSION)`);
+    if (run.evaluation === null)
+      throw new PerimeterError("EVAL_NOT_FOUND", `evaluation ${ref} is ${run.status}, not complete: run perimeter eval run ${run.versionId} to resume it`);
+    return run.evaluation;
+  }
+  const found = await latestEvaluation(store, ref);
+  if (found === undefined) throw new PerimeterError("EVAL_NOT_FOUND", `no complete evaluation of ${ref} on record: run perimeter eval run ${ref}`);
+  return found;
 }

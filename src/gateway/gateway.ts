@@ -538,6 +538,7 @@ class Call implements InFlightCall {
   /** A stage refused the call before it reached the runtime: audited (or counted, without credentials), answered. */
   refuse(r: Refusal): RouteResponse {
     this.metrics.deny.inc();
+    this.gateway.metrics.countRefusal(r.code);
     const principal = this.principal;
     const status = errorStatus(r.code);
     if (this.trace !== undefined) {

@@ -19,6 +19,16 @@ export interface GaugeSources {
   monitor?(): Readonly<Record<string, number>>;
 }
 
+/** Counters since the gateway started. */
+export interface TrafficTotals {
+  readonly allow: number;
+  readonly deny: number;
+  readonly error: number;
+  readonly refusals: Readonly<Record<string, number>>;
+  /** Latency histogram: [upper bound in seconds, cumulative count], ascending, the last +Infinity. */
+  readonly latency: ReadonlyArray<readonly [number, number]>;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
@@ -90,6 +100,45 @@ export class GatewayMetrics {
       this.routes.set(route, m);
     }
     return m;
+  }
+
+  private readonly refusals = new Counter({
+    name: "perimeter_gateway_refusals_total",
+    help: "Calls the gateway refused, by error code (RATE_LIMITED for limits, POLICY_DENIED, KILLED, GUARD_BLOCKED, …)",
+    labelNames: ["code"],
+    registers: [this.registry],
+  });
+  private readonly refusalsByCode = new Map<string, Counter.Internal>();
+
+  /** One refusal, by its code (children bound once per code). */
+  countRefusal(code: string): void {
+    let c = this.refusalsByCode.get(code);
+    if (c === undefined) {
+      c = this.refusals.labels(code);
+      this.refusalsByCode.set(code, c);
+    }
+    c.inc();
+  }
+
+  /** Totals since start, as the dashboard's traffic page samples them. */
+  async totals(): Promise<TrafficTotals> {
+    const requests = await this.requests.get();
+    const by = { allow: 0, deny: 0, error: 0 };
+    for (const v of requests.values) {
+      const d = v.labels["decision"];
+      if (d === "allow" || d === "deny" || d === "error") by[d] += v.value;
+    }
+    const refusals: Record<string, number> = {};
+    for (const v of (await this.refusals.get()).values) refusals[String(v.labels["code"])] = v.value;
+    // Buckets summed over routes: upper bound (seconds) → cumulative count.
+    const buckets = new Map<number, number>();
+    for (const v of (await this.latency.get()).values) {
+      if (v.metricName !== "perimeter_gateway_request_seconds_bucket") continue;
+      const bound = (v.labels as Record<string, string | number | undefined>)["le"];
+      const le = bound === "+Inf" ? Number.POSITIVE_INFINITY : Number(bound);
+      buckets.set(le, (buckets.get(le) ?? 0) + v.value);
+    }
+    return { ...by, refusals, latency: [...buckets].sort((a, b) => a[0] - b[0]) };
   }
 
   private readonly guardFindings = new Counter({

@@ -48,6 +48,11 @@ export interface Perimeter {
   ): Promise<{ url: string; started: StartedGateway; server: RunningServer }>;
   /** A JWT from the configured test issuer (ES256), claims merged over a valid default. */
   jwt(claims?: Record<string, unknown>, audience?: string, issuer?: string): Promise<string>;
+  /**
+   * A new version registered by `submitter`, scanned clean and signed by the trusted signer: ready for an
+   * approver (not approved).
+   */
+  candidate(name: string, submitter?: string): Promise<ModelVersion>;
   /** A fresh identity and its key. */
   key(name: string, options?: { environment?: string; scopes?: string[]; expiresAt?: Date; owner?: string }): Promise<{ key: string; id: string }>;
   close(): Promise<void>;
@@ -91,20 +96,20 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
     instanceKey: () => lifecycleKey,
   };
 
-  const add = async (name: string, seed: number, approved = true): Promise<ModelVersion> => {
+  const add = async (name: string, seed: number, approved = true, ready = approved, submitter = "alice"): Promise<ModelVersion> => {
     const dir = writeGgufModel(join(work, name), { seed });
     const v = await registerModel(
       { store, audit: () => audit },
-      { path: dir, name, version: "1", kind: "base", parents: [], environments: ["default"], actor: "alice" },
+      { path: dir, name, version: "1", kind: "base", parents: [], environments: ["default"], actor: submitter },
     );
-    if (approved) {
+    if (ready) {
       await recordScanEvidence(lifecycle, v.id, await scanPaths([dir]), (await computeManifest(dir)).digest, "ci");
       writeFileSync(
         join(dir, "model.sig"),
         (await signModelWithKey(dir, { privateKeyPem: signer.privateKey.export({ type: "pkcs8", format: "pem" }).toString() })).bundle,
       );
-      await approve(lifecycle, v.id, { actor: "bob" });
     }
+    if (approved) await approve(lifecycle, v.id, { actor: "bob" });
     return v;
   };
   const models = {
@@ -135,6 +140,7 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
 
   const identities = new IdentityService({ store, audit: () => audit, config: env.loaded.config.identity }, { ttlMs: 0, negativeTtlMs: 0 });
   const running: Array<{ started: StartedGateway; server: RunningServer }> = [];
+  let candidates = 0;
   return {
     env,
     store,
@@ -160,6 +166,7 @@ export async function startPerimeter(kind: StoreKind, extra: Record<string, unkn
         .setSubject("spiffe://example.org/ns/ml/sa/agent")
         .setIssuedAt()
         .sign(workload.privateKey),
+    candidate: (name, submitter = "alice") => add(name, 100 + candidates++, false, true, submitter),
     async key(name, options = {}) {
       const issued = await identities.create({
         name,
