@@ -7,6 +7,7 @@ import { findProject, loadConfig } from "../config/load.js";
 import { PerimeterError } from "../errors.js";
 import { startGateway } from "../gateway/start.js";
 import type { RunningServer } from "../http/server.js";
+import { DASHBOARD_IDENTITY, signInLink, type SignInLink } from "../control/signin-link.js";
 import { IdentityService } from "../identity/service.js";
 import { getModel, registerModel } from "../inventory/models.js";
 import { InventoryRepository } from "../inventory/repository.js";
@@ -244,6 +245,34 @@ async function demoKey(ctx: Context, file: string): Promise<{ key: string; note:
     }
     writeSecret(file, `${key}\n`);
     return { key, note };
+  } finally {
+    await identities.flush();
+  }
+}
+
+/**
+ * The dashboard's one-time sign-in link for the person at the terminal: as identity dashboard-admin (the
+ * admin role, owned by the demo approver), made on the first run.
+ */
+export async function dashboardLink(ctx: Context, baseUrl: string): Promise<SignInLink> {
+  const identities = new IdentityService({ store: ctx.store, audit: ctx.audit, config: ctx.loaded.config.identity });
+  try {
+    let existing: Awaited<ReturnType<IdentityService["get"]>> | undefined;
+    try {
+      existing = await identities.get(DASHBOARD_IDENTITY);
+    } catch (err) {
+      if (!(err instanceof PerimeterError && err.code === "IDENTITY_NOT_FOUND")) throw err;
+    }
+    if (existing === undefined || existing.revokedAt !== null)
+      await identities.create({
+        name: DASHBOARD_IDENTITY,
+        kind: "service-account",
+        owner: DEMO_ACTORS.approver,
+        environment: ctx.loaded.config.inventory.defaultEnvironment,
+        scopes: ["admin"],
+        actor: DEMO_ACTORS.operator,
+      });
+    return await signInLink(ctx, identities, { identity: DASHBOARD_IDENTITY, baseUrl, actor: DEMO_ACTORS.operator });
   } finally {
     await identities.flush();
   }

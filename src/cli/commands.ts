@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerAudit } from "./audit.js";
 import { registerConfig } from "./config.js";
 import type { Cli } from "./context.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerDemoModel } from "./demo-model.js";
 import { registerIdentity } from "./identity.js";
 import { registerScan } from "./scan.js";
@@ -40,5 +41,6 @@ export function registerCommands(program: Command, cli: Cli): void {
   registerTools(program, cli);
   registerKill(program, cli);
   registerAudit(program, cli);
+  registerDashboard(program, cli);
   registerConfig(program, cli);
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { checkAddressFree, prepareDemo, serveDemo, upAddress, writeDemoConfig } from "../app/up.js";
+import { checkAddressFree, dashboardLink, prepareDemo, serveDemo, upAddress, writeDemoConfig } from "../app/up.js";
 import { EXIT } from "../errors.js";
 import { parsePositiveInt, withContext, type Cli } from "./context.js";
 import { untilSignal } from "./serve.js";
@@ -26,6 +26,7 @@ export function registerUp(program: Command, cli: Cli): void {
           async (ctx) => {
             const demo = await prepareDemo(ctx, say);
             const server = await serveDemo(ctx, address);
+            const link = await dashboardLink(ctx, server.url);
             const { model: id, key } = demo;
             process.stdout.write(
               [
@@ -34,6 +35,9 @@ export function registerUp(program: Command, cli: Cli): void {
                 `  gateway   ${server.url}/v1 (OpenAI) and ${server.url}/api (Ollama); metrics at ${server.url}/metrics`,
                 `  API key   ${key}`,
                 `            ${demo.keyNote}`,
+                `  dashboard ${server.url}/ui/`,
+                `  sign in   ${link.url}`,
+                `            once, before ${link.expiresAt}, as ${link.identity} (the admin role); another: perimeter dashboard link`,
                 "",
                 "Try it:",
                 `  curl -s ${server.url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\`,

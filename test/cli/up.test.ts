@@ -57,6 +57,19 @@ describe("perimeter up", () => {
       expect(chat.usage?.completion_tokens).toBeGreaterThan(0);
       expect((await openai.models.list()).data.map((m) => m.id)).toEqual(["perimeter-demo@1"]);
       expect(first.output()).toMatch(/approved perimeter-demo@1 by demo-approver \(submitted by demo-submitter\)/);
+
+      // The dashboard's one-time link signs in once, as the admin role, and never again.
+      expect(first.output()).toContain(`dashboard ${first.url}/ui/`);
+      const link = new RegExp(`sign in\\s+${first.url}/ui/#signin=([A-Za-z0-9_-]{43})`).exec(first.output())?.[1];
+      expect(link).toBeDefined();
+      const signIn = () =>
+        fetch(`${first.url}/control/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ link }) });
+      const session = await signIn();
+      expect(session.status).toBe(200);
+      expect(await session.json()).toMatchObject({ actor: "demo-approver", roles: ["admin"], method: "link", identity: { name: "dashboard-admin" } });
+      const cookie = (session.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      expect((await fetch(`${first.url}/control/overview`, { headers: { cookie } })).status).toBe(200);
+      expect((await signIn()).status).toBe(401);
     } finally {
       expect(await first.stop()).toBe(0);
     }
