@@ -33,6 +33,7 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
     killswitch: killSwitchFor(ctx),
     lifecycle: lifecycleDeps(ctx),
     authenticate: (a) => started.authenticate(a),
+    onPolicyChange: () => started.gateway.refresh(),
     onKillChange: async () => {
       await started.gateway.refresh();
       await started.tools?.refresh();

@@ -10,9 +10,10 @@ import { LIFECYCLE_STATES } from "../lifecycle/repository.js";
 import { stateOf } from "../lifecycle/service.js";
 import { DEFAULT_POLICIES, PERIMETER_SCHEMA } from "../policy/default-policies.js";
 import type { PolicyAction, PolicyContext, PolicyEngine, PolicyModel, PolicyPrincipal } from "../policy/engine.js";
-import { collect, parseFormat, printJson, withContext, type Cli, type GlobalOptions } from "./context.js";
+import { POLICY_TARGETS } from "../policy/targets.js";
+import { collect, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type GlobalOptions } from "./context.js";
 
-// perimeter policy test|check|show-default — the Cedar policies the gateway enforces.
+// perimeter policy test|check|apply|revert|history|show-default — the Cedar policies the gateway enforces.
 
 const ACTIONS = ["invoke", "embed", "list"] as const satisfies readonly PolicyAction[];
 
@@ -133,12 +134,86 @@ export function registerPolicy(program: Command, cli: Cli): void {
     );
 
   policy
+    .command("apply")
+    .description("apply a Cedar policy file to every gateway (target gateway) or to the control API (target control), within a poll; exit 2 if invalid")
+    .argument("<file>", "the Cedar policy file: the whole set, it replaces what is in force")
+    .requiredOption("--reason <text>", "why the policies change (kept as evidence)")
+    .option("--target <target>", "gateway or control", "gateway")
+    .option("--actor <name>", "who applies them (default: PERIMETER_ACTOR, else the OS user)")
+    .action(
+      cli.run(async (file: string, opts: { reason: string; target: string; actor?: string }) => {
+        const target = parseFormat(opts.target, POLICY_TARGETS, "--target");
+        const actor = resolveActor(opts.actor);
+        let text: string;
+        try {
+          text = readFileSync(file, "utf8");
+        } catch (err) {
+          throw new PerimeterError("USAGE", `cannot read the policy file ${file}: ${(err as Error).message}`);
+        }
+        return withContext(cli.globals(), async (ctx) => {
+          const { PolicySets } = await import("../policy/applied.js");
+          const set = await new PolicySets(ctx.store, ctx.audit).apply({ target, text, actor, reason: opts.reason });
+          process.stdout.write(
+            `applied ${file} as ${target} policy set #${set.seq} (sha256 ${set.digest.slice(0, 16)}…); every gateway enforces it within gateway.killPollMs\n`,
+          );
+          return EXIT.ok;
+        });
+      }),
+    );
+
+  policy
+    .command("revert")
+    .description("go back to the configured policies (policy.files or control.policyFiles, else the default set)")
+    .requiredOption("--reason <text>", "why (kept as evidence)")
+    .option("--target <target>", "gateway or control", "gateway")
+    .option("--actor <name>", "who (default: PERIMETER_ACTOR, else the OS user)")
+    .action(
+      cli.run(async (opts: { reason: string; target: string; actor?: string }) => {
+        const target = parseFormat(opts.target, POLICY_TARGETS, "--target");
+        const actor = resolveActor(opts.actor);
+        return withContext(cli.globals(), async (ctx) => {
+          const { PolicySets } = await import("../policy/applied.js");
+          const set = await new PolicySets(ctx.store, ctx.audit).apply({ target, text: null, actor, reason: opts.reason });
+          process.stdout.write(`${target} policies: back to the configured files (set #${set.seq})\n`);
+          return EXIT.ok;
+        });
+      }),
+    );
+
+  policy
+    .command("history")
+    .description("the policy sets applied, newest first: who, when, why")
+    .option("--target <target>", "gateway or control", "gateway")
+    .option("--format <format>", "text or json", "text")
+    .action(
+      cli.run(async (opts: { target: string; format: string }) => {
+        const target = parseFormat(opts.target, POLICY_TARGETS, "--target");
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        return withContext({ ...cli.globals(), readOnly: true }, async (ctx) => {
+          const { PolicySets } = await import("../policy/applied.js");
+          const sets = await new PolicySets(ctx.store, ctx.audit).history(target);
+          if (format === "json") printJson(sets.map(({ text: _text, ...rest }) => rest));
+          else if (sets.length === 0) process.stdout.write(`no ${target} policy set was applied: the configured files are in force\n`);
+          else
+            printTable(
+              ["SET", "SHA256", "BY", "AT", "REASON"],
+              sets.map((s) => [`#${s.seq}`, s.digest === "" ? "(the configured files)" : s.digest.slice(0, 16), s.appliedBy, s.appliedAt, s.reason]),
+            );
+          return EXIT.ok;
+        });
+      }),
+    );
+
+  policy
     .command("show-default")
     .description("print the default policy set (used when policy.files is empty), or with --schema the Cedar schema policies are validated against")
     .option("--schema", "print the schema instead")
+    .option("--control", "the control API's default set (or schema), used when control.policyFiles is empty")
     .action(
-      cli.run(async (opts: { schema?: boolean }) => {
-        process.stdout.write(opts.schema === true ? PERIMETER_SCHEMA : DEFAULT_POLICIES);
+      cli.run(async (opts: { schema?: boolean; control?: boolean }) => {
+        const { CONTROL_SCHEMA, DEFAULT_CONTROL_POLICIES } = await import("../policy/control-policies.js");
+        if (opts.control === true) process.stdout.write(opts.schema === true ? CONTROL_SCHEMA : DEFAULT_CONTROL_POLICIES);
+        else process.stdout.write(opts.schema === true ? PERIMETER_SCHEMA : DEFAULT_POLICIES);
         return EXIT.ok;
       }),
     );
@@ -157,7 +232,18 @@ interface TestOptions {
 async function loadEngine(globals: GlobalOptions, files: readonly string[]): Promise<PolicyEngine> {
   const { PolicyEngine } = await import("../policy/engine.js");
   if (files.length > 0) return PolicyEngine.fromFiles(files);
-  return PolicyEngine.fromConfig(loadConfig({ path: globals.config }));
+  // The set the gateways enforce: an applied one when the store holds one, else the configured files.
+  try {
+    return await withContext({ ...globals, readOnly: true }, async (ctx) => {
+      const { LivePolicies } = await import("../policy/applied.js");
+      const live = new LivePolicies({ store: ctx.store, target: "gateway", fromConfig: () => PolicyEngine.fromConfig(ctx.loaded) });
+      await live.refresh();
+      return live.engine;
+    });
+  } catch (err) {
+    if (err instanceof PerimeterError && err.code === "STORE_NOT_FOUND") return PolicyEngine.fromConfig(loadConfig({ path: globals.config }));
+    throw err;
+  }
 }
 
 function isJsonArgument(value: string): boolean {

@@ -91,8 +91,8 @@ export interface ControlApiDeps {
   readonly sessions: ControlSessions;
   /** The gateway's bearer authentication (API key or JWT). */
   authenticate(authorization: string | undefined): Promise<AuthResult>;
-  /** The control policy set's decision. */
-  authorize(request: ControlPolicyRequest): PolicyDecision;
+  /** The control policy set's decision (the set in force now: an applied one is read before deciding). */
+  authorize(request: ControlPolicyRequest): Promise<PolicyDecision>;
   /** The kill in force over this identity, if any. */
   killedIdentity(principal: Principal): Promise<string | null>;
   readonly audit: () => AuditLog;
@@ -184,7 +184,7 @@ async function serve(deps: ControlApiDeps, op: AnyOperation, req: IncomingMessag
     // authorize
     if (op.action !== "public" && caller !== undefined) {
       const grants = op.grants === undefined ? [] : await op.grants(input);
-      const decision = deps.authorize({ principal: caller.principal, action: op.action, route: op.path, method: op.method, grants: [...grants] });
+      const decision = await deps.authorize({ principal: caller.principal, action: op.action, route: op.path, method: op.method, grants: [...grants] });
       if (!decision.allow)
         return denied(
           deps,

@@ -1,6 +1,7 @@
 import type { AuditEventInput } from "../audit/index.js";
 import { configPath } from "../config/load.js";
 import type { Route } from "../http/server.js";
+import { LivePolicies } from "../policy/applied.js";
 import { PolicyEngine } from "../policy/engine.js";
 import { CONTROL_HEADERS, controlApiRoutes, type AnyOperation } from "./api.js";
 import { openApiDocument } from "./openapi.js";
@@ -10,6 +11,7 @@ import { identityOperations } from "./operations/identities.js";
 import { inventoryOperations } from "./operations/inventory.js";
 import { killOperations } from "./operations/kill.js";
 import { overviewOperations } from "./operations/overview.js";
+import { policyOperations } from "./operations/policies.js";
 import { sessionOperations } from "./operations/session.js";
 import { toolOperations } from "./operations/tools.js";
 import type { ControlServices } from "./services.js";
@@ -28,6 +30,7 @@ export function controlOperations(s: ControlServices): AnyOperation[] {
     ...inventoryOperations(s),
     ...evalOperations(s),
     ...identityOperations(s),
+    ...policyOperations(s),
     ...auditOperations(s),
     ...killOperations(s),
     ...toolOperations(s),
@@ -42,14 +45,21 @@ export interface ControlRouteOptions {
 /** The control API's routes, authorized by control.policyFiles (else the default role policies). */
 export function controlRoutes(s: ControlServices, options: ControlRouteOptions = {}): Route[] {
   const loaded = s.ctx.loaded;
-  const engine = PolicyEngine.control(loaded.config.control.policyFiles.map((f) => configPath(loaded, f)));
+  const files = loaded.config.control.policyFiles.map((f) => configPath(loaded, f));
+  const policies =
+    s.controlPolicies ?? new LivePolicies({ store: s.ctx.store, target: "control", fromConfig: () => PolicyEngine.control(files), logger: s.logger });
   const operations = controlOperations(s);
   const document = openApiDocument(operations);
   const routes = controlApiRoutes(
     {
       sessions: s.sessions,
       authenticate: (a) => s.authenticate(a),
-      authorize: (r) => engine.authorizeControl(r),
+      // Control requests are few: each reads whether the control policies changed, so a change applied on any
+      // replica holds on the next request here.
+      authorize: async (r) => {
+        await policies.refresh();
+        return policies.engine.authorizeControl(r);
+      },
       killedIdentity: async (principal) => (await s.killswitch.current()).covers(principal.id, "", ""),
       audit: s.ctx.audit,
       logger: s.logger,

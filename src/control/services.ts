@@ -4,6 +4,7 @@ import type { TrafficView } from "../gateway/traffic.js";
 import type { IdentityService } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
 import type { KillSwitch } from "../killswitch/index.js";
+import type { LivePolicies } from "../policy/applied.js";
 import type { LifecycleDeps } from "../lifecycle/service.js";
 import type { ToolApproval } from "../tools/repository.js";
 import type { ToolsService } from "../tools/service.js";
@@ -21,6 +22,10 @@ export interface ControlServices {
   authenticate(authorization: string | undefined): Promise<AuthResult>;
   /** Re-read the kill switch in this process's gateway now, so a kill cuts its calls without waiting for a poll. */
   onKillChange(): Promise<void>;
+  /** The control policies in force (made from control.policyFiles when not given). */
+  readonly controlPolicies?: LivePolicies | undefined;
+  /** Re-read the gateway's policies in this process now, after an apply. */
+  onPolicyChange?(): Promise<void>;
   /** This gateway's live traffic, when the server runs one. */
   readonly traffic?: (() => Promise<TrafficView>) | undefined;
   /** The tool gateway's operator side, when tool servers are configured. */

@@ -55,6 +55,8 @@ export interface GatewayDeps {
   readonly guards?: Guards | undefined;
   /** The live monitor (src/evals/): samples calls after the fact; none when off. */
   readonly monitor?: TrafficMonitor | undefined;
+  /** Re-read what else changes while running (applied policy sets), with the catalog and kills: a failure counts as theirs. */
+  readonly refreshAlso?: (() => Promise<unknown>) | undefined;
 }
 
 /** gen_ai.operation.name of each operation (OpenTelemetry GenAI semantic conventions). */
@@ -142,7 +144,7 @@ export class Gateway {
   /** Re-read what may be served and what is killed; cut calls a new kill covers. */
   async refresh(): Promise<void> {
     const started = performance.now();
-    const [catalog, kills] = await Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store)]);
+    const [catalog, kills] = await Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store), this.deps.refreshAlso?.()]);
     const ms = Math.round(performance.now() - started);
     // The store is read on the thread that answers calls: a slow read is a stall every call feels, worth a
     // person's attention past the threshold; below it, one line at debug.

@@ -5,6 +5,7 @@ import { PerimeterError } from "../errors.js";
 import { bearerKind, JwtVerifier } from "../identity/jwt.js";
 import { IdentityService, type AuthCacheOptions } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
+import { LivePolicies } from "../policy/applied.js";
 import { PolicyEngine } from "../policy/engine.js";
 import type { OpenAIDialect } from "../runtimes/dialect.js";
 import { Gateway, type AuthorizeRequest, type PolicyDecision } from "./gateway.js";
@@ -57,8 +58,14 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     options.identityCache,
   );
   const jwt = config.identity.jwtIssuers.length > 0 ? JwtVerifier.fromConfig(ctx.loaded) : undefined;
-  const engine = PolicyEngine.fromConfig(ctx.loaded);
-  const decide = cachedDecisions((r) => engine.authorize(r), engine.contextAttributes);
+  // The policies in force: the newest applied set (perimeter policy apply, the control API), else policy.files.
+  const policies = new LivePolicies({ store: ctx.store, target: "gateway", fromConfig: () => PolicyEngine.fromConfig(ctx.loaded), logger: options.logger });
+  await policies.refresh();
+  const engine = (): PolicyEngine => policies.engine;
+  let decide = cachedDecisions((r) => policies.engine.authorize(r), policies.engine.contextAttributes);
+  policies.onChange((e) => {
+    decide = cachedDecisions((r) => e.authorize(r), e.contextAttributes);
+  });
   let redis: (RedisLike & { disconnect(): void }) | undefined;
   if (config.gateway.redisUrl !== undefined) {
     const { Redis } = await import("ioredis");
@@ -109,7 +116,10 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   const guards =
     options.guards ??
     guardsFromConfig(config.guards, {
-      policiesReadGuards: engine.contextAttributes === "all" || engine.contextAttributes.has("guards"),
+      policiesReadGuards: () => {
+        const reads = engine().contextAttributes;
+        return reads === "all" || reads.has("guards");
+      },
       models: guardModelsFromConfig(config.guards.models, guardModelDeps),
     });
   // The live monitor: its kills go through the kill switch like a person's, and apply here at once.
@@ -135,7 +145,8 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     audit: ctx.audit,
     config: config.gateway,
     authenticate,
-    authorize: decide,
+    authorize: (r) => decide(r),
+    refreshAlso: () => policies.refresh(),
     limits,
     runtimeFor: (route) => pool.runtimeFor(route),
     logger: options.logger,

@@ -26,8 +26,15 @@ export interface GuardEngineOptions {
   readonly config: GuardsConfig;
   readonly detectors: readonly Detector[];
   readonly models?: readonly GuardModelSlot[];
-  /** Some policy reads context.guards: findings are then judged by Cedar as well. */
-  readonly policiesReadGuards: boolean;
+  /**
+   * Some policy reads context.guards: findings are then judged by Cedar as well. A function when the policies
+   * can change while the gateway runs (an applied policy set): asked per call.
+   */
+  readonly policiesReadGuards: boolean | (() => boolean);
+}
+
+function policiesReadGuards(o: GuardEngineOptions): boolean {
+  return typeof o.policiesReadGuards === "function" ? o.policiesReadGuards() : o.policiesReadGuards;
 }
 
 /** A finding with what was done about it and where it was. */
@@ -105,7 +112,7 @@ export class CallGuards implements CallGuardStages {
     // where a finding could change or stop the call, it is refused rather than let through unread.
     if (
       detectors.length > 0 &&
-      (this.o.policiesReadGuards || detectors.some((d) => d.categories.some((c) => altering(table.of({ category: c, detector: d.name })))))
+      (policiesReadGuards(this.o) || detectors.some((d) => d.categories.some((c) => altering(table.of({ category: c, detector: d.name })))))
     )
       for (const key of ["prompt", "input"] as const)
         if (tokenIds(body[key]))
@@ -142,7 +149,7 @@ export class CallGuards implements CallGuardStages {
     const detectors = this.running(table);
     const models = (this.o.models ?? []).filter((m) => m.directions.includes("output"));
     if (detectors.length === 0 && models.length === 0) return undefined;
-    return new AnswerGuard(this, table, detectors, models, this.o.config.holdBackTokens * 4, this.o.policiesReadGuards || table.mayAlter);
+    return new AnswerGuard(this, table, detectors, models, this.o.config.holdBackTokens * 4, policiesReadGuards(this.o) || table.mayAlter);
   }
 
   /** What the guards found in this call, for its audit event: counts by direction, detector, category, type and action. */
@@ -156,7 +163,7 @@ export class CallGuards implements CallGuardStages {
 
   /** Detectors worth running for this table: some category of theirs is acted on, or policies read the findings. */
   private running(table: ActionTable): readonly Detector[] {
-    if (this.o.policiesReadGuards) return this.o.detectors;
+    if (policiesReadGuards(this.o)) return this.o.detectors;
     return this.o.detectors.filter((d) => table.acts(d.categories, d.name));
   }
 
@@ -171,7 +178,7 @@ export class CallGuards implements CallGuardStages {
 
   /** Cedar's word on findings, when some policy reads them: a deny is a refusal. */
   policyDenies(direction: GuardDirection, findings: readonly ActedFinding[]): Refusal | undefined {
-    if (!this.o.policiesReadGuards || findings.length === 0) return undefined;
+    if (!policiesReadGuards(this.o) || findings.length === 0) return undefined;
     const decision = this.judge(guardContext(direction, findings));
     if (decision.allow) return undefined;
     return refusal("POLICY_DENIED", `${decision.reason} (on what the guards found: ${describe(findings)})`, findings.map(asFinding));

@@ -35,7 +35,7 @@ export function detector(name: DetectorName): Detector {
 
 export interface GuardsOptions {
   /** Some policy reads context.guards (PolicyEngine.contextAttributes): findings then go to Cedar as well. */
-  readonly policiesReadGuards: boolean;
+  readonly policiesReadGuards: boolean | (() => boolean);
   readonly models?: readonly GuardModelSlot[];
 }
 

@@ -20,6 +20,56 @@ export type ControlAction = (typeof CONTROL_ACTIONS)[number];
 
 export const DEFAULT_CONTROL_POLICY_FILE = "(default control policy set)";
 
+/**
+ * The schema control policies are validated against: a schema of its own, so the gateway's policies (which
+ * may name no action and read context.guards) stay valid whatever the control API adds.
+ */
+export const CONTROL_SCHEMA = `// Perimeter's Cedar schema for the control API's policies (control.policyFiles).
+namespace Perimeter {
+  // An admin role: viewer, auditor, operator, approver or admin. An identity is a member of each role its
+  // scopes name (for a JWT, its scope or scp claim).
+  entity Role;
+
+  // The identity behind the request: an API key's, a JWT's, or a dashboard session's.
+  entity Identity in [Role] = {
+    name: String,
+    kind: String,
+    owner: String,
+    environment: String,
+    scopes: Set<String>,
+  };
+
+  // The control API and the dashboard: one resource, Perimeter::ControlApi::"perimeter".
+  entity ControlApi;
+
+  type ControlContext = {
+    // the route as documented in /control/openapi.json, e.g. /control/versions/{ref}/approve
+    route: String,
+    method: String,
+    // the scopes a change would put in someone's hands: those of an identity created, or of one whose
+    // key is rotated (the new key is shown to the caller); empty for every other route
+    grants: Set<String>,
+  };
+
+  // Every action of the control API: policies say \`action in Perimeter::Action::"control"\`.
+  action "control";
+  // read the inventory, runtimes, evidence, evaluations, identities, policies, tools, kills and metrics
+  action control_read in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
+  // read, verify and prove the audit log
+  action control_audit in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
+  // trip and lift the kill switch
+  action control_kill in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
+  // approve or reject model versions, held tool calls and tool servers' definitions
+  action control_approve in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
+  // create identities, rotate and revoke their keys
+  action control_identities in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
+  // deploy, deprecate, revoke and roll back model versions
+  action control_lifecycle in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
+  // apply a change to the policies
+  action control_policies in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
+}
+`;
+
 export const DEFAULT_CONTROL_POLICIES = `// Perimeter's default control policy set: what each admin role may do in the control API and the dashboard.
 //
 //   viewer    sees the inventory, runtimes, evidence, evaluations, identities, policies, tools and kills

@@ -7,12 +7,8 @@
  */
 export const PERIMETER_SCHEMA = `// Perimeter's Cedar schema. Every policy file is validated against it (strict mode) when it is loaded.
 namespace Perimeter {
-  // An admin role of the control API and the dashboard: viewer, auditor, operator, approver or admin. An
-  // identity is a member of each role its scopes name (for a JWT, its scope or scp claim).
-  entity Role;
-
   // A non-human identity: service account, agent, pipeline, or a workload's JWT.
-  entity Identity in [Role] = {
+  entity Identity = {
     name: String,
     kind: String,
     owner: String,
@@ -126,35 +122,6 @@ namespace Perimeter {
   // An agent's tool call through /mcp, and whether tools/list shows the tool. Its context has guards too, so
   // a policy on context.guards that names no action validates for every action.
   action call_tool appliesTo { principal: [Identity], resource: [Tool], context: ToolContext };
-
-  // The control API and the dashboard: one resource, Perimeter::ControlApi::"perimeter".
-  entity ControlApi;
-
-  type ControlContext = {
-    // the route as documented in /control/openapi.json, e.g. /control/versions/{ref}/approve
-    route: String,
-    method: String,
-    // the scopes a change would put in someone's hands: those of an identity created, or of one whose
-    // key is rotated (the new key is shown to the caller); empty for every other route
-    grants: Set<String>,
-  };
-
-  // Every action of the control API: policies say \`action in Perimeter::Action::"control"\`.
-  action "control";
-  // read the inventory, runtimes, evidence, evaluations, identities, policies, tools, kills and metrics
-  action control_read in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
-  // read, verify and prove the audit log
-  action control_audit in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
-  // trip and lift the kill switch
-  action control_kill in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
-  // approve or reject model versions, held tool calls and tool servers' definitions
-  action control_approve in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
-  // create identities, rotate and revoke their keys
-  action control_identities in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
-  // deploy, deprecate, revoke and roll back model versions
-  action control_lifecycle in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
-  // apply a change to the policies
-  action control_policies in ["control"] appliesTo { principal: [Identity], resource: [ControlApi], context: ControlContext };
 }
 `;
 

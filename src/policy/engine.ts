@@ -19,7 +19,7 @@ import { PerimeterError } from "../errors.js";
 import type { Principal } from "../identity/types.js";
 import type { LicenseTier, ModelKind } from "../inventory/types.js";
 import type { LifecycleState } from "../lifecycle/repository.js";
-import { ADMIN_ROLES, DEFAULT_CONTROL_POLICIES, DEFAULT_CONTROL_POLICY_FILE, type AdminRole, type ControlAction } from "./control-policies.js";
+import { ADMIN_ROLES, CONTROL_SCHEMA, DEFAULT_CONTROL_POLICIES, DEFAULT_CONTROL_POLICY_FILE, type AdminRole, type ControlAction } from "./control-policies.js";
 import { DEFAULT_POLICIES, PERIMETER_SCHEMA } from "./default-policies.js";
 
 // The Cedar engine: policies are parsed and validated against the schema once, at load, and kept in
@@ -318,8 +318,8 @@ export class PolicyEngine {
 
   /** The control policy set: control.policyFiles, else the default one. */
   static control(files: readonly string[] = []): PolicyEngine {
-    if (files.length === 0) return PolicyEngine.fromTexts([{ file: DEFAULT_CONTROL_POLICY_FILE, text: DEFAULT_CONTROL_POLICIES }]);
-    return PolicyEngine.fromFiles(files);
+    if (files.length === 0) return PolicyEngine.fromTexts([{ file: DEFAULT_CONTROL_POLICY_FILE, text: DEFAULT_CONTROL_POLICIES }], { schema: CONTROL_SCHEMA });
+    return PolicyEngine.fromFiles(files, { schema: CONTROL_SCHEMA });
   }
 
   #controlCall(request: ControlPolicyRequest): StatefulAuthorizationCall {

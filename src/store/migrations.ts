@@ -338,6 +338,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("control_sessions").execute();
     },
   },
+  "0009_policy_sets": {
+    // Policies applied from the control API (or perimeter policy apply): every gateway process reads the
+    // newest set per target, so a change reaches all replicas; the rows are the history of who changed what.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("policy_sets")
+        .addColumn("target", "text", (c) => c.notNull())
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addColumn("text", "text")
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("applied_by", "text", (c) => c.notNull())
+        .addColumn("applied_at", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("policy_sets_pk", ["target", "seq"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("policy_sets").execute();
+    },
+  },
 };
 
 /**

@@ -267,6 +267,20 @@ export interface ControlSignInLinkTable {
   used_at: string | null;
 }
 
+export interface PolicySetTable {
+  /** gateway (the calls' policies) or control (the control API's). */
+  target: string;
+  /** 1, 2, 3… per target: the newest is in force. */
+  seq: number;
+  /** The Cedar text; null to go back to the configured files (policy.files, control.policyFiles). */
+  text: string | null;
+  /** SHA-256 (hex) of the text; "" for a return to the files. */
+  digest: string;
+  applied_by: string;
+  applied_at: string;
+  reason: string;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -289,4 +303,5 @@ export interface Database {
   eval_results: EvalResultTable;
   control_sessions: ControlSessionTable;
   control_signin_links: ControlSignInLinkTable;
+  policy_sets: PolicySetTable;
 }

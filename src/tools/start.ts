@@ -78,7 +78,8 @@ export function toolsService(ctx: Context, options: { readonly resolve?: EgressO
 
 export interface StartToolsOptions {
   authenticate(authorization: string | undefined): Promise<AuthResult>;
-  readonly engine: PolicyEngine;
+  /** The policies in force now (an applied set replaces them while the gateway runs). */
+  readonly engine: () => PolicyEngine;
   readonly redis?: RedisLike | undefined;
   readonly logger?: Logger | undefined;
   /** The gateway listens on loopback only. */
@@ -119,18 +120,26 @@ export async function startTools(ctx: Context, options: StartToolsOptions): Prom
  * Listing asks Cedar once per tool per tools/list: decisions that cannot depend on the arguments (listing,
  * or no policy reads context.call or context.guards) are reused for a second.
  */
-export function cachedToolDecisions(engine: PolicyEngine, ttlMs = 1000, max = 10_000): (r: ToolPolicyRequest) => PolicyDecision {
-  const reads = engine.contextAttributes;
-  const argumentBlind = reads !== "all" && !reads.has("call") && !reads.has("guards");
+export function cachedToolDecisions(engine: () => PolicyEngine, ttlMs = 1000, max = 10_000): (r: ToolPolicyRequest) => PolicyDecision {
+  let current: PolicyEngine | undefined;
+  let argumentBlind = false;
   const cache = new Map<string, { decision: PolicyDecision; at: number }>();
   return (r) => {
-    if (!r.listing && !argumentBlind) return engine.authorizeTool(r);
+    const e = engine();
+    if (e !== current) {
+      // New policies: nothing decided under the old ones is reused.
+      current = e;
+      const reads = e.contextAttributes;
+      argumentBlind = reads !== "all" && !reads.has("call") && !reads.has("guards");
+      cache.clear();
+    }
+    if (!r.listing && !argumentBlind) return e.authorizeTool(r);
     const p = r.principal;
     const key = `${p.id}\u0000${p.environment}\u0000${p.scopes.join(",")}\u0000${r.tool.id}\u0000${r.tool.approval}\u0000${r.listing}`;
     const now = performance.now();
     const hit = cache.get(key);
     if (hit !== undefined && now - hit.at < ttlMs) return hit.decision;
-    const decision = engine.authorizeTool(r);
+    const decision = e.authorizeTool(r);
     if (cache.size >= max) cache.delete(cache.keys().next().value as string);
     cache.set(key, { decision, at: now });
     return decision;

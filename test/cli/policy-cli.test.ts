@@ -105,4 +105,27 @@ describe("perimeter policy", () => {
     expect(policies.stdout).toContain('@id("non-commercial-needs-research-scope")');
     expect(run(["policy", "show-default", "--schema"]).stdout).toMatch(/namespace Perimeter \{[\s\S]*entity ModelVersion in \[Model\]/);
   });
+
+  it("applies a policy file that policy test then decides with, lists it in the history, and reverts to the configured set", () => {
+    writeFileSync(
+      join(cwd, "no-llama.cedar"),
+      `${run(["policy", "show-default"]).stdout}\n@id("no-llama")\nforbid (principal, action, resource is Perimeter::ModelVersion) when { resource.name == "llama" };\n`,
+    );
+    const applied = run(["policy", "apply", "no-llama.cedar", "--reason", "llama is under review"]);
+    expect(applied.stderr).toBe("");
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(/applied no-llama\.cedar as gateway policy set #1/);
+    const denied = run(["policy", "test", "--principal", principal, "--model", model]);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/forbidden by no-llama/);
+    const history = JSON.parse(run(["policy", "history", "--format", "json"]).stdout) as { seq: number; appliedBy: string; reason: string }[];
+    expect(history).toMatchObject([{ seq: 1, appliedBy: "ml-platform", reason: "llama is under review" }]);
+
+    writeFileSync(join(cwd, "broken.cedar"), "permit(");
+    const broken = run(["policy", "apply", "broken.cedar", "--reason", "x"]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/not applied/);
+    expect(run(["policy", "revert", "--reason", "review done"]).code).toBe(0);
+    expect(run(["policy", "test", "--principal", principal, "--model", model]).code).toBe(0);
+  });
 });

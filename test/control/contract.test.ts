@@ -78,6 +78,7 @@ describe.each(STORE_KINDS)("the control API's contract on %s", (kind) => {
     getTraffic: {},
     getPolicies: {},
     validatePolicies: { body: { text: DEFAULT_POLICIES } },
+    applyPolicies: { body: { target: "gateway", text: DEFAULT_POLICIES, reason: "the defaults, from the store" } },
     listVersions: { query: { state: "approved" } },
     getVersion: { params: { ref: "vllm-llama@1" } },
     getLineage: {},
@@ -123,6 +124,7 @@ describe.each(STORE_KINDS)("the control API's contract on %s", (kind) => {
       kill: { body: { kind: "identity", target: "no-such-identity", reason: "x" } },
       lift: { body: { kind: "identity", target: "no-such-identity", reason: "x" } },
       signIn: { body: { key: "prm_nope_nope" } },
+      applyPolicies: { body: { target: "gateway", text: "permit(", reason: "x" } },
     };
     return byId[id(d)] ?? succeeds()[id(d)] ?? {};
   };
@@ -187,6 +189,7 @@ describe.each(STORE_KINDS)("the control API's contract on %s", (kind) => {
       signIn: 200,
       getOverview: 200,
       validatePolicies: 200,
+      applyPolicies: 200,
       getVersion: 200,
       createIdentity: 201,
       rotateIdentityKey: 200,

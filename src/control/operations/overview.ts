@@ -1,25 +1,14 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { checkDrift } from "../../inventory/drift.js";
 import { inventoryFindings } from "../../inventory/findings.js";
 import { listModels } from "../../inventory/models.js";
 import { LIFECYCLE_STATES, LifecycleRepository } from "../../lifecycle/repository.js";
-import { configPath } from "../../config/load.js";
 import { PerimeterError } from "../../errors.js";
-import { DEFAULT_CONTROL_POLICIES, DEFAULT_CONTROL_POLICY_FILE } from "../../policy/control-policies.js";
-import { DEFAULT_POLICIES, PERIMETER_SCHEMA } from "../../policy/default-policies.js";
-import { DEFAULT_POLICY_FILE, PolicyEngine } from "../../policy/engine.js";
 import { operation, who, type AnyOperation } from "../api.js";
 import { finding } from "../schemas.js";
 import type { ControlServices } from "../services.js";
 
-// The overview (what needs attention now), live traffic from this gateway's own metrics, and the policies
-// in force with a check of a change before anyone applies it.
-
-const policySet = z.strictObject({
-  files: z.array(z.strictObject({ file: z.string(), text: z.string() })),
-  policies: z.array(z.strictObject({ id: z.string(), effect: z.enum(["permit", "forbid"]), file: z.string(), line: z.number() })),
-});
+// The overview (what needs attention now) and live traffic from this gateway's own metrics.
 
 export function overviewOperations(s: ControlServices): AnyOperation[] {
   const store = s.ctx.store;
@@ -98,60 +87,5 @@ export function overviewOperations(s: ControlServices): AnyOperation[] {
         return s.traffic();
       },
     }),
-    operation({
-      id: "getPolicies",
-      method: "GET",
-      path: "/control/policies",
-      summary: "The Cedar policies in force: the gateway's (policy.files, else the default set) and the control API's",
-      tag: "policies",
-      action: "control_read",
-      response: z.strictObject({ gateway: policySet, control: policySet, schema: z.string() }),
-      async handle() {
-        const loaded = s.ctx.loaded;
-        const gatewayFiles = loaded.config.policy.files.map((f) => configPath(loaded, f));
-        const controlFiles = loaded.config.control.policyFiles.map((f) => configPath(loaded, f));
-        return {
-          gateway: view(PolicyEngine.fromConfig(loaded), gatewayFiles, DEFAULT_POLICY_FILE, DEFAULT_POLICIES),
-          control: view(PolicyEngine.control(controlFiles), controlFiles, DEFAULT_CONTROL_POLICY_FILE, DEFAULT_CONTROL_POLICIES),
-          schema: PERIMETER_SCHEMA,
-        };
-      },
-    }),
-    operation({
-      id: "validatePolicies",
-      method: "POST",
-      path: "/control/policies/validate",
-      summary: "Parse and validate Cedar policies against Perimeter's schema, without applying them",
-      tag: "policies",
-      action: "control_read",
-      maxBodyBytes: 1024 * 1024,
-      body: z.strictObject({ text: z.string().max(1024 * 1024), file: z.string().min(1).max(200).default("(submitted)") }),
-      response: z.strictObject({
-        valid: z.boolean(),
-        policies: z.array(z.strictObject({ id: z.string(), effect: z.enum(["permit", "forbid"]), file: z.string(), line: z.number() })),
-        issues: z.array(
-          z.object({ file: z.string(), line: z.number().optional(), column: z.number().optional(), policy: z.string().optional(), message: z.string() }),
-        ),
-      }),
-      async handle({ body }) {
-        try {
-          const engine = PolicyEngine.fromTexts([{ file: body.file, text: body.text }]);
-          return { valid: true, policies: [...engine.policies], issues: [] };
-        } catch (err) {
-          if (err instanceof PerimeterError && err.code === "POLICY_INVALID") {
-            const issues = (err.details?.["issues"] ?? []) as { file: string; message: string }[];
-            return { valid: false, policies: [], issues };
-          }
-          throw err;
-        }
-      },
-    }),
   ];
-}
-
-function view(engine: PolicyEngine, files: readonly string[], defaultName: string, defaultText: string) {
-  return {
-    files: files.length === 0 ? [{ file: defaultName, text: defaultText }] : files.map((f) => ({ file: f, text: readFileSync(f, "utf8") })),
-    policies: engine.policies.map((p) => ({ ...p })),
-  };
 }

@@ -1,0 +1,208 @@
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import type { AuditLog } from "../audit/index.js";
+import { PerimeterError } from "../errors.js";
+import type { Store } from "../store/store.js";
+import { CONTROL_SCHEMA } from "./control-policies.js";
+import { PERIMETER_SCHEMA } from "./default-policies.js";
+import { PolicyEngine } from "./engine.js";
+import type { PolicyTarget } from "./targets.js";
+
+// Policies applied while Perimeter runs (the control API, `perimeter policy apply`): stored per target, the
+// newest in force in every gateway process within a poll, each an audit event. Without an applied set, or
+// after a return to the files, the configured files (or the default set) decide as before.
+
+export { POLICY_TARGETS, type PolicyTarget } from "./targets.js";
+
+export interface AppliedPolicySet {
+  readonly target: PolicyTarget;
+  readonly seq: number;
+  /** null: back to the configured files. */
+  readonly text: string | null;
+  readonly digest: string;
+  readonly appliedBy: string;
+  readonly appliedAt: string;
+  readonly reason: string;
+}
+
+/** The Cedar schema a target's policies are validated against. */
+export function schemaOf(target: PolicyTarget): string {
+  return target === "control" ? CONTROL_SCHEMA : PERIMETER_SCHEMA;
+}
+
+/** A target's policies from text, validated against its schema. */
+export function engineFor(target: PolicyTarget, file: string, text: string): PolicyEngine {
+  return PolicyEngine.fromTexts([{ file, text }], { schema: schemaOf(target) });
+}
+
+/** The file name an applied set's policies report (in decisions' messages and `policy check`). */
+export function appliedFileName(target: PolicyTarget, seq: number): string {
+  return `(applied ${target} policy set #${seq})`;
+}
+
+export class PolicySets {
+  constructor(
+    private readonly store: Store,
+    private readonly audit: () => AuditLog,
+  ) {}
+
+  async latest(target: PolicyTarget): Promise<AppliedPolicySet | undefined> {
+    const row = await this.store.db.selectFrom("policy_sets").selectAll().where("target", "=", target).orderBy("seq", "desc").limit(1).executeTakeFirst();
+    return row === undefined ? undefined : toSet(row);
+  }
+
+  async history(target: PolicyTarget, limit = 50): Promise<AppliedPolicySet[]> {
+    const rows = await this.store.db.selectFrom("policy_sets").selectAll().where("target", "=", target).orderBy("seq", "desc").limit(limit).execute();
+    return rows.map(toSet);
+  }
+
+  /**
+   * Validate and store a new set (or, with text null, the return to the configured files). `accept` sees
+   * the engine the change would put in force and throws to refuse it (e.g. a change that locks its author out).
+   */
+  async apply(input: {
+    readonly target: PolicyTarget;
+    readonly text: string | null;
+    readonly actor: string;
+    readonly reason: string;
+    readonly accept?: ((engine: PolicyEngine | undefined) => void) | undefined;
+  }): Promise<AppliedPolicySet> {
+    if (input.reason.trim() === "") throw new PerimeterError("USAGE", "say why the policies change (--reason): it is kept as evidence");
+    let engine: PolicyEngine | undefined;
+    if (input.text !== null) {
+      try {
+        engine = engineFor(input.target, appliedFileName(input.target, 0), input.text);
+      } catch (err) {
+        if (err instanceof PerimeterError && err.code === "POLICY_INVALID")
+          throw new PerimeterError("USAGE", `the policies were not applied: ${err.message}`, { details: err.details });
+        throw err;
+      }
+      if (engine.policies.length === 0)
+        throw new PerimeterError("USAGE", "the policies were not applied: the text holds no policy (every request would be denied)");
+    }
+    input.accept?.(engine);
+    const digest = input.text === null ? "" : createHash("sha256").update(input.text).digest("hex");
+    const previous = await this.latest(input.target);
+    const appliedAt = new Date().toISOString();
+    const set = await this.store.db.transaction().execute(async (trx) => {
+      const top = await trx
+        .selectFrom("policy_sets")
+        .select((eb) => eb.fn.max("seq").as("seq"))
+        .where("target", "=", input.target)
+        .executeTakeFirst();
+      const seq = Number(top?.seq ?? 0) + 1;
+      // Two applies racing for one seq: the primary key lets one in and fails the other, which retries nothing.
+      await trx
+        .insertInto("policy_sets")
+        .values({ target: input.target, seq, text: input.text, digest, applied_by: input.actor, applied_at: appliedAt, reason: input.reason })
+        .execute();
+      return { target: input.target, seq, text: input.text, digest, appliedBy: input.actor, appliedAt, reason: input.reason };
+    });
+    await this.audit().append({
+      actor: input.actor,
+      action: "policy.apply",
+      resource: `policy:${input.target}`,
+      decision: "allow",
+      reason: input.reason,
+      details: {
+        seq: set.seq,
+        digest: set.digest === "" ? "(the configured files)" : set.digest,
+        previous: previous === undefined || previous.digest === "" ? "(the configured files)" : previous.digest,
+        policies: engine?.policies.map((p) => p.id) ?? [],
+      },
+    });
+    return set;
+  }
+}
+
+/**
+ * The policy engine in force for a target in this process: the newest applied set, else the configured one.
+ * refresh() reads one number per poll and builds a new engine only when it changed.
+ */
+export class LivePolicies {
+  #engine: PolicyEngine;
+  #seq = 0;
+  #listeners: Array<(engine: PolicyEngine) => void> = [];
+
+  constructor(
+    private readonly options: {
+      readonly store: Store;
+      readonly target: PolicyTarget;
+      /** The configured policies (files, else the default set). */
+      readonly fromConfig: () => PolicyEngine;
+      readonly logger?: Logger | undefined;
+    },
+  ) {
+    this.#engine = options.fromConfig();
+  }
+
+  get engine(): PolicyEngine {
+    return this.#engine;
+  }
+
+  /** Which applied set is in force (0: the configured policies). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Told of every new engine (the gateway drops its cached decisions). */
+  onChange(listener: (engine: PolicyEngine) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Read the newest applied set; true when the engine changed. A store that does not answer throws. */
+  async refresh(): Promise<boolean> {
+    const top = await this.options.store.db
+      .selectFrom("policy_sets")
+      .select((eb) => eb.fn.max("seq").as("seq"))
+      .where("target", "=", this.options.target)
+      .executeTakeFirst();
+    const seq = Number(top?.seq ?? 0);
+    if (seq === this.#seq) return false;
+    const row = await this.options.store.db
+      .selectFrom("policy_sets")
+      .selectAll()
+      .where("target", "=", this.options.target)
+      .where("seq", "=", seq)
+      .executeTakeFirstOrThrow();
+    let engine: PolicyEngine;
+    if (row.text === null) engine = this.options.fromConfig();
+    else {
+      try {
+        engine = engineFor(this.options.target, appliedFileName(this.options.target, seq), row.text);
+      } catch (err) {
+        // A set this version cannot load (written by another version, or edited in the store): nothing is
+        // permitted until it is fixed, rather than the old policies going on as if nothing changed.
+        this.options.logger?.error(
+          { err, target: this.options.target, seq },
+          "the applied policy set does not load: every request is denied until a valid set is applied",
+        );
+        engine = PolicyEngine.fromTexts([], { schema: schemaOf(this.options.target) });
+      }
+    }
+    this.#engine = engine;
+    this.#seq = seq;
+    for (const l of this.#listeners) l(engine);
+    return true;
+  }
+}
+
+function toSet(r: {
+  target: string;
+  seq: number;
+  text: string | null;
+  digest: string;
+  applied_by: string;
+  applied_at: string;
+  reason: string;
+}): AppliedPolicySet {
+  return {
+    target: r.target as PolicyTarget,
+    seq: Number(r.seq),
+    text: r.text,
+    digest: r.digest,
+    appliedBy: r.applied_by,
+    appliedAt: r.applied_at,
+    reason: r.reason,
+  };
+}

@@ -1,0 +1,5 @@
+// What an applied policy set is for: the calls through the gateway, or the control API. Its own module so
+// that naming a target does not load Cedar's WebAssembly.
+
+export const POLICY_TARGETS = ["gateway", "control"] as const;
+export type PolicyTarget = (typeof POLICY_TARGETS)[number];
