@@ -173,7 +173,40 @@ describe.each(STORE_KINDS)("control API restrictions on %s", (kind) => {
     expect((await as(admin.key)("/control/kills", { body: {} })).status).toBe(405);
   });
 
+  it("lets only an admin hand out a role: an operator cannot create an identity that holds one, or rotate one's key", async () => {
+    const create = (key: string, scopes: string[], name: string) =>
+      as(key)("/control/identities", { body: { name, kind: "service-account", owner: "olga", scopes } });
+    const escalate = await create(operator.key, ["approver"], "olga-approver");
+    expect(escalate).toMatchObject({ status: 403, body: { error: { code: "PERMISSION_DENIED", stage: "authorize" } } });
+    expect(escalate.body.error?.message).toContain("control-roles-by-admin-only");
+    expect(await create(operator.key, ["admin", "tools"], "olga-admin")).toMatchObject({ status: 403 });
+    expect(await create(operator.key, ["tools"], "olga-agent")).toMatchObject({ status: 201, body: { identity: { createdBy: "olga" } } });
+    expect(await create(admin.key, ["approver"], "second-approver")).toMatchObject({ status: 201 });
+    // Rotating shows the new key to the caller: an admin's key is an admin's power.
+    expect(await as(operator.key)(`/control/identities/${admin.id}/rotate`, { body: {} })).toMatchObject({
+      status: 403,
+      body: { error: { code: "PERMISSION_DENIED" } },
+    });
+    expect(await as(operator.key)("/control/identities/olga-agent/rotate", { body: { overlapSeconds: 0 } })).toMatchObject({ status: 200 });
+    const names = (await p.identities.list()).map((i) => i.name);
+    expect(names).not.toContain("olga-approver");
+    expect(names).not.toContain("olga-admin");
+  });
+
   describe("sessions", () => {
+    it("signs in with a JWT whose scope names a role, as its subject, for no longer than the token lives", async () => {
+      const exp = Math.floor(Date.now() / 1000) + 120;
+      const s = await signIn(server.url, { token: await p.jwt({ scope: "auditor", exp }) });
+      expect(s.signIn.body).toMatchObject({ actor: "spiffe://example.org/ns/ml/sa/agent", roles: ["auditor"], method: "jwt" });
+      expect(Date.parse(String(s.signIn.body["expiresAt"]))).toBeLessThanOrEqual(exp * 1000);
+      expect(await s.call("/control/audit/events?limit=1")).toMatchObject({ status: 200 });
+      expect(await s.call("/control/kill", { body: valid() })).toMatchObject({ status: 403 });
+      const none = await request(`${server.url}/control/session`, {}, { body: { token: await p.jwt({ scope: "models" }) } });
+      expect(none).toMatchObject({ status: 403, body: { error: { code: "PERMISSION_DENIED" } } });
+      const forged = await request(`${server.url}/control/session`, {}, { body: { token: await p.jwt({ scope: "admin" }, "another-audience") } });
+      expect(forged).toMatchObject({ status: 401, body: { error: { code: "AUTH_TOKEN_INVALID" } } });
+    });
+
     it("refuses to sign in an identity without an admin role, a bad key, a JWT sent as a key, and records each", async () => {
       const url = `${server.url}/control/session`;
       expect(await request(url, {}, { body: { key: user.key } })).toMatchObject({ status: 403, body: { error: { code: "PERMISSION_DENIED" } } });
