@@ -29,6 +29,7 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
       authenticateKeyId: (keyId) => started.identities.authenticateKeyId(keyId),
     }),
     identities: started.identities,
+    scopeUse: started.scopeUse,
     traffic: () => traffic.view(),
     killswitch: killSwitchFor(ctx),
     lifecycle: lifecycleDeps(ctx),

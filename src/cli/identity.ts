@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { EXIT, PerimeterError } from "../errors.js";
 import { IdentityService, identityStatus, liveKeys } from "../identity/service.js";
 import { IDENTITY_KINDS, type IdentityKind, type IdentityRecord } from "../identity/types.js";
+import { scopeUse } from "../identity/scope-use.js";
 import { addViewCommand, collect, parseFormat, printJson, printTable, resolveActor, withContext, type Cli, type Context } from "./context.js";
 
 // perimeter identity create|list|show|rotate|revoke — non-human identities and their API keys. A revoked
@@ -102,12 +103,13 @@ export function registerIdentity(program: Command, cli: Cli): void {
     async (ctx, ref) => {
       const now = new Date();
       const r = await service(ctx).get(ref);
+      const use = (await scopeUse(ctx.store, [r])).get(r.id) ?? [];
       const keys = r.keys.map((k) => ({
         ...k,
         status: k.revokedAt !== null ? "revoked" : k.expiresAt !== null && Date.parse(k.expiresAt) <= now.getTime() ? "expired" : "live",
       }));
       return {
-        json: { ...summary(r, now), keys },
+        json: { ...summary(r, now), keys, scopeUse: use },
         print: () => {
           const lines: Array<[string, string]> = [
             ["id", r.id],
@@ -115,7 +117,7 @@ export function registerIdentity(program: Command, cli: Cli): void {
             ["owner", r.owner],
             ["environment", r.environment],
             ["status", identityStatus(r, now) + (r.revokedReason === null ? "" : ` (${r.revokedReason})`)],
-            ["scopes", r.scopes.join(", ") || "-"],
+            ["scopes", use.map((u) => `${u.scope} (${u.lastUsedAt === null ? "never needed" : `last needed ${u.lastUsedAt}`})`).join(", ") || "-"],
             ["expires", r.expiresAt ?? "never"],
             ["created", `${r.createdAt} by ${r.createdBy}`],
             ["last used", r.lastUsedAt ?? "never"],

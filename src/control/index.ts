@@ -58,7 +58,10 @@ export function controlRoutes(s: ControlServices, options: ControlRouteOptions =
       // replica holds on the next request here.
       authorize: async (r) => {
         await policies.refresh();
-        return policies.engine.authorizeControl(r);
+        const engine = policies.engine;
+        const decision = engine.authorizeControl(r);
+        if (decision.allow) s.scopeUse?.allowed(r.principal, (p) => engine.authorizeControl({ ...r, principal: p }).allow);
+        return decision;
       },
       killedIdentity: async (principal) => (await s.killswitch.current()).covers(principal.id, "", ""),
       audit: s.ctx.audit,

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Context } from "../app/context.js";
 import type { TrafficView } from "../gateway/traffic.js";
+import type { ScopeUseRecorder } from "../identity/scope-use.js";
 import type { IdentityService } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
 import type { KillSwitch } from "../killswitch/index.js";
@@ -26,6 +27,8 @@ export interface ControlServices {
   readonly controlPolicies?: LivePolicies | undefined;
   /** Re-read the gateway's policies in this process now, after an apply. */
   onPolicyChange?(): Promise<void>;
+  /** Notes which roles (scopes) an allowed request needed: the identities page's unused scopes. */
+  readonly scopeUse?: ScopeUseRecorder | undefined;
   /** This gateway's live traffic, when the server runs one. */
   readonly traffic?: (() => Promise<TrafficView>) | undefined;
   /** The tool gateway's operator side, when tool servers are configured. */

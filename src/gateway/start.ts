@@ -5,6 +5,7 @@ import { PerimeterError } from "../errors.js";
 import { bearerKind, JwtVerifier } from "../identity/jwt.js";
 import { IdentityService, type AuthCacheOptions } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
+import { ScopeUseRecorder } from "../identity/scope-use.js";
 import { LivePolicies } from "../policy/applied.js";
 import { PolicyEngine } from "../policy/engine.js";
 import type { OpenAIDialect } from "../runtimes/dialect.js";
@@ -37,6 +38,8 @@ export interface StartedGateway {
   authenticate(authorization: string | undefined): Promise<AuthResult>;
   /** The identities behind API keys, with the same caches the gateway uses. */
   readonly identities: IdentityService;
+  /** Where decisions note the scopes that made a difference (the control API's decisions too). */
+  readonly scopeUse: ScopeUseRecorder;
   close(): Promise<void>;
 }
 
@@ -62,9 +65,18 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   const policies = new LivePolicies({ store: ctx.store, target: "gateway", fromConfig: () => PolicyEngine.fromConfig(ctx.loaded), logger: options.logger });
   await policies.refresh();
   const engine = (): PolicyEngine => policies.engine;
-  let decide = cachedDecisions((r) => policies.engine.authorize(r), policies.engine.contextAttributes);
+  // Which scopes made a difference (the access review's unused scopes): asked only when a decision is not cached.
+  const scopeUse = new ScopeUseRecorder(ctx.store, options.logger);
+  const judged =
+    (e: PolicyEngine) =>
+    (r: AuthorizeRequest): PolicyDecision => {
+      const d = e.authorize(r);
+      if (d.allow) scopeUse.allowed(r.principal, (p) => e.authorize({ ...r, principal: p }).allow);
+      return d;
+    };
+  let decide = cachedDecisions(judged(policies.engine), policies.engine.contextAttributes);
   policies.onChange((e) => {
-    decide = cachedDecisions((r) => e.authorize(r), e.contextAttributes);
+    decide = cachedDecisions(judged(e), e.contextAttributes);
   });
   let redis: (RedisLike & { disconnect(): void }) | undefined;
   if (config.gateway.redisUrl !== undefined) {
@@ -159,6 +171,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     tools = await startTools(ctx, {
       authenticate,
       engine,
+      scopeUse,
       redis,
       logger: options.logger,
       loopback: isLoopbackHost(config.gateway.host),
@@ -175,6 +188,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     guards,
     authenticate,
     identities,
+    scopeUse,
     async close() {
       await tools?.close();
       await monitor?.close();
@@ -182,6 +196,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       if (guards instanceof GuardEngine) await guards.close();
       await pool.close();
       await identities.flush();
+      await scopeUse.flush();
       limits.close();
       redis?.disconnect();
       // Spans still buffered go out now; a collector that is down must not hold the shutdown.

@@ -358,6 +358,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("policy_sets").execute();
     },
   },
+  "0010_scope_use": {
+    // When each scope of an identity last made a difference to a decision: the access review's "unused
+    // scopes" (a scope never needed is a grant to take back).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("scope_use")
+        .addColumn("identity_id", "text", (c) => c.notNull())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("last_used_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("scope_use_pk", ["identity_id", "scope"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("scope_use").execute();
+    },
+  },
 };
 
 /**

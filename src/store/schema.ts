@@ -281,6 +281,13 @@ export interface PolicySetTable {
   reason: string;
 }
 
+export interface ScopeUseTable {
+  identity_id: string;
+  scope: string;
+  /** The last time a decision allowed something it would have refused without this scope. */
+  last_used_at: string;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -304,4 +311,5 @@ export interface Database {
   control_sessions: ControlSessionTable;
   control_signin_links: ControlSignInLinkTable;
   policy_sets: PolicySetTable;
+  scope_use: ScopeUseTable;
 }

@@ -7,6 +7,7 @@ import type { ToolsConfig } from "../config/schema.js";
 import { PerimeterError } from "../errors.js";
 import { Limits, type RedisLike } from "../gateway/limits.js";
 import type { AuthResult } from "../identity/types.js";
+import type { ScopeUseRecorder } from "../identity/scope-use.js";
 import type { PolicyDecision, PolicyEngine, ToolPolicyRequest } from "../policy/engine.js";
 import { CredentialIssuer } from "./credentials.js";
 import { EgressPolicy, type EgressOptions } from "./egress.js";
@@ -80,6 +81,8 @@ export interface StartToolsOptions {
   authenticate(authorization: string | undefined): Promise<AuthResult>;
   /** The policies in force now (an applied set replaces them while the gateway runs). */
   readonly engine: () => PolicyEngine;
+  /** Notes the scopes an allowed call needed. */
+  readonly scopeUse?: ScopeUseRecorder | undefined;
   readonly redis?: RedisLike | undefined;
   readonly logger?: Logger | undefined;
   /** The gateway listens on loopback only. */
@@ -105,7 +108,7 @@ export async function startTools(ctx: Context, options: StartToolsOptions): Prom
     config: config.tools,
     pollMs: config.gateway.killPollMs,
     authenticate: options.authenticate,
-    authorize: cachedToolDecisions(options.engine),
+    authorize: cachedToolDecisions(options.engine, options.scopeUse),
     limits,
     credentials,
     egress,
@@ -120,7 +123,12 @@ export async function startTools(ctx: Context, options: StartToolsOptions): Prom
  * Listing asks Cedar once per tool per tools/list: decisions that cannot depend on the arguments (listing,
  * or no policy reads context.call or context.guards) are reused for a second.
  */
-export function cachedToolDecisions(engine: () => PolicyEngine, ttlMs = 1000, max = 10_000): (r: ToolPolicyRequest) => PolicyDecision {
+export function cachedToolDecisions(
+  engine: () => PolicyEngine,
+  scopeUse?: ScopeUseRecorder,
+  ttlMs = 1000,
+  max = 10_000,
+): (r: ToolPolicyRequest) => PolicyDecision {
   let current: PolicyEngine | undefined;
   let argumentBlind = false;
   const cache = new Map<string, { decision: PolicyDecision; at: number }>();
@@ -133,13 +141,18 @@ export function cachedToolDecisions(engine: () => PolicyEngine, ttlMs = 1000, ma
       argumentBlind = reads !== "all" && !reads.has("call") && !reads.has("guards");
       cache.clear();
     }
-    if (!r.listing && !argumentBlind) return e.authorizeTool(r);
+    const decide = (req: ToolPolicyRequest): PolicyDecision => {
+      const d = e.authorizeTool(req);
+      if (d.allow && !req.listing) scopeUse?.allowed(req.principal, (p) => e.authorizeTool({ ...req, principal: p }).allow);
+      return d;
+    };
+    if (!r.listing && !argumentBlind) return decide(r);
     const p = r.principal;
     const key = `${p.id}\u0000${p.environment}\u0000${p.scopes.join(",")}\u0000${r.tool.id}\u0000${r.tool.approval}\u0000${r.listing}`;
     const now = performance.now();
     const hit = cache.get(key);
     if (hit !== undefined && now - hit.at < ttlMs) return hit.decision;
-    const decision = e.authorizeTool(r);
+    const decision = decide(r);
     if (cache.size >= max) cache.delete(cache.keys().next().value as string);
     cache.set(key, { decision, at: now });
     return decision;

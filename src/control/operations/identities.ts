@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { scopeUse } from "../../identity/scope-use.js";
 import { identityStatus } from "../../identity/service.js";
 import { IDENTITY_KINDS, type IdentityRecord } from "../../identity/types.js";
 import { operation, who, type AnyOperation } from "../api.js";
@@ -32,6 +33,9 @@ const identityView = z.object({
   lastUsedAt: z.string().nullable(),
   status: z.enum(["active", "expired", "revoked"]),
   keys: z.array(keyView),
+  scopeUse: z
+    .array(z.object({ scope: z.string(), lastUsedAt: z.string().nullable() }))
+    .describe("when each scope last made a difference to a decision; null: never (a grant to review)"),
 });
 
 const idParam = z.strictObject({ id: z.string().min(1).max(100).describe("the identity's id or name") });
@@ -41,7 +45,12 @@ const reason = z
   .refine((r) => r.trim() !== "", "must say why (it is kept as evidence)");
 
 export function identityOperations(s: ControlServices): AnyOperation[] {
-  const view = (r: IdentityRecord) => ({ ...r, scopes: [...r.scopes], keys: [...r.keys], status: identityStatus(r) });
+  const views = async (records: readonly IdentityRecord[]) => {
+    await s.scopeUse?.flush();
+    const use = await scopeUse(s.ctx.store, records);
+    return records.map((r) => ({ ...r, scopes: [...r.scopes], keys: [...r.keys], status: identityStatus(r), scopeUse: use.get(r.id) ?? [] }));
+  };
+  const view = async (r: IdentityRecord) => (await views([r]))[0] as Awaited<ReturnType<typeof views>>[number];
   return [
     operation({
       id: "listIdentities",
@@ -52,7 +61,7 @@ export function identityOperations(s: ControlServices): AnyOperation[] {
       action: "control_read",
       query: z.strictObject({ all: z.enum(["true", "false"]).default("false") }),
       response: z.strictObject({ identities: z.array(identityView) }),
-      handle: async ({ query }) => ({ identities: (await s.identities.list({ all: query.all === "true" })).map(view) }),
+      handle: async ({ query }) => ({ identities: await views(await s.identities.list({ all: query.all === "true" })) }),
     }),
     operation({
       id: "getIdentity",
@@ -63,7 +72,7 @@ export function identityOperations(s: ControlServices): AnyOperation[] {
       action: "control_read",
       params: idParam,
       response: z.strictObject({ identity: identityView }),
-      handle: async ({ params }) => ({ identity: view(await s.identities.get(params.id)) }),
+      handle: async ({ params }) => ({ identity: await view(await s.identities.get(params.id)) }),
     }),
     operation({
       id: "createIdentity",
@@ -89,7 +98,7 @@ export function identityOperations(s: ControlServices): AnyOperation[] {
           expiresAt: body.expiresAt === undefined ? undefined : new Date(body.expiresAt),
           actor: who(caller).actor,
         });
-        return { identity: view(issued.identity), key: issued.key };
+        return { identity: await view(issued.identity), key: issued.key };
       },
     }),
     operation({
@@ -117,7 +126,7 @@ export function identityOperations(s: ControlServices): AnyOperation[] {
       }),
       async handle({ params, body }, caller) {
         const r = await s.identities.rotate(params.id, { actor: who(caller).actor, overlapSeconds: body.overlapSeconds });
-        return { identity: view(r.identity), key: r.key, previousKeys: [...r.previousKeys], previousKeysExpireAt: r.previousKeysExpireAt };
+        return { identity: await view(r.identity), key: r.key, previousKeys: [...r.previousKeys], previousKeysExpireAt: r.previousKeysExpireAt };
       },
     }),
     operation({
@@ -130,7 +139,9 @@ export function identityOperations(s: ControlServices): AnyOperation[] {
       params: idParam,
       body: z.strictObject({ reason }),
       response: z.strictObject({ identity: identityView }),
-      handle: async ({ params, body }, caller) => ({ identity: view(await s.identities.revoke(params.id, { actor: who(caller).actor, reason: body.reason })) }),
+      handle: async ({ params, body }, caller) => ({
+        identity: await view(await s.identities.revoke(params.id, { actor: who(caller).actor, reason: body.reason })),
+      }),
     }),
     operation({
       id: "revokeKey",
