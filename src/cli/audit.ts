@@ -11,7 +11,6 @@ import {
   auditWitnessFile,
   checkInclusionProof,
   proveInclusion,
-  readAuditEvents,
   verifyAuditLog,
   type AuditEvent,
   type AuditVerifyReport,
@@ -19,6 +18,7 @@ import {
 } from "../audit/index.js";
 import type { ProofCheck } from "../audit/proof.js";
 import { loadConfig, type LoadedConfig } from "../config/load.js";
+import { pageAuditEvents } from "../audit/query.js";
 import { EXIT, PerimeterError } from "../errors.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
 import { parseFormat, parsePositiveInt, printJson, resolveActor, withContext, type Cli } from "./context.js";
@@ -135,18 +135,20 @@ export function registerAudit(program: Command, cli: Cli): void {
 
   audit
     .command("list")
-    .description("show the most recent events")
+    .description("show the most recent events, oldest first; filter by actor, action (or a prefix: kill.* or control.*) or decision")
     .option("--last <n>", "how many", "20")
+    .option("--actor <actor>", "only this actor's events (a person, or identity:ID)")
+    .option("--action <action>", "only this action, or a prefix ending in . or * (e.g. policy.*)")
+    .option("--decision <decision>", "allow or deny")
     .option("--format <format>", "text or json", "text")
     .action(
-      cli.run(async (opts: { last: string; format: string }) => {
+      cli.run(async (opts: { last: string; actor?: string; action?: string; decision?: string; format: string }) => {
         const format = parseFormat(opts.format, ["text", "json"] as const);
-        const last = parsePositiveInt(opts.last, "--last");
+        const limit = parsePositiveInt(opts.last, "--last");
+        const decision = opts.decision === undefined ? undefined : parseFormat(opts.decision, ["allow", "deny"] as const, "--decision");
         return withContext(globals(), async (ctx) => {
-          const rows = await ctx.store.db.selectFrom("audit_events").select("seq").orderBy("seq", "desc").limit(1).executeTakeFirst();
-          const from = Math.max(1, (rows?.seq ?? 0) - last + 1);
-          const events: AuditEvent[] = [];
-          for await (const e of readAuditEvents(ctx.store, from)) events.push(e);
+          const page = await pageAuditEvents(ctx.store, { limit, actor: opts.actor, action: opts.action, decision });
+          const events = page.events.reverse();
           if (format === "json") printJson(events);
           else for (const e of events) process.stdout.write(`${formatEvent(e)}\n`);
           return EXIT.ok;
