@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { AuditLog } from "../audit/index.js";
 import { PerimeterError } from "../errors.js";
+import type { PolicySetTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import { CONTROL_SCHEMA } from "./control-policies.js";
 import { PERIMETER_SCHEMA } from "./default-policies.js";
@@ -187,15 +188,7 @@ export class LivePolicies {
   }
 }
 
-function toSet(r: {
-  target: string;
-  seq: number;
-  text: string | null;
-  digest: string;
-  applied_by: string;
-  applied_at: string;
-  reason: string;
-}): AppliedPolicySet {
+function toSet(r: PolicySetTable): AppliedPolicySet {
   return {
     target: r.target as PolicyTarget,
     seq: Number(r.seq),

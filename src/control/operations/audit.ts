@@ -1,27 +1,16 @@
 import { z } from "zod";
 import { auditVerifierKeys, auditWitnessFile, checkInclusionProof, FileWitness, proveInclusion, verifyAuditLog } from "../../audit/index.js";
+import { auditEventFields } from "../../audit/export.js";
 import { pageAuditEvents } from "../../audit/query.js";
 import { PerimeterError } from "../../errors.js";
 import { operation, type AnyOperation } from "../api.js";
-import { anyJson } from "../schemas.js";
 import type { ControlServices } from "../services.js";
 
 // The audit log for auditors: pages of events (filtered), the whole log verified as `perimeter audit verify`
 // does it, and one event proved into a signed checkpoint and checked — the proof is returned so it can be
 // kept and checked offline (perimeter audit prove --verify FILE).
 
-export const auditEvent = z.object({
-  seq: z.number().int(),
-  time: z.string(),
-  actor: z.string(),
-  action: z.string(),
-  resource: z.string(),
-  decision: z.string(),
-  reason: z.string(),
-  details: z.record(z.string(), anyJson),
-  prevHash: z.string(),
-  hash: z.string(),
-});
+export const auditEvent = z.object(auditEventFields);
 
 const verifyReport = z.object({
   ok: z.boolean(),
