@@ -97,8 +97,18 @@ export interface ControlApiDeps {
   killedIdentity(principal: Principal): Promise<string | null>;
   readonly audit: () => AuditLog;
   readonly logger?: Logger | undefined;
-  /** Refusals of callers who did not authenticate, by default an audit event each. */
-  readonly onUnauthenticated?: ((event: AuditEventInput) => void) | undefined;
+  /** Refusals of callers who did not authenticate: counted per source address and summarised; without it, an audit event each. */
+  readonly refusedAnonymous?: ((req: IncomingMessage, refusal: ControlRefusal) => void) | undefined;
+  /** Whether an authenticated caller's refusal is audited as itself (false: counted into its identity's summary instead). */
+  readonly admitRefusal?: ((identityId: string, refusal: ControlRefusal) => boolean) | undefined;
+}
+
+/** A refusal as the audit budgets count it. */
+export interface ControlRefusal {
+  readonly route: string;
+  readonly code: ErrorCode;
+  readonly reason: string;
+  readonly status: number;
 }
 
 export const DEFAULT_CONTROL_MAX_BODY_BYTES = 64 * 1024;
@@ -149,19 +159,7 @@ async function serve(deps: ControlApiDeps, op: AnyOperation, req: IncomingMessag
     // authenticate
     if (op.action !== "public") {
       const authenticated = await authenticate(deps, req);
-      if (authenticated instanceof Refusal) {
-        const event: AuditEventInput = {
-          actor: "anonymous",
-          action: `control.${op.id}`,
-          resource: "control",
-          decision: "deny",
-          reason: authenticated.message,
-          details: { route: op.path, method: op.method, status: authenticated.status, code: authenticated.code, stage: authenticated.stage },
-        };
-        if (deps.onUnauthenticated !== undefined) deps.onUnauthenticated(event);
-        else record(deps, event);
-        return refusal(authenticated);
-      }
+      if (authenticated instanceof Refusal) return refusedAnonymously(deps, op, req, authenticated);
       caller = authenticated;
       // kill-check: a killed identity keeps its key until it is revoked; it must not lift its own kill, nor act.
       const killed = await deps.killedIdentity(caller.principal);
@@ -177,13 +175,25 @@ async function serve(deps: ControlApiDeps, op: AnyOperation, req: IncomingMessag
         const csrf = checkCsrf(req, caller.session);
         if (csrf !== undefined) return denied(deps, op, caller, csrf);
       }
+    } else if (change) {
+      // Signing in is a change too: a page of another site must not sign this browser in as someone else.
+      const site = crossSite(req);
+      if (site !== undefined) return refusedAnonymously(deps, op, req, site);
     }
     // parse
     const input = parse(op, req, raw, rawParams);
     if (input instanceof Refusal) return caller === undefined ? refusal(input) : denied(deps, op, caller, input);
     // authorize
     if (op.action !== "public" && caller !== undefined) {
-      const grants = op.grants === undefined ? [] : await op.grants(input);
+      // What a change would hand over is looked up first, but a caller the action is not permitted to at all
+      // is refused before hearing whether what it named exists.
+      let grants: readonly string[] = [];
+      let lookup: { readonly failed: unknown } | undefined;
+      try {
+        grants = op.grants === undefined ? [] : await op.grants(input);
+      } catch (err) {
+        lookup = { failed: err };
+      }
       const decision = await deps.authorize({ principal: caller.principal, action: op.action, route: op.path, method: op.method, grants: [...grants] });
       if (!decision.allow)
         return denied(
@@ -192,6 +202,7 @@ async function serve(deps: ControlApiDeps, op: AnyOperation, req: IncomingMessag
           caller,
           new Refusal(403, "PERMISSION_DENIED", `${caller.actor} (identity ${caller.principal.id}): ${decision.reason}`, "authorize"),
         );
+      if (lookup !== undefined) throw lookup.failed;
     }
     // handle
     const result = await op.handle(input, caller, req);
@@ -258,13 +269,20 @@ export function sessionCookieHeader(req: IncomingMessage, token: string, maxAgeS
   return `${name}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}${tls ? "; Secure" : ""}`;
 }
 
-function checkCsrf(req: IncomingMessage, session: ControlSession): Refusal | undefined {
+/** A browser's request from a page of another origin (a client that is no browser sends neither header). */
+function crossSite(req: IncomingMessage): Refusal | undefined {
   const site = req.headers["sec-fetch-site"];
   if (site !== undefined && site !== "same-origin")
     return new Refusal(403, "CSRF_INVALID", `a change from another site (Sec-Fetch-Site: ${site}) is refused: make it from the dashboard itself`, "csrf");
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== ownOrigin(req))
     return new Refusal(403, "CSRF_INVALID", `a change from origin ${origin} is refused: make it from the dashboard at ${ownOrigin(req)}`, "csrf");
+  return undefined;
+}
+
+function checkCsrf(req: IncomingMessage, session: ControlSession): Refusal | undefined {
+  const site = crossSite(req);
+  if (site !== undefined) return site;
   const presented = req.headers[CSRF_HEADER];
   if (!csrfMatches(typeof presented === "string" ? presented : undefined, session.csrf))
     return new Refusal(
@@ -334,9 +352,29 @@ function asRefusal(deps: ControlApiDeps, op: AnyOperation, err: unknown): Refusa
   return new Refusal(err instanceof PerimeterError ? err.status : 500, code, `${ERROR_CODES[code].summary}; the server log has the details`, "handle");
 }
 
+/** A refusal of a caller who did not authenticate: counted per source when the server counts them, else recorded. */
+function refusedAnonymously(deps: ControlApiDeps, op: AnyOperation, req: IncomingMessage, r: Refusal): RouteResponse {
+  if (deps.refusedAnonymous !== undefined) deps.refusedAnonymous(req, { route: op.path, code: r.code, reason: r.message, status: r.status });
+  else
+    record(deps, {
+      actor: "anonymous",
+      action: `control.${op.id}`,
+      resource: "control",
+      decision: "deny",
+      reason: r.message,
+      details: { route: op.path, method: op.method, status: r.status, code: r.code, stage: r.stage },
+    });
+  return refusal(r);
+}
+
 function denied(deps: ControlApiDeps, op: AnyOperation, caller: ControlCaller, r: Refusal): RouteResponse {
-  // Refused reads are recorded too: someone probing what they may not see is worth knowing about.
-  if (op.method !== "GET" || r.stage !== "handle") record(deps, changeEvent(op, caller, "deny", r.status, r));
+  // Refused reads are recorded too: someone probing what they may not see is worth knowing about. Past its
+  // budget, one identity's refusals are summarised, so a key (a killed, leaked one) cannot fill the audit log.
+  if (
+    (op.method !== "GET" || r.stage !== "handle") &&
+    (deps.admitRefusal === undefined || deps.admitRefusal(caller.principal.id, { route: op.path, code: r.code, reason: r.message, status: r.status }))
+  )
+    record(deps, changeEvent(op, caller, "deny", r.status, r));
   return refusal(r);
 }
 

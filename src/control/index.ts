@@ -1,4 +1,3 @@
-import type { AuditEventInput } from "../audit/index.js";
 import { configPath } from "../config/load.js";
 import type { Route } from "../http/server.js";
 import { LivePolicies } from "../policy/applied.js";
@@ -37,13 +36,8 @@ export function controlOperations(s: ControlServices): AnyOperation[] {
   ];
 }
 
-export interface ControlRouteOptions {
-  /** Refusals of callers who did not authenticate; by default an audit event each. */
-  readonly onUnauthenticated?: ((event: AuditEventInput) => void) | undefined;
-}
-
 /** The control API's routes, authorized by control.policyFiles (else the default role policies). */
-export function controlRoutes(s: ControlServices, options: ControlRouteOptions = {}): Route[] {
+export function controlRoutes(s: ControlServices): Route[] {
   const loaded = s.ctx.loaded;
   const files = loaded.config.control.policyFiles.map((f) => configPath(loaded, f));
   const policies =
@@ -66,7 +60,8 @@ export function controlRoutes(s: ControlServices, options: ControlRouteOptions =
       killedIdentity: async (principal) => (await s.killswitch.current()).covers(principal.id, "", ""),
       audit: s.ctx.audit,
       logger: s.logger,
-      onUnauthenticated: options.onUnauthenticated,
+      refusedAnonymous: s.refusedAnonymous,
+      admitRefusal: s.admitRefusal,
     },
     operations,
   );

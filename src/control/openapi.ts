@@ -14,7 +14,9 @@ const ERROR_STATUSES: Readonly<Record<string, string>> = {
   "404": "What the request names does not exist",
   "409": "The change conflicts with the current state",
   "413": "The body is too large",
+  "415": "The body is not JSON (send Content-Type: application/json)",
   "500": "The server failed; the log has the details",
+  "503": "The store does not answer; try again shortly",
 };
 
 export function openApiDocument(operations: readonly AnyOperation[]): JsonSchema {

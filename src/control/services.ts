@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { Context } from "../app/context.js";
 import type { TrafficView } from "../gateway/traffic.js";
@@ -9,6 +10,7 @@ import type { LivePolicies } from "../policy/applied.js";
 import type { LifecycleDeps } from "../lifecycle/service.js";
 import type { ToolApproval } from "../tools/repository.js";
 import type { ToolsService } from "../tools/service.js";
+import type { ControlRefusal } from "./api.js";
 import type { ControlSessions } from "./sessions.js";
 
 // What the control API's operations call: the same services the CLI calls, assembled once per server.
@@ -34,6 +36,14 @@ export interface ControlServices {
   /** The tool gateway's operator side, when tool servers are configured. */
   readonly tools?: ControlTools | undefined;
   readonly logger?: Logger | undefined;
+  /**
+   * Refusals of callers who did not authenticate (failed sign-ins too), counted per source address and
+   * summarised as the gateway's are, so anyone who can reach the port cannot fill the audit log. Without it,
+   * each is an audit event.
+   */
+  readonly refusedAnonymous?: ((req: IncomingMessage, refusal: ControlRefusal) => void) | undefined;
+  /** Whether an authenticated caller's refusal is audited as itself (false: counted into its identity's summary). */
+  readonly admitRefusal?: ((identityId: string, refusal: ControlRefusal) => boolean) | undefined;
 }
 
 export interface ControlTools {

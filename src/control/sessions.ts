@@ -96,6 +96,13 @@ export class ControlSessions {
         .execute();
       const over = live.slice(this.deps.config.maxSessionsPerIdentity).map((r) => r.id);
       if (over.length > 0) await trx.updateTable("control_sessions").set({ ended_at: session.createdAt }).where("id", "in", over).execute();
+      // Ended and expired sessions are of no further use (each sign-in and sign-out is an audit event): without
+      // this, signing in over and over would grow the table without bound.
+      await trx
+        .deleteFrom("control_sessions")
+        .where("identity_id", "=", input.principal.id)
+        .where((eb) => eb.or([eb("ended_at", "is not", null), eb("expires_at", "<=", session.createdAt)]))
+        .execute();
     });
     return { token, session };
   }

@@ -6,7 +6,7 @@ import type { PolicySetTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import { CONTROL_SCHEMA } from "./control-policies.js";
 import { PERIMETER_SCHEMA } from "./default-policies.js";
-import { PolicyEngine } from "./engine.js";
+import { PolicyEngine, type PolicyInfo } from "./engine.js";
 import type { PolicyTarget } from "./targets.js";
 
 // Policies applied while Perimeter runs (the control API, `perimeter policy apply`): stored per target, the
@@ -34,6 +34,11 @@ export function schemaOf(target: PolicyTarget): string {
 /** A target's policies from text, validated against its schema. */
 export function engineFor(target: PolicyTarget, file: string, text: string): PolicyEngine {
   return PolicyEngine.fromTexts([{ file, text }], { schema: schemaOf(target) });
+}
+
+/** Parse and validate a target's policies without putting them anywhere (a check keeps nothing in Cedar). */
+export function checkPolicies(target: PolicyTarget, file: string, text: string): readonly PolicyInfo[] {
+  return PolicyEngine.check([{ file, text }], { schema: schemaOf(target) });
 }
 
 /** The file name an applied set's policies report (in decisions' messages and `policy check`). */

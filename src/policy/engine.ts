@@ -21,6 +21,7 @@ import type { LicenseTier, ModelKind } from "../inventory/types.js";
 import type { LifecycleState } from "../lifecycle/repository.js";
 import { ADMIN_ROLES, CONTROL_SCHEMA, DEFAULT_CONTROL_POLICIES, DEFAULT_CONTROL_POLICY_FILE, type AdminRole, type ControlAction } from "./control-policies.js";
 import { DEFAULT_POLICIES, PERIMETER_SCHEMA } from "./default-policies.js";
+import { MAX_POLICY_DEPTH, policyTooDeep } from "./nesting.js";
 
 // The Cedar engine: policies are parsed and validated against the schema once, at load, and kept in
 // cedar-wasm's preparsed cache; each request only sends its entities and context. Request data only ever
@@ -190,74 +191,7 @@ export class PolicyEngine {
 
   /** Parse, validate against the schema, and preparse: any problem is POLICY_INVALID naming the file. */
   static fromTexts(sources: readonly PolicySource[], options: PolicyEngineOptions = {}): PolicyEngine {
-    const schema = options.schema ?? PERIMETER_SCHEMA;
-    const schemaCheck = checkParseSchema(schema);
-    if (schemaCheck.type === "failure") {
-      throw invalid([{ file: "(schema)", message: `the Cedar schema does not parse: ${describe(schemaCheck.errors)}` }]);
-    }
-
-    // Each policy keeps its @id as its Cedar policy id, so Cedar's diagnostics name it directly.
-    const issues: PolicyIssue[] = [];
-    const record: Record<string, string> = {};
-    const infos: PolicyInfo[] = [];
-    const where = new Map<string, { source: PolicySource; start: number }>();
-    let contextAttributes: Set<string> | "all" = new Set<string>();
-    for (const source of sources) {
-      const parts = policySetTextToParts(source.text);
-      if (parts.type === "failure") {
-        for (const e of parts.errors) issues.push({ file: source.file, ...locate(source.text, 0, e), message: detail(e) });
-        continue;
-      }
-      if (parts.policy_templates.length > 0) {
-        issues.push({ file: source.file, message: "policy templates (?principal, ?resource) are not supported: write static policies" });
-      }
-      parts.policies.forEach((text, index) => {
-        const start = Math.max(0, source.text.indexOf(text));
-        const json = policyToJson(text);
-        if (json.type === "failure") {
-          issues.push({ file: source.file, ...locate(source.text, start, json.errors[0]), message: describe(json.errors) });
-          return;
-        }
-        const id = json.json.annotations?.["id"] ?? `${source.file}#${index + 1}`;
-        const earlier = where.get(id);
-        const line = lineColumn(source.text, start).line;
-        if (id.trim() === "") {
-          issues.push({ file: source.file, line, message: '@id must name the policy, e.g. @id("prod-only")' });
-          return;
-        }
-        if (earlier !== undefined) {
-          const earlierLine = lineColumn(earlier.source.text, earlier.start).line;
-          issues.push({
-            file: source.file,
-            line,
-            policy: id,
-            message: `policy id "${id}" is already used at ${earlier.source.file}:${earlierLine}: each @id must be unique`,
-          });
-          return;
-        }
-        where.set(id, { source, start });
-        record[id] = text;
-        if (contextAttributes !== "all") contextAttributes = contextReads(json.json, contextAttributes);
-        infos.push({ id, effect: json.json.effect, file: source.file, line });
-      });
-    }
-    if (issues.length > 0) throw invalid(issues);
-
-    const validation = validate({ schema, policies: { staticPolicies: record }, validationSettings: { mode: "strict" } });
-    if (validation.type === "failure") {
-      throw invalid([{ file: sources.map((s) => s.file).join(", "), message: `validation failed: ${describe(validation.errors)}` }]);
-    }
-    for (const e of validation.validationErrors) {
-      const at = where.get(e.policyId);
-      issues.push({
-        file: at?.source.file ?? "(unknown file)",
-        ...(at === undefined ? {} : locate(at.source.text, at.start, e.error)),
-        policy: e.policyId,
-        message: detail(e.error),
-      });
-    }
-    if (issues.length > 0) throw invalid(issues);
-
+    const { schema, record, infos, contextAttributes } = checkTexts(sources, options);
     // Content-addressed cache keys: loading the same policies again reuses the entry instead of adding one
     // (cedar-wasm keeps preparsed sets for the life of the process).
     const schemaName = `schema:${sha256(schema)}`;
@@ -273,6 +207,14 @@ export class PolicyEngine {
       sources.map((s) => s.file),
       contextAttributes,
     );
+  }
+
+  /**
+   * Parse and validate against the schema, as fromTexts does, but keep nothing: cedar-wasm holds every preparsed
+   * set for the life of the process, so checking text that is not put in force must not preparse it.
+   */
+  static check(sources: readonly PolicySource[], options: PolicyEngineOptions = {}): readonly PolicyInfo[] {
+    return checkTexts(sources, options).infos;
   }
 
   /** The policy set Perimeter ships (src/policy/default-policies.ts). */
@@ -495,6 +437,92 @@ function describe(errors: readonly DetailedError[]): string {
 }
 
 /** Line and column of Cedar's first source location; its offsets are UTF-8 bytes into the text it was given. */
+/** Parse policy texts and validate them against the schema: any problem is POLICY_INVALID naming the file. */
+function checkTexts(
+  sources: readonly PolicySource[],
+  options: PolicyEngineOptions,
+): { schema: string; record: Record<string, string>; infos: PolicyInfo[]; contextAttributes: Set<string> | "all" } {
+  const schema = options.schema ?? PERIMETER_SCHEMA;
+  const schemaCheck = checkParseSchema(schema);
+  if (schemaCheck.type === "failure") {
+    throw invalid([{ file: "(schema)", message: `the Cedar schema does not parse: ${describe(schemaCheck.errors)}` }]);
+  }
+
+  // Each policy keeps its @id as its Cedar policy id, so Cedar's diagnostics name it directly.
+  const issues: PolicyIssue[] = [];
+  const record: Record<string, string> = {};
+  const infos: PolicyInfo[] = [];
+  const where = new Map<string, { source: PolicySource; start: number }>();
+  let contextAttributes: Set<string> | "all" = new Set<string>();
+  for (const source of sources) {
+    // Before any of it reaches Cedar: text nested past Cedar's stack would break Cedar for the whole process.
+    const deep = policyTooDeep(source.text);
+    if (deep !== undefined) {
+      issues.push({
+        file: source.file,
+        ...lineColumn(source.text, deep.index),
+        message: `a policy is nested too deeply (about ${deep.depth} levels of brackets and operators here; at most ${MAX_POLICY_DEPTH}): write a long list as a set, e.g. ["a", "b"].contains(context.route), not a chain of ||`,
+      });
+      continue;
+    }
+    const parts = policySetTextToParts(source.text);
+    if (parts.type === "failure") {
+      for (const e of parts.errors) issues.push({ file: source.file, ...locate(source.text, 0, e), message: detail(e) });
+      continue;
+    }
+    if (parts.policy_templates.length > 0) {
+      issues.push({ file: source.file, message: "policy templates (?principal, ?resource) are not supported: write static policies" });
+    }
+    parts.policies.forEach((text, index) => {
+      const start = Math.max(0, source.text.indexOf(text));
+      const json = policyToJson(text);
+      if (json.type === "failure") {
+        issues.push({ file: source.file, ...locate(source.text, start, json.errors[0]), message: describe(json.errors) });
+        return;
+      }
+      const id = json.json.annotations?.["id"] ?? `${source.file}#${index + 1}`;
+      const earlier = where.get(id);
+      const line = lineColumn(source.text, start).line;
+      if (id.trim() === "") {
+        issues.push({ file: source.file, line, message: '@id must name the policy, e.g. @id("prod-only")' });
+        return;
+      }
+      if (earlier !== undefined) {
+        const earlierLine = lineColumn(earlier.source.text, earlier.start).line;
+        issues.push({
+          file: source.file,
+          line,
+          policy: id,
+          message: `policy id "${id}" is already used at ${earlier.source.file}:${earlierLine}: each @id must be unique`,
+        });
+        return;
+      }
+      where.set(id, { source, start });
+      record[id] = text;
+      if (contextAttributes !== "all") contextAttributes = contextReads(json.json, contextAttributes);
+      infos.push({ id, effect: json.json.effect, file: source.file, line });
+    });
+  }
+  if (issues.length > 0) throw invalid(issues);
+
+  const validation = validate({ schema, policies: { staticPolicies: record }, validationSettings: { mode: "strict" } });
+  if (validation.type === "failure") {
+    throw invalid([{ file: sources.map((s) => s.file).join(", "), message: `validation failed: ${describe(validation.errors)}` }]);
+  }
+  for (const e of validation.validationErrors) {
+    const at = where.get(e.policyId);
+    issues.push({
+      file: at?.source.file ?? "(unknown file)",
+      ...(at === undefined ? {} : locate(at.source.text, at.start, e.error)),
+      policy: e.policyId,
+      message: detail(e.error),
+    });
+  }
+  if (issues.length > 0) throw invalid(issues);
+
+  return { schema, record, infos, contextAttributes };
+}
+
 function locate(fileText: string, partStart: number, e: DetailedError | undefined): { line?: number; column?: number } {
   const byteOffset = e?.sourceLocations?.[0]?.start;
   if (byteOffset === undefined) return partStart === 0 ? {} : lineColumn(fileText, partStart);

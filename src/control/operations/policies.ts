@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { configPath } from "../../config/load.js";
 import { PerimeterError } from "../../errors.js";
-import { appliedFileName, engineFor, POLICY_TARGETS, PolicySets, schemaOf, type PolicyTarget } from "../../policy/applied.js";
+import { appliedFileName, checkPolicies, engineFor, POLICY_TARGETS, PolicySets, schemaOf, type PolicyTarget } from "../../policy/applied.js";
 import { DEFAULT_CONTROL_POLICIES, DEFAULT_CONTROL_POLICY_FILE } from "../../policy/control-policies.js";
 import { DEFAULT_POLICIES } from "../../policy/default-policies.js";
 import { DEFAULT_POLICY_FILE, PolicyEngine } from "../../policy/engine.js";
@@ -110,8 +110,7 @@ export function policyOperations(s: ControlServices): AnyOperation[] {
       response: z.strictObject({ valid: z.boolean(), policies: z.array(policyInfo), issues: z.array(issue) }),
       async handle({ body }) {
         try {
-          const engine = engineFor(body.target, body.file, body.text);
-          return { valid: true, policies: [...engine.policies], issues: [] };
+          return { valid: true, policies: [...checkPolicies(body.target, body.file, body.text)], issues: [] };
         } catch (err) {
           if (err instanceof PerimeterError && err.code === "POLICY_INVALID") {
             const issues = (err.details?.["issues"] ?? []) as z.infer<typeof issue>[];

@@ -1,12 +1,12 @@
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { PerimeterError } from "../../errors.js";
+import { ERROR_CODES, PerimeterError } from "../../errors.js";
 import type { AuthResult, Principal } from "../../identity/types.js";
 import { ADMIN_ROLES } from "../../policy/control-policies.js";
 import { rolesOf } from "../../policy/engine.js";
 import { operation, reply, sessionCookieHeader, type AnyOperation } from "../api.js";
 import type { ControlServices } from "../services.js";
-import type { ControlSession, SignInMethod } from "../sessions.js";
+import { actorOf, type ControlSession, type SignInMethod } from "../sessions.js";
 
 // Sign in (an admin identity's API key, a JWT from a configured issuer, or a one-time link from
 // `perimeter up`), see the session, sign out. Only identities that hold an admin role get a session.
@@ -53,29 +53,43 @@ export function sessionOperations(s: ControlServices): AnyOperation[] {
         const signed = await signIn(s, body);
         const audit = s.ctx.audit();
         if (!signed.ok) {
-          await audit.append({
-            actor: "anonymous",
-            action: "control.signIn",
-            resource: "control",
-            decision: "deny",
-            reason: signed.message,
-            details: { method: signed.method, code: signed.code },
-          });
+          // Anyone can send these: counted per source like other refusals without credentials, not one event each.
+          if (s.refusedAnonymous !== undefined)
+            s.refusedAnonymous(req, { route: "/control/session", code: signed.code, reason: signed.message, status: ERROR_CODES[signed.code].status });
+          else
+            await audit.append({
+              actor: "anonymous",
+              action: "control.signIn",
+              resource: "control",
+              decision: "deny",
+              reason: signed.message,
+              details: { method: signed.method, code: signed.code },
+            });
           throw new PerimeterError(signed.code, signed.message);
         }
-        const roles = rolesOf(signed.principal);
-        if (roles.length === 0) {
-          const message = `identity ${signed.principal.name} (${signed.principal.id}) holds no admin role (${ADMIN_ROLES.join(", ")}): the dashboard is for identities whose scopes name one`;
-          await audit.append({
-            actor: signed.principal.owner,
-            action: "control.signIn",
-            resource: `identity:${signed.principal.id}`,
-            decision: "deny",
-            reason: message,
-            details: { method: signed.method },
-          });
-          throw new PerimeterError("PERMISSION_DENIED", message);
-        }
+        const principal = signed.principal;
+        const refuse = async (code: "PERMISSION_DENIED" | "KILLED", message: string): Promise<never> => {
+          const admitted = s.admitRefusal?.(principal.id, { route: "/control/session", code, reason: message, status: ERROR_CODES[code].status }) ?? true;
+          if (admitted)
+            await audit.append({
+              actor: actorOf(principal),
+              action: "control.signIn",
+              resource: `identity:${principal.id}`,
+              decision: "deny",
+              reason: message,
+              details: { method: signed.method, code },
+            });
+          throw new PerimeterError(code, message);
+        };
+        const roles = rolesOf(principal);
+        if (roles.length === 0)
+          return refuse(
+            "PERMISSION_DENIED",
+            `identity ${principal.name} (${principal.id}) holds no admin role (${ADMIN_ROLES.join(", ")}): the dashboard is for identities whose scopes name one`,
+          );
+        // A killed identity could use no session it got (the kill-check refuses every request), so it gets none.
+        const killed = (await s.killswitch.current()).covers(principal.id, "", "");
+        if (killed !== null) return refuse("KILLED", `identity ${principal.name} (${principal.id}) is killed and may not sign in: ${killed}`);
         const { token, session } = await s.sessions.start({
           principal: signed.principal,
           method: signed.method,
