@@ -1,9 +1,11 @@
 import type { Logger } from "pino";
 import { ControlSessions, controlRoutes } from "../control/index.js";
+import { refusal } from "../gateway/pipeline.js";
 import type { StartedGateway } from "../gateway/start.js";
 import { TrafficSampler } from "../gateway/traffic.js";
 import { startServer, type RunningServer } from "../http/server.js";
 import { createLogger } from "../log.js";
+import { webRoutes } from "../web/serve.js";
 import type { Context } from "./context.js";
 import { killSwitchFor, lifecycleDeps } from "./services.js";
 
@@ -40,6 +42,9 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
       await started.tools?.refresh();
     },
     logger,
+    // One count for the whole listener: refusals without credentials per source, and each identity's budget.
+    refusedAnonymous: (req, r) => started.gateway.refusedAnonymous(req, r.route, refusal(r.code, r.reason)),
+    admitRefusal: (identityId, r) => started.gateway.identityRefusals.admit(identityId, r),
     tools:
       started.tools === undefined
         ? undefined
@@ -50,7 +55,7 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
           },
   });
   started.tools?.listening(options.host);
-  const routes = [...started.gateway.routes(), ...(started.tools?.routes() ?? []), ...control];
+  const routes = [...started.gateway.routes(), ...(started.tools?.routes() ?? []), ...control, ...webRoutes()];
   let server: RunningServer;
   try {
     server = await startServer({ host: options.host, port: options.port, tls: options.tls, routes, logger });

@@ -1,0 +1,469 @@
+import { useState } from "preact/hooks";
+import { api, seg } from "../api.js";
+import { ChartView } from "../chart.js";
+import { versionHref } from "../router.js";
+import type { Evaluation, EvaluationListing, Evidence, VersionDetail } from "../types.js";
+import { Badge, bytes, can, Dialog, Digest, errorNotice, Field, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+
+// One model version as an approver and an auditor read it: what it is, its scan report, who signed it, its
+// evaluations, its approvals, where it runs — and, for approvers, approve or reject.
+
+export function VersionPage({ reference }: { reference: string }) {
+  const session = useSession();
+  const path = `/control/versions/${seg(reference)}`;
+  const detail = useLoad<VersionDetail>(path);
+  const evals = useLoad<{ evaluations: readonly EvaluationListing[] }>(`${path}/evaluations`);
+  const action = useAction();
+  const [dialog, setDialog] = useState<"approve" | "reject" | "deploy" | "retire" | null>(null);
+  const [reason, setReason] = useState("");
+  const [environment, setEnvironment] = useState("");
+  const [retireTo, setRetireTo] = useState<"deprecated" | "revoked">("deprecated");
+  const v = detail.data?.version;
+  const waiting = v !== undefined && (v.state === "registered" || v.state === "evaluated");
+  const live = v !== undefined && (v.state === "approved" || v.state === "deployed");
+
+  const approve = async () => {
+    setDialog(null);
+    const ok = await action.run(async () => {
+      const r = await api<{ version: string; signer: string }>(`${path}/approve`, { body: {} });
+      return `Approved ${r.version} (signed by ${r.signer}): runtimes may admit it now.`;
+    });
+    if (ok) detail.reload();
+  };
+  const reject = async (e: Event) => {
+    e.preventDefault();
+    setDialog(null);
+    const ok = await action.run(async () => {
+      const r = await api<{ version: string; state: string }>(`${path}/reject`, { body: { reason } });
+      return `Rejected ${r.version}: it is ${r.state}, refused by admission and the gateway.`;
+    });
+    setReason("");
+    if (ok) detail.reload();
+  };
+
+  const deploy = async (e: Event) => {
+    e.preventDefault();
+    setDialog(null);
+    const to = environment === "" ? (v?.environments[0] ?? "") : environment;
+    const ok = await action.run(async () => {
+      const r = await api<{ version: string; state: string }>(`${path}/deploy`, { body: { environment: to } });
+      return `Recorded ${r.version} as deployed in ${to}.`;
+    });
+    if (ok) detail.reload();
+  };
+  const retire = async (e: Event) => {
+    e.preventDefault();
+    setDialog(null);
+    const ok = await action.run(async () => {
+      const r = await api<{ version: string; state: string }>(`${path}/retire`, { body: { to: retireTo, reason } });
+      return `${r.version} is ${r.state}.`;
+    });
+    setReason("");
+    if (ok) detail.reload();
+  };
+
+  return (
+    <>
+      <p class="crumbs">
+        <a href="#/inventory">Inventory</a> / {reference}
+      </p>
+      <h1>{reference}</h1>
+      <Status notice={action.notice ?? errorNotice(detail.error)} loading={detail.loading && detail.data === undefined} />
+      {v === undefined || detail.data === undefined ? null : (
+        <>
+          {can(session, "approve") && waiting ? (
+            <div class="actions">
+              <button type="button" class="primary" disabled={action.busy} onClick={() => setDialog("approve")}>
+                Approve
+              </button>
+              <button type="button" class="danger" disabled={action.busy} onClick={() => setDialog("reject")}>
+                Reject
+              </button>
+            </div>
+          ) : null}
+          {can(session, "operate") && live ? (
+            <div class="actions">
+              <button type="button" class="secondary" disabled={action.busy} onClick={() => setDialog("deploy")}>
+                Record a deployment
+              </button>
+              <button type="button" class="secondary" disabled={action.busy} onClick={() => setDialog("retire")}>
+                Retire
+              </button>
+            </div>
+          ) : null}
+          <section aria-labelledby="v-summary">
+            <h2 id="v-summary">Version</h2>
+            <dl class="fields">
+              <Field name="State">
+                <Badge value={v.state} /> {v.stateChangedAt === null ? null : <When iso={v.stateChangedAt} />}
+              </Field>
+              <Field name="Kind">{v.kind}</Field>
+              <Field name="Parents">
+                {v.parents.length === 0 ? (
+                  <span class="muted">none</span>
+                ) : (
+                  v.parents.map((p, i) => (
+                    <span key={p}>
+                      {i > 0 ? ", " : ""}
+                      <a href={versionHref(p)}>{p}</a>
+                    </span>
+                  ))
+                )}
+              </Field>
+              <Field name="Made from it">
+                {detail.data.children.length === 0 ? (
+                  <span class="muted">nothing</span>
+                ) : (
+                  detail.data.children.map((c, i) => (
+                    <span key={c}>
+                      {i > 0 ? ", " : ""}
+                      <a href={versionHref(c)}>{c}</a>
+                    </span>
+                  ))
+                )}
+              </Field>
+              <Field name="Digest">
+                <code class="wrap">{v.digest}</code>
+              </Field>
+              <Field name="Size">
+                {bytes(v.size)} in {v.files.length} {v.files.length === 1 ? "file" : "files"} ({v.formats.join(", ")})
+              </Field>
+              <Field name="Licence">
+                {v.license.expression ?? "unknown"} ({v.license.tier}) <span class="muted wrap">{v.license.detail}</span>
+              </Field>
+              <Field name="Owner">{v.owner ?? <span class="muted">none recorded</span>}</Field>
+              <Field name="Environments">{v.environments.join(", ")}</Field>
+              <Field name="Submitted">
+                by {v.registeredBy}, <When iso={v.registeredAt} />
+              </Field>
+            </dl>
+          </section>
+          <ScanReport evidence={detail.data.evidence} />
+          <Signature evidence={detail.data.evidence} />
+          <Evaluations listing={evals.data?.evaluations} error={evals.error} />
+          <Approvals evidence={detail.data.evidence} />
+          <section aria-labelledby="v-served">
+            <h2 id="v-served">Where it is served</h2>
+            {detail.data.served.length === 0 ? (
+              <p>No runtime served these bytes at its last discovery.</p>
+            ) : (
+              <ul class="plain-list">
+                {detail.data.served.map((s) => (
+                  <li key={`${s.runtime}/${s.name}`}>
+                    <a href="#/runtimes">{s.runtime}</a> as <code>{s.name}</code>{" "}
+                    <span class="muted">
+                      (seen <When iso={s.discoveredAt} />)
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </>
+      )}
+      <Dialog open={dialog === "approve"} title={`Approve ${reference}?`} onClose={() => setDialog(null)} describedBy="approve-what">
+        <p id="approve-what">
+          You approve it as <strong>{session.actor}</strong>. Perimeter checks the scan, the signature, the eval gate, that you hold the approver role, and that
+          you did not submit it; then runtimes may admit it.
+        </p>
+        <div class="dialog-actions">
+          <button type="button" class="primary" data-autofocus onClick={approve}>
+            Approve {reference}
+          </button>
+          <button type="button" class="secondary" onClick={() => setDialog(null)}>
+            Cancel
+          </button>
+        </div>
+      </Dialog>
+      <Dialog open={dialog === "reject"} title={`Reject ${reference}?`} onClose={() => setDialog(null)} describedBy="reject-what">
+        <form onSubmit={reject}>
+          <p id="reject-what">It will be revoked: admission, the webhook and the gateway refuse it everywhere.</p>
+          <label for="reject-reason">Why (kept as evidence)</label>
+          <textarea id="reject-reason" required data-autofocus value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <div class="dialog-actions">
+            <button type="submit" class="danger">
+              Reject {reference}
+            </button>
+            <button type="button" class="secondary" onClick={() => setDialog(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </Dialog>
+      <Dialog open={dialog === "deploy"} title={`Record ${reference} as deployed?`} onClose={() => setDialog(null)}>
+        <form onSubmit={deploy}>
+          <p>Perimeter records that this approved version now runs in the environment; the inventory and drift checks expect it there.</p>
+          <label for="deploy-env">Environment</label>
+          <select id="deploy-env" data-autofocus value={environment} onChange={(e) => setEnvironment(e.currentTarget.value)}>
+            {(v?.environments ?? []).map((env) => (
+              <option key={env} value={env}>
+                {env}
+              </option>
+            ))}
+          </select>
+          <div class="dialog-actions">
+            <button type="submit" class="primary">
+              Record deployment
+            </button>
+            <button type="button" class="secondary" onClick={() => setDialog(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </Dialog>
+      <Dialog open={dialog === "retire"} title={`Retire ${reference}?`} onClose={() => setDialog(null)}>
+        <form onSubmit={retire}>
+          <label for="retire-to">Retire to</label>
+          <select id="retire-to" data-autofocus value={retireTo} onChange={(e) => setRetireTo(e.currentTarget.value === "revoked" ? "revoked" : "deprecated")}>
+            <option value="deprecated">deprecated: out of service (a rollback may bring it back)</option>
+            <option value="revoked">revoked: refused everywhere, for good</option>
+          </select>
+          <label for="retire-reason">Why (kept as evidence)</label>
+          <textarea id="retire-reason" required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <div class="dialog-actions">
+            <button type="submit" class="danger">
+              Retire {reference}
+            </button>
+            <button type="button" class="secondary" onClick={() => setDialog(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </Dialog>
+    </>
+  );
+}
+
+function latest(evidence: readonly Evidence[], kind: Evidence["kind"]): Evidence | undefined {
+  return evidence.filter((e) => e.kind === kind).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+}
+
+function ScanReport({ evidence }: { evidence: readonly Evidence[] }) {
+  const scan = latest(evidence, "scan");
+  const summary = scan?.body["summary"];
+  const counts = typeof summary === "object" && summary !== null ? Object.entries(summary as Record<string, unknown>) : [];
+  const refused = Array.isArray(scan?.body["refused"]) ? (scan?.body["refused"] as unknown[]) : [];
+  const files = Array.isArray(scan?.body["files"]) ? (scan?.body["files"] as unknown[]) : [];
+  return (
+    <section aria-labelledby="v-scan">
+      <h2 id="v-scan">Scan report</h2>
+      {scan === undefined ? (
+        <p>
+          No scan on record: run <code>perimeter scan PATH --model NAME@VERSION</code>.
+        </p>
+      ) : (
+        <>
+          <p>
+            <Badge value={scan.verdict} /> scanned by {scan.createdBy}, <When iso={scan.createdAt} />
+            {scan.body["matchesVersion"] === false ? <strong> — covered other files than this version</strong> : null}
+          </p>
+          <dl class="fields compact">
+            {counts.map(([k, n]) => (
+              <Field key={k} name={k}>
+                {String(n)}
+              </Field>
+            ))}
+          </dl>
+          {refused.length === 0 ? null : (
+            <>
+              <h3>Refused</h3>
+              <pre class="json">{JSON.stringify(refused, null, 2)}</pre>
+            </>
+          )}
+          {files.length === 0 ? null : <p class="muted wrap">Files: {files.map(String).join(", ")}</p>}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The approval's signed statement names the trusted signer whose signature over the files was verified. */
+function approvalStatement(e: Evidence): Record<string, unknown> | undefined {
+  const envelope = e.body["envelope"];
+  if (typeof envelope !== "object" || envelope === null) return undefined;
+  const payload = (envelope as { payload?: unknown }).payload;
+  if (typeof payload !== "string") return undefined;
+  try {
+    const bin = atob(payload);
+    const json: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+    const predicate = (json as { predicate?: unknown }).predicate;
+    return typeof predicate === "object" && predicate !== null ? (predicate as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function Signature({ evidence }: { evidence: readonly Evidence[] }) {
+  const signature = latest(evidence, "signature");
+  const approval = latest(evidence, "approval");
+  const statement = approval === undefined ? undefined : approvalStatement(approval);
+  const signer = typeof statement?.["signer"] === "string" ? statement["signer"] : undefined;
+  return (
+    <section aria-labelledby="v-signature">
+      <h2 id="v-signature">Signature</h2>
+      {signature !== undefined ? (
+        <p>
+          <Badge value={signature.verdict} /> recorded by {signature.createdBy}, <When iso={signature.createdAt} />
+          {typeof signature.body["signer"] === "string" ? <> — signer {signature.body["signer"]}</> : null}
+        </p>
+      ) : null}
+      {signer !== undefined && approval !== undefined ? (
+        <p>
+          Signed by the trusted signer <strong>{signer}</strong>, verified over these files when {approval.createdBy} approved it (
+          <When iso={approval.createdAt} />
+          ). The approval itself is signed: key <Digest value={typeof approval.body["keyId"] === "string" ? approval.body["keyId"] : null} />.
+        </p>
+      ) : signature === undefined ? (
+        <p>Not verified yet: the signature is checked against the trusted signers (lifecycle.trustedSigners) when the version is approved.</p>
+      ) : null}
+    </section>
+  );
+}
+
+function Approvals({ evidence }: { evidence: readonly Evidence[] }) {
+  const approvals = evidence.filter((e) => e.kind === "approval");
+  return (
+    <section aria-labelledby="v-approvals">
+      <h2 id="v-approvals">Approvals</h2>
+      {approvals.length === 0 ? (
+        <p>Not approved.</p>
+      ) : (
+        <ul class="plain-list">
+          {approvals.map((a) => {
+            const s = approvalStatement(a);
+            return (
+              <li key={a.id}>
+                <Badge value={a.verdict} /> approved by <strong>{a.createdBy}</strong>, <When iso={a.createdAt} />
+                {typeof s?.["submitter"] === "string" ? <span class="muted"> (submitted by {s["submitter"]})</span> : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function Evaluations({ listing, error }: { listing: readonly EvaluationListing[] | undefined; error: string | undefined }) {
+  const newest = listing?.find((e) => e.status === "complete");
+  const detail = useLoad<{ evaluation: Evaluation }>(newest === undefined ? null : `/control/evaluations/${seg(newest.id)}`);
+  const ev = detail.data?.evaluation;
+  const categories = ev === undefined ? [] : Object.entries(ev.summary.asrByCategory);
+  const baseline = ev?.baseline;
+  return (
+    <section aria-labelledby="v-evals">
+      <h2 id="v-evals">Evaluations</h2>
+      <Status notice={errorNotice(error ?? detail.error)} />
+      {listing === undefined ? null : listing.length === 0 ? (
+        <p>
+          No evaluations: run <code>perimeter eval run NAME@VERSION</code>.
+        </p>
+      ) : (
+        <ScrollBox label="Evaluations">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Started</th>
+                <th scope="col">Status</th>
+                <th scope="col">Suites</th>
+                <th scope="col">Attack success</th>
+                <th scope="col">Gate</th>
+                <th scope="col">By</th>
+              </tr>
+            </thead>
+            <tbody>
+              {listing.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <When iso={e.startedAt} />
+                  </td>
+                  <td>{e.status}</td>
+                  <td>{e.suites.join(", ")}</td>
+                  <td>{e.asr === null ? "—" : pct(e.asr)}</td>
+                  <td>{e.gate === null ? "—" : <Badge value={e.gate ? "pass" : "fail"} />}</td>
+                  <td>{e.startedBy}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollBox>
+      )}
+      {ev === undefined ? null : (
+        <>
+          <h3>Newest complete evaluation</h3>
+          <p>
+            Attack success {pct(ev.summary.asr.rate)} ({ev.summary.asr.count} of {ev.summary.asr.n}, 95% interval {pct(ev.summary.asr.low)}–
+            {pct(ev.summary.asr.high)}); over-refusal {pct(ev.summary.overRefusal.rate)}; {ev.summary.judged} judged, {ev.summary.errors} errors.
+            {ev.gate === undefined ? null : (
+              <>
+                {" "}
+                Gate: <Badge value={ev.gate.pass ? "pass" : "fail"} />
+              </>
+            )}
+          </p>
+          {ev.gate === undefined || ev.gate.reasons.length === 0 ? null : (
+            <ul>
+              {ev.gate.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          )}
+          {categories.length === 0 ? null : (
+            <>
+              <ChartView
+                type="bar"
+                horizontal
+                yMax={100}
+                yTitle="attack success, %"
+                description={`Attack success rate by category${baseline === undefined ? "" : `, against ${baseline.version}`}: ${categories
+                  .map(([c, r]) => `${c} ${pct(r.rate)}`)
+                  .join(", ")}`}
+                labels={categories.map(([c]) => c)}
+                series={[
+                  { label: ev.version, data: categories.map(([, r]) => r.rate * 100), color: "#b91c1c" },
+                  ...(baseline === undefined
+                    ? []
+                    : [{ label: baseline.version, data: categories.map(([c]) => (baseline.summary.asrByCategory[c]?.rate ?? 0) * 100), color: "#1d6fd1" }]),
+                ]}
+              />
+              <ScrollBox label="Attack success by category">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Category</th>
+                      <th scope="col">Attack success</th>
+                      <th scope="col">95% interval</th>
+                      <th scope="col">Cases</th>
+                      {baseline === undefined ? null : <th scope="col">Baseline</th>}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {categories.map(([c, r]) => (
+                      <tr key={c}>
+                        <th scope="row">{c}</th>
+                        <td>{pct(r.rate)}</td>
+                        <td>
+                          {pct(r.low)}–{pct(r.high)}
+                        </td>
+                        <td>
+                          {r.count} of {r.n}
+                        </td>
+                        {baseline === undefined ? null : (
+                          <td>{baseline.summary.asrByCategory[c] === undefined ? "—" : pct(baseline.summary.asrByCategory[c]?.rate ?? 0)}</td>
+                        )}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </ScrollBox>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
