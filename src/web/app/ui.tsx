@@ -206,6 +206,20 @@ export function bytes(n: number): string {
   return `${v.toFixed(1)} ${units[u]}`;
 }
 
+/** A dialog form's buttons: its submit (primary, or danger for what cannot be taken back) and Cancel. */
+export function FormActions({ tone, onCancel, children }: { tone: "primary" | "danger"; onCancel: () => void; children: ComponentChildren }) {
+  return (
+    <div class="dialog-actions">
+      <button type="submit" class={tone}>
+        {children}
+      </button>
+      <button type="button" class="secondary" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 /** A value shown by the field's name: a definition list row. */
 export function Field({ name, children }: { name: string; children: ComponentChildren }) {
   return (

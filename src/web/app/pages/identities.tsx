@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
 import type { Identity } from "../types.js";
-import { Badge, can, Dialog, errorNotice, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { Badge, can, Dialog, errorNotice, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
 
 // Non-human identities and their keys: expiry, last use, scopes never needed (grants to take back), and for
 // operators: create, rotate and revoke, each confirmed first. A key is shown once, in the answer that made it.
@@ -154,14 +154,9 @@ export function IdentitiesPage() {
             <option value="3600">1 hour</option>
             <option value="86400">1 day</option>
           </select>
-          <div class="dialog-actions">
-            <button type="submit" class="primary">
-              Rotate key
-            </button>
-            <button type="button" class="secondary" onClick={() => setDialog(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions tone="primary" onCancel={() => setDialog(null)}>
+            Rotate key
+          </FormActions>
         </form>
       </Dialog>
       <Dialog open={dialog?.kind === "revoke"} title={`Revoke ${dialog?.identity.name ?? ""}?`} onClose={() => setDialog(null)}>
@@ -172,14 +167,9 @@ export function IdentitiesPage() {
           </p>
           <label for="revoke-reason">Why (kept as evidence)</label>
           <textarea id="revoke-reason" required data-autofocus value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-          <div class="dialog-actions">
-            <button type="submit" class="danger">
-              Revoke {dialog?.identity.name}
-            </button>
-            <button type="button" class="secondary" onClick={() => setDialog(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions tone="danger" onCancel={() => setDialog(null)}>
+            Revoke {dialog?.identity.name}
+          </FormActions>
         </form>
       </Dialog>
     </>

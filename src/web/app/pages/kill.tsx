@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { type Kill, KILL_KINDS, type KillKind } from "../types.js";
-import { can, Dialog, errorNotice, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { can, Dialog, errorNotice, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
 
 // The kill switch: what is stopped now, and stopping a model, identity, runtime or tool everywhere at once.
 // Nothing is tripped before the confirmation names what will stop (the server resolves the target first).
@@ -171,14 +171,9 @@ export function KillPage() {
           </p>
           <label for="lift-reason">Why (kept as evidence)</label>
           <textarea id="lift-reason" required data-autofocus value={liftReason} onInput={(e) => setLiftReason(e.currentTarget.value)} />
-          <div class="dialog-actions">
-            <button type="submit" class="primary">
-              Lift the kill
-            </button>
-            <button type="button" class="secondary" onClick={() => setLifting(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions tone="primary" onCancel={() => setLifting(null)}>
+            Lift the kill
+          </FormActions>
         </form>
       </Dialog>
     </>

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import type { PolicySet, PolicyValidation } from "../types.js";
-import { can, Dialog, errorNotice, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { can, Dialog, errorNotice, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
 
 // The Cedar policies in force for the gateway and for the control API, a change checked before it is
 // applied, and (for admins) applying it: every gateway enforces it within a poll.
@@ -94,14 +94,9 @@ export function PoliciesPage() {
           <p>They replace the {target} policies in force, in every gateway within its poll. The change is an audit event naming you.</p>
           <label for="pol-reason">Why (kept as evidence)</label>
           <textarea id="pol-reason" required data-autofocus value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-          <div class="dialog-actions">
-            <button type="submit" class="primary">
-              Apply
-            </button>
-            <button type="button" class="secondary" onClick={() => setConfirm(false)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions tone="primary" onCancel={() => setConfirm(false)}>
+            Apply
+          </FormActions>
         </form>
       </Dialog>
     </>

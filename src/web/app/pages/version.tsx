@@ -3,7 +3,7 @@ import { api, seg } from "../api.js";
 import { ChartView } from "../chart.js";
 import { versionHref } from "../router.js";
 import type { Evaluation, EvaluationListing, Evidence, VersionDetail } from "../types.js";
-import { Badge, bytes, can, Dialog, Digest, errorNotice, Field, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { Badge, bytes, can, Dialog, Digest, errorNotice, Field, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
 
 // One model version as an approver and an auditor read it: what it is, its scan report, who signed it, its
 // evaluations, its approvals, where it runs — and, for approvers, approve or reject.
@@ -180,14 +180,9 @@ export function VersionPage({ reference }: { reference: string }) {
           <p id="reject-what">It will be revoked: admission, the webhook and the gateway refuse it everywhere.</p>
           <label for="reject-reason">Why (kept as evidence)</label>
           <textarea id="reject-reason" required data-autofocus value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-          <div class="dialog-actions">
-            <button type="submit" class="danger">
-              Reject {reference}
-            </button>
-            <button type="button" class="secondary" onClick={() => setDialog(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions tone="danger" onCancel={() => setDialog(null)}>
+            Reject {reference}
+          </FormActions>
         </form>
       </Dialog>
       <Dialog open={dialog === "deploy"} title={`Record ${reference} as deployed?`} onClose={() => setDialog(null)}>
@@ -201,14 +196,9 @@ export function VersionPage({ reference }: { reference: string }) {
               </option>
             ))}
           </select>
-          <div class="dialog-actions">
-            <button type="submit" class="primary">
-              Record deployment
-            </button>
-            <button type="button" class="secondary" onClick={() => setDialog(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions tone="primary" onCancel={() => setDialog(null)}>
+            Record deployment
+          </FormActions>
         </form>
       </Dialog>
       <Dialog open={dialog === "retire"} title={`Retire ${reference}?`} onClose={() => setDialog(null)}>
@@ -220,14 +210,9 @@ export function VersionPage({ reference }: { reference: string }) {
           </select>
           <label for="retire-reason">Why (kept as evidence)</label>
           <textarea id="retire-reason" required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-          <div class="dialog-actions">
-            <button type="submit" class="danger">
-              Retire {reference}
-            </button>
-            <button type="button" class="secondary" onClick={() => setDialog(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions tone="danger" onCancel={() => setDialog(null)}>
+            Retire {reference}
+          </FormActions>
         </form>
       </Dialog>
     </>
