@@ -15,3 +15,9 @@ export const finding = z.object({
 
 /** A JSON value we pass through as it is (a tool's definition, an agent's arguments, evidence details). */
 export const anyJson = z.unknown();
+
+/** Why a change is made: kept as evidence, so it must say something. */
+export const reason = z
+  .string()
+  .max(2000)
+  .refine((r) => r.trim() !== "", "must say why (it is kept as evidence)");

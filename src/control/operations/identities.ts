@@ -3,6 +3,7 @@ import { scopeUse } from "../../identity/scope-use.js";
 import { identityStatus } from "../../identity/service.js";
 import { IDENTITY_KINDS, type IdentityRecord } from "../../identity/types.js";
 import { operation, who, type AnyOperation } from "../api.js";
+import { reason } from "../schemas.js";
 import type { ControlServices } from "../services.js";
 
 // Identities and their keys, as `perimeter identity` manages them. A key is shown once, in the answer that
@@ -39,10 +40,6 @@ const identityView = z.object({
 });
 
 const idParam = z.strictObject({ id: z.string().min(1).max(100).describe("the identity's id or name") });
-const reason = z
-  .string()
-  .max(2000)
-  .refine((r) => r.trim() !== "", "must say why (it is kept as evidence)");
 
 export function identityOperations(s: ControlServices): AnyOperation[] {
   const views = async (records: readonly IdentityRecord[]) => {

@@ -7,7 +7,7 @@ import { LICENSE_TIERS, MODEL_KINDS, type ModelVersion } from "../../inventory/t
 import { EVIDENCE_KINDS, LIFECYCLE_STATES, LifecycleRepository } from "../../lifecycle/repository.js";
 import { approve, deploy, retire } from "../../lifecycle/service.js";
 import { operation, who, type AnyOperation } from "../api.js";
-import { anyJson } from "../schemas.js";
+import { anyJson, reason } from "../schemas.js";
 import type { ControlServices } from "../services.js";
 
 // The inventory and the lifecycle: model versions, their lineage and evidence, runtimes and drift, and the
@@ -68,10 +68,7 @@ const lineageGraph = z.strictObject({
 
 const approvalBody = z.strictObject({ reason: z.string().max(2000).default("") });
 const reasonBody = z.strictObject({
-  reason: z
-    .string()
-    .max(2000)
-    .refine((r) => r.trim() !== "", "must say why (it is kept as evidence)"),
+  reason,
 });
 
 export function inventoryOperations(s: ControlServices): AnyOperation[] {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { KILL_KINDS } from "../../killswitch/index.js";
 import { operation, who, type AnyOperation } from "../api.js";
+import { reason } from "../schemas.js";
 import type { ControlServices } from "../services.js";
 
 // The kill switch over HTTP: preview what a kill would stop, trip it, lift it, list what is in force. A
@@ -9,10 +10,7 @@ import type { ControlServices } from "../services.js";
 const killBody = z.strictObject({
   kind: z.enum(KILL_KINDS),
   target: z.string().min(1).max(300).describe("identity id or name, runtime name, name@version or a model name, tool server or server/tool"),
-  reason: z
-    .string()
-    .max(2000)
-    .refine((r) => r.trim() !== "", "must say why (it is kept as evidence)"),
+  reason,
 });
 
 const killView = z.strictObject({

@@ -7,6 +7,7 @@ import { DEFAULT_CONTROL_POLICIES, DEFAULT_CONTROL_POLICY_FILE } from "../../pol
 import { DEFAULT_POLICIES } from "../../policy/default-policies.js";
 import { DEFAULT_POLICY_FILE, PolicyEngine } from "../../policy/engine.js";
 import { operation, who, type AnyOperation, type ControlCaller } from "../api.js";
+import { reason } from "../schemas.js";
 import type { ControlServices } from "../services.js";
 
 // The policies in force (the gateway's and the control API's), a check of a change, and applying one: stored,
@@ -134,10 +135,7 @@ export function policyOperations(s: ControlServices): AnyOperation[] {
           .string()
           .max(1024 * 1024)
           .nullable(),
-        reason: z
-          .string()
-          .max(2000)
-          .refine((r) => r.trim() !== "", "must say why (it is kept as evidence)"),
+        reason,
       }),
       response: z.strictObject({ target: z.enum(POLICY_TARGETS), applied, policies: z.array(policyInfo) }),
       async handle({ body }, caller) {
