@@ -42,7 +42,7 @@ export function controlRoutes(s: ControlServices): Route[] {
   const files = loaded.config.control.policyFiles.map((f) => configPath(loaded, f));
   const policies =
     s.controlPolicies ?? new LivePolicies({ store: s.ctx.store, target: "control", fromConfig: () => PolicyEngine.control(files), logger: s.logger });
-  const operations = controlOperations(s);
+  const operations = controlOperations({ ...s, controlPolicies: policies });
   const document = openApiDocument(operations);
   const routes = controlApiRoutes(
     {

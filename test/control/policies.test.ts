@@ -8,7 +8,7 @@ import { DEFAULT_CONTROL_POLICIES } from "../../src/policy/control-policies.js";
 import { DEFAULT_POLICIES } from "../../src/policy/default-policies.js";
 import { startPerimeter, type Perimeter } from "../gateway/setup.js";
 import { STORE_KINDS } from "../helpers/stores.js";
-import { bearer } from "./client.js";
+import { bearer, signIn } from "./client.js";
 
 const FORBID_VLLM = `${DEFAULT_POLICIES}
 @id("no-vllm-llama")
@@ -103,6 +103,18 @@ unless { principal in Perimeter::Role::"admin" };
 `;
     const body = { kind: "identity", target: "policy-app", reason: "test" };
     expect(await bearer(server.url, operator.key)("/control/kill/preview?kind=identity&target=policy-app")).toMatchObject({ status: 200 });
+    // What the dashboard shows an operator follows the policies in force, not a copy of the default roles.
+    const abilities = async () => (await signIn(server.url, { key: operator.key })).signIn.body["abilities"];
+    expect(await abilities()).toEqual({
+      control_read: true,
+      control_audit: true,
+      control_kill: true,
+      control_approve: false,
+      control_identities: true,
+      control_lifecycle: true,
+      control_policies: false,
+      grantRoles: false,
+    });
     expect(
       await bearer(server.url, admin.key)("/control/policies/apply", { body: { target: "control", text: readOnlyAdmins, reason: "change freeze" } }),
     ).toMatchObject({
@@ -112,6 +124,7 @@ unless { principal in Perimeter::Role::"admin" };
       status: 403,
       body: { error: { message: expect.stringContaining("no-kills-from-operators") } },
     });
+    expect(await abilities()).toMatchObject({ control_kill: false, control_identities: true });
     expect(await bearer(server.url, admin.key)("/control/policies/apply", { body: { target: "control", text: null, reason: "freeze over" } })).toMatchObject({
       status: 200,
     });

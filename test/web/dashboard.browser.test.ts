@@ -1,5 +1,5 @@
-// The dashboard in Debian's Chromium against a real Perimeter (SQLite, fake vLLM and Ollama, the embedded
-// runtime): each flow the issue names is done by clicking, then checked twice — in the page, as the person sees
+// The dashboard in Debian's Chromium against a real Perimeter (on SQLite and on PostgreSQL, fake vLLM and
+// Ollama, the embedded runtime): each flow the issue names is done by clicking, then checked twice — in the page, as the person sees
 // it, and in the store, as the server recorded it. Every page is screenshotted at 1280 and 390 px wide and
 // checked by axe-core; every request the page makes must go to the server's own origin.
 
@@ -17,12 +17,13 @@ import { LifecycleRepository } from "../../src/lifecycle/repository.js";
 import { writeGgufModel } from "../fixtures/model-files.js";
 import { startPerimeter, type Perimeter } from "../gateway/setup.js";
 import { artifactsDir, chromiumPath } from "../helpers/chromium.js";
+import { STORE_KINDS } from "../helpers/stores.js";
 import { axeViolations, buildDashboard, openPage, recordEvaluation, serious, type Watched } from "./browser.js";
 
 const PAGES = ["overview", "inventory", "version", "runtimes", "identities", "traffic", "audit", "kill", "tools", "policies"] as const;
 const WIDTHS = [1280, 390] as const;
 
-describe("the dashboard in a browser", () => {
+describe.each(STORE_KINDS)("the dashboard in a browser on %s", (kind) => {
   let p: Perimeter;
   let server: RunningServer;
   let browser: Browser;
@@ -31,12 +32,12 @@ describe("the dashboard in a browser", () => {
   let caller: { key: string; id: string };
   let fineTune: ModelVersion;
   const opened: Watched[] = [];
-  const shots = join(artifactsDir(), "dashboard");
+  const shots = join(artifactsDir(), kind === "sqlite" ? "dashboard" : `dashboard-${kind}`);
 
   beforeAll(async () => {
     buildDashboard();
     mkdirSync(shots, { recursive: true });
-    p = await startPerimeter("sqlite");
+    p = await startPerimeter(kind);
     // A lineage to draw: vllm-llama@1 → vllm-support@1 (fine-tune) → vllm-support-lora@1 (adapter), and an
     // evaluation of the fine-tune against its base for the charts.
     const deps = { store: p.store, audit: () => p.audit };
@@ -248,7 +249,7 @@ describe("the dashboard in a browser", () => {
     expect(deployments).toEqual([{ environment: "default", deployed_by: "olga" }]);
   });
 
-  it("rotates a key (shown once, the old one refused) and revokes the identity", async () => {
+  it("rotates a key (shown once, the old one refused), revokes one leaked key, and revokes the identity", async () => {
     const ci = await p.key("ci-runner", { owner: "ci-team" });
     expect((await call(ci.key)).status).toBe(200);
     const { page } = await signedIn(admin.key);
@@ -273,6 +274,28 @@ describe("the dashboard in a browser", () => {
     expect((await call(ci.key)).status).toBe(401);
     expect((await call(newKey)).status).toBe(200);
 
+    // Rotate again with an overlap: two live keys, and the older one (say it leaked) revoked on its own.
+    await page.getByRole("button", { name: "Rotate key of ci-runner" }).click();
+    await rotate.getByLabel("Old keys keep working for").selectOption("3600");
+    await rotate.getByRole("button", { name: "Rotate key" }).click();
+    expect(await said(page, "status", "Rotated")).toBe("Rotated the key of ci-runner.");
+    const newest = await shown.inputValue();
+    await page.getByRole("button", { name: "Done" }).click();
+    const leaked = (await p.identities.authenticateApiKey(newKey)) as { ok: true; principal: { via: { keyId: string } } };
+    const leakedId = leaked.principal.via.keyId;
+    const ciRow = page.getByRole("row", { name: /ci-runner/ });
+    await ciRow.getByText(/^2 live keys/).click();
+    await page.getByRole("button", { name: `Revoke key ${leakedId}` }).click();
+    const revokeKey = page.getByRole("dialog", { name: "Revoke this key?" });
+    expect(await textOf(revokeKey)).toContain("the identity and its other keys keep working");
+    await revokeKey.getByLabel("Why (kept as evidence)").fill("pasted into a public issue");
+    await revokeKey.getByRole("button", { name: "Revoke the key" }).click();
+    expect(await said(page, "status", "Revoked key")).toBe(`Revoked key ${leakedId} of ci-runner; its other keys keep working.`);
+    await ciRow.getByText(/^1 live key of/).waitFor();
+    expect((await p.identities.get(ci.id)).keys.find((k) => k.id === leakedId)?.revokedAt).toEqual(expect.any(String));
+    expect((await call(newKey)).status).toBe(401);
+    expect((await call(newest)).status).toBe(200);
+
     await page.getByRole("button", { name: "Revoke ci-runner" }).click();
     const revoke = page.getByRole("dialog", { name: "Revoke ci-runner?" });
     expect(await textOf(revoke)).toContain("This cannot be undone");
@@ -287,9 +310,9 @@ describe("the dashboard in a browser", () => {
     const revoked = await p.identities.get(ci.id);
     expect(revoked.revokedAt).toEqual(expect.any(String));
     expect(revoked.revokedReason).toBe("the CI runner moved to workload identity");
-    expect((await call(newKey)).status).toBe(401);
+    expect((await call(newest)).status).toBe(401);
     const changes = await events((e) => e.action.startsWith("control.") && e.resource === "control" && e.actor === "ada" && e.decision === "allow");
-    expect(changes.map((e) => e.action)).toEqual(expect.arrayContaining(["control.rotateIdentityKey", "control.revokeIdentity"]));
+    expect(changes.map((e) => e.action)).toEqual(expect.arrayContaining(["control.rotateIdentityKey", "control.revokeKey", "control.revokeIdentity"]));
   });
 
   it("trips the kill switch after naming what will stop, refuses the call, then lifts it and the call is served", async () => {

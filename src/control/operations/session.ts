@@ -2,8 +2,8 @@ import { decodeJwt } from "jose";
 import { z } from "zod";
 import { ERROR_CODES, PerimeterError } from "../../errors.js";
 import type { AuthResult, Principal } from "../../identity/types.js";
-import { ADMIN_ROLES } from "../../policy/control-policies.js";
-import { rolesOf } from "../../policy/engine.js";
+import { ADMIN_ROLES, CONTROL_ACTIONS, type ControlAction } from "../../policy/control-policies.js";
+import { type PolicyEngine, rolesOf } from "../../policy/engine.js";
 import { operation, reply, sessionCookieHeader, type AnyOperation } from "../api.js";
 import type { ControlServices } from "../services.js";
 import { actorOf, type ControlSession, type SignInMethod } from "../sessions.js";
@@ -22,17 +22,35 @@ export const sessionView = z.strictObject({
   identity: z.strictObject({ id: z.string(), name: z.string(), kind: z.string(), owner: z.string() }),
   roles: z.array(z.enum(ADMIN_ROLES)),
   method: z.enum(["api-key", "jwt", "link"]),
+  abilities: z
+    .strictObject({
+      ...(Object.fromEntries(CONTROL_ACTIONS.map((a) => [a, z.boolean()])) as Record<ControlAction, z.ZodBoolean>),
+      grantRoles: z.boolean().describe("may create or rotate the key of an identity that holds an admin role"),
+    })
+    .describe("what the control policies in force let this session do (Cedar decides each request again; the dashboard only hides what would be refused)"),
   csrf: z.string().describe("send it in X-CSRF-Token with every change made with the session cookie"),
   expiresAt: z.string(),
 });
 
-function view(session: ControlSession): z.infer<typeof sessionView> {
+type Abilities = z.infer<typeof sessionView>["abilities"];
+
+/** Each control action asked of the policy set in force, as the session's principal, with no roles handed over. */
+function abilitiesOf(engine: PolicyEngine | undefined, principal: Principal): Abilities {
+  const ask = (action: ControlAction, grants: readonly string[] = []): boolean =>
+    engine?.authorizeControl({ principal, action, route: "/control/session", method: "GET", grants }).allow ?? false;
+  const each = Object.fromEntries(CONTROL_ACTIONS.map((a) => [a, ask(a)])) as Record<ControlAction, boolean>;
+  return { ...each, grantRoles: ask("control_identities", ADMIN_ROLES) };
+}
+
+async function view(s: ControlServices, session: ControlSession): Promise<z.infer<typeof sessionView>> {
   const p = session.principal;
+  await s.controlPolicies?.refresh();
   return {
     actor: session.actor,
     identity: { id: p.id, name: p.name, kind: p.kind, owner: p.owner },
     roles: rolesOf(p),
     method: session.method,
+    abilities: abilitiesOf(s.controlPolicies?.engine, p),
     csrf: session.csrf,
     expiresAt: session.expiresAt,
   };
@@ -104,7 +122,7 @@ export function sessionOperations(s: ControlServices): AnyOperation[] {
           details: { method: signed.method, roles, session: session.id.slice(0, 12), expiresAt: session.expiresAt },
         });
         const seconds = (Date.parse(session.expiresAt) - Date.now()) / 1000;
-        return reply(view(session), { headers: { "set-cookie": sessionCookieHeader(req, token, seconds) } });
+        return reply(await view(s, session), { headers: { "set-cookie": sessionCookieHeader(req, token, seconds) } });
       },
     }),
     operation({
@@ -118,7 +136,7 @@ export function sessionOperations(s: ControlServices): AnyOperation[] {
       async handle(_input, caller) {
         if (caller?.session === undefined)
           throw new PerimeterError("AUTH_SESSION_INVALID", "no dashboard session: this request came with a bearer token, not the session cookie");
-        return view(caller.session);
+        return view(s, caller.session);
       },
     }),
     operation({

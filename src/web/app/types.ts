@@ -10,6 +10,16 @@ export interface SessionView {
   readonly identity: { readonly id: string; readonly name: string; readonly kind: string; readonly owner: string };
   readonly roles: readonly AdminRole[];
   readonly method: "api-key" | "jwt" | "link";
+  readonly abilities: {
+    readonly control_read: boolean;
+    readonly control_audit: boolean;
+    readonly control_kill: boolean;
+    readonly control_approve: boolean;
+    readonly control_identities: boolean;
+    readonly control_lifecycle: boolean;
+    readonly control_policies: boolean;
+    readonly grantRoles: boolean;
+  };
   readonly csrf: string;
   readonly expiresAt: string;
 }
@@ -24,7 +34,11 @@ export interface Finding {
 export interface Overview {
   readonly models: { readonly total: number; readonly byState: Readonly<Record<string, number>>; readonly waitingForApproval: number };
   readonly drift: { readonly drift: boolean; readonly findings: number; readonly checkedAt: string };
-  readonly findings: readonly (Finding & { readonly version: string })[];
+  readonly findings: readonly (Finding & {
+    readonly source: "inventory" | "scan" | "drift";
+    readonly version: string | null;
+    readonly runtime: string | null;
+  })[];
   readonly kills: number;
   readonly audit: {
     readonly events: number;
@@ -78,6 +92,25 @@ export interface VersionDetail {
   readonly evidence: readonly Evidence[];
   readonly served: readonly Served[];
   readonly children: readonly string[];
+  readonly signature: SignatureView;
+}
+
+export interface ApprovalView {
+  readonly evidence: string;
+  readonly approvedAt: string;
+  readonly approver: string;
+  readonly submitter: string | null;
+  readonly signer: string | null;
+  readonly note: string | null;
+  readonly keyId: string | null;
+  readonly verified: boolean;
+  readonly problem: string | null;
+}
+
+export interface SignatureView {
+  readonly signer: string | null;
+  readonly file: string | null;
+  readonly approvals: readonly ApprovalView[];
 }
 
 export interface Lineage {
@@ -260,7 +293,19 @@ export interface ToolReview {
   readonly server: string;
   readonly tool: string;
   readonly status: string;
+  readonly description?: string;
   readonly findings: readonly { readonly category: string; readonly severity: string }[];
+}
+
+export interface ToolServer {
+  readonly name: string;
+  readonly transport: "http" | "stdio";
+  readonly url: string | null;
+  readonly namespace: string;
+  readonly approval: "required" | "none";
+  readonly pinned: number;
+  readonly approvedAt: string | null;
+  readonly approvedBy: string | null;
 }
 
 export interface PolicyInfo {

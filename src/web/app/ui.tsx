@@ -2,7 +2,7 @@ import type { ComponentChildren } from "preact";
 import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useId, useRef, useState } from "preact/hooks";
 import { api, messageOf } from "./api.js";
-import type { AdminRole, SessionView } from "./types.js";
+import type { SessionView } from "./types.js";
 
 // The pieces every page is made of: loading an answer, saying what happened (in a live region, so a screen
 // reader hears it), a modal dialog that keeps the keyboard inside it, tables that scroll on a phone.
@@ -15,17 +15,9 @@ export function useSession(): SessionView {
   return s;
 }
 
-/** What the default control policies let each role do; the server decides, this only hides buttons that would be refused. */
-const ABILITIES = {
-  approve: ["approver", "admin"],
-  operate: ["operator", "admin"],
-  audit: ["auditor", "operator", "admin"],
-  policies: ["admin"],
-} as const satisfies Record<string, readonly AdminRole[]>;
-
-export function can(session: SessionView, ability: keyof typeof ABILITIES): boolean {
-  const allowed: readonly AdminRole[] = ABILITIES[ability];
-  return session.roles.some((r) => allowed.includes(r));
+/** What the control policies in force let the session do, as the server's Cedar answered at sign-in; the server decides each request again, this only hides buttons that would be refused. */
+export function can(session: SessionView, ability: keyof SessionView["abilities"]): boolean {
+  return session.abilities[ability];
 }
 
 export interface Loaded<T> {
@@ -35,8 +27,11 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** GET a control API path (null: nothing to load yet); every change of path, or reload(), asks again. */
-export function useLoad<T>(path: string | null): Loaded<T> {
+/**
+ * GET a control API path (null: nothing to load yet); every change of path, or reload(), asks again, and with
+ * everyMs so does the clock while the tab is shown (a list others change: calls waiting for an approver).
+ */
+export function useLoad<T>(path: string | null, everyMs?: number): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [loading, setLoading] = useState(path !== null);
@@ -63,6 +58,13 @@ export function useLoad<T>(path: string | null): Loaded<T> {
     };
   }, [path, round]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
+  useEffect(() => {
+    if (everyMs === undefined || path === null) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") reload();
+    }, everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs, path, reload]);
   return { data, error, loading, reload };
 }
 

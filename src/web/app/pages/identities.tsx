@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
-import type { Identity } from "../types.js";
+import type { Identity, KeyView } from "../types.js";
 import { Badge, can, Dialog, errorNotice, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
 
 // Non-human identities and their keys: expiry, last use, scopes never needed (grants to take back), and for
@@ -19,11 +19,13 @@ export function IdentitiesPage() {
   const [all, setAll] = useState(false);
   const list = useLoad<{ identities: readonly Identity[] }>(`/control/identities?all=${all ? "true" : "false"}`);
   const action = useAction();
-  const [dialog, setDialog] = useState<{ kind: "rotate" | "revoke"; identity: Identity } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: "rotate" | "revoke"; identity: Identity } | { kind: "revoke-key"; identity: Identity; key: KeyView } | null>(
+    null,
+  );
   const [reason, setReason] = useState("");
   const [overlap, setOverlap] = useState("");
   const [issued, setIssued] = useState<IssuedKey | null>(null);
-  const operate = can(session, "operate");
+  const operate = can(session, "control_identities");
 
   const rotate = async (e: Event) => {
     e.preventDefault();
@@ -53,6 +55,19 @@ export function IdentitiesPage() {
     await action.run(async () => {
       await api(`/control/identities/${seg(target.id)}/revoke`, { body: { reason } });
       return `Revoked ${target.name}: every key it holds is refused from now on.`;
+    });
+    setReason("");
+    list.reload();
+  };
+
+  const revokeKey = async (e: Event) => {
+    e.preventDefault();
+    if (dialog?.kind !== "revoke-key") return;
+    const { identity, key } = dialog;
+    setDialog(null);
+    await action.run(async () => {
+      await api(`/control/keys/${seg(key.id)}/revoke`, { body: { reason } });
+      return `Revoked key ${key.id} of ${identity.name}; its other keys keep working.`;
     });
     setReason("");
     list.reload();
@@ -109,7 +124,14 @@ export function IdentitiesPage() {
                     </td>
                     <td>{i.scopes.length === 0 ? <span class="muted">none</span> : i.scopes.join(", ")}</td>
                     <td>{unused.length === 0 ? <span class="muted">none</span> : unused.join(", ")}</td>
-                    <td>{live.length}</td>
+                    <td>
+                      <KeyList
+                        identity={i}
+                        live={live}
+                        busy={action.busy}
+                        onRevoke={operate && i.status !== "revoked" ? (key) => setDialog({ kind: "revoke-key", identity: i, key }) : undefined}
+                      />
+                    </td>
                     {operate ? (
                       <td>
                         {i.status === "revoked" ? null : (
@@ -159,6 +181,19 @@ export function IdentitiesPage() {
           </FormActions>
         </form>
       </Dialog>
+      <Dialog open={dialog?.kind === "revoke-key"} title="Revoke this key?" onClose={() => setDialog(null)}>
+        <form onSubmit={revokeKey}>
+          <p>
+            Key <code>{dialog?.kind === "revoke-key" ? dialog.key.id : ""}</code> of <strong>{dialog?.identity.name}</strong> is refused from now on, in every
+            gateway; the identity and its other keys keep working. This cannot be undone.
+          </p>
+          <label for="revoke-key-reason">Why (kept as evidence)</label>
+          <textarea id="revoke-key-reason" required data-autofocus value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <FormActions tone="danger" onCancel={() => setDialog(null)}>
+            Revoke the key
+          </FormActions>
+        </form>
+      </Dialog>
       <Dialog open={dialog?.kind === "revoke"} title={`Revoke ${dialog?.identity.name ?? ""}?`} onClose={() => setDialog(null)}>
         <form onSubmit={revoke}>
           <p>
@@ -173,6 +208,44 @@ export function IdentitiesPage() {
         </form>
       </Dialog>
     </>
+  );
+}
+
+/** The live keys of one identity, each with when it was made, used and expires, and (for operators) its own revoke. */
+function KeyList({
+  identity,
+  live,
+  busy,
+  onRevoke,
+}: {
+  identity: Identity;
+  live: readonly KeyView[];
+  busy: boolean;
+  onRevoke: ((key: KeyView) => void) | undefined;
+}) {
+  if (live.length === 0) return <span class="muted">none</span>;
+  return (
+    <details class="keys">
+      <summary>
+        {live.length} live key{live.length === 1 ? "" : "s"}
+        <span class="sr-only"> of {identity.name}</span>
+      </summary>
+      <ul class="plain-list">
+        {live.map((k) => (
+          <li key={k.id}>
+            <code>{k.id}</code>
+            <span class="muted block">
+              made <When iso={k.createdAt} />, last used <When iso={k.lastUsedAt} />, expires <When iso={k.expiresAt} empty="never" />
+            </span>
+            {onRevoke === undefined ? null : (
+              <button type="button" class="danger small" disabled={busy} onClick={() => onRevoke(k)}>
+                Revoke key<span class="sr-only"> {k.id}</span>
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 

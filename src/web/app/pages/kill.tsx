@@ -29,7 +29,7 @@ export function KillPage() {
   const [preview, setPreview] = useState<Preview | null>(null);
   const [lifting, setLifting] = useState<Kill | null>(null);
   const [liftReason, setLiftReason] = useState("");
-  const operate = can(session, "operate");
+  const operate = can(session, "control_kill");
 
   const review = async (e: Event) => {
     e.preventDefault();
@@ -148,7 +148,10 @@ export function KillPage() {
           </form>
         </section>
       ) : (
-        <p>Your roles ({session.roles.join(", ")}) do not trip or lift kills: an operator or an admin does.</p>
+        <p>
+          The control policies in force do not let your roles ({session.roles.join(", ")}) trip or lift kills: with the default policies an operator or an admin
+          does.
+        </p>
       )}
       <Dialog open={preview !== null} title="Stop this everywhere?" onClose={() => setPreview(null)} describedBy="kill-covers">
         <p id="kill-covers">

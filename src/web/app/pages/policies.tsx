@@ -70,7 +70,7 @@ export function PoliciesPage() {
             <button type="submit" class="secondary" disabled={action.busy}>
               Validate
             </button>
-            {can(session, "policies") ? (
+            {can(session, "control_policies") ? (
               <button type="button" class="primary" disabled={action.busy || validation?.valid !== true} onClick={() => setConfirm(true)}>
                 Apply…
               </button>
