@@ -28,12 +28,13 @@ export function registerLifecycle(program: Command, cli: Cli): void {
     .option("--path <dir>", "where the files are, if not where they were registered from")
     .option("--signature <file>", "the OMS signature (default: model.sig in the model directory)")
     .option("--actor <name>", "the approver")
+    .option("--note <text>", "why it is approved: kept in the signed approval and the audit event")
     .action(
-      cli.run(async (ref: string, opts: { signingKey?: string; path?: string; signature?: string; actor?: string }) => {
+      cli.run(async (ref: string, opts: { signingKey?: string; path?: string; signature?: string; actor?: string; note?: string }) => {
         const actor = resolveActor(opts.actor);
         const signingKey = opts.signingKey === undefined ? undefined : privateKeyFromPem(readKey(opts.signingKey), `--signing-key ${opts.signingKey}`);
         return withContext(cli.globals(), async (ctx) => {
-          const result = await approve(lifecycleDeps(ctx), ref, { actor, signingKey, path: opts.path, signature: opts.signature });
+          const result = await approve(lifecycleDeps(ctx), ref, { actor, signingKey, path: opts.path, signature: opts.signature, note: opts.note });
           process.stdout.write(
             `approved ${result.version.id} for ${result.version.environments.join(", ")} (signature by ${result.signer}; approval evidence ${result.evidence.id})\n`,
           );

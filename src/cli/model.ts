@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
-import { inventoryFindings, type InventoryFinding } from "../inventory/findings.js";
+import { inventoryFindings } from "../inventory/findings.js";
+import { openFindings, type VersionFinding } from "../lifecycle/findings.js";
 import { getModel, lineageOf, listModels, registerModel, removeModel, reviewEuAiAct, type LineageNode } from "../inventory/models.js";
 import { stateOf } from "../lifecycle/service.js";
 import { MODEL_KINDS, type ModelKind, type ModelVersion } from "../inventory/types.js";
@@ -95,7 +96,7 @@ export function registerModelCommands(program: Command, cli: Cli): void {
     { name: "show", description: "show one model version: digest, files, lineage, licence, EU AI Act flag, model card, findings", argument: "<name@version>" },
     async (ctx, ref) => {
       const version = await getModel(ctx.store, ref);
-      const findings = inventoryFindings(version);
+      const findings = (await openFindings(ctx.store, [version])).get(version.id) ?? [];
       const state = await stateOf(ctx.store, version.id);
       return {
         json: { ...version, state, findings },
@@ -186,7 +187,7 @@ export function deps(ctx: Context) {
   return { store: ctx.store, audit: ctx.audit, licenses: ctx.loaded.config.inventory.licenses };
 }
 
-function printVersion(v: ModelVersion, findings: readonly InventoryFinding[]): void {
+function printVersion(v: ModelVersion, findings: readonly VersionFinding[]): void {
   const card = v.modelCard;
   const lines: Array<[string, string]> = [
     ["kind", v.kind + (v.parents.length > 0 ? ` of ${v.parents.join(", ")}` : "")],

@@ -114,6 +114,21 @@ export class LifecycleRepository {
     return all[all.length - 1];
   }
 
+  /** The latest evidence of a kind for each of these versions (none: absent from the map). */
+  async latestOfEach(versionIds: readonly string[], kind: EvidenceKind): Promise<Map<string, Evidence>> {
+    const out = new Map<string, Evidence>();
+    if (versionIds.length === 0) return out;
+    const rows = await this.store.db
+      .selectFrom("evidence")
+      .selectAll()
+      .where("kind", "=", kind)
+      .where("version_id", "in", [...versionIds])
+      .orderBy("id")
+      .execute();
+    for (const r of rows) out.set(r.version_id, evidenceFromRow(r));
+    return out;
+  }
+
   /** Versions an OCI image digest was attached to. */
   async versionsWithImage(digest: string): Promise<string[]> {
     const rows = await this.store.db.selectFrom("evidence").select("version_id").where("kind", "=", "oci-image").where("digest", "=", digest).execute();

@@ -6,7 +6,7 @@ import { getModel } from "../inventory/models.js";
 import type { ModelVersion } from "../inventory/types.js";
 import type { ScanReport } from "../scan/scan.js";
 import type { Store } from "../store/store.js";
-import { APPROVAL_PAYLOAD_TYPE, keyId, signStatement } from "./attestation.js";
+import { APPROVAL_PAYLOAD_TYPE, keyId, signStatement, verifyStatement } from "./attestation.js";
 import { LifecycleRepository, type Evidence, type LifecycleState } from "./repository.js";
 import { verifyWithTrustedSigners, type ResolvedSigner } from "./signers.js";
 
@@ -139,6 +139,8 @@ export interface ApprovalOptions {
   /** Where the files are, if not where they were registered from. */
   readonly path?: string | undefined;
   readonly signature?: string | undefined;
+  /** Why the approver approved (kept in the signed statement and the audit event). */
+  readonly note?: string | undefined;
 }
 
 export interface ApprovalResult {
@@ -218,6 +220,7 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
       approver: options.actor,
       submitter: version.registeredBy,
       signer,
+      ...(options.note === undefined || options.note === "" ? {} : { note: options.note }),
       scanEvidence: scan?.id,
       ...(evalCheck?.evaluation === undefined ? {} : { evaluation: evalCheck.evaluation, evalGate: "pass" }),
       time: new Date().toISOString(),
@@ -239,7 +242,13 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     action: "model.approve",
     resource: `model:${version.id}`,
     decision: "allow",
-    details: { evidence: evidence.id, digest: version.digest, signer, environments: version.environments },
+    details: {
+      evidence: evidence.id,
+      digest: version.digest,
+      signer,
+      environments: version.environments,
+      ...(options.note === undefined || options.note === "" ? {} : { note: options.note }),
+    },
   });
   return { version, evidence, signer };
 }
@@ -473,4 +482,75 @@ function approverKeyProblem(deps: LifecycleDeps, actor: string, signingKey: KeyO
   const given = createPublicKey(signingKey);
   if (keys.some((k) => k.equals(given))) return undefined;
   return `the approval is signed with key ${keyId(given)}, which is not one of ${actor}'s keys in lifecycle.approverKeys (${keys.map((k) => keyId(k)).join(", ")})`;
+}
+
+/** An approval as its signed statement says it, and whether that statement verifies against a key allowed to sign it. */
+export interface ApprovalRecord {
+  readonly evidence: string;
+  readonly approvedAt: string;
+  readonly approver: string;
+  readonly submitter: string | null;
+  /** The trusted signer whose OMS signature over the files verified when it was approved. */
+  readonly signer: string | null;
+  readonly note: string | null;
+  readonly keyId: string | null;
+  /** The statement verifies against the instance's lifecycle key or one of the approver's configured keys. */
+  readonly verified: boolean;
+  readonly problem: string | null;
+}
+
+/**
+ * Read back an approval: its statement is believed only when its signature verifies against the instance's
+ * lifecycle key or the approver's keys in lifecycle.approverKeys, and when it names this evidence's digest.
+ */
+export function approvalRecord(deps: Pick<LifecycleDeps, "instanceKey" | "approverKeys">, evidence: Evidence): ApprovalRecord {
+  const unverified = (problem: string): ApprovalRecord => ({
+    evidence: evidence.id,
+    approvedAt: evidence.createdAt,
+    approver: evidence.createdBy,
+    submitter: null,
+    signer: null,
+    note: null,
+    keyId: typeof evidence.body["keyId"] === "string" ? evidence.body["keyId"] : null,
+    verified: false,
+    problem,
+  });
+  const keys: KeyObject[] = [];
+  try {
+    keys.push(createPublicKey(deps.instanceKey()));
+  } catch (err) {
+    return unverified(`the instance's lifecycle key cannot be read: ${asPerimeterError(err).message}`);
+  }
+  try {
+    keys.push(...(deps.approverKeys?.().get(evidence.createdBy) ?? []));
+  } catch (err) {
+    return unverified(`the approver keys cannot be read: ${asPerimeterError(err).message}`);
+  }
+  let payload: unknown;
+  const failures: string[] = [];
+  for (const key of keys) {
+    try {
+      payload = verifyStatement(evidence.body["envelope"], APPROVAL_PAYLOAD_TYPE, key, "the approval");
+      break;
+    } catch (err) {
+      failures.push(asPerimeterError(err).message);
+    }
+  }
+  if (payload === undefined) return unverified(failures[0] ?? "no key may sign approvals");
+  const statement = payload as { subject?: { digest?: { sha256?: unknown } }[]; predicate?: Record<string, unknown> };
+  const p = statement.predicate ?? {};
+  if (statement.subject?.[0]?.digest?.sha256 !== evidence.digest)
+    return unverified("the approval's statement names other files than the evidence it is recorded as");
+  const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+  return {
+    evidence: evidence.id,
+    approvedAt: text(p["time"]) ?? evidence.createdAt,
+    approver: text(p["approver"]) ?? evidence.createdBy,
+    submitter: text(p["submitter"]),
+    signer: text(p["signer"]),
+    note: text(p["note"]),
+    keyId: typeof evidence.body["keyId"] === "string" ? evidence.body["keyId"] : null,
+    verified: true,
+    problem: null,
+  };
 }

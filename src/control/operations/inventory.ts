@@ -1,11 +1,13 @@
+import { stat } from "node:fs/promises";
 import { z } from "zod";
 import { checkDrift } from "../../inventory/drift.js";
 import { getModel, lineageOf, listModels } from "../../inventory/models.js";
 import { InventoryRepository } from "../../inventory/repository.js";
 import { listRuntimes } from "../../inventory/runtimes.js";
 import { LICENSE_TIERS, MODEL_KINDS, type ModelVersion } from "../../inventory/types.js";
-import { EVIDENCE_KINDS, LIFECYCLE_STATES, LifecycleRepository } from "../../lifecycle/repository.js";
-import { approve, deploy, retire } from "../../lifecycle/service.js";
+import { EVIDENCE_KINDS, type Evidence, LIFECYCLE_STATES, LifecycleRepository } from "../../lifecycle/repository.js";
+import { signaturePath } from "../../signing/manifest.js";
+import { approvalRecord, approve, deploy, retire } from "../../lifecycle/service.js";
 import { operation, who, type AnyOperation } from "../api.js";
 import { anyJson, reason } from "../schemas.js";
 import type { ControlServices } from "../services.js";
@@ -61,12 +63,42 @@ const served = z.object({
   discoveredAt: z.string(),
 });
 
+const approvalView = z.strictObject({
+  evidence: z.string(),
+  approvedAt: z.string(),
+  approver: z.string(),
+  submitter: z.string().nullable(),
+  signer: z.string().nullable().describe("the trusted signer whose OMS signature over the files verified at approval"),
+  note: z.string().nullable(),
+  keyId: z.string().nullable().describe("the key that signed the approval statement"),
+  verified: z.boolean().describe("the approval statement verifies against the instance's lifecycle key or the approver's configured keys"),
+  problem: z.string().nullable(),
+});
+
+const signatureView = z.strictObject({
+  signer: z.string().nullable().describe("the trusted signer, from the newest approval whose statement verifies; null: not verified yet"),
+  file: z.string().nullable().describe("the OMS signature file at the version's location, if one is there"),
+  approvals: z.array(approvalView),
+});
+
 const lineageGraph = z.strictObject({
   nodes: z.array(z.strictObject({ id: z.string(), kind: z.enum(MODEL_KINDS), state: z.enum(LIFECYCLE_STATES), license: z.string().nullable() })),
   edges: z.array(z.strictObject({ from: z.string().describe("the parent"), to: z.string().describe("the version made from it") })),
 });
 
-const approvalBody = z.strictObject({ reason: z.string().max(2000).default("") });
+const approvalBody = z.strictObject({ reason: z.string().max(2000).default("").describe("why it is approved: kept in the signed approval") });
+
+/** Where the version's OMS signature would be, if a file is there (the check itself runs at approval: it reads every byte). */
+async function signatureFileOf(location: string | null): Promise<string | null> {
+  if (location === null) return null;
+  try {
+    const info = await stat(location);
+    const file = signaturePath(location, undefined, info.isDirectory());
+    return (await stat(file)).isFile() ? file : null;
+  } catch {
+    return null;
+  }
+}
 const reasonBody = z.strictObject({
   reason,
 });
@@ -77,11 +109,19 @@ export function inventoryOperations(s: ControlServices): AnyOperation[] {
     const states = await new LifecycleRepository(store).states(versions.map((v) => v.id));
     return versions.map((v) => summary(v, states.get(v.id)));
   };
+  const signatureOf = async (v: ModelVersion, all: readonly Evidence[]): Promise<z.infer<typeof signatureView>> => {
+    const approvals = all
+      .filter((e) => e.kind === "approval")
+      .map((e) => approvalRecord(s.lifecycle, e))
+      .sort((a, b) => b.approvedAt.localeCompare(a.approvedAt));
+    return { signer: approvals.find((a) => a.verified && a.signer !== null)?.signer ?? null, file: await signatureFileOf(v.location), approvals };
+  };
   const detail = async (reference: string) => {
     const v = await getModel(store, reference);
     const lifecycle = new LifecycleRepository(store);
     const state = await lifecycle.state(v.id);
     const inventory = new InventoryRepository(store);
+    const evidence = await lifecycle.evidence(v.id);
     return {
       version: {
         ...summary(v, state),
@@ -92,11 +132,12 @@ export function inventoryOperations(s: ControlServices): AnyOperation[] {
         modelCard: { ...v.modelCard },
         location: v.location,
       },
-      evidence: await lifecycle.evidence(v.id),
+      evidence,
       served: (await inventory.servedModels())
         .filter((m) => m.digest === v.digest)
         .map((m) => ({ runtime: m.runtime, name: m.servedName, digest: m.digest, discoveredAt: m.discoveredAt })),
       children: await inventory.childrenOf(v.id),
+      signature: await signatureOf(v, evidence),
     };
   };
   return [
@@ -122,7 +163,13 @@ export function inventoryOperations(s: ControlServices): AnyOperation[] {
       tag: "inventory",
       action: "control_read",
       params: ref,
-      response: z.strictObject({ version: versionDetail, evidence: z.array(evidence), served: z.array(served), children: z.array(z.string()) }),
+      response: z.strictObject({
+        version: versionDetail,
+        evidence: z.array(evidence),
+        served: z.array(served),
+        children: z.array(z.string()),
+        signature: signatureView,
+      }),
       handle: ({ params }) => detail(params.ref),
     }),
     operation({
@@ -178,8 +225,8 @@ export function inventoryOperations(s: ControlServices): AnyOperation[] {
       params: ref,
       body: approvalBody,
       response: z.strictObject({ version: z.string(), signer: z.string(), evidence }),
-      async handle({ params }, caller) {
-        const r = await approve(s.lifecycle, params.ref, { actor: who(caller).actor });
+      async handle({ params, body }, caller) {
+        const r = await approve(s.lifecycle, params.ref, { actor: who(caller).actor, note: body.reason });
         return { version: r.version.id, signer: r.signer, evidence: r.evidence };
       },
     }),

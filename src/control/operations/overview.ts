@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { checkDrift } from "../../inventory/drift.js";
-import { inventoryFindings } from "../../inventory/findings.js";
 import { listModels } from "../../inventory/models.js";
+import { openFindings } from "../../lifecycle/findings.js";
 import { LIFECYCLE_STATES, LifecycleRepository } from "../../lifecycle/repository.js";
 import { PerimeterError } from "../../errors.js";
 import { operation, who, type AnyOperation } from "../api.js";
@@ -9,6 +9,8 @@ import { finding } from "../schemas.js";
 import type { ControlServices } from "../services.js";
 
 // The overview (what needs attention now) and live traffic from this gateway's own metrics.
+
+const SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"] as const;
 
 export function overviewOperations(s: ControlServices): AnyOperation[] {
   const store = s.ctx.store;
@@ -23,7 +25,15 @@ export function overviewOperations(s: ControlServices): AnyOperation[] {
       response: z.strictObject({
         models: z.strictObject({ total: z.number(), byState: z.record(z.string(), z.number()), waitingForApproval: z.number() }),
         drift: z.strictObject({ drift: z.boolean(), findings: z.number(), checkedAt: z.string() }),
-        findings: z.array(finding.extend({ version: z.string() })),
+        findings: z
+          .array(
+            finding.extend({
+              source: z.enum(["inventory", "scan", "drift"]),
+              version: z.string().nullable().describe("the model version it is about, when it is about one"),
+              runtime: z.string().nullable().describe("the runtime it is about (drift)"),
+            }),
+          )
+          .describe("open findings, most severe first"),
         kills: z.number(),
         audit: z.strictObject({
           events: z.number(),
@@ -41,6 +51,7 @@ export function overviewOperations(s: ControlServices): AnyOperation[] {
           byState[st] = (byState[st] ?? 0) + 1;
         }
         // From the last discovery: an overview must not wait on runtimes that do not answer.
+        const findings = await openFindings(store, versions);
         const drift = await checkDrift({ store, audit: s.ctx.audit }, { live: false, timeoutMs: 0, actor: who(caller).actor });
         await s.ctx.audit().flush();
         const head = await store.db.selectFrom("audit_head").select(["size"]).executeTakeFirst();
@@ -54,7 +65,24 @@ export function overviewOperations(s: ControlServices): AnyOperation[] {
         return {
           models: { total: versions.length, byState, waitingForApproval: (byState["registered"] ?? 0) + (byState["evaluated"] ?? 0) },
           drift: { drift: drift.drift, findings: drift.findings.length, checkedAt: drift.checkedAt },
-          findings: versions.flatMap((v) => inventoryFindings(v).map((f) => ({ ...f, version: v.id }))),
+          findings: [
+            ...drift.findings.map((f) => ({
+              source: "drift" as const,
+              rule: `DRIFT_${f.kind.toUpperCase().replaceAll("-", "_")}`,
+              severity: f.severity,
+              message: f.message,
+              version: f.modelVersions.length === 1 ? (f.modelVersions[0] ?? null) : null,
+              runtime: f.runtime,
+            })),
+            ...versions.flatMap((v) =>
+              (findings.get(v.id) ?? []).map((f) => ({
+                ...f,
+                source: f.rule.startsWith("SCAN_") ? ("scan" as const) : ("inventory" as const),
+                version: v.id,
+                runtime: null,
+              })),
+            ),
+          ].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity)),
           kills: (await s.killswitch.list()).length,
           audit: {
             events,
@@ -74,7 +102,15 @@ export function overviewOperations(s: ControlServices): AnyOperation[] {
       action: "control_read",
       response: z.strictObject({
         intervalSeconds: z.number(),
-        points: z.array(z.strictObject({ at: z.string(), allowed: z.number(), refused: z.number(), failed: z.number() })),
+        points: z.array(
+          z.strictObject({
+            at: z.string(),
+            seconds: z.number().describe("the interval ending here"),
+            allowed: z.number(),
+            refused: z.number(),
+            failed: z.number(),
+          }),
+        ),
         refusals: z.record(z.string(), z.number()),
         refusalsSinceStart: z.record(z.string(), z.number()),
         latencyMs: z.strictObject({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),

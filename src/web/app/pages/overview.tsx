@@ -85,7 +85,7 @@ export function OverviewPage() {
                 <table>
                   <thead>
                     <tr>
-                      <th scope="col">Version</th>
+                      <th scope="col">About</th>
                       <th scope="col">Severity</th>
                       <th scope="col">Rule</th>
                       <th scope="col">What to do</th>
@@ -93,9 +93,14 @@ export function OverviewPage() {
                   </thead>
                   <tbody>
                     {data.findings.map((f) => (
-                      <tr key={`${f.version}:${f.rule}:${f.location ?? ""}`}>
+                      <tr key={`${f.source}:${f.runtime ?? ""}:${f.version ?? ""}:${f.rule}:${f.location ?? ""}:${f.message}`}>
                         <td>
-                          <a href={versionHref(f.version)}>{f.version}</a>
+                          {f.version === null ? null : <a href={versionHref(f.version)}>{f.version}</a>}
+                          {f.runtime === null ? null : (
+                            <span class="block">
+                              runtime <a href="#/runtimes">{f.runtime}</a>
+                            </span>
+                          )}
                         </td>
                         <td>
                           <Badge value={f.severity} />

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
 import { ChartView } from "../chart.js";
 import { versionHref } from "../router.js";
-import type { Evaluation, EvaluationListing, Evidence, VersionDetail } from "../types.js";
+import type { ApprovalView, Evaluation, EvaluationListing, Evidence, SignatureView, VersionDetail } from "../types.js";
 import { Badge, bytes, can, Dialog, Digest, errorNotice, Field, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
 
 // One model version as an approver and an auditor read it: what it is, its scan report, who signed it, its
@@ -22,12 +22,14 @@ export function VersionPage({ reference }: { reference: string }) {
   const waiting = v !== undefined && (v.state === "registered" || v.state === "evaluated");
   const live = v !== undefined && (v.state === "approved" || v.state === "deployed");
 
-  const approve = async () => {
+  const approve = async (e: Event) => {
+    e.preventDefault();
     setDialog(null);
     const ok = await action.run(async () => {
-      const r = await api<{ version: string; signer: string }>(`${path}/approve`, { body: {} });
+      const r = await api<{ version: string; signer: string }>(`${path}/approve`, { body: { reason } });
       return `Approved ${r.version} (signed by ${r.signer}): runtimes may admit it now.`;
     });
+    setReason("");
     if (ok) detail.reload();
   };
   const reject = async (e: Event) => {
@@ -71,7 +73,7 @@ export function VersionPage({ reference }: { reference: string }) {
       <Status notice={action.notice ?? errorNotice(detail.error)} loading={detail.loading && detail.data === undefined} />
       {v === undefined || detail.data === undefined ? null : (
         <>
-          {can(session, "approve") && waiting ? (
+          {can(session, "control_approve") && waiting ? (
             <div class="actions">
               <button type="button" class="primary" disabled={action.busy} onClick={() => setDialog("approve")}>
                 Approve
@@ -81,7 +83,7 @@ export function VersionPage({ reference }: { reference: string }) {
               </button>
             </div>
           ) : null}
-          {can(session, "operate") && live ? (
+          {can(session, "control_lifecycle") && live ? (
             <div class="actions">
               <button type="button" class="secondary" disabled={action.busy} onClick={() => setDialog("deploy")}>
                 Record a deployment
@@ -139,9 +141,9 @@ export function VersionPage({ reference }: { reference: string }) {
             </dl>
           </section>
           <ScanReport evidence={detail.data.evidence} />
-          <Signature evidence={detail.data.evidence} />
+          <Signature signature={detail.data.signature} />
           <Evaluations listing={evals.data?.evaluations} error={evals.error} />
-          <Approvals evidence={detail.data.evidence} />
+          <Approvals approvals={detail.data.signature.approvals} />
           <section aria-labelledby="v-served">
             <h2 id="v-served">Where it is served</h2>
             {detail.data.served.length === 0 ? (
@@ -162,18 +164,17 @@ export function VersionPage({ reference }: { reference: string }) {
         </>
       )}
       <Dialog open={dialog === "approve"} title={`Approve ${reference}?`} onClose={() => setDialog(null)} describedBy="approve-what">
-        <p id="approve-what">
-          You approve it as <strong>{session.actor}</strong>. Perimeter checks the scan, the signature, the eval gate, that you hold the approver role, and that
-          you did not submit it; then runtimes may admit it.
-        </p>
-        <div class="dialog-actions">
-          <button type="button" class="primary" data-autofocus onClick={approve}>
+        <form onSubmit={approve}>
+          <p id="approve-what">
+            You approve it as <strong>{session.actor}</strong>. Perimeter checks the scan, the signature, the eval gate, that you hold the approver role, and
+            that you did not submit it; then runtimes may admit it.
+          </p>
+          <label for="approve-note">Why (optional, kept in the signed approval)</label>
+          <textarea id="approve-note" data-autofocus value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <FormActions tone="primary" onCancel={() => setDialog(null)}>
             Approve {reference}
-          </button>
-          <button type="button" class="secondary" onClick={() => setDialog(null)}>
-            Cancel
-          </button>
-        </div>
+          </FormActions>
+        </form>
       </Dialog>
       <Dialog open={dialog === "reject"} title={`Reject ${reference}?`} onClose={() => setDialog(null)} describedBy="reject-what">
         <form onSubmit={reject}>
@@ -262,51 +263,34 @@ function ScanReport({ evidence }: { evidence: readonly Evidence[] }) {
   );
 }
 
-/** The approval's signed statement names the trusted signer whose signature over the files was verified. */
-function approvalStatement(e: Evidence): Record<string, unknown> | undefined {
-  const envelope = e.body["envelope"];
-  if (typeof envelope !== "object" || envelope === null) return undefined;
-  const payload = (envelope as { payload?: unknown }).payload;
-  if (typeof payload !== "string") return undefined;
-  try {
-    const bin = atob(payload);
-    const json: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
-    const predicate = (json as { predicate?: unknown }).predicate;
-    return typeof predicate === "object" && predicate !== null ? (predicate as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function Signature({ evidence }: { evidence: readonly Evidence[] }) {
-  const signature = latest(evidence, "signature");
-  const approval = latest(evidence, "approval");
-  const statement = approval === undefined ? undefined : approvalStatement(approval);
-  const signer = typeof statement?.["signer"] === "string" ? statement["signer"] : undefined;
+function Signature({ signature }: { signature: SignatureView }) {
+  const verified = signature.approvals.find((a) => a.verified && a.signer !== null);
   return (
     <section aria-labelledby="v-signature">
       <h2 id="v-signature">Signature</h2>
-      {signature !== undefined ? (
+      {verified !== undefined ? (
         <p>
-          <Badge value={signature.verdict} /> recorded by {signature.createdBy}, <When iso={signature.createdAt} />
-          {typeof signature.body["signer"] === "string" ? <> — signer {signature.body["signer"]}</> : null}
+          Signed by the trusted signer <strong>{verified.signer}</strong>: the OMS signature over these files verified when {verified.approver} approved it (
+          <When iso={verified.approvedAt} />
+          ). The approval is itself signed, by key <Digest value={verified.keyId} />, and verifies.
         </p>
-      ) : null}
-      {signer !== undefined && approval !== undefined ? (
-        <p>
-          Signed by the trusted signer <strong>{signer}</strong>, verified over these files when {approval.createdBy} approved it (
-          <When iso={approval.createdAt} />
-          ). The approval itself is signed: key <Digest value={typeof approval.body["keyId"] === "string" ? approval.body["keyId"] : null} />.
-        </p>
-      ) : signature === undefined ? (
-        <p>Not verified yet: the signature is checked against the trusted signers (lifecycle.trustedSigners) when the version is approved.</p>
-      ) : null}
+      ) : (
+        <p>Not verified yet: the signature is checked against the trusted signers (lifecycle.trustedSigners) over every byte when the version is approved.</p>
+      )}
+      <p class="muted wrap">
+        {signature.file === null ? (
+          "No signature file at the version's location."
+        ) : (
+          <>
+            Signature file: <code>{signature.file}</code>
+          </>
+        )}
+      </p>
     </section>
   );
 }
 
-function Approvals({ evidence }: { evidence: readonly Evidence[] }) {
-  const approvals = evidence.filter((e) => e.kind === "approval");
+function Approvals({ approvals }: { approvals: readonly ApprovalView[] }) {
   return (
     <section aria-labelledby="v-approvals">
       <h2 id="v-approvals">Approvals</h2>
@@ -314,15 +298,14 @@ function Approvals({ evidence }: { evidence: readonly Evidence[] }) {
         <p>Not approved.</p>
       ) : (
         <ul class="plain-list">
-          {approvals.map((a) => {
-            const s = approvalStatement(a);
-            return (
-              <li key={a.id}>
-                <Badge value={a.verdict} /> approved by <strong>{a.createdBy}</strong>, <When iso={a.createdAt} />
-                {typeof s?.["submitter"] === "string" ? <span class="muted"> (submitted by {s["submitter"]})</span> : null}
-              </li>
-            );
-          })}
+          {approvals.map((a) => (
+            <li key={a.evidence}>
+              <Badge value={a.verified ? "verified" : "unverified"} /> approved by <strong>{a.approver}</strong>, <When iso={a.approvedAt} />
+              {a.submitter === null ? null : <span class="muted"> (submitted by {a.submitter})</span>}
+              {a.note === null ? null : <span class="block wrap">“{a.note}”</span>}
+              {a.problem === null ? null : <span class="block wrap">The approval does not verify: {a.problem}</span>}
+            </li>
+          ))}
         </ul>
       )}
     </section>
