@@ -6,6 +6,8 @@ import type { GatewayMetrics, TrafficTotals } from "./ops.js";
 
 export interface TrafficPoint {
   readonly at: string;
+  /** How long the interval ending here was. */
+  readonly seconds: number;
   /** Calls per second over the interval ending here: answered, refused, failed. */
   readonly allowed: number;
   readonly refused: number;
@@ -54,19 +56,23 @@ export class TrafficSampler {
   /** The window so far, with a sample taken now as its last point. */
   async view(): Promise<TrafficView> {
     const now: Sample = { at: Date.now(), totals: await this.metrics.totals() };
-    const all = [...this.samples, now];
-    const points: TrafficPoint[] = [];
-    for (let i = 1; i < all.length; i++) {
-      const a = all[i - 1] as Sample;
-      const b = all[i] as Sample;
+    const rate = (a: Sample, b: Sample): TrafficPoint => {
       const seconds = Math.max(0.001, (b.at - a.at) / 1000);
-      points.push({
+      return {
         at: new Date(b.at).toISOString(),
+        seconds,
         allowed: (b.totals.allow - a.totals.allow) / seconds,
         refused: (b.totals.deny - a.totals.deny) / seconds,
         failed: (b.totals.error - a.totals.error) / seconds,
-      });
-    }
+      };
+    };
+    const points: TrafficPoint[] = [];
+    for (let i = 1; i < this.samples.length; i++) points.push(rate(this.samples[i - 1] as Sample, this.samples[i] as Sample));
+    // The point ending now spans a whole interval back (from the newest sample at least one interval old), not the
+    // few milliseconds since the last sample: a page that asks just after a sample would otherwise read 0 calls/s.
+    const from = this.samples.findLast((x) => now.at - x.at >= this.intervalMs) ?? this.samples[0];
+    if (from !== undefined) points.push(rate(from, now));
+    const all = [...this.samples, now];
     const first = (all[0] as Sample).totals;
     const refusals: Record<string, number> = {};
     for (const [code, n] of Object.entries(now.totals.refusals)) {

@@ -48,6 +48,11 @@ export class ToolsService {
     this.repo = new ToolRepository(deps.store);
   }
 
+  /** The tool servers configured (tools.servers). */
+  servers(): readonly ToolServerConfig[] {
+    return this.deps.config.servers;
+  }
+
   server(name: string): ToolServerConfig {
     const s = this.deps.config.servers.find((x) => x.name === name);
     if (s === undefined)

@@ -42,6 +42,30 @@ const review = z.object({
   description: z.string().optional(),
 });
 
+const serverView = z.strictObject({
+  name: z.string(),
+  transport: z.enum(["http", "stdio"]),
+  url: z.string().nullable().describe("a streamable HTTP server's address (without any user-info); null for stdio"),
+  namespace: z.string(),
+  approval: z.enum(["required", "none"]).describe("whether each call of its tools waits for an approver (unless a tool says otherwise)"),
+  pinned: z.number().describe("tools pinned (approved definitions)"),
+  approvedAt: z.string().nullable().describe("when its tools were last pinned"),
+  approvedBy: z.string().nullable(),
+});
+
+/** A server's address as operators may see it: never a user-info part that could carry a password. */
+function shownUrl(url: string | undefined): string | null {
+  if (url === undefined) return null;
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return null;
+  }
+}
+
 export function toolOperations(s: ControlServices): AnyOperation[] {
   const tools = (): ControlTools => {
     if (s.tools === undefined) throw new PerimeterError("TOOL_NOT_FOUND", "no tool servers are configured (tools.servers in perimeter.yaml)");
@@ -58,6 +82,47 @@ export function toolOperations(s: ControlServices): AnyOperation[] {
       query: z.strictObject({ state: z.enum([...APPROVAL_STATES, "all"]).default("pending") }),
       response: z.strictObject({ pending: z.array(approval) }),
       handle: async ({ query }) => ({ pending: s.tools === undefined ? [] : await s.tools.service.pending(query.state) }),
+    }),
+    operation({
+      id: "listToolServers",
+      method: "GET",
+      path: "/control/tools/servers",
+      summary: "The tool servers configured (tools.servers), with how many of their tools are pinned and when",
+      tag: "tools",
+      action: "control_read",
+      response: z.strictObject({ servers: z.array(serverView) }),
+      async handle() {
+        if (s.tools === undefined) return { servers: [] };
+        const pins = await s.tools.service.pins();
+        return {
+          servers: s.tools.service.servers().map((server) => {
+            const own = pins.filter((p) => p.server === server.name);
+            const newest = own.reduce<(typeof own)[number] | undefined>((a, p) => (a === undefined || p.approvedAt > a.approvedAt ? p : a), undefined);
+            return {
+              name: server.name,
+              transport: server.url === undefined ? ("stdio" as const) : ("http" as const),
+              url: shownUrl(server.url),
+              namespace: server.namespace ?? server.name,
+              approval: server.approval,
+              pinned: own.length,
+              approvedAt: newest?.approvedAt ?? null,
+              approvedBy: newest?.approvedBy ?? null,
+            };
+          }),
+        };
+      },
+    }),
+    operation({
+      id: "reviewToolServer",
+      method: "GET",
+      path: "/control/tools/servers/{name}/review",
+      summary: "What approving a tool server would change: its tools now beside their pins, and instructions found in their descriptions",
+      tag: "tools",
+      // Reviewing lists the server's tools now, over the network: approvers do that, before they approve.
+      action: "control_approve",
+      params: z.strictObject({ name: z.string().min(1).max(100) }),
+      response: z.strictObject({ server: z.string(), tools: z.array(review) }),
+      handle: async ({ params }) => ({ server: params.name, tools: await tools().service.review(params.name) }),
     }),
     operation({
       id: "listToolPins",

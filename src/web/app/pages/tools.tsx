@@ -1,18 +1,23 @@
 import { useState } from "preact/hooks";
-import { api } from "../api.js";
-import type { ToolApproval, ToolPin, ToolReview } from "../types.js";
-import { can, errorNotice, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { api, seg } from "../api.js";
+import type { ToolApproval, ToolPin, ToolReview, ToolServer } from "../types.js";
+import { Badge, can, errorNotice, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
 
 // The tool gateway's operator side: tool calls held for a person to allow or deny, the pinned definitions of
 // approved tools, and pinning a tool server's tools as they are now.
 
+/** A held call waits for approvalTimeoutSeconds: a new one shows up within this without a reload. */
+const PENDING_POLL_MS = 3000;
+
 export function ToolsPage() {
   const session = useSession();
-  const pending = useLoad<{ pending: readonly ToolApproval[] }>("/control/tools/pending");
+  const pending = useLoad<{ pending: readonly ToolApproval[] }>("/control/tools/pending", PENDING_POLL_MS);
   const pins = useLoad<{ pins: readonly ToolPin[] }>("/control/tools/pins");
   const action = useAction();
-  const [server, setServer] = useState("");
-  const approver = can(session, "approve");
+  const servers = useLoad<{ servers: readonly ToolServer[] }>("/control/tools/servers");
+  const [reviewing, setReviewing] = useState<string | null>(null);
+  const review = useLoad<{ server: string; tools: readonly ToolReview[] }>(reviewing === null ? null : `/control/tools/servers/${seg(reviewing)}/review`);
+  const approver = can(session, "control_approve");
 
   const decide = async (a: ToolApproval, decision: "allow" | "deny") => {
     await action.run(async () => {
@@ -21,16 +26,17 @@ export function ToolsPage() {
     });
     pending.reload();
   };
-  const pin = async (e: Event) => {
-    e.preventDefault();
-    await action.run(async () => {
+  const pin = async (server: string) => {
+    const ok = await action.run(async () => {
       const r = await api<{ server: string; approved: ToolReview[]; refused: ToolReview[]; removed: ToolReview[] }>("/control/tools/approve", {
-        body: { server: server.trim() },
+        body: { server },
       });
       const held = r.refused.map((t) => t.tool);
       return `Pinned ${r.approved.length} tools of ${r.server}${held.length === 0 ? "" : `; held back (instructions in their descriptions): ${held.join(", ")}`}.`;
     });
+    if (ok) setReviewing(null);
     pins.reload();
+    servers.reload();
   };
 
   return (
@@ -130,22 +136,105 @@ export function ToolsPage() {
           </ScrollBox>
         )}
       </section>
-      {approver ? (
-        <section aria-labelledby="t-approve">
-          <h2 id="t-approve">Approve a tool server</h2>
-          <form class="form-grid" onSubmit={pin}>
-            <div class="control">
-              <label for="t-server">Tool server (tools.servers in perimeter.yaml)</label>
-              <input id="t-server" required value={server} onInput={(e) => setServer(e.currentTarget.value)} />
-            </div>
-            <div class="control">
-              <button type="submit" class="primary" disabled={action.busy}>
-                Pin its tools
-              </button>
-            </div>
-          </form>
+      <section aria-labelledby="t-servers">
+        <h2 id="t-servers">Tool servers</h2>
+        <Status notice={errorNotice(servers.error ?? review.error)} />
+        {servers.data === undefined ? null : servers.data.servers.length === 0 ? (
+          <p>
+            No tool servers are configured: add them under <code>tools.servers</code> in perimeter.yaml.
+          </p>
+        ) : (
+          <ScrollBox label="Tool servers">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Server</th>
+                  <th scope="col">Reached at</th>
+                  <th scope="col">Calls wait for an approver</th>
+                  <th scope="col">Pinned tools</th>
+                  {approver ? <th scope="col">Approval</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {servers.data.servers.map((s) => (
+                  <tr key={s.name}>
+                    <th scope="row">
+                      {s.name}
+                      <span class="muted block">tools offered as {s.namespace === "" ? "their own names" : `${s.namespace}__TOOL`}</span>
+                    </th>
+                    <td class="wrap">{s.url === null ? "stdio (a command run per agent session)" : <code>{s.url}</code>}</td>
+                    <td>{s.approval === "required" ? "yes" : "no"}</td>
+                    <td>
+                      {s.pinned}
+                      {s.approvedAt === null ? (
+                        <span class="muted block">never approved: its tools are refused</span>
+                      ) : (
+                        <span class="muted block">
+                          by {s.approvedBy}, <When iso={s.approvedAt} />
+                        </span>
+                      )}
+                    </td>
+                    {approver ? (
+                      <td>
+                        <button type="button" class="secondary" disabled={action.busy} onClick={() => setReviewing(s.name)}>
+                          Review<span class="sr-only"> the tools of {s.name}</span>
+                        </button>
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollBox>
+        )}
+      </section>
+      {reviewing === null ? null : (
+        <section aria-labelledby="t-review">
+          <h2 id="t-review">The tools of {reviewing} now</h2>
+          <Status loading={review.loading && review.data === undefined} />
+          {review.data === undefined ? null : (
+            <>
+              <ScrollBox label={`The tools of ${reviewing}`}>
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Tool</th>
+                      <th scope="col">Against its pin</th>
+                      <th scope="col">Instructions found in its description</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {review.data.tools.map((r) => (
+                      <tr key={r.tool}>
+                        <th scope="row">
+                          {r.tool}
+                          {r.description === undefined ? null : <span class="muted block wrap">{r.description}</span>}
+                        </th>
+                        <td>
+                          <Badge value={r.status} />
+                        </td>
+                        <td>{r.findings.length === 0 ? <span class="muted">none</span> : r.findings.map((f) => `${f.category} (${f.severity})`).join(", ")}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </ScrollBox>
+              <p>
+                Approving pins every listed tool as it is now; a tool with instructions in its description is held back and stays refused. A changed definition
+                is refused until it is approved again.
+              </p>
+              <div class="row-actions">
+                <button type="button" class="primary" disabled={action.busy} onClick={() => pin(reviewing)}>
+                  Pin the tools of {reviewing}
+                </button>
+                <button type="button" class="secondary" onClick={() => setReviewing(null)}>
+                  Close the review
+                </button>
+              </div>
+            </>
+          )}
         </section>
-      ) : null}
+      )}
     </>
   );
 }
