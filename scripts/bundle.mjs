@@ -26,6 +26,7 @@ async function bundleCli() {
       "verify-worker": "src/audit/verify-worker.ts",
       "writer-worker": "src/audit/writer-worker.ts",
       "hash-worker": "src/signing/hash-worker.ts",
+      "check-worker": "src/policy/check-worker.ts",
     },
     outdir: "dist/bin",
     bundle: true,

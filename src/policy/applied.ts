@@ -1,19 +1,19 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { AuditLog } from "../audit/index.js";
-import { PerimeterError } from "../errors.js";
 import type { PolicySetTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
-import { CONTROL_SCHEMA } from "./control-policies.js";
-import { PERIMETER_SCHEMA } from "./default-policies.js";
+import { type ErrorCode, PerimeterError } from "../errors.js";
+import { runOnWorkers, workerModule } from "../worker-pool.js";
+import { POLICY_CHECK_WORKER, type PolicyCheckOutcome, type PolicyCheckTask } from "./check-worker.js";
 import { PolicyEngine, type PolicyInfo } from "./engine.js";
-import type { PolicyTarget } from "./targets.js";
+import { schemaOf, type PolicyTarget } from "./targets.js";
 
 // Policies applied while Perimeter runs (the control API, `perimeter policy apply`): stored per target, the
 // newest in force in every gateway process within a poll, each an audit event. Without an applied set, or
 // after a return to the files, the configured files (or the default set) decide as before.
 
-export { POLICY_TARGETS, type PolicyTarget } from "./targets.js";
+export { POLICY_TARGETS, type PolicyTarget, schemaOf } from "./targets.js";
 
 export interface AppliedPolicySet {
   readonly target: PolicyTarget;
@@ -26,19 +26,43 @@ export interface AppliedPolicySet {
   readonly reason: string;
 }
 
-/** The Cedar schema a target's policies are validated against. */
-export function schemaOf(target: PolicyTarget): string {
-  return target === "control" ? CONTROL_SCHEMA : PERIMETER_SCHEMA;
-}
-
 /** A target's policies from text, validated against its schema. */
 export function engineFor(target: PolicyTarget, file: string, text: string): PolicyEngine {
   return PolicyEngine.fromTexts([{ file, text }], { schema: schemaOf(target) });
 }
 
-/** Parse and validate a target's policies without putting them anywhere (a check keeps nothing in Cedar). */
-export function checkPolicies(target: PolicyTarget, file: string, text: string): readonly PolicyInfo[] {
-  return PolicyEngine.check([{ file, text }], { schema: schemaOf(target) });
+/** A set that does not validate, refused as an apply says it (a usage error naming every issue). */
+export function notApplied(err: unknown): never {
+  if (err instanceof PerimeterError && err.code === "POLICY_INVALID")
+    throw new PerimeterError("USAGE", `the policies were not applied: ${err.message}`, { details: err.details });
+  throw err;
+}
+
+let checksRunning = 0;
+/** At most this many dry runs at once in a process: each holds a thread and a copy of Cedar. */
+const MAX_CHECKS = 1;
+
+/**
+ * Parse and validate a target's policies without putting them anywhere (a check keeps nothing in Cedar), on
+ * a worker thread, so a large set (Cedar takes about 4 s per MB) does not stop this process's gateway; one at
+ * a time, a second is refused until the first is done.
+ */
+export async function checkPoliciesOffThread(target: PolicyTarget, file: string, text: string): Promise<readonly PolicyInfo[]> {
+  if (checksRunning >= MAX_CHECKS) throw new PerimeterError("RATE_LIMITED", "a policy check is already running in this process: try again in a moment");
+  checksRunning++;
+  try {
+    const [outcome] = await runOnWorkers<PolicyCheckTask, PolicyCheckOutcome>(
+      workerModule(import.meta.url, "check-worker"),
+      { kind: POLICY_CHECK_WORKER },
+      [{ target, file, text }],
+      1,
+    );
+    if (outcome === undefined) throw new PerimeterError("INTERNAL", "the policy check returned nothing");
+    if (!outcome.ok) throw new PerimeterError(outcome.code as ErrorCode, outcome.message, outcome.details === undefined ? {} : { details: outcome.details });
+    return outcome.policies;
+  } finally {
+    checksRunning--;
+  }
 }
 
 /** The file name an applied set's policies report (in decisions' messages and `policy check`). */
@@ -79,9 +103,7 @@ export class PolicySets {
       try {
         engine = engineFor(input.target, appliedFileName(input.target, 0), input.text);
       } catch (err) {
-        if (err instanceof PerimeterError && err.code === "POLICY_INVALID")
-          throw new PerimeterError("USAGE", `the policies were not applied: ${err.message}`, { details: err.details });
-        throw err;
+        notApplied(err);
       }
       if (engine.policies.length === 0)
         throw new PerimeterError("USAGE", "the policies were not applied: the text holds no policy (every request would be denied)");

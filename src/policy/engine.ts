@@ -473,8 +473,12 @@ function checkTexts(
     if (parts.policy_templates.length > 0) {
       issues.push({ file: source.file, message: "policy templates (?principal, ?resource) are not supported: write static policies" });
     }
+    // Cedar hands the policies back in order: each is looked for after the one before.
+    let cursor = 0;
     parts.policies.forEach((text, index) => {
-      const start = Math.max(0, source.text.indexOf(text));
+      const found = source.text.indexOf(text, cursor);
+      const start = found === -1 ? Math.max(0, source.text.indexOf(text)) : found;
+      if (found !== -1) cursor = found + text.length;
       const json = policyToJson(text);
       if (json.type === "failure") {
         issues.push({ file: source.file, ...locate(source.text, start, json.errors[0]), message: describe(json.errors) });
@@ -531,10 +535,24 @@ function locate(fileText: string, partStart: number, e: DetailedError | undefine
   return lineColumn(fileText, partStart + chars);
 }
 
+/** Where each line of the text last asked about starts: a set of thousands of policies is located in n log n, not n². */
+let lineStarts: { text: string; starts: number[] } | undefined;
+
 function lineColumn(text: string, index: number): { line: number; column: number } {
-  const before = text.slice(0, index);
-  const lastNewline = before.lastIndexOf("\n");
-  return { line: before.split("\n").length, column: index - lastNewline };
+  if (lineStarts?.text !== text) {
+    const starts = [0];
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+    lineStarts = { text, starts };
+  }
+  const starts = lineStarts.starts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: index - (starts[lo] as number) + 1 };
 }
 
 function sha256(text: string): string {

@@ -66,9 +66,17 @@ describe("perimeter up", () => {
         fetch(`${first.url}/control/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ link }) });
       const session = await signIn();
       expect(session.status).toBe(200);
-      expect(await session.json()).toMatchObject({ actor: "demo-approver", roles: ["admin"], method: "link", identity: { name: "dashboard-admin" } });
+      const signedIn = (await session.json()) as { csrf: string };
+      expect(signedIn).toMatchObject({ actor: "demo-approver", roles: ["admin"], method: "link", identity: { name: "dashboard-admin" } });
       const cookie = (session.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
       expect((await fetch(`${first.url}/control/overview`, { headers: { cookie } })).status).toBe(200);
+      // A policy change is checked on a worker thread of the installed bundle.
+      const validated = await fetch(`${first.url}/control/policies/validate`, {
+        method: "POST",
+        headers: { cookie, "x-csrf-token": signedIn.csrf, "content-type": "application/json" },
+        body: JSON.stringify({ target: "gateway", text: '@id("all") permit (principal, action, resource);' }),
+      });
+      expect(await validated.json()).toMatchObject({ valid: true, policies: [{ id: "all", effect: "permit" }] });
       expect((await signIn()).status).toBe(401);
     } finally {
       expect(await first.stop()).toBe(0);

@@ -100,4 +100,35 @@ describe("policy text the control API refuses before Cedar sees it", () => {
     // Each kept set would hold about 5 MB of Cedar's memory.
     expect((process.memoryUsage().external - before) / 1e6).toBeLessThan(15);
   });
+
+  it("refuses policy text over 256 KB before Cedar sees it", async () => {
+    const big = Array.from({ length: 3000 }, (_, j) => permit(`context.route == "/big-${j}"`).replace('@id("deep")', `@id("big-${j}")`)).join("\n");
+    expect(big.length).toBeGreaterThan(256 * 1024);
+    for (const [path, body] of [
+      ["/control/policies/validate", { target: "control", text: big }],
+      ["/control/policies/apply", { target: "control", text: big, reason: "too big" }],
+    ] as const) {
+      const r = await bearer(server.url, admin.key)(path, { body });
+      expect(r, path).toMatchObject({ status: 413, body: { error: { code: "BODY_TOO_LARGE" } } });
+    }
+    await stillDeciding();
+  });
+
+  it("checks a large set off the gateway's thread: calls are answered meanwhile, and a second check at once is refused", async () => {
+    const large = Array.from({ length: 2000 }, (_, j) => permit(`context.route == "/l-${j}"`).replace('@id("deep")', `@id("l-${j}")`)).join("\n");
+    expect(large.length).toBeLessThan(256 * 1024);
+    const order: string[] = [];
+    const checking = bearer(server.url, viewer.key)("/control/policies/validate", { body: { target: "control", text: large } }).then((r) => {
+      order.push("validated");
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    const second = await bearer(server.url, viewer.key)("/control/policies/validate", { body: { target: "control", text: permit("true") } });
+    expect(second).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED", message: expect.stringMatching(/already running/) } } });
+    expect(await chat()).toBe(200);
+    order.push("served");
+    expect(await checking).toMatchObject({ status: 200, body: { valid: true } });
+    // The call did not wait for Cedar: it was served while the set was still being checked.
+    expect(order).toEqual(["served", "validated"]);
+  });
 });

@@ -2,7 +2,16 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { configPath } from "../../config/load.js";
 import { PerimeterError } from "../../errors.js";
-import { appliedFileName, checkPolicies, engineFor, POLICY_TARGETS, PolicySets, schemaOf, type PolicyTarget } from "../../policy/applied.js";
+import {
+  appliedFileName,
+  checkPoliciesOffThread,
+  engineFor,
+  notApplied,
+  POLICY_TARGETS,
+  PolicySets,
+  schemaOf,
+  type PolicyTarget,
+} from "../../policy/applied.js";
 import { DEFAULT_CONTROL_POLICIES, DEFAULT_CONTROL_POLICY_FILE } from "../../policy/control-policies.js";
 import { DEFAULT_POLICIES } from "../../policy/default-policies.js";
 import { DEFAULT_POLICY_FILE, PolicyEngine } from "../../policy/engine.js";
@@ -30,6 +39,12 @@ const policySet = z.strictObject({
   history: z.array(applied),
 });
 const issue = z.object({ file: z.string(), line: z.number().optional(), column: z.number().optional(), policy: z.string().optional(), message: z.string() });
+
+/**
+ * The most policy text the control API takes: Cedar parses and validates about 4 s of it per MB, and a set
+ * in force is built in every gateway process; real sets are a few KB.
+ */
+export const MAX_POLICY_TEXT = 256 * 1024;
 
 export function policyOperations(s: ControlServices): AnyOperation[] {
   const sets = new PolicySets(s.ctx.store, s.ctx.audit);
@@ -102,16 +117,16 @@ export function policyOperations(s: ControlServices): AnyOperation[] {
       summary: "Parse and validate Cedar policies against Perimeter's schema, without applying them",
       tag: "policies",
       action: "control_read",
-      maxBodyBytes: 1024 * 1024,
+      maxBodyBytes: MAX_POLICY_TEXT + 4096,
       body: z.strictObject({
         target: z.enum(POLICY_TARGETS).default("gateway").describe("whose schema to validate against"),
-        text: z.string().max(1024 * 1024),
+        text: z.string().max(MAX_POLICY_TEXT),
         file: z.string().min(1).max(200).default("(submitted)"),
       }),
       response: z.strictObject({ valid: z.boolean(), policies: z.array(policyInfo), issues: z.array(issue) }),
       async handle({ body }) {
         try {
-          return { valid: true, policies: [...checkPolicies(body.target, body.file, body.text)], issues: [] };
+          return { valid: true, policies: [...(await checkPoliciesOffThread(body.target, body.file, body.text))], issues: [] };
         } catch (err) {
           if (err instanceof PerimeterError && err.code === "POLICY_INVALID") {
             const issues = (err.details?.["issues"] ?? []) as z.infer<typeof issue>[];
@@ -128,18 +143,17 @@ export function policyOperations(s: ControlServices): AnyOperation[] {
       summary: "Apply a policy set (or, with text null, go back to the configured files): in force in every gateway within a poll",
       tag: "policies",
       action: "control_policies",
-      maxBodyBytes: 1024 * 1024,
+      maxBodyBytes: MAX_POLICY_TEXT + 4096,
       body: z.strictObject({
         target: z.enum(POLICY_TARGETS),
-        text: z
-          .string()
-          .max(1024 * 1024)
-          .nullable(),
+        text: z.string().max(MAX_POLICY_TEXT).nullable(),
         reason,
       }),
       response: z.strictObject({ target: z.enum(POLICY_TARGETS), applied, policies: z.array(policyInfo) }),
       async handle({ body }, caller) {
         const c = who(caller);
+        // An invalid set is refused off this thread; only one that parses is built here (it must be, to be in force).
+        if (body.text !== null) await checkPoliciesOffThread(body.target, appliedFileName(body.target, 0), body.text).catch(notApplied);
         const set = await sets.apply({
           target: body.target,
           text: body.text,
