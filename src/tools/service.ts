@@ -140,12 +140,27 @@ export class ToolsService {
     return this.repo.listApprovals(state === "all" ? undefined : state);
   }
 
-  /** Allow or deny a call that waits for approval; the approver may not be the identity that made the call. */
+  /**
+   * Allow or deny a call that waits for approval. The identity that made the call may not decide it, and the
+   * person who owns that identity may not allow it (their own agent's call): another person must. Anyone with
+   * the role may deny.
+   */
   async decide(id: string, decision: "allow" | "deny", actor: string, reason: string, deciderIdentity?: string): Promise<ToolApproval> {
     const a = await this.repo.approval(id);
     if (a === undefined) throw new PerimeterError("TOOL_NOT_FOUND", `no tool call waits for approval with id ${id} (see perimeter tools pending)`);
     if (actor === a.identityId || actor === `identity:${a.identityId}` || deciderIdentity === a.identityId)
       throw new PerimeterError("PERMISSION_DENIED", `${actor} made this call and cannot approve it: another person must decide`);
+    if (decision === "allow") {
+      const caller = await this.deps.store.db.selectFrom("identities").select(["owner", "name"]).where("id", "=", a.identityId).executeTakeFirst();
+      // An identity we cannot find has no owner to tell apart from the approver: refuse rather than guess.
+      if (caller === undefined)
+        throw new PerimeterError("PERMISSION_DENIED", `the identity that made call ${id} (${a.identityId}) is not in the store: the call cannot be allowed`);
+      if (caller.owner === actor)
+        throw new PerimeterError(
+          "PERMISSION_DENIED",
+          `${actor} owns ${caller.name}, which made this call, and cannot allow it (separation of duties): another person must decide, or deny it`,
+        );
+    }
     const state = decision === "allow" ? "allowed" : "denied";
     const changed = await this.repo.decide(id, state, actor, reason);
     const after = (await this.repo.approval(id)) as ToolApproval;

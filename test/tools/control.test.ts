@@ -23,7 +23,7 @@ describe("the control API's tool routes and the token exchange", () => {
       },
       { approve: ["files"] },
     );
-    admin = (await p.key("ops-admin", ["admin"])).key;
+    admin = (await p.key("ops-admin", ["admin"], "sec-team")).key;
     agentKey = (await p.key("agent")).key;
   }, 60_000);
 
@@ -60,6 +60,24 @@ describe("the control API's tool routes and the token exchange", () => {
     expect(again.status).toBe(403);
   });
 
+  it("refuses the owner of the calling agent allowing its call, and lets them deny it", async () => {
+    const ownAdmin = (await p.key("app-team-admin", ["admin"])).key;
+    const agent = await p.agent(agentKey);
+    const call = agent.callTool({ name: "files__echo", arguments: { text: "my own agent" } });
+    let pending: { id: string }[] = [];
+    for (let i = 0; i < 100 && pending.length === 0; i++) {
+      pending = ((await (await control("pending", admin)).json()) as { pending: typeof pending }).pending;
+      if (pending.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    const id = pending[0]?.id;
+    const own = await control("decide", ownAdmin, { id, decision: "allow" });
+    expect(own.status).toBe(403);
+    expect(((await own.json()) as { error: { message: string } }).error.message).toMatch(/app-team owns agent.*separation of duties/);
+    expect(await p.service.pending()).toHaveLength(1);
+    expect((await control("decide", ownAdmin, { id, decision: "deny", reason: "not now" })).status).toBe(200);
+    await expect(call).rejects.toThrow();
+  });
+
   it("refuses identities without the admin scope, malformed bodies and unknown ids", async () => {
     expect((await control("pending", agentKey)).status).toBe(403);
     expect((await control("decide", agentKey, { id: "apr_x", decision: "allow" })).status).toBe(403);
@@ -76,7 +94,7 @@ describe("the control API's tool routes and the token exchange", () => {
     expect(((await r.json()) as { approved: unknown[] }).approved.length).toBe(7);
     const pins = ((await (await control("pins", admin)).json()) as { pins: { tool: string; approvedBy: string }[] }).pins;
     // Pinned in the name of the person behind the admin key (its owner), not the key.
-    expect(pins.every((pin) => pin.approvedBy === "app-team")).toBe(true);
+    expect(pins.every((pin) => pin.approvedBy === "sec-team")).toBe(true);
   });
 
   it("exchanges a call token for one to an allowed audience, once, never longer-lived, and refuses the rest", async () => {

@@ -41,7 +41,8 @@ export interface ToolPerimeter {
   readonly url: string;
   readonly started: StartedGateway;
   readonly service: ToolsService;
-  key(name: string, scopes?: string[]): Promise<{ key: string; id: string }>;
+  /** An identity of `owner` (default app-team, who owns the agents) with these scopes. */
+  key(name: string, scopes?: string[], owner?: string): Promise<{ key: string; id: string }>;
   /** An agent: the MCP SDK client connected to /mcp with this key. */
   agent(key: string, capabilities?: Record<string, unknown>): Promise<Client>;
   close(): Promise<void>;
@@ -85,8 +86,8 @@ export async function startToolPerimeter(
     url: server.url,
     started,
     service,
-    async key(name, scopes = ["tools"]) {
-      const issued = await identities.create({ name, kind: "agent", owner: "app-team", environment: "default", scopes, actor: "ops" });
+    async key(name, scopes = ["tools"], owner = "app-team") {
+      const issued = await identities.create({ name, kind: "agent", owner, environment: "default", scopes, actor: "ops" });
       return { key: issued.key, id: issued.identity.id };
     },
     async agent(key, capabilities = {}) {

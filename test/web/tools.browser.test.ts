@@ -32,8 +32,8 @@ describe("the tools page in a browser", () => {
       { servers: [{ name: "files", url: tools.url, approval: "required" }], approvalTimeoutSeconds: 60 },
       { approve: ["files"] },
     );
-    admin = (await p.key("tools-admin", ["admin"])).key;
-    viewer = (await p.key("tools-viewer", ["viewer"])).key;
+    admin = (await p.key("tools-admin", ["admin"], "sec-team")).key;
+    viewer = (await p.key("tools-viewer", ["viewer"], "auditors")).key;
     agentKey = (await p.key("agent")).key;
     browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: process.getuid?.() === 0 ? ["--no-sandbox"] : [] });
   }, 60_000);
@@ -83,7 +83,7 @@ describe("the tools page in a browser", () => {
     expect((result.content as { text: string }[])[0]?.text).toBe("allowed in the dashboard");
     await page.getByText("No tool call is waiting.").waitFor();
     const decided = (await new ToolRepository(p.store).listApprovals()).filter((a) => a.tool === "echo");
-    expect(decided.map((a) => [a.state, a.decidedBy])).toEqual([["allowed", "app-team"]]);
+    expect(decided.map((a) => [a.state, a.decidedBy])).toEqual([["allowed", "sec-team"]]);
   });
 
   it("reviews a server's tools against their pins and pins them again, for approvers only", async () => {
@@ -99,7 +99,7 @@ describe("the tools page in a browser", () => {
     await review.getByRole("button", { name: "Pin the tools of files" }).click();
     await page.getByRole("status").filter({ hasText: "Pinned 7 tools of files." }).waitFor();
     const after = await new ToolRepository(p.store).pins("files");
-    expect(after.map((x) => x.approvedBy)).toEqual(Array(7).fill("app-team"));
+    expect(after.map((x) => x.approvedBy)).toEqual(Array(7).fill("sec-team"));
     expect(after.every((x, i) => x.approvedAt > (before[i] ?? ""))).toBe(true);
 
     // A viewer sees the servers and the pins, and no button that would be refused.
