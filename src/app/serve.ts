@@ -3,6 +3,7 @@ import { ControlSessions, controlRoutes } from "../control/index.js";
 import { refusal } from "../gateway/pipeline.js";
 import type { StartedGateway } from "../gateway/start.js";
 import { TrafficSampler } from "../gateway/traffic.js";
+import { GuardEngine } from "../guards/engine.js";
 import { startServer, type RunningServer } from "../http/server.js";
 import { createLogger } from "../log.js";
 import { webRoutes } from "../web/serve.js";
@@ -33,6 +34,10 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
     identities: started.identities,
     scopeUse: started.scopeUse,
     traffic: () => traffic.view(),
+    guards: {
+      engine: started.guards instanceof GuardEngine ? started.guards : undefined,
+      findings: () => started.gateway.metrics.guardTotals(),
+    },
     killswitch: killSwitchFor(ctx),
     lifecycle: lifecycleDeps(ctx),
     authenticate: (a) => started.authenticate(a),

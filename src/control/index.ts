@@ -6,6 +6,7 @@ import { CONTROL_HEADERS, controlApiRoutes, type AnyOperation } from "./api.js";
 import { openApiDocument } from "./openapi.js";
 import { auditOperations } from "./operations/audit.js";
 import { evalOperations } from "./operations/evals.js";
+import { guardOperations } from "./operations/guards.js";
 import { identityOperations } from "./operations/identities.js";
 import { inventoryOperations } from "./operations/inventory.js";
 import { killOperations } from "./operations/kill.js";
@@ -32,6 +33,7 @@ export function controlOperations(s: ControlServices): AnyOperation[] {
     ...policyOperations(s),
     ...auditOperations(s),
     ...killOperations(s),
+    ...guardOperations(s),
     ...toolOperations(s),
   ];
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { Context } from "../app/context.js";
+import type { GuardCount } from "../gateway/ops.js";
 import type { TrafficView } from "../gateway/traffic.js";
+import type { GuardEngine } from "../guards/engine.js";
 import type { ScopeUseRecorder } from "../identity/scope-use.js";
 import type { IdentityService } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
@@ -33,6 +35,8 @@ export interface ControlServices {
   readonly scopeUse?: ScopeUseRecorder | undefined;
   /** This gateway's live traffic, when the server runs one. */
   readonly traffic?: (() => Promise<TrafficView>) | undefined;
+  /** This gateway's guards: the engine in force (for a dry run) and what they found since it started. */
+  readonly guards?: ControlGuards | undefined;
   /** The tool gateway's operator side, when tool servers are configured. */
   readonly tools?: ControlTools | undefined;
   readonly logger?: Logger | undefined;
@@ -44,6 +48,11 @@ export interface ControlServices {
   readonly refusedAnonymous?: ((req: IncomingMessage, refusal: ControlRefusal) => void) | undefined;
   /** Whether an authenticated caller's refusal is audited as itself (false: counted into its identity's summary). */
   readonly admitRefusal?: ((identityId: string, refusal: ControlRefusal) => boolean) | undefined;
+}
+
+export interface ControlGuards {
+  readonly engine: GuardEngine | undefined;
+  findings(): Promise<GuardCount[]>;
 }
 
 export interface ControlTools {

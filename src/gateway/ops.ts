@@ -29,6 +29,13 @@ export interface TrafficTotals {
   readonly latency: ReadonlyArray<readonly [number, number]>;
 }
 
+export interface GuardCount {
+  readonly direction: string;
+  readonly category: string;
+  readonly action: string;
+  readonly count: number;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
@@ -147,6 +154,19 @@ export class GatewayMetrics {
     labelNames: ["direction", "category", "action"],
     registers: [this.registry],
   });
+
+  /** Guard findings since this gateway started, by direction, category and what was done. */
+  async guardTotals(): Promise<GuardCount[]> {
+    const counted = await this.guardFindings.get();
+    return counted.values
+      .filter((v) => v.value > 0)
+      .map((v) => ({
+        direction: String(v.labels["direction"]),
+        category: String(v.labels["category"]),
+        action: String(v.labels["action"]),
+        count: v.value,
+      }));
+  }
 
   /** What a call's guards found (CallGuardStages.summary()). */
   countGuardFindings(summary: readonly Record<string, unknown>[] | undefined): void {

@@ -106,6 +106,8 @@ describe.each(STORE_KINDS)("the control API's contract on %s", (kind) => {
     lift: { body: { kind: "model", target: "local-llama@1", reason: "contract walk over" } },
     listToolApprovals: {},
     listToolPins: {},
+    getGuards: {},
+    checkGuards: { body: { text: `deploy with ghp_${"x1Y2".repeat(9)} please`, direction: "input" } },
     listToolServers: {},
     reviewToolServer: { params: { name: "none" } },
     decideToolCall: { body: { id: "apr_nope", decision: "deny" } },

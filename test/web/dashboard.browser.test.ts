@@ -20,7 +20,7 @@ import { artifactsDir, chromiumPath } from "../helpers/chromium.js";
 import { STORE_KINDS } from "../helpers/stores.js";
 import { axeViolations, buildDashboard, openPage, recordEvaluation, serious, type Watched } from "./browser.js";
 
-const PAGES = ["overview", "inventory", "version", "runtimes", "identities", "traffic", "audit", "kill", "tools", "policies"] as const;
+const PAGES = ["overview", "inventory", "version", "runtimes", "identities", "traffic", "audit", "kill", "guards", "tools", "policies"] as const;
 const WIDTHS = [1280, 390] as const;
 
 describe.each(STORE_KINDS)("the dashboard in a browser on %s", (kind) => {
@@ -364,6 +364,24 @@ describe.each(STORE_KINDS)("the dashboard in a browser on %s", (kind) => {
     expect((await call(caller.key)).status).toBe(200);
   });
 
+  it("puts a text through the guards in force and shows what they would redact, without sending it anywhere", async () => {
+    const { page } = await signedIn(admin.key);
+    await go(page, "guards", "Guards");
+    await page.getByRole("rowheader", { name: "secret" }).waitFor();
+    const token = `ghp_${"a1B2c3D4e5".repeat(4).slice(0, 36)}`;
+    await page.getByLabel("Text").fill(`push with ${token} tonight`);
+    await page.getByRole("button", { name: "Check the text" }).click();
+    expect(await said(page, "status", "The guards would")).toBe("The guards would redact it: 1 finding(s).");
+    const found = page.getByRole("region", { name: "What the guards found" });
+    expect(await textOf(found)).toMatch(/secret: github-token\s+secrets\s+characters 10–50\s+redact/);
+    const after = await textOf(page.locator("pre.json"));
+    expect(after).toMatch(/^push with .+ tonight$/);
+    expect(after).not.toContain(token);
+    // A dry run is not a call: nothing was counted, and the audit log holds no text.
+    expect(await page.getByText("Nothing yet.").count()).toBe(1);
+    expect(JSON.stringify(await events((e) => e.action === "control.checkGuards"))).not.toContain(token);
+  });
+
   it("shows every page at 1280 and 390 px wide with no serious or critical accessibility violation", async () => {
     // Some traffic to show, refused calls included.
     for (let i = 0; i < 3; i++) await call(caller.key);
@@ -457,6 +475,7 @@ const READY: Record<(typeof PAGES)[number], (page: Page) => Locator> = {
   traffic: (page) => page.locator("canvas"),
   audit: (page) => page.getByText("The log verifies."),
   kill: (page) => page.getByText("No kill is in force."),
+  guards: (page) => page.getByRole("rowheader", { name: "secret" }),
   tools: (page) => page.getByText("No tool call is waiting."),
   policies: (page) => page.getByRole("rowheader", { name: "model-in-environment" }),
 };
@@ -470,6 +489,7 @@ function titleOf(name: Exclude<(typeof PAGES)[number], "version">): string {
     traffic: "Live traffic",
     audit: "Audit log",
     kill: "Kill switch",
+    guards: "Guards",
     tools: "Tools",
     policies: "Policies",
   };

@@ -7,6 +7,7 @@ import { KillPage } from "./pages/kill.js";
 import { OverviewPage } from "./pages/overview.js";
 import { PoliciesPage } from "./pages/policies.js";
 import { RuntimesPage } from "./pages/runtimes.js";
+import { GuardsPage } from "./pages/guards.js";
 import { ToolsPage } from "./pages/tools.js";
 import { TrafficPage } from "./pages/traffic.js";
 import { VersionPage } from "./pages/version.js";
@@ -201,6 +202,8 @@ function Page({ route }: { route: Route }) {
       return <AuditPage />;
     case "kill":
       return <KillPage />;
+    case "guards":
+      return <GuardsPage />;
     case "tools":
       return <ToolsPage />;
     case "policies":

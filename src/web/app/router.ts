@@ -11,6 +11,7 @@ export const PAGES = [
   { page: "traffic", title: "Live traffic" },
   { page: "audit", title: "Audit log" },
   { page: "kill", title: "Kill switch" },
+  { page: "guards", title: "Guards" },
   { page: "tools", title: "Tools" },
   { page: "policies", title: "Policies" },
 ] as const;

@@ -336,3 +336,44 @@ export interface PolicyValidation {
   readonly policies: readonly PolicyInfo[];
   readonly issues: readonly { readonly file: string; readonly line?: number; readonly policy?: string; readonly message: string }[];
 }
+
+export type GuardActionName = "allow" | "flag" | "redact" | "block";
+
+export interface GuardsView {
+  readonly enabled: boolean;
+  readonly detectors: readonly string[];
+  readonly actions: {
+    readonly input: Readonly<Record<string, GuardActionName>>;
+    readonly output: Readonly<Record<string, GuardActionName>>;
+    readonly other: GuardActionName;
+  };
+  readonly rules: readonly {
+    readonly identities: readonly string[] | null;
+    readonly models: readonly string[] | null;
+    readonly direction: "input" | "output" | null;
+    readonly actions: Readonly<Record<string, GuardActionName>>;
+  }[];
+  readonly holdBackTokens: number;
+  readonly models: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly directions: readonly string[];
+    readonly model: string | null;
+    readonly onError: "block" | "allow";
+    readonly timeoutMs: number;
+  }[];
+  readonly findings: readonly { readonly direction: string; readonly category: string; readonly action: string; readonly count: number }[];
+}
+
+export interface GuardCheck {
+  readonly action: GuardActionName;
+  readonly findings: readonly {
+    readonly detector: string;
+    readonly category: string;
+    readonly type: string;
+    readonly severity: string;
+    readonly span: readonly [number, number];
+    readonly action: GuardActionName;
+  }[];
+  readonly redacted: string | null;
+}

@@ -209,14 +209,24 @@ export function bytes(n: number): string {
 }
 
 /** A dialog form's buttons: its submit (primary, or danger for what cannot be taken back) and Cancel. */
-export function FormActions({ tone, onCancel, children }: { tone: "primary" | "danger"; onCancel: () => void; children: ComponentChildren }) {
+export function FormActions({
+  tone,
+  onCancel,
+  cancelLabel = "Cancel",
+  children,
+}: {
+  tone: "primary" | "danger";
+  onCancel: () => void;
+  cancelLabel?: string;
+  children: ComponentChildren;
+}) {
   return (
     <div class="dialog-actions">
       <button type="submit" class={tone}>
         {children}
       </button>
       <button type="button" class="secondary" onClick={onCancel}>
-        Cancel
+        {cancelLabel}
       </button>
     </div>
   );
