@@ -24,13 +24,23 @@ export function startWorker(module: WorkerModule, workerData: unknown): Worker {
 
 type FromWorker<R> = { type: "ready" } | { type: "result"; id: number; result: R } | { type: "error"; id: number; message: string };
 
-/** Run every task on `size` workers; resolves with results in task order, rejects on the first failure. */
-export async function runOnWorkers<T, R>(module: WorkerModule, workerData: unknown, tasks: readonly T[], size: number): Promise<R[]> {
+/**
+ * Run every task on `size` workers; resolves with results in task order, rejects on the first failure, and
+ * with timeoutMs, rejects (and stops the workers) when they have not finished by then.
+ */
+export async function runOnWorkers<T, R>(module: WorkerModule, workerData: unknown, tasks: readonly T[], size: number, timeoutMs?: number): Promise<R[]> {
   const results = new Array<R>(tasks.length);
   let next = 0;
   const workers: Worker[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const late =
+    timeoutMs === undefined
+      ? undefined
+      : new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new PerimeterError("INTERNAL", `the work did not finish within ${timeoutMs} ms and was stopped`)), timeoutMs);
+        });
   try {
-    await Promise.all(
+    const all = Promise.all(
       Array.from({ length: Math.max(1, Math.min(size, tasks.length)) }, () => {
         const worker = startWorker(module, workerData);
         workers.push(worker);
@@ -52,8 +62,10 @@ export async function runOnWorkers<T, R>(module: WorkerModule, workerData: unkno
         });
       }),
     );
+    await (late === undefined ? all : Promise.race([all, late]));
     return results;
   } finally {
+    clearTimeout(timer);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -38,30 +38,41 @@ export function notApplied(err: unknown): never {
   throw err;
 }
 
-let checksRunning = 0;
-/** At most this many dry runs at once in a process: each holds a thread and a copy of Cedar. */
+/** Checks running now, by purpose: a dry run (anyone with a dashboard role) never takes an apply's slot. */
+const checksRunning = { validate: 0, apply: 0 };
+/** At most this many checks of each purpose at once in a process: each holds a thread and a copy of Cedar. */
 const MAX_CHECKS = 1;
+/** A check that takes longer is stopped and refused (256 KB of policies takes a few seconds). */
+const CHECK_TIMEOUT_MS = 30_000;
 
 /**
  * Parse and validate a target's policies without putting them anywhere (a check keeps nothing in Cedar), on
- * a worker thread, so a large set (Cedar takes about 4 s per MB) does not stop this process's gateway; one at
- * a time, a second is refused until the first is done.
+ * a worker thread, so a large set (Cedar takes seconds per 256 KB) does not stop this process's gateway. One
+ * check of each purpose at a time: a second is refused until the first is done, and a viewer's dry runs
+ * never hold up an admin's apply.
  */
-export async function checkPoliciesOffThread(target: PolicyTarget, file: string, text: string): Promise<readonly PolicyInfo[]> {
-  if (checksRunning >= MAX_CHECKS) throw new PerimeterError("RATE_LIMITED", "a policy check is already running in this process: try again in a moment");
-  checksRunning++;
+export async function checkPoliciesOffThread(
+  target: PolicyTarget,
+  file: string,
+  text: string,
+  purpose: keyof typeof checksRunning = "validate",
+): Promise<readonly PolicyInfo[]> {
+  if (checksRunning[purpose] >= MAX_CHECKS)
+    throw new PerimeterError("RATE_LIMITED", `a policy ${purpose === "apply" ? "apply" : "check"} is already running in this process: try again in a moment`);
+  checksRunning[purpose]++;
   try {
     const [outcome] = await runOnWorkers<PolicyCheckTask, PolicyCheckOutcome>(
       workerModule(import.meta.url, "check-worker"),
       { kind: POLICY_CHECK_WORKER },
       [{ target, file, text }],
       1,
+      CHECK_TIMEOUT_MS,
     );
     if (outcome === undefined) throw new PerimeterError("INTERNAL", "the policy check returned nothing");
     if (!outcome.ok) throw new PerimeterError(outcome.code as ErrorCode, outcome.message, outcome.details === undefined ? {} : { details: outcome.details });
     return outcome.policies;
   } finally {
-    checksRunning--;
+    checksRunning[purpose]--;
   }
 }
 

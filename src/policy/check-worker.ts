@@ -3,7 +3,7 @@ import { PerimeterError } from "../errors.js";
 import { PolicyEngine, type PolicyInfo } from "./engine.js";
 import { schemaOf, type PolicyTarget } from "./targets.js";
 
-// Parsing and validating a submitted Cedar set on a worker thread: Cedar takes about a second for 256 KB of
+// Parsing and validating a submitted Cedar set on a worker thread: Cedar takes seconds for 256 KB of
 // policies, and the gateway's event loop must not stop for a dry run anyone with a dashboard role can ask for.
 
 export interface PolicyCheckTask {

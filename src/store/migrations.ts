@@ -374,6 +374,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("scope_use").execute();
     },
   },
+  "0011_tool_approval_owner": {
+    // The owner of the identity that made a held tool call, recorded when it is held (a JWT caller is in no
+    // table to look it up in later): its owner may not allow it.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable("tool_approvals").addColumn("identity_owner", "text").execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable("tool_approvals").dropColumn("identity_owner").execute();
+    },
+  },
 };
 
 /**

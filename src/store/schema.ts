@@ -195,6 +195,8 @@ export interface ToolApprovalTable {
   id: string;
   identity_id: string;
   identity_name: string;
+  /** The calling identity's owner when the call was held; null on rows held before it was recorded. */
+  identity_owner: string | null;
   server: string;
   tool: string;
   arguments_digest: string;

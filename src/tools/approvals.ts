@@ -8,7 +8,7 @@ import { ToolRepository, type ToolApproval } from "./repository.js";
 // control API, else within pollMs). No decision before the timeout is a refusal, and the row says expired.
 
 /** A call to hold: who, which tool, and its arguments as the approver sees them (redacted). */
-export type ApprovalRequest = Pick<ToolApproval, "identityId" | "identityName" | "server" | "tool" | "argumentsDigest" | "arguments">;
+export type ApprovalRequest = Pick<ToolApproval, "identityId" | "identityName" | "identityOwner" | "server" | "tool" | "argumentsDigest" | "arguments">;
 
 export interface ApprovalOutcome {
   readonly allow: boolean;

@@ -529,6 +529,7 @@ export class ToolGateway implements SessionHost {
           {
             identityId: principal.id,
             identityName: principal.name,
+            identityOwner: principal.owner,
             server: server.name,
             tool,
             argumentsDigest: digest,

@@ -21,6 +21,8 @@ export interface ToolApproval {
   readonly id: string;
   readonly identityId: string;
   readonly identityName: string;
+  /** Who owns the calling identity (null: held before owners were recorded). */
+  readonly identityOwner: string | null;
   readonly server: string;
   readonly tool: string;
   readonly argumentsDigest: string;
@@ -77,6 +79,7 @@ export class ToolRepository {
         id: a.id,
         identity_id: a.identityId,
         identity_name: a.identityName,
+        identity_owner: a.identityOwner,
         server: a.server,
         tool: a.tool,
         arguments_digest: a.argumentsDigest,
@@ -129,6 +132,7 @@ function toApproval(r: ToolApprovalTable): ToolApproval {
     id: r.id,
     identityId: r.identity_id,
     identityName: r.identity_name,
+    identityOwner: r.identity_owner,
     server: r.server,
     tool: r.tool,
     argumentsDigest: r.arguments_digest,

@@ -66,7 +66,11 @@ export class ToolsService {
   /** The server's tools now, beside their pins: what an approval would change. */
   async review(name: string): Promise<ToolReview[]> {
     const server = this.server(name);
-    const listed = await this.listNow(server);
+    return this.reviewOf(server, await this.listNow(server));
+  }
+
+  /** One listing beside the pins: what is reviewed is exactly what would be pinned. */
+  private async reviewOf(server: ToolServerConfig, listed: ReadonlyMap<string, ListedTool>): Promise<ToolReview[]> {
     const pins = new Map((await this.repo.pins(server.name)).map((p) => [p.tool, p]));
     const out: ToolReview[] = [];
     for (const t of listed.values()) {
@@ -90,10 +94,24 @@ export class ToolsService {
    * Pin every tool the server lists now. A tool whose description or schema carries instructions (tool
    * poisoning) is held back unless named in `accept`; held-back tools stay hidden and refused.
    */
-  async approve(name: string, actor: string, accept: readonly string[] = []): Promise<ApproveResult> {
+  async approve(name: string, actor: string, accept: readonly string[] = [], reviewed?: Readonly<Record<string, string>>): Promise<ApproveResult> {
     const server = this.server(name);
+    // One listing: the definitions checked for instructions are the ones pinned (a server that answers a
+    // second listing differently pins nothing it was not checked for).
     const listed = await this.listNow(server);
-    const reviews = await this.review(name);
+    const reviews = await this.reviewOf(server, listed);
+    if (reviewed !== undefined) {
+      const now = reviews.filter((r) => r.status !== "removed");
+      const differ = [
+        ...now.filter((r) => reviewed[r.tool] !== r.digest).map((r) => r.tool),
+        ...Object.keys(reviewed).filter((tool) => !now.some((r) => r.tool === tool)),
+      ];
+      if (differ.length > 0)
+        throw new PerimeterError(
+          "TOOL_DENIED",
+          `the tools of ${server.name} changed since they were reviewed (${[...new Set(differ)].sort().join(", ")}): nothing was pinned; review them again`,
+        );
+    }
     const approved: ToolReview[] = [];
     const refused: ToolReview[] = [];
     const pins: Omit<ToolPin, "server">[] = [];
@@ -104,8 +122,9 @@ export class ToolsService {
         refused.push(r);
         continue;
       }
+      const t = listed.get(r.tool);
+      if (t === undefined) throw new PerimeterError("INTERNAL", `${r.tool} was reviewed but is not in the listing it was reviewed from`);
       approved.push(r);
-      const t = listed.get(r.tool) as ListedTool;
       pins.push({ tool: r.tool, digest: t.digest, definition: t.definition as ToolDefinition, approvedBy: actor, approvedAt: now });
     }
     await this.repo.replacePins(server.name, pins);
@@ -145,20 +164,24 @@ export class ToolsService {
    * person who owns that identity may not allow it (their own agent's call): another person must. Anyone with
    * the role may deny.
    */
-  async decide(id: string, decision: "allow" | "deny", actor: string, reason: string, deciderIdentity?: string): Promise<ToolApproval> {
+  async decide(id: string, decision: "allow" | "deny", actor: string, reason: string, deciderIdentity?: string, deciderOwner?: string): Promise<ToolApproval> {
     const a = await this.repo.approval(id);
     if (a === undefined) throw new PerimeterError("TOOL_NOT_FOUND", `no tool call waits for approval with id ${id} (see perimeter tools pending)`);
     if (actor === a.identityId || actor === `identity:${a.identityId}` || deciderIdentity === a.identityId)
       throw new PerimeterError("PERMISSION_DENIED", `${actor} made this call and cannot approve it: another person must decide`);
     if (decision === "allow") {
-      const caller = await this.deps.store.db.selectFrom("identities").select(["owner", "name"]).where("id", "=", a.identityId).executeTakeFirst();
-      // An identity we cannot find has no owner to tell apart from the approver: refuse rather than guess.
-      if (caller === undefined)
-        throw new PerimeterError("PERMISSION_DENIED", `the identity that made call ${id} (${a.identityId}) is not in the store: the call cannot be allowed`);
-      if (caller.owner === actor)
+      const owner = a.identityOwner ?? (await this.ownerOf(a.identityId));
+      // A caller whose owner cannot be told has no owner to tell apart from the approver: refuse rather than guess.
+      if (owner === undefined)
         throw new PerimeterError(
           "PERMISSION_DENIED",
-          `${actor} owns ${caller.name}, which made this call, and cannot allow it (separation of duties): another person must decide, or deny it`,
+          `the owner of ${a.identityName} (${a.identityId}), which made call ${id}, is not known: the call cannot be allowed`,
+        );
+      const deciders = [actor, ...(deciderOwner === undefined ? [] : [deciderOwner])];
+      if (deciders.some((d) => samePerson(d, owner)))
+        throw new PerimeterError(
+          "PERMISSION_DENIED",
+          `${actor} owns ${a.identityName}, which made this call, and cannot allow it (separation of duties): another person must decide, or deny it`,
         );
     }
     const state = decision === "allow" ? "allowed" : "denied";
@@ -178,6 +201,12 @@ export class ToolsService {
     return after;
   }
 
+  /** An identity's owner from the store, for calls held before owners were recorded with them. */
+  private async ownerOf(identityId: string): Promise<string | undefined> {
+    const row = await this.deps.store.db.selectFrom("identities").select("owner").where("id", "=", identityId).executeTakeFirst();
+    return row?.owner;
+  }
+
   private async listNow(server: ToolServerConfig): Promise<Map<string, ListedTool>> {
     const upstream = await Upstream.connect(server, this.deps.upstream, {});
     try {
@@ -186,4 +215,10 @@ export class ToolsService {
       await upstream.close();
     }
   }
+}
+
+/** Owners are free text: " Alice", "alice" and "ＡＬＩＣＥ" are one person. */
+function samePerson(a: string, b: string): boolean {
+  const norm = (s: string) => s.normalize("NFKC").trim().toLowerCase();
+  return norm(a) === norm(b);
 }

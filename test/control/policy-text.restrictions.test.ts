@@ -114,7 +114,7 @@ describe("policy text the control API refuses before Cedar sees it", () => {
     await stillDeciding();
   });
 
-  it("checks a large set off the gateway's thread: calls are answered meanwhile, and a second check at once is refused", async () => {
+  it("checks a large set off the gateway's thread: calls and an admin's apply go on meanwhile, a second check at once is refused", async () => {
     const large = Array.from({ length: 2000 }, (_, j) => permit(`context.route == "/l-${j}"`).replace('@id("deep")', `@id("l-${j}")`)).join("\n");
     expect(large.length).toBeLessThan(256 * 1024);
     const order: string[] = [];
@@ -127,6 +127,11 @@ describe("policy text the control API refuses before Cedar sees it", () => {
     expect(second).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED", message: expect.stringMatching(/already running/) } } });
     expect(await chat()).toBe(200);
     order.push("served");
+    // A viewer's dry run does not hold up an admin's apply.
+    const apply = (text: string | null) =>
+      bearer(server.url, admin.key)("/control/policies/apply", { body: { target: "gateway", text, reason: "during a viewer's check" } });
+    expect(await apply(DEFAULT_POLICIES)).toMatchObject({ status: 200 });
+    expect(await apply(null)).toMatchObject({ status: 200 });
     expect(await checking).toMatchObject({ status: 200, body: { valid: true } });
     // The call did not wait for Cedar: it was served while the set was still being checked.
     expect(order).toEqual(["served", "validated"]);

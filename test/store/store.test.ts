@@ -24,6 +24,7 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
         "0008_control_sessions",
         "0009_policy_sets",
         "0010_scope_use",
+        "0011_tool_approval_owner",
       ]);
       const head = await second.db.selectFrom("audit_head").selectAll().execute();
       expect(head).toHaveLength(1);

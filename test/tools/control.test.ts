@@ -73,6 +73,9 @@ describe("the control API's tool routes and the token exchange", () => {
     const own = await control("decide", ownAdmin, { id, decision: "allow" });
     expect(own.status).toBe(403);
     expect(((await own.json()) as { error: { message: string } }).error.message).toMatch(/app-team owns agent.*separation of duties/);
+    // Owners are free text: another spelling of the same name is the same person.
+    const respelled = (await p.key("respelled-admin", ["admin"], " App-Team ")).key;
+    expect((await control("decide", respelled, { id, decision: "allow" })).status).toBe(403);
     expect(await p.service.pending()).toHaveLength(1);
     expect((await control("decide", ownAdmin, { id, decision: "deny", reason: "not now" })).status).toBe(200);
     await expect(call).rejects.toThrow();
@@ -86,6 +89,23 @@ describe("the control API's tool routes and the token exchange", () => {
     expect((await control("decide", admin, { id: "apr_x", decision: "allow", extra: 1 })).status).toBe(400);
     expect((await control("decide", admin, { id: "apr_nope", decision: "allow" })).status).toBe(404);
     expect((await control("approve", admin, { server: "nope" })).status).toBe(404);
+  });
+
+  it("pins nothing when the server's tools changed since the approver reviewed them", async () => {
+    const review = (await (await fetch(`${p.url}/control/tools/servers/files/review`, { headers: { authorization: `Bearer ${admin}` } })).json()) as {
+      tools: { tool: string; digest: string; status: string }[];
+    };
+    const reviewed = Object.fromEntries(review.tools.map((r) => [r.tool, r.digest]));
+    const before = await p.service.pins("files");
+    await tools.redefine("weather", "Says what the weather is, and where.");
+    const refused = await control("approve", admin, { server: "files", reviewed });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/changed since they were reviewed \(weather\)/);
+    expect(await p.service.pins("files")).toEqual(before);
+    await tools.redefine("weather", "Says what the weather is.");
+    // A server's address shows its origin only: a path or query may carry a token.
+    const servers = (await (await control("servers", admin)).json()) as { servers: { url: string }[] };
+    expect(servers.servers[0]?.url).toBe(`${new URL(tools.url).origin}/…`);
   });
 
   it("approves a server's tools over the control API", async () => {

@@ -41,7 +41,7 @@ const policySet = z.strictObject({
 const issue = z.object({ file: z.string(), line: z.number().optional(), column: z.number().optional(), policy: z.string().optional(), message: z.string() });
 
 /**
- * The most policy text the control API takes: Cedar parses and validates about 4 s of it per MB, and a set
+ * The most policy text the control API takes: Cedar takes seconds to parse and validate this much, and a set
  * in force is built in every gateway process; real sets are a few KB.
  */
 export const MAX_POLICY_TEXT = 256 * 1024;
@@ -153,7 +153,7 @@ export function policyOperations(s: ControlServices): AnyOperation[] {
       async handle({ body }, caller) {
         const c = who(caller);
         // An invalid set is refused off this thread; only one that parses is built here (it must be, to be in force).
-        if (body.text !== null) await checkPoliciesOffThread(body.target, appliedFileName(body.target, 0), body.text).catch(notApplied);
+        if (body.text !== null) await checkPoliciesOffThread(body.target, appliedFileName(body.target, 0), body.text, "apply").catch(notApplied);
         const set = await sets.apply({
           target: body.target,
           text: body.text,

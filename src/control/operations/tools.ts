@@ -11,6 +11,7 @@ const approval = z.object({
   id: z.string(),
   identityId: z.string(),
   identityName: z.string(),
+  identityOwner: z.string().nullable().describe("who owns the calling identity: they may deny the call, not allow it"),
   server: z.string(),
   tool: z.string(),
   argumentsDigest: z.string(),
@@ -45,7 +46,7 @@ const review = z.object({
 const serverView = z.strictObject({
   name: z.string(),
   transport: z.enum(["http", "stdio"]),
-  url: z.string().nullable().describe("a streamable HTTP server's address (without any user-info); null for stdio"),
+  url: z.string().nullable().describe("a streamable HTTP server's origin (its path and query, which may carry a token, are not shown); null for stdio"),
   namespace: z.string(),
   approval: z.enum(["required", "none"]).describe("whether each call of its tools waits for an approver (unless a tool says otherwise)"),
   pinned: z.number().describe("tools pinned (approved definitions)"),
@@ -53,14 +54,15 @@ const serverView = z.strictObject({
   approvedBy: z.string().nullable(),
 });
 
-/** A server's address as operators may see it: never a user-info part that could carry a password. */
+/**
+ * A server's address as every role may see it: its origin only. User-info, a path or a query can carry a
+ * token (https://mcp.example.com/s/TOKEN/mcp); the full address is in perimeter.yaml.
+ */
 function shownUrl(url: string | undefined): string | null {
   if (url === undefined) return null;
   try {
     const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString();
+    return u.pathname === "/" && u.search === "" ? u.origin : `${u.origin}/…`;
   } catch {
     return null;
   }
@@ -147,7 +149,7 @@ export function toolOperations(s: ControlServices): AnyOperation[] {
       async handle({ body }, caller) {
         const c = who(caller);
         const t = tools();
-        const decided = await t.service.decide(body.id, body.decision, c.actor, body.reason, c.principal.id);
+        const decided = await t.service.decide(body.id, body.decision, c.actor, body.reason, c.principal.id, c.principal.owner);
         t.notify(decided);
         return { approval: decided };
       },
@@ -167,11 +169,16 @@ export function toolOperations(s: ControlServices): AnyOperation[] {
           .max(1000)
           .default([])
           .describe("tools to approve although the guards found instructions in their descriptions"),
+        reviewed: z
+          .record(z.string().min(1).max(128), z.string().regex(/^[0-9a-f]{64}$/))
+          .refine((r) => Object.keys(r).length <= 1000, "at most 1000 tools")
+          .optional()
+          .describe("the digest of each tool as the approver reviewed it: if the server lists anything else now, nothing is pinned"),
       }),
       response: z.strictObject({ server: z.string(), approved: z.array(review), refused: z.array(review), removed: z.array(review) }),
       async handle({ body }, caller) {
         const t = tools();
-        const result = await t.service.approve(body.server, who(caller).actor, body.accept);
+        const result = await t.service.approve(body.server, who(caller).actor, body.accept, body.reviewed);
         await t.refresh();
         return result;
       },

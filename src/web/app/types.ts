@@ -293,6 +293,7 @@ export interface ToolReview {
   readonly server: string;
   readonly tool: string;
   readonly status: string;
+  readonly digest: string;
   readonly description?: string;
   readonly findings: readonly { readonly category: string; readonly severity: string }[];
 }

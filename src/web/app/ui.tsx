@@ -172,6 +172,29 @@ export function ScrollBox({ label, children }: { label: string; children: Compon
   );
 }
 
+/** A table in its ScrollBox: a header cell per column (null: a column this person does not see), then the rows. */
+export function Table({ label, columns, children }: { label: string; columns: readonly (string | null)[]; children: ComponentChildren }) {
+  return (
+    <ScrollBox label={label}>
+      <table>
+        <thead>
+          <tr>
+            {columns.map((c, i) =>
+              c === null ? null : (
+                // Columns have no id but their place, which does not change while the table is shown.
+                <th key={i} scope="col">
+                  {c}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </ScrollBox>
+  );
+}
+
 export function When({ iso, empty = "never" }: { iso: string | null | undefined; empty?: string }) {
   if (iso === null || iso === undefined) return <span class="muted">{empty}</span>;
   const d = new Date(iso);

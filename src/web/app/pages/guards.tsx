@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import type { GuardCheck, GuardsView } from "../types.js";
-import { Badge, errorNotice, FormActions, ScrollBox, Status, useAction, useLoad } from "../ui.js";
+import { Badge, errorNotice, FormActions, Status, useAction, useLoad, Table } from "../ui.js";
 
 // The guards in force: what a finding leads to by direction and category, the rules that change that for
 // some identities or models, the guard models, what they found since the gateway started — and a dry run of
@@ -38,71 +38,47 @@ export function GuardsPage() {
           </p>
           <section aria-labelledby="g-actions">
             <h2 id="g-actions">What a finding leads to</h2>
-            <ScrollBox label="Actions by category">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Category</th>
-                    <th scope="col">In a request</th>
-                    <th scope="col">In an answer</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {categories.map((c) => (
-                    <tr key={c}>
-                      <th scope="row">{c}</th>
-                      <td>
-                        <Badge value={g.actions.input[c] ?? g.actions.other} />
-                      </td>
-                      <td>
-                        <Badge value={g.actions.output[c] ?? g.actions.other} />
-                      </td>
-                    </tr>
-                  ))}
-                  <tr>
-                    <th scope="row">any other (a guard model's)</th>
-                    <td>
-                      <Badge value={g.actions.other} />
-                    </td>
-                    <td>
-                      <Badge value={g.actions.other} />
-                    </td>
-                  </tr>
-                </tbody>
-              </table>
-            </ScrollBox>
+            <Table label="Actions by category" columns={["Category", "In a request", "In an answer"]}>
+              {categories.map((c) => (
+                <tr key={c}>
+                  <th scope="row">{c}</th>
+                  <td>
+                    <Badge value={g.actions.input[c] ?? g.actions.other} />
+                  </td>
+                  <td>
+                    <Badge value={g.actions.output[c] ?? g.actions.other} />
+                  </td>
+                </tr>
+              ))}
+              <tr>
+                <th scope="row">any other (a guard model's)</th>
+                <td>
+                  <Badge value={g.actions.other} />
+                </td>
+                <td>
+                  <Badge value={g.actions.other} />
+                </td>
+              </tr>
+            </Table>
             {g.rules.length === 0 ? (
               <p>No rule changes these for particular identities or models.</p>
             ) : (
-              <ScrollBox label="Rules">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Rule</th>
-                      <th scope="col">For identities</th>
-                      <th scope="col">For models</th>
-                      <th scope="col">Direction</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {g.rules.map((r, i) => (
-                      // Rules have no id: their order is the configuration's, and a later one wins.
-                      <tr key={i}>
-                        <th scope="row">{i + 1}</th>
-                        <td>{r.identities?.join(", ") ?? "all"}</td>
-                        <td>{r.models?.join(", ") ?? "all"}</td>
-                        <td>{r.direction ?? "both"}</td>
-                        <td class="wrap">
-                          {Object.entries(r.actions)
-                            .map(([c, a]) => `${c}: ${a}`)
-                            .join(", ")}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </ScrollBox>
+              <Table label="Rules" columns={["Rule", "For identities", "For models", "Direction", "Actions"]}>
+                {g.rules.map((r, i) => (
+                  // Rules have no id: their order is the configuration's, and a later one wins.
+                  <tr key={i}>
+                    <th scope="row">{i + 1}</th>
+                    <td>{r.identities?.join(", ") ?? "all"}</td>
+                    <td>{r.models?.join(", ") ?? "all"}</td>
+                    <td>{r.direction ?? "both"}</td>
+                    <td class="wrap">
+                      {Object.entries(r.actions)
+                        .map(([c, a]) => `${c}: ${a}`)
+                        .join(", ")}
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </section>
           <section aria-labelledby="g-models">
@@ -112,32 +88,19 @@ export function GuardsPage() {
                 None configured (<code>guards.models</code>: Llama Guard, gpt-oss-safeguard, a Prompt Guard classifier).
               </p>
             ) : (
-              <ScrollBox label="Guard models">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Kind</th>
-                      <th scope="col">Judges</th>
-                      <th scope="col">Runs as</th>
-                      <th scope="col">When it fails</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {g.models.map((m) => (
-                      <tr key={m.name}>
-                        <th scope="row">{m.name}</th>
-                        <td>{m.kind}</td>
-                        <td>{m.directions.join(", ")}</td>
-                        <td>{m.model ?? "its own service"}</td>
-                        <td>
-                          {m.onError === "block" ? "the call is refused" : "the call goes on, flagged"} (after {m.timeoutMs} ms)
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </ScrollBox>
+              <Table label="Guard models" columns={["Name", "Kind", "Judges", "Runs as", "When it fails"]}>
+                {g.models.map((m) => (
+                  <tr key={m.name}>
+                    <th scope="row">{m.name}</th>
+                    <td>{m.kind}</td>
+                    <td>{m.directions.join(", ")}</td>
+                    <td>{m.model ?? "its own service"}</td>
+                    <td>
+                      {m.onError === "block" ? "the call is refused" : "the call goes on, flagged"} (after {m.timeoutMs} ms)
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </section>
           <section aria-labelledby="g-found">
@@ -145,30 +108,18 @@ export function GuardsPage() {
             {g.findings.length === 0 ? (
               <p>Nothing yet.</p>
             ) : (
-              <ScrollBox label="Guard findings">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Category</th>
-                      <th scope="col">Direction</th>
-                      <th scope="col">Done</th>
-                      <th scope="col">Times</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {g.findings.map((f) => (
-                      <tr key={`${f.direction}/${f.category}/${f.action}`}>
-                        <th scope="row">{f.category}</th>
-                        <td>{f.direction}</td>
-                        <td>
-                          <Badge value={f.action} />
-                        </td>
-                        <td>{f.count}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </ScrollBox>
+              <Table label="Guard findings" columns={["Category", "Direction", "Done", "Times"]}>
+                {g.findings.map((f) => (
+                  <tr key={`${f.direction}/${f.category}/${f.action}`}>
+                    <th scope="row">{f.category}</th>
+                    <td>{f.direction}</td>
+                    <td>
+                      <Badge value={f.action} />
+                    </td>
+                    <td>{f.count}</td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </section>
         </>
@@ -190,34 +141,22 @@ export function GuardsPage() {
         <Status notice={action.notice} />
         {result === null || result.findings.length === 0 ? null : (
           <>
-            <ScrollBox label="What the guards found">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Found</th>
-                    <th scope="col">Detector</th>
-                    <th scope="col">Where</th>
-                    <th scope="col">Done</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {result.findings.map((f) => (
-                    <tr key={`${f.detector}/${f.type}/${f.span[0]}`}>
-                      <th scope="row">
-                        {f.category}: {f.type}
-                      </th>
-                      <td>{f.detector}</td>
-                      <td>
-                        characters {f.span[0]}–{f.span[1]}
-                      </td>
-                      <td>
-                        <Badge value={f.action} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollBox>
+            <Table label="What the guards found" columns={["Found", "Detector", "Where", "Done"]}>
+              {result.findings.map((f) => (
+                <tr key={`${f.detector}/${f.type}/${f.span[0]}`}>
+                  <th scope="row">
+                    {f.category}: {f.type}
+                  </th>
+                  <td>{f.detector}</td>
+                  <td>
+                    characters {f.span[0]}–{f.span[1]}
+                  </td>
+                  <td>
+                    <Badge value={f.action} />
+                  </td>
+                </tr>
+              ))}
+            </Table>
             {result.redacted === null ? null : (
               <>
                 <h3>As it would go on</h3>

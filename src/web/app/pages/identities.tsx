@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
 import type { Identity, KeyView } from "../types.js";
-import { Badge, can, Dialog, errorNotice, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { Badge, can, Dialog, errorNotice, FormActions, Status, useAction, useLoad, useSession, When, Table } from "../ui.js";
 
 // Non-human identities and their keys: expiry, last use, scopes never needed (grants to take back), and for
 // operators: create, rotate and revoke, each confirmed first. A key is shown once, in the answer that made it.
@@ -84,74 +84,60 @@ export function IdentitiesPage() {
         </label>
       </div>
       {list.data === undefined ? null : (
-        <ScrollBox label="Identities">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Identity</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Status</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Never needed</th>
-                <th scope="col">Live keys</th>
-                {operate ? <th scope="col">Actions</th> : null}
+        <Table
+          label="Identities"
+          columns={["Identity", "Owner", "Status", "Expires", "Last used", "Scopes", "Never needed", "Live keys", operate ? "Actions" : null]}
+        >
+          {list.data.identities.map((i) => {
+            const unused = i.scopeUse.filter((u) => u.lastUsedAt === null).map((u) => u.scope);
+            const live = i.keys.filter((k) => k.revokedAt === null && (k.expiresAt === null || Date.parse(k.expiresAt) > Date.now()));
+            return (
+              <tr key={i.id}>
+                <th scope="row">
+                  {i.name}
+                  <span class="muted block">
+                    {i.kind}, {i.environment} · <code>{i.id}</code>
+                  </span>
+                </th>
+                <td>{i.owner}</td>
+                <td>
+                  <Badge value={i.status} />
+                  {i.revokedReason === null ? null : <span class="muted block wrap">{i.revokedReason}</span>}
+                </td>
+                <td>
+                  <When iso={i.expiresAt} empty="never" />
+                </td>
+                <td>
+                  <When iso={i.lastUsedAt} />
+                </td>
+                <td>{i.scopes.length === 0 ? <span class="muted">none</span> : i.scopes.join(", ")}</td>
+                <td>{unused.length === 0 ? <span class="muted">none</span> : unused.join(", ")}</td>
+                <td>
+                  <KeyList
+                    identity={i}
+                    live={live}
+                    busy={action.busy}
+                    onRevoke={operate && i.status !== "revoked" ? (key) => setDialog({ kind: "revoke-key", identity: i, key }) : undefined}
+                  />
+                </td>
+                {operate ? (
+                  <td>
+                    {i.status === "revoked" ? null : (
+                      <div class="row-actions">
+                        <button type="button" class="secondary" disabled={action.busy} onClick={() => setDialog({ kind: "rotate", identity: i })}>
+                          Rotate key<span class="sr-only"> of {i.name}</span>
+                        </button>
+                        <button type="button" class="danger" disabled={action.busy} onClick={() => setDialog({ kind: "revoke", identity: i })}>
+                          Revoke<span class="sr-only"> {i.name}</span>
+                        </button>
+                      </div>
+                    )}
+                  </td>
+                ) : null}
               </tr>
-            </thead>
-            <tbody>
-              {list.data.identities.map((i) => {
-                const unused = i.scopeUse.filter((u) => u.lastUsedAt === null).map((u) => u.scope);
-                const live = i.keys.filter((k) => k.revokedAt === null && (k.expiresAt === null || Date.parse(k.expiresAt) > Date.now()));
-                return (
-                  <tr key={i.id}>
-                    <th scope="row">
-                      {i.name}
-                      <span class="muted block">
-                        {i.kind}, {i.environment} · <code>{i.id}</code>
-                      </span>
-                    </th>
-                    <td>{i.owner}</td>
-                    <td>
-                      <Badge value={i.status} />
-                      {i.revokedReason === null ? null : <span class="muted block wrap">{i.revokedReason}</span>}
-                    </td>
-                    <td>
-                      <When iso={i.expiresAt} empty="never" />
-                    </td>
-                    <td>
-                      <When iso={i.lastUsedAt} />
-                    </td>
-                    <td>{i.scopes.length === 0 ? <span class="muted">none</span> : i.scopes.join(", ")}</td>
-                    <td>{unused.length === 0 ? <span class="muted">none</span> : unused.join(", ")}</td>
-                    <td>
-                      <KeyList
-                        identity={i}
-                        live={live}
-                        busy={action.busy}
-                        onRevoke={operate && i.status !== "revoked" ? (key) => setDialog({ kind: "revoke-key", identity: i, key }) : undefined}
-                      />
-                    </td>
-                    {operate ? (
-                      <td>
-                        {i.status === "revoked" ? null : (
-                          <div class="row-actions">
-                            <button type="button" class="secondary" disabled={action.busy} onClick={() => setDialog({ kind: "rotate", identity: i })}>
-                              Rotate key<span class="sr-only"> of {i.name}</span>
-                            </button>
-                            <button type="button" class="danger" disabled={action.busy} onClick={() => setDialog({ kind: "revoke", identity: i })}>
-                              Revoke<span class="sr-only"> {i.name}</span>
-                            </button>
-                          </div>
-                        )}
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </ScrollBox>
+            );
+          })}
+        </Table>
       )}
       {operate ? (
         <CreateIdentity

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { LineageGraph } from "../lineage.js";
 import { versionHref } from "../router.js";
 import type { Lineage, VersionSummary } from "../types.js";
-import { Badge, bytes, Digest, errorNotice, Status, ScrollBox, useLoad, When } from "../ui.js";
+import { Badge, bytes, Digest, errorNotice, Status, useLoad, When, Table } from "../ui.js";
 
 // Every model version with its lifecycle state, the approvals queue, and the lineage graph.
 
@@ -55,46 +55,30 @@ export function InventoryPage() {
         {versions.data === undefined ? null : shown.length === 0 ? (
           <p>No model versions match.</p>
         ) : (
-          <ScrollBox label="Model versions">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Parents</th>
-                  <th scope="col">Licence</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Digest</th>
-                  <th scope="col">Registered</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((v) => (
-                  <tr key={v.id}>
-                    <th scope="row">
-                      <a href={versionHref(v.id)}>{v.id}</a>
-                    </th>
-                    <td>{v.kind}</td>
-                    <td>
-                      <Badge value={v.state} />
-                    </td>
-                    <td>{v.parents.length === 0 ? <span class="muted">none</span> : v.parents.join(", ")}</td>
-                    <td>
-                      {v.license.expression ?? "unknown"} <span class="muted">({v.license.tier})</span>
-                    </td>
-                    <td>{bytes(v.size)}</td>
-                    <td>
-                      <Digest value={v.digest} />
-                    </td>
-                    <td>
-                      <When iso={v.registeredAt} /> <span class="muted">by {v.registeredBy}</span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollBox>
+          <Table label="Model versions" columns={["Version", "Kind", "State", "Parents", "Licence", "Size", "Digest", "Registered"]}>
+            {shown.map((v) => (
+              <tr key={v.id}>
+                <th scope="row">
+                  <a href={versionHref(v.id)}>{v.id}</a>
+                </th>
+                <td>{v.kind}</td>
+                <td>
+                  <Badge value={v.state} />
+                </td>
+                <td>{v.parents.length === 0 ? <span class="muted">none</span> : v.parents.join(", ")}</td>
+                <td>
+                  {v.license.expression ?? "unknown"} <span class="muted">({v.license.tier})</span>
+                </td>
+                <td>{bytes(v.size)}</td>
+                <td>
+                  <Digest value={v.digest} />
+                </td>
+                <td>
+                  <When iso={v.registeredAt} /> <span class="muted">by {v.registeredBy}</span>
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
       <section aria-labelledby="inv-lineage">

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { type Kill, KILL_KINDS, type KillKind } from "../types.js";
-import { can, Dialog, errorNotice, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { can, Dialog, errorNotice, FormActions, Status, useAction, useLoad, useSession, When, Table } from "../ui.js";
 
 // The kill switch: what is stopped now, and stopping a model, identity, runtime or tool everywhere at once.
 // Nothing is tripped before the confirmation names what will stop (the server resolves the target first).
@@ -77,42 +77,28 @@ export function KillPage() {
         {kills.data === undefined ? null : kills.data.kills.length === 0 ? (
           <p>No kill is in force.</p>
         ) : (
-          <ScrollBox label="Kills in force">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Stops</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Why</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Since</th>
-                  {operate ? <th scope="col">Actions</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {kills.data.kills.map((k) => (
-                  <tr key={`${k.kind}:${k.target}`}>
-                    <th scope="row" class="wrap">
-                      {k.covers}
-                    </th>
-                    <td>{k.kind}</td>
-                    <td class="wrap">{k.reason}</td>
-                    <td>{k.killedBy}</td>
-                    <td>
-                      <When iso={k.killedAt} />
-                    </td>
-                    {operate ? (
-                      <td>
-                        <button type="button" class="secondary" disabled={action.busy} onClick={() => setLifting(k)}>
-                          Lift<span class="sr-only"> the kill of {k.covers}</span>
-                        </button>
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollBox>
+          <Table label="Kills in force" columns={["Stops", "Kind", "Why", "By", "Since", operate ? "Actions" : null]}>
+            {kills.data.kills.map((k) => (
+              <tr key={`${k.kind}:${k.target}`}>
+                <th scope="row" class="wrap">
+                  {k.covers}
+                </th>
+                <td>{k.kind}</td>
+                <td class="wrap">{k.reason}</td>
+                <td>{k.killedBy}</td>
+                <td>
+                  <When iso={k.killedAt} />
+                </td>
+                {operate ? (
+                  <td>
+                    <button type="button" class="secondary" disabled={action.busy} onClick={() => setLifting(k)}>
+                      Lift<span class="sr-only"> the kill of {k.covers}</span>
+                    </button>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
       {operate ? (

@@ -1,7 +1,7 @@
 import { ChartView } from "../chart.js";
 import { versionHref } from "../router.js";
 import type { Overview } from "../types.js";
-import { Badge, errorNotice, Status, ScrollBox, useLoad, When } from "../ui.js";
+import { Badge, errorNotice, Status, useLoad, When, Table } from "../ui.js";
 
 // What needs attention now: models by lifecycle state, drift, open findings, kills in force, the audit log.
 
@@ -81,39 +81,27 @@ export function OverviewPage() {
             {data.findings.length === 0 ? (
               <p>No open findings.</p>
             ) : (
-              <ScrollBox label="Open findings">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">About</th>
-                      <th scope="col">Severity</th>
-                      <th scope="col">Rule</th>
-                      <th scope="col">What to do</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.findings.map((f) => (
-                      <tr key={`${f.source}:${f.runtime ?? ""}:${f.version ?? ""}:${f.rule}:${f.location ?? ""}:${f.message}`}>
-                        <td>
-                          {f.version === null ? null : <a href={versionHref(f.version)}>{f.version}</a>}
-                          {f.runtime === null ? null : (
-                            <span class="block">
-                              runtime <a href="#/runtimes">{f.runtime}</a>
-                            </span>
-                          )}
-                        </td>
-                        <td>
-                          <Badge value={f.severity} />
-                        </td>
-                        <td>
-                          <code>{f.rule}</code>
-                        </td>
-                        <td class="wrap">{f.message}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </ScrollBox>
+              <Table label="Open findings" columns={["About", "Severity", "Rule", "What to do"]}>
+                {data.findings.map((f) => (
+                  <tr key={`${f.source}:${f.runtime ?? ""}:${f.version ?? ""}:${f.rule}:${f.location ?? ""}:${f.message}`}>
+                    <td>
+                      {f.version === null ? null : <a href={versionHref(f.version)}>{f.version}</a>}
+                      {f.runtime === null ? null : (
+                        <span class="block">
+                          runtime <a href="#/runtimes">{f.runtime}</a>
+                        </span>
+                      )}
+                    </td>
+                    <td>
+                      <Badge value={f.severity} />
+                    </td>
+                    <td>
+                      <code>{f.rule}</code>
+                    </td>
+                    <td class="wrap">{f.message}</td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </section>
         </>

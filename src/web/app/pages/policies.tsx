@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import type { PolicySet, PolicyValidation } from "../types.js";
-import { can, Dialog, errorNotice, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { can, Dialog, errorNotice, FormActions, Status, useAction, useLoad, useSession, When, Table } from "../ui.js";
 
 // The Cedar policies in force for the gateway and for the control API, a change checked before it is
 // applied, and (for admins) applying it: every gateway enforces it within a poll.
@@ -121,30 +121,19 @@ function PolicySetView({ title, id, set, onEdit }: { title: string; id: string; 
         )}
         .
       </p>
-      <ScrollBox label={`${title} policies`}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Policy</th>
-              <th scope="col">Effect</th>
-              <th scope="col">Where</th>
-            </tr>
-          </thead>
-          <tbody>
-            {set.policies.map((p) => (
-              <tr key={`${p.file}:${p.id}`}>
-                <th scope="row">
-                  <code>{p.id}</code>
-                </th>
-                <td>{p.effect}</td>
-                <td>
-                  {p.file}:{p.line}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollBox>
+      <Table label={`${title} policies`} columns={["Policy", "Effect", "Where"]}>
+        {set.policies.map((p) => (
+          <tr key={`${p.file}:${p.id}`}>
+            <th scope="row">
+              <code>{p.id}</code>
+            </th>
+            <td>{p.effect}</td>
+            <td>
+              {p.file}:{p.line}
+            </td>
+          </tr>
+        ))}
+      </Table>
       {set.files.map((f) => (
         <details key={f.file}>
           <summary>Text of {f.file}</summary>

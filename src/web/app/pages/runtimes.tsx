@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { versionHref } from "../router.js";
 import type { Drift, Runtime } from "../types.js";
-import { Badge, Digest, errorNotice, ScrollBox, Status, useLoad, When } from "../ui.js";
+import { Badge, Digest, errorNotice, Status, useLoad, When, Table } from "../ui.js";
 
 // Each runtime and what it served at its last discovery, and drift: what runs that was never approved, or
 // what was approved and does not run as recorded.
@@ -24,33 +24,20 @@ export function RuntimesPage() {
               {drift.data.live ? "asked the runtimes" : "from the last discovery"} at <When iso={drift.data.checkedAt} />.
             </p>
             {drift.data.findings.length === 0 ? null : (
-              <ScrollBox label="Drift findings">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Severity</th>
-                      <th scope="col">Runtime</th>
-                      <th scope="col">Served as</th>
-                      <th scope="col">Versions</th>
-                      <th scope="col">Finding</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {drift.data.findings.map((f, i) => (
-                      // Findings have no id; their order is the server's and stable within one answer.
-                      <tr key={i}>
-                        <td>
-                          <Badge value={f.severity} />
-                        </td>
-                        <td>{f.runtime}</td>
-                        <td>{f.servedName ?? "—"}</td>
-                        <td>{f.modelVersions.join(", ") || "—"}</td>
-                        <td class="wrap">{f.message}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </ScrollBox>
+              <Table label="Drift findings" columns={["Severity", "Runtime", "Served as", "Versions", "Finding"]}>
+                {drift.data.findings.map((f, i) => (
+                  // Findings have no id; their order is the server's and stable within one answer.
+                  <tr key={i}>
+                    <td>
+                      <Badge value={f.severity} />
+                    </td>
+                    <td>{f.runtime}</td>
+                    <td>{f.servedName ?? "—"}</td>
+                    <td>{f.modelVersions.join(", ") || "—"}</td>
+                    <td class="wrap">{f.message}</td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </>
         )}
@@ -79,41 +66,30 @@ export function RuntimesPage() {
               {r.served.length === 0 ? (
                 <p>Served nothing at its last discovery.</p>
               ) : (
-                <ScrollBox label={`Served by ${r.name}`}>
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Served as</th>
-                        <th scope="col">Model version</th>
-                        <th scope="col">Digest</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {r.served.map((s) => (
-                        <tr key={s.name}>
-                          <td>
-                            <code>{s.name}</code>
-                          </td>
-                          <td>
-                            {s.versions.length === 0 ? (
-                              <span class="muted">not in the inventory by these bytes</span>
-                            ) : (
-                              s.versions.map((v, i) => (
-                                <span key={v}>
-                                  {i > 0 ? ", " : ""}
-                                  <a href={versionHref(v)}>{v}</a>
-                                </span>
-                              ))
-                            )}
-                          </td>
-                          <td>
-                            <Digest value={s.digest} />
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </ScrollBox>
+                <Table label={`Served by ${r.name}`} columns={["Served as", "Model version", "Digest"]}>
+                  {r.served.map((s) => (
+                    <tr key={s.name}>
+                      <td>
+                        <code>{s.name}</code>
+                      </td>
+                      <td>
+                        {s.versions.length === 0 ? (
+                          <span class="muted">not in the inventory by these bytes</span>
+                        ) : (
+                          s.versions.map((v, i) => (
+                            <span key={v}>
+                              {i > 0 ? ", " : ""}
+                              <a href={versionHref(v)}>{v}</a>
+                            </span>
+                          ))
+                        )}
+                      </td>
+                      <td>
+                        <Digest value={s.digest} />
+                      </td>
+                    </tr>
+                  ))}
+                </Table>
               )}
             </section>
           ))

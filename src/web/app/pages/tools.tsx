@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
 import type { ToolApproval, ToolPin, ToolReview, ToolServer } from "../types.js";
-import { Badge, can, errorNotice, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { Badge, can, errorNotice, Status, useAction, useLoad, useSession, When, Table } from "../ui.js";
 
 // The tool gateway's operator side: tool calls held for a person to allow or deny, the pinned definitions of
 // approved tools, and pinning a tool server's tools as they are now.
@@ -28,8 +28,10 @@ export function ToolsPage() {
   };
   const pin = async (server: string) => {
     const ok = await action.run(async () => {
+      // What was reviewed is what is pinned: if the server lists anything else now, the server refuses.
+      const reviewed = Object.fromEntries((review.data?.tools ?? []).filter((r) => r.status !== "removed").map((r) => [r.tool, r.digest]));
       const r = await api<{ server: string; approved: ToolReview[]; refused: ToolReview[]; removed: ToolReview[] }>("/control/tools/approve", {
-        body: { server },
+        body: { server, reviewed },
       });
       const held = r.refused.map((t) => t.tool);
       return `Pinned ${r.approved.length} tools of ${r.server}${held.length === 0 ? "" : `; held back (instructions in their descriptions): ${held.join(", ")}`}.`;
@@ -48,55 +50,42 @@ export function ToolsPage() {
         {pending.data === undefined ? null : pending.data.pending.length === 0 ? (
           <p>No tool call is waiting.</p>
         ) : (
-          <ScrollBox label="Tool calls waiting">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Tool</th>
-                  <th scope="col">Asked by</th>
-                  <th scope="col">Arguments</th>
-                  <th scope="col">Expires</th>
-                  {approver ? <th scope="col">Decision</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {pending.data.pending.map((a) => (
-                  <tr key={a.id}>
-                    <th scope="row">
-                      {a.server}/{a.tool}
-                    </th>
-                    <td>{a.identityName}</td>
-                    <td>
-                      <pre class="json">{JSON.stringify(a.arguments, null, 2)}</pre>
-                    </td>
-                    <td>
-                      <When iso={a.expiresAt} />
-                    </td>
-                    {approver ? (
-                      <td>
-                        <div class="row-actions">
-                          <button type="button" class="primary" disabled={action.busy} onClick={() => decide(a, "allow")}>
-                            Allow
-                            <span class="sr-only">
-                              {" "}
-                              {a.tool} for {a.identityName}
-                            </span>
-                          </button>
-                          <button type="button" class="danger" disabled={action.busy} onClick={() => decide(a, "deny")}>
-                            Deny
-                            <span class="sr-only">
-                              {" "}
-                              {a.tool} for {a.identityName}
-                            </span>
-                          </button>
-                        </div>
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollBox>
+          <Table label="Tool calls waiting" columns={["Tool", "Asked by", "Arguments", "Expires", approver ? "Decision" : null]}>
+            {pending.data.pending.map((a) => (
+              <tr key={a.id}>
+                <th scope="row">
+                  {a.server}/{a.tool}
+                </th>
+                <td>{a.identityName}</td>
+                <td>
+                  <pre class="json">{JSON.stringify(a.arguments, null, 2)}</pre>
+                </td>
+                <td>
+                  <When iso={a.expiresAt} />
+                </td>
+                {approver ? (
+                  <td>
+                    <div class="row-actions">
+                      <button type="button" class="primary" disabled={action.busy} onClick={() => decide(a, "allow")}>
+                        Allow
+                        <span class="sr-only">
+                          {" "}
+                          {a.tool} for {a.identityName}
+                        </span>
+                      </button>
+                      <button type="button" class="danger" disabled={action.busy} onClick={() => decide(a, "deny")}>
+                        Deny
+                        <span class="sr-only">
+                          {" "}
+                          {a.tool} for {a.identityName}
+                        </span>
+                      </button>
+                    </div>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
       <section aria-labelledby="t-pins">
@@ -104,36 +93,24 @@ export function ToolsPage() {
         {pins.data === undefined ? null : pins.data.pins.length === 0 ? (
           <p>No tool is pinned: a tool server's tools are pinned when an approver approves the server.</p>
         ) : (
-          <ScrollBox label="Pinned tools">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Tool</th>
-                  <th scope="col">Definition digest</th>
-                  <th scope="col">Approved by</th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {pins.data.pins.map((p) => (
-                  <tr key={`${p.server}/${p.tool}`}>
-                    <th scope="row">
-                      {p.server}/{p.tool}
-                    </th>
-                    <td>
-                      <code class="digest" title={p.digest}>
-                        {p.digest.slice(0, 12)}…
-                      </code>
-                    </td>
-                    <td>{p.approvedBy}</td>
-                    <td>
-                      <When iso={p.approvedAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollBox>
+          <Table label="Pinned tools" columns={["Tool", "Definition digest", "Approved by", "When"]}>
+            {pins.data.pins.map((p) => (
+              <tr key={`${p.server}/${p.tool}`}>
+                <th scope="row">
+                  {p.server}/{p.tool}
+                </th>
+                <td>
+                  <code class="digest" title={p.digest}>
+                    {p.digest.slice(0, 12)}…
+                  </code>
+                </td>
+                <td>{p.approvedBy}</td>
+                <td>
+                  <When iso={p.approvedAt} />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
       <section aria-labelledby="t-servers">
@@ -144,48 +121,35 @@ export function ToolsPage() {
             No tool servers are configured: add them under <code>tools.servers</code> in perimeter.yaml.
           </p>
         ) : (
-          <ScrollBox label="Tool servers">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Server</th>
-                  <th scope="col">Reached at</th>
-                  <th scope="col">Calls wait for an approver</th>
-                  <th scope="col">Pinned tools</th>
-                  {approver ? <th scope="col">Approval</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {servers.data.servers.map((s) => (
-                  <tr key={s.name}>
-                    <th scope="row">
-                      {s.name}
-                      <span class="muted block">tools offered as {s.namespace === "" ? "their own names" : `${s.namespace}__TOOL`}</span>
-                    </th>
-                    <td class="wrap">{s.url === null ? "stdio (a command run per agent session)" : <code>{s.url}</code>}</td>
-                    <td>{s.approval === "required" ? "yes" : "no"}</td>
-                    <td>
-                      {s.pinned}
-                      {s.approvedAt === null ? (
-                        <span class="muted block">never approved: its tools are refused</span>
-                      ) : (
-                        <span class="muted block">
-                          by {s.approvedBy}, <When iso={s.approvedAt} />
-                        </span>
-                      )}
-                    </td>
-                    {approver ? (
-                      <td>
-                        <button type="button" class="secondary" disabled={action.busy} onClick={() => setReviewing(s.name)}>
-                          Review<span class="sr-only"> the tools of {s.name}</span>
-                        </button>
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollBox>
+          <Table label="Tool servers" columns={["Server", "Reached at", "Calls wait for an approver", "Pinned tools", approver ? "Approval" : null]}>
+            {servers.data.servers.map((s) => (
+              <tr key={s.name}>
+                <th scope="row">
+                  {s.name}
+                  <span class="muted block">tools offered as {s.namespace === "" ? "their own names" : `${s.namespace}__TOOL`}</span>
+                </th>
+                <td class="wrap">{s.url === null ? "stdio (a command run per agent session)" : <code>{s.url}</code>}</td>
+                <td>{s.approval === "required" ? "yes" : "no"}</td>
+                <td>
+                  {s.pinned}
+                  {s.approvedAt === null ? (
+                    <span class="muted block">never approved: its tools are refused</span>
+                  ) : (
+                    <span class="muted block">
+                      by {s.approvedBy}, <When iso={s.approvedAt} />
+                    </span>
+                  )}
+                </td>
+                {approver ? (
+                  <td>
+                    <button type="button" class="secondary" disabled={action.busy} onClick={() => setReviewing(s.name)}>
+                      Review<span class="sr-only"> the tools of {s.name}</span>
+                    </button>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
       {reviewing === null ? null : (
@@ -194,31 +158,20 @@ export function ToolsPage() {
           <Status loading={review.loading && review.data === undefined} />
           {review.data === undefined ? null : (
             <>
-              <ScrollBox label={`The tools of ${reviewing}`}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Tool</th>
-                      <th scope="col">Against its pin</th>
-                      <th scope="col">Instructions found in its description</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {review.data.tools.map((r) => (
-                      <tr key={r.tool}>
-                        <th scope="row">
-                          {r.tool}
-                          {r.description === undefined ? null : <span class="muted block wrap">{r.description}</span>}
-                        </th>
-                        <td>
-                          <Badge value={r.status} />
-                        </td>
-                        <td>{r.findings.length === 0 ? <span class="muted">none</span> : r.findings.map((f) => `${f.category} (${f.severity})`).join(", ")}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </ScrollBox>
+              <Table label={`The tools of ${reviewing}`} columns={["Tool", "Against its pin", "Instructions found in its description"]}>
+                {review.data.tools.map((r) => (
+                  <tr key={r.tool}>
+                    <th scope="row">
+                      {r.tool}
+                      {r.description === undefined ? null : <span class="muted block wrap">{r.description}</span>}
+                    </th>
+                    <td>
+                      <Badge value={r.status} />
+                    </td>
+                    <td>{r.findings.length === 0 ? <span class="muted">none</span> : r.findings.map((f) => `${f.category} (${f.severity})`).join(", ")}</td>
+                  </tr>
+                ))}
+              </Table>
               <p>
                 Approving pins every listed tool as it is now; a tool with instructions in its description is held back and stays refused. A changed definition
                 is refused until it is approved again.

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, messageOf } from "../api.js";
 import { ChartView } from "../chart.js";
 import type { Traffic } from "../types.js";
-import { errorNotice, ScrollBox, Status, When } from "../ui.js";
+import { errorNotice, Status, When, Table } from "../ui.js";
 
 // Live traffic from this gateway's own metrics, asked for every few seconds while the page is open.
 
@@ -116,28 +116,17 @@ export function TrafficPage() {
                     series={[{ label: "refusals", data: reasons.map(([, n]) => n), color: "#b45309" }]}
                   />
                 )}
-                <ScrollBox label="Refusals by reason">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Reason</th>
-                        <th scope="col">In the window</th>
-                        <th scope="col">Since start</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {sinceStart.map(([r, n]) => (
-                        <tr key={r}>
-                          <th scope="row">
-                            <code>{r}</code>
-                          </th>
-                          <td>{data.refusals[r] ?? 0}</td>
-                          <td>{n}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </ScrollBox>
+                <Table label="Refusals by reason" columns={["Reason", "In the window", "Since start"]}>
+                  {sinceStart.map(([r, n]) => (
+                    <tr key={r}>
+                      <th scope="row">
+                        <code>{r}</code>
+                      </th>
+                      <td>{data.refusals[r] ?? 0}</td>
+                      <td>{n}</td>
+                    </tr>
+                  ))}
+                </Table>
               </>
             )}
           </section>

@@ -3,7 +3,7 @@ import { api, seg } from "../api.js";
 import { ChartView } from "../chart.js";
 import { versionHref } from "../router.js";
 import type { ApprovalView, Evaluation, EvaluationListing, Evidence, SignatureView, VersionDetail } from "../types.js";
-import { Badge, bytes, can, Dialog, Digest, errorNotice, Field, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When } from "../ui.js";
+import { Badge, bytes, can, Dialog, Digest, errorNotice, Field, FormActions, ScrollBox, Status, useAction, useLoad, useSession, When, Table } from "../ui.js";
 
 // One model version as an approver and an auditor read it: what it is, its scan report, who signed it, its
 // evaluations, its approvals, where it runs — and, for approvers, approve or reject.
@@ -331,34 +331,20 @@ function Evaluations({ listing, error }: { listing: readonly EvaluationListing[]
           No evaluations: run <code>perimeter eval run NAME@VERSION</code>.
         </p>
       ) : (
-        <ScrollBox label="Evaluations">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Status</th>
-                <th scope="col">Suites</th>
-                <th scope="col">Attack success</th>
-                <th scope="col">Gate</th>
-                <th scope="col">By</th>
-              </tr>
-            </thead>
-            <tbody>
-              {listing.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <When iso={e.startedAt} />
-                  </td>
-                  <td>{e.status}</td>
-                  <td>{e.suites.join(", ")}</td>
-                  <td>{e.asr === null ? "—" : pct(e.asr)}</td>
-                  <td>{e.gate === null ? "—" : <Badge value={e.gate ? "pass" : "fail"} />}</td>
-                  <td>{e.startedBy}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollBox>
+        <Table label="Evaluations" columns={["Started", "Status", "Suites", "Attack success", "Gate", "By"]}>
+          {listing.map((e) => (
+            <tr key={e.id}>
+              <td>
+                <When iso={e.startedAt} />
+              </td>
+              <td>{e.status}</td>
+              <td>{e.suites.join(", ")}</td>
+              <td>{e.asr === null ? "—" : pct(e.asr)}</td>
+              <td>{e.gate === null ? "—" : <Badge value={e.gate ? "pass" : "fail"} />}</td>
+              <td>{e.startedBy}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       {ev === undefined ? null : (
         <>
