@@ -1,3 +1,4 @@
+import { createPublicKey } from "node:crypto";
 import { approvalCheck } from "../evals/assess.js";
 import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -15,18 +16,19 @@ import type { Context } from "./context.js";
 
 export function lifecycleDeps(ctx: Context): LifecycleDeps {
   let key: KeyObject | undefined;
+  let approvers: ReadonlyMap<string, readonly KeyObject[]> | undefined;
+  const purpose = { what: "lifecycle signing key", setting: "lifecycle.signingKey", code: "SIGNING_KEY_INVALID" } as const;
+  const keyPath = () => configPath(ctx.loaded, ctx.loaded.config.lifecycle.signingKey);
   return {
     store: ctx.store,
     audit: ctx.audit,
     config: ctx.loaded.config.lifecycle,
     signers: () => resolveTrustedSigners(ctx.loaded),
-    approverKeys: () => resolveApproverKeys(ctx),
-    instanceKey: () =>
-      (key ??= loadOrCreateSigningKey(configPath(ctx.loaded, ctx.loaded.config.lifecycle.signingKey), true, {
-        what: "lifecycle signing key",
-        setting: "lifecycle.signingKey",
-        code: "SIGNING_KEY_INVALID",
-      })),
+    // Read once per process (a change of key files takes a restart), not for every approval a page shows.
+    approverKeys: () => (approvers ??= resolveApproverKeys(ctx)),
+    instanceKey: () => (key ??= loadOrCreateSigningKey(keyPath(), true, purpose)),
+    // Reading an approval never makes a key: a missing key file is an approval that cannot be verified here.
+    instancePublicKey: () => createPublicKey(key ?? loadOrCreateSigningKey(keyPath(), false, purpose)),
     evalGate: (version) => approvalCheck(ctx.store, ctx.loaded.config.evals, version),
   };
 }

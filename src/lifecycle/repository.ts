@@ -114,18 +114,19 @@ export class LifecycleRepository {
     return all[all.length - 1];
   }
 
-  /** The latest evidence of a kind for each of these versions (none: absent from the map). */
+  /** The latest evidence of a kind for each of these versions (none: absent from the map); only those rows are read. */
   async latestOfEach(versionIds: readonly string[], kind: EvidenceKind): Promise<Map<string, Evidence>> {
     const out = new Map<string, Evidence>();
-    if (versionIds.length === 0) return out;
-    const rows = await this.store.db
-      .selectFrom("evidence")
-      .selectAll()
-      .where("kind", "=", kind)
-      .where("version_id", "in", [...versionIds])
-      .orderBy("id")
-      .execute();
-    for (const r of rows) out.set(r.version_id, evidenceFromRow(r));
+    for (let i = 0; i < versionIds.length; i += 500) {
+      const newest = this.store.db
+        .selectFrom("evidence")
+        .select((eb) => eb.fn.max("id").as("id"))
+        .where("kind", "=", kind)
+        .where("version_id", "in", versionIds.slice(i, i + 500))
+        .groupBy("version_id");
+      const rows = await this.store.db.selectFrom("evidence").selectAll().where("id", "in", newest).execute();
+      for (const r of rows) out.set(r.version_id, evidenceFromRow(r));
+    }
     return out;
   }
 

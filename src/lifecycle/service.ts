@@ -20,6 +20,8 @@ export interface LifecycleDeps {
   readonly signers: () => ResolvedSigner[];
   /** The instance's lifecycle key: signs approvals when the approver brings none, and admission bundles. */
   readonly instanceKey: () => KeyObject;
+  /** Its public half, read without ever creating the key (reading approvals); default: from instanceKey. */
+  readonly instancePublicKey?: () => KeyObject;
   /** lifecycle.approverKeys resolved: approver → the public keys an approval by them may be signed with. */
   readonly approverKeys?: () => ReadonlyMap<string, readonly KeyObject[]>;
   /**
@@ -503,7 +505,7 @@ export interface ApprovalRecord {
  * Read back an approval: its statement is believed only when its signature verifies against the instance's
  * lifecycle key or the approver's keys in lifecycle.approverKeys, and when it names this evidence's digest.
  */
-export function approvalRecord(deps: Pick<LifecycleDeps, "instanceKey" | "approverKeys">, evidence: Evidence): ApprovalRecord {
+export function approvalRecord(deps: Pick<LifecycleDeps, "instanceKey" | "instancePublicKey" | "approverKeys">, evidence: Evidence): ApprovalRecord {
   const unverified = (problem: string): ApprovalRecord => ({
     evidence: evidence.id,
     approvedAt: evidence.createdAt,
@@ -517,7 +519,7 @@ export function approvalRecord(deps: Pick<LifecycleDeps, "instanceKey" | "approv
   });
   const keys: KeyObject[] = [];
   try {
-    keys.push(createPublicKey(deps.instanceKey()));
+    keys.push(deps.instancePublicKey?.() ?? createPublicKey(deps.instanceKey()));
   } catch (err) {
     return unverified(`the instance's lifecycle key cannot be read: ${asPerimeterError(err).message}`);
   }
@@ -537,10 +539,12 @@ export function approvalRecord(deps: Pick<LifecycleDeps, "instanceKey" | "approv
     }
   }
   if (payload === undefined) return unverified(failures[0] ?? "no key may sign approvals");
-  const statement = payload as { subject?: { digest?: { sha256?: unknown } }[]; predicate?: Record<string, unknown> };
+  const statement = payload as { subject?: { name?: unknown; digest?: { sha256?: unknown } }[]; predicate?: Record<string, unknown> };
   const p = statement.predicate ?? {};
   if (statement.subject?.[0]?.digest?.sha256 !== evidence.digest)
     return unverified("the approval's statement names other files than the evidence it is recorded as");
+  if (statement.subject?.[0]?.name !== evidence.versionId || p["model"] !== evidence.versionId)
+    return unverified(`the approval's statement is of another version than ${evidence.versionId}`);
   const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
   return {
     evidence: evidence.id,

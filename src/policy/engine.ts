@@ -473,12 +473,10 @@ function checkTexts(
     if (parts.policy_templates.length > 0) {
       issues.push({ file: source.file, message: "policy templates (?principal, ?resource) are not supported: write static policies" });
     }
-    // Cedar hands the policies back in order: each is looked for after the one before.
-    let cursor = 0;
-    parts.policies.forEach((text, index) => {
-      const found = source.text.indexOf(text, cursor);
-      const start = found === -1 ? Math.max(0, source.text.indexOf(text)) : found;
-      if (found !== -1) cursor = found + text.length;
+    // Cedar hands the policies back in the order of its own ids (policy0, policy1, policy10, …), not the
+    // file's: each is found in the text and they are taken in the file's order, so fallback ids (FILE#N) and
+    // the earlier of two duplicates are as the file reads. Identical texts take their places in turn.
+    sourceOrder(source.text, parts.policies).forEach(({ text, start }, index) => {
       const json = policyToJson(text);
       if (json.type === "failure") {
         issues.push({ file: source.file, ...locate(source.text, start, json.errors[0]), message: describe(json.errors) });
@@ -525,6 +523,21 @@ function checkTexts(
   if (issues.length > 0) throw invalid(issues);
 
   return { schema, record, infos, contextAttributes };
+}
+
+function sourceOrder(fileText: string, policies: readonly string[]): { text: string; start: number }[] {
+  const places = new Map<string, number[]>();
+  return policies
+    .map((text) => {
+      let found = places.get(text);
+      if (found === undefined) {
+        found = [];
+        for (let i = fileText.indexOf(text); i !== -1; i = fileText.indexOf(text, i + text.length)) found.push(i);
+        places.set(text, found);
+      }
+      return { text, start: found.shift() ?? 0 };
+    })
+    .sort((a, b) => a.start - b.start);
 }
 
 function locate(fileText: string, partStart: number, e: DetailedError | undefined): { line?: number; column?: number } {

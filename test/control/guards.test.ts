@@ -66,9 +66,9 @@ describe("the guards through the control API", () => {
     expect((await check({ text: email, identity: "guards-app" })).body["action"]).toBe("block");
   });
 
-  it("refuses a text past 64 KB, an unknown direction, and a caller without a role", async () => {
+  it("refuses a text past 16 KB, an unknown direction, and a caller without a role", async () => {
     const check = (key: string | null, body: unknown) => bearer(server.url, key)("/control/guards/check", { body });
-    expect(await check(viewer.key, { text: "x".repeat(64 * 1024 + 1) })).toMatchObject({ status: 400, body: { error: { stage: "parse" } } });
+    expect(await check(viewer.key, { text: "x".repeat(16 * 1024 + 1) })).toMatchObject({ status: 400, body: { error: { stage: "parse" } } });
     expect(await check(viewer.key, { text: "x", direction: "sideways" })).toMatchObject({ status: 400 });
     expect(await check(app.key, { text: "x" })).toMatchObject({ status: 403 });
     expect(await check(null, { text: "x" })).toMatchObject({ status: 401 });

@@ -155,6 +155,24 @@ unless { principal.environment == "prod" };`,
     expect(loadError(() => PolicyEngine.fromTexts([{ file: "t.cedar", text: template }])).message).toMatch(/templates .* are not supported/);
   });
 
+  it("names and places the policies of a long file in the file's order, and a duplicate @id at its own line", () => {
+    // Cedar hands policies back ordered by its own ids (policy0, policy1, policy10, …): twelve without @id
+    // must still be FILE#1…FILE#12 from the top, each at its own line.
+    const unnamed = Array.from({ length: 12 }, (_, i) => `permit (principal, action == Perimeter::Action::"model", resource) when { context has n${i} };`).join(
+      "\n",
+    );
+    const engine = PolicyEngine.fromTexts([{ file: "many.cedar", text: unnamed }]);
+    expect(engine.policies.map((p) => [p.id, p.line])).toEqual(Array.from({ length: 12 }, (_, i) => [`many.cedar#${i + 1}`, i + 1]));
+
+    const filler = Array.from({ length: 11 }, (_, i) => `@id("f${i}") permit (principal, action == Perimeter::Action::"model", resource);`);
+    const dup = `@id("same") permit (principal, action == Perimeter::Action::"model", resource) when { context has a };`;
+    const later = `@id("same") forbid (principal, action == Perimeter::Action::"model", resource);`;
+    const text = [dup, ...filler, later].join("\n");
+    expect(loadError(() => PolicyEngine.fromTexts([{ file: "dup.cedar", text }])).message).toMatch(
+      /dup\.cedar:13: policy "same": policy id "same" is already used at dup\.cedar:1/,
+    );
+  });
+
   it("treats quotes and newlines in ids as data: they cannot close the id and add a condition", () => {
     const engine = PolicyEngine.fromTexts([
       {

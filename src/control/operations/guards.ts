@@ -91,12 +91,13 @@ export function guardOperations(s: ControlServices): AnyOperation[] {
       summary: "Put one text through the built-in detectors in force, as a request (input) or an answer (output), and say what they would do",
       tag: "guards",
       action: "control_read",
-      maxBodyBytes: 72 * 1024,
+      maxBodyBytes: 20 * 1024,
       body: z.strictObject({
+        // The detectors run on the event loop, as they do for every call: a dry run is kept short.
         text: z
           .string()
           .min(1)
-          .max(64 * 1024),
+          .max(16 * 1024),
         direction: z.enum(["input", "output"]).default("input"),
         identity: z.string().min(1).max(200).optional().describe("judge as this identity (id or name) for guards.rules"),
         model: z.string().min(1).max(300).optional().describe("judge as a call to this model (name or name@version) for guards.rules"),

@@ -128,7 +128,7 @@ export function GuardsPage() {
         <h2 id="g-try">Try the guards</h2>
         <form onSubmit={check}>
           <label for="g-text">Text</label>
-          <textarea id="g-text" required maxLength={65536} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <textarea id="g-text" required maxLength={16384} value={text} onInput={(e) => setText(e.currentTarget.value)} />
           <label for="g-direction">Judge it as</label>
           <select id="g-direction" value={direction} onChange={(e) => setDirection(e.currentTarget.value === "output" ? "output" : "input")}>
             <option value="input">a request (input)</option>
