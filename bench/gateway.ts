@@ -13,7 +13,8 @@
 //
 // Usage: npm run build && npx tsx bench/gateway.ts
 //   BENCH_SECONDS=10          length of each measured phase (fixed rate; maximum throughput)
-//   BENCH_ROUNDS=2            rounds over the targets (latency: all rounds' samples; max req/s: best round)
+//   BENCH_ROUNDS=2            rounds over the targets, every other one in reverse order (latency: all rounds' samples;
+//                             max req/s: best round)
 //   BENCH_BASELINE_REF=HEAD~1 also measure the gateway built from this git ref (a temporary worktree beside this
 //                             one, node_modules linked, `npm run build`; its own bench/gateway-perimeter.ts sets
 //                             it up), as target "baseline"; e.g. the commit before a refactor
@@ -248,7 +249,9 @@ try {
   const auditCounts: string[] = [];
   const profiles: Array<{ name: string; file: string; requests: number }> = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const t of targets) {
+    // Every other round runs the targets in reverse: measured with identical code on both sides, the target
+    // measured first read a p99 three times the other's, which is the order, not the code.
+    for (const t of round % 2 === 1 ? targets : [...targets].reverse()) {
       const pool = pools.get(t.name) as Pool;
       if (round === 1) {
         const w = await autocannon({ url: `${t.url}${PATH}`, method: "POST", headers: t.headers, body: BODY, connections: MAX_CONNECTIONS, duration: WARMUP });
