@@ -62,6 +62,8 @@ async function bundleCli() {
     rmSync(dir, { recursive: true, force: true });
     cpSync("src/evals/suites", dir, { recursive: true });
   }
+  // So is the table of runtime advisories the posture checks hold runtimes' versions against.
+  for (const dir of ["dist/bin", "dist/posture"]) copyFileSync("src/posture/runtime-advisories.yaml", `${dir}/runtime-advisories.yaml`);
 }
 
 /** The dashboard: one script and one stylesheet with content hashes in their names, and the page naming them. */

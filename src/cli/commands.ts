@@ -14,6 +14,7 @@ import { referenceAdmitter, storeSource } from "../lifecycle/admission.js";
 import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { registerModelCommands } from "./model.js";
 import { registerPolicy } from "./policy.js";
+import { registerPosture } from "./posture.js";
 import { registerGuard } from "./guard.js";
 import { registerKill } from "./kill.js";
 import { registerTools } from "./tools.js";
@@ -32,6 +33,7 @@ export function registerCommands(program: Command, cli: Cli): void {
   registerModelCommands(program, cli);
   registerRuntimeCommands(program, cli);
   registerInventoryCommands(program, cli);
+  registerPosture(program, cli);
   registerLifecycle(program, cli);
   registerServe(program, cli, (ctx) => referenceAdmitter(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded))));
   registerPolicy(program, cli);

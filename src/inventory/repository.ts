@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
 import { PerimeterError } from "../errors.js";
 import type { Database, ModelVersionTable, RuntimeTable, ServedModelTable } from "../store/schema.js";
+import { isRuntimeKind } from "../runtimes/types.js";
 import type { Store } from "../store/store.js";
 import type {
   DiscoveredModel,
@@ -13,6 +14,7 @@ import type {
   ModelVersion,
   Runtime,
   RuntimeType,
+  RuntimeVersion,
   ServedDigestSource,
   ServedModel,
 } from "./types.js";
@@ -195,10 +197,17 @@ export class InventoryRepository {
     });
   }
 
-  /** Replace what a runtime serves with what discovery just found, in one transaction. */
-  async recordDiscovery(name: string, models: readonly DiscoveredModel[], at: string): Promise<void> {
+  /** Replace what a runtime serves (and the version it reports) with what discovery just found, in one transaction. */
+  async recordDiscovery(name: string, models: readonly DiscoveredModel[], at: string, version?: RuntimeVersion): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const result = await trx.updateTable("runtimes").set({ discovered_at: at }).where("name", "=", name).executeTakeFirst();
+      const result = await trx
+        .updateTable("runtimes")
+        .set({
+          discovered_at: at,
+          ...(version === undefined ? {} : { version: version.version, version_kind: version.kind, version_note: version.note }),
+        })
+        .where("name", "=", name)
+        .executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw runtimeNotFound(name);
       await trx.deleteFrom("served_models").where("runtime", "=", name).execute();
       for (let i = 0; i < models.length; i += 500) {
@@ -360,6 +369,8 @@ function runtimeFromRow(row: Selectable<RuntimeTable>): Runtime {
     registeredAt: row.registered_at,
     registeredBy: row.registered_by,
     discoveredAt: row.discovered_at,
+    version:
+      row.version_note === null ? null : { version: row.version, kind: isRuntimeKind(row.version_kind) ? row.version_kind : null, note: row.version_note },
   };
 }
 

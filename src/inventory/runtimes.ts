@@ -2,7 +2,7 @@ import { statSync, type Stats } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PerimeterError, asPerimeterError } from "../errors.js";
-import { discoverRuntime } from "../runtimes/discovery.js";
+import { discoverRuntime, discoverVersion } from "../runtimes/discovery.js";
 import { ENVIRONMENT, type InventoryDeps } from "./models.js";
 import { InventoryRepository, runtimeNotFound } from "./repository.js";
 import { RUNTIME_TYPES, type DiscoveredModel, type Runtime, type RuntimeType, type ServedModel } from "./types.js";
@@ -45,6 +45,7 @@ export async function addRuntime(deps: InventoryDeps, input: AddRuntimeInput): P
     registeredAt: new Date().toISOString(),
     registeredBy: input.actor,
     discoveredAt: null,
+    version: null,
   };
   await new InventoryRepository(deps.store).insertRuntime(runtime);
   await deps.audit().append({
@@ -179,14 +180,20 @@ async function discoverOne(
       return digest === undefined ? m : { ...m, digest, digestSource: "admission" as const };
     });
   }
+  const version = await discoverVersion({ name: runtime.name, type: runtime.type, url: runtime.url, apiKey: apiKeyOf(runtime) }, { timeoutMs: deps.timeoutMs });
   const at = new Date().toISOString();
-  await repo.recordDiscovery(runtime.name, served, at);
+  await repo.recordDiscovery(runtime.name, served, at, version);
   await deps.audit().append({
     actor,
     action: "runtime.discover",
     resource: `runtime:${runtime.name}`,
     decision: "info",
-    details: { served: served.length, models: served.slice(0, 100).map((m) => ({ name: m.servedName, digest: m.digest })) },
+    details: {
+      served: served.length,
+      version: version.version,
+      versionKind: version.kind,
+      models: served.slice(0, 100).map((m) => ({ name: m.servedName, digest: m.digest })),
+    },
   });
   return { runtime, ok: true, served, at };
 }

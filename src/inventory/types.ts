@@ -1,7 +1,9 @@
 // The inventory's domain types: what a model version and a runtime are, as every part of Perimeter sees
 // them. The tables behind them are src/inventory/repository.ts's; nothing else reads those tables.
 
-import type { DiscoveredModel, RuntimeType } from "../runtimes/types.js";
+import type { DiscoveredModel, RuntimeType, RuntimeVersion } from "../runtimes/types.js";
+
+export type { RuntimeVersion };
 
 // What runtimes report is theirs (src/runtimes/types.ts); the inventory records it as it is.
 export { RUNTIME_TYPES, type DiscoveredModel, type RuntimeType, type ServedDigestSource } from "../runtimes/types.js";
@@ -106,6 +108,8 @@ export interface Runtime {
   readonly registeredBy: string;
   /** When discovery last succeeded; null before the first. */
   readonly discoveredAt: string | null;
+  /** What the runtime said it is at its last discovery (its patch level). */
+  readonly version: RuntimeVersion | null;
 }
 
 export interface ServedModel extends DiscoveredModel {

@@ -2,9 +2,10 @@
 // Whatever a runtime answers is untrusted input: every body is bounded, parsed with zod at the edge, and
 // every failure is a PerimeterError that names the runtime, its URL and the endpoint — never the API key.
 
-import type { z } from "zod";
-import { PerimeterError } from "../errors.js";
-import type { DiscoveredModel, RuntimeType } from "./types.js";
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { asPerimeterError, PerimeterError } from "../errors.js";
+import type { DiscoveredModel, RuntimeKind, RuntimeType, RuntimeVersion } from "./types.js";
 import { discoverEmbedded } from "./embedded.js";
 import { discoverOllama } from "./ollama.js";
 import { discoverOpenAICompatible } from "./openai-compatible.js";
@@ -296,4 +297,65 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+// What a runtime says it is, asked at discovery: Ollama's GET /api/version; behind the OpenAI-compatible
+// API, SGLang's GET /get_server_info, llama.cpp server's GET /props (build_info "b5662-<commit>") and vLLM's
+// GET /version, at the server's root (a URL registered with /v1 is asked without it). A runtime that says
+// nothing is recorded as such, with what was asked: its patch level cannot be told, which is a finding of
+// its own, and never a failed discovery.
+
+const versionAnswer = z.object({ version: z.string().min(1).max(100) });
+const propsAnswer = z.object({ build_info: z.string().min(1).max(200) });
+
+interface Probe {
+  readonly kind: RuntimeKind;
+  readonly endpoint: string;
+  readonly ask: (http: RuntimeHttp) => Promise<string>;
+}
+
+// SGLang first: it is the one that answers /get_server_info; llama-server the one with build_info in /props;
+// vLLM's /version last, as the least specific.
+const OPENAI_PROBES: readonly Probe[] = [
+  {
+    kind: "sglang",
+    endpoint: "/get_server_info",
+    ask: async (http) => (await http.get("/get_server_info", versionAnswer, "SGLang's server info")).version,
+  },
+  { kind: "llamacpp", endpoint: "/props", ask: async (http) => (await http.get("/props", propsAnswer, "llama.cpp server's props")).build_info },
+  { kind: "vllm", endpoint: "/version", ask: async (http) => (await http.get("/version", versionAnswer, "vLLM's version")).version },
+];
+
+export async function discoverVersion(runtime: RuntimeTarget, options: { readonly timeoutMs?: number } = {}): Promise<RuntimeVersion> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
+  if (runtime.type === "embedded") return embeddedVersion();
+  if (runtime.type === "ollama") {
+    try {
+      const v = (await runtimeHttp(runtime, timeoutMs).get("/api/version", versionAnswer, "Ollama's version")).version;
+      return { version: v, kind: "ollama", note: "GET /api/version" };
+    } catch (err) {
+      return { version: null, kind: "ollama", note: `GET /api/version failed: ${asPerimeterError(err).message}` };
+    }
+  }
+  const root = runtimeHttp({ ...runtime, url: runtime.url.replace(/\/v1\/*$/, "") }, timeoutMs);
+  const failed: string[] = [];
+  for (const probe of OPENAI_PROBES) {
+    try {
+      return { version: await probe.ask(root), kind: probe.kind, note: `GET ${probe.endpoint}` };
+    } catch (err) {
+      failed.push(`${probe.endpoint} (${asPerimeterError(err).message})`);
+    }
+  }
+  return { version: null, kind: null, note: `it answered none of ${failed.join("; ")}` };
+}
+
+/** The llama.cpp release node-llama-cpp ships its prebuilt binaries from. */
+async function embeddedVersion(): Promise<RuntimeVersion> {
+  try {
+    const info = new URL("../llama/llama.cpp.info.json", import.meta.resolve("node-llama-cpp"));
+    const tag = z.object({ tag: z.string().min(1).max(100) }).parse(JSON.parse(await readFile(info, "utf8"))).tag;
+    return { version: tag, kind: "llamacpp", note: "node-llama-cpp's llama.cpp release" };
+  } catch (err) {
+    return { version: null, kind: "llamacpp", note: `node-llama-cpp's llama.cpp release cannot be read: ${(err as Error).message}` };
+  }
 }

@@ -28,3 +28,19 @@ export interface DiscoveredModel {
   /** What else the runtime reports: family, format, parameter size, quantization, context length, size, template digest ... */
   readonly details: Readonly<Record<string, string | number | boolean>>;
 }
+
+/** Whose version scheme a runtime's version is in: the servers behind the runtime types. */
+export const RUNTIME_KINDS = ["ollama", "vllm", "sglang", "llamacpp"] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+
+export function isRuntimeKind(value: unknown): value is RuntimeKind {
+  return typeof value === "string" && (RUNTIME_KINDS as readonly string[]).includes(value);
+}
+
+/** A runtime's version as it reported it: which server it is, its version in that server's scheme, and from where. */
+export interface RuntimeVersion {
+  /** null: the runtime answered discovery but would not say its version (why is in `note`). */
+  readonly version: string | null;
+  readonly kind: RuntimeKind | null;
+  readonly note: string;
+}

@@ -384,6 +384,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("tool_approvals").dropColumn("identity_owner").execute();
     },
   },
+  "0012_runtime_version": {
+    // The version each runtime reported at its last discovery, and which runtime it said it was (its patch
+    // level, held against known advisories by `perimeter posture`).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable("runtimes").addColumn("version", "text").execute();
+      await db.schema.alterTable("runtimes").addColumn("version_kind", "text").execute();
+      await db.schema.alterTable("runtimes").addColumn("version_note", "text").execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const column of ["version", "version_kind", "version_note"]) await db.schema.alterTable("runtimes").dropColumn(column).execute();
+    },
+  },
 };
 
 /**

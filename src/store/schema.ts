@@ -88,6 +88,12 @@ export interface RuntimeTable {
   registered_at: string;
   registered_by: string;
   discovered_at: string | null;
+  /** As the runtime reported it at its last discovery; null when it would not say. */
+  version: string | null;
+  /** ollama | vllm | sglang | llamacpp: whose version scheme `version` is in. */
+  version_kind: string | null;
+  /** Where the version came from, or why there is none. */
+  version_note: string | null;
 }
 
 export interface ServedModelTable {

@@ -82,6 +82,7 @@ const ollama: Runtime = {
   registeredAt: "2025-03-01T10:00:00Z",
   registeredBy: "ops",
   discoveredAt: "2025-03-03T12:00:00Z",
+  version: null,
 };
 const vllm: Runtime = {
   ...ollama,

@@ -25,6 +25,7 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
         "0009_policy_sets",
         "0010_scope_use",
         "0011_tool_approval_owner",
+        "0012_runtime_version",
       ]);
       const head = await second.db.selectFrom("audit_head").selectAll().execute();
       expect(head).toHaveLength(1);
