@@ -1,18 +1,19 @@
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
 import { listRuntimes } from "../inventory/runtimes.js";
+import { accessReview } from "../posture/access.js";
 import { runtimePosture } from "../posture/runtimes.js";
 import { parseFormat, printJson, printTable, readOnly, withContext, type Cli } from "./context.js";
 
-// perimeter posture — the gaps Perimeter finds in its own state: for now the runtimes' patch level, from the
-// version each reported at its last discovery held against the known advisories.
+// perimeter posture — the gaps Perimeter finds in its own state: the runtimes' patch level (the version each
+// reported at its last discovery held against the known advisories) and the access review of identities.
 
 export function registerPosture(program: Command, cli: Cli): void {
   readOnly(
     program
       .command("posture")
       .description(
-        "the runtimes' patch level: each runtime's version at its last discovery against known advisories (CVE, GHSA); exit 1 when any is vulnerable or its version cannot be told",
+        "the gaps in Perimeter's own state: each runtime's version at its last discovery against known advisories (CVE, GHSA), and the access review of identities, keys and scopes; exit 1 when there is any",
       ),
   )
     .option("--format <format>", "text or json", "text")
@@ -21,7 +22,8 @@ export function registerPosture(program: Command, cli: Cli): void {
         const format = parseFormat(opts.format, ["text", "json"] as const);
         return withContext(cli.globals(), async (ctx) => {
           const postures = (await listRuntimes(ctx)).map((r) => runtimePosture(r));
-          if (format === "json") printJson({ runtimes: postures });
+          const access = await accessReview(ctx.store, ctx.loaded.config.posture.accessReview);
+          if (format === "json") printJson({ runtimes: postures, access });
           else if (postures.length === 0) process.stdout.write("no runtimes: register one with perimeter runtime add\n");
           else {
             printTable(
@@ -38,7 +40,11 @@ export function registerPosture(program: Command, cli: Cli): void {
             );
             for (const f of postures.flatMap((p) => p.findings)) process.stdout.write(`${f.severity}  ${f.rule}  ${f.message}\n`);
           }
-          return postures.every((p) => p.status === "patched") ? EXIT.ok : EXIT.refused;
+          if (format === "text") {
+            process.stdout.write(access.length === 0 ? "access review: nothing to take back\n" : "access review:\n");
+            for (const f of access) process.stdout.write(`${f.severity}  ${f.rule}  ${f.message}\n`);
+          }
+          return postures.every((p) => p.status === "patched") && access.length === 0 ? EXIT.ok : EXIT.refused;
         });
       }),
     );

@@ -772,6 +772,24 @@ const controlSchema = z
   })
   .default(CONTROL_DEFAULTS);
 
+const POSTURE_DEFAULTS = { accessReview: { unusedDays: 90, keyMaxAgeDays: 90, maxAdmins: 3 } } as const;
+
+const postureSchema = z
+  .strictObject({
+    /** The access review `perimeter posture` runs over identities, keys and scopes. */
+    accessReview: z
+      .strictObject({
+        /** An identity, or a scope of one, not used for this long (and older than this) is a grant to take back. */
+        unusedDays: z.number().int().min(1).max(3650).default(POSTURE_DEFAULTS.accessReview.unusedDays),
+        /** A key older than this is due for rotation. */
+        keyMaxAgeDays: z.number().int().min(1).max(3650).default(POSTURE_DEFAULTS.accessReview.keyMaxAgeDays),
+        /** More active identities than this holding the admin role is a finding. */
+        maxAdmins: z.number().int().min(1).max(1000).default(POSTURE_DEFAULTS.accessReview.maxAdmins),
+      })
+      .default(POSTURE_DEFAULTS.accessReview),
+  })
+  .default(POSTURE_DEFAULTS);
+
 const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -791,11 +809,13 @@ export const configSchema = z.strictObject({
   tools: toolsSchema,
   evals: evalsSchema,
   control: controlSchema,
+  posture: postureSchema,
   log: logSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type StoreConfig = Config["store"];
+export type PostureConfig = Config["posture"];
 export type AuditConfig = Config["audit"];
 export type ScanConfig = Config["scan"];
 export type InventoryConfig = Config["inventory"];
