@@ -24,6 +24,7 @@ import {
   type ZipLocalMember,
   type ZipSpan,
 } from "../formats/zip.js";
+import { secretsDetector } from "../guards/secrets.js";
 import { finding, type Finding } from "./findings.js";
 import { judgeKerasConfig } from "./keras-policy.js";
 import { savedModelFindings } from "./savedmodel-policy.js";
@@ -840,7 +841,8 @@ async function scanJson(src: ByteSource, where: string, ctx: ScanContext): Promi
     ];
   const extracted = extractChatTemplates(parsed.value);
   // A malformed chat_template must not read as "no template"; other JSON shapes are just data.
-  const findings: Finding[] = extracted.problems.filter((p) => p.includes("chat_template")).map((p) => finding("TEMPLATE_INVALID", p, loc));
+  const findings: Finding[] = secretsIn(Buffer.from(await src.read(0, src.size)).toString("utf8"), loc);
+  findings.push(...extracted.problems.filter((p) => p.includes("chat_template")).map((p) => finding("TEMPLATE_INVALID", p, loc)));
   for (const t of extracted.templates) findings.push(...templateFindings(t.template, `${loc} chat_template${t.name ? ` ${t.name}` : ""}`));
   return findings;
 }
@@ -861,12 +863,28 @@ async function scanText(src: ByteSource, where: string, ctx: ScanContext): Promi
   const name = where === "" ? (ctx.fileName ?? "") : where;
   // Loaders open config.json and tokenizer_config.json by name: one that is not JSON is not "just text".
   if (JSON_FILE.test(name)) return scanJson(src, where, ctx);
+  // Text beside the weights (.env, YAML, a README, source) is read for credentials whatever else it is.
+  const secrets = secretsIn(text, loc);
   if (SOURCE_FILE.test(name) || looksLikePython(text)) {
-    return [finding("EXECUTABLE_CODE", "Python source: a loader runs it when asked to trust remote code; review it and allow it explicitly", loc)];
+    return [...secrets, finding("EXECUTABLE_CODE", "Python source: a loader runs it when asked to trust remote code; review it and allow it explicitly", loc)];
   }
   // A bare Jinja template (.j2 / .jinja files ship beside models).
-  if (/\{%|\{\{/.test(text)) return templateFindings(text, loc);
-  return [];
+  if (/\{%|\{\{/.test(text)) return [...secrets, ...templateFindings(text, loc)];
+  return secrets;
+}
+
+const secrets = secretsDetector();
+
+/** Credentials in a text file, each named by its kind and line, never quoted: the report must not carry them on. */
+function secretsIn(text: string, loc: string): Finding[] {
+  return secrets.detect(text).map((f) => {
+    const line = text.slice(0, f.span.start).split("\n").length;
+    return finding(
+      "SECRET_IN_FILE",
+      `a ${f.type} is in the file at line ${line}: remove it and rotate it (it went wherever the model went), then scan again`,
+      `${loc} line ${line}`,
+    );
+  });
 }
 
 function looksLikePython(text: string): boolean {

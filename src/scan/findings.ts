@@ -92,6 +92,11 @@ export const RULES = {
   },
   EXECUTABLE_CODE: { severity: "high", verdict: "suspicious", summary: "source code that a loader can run (e.g. with trust_remote_code)" },
   SYMLINK: { severity: "high", verdict: "suspicious", summary: "a symbolic link in a model directory can point anywhere" },
+  SECRET_IN_FILE: {
+    severity: "high",
+    verdict: "suspicious",
+    summary: "a credential (a cloud or hub token, a private key) lies beside the weights, where everyone who gets the model gets it",
+  },
   FORMAT_UNKNOWN: { severity: "high", verdict: "unscannable", summary: "a binary format the scanner does not recognise cannot be proven safe" },
   READ_FAILED: { severity: "high", verdict: "unscannable", summary: "the file could not be read" },
   SCAN_ERROR: { severity: "high", verdict: "unscannable", summary: "the scanner failed on this file; fail closed" },
