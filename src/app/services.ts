@@ -17,6 +17,7 @@ import type { Context } from "./context.js";
 export function lifecycleDeps(ctx: Context): LifecycleDeps {
   let key: KeyObject | undefined;
   let approvers: ReadonlyMap<string, readonly KeyObject[]> | undefined;
+  let builders: ReadonlyMap<string, readonly KeyObject[]> | undefined;
   const purpose = { what: "lifecycle signing key", setting: "lifecycle.signingKey", code: "SIGNING_KEY_INVALID" } as const;
   const keyPath = () => configPath(ctx.loaded, ctx.loaded.config.lifecycle.signingKey);
   return {
@@ -26,6 +27,7 @@ export function lifecycleDeps(ctx: Context): LifecycleDeps {
     signers: () => resolveTrustedSigners(ctx.loaded),
     // Read once per process (a change of key files takes a restart), not for every approval a page shows.
     approverKeys: () => (approvers ??= resolveApproverKeys(ctx)),
+    builderKeys: () => (builders ??= resolveKeyFiles(ctx, ctx.loaded.config.lifecycle.builders, "builders")),
     instanceKey: () => (key ??= loadOrCreateSigningKey(keyPath(), true, purpose)),
     // Reading an approval never makes a key: a missing key file is an approval that cannot be verified here.
     instancePublicKey: () => createPublicKey(key ?? loadOrCreateSigningKey(keyPath(), false, purpose)),
@@ -44,8 +46,13 @@ export function killSwitchFor(ctx: Context): KillSwitch {
 
 /** lifecycle.approverKeys: each approver's public key files, read and parsed (a bad file refuses approvals). */
 function resolveApproverKeys(ctx: Context): Map<string, KeyObject[]> {
+  return resolveKeyFiles(ctx, ctx.loaded.config.lifecycle.approverKeys, "approverKeys");
+}
+
+/** Name → public key files, read and parsed; an unreadable one names its setting. */
+function resolveKeyFiles(ctx: Context, byName: Readonly<Record<string, readonly string[]>>, setting: string): Map<string, KeyObject[]> {
   const keys = new Map<string, KeyObject[]>();
-  for (const [approver, files] of Object.entries(ctx.loaded.config.lifecycle.approverKeys)) {
+  for (const [approver, files] of Object.entries(byName)) {
     keys.set(
       approver,
       files.map((f) => {
@@ -54,9 +61,9 @@ function resolveApproverKeys(ctx: Context): Map<string, KeyObject[]> {
         try {
           pem = readFileSync(path, "utf8");
         } catch (err) {
-          throw new PerimeterError("SIGNING_KEY_INVALID", `cannot read lifecycle.approverKeys.${approver} ${f}: ${(err as Error).message}`);
+          throw new PerimeterError("SIGNING_KEY_INVALID", `cannot read lifecycle.${setting}.${approver} ${f}: ${(err as Error).message}`);
         }
-        return publicKeyFromPem(pem, `lifecycle.approverKeys.${approver} ${f}`);
+        return publicKeyFromPem(pem, `lifecycle.${setting}.${approver} ${f}`);
       }),
     );
   }

@@ -6,11 +6,13 @@ import { EXIT, PerimeterError } from "../errors.js";
 import { admitFromBundle, admitFromStore } from "../lifecycle/admit.js";
 import { exportAdmissionBundle } from "../lifecycle/admission.js";
 import { privateKeyFromPem, publicKeyFromPem } from "../lifecycle/attestation.js";
+import { attest } from "../lifecycle/provenance.js";
 import { LifecycleRepository } from "../lifecycle/repository.js";
 import { approve, attachImage, deploy, retire, rollback } from "../lifecycle/service.js";
 import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { getModel } from "../inventory/models.js";
 import { writeChunk, writeOutputFile } from "../output-file.js";
+import { collect } from "./plain.js";
 import { addViewCommand, parseFormat, printJson, printTable, resolveActor, withContext, type Cli } from "./context.js";
 
 // perimeter approve|deploy|deprecate|revoke|rollback|admit, perimeter admission export|key, perimeter evidence.
@@ -41,6 +43,65 @@ export function registerLifecycle(program: Command, cli: Cli): void {
           return EXIT.ok;
         });
       }),
+    );
+
+  program
+    .command("attest")
+    .description(
+      "write SLSA v1 provenance for a fine-tune, adapter, merge or quantization: its builder, the parent models and datasets it was made from (by digest) and its parameters, signed by the builder (DSSE) and kept as evidence",
+    )
+    .argument("<name@version>")
+    .requiredOption("--builder <id>", "the builder's id (a URI such as https://ci.example.com/train), as lifecycle.builders names it")
+    .requiredOption("--signing-key <file>", "the builder's private key (PEM, Ed25519 or ECDSA)")
+    .option("--material <ref>", "what it was made from: a model name@version, NAME=sha256:HEX, or a file to hash (repeatable)", collect, [] as string[])
+    .option("--param <key=value>", "a build parameter, e.g. epochs=3 (repeatable)", collect, [] as string[])
+    .option("--started <iso>", "when the build started")
+    .option("--finished <iso>", "when it finished")
+    .option("--actor <name>", "who records it")
+    .option("--format <format>", "text or json (the statement)", "text")
+    .action(
+      cli.run(
+        async (
+          ref: string,
+          opts: {
+            builder: string;
+            signingKey: string;
+            material: string[];
+            param: string[];
+            started?: string;
+            finished?: string;
+            actor?: string;
+            format: string;
+          },
+        ) => {
+          const format = parseFormat(opts.format, ["text", "json"] as const);
+          const signingKey = privateKeyFromPem(readKey(opts.signingKey), `--signing-key ${opts.signingKey}`);
+          const parameters: Record<string, string> = {};
+          for (const p of opts.param) {
+            const eq = p.indexOf("=");
+            if (eq < 1) throw new PerimeterError("USAGE", `--param takes key=value, not "${p}"`);
+            parameters[p.slice(0, eq)] = p.slice(eq + 1);
+          }
+          const actor = resolveActor(opts.actor);
+          return withContext(cli.globals(), async (ctx) => {
+            const r = await attest(lifecycleDeps(ctx), ref, {
+              builder: opts.builder,
+              materials: opts.material,
+              parameters,
+              startedOn: opts.started,
+              finishedOn: opts.finished,
+              signingKey,
+              actor,
+            });
+            if (format === "json") printJson(r.statement);
+            else
+              process.stdout.write(
+                `attested ${ref} as built by ${opts.builder} from ${opts.material.length} materials (provenance evidence ${r.evidence.id})\n`,
+              );
+            return EXIT.ok;
+          });
+        },
+      ),
     );
 
   program

@@ -142,6 +142,10 @@ const lifecycleSchema = z
     requireApproverKeys: z.boolean().default(false),
     /** Approver name → public key files (PEM, Ed25519 or ECDSA) their approvals may be signed with. */
     approverKeys: z.record(z.string().min(1).max(200), z.array(z.string().min(1)).min(1)).default({}),
+    /** Approving a fine-tune, adapter, merge or quantization needs SLSA provenance (perimeter attest) from a builder below. */
+    requireProvenance: z.boolean().default(false),
+    /** Builder id → public key files (PEM, Ed25519 or ECDSA) its provenance may be signed with. */
+    builders: z.record(z.string().min(1).max(500), z.array(z.string().min(1)).min(1)).default({}),
     /** Ed25519 key (PKCS#8 PEM) that signs approvals (when the approver brings none) and admission bundles; created if missing. */
     signingKey: z.string().min(1).default(".perimeter/lifecycle-signing-key.pem"),
     /** Kubernetes namespace → environment, for the admission webhook. */
@@ -176,6 +180,8 @@ const lifecycleSchema = z
     requireEval: false,
     requireApproverKeys: false,
     approverKeys: {},
+    requireProvenance: false,
+    builders: {},
     signingKey: ".perimeter/lifecycle-signing-key.pem",
     namespaces: {},
     bundleTtlHours: 24,

@@ -8,7 +8,7 @@ import type { Store } from "../store/store.js";
 export const LIFECYCLE_STATES = ["registered", "evaluated", "approved", "deployed", "deprecated", "revoked"] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
-export const EVIDENCE_KINDS = ["scan", "signature", "eval", "approval", "oci-image"] as const;
+export const EVIDENCE_KINDS = ["scan", "signature", "eval", "approval", "oci-image", "provenance"] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 export interface Evidence {

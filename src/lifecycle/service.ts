@@ -7,6 +7,7 @@ import type { ModelVersion } from "../inventory/types.js";
 import type { ScanReport } from "../scan/scan.js";
 import type { Store } from "../store/store.js";
 import { APPROVAL_PAYLOAD_TYPE, keyId, signStatement, verifyStatement } from "./attestation.js";
+import { provenanceProblem } from "./provenance.js";
 import { LifecycleRepository, type Evidence, type LifecycleState } from "./repository.js";
 import { verifyWithTrustedSigners, type ResolvedSigner } from "./signers.js";
 
@@ -22,6 +23,8 @@ export interface LifecycleDeps {
   readonly instanceKey: () => KeyObject;
   /** Its public half, read without ever creating the key (reading approvals); default: from instanceKey. */
   readonly instancePublicKey?: () => KeyObject;
+  /** lifecycle.builders resolved: builder id → the public keys its provenance may be signed with. */
+  readonly builderKeys?: () => ReadonlyMap<string, readonly KeyObject[]>;
   /** lifecycle.approverKeys resolved: approver → the public keys an approval by them may be signed with. */
   readonly approverKeys?: () => ReadonlyMap<string, readonly KeyObject[]>;
   /**
@@ -186,6 +189,11 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
       signer = check.signer;
       if (scan?.verdict === "pass" && scan.digest === version.digest) unmet.push(...scanCoverageGaps(scan, check.verification.resources));
     }
+  }
+
+  if (deps.config.requireProvenance) {
+    const problem = await provenanceProblem(deps, version);
+    if (problem !== undefined) unmet.push(problem);
   }
 
   // The gate is assessed from the stored evaluation, never from a recorded verdict: eval evidence is a record
