@@ -1,6 +1,7 @@
 import type { Control, Finding, Severity } from "../decision.js";
 import type { PostureConfig } from "../config/schema.js";
 import { scopeUse } from "../identity/scope-use.js";
+import { ownerKey } from "../identity/owner.js";
 import { IdentityRepository } from "../identity/repository.js";
 import { identityStatus, liveKeys } from "../identity/service.js";
 import type { IdentityRecord } from "../identity/types.js";
@@ -41,7 +42,7 @@ export async function accessReview(store: Store, config: PostureConfig["accessRe
   const who = (i: IdentityRecord) => `${i.name} (${i.id})`;
 
   for (const i of identities) {
-    if (NOBODY.has(i.owner.normalize("NFKC").trim().toLowerCase()))
+    if (NOBODY.has(ownerKey(i.owner)))
       add("IDENTITY_NO_OWNER", "high", i, `${who(i)} has no owner ("${i.owner}"): nobody answers for it; recreate it with --owner naming a person or team`);
     if (i.expiresAt === null)
       add("IDENTITY_NO_EXPIRY", "medium", i, `${who(i)} never expires: give it an expiry (perimeter identity create --expires-in), so a forgotten one ends`);

@@ -1,6 +1,7 @@
 import type { AuditLog } from "../audit/index.js";
 import type { ToolServerConfig, ToolsConfig } from "../config/schema.js";
 import { PerimeterError } from "../errors.js";
+import { ownerKey } from "../identity/owner.js";
 import type { Store } from "../store/store.js";
 import type { ToolDefinition } from "./definition.js";
 import { TOOL_GUARD_CONTROLS, type ToolFinding, type ToolGuards } from "./inspect.js";
@@ -178,7 +179,7 @@ export class ToolsService {
           `the owner of ${a.identityName} (${a.identityId}), which made call ${id}, is not known: the call cannot be allowed`,
         );
       const deciders = [actor, ...(deciderOwner === undefined ? [] : [deciderOwner])];
-      if (deciders.some((d) => samePerson(d, owner)))
+      if (deciders.some((d) => ownerKey(d) === ownerKey(owner)))
         throw new PerimeterError(
           "PERMISSION_DENIED",
           `${actor} owns ${a.identityName}, which made this call, and cannot allow it (separation of duties): another person must decide, or deny it`,
@@ -215,10 +216,4 @@ export class ToolsService {
       await upstream.close();
     }
   }
-}
-
-/** Owners are free text: " Alice", "alice" and "ＡＬＩＣＥ" are one person. */
-function samePerson(a: string, b: string): boolean {
-  const norm = (s: string) => s.normalize("NFKC").trim().toLowerCase();
-  return norm(a) === norm(b);
 }
