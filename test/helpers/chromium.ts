@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 
 // Debian's Chromium driven by playwright-core, offline: every request that is not the page's own file is
 // recorded and aborted, so a test can assert that a page needs no network.
@@ -31,6 +31,11 @@ const DRAWN_CANVASES = `(() => {
   return n;
 })()`;
 
+/** How many canvases of the page have something drawn on them. */
+export function drawnCanvases(page: Page): Promise<number> {
+  return page.evaluate<number>(DRAWN_CANVASES);
+}
+
 export interface OpenedPage {
   readonly foreignRequests: string[];
   readonly consoleErrors: string[];
@@ -58,7 +63,7 @@ export async function openInChromium(file: string, options: { screenshot?: strin
     });
     await page.goto(url, { waitUntil: "load" });
     await page.waitForTimeout(300);
-    const chartsDrawn = await page.evaluate<number>(DRAWN_CANVASES);
+    const chartsDrawn = await drawnCanvases(page);
     if (options.screenshot !== undefined) await page.screenshot({ path: options.screenshot, fullPage: true });
     return { foreignRequests, consoleErrors, chartsDrawn };
   } finally {

@@ -16,7 +16,7 @@ import { listKills } from "../../src/killswitch/index.js";
 import { LifecycleRepository } from "../../src/lifecycle/repository.js";
 import { writeGgufModel } from "../fixtures/model-files.js";
 import { startPerimeter, type Perimeter } from "../gateway/setup.js";
-import { artifactsDir, chromiumPath } from "../helpers/chromium.js";
+import { artifactsDir, chromiumPath, drawnCanvases } from "../helpers/chromium.js";
 import { STORE_KINDS } from "../helpers/stores.js";
 import { axeViolations, buildDashboard, openPage, recordEvaluation, serious, type Watched } from "./browser.js";
 
@@ -413,7 +413,7 @@ describe.each(STORE_KINDS)("the dashboard in a browser on %s", (kind) => {
         await READY[name](page).first().waitFor();
         await page.getByText("Loading…").first().waitFor({ state: "detached" });
         if (name === "version" || name === "traffic" || name === "overview")
-          await expect.poll(() => drawnCharts(page), { message: `${name} draws its charts`, timeout: 10_000 }).toBeGreaterThan(0);
+          await expect.poll(() => drawnCanvases(page), { message: `${name} draws its charts`, timeout: 10_000 }).toBeGreaterThan(0);
         const found = serious(await axeViolations(page));
         expect(found, `${name} at ${width}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
         // Nothing is wider than the screen but the tables and the graph, which scroll in their own boxes.
@@ -494,18 +494,4 @@ function titleOf(name: Exclude<(typeof PAGES)[number], "version">): string {
     policies: "Policies",
   };
   return titles[name];
-}
-
-/** Canvases with a painted pixel (run in the page as a string: this project compiles without the DOM's types). */
-function drawnCharts(page: Page): Promise<number> {
-  return page.evaluate<number>(`(() => {
-    let n = 0;
-    for (const c of document.querySelectorAll("canvas")) {
-      const ctx = c.getContext("2d");
-      if (ctx === null || c.width === 0 || c.height === 0) continue;
-      const data = ctx.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) { n++; break; }
-    }
-    return n;
-  })()`);
 }
