@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   AUTH_IDENTITY_EXPIRED: { kind: "refused", status: 401, summary: "the identity expired" },
   AUTH_IDENTITY_REVOKED: { kind: "refused", status: 401, summary: "the identity was revoked or killed" },
   AUTH_TOKEN_INVALID: { kind: "refused", status: 401, summary: "the bearer token is not a valid JWT from a configured issuer" },
+  AUTH_WRONG_ENVIRONMENT: { kind: "refused", status: 403, summary: "the identity belongs to an environment this gateway does not serve" },
   AUTH_SESSION_INVALID: { kind: "refused", status: 401, summary: "the dashboard session is unknown, malformed or ended" },
   AUTH_SESSION_EXPIRED: { kind: "refused", status: 401, summary: "the dashboard session expired or was idle too long" },
   CSRF_INVALID: { kind: "refused", status: 403, summary: "a change made with a session cookie lacks its CSRF token or comes from another origin" },

@@ -31,14 +31,25 @@ export function registerLifecycle(program: Command, cli: Cli): void {
     .option("--signature <file>", "the OMS signature (default: model.sig in the model directory)")
     .option("--actor <name>", "the approver")
     .option("--note <text>", "why it is approved: kept in the signed approval and the audit event")
+    .option(
+      "--environment <env...>",
+      "approve it for these of its registered environments only (default: all); approving an approved version for more environments promotes it",
+    )
     .action(
-      cli.run(async (ref: string, opts: { signingKey?: string; path?: string; signature?: string; actor?: string; note?: string }) => {
+      cli.run(async (ref: string, opts: { signingKey?: string; path?: string; signature?: string; actor?: string; note?: string; environment?: string[] }) => {
         const actor = resolveActor(opts.actor);
         const signingKey = opts.signingKey === undefined ? undefined : privateKeyFromPem(readKey(opts.signingKey), `--signing-key ${opts.signingKey}`);
         return withContext(cli.globals(), async (ctx) => {
-          const result = await approve(lifecycleDeps(ctx), ref, { actor, signingKey, path: opts.path, signature: opts.signature, note: opts.note });
+          const result = await approve(lifecycleDeps(ctx), ref, {
+            actor,
+            signingKey,
+            path: opts.path,
+            signature: opts.signature,
+            note: opts.note,
+            environments: opts.environment,
+          });
           process.stdout.write(
-            `approved ${result.version.id} for ${result.version.environments.join(", ")} (signature by ${result.signer}; approval evidence ${result.evidence.id})\n`,
+            `approved ${result.version.id} for ${result.environments.join(", ")} (signature by ${result.signer}; approval evidence ${result.evidence.id})\n`,
           );
           return EXIT.ok;
         });

@@ -245,6 +245,11 @@ const gatewaySchema = z
   .strictObject({
     host: z.string().min(1).default("127.0.0.1"),
     port: z.number().int().min(0).max(65_535).default(8080),
+    /**
+     * The environments this gateway (and its tool gateway) serves; empty: every environment. A caller whose
+     * identity belongs to another environment is refused (AUTH_WRONG_ENVIRONMENT) and the access review names it.
+     */
+    environments: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "a lower-case environment name such as prod")).default([]),
     /** Limits per identity, and per model version. */
     limits: z
       .strictObject({
@@ -310,6 +315,7 @@ const gatewaySchema = z
   .default({
     host: "127.0.0.1",
     port: 8080,
+    environments: [],
     limits: { identity: {}, model: {}, streamLeaseSeconds: 60 },
     killPollMs: 1000,
     upstreamTimeoutMs: 120_000,

@@ -44,7 +44,9 @@ export class Catalog {
   static async load(store: Store): Promise<Catalog> {
     const inventory = new InventoryRepository(store);
     const versions = await inventory.listModels();
-    const states = await new LifecycleRepository(store).states(versions.map((v) => v.id));
+    const lifecycle = new LifecycleRepository(store);
+    const states = await lifecycle.states(versions.map((v) => v.id));
+    const approved = await lifecycle.approvedEnvironments(versions.filter((v) => states.has(v.id)).map((v) => v.id));
     const runtimes = await inventory.listRuntimes();
     const served = await inventory.servedModels();
     // Candidates by the digests a runtime may vouch for; whether a candidate may be served is lifecycle's to say.
@@ -57,7 +59,14 @@ export class Catalog {
       if (runtime === undefined || s.digest === null) continue;
       for (const version of byDigest.get(s.digest) ?? []) {
         const state = states.get(version.id)?.state ?? "registered";
-        if (!servable(version, state, { runtime: runtime.name, environment: runtime.environment, digest: s.digest }).allow) continue;
+        if (
+          !servable({ ...version, approvedFor: approved.get(version.id) ?? [] }, state, {
+            runtime: runtime.name,
+            environment: runtime.environment,
+            digest: s.digest,
+          }).allow
+        )
+          continue;
         const servedContext = s.details["contextLength"];
         const contextLength = typeof servedContext === "number" && servedContext > 0 ? servedContext : version.modelCard.contextLength;
         const route: ModelRoute = { version, state, runtime, servedName: s.servedName, contextLength };

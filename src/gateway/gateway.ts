@@ -4,6 +4,7 @@ import type { AuditEventInput, AuditLog } from "../audit/index.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { asPerimeterError, type ErrorCode } from "../errors.js";
 import type { Route, RouteResponse } from "../http/server.js";
+import { type EnvironmentUseRecorder, foreignEnvironment } from "../identity/environment-use.js";
 import type { AuthResult, Principal } from "../identity/types.js";
 import type { GuardContext, PolicyDecision, PolicyRequest } from "../policy/engine.js";
 import { CallCancel, type DialectResponse, type OpenAIDialect } from "../runtimes/dialect.js";
@@ -55,6 +56,8 @@ export interface GatewayDeps {
   readonly guards?: Guards | undefined;
   /** The live monitor (src/evals/): samples calls after the fact; none when off. */
   readonly monitor?: TrafficMonitor | undefined;
+  /** Where callers of another environment than config.environments are noted (the access review reads it). */
+  readonly environmentUse?: EnvironmentUseRecorder | undefined;
   /** Re-read what else changes while running (applied policy sets), with the catalog and kills: a failure counts as theirs. */
   readonly refreshAlso?: (() => Promise<unknown>) | undefined;
 }
@@ -241,11 +244,28 @@ export class Gateway {
       this.deps.logger?.error({ err }, "checking credentials failed");
       return refusal("STORE_UNAVAILABLE", "credentials could not be checked right now: try again shortly");
     }
-    return auth.ok ? auth.principal : refusal(auth.code, auth.message);
+    if (!auth.ok) return refusal(auth.code, auth.message);
+    const foreign = foreignEnvironment(auth.principal, this.deps.config.environments);
+    if (foreign === undefined) return auth.principal;
+    // Refused, and recorded under the identity (not as an anonymous caller): its key turned up where it does not belong.
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    for (const environment of this.deps.config.environments) this.deps.environmentUse?.presented(auth.principal, environment);
+    const r: Refusal = { ...refusal("AUTH_WRONG_ENVIRONMENT", foreign.reason), attributed: true };
+    if (this.identityRefusals.admit(auth.principal.id, { code: r.code, reason: r.reason, route: path, status: errorStatus(r.code) }))
+      this.record({
+        actor: `identity:${auth.principal.id}`,
+        action: "gateway.call",
+        resource: "gateway",
+        decision: "deny",
+        reason: r.reason,
+        details: { code: r.code, route: path, status: errorStatus(r.code), environment: auth.principal.environment, served: this.deps.config.environments },
+      });
+    return r;
   }
 
   /** Record a refusal of a caller without credentials: counted per source, summarised, never one event each. */
   refusedAnonymous(req: IncomingMessage, path: string, r: Refusal): void {
+    if (r.attributed === true) return;
     this.unauthenticated.note({ source: req.socket.remoteAddress ?? "unknown", code: r.code, reason: r.reason, route: path, status: errorStatus(r.code) });
   }
 

@@ -41,7 +41,11 @@ export const SERVE_STAGES = [
 export type ServeStage = (typeof SERVE_STAGES)[number];
 
 /** A stage's refusal: the one decision shape, plus when a retry may succeed (429's Retry-After). */
-export type Refusal = Extract<Decision, { allow: false }> & { readonly retryAfterSeconds?: number };
+export type Refusal = Extract<Decision, { allow: false }> & {
+  readonly retryAfterSeconds?: number;
+  /** Already audited under the caller's identity where it was decided (not counted again as anonymous). */
+  readonly attributed?: true;
+};
 
 /** A stage's refusal: a denying decision with its registered code. */
 export function refusal(code: ErrorCode, reason: string, findings: readonly Finding[] = []): Refusal {

@@ -5,6 +5,7 @@ import { PerimeterError } from "../errors.js";
 import { bearerKind, JwtVerifier } from "../identity/jwt.js";
 import { IdentityService, type AuthCacheOptions } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
+import { EnvironmentUseRecorder } from "../identity/environment-use.js";
 import { ScopeUseRecorder } from "../identity/scope-use.js";
 import { LivePolicies } from "../policy/applied.js";
 import { PolicyEngine } from "../policy/engine.js";
@@ -67,6 +68,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   const engine = (): PolicyEngine => policies.engine;
   // Which scopes made a difference (the access review's unused scopes): asked only when a decision is not cached.
   const scopeUse = new ScopeUseRecorder(ctx.store, options.logger);
+  const environmentUse = new EnvironmentUseRecorder(ctx.store, options.logger);
   const judged =
     (e: PolicyEngine) =>
     (r: AuthorizeRequest): PolicyDecision => {
@@ -164,6 +166,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     logger: options.logger,
     guards,
     monitor,
+    environmentUse,
   });
   started = gateway;
   let tools: ToolGateway | undefined;
@@ -172,6 +175,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       authenticate,
       engine,
       scopeUse,
+      environmentUse,
       redis,
       logger: options.logger,
       loopback: isLoopbackHost(config.gateway.host),
@@ -197,6 +201,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       await pool.close();
       await identities.flush();
       await scopeUse.flush();
+      await environmentUse.flush();
       limits.close();
       redis?.disconnect();
       // Spans still buffered go out now; a collector that is down must not hold the shutdown.

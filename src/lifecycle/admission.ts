@@ -22,6 +22,8 @@ export interface AdmissionEntry {
   readonly digest: string;
   readonly state: LifecycleState;
   readonly environments: readonly string[];
+  /** The environments its approvals name: admitted only there. */
+  readonly approvedFor: readonly string[];
   /** OCI image digests (modelcars) that carry it. */
   readonly images: readonly string[];
   /** Why it is killed (a kill of the version or of its model name), when it is: never admitted then. */
@@ -47,10 +49,11 @@ export function storeSource(store: Store, signers: readonly ResolvedSigner[]): A
   const lifecycle = new LifecycleRepository(store);
   const entries = async (ids: readonly string[]): Promise<AdmissionEntry[]> => {
     const versions = (await Promise.all(ids.map((id) => inventory.getModel(id)))).filter((v) => v !== undefined);
-    const [states, images, kills] = await Promise.all([
+    const [states, images, kills, approved] = await Promise.all([
       lifecycle.states(versions.map((v) => v.id)),
       lifecycle.imagesOf(versions.map((v) => v.id)),
       killsNow(store),
+      lifecycle.approvedEnvironments(versions.map((v) => v.id)),
     ]);
     return versions.map((v) => {
       const kill = kills.modelKill(v.id);
@@ -59,6 +62,7 @@ export function storeSource(store: Store, signers: readonly ResolvedSigner[]): A
         digest: v.digest,
         state: states.get(v.id)?.state ?? "registered",
         environments: v.environments,
+        approvedFor: approved.get(v.id) ?? [],
         images: images.get(v.id) ?? [],
         ...(kill === undefined ? {} : { killed: describeKill(kill) }),
       };
@@ -90,11 +94,15 @@ function decide(matches: readonly AdmissionEntry[], environment: string, what: s
   const killed = matches.find((m) => m.killed !== undefined);
   if (killed !== undefined) return { ...deny(`${what} is ${killed.id}, which is killed: ${killed.killed ?? ""}`), model: killed.id, digest: killed.digest };
   const here = matches.filter((m) => m.environments.includes(environment));
-  const admissible = here.filter((m) => ADMISSIBLE.has(m.state));
+  const admissible = here.filter((m) => ADMISSIBLE.has(m.state) && m.approvedFor.includes(environment));
   const chosen = admissible[0];
   if (chosen !== undefined) return { allow: true, reason: `${chosen.id} is ${chosen.state} for ${environment}`, model: chosen.id, digest: chosen.digest };
   const describe = (m: AdmissionEntry) =>
-    `${m.id} is ${m.state}${m.state === "revoked" ? " (revoked: refused everywhere)" : ADMISSIBLE.has(m.state) ? "" : ", not approved"}`;
+    m.state === "revoked"
+      ? `${m.id} is revoked (revoked: refused everywhere)`
+      : !ADMISSIBLE.has(m.state)
+        ? `${m.id} is ${m.state}, not approved`
+        : `${m.id} is approved for ${m.approvedFor.join(", ") || "no environment"}, not for ${environment} (perimeter approve ${m.id} --environment ${environment})`;
   if (here.length === 0) {
     const m = matches[0] as AdmissionEntry;
     return {
@@ -196,6 +204,7 @@ const bundleSchema = z.strictObject({
       digest: z.string().regex(HEX64),
       state: z.enum(LIFECYCLE_STATES),
       environments: z.array(z.string()),
+      approvedFor: z.array(z.string()),
       images: z.array(z.string().regex(HEX64)),
       /** Why it was killed when the bundle was issued. */
       killed: z.string().optional(),
@@ -221,6 +230,7 @@ export async function exportAdmissionBundle(
   const versions = (await inventory.listModels()).filter((v) => environment === null || v.environments.includes(environment));
   const states = await lifecycle.states(versions.map((v) => v.id));
   const images = await lifecycle.imagesOf(versions.map((v) => v.id));
+  const approved = await lifecycle.approvedEnvironments(versions.map((v) => v.id));
   const killList = await listKills(store);
   const kills = KillSet.of(killList);
   const killedRuntimes = killList.filter((k) => k.kind === "runtime").map((k) => ({ name: k.target, reason: describeKill(k) }));
@@ -238,6 +248,7 @@ export async function exportAdmissionBundle(
           digest: v.digest,
           state: states.get(v.id)?.state ?? ("registered" as const),
           environments: [...v.environments],
+          approvedFor: approved.get(v.id) ?? [],
           images: images.get(v.id) ?? [],
           ...(kill === undefined ? {} : { killed: describeKill(kill) }),
         };

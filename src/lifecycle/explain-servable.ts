@@ -26,6 +26,8 @@ export type ServableRule =
   | "unverified"
   /** A runtime serves the approved bytes in an environment the version is not registered for. */
   | "environment-mismatch"
+  /** A runtime serves the approved bytes in a registered environment the version is not approved for yet. */
+  | "not-approved-here"
   /** Served correctly, but only by runtimes of another environment than the caller's. */
   | "other-environment"
   /** Servable: an approved version served with its approved bytes in a registered environment. */
@@ -73,6 +75,7 @@ export async function explainServable(store: Store, model: string, environment: 
     return deny("MODEL_NOT_SERVABLE", reason, findings);
   }
 
+  const approved = await new LifecycleRepository(store).approvedEnvironments(servable.map((v) => v.id));
   const runtimes = new Map((await inventory.listRuntimes()).map((r) => [r.name, r]));
   const served = (await inventory.servedModels()).filter((s) => runtimes.has(s.runtime));
   const findings: Finding<ServableRule>[] = [];
@@ -87,6 +90,13 @@ export async function explainServable(store: Store, model: string, environment: 
           rule: "environment-mismatch",
           severity: "medium",
           message: `${where}, but ${version.id} is registered for ${version.environments.join(", ") || "no environment"}: serve it from a runtime in ${version.environments.join(" or ") || "a registered environment"}, or register the files as a version for ${runtime.environment} (perimeter drift lists every such mismatch)`,
+          location: `runtime:${runtime.name}`,
+        });
+      } else if (!(approved.get(version.id) ?? []).includes(runtime.environment)) {
+        findings.push({
+          rule: "not-approved-here",
+          severity: "medium",
+          message: `${where}, but ${version.id} is approved for ${(approved.get(version.id) ?? []).join(", ") || "no environment"}: an approver approves it for ${runtime.environment} (perimeter approve ${version.id} --environment ${runtime.environment})`,
           location: `runtime:${runtime.name}`,
         });
       } else if (environment !== null && runtime.environment !== environment) {

@@ -130,6 +130,30 @@ export class LifecycleRepository {
     return out;
   }
 
+  /**
+   * The environments each version is approved for: the union of what its approvals name, read from the signed
+   * statements (a version approved for staging is not servable or admitted in prod until it is approved there).
+   * A version with no readable approval is approved for none.
+   */
+  async approvedEnvironments(versionIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, Set<string>>();
+    for (let i = 0; i < versionIds.length; i += 500) {
+      const rows = await this.store.db
+        .selectFrom("evidence")
+        .select(["version_id", "body"])
+        .where("kind", "=", "approval")
+        .where("verdict", "=", "pass")
+        .where("version_id", "in", versionIds.slice(i, i + 500))
+        .execute();
+      for (const r of rows) {
+        const set = out.get(r.version_id) ?? new Set<string>();
+        for (const e of approvalEnvironments(r.body)) set.add(e);
+        out.set(r.version_id, set);
+      }
+    }
+    return new Map([...out].map(([id, set]) => [id, [...set].sort()]));
+  }
+
   /** Versions an OCI image digest was attached to. */
   async versionsWithImage(digest: string): Promise<string[]> {
     const rows = await this.store.db.selectFrom("evidence").select("version_id").where("kind", "=", "oci-image").where("digest", "=", digest).execute();
@@ -161,6 +185,19 @@ export class LifecycleRepository {
 
 /** The part of a Kysely transaction the lifecycle's compound changes use. */
 export type TrxLike = Pick<Store["db"], "insertInto" | "deleteFrom" | "selectFrom" | "updateTable">;
+
+/** The environments an approval evidence body's signed statement names; none when it cannot be read. */
+function approvalEnvironments(body: string): string[] {
+  try {
+    const envelope = (JSON.parse(body) as { envelope?: { payload?: unknown } }).envelope;
+    if (typeof envelope?.payload !== "string") return [];
+    const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as { predicate?: { environments?: unknown } };
+    const environments = statement.predicate?.environments;
+    return Array.isArray(environments) ? environments.filter((e): e is string => typeof e === "string") : [];
+  } catch {
+    return [];
+  }
+}
 
 function evidenceFromRow(row: Selectable<EvidenceTable>): Evidence {
   return {

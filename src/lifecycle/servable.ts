@@ -4,7 +4,7 @@ import type { LifecycleState } from "./repository.js";
 // What may be served: the lifecycle's rule, asked by whoever routes calls (the gateway's catalog) rather than
 // written again there. A model version may answer calls from a runtime only when it is approved (or
 // deployed), the runtime vouches for exactly its approved bytes, and the runtime's environment is one the
-// version is registered for.
+// version is registered for and approved for.
 
 export type ServableRule = "servable.state" | "servable.digest" | "servable.environment";
 
@@ -16,6 +16,8 @@ export interface ServableVersion {
   /** Each file's sha256: a runtime serving one file (a GGUF) vouches for that file's digest. */
   readonly files: ReadonlyArray<{ readonly sha256: string }>;
   readonly environments: readonly string[];
+  /** The environments its approvals name (LifecycleRepository.approvedEnvironments). */
+  readonly approvedFor: readonly string[];
 }
 
 /** A runtime's copy of a model, as discovery (or an admission attestation) recorded it. */
@@ -46,6 +48,21 @@ export function servable(version: ServableVersion, state: LifecycleState, copy: 
       "MODEL_NOT_AVAILABLE",
       `runtime ${copy.runtime} is in environment ${copy.environment}, and ${version.id} is registered for ${version.environments.join(", ") || "no environment"}`,
       [{ rule: "servable.environment", severity: "medium", message: `${version.id} is not registered for ${copy.environment}`, location: copy.runtime }],
+    );
+  }
+  if (!version.approvedFor.includes(copy.environment)) {
+    return deny(
+      "MODEL_NOT_AVAILABLE",
+      `${version.id} is approved for ${version.approvedFor.join(", ") || "no environment"}, not for ${copy.environment} where runtime ${copy.runtime} serves it: an approver approves it for ${copy.environment} (perimeter approve ${version.id} --environment ${copy.environment})`,
+      [
+        {
+          rule: "servable.environment",
+          severity: "medium",
+          message: `${version.id} is not approved for ${copy.environment}`,
+          location: copy.runtime,
+          controls: ["OWASP-LLM:LLM03"],
+        },
+      ],
     );
   }
   return allow(`${version.id} is ${state}, served with its approved digest by runtime ${copy.runtime} in ${copy.environment}`);

@@ -146,12 +146,19 @@ export interface ApprovalOptions {
   readonly signature?: string | undefined;
   /** Why the approver approved (kept in the signed statement and the audit event). */
   readonly note?: string | undefined;
+  /**
+   * The environments approved, of those the version is registered for (default: all of them). An approved
+   * version is approved for more environments (promoted) by approving it again for them, with every check.
+   */
+  readonly environments?: readonly string[] | undefined;
 }
 
 export interface ApprovalResult {
   readonly version: ModelVersion;
   readonly evidence: Evidence;
   readonly signer: string;
+  /** The environments this approval names (new ones only, for a promotion). */
+  readonly environments: readonly string[];
 }
 
 async function approveChecked(deps: LifecycleDeps, ref: string, options: ApprovalOptions): Promise<ApprovalResult> {
@@ -159,9 +166,21 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
   const repo = new LifecycleRepository(deps.store);
   const state = (await repo.state(version.id))?.state ?? "registered";
   const unmet: string[] = [];
-  if (state !== "registered" && state !== "evaluated") {
+  const asked = options.environments === undefined || options.environments.length === 0 ? version.environments : [...new Set(options.environments)].sort();
+  const unregistered = asked.filter((e) => !version.environments.includes(e));
+  if (unregistered.length > 0)
+    throw new PerimeterError(
+      "USAGE",
+      `${version.id} is registered for ${version.environments.join(", ") || "no environment"}, not for ${unregistered.join(", ")}: approve it only for those it is registered for`,
+    );
+  // A version already approved is promoted: approved again, with every check, for environments it is not approved for yet.
+  const promotion = state === "approved" || state === "deployed";
+  if (!promotion && state !== "registered" && state !== "evaluated") {
     throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is ${state}: only a registered or evaluated version can be approved`);
   }
+  const already = promotion ? ((await repo.approvedEnvironments([version.id])).get(version.id) ?? []) : [];
+  const environments = asked.filter((e) => !already.includes(e));
+  if (environments.length === 0) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is already approved for ${asked.join(", ")}`);
   if (!hasRole(deps.config, options.actor, "approver")) unmet.push(`${options.actor} does not hold the approver role (lifecycle.roles.approver)`);
   if (options.actor === version.registeredBy) unmet.push(`${options.actor} submitted ${version.id} and cannot also approve it (separation of duties)`);
   const keyProblem = approverKeyProblem(deps, options.actor, options.signingKey);
@@ -226,7 +245,7 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     predicateType: "https://perimeter.dev/approval/v1",
     predicate: {
       model: version.id,
-      environments: version.environments,
+      environments,
       approver: options.actor,
       submitter: version.registeredBy,
       signer,
@@ -237,8 +256,12 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
     },
   };
   const envelope = signStatement(statement, APPROVAL_PAYLOAD_TYPE, key);
-  const moved = await repo.transition(version.id, ["registered", "evaluated"], "approved", options.actor, `approved; signature by ${signer}`);
-  if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} changed state while it was being approved: run the approval again`);
+  if (!promotion) {
+    const moved = await repo.transition(version.id, ["registered", "evaluated"], "approved", options.actor, `approved; signature by ${signer}`);
+    if (!moved) throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} changed state while it was being approved: run the approval again`);
+  } else if (!["approved", "deployed"].includes((await repo.state(version.id))?.state ?? "registered")) {
+    throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} changed state while it was being approved: run the approval again`);
+  }
   const evidence = await repo.addEvidence({
     versionId: version.id,
     kind: "approval",
@@ -256,11 +279,12 @@ async function approveChecked(deps: LifecycleDeps, ref: string, options: Approva
       evidence: evidence.id,
       digest: version.digest,
       signer,
-      environments: version.environments,
+      environments,
+      ...(promotion ? { promotion: true, alreadyApprovedFor: already } : {}),
       ...(options.note === undefined || options.note === "" ? {} : { note: options.note }),
     },
   });
-  return { version, evidence, signer };
+  return { version, evidence, signer, environments };
 }
 
 /** Why the eval gate refuses: its own reasons (the evaluation, the categories and by how much). */
@@ -311,6 +335,13 @@ async function deployChecked(deps: LifecycleDeps, ref: string, environment: stri
   if (!version.environments.includes(environment)) {
     throw new PerimeterError("LIFECYCLE_TRANSITION_INVALID", `${version.id} is registered for ${version.environments.join(", ")}, not for ${environment}`);
   }
+  const approvedFor = (await new LifecycleRepository(deps.store).approvedEnvironments([version.id])).get(version.id) ?? [];
+  const state = await stateOf(deps.store, version.id);
+  if ((state === "approved" || state === "deployed") && !approvedFor.includes(environment))
+    throw new PerimeterError(
+      "LIFECYCLE_TRANSITION_INVALID",
+      `${version.id} is approved for ${approvedFor.join(", ") || "no environment"}, not for ${environment}: an approver approves it there first (perimeter approve ${version.id} --environment ${environment})`,
+    );
   const now = new Date().toISOString();
   const moved = await new LifecycleRepository(deps.store).transition(
     version.id,

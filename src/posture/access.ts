@@ -1,5 +1,6 @@
 import type { Control, Finding, Severity } from "../decision.js";
 import type { PostureConfig } from "../config/schema.js";
+import { environmentUse } from "../identity/environment-use.js";
 import { scopeUse } from "../identity/scope-use.js";
 import { ownerKey } from "../identity/owner.js";
 import { IdentityRepository } from "../identity/repository.js";
@@ -9,9 +10,17 @@ import type { Store } from "../store/store.js";
 
 // The access review of non-human identities, from the store as it is: identities nobody owns or that never
 // expire, keys past their rotation age, identities and scopes not used for a long time (privilege to take
-// back, read from when each scope last made a difference to a decision), and more admins than configured.
+// back, read from when each scope last made a difference to a decision), identities whose credentials turned up
+// in another environment, and more admins than configured.
 
-export type AccessFindingRule = "IDENTITY_NO_OWNER" | "IDENTITY_NO_EXPIRY" | "KEY_ROTATION_DUE" | "IDENTITY_UNUSED" | "SCOPE_UNUSED" | "ADMINS_EXCESS";
+export type AccessFindingRule =
+  | "IDENTITY_NO_OWNER"
+  | "IDENTITY_NO_EXPIRY"
+  | "KEY_ROTATION_DUE"
+  | "IDENTITY_UNUSED"
+  | "SCOPE_UNUSED"
+  | "ADMINS_EXCESS"
+  | "IDENTITY_SPANS_ENVIRONMENTS";
 
 export interface AccessFinding extends Finding<AccessFindingRule> {
   /** The identity it is about (none for ADMINS_EXCESS, which names them in its message). */
@@ -25,6 +34,7 @@ const CONTROLS: Record<AccessFindingRule, readonly Control[]> = {
   IDENTITY_UNUSED: ["OWASP-NHI:NHI1", "NIST-CSF:PR.AA-05"],
   SCOPE_UNUSED: ["OWASP-NHI:NHI5", "NIST-CSF:PR.AA-05"],
   ADMINS_EXCESS: ["OWASP-NHI:NHI5", "NIST-CSF:PR.AA-05"],
+  IDENTITY_SPANS_ENVIRONMENTS: ["OWASP-NHI:NHI9", "NIST-CSF:PR.AA-05"],
 };
 
 /** Owners that name nobody: the identity has no person to answer for it. */
@@ -73,6 +83,21 @@ export async function accessReview(store: Store, config: PostureConfig["accessRe
           i,
           `${who(i)} holds scope ${s.scope}, which no decision has needed for ${config.unusedDays} days (last ${s.lastUsedAt ?? "never"}): take it back`,
         );
+  }
+  // Credentials presented where they do not belong (a gateway pinned to another environment refused them) in
+  // the review window: one identity serving two environments, so a staging compromise reaches production.
+  const since = new Date(now.getTime() - config.unusedDays * DAY).toISOString();
+  const foreign = new Map<string, Set<string>>();
+  for (const u of await environmentUse(store, since)) foreign.set(u.identityId, (foreign.get(u.identityId) ?? new Set()).add(u.environment));
+  for (const i of identities) {
+    const elsewhere = foreign.get(i.id);
+    if (elsewhere === undefined) continue;
+    add(
+      "IDENTITY_SPANS_ENVIRONMENTS",
+      "high",
+      i,
+      `${who(i)} belongs to ${i.environment} and its credentials were also presented in ${[...elsewhere].sort().join(", ")} within ${config.unusedDays} days (refused there): give each environment an identity of its own and rotate this one's keys (perimeter identity rotate ${i.name})`,
+    );
   }
   const admins = identities.filter((i) => i.scopes.includes("admin"));
   if (admins.length > config.maxAdmins)

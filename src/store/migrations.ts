@@ -396,6 +396,23 @@ const migrations: Record<string, Migration> = {
       for (const column of ["version", "version_kind", "version_note"]) await db.schema.alterTable("runtimes").dropColumn(column).execute();
     },
   },
+  "0013_environment_use": {
+    // Where each identity's credentials were presented outside its own environment (a gateway pinned to other
+    // environments refused them): an identity that spans environments is an access-review finding.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("environment_use")
+        .addColumn("identity_id", "text", (c) => c.notNull())
+        .addColumn("environment", "text", (c) => c.notNull())
+        .addColumn("first_seen_at", "text", (c) => c.notNull())
+        .addColumn("last_seen_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("environment_use_pk", ["identity_id", "environment"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("environment_use").execute();
+    },
+  },
 };
 
 /**

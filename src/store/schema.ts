@@ -296,6 +296,14 @@ export interface ScopeUseTable {
   last_used_at: string;
 }
 
+export interface EnvironmentUseTable {
+  identity_id: string;
+  /** An environment other than the identity's own in which its credentials were presented. */
+  environment: string;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -320,4 +328,5 @@ export interface Database {
   control_signin_links: ControlSignInLinkTable;
   policy_sets: PolicySetTable;
   scope_use: ScopeUseTable;
+  environment_use: EnvironmentUseTable;
 }

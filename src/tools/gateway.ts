@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type EnvironmentUseRecorder, foreignEnvironment } from "../identity/environment-use.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -76,6 +77,9 @@ export interface ToolGatewayDeps {
   readonly logger?: Logger | undefined;
   /** How sessions reach tool servers: the egress-checked fetch, session tokens, static secrets. */
   readonly upstream: UpstreamDeps;
+  /** The environments served (gateway.environments; empty: every one): an identity of another is refused. */
+  readonly environments?: readonly string[] | undefined;
+  readonly environmentUse?: EnvironmentUseRecorder | undefined;
 }
 
 class Refused extends McpError {
@@ -238,6 +242,19 @@ export class ToolGateway implements SessionHost {
         return httpError(res, 401, auth.code, auth.message, { "www-authenticate": 'Bearer realm="perimeter"' });
       }
       const principal = auth.principal;
+      const foreign = foreignEnvironment(principal, this.deps.environments ?? []);
+      if (foreign !== undefined) {
+        for (const environment of this.deps.environments ?? []) this.deps.environmentUse?.presented(principal, environment);
+        this.record({
+          actor: `identity:${principal.id}`,
+          action: "tool.session",
+          resource: "mcp",
+          decision: "deny",
+          reason: foreign.reason,
+          details: { code: "AUTH_WRONG_ENVIRONMENT", environment: principal.environment },
+        });
+        return httpError(res, 403, "AUTH_WRONG_ENVIRONMENT", foreign.reason);
+      }
       const killed = this.kills.decide({ identityId: principal.id });
       if (!killed.allow) return httpError(res, 403, "KILLED", killed.reason);
       const parsed: unknown = body.length === 0 ? undefined : JSON.parse(body.toString("utf8"));

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
+import type { EnvironmentUseRecorder } from "../identity/environment-use.js";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import type { Context } from "../app/context.js";
@@ -83,6 +84,8 @@ export interface StartToolsOptions {
   readonly engine: () => PolicyEngine;
   /** Notes the scopes an allowed call needed. */
   readonly scopeUse?: ScopeUseRecorder | undefined;
+  /** Notes identities refused for belonging to another environment. */
+  readonly environmentUse?: EnvironmentUseRecorder | undefined;
   readonly redis?: RedisLike | undefined;
   readonly logger?: Logger | undefined;
   /** The gateway listens on loopback only. */
@@ -116,6 +119,8 @@ export async function startTools(ctx: Context, options: StartToolsOptions): Prom
     upstream: upstreamDeps(credentials, egress),
     loopback: options.loopback,
     logger: options.logger,
+    environments: config.gateway.environments,
+    environmentUse: options.environmentUse,
   });
 }
 

@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/audit/index.js";
 import { kill } from "../../src/killswitch/index.js";
+import { accessReview } from "../../src/posture/access.js";
 import { REFUSED_FIELDS } from "../../src/gateway/request.js";
 import { DEMO_MODEL_FILE } from "../../src/runtimes/demo-model.js";
 import { STORE_KINDS } from "../helpers/stores.js";
@@ -115,6 +116,30 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
     });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: "AUTH_MISSING" } });
+  });
+
+  it("a key of another environment at a gateway pinned to prod (403 AUTH_WRONG_ENVIRONMENT), named by the access review", async () => {
+    const pinned = await p.serve((c) => ({ ...c, gateway: { ...c.gateway, environments: ["prod"] } }));
+    try {
+      const refused = await chat({}, key, pinned.url);
+      expect(refused).toMatchObject({ status: 403, code: "AUTH_WRONG_ENVIRONMENT" });
+      expect(refused.message).toMatch(/restricted-bot belongs to environment default, and this gateway serves prod/);
+      const listing = await fetch(`${pinned.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+      expect(listing.status).toBe(403);
+      // The same key is served where its environment is.
+      expect(await chat({})).toMatchObject({ status: 200 });
+    } finally {
+      await pinned.started.close();
+      pinned.server.close();
+    }
+    await p.audit.flush();
+    let attributed = false;
+    for await (const e of readAuditEvents(p.store)) attributed ||= e.actor.startsWith("identity:") && e.details["code"] === "AUTH_WRONG_ENVIRONMENT";
+    expect(attributed).toBe(true);
+    const review = await accessReview(p.store, { unusedDays: 90, keyMaxAgeDays: 90, maxAdmins: 3 });
+    expect(review.find((f) => f.rule === "IDENTITY_SPANS_ENVIRONMENTS")?.message).toMatch(
+      /restricted-bot .* belongs to default and its credentials were also presented in prod/,
+    );
   });
 
   it("a key Perimeter never issued (401 AUTH_KEY_INVALID)", async () => {

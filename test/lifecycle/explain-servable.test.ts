@@ -46,7 +46,20 @@ describe.each(STORE_KINDS)("why a model is not servable, on %s", (kind) => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const approve = (id: string) => new LifecycleRepository(store).transition(id, ["registered"], "approved", "approver", "test");
+  // The state and an approval statement naming the environments (what the lifecycle's approve records, unsigned here).
+  const approve = async (id: string, environments = ["prod"]) => {
+    const repo = new LifecycleRepository(store);
+    await repo.transition(id, ["registered"], "approved", "approver", "test");
+    const statement = { predicate: { model: id, environments } };
+    await repo.addEvidence({
+      versionId: id,
+      kind: "approval",
+      verdict: "pass",
+      digest: llama.digest,
+      createdBy: "approver",
+      body: { envelope: { payload: Buffer.from(JSON.stringify(statement)).toString("base64") } },
+    });
+  };
   const weights = () => llama.files[0]?.sha256 ?? "";
   async function runtimeServing(name: string, environment: string, served: Array<{ servedName: string; digest: string | null }>): Promise<void> {
     await addRuntime(deps, { name, type: "ollama", url: "http://127.0.0.1:9", environment, actor: "ops" });
@@ -123,5 +136,22 @@ describe.each(STORE_KINDS)("why a model is not servable, on %s", (kind) => {
     expect(rules(d)).toEqual(["digest-drift", "unverified"]);
     expect(d.reason).toMatch(/runtime "gpu-1" serves "llama:1" with sha256 (ab){32}, not the approved bytes of llama@1: the weights changed or were replaced/);
     expect(d.findings[1]?.message).toMatch(/runtime "vllm-1" serves "llama" but reports no digest.*perimeter admit PATH --runtime vllm-1 --served-name llama/);
+  });
+
+  it("says a version served in a registered environment is not approved there yet, and how to approve it", async () => {
+    llama = await registerModel(deps, {
+      path: writeGgufModel(join(work, "qwen")),
+      name: "qwen",
+      version: "1",
+      kind: "base",
+      parents: [],
+      environments: ["prod", "staging"],
+      actor: "ml",
+    });
+    await approve("qwen@1", ["staging"]);
+    await runtimeServing("gpu-1", "prod", [{ servedName: "qwen:1", digest: weights() }]);
+    const d = await explainServable(store, "qwen@1", "prod");
+    expect(rules(d)).toEqual(["not-approved-here"]);
+    expect(d.reason).toMatch(/qwen@1 is approved for staging: an approver approves it for prod \(perimeter approve qwen@1 --environment prod\)/);
   });
 });

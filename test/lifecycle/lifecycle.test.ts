@@ -102,6 +102,48 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
     return err?.message ?? "";
   };
 
+  it("admits a version approved for staging only in staging, until an approver promotes it to prod", async () => {
+    const dir = writeGgufModel(join(work, "qwen"));
+    await register("qwen", dir, ["staging", "prod"]);
+    await scan("qwen@1", dir);
+    await sign(dir);
+    await expect(approve(deps, "qwen@1", { actor: "bob", environments: ["dev"] })).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringMatching(/registered for prod, staging, not for dev/),
+    });
+    const staged = await approve(deps, "qwen@1", { actor: "bob", environments: ["staging"] });
+    expect(staged.environments).toEqual(["staging"]);
+    const source = storeSource(store, resolveTrustedSigners(env.loaded));
+    expect(await admitFiles(source, dir, "staging")).toMatchObject({ allow: true, model: "qwen@1" });
+    expect(await admitFiles(source, dir, "prod")).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(/qwen@1 is approved for staging, not for prod \(perimeter approve qwen@1 --environment prod\)/),
+    });
+    // The offline bundle carries the same answer.
+    const key = deps.instanceKey();
+    const { envelope } = await exportAdmissionBundle(store, resolveTrustedSigners(env.loaded), key, 1, null);
+    const offline = bundleSource(JSON.stringify(envelope), createPublicKey(key));
+    expect(await admitFiles(offline, dir, "prod")).toMatchObject({ allow: false, reason: expect.stringMatching(/approved for staging, not for prod/) });
+    await expect(deploy(deps, "qwen@1", "prod", "olga")).rejects.toMatchObject({
+      code: "LIFECYCLE_TRANSITION_INVALID",
+      message: expect.stringMatching(/approved for staging, not for prod: an approver approves it there first/),
+    });
+    await expect(approve(deps, "qwen@1", { actor: "bob", environments: ["staging"] })).rejects.toMatchObject({
+      message: expect.stringMatching(/already approved for staging/),
+    });
+    // Promotion runs every check again: the submitter cannot promote her own version.
+    expect(await refusal(approve(deps, "qwen@1", { actor: "alice", environments: ["prod"] }))).toMatch(/alice submitted qwen@1/);
+    const promoted = await approve(deps, "qwen@1", { actor: "bob", environments: ["prod"] });
+    expect(promoted.environments).toEqual(["prod"]);
+    expect(await stateOf(store, "qwen@1")).toBe("approved");
+    expect(await admitFiles(source, dir, "prod")).toMatchObject({ allow: true, model: "qwen@1" });
+    await audit.flush();
+    const approvals = [];
+    for await (const e of readAuditEvents(store)) if (e.action === "model.approve" && e.decision === "allow") approvals.push(e);
+    expect(approvals.map((e) => e.details["environments"])).toEqual([["staging"], ["prod"]]);
+    expect(approvals[1]?.details).toMatchObject({ promotion: true, alreadyApprovedFor: ["staging"] });
+  });
+
   it("approves a scanned, signed version for an approver who did not submit it, and signs the approval", async () => {
     await ready();
     const result = await approve(deps, "llama@1", { actor: "bob" });

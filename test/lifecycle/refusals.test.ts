@@ -157,7 +157,7 @@ describe.each(STORE_KINDS)("privileged lifecycle actions on %s", (kind) => {
       ["carol", "deny"],
     ]);
     expect(approvals[0]?.reason).toMatch(/alice submitted llama@1 and cannot also approve it/);
-    expect(approvals[2]?.reason).toMatch(/is approved: only a registered or evaluated version can be approved/);
+    expect(approvals[2]?.reason).toMatch(/is already approved for prod/);
   });
 
   it("by default trusts the asserted approver, but a key given for a configured approver must be theirs", async () => {

@@ -3,7 +3,7 @@ import { servable } from "../../src/lifecycle/servable.js";
 
 // The lifecycle's rule for what may answer calls, as the gateway's catalog asks it.
 
-const version = { id: "llama@1", digest: "a".repeat(64), files: [{ sha256: "b".repeat(64) }], environments: ["prod"] };
+const version = { id: "llama@1", digest: "a".repeat(64), files: [{ sha256: "b".repeat(64) }], environments: ["prod"], approvedFor: ["prod"] };
 const copy = { runtime: "vllm-prod", environment: "prod", digest: "a".repeat(64) };
 
 describe("what may be served", () => {
@@ -27,6 +27,16 @@ describe("what may be served", () => {
     expect(servable(version, "approved", { ...copy, environment: "staging" })).toMatchObject({
       allow: false,
       reason: expect.stringMatching(/environment staging.*registered for prod/),
+      findings: [{ rule: "servable.environment" }],
+    });
+  });
+
+  it("refuses a registered environment the version is not approved for yet, saying how to approve it there", () => {
+    const both = { ...version, environments: ["prod", "staging"], approvedFor: ["staging"] };
+    expect(servable(both, "approved", { ...copy, environment: "staging" }).allow).toBe(true);
+    expect(servable(both, "deployed", copy)).toMatchObject({
+      allow: false,
+      reason: expect.stringMatching(/approved for staging, not for prod.*perimeter approve llama@1 --environment prod/),
       findings: [{ rule: "servable.environment" }],
     });
   });

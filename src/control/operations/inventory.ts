@@ -86,7 +86,14 @@ const lineageGraph = z.strictObject({
   edges: z.array(z.strictObject({ from: z.string().describe("the parent"), to: z.string().describe("the version made from it") })),
 });
 
-const approvalBody = z.strictObject({ reason: z.string().max(2000).default("").describe("why it is approved: kept in the signed approval") });
+const approvalBody = z.strictObject({
+  reason: z.string().max(2000).default("").describe("why it is approved: kept in the signed approval"),
+  environments: z
+    .array(z.string().min(1).max(63))
+    .max(64)
+    .optional()
+    .describe("approve it for these of its registered environments only (default: all); an approved version is promoted this way"),
+});
 
 /** Where the version's OMS signature would be, if a file is there (the check itself runs at approval: it reads every byte). */
 async function signatureFileOf(location: string | null): Promise<string | null> {
@@ -226,7 +233,7 @@ export function inventoryOperations(s: ControlServices): AnyOperation[] {
       body: approvalBody,
       response: z.strictObject({ version: z.string(), signer: z.string(), evidence }),
       async handle({ params, body }, caller) {
-        const r = await approve(s.lifecycle, params.ref, { actor: who(caller).actor, note: body.reason });
+        const r = await approve(s.lifecycle, params.ref, { actor: who(caller).actor, note: body.reason, environments: body.environments });
         return { version: r.version.id, signer: r.signer, evidence: r.evidence };
       },
     }),
