@@ -10,16 +10,18 @@ describe("runtime versions at discovery", () => {
   let ollama: FakeOllama;
   let vllm: FakeOpenAI;
   let llamacpp: FakeOpenAI;
+  let sglang: FakeOpenAI;
   let silent: Awaited<ReturnType<typeof startFixtureServer>>;
 
   beforeAll(async () => {
     ollama = await startFakeOllama({ models: [], version: "0.1.33" });
     vllm = await startFakeOpenAI({ flavour: "vllm", models: [{ id: "llama" }], version: "0.8.4", apiKey: "k-vllm" });
     llamacpp = await startFakeOpenAI({ flavour: "llamacpp", models: [{ id: "llama" }], version: "b3560-4a1b2c3", apiKey: "k-llama" });
+    sglang = await startFakeOpenAI({ flavour: "sglang", models: [{ id: "qwen", root: "Qwen/Qwen2.5-7B-Instruct" }], version: "0.4.3.post2" });
     silent = await startFixtureServer((_request, res) => sendJson(res, 404, { detail: "Not Found" }));
   });
   afterAll(async () => {
-    for (const s of [ollama, vllm, llamacpp, silent]) await s?.close();
+    for (const s of [ollama, vllm, llamacpp, sglang, silent]) await s?.close();
   });
 
   it("reads Ollama's /api/version", async () => {
@@ -37,6 +39,16 @@ describe("runtime versions at discovery", () => {
       kind: "llamacpp",
       note: "GET /props",
     });
+  });
+
+  it("tells SGLang by its /get_server_info, and reads an upgrade at the next discovery", async () => {
+    expect(await discoverVersion({ name: "g", type: "openai", url: `${sglang.url}/v1` })).toEqual({
+      version: "0.4.3.post2",
+      kind: "sglang",
+      note: "GET /get_server_info",
+    });
+    sglang.version = "0.5.4";
+    expect(await discoverVersion({ name: "g", type: "openai", url: sglang.url })).toMatchObject({ version: "0.5.4", kind: "sglang" });
   });
 
   it("records a runtime that says nothing as unknown, saying what it asked", async () => {
