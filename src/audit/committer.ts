@@ -70,7 +70,7 @@ export class InlineAuditCommitter implements AuditCommitter {
       if (this.witnessFailure !== undefined) {
         throw new PerimeterError(
           "AUDIT_WITNESS_FAILED",
-          `the audit event was not recorded: ${this.witnessFailure}. Without a witness the log could be rolled back unnoticed, so audited actions are refused until it can be written: fix the file's permissions or set audit.witnessFile`,
+          `the audit event was not recorded: ${this.witnessFailure}. Without a witness the log could be rolled back unnoticed, so audited actions are refused until it can be written: fix what it names, or change audit.witnessFile or audit.witnesses`,
         );
       }
     }
@@ -145,15 +145,21 @@ export class InlineAuditCommitter implements AuditCommitter {
           const [row] = await this.repository().scan(seq, 1);
           return row !== undefined && row[0] === seq ? row[9] : undefined;
         };
-        try {
-          for (const w of this.witnesses) {
-            const step = await witnessStep(await w.latest(), next.head, hashAt);
-            if (step.record) await w.record(next.head);
-          }
-          this.witnessFailure = undefined;
-        } catch (err) {
-          this.witnessFailure = err instanceof PerimeterError ? err.message : String(err);
-        }
+        // Each witness on its own, at once: one that fails or is slow (a remote one timing out) neither keeps
+        // the head from the others nor delays them.
+        const failures = await Promise.all(
+          this.witnesses.map(async (w) => {
+            try {
+              const step = await witnessStep(await w.latest(), next.head, hashAt);
+              if (step.record) await w.record(next.head);
+              return undefined;
+            } catch (err) {
+              return err instanceof PerimeterError ? err.message : String(err);
+            }
+          }),
+        );
+        const failed = failures.filter((f): f is string => f !== undefined);
+        this.witnessFailure = failed.length === 0 ? undefined : failed.join("; ");
       }
     } finally {
       this.witnessing = undefined;

@@ -1,11 +1,10 @@
-import { dirname, join } from "node:path";
 import type { LoadedConfig } from "../config/load.js";
 import { configPath } from "../config/load.js";
 import type { Store } from "../store/store.js";
 import { createSigner, loadOrCreateSigningKey, loadVerifierKey, type AuditVerifierKey } from "./checkpoint.js";
 import { toAuditEvent, type AuditEvent } from "./event.js";
 import { AuditLog } from "./log.js";
-import { FileWitness } from "./witness.js";
+import { auditWitnessFile, auditWitnesses } from "./witnesses.js";
 import { ThreadAuditCommitter } from "./writer-thread.js";
 
 export { AuditLog } from "./log.js";
@@ -13,6 +12,17 @@ export type { AuditEvent, AuditEventInput, AuditDecision } from "./event.js";
 export { verifyAuditLog, type AuditVerifyReport, type AuditProblem } from "./verify.js";
 export { proveInclusion, checkInclusionProof, type InclusionProof } from "./proof.js";
 export { FileWitness, type AuditWitness, type WitnessedCheckpoint } from "./witness.js";
+export { HttpWitness, S3Witness, createRemoteWitness } from "./remote-witness.js";
+export {
+  auditWitnessFile,
+  auditWitnesses,
+  pushWitnesses,
+  witnessFromTarget,
+  witnessStatuses,
+  type WitnessPush,
+  type WitnessState,
+  type WitnessStatus,
+} from "./witnesses.js";
 
 export interface OpenAuditLogOptions {
   /**
@@ -27,21 +37,17 @@ export interface OpenAuditLogOptions {
 export function openAuditLog(loaded: LoadedConfig, store: Store, options: OpenAuditLogOptions = {}): AuditLog {
   const audit = loaded.config.audit;
   const key = loadOrCreateSigningKey(configPath(loaded, audit.signingKey), true);
-  const witnessFile = auditWitnessFile(loaded);
-  const committer = options.thread === true && store.dialect === "sqlite" ? new ThreadAuditCommitter(store.options, key, audit, witnessFile) : undefined;
+  const committer =
+    options.thread === true && store.dialect === "sqlite"
+      ? new ThreadAuditCommitter(store.options, key, audit, auditWitnessFile(loaded), audit.witnesses)
+      : undefined;
   // One-shot commands commit each append at once; servers group commits (audit.groupCommitMs).
   return new AuditLog(
     store,
     createSigner(audit.origin, key),
-    { ...audit, groupCommitMs: options.thread === true ? audit.groupCommitMs : 0, witnesses: [new FileWitness(witnessFile)] },
+    { ...audit, groupCommitMs: options.thread === true ? audit.groupCommitMs : 0, witnesses: committer === undefined ? auditWitnesses(loaded) : [] },
     committer,
   );
-}
-
-/** audit.witnessFile, else audit-witness.json beside the audit signing key. */
-export function auditWitnessFile(loaded: LoadedConfig): string {
-  const audit = loaded.config.audit;
-  return audit.witnessFile !== undefined ? configPath(loaded, audit.witnessFile) : join(dirname(configPath(loaded, audit.signingKey)), "audit-witness.json");
 }
 
 /**

@@ -7,7 +7,7 @@ import { verifyCheckpointNote, type AuditVerifierKey } from "./checkpoint.js";
 import { GENESIS_HASH } from "./event.js";
 import { MerkleFrontier } from "./merkle.js";
 import { verifySegment, type ScanEvents, type SegmentResult, type SegmentTask } from "./segment.js";
-import type { AuditWitness, WitnessedCheckpoint } from "./witness.js";
+import { checkWitnessed, type AuditWitness, type WitnessedCheckpoint } from "./witness.js";
 
 export interface AuditProblem {
   /** The first sequence number the problem makes untrustworthy; null when it cannot be placed. */
@@ -46,10 +46,12 @@ interface ExpectedRoot {
   readonly source: string;
   /** Said when the log falls short of it. */
   readonly hint?: string;
+  /** The witnesses that hold this root, when any do. */
+  readonly witnesses?: readonly string[];
 }
 
 const ROLLBACK_HINT =
-  "the log was rolled back or wiped. If you restored or replaced this database on purpose, keep the witness file as a record and move it aside; otherwise treat the log as tampered with";
+  "the log was rolled back or wiped. If you restored or replaced this database on purpose, keep what the witness holds as a record and move it aside; otherwise treat the log as tampered with";
 
 /** Each witness's checkpoint, checked to be signed by a trusted key, as roots the log must reach and agree with. */
 async function witnessedRoots(
@@ -71,21 +73,17 @@ async function witnessedRoots(
       if (logSize > 0) {
         problems.push({
           seq: null,
-          message: `the audit witness ${w.name} does not exist, yet the log holds ${logSize} events: without it a rollback cannot be ruled out. Point --witness at the witness file of the host that writes this log; if this log predates witnesses, run \`perimeter audit checkpoint\` to start one; if it was deleted, find out why`,
+          message: `the audit witness ${w.name} does not exist, yet the log holds ${logSize} events: without it a rollback cannot be ruled out. Point --witness at the witness of the host that writes this log; if this log predates the witness, run \`perimeter audit witness push\` to start it; if it was deleted, find out why`,
         });
       }
       continue;
     }
-    const check = verifyCheckpointNote(held.note, keys);
+    const check = checkWitnessed(w.name, held, keys);
     if (!check.ok) {
-      problems.push({ seq: null, message: `the audit witness ${w.name} holds a checkpoint that does not verify: ${check.reason}` });
+      problems.push({ seq: null, message: check.message });
       continue;
     }
-    const root = check.checkpoint.root.toString("hex");
-    if (check.checkpoint.size !== held.size || root !== held.root) {
-      problems.push({ seq: null, message: `the audit witness ${w.name} names a size or root other than its signed checkpoint: it was edited` });
-      continue;
-    }
+    const root = check.root;
     const existing = expectedRoots.get(held.size);
     if (existing !== undefined && existing.root !== root) {
       problems.push({
@@ -94,7 +92,14 @@ async function witnessedRoots(
       });
       continue;
     }
-    expectedRoots.set(held.size, { root, source: `the audit witness ${w.name}`, hint: ROLLBACK_HINT });
+    // Witnesses that agree are named together: each of them shows the rollback on its own.
+    const names = [...(existing?.witnesses ?? []), w.name];
+    expectedRoots.set(held.size, {
+      root,
+      source: names.length === 1 ? `the audit witness ${w.name}` : `the audit witnesses ${names.join(" and ")}`,
+      hint: ROLLBACK_HINT,
+      witnesses: names,
+    });
   }
 }
 
@@ -213,7 +218,7 @@ export async function verifyAuditSource(source: AuditSource, keys: readonly Audi
     if (beyond !== undefined) {
       problems.push({
         seq: size + 1,
-        message: `the log ends at ${size} but ${beyond[1].source} covers ${beyond[0]} events: events ${size + 1}..${beyond[0]} were removed${beyond[1].hint === undefined ? "" : `; ${beyond[1].hint}`}`,
+        message: `the log ends at ${size} but ${beyond[1].source} ${(beyond[1].witnesses?.length ?? 0) > 1 ? "cover" : "covers"} ${beyond[0]} events: events ${size + 1}..${beyond[0]} were removed${beyond[1].hint === undefined ? "" : `; ${beyond[1].hint}`}`,
       });
     } else if (head !== null && head.size !== size) {
       problems.push({ seq: Math.min(head.size, size) + 1, message: `the audit head says ${head.size} events, the log holds ${size}` });

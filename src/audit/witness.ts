@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { PerimeterError } from "../errors.js";
+import { verifyCheckpointNote, type AuditVerifierKey } from "./checkpoint.js";
 
 // A witness holds the latest signed head of the audit log somewhere the database's writers cannot rewrite:
 // a database (or a backup of it) put back to an earlier signed state verifies on its own, since every old
@@ -12,8 +13,9 @@ import { PerimeterError } from "../errors.js";
 // witnessed (not only the stored checkpoints): otherwise the events after the last checkpoint could still be
 // cut off, with that checkpoint's note copied into the head.
 //
-// The first witness is a file beside the audit signing key (audit.witnessFile); remote witnesses (another
-// host, a transparency log, an object store with retention) implement the same interface.
+// The first witness is a file beside the audit signing key (audit.witnessFile); remote ones (an S3-compatible
+// bucket, an HTTP endpoint: remote-witness.ts, audit.witnesses) implement the same interface, each written
+// on its own so that one failing does not keep the head from the others.
 
 /** The log as a witness saw it: a signed checkpoint and the hash of the event at its size. */
 export interface WitnessedCheckpoint {
@@ -48,6 +50,36 @@ const witnessFileSchema = z.strictObject({
   recordedAt: z.string(),
 });
 
+/** A witness as JSON: the witness file's content, and what a remote witness stores and answers. */
+export function witnessJson(checkpoint: WitnessedCheckpoint): string {
+  return `${JSON.stringify({ type: "perimeter-audit-witness", ...checkpoint }, null, 2)}\n`;
+}
+
+/**
+ * Parse what a witness holds, whoever it came from (a file, a bucket, an endpoint): the same strict shape
+ * everywhere, so a remote witness can hand over nothing a file could not hold. Throws AUDIT_WITNESS_FAILED.
+ */
+export function parseWitness(text: string, name: string): WitnessedCheckpoint {
+  let parsed: unknown;
+  let why = "not JSON";
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const result = witnessFileSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (parsed !== undefined && issue !== undefined) why = `${issue.path.length > 0 ? `${issue.path.join(".")}: ` : ""}${issue.message}`;
+    throw new PerimeterError(
+      "AUDIT_WITNESS_FAILED",
+      `the audit witness ${name} is not a witness file Perimeter wrote (${why}); it was changed or damaged. Keep it as evidence and find out why.`,
+    );
+  }
+  const { type: _type, ...checkpoint } = result.data;
+  return checkpoint;
+}
+
 /**
  * The witness as a file: replaced whole (written to a file of its own, flushed, renamed over the old one, the
  * directory flushed), so a crash leaves the old checkpoint or the new one, never a torn file.
@@ -70,23 +102,11 @@ export class FileWitness implements AuditWitness {
         new PerimeterError("AUDIT_WITNESS_FAILED", `cannot read the audit witness ${this.path}: ${(err as Error).message}`, { cause: err }),
       );
     }
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
+      return Promise.resolve(parseWitness(text, this.path));
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const result = witnessFileSchema.safeParse(parsed);
-    if (!result.success) {
-      return Promise.reject(
-        new PerimeterError(
-          "AUDIT_WITNESS_FAILED",
-          `the audit witness ${this.path} is not a witness file Perimeter wrote; it was changed or damaged. Keep it as evidence and find out why.`,
-        ),
-      );
-    }
-    const { type: _type, ...checkpoint } = result.data;
-    return Promise.resolve(checkpoint);
   }
 
   /** Written with asynchronous I/O: the fsync runs off the thread that commits (and, inline, answers requests). */
@@ -96,7 +116,7 @@ export class FileWitness implements AuditWitness {
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       const file = await open(tmp, "wx", 0o644);
       try {
-        await file.writeFile(`${JSON.stringify({ type: "perimeter-audit-witness", ...checkpoint }, null, 2)}\n`);
+        await file.writeFile(witnessJson(checkpoint));
         await file.sync();
       } finally {
         await file.close();
@@ -133,10 +153,12 @@ export type WitnessStep = { readonly record: true } | { readonly record: false; 
  */
 export function witnessStep(
   held: WitnessedCheckpoint | undefined,
-  next: { size: number; root: string },
+  next: { origin: string; size: number; root: string },
   hashAt: (seq: number) => Promise<string | undefined>,
 ): Promise<WitnessStep> {
   if (held === undefined) return Promise.resolve({ record: true });
+  // Two logs pointed at one witness would each take the other's place: the first one there keeps it.
+  if (held.origin !== next.origin) return Promise.resolve({ record: false, why: `the witness holds the log ${held.origin}, not ${next.origin}` });
   if (held.size > next.size) return Promise.resolve({ record: false, why: `the witness holds ${held.size} events and the log ${next.size}` });
   if (held.size === next.size)
     return Promise.resolve(
@@ -145,4 +167,37 @@ export function witnessStep(
   return hashAt(held.size).then((hash) =>
     hash === held.lastHash ? { record: true } : { record: false, why: `event ${held.size} is not the one the witness saw` },
   );
+}
+
+/**
+ * What a witness holds, checked as far as it can be without the log: its note signed by a trusted key, for
+ * this log, and naming the size, root and origin it says. The root it vouches for, or why not.
+ */
+export function checkWitnessed(
+  name: string,
+  held: WitnessedCheckpoint,
+  keys: readonly AuditVerifierKey[],
+): { readonly ok: true; readonly root: string } | { readonly ok: false; readonly message: string } {
+  const check = verifyCheckpointNote(held.note, keys);
+  if (!check.ok) {
+    const noteOrigin = held.note.slice(0, Math.max(0, held.note.indexOf("\n")));
+    if (noteOrigin !== "" && !keys.some((k) => k.name === noteOrigin)) {
+      return {
+        ok: false,
+        message: `the audit witness ${name} holds a checkpoint of another log (${noteOrigin}), not of ${[...new Set(keys.map((k) => k.name))].join(", ")}: two logs share this witness, or it was replaced. Give each log a witness of its own`,
+      };
+    }
+    return { ok: false, message: `the audit witness ${name} holds a checkpoint that does not verify: ${check.reason}` };
+  }
+  const root = check.checkpoint.root.toString("hex");
+  if (check.checkpoint.size !== held.size || root !== held.root) {
+    return { ok: false, message: `the audit witness ${name} names a size or root other than its signed checkpoint: it was edited` };
+  }
+  if (check.checkpoint.origin !== held.origin) {
+    return {
+      ok: false,
+      message: `the audit witness ${name} names the log ${held.origin}, not that of its signed checkpoint (${check.checkpoint.origin}): it was edited`,
+    };
+  }
+  return { ok: true, root };
 }

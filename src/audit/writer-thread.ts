@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import type { Worker } from "node:worker_threads";
+import type { RemoteWitnessConfig } from "../config/schema.js";
 import { ERROR_CODES, PerimeterError, type ErrorCode } from "../errors.js";
 import type { OpenStoreOptions } from "../store/store.js";
 import { startWorker, workerModule } from "../worker-pool.js";
@@ -40,6 +41,8 @@ export class ThreadAuditCommitter implements AuditCommitter {
     private readonly key: KeyObject,
     private readonly options: AuditCommitterOptions,
     private readonly witnessFile?: string,
+    /** Remote witnesses as configured (plain data): the thread builds them and reads their credentials from its environment. */
+    private readonly remoteWitnesses: readonly RemoteWitnessConfig[] = [],
   ) {}
 
   commit(batch: readonly EventFields[], force: boolean): Promise<AuditCommit> {
@@ -88,6 +91,7 @@ export class ThreadAuditCommitter implements AuditCommitter {
         witnessIntervalMs: this.options.witnessIntervalMs ?? 0,
       },
       witnessFile: this.witnessFile,
+      remoteWitnesses: this.remoteWitnesses,
     };
     const worker = startWorker(workerModule(import.meta.url, "writer-worker"), data);
     worker.on("message", (reply: WriterReply) => this.settle(reply));

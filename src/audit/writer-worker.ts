@@ -4,6 +4,8 @@ import { PerimeterError } from "../errors.js";
 import { openStore, type OpenStoreOptions } from "../store/store.js";
 import { createSigner } from "./checkpoint.js";
 import { InlineAuditCommitter, type AuditCommitterOptions } from "./committer.js";
+import type { RemoteWitnessConfig } from "../config/schema.js";
+import { createRemoteWitness } from "./remote-witness.js";
 import { FileWitness } from "./witness.js";
 import type { WriterReply, WriterRequest } from "./writer-thread.js";
 
@@ -16,6 +18,8 @@ export interface WriterData {
   readonly options: AuditCommitterOptions;
   /** The witness file each checkpoint is written to (written from this thread, after the commit). */
   readonly witnessFile?: string | undefined;
+  /** Remote witnesses (audit.witnesses); their credentials are read from this thread's process.env, a copy of the parent's. */
+  readonly remoteWitnesses?: readonly RemoteWitnessConfig[] | undefined;
 }
 
 const port = parentPort;
@@ -23,7 +27,10 @@ if (port === null) throw new Error("the audit writer runs only as a worker threa
 const data = workerData as WriterData;
 const opening = openStore({ ...data.store, migrate: false, poolSize: 1 });
 // Closing the store also closes the repository's own connection to it.
-const witnesses = data.witnessFile === undefined ? [] : [new FileWitness(data.witnessFile)];
+const witnesses = [
+  ...(data.witnessFile === undefined ? [] : [new FileWitness(data.witnessFile)]),
+  ...(data.remoteWitnesses ?? []).map((c) => createRemoteWitness(c)),
+];
 const committer = opening.then(
   (store) => new InlineAuditCommitter(() => store.auditRepository(), createSigner(data.options.origin, data.key), data.options, witnesses),
 );

@@ -6,15 +6,18 @@ import { z } from "zod";
 import type { AuditVerifierKey } from "../audit/checkpoint.js";
 import { auditEventFields, auditExportLines, verifyAuditExport, type ExportedKey } from "../audit/export.js";
 import {
-  FileWitness,
   auditVerifierKeys,
-  auditWitnessFile,
+  auditWitnesses,
   checkInclusionProof,
   proveInclusion,
+  pushWitnesses,
   verifyAuditLog,
+  witnessFromTarget,
+  witnessStatuses,
   type AuditEvent,
   type AuditVerifyReport,
   type InclusionProof,
+  type WitnessPush,
 } from "../audit/index.js";
 import type { ProofCheck } from "../audit/proof.js";
 import { loadConfig, type LoadedConfig } from "../config/load.js";
@@ -31,28 +34,77 @@ export function registerAudit(program: Command, cli: Cli): void {
     .command("verify")
     .description("recompute every hash, link, Merkle root and checkpoint signature; exit 1 naming the first bad sequence number")
     .option("--public-key <file>", "verify checkpoints with this Ed25519 public key instead of the configured signing key")
-    .option("--witness <file>", "the witness file the log must reach (default: audit.witnessFile, or audit-witness.json beside the signing key)")
+    .option(
+      "--witness [file|url]",
+      "check the log against this witness only: a file, an http(s):// URL or s3://BUCKET/KEY; alone, every configured witness (the default, except with --from-export)",
+    )
     .option("--no-witness", "verify without a witness: a log rolled back to an earlier signed state then passes")
     .option("--from-export <file>", "verify an export (perimeter audit export) instead of the store, offline")
     .option("--threads <n>", "verify slices of the log on this many worker threads (pays off on many cores)", "1")
     .option("--format <format>", "text or json", "text")
     .action(
-      cli.run(async (opts: { publicKey?: string; witness: string | boolean; fromExport?: string; threads: string; format: string }) => {
+      cli.run(async (opts: { publicKey?: string; witness?: string | boolean; fromExport?: string; threads: string; format: string }) => {
         const format = parseFormat(opts.format, ["text", "json"] as const);
         const parallelism = parsePositiveInt(opts.threads, "--threads");
         const witnesses = (loaded: LoadedConfig) =>
-          opts.witness === false ? [] : [new FileWitness(typeof opts.witness === "string" ? resolve(opts.witness) : auditWitnessFile(loaded))];
+          opts.witness === false ? [] : typeof opts.witness === "string" ? [witnessFromTarget(loaded, opts.witness)] : auditWitnesses(loaded);
         if (opts.fromExport !== undefined) {
           const file = opts.fromExport;
           const loaded = loadConfig({ path: globals().config });
-          // Only a witness named on the command line: the export is verified away from the store's host.
-          const exportWitnesses = typeof opts.witness === "string" ? witnesses(loaded) : [];
+          // Only witnesses asked for on the command line: the export is verified away from the store's host.
+          const exportWitnesses = opts.witness === undefined ? [] : witnesses(loaded);
           const { report, publicKeys } = await verifyAuditExport(file, auditVerifierKeys(loaded, opts.publicKey), { witnesses: exportWitnesses });
           return printVerifyReport(report, format, `export ${file}`, publicKeys);
         }
         return withContext(globals(), async (ctx) => {
           const report = await verifyAuditLog(ctx.store, auditVerifierKeys(ctx.loaded, opts.publicKey), { parallelism, witnesses: witnesses(ctx.loaded) });
           return printVerifyReport(report, format, "audit log");
+        });
+      }),
+    );
+
+  const witness = audit
+    .command("witness")
+    .description("the witnesses of the log's signed head (audit.witnessFile, audit.witnesses): write the head to them now, or show what they hold");
+
+  witness
+    .command("push")
+    .description("write the log's current signed head to every configured witness now (only forward), and print what each holds")
+    .option("--format <format>", "text or json", "text")
+    .action(
+      cli.run(async (opts: { format: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        return withContext(globals(), async (ctx) => {
+          const pushed = await pushWitnesses(ctx.store, auditVerifierKeys(ctx.loaded), auditWitnesses(ctx.loaded));
+          if (pushed === undefined) {
+            if (format === "json") printJson({ size: 0, witnesses: [] });
+            else process.stdout.write("the audit log is empty: there is no signed head to witness yet\n");
+            return EXIT.ok;
+          }
+          if (format === "json") printJson({ size: pushed.size, root: pushed.root, witnesses: pushed.results });
+          else {
+            process.stdout.write(`the signed head: ${pushed.size} events, root ${pushed.root}\n`);
+            for (const r of pushed.results) process.stdout.write(`${r.name}\n  ${r.outcome}: ${r.message}\n${holdsLine(r.holds)}`);
+          }
+          const outcomes = pushed.results.map((r) => r.outcome);
+          return outcomes.includes("refused") ? EXIT.refused : outcomes.includes("failed") ? EXIT.internal : EXIT.ok;
+        });
+      }),
+    );
+
+  witness
+    .command("show")
+    .description("print what each configured witness holds (size, root, when) and whether the local log is consistent with it; exit 1 if one is not")
+    .option("--format <format>", "text or json", "text")
+    .action(
+      cli.run(async (opts: { format: string }) => {
+        const format = parseFormat(opts.format, ["text", "json"] as const);
+        return withContext(globals(), async (ctx) => {
+          const statuses = await witnessStatuses(ctx.store, auditVerifierKeys(ctx.loaded), auditWitnesses(ctx.loaded));
+          if (format === "json") printJson({ witnesses: statuses });
+          else for (const st of statuses) process.stdout.write(`${st.name}\n${holdsLine(st.holds)}  ${st.state}: ${st.message}\n`);
+          const bad = statuses.filter((st) => !st.ok);
+          return bad.some((st) => st.state !== "unreadable") ? EXIT.refused : bad.length > 0 ? EXIT.internal : EXIT.ok;
         });
       }),
     );
@@ -176,6 +228,10 @@ export function registerAudit(program: Command, cli: Cli): void {
         });
       }),
     );
+}
+
+function holdsLine(holds: WitnessPush["holds"]): string {
+  return holds === undefined ? "" : `  holds: ${holds.size} events, root ${holds.root}, recorded at ${holds.recordedAt}\n`;
 }
 
 function printVerifyReport(report: AuditVerifyReport, format: "text" | "json", what: string, publicKeys?: readonly ExportedKey[]): number {

@@ -69,6 +69,8 @@ export const READ_ONLY_COMMANDS: readonly string[] = [
   "audit prove",
   "audit export",
   "audit list",
+  "audit witness push",
+  "audit witness show",
   "drift",
   "bom",
   "admit",

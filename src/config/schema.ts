@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { argumentConstraintSchema } from "../tools/constraints.js";
 import { egressRuleSchema } from "../tools/egress.js";
+import { isLoopbackHost } from "../http/loopback.js";
 
 // Every option has a default, so Perimeter starts with no config file at all.
 
@@ -23,6 +24,66 @@ const storeSchema = z
   })
   .default({ sqlitePath: ".perimeter/perimeter.db", schema: "public", poolSize: 10 });
 
+/** A base URL a witness is reached at: https, or http only on this machine's loopback; no credentials in it. */
+function witnessUrl(what: string, allowPath: boolean) {
+  return z
+    .url()
+    .refine((u) => {
+      const url = new URL(u);
+      return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+    }, `https:// (http:// only on loopback: anyone on the path could hide a rollback by answering an old ${what})`)
+    .refine((u) => {
+      const url = new URL(u);
+      return url.username === "" && url.password === "";
+    }, "a URL without user or password in it: name the environment variable that holds the credential instead")
+    .refine((u) => {
+      const url = new URL(u);
+      return allowPath || ((url.pathname === "/" || url.pathname === "") && url.search === "" && url.hash === "");
+    }, "the service's address alone (scheme, host, port), with no path or query");
+}
+
+/** An environment variable's name: credentials are read from the environment, never written in the config. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "the name of an environment variable, e.g. PERIMETER_WITNESS_TOKEN");
+const witnessTimeoutMs = z.number().int().min(100).max(60_000).default(5000);
+
+/** A remote audit witness (see src/audit/remote-witness.ts): an S3-compatible bucket or an HTTP endpoint. */
+export const remoteWitnessSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("s3"),
+    /** The S3 API's address, e.g. https://s3.eu-west-1.amazonaws.com, https://ACCOUNT.r2.cloudflarestorage.com, http://127.0.0.1:9000. */
+    endpoint: witnessUrl("object", false),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens"),
+    /** The object that holds the witness. */
+    key: z
+      .string()
+      .max(1024)
+      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "an object key of /-separated segments made of letters, digits, _ . and -")
+      .refine((k) => !k.split("/").some((s) => s === "." || s === ".."), "an object key without . or .. segments")
+      .default("perimeter/audit-witness.json"),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/, "a region name such as us-east-1 (S3-compatible stores mostly accept us-east-1 or auto)")
+      .default("us-east-1"),
+    /** The environment variables holding the access key id, the secret key and (temporary credentials) the session token. */
+    accessKeyIdEnv: envName,
+    secretAccessKeyEnv: envName,
+    sessionTokenEnv: envName.optional(),
+    /** endpoint/bucket/key (MinIO, Ceph and most S3-compatible stores); false: bucket.endpoint/key (virtual-hosted). */
+    pathStyle: z.boolean().default(true),
+    /** How long one request may take. */
+    timeoutMs: witnessTimeoutMs,
+  }),
+  z.strictObject({
+    type: z.literal("http"),
+    /** GET answers the witness JSON (404: none yet); PUT stores it. */
+    url: witnessUrl("witness", true),
+    /** The environment variable holding a bearer token for the endpoint. */
+    tokenEnv: envName.optional(),
+    timeoutMs: witnessTimeoutMs,
+  }),
+]);
+export type RemoteWitnessConfig = z.infer<typeof remoteWitnessSchema>;
+
 const auditSchema = z
   .strictObject({
     /** Ed25519 private key (PKCS#8 PEM) that signs checkpoints; kept outside the database, created if missing. */
@@ -32,6 +93,12 @@ const auditSchema = z
      * verify` refuses a log rolled back behind it. Default: audit-witness.json beside signingKey.
      */
     witnessFile: z.string().min(1).optional(),
+    /**
+     * Witnesses on other hosts besides the file, written the same way: someone who can rewrite this host's
+     * database and witness file cannot reach these (give this host credentials that can only read and write
+     * the witness object).
+     */
+    witnesses: z.array(remoteWitnessSchema).max(16).default([]),
     /** Extra Ed25519 public keys (PEM files) whose checkpoints verify, e.g. keys rotated out. */
     trustedKeys: z.array(z.string().min(1)).default([]),
     /** The log's name inside each signed checkpoint. */
@@ -51,8 +118,8 @@ const auditSchema = z
      * 0 commits as soon as the previous commit is done.
      */
     /**
-     * The witness (audit.witnessFile) is written at most this often, with the newest signed head: a rollback
-     * could then drop at most the events of this window unnoticed. 0 writes after every commit.
+     * The witnesses (audit.witnessFile, audit.witnesses) are written at most this often, with the newest signed
+     * head: a rollback could then drop at most the events of this window unnoticed. 0 writes after every commit.
      */
     witnessIntervalMs: z.number().int().min(0).max(60_000).default(1000),
     groupCommitMs: z.number().int().min(0).max(1000).default(10),
@@ -61,6 +128,7 @@ const auditSchema = z
   })
   .default({
     signingKey: ".perimeter/audit-signing-key.pem",
+    witnesses: [],
     trustedKeys: [],
     origin: "perimeter.local/audit",
     checkpointEvery: 1000,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { auditVerifierKeys, auditWitnessFile, checkInclusionProof, FileWitness, proveInclusion, verifyAuditLog } from "../../audit/index.js";
+import { auditVerifierKeys, auditWitnesses, checkInclusionProof, proveInclusion, verifyAuditLog } from "../../audit/index.js";
 import { auditEventFields } from "../../audit/export.js";
 import { pageAuditEvents } from "../../audit/query.js";
 import { PerimeterError } from "../../errors.js";
@@ -59,13 +59,13 @@ export function auditOperations(s: ControlServices): AnyOperation[] {
       id: "verifyAuditLog",
       method: "GET",
       path: "/control/audit/verify",
-      summary: "Recompute every hash, link, Merkle root and checkpoint signature, and check the witness",
+      summary: "Recompute every hash, link, Merkle root and checkpoint signature, and check every configured witness",
       tag: "audit",
       action: "control_audit",
       response: verifyReport,
       async handle() {
         await s.ctx.audit().flush();
-        return verifyAuditLog(s.ctx.store, keys(), { witnesses: [new FileWitness(auditWitnessFile(s.ctx.loaded))] });
+        return verifyAuditLog(s.ctx.store, keys(), { witnesses: auditWitnesses(s.ctx.loaded) });
       },
     }),
     operation({
