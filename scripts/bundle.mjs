@@ -64,6 +64,8 @@ async function bundleCli() {
   }
   // So is the table of runtime advisories the posture checks hold runtimes' versions against.
   for (const dir of ["dist/bin", "dist/posture"]) copyFileSync("src/posture/runtime-advisories.yaml", `${dir}/runtime-advisories.yaml`);
+  // And the compliance control catalogue the reports are judged against.
+  for (const dir of ["dist/bin", "dist/report"]) copyFileSync("src/report/catalogue.yaml", `${dir}/catalogue.yaml`);
 }
 
 /** The dashboard: one script and one stylesheet with content hashes in their names, and the page naming them. */

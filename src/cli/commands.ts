@@ -15,6 +15,7 @@ import { resolveTrustedSigners } from "../lifecycle/signers.js";
 import { registerModelCommands } from "./model.js";
 import { registerPolicy } from "./policy.js";
 import { registerPosture } from "./posture.js";
+import { registerReport } from "./report.js";
 import { registerGuard } from "./guard.js";
 import { registerKill } from "./kill.js";
 import { registerTools } from "./tools.js";
@@ -34,6 +35,7 @@ export function registerCommands(program: Command, cli: Cli): void {
   registerRuntimeCommands(program, cli);
   registerInventoryCommands(program, cli);
   registerPosture(program, cli);
+  registerReport(program, cli);
   registerLifecycle(program, cli);
   registerServe(program, cli, (ctx) => referenceAdmitter(storeSource(ctx.store, resolveTrustedSigners(ctx.loaded))));
   registerPolicy(program, cli);

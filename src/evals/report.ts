@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { escapeHtml } from "../html-escape.js";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -97,12 +98,7 @@ function shown(value: unknown, max: number): string {
     .replace(DEFANG, "$1xx$2");
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-/** Escaped for an HTML text node or a double-quoted attribute value. */
-function esc(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
+const esc = escapeHtml;
 
 /** Untrusted short text, ready for the page. */
 function t(value: unknown, max = SHORT_TEXT_LIMIT): string {

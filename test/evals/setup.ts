@@ -32,7 +32,13 @@ export interface EvalWorld {
   /** The fake runtime serving each version, by name@version. */
   readonly served: Readonly<Record<string, FakeOpenAI>>;
   /** Register, scan, sign and serve a version on a fake vLLM of its own, answering with `model`. */
-  add(name: string, version: string, parents: string[], model: (lastUser: string) => string): Promise<ModelVersion>;
+  add(
+    name: string,
+    version: string,
+    parents: string[],
+    model: (lastUser: string) => string,
+    registration?: { readonly owner?: string; readonly license?: string },
+  ): Promise<ModelVersion>;
   /** Discovery: what each runtime serves, by digest. */
   discover(): Promise<void>;
   /** Run the test's own suites (unless options.suites names others) against a version. */
@@ -83,7 +89,7 @@ export async function startEvalWorld(kind: StoreKind, suites: Readonly<Record<st
     audit,
     lifecycle,
     served,
-    async add(name, version, parents, model) {
+    async add(name, version, parents, model, registration = {}) {
       const dir = writeGgufModel(join(work, `${name}-${version}`), { seed: seed++ });
       const v = await registerModel(deps, {
         path: dir,
@@ -93,6 +99,7 @@ export async function startEvalWorld(kind: StoreKind, suites: Readonly<Record<st
         parents,
         environments: ["default"],
         actor: "alice",
+        ...registration,
       });
       await recordScanEvidence(lifecycle, v.id, await scanPaths([dir]), (await computeManifest(dir)).digest, "ci");
       const pem = signer.privateKey.export({ type: "pkcs8", format: "pem" }).toString();

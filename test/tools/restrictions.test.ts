@@ -61,6 +61,26 @@ describe("/mcp refuses", () => {
     }
   });
 
+  it("an identity of another environment at a tool gateway pinned to prod (403 AUTH_WRONG_ENVIRONMENT)", async () => {
+    const pinned = await startToolPerimeter(
+      "sqlite",
+      { servers: [{ name: "files", url: tools.url }] },
+      { approve: ["files"], extra: { gateway: { killPollMs: 100, environments: ["prod"] } } },
+    );
+    try {
+      const foreign = await pinned.key("default-agent");
+      const res = await fetch(`${pinned.url}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${foreign.key}` },
+        body: JSON.stringify(INIT),
+      });
+      expect(res.status).toBe(403);
+      expect(await code(res)).toBe("AUTH_WRONG_ENVIRONMENT");
+    } finally {
+      await pinned.close();
+    }
+  });
+
   it("a killed identity", async () => {
     const victim = await p.key("killed-agent");
     await new KillSwitch({ store: p.store, audit: () => p.audit }).kill({ kind: "identity", target: victim.id, reason: "stolen", actor: "soc" });
