@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
 import { listRuntimes } from "../inventory/runtimes.js";
+import { gatewayPoliciesInForce } from "../policy/use.js";
 import { accessReview } from "../posture/access.js";
 import { runtimePosture } from "../posture/runtimes.js";
 import { parseFormat, printJson, printTable, readOnly, withContext, type Cli } from "./context.js";
@@ -22,7 +23,8 @@ export function registerPosture(program: Command, cli: Cli): void {
         const format = parseFormat(opts.format, ["text", "json"] as const);
         return withContext(cli.globals(), async (ctx) => {
           const postures = (await listRuntimes(ctx)).map((r) => runtimePosture(r));
-          const access = await accessReview(ctx.store, ctx.loaded.config.posture.accessReview);
+          const permits = (await gatewayPoliciesInForce(ctx)).policies.filter((p) => p.effect === "permit").map((p) => p.id);
+          const access = await accessReview(ctx.store, ctx.loaded.config.posture.accessReview, new Date(), { permits });
           if (format === "json") printJson({ runtimes: postures, access });
           else if (postures.length === 0) process.stdout.write("no runtimes: register one with perimeter runtime add\n");
           else {

@@ -7,6 +7,7 @@ import { IdentityService, type AuthCacheOptions } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
 import { EnvironmentUseRecorder } from "../identity/environment-use.js";
 import { ScopeUseRecorder } from "../identity/scope-use.js";
+import { PolicyUseRecorder } from "../policy/use.js";
 import { LivePolicies } from "../policy/applied.js";
 import { PolicyEngine } from "../policy/engine.js";
 import type { OpenAIDialect } from "../runtimes/dialect.js";
@@ -69,15 +70,20 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   // Which scopes made a difference (the access review's unused scopes): asked only when a decision is not cached.
   const scopeUse = new ScopeUseRecorder(ctx.store, options.logger);
   const environmentUse = new EnvironmentUseRecorder(ctx.store, options.logger);
+  // Which policies decide calls (the access review's permits never exercised).
+  const policyUse = new PolicyUseRecorder(ctx.store, "gateway", options.logger);
+  policyUse.inForce(policies.engine.policies.map((p) => p.id));
   const judged =
     (e: PolicyEngine) =>
     (r: AuthorizeRequest): PolicyDecision => {
       const d = e.authorize(r);
+      policyUse.decided(d.policies);
       if (d.allow) scopeUse.allowed(r.principal, (p) => e.authorize({ ...r, principal: p }).allow);
       return d;
     };
   let decide = cachedDecisions(judged(policies.engine), policies.engine.contextAttributes);
   policies.onChange((e) => {
+    policyUse.inForce(e.policies.map((p) => p.id));
     decide = cachedDecisions(judged(e), e.contextAttributes);
   });
   let redis: (RedisLike & { disconnect(): void }) | undefined;
@@ -175,6 +181,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       authenticate,
       engine,
       scopeUse,
+      policyUse,
       environmentUse,
       redis,
       logger: options.logger,
@@ -202,6 +209,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       await identities.flush();
       await scopeUse.flush();
       await environmentUse.flush();
+      await policyUse.flush();
       limits.close();
       redis?.disconnect();
       // Spans still buffered go out now; a collector that is down must not hold the shutdown.

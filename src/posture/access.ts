@@ -2,6 +2,7 @@ import type { Control, Finding, Severity } from "../decision.js";
 import type { PostureConfig } from "../config/schema.js";
 import { environmentUse } from "../identity/environment-use.js";
 import { scopeUse } from "../identity/scope-use.js";
+import { policyUse } from "../policy/use.js";
 import { ownerKey } from "../identity/owner.js";
 import { IdentityRepository } from "../identity/repository.js";
 import { identityStatus, liveKeys } from "../identity/service.js";
@@ -11,7 +12,7 @@ import type { Store } from "../store/store.js";
 // The access review of non-human identities, from the store as it is: identities nobody owns or that never
 // expire, keys past their rotation age, identities and scopes not used for a long time (privilege to take
 // back, read from when each scope last made a difference to a decision), identities whose credentials turned up
-// in another environment, and more admins than configured.
+// in another environment, permits no call has needed, and more admins than configured.
 
 export type AccessFindingRule =
   | "IDENTITY_NO_OWNER"
@@ -20,7 +21,8 @@ export type AccessFindingRule =
   | "IDENTITY_UNUSED"
   | "SCOPE_UNUSED"
   | "ADMINS_EXCESS"
-  | "IDENTITY_SPANS_ENVIRONMENTS";
+  | "IDENTITY_SPANS_ENVIRONMENTS"
+  | "POLICY_UNUSED";
 
 export interface AccessFinding extends Finding<AccessFindingRule> {
   /** The identity it is about (none for ADMINS_EXCESS, which names them in its message). */
@@ -35,6 +37,7 @@ const CONTROLS: Record<AccessFindingRule, readonly Control[]> = {
   SCOPE_UNUSED: ["OWASP-NHI:NHI5", "NIST-CSF:PR.AA-05"],
   ADMINS_EXCESS: ["OWASP-NHI:NHI5", "NIST-CSF:PR.AA-05"],
   IDENTITY_SPANS_ENVIRONMENTS: ["OWASP-NHI:NHI9", "NIST-CSF:PR.AA-05"],
+  POLICY_UNUSED: ["OWASP-NHI:NHI5", "NIST-CSF:PR.AA-05"],
 };
 
 /** Owners that name nobody: the identity has no person to answer for it. */
@@ -42,7 +45,17 @@ const NOBODY = new Set(["", "-", "unknown", "none", "n/a", "na", "tbd", "nobody"
 
 const DAY = 86_400_000;
 
-export async function accessReview(store: Store, config: PostureConfig["accessReview"], now = new Date()): Promise<AccessFinding[]> {
+export interface AccessReviewOptions {
+  /** The ids of the permit policies in force for model and tool calls (gatewayPoliciesInForce); unknown: not judged. */
+  readonly permits?: readonly string[] | undefined;
+}
+
+export async function accessReview(
+  store: Store,
+  config: PostureConfig["accessReview"],
+  now = new Date(),
+  options: AccessReviewOptions = {},
+): Promise<AccessFinding[]> {
   const identities = (await new IdentityRepository(store).list()).filter((i) => identityStatus(i, now) === "active");
   const use = await scopeUse(store, identities);
   const out: AccessFinding[] = [];
@@ -98,6 +111,20 @@ export async function accessReview(store: Store, config: PostureConfig["accessRe
       i,
       `${who(i)} belongs to ${i.environment} and its credentials were also presented in ${[...elsewhere].sort().join(", ")} within ${config.unusedDays} days (refused there): give each environment an identity of its own and rotate this one's keys (perimeter identity rotate ${i.name})`,
     );
+  }
+  // Permits that decided no call in the window, judged once a gateway has had them in force that long.
+  if (options.permits !== undefined) {
+    const use = await policyUse(store, "gateway");
+    for (const id of options.permits) {
+      const u = use.get(id);
+      if (u === undefined || !olderThan(u.firstSeenAt, config.unusedDays) || !olderThan(u.lastUsedAt, config.unusedDays)) continue;
+      add(
+        "POLICY_UNUSED",
+        "low",
+        null,
+        `policy ${id} permits calls and has allowed none for ${config.unusedDays} days (in force since ${u.firstSeenAt}, last ${u.lastUsedAt ?? "never"}): remove or narrow it (perimeter policy apply)`,
+      );
+    }
   }
   const admins = identities.filter((i) => i.scopes.includes("admin"));
   if (admins.length > config.maxAdmins)

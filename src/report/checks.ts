@@ -14,7 +14,7 @@ import { type Evidence, LifecycleRepository, type LifecycleState } from "../life
 import { servable } from "../lifecycle/servable.js";
 import { approvalRecord } from "../lifecycle/service.js";
 import { PolicySets } from "../policy/applied.js";
-import { PolicyEngine } from "../policy/engine.js";
+import { gatewayPoliciesInForce } from "../policy/use.js";
 import { type AccessFinding, type AccessFindingRule, accessReview } from "../posture/access.js";
 import { runtimePosture } from "../posture/runtimes.js";
 import { ToolRepository } from "../tools/repository.js";
@@ -144,7 +144,9 @@ async function readState(ctx: Context, options: CheckOptions): Promise<State> {
   const approvedFor = await lifecycle.approvedEnvironments(versions.map((v) => v.id));
   const runtimes = await inventory.listRuntimes();
   const now = options.now ?? new Date();
-  const access = await accessReview(ctx.store, ctx.loaded.config.posture.accessReview, now);
+  const policies = await gatewayPoliciesInForce(ctx);
+  const permits = policies.policies.filter((p) => p.effect === "permit").map((p) => p.id);
+  const access = await accessReview(ctx.store, ctx.loaded.config.posture.accessReview, now, { permits });
   const identities = (await new IdentityRepository(ctx.store).list()).filter((i) => identityStatus(i, now) === "active").length;
   const approvalEvents = new Map<string, number>();
   let before: number | undefined;
@@ -455,7 +457,12 @@ const CHECKS: Record<CheckId, (s: State) => Promise<CheckResult> | CheckResult> 
     accessCheck("identities-owned-expiring", s, ["IDENTITY_NO_OWNER", "IDENTITY_NO_EXPIRY"], "each has an owner and an expiry"),
   "keys-rotated": (s) => accessCheck("keys-rotated", s, ["KEY_ROTATION_DUE"], "no key is past its rotation age"),
   "identities-least-privilege": (s) =>
-    accessCheck("identities-least-privilege", s, ["SCOPE_UNUSED", "ADMINS_EXCESS"], "every scope held was needed, and admins are within the limit"),
+    accessCheck(
+      "identities-least-privilege",
+      s,
+      ["SCOPE_UNUSED", "ADMINS_EXCESS", "POLICY_UNUSED"],
+      "every scope held and every permit in force was needed, and admins are within the limit",
+    ),
   "identities-active": (s) => accessCheck("identities-active", s, ["IDENTITY_UNUSED"], "each was used within the review window"),
   "environments-separated"(s) {
     const out = accessCheck("environments-separated", s, ["IDENTITY_SPANS_ENVIRONMENTS"], "no identity's credentials were presented in another environment");
@@ -479,12 +486,18 @@ const CHECKS: Record<CheckId, (s: State) => Promise<CheckResult> | CheckResult> 
 
   async "policies-enforced"(s) {
     const latest = await new PolicySets(s.ctx.store, s.ctx.audit).latest("gateway");
-    const engine = latest?.text === undefined || latest.text === null ? PolicyEngine.fromConfig(s.ctx.loaded) : undefined;
+    const engine = await gatewayPoliciesInForce(s.ctx);
+    const permits = engine.policies.filter((p) => p.effect === "permit").length;
     const evidence: EvidenceLink[] =
       latest !== undefined && latest.text !== null
         ? [{ kind: "policy-set", ref: `gateway#${latest.seq}`, about: `applied by ${latest.appliedBy} at ${latest.appliedAt}, sha256 ${latest.digest}` }]
-        : [{ kind: "config", ref: "policy.files", about: `${engine?.policies.length ?? 0} policies validated against the schema` }];
-    return result("policies-enforced", "pass", "every model and tool call is decided by a validated Cedar policy set (default deny)", evidence);
+        : [{ kind: "config", ref: "policy.files", about: `${engine.policies.length} policies validated against the schema` }];
+    return result(
+      "policies-enforced",
+      "pass",
+      `every model and tool call is decided by a validated Cedar policy set of ${engine.policies.length} policies (${permits} permits; anything not permitted is refused)`,
+      evidence,
+    );
   },
 
   "limits-configured"(s) {

@@ -413,6 +413,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("environment_use").execute();
     },
   },
+  "0014_policy_use": {
+    // When each policy was first in force and last decided a call: the access review names permits no call
+    // has needed in its window (privilege nobody exercises, to take back).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("policy_use")
+        .addColumn("target", "text", (c) => c.notNull())
+        .addColumn("policy_id", "text", (c) => c.notNull())
+        .addColumn("first_seen_at", "text", (c) => c.notNull())
+        .addColumn("last_used_at", "text")
+        .addPrimaryKeyConstraint("policy_use_pk", ["target", "policy_id"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("policy_use").execute();
+    },
+  },
 };
 
 /**

@@ -304,6 +304,16 @@ export interface EnvironmentUseTable {
   last_seen_at: string;
 }
 
+export interface PolicyUseTable {
+  /** The policy target (gateway: model and tool calls). */
+  target: string;
+  policy_id: string;
+  /** When a gateway first had it in force. */
+  first_seen_at: string;
+  /** When it last decided a call (a permit that allowed, a forbid that denied); null: never. */
+  last_used_at: string | null;
+}
+
 export interface Database {
   audit_events: AuditEventTable;
   audit_head: AuditHeadTable;
@@ -329,4 +339,5 @@ export interface Database {
   policy_sets: PolicySetTable;
   scope_use: ScopeUseTable;
   environment_use: EnvironmentUseTable;
+  policy_use: PolicyUseTable;
 }

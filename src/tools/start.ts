@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
+import type { PolicyUseRecorder } from "../policy/use.js";
 import type { EnvironmentUseRecorder } from "../identity/environment-use.js";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
@@ -84,6 +85,8 @@ export interface StartToolsOptions {
   readonly engine: () => PolicyEngine;
   /** Notes the scopes an allowed call needed. */
   readonly scopeUse?: ScopeUseRecorder | undefined;
+  /** Notes the policies that decided a call. */
+  readonly policyUse?: PolicyUseRecorder | undefined;
   /** Notes identities refused for belonging to another environment. */
   readonly environmentUse?: EnvironmentUseRecorder | undefined;
   readonly redis?: RedisLike | undefined;
@@ -111,7 +114,7 @@ export async function startTools(ctx: Context, options: StartToolsOptions): Prom
     config: config.tools,
     pollMs: config.gateway.killPollMs,
     authenticate: options.authenticate,
-    authorize: cachedToolDecisions(options.engine, options.scopeUse),
+    authorize: cachedToolDecisions(options.engine, options.scopeUse, options.policyUse),
     limits,
     credentials,
     egress,
@@ -131,6 +134,7 @@ export async function startTools(ctx: Context, options: StartToolsOptions): Prom
 export function cachedToolDecisions(
   engine: () => PolicyEngine,
   scopeUse?: ScopeUseRecorder,
+  policyUse?: PolicyUseRecorder,
   ttlMs = 1000,
   max = 10_000,
 ): (r: ToolPolicyRequest) => PolicyDecision {
@@ -148,6 +152,8 @@ export function cachedToolDecisions(
     }
     const decide = (req: ToolPolicyRequest): PolicyDecision => {
       const d = e.authorizeTool(req);
+      // A listing is not a use of a tool: only calls count as exercising the policy that decided them.
+      if (!req.listing) policyUse?.decided(d.policies);
       if (d.allow && !req.listing) scopeUse?.allowed(req.principal, (p) => e.authorizeTool({ ...req, principal: p }).allow);
       return d;
     };

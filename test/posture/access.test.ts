@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openAuditLog, type AuditLog } from "../../src/audit/index.js";
 import { IdentityService } from "../../src/identity/service.js";
+import { PolicyUseRecorder } from "../../src/policy/use.js";
 import { accessReview, type AccessFinding } from "../../src/posture/access.js";
 import type { Store } from "../../src/store/store.js";
 import { STORE_KINDS, createTestEnv, type TestEnv } from "../helpers/stores.js";
@@ -109,5 +110,30 @@ describe.each(STORE_KINDS)("the access review on %s", (kind) => {
     expect(excess[0]?.message).toMatch(/^3 identities hold the admin role \(posture\.accessReview\.maxAdmins is 2\): admin-a .*admin-b .*admin-c/);
     await identities.revoke("admin-c", { actor: "alice", reason: "one too many" });
     expect((await accessReview(store, REVIEW, now)).filter((f) => f.rule === "ADMINS_EXCESS")).toEqual([]);
+  });
+
+  it("names a permit that has allowed no call in the window once it has been in force that long, and not one in use", async () => {
+    const recorder = new PolicyUseRecorder(store, "gateway");
+    recorder.inForce(["models-in-environment", "tools-with-scope", "forbid-killed"]);
+    recorder.decided(["models-in-environment"]);
+    await recorder.flush();
+    const permits = ["models-in-environment", "tools-with-scope"];
+    // Just put in force: nothing is judged yet.
+    expect((await accessReview(store, REVIEW, now, { permits })).filter((f) => f.rule === "POLICY_UNUSED")).toEqual([]);
+    // 120 days later (the rows' times moved back): the permit no call needed is named; the one in use and the forbid are not.
+    await store.db
+      .updateTable("policy_use")
+      .set({ first_seen_at: ago(120) })
+      .execute();
+    const found = (await accessReview(store, REVIEW, now, { permits })).filter((f) => f.rule === "POLICY_UNUSED");
+    expect(found.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^policy tools-with-scope permits calls and has allowed none for 90 days \(in force since .*, last never\)/),
+    ]);
+    expect(found[0]?.controls).toContain("OWASP-NHI:NHI5");
+    // A call it decides takes it off the list.
+    const later = new PolicyUseRecorder(store, "gateway");
+    later.decided(["tools-with-scope"]);
+    await later.flush();
+    expect((await accessReview(store, REVIEW, now, { permits })).filter((f) => f.rule === "POLICY_UNUSED")).toEqual([]);
   });
 });

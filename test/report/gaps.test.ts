@@ -18,6 +18,7 @@ import { IdentityService } from "../../src/identity/service.js";
 import { registerModel } from "../../src/inventory/models.js";
 import { attest } from "../../src/lifecycle/provenance.js";
 import { approve, recordScanEvidence, retire } from "../../src/lifecycle/service.js";
+import { policyUse } from "../../src/policy/use.js";
 import { controlCatalogue } from "../../src/report/catalogue.js";
 import type { CheckId } from "../../src/report/checks.js";
 import { buildReport, type ComplianceReport } from "../../src/report/report.js";
@@ -205,6 +206,8 @@ for (const kind of STORE_KINDS) {
       // Every control of the catalogue is reported, with its id as the framework writes it.
       expect(r.controls).toHaveLength(controlCatalogue().controls.length);
       expect(r.controls.map((c) => c.id)).toEqual(expect.arrayContaining(["LLM03", "ASI03", "NHI7", "MEASURE 2.7", "GV.SC-05", "A.6.2.8", "Art. 12"]));
+      // The gateway noted which permit allowed its calls (the access review's unused permits read it).
+      expect((await policyUse(w.store, "gateway")).get("model-in-environment")?.lastUsedAt).toEqual(expect.any(String));
       expect(r.auditHead).toMatchObject({ verified: true });
       expect(r.auditHead.size).toBeGreaterThan(0);
     }, 60_000);
