@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { foreignEnvironment } from "../identity/environment-use.js";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -101,6 +102,8 @@ export interface ControlApiDeps {
   readonly refusedAnonymous?: ((req: IncomingMessage, refusal: ControlRefusal) => void) | undefined;
   /** Whether an authenticated caller's refusal is audited as itself (false: counted into its identity's summary instead). */
   readonly admitRefusal?: ((identityId: string, refusal: ControlRefusal) => boolean) | undefined;
+  /** The environments served here (gateway.environments; empty: all): a session of another environment's identity is refused. */
+  readonly environments?: readonly string[] | undefined;
 }
 
 /** A refusal as the audit budgets count it. */
@@ -227,7 +230,7 @@ async function authenticate(deps: ControlApiDeps, req: IncomingMessage): Promise
       deps.logger?.error({ err }, "checking control API credentials failed");
       return new Refusal(401, "AUTH_KEY_INVALID", "credentials could not be checked; try again, and if it persists see the server log", "authenticate");
     }
-    if (!auth.ok) return new Refusal(401, auth.code, auth.message, "authenticate");
+    if (!auth.ok) return new Refusal(ERROR_CODES[auth.code].status, auth.code, auth.message, "authenticate");
     return { principal: auth.principal, actor: actorOf(auth.principal) };
   }
   const token = sessionCookie(req);
@@ -235,7 +238,10 @@ async function authenticate(deps: ControlApiDeps, req: IncomingMessage): Promise
     return new Refusal(401, "AUTH_MISSING", "no credentials: sign in to the dashboard, or send Authorization: Bearer <API key or JWT>", "authenticate");
   try {
     const checked = await deps.sessions.resume(token);
-    if (!checked.ok) return new Refusal(401, checked.code, checked.message, "authenticate");
+    if (!checked.ok) return new Refusal(ERROR_CODES[checked.code].status, checked.code, checked.message, "authenticate");
+    // A session signed in elsewhere (the store is shared) holds here only for an identity of an environment served here.
+    const foreign = foreignEnvironment(checked.session.principal, deps.environments ?? []);
+    if (foreign !== undefined) return new Refusal(403, "AUTH_WRONG_ENVIRONMENT", foreign.reason, "authenticate");
     return { principal: checked.session.principal, actor: checked.session.actor, session: checked.session };
   } catch (err) {
     deps.logger?.error({ err }, "checking a dashboard session failed");

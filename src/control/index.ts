@@ -64,6 +64,7 @@ export function controlRoutes(s: ControlServices): Route[] {
       logger: s.logger,
       refusedAnonymous: s.refusedAnonymous,
       admitRefusal: s.admitRefusal,
+      environments: loaded.config.gateway.environments,
     },
     operations,
   );

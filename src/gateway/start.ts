@@ -5,7 +5,7 @@ import { PerimeterError } from "../errors.js";
 import { bearerKind, JwtVerifier } from "../identity/jwt.js";
 import { IdentityService, type AuthCacheOptions } from "../identity/service.js";
 import type { AuthResult } from "../identity/types.js";
-import { EnvironmentUseRecorder } from "../identity/environment-use.js";
+import { EnvironmentUseRecorder, foreignEnvironment } from "../identity/environment-use.js";
 import { ScopeUseRecorder } from "../identity/scope-use.js";
 import { PolicyUseRecorder } from "../policy/use.js";
 import { LivePolicies } from "../policy/applied.js";
@@ -193,11 +193,21 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     await monitor?.close();
     throw err;
   }
+  // The control API on this listener is pinned like the gateway: an identity of another environment is refused
+  // there too (it could otherwise make identities for this one), and its use is noted.
+  const pinned = config.gateway.environments;
+  const controlAuthenticate = async (authorization: string | undefined): Promise<AuthResult> => {
+    const auth = await authenticate(authorization);
+    const foreign = auth.ok ? foreignEnvironment(auth.principal, pinned) : undefined;
+    if (!auth.ok || foreign === undefined) return auth;
+    for (const environment of pinned) environmentUse.presented(auth.principal, environment);
+    return { ok: false, code: "AUTH_WRONG_ENVIRONMENT", message: foreign.reason };
+  };
   return {
     gateway,
     tools,
     guards,
-    authenticate,
+    authenticate: controlAuthenticate,
     identities,
     scopeUse,
     async close() {

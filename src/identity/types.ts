@@ -38,7 +38,8 @@ export type AuthFailureCode =
   | "AUTH_KEY_REVOKED"
   | "AUTH_IDENTITY_EXPIRED"
   | "AUTH_IDENTITY_REVOKED"
-  | "AUTH_TOKEN_INVALID";
+  | "AUTH_TOKEN_INVALID"
+  | "AUTH_WRONG_ENVIRONMENT";
 
 export type AuthResult =
   | { readonly ok: true; readonly principal: Principal }

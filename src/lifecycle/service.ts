@@ -407,6 +407,12 @@ async function rollbackChecked(
       `${target.id} is ${targetState}: roll back only to a version that was approved and is not revoked`,
     );
   }
+  const approvedFor = (await repo.approvedEnvironments([target.id])).get(target.id) ?? [];
+  if (!approvedFor.includes(environment))
+    throw new PerimeterError(
+      "LIFECYCLE_TRANSITION_INVALID",
+      `${target.id} is approved for ${approvedFor.join(", ") || "no environment"}, not for ${environment}: roll back only to a version approved there`,
+    );
   const now = new Date().toISOString();
   await repo.transition(target.id, ["approved", "deprecated", "deployed"], "deployed", actor, `rolled back to in ${environment}: ${reason}`, async (trx) => {
     await trx.deleteFrom("deployments").where("version_id", "=", target.id).where("environment", "=", environment).execute();

@@ -172,6 +172,8 @@ export class PolicyEngine {
    * these alone and still hits when, say, the prompt length varies and no policy looks at it.
    */
   readonly contextAttributes: ReadonlySet<string> | "all";
+  /** Permits that name no principal and no resource and have no condition: they grant to every caller. */
+  readonly blanketPermits: readonly string[];
   readonly #schemaName: string;
   readonly #policySetId: string;
 
@@ -181,7 +183,9 @@ export class PolicyEngine {
     policies: readonly PolicyInfo[],
     files: readonly string[],
     contextAttributes: ReadonlySet<string> | "all",
+    blanketPermits: readonly string[],
   ) {
+    this.blanketPermits = blanketPermits;
     this.#schemaName = schemaName;
     this.#policySetId = policySetId;
     this.policies = policies;
@@ -191,7 +195,7 @@ export class PolicyEngine {
 
   /** Parse, validate against the schema, and preparse: any problem is POLICY_INVALID naming the file. */
   static fromTexts(sources: readonly PolicySource[], options: PolicyEngineOptions = {}): PolicyEngine {
-    const { schema, record, infos, contextAttributes } = checkTexts(sources, options);
+    const { schema, record, infos, contextAttributes, blanketPermits } = checkTexts(sources, options);
     // Content-addressed cache keys: loading the same policies again reuses the entry instead of adding one
     // (cedar-wasm keeps preparsed sets for the life of the process).
     const schemaName = `schema:${sha256(schema)}`;
@@ -206,6 +210,7 @@ export class PolicyEngine {
       infos,
       sources.map((s) => s.file),
       contextAttributes,
+      blanketPermits,
     );
   }
 
@@ -441,7 +446,13 @@ function describe(errors: readonly DetailedError[]): string {
 function checkTexts(
   sources: readonly PolicySource[],
   options: PolicyEngineOptions,
-): { schema: string; record: Record<string, string>; infos: PolicyInfo[]; contextAttributes: Set<string> | "all" } {
+): {
+  schema: string;
+  record: Record<string, string>;
+  infos: PolicyInfo[];
+  contextAttributes: Set<string> | "all";
+  blanketPermits: string[];
+} {
   const schema = options.schema ?? PERIMETER_SCHEMA;
   const schemaCheck = checkParseSchema(schema);
   if (schemaCheck.type === "failure") {
@@ -452,6 +463,7 @@ function checkTexts(
   const issues: PolicyIssue[] = [];
   const record: Record<string, string> = {};
   const infos: PolicyInfo[] = [];
+  const blanketPermits: string[] = [];
   const where = new Map<string, { source: PolicySource; start: number }>();
   let contextAttributes: Set<string> | "all" = new Set<string>();
   for (const source of sources) {
@@ -503,6 +515,8 @@ function checkTexts(
       record[id] = text;
       if (contextAttributes !== "all") contextAttributes = contextReads(json.json, contextAttributes);
       infos.push({ id, effect: json.json.effect, file: source.file, line });
+      const { principal, resource, conditions } = json.json as { principal?: { op?: string }; resource?: { op?: string }; conditions?: unknown[] };
+      if (json.json.effect === "permit" && principal?.op === "All" && resource?.op === "All" && (conditions ?? []).length === 0) blanketPermits.push(id);
     });
   }
   if (issues.length > 0) throw invalid(issues);
@@ -522,7 +536,7 @@ function checkTexts(
   }
   if (issues.length > 0) throw invalid(issues);
 
-  return { schema, record, infos, contextAttributes };
+  return { schema, record, infos, contextAttributes, blanketPermits };
 }
 
 function sourceOrder(fileText: string, policies: readonly string[]): { text: string; start: number }[] {

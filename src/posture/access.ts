@@ -126,6 +126,19 @@ export async function accessReview(
       );
     }
   }
+  // Workload tokens are not stored identities: one presented where its issuer's environment is not served is
+  // named by its issuer and subject (a token trusted by two clusters).
+  for (const [id, elsewhere] of foreign) {
+    if (!id.startsWith("jwt:")) continue;
+    const name = id.slice(id.indexOf("#") + 1);
+    out.push({
+      rule: "IDENTITY_SPANS_ENVIRONMENTS",
+      severity: "high",
+      message: `workload token ${id} was presented in ${[...elsewhere].sort().join(", ")} within ${config.unusedDays} days, where its issuer's environment is not served (refused there): give each environment an issuer or audience of its own (identity.jwtIssuers)`,
+      controls: CONTROLS.IDENTITY_SPANS_ENVIRONMENTS,
+      identity: { id, name },
+    });
+  }
   const admins = identities.filter((i) => i.scopes.includes("admin"));
   if (admins.length > config.maxAdmins)
     add(

@@ -3,6 +3,7 @@ import { lifecycleDeps } from "../app/services.js";
 import { type AuditWitness, auditVerifierKeys, FileWitness, verifyAuditLog } from "../audit/index.js";
 import { pageAuditEvents } from "../audit/query.js";
 import { asPerimeterError } from "../errors.js";
+import { approvalCheck } from "../evals/assess.js";
 import { EvalRepository, type EvalRun } from "../evals/repository.js";
 import { identityStatus } from "../identity/service.js";
 import { IdentityRepository } from "../identity/repository.js";
@@ -12,7 +13,7 @@ import { listKills } from "../killswitch/index.js";
 import { provenanceProblem } from "../lifecycle/provenance.js";
 import { type Evidence, LifecycleRepository, type LifecycleState } from "../lifecycle/repository.js";
 import { servable } from "../lifecycle/servable.js";
-import { approvalRecord } from "../lifecycle/service.js";
+import { type ApprovalRecord, approvalRecord } from "../lifecycle/service.js";
 import { PolicySets } from "../policy/applied.js";
 import { gatewayPoliciesInForce } from "../policy/use.js";
 import { type AccessFinding, type AccessFindingRule, accessReview } from "../posture/access.js";
@@ -184,8 +185,54 @@ const approvalLink = (s: State, v: ModelVersion): EvidenceLink[] => {
   return seq === undefined ? [] : [{ kind: "audit-event", ref: `#${seq}`, about: `model.approve of ${v.id}` }];
 };
 
-async function latestOfEach(s: State, kind: "scan" | "approval" | "provenance", ids: readonly string[]): Promise<Map<string, Evidence>> {
-  return new LifecycleRepository(s.ctx.store).latestOfEach(ids, kind);
+const derivedVersions = (s: State) => liveVersions(s).filter((v) => DERIVED_KINDS.has(v.kind));
+
+function latestOfEach(s: State, kind: "scan" | "approval" | "provenance", versions: readonly ModelVersion[]): Promise<Map<string, Evidence>> {
+  return new LifecycleRepository(s.ctx.store).latestOfEach(
+    versions.map((v) => v.id),
+    kind,
+  );
+}
+
+/**
+ * Every approval of each approved version, read back and verified against the lifecycle's keys, oldest first:
+ * each one counts (a later approval for another environment widens what the version may serve), so each must verify.
+ */
+async function approvalRecords(s: State): Promise<Map<string, { evidence: Evidence; record: ApprovalRecord }[]>> {
+  const deps = lifecycleDeps(s.ctx);
+  const repo = new LifecycleRepository(s.ctx.store);
+  const out = new Map<string, { evidence: Evidence; record: ApprovalRecord }[]>();
+  for (const v of activeVersions(s)) {
+    const rows = (await repo.evidence(v.id, "approval")).filter((e) => e.verdict === "pass");
+    if (rows.length > 0)
+      out.set(
+        v.id,
+        rows.map((evidence) => ({ evidence, record: approvalRecord(deps, evidence) })),
+      );
+  }
+  return out;
+}
+
+/** What a check says of one version: a gap, the evidence that it holds, or null when it does not apply. */
+type VersionVerdict = { readonly gap: string } | { readonly evidence: readonly EvidenceLink[] } | null;
+
+async function eachVersion(
+  id: CheckId,
+  versions: readonly ModelVersion[],
+  what: string,
+  judge: (v: ModelVersion) => VersionVerdict | Promise<VersionVerdict>,
+): Promise<CheckResult> {
+  const evidence: EvidenceLink[] = [];
+  const gaps: string[] = [];
+  let checked = 0;
+  for (const v of versions) {
+    const verdict = await judge(v);
+    if (verdict === null) continue;
+    checked++;
+    if ("gap" in verdict) gaps.push(verdict.gap);
+    else evidence.push(...verdict.evidence);
+  }
+  return judged(id, checked, what, evidence, gaps);
 }
 
 async function evalRuns(s: State, v: ModelVersion): Promise<EvalRun[]> {
@@ -255,178 +302,129 @@ const CHECKS: Record<CheckId, (s: State) => Promise<CheckResult> | CheckResult> 
   },
 
   async "model-scans-clean"(s) {
-    const active = activeVersions(s);
-    const scans = await latestOfEach(
-      s,
-      "scan",
-      active.map((v) => v.id),
-    );
-    const evidence: EvidenceLink[] = [];
-    const gaps: string[] = [];
-    for (const v of active) {
+    const scans = await latestOfEach(s, "scan", activeVersions(s));
+    return eachVersion("model-scans-clean", activeVersions(s), "approved versions", (v) => {
       const scan = scans.get(v.id);
-      if (scan === undefined) gaps.push(`${v.id} is ${s.states.get(v.id)} with no scan on record: scan it (perimeter scan PATH --model ${v.id})`);
-      else if (scan.verdict !== "pass" || scan.digest !== v.digest)
-        gaps.push(`${v.id}'s last scan (${scan.id}) is not a clean scan of its approved files: scan it again, and revoke it if the files are unsafe`);
-      else evidence.push({ kind: "scan", ref: scan.id, about: `clean scan of ${v.id}` });
-    }
-    return judged("model-scans-clean", active.length, "approved versions", evidence, gaps);
+      if (scan === undefined) return { gap: `${v.id} is ${s.states.get(v.id)} with no scan on record: scan it (perimeter scan PATH --model ${v.id})` };
+      if (scan.verdict !== "pass" || scan.digest !== v.digest)
+        return { gap: `${v.id}'s last scan (${scan.id}) is not a clean scan of its approved files: scan it again, and revoke it if the files are unsafe` };
+      return { evidence: [{ kind: "scan", ref: scan.id, about: `clean scan of ${v.id}` }] };
+    });
   },
 
   async "model-signatures"(s) {
-    const active = activeVersions(s);
-    const approvals = await latestOfEach(
-      s,
-      "approval",
-      active.map((v) => v.id),
-    );
-    const deps = lifecycleDeps(s.ctx);
-    const evidence: EvidenceLink[] = [];
-    const gaps: string[] = [];
-    for (const v of active) {
-      const e = approvals.get(v.id);
-      const record = e === undefined ? undefined : approvalRecord(deps, e);
-      if (e === undefined || record === undefined)
-        gaps.push(
-          `${v.id} is ${s.states.get(v.id)} with no approval on record, so no signature check is recorded: revoke it, or approve it through perimeter approve`,
-        );
-      else if (!record.verified || record.signer === null)
-        gaps.push(
-          `${v.id}'s approval (${e.id}) does not show a verified OMS signature${record.problem === null ? "" : `: ${record.problem}`}; approve it again with a signature by a trusted signer`,
-        );
-      else evidence.push({ kind: "approval", ref: e.id, about: `${v.id} signed by ${record.signer}, verified at approval` }, ...approvalLink(s, v));
-    }
-    return judged("model-signatures", active.length, "approved versions", evidence, gaps);
+    const approvals = await approvalRecords(s);
+    return eachVersion("model-signatures", activeVersions(s), "approved versions", (v) => {
+      const all = approvals.get(v.id) ?? [];
+      const newest = all[all.length - 1];
+      if (newest === undefined)
+        return {
+          gap: `${v.id} is ${s.states.get(v.id)} with no approval on record, so no signature check is recorded: revoke it, or approve it through perimeter approve`,
+        };
+      const bad = all.find((a) => !a.record.verified);
+      if (bad !== undefined)
+        return {
+          gap: `${v.id}'s approval ${bad.evidence.id} does not verify${bad.record.problem === null ? "" : ` (${bad.record.problem})`}: an approval nobody signed was added or changed in the store — find out why, and revoke ${v.id} until it is approved again`,
+        };
+      if (newest.record.signer === null)
+        return { gap: `${v.id}'s approval (${newest.evidence.id}) names no verified OMS signature; approve it again with a signature by a trusted signer` };
+      return {
+        evidence: [
+          ...all.map((a) => ({ kind: "approval" as const, ref: a.evidence.id, about: `${v.id} signed by ${a.record.signer ?? "?"}, verified at approval` })),
+          ...approvalLink(s, v),
+        ],
+      };
+    });
   },
 
   async "model-files-no-secrets"(s) {
     const live = liveVersions(s);
-    const scans = await latestOfEach(
-      s,
-      "scan",
-      live.map((v) => v.id),
-    );
-    const evidence: EvidenceLink[] = [];
-    const gaps: string[] = [];
-    let checked = 0;
-    for (const v of live) {
+    const scans = await latestOfEach(s, "scan", live);
+    const out = await eachVersion("model-files-no-secrets", live, "scanned versions", (v) => {
       const scan = scans.get(v.id);
-      if (scan === undefined) continue;
-      checked++;
+      if (scan === undefined) return null;
       const refused = (scan.body["refused"] as Array<{ path?: unknown; rules?: unknown }> | undefined) ?? [];
       const withSecrets = refused.filter((f) => Array.isArray(f.rules) && f.rules.includes("SECRET_IN_FILE")).map((f) => String(f.path));
       if (withSecrets.length > 0)
-        gaps.push(
-          `${v.id}'s files hold credentials (${withSecrets.slice(0, 5).join(", ")}; see scan ${scan.id}): revoke the credentials, remove them from the files, and register the cleaned files as a new version`,
-        );
-      else evidence.push({ kind: "scan", ref: scan.id, about: `no credentials found in ${v.id}'s files` });
-    }
-    const unscanned = live.length - checked;
-    const out = judged("model-files-no-secrets", checked, "scanned versions", evidence, gaps);
+        return {
+          gap: `${v.id}'s files hold credentials (${withSecrets.slice(0, 5).join(", ")}; see scan ${scan.id}): revoke the credentials, remove them from the files, and register the cleaned files as a new version`,
+        };
+      return { evidence: [{ kind: "scan", ref: scan.id, about: `no credentials found in ${v.id}'s files` }] };
+    });
+    const unscanned = live.filter((v) => !scans.has(v.id)).length;
     if (out.status === "pass" && unscanned > 0)
       return { ...out, status: "partial", gaps: [`${unscanned} registered version(s) have no scan, so their files were not read for credentials: scan them`] };
     return out;
   },
 
   async "approvals-separated"(s) {
-    const active = activeVersions(s);
-    const approvals = await latestOfEach(
-      s,
-      "approval",
-      active.map((v) => v.id),
-    );
-    const deps = lifecycleDeps(s.ctx);
-    const evidence: EvidenceLink[] = [];
-    const gaps: string[] = [];
-    for (const v of active) {
-      const e = approvals.get(v.id);
-      if (e === undefined) {
-        gaps.push(`${v.id} is ${s.states.get(v.id)} with no recorded approval: revoke it, or have an approver approve it`);
-        continue;
+    const approvals = await approvalRecords(s);
+    return eachVersion("approvals-separated", activeVersions(s), "approved versions", (v) => {
+      const all = approvals.get(v.id) ?? [];
+      if (all.length === 0) return { gap: `${v.id} is ${s.states.get(v.id)} with no recorded approval: revoke it, or have an approver approve it` };
+      for (const { evidence, record } of all) {
+        if (!record.verified) return { gap: `${v.id}'s approval (${evidence.id}) does not verify${record.problem === null ? "" : `: ${record.problem}`}` };
+        if (record.submitter !== null && record.submitter === record.approver)
+          return { gap: `${v.id} was approved by its own submitter ${record.approver} (${evidence.id}): have another approver approve it` };
       }
-      const record = approvalRecord(deps, e);
-      if (!record.verified) gaps.push(`${v.id}'s approval (${e.id}) does not verify${record.problem === null ? "" : `: ${record.problem}`}`);
-      else if (record.submitter !== null && record.submitter === record.approver)
-        gaps.push(`${v.id} was approved by its own submitter ${record.approver}: have another approver approve it`);
-      else
-        evidence.push(
-          { kind: "approval", ref: e.id, about: `${v.id} approved by ${record.approver}, submitted by ${record.submitter ?? "?"}` },
+      return {
+        evidence: [
+          ...all.map((a) => ({
+            kind: "approval" as const,
+            ref: a.evidence.id,
+            about: `${v.id} approved by ${a.record.approver}, submitted by ${a.record.submitter ?? "?"}`,
+          })),
           ...approvalLink(s, v),
-        );
-    }
-    return judged("approvals-separated", active.length, "approved versions", evidence, gaps);
+        ],
+      };
+    });
   },
 
-  async "models-evaluated"(s) {
-    const active = activeVersions(s);
-    const evidence: EvidenceLink[] = [];
-    const gaps: string[] = [];
-    for (const v of active) {
-      const runs = await evalRuns(s, v);
-      const passed = runs.find((r) => r.evaluation?.gate?.pass === true);
-      if (passed !== undefined)
-        evidence.push({ kind: "eval", ref: passed.id, about: `${v.id} passed the eval gate (${passed.finishedAt ?? passed.startedAt})` });
-      else if (runs.length > 0)
-        gaps.push(`${v.id} is in use and its newest evaluation (${runs[0]?.id}) did not pass the eval gate: revoke it or fix and evaluate it again`);
-      else
-        gaps.push(`${v.id} is in use and was never evaluated against the adversarial suites: run perimeter eval run ${v.id} (and set lifecycle.requireEval)`);
-    }
-    return judged("models-evaluated", active.length, "approved versions", evidence, gaps);
-  },
+  "models-evaluated": (s) =>
+    eachVersion("models-evaluated", activeVersions(s), "approved versions", async (v) => {
+      // As approval judges it: the newest complete evaluation of these bytes, its cases judged again under today's gate.
+      const check = await approvalCheck(s.ctx.store, s.ctx.loaded.config.evals, v);
+      if (check.pass && check.evaluation !== undefined)
+        return { evidence: [{ kind: "eval", ref: check.evaluation, about: `${v.id} passes the eval gate as configured now` }] };
+      return {
+        gap: `${v.id} is in use and does not pass the eval gate: ${check.reasons.join("; ") || "no evaluation"} (revoke it, or fix and evaluate it again; set lifecycle.requireEval)`,
+      };
+    }),
 
-  async "derived-models-evaluated"(s) {
-    const derived = liveVersions(s).filter((v) => DERIVED_KINDS.has(v.kind));
-    const evidence: EvidenceLink[] = [];
-    const gaps: string[] = [];
-    for (const v of derived) {
-      const runs = await evalRuns(s, v);
-      const newest = runs[0];
+  "derived-models-evaluated": (s) =>
+    eachVersion("derived-models-evaluated", derivedVersions(s), "fine-tunes, adapters and merges", async (v) => {
+      const newest = (await evalRuns(s, v))[0];
       if (newest === undefined)
-        gaps.push(
-          `${v.id} is a ${v.kind} of ${v.parents.join(", ") || "an unrecorded parent"} and was never evaluated itself (its parent's evaluation does not carry over): run perimeter eval run ${v.id}`,
-        );
-      else evidence.push({ kind: "eval", ref: newest.id, about: `${v.kind} ${v.id} evaluated ${newest.finishedAt ?? newest.startedAt}` });
-    }
-    return judged("derived-models-evaluated", derived.length, "fine-tunes, adapters and merges", evidence, gaps);
-  },
+        return {
+          gap: `${v.id} is a ${v.kind} of ${v.parents.join(", ") || "an unrecorded parent"} and was never evaluated itself (its parent's evaluation does not carry over): run perimeter eval run ${v.id}`,
+        };
+      return { evidence: [{ kind: "eval", ref: newest.id, about: `${v.kind} ${v.id} evaluated ${newest.finishedAt ?? newest.startedAt}` }] };
+    }),
 
   async "derived-models-provenance"(s) {
-    const derived = liveVersions(s).filter((v) => DERIVED_KINDS.has(v.kind));
     const deps = lifecycleDeps(s.ctx);
-    const statements = await latestOfEach(
-      s,
-      "provenance",
-      derived.map((v) => v.id),
-    );
-    const evidence: EvidenceLink[] = [];
-    const gaps: string[] = [];
-    for (const v of derived) {
+    const statements = await latestOfEach(s, "provenance", derivedVersions(s));
+    return eachVersion("derived-models-provenance", derivedVersions(s), "fine-tunes, adapters and merges", async (v) => {
       const problem = await provenanceProblem(deps, v);
-      if (problem !== undefined) gaps.push(`${v.id}: ${problem}`);
-      else {
-        const e = statements.get(v.id);
-        evidence.push({ kind: "provenance", ref: e?.id ?? v.id, about: `SLSA provenance of ${v.id} verifies and names its parents` });
-      }
-    }
-    return judged("derived-models-provenance", derived.length, "fine-tunes, adapters and merges", evidence, gaps);
+      if (problem !== undefined) return { gap: `${v.id}: ${problem}` };
+      return { evidence: [{ kind: "provenance", ref: statements.get(v.id)?.id ?? v.id, about: `SLSA provenance of ${v.id} verifies and names its parents` }] };
+    });
   },
 
   "inventory-complete"(s) {
-    const live = liveVersions(s);
     const known = new Set(s.versions.map((v) => v.id));
-    const evidence: EvidenceLink[] = [];
-    const gaps: string[] = [];
-    for (const v of live) {
+    return eachVersion("inventory-complete", liveVersions(s), "model versions", (v) => {
       const missing: string[] = [];
       if (v.owner === null || v.owner.trim() === "") missing.push("an owner");
       if (v.license.tier === "unknown") missing.push("a known licence");
       if (DERIVED_KINDS.has(v.kind) && v.parents.length === 0) missing.push("its parents");
       const unknownParents = v.parents.filter((p) => !known.has(p));
       if (unknownParents.length > 0) missing.push(`parents in the inventory (${unknownParents.join(", ")})`);
-      if (missing.length > 0) gaps.push(`${v.id} lacks ${missing.join(", ")}: record them (perimeter model register … --owner, --license, --parent)`);
-      else evidence.push({ kind: "model", ref: v.id, about: `digest ${v.digest.slice(0, 12)}…, ${v.license.expression ?? v.license.tier}, owner ${v.owner}` });
-    }
-    return judged("inventory-complete", live.length, "model versions", evidence, gaps);
+      if (missing.length > 0) return { gap: `${v.id} lacks ${missing.join(", ")}: record them (perimeter model register … --owner, --license, --parent)` };
+      return {
+        evidence: [{ kind: "model", ref: v.id, about: `digest ${v.digest.slice(0, 12)}…, ${v.license.expression ?? v.license.tier}, owner ${v.owner}` }],
+      };
+    });
   },
 
   "runtime-patch-level"(s) {
@@ -492,6 +490,17 @@ const CHECKS: Record<CheckId, (s: State) => Promise<CheckResult> | CheckResult> 
       latest !== undefined && latest.text !== null
         ? [{ kind: "policy-set", ref: `gateway#${latest.seq}`, about: `applied by ${latest.appliedBy} at ${latest.appliedAt}, sha256 ${latest.digest}` }]
         : [{ kind: "config", ref: "policy.files", about: `${engine.policies.length} policies validated against the schema` }];
+    if (engine.blanketPermits.length > 0)
+      return result(
+        "policies-enforced",
+        "fail",
+        `${engine.blanketPermits.length} permit(s) grant every caller everything they name`,
+        evidence,
+        engine.blanketPermits.map(
+          (id) =>
+            `policy ${id} permits with no principal, no resource and no condition, so default deny means nothing for what it names: constrain it to identities, scopes or models`,
+        ),
+      );
     return result(
       "policies-enforced",
       "pass",

@@ -29,22 +29,29 @@ export function renderMarkdown(report: ComplianceReport, recorded: Recorded): st
   out.push("");
   for (const f of report.frameworks) {
     const controls = byUrgency(report.controls.filter((c) => c.framework === f.id));
-    out.push(`## ${f.name}`, "", `Source: ${f.source}`, "", "| Control | Title | Status | Coverage |", "|---|---|---|---|");
-    for (const c of controls) out.push(`| ${cell(c.id)} | ${cell(c.title)} | ${LABEL[c.status]} | ${c.coverage} |`);
+    out.push(`## ${md(f.name)}`, "", `Source: ${f.source}`, "", "| Control | Title | Status | Coverage |", "|---|---|---|---|");
+    for (const c of controls) out.push(`| ${md(c.id)} | ${md(c.title)} | ${LABEL[c.status]} | ${c.coverage} |`);
     out.push("");
     for (const c of controls.filter((x) => x.status === "fail" || x.status === "partial")) {
-      out.push(`### ${c.id} — ${LABEL[c.status]}`, "");
-      for (const line of c.gap.split("\n")) out.push(`- ${line}`);
+      out.push(`### ${md(c.id)} — ${LABEL[c.status]}`, "");
+      for (const line of c.gap.split("\n")) out.push(`- ${md(line)}`);
       const evidence = c.evidence.slice(0, 10);
       if (evidence.length > 0)
-        out.push("", `Evidence: ${evidence.map((e) => `${e.kind} ${e.ref}`).join(", ")}${c.evidence.length > 10 ? ` and ${c.evidence.length - 10} more` : ""}`);
+        out.push(
+          "",
+          `Evidence: ${evidence.map((e) => `${e.kind} ${md(e.ref)}`).join(", ")}${c.evidence.length > 10 ? ` and ${c.evidence.length - 10} more` : ""}`,
+        );
       out.push("");
     }
   }
   return `${out.join("\n")}\n`;
 }
 
-const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+/**
+ * Text from the store (model names, owners, what runtimes report) as Markdown that renders as that text: one
+ * line, no HTML, no links or code spans, no table cells of its own.
+ */
+const md = (text: string) => text.replace(/[\r\n\u0085\u2028\u2029]+/g, " ").replace(/[\\`<>[\]|]/g, (c) => `\\${c}`);
 
 const STYLE = `
 :root { color-scheme: light; --fail: #b42318; --partial: #b54708; --pass: #027a48; --na: #475467; --line: #d0d5dd; }

@@ -126,6 +126,12 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
       expect(refused.message).toMatch(/restricted-bot belongs to environment default, and this gateway serves prod/);
       const listing = await fetch(`${pinned.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       expect(listing.status).toBe(403);
+      // The control API on the same listener is pinned too: an identity of another environment cannot manage this one.
+      const control = await fetch(`${pinned.url}/control/identities`, { headers: { authorization: `Bearer ${key}` } });
+      expect(control.status).toBe(403);
+      expect(((await control.json()) as { error: { code: string } }).error.code).toBe("AUTH_WRONG_ENVIRONMENT");
+      // A workload's JWT takes its issuer's environment (default here): refused the same way.
+      expect(await chat({}, await p.jwt(), pinned.url)).toMatchObject({ status: 403, code: "AUTH_WRONG_ENVIRONMENT" });
       // The same key is served where its environment is.
       expect(await chat({})).toMatchObject({ status: 200 });
     } finally {
@@ -137,8 +143,12 @@ describe.each(STORE_KINDS)("the gateway refuses, on %s", (kind) => {
     for await (const e of readAuditEvents(p.store)) attributed ||= e.actor.startsWith("identity:") && e.details["code"] === "AUTH_WRONG_ENVIRONMENT";
     expect(attributed).toBe(true);
     const review = await accessReview(p.store, { unusedDays: 90, keyMaxAgeDays: 90, maxAdmins: 3 });
-    expect(review.find((f) => f.rule === "IDENTITY_SPANS_ENVIRONMENTS")?.message).toMatch(
-      /restricted-bot .* belongs to default and its credentials were also presented in prod/,
+    const spans = review.filter((f) => f.rule === "IDENTITY_SPANS_ENVIRONMENTS").map((f) => f.message);
+    expect(spans).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/restricted-bot .* belongs to default and its credentials were also presented in prod/),
+        expect.stringMatching(/^workload token jwt:https:\/\/issuer\.example\.test#spiffe:\/\/example\.org\/ns\/ml\/sa\/agent was presented in prod/),
+      ]),
     );
   });
 

@@ -128,6 +128,9 @@ describe.each(STORE_KINDS)("lifecycle and admission on %s", (kind) => {
       code: "LIFECYCLE_TRANSITION_INVALID",
       message: expect.stringMatching(/approved for staging, not for prod: an approver approves it there first/),
     });
+    await expect(rollback(deps, "qwen", "prod", "qwen@1", "olga", "back to the staged one")).rejects.toMatchObject({
+      message: expect.stringMatching(/qwen@1 is approved for staging, not for prod: roll back only to a version approved there/),
+    });
     await expect(approve(deps, "qwen@1", { actor: "bob", environments: ["staging"] })).rejects.toMatchObject({
       message: expect.stringMatching(/already approved for staging/),
     });

@@ -79,6 +79,18 @@ for (const kind of STORE_KINDS) {
         body: JSON.stringify({ model: "llama@1", messages: [{ role: "user", content: "How do I list files?" }], max_tokens: 32 }),
       });
 
+    const create = async (name: string, options: { scopes?: string[]; environment?: string; expires?: boolean } = {}) => {
+      const issued = await identities.create({
+        name,
+        kind: "service-account",
+        owner: "app-team",
+        environment: options.environment ?? "default",
+        scopes: options.scopes ?? [],
+        expiresAt: options.expires === false ? undefined : new Date(Date.now() + 200 * 86_400_000),
+        actor: "ops",
+      });
+      keys[name] = { key: issued.key, id: issued.identity.id };
+    };
     beforeAll(async () => {
       w = await startEvalWorld(
         kind,
@@ -131,18 +143,6 @@ for (const kind of STORE_KINDS) {
       await recordScanEvidence(w.lifecycle, "leaky@1", await scanPaths([leaky]), (await computeManifest(leaky)).digest, "ci");
 
       // Identities: one that never expires, one holding a scope it never uses, one of staging whose key turns up here.
-      const create = async (name: string, options: { scopes?: string[]; environment?: string; expires?: boolean } = {}) => {
-        const issued = await identities.create({
-          name,
-          kind: "service-account",
-          owner: "app-team",
-          environment: options.environment ?? "default",
-          scopes: options.scopes ?? [],
-          expiresAt: options.expires === false ? undefined : new Date(Date.now() + 200 * 86_400_000),
-          actor: "ops",
-        });
-        keys[name] = { key: issued.key, id: issued.identity.id };
-      };
       await create("ci-bot", { expires: false });
       await create("summariser", { scopes: ["long-output"] });
       await create("staging-bot", { environment: "staging" });
@@ -186,7 +186,9 @@ for (const kind of STORE_KINDS) {
       expect(control(r, "nist-ai-rmf", "MEASURE 2.7").gap).toMatch(
         /\[derived-models-evaluated\] llama-ft@1 is a fine-tune of llama@1 and was never evaluated itself/,
       );
-      expect(control(r, "nist-ai-rmf", "MEASURE 2.7").gap).toMatch(/\[models-evaluated\] llama-ft@1 is in use and was never evaluated/);
+      expect(control(r, "nist-ai-rmf", "MEASURE 2.7").gap).toMatch(
+        /\[models-evaluated\] llama-ft@1 is in use and does not pass the eval gate: no complete evaluation of llama-ft@1's bytes is on record/,
+      );
       const secrets = r.controls.filter((c) => c.checks.some((k) => k.id === "model-files-no-secrets" && k.status === "fail"));
       expect(secrets.map((c) => `${c.framework} ${c.id}`)).toContain("owasp-nhi NHI2");
       expect(control(r, "owasp-nhi", "NHI2").gap).toMatch(/leaky@1's files hold credentials \(\S*\/leaky\/config\.json; see scan/);
@@ -254,26 +256,12 @@ for (const kind of STORE_KINDS) {
 
       // Identities: an expiring replacement for ci-bot, the staging key's identity revoked, the unused grant taken back.
       await identities.revoke("ci-bot", { actor: "ops", reason: "replaced by an expiring identity" });
-      await identities.create({
-        name: "ci-bot-2",
-        kind: "service-account",
-        owner: "app-team",
-        environment: "default",
-        expiresAt: new Date(Date.now() + 90 * 86_400_000),
-        actor: "ops",
-      });
+      await create("ci-bot-2");
       expect(await still("identities-owned-expiring")).toBe(false);
       await identities.revoke("staging-bot", { actor: "ops", reason: "its key was found in the default environment" });
       expect(await still("environments-separated")).toBe(false);
       await identities.revoke("summariser", { actor: "ops", reason: "recreated without long-output" });
-      await identities.create({
-        name: "summariser-2",
-        kind: "service-account",
-        owner: "app-team",
-        environment: "default",
-        expiresAt: new Date(Date.now() + 90 * 86_400_000),
-        actor: "ops",
-      });
+      await create("summariser-2");
       expect(await still("identities-least-privilege")).toBe(false);
 
       const after = await report();
