@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import { configDigest } from "../config/digest.js";
+import { VERSION } from "../version.js";
 import { ControlSessions, controlRoutes } from "../control/index.js";
 import { refusal } from "../gateway/pipeline.js";
 import type { StartedGateway } from "../gateway/start.js";
@@ -69,6 +71,14 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
     throw err;
   }
   logger.info({ url: server.url, tls: options.tls !== undefined }, "serving the gateway");
+  // What this gateway runs with, for a report to compare its own configuration against.
+  await ctx.audit().append({
+    actor: "perimeter",
+    action: "gateway.start",
+    resource: "gateway",
+    decision: "info",
+    details: { configDigest: configDigest(ctx.loaded.config), environments: ctx.loaded.config.gateway.environments, version: VERSION },
+  });
   return {
     url: server.url,
     close: async () => {

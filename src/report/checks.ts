@@ -2,6 +2,7 @@ import type { Context } from "../app/context.js";
 import { lifecycleDeps } from "../app/services.js";
 import { type AuditWitness, auditVerifierKeys, FileWitness, verifyAuditLog } from "../audit/index.js";
 import { pageAuditEvents } from "../audit/query.js";
+import { configDigest } from "../config/digest.js";
 import { asPerimeterError } from "../errors.js";
 import { approvalCheck } from "../evals/assess.js";
 import { EvalRepository, type EvalRun } from "../evals/repository.js";
@@ -101,7 +102,23 @@ interface State {
   /** model:<id> → sequence number of its newest allowed model.approve event. */
   readonly approvalEvents: ReadonlyMap<string, number>;
   readonly witnesses: readonly AuditWitness[];
+  /** The newest gateway start whose configuration differs from the one this report reads, if it does. */
+  readonly otherConfig: { readonly seq: number; readonly time: string; readonly digest: string } | undefined;
 }
+
+/** Checks that read the configuration (not the store): judged on the report's own, which may not be the gateways'. */
+const CONFIG_CHECKS: ReadonlySet<CheckId> = new Set([
+  "environments-separated",
+  "policies-enforced",
+  "limits-configured",
+  "guards-injection",
+  "guards-sensitive-data",
+  "guards-output",
+  "tool-servers-pinned",
+  "tool-credentials-per-call",
+  "live-monitoring",
+  "audit-log-witnessed",
+]);
 
 const ACTIVE_STATES: ReadonlySet<LifecycleState> = new Set(["approved", "deployed"]);
 const DERIVED_KINDS: ReadonlySet<string> = new Set(["fine-tune", "adapter", "merge", "quantization"]);
@@ -131,6 +148,15 @@ export async function runChecks(ctx: Context, options: CheckOptions): Promise<Ma
         gaps: [`the check failed with an error, so it cannot be shown to hold: ${asPerimeterError(err).message}`],
       };
     }
+    const other = state.otherConfig;
+    if (other !== undefined && CONFIG_CHECKS.has(id) && result.status === "pass")
+      result = {
+        ...result,
+        status: "partial",
+        gaps: [
+          `judged on the configuration this report was run with, which is not the one the gateway that started at ${other.time} runs with (audit event #${other.seq}, configuration sha256 ${other.digest.slice(0, 12)}…): run the report with the gateways' configuration`,
+        ],
+      };
     out.set(id, { ...result, evidence: result.evidence.slice(0, MAX_LINKS) });
   }
   return out;
@@ -157,7 +183,13 @@ async function readState(ctx: Context, options: CheckOptions): Promise<State> {
     if (events.next === null) break;
     before = events.next;
   }
-  return { ctx, now, versions, states, approvedFor, runtimes, access, identities, approvalEvents, witnesses: options.witnesses };
+  const started = (await pageAuditEvents(ctx.store, { action: "gateway.start", limit: 1 })).events[0];
+  const theirs = started?.details["configDigest"];
+  const otherConfig =
+    started !== undefined && typeof theirs === "string" && theirs !== configDigest(ctx.loaded.config)
+      ? { seq: started.seq, time: started.time, digest: theirs }
+      : undefined;
+  return { ctx, now, versions, states, approvedFor, runtimes, access, identities, approvalEvents, witnesses: options.witnesses, otherConfig };
 }
 
 // ---------- helpers ----------

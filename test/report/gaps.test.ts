@@ -269,6 +269,15 @@ for (const kind of STORE_KINDS) {
       expect(control(after, "owasp-llm", "LLM03").status).toMatch(/^(pass|partial)$/);
       expect(control(after, "nist-ai-rmf", "MEASURE 2.7").status).toMatch(/^(pass|partial)$/);
 
+      // A report run with another configuration than the gateway's says so instead of passing on it.
+      const elsewhere = { ...ctx, loaded: { ...ctx.loaded, config: { ...ctx.loaded.config, guards: { ...ctx.loaded.config.guards, holdBackTokens: 8 } } } };
+      const other = await buildReport(elsewhere, { witnesses: auditWitnesses(ctx.loaded) });
+      const limits = control(other, "owasp-llm", "LLM10").checks.find((k) => k.id === "limits-configured");
+      expect(limits?.status).toBe("partial");
+      expect(control(other, "owasp-llm", "LLM10").gap).toMatch(
+        /\[limits-configured\] judged on the configuration this report was run with, which is not the one the gateway that started at .* runs with \(audit event #\d+/,
+      );
+
       // The CLI writes the same judgement, as JSON with the documented shape, and records its digest in the log.
       const cli = await perimeterAsync(["report", "--format", "json", "--framework", "owasp-llm", "eu-ai-act"], { cwd: w.env.dir, env: w.env.env });
       expect(cli.code).toBe(0);
