@@ -183,6 +183,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       scopeUse,
       policyUse,
       environmentUse,
+      admitRefusal: (id, r) => gateway.identityRefusals.admit(id, r),
       redis,
       logger: options.logger,
       loopback: isLoopbackHost(config.gateway.host),

@@ -80,6 +80,8 @@ export interface ToolGatewayDeps {
   /** The environments served (gateway.environments; empty: every one): an identity of another is refused. */
   readonly environments?: readonly string[] | undefined;
   readonly environmentUse?: EnvironmentUseRecorder | undefined;
+  /** Whether a refusal of this identity is audited as itself (the gateway's per-identity budget); else it is summarised. */
+  readonly admitRefusal?: ((identityId: string, r: { code: string; reason: string; route: string; status: number }) => boolean) | undefined;
 }
 
 class Refused extends McpError {
@@ -245,14 +247,16 @@ export class ToolGateway implements SessionHost {
       const foreign = foreignEnvironment(principal, this.deps.environments ?? []);
       if (foreign !== undefined) {
         for (const environment of this.deps.environments ?? []) this.deps.environmentUse?.presented(principal, environment);
-        this.record({
-          actor: `identity:${principal.id}`,
-          action: "tool.session",
-          resource: "mcp",
-          decision: "deny",
-          reason: foreign.reason,
-          details: { code: "AUTH_WRONG_ENVIRONMENT", environment: principal.environment },
-        });
+        const admitted = this.deps.admitRefusal?.(principal.id, { code: "AUTH_WRONG_ENVIRONMENT", reason: foreign.reason, route: "/mcp", status: 403 }) ?? true;
+        if (admitted)
+          this.record({
+            actor: `identity:${principal.id}`,
+            action: "tool.session",
+            resource: "mcp",
+            decision: "deny",
+            reason: foreign.reason,
+            details: { code: "AUTH_WRONG_ENVIRONMENT", environment: principal.environment },
+          });
         return httpError(res, 403, "AUTH_WRONG_ENVIRONMENT", foreign.reason);
       }
       const killed = this.kills.decide({ identityId: principal.id });

@@ -13,7 +13,7 @@ import type { ScopeUseRecorder } from "../identity/scope-use.js";
 import type { PolicyDecision, PolicyEngine, ToolPolicyRequest } from "../policy/engine.js";
 import { CredentialIssuer } from "./credentials.js";
 import { EgressPolicy, type EgressOptions } from "./egress.js";
-import { ToolGateway } from "./gateway.js";
+import { ToolGateway, type ToolGatewayDeps } from "./gateway.js";
 import { ToolGuards } from "./inspect.js";
 import { ToolsService } from "./service.js";
 import type { UpstreamDeps } from "./upstream.js";
@@ -89,6 +89,8 @@ export interface StartToolsOptions {
   readonly policyUse?: PolicyUseRecorder | undefined;
   /** Notes identities refused for belonging to another environment. */
   readonly environmentUse?: EnvironmentUseRecorder | undefined;
+  /** The gateway's per-identity audit budget for refusals. */
+  readonly admitRefusal?: ToolGatewayDeps["admitRefusal"];
   readonly redis?: RedisLike | undefined;
   readonly logger?: Logger | undefined;
   /** The gateway listens on loopback only. */
@@ -124,6 +126,7 @@ export async function startTools(ctx: Context, options: StartToolsOptions): Prom
     logger: options.logger,
     environments: config.gateway.environments,
     environmentUse: options.environmentUse,
+    admitRefusal: options.admitRefusal,
   });
 }
 
