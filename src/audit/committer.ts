@@ -54,6 +54,8 @@ export class InlineAuditCommitter implements AuditCommitter {
   private witnessTimer: NodeJS.Timeout | undefined;
   /** The last head handed to the witnesses. */
   private lastWitnessed: { head: WitnessedCheckpoint; prev: { size: number; lastHash: string } } | undefined;
+  /** The witnesses this process has seen holding a head (read or written): none of them is seeded again. */
+  private readonly witnessHeld = new Set<AuditWitness>();
 
   constructor(
     private readonly repository: () => AuditRepository,
@@ -150,8 +152,21 @@ export class InlineAuditCommitter implements AuditCommitter {
         const failures = await Promise.all(
           this.witnesses.map(async (w) => {
             try {
-              const step = await witnessStep(await w.latest(), next.head, hashAt);
-              if (step.record) await w.record(next.head);
+              const held = await w.latest();
+              // An empty witness is seeded only by a process's first write or by `audit witness push`: one that
+              // held a head before and answers "none" now lost its history, which seeding it would hide.
+              if (held === undefined && this.witnessHeld.has(w)) {
+                throw new PerimeterError(
+                  "AUDIT_WITNESS_FAILED",
+                  `the audit witness ${w.name} holds no head, yet it held one earlier in this process: the witness lost what it held: find out why; \`perimeter audit witness push\` starts it again`,
+                );
+              }
+              if (held !== undefined) this.witnessHeld.add(w);
+              const step = await witnessStep(held, next.head, hashAt);
+              if (step.record) {
+                await w.record(next.head);
+                this.witnessHeld.add(w);
+              }
               return undefined;
             } catch (err) {
               return err instanceof PerimeterError ? err.message : String(err);

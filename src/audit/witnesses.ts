@@ -24,7 +24,7 @@ export function auditWitnesses(loaded: LoadedConfig, env: Env = process.env): Au
 }
 
 /**
- * A witness named on the command line: a file path, an http(s):// URL, or s3://BUCKET[/KEY]. A URL or bucket
+ * A witness named on the command line: a file path, an http(s):// URL, or s3://BUCKET[/PREFIX]. A URL or bucket
  * that is configured in audit.witnesses is reached as configured (its token, endpoint, region, credentials);
  * another bucket through the AWS CLI's environment (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...),
  * so an auditor on another host can check the log against the bucket directly.
@@ -33,20 +33,20 @@ export function witnessFromTarget(loaded: LoadedConfig, target: string, env: Env
   const configured = loaded.config.audit.witnesses;
   let config: unknown;
   if (/^s3:\/\//i.test(target)) {
-    const m = /^s3:\/\/([^/]+)(?:\/(.+))?$/i.exec(target);
-    if (m === null) throw new PerimeterError("USAGE", `--witness ${target}: an S3 witness is named s3://BUCKET or s3://BUCKET/KEY`);
+    const m = /^s3:\/\/([^/]+)(?:\/(.*?))?\/?$/i.exec(target);
+    if (m === null) throw new PerimeterError("USAGE", `--witness ${target}: an S3 witness is named s3://BUCKET or s3://BUCKET/PREFIX`);
     const bucket = m[1] as string;
-    const key = m[2];
+    const prefix = m[2] === "" ? undefined : m[2];
     const same = configured.filter((c): c is Extract<RemoteWitnessConfig, { type: "s3" }> => c.type === "s3" && c.bucket === bucket);
-    const known = same.find((c) => key === undefined || c.key === key) ?? same[0];
-    if (known !== undefined) config = { ...known, ...(key === undefined ? {} : { key }) };
+    const known = same.find((c) => prefix === undefined || c.prefix === prefix) ?? same[0];
+    if (known !== undefined) config = { ...known, ...(prefix === undefined ? {} : { prefix }) };
     else {
       const region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1";
       config = {
         type: "s3",
         endpoint: env["AWS_ENDPOINT_URL_S3"] ?? env["AWS_ENDPOINT_URL"] ?? `https://s3.${region}.amazonaws.com`,
         bucket,
-        ...(key === undefined ? {} : { key }),
+        ...(prefix === undefined ? {} : { prefix }),
         region,
         accessKeyIdEnv: "AWS_ACCESS_KEY_ID",
         secretAccessKeyEnv: "AWS_SECRET_ACCESS_KEY",

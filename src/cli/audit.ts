@@ -36,7 +36,7 @@ export function registerAudit(program: Command, cli: Cli): void {
     .option("--public-key <file>", "verify checkpoints with this Ed25519 public key instead of the configured signing key")
     .option(
       "--witness [file|url]",
-      "check the log against this witness only: a file, an http(s):// URL or s3://BUCKET/KEY; alone, every configured witness (the default, except with --from-export)",
+      "check the log against this witness only: a file, an http(s):// URL or s3://BUCKET/PREFIX; alone, every configured witness (the default, except with --from-export)",
     )
     .option("--no-witness", "verify without a witness: a log rolled back to an earlier signed state then passes")
     .option("--from-export <file>", "verify an export (perimeter audit export) instead of the store, offline")

@@ -53,13 +53,18 @@ export const remoteWitnessSchema = z.discriminatedUnion("type", [
     /** The S3 API's address, e.g. https://s3.eu-west-1.amazonaws.com, https://ACCOUNT.r2.cloudflarestorage.com, http://127.0.0.1:9000. */
     endpoint: witnessUrl("object", false),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens"),
-    /** The object that holds the witness. */
-    key: z
+    /**
+     * Where the witness's objects are: one per signed head, written once, at PREFIX/KEY where KEY sorts the
+     * largest size first (see src/audit/remote-witness.ts).
+     */
+    prefix: z
       .string()
-      .max(1024)
-      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "an object key of /-separated segments made of letters, digits, _ . and -")
-      .refine((k) => !k.split("/").some((s) => s === "." || s === ".."), "an object key without . or .. segments")
-      .default("perimeter/audit-witness.json"),
+      .max(900)
+      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "a key prefix of /-separated segments made of letters, digits, _ . and -, with no / at either end")
+      .refine((k) => !k.split("/").some((s) => s === "." || s === ".."), "a key prefix without . or .. segments")
+      .default("perimeter/audit-witness"),
+    /** Renamed to prefix: the witness was one object, overwritten; it is now one object per head, never overwritten. */
+    key: z.never({ error: "renamed to prefix: the witness is now one object per signed head under a prefix (default perimeter/audit-witness)" }).optional(),
     region: z
       .string()
       .regex(/^[a-z0-9-]{1,64}$/, "a region name such as us-east-1 (S3-compatible stores mostly accept us-east-1 or auto)")
@@ -75,7 +80,7 @@ export const remoteWitnessSchema = z.discriminatedUnion("type", [
   }),
   z.strictObject({
     type: z.literal("http"),
-    /** GET answers the witness JSON (404: none yet); PUT stores it. */
+    /** GET answers the witness JSON (404: none yet); PUT stores a newer head and refuses (409) an older one. */
     url: witnessUrl("witness", true),
     /** The environment variable holding a bearer token for the endpoint. */
     tokenEnv: envName.optional(),
@@ -113,15 +118,15 @@ const auditSchema = z
     /** ... or when this many seconds have passed since the last one and new events exist. */
     checkpointSeconds: z.number().int().min(1).max(86_400).default(60),
     /**
-     * Servers commit at most once per this many milliseconds, everything that arrived meanwhile in one
-     * transaction: under load, one fsync and one signature serve many events. An idle log commits at once.
-     * 0 commits as soon as the previous commit is done.
-     */
-    /**
      * The witnesses (audit.witnessFile, audit.witnesses) are written at most this often, with the newest signed
      * head: a rollback could then drop at most the events of this window unnoticed. 0 writes after every commit.
      */
     witnessIntervalMs: z.number().int().min(0).max(60_000).default(1000),
+    /**
+     * Servers commit at most once per this many milliseconds, everything that arrived meanwhile in one
+     * transaction: under load, one fsync and one signature serve many events. An idle log commits at once.
+     * 0 commits as soon as the previous commit is done.
+     */
     groupCommitMs: z.number().int().min(0).max(1000).default(10),
     /** Events accepted and not yet committed at most; past it appends are refused (and gateway calls with them). */
     maxPending: z.number().int().min(100).max(10_000_000).default(50_000),

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AwsClient } from "aws4fetch";
 import { parse, stringify } from "yaml";
 import {
   FileWitness,
@@ -15,11 +16,12 @@ import {
   type WitnessedCheckpoint,
 } from "../../src/audit/index.js";
 import { createSigner, loadOrCreateSigningKey } from "../../src/audit/checkpoint.js";
+import { s3WitnessKey } from "../../src/audit/remote-witness.js";
 import type { Store } from "../../src/store/store.js";
 import { perimeterAsync } from "../helpers/cli.js";
 import { startFakeS3, type FakeS3 } from "../helpers/fake-s3.js";
 import { STORE_KINDS, createTestEnv, type TestEnv } from "../helpers/stores.js";
-import { startWitnessServer, type WitnessServer } from "../helpers/witness-server.js";
+import { startWitnessServer, type WitnessServer, witnessCredentials } from "../helpers/witness-server.js";
 
 // The audit log's witnesses on other hosts: an S3-compatible bucket (a fake S3 that checks every request's
 // Signature V4 itself) and an HTTP endpoint, beside the witness file. One contract for all three, then the
@@ -27,11 +29,8 @@ import { startWitnessServer, type WitnessServer } from "../helpers/witness-serve
 // to an earlier copy, together with this host's witness file.
 
 const BUCKET = "audit-witness";
-const CREDS = { accessKeyId: "AKIAWITNESSTEST00001", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYWITNESSKEY" };
-const TOKEN = "witness-token-5f2c9e";
-process.env["TEST_WITNESS_KEY_ID"] = CREDS.accessKeyId;
-process.env["TEST_WITNESS_SECRET"] = CREDS.secretAccessKey;
-process.env["TEST_WITNESS_TOKEN"] = TOKEN;
+const PREFIX = "perimeter/audit-witness";
+const { creds: CREDS, token: TOKEN } = witnessCredentials();
 
 let s3: FakeS3;
 let http: WitnessServer;
@@ -51,11 +50,11 @@ beforeEach(() => {
   http.delayMs = 0;
 });
 
-const s3Config = (key = "perimeter/audit-witness.json") => ({
+const s3Config = (prefix = PREFIX) => ({
   type: "s3" as const,
   endpoint: s3.endpoint,
   bucket: BUCKET,
-  key,
+  prefix,
   region: "us-east-1",
   accessKeyIdEnv: "TEST_WITNESS_KEY_ID",
   secretAccessKeyEnv: "TEST_WITNESS_SECRET",
@@ -63,16 +62,18 @@ const s3Config = (key = "perimeter/audit-witness.json") => ({
   timeoutMs: 2000,
 });
 const httpConfig = () => ({ type: "http" as const, url: http.url, tokenEnv: "TEST_WITNESS_TOKEN", timeoutMs: 2000 });
-const s3Held = (key = "perimeter/audit-witness.json") => {
-  const o = s3.buckets.get(BUCKET)?.get(key);
+/** The newest object under the prefix (the first in S3's order), parsed. */
+const s3Held = () => {
+  const first = [...(s3.buckets.get(BUCKET)?.keys() ?? [])].filter((k) => k.startsWith(`${PREFIX}/`)).sort()[0];
+  const o = first === undefined ? undefined : s3.buckets.get(BUCKET)?.get(first);
   return o === undefined ? undefined : (JSON.parse(o.body.toString("utf8")) as WitnessedCheckpoint);
 };
 const httpHeld = () => (http.held === undefined ? undefined : (JSON.parse(http.held) as WitnessedCheckpoint));
 
-/** A signed head of `size` events, as the committer hands it over. */
-function head(dir: string, size: number): WitnessedCheckpoint {
+/** A signed head of `size` events, as the committer hands it over (`fill`: another root of that size). */
+function head(dir: string, size: number, fill = size): WitnessedCheckpoint {
   const signer = createSigner("perimeter.local/audit", loadOrCreateSigningKey(join(dir, "contract-key.pem"), true));
-  const root = Buffer.alloc(32, size);
+  const root = Buffer.alloc(32, fill);
   return {
     origin: "perimeter.local/audit",
     size,
@@ -84,19 +85,9 @@ function head(dir: string, size: number): WitnessedCheckpoint {
 }
 
 const KINDS = [
-  { kind: "file", make: (dir: string): AuditWitness => new FileWitness(join(dir, "w", "witness.json")), rival: undefined },
-  {
-    kind: "s3",
-    make: (): AuditWitness => new S3Witness(s3Config()),
-    rival: (text: string) => s3.put(BUCKET, "perimeter/audit-witness.json", text),
-  },
-  {
-    kind: "http",
-    make: (): AuditWitness => new HttpWitness(httpConfig()),
-    rival: (text: string) => {
-      http.held = text;
-    },
-  },
+  { kind: "file", make: (dir: string): AuditWitness => new FileWitness(join(dir, "w", "witness.json")) },
+  { kind: "s3", make: (): AuditWitness => new S3Witness(s3Config()) },
+  { kind: "http", make: (): AuditWitness => new HttpWitness(httpConfig()) },
 ] as const;
 
 describe.each(KINDS)("the $kind witness", ({ make }) => {
@@ -118,8 +109,7 @@ describe.each(KINDS)("the $kind witness", ({ make }) => {
   });
 });
 
-// The file is replaced whole by rename and has no conditional write; the remote witnesses do.
-describe.each(KINDS.filter((k) => k.rival !== undefined))("the $kind witness", ({ make, rival }) => {
+describe("the http witness", () => {
   let env: TestEnv;
   beforeEach(async () => {
     env = await createTestEnv("sqlite");
@@ -127,24 +117,53 @@ describe.each(KINDS.filter((k) => k.rival !== undefined))("the $kind witness", (
   afterEach(async () => env.cleanup());
 
   it("refuses to write over a head another writer put there after it read", async () => {
-    const w = make();
+    const w = new HttpWitness(httpConfig());
     await w.record(head(env.dir, 3));
     expect((await w.latest())?.size).toBe(3);
     // Someone else writes between this writer's read and its write: the conditional write loses, and says so.
-    rival(JSON.stringify({ type: "perimeter-audit-witness", ...head(env.dir, 9) }));
-    await expect(w.record(head(env.dir, 5))).rejects.toMatchObject({
+    http.held = JSON.stringify({ type: "perimeter-audit-witness", ...head(env.dir, 9) });
+    await expect(w.record(head(env.dir, 10))).rejects.toMatchObject({
       code: "AUDIT_WITNESS_FAILED",
       message: expect.stringMatching(/answered PUT with HTTP 412.*changed between this host's read and its write/),
     });
-    expect((await make().latest())?.size).toBe(9);
+    expect(httpHeld()?.size).toBe(9);
     // The next attempt reads again first, and may then write.
-    await make().record(head(env.dir, 10));
-    expect((await make().latest())?.size).toBe(10);
+    await new HttpWitness(httpConfig()).record(head(env.dir, 10));
+    expect(httpHeld()?.size).toBe(10);
+  });
+});
+
+describe("the s3 witness", () => {
+  let env: TestEnv;
+  beforeEach(async () => {
+    env = await createTestEnv("sqlite");
+  });
+  afterEach(async () => env.cleanup());
+
+  it("keeps one object per head, written once, and reads the newest whatever order they were written in", async () => {
+    const w = new S3Witness(s3Config());
+    const seven = head(env.dir, 7);
+    await w.record(seven);
+    // Another writer of the same log (a second server on one PostgreSQL) wrote an older head after it: the
+    // witness still answers the newest, and this writer's read-back accepts a witness that moved on.
+    await new S3Witness(s3Config()).record(head(env.dir, 5));
+    expect(await w.latest()).toEqual(seven);
+    expect([...(s3.buckets.get(BUCKET)?.keys() ?? [])].sort()).toEqual([s3WitnessKey(PREFIX, 7), s3WitnessKey(PREFIX, 5)]);
+    expect(s3WitnessKey(PREFIX, 7)).toBe("perimeter/audit-witness/99999999999999999992.json");
+    // Writing a head that is already there (its answer was lost) is no failure; another head of that size is.
+    await w.record(head(env.dir, 7));
+    await expect(w.record(head(env.dir, 7, 0xee))).rejects.toMatchObject({
+      code: "AUDIT_WITNESS_FAILED",
+      message: expect.stringMatching(
+        /already holds another head of 7 events \(perimeter\/audit-witness\/99999999999999999992\.json\), and objects there are written once/,
+      ),
+    });
+    expect(await w.latest()).toEqual(seven);
   });
 });
 
 describe("the S3 witness's requests", () => {
-  it("are signed (Signature V4, the payload's hash signed too) and conditional on what was read", async () => {
+  it("are signed (Signature V4, the payload's hash signed too), list one key under the prefix, and never overwrite", async () => {
     const env = await createTestEnv("sqlite");
     try {
       const w = new S3Witness({ ...s3Config(), sessionTokenEnv: "TEST_WITNESS_SESSION" });
@@ -155,14 +174,28 @@ describe("the S3 witness's requests", () => {
       await w.latest();
       await w.record(head(env.dir, 4));
       const puts = s3.requests.filter((r) => r.method === "PUT");
-      expect(puts.map((r) => r.status)).toEqual([200, 200]);
-      expect(puts[0]?.headers["if-none-match"]).toBe("*");
-      expect(puts[1]?.headers["if-match"]).toMatch(/^"[0-9a-f]{32}"$/);
+      expect(puts.map((r) => [r.path, r.status])).toEqual([
+        [`/${BUCKET}/perimeter/audit-witness/99999999999999999997.json`, 200],
+        [`/${BUCKET}/perimeter/audit-witness/99999999999999999995.json`, 200],
+      ]);
+      expect(puts.map((r) => r.headers["if-none-match"])).toEqual(["*", "*"]);
       expect(puts[0]?.headers["x-amz-content-sha256"]).toMatch(/^[0-9a-f]{64}$/);
       expect(puts[0]?.headers["x-amz-security-token"]).toBe("session-token-1");
-      expect(puts[0]?.headers["authorization"]).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAWITNESSTEST00001\/\d{8}\/us-east-1\/s3\/aws4_request/);
-      // Nothing was refused: the first read found no object (NoSuchKey), every other request was answered.
-      expect(s3.requests.map((r) => r.code ?? r.status)).toEqual(["NoSuchKey", 200, 200, 200, 200, 200]);
+      expect(puts[0]?.headers["authorization"]).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/\\d{8}/us-east-1/s3/aws4_request`));
+      const lists = s3.requests.filter((r) => r.path.startsWith(`/${BUCKET}?`));
+      expect(Object.fromEntries(new URLSearchParams(lists[0]?.path.split("?")[1]))).toEqual({ "list-type": "2", "max-keys": "1", prefix: `${PREFIX}/` });
+      // Nothing was refused: each read is a listing (and the object it names), each write a PUT then a read-back.
+      expect(s3.requests.map((r) => `${r.method} ${r.path.startsWith(`/${BUCKET}?`) ? "list" : "object"} ${r.code ?? r.status}`)).toEqual([
+        "GET list 200",
+        "PUT object 200",
+        "GET list 200",
+        "GET object 200",
+        "GET list 200",
+        "GET object 200",
+        "PUT object 200",
+        "GET list 200",
+        "GET object 200",
+      ]);
     } finally {
       delete process.env["TEST_WITNESS_SESSION"];
       await env.cleanup();
@@ -259,10 +292,22 @@ describe.each(STORE_KINDS)("a %s log put back to an earlier copy, with this host
     }
   }
 
-  it("is refused by verify against the bucket and the endpoint, and passes again with the current database", async () => {
+  /** Someone who took this host: its credentials for the bucket and the endpoint, and any request they allow. */
+  const attacker = {
+    s3: () => new AwsClient({ accessKeyId: CREDS.accessKeyId, secretAccessKey: CREDS.secretAccessKey, service: "s3", region: s3.region }),
+    async putObject(key: string, body: string): Promise<number> {
+      return (await attacker.s3().fetch(`${s3.endpoint}/${BUCKET}/${key}`, { method: "PUT", body })).status;
+    },
+    async putHttp(body: string): Promise<number> {
+      const res = await fetch(http.url, { method: "PUT", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body });
+      return res.status;
+    },
+  };
+
+  it("is refused by verify against the bucket and the endpoint, even when the old head is written back to them", async () => {
     const file = auditWitnessFile(env.loaded);
     for (let i = 0; i < 3; i++) expect((await run(["audit", "checkpoint"])).code).toBe(0);
-    const s3Target = `s3://${BUCKET}/perimeter/audit-witness.json`;
+    const s3Target = `s3://${BUCKET}/${PREFIX}`;
     for (const w of [[], ["--witness"], ["--witness", s3Target], ["--witness", http.url], ["--witness", file]]) {
       const r = await run(["audit", "verify", ...w]);
       expect(r.stdout).toMatch(/audit log verified: 3 events/);
@@ -278,10 +323,16 @@ describe.each(STORE_KINDS)("a %s log put back to an earlier copy, with this host
     // The old database put back, and this host's witness file with it: all the local evidence agrees.
     await restoreOld();
     copyFileSync(`${file}.bak`, file);
+    const oldHead = readFileSync(file, "utf8");
+    expect(JSON.parse(oldHead)).toMatchObject({ size: 3 });
     expect((await run(["audit", "verify", "--witness", file])).code).toBe(0);
     expect((await run(["audit", "verify", "--no-witness"])).code).toBe(0);
+    // With this host's credentials, the old head is written back: the endpoint refuses to move back, and in the
+    // bucket it lands under its own key (for 3 events), which is not the newest.
+    expect(await attacker.putHttp(oldHead)).toBe(409);
+    expect(await attacker.putObject(s3WitnessKey(PREFIX, 3), oldHead)).toBe(200);
     // The remote witnesses still hold how far the log got.
-    const s3Name = `s3://${BUCKET}/perimeter/audit-witness.json (at ${s3.endpoint})`;
+    const s3Name = `s3://${BUCKET}/${PREFIX}/ (at ${s3.endpoint})`;
     for (const [w, named] of [
       [["--witness", s3Target], `the audit witness ${s3Name} covers`],
       [["--witness", http.url], `the audit witness ${http.url} covers`],
@@ -311,6 +362,22 @@ describe.each(STORE_KINDS)("a %s log put back to an earlier copy, with this host
       expect(r.stdout).toMatch(/audit log verified: 5 events/);
       expect(r.code).toBe(0);
     }
+
+    // Back to the old one, and this time the newest object is overwritten with the old head (a plain PUT, no
+    // If-None-Match): the object no longer holds the head its key names, and verify says what that hides.
+    await restoreOld();
+    expect(await attacker.putObject(s3WitnessKey(PREFIX, 5), oldHead)).toBe(200);
+    const overwritten = `the audit witness ${s3Name} was edited: its object ${s3WitnessKey(PREFIX, 5)} is the one for the head of 5 events, but holds a head of 3 events: someone overwrote it with an older head, as one would to hide a rollback of the log to 3 events`;
+    for (const w of [["--witness", s3Target], ["--witness"], []]) {
+      const r = await run(["audit", "verify", ...w]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(overwritten);
+    }
+    // Nor does the old head under a key that sorts before every other one (a size the log never reached).
+    expect(await attacker.putObject(s3WitnessKey(PREFIX, 1_000_000), oldHead)).toBe(200);
+    const r = await run(["audit", "verify", "--witness", s3Target]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`is the one for the head of 1000000 events, but holds a head of 3 events`);
   });
 });
 

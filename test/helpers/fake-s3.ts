@@ -2,10 +2,11 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-// An S3-compatible object store for tests, on 127.0.0.1: the path-style GetObject, HeadObject and PutObject
-// API with ETags, conditional requests (If-Match, If-None-Match) and S3's XML errors. Every request's AWS
-// Signature V4 is checked here with node:crypto, from the AWS specification, not with the library the client
-// signs with: a client that signs wrongly is refused with 403 SignatureDoesNotMatch as S3 refuses it.
+// An S3-compatible object store for tests, on 127.0.0.1: the path-style GetObject, HeadObject, PutObject and
+// ListObjectsV2 API with ETags, conditional requests (If-Match, If-None-Match) and S3's XML answers and errors.
+// Every request's AWS Signature V4 is checked here with node:crypto, from the AWS specification, not with the
+// library the client signs with: a client that signs wrongly is refused with 403 SignatureDoesNotMatch as S3
+// refuses it.
 // (Debian 12 packages no S3 server that runs without a cluster: radosgw needs a Ceph cluster behind it.)
 
 export interface FakeS3Credentials {
@@ -17,6 +18,7 @@ export interface FakeS3Credentials {
 export interface FakeS3Object {
   body: Buffer;
   etag: string;
+  lastModified?: Date;
 }
 
 export interface FakeS3Request {
@@ -37,6 +39,8 @@ export interface FakeS3 {
   failNext(status: number, code: string, count?: number): void;
   /** Hold each answer this long (a store that hangs). */
   delayMs: number;
+  /** Change each ListObjectsV2 answer's XML before it is sent (a store, or someone on the path, that lies). */
+  rewriteListing: ((xml: string) => string) | undefined;
   /** Put an object as another writer would (a new ETag). */
   put(bucket: string, key: string, body: string): void;
   close(): Promise<void>;
@@ -163,6 +167,53 @@ function matches(header: string, etag: string | undefined): boolean {
   return header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
 }
 
+const xmlText = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/**
+ * GET /BUCKET?list-type=2 as S3 answers it: keys in UTF-8 binary order, those that begin with `prefix`, after
+ * `start-after` and the continuation token, at most `max-keys` (default and most 1000), with KeyCount,
+ * IsTruncated and NextContinuationToken. Delimiters and ListObjects (V1) are not implemented here.
+ */
+function listObjectsV2(name: string, bucket: Map<string, FakeS3Object>, query: URLSearchParams): string {
+  if (query.get("list-type") !== "2") throw new S3Refusal(501, "NotImplemented", "This fake implements ListObjectsV2 only (list-type=2)");
+  if (query.has("delimiter")) throw new S3Refusal(501, "NotImplemented", "This fake does not implement delimiters");
+  const prefix = query.get("prefix") ?? "";
+  const maxText = query.get("max-keys");
+  if (maxText !== null && !/^\d{1,10}$/.test(maxText)) throw new S3Refusal(400, "InvalidArgument", "Provided max-keys not an integer or within integer range");
+  const maxKeys = Math.min(1000, maxText === null ? 1000 : Number(maxText));
+  const startAfter = query.get("start-after") ?? "";
+  const token = query.get("continuation-token");
+  let after = startAfter;
+  if (token !== null) {
+    const decoded = Buffer.from(token, "base64url").toString("utf8");
+    if (token === "" || !decoded.startsWith("fake:")) throw new S3Refusal(400, "InvalidArgument", "The continuation token provided is incorrect");
+    after = decoded.slice("fake:".length);
+  }
+  const bytes = (k: string) => Buffer.from(k, "utf8");
+  const matching = [...bucket.keys()]
+    .filter((k) => k.startsWith(prefix) && Buffer.compare(bytes(k), bytes(after)) > 0)
+    .sort((a, b) => Buffer.compare(bytes(a), bytes(b)));
+  const page = matching.slice(0, maxKeys);
+  const truncated = matching.length > page.length;
+  const last = page[page.length - 1];
+  const contents = page
+    .map((k) => {
+      const o = bucket.get(k) as FakeS3Object;
+      return `<Contents><Key>${xmlText(k)}</Key><LastModified>${(o.lastModified ?? new Date()).toISOString()}</LastModified><ETag>${xmlText(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    })
+    .join("");
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
+    `<Name>${xmlText(name)}</Name><Prefix>${xmlText(prefix)}</Prefix>`,
+    startAfter === "" ? "" : `<StartAfter>${xmlText(startAfter)}</StartAfter>`,
+    token === null ? "" : `<ContinuationToken>${xmlText(token)}</ContinuationToken>`,
+    `<KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>`,
+    truncated && last !== undefined ? `<NextContinuationToken>${Buffer.from(`fake:${last}`).toString("base64url")}</NextContinuationToken>` : "",
+    contents,
+    "</ListBucketResult>",
+  ].join("");
+}
+
 export async function startFakeS3(options: { credentials: readonly FakeS3Credentials[]; buckets: readonly string[]; region?: string }): Promise<FakeS3> {
   const region = options.region ?? "us-east-1";
   const buckets = new Map(options.buckets.map((b) => [b, new Map<string, FakeS3Object>()]));
@@ -194,7 +245,11 @@ export async function startFakeS3(options: { credentials: readonly FakeS3Credent
       const key = slash < 0 ? "" : path.slice(slash + 1);
       const bucket = buckets.get(bucketName);
       if (bucket === undefined) throw new S3Refusal(404, "NoSuchBucket", "The specified bucket does not exist", { BucketName: bucketName });
-      if (key === "") throw new S3Refusal(501, "NotImplemented", "A header you provided implies functionality that is not implemented");
+      if (key === "") {
+        if (req.method !== "GET") throw new S3Refusal(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+        const xml = listObjectsV2(bucketName, bucket, url.searchParams);
+        return answer(200, { "content-type": "application/xml" }, fake.rewriteListing === undefined ? xml : fake.rewriteListing(xml));
+      }
       const current = bucket.get(key);
       const ifMatch = req.headers["if-match"];
       const ifNoneMatch = req.headers["if-none-match"];
@@ -222,7 +277,7 @@ export async function startFakeS3(options: { credentials: readonly FakeS3Credent
           throw new S3Refusal(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-None-Match" });
         }
         const etag = `"${createHash("md5").update(body).digest("hex")}"`;
-        bucket.set(key, { body, etag });
+        bucket.set(key, { body, etag, lastModified: new Date() });
         return answer(200, { etag, "content-length": "0" });
       }
       throw new S3Refusal(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
@@ -245,12 +300,13 @@ export async function startFakeS3(options: { credentials: readonly FakeS3Credent
     buckets,
     requests,
     delayMs: 0,
+    rewriteListing: undefined,
     failNext(status, code, count = 1) {
       failures = { status, code, count };
     },
     put(bucket, key, body) {
       const b = Buffer.from(body);
-      buckets.get(bucket)?.set(key, { body: b, etag: `"${createHash("md5").update(b).digest("hex")}"` });
+      buckets.get(bucket)?.set(key, { body: b, etag: `"${createHash("md5").update(b).digest("hex")}"`, lastModified: new Date() });
     },
     close() {
       server.closeAllConnections();

@@ -1,10 +1,26 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { FakeS3Credentials } from "./fake-s3.js";
 
-// An HTTP audit witness for tests, on 127.0.0.1: GET answers what it holds (404 when nothing), PUT replaces
-// it. It sends an ETag and honours If-Match / If-None-Match as RFC 9110 says, and wants a bearer token when
-// given one. Tests change `held` as someone with write access to the endpoint would, or make it misbehave.
+// An HTTP audit witness for tests, on 127.0.0.1, speaking the protocol HttpWitness documents: GET answers
+// what it holds (404 when nothing), PUT stores a newer head and refuses (409) one smaller than it holds, or of
+// the same size with another root: it is append-only, so whoever holds the token cannot move it back. It sends
+// an ETag and honours If-Match / If-None-Match as RFC 9110 says, and wants a bearer token when given one. Tests
+// change `held` as someone with the endpoint's own storage would, or make it misbehave.
+
+/**
+ * Credentials made for this test run (none is ever committed), exported to the environment variables the tests'
+ * witness configs name: TEST_WITNESS_KEY_ID, TEST_WITNESS_SECRET and TEST_WITNESS_TOKEN.
+ */
+export function witnessCredentials(): { readonly creds: FakeS3Credentials; readonly token: string } {
+  const creds = { accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(30).toString("base64") };
+  const token = randomBytes(24).toString("base64url");
+  process.env["TEST_WITNESS_KEY_ID"] = creds.accessKeyId;
+  process.env["TEST_WITNESS_SECRET"] = creds.secretAccessKey;
+  process.env["TEST_WITNESS_TOKEN"] = token;
+  return { creds, token };
+}
 
 export interface WitnessServer {
   readonly url: string;
@@ -18,8 +34,20 @@ export interface WitnessServer {
   padBytes: number;
   /** Answer PUT with 204 but keep what it held (a store that loses writes). */
   losesWrites: boolean;
+  /** Take any head, older ones too (an endpoint that does not keep the protocol). */
+  movesBack: boolean;
   readonly requests: { method: string; authorization: string | undefined; ifMatch: string | undefined; ifNoneMatch: string | undefined }[];
   close(): Promise<void>;
+}
+
+/** The size and root of a witness JSON, or undefined when it is not one. */
+function headOf(text: string): { size: number; root: string } | undefined {
+  try {
+    const v = JSON.parse(text) as { size?: unknown; root?: unknown };
+    return typeof v.size === "number" && typeof v.root === "string" ? { size: v.size, root: v.root } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const etagOf = (text: string) => `"${createHash("sha256").update(text).digest("hex").slice(0, 16)}"`;
@@ -57,7 +85,12 @@ export async function startWitnessServer(options: { token?: string; path?: strin
         const ifNoneMatch = header("if-none-match");
         if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== etag) return answer(412);
         if (ifNoneMatch === "*" && current !== undefined) return answer(412);
-        if (!w.losesWrites) w.held = Buffer.concat(parts).toString("utf8");
+        const sent = Buffer.concat(parts).toString("utf8");
+        const next = headOf(sent);
+        if (next === undefined) return answer(400);
+        const held = current === undefined ? undefined : headOf(current);
+        if (!w.movesBack && held !== undefined && (next.size < held.size || (next.size === held.size && next.root !== held.root))) return answer(409);
+        if (!w.losesWrites) w.held = sent;
         return answer(204, { etag: etagOf(w.held ?? "") });
       }
       return answer(405);
@@ -72,6 +105,7 @@ export async function startWitnessServer(options: { token?: string; path?: strin
     delayMs: 0,
     padBytes: 0,
     losesWrites: false,
+    movesBack: false,
     requests: [],
     close() {
       server.closeAllConnections();
