@@ -495,13 +495,17 @@ async function scanTorchStorage(src: ByteSource, where: string, ctx: ScanContext
     analysis = analyzePickle(await src.read(0, window));
   }
   const named = analysis.globals.filter((g) => IDENTIFIER_PATH.test(g.module) && IDENTIFIER_PATH.test(g.name));
-  const acts = analysis.complete ? analysis.globals.length > 0 || analysis.calls.length > 0 : named.length > 0;
+  // An EXT code names an object only through copyreg's extension registry, which is empty unless the loading
+  // process filled it (torch and the standard library register none): pickle.load raises on it and imports
+  // nothing. Bytes 82 xx 2E are also a plausible float16 pair, so an EXT alone is data; a call on it is not.
+  const imports = analysis.globals.filter((g) => !g.opcode.startsWith("EXT"));
+  const acts = analysis.complete ? imports.length > 0 || analysis.calls.length > 0 : named.length > 0;
   if (!acts) return [];
   const names = [...new Set(named.map((g) => `${g.module}.${g.name}`))];
   const findings = [
     finding(
       "TORCH_STORAGE_NOT_DATA",
-      `the tensor storage parses as a pickle${analysis.complete ? "" : " (up to a break)"} that ${names.length > 0 ? `imports ${names.join(", ")}` : `makes ${analysis.calls.length} call(s)`}: pickle.load runs it, torch.load reads raw bytes`,
+      `the tensor storage parses as a pickle${analysis.complete ? "" : " (up to a break)"} that ${names.length > 0 ? `imports ${names.join(", ")}` : analysis.calls.length > 0 ? `makes ${analysis.calls.length} call(s)` : `imports ${imports.length} object(s) by computed name`}: pickle.load runs it, torch.load reads raw bytes`,
       where,
     ),
   ];

@@ -166,6 +166,22 @@ describe("tensor storages of PyTorch zip checkpoints", () => {
     );
     expect(r).toMatchObject({ verdict: "clean", findings: [] });
   });
+
+  it("passes a storage that starts EXT1 n STOP (a float16 pair too), which pickle.load refuses, but refuses a call on it", async () => {
+    const storage = (bytes: number[]) =>
+      scanFile(
+        file(
+          buildZip([
+            { name: "archive/data.pkl", data: STATE },
+            { name: "archive/data/0", data: Buffer.from(bytes) },
+          ]),
+        ),
+      );
+    expect(await storage([0x82, 0x01, 0x2e, 0x00])).toMatchObject({ verdict: "clean", findings: [] });
+    const called = await storage([0x82, 0x01, 0x29, 0x52, 0x2e]); // EXT1 1, EMPTY_TUPLE, REDUCE, STOP
+    expect(called.verdict).not.toBe("clean");
+    expect(called.findings).toEqual([expect.objectContaining({ rule: "TORCH_STORAGE_NOT_DATA", message: expect.stringContaining("makes 1 call(s)") })]);
+  });
 });
 
 describe("joblib files", () => {
