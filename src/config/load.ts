@@ -143,13 +143,27 @@ function readYaml(file: string, required: boolean): unknown {
   return doc.toJS();
 }
 
+/** Connection URLs hold passwords: they may come from the environment (a Kubernetes Secret) instead of the file. */
 function applyEnv(config: Config, env: NodeJS.ProcessEnv): { config: Config; fromEnv: Record<string, string> } {
+  const fromEnv: Record<string, string> = {};
+  let out = config;
   const url = env["PERIMETER_DATABASE_URL"];
-  if (url === undefined || url === "") return { config, fromEnv: {} };
-  if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new PerimeterError("CONFIG_INVALID", `invalid configuration:\n  PERIMETER_DATABASE_URL: expected a postgres:// or postgresql:// URL`);
+  if (url !== undefined && url !== "") {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new PerimeterError("CONFIG_INVALID", `invalid configuration:\n  PERIMETER_DATABASE_URL: expected a postgres:// or postgresql:// URL`);
+    }
+    out = { ...out, store: { ...out.store, url } };
+    fromEnv["store.url"] = "PERIMETER_DATABASE_URL";
   }
-  return { config: { ...config, store: { ...config.store, url } }, fromEnv: { "store.url": "PERIMETER_DATABASE_URL" } };
+  const redisUrl = env["PERIMETER_REDIS_URL"];
+  if (redisUrl !== undefined && redisUrl !== "") {
+    if (!/^rediss?:\/\//.test(redisUrl)) {
+      throw new PerimeterError("CONFIG_INVALID", `invalid configuration:\n  PERIMETER_REDIS_URL: expected a redis:// or rediss:// URL`);
+    }
+    out = { ...out, gateway: { ...out.gateway, redisUrl } };
+    fromEnv["gateway.redisUrl"] = "PERIMETER_REDIS_URL";
+  }
+  return { config: out, fromEnv };
 }
 
 function keyPath(path: ReadonlyArray<PropertyKey>): string {

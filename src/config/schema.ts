@@ -370,6 +370,13 @@ const gatewaySchema = z
     /** Record prompt text in audit events (off: only sizes and token counts). */
     logPrompts: z.boolean().default(false),
     /**
+     * Hold each answer (a whole answer, or a stream's last frame) until the call's audit event is durable, and
+     * withhold it (503 STORE_UNAVAILABLE) when the event cannot be written: an answered call is a recorded one,
+     * even when the process dies a moment later. Off: answers go out at once and the event follows (a crash
+     * loses the events of the last group commit). Costs one commit's latency per call, not throughput.
+     */
+    auditBeforeAnswer: z.boolean().default(true),
+    /**
      * OpenTelemetry traces: a span per call, sent over OTLP/HTTP to this endpoint (e.g.
      * http://otel-collector:4318/v1/traces), or to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when set. Off otherwise.
      */
@@ -398,6 +405,7 @@ const gatewaySchema = z
     unauthenticatedSources: 10_000,
     refusalAuditPerSecond: 20,
     logPrompts: false,
+    auditBeforeAnswer: true,
     tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 },
   });
 

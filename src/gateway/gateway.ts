@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { AuditEventInput, AuditLog } from "../audit/index.js";
 import type { GatewayConfig } from "../config/schema.js";
-import { asPerimeterError, type ErrorCode } from "../errors.js";
+import { asPerimeterError, PerimeterError, type ErrorCode } from "../errors.js";
 import type { Route, RouteResponse } from "../http/server.js";
 import { type EnvironmentUseRecorder, foreignEnvironment } from "../identity/environment-use.js";
 import type { AuthResult, Principal } from "../identity/types.js";
@@ -73,6 +73,10 @@ const GEN_AI_OPERATION: Readonly<Record<Operation, string>> = {
 
 type Json = Record<string, unknown>;
 
+/** Names the audit event of a call answered whole (gateway.auditBeforeAnswer): `perimeter audit show N`. */
+export const AUDIT_SEQ_HEADER = "x-perimeter-audit-seq";
+const WITHHELD = "the answer is withheld: its audit event could not be written, and no answer leaves without its record; the server log says why";
+
 /** The status recorded for a call whose client hung up before its answer (nginx's 499; never sent). */
 const CLIENT_CLOSED = 499;
 
@@ -99,6 +103,9 @@ export class Gateway {
   /** When the catalog and kill switch were last read from the store (performance.now()). */
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private refreshError: string | undefined;
+  /** The read of the store in progress, and the one queued behind it (see refresh). */
+  private reading: Promise<void> | undefined;
+  private nextRead: Promise<void> | undefined;
   readonly metrics: GatewayMetrics;
   private readonly unauthenticated: UnauthenticatedRefusals;
   /** Refusals of authenticated callers before their limits: audited one by one up to a rate per identity. */
@@ -144,10 +151,57 @@ export class Gateway {
     return g;
   }
 
-  /** Re-read what may be served and what is killed; cut calls a new kill covers. */
-  async refresh(): Promise<void> {
+  /**
+   * Re-read what may be served and what is killed; cut calls a new kill covers. Reads run one at a time, in
+   * order: a push (a change notification) and the poll may ask at once, and an older read finishing last
+   * would put back what a newer one had taken away. A call made while a read runs is answered by the next
+   * read, which starts once that one ends; calls made meanwhile share it. A read that takes longer than
+   * the fail-closed window is given up (the gateway refuses by then), so one hung connection cannot hold
+   * every later read behind it.
+   */
+  refresh(): Promise<void> {
+    if (this.reading === undefined) {
+      this.reading = this.read().finally(() => {
+        this.reading = undefined;
+      });
+      return this.reading;
+    }
+    this.nextRead ??= this.reading
+      .catch(() => undefined)
+      .then(() => {
+        this.nextRead = undefined;
+        return this.refresh();
+      });
+    return this.nextRead;
+  }
+
+  /** A push said something that decides calls changed: read it now (errors are the poll's to report). */
+  changed(): void {
+    void this.refresh().catch((err: unknown) => {
+      this.refreshError = asPerimeterError(err).message;
+      this.deps.logger?.warn({ err }, "reading the catalog and kill switch after a change notification failed");
+    });
+  }
+
+  private async read(): Promise<void> {
     const started = performance.now();
-    const [catalog, kills] = await Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store), this.deps.refreshAlso?.()]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new PerimeterError("STORE_UNAVAILABLE", `reading the catalog and kill switch took longer than ${this.staleMs} ms`)),
+        this.staleMs,
+      );
+    });
+    let catalog: Catalog;
+    let kills: Awaited<ReturnType<typeof listKills>>;
+    try {
+      [catalog, kills] = await Promise.race([
+        Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store), this.deps.refreshAlso?.()]).then(([c, k]) => [c, k] as const),
+        deadline,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
     const ms = Math.round(performance.now() - started);
     // The store is read on the thread that answers calls: a slow read is a stall every call feels, worth a
     // person's attention past the threshold; below it, one line at debug.
@@ -509,6 +563,8 @@ class Call implements InFlightCall {
   private clientLeft = false;
   private removeInFlight: (() => void) | undefined;
   private finished: RouteResponse | undefined;
+  /** The call's audit event once it is accounted (its sequence number; undefined when it could not be written). */
+  private accounted: Promise<number | undefined> | undefined;
 
   constructor(
     private readonly gateway: Gateway,
@@ -688,10 +744,17 @@ class Call implements InFlightCall {
           return errorResponse(api, cut.code, cut.reason);
         }
       }
-      this.finish(answer.status, usage, "", generated);
-      if (api === "ollama") return { status: 200, json: toOllamaAnswer(call.op, call.model, out, this.startedNs) };
+      const recorded = this.finish(answer.status, usage, "", generated);
+      let headers: Record<string, string> | undefined;
+      if (this.gateway.deps.config.auditBeforeAnswer) {
+        const seq = await recorded;
+        if (seq === undefined) return errorResponse(api, "STORE_UNAVAILABLE", WITHHELD);
+        headers = { [AUDIT_SEQ_HEADER]: String(seq) };
+      }
+      if (api === "ollama")
+        return { status: 200, json: toOllamaAnswer(call.op, call.model, out, this.startedNs), ...(headers === undefined ? {} : { headers }) };
       out["model"] = call.model;
-      return { status: 200, json: out };
+      return { status: 200, json: out, ...(headers === undefined ? {} : { headers }) };
     }
     return { status: 200, stream: { contentType: api === "ollama" ? "application/x-ndjson" : "text/event-stream", chunks: this.frames(answer.chunks) } };
   }
@@ -740,6 +803,12 @@ class Call implements InFlightCall {
         yield streamError(api, code, this.killedBy ?? (this.cutBy as Refusal).reason);
         return;
       }
+      // The stream's end is held until its audit event is durable: a client that saw it end has been recorded.
+      const recorded = this.finish(status, usage, "", generated);
+      if (this.gateway.deps.config.auditBeforeAnswer && (await recorded) === undefined) {
+        yield streamError(api, "STORE_UNAVAILABLE", WITHHELD);
+        return;
+      }
       yield api === "ollama" ? `${JSON.stringify(ollamaFinal(call.op, call.model, finishReason, usage, this.startedNs))}\n` : "data: [DONE]\n\n";
     } catch (err) {
       status = this.killedBy !== undefined ? 403 : 502;
@@ -785,21 +854,23 @@ class Call implements InFlightCall {
    * audit it. `generated` is the text the runtime produced, for when it did not say how many tokens it used:
    * the gateway counts them then.
    */
-  private finish(status: number, usage: Usage | undefined, reason: string, generated?: readonly string[]): void {
+  private finish(status: number, usage: Usage | undefined, reason: string, generated?: readonly string[]): Promise<number | undefined> {
+    if (this.accounted !== undefined) return this.accounted;
     this.removeInFlight?.();
     this.admission?.release();
     const latencyMs = Math.round((performance.now() - this.started) * 1000) / 1000;
     if (usage !== undefined || generated === undefined) {
-      this.account(status, usage, usage === undefined ? null : "runtime", reason, latencyMs, generated);
-      return;
+      this.accounted = this.account(status, usage, usage === undefined ? null : "runtime", reason, latencyMs, generated);
+      return this.accounted;
     }
-    estimatedUsage(promptMaterial((this.call as ParsedCall).body), generated).then(
+    this.accounted = estimatedUsage(promptMaterial((this.call as ParsedCall).body), generated).then(
       (estimated) => this.account(status, estimated, "estimate", reason, latencyMs, generated),
       (err: unknown) => {
         this.gateway.deps.logger?.error({ err }, "counting the tokens of a call failed");
-        this.account(status, undefined, null, reason, latencyMs, generated);
+        return this.account(status, undefined, null, reason, latencyMs, generated);
       },
     );
+    return this.accounted;
   }
 
   /** account, then audit (and hand a sampled call to the live monitor). */
@@ -810,7 +881,7 @@ class Call implements InFlightCall {
     reason: string,
     latencyMs: number,
     generated: readonly string[] | undefined,
-  ): void {
+  ): Promise<number | undefined> {
     const principal = this.principal as Principal;
     const target = this.target as ModelRoute;
     const call = this.call as ParsedCall;
@@ -864,6 +935,7 @@ class Call implements InFlightCall {
       },
     });
     if (this.sampled && generated !== undefined && generated.length > 0) this.offerSample(seq, generated, principal, target);
+    return seq;
   }
 
   /** The live monitor's sample of this call, once its audit event is written (the monitor names it by number). */

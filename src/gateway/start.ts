@@ -42,6 +42,8 @@ export interface StartedGateway {
   readonly identities: IdentityService;
   /** Where decisions note the scopes that made a difference (the control API's decisions too). */
   readonly scopeUse: ScopeUseRecorder;
+  /** Something that decides calls changed (a table, or anything): forget cached keys, read the catalog and kills again. */
+  changed(table?: string): void;
   close(): Promise<void>;
 }
 
@@ -194,6 +196,20 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     await monitor?.close();
     throw err;
   }
+  // What decides calls changed somewhere (this process's control API, the CLI, another replica): read it now.
+  const changed = (table?: string): void => {
+    if (table === undefined || table === "identities" || table === "api_keys") identities.forgetAll();
+    gateway.changed();
+    if (tools !== undefined)
+      void tools.refresh().catch((err: unknown) => options.logger?.warn({ err }, "reading the tool gateway's state after a change failed"));
+  };
+  // PostgreSQL pushes each committed change (migration 0015); the poll (killPollMs) stays the reconciliation
+  // that catches a gateway up on what it missed, and the fail-closed window bounds a gateway that hears nothing.
+  const watch = ctx.store.watchChanges?.({
+    change: (table) => changed(table),
+    connected: () => changed(),
+    lost: (reason) => options.logger?.warn({ reason }, "lost the store's change notifications: reconnecting; until then changes are read on the poll"),
+  });
   // The control API on this listener is pinned like the gateway: an identity of another environment is refused
   // there too (it could otherwise make identities for this one), and its use is noted.
   const pinned = config.gateway.environments;
@@ -211,7 +227,9 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     authenticate: controlAuthenticate,
     identities,
     scopeUse,
+    changed,
     async close() {
+      await watch?.close();
       await tools?.close();
       await monitor?.close();
       gateway.close();

@@ -323,6 +323,15 @@ export class IdentityService {
   }
 
   /** Drop what this process remembers about an identity's keys after changing them here. */
+  /**
+   * Another process changed identities or keys (a change notification): read every key from the store again
+   * on its next use, not after the cache TTL. Unknown keys stay remembered: a new key is not among them.
+   */
+  forgetAll(): void {
+    this.generation++;
+    this.found.clear();
+  }
+
   private forget(identityId: string): void {
     this.generation++;
     for (const [hash, entry] of this.found) if (entry.state.identity.id === identityId) this.found.delete(hash);

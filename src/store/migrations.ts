@@ -430,7 +430,51 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("policy_use").execute();
     },
   },
+  "0015_change_notifications": {
+    // PostgreSQL tells every listening gateway when what decides calls changes (kills, identities and keys,
+    // approvals, what runtimes serve, policy sets, tool approvals), in the writing transaction itself: it is
+    // sent on commit, whoever wrote (a gateway's control API, the CLI, another program). SQLite has no such
+    // channel; its gateways read on their poll.
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+      await sql`create or replace function perimeter_notify_change() returns trigger language plpgsql as $$
+        begin
+          perform pg_notify(${sql.lit(CHANGE_CHANNEL)}, tg_table_schema || '.' || tg_table_name);
+          return null;
+        end $$`.execute(db);
+      for (const table of CHANGE_TABLES) {
+        await sql`create trigger ${sql.id(`${table}_changed`)} after insert or update or delete or truncate on ${sql.id(table)}
+                  for each statement execute function perimeter_notify_change()`.execute(db);
+      }
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+      for (const table of CHANGE_TABLES) await sql`drop trigger if exists ${sql.id(`${table}_changed`)} on ${sql.id(table)}`.execute(db);
+      await sql`drop function if exists perimeter_notify_change()`.execute(db);
+    },
+  },
 };
+
+/** The PostgreSQL channel 0015 notifies on; the payload is `schema.table`. */
+export const CHANGE_CHANNEL = "perimeter_changes";
+
+/** The tables whose writes change what a gateway decides (never the audit log or usage notes: those are written per call). */
+export const CHANGE_TABLES = [
+  "kills",
+  "identities",
+  "api_keys",
+  "model_versions",
+  "model_parents",
+  "lifecycle_states",
+  "evidence",
+  "deployments",
+  "runtimes",
+  "served_models",
+  "runtime_attestations",
+  "policy_sets",
+  "tool_pins",
+  "tool_approvals",
+] as const;
 
 /**
  * SQLite cannot drop a column's UNIQUE constraint: the table is rebuilt. api_keys is rebuilt first, so that

@@ -20,7 +20,7 @@ import {
 } from "kysely";
 import { PerimeterError } from "../errors.js";
 import { PostgresAuditRepository, SqliteAuditRepository, type AuditRepository } from "./audit-repository.js";
-import { migrationProvider } from "./migrations.js";
+import { CHANGE_CHANNEL, migrationProvider } from "./migrations.js";
 import type { Database } from "./schema.js";
 
 // The only module that imports a database driver. Everything else sees a typed Kysely<Database>.
@@ -38,6 +38,24 @@ export interface Store {
   readonly options: OpenStoreOptions;
   /** The audit log's write path (opened on first use, after migrations). */
   auditRepository(): AuditRepository;
+  /**
+   * PostgreSQL: be told, within milliseconds of its commit, of every write to a table that decides calls
+   * (migration 0015), over a connection of its own that reconnects by itself. Undefined on SQLite.
+   */
+  readonly watchChanges: ((handlers: ChangeHandlers) => ChangeWatch) | undefined;
+  close(): Promise<void>;
+}
+
+export interface ChangeHandlers {
+  /** A change table was written and committed (its name). */
+  change(table: string): void;
+  /** The listening connection is up (first, and after every reconnect): changes meanwhile were missed. */
+  connected(): void;
+  /** The listening connection failed; it is retried with backoff. */
+  lost(reason: string): void;
+}
+
+export interface ChangeWatch {
   close(): Promise<void>;
 }
 
@@ -59,7 +77,7 @@ export interface OpenStoreOptions {
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   // Drivers load on demand: the embedded default never pays for pg, nor a PostgreSQL deployment for SQLite.
-  const { dialect, kind, location, openAudit } =
+  const { dialect, kind, location, openAudit, watch } =
     options.url === undefined
       ? sqliteDialect(options.sqlitePath, options.mustExist === true, (await import("better-sqlite3")).default)
       : postgresDialect(options.url, options, (await import("pg")).default);
@@ -73,6 +91,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     schema,
     location,
     auditRepository: () => (audit ??= openAudit()),
+    watchChanges: watch,
     close: async () => {
       audit?.close();
       await db.destroy();
@@ -133,6 +152,7 @@ interface DialectParts {
   kind: StoreDialect;
   location: string;
   openAudit: () => AuditRepository;
+  watch?: (handlers: ChangeHandlers) => ChangeWatch;
 }
 
 function sqliteDialect(path: string, mustExist: boolean, Sqlite: typeof BetterSqlite3): DialectParts {
@@ -150,7 +170,7 @@ function sqliteDialect(path: string, mustExist: boolean, Sqlite: typeof BetterSq
     return db;
   };
   const dialect = new ImmediateSqliteDialect({ database: async () => connect() });
-  return { dialect, kind: "sqlite", location: path, openAudit: () => new SqliteAuditRepository(connect) };
+  return { dialect, kind: "sqlite", location: path, openAudit: () => new SqliteAuditRepository(connect), watch: undefined };
 }
 
 /**
@@ -202,6 +222,72 @@ function postgresDialect(url: string, options: OpenStoreOptions, pg: typeof impo
     kind: "postgres",
     location,
     openAudit: () => new PostgresAuditRepository(pool),
+    watch: (handlers) => watchPostgres(pg, url, schema, handlers),
+  };
+}
+
+/** How long a lost listening connection waits before it is tried again: doubling from the first, up to the last. */
+const WATCH_BACKOFF_MS = [100, 5000] as const;
+
+/**
+ * LISTEN on a client of its own (a pooled connection would be handed back and its LISTEN lost). Payloads of
+ * other schemas on the same database are ignored. A connection that fails, or ends, is replaced with backoff;
+ * each new one reports connected() so the caller reads everything it may have missed.
+ */
+function watchPostgres(pg: typeof import("pg").default, url: string, schema: string, handlers: ChangeHandlers): ChangeWatch {
+  let closed = false;
+  let client: import("pg").Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let backoff: number = WATCH_BACKOFF_MS[0];
+  const prefix = `${schema}.`;
+  const retry = (reason: string): void => {
+    const failed = client;
+    client = undefined;
+    failed?.removeAllListeners();
+    failed?.on("error", () => undefined);
+    void failed?.end().catch(() => undefined);
+    if (closed || timer !== undefined) return;
+    handlers.lost(reason);
+    timer = setTimeout(() => {
+      timer = undefined;
+      void connect();
+    }, backoff);
+    timer.unref();
+    backoff = Math.min(backoff * 2, WATCH_BACKOFF_MS[1]);
+  };
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 5000 });
+    client = c;
+    c.on("error", (err: Error) => retry(err.message));
+    c.on("end", () => retry("the connection ended"));
+    c.on("notification", (n) => {
+      if (n.channel === CHANGE_CHANNEL && n.payload?.startsWith(prefix) === true) handlers.change(n.payload.slice(prefix.length));
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (err) {
+      if (client === c) retry((err as Error).message);
+      return;
+    }
+    if (closed) {
+      await c.end().catch(() => undefined);
+      return;
+    }
+    backoff = WATCH_BACKOFF_MS[0];
+    handlers.connected();
+  };
+  void connect();
+  return {
+    close: async () => {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      const c = client;
+      client = undefined;
+      c?.removeAllListeners();
+      c?.on("error", () => undefined);
+      await c?.end().catch(() => undefined);
+    },
   };
 }
 

@@ -73,4 +73,13 @@ describe("configuration", () => {
     const err = failure(() => loadConfig({ cwd: dir, env: { PERIMETER_DATABASE_URL: "mysql://x" } }));
     expect(err.message).toMatch(/PERIMETER_DATABASE_URL: expected a postgres/);
   });
+
+  it("takes the shared limits' Redis from PERIMETER_REDIS_URL (a Secret, not the file) and refuses a URL that is not redis", () => {
+    const env = { PERIMETER_REDIS_URL: "redis://:pw@127.0.0.1:6379/0" };
+    const loaded = loadConfig({ cwd: dir, env });
+    expect(loaded.config.gateway.redisUrl).toBe(env.PERIMETER_REDIS_URL);
+    expect(loaded.fromEnv).toMatchObject({ "gateway.redisUrl": "PERIMETER_REDIS_URL" });
+    const err = failure(() => loadConfig({ cwd: dir, env: { PERIMETER_REDIS_URL: "http://x" } }));
+    expect(err.message).toMatch(/PERIMETER_REDIS_URL: expected a redis/);
+  });
 });

@@ -521,6 +521,43 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(anonymous.some((e) => e.decision === "deny" && e.details["code"] === "AUTH_MISSING" && e.details["source"] === "127.0.0.1")).toBe(true);
   });
 
+  it("answers a call only once its audit event is durable, names that event, and withholds answers while the log cannot be written", async () => {
+    const ask = (content: string, stream = false) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "vllm-llama@1", stream, messages: [{ role: "user", content }] }),
+      });
+    const res = await ask("count me");
+    expect(res.status).toBe(200);
+    const seq = Number(res.headers.get("x-perimeter-audit-seq"));
+    expect(seq).toBeGreaterThan(0);
+    // Read straight from the store, without flushing the log: the event was committed before the answer left.
+    const row = await p.store.db.selectFrom("audit_events").select(["action", "decision", "actor"]).where("seq", "=", seq).executeTakeFirst();
+    expect(row).toMatchObject({ action: "gateway.call", decision: "allow", actor: expect.stringMatching(/^identity:id_/) });
+
+    await sql`alter table audit_head rename to audit_head_away`.execute(p.store.db);
+    try {
+      const withheld = await ask("withhold me");
+      expect(withheld.status).toBe(503);
+      const text = await withheld.text();
+      expect(text).toContain("STORE_UNAVAILABLE");
+      expect(text).toMatch(/answer is withheld: its audit event could not be written/);
+      expect(text).not.toContain("echo: withhold me");
+    } finally {
+      await sql`alter table audit_head_away rename to audit_head`.execute(p.store.db);
+    }
+    // The gateway probes the log and serves again once it is writable; a stream then ends with [DONE] after its event.
+    const ready = await poll(
+      async () => (await fetch(`${url}/readyz`)).status,
+      (s) => s === 200,
+      10_000,
+    );
+    expect(ready).toBe(200);
+    const streamed = await (await ask("stream me", true)).text();
+    expect(streamed).toContain("data: [DONE]");
+  });
+
   it("is ready while it can read the kill switch; when it cannot, it refuses calls and says why until it can again", async () => {
     const ready = async () => {
       const res = await fetch(`${url}/readyz`);
