@@ -20,6 +20,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
   readonly logger?: Logger | undefined;
+  /** Told after this gateway applied a change made through its control API (to tell other workers). */
+  readonly onChange?: (() => void) | undefined;
 }
 
 /** Serve the gateway's routes and the control API (whose changes reach this gateway's kill switch at once). */
@@ -43,10 +45,14 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
     killswitch: killSwitchFor(ctx),
     lifecycle: lifecycleDeps(ctx),
     authenticate: (a) => started.authenticate(a),
-    onPolicyChange: () => started.gateway.refresh(),
+    onPolicyChange: async () => {
+      await started.gateway.refresh();
+      options.onChange?.();
+    },
     onKillChange: async () => {
       await started.gateway.refresh();
       await started.tools?.refresh();
+      options.onChange?.();
     },
     logger,
     // One count for the whole listener: refusals without credentials per source, and each identity's budget.

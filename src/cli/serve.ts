@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
@@ -7,6 +8,7 @@ import { EXIT, PerimeterError } from "../errors.js";
 import { startServer, type RunningServer } from "../http/server.js";
 import { startGateway } from "../gateway/start.js";
 import { serveGateway } from "../app/serve.js";
+import { planWorkers, runPrimary, workerChanges } from "../app/cluster.js";
 import type { Admitter } from "../lifecycle/admission-types.js";
 import { admissionAuditEvent, admissionWebhookRoute, WEBHOOK_PATH } from "../lifecycle/webhook.js";
 import { createLogger } from "../log.js";
@@ -27,6 +29,7 @@ export interface WebhookListenOptions {
 }
 
 interface ServeFlags {
+  workers?: string;
   host?: string;
   port?: string;
   tlsCert?: string;
@@ -44,6 +47,10 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
     .command("serve")
     .description(
       `serve the gateway, the control API (/control/kill, /control/lift, /control/kills), /metrics and /healthz; with lifecycle.webhook or --webhook-* options, the Kubernetes admission webhook (POST ${WEBHOOK_PATH}) on its own mutual-TLS listener; until SIGINT or SIGTERM`,
+    )
+    .option(
+      "--workers <n>",
+      "processes serving the port (default: one per core, or one when gateway.limits are kept in memory or tools.servers are configured)",
     )
     .option("--host <host>", "address the gateway listens on (default gateway.host)")
     .option("--port <port>", "port the gateway listens on (default gateway.port)")
@@ -71,7 +78,29 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
             // Checked before anything starts: a webhook that cannot be served safely stops serve here.
             const webhook = webhookListenOptions(ctx, opts);
             const logger = createLogger(ctx.loaded.config);
+            if (cluster.isPrimary) {
+              const plan = planWorkers(ctx.loaded.config, opts.workers === undefined ? undefined : parsePositiveInt(opts.workers, "--workers"));
+              if (plan.note !== undefined) process.stderr.write(`perimeter: ${plan.note}\n`);
+              if (plan.workers > 1) {
+                // The store is migrated and the signing key made (by this context) before any worker starts.
+                ctx.audit();
+                const code = await runPrimary({
+                  workers: plan.workers,
+                  logger,
+                  onListening: (a) => {
+                    const url = `${tls === undefined ? "http" : "https"}://${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`;
+                    process.stderr.write(
+                      `perimeter: serving ${url}/v1 (OpenAI), ${url}/api (Ollama), ${url}/control, ${url}/metrics on ${plan.workers} processes; stop with Ctrl-C or SIGTERM\n`,
+                    );
+                  },
+                });
+                process.stderr.write(`perimeter: ${code === 0 ? "stopped" : "the workers failed: the log says why"}\n`);
+                return code;
+              }
+            }
             const started = await startGateway(ctx, { logger });
+            // Between workers of one `serve --workers N`: a change made through this one's control API reaches the others now.
+            const changes = workerChanges(() => started.changed());
             let server: RunningServer | undefined;
             let hook: RunningServer | undefined;
             try {
@@ -80,6 +109,7 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
                 port: port ?? ctx.loaded.config.gateway.port,
                 tls,
                 logger,
+                onChange: changes?.broadcast,
               });
               if (webhook !== undefined) {
                 if (webhook.tls.clientCa === undefined) {
@@ -90,18 +120,23 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
                 hook = await serveWebhook(ctx, { ...webhook, logger }, makeAdmitter);
               }
             } catch (err) {
+              changes?.close();
               await server?.close();
               await started.close();
               throw err;
             }
-            process.stderr.write(
-              `perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/control, ${server.url}/metrics${hook === undefined ? "" : `; the admission webhook at ${hook.url}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM\n`,
-            );
+            if (!cluster.isWorker)
+              process.stderr.write(
+                `perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/control, ${server.url}/metrics${hook === undefined ? "" : `; the admission webhook at ${hook.url}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM\n`,
+              );
             const signal = await untilSignal();
             process.stderr.write(`perimeter: ${signal}: finishing requests in flight and stopping\n`);
+            changes?.close();
             await hook?.close();
             await server.close();
             await started.close();
+            // A worker's channel to the primary would keep it alive once it has stopped serving.
+            if (cluster.isWorker) process.disconnect();
             return EXIT.ok;
           },
           { server: true },

@@ -1,0 +1,162 @@
+import cluster, { type Worker } from "node:cluster";
+import { availableParallelism } from "node:os";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import { PerimeterError } from "../errors.js";
+
+// `perimeter serve --workers N`: N processes serve one port (node:cluster; the primary accepts connections and
+// hands them round-robin to the workers, which run the whole gateway each). Workers share what must be shared
+// through the store and Redis, as replicas on other machines do: the audit log (one chain, each commit under
+// the database's lock), kills and revocations (pushed by PostgreSQL, relayed between workers here for
+// SQLite), limits (Redis). The primary only forks, relays, restarts a worker that dies and stops them all.
+
+/** A message between a worker and the primary: something that decides calls changed in the sender. */
+export const CHANGED_MESSAGE = "perimeter:changed";
+
+export interface WorkerPlan {
+  readonly workers: number;
+  /** Why fewer processes than cores serve, when the count was not asked for. */
+  readonly note?: string;
+}
+
+/**
+ * How many processes serve: the number asked for, else one per core. State kept in one process's memory
+ * cannot be split: limits without Redis (each process would admit the whole limit) and the tool gateway's
+ * MCP sessions (a session opened on one process is unknown to the next). Asking for more than one then is
+ * refused; by default one process serves, saying why.
+ */
+export function planWorkers(config: Config, asked: number | undefined, cores: number = availableParallelism()): WorkerPlan {
+  const split: string[] = [];
+  const limits = [config.gateway.limits.identity, config.gateway.limits.model].some((l) => Object.values(l).some((v) => v !== undefined));
+  if (limits && config.gateway.redisUrl === undefined)
+    split.push("gateway.limits are kept in each process's memory without gateway.redisUrl, so every process would admit the whole limit");
+  if (config.tools.servers.length > 0) split.push("the tool gateway's MCP sessions live in the process that opened them");
+  if (asked !== undefined) {
+    if (asked > 1 && split.length > 0)
+      throw new PerimeterError("USAGE", `--workers ${asked} cannot serve this configuration: ${split.join("; ")}. Use --workers 1, or fix what it names`);
+    return { workers: asked };
+  }
+  if (split.length > 0) return { workers: 1, note: `serving on one process: ${split.join("; ")}` };
+  return { workers: Math.max(1, cores) };
+}
+
+export interface PrimaryOptions {
+  readonly workers: number;
+  readonly logger: Logger;
+  /** Told the listening address once every worker listens. */
+  onListening(address: { readonly address: string; readonly port: number }): void;
+}
+
+/** A worker that dies this soon after it started counts towards giving up. */
+const EARLY_EXIT_MS = 5000;
+const MAX_EARLY_EXITS = 3;
+
+/**
+ * Run the primary: fork the workers, relay change messages between them, replace a worker that dies, and on
+ * SIGINT or SIGTERM stop them all (each finishes its requests in flight). Resolves with the exit code: 0 after
+ * a signal; a worker's own code when the workers fail before they all listen (a bad configuration stops
+ * every one of them the same way) or keep dying at start.
+ */
+export function runPrimary(options: PrimaryOptions): Promise<number> {
+  const { logger } = options;
+  return new Promise((resolve) => {
+    let stopping = false;
+    let listening = 0;
+    let started = false;
+    let earlyExits = 0;
+    let exitCode = 0;
+    const startedAt = new Map<Worker, number>();
+    const finish = (code: number): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(code);
+    };
+    const stopAll = (): void => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+    };
+    const alive = (): number => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined && !w.isDead()).length;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        // A second signal: stop now.
+        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
+        return;
+      }
+      stopping = true;
+      logger.info({ signal }, "stopping the workers");
+      stopAll();
+      if (alive() === 0) finish(exitCode);
+    };
+    const fork = (): void => {
+      const w = cluster.fork();
+      startedAt.set(w, performance.now());
+      w.on("message", (m: unknown) => {
+        if (m === null || typeof m !== "object" || (m as { type?: unknown }).type !== CHANGED_MESSAGE) return;
+        for (const other of Object.values(cluster.workers ?? {}))
+          if (other !== undefined && other !== w && other.isConnected()) other.send({ type: CHANGED_MESSAGE });
+      });
+      w.once("listening", (address) => {
+        if (started) return;
+        listening++;
+        if (listening === options.workers) {
+          started = true;
+          options.onListening({ address: address.address ?? "", port: address.port });
+        }
+      });
+      w.once("exit", (code, signal) => {
+        const lived = performance.now() - (startedAt.get(w) ?? 0);
+        startedAt.delete(w);
+        if (stopping) {
+          if (alive() === 0) finish(exitCode);
+          return;
+        }
+        if (!started) {
+          // Before every worker listens, a failure is the configuration's or the machine's: the others would
+          // fail the same way. Stop them and exit as the worker did.
+          stopping = true;
+          exitCode = typeof code === "number" && code !== 0 ? code : 1;
+          logger.error({ pid: w.process.pid, code, signal }, "a worker stopped before serving: stopping");
+          stopAll();
+          if (alive() === 0) finish(exitCode);
+          return;
+        }
+        earlyExits = lived < EARLY_EXIT_MS ? earlyExits + 1 : 0;
+        if (earlyExits >= MAX_EARLY_EXITS) {
+          logger.error({ pid: w.process.pid, code, signal }, `workers died ${MAX_EARLY_EXITS} times within ${EARLY_EXIT_MS} ms of starting: stopping`);
+          stopping = true;
+          exitCode = 1;
+          stopAll();
+          if (alive() === 0) finish(exitCode);
+          return;
+        }
+        logger.error({ pid: w.process.pid, code, signal }, "a worker died: starting another");
+        fork();
+      });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    for (let i = 0; i < options.workers; i++) fork();
+  });
+}
+
+/** In a worker: tell the others that something deciding calls changed here, hear when they say so, and stop when the primary is gone. */
+export function workerChanges(onChange: () => void): { broadcast(): void; close(): void } | undefined {
+  if (!cluster.isWorker) return undefined;
+  const hear = (m: unknown): void => {
+    if (m !== null && typeof m === "object" && (m as { type?: unknown }).type === CHANGED_MESSAGE) onChange();
+  };
+  // A primary that is gone hands out no more connections: stop as a signal would, finishing calls in flight.
+  const orphaned = (): void => {
+    process.kill(process.pid, "SIGTERM");
+  };
+  process.on("message", hear);
+  process.once("disconnect", orphaned);
+  return {
+    broadcast: () => {
+      if (process.connected) process.send?.({ type: CHANGED_MESSAGE });
+    },
+    close: () => {
+      process.off("message", hear);
+      process.off("disconnect", orphaned);
+    },
+  };
+}
