@@ -12,7 +12,7 @@ import type { Store } from "../store/store.js";
 import { IdentityRefusals, UnauthenticatedRefusals } from "./anonymous.js";
 import { Catalog, type ModelRoute } from "./catalog.js";
 import { ollamaFinal, toOllamaAnswer, toOllamaChunk, usageOf, type Operation, type Usage } from "./dialects.js";
-import { InFlight, KillSet, listKills, type InFlightCall } from "../killswitch/index.js";
+import { InFlight, KillSet, listKills, type InFlightCall, type Kill } from "../killswitch/index.js";
 import { explainServable } from "../lifecycle/explain-servable.js";
 import type { Admission, Limits } from "./limits.js";
 import { listingRoutes } from "./listing.js";
@@ -73,6 +73,18 @@ const GEN_AI_OPERATION: Readonly<Record<Operation, string>> = {
 
 type Json = Record<string, unknown>;
 
+/** Store reads (catalog and kills) waiting at once, at most: see Gateway.refresh. */
+const MAX_READS = 2;
+
+/** `work`, or a STORE_UNAVAILABLE failure once `ms` have passed (the work itself goes on). */
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PerimeterError("STORE_UNAVAILABLE", `${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Names the audit event of a call answered whole (gateway.auditBeforeAnswer): `perimeter audit show N`. */
 export const AUDIT_SEQ_HEADER = "x-perimeter-audit-seq";
 const WITHHELD = "the answer is withheld: its audit event could not be written, and no answer leaves without its record; the server log says why";
@@ -103,9 +115,13 @@ export class Gateway {
   /** When the catalog and kill switch were last read from the store (performance.now()). */
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private refreshError: string | undefined;
-  /** The read of the store in progress, and the one queued behind it (see refresh). */
-  private reading: Promise<void> | undefined;
-  private nextRead: Promise<void> | undefined;
+  /** Reads of the store begun (see refresh), and the newest whose catalog and whose kills are in force. */
+  private epoch = 0;
+  private catalogEpoch = 0;
+  private killsEpoch = 0;
+  /** Reads waiting on the store now, and the ones queued for a place. */
+  private reads = 0;
+  private readonly waiting: Array<() => void> = [];
   readonly metrics: GatewayMetrics;
   private readonly unauthenticated: UnauthenticatedRefusals;
   /** Refusals of authenticated callers before their limits: audited one by one up to a rate per identity. */
@@ -152,66 +168,87 @@ export class Gateway {
   }
 
   /**
-   * Re-read what may be served and what is killed; cut calls a new kill covers. Reads run one at a time, in
-   * order: a push (a change notification) and the poll may ask at once, and an older read finishing last
-   * would put back what a newer one had taken away. A call made while a read runs is answered by the next
-   * read, which starts once that one ends; calls made meanwhile share it. A read that takes longer than
-   * the fail-closed window is given up (the gateway refuses by then), so one hung connection cannot hold
-   * every later read behind it.
+   * Re-read what may be served and what is killed; cut calls a new kill covers. A push (a change notification)
+   * and the poll may ask at once: reads may overlap, and each part of the state is taken only from a read
+   * that started after the one it replaces (PostgreSQL's read committed: a later read sees at least as much),
+   * so an older read finishing last cannot put back what a newer one took away. At most MAX_READS reads are
+   * waiting on the store at once (a hung connection cannot pile up more); a caller past that waits for the
+   * next free one. A read that outlives the fail-closed window fails for its caller (the gateway refuses
+   * by then), and its store query still frees its place when it ends.
    */
   refresh(): Promise<void> {
-    if (this.reading === undefined) {
-      this.reading = this.read().finally(() => {
-        this.reading = undefined;
-      });
-      return this.reading;
-    }
-    this.nextRead ??= this.reading
-      .catch(() => undefined)
-      .then(() => {
-        this.nextRead = undefined;
-        return this.refresh();
-      });
-    return this.nextRead;
+    return withDeadline(
+      this.slot(() => this.read()),
+      this.staleMs,
+      "reading the catalog and kill switch",
+    );
   }
 
-  /** A push said something that decides calls changed: read it now (errors are the poll's to report). */
-  changed(): void {
-    void this.refresh().catch((err: unknown) => {
+  /** Read the kills alone (a kill or lift was committed): one query, applied like a full read's. */
+  refreshKills(): Promise<void> {
+    return withDeadline(
+      this.slot(async () => {
+        const epoch = ++this.epoch;
+        const kills = await listKills(this.deps.store);
+        this.applyKills(epoch, kills);
+        this.deps.logger?.debug({ kills: kills.length }, "read the kill switch");
+      }),
+      this.staleMs,
+      "reading the kill switch",
+    );
+  }
+
+  /**
+   * A push said something that decides calls changed: read it now (errors are the poll's to report). A change
+   * to the kills alone needs only the kills read; anything else (or not knowing what) reads everything.
+   */
+  changed(table?: string): void {
+    void (table === "kills" ? this.refreshKills() : this.refresh()).catch((err: unknown) => {
       this.refreshError = asPerimeterError(err).message;
       this.deps.logger?.warn({ err }, "reading the catalog and kill switch after a change notification failed");
     });
   }
 
+  /** Run a store read when fewer than MAX_READS are waiting on the store; otherwise once one ends. */
+  private slot(read: () => Promise<void>): Promise<void> {
+    if (this.reads < MAX_READS) {
+      this.reads++;
+      return read().finally(() => {
+        this.reads--;
+        this.waiting.shift()?.();
+      });
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push(() => {
+        this.slot(read).then(resolve, reject);
+      });
+    });
+  }
+
   private async read(): Promise<void> {
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new PerimeterError("STORE_UNAVAILABLE", `reading the catalog and kill switch took longer than ${this.staleMs} ms`)),
-        this.staleMs,
-      );
-    });
-    let catalog: Catalog;
-    let kills: Awaited<ReturnType<typeof listKills>>;
-    try {
-      [catalog, kills] = await Promise.race([
-        Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store), this.deps.refreshAlso?.()]).then(([c, k]) => [c, k] as const),
-        deadline,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const epoch = ++this.epoch;
+    const [catalog, kills] = await Promise.all([Catalog.load(this.deps.store), listKills(this.deps.store), this.deps.refreshAlso?.()]);
     const ms = Math.round(performance.now() - started);
     // The store is read on the thread that answers calls: a slow read is a stall every call feels, worth a
     // person's attention past the threshold; below it, one line at debug.
     if (ms >= this.deps.config.slowRefreshWarnMs)
       this.deps.logger?.warn({ ms, thresholdMs: this.deps.config.slowRefreshWarnMs }, "reading the catalog and kill switch from the store was slow");
     else this.deps.logger?.debug({ ms }, "read the catalog and kill switch");
-    this.catalog = catalog;
+    if (epoch > this.catalogEpoch) {
+      this.catalogEpoch = epoch;
+      this.catalog = catalog;
+      // Fresh as of when this read began.
+      this.refreshedAt = started;
+      this.refreshError = undefined;
+    }
+    this.applyKills(epoch, kills);
+  }
+
+  private applyKills(epoch: number, kills: readonly Kill[]): void {
+    if (epoch <= this.killsEpoch) return;
+    this.killsEpoch = epoch;
     this.kills = KillSet.of(kills);
-    this.refreshedAt = performance.now();
-    this.refreshError = undefined;
     const cut = this.inflight.cut(this.kills);
     if (cut > 0) this.deps.logger?.warn({ cut }, "kill switch: cut calls in flight");
   }

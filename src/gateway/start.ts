@@ -60,6 +60,34 @@ export interface StartGatewayOptions {
 
 export async function startGateway(ctx: Context, options: StartGatewayOptions = {}): Promise<StartedGateway> {
   const config = ctx.loaded.config;
+  // Redis first: a gateway that cannot reach it stops before anything else has started.
+  let redis: (RedisLike & { disconnect(): void }) | undefined;
+  if (config.gateway.redisUrl !== undefined) {
+    // ioredis is CommonJS: its class is the named export under Node's loader, and only `default` once bundled.
+    const ioredis = await import("ioredis");
+    const Redis = (ioredis.Redis ?? (ioredis as unknown as { default: typeof ioredis.Redis }).default) as typeof ioredis.Redis;
+    // A command that hangs (a network that drops packets) fails after commandTimeout: the call is refused, not held.
+    const client = new Redis(config.gateway.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 2000 });
+    try {
+      await client.ping();
+    } catch (err) {
+      client.disconnect();
+      throw new PerimeterError("STORE_UNAVAILABLE", `cannot reach Redis at gateway.redisUrl for the shared limits: ${(err as Error).message}`, { cause: err });
+    }
+    // Without a listener ioredis writes every failed reconnect to stderr. Said once per outage in the log;
+    // meanwhile each call the limits cannot be checked for is refused with 503 and audited.
+    let down: string | undefined;
+    client.on("error", (err: Error) => {
+      if (down === err.message) return;
+      down = err.message;
+      options.logger?.error({ err: err.message }, "Redis for the shared limits cannot be reached: calls are refused until it is back");
+    });
+    client.on("ready", () => {
+      if (down !== undefined) options.logger?.info("Redis for the shared limits is reachable again");
+      down = undefined;
+    });
+    redis = client;
+  }
   const identities = new IdentityService(
     { store: ctx.store, audit: ctx.audit, config: config.identity, ...(options.logger === undefined ? {} : { logger: options.logger }) },
     options.identityCache,
@@ -88,30 +116,6 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     policyUse.inForce(e.policies.map((p) => p.id));
     decide = cachedDecisions(judged(e), e.contextAttributes);
   });
-  let redis: (RedisLike & { disconnect(): void }) | undefined;
-  if (config.gateway.redisUrl !== undefined) {
-    const { Redis } = await import("ioredis");
-    const client = new Redis(config.gateway.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
-    try {
-      await client.ping();
-    } catch (err) {
-      client.disconnect();
-      throw new PerimeterError("STORE_UNAVAILABLE", `cannot reach Redis at gateway.redisUrl for the shared limits: ${(err as Error).message}`, { cause: err });
-    }
-    // Without a listener ioredis writes every failed reconnect to stderr. Said once per outage in the log;
-    // meanwhile each call the limits cannot be checked for is refused with 503 and audited.
-    let down: string | undefined;
-    client.on("error", (err: Error) => {
-      if (down === err.message) return;
-      down = err.message;
-      options.logger?.error({ err: err.message }, "Redis for the shared limits cannot be reached: calls are refused until it is back");
-    });
-    client.on("ready", () => {
-      if (down !== undefined) options.logger?.info("Redis for the shared limits is reachable again");
-      down = undefined;
-    });
-    redis = client;
-  }
   const limits = new Limits(config.gateway.limits, redis);
   const pool = new RuntimePool({ timeoutMs: config.gateway.upstreamTimeoutMs, embedded: options.embedded ?? defaultEmbedded() });
   const authenticate = async (authorization: string | undefined): Promise<AuthResult> => {
@@ -199,14 +203,17 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
   // What decides calls changed somewhere (this process's control API, the CLI, another replica): read it now.
   const changed = (table?: string): void => {
     if (table === undefined || table === "identities" || table === "api_keys") identities.forgetAll();
-    gateway.changed();
+    gateway.changed(table);
     if (tools !== undefined)
       void tools.refresh().catch((err: unknown) => options.logger?.warn({ err }, "reading the tool gateway's state after a change failed"));
   };
   // PostgreSQL pushes each committed change (migration 0015); the poll (killPollMs) stays the reconciliation
   // that catches a gateway up on what it missed, and the fail-closed window bounds a gateway that hears nothing.
   const watch = ctx.store.watchChanges?.({
-    change: (table) => changed(table),
+    change: (table) => {
+      options.logger?.debug({ table }, "the store says it changed");
+      changed(table);
+    },
     connected: () => changed(),
     lost: (reason) => options.logger?.warn({ reason }, "lost the store's change notifications: reconnecting; until then changes are read on the poll"),
   });

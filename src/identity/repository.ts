@@ -88,6 +88,20 @@ export class IdentityRepository {
     return record;
   }
 
+  /** The live identities whose id or name is `target` (a kill names one either way): one indexed read, not the whole list. */
+  async liveMatching(target: string): Promise<IdentityRecord[]> {
+    const rows = await this.db
+      .selectFrom("identities")
+      .selectAll()
+      .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("id", "=", target), eb("name", "=", target)]))
+      .orderBy("name")
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return this.hydrate(rows);
+  }
+
   /** Identities by name; revoked ones only with includeRevoked (a name may then appear more than once, newest last). */
   async list(options: { readonly includeRevoked?: boolean } = {}): Promise<IdentityRecord[]> {
     let query = this.db.selectFrom("identities").selectAll();

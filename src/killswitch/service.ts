@@ -210,7 +210,7 @@ export class KillSwitch {
     // A workload authenticated by JWT has no row: its id names a configured issuer and a subject.
     const issuer = (this.deps.jwtIssuers ?? []).find((iss) => target.startsWith(`jwt:${iss}#`) && target.length > `jwt:${iss}#`.length);
     if (issuer !== undefined) return { kind: "identity", target, covers: `workload ${target} (JWT issuer ${issuer})` };
-    const all = await new IdentityRepository(this.deps.store).list();
+    const all = await new IdentityRepository(this.deps.store).liveMatching(target);
     const byId = all.find((i) => i.id === target);
     if (byId !== undefined) return identityTarget(byId);
     const named = all.filter((i) => i.name === target);

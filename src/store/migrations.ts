@@ -443,7 +443,10 @@ const migrations: Record<string, Migration> = {
           return null;
         end $$`.execute(db);
       for (const table of CHANGE_TABLES) {
-        await sql`create trigger ${sql.id(`${table}_changed`)} after insert or update or delete or truncate on ${sql.id(table)}
+        // A key's or identity's last use is written as calls come in and changes no decision: not worth telling anyone.
+        const columns = CHANGE_COLUMNS[table as keyof typeof CHANGE_COLUMNS];
+        const update = columns === undefined ? sql`update` : sql`update of ${sql.join(columns.map((c) => sql.id(c)))}`;
+        await sql`create trigger ${sql.id(`${table}_changed`)} after insert or ${update} or delete or truncate on ${sql.id(table)}
                   for each statement execute function perimeter_notify_change()`.execute(db);
       }
     },
@@ -457,6 +460,12 @@ const migrations: Record<string, Migration> = {
 
 /** The PostgreSQL channel 0015 notifies on; the payload is `schema.table`. */
 export const CHANGE_CHANNEL = "perimeter_changes";
+
+/** Tables where only updates of these columns change a decision (the rest note use). */
+const CHANGE_COLUMNS = {
+  identities: ["name", "kind", "owner", "environment", "scopes", "expires_at", "revoked_at", "revoked_reason"],
+  api_keys: ["identity_id", "hash", "expires_at", "revoked_at"],
+} as const;
 
 /** The tables whose writes change what a gateway decides (never the audit log or usage notes: those are written per call). */
 export const CHANGE_TABLES = [
