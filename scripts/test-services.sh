@@ -48,6 +48,8 @@ if ! answering 6379; then
 fi
 # The signing tests make X.509 certificates with the openssl command-line tool.
 command -v openssl >/dev/null || apt_install openssl
+# The deployment tests render deploy/kubernetes with `kubectl kustomize`; Debian's kubectl (1.20) renders it too.
+command -v kubectl >/dev/null || apt_install kubernetes-client
 # Tests that open pages (the evaluation report) drive Debian's Chromium through playwright-core;
 # CHROMIUM_PATH names another build.
 if ! { [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; } && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then

@@ -18,7 +18,7 @@ export const WEBHOOK_PATH = "/k8s/admission/validate";
 export const ANNOTATION_MODEL = "perimeter.dev/model";
 export const ANNOTATION_MODEL_DIGEST = "perimeter.dev/model-digest";
 export const ANNOTATION_MODEL_CAR = "perimeter.dev/model-car";
-/** Below the webhook's timeoutSeconds (5 in deploy/webhook.yaml), so the API server gets our reason, not its own timeout. */
+/** Below the webhook's timeoutSeconds (5 in deploy/kubernetes/base/webhook.yaml), so the API server gets our reason, not its own timeout. */
 export const DEFAULT_ADMISSION_TIMEOUT_MS = 4000;
 /** A Pod naming more is refused: the audit event lists every reference and must stay bounded. */
 export const MAX_MODEL_REFERENCES = 32;
