@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { get } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { cliEnv, PERIMETER_BIN } from "./cli.js";
 
@@ -38,6 +39,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** GET /readyz on a connection of its own (agent: false), so that each asks the next worker. */
+function readyOnNewConnection(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get(`${url}/readyz`, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode === 200));
+    });
+    req.on("error", () => resolve(false));
+  });
+}
+
 export async function startReplica(options: ReplicaOptions): Promise<Replica> {
   const port = await freePort();
   const child: ChildProcess = spawn(
@@ -59,13 +71,15 @@ export async function startReplica(options: ReplicaOptions): Promise<Replica> {
   void exited.then(() => {
     gone = true;
   });
+  // Each worker must be ready: readiness is asked on new connections, which the primary hands out in turn.
+  const workers = options.workers ?? 1;
+  let readyInARow = 0;
   for (;;) {
     if (gone) throw new Error(`the replica exited before it was ready:\n${output}`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
+    const ready = await readyOnNewConnection(url);
+    readyInARow = ready ? readyInARow + 1 : 0;
+    if (readyInARow >= 2 * workers) break;
+    if (ready) continue;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`the replica was not ready within ${options.readyWithinMs ?? 60_000} ms:\n${output}`);
