@@ -122,6 +122,8 @@ export class Gateway {
   /** Reads waiting on the store now, and the ones queued for a place. */
   private reads = 0;
   private readonly waiting: Array<() => void> = [];
+  /** Reads asked for by change notifications that have not begun (see changed). */
+  private readonly queuedChanges = new Set<"kills" | "all">();
   readonly metrics: GatewayMetrics;
   private readonly unauthenticated: UnauthenticatedRefusals;
   /** Refusals of authenticated callers before their limits: audited one by one up to a rate per identity. */
@@ -176,18 +178,22 @@ export class Gateway {
    * next free one. A read that outlives the fail-closed window fails for its caller (the gateway refuses
    * by then), and its store query still frees its place when it ends.
    */
-  refresh(): Promise<void> {
+  refresh(onBegin?: () => void): Promise<void> {
     return withDeadline(
-      this.slot(() => this.read()),
+      this.slot(() => {
+        onBegin?.();
+        return this.read();
+      }),
       this.staleMs,
       "reading the catalog and kill switch",
     );
   }
 
   /** Read the kills alone (a kill or lift was committed): one query, applied like a full read's. */
-  refreshKills(): Promise<void> {
+  refreshKills(onBegin?: () => void): Promise<void> {
     return withDeadline(
       this.slot(async () => {
+        onBegin?.();
         const epoch = ++this.epoch;
         const kills = await listKills(this.deps.store);
         this.applyKills(epoch, kills);
@@ -203,7 +209,13 @@ export class Gateway {
    * to the kills alone needs only the kills read; anything else (or not knowing what) reads everything.
    */
   changed(table?: string): void {
-    void (table === "kills" ? this.refreshKills() : this.refresh()).catch((err: unknown) => {
+    const kind = table === "kills" ? "kills" : "all";
+    // A read of this kind that has not begun yet will see this change too: a flood of notifications (anyone who
+    // can write to the database can send them) costs at most one queued read of each kind.
+    if (this.queuedChanges.has(kind)) return;
+    this.queuedChanges.add(kind);
+    const begin = () => this.queuedChanges.delete(kind);
+    void (kind === "kills" ? this.refreshKills(begin) : this.refresh(begin)).catch((err: unknown) => {
       this.refreshError = asPerimeterError(err).message;
       this.deps.logger?.warn({ err }, "reading the catalog and kill switch after a change notification failed");
     });

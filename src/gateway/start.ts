@@ -201,11 +201,14 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     throw err;
   }
   // What decides calls changed somewhere (this process's control API, the CLI, another replica): read it now.
+  const refreshTools = coalesced(async () => {
+    await tools?.refresh();
+  });
   const changed = (table?: string): void => {
     if (table === undefined || table === "identities" || table === "api_keys") identities.forgetAll();
     gateway.changed(table);
     if (tools !== undefined)
-      void tools.refresh().catch((err: unknown) => options.logger?.warn({ err }, "reading the tool gateway's state after a change failed"));
+      void refreshTools().catch((err: unknown) => options.logger?.warn({ err }, "reading the tool gateway's state after a change failed"));
   };
   // PostgreSQL pushes each committed change (migration 0015); the poll (killPollMs) stays the reconciliation
   // that catches a gateway up on what it missed, and the fail-closed window bounds a gateway that hears nothing.
@@ -251,6 +254,31 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       // Spans still buffered go out now; a collector that is down must not hold the shutdown.
       await tracing?.shutdown().catch((err: unknown) => options.logger?.warn({ err }, "sending the last traces failed"));
     },
+  };
+}
+
+/**
+ * `work` run on demand, at most once at a time: asked again while it runs, it runs once more after (what changed
+ * meanwhile is seen then); asked many times meanwhile, still once more. A flood of asks costs two runs.
+ */
+export function coalesced(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again: Promise<void> | undefined;
+  const run = (): Promise<void> => {
+    running = work().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  return () => {
+    if (running === undefined) return run();
+    again ??= running
+      .catch(() => undefined)
+      .then(() => {
+        again = undefined;
+        return run();
+      });
+    return again;
   };
 }
 

@@ -1,0 +1,87 @@
+// The change channel (PostgreSQL LISTEN/NOTIFY, migration 0015) is a trust boundary: anyone who can connect to
+// the database can send on it. What must not work through it.
+
+import { Writable } from "node:stream";
+import { sql } from "kysely";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kill } from "../../src/killswitch/index.js";
+import { startPerimeter, type Perimeter } from "./setup.js";
+
+describe("change notifications: what must not work", () => {
+  let p: Perimeter;
+  let url: string;
+  let schema: string;
+  const reads: string[] = [];
+
+  beforeAll(async () => {
+    // The poll is a minute away: whatever a gateway reads here, it reads because it was told to.
+    p = await startPerimeter("postgres", { gateway: { killPollMs: 60_000 } });
+    schema = p.env.loaded.config.store.schema;
+    const sink = new Writable({
+      write: (chunk: Buffer, _e, done) => {
+        const line = JSON.parse(chunk.toString()) as { msg: string };
+        if (line.msg === "read the catalog and kill switch" || line.msg === "read the kill switch") reads.push(line.msg);
+        done();
+      },
+    });
+    url = (await p.serve(undefined, { logger: pino({ level: "debug" }, sink) })).url;
+  }, 60_000);
+  afterAll(async () => p?.close());
+
+  const chat = async (key: string) =>
+    (
+      await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "hi" }], max_tokens: 8 }),
+      })
+    ).status;
+  const notify = (payloads: string[]) => sql`select pg_notify('perimeter_changes', p) from unnest(${sql.val(payloads)}::text[]) as p`.execute(p.store.db);
+  const quiet = async () => {
+    // Until no read has begun for 300 ms.
+    let seen = -1;
+    while (seen !== reads.length) {
+      seen = reads.length;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+
+  it("to change what a gateway decides by sending a notification: it only makes the gateway read the store", async () => {
+    const agent = await p.key("notified-agent");
+    expect(await chat(agent.key)).toBe(200);
+    await notify([`${schema}.kills`, `${schema}.identities`, `${schema}.policy_sets`]);
+    await quiet();
+    // Nothing in the store changed, so nothing changed.
+    expect(await chat(agent.key)).toBe(200);
+    // A kill written by another program is in force at once, a minute before the poll.
+    await kill(p.store, p.audit, { kind: "identity", target: agent.id, reason: "written by another process", actor: "soc" });
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 403; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await chat(agent.key);
+    }
+    expect(status).toBe(403);
+  });
+
+  it("to make a gateway read the store without end by flooding the channel: ten thousand notifications cost a few reads", async () => {
+    await quiet();
+    const before = reads.length;
+    // Distinct payloads: PostgreSQL folds identical ones sent in one transaction.
+    await notify(Array.from({ length: 10_000 }, (_, i) => `${schema}.t${i}`));
+    await notify(Array.from({ length: 2_000 }, () => `${schema}.kills`).map((k, i) => (i % 2 === 0 ? k : `${k}${i}`)));
+    await quiet();
+    const made = reads.length - before;
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThanOrEqual(8);
+  });
+
+  it("to reach a gateway with the notifications of another Perimeter on the same database: other schemas' are ignored", async () => {
+    await quiet();
+    const before = reads.length;
+    await notify(Array.from({ length: 1000 }, (_, i) => `other_${i}.kills`));
+    await notify([`${schema}x.kills`, `x${schema}.kills`, schema, "kills", ""]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(reads.length).toBe(before);
+  });
+});
