@@ -197,13 +197,16 @@ export class LivePolicies {
       .where("target", "=", this.options.target)
       .executeTakeFirst();
     const seq = Number(top?.seq ?? 0);
-    if (seq === this.#seq) return false;
+    // Sets are only ever appended (`policy revert` applies an old text as a new set), so a lower number is an older
+    // read finishing after a newer one (a change notification and the poll read at once): never go back.
+    if (seq <= this.#seq) return false;
     const row = await this.options.store.db
       .selectFrom("policy_sets")
       .selectAll()
       .where("target", "=", this.options.target)
       .where("seq", "=", seq)
       .executeTakeFirstOrThrow();
+    if (seq <= this.#seq) return false;
     let engine: PolicyEngine;
     if (row.text === null) engine = this.options.fromConfig();
     else {
