@@ -125,6 +125,9 @@ export class ToolGateway implements SessionHost {
   readonly approvals: ApprovalQueue;
   private timers: NodeJS.Timeout[] = [];
   private refreshedAt = Number.NEGATIVE_INFINITY;
+  /** Reads of the kills and pins begun, and the newest applied (see refresh). */
+  private readEpoch = 0;
+  private appliedEpoch = 0;
   private auditFailing: string | undefined;
   private loopback: boolean;
   private readonly exchange: TokenExchangeDeps;
@@ -166,10 +169,16 @@ export class ToolGateway implements SessionHost {
 
   /** Re-read kills and pins; cut tool calls a new kill covers. */
   async refresh(): Promise<void> {
+    // Reads may overlap (the poll, a change notification, the control API): the newest-started one wins, so an
+    // older read finishing last cannot put back a lifted pin or drop a kill.
+    const epoch = ++this.readEpoch;
+    const started = performance.now();
     const [kills, pins] = await Promise.all([listKills(this.deps.store), new ToolRepository(this.deps.store).pins()]);
+    if (epoch < this.appliedEpoch) return;
+    this.appliedEpoch = epoch;
     this.kills = KillSet.of(kills);
     this.pins = new Map(pins.map((p) => [`${p.server}/${p.tool}`, p]));
-    this.refreshedAt = performance.now();
+    this.refreshedAt = started;
     for (const call of this.inflight) {
       const killed = this.kills.decideTool(call.identityId, call.server, call.tool);
       if (!killed.allow) call.abort(killed.reason);
