@@ -1,4 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
@@ -12,6 +13,8 @@ import { PerimeterError } from "../errors.js";
 
 /** A message between a worker and the primary: something that decides calls changed in the sender. */
 export const CHANGED_MESSAGE = "perimeter:changed";
+/** From the primary to a worker: finish the calls in flight and stop. */
+export const STOP_MESSAGE = "perimeter:stop";
 
 export interface WorkerPlan {
   readonly workers: number;
@@ -20,24 +23,63 @@ export interface WorkerPlan {
 }
 
 /**
- * How many processes serve: the number asked for, else one per core. State kept in one process's memory
+ * How many processes serve: the number asked for, else one per usable core. State kept in one process's memory
  * cannot be split: limits without Redis (each process would admit the whole limit) and the tool gateway's
  * MCP sessions (a session opened on one process is unknown to the next). Asking for more than one then is
  * refused; by default one process serves, saying why.
  */
-export function planWorkers(config: Config, asked: number | undefined, cores: number = availableParallelism()): WorkerPlan {
+export function planWorkers(
+  config: Config,
+  asked: number | undefined,
+  facts: { readonly cores?: number; readonly embeddedRuntimes?: number } = {},
+): WorkerPlan {
   const split: string[] = [];
   const limits = [config.gateway.limits.identity, config.gateway.limits.model].some((l) => Object.values(l).some((v) => v !== undefined));
   if (limits && config.gateway.redisUrl === undefined)
     split.push("gateway.limits are kept in each process's memory without gateway.redisUrl, so every process would admit the whole limit");
   if (config.tools.servers.length > 0) split.push("the tool gateway's MCP sessions live in the process that opened them");
+  // Its incidents, quorum and kill budget are counted per process: N processes would need N times the reach
+  // to act, and could make N times the kills.
+  if (config.evals.monitor.enabled) split.push("the live monitor (evals.monitor) counts incidents and kills in each process");
   if (asked !== undefined) {
     if (asked > 1 && split.length > 0)
       throw new PerimeterError("USAGE", `--workers ${asked} cannot serve this configuration: ${split.join("; ")}. Use --workers 1, or fix what it names`);
     return { workers: asked };
   }
   if (split.length > 0) return { workers: 1, note: `serving on one process: ${split.join("; ")}` };
-  return { workers: Math.max(1, cores) };
+  // An embedded llama.cpp runtime loads its models into each process that calls them, and uses every core itself.
+  const embedded = facts.embeddedRuntimes ?? 0;
+  if (embedded > 0)
+    return {
+      workers: 1,
+      note: `serving on one process: ${embedded} embedded llama.cpp runtime(s) would load their models in every process (--workers N to choose)`,
+    };
+  return { workers: Math.max(1, facts.cores ?? usableCores()) };
+}
+
+/**
+ * The cores this process may use: Node 20 counts the machine's, not a container's CPU quota (cgroup v2
+ * cpu.max, v1 cfs_quota_us), which would start a process per host core throttled into two.
+ */
+export function usableCores(read: (path: string) => string | undefined = readText): number {
+  const cores = availableParallelism();
+  const v2 = read("/sys/fs/cgroup/cpu.max")?.trim().split(/\s+/);
+  let quota: number | undefined;
+  if (v2 !== undefined && v2[0] !== undefined && v2[0] !== "max") quota = Number(v2[0]) / Number(v2[1] ?? 100_000);
+  else {
+    const q = Number(read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"));
+    const period = Number(read("/sys/fs/cgroup/cpu/cpu.cfs_period_us"));
+    if (q > 0 && period > 0) quota = q / period;
+  }
+  return quota !== undefined && Number.isFinite(quota) && quota > 0 ? Math.max(1, Math.min(cores, Math.ceil(quota))) : cores;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 export interface PrimaryOptions {
@@ -71,8 +113,14 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       process.off("SIGTERM", stop);
       resolve(code);
     };
+    // Workers stop when told to over their channel, not by a signal: Ctrl-C or a service manager signals the
+    // whole process group, and a worker that took that and then a second one from here would stop at once.
     const stopAll = (): void => {
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+      for (const w of Object.values(cluster.workers ?? {})) {
+        if (w === undefined) continue;
+        if (w.isConnected()) w.send({ type: STOP_MESSAGE });
+        else w.process.kill("SIGTERM");
+      }
     };
     const alive = (): number => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined && !w.isDead()).length;
     const stop = (signal: NodeJS.Signals): void => {
@@ -138,25 +186,48 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   });
 }
 
-/** In a worker: tell the others that something deciding calls changed here, hear when they say so, and stop when the primary is gone. */
-export function workerChanges(onChange: () => void): { broadcast(): void; close(): void } | undefined {
+/** A worker's side of the cluster. */
+export interface ClusterWorker {
+  /** Tell the other workers that something deciding calls changed here. */
+  broadcast(): void;
+  /** Resolves (with why) when the primary says stop, or is gone. */
+  readonly stopped: Promise<string>;
+  close(): void;
+}
+
+/**
+ * In a worker: hear the others' changes, tell them of ours, and stop when the primary says so or is gone (a
+ * primary that is gone hands out no more connections). SIGINT and SIGTERM are the primary's to act on: a
+ * worker only notes them, since a terminal or service manager signals every process of the group at once.
+ */
+export function joinCluster(onChange: () => void): ClusterWorker | undefined {
   if (!cluster.isWorker) return undefined;
+  let stop: (why: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => {
+    stop = resolve;
+  });
   const hear = (m: unknown): void => {
-    if (m !== null && typeof m === "object" && (m as { type?: unknown }).type === CHANGED_MESSAGE) onChange();
+    if (m === null || typeof m !== "object") return;
+    const type = (m as { type?: unknown }).type;
+    if (type === CHANGED_MESSAGE) onChange();
+    else if (type === STOP_MESSAGE) stop("the primary said stop");
   };
-  // A primary that is gone hands out no more connections: stop as a signal would, finishing calls in flight.
-  const orphaned = (): void => {
-    process.kill(process.pid, "SIGTERM");
-  };
+  const orphaned = (): void => stop("the primary is gone");
+  const signalled = (): void => undefined;
   process.on("message", hear);
   process.once("disconnect", orphaned);
+  process.on("SIGINT", signalled);
+  process.on("SIGTERM", signalled);
   return {
     broadcast: () => {
       if (process.connected) process.send?.({ type: CHANGED_MESSAGE });
     },
+    stopped,
     close: () => {
       process.off("message", hear);
       process.off("disconnect", orphaned);
+      process.off("SIGINT", signalled);
+      process.off("SIGTERM", signalled);
     },
   };
 }

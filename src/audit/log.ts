@@ -61,6 +61,11 @@ export class AuditLog {
     return this.queue.length + this.inFlight;
   }
 
+  /** How long the commit in progress has been running (ms; 0 when none is): a commit that hangs shows here. */
+  get commitAgeMs(): number {
+    return this.inFlight === 0 ? 0 : performance.now() - this.lastCommitAt;
+  }
+
   /** Append an event; resolves with it as stored once its commit is durable. */
   append(input: AuditEventInput): Promise<AuditEvent> {
     return this.enqueue(
@@ -72,6 +77,11 @@ export class AuditLog {
   /** Append an event; resolves with its sequence number once its commit is durable. For hot paths. */
   record(input: AuditEventInput): Promise<number> {
     return this.enqueue(input, (_fields, resolve: (seq: number) => void) => (at) => resolve(at[0]));
+  }
+
+  /** Append an event; resolves with where it was placed (seq, time, prev_hash, hash) once its commit is durable. */
+  place(input: AuditEventInput): Promise<Placement> {
+    return this.enqueue(input, (_fields, resolve: (at: Placement) => void) => (at) => resolve(at));
   }
 
   private enqueue<T>(input: AuditEventInput, onPlaced: (fields: EventFields, resolve: (value: T) => void) => (at: Placement) => void): Promise<T> {

@@ -8,7 +8,7 @@ import { EXIT, PerimeterError } from "../errors.js";
 import { startServer, type RunningServer } from "../http/server.js";
 import { startGateway } from "../gateway/start.js";
 import { serveGateway } from "../app/serve.js";
-import { planWorkers, runPrimary, workerChanges } from "../app/cluster.js";
+import { joinCluster, planWorkers, runPrimary } from "../app/cluster.js";
 import type { Admitter } from "../lifecycle/admission-types.js";
 import { admissionAuditEvent, admissionWebhookRoute, WEBHOOK_PATH } from "../lifecycle/webhook.js";
 import { createLogger } from "../log.js";
@@ -50,7 +50,7 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
     )
     .option(
       "--workers <n>",
-      "processes serving the port (default: one per core, or one when gateway.limits are kept in memory or tools.servers are configured)",
+      "processes serving the port (default: one per usable core; one when state would split across processes — limits without Redis, MCP sessions, the live monitor — or an embedded runtime is registered)",
     )
     .option("--host <host>", "address the gateway listens on (default gateway.host)")
     .option("--port <port>", "port the gateway listens on (default gateway.port)")
@@ -79,7 +79,14 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
             const webhook = webhookListenOptions(ctx, opts);
             const logger = createLogger(ctx.loaded.config);
             if (cluster.isPrimary) {
-              const plan = planWorkers(ctx.loaded.config, opts.workers === undefined ? undefined : parsePositiveInt(opts.workers, "--workers"));
+              const embedded = await ctx.store.db
+                .selectFrom("runtimes")
+                .select((eb) => eb.fn.countAll<number>().as("n"))
+                .where("type", "=", "embedded")
+                .executeTakeFirst();
+              const plan = planWorkers(ctx.loaded.config, opts.workers === undefined ? undefined : parsePositiveInt(opts.workers, "--workers"), {
+                embeddedRuntimes: Number(embedded?.n ?? 0),
+              });
               if (plan.note !== undefined) process.stderr.write(`perimeter: ${plan.note}\n`);
               if (plan.workers > 1) {
                 // The store is migrated and the signing key made (by this context) before any worker starts.
@@ -100,7 +107,7 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
             }
             const started = await startGateway(ctx, { logger });
             // Between workers of one `serve --workers N`: a change made through this one's control API reaches the others now.
-            const changes = workerChanges(() => started.changed());
+            const changes = joinCluster(() => started.changed());
             let server: RunningServer | undefined;
             let hook: RunningServer | undefined;
             try {
@@ -129,7 +136,7 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
               process.stderr.write(
                 `perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/control, ${server.url}/metrics${hook === undefined ? "" : `; the admission webhook at ${hook.url}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM\n`,
               );
-            const signal = await untilSignal();
+            const signal = changes === undefined ? await untilSignal() : await changes.stopped;
             process.stderr.write(`perimeter: ${signal}: finishing requests in flight and stopping\n`);
             changes?.close();
             await hook?.close();

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { AuditEventInput, AuditLog } from "../audit/index.js";
+import type { Placement } from "../audit/committer.js";
 import type { GatewayConfig } from "../config/schema.js";
 import { asPerimeterError, PerimeterError, type ErrorCode } from "../errors.js";
 import type { Route, RouteResponse } from "../http/server.js";
@@ -85,8 +86,11 @@ function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T>
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** Names the audit event of a call answered whole (gateway.auditBeforeAnswer): `perimeter audit show N`. */
-export const AUDIT_SEQ_HEADER = "x-perimeter-audit-seq";
+/**
+ * Names the audit event of a call answered whole (gateway.auditBeforeAnswer) by its hash: proof it was
+ * recorded, without the log's position (which would tell any caller how many calls everyone makes).
+ */
+export const AUDIT_EVENT_HEADER = "x-perimeter-audit-event";
 const WITHHELD = "the answer is withheld: its audit event could not be written, and no answer leaves without its record; the server log says why";
 
 /** The status recorded for a call whose client hung up before its answer (nginx's 499; never sent). */
@@ -124,6 +128,7 @@ export class Gateway {
   private readonly waiting: Array<() => void> = [];
   /** Reads asked for by change notifications that have not begun (see changed). */
   private readonly queuedChanges = new Set<"kills" | "all">();
+  private forgetQueued: (() => void) | undefined;
   readonly metrics: GatewayMetrics;
   private readonly unauthenticated: UnauthenticatedRefusals;
   /** Refusals of authenticated callers before their limits: audited one by one up to a rate per identity. */
@@ -157,14 +162,8 @@ export class Gateway {
   static async start(deps: GatewayDeps): Promise<Gateway> {
     const g = new Gateway(deps);
     await g.refresh();
-    g.timer = setInterval(
-      () =>
-        void g.refresh().catch((err: unknown) => {
-          g.refreshError = asPerimeterError(err).message;
-          deps.logger?.error({ err }, "refreshing the catalog and kill switch failed");
-        }),
-      deps.config.killPollMs,
-    );
+    // The poll asks like a notification does: while a read it asked for still waits for a place, it asks no more.
+    g.timer = setInterval(() => g.changed(undefined, "poll"), deps.config.killPollMs);
     g.timer.unref();
     return g;
   }
@@ -182,7 +181,8 @@ export class Gateway {
     return withDeadline(
       this.slot(() => {
         onBegin?.();
-        return this.read();
+        // Its place is given up at the deadline even if the store never answers: the next read may get through.
+        return withDeadline(this.read(), this.staleMs, "reading the catalog and kill switch");
       }),
       this.staleMs,
       "reading the catalog and kill switch",
@@ -195,7 +195,7 @@ export class Gateway {
       this.slot(async () => {
         onBegin?.();
         const epoch = ++this.epoch;
-        const kills = await listKills(this.deps.store);
+        const kills = await withDeadline(listKills(this.deps.store), this.staleMs, "reading the kill switch");
         this.applyKills(epoch, kills);
         this.deps.logger?.debug({ kills: kills.length }, "read the kill switch");
       }),
@@ -208,16 +208,25 @@ export class Gateway {
    * A push said something that decides calls changed: read it now (errors are the poll's to report). A change
    * to the kills alone needs only the kills read; anything else (or not knowing what) reads everything.
    */
-  changed(table?: string): void {
+  changed(table?: string, from: "notification" | "poll" = "notification", forget?: () => void): void {
     const kind = table === "kills" ? "kills" : "all";
+    // What else must be forgotten (cached keys, when identities changed) is forgotten as the read begins.
+    if (forget !== undefined) this.forgetQueued = forget;
     // A read of this kind that has not begun yet will see this change too: a flood of notifications (anyone who
-    // can write to the database can send them) costs at most one queued read of each kind.
+    // can connect to the database can send them) costs at most one queued read of each kind.
     if (this.queuedChanges.has(kind)) return;
     this.queuedChanges.add(kind);
-    const begin = () => this.queuedChanges.delete(kind);
+    const begin = () => {
+      this.queuedChanges.delete(kind);
+      if (kind === "kills") return;
+      const f = this.forgetQueued;
+      this.forgetQueued = undefined;
+      f?.();
+    };
     void (kind === "kills" ? this.refreshKills(begin) : this.refresh(begin)).catch((err: unknown) => {
       this.refreshError = asPerimeterError(err).message;
-      this.deps.logger?.warn({ err }, "reading the catalog and kill switch after a change notification failed");
+      if (from === "poll") this.deps.logger?.error({ err }, "refreshing the catalog and kill switch failed");
+      else this.deps.logger?.warn({ err }, "reading the catalog and kill switch after a change notification failed");
     });
   }
 
@@ -292,6 +301,10 @@ export class Gateway {
   /** Why calls are refused right now (for the client: no internal detail), or undefined when calls are taken. */
   unavailable(): string | undefined {
     if (this.auditFailing !== undefined) return "calls are refused while the audit log cannot be written; the server log says why";
+    // A commit that hangs (its connection cut off, a lock never granted) fails nothing: it holds every answer.
+    const commit = this.deps.audit().commitAgeMs;
+    if (commit > this.staleMs)
+      return `calls are refused: the audit log's commit has been running for ${Math.round(commit / 1000)} s, so answers would wait for their records; the server log says why`;
     const age = this.catalogAgeMs();
     if (age > this.staleMs)
       return `calls are refused: the kill switch and catalog have not been read from the store for ${Math.round(age / 1000)} s, so kills and revocations would not apply; the server log says why`;
@@ -377,13 +390,18 @@ export class Gateway {
    * to the event's sequence number (undefined when it could not be written).
    */
   record(event: AuditEventInput): Promise<number | undefined> {
+    return this.place(event).then((at) => at?.[0]);
+  }
+
+  /** record, resolving to where the event was placed (its hash names it without telling its position). */
+  place(event: AuditEventInput): Promise<Placement | undefined> {
     return this.deps
       .audit()
-      .record(event)
+      .place(event)
       .then(
-        (seq) => {
+        (at) => {
           this.auditFailing = undefined;
-          return seq;
+          return at;
         },
         (err: unknown) => {
           this.auditFailing = asPerimeterError(err).message;
@@ -393,6 +411,17 @@ export class Gateway {
           return undefined;
         },
       );
+  }
+
+  /**
+   * A call's audit event, waited for before its answer leaves, at most the fail-closed window: an event that
+   * cannot be committed by then (a commit hung on a lost connection) withholds the answer like one that failed.
+   */
+  recorded<T>(event: Promise<T | undefined>): Promise<T | undefined> {
+    return withDeadline(event, this.staleMs, "committing the call's audit event").catch((err: unknown) => {
+      this.deps.logger?.error({ err }, "a call's audit event was not committed in time: its answer is withheld");
+      return undefined;
+    });
   }
 
   // ---------- the serve pipeline ----------
@@ -431,6 +460,10 @@ export class Gateway {
       const guarded = await this.guardInput(guards, parsed);
       if (guarded !== undefined) return call.end(guarded);
     }
+    // The stages before may have waited on the store (a key read, Redis): a gateway that fell out of date
+    // meanwhile refuses now rather than dispatch on what it knew before.
+    const late = this.unavailable();
+    if (late !== undefined) return call.end(refusal("STORE_UNAVAILABLE", late));
     // dispatch (the live monitor, when on, decides here whether it will see the call's text afterwards)
     if (this.deps.monitor !== undefined && parsed.op !== "embeddings" && parsed.op !== "embed") call.sampled = this.deps.monitor.wants(principal, target);
     const answer = await call.dispatch();
@@ -613,7 +646,7 @@ class Call implements InFlightCall {
   private removeInFlight: (() => void) | undefined;
   private finished: RouteResponse | undefined;
   /** The call's audit event once it is accounted (its sequence number; undefined when it could not be written). */
-  private accounted: Promise<number | undefined> | undefined;
+  private accounted: Promise<Placement | undefined> | undefined;
 
   constructor(
     private readonly gateway: Gateway,
@@ -796,9 +829,9 @@ class Call implements InFlightCall {
       const recorded = this.finish(answer.status, usage, "", generated);
       let headers: Record<string, string> | undefined;
       if (this.gateway.deps.config.auditBeforeAnswer) {
-        const seq = await recorded;
-        if (seq === undefined) return errorResponse(api, "STORE_UNAVAILABLE", WITHHELD);
-        headers = { [AUDIT_SEQ_HEADER]: String(seq) };
+        const at = await this.gateway.recorded(recorded);
+        if (at === undefined) return errorResponse(api, "STORE_UNAVAILABLE", WITHHELD);
+        headers = { [AUDIT_EVENT_HEADER]: at[3] };
       }
       if (api === "ollama")
         return { status: 200, json: toOllamaAnswer(call.op, call.model, out, this.startedNs), ...(headers === undefined ? {} : { headers }) };
@@ -854,7 +887,7 @@ class Call implements InFlightCall {
       }
       // The stream's end is held until its audit event is durable: a client that saw it end has been recorded.
       const recorded = this.finish(status, usage, "", generated);
-      if (this.gateway.deps.config.auditBeforeAnswer && (await recorded) === undefined) {
+      if (this.gateway.deps.config.auditBeforeAnswer && (await this.gateway.recorded(recorded)) === undefined) {
         yield streamError(api, "STORE_UNAVAILABLE", WITHHELD);
         return;
       }
@@ -903,7 +936,7 @@ class Call implements InFlightCall {
    * audit it. `generated` is the text the runtime produced, for when it did not say how many tokens it used:
    * the gateway counts them then.
    */
-  private finish(status: number, usage: Usage | undefined, reason: string, generated?: readonly string[]): Promise<number | undefined> {
+  private finish(status: number, usage: Usage | undefined, reason: string, generated?: readonly string[]): Promise<Placement | undefined> {
     if (this.accounted !== undefined) return this.accounted;
     this.removeInFlight?.();
     this.admission?.release();
@@ -930,7 +963,7 @@ class Call implements InFlightCall {
     reason: string,
     latencyMs: number,
     generated: readonly string[] | undefined,
-  ): Promise<number | undefined> {
+  ): Promise<Placement | undefined> {
     const principal = this.principal as Principal;
     const target = this.target as ModelRoute;
     const call = this.call as ParsedCall;
@@ -961,7 +994,7 @@ class Call implements InFlightCall {
     const guardFindings = this.guards?.summary();
     this.gateway.metrics.countGuardFindings(guardFindings);
     // audit
-    const seq = this.gateway.record({
+    const placed = this.gateway.place({
       actor: `identity:${principal.id}`,
       action: "gateway.call",
       resource: `model:${version.id}`,
@@ -983,8 +1016,14 @@ class Call implements InFlightCall {
         usageFrom,
       },
     });
-    if (this.sampled && generated !== undefined && generated.length > 0) this.offerSample(seq, generated, principal, target);
-    return seq;
+    if (this.sampled && generated !== undefined && generated.length > 0)
+      this.offerSample(
+        placed.then((at) => at?.[0]),
+        generated,
+        principal,
+        target,
+      );
+    return placed;
   }
 
   /** The live monitor's sample of this call, once its audit event is written (the monitor names it by number). */

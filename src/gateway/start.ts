@@ -205,8 +205,8 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     await tools?.refresh();
   });
   const changed = (table?: string): void => {
-    if (table === undefined || table === "identities" || table === "api_keys") identities.forgetAll();
-    gateway.changed(table);
+    const keys = table === undefined || table === "identities" || table === "api_keys";
+    gateway.changed(table, "notification", keys ? () => identities.forgetAll() : undefined);
     if (tools !== undefined)
       void refreshTools().catch((err: unknown) => options.logger?.warn({ err }, "reading the tool gateway's state after a change failed"));
   };

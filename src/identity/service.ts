@@ -266,7 +266,7 @@ export class IdentityService {
     let pending = this.inflight.get(hash);
     if (pending === undefined) {
       const generation = this.generation;
-      pending = this.read(keyId, hash)
+      const read: Promise<KeyState | null> = this.read(keyId, hash)
         .then((state) => {
           if (generation === this.generation) {
             if (state === null) remember(this.unknown, hash, nowMs, this.cache.maxEntries);
@@ -274,8 +274,12 @@ export class IdentityService {
           }
           return state;
         })
-        .finally(() => this.inflight.delete(hash));
-      this.inflight.set(hash, pending);
+        .finally(() => {
+          // A change may have replaced this read with a newer one meanwhile: leave that one.
+          if (this.inflight.get(hash) === read) this.inflight.delete(hash);
+        });
+      pending = read;
+      this.inflight.set(hash, read);
     }
     return pending;
   }
@@ -330,10 +334,13 @@ export class IdentityService {
   forgetAll(): void {
     this.generation++;
     this.found.clear();
+    // A read begun before the change may not see it: requests from now on start their own.
+    this.inflight.clear();
   }
 
   private forget(identityId: string): void {
     this.generation++;
+    this.inflight.clear();
     for (const [hash, entry] of this.found) if (entry.state.identity.id === identityId) this.found.delete(hash);
   }
 }

@@ -161,6 +161,9 @@ export class PolicySets {
 export class LivePolicies {
   #engine: PolicyEngine;
   #seq = 0;
+  #digest: string | null = null;
+  #readEpoch = 0;
+  #appliedEpoch = 0;
   #listeners: Array<(engine: PolicyEngine) => void> = [];
 
   constructor(
@@ -191,22 +194,42 @@ export class LivePolicies {
 
   /** Read the newest applied set; true when the engine changed. A store that does not answer throws. */
   async refresh(): Promise<boolean> {
+    // Reads may overlap (a change notification and the poll): the newest-started one wins, so an older read
+    // finishing last cannot put back the set a newer one replaced.
+    const epoch = ++this.#readEpoch;
     const top = await this.options.store.db
       .selectFrom("policy_sets")
-      .select((eb) => eb.fn.max("seq").as("seq"))
+      .select(["seq", "digest"])
       .where("target", "=", this.options.target)
+      .orderBy("seq", "desc")
+      .limit(1)
       .executeTakeFirst();
     const seq = Number(top?.seq ?? 0);
-    // Sets are only ever appended (`policy revert` applies an old text as a new set), so a lower number is an older
-    // read finishing after a newer one (a change notification and the poll read at once): never go back.
-    if (seq <= this.#seq) return false;
-    const row = await this.options.store.db
-      .selectFrom("policy_sets")
-      .selectAll()
-      .where("target", "=", this.options.target)
-      .where("seq", "=", seq)
-      .executeTakeFirstOrThrow();
-    if (seq <= this.#seq) return false;
+    // The same number with another digest is another set (a restored database numbered anew): compare both.
+    const digest = top?.digest ?? null;
+    if (epoch < this.#appliedEpoch) return false;
+    if (seq === this.#seq && digest === this.#digest) {
+      this.#appliedEpoch = epoch;
+      return false;
+    }
+    const row =
+      top === undefined
+        ? undefined
+        : await this.options.store.db
+            .selectFrom("policy_sets")
+            .selectAll()
+            .where("target", "=", this.options.target)
+            .where("seq", "=", seq)
+            .executeTakeFirstOrThrow();
+    if (epoch < this.#appliedEpoch) return false;
+    this.#appliedEpoch = epoch;
+    this.#digest = digest;
+    if (row === undefined) {
+      this.#engine = this.options.fromConfig();
+      this.#seq = 0;
+      for (const l of this.#listeners) l(this.#engine);
+      return true;
+    }
     let engine: PolicyEngine;
     if (row.text === null) engine = this.options.fromConfig();
     else {

@@ -20,7 +20,7 @@ import {
 } from "kysely";
 import { PerimeterError } from "../errors.js";
 import { PostgresAuditRepository, SqliteAuditRepository, type AuditRepository } from "./audit-repository.js";
-import { CHANGE_CHANNEL, migrationProvider } from "./migrations.js";
+import { CHANGE_CHANNEL, CHANGE_TABLES, migrationProvider } from "./migrations.js";
 import type { Database } from "./schema.js";
 
 // The only module that imports a database driver. Everything else sees a typed Kysely<Database>.
@@ -196,6 +196,9 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 const INT8_OID = 20;
+/** PostgreSQL: how long a statement waits for a lock, and how long a session may sit idle inside a transaction. */
+const LOCK_TIMEOUT_MS = 10_000;
+const IDLE_IN_TRANSACTION_MS = 15_000;
 
 function postgresDialect(url: string, options: OpenStoreOptions, pg: typeof import("pg").default): DialectParts {
   const schema = options.schema ?? "public";
@@ -210,7 +213,12 @@ function postgresDialect(url: string, options: OpenStoreOptions, pg: typeof impo
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
-    options: `-c search_path=${schema}`,
+    // A peer that vanished (a partition, a failover) is noticed instead of waited on for hours; the server
+    // ends a session that holds a transaction open and silent (a writer cut off while it held the audit log's
+    // head row: every other writer would wait on that lock), and a lock is waited on for seconds, not forever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    options: `-c search_path=${schema} -c lock_timeout=${LOCK_TIMEOUT_MS} -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
     // BIGINT columns hold counters far below 2^53: read them as numbers, not strings.
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
@@ -225,6 +233,8 @@ function postgresDialect(url: string, options: OpenStoreOptions, pg: typeof impo
     watch: (handlers) => watchPostgres(pg, url, schema, handlers),
   };
 }
+
+const CHANGE_TABLE_SET: ReadonlySet<string> = new Set(CHANGE_TABLES);
 
 /** How long a lost listening connection waits before it is tried again: doubling from the first, up to the last. */
 const WATCH_BACKOFF_MS = [100, 5000] as const;
@@ -261,7 +271,10 @@ function watchPostgres(pg: typeof import("pg").default, url: string, schema: str
     c.on("error", (err: Error) => retry(err.message));
     c.on("end", () => retry("the connection ended"));
     c.on("notification", (n) => {
-      if (n.channel === CHANGE_CHANNEL && n.payload?.startsWith(prefix) === true) handlers.change(n.payload.slice(prefix.length));
+      if (n.channel !== CHANGE_CHANNEL || n.payload?.startsWith(prefix) !== true) return;
+      // Only the tables migration 0015 notifies for: anything else was sent by hand and means nothing.
+      const table = n.payload.slice(prefix.length);
+      if (CHANGE_TABLE_SET.has(table)) handlers.change(table);
     });
     try {
       await c.connect();

@@ -521,7 +521,7 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(anonymous.some((e) => e.decision === "deny" && e.details["code"] === "AUTH_MISSING" && e.details["source"] === "127.0.0.1")).toBe(true);
   });
 
-  it("answers a call only once its audit event is durable, names that event, and withholds answers while the log cannot be written", async () => {
+  it("answers a call only once its audit event is durable, names that event by its hash, and withholds answers while the log cannot be written", async () => {
     const ask = (content: string, stream = false) =>
       fetch(`${url}/v1/chat/completions`, {
         method: "POST",
@@ -530,10 +530,15 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
       });
     const res = await ask("count me");
     expect(res.status).toBe(200);
-    const seq = Number(res.headers.get("x-perimeter-audit-seq"));
-    expect(seq).toBeGreaterThan(0);
+    // Named by its hash, not by its position in the log (which would tell a caller how many calls everyone makes).
+    const hash = res.headers.get("x-perimeter-audit-event");
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
     // Read straight from the store, without flushing the log: the event was committed before the answer left.
-    const row = await p.store.db.selectFrom("audit_events").select(["action", "decision", "actor"]).where("seq", "=", seq).executeTakeFirst();
+    const row = await p.store.db
+      .selectFrom("audit_events")
+      .select(["action", "decision", "actor"])
+      .where("hash", "=", hash as string)
+      .executeTakeFirst();
     expect(row).toMatchObject({ action: "gateway.call", decision: "allow", actor: expect.stringMatching(/^identity:id_/) });
 
     await sql`alter table audit_head rename to audit_head_away`.execute(p.store.db);

@@ -22,7 +22,8 @@ const WARMUP = 6;
 
 interface Answer {
   readonly status: number;
-  readonly seq: number | undefined;
+  /** The call's audit event (x-perimeter-audit-event), sent only once it is committed. */
+  readonly event: string | undefined;
 }
 
 async function chat(url: string, key: string, content = "hi"): Promise<Answer> {
@@ -32,8 +33,7 @@ async function chat(url: string, key: string, content = "hi"): Promise<Answer> {
     body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content }], max_tokens: 8 }),
   });
   await res.arrayBuffer();
-  const seq = res.headers.get("x-perimeter-audit-seq");
-  return { status: res.status, seq: seq === null ? undefined : Number(seq) };
+  return { status: res.status, event: res.headers.get("x-perimeter-audit-event") ?? undefined };
 }
 
 async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
@@ -118,7 +118,7 @@ describe("three gateway replicas on one PostgreSQL and one Redis", () => {
 
   it("loses no acknowledged audit event when a replica is SIGKILLed under load, and the log verifies", async () => {
     const bots = await Promise.all(Array.from({ length: 24 }, (_, i) => p.key(`load-${i}`)));
-    const acked: Array<{ seq: number; identityId: string; replica: number }> = [];
+    const acked: Array<{ event: string; identityId: string; replica: number }> = [];
     let stop = false;
     let n = 0;
     const victim = 1;
@@ -136,8 +136,8 @@ describe("three gateway replicas on one PostgreSQL and one Redis", () => {
           throw new Error(`replica ${r} failed a call`);
         }
         if (a.status === 200) {
-          expect(a.seq).toBeGreaterThan(0);
-          acked.push({ seq: a.seq as number, identityId: bot.id, replica: r });
+          expect(a.event).toMatch(/^[0-9a-f]{64}$/);
+          acked.push({ event: a.event as string, identityId: bot.id, replica: r });
         } else expect([429]).toContain(a.status);
       }
     });
@@ -154,15 +154,15 @@ describe("three gateway replicas on one PostgreSQL and one Redis", () => {
     // Every answered call's event is in the log, as the call it answered.
     const rows = await p.store.db
       .selectFrom("audit_events")
-      .select(["seq", "actor", "action", "decision"])
+      .select(["hash", "actor", "action", "decision"])
       .where(
-        "seq",
+        "hash",
         "in",
-        acked.map((a) => a.seq),
+        acked.map((a) => a.event),
       )
       .execute();
-    const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
-    const missing = acked.filter((a) => bySeq.get(a.seq)?.actor !== `identity:${a.identityId}`);
+    const byHash = new Map(rows.map((r) => [r.hash, r]));
+    const missing = acked.filter((a) => byHash.get(a.event)?.actor !== `identity:${a.identityId}`);
     expect(missing).toEqual([]);
     expect(rows.every((r) => r.action === "gateway.call" && r.decision === "allow")).toBe(true);
 
