@@ -67,7 +67,9 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     const ioredis = await import("ioredis");
     const Redis = (ioredis.Redis ?? (ioredis as unknown as { default: typeof ioredis.Redis }).default) as typeof ioredis.Redis;
     // A command that hangs (a network that drops packets) fails after commandTimeout: the call is refused, not held.
-    const client = new Redis(config.gateway.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 2000 });
+    // Auto-pipelining: the limits' commands of calls arriving together go out in one write (a quarter of a
+    // replica's CPU went to writing each command to the socket on its own).
+    const client = new Redis(config.gateway.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 2000, enableAutoPipelining: true });
     try {
       await client.ping();
     } catch (err) {
