@@ -406,7 +406,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 try {
   const config = gatewayConfigWriter()(scratch, join(scratch, "unused.db"), {
     store: { url: POSTGRES_URL, schema, poolSize: 10 },
-    gateway: { redisUrl: REDIS_URL, limits: { identity: HIGH, model: HIGH } },
+    // As deploy/kubernetes runs replicas: every answer after its audit event commits.
+    gateway: { redisUrl: REDIS_URL, limits: { identity: HIGH, model: HIGH }, auditBeforeAnswer: true },
   });
   const loaded = loadConfig({ path: config, env: { ...process.env, PERIMETER_DATABASE_URL: "", PERIMETER_REDIS_URL: "" } });
 

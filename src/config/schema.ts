@@ -372,10 +372,12 @@ const gatewaySchema = z
     /**
      * Hold each answer (a whole answer, or a stream's last frame) until the call's audit event is durable, and
      * withhold it (503 STORE_UNAVAILABLE) when the event cannot be written: an answered call is a recorded one,
-     * even when the process dies a moment later. Off: answers go out at once and the event follows (a crash
-     * loses the events of the last group commit). Costs one commit's latency per call, not throughput.
+     * even when the process dies a moment later. Off (the default): answers go out at once and the event
+     * follows, so a crash can lose the events of the last group commit. On costs every call a commit's
+     * latency: on PostgreSQL a few ms; on the embedded SQLite store an fsync, tens of ms on slow disks (and
+     * a client with few connections gets that much less throughput). Replicas behind a load balancer want it.
      */
-    auditBeforeAnswer: z.boolean().default(true),
+    auditBeforeAnswer: z.boolean().default(false),
     /**
      * OpenTelemetry traces: a span per call, sent over OTLP/HTTP to this endpoint (e.g.
      * http://otel-collector:4318/v1/traces), or to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when set. Off otherwise.
@@ -405,7 +407,7 @@ const gatewaySchema = z
     unauthenticatedSources: 10_000,
     refusalAuditPerSecond: 20,
     logPrompts: false,
-    auditBeforeAnswer: true,
+    auditBeforeAnswer: false,
     tracing: { serviceName: "perimeter-gateway", sampleRatio: 1 },
   });
 

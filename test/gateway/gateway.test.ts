@@ -521,9 +521,18 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     expect(anonymous.some((e) => e.decision === "deny" && e.details["code"] === "AUTH_MISSING" && e.details["source"] === "127.0.0.1")).toBe(true);
   });
 
-  it("answers a call only once its audit event is durable, names that event by its hash, and withholds answers while the log cannot be written", async () => {
+  it("with auditBeforeAnswer, answers a call only once its audit event is durable, names that event by its hash, and withholds answers while the log cannot be written", async () => {
+    // Off by default: the answer does not wait, and names no event.
+    const plain = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "vllm-llama@1", messages: [{ role: "user", content: "at once" }] }),
+    });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("x-perimeter-audit-event")).toBeNull();
+    const held = (await p.serve((c) => ({ ...c, gateway: { ...c.gateway, auditBeforeAnswer: true } }))).url;
     const ask = (content: string, stream = false) =>
-      fetch(`${url}/v1/chat/completions`, {
+      fetch(`${held}/v1/chat/completions`, {
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
         body: JSON.stringify({ model: "vllm-llama@1", stream, messages: [{ role: "user", content }] }),
@@ -554,7 +563,7 @@ describe.each(STORE_KINDS)("the gateway on %s", (kind) => {
     }
     // The gateway probes the log and serves again once it is writable; a stream then ends with [DONE] after its event.
     const ready = await poll(
-      async () => (await fetch(`${url}/readyz`)).status,
+      async () => (await fetch(`${held}/readyz`)).status,
       (s) => s === 200,
       10_000,
     );

@@ -54,7 +54,13 @@ describe("three gateway replicas on one PostgreSQL and one Redis", () => {
 
   beforeAll(async () => {
     p = await startPerimeter("postgres", {
-      gateway: { killPollMs: KILL_POLL_MS, redisUrl: `redis://127.0.0.1:${REDIS_PORT}`, limits: { identity: { requestsPerMinute: LIMIT } } },
+      // As deploy/kubernetes runs replicas: every answer after its audit event commits.
+      gateway: {
+        killPollMs: KILL_POLL_MS,
+        redisUrl: `redis://127.0.0.1:${REDIS_PORT}`,
+        limits: { identity: { requestsPerMinute: LIMIT } },
+        auditBeforeAnswer: true,
+      },
     });
     admin = await p.key("soc-admin", { scopes: ["admin"] });
     const pg = new URL(POSTGRES_URL);
