@@ -37,7 +37,6 @@
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -45,7 +44,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { describePropagation, type KillTrial, measureKillPropagation, type Propagation, percentileOf } from "../test/helpers/kill-propagation.js";
 import { type Replica, type ReplicaOptions, startReplica } from "../test/helpers/replicas.js";
-import { gatewayConfigWriter, int, num, type Proc, startGateway, startUpstream, table } from "./lib/load.js";
+import { autocannon, type AutocannonResult, gatewayConfigWriter, int, num, type Proc, startGateway, startUpstream, table } from "./lib/load.js";
 import { summariseProfile } from "./lib/profile.js";
 import type { Store } from "../src/store/store.js";
 import type { FromWriter, ToWriter } from "./scale-writer.js";
@@ -98,24 +97,7 @@ const HIGH = { requestsPerMinute: 10_000_000, tokensPerMinute: 10_000_000_000 };
 
 // ---------- load: autocannon, one instance per gateway process, every answer checked ----------
 
-interface CannonResult {
-  readonly duration: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly mismatches: number;
-  readonly non2xx: number;
-  readonly "2xx": number;
-  readonly statusCodeStats: Record<string, { count: number }>;
-}
-const autocannon = createRequire(import.meta.url)("autocannon") as (options: {
-  url: string;
-  method: "POST";
-  headers: Record<string, string>;
-  body: string;
-  connections: number;
-  duration: number;
-  verifyBody: (body: string) => boolean;
-}) => PromiseLike<CannonResult>;
+type CannonResult = AutocannonResult;
 
 interface Load {
   /** Answered 200 with a chat.completion. */

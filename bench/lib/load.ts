@@ -35,6 +35,8 @@ export interface AutocannonResult {
   readonly timeouts: number;
   readonly non2xx: number;
   readonly "2xx": number;
+  /** Answers verifyBody refused (every non-2xx too, when it is given). */
+  readonly mismatches: number;
   readonly statusCodeStats: Record<string, { count: number }>;
 }
 export type Autocannon = (options: {
@@ -44,6 +46,7 @@ export type Autocannon = (options: {
   body: string;
   connections: number;
   duration: number;
+  verifyBody?: (body: string) => boolean;
 }) => PromiseLike<AutocannonResult>;
 export const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
