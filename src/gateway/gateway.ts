@@ -173,9 +173,10 @@ export class Gateway {
    * and the poll may ask at once: reads may overlap, and each part of the state is taken only from a read
    * that started after the one it replaces (PostgreSQL's read committed: a later read sees at least as much),
    * so an older read finishing last cannot put back what a newer one took away. At most MAX_READS reads are
-   * waiting on the store at once (a hung connection cannot pile up more); a caller past that waits for the
-   * next free one. A read that outlives the fail-closed window fails for its caller (the gateway refuses
-   * by then), and its store query still frees its place when it ends.
+   * waiting on the store at once; a caller past that waits for the next free place. A read that outlives the
+   * fail-closed window fails for its caller (the gateway refuses by then) and gives up its place, so hung
+   * connections cannot hold every later read back; should its query still end, its result applies only if
+   * no newer read's has.
    */
   refresh(onBegin?: () => void): Promise<void> {
     return withDeadline(
