@@ -31,7 +31,7 @@ export interface WorkerPlan {
 export function planWorkers(
   config: Config,
   asked: number | undefined,
-  facts: { readonly cores?: number; readonly embeddedRuntimes?: number } = {},
+  facts: { readonly cores?: number; readonly embeddedRuntimes?: number; readonly webhook?: boolean } = {},
 ): WorkerPlan {
   const split: string[] = [];
   const limits = [config.gateway.limits.identity, config.gateway.limits.model].some((l) => Object.values(l).some((v) => v !== undefined));
@@ -47,6 +47,8 @@ export function planWorkers(
     return { workers: asked };
   }
   if (split.length > 0) return { workers: 1, note: `serving on one process: ${split.join("; ")}` };
+  // The webhook answers the API server, a trickle; a server that takes it on is one process unless told otherwise.
+  if (facts.webhook === true) return { workers: 1 };
   // An embedded llama.cpp runtime loads its models into each process that calls them, and uses every core itself.
   const embedded = facts.embeddedRuntimes ?? 0;
   if (embedded > 0)
@@ -87,6 +89,8 @@ export interface PrimaryOptions {
   readonly logger: Logger;
   /** Told the listening address once every worker listens. */
   onListening(address: { readonly address: string; readonly port: number }): void;
+  /** Which of a worker's listeners is the gateway's (a worker may also serve the admission webhook). */
+  readonly isGateway?: (address: { readonly address: string; readonly port: number }) => boolean;
 }
 
 /** A worker that dies this soon after it started counts towards giving up. */
@@ -142,7 +146,9 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
         for (const other of Object.values(cluster.workers ?? {}))
           if (other !== undefined && other !== w && other.isConnected()) other.send({ type: CHANGED_MESSAGE });
       });
-      w.once("listening", (address) => {
+      w.on("listening", function onListening(address) {
+        if (options.isGateway !== undefined && !options.isGateway({ address: address.address ?? "", port: address.port })) return;
+        w.off("listening", onListening);
         if (started) return;
         listening++;
         if (listening === options.workers) {

@@ -86,18 +86,26 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
                 .executeTakeFirst();
               const plan = planWorkers(ctx.loaded.config, opts.workers === undefined ? undefined : parsePositiveInt(opts.workers, "--workers"), {
                 embeddedRuntimes: Number(embedded?.n ?? 0),
+                webhook: webhook !== undefined,
               });
               if (plan.note !== undefined) process.stderr.write(`perimeter: ${plan.note}\n`);
+              const gatewayPort = port ?? ctx.loaded.config.gateway.port;
+              if (plan.workers > 1 && webhook !== undefined && (gatewayPort === 0 || webhook.port === 0))
+                throw new PerimeterError(
+                  "USAGE",
+                  "with --workers above 1 and the admission webhook, give both fixed ports: in a cluster, port 0 would hand the gateway and the webhook one shared port",
+                );
               if (plan.workers > 1) {
                 // The store is migrated and the signing key made (by this context) before any worker starts.
                 ctx.audit();
                 const code = await runPrimary({
                   workers: plan.workers,
                   logger,
+                  ...(webhook === undefined ? {} : { isGateway: (a: { port: number }) => a.port !== webhook.port }),
                   onListening: (a) => {
                     const url = `${tls === undefined ? "http" : "https"}://${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`;
                     process.stderr.write(
-                      `perimeter: serving ${url}/v1 (OpenAI), ${url}/api (Ollama), ${url}/control, ${url}/metrics on ${plan.workers} processes; stop with Ctrl-C or SIGTERM\n`,
+                      `perimeter: serving ${url}/v1 (OpenAI), ${url}/api (Ollama), ${url}/control, ${url}/metrics${webhook === undefined ? "" : `; the admission webhook at https://${webhook.host}:${webhook.port}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM (${plan.workers} processes)\n`,
                     );
                   },
                 });

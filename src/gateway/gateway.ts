@@ -461,9 +461,11 @@ export class Gateway {
       const guarded = await this.guardInput(guards, parsed);
       if (guarded !== undefined) return call.end(guarded);
     }
-    // The stages before may have waited on the store (a key read, Redis): a gateway that fell out of date
-    // meanwhile refuses now rather than dispatch on what it knew before.
-    const late = this.unavailable();
+    // The stages before may have waited on the store (a key read, Redis): a gateway that lost the store
+    // meanwhile refuses now rather than dispatch on what it knew before. (Only a failing read counts here: a
+    // long guard stage on this thread delays the poll without anything having been missed, and a kill made
+    // meanwhile cuts the call in flight.)
+    const late = this.refreshError === undefined && this.auditFailing === undefined ? undefined : this.unavailable();
     if (late !== undefined) return call.end(refusal("STORE_UNAVAILABLE", late));
     // dispatch (the live monitor, when on, decides here whether it will see the call's text afterwards)
     if (this.deps.monitor !== undefined && parsed.op !== "embeddings" && parsed.op !== "embed") call.sampled = this.deps.monitor.wants(principal, target);

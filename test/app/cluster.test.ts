@@ -32,6 +32,11 @@ describe("how many processes `perimeter serve` runs", () => {
     expect(() => planWorkers(tools, 2, { cores: 8 })).toThrow(/MCP sessions live in the process that opened them/);
   });
 
+  it("serves the admission webhook's server on one process unless asked for more", () => {
+    expect(planWorkers(config(), undefined, { cores: 8, webhook: true })).toEqual({ workers: 1 });
+    expect(planWorkers(config(), 4, { cores: 8, webhook: true })).toEqual({ workers: 4 });
+  });
+
   it("keeps the live monitor's incident counts on one process", () => {
     const monitored = config({ evals: { monitor: { enabled: true } } });
     expect(planWorkers(monitored, undefined, { cores: 8 })).toMatchObject({ workers: 1, note: expect.stringMatching(/live monitor/) });
