@@ -112,6 +112,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     let earlyExits = 0;
     let exitCode = 0;
     const startedAt = new Map<Worker, number>();
+    /** Workers whose gateway listens (and so hear the stop message). */
+    const serving = new WeakSet<Worker>();
     const finish = (code: number): void => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -123,7 +125,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       for (const w of Object.values(cluster.workers ?? {})) {
         if (w === undefined) continue;
         if (w.isConnected()) w.send({ type: STOP_MESSAGE });
-        else w.process.kill("SIGTERM");
+        // One still starting may not listen for the message yet; a signal stops it until it does.
+        if (!w.isConnected() || !serving.has(w)) w.process.kill("SIGTERM");
       }
     };
     const alive = (): number => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined && !w.isDead()).length;
@@ -149,6 +152,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       w.on("listening", function onListening(address) {
         if (options.isGateway !== undefined && !options.isGateway({ address: address.address ?? "", port: address.port })) return;
         w.off("listening", onListening);
+        serving.add(w);
         if (started) return;
         listening++;
         if (listening === options.workers) {

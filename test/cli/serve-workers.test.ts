@@ -80,7 +80,8 @@ describe("perimeter serve --workers 2 on the embedded store", () => {
     const before = workerPids(served.pid);
     const victim = before[0] as number;
     process.kill(victim, "SIGKILL");
-    const deadline = Date.now() + 30_000;
+    // A new worker spends seconds of CPU starting (compiling the guards): on a busy machine, a minute or more.
+    const deadline = Date.now() + 90_000;
     let now = workerPids(served.pid);
     while ((now.length < 2 || now.includes(victim)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
@@ -91,7 +92,7 @@ describe("perimeter serve --workers 2 on the embedded store", () => {
     expect(served.logs()).toMatch(/a worker died: starting another/);
     const bystander = await p.key("bystander");
     // The new worker takes connections once it listens.
-    const ok = Date.now() + 30_000;
+    const ok = Date.now() + 60_000;
     let statuses: number[] = [];
     let texts: string[] = [];
     do {
@@ -102,7 +103,7 @@ describe("perimeter serve --workers 2 on the embedded store", () => {
     expect(statuses, texts.join("\n")).toEqual([200, 200, 200, 200, 200, 200]);
     // The new worker read the kills when it started.
     expect(await Promise.all(Array.from({ length: 6 }, async () => (await call(served.url, agent.key)).code))).toEqual(Array(6).fill("KILLED"));
-  }, 60_000);
+  }, 180_000);
 
   it("refuses --workers 2 when limits would be kept in each process's memory, naming the fix", async () => {
     const dir = mkdtempSync(join(tmpdir(), "perimeter-workers-"));
