@@ -113,15 +113,24 @@ export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierK
   // The witnesses are read before the log: a witness that moved on meanwhile must not look ahead of it.
   const witnesses = await Promise.all((options.witnesses ?? []).map(snapshotOf));
   const db = store.db;
-  const checkpoints = await db.selectFrom("audit_checkpoints").select(["tree_size", "root_hash", "note"]).orderBy("tree_size").execute();
-  const head = await db.selectFrom("audit_head").select(["size", "note", "frontier"]).where("id", "=", 1).executeTakeFirst();
-  const bounds = await sql<{ lo: number | null; hi: number | null }>`select min(seq) as lo, max(seq) as hi from audit_events`.execute(db);
+  // The head, the checkpoints and the events' bounds are read one after another while other processes may
+  // commit: events past the head read a moment before are a commit that landed in between, not a tail
+  // nobody signed. Read again (a few times) until they agree; what still disagrees is reported.
+  let checkpoints: Awaited<ReturnType<typeof readCheckpoints>>;
+  let head: Awaited<ReturnType<typeof readHead>>;
+  let bounds: { lo: number | null; hi: number | null } | undefined;
+  for (let attempt = 0; ; attempt++) {
+    checkpoints = await readCheckpoints(store);
+    head = await readHead(store);
+    bounds = (await sql<{ lo: number | null; hi: number | null }>`select min(seq) as lo, max(seq) as hi from audit_events`.execute(db)).rows[0];
+    if (attempt >= 4 || Number(bounds?.hi ?? 0) <= (head?.size ?? 0)) break;
+  }
   return verifyAuditSource(
     {
       checkpoints,
       head: head ?? null,
-      lo: Number(bounds.rows[0]?.lo ?? 1),
-      hi: Number(bounds.rows[0]?.hi ?? 0),
+      lo: Number(bounds?.lo ?? 1),
+      hi: Number(bounds?.hi ?? 0),
       scan: (from, limit) => store.auditRepository().scan(from, limit),
       workers: store.options,
     },
@@ -131,6 +140,14 @@ export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierK
 }
 
 /** A witness as it was read once: what it held, or why it could not be read. */
+function readCheckpoints(store: Store) {
+  return store.db.selectFrom("audit_checkpoints").select(["tree_size", "root_hash", "note"]).orderBy("tree_size").execute();
+}
+
+function readHead(store: Store) {
+  return store.db.selectFrom("audit_head").select(["size", "note", "frontier"]).where("id", "=", 1).executeTakeFirst();
+}
+
 function snapshotOf(w: AuditWitness): Promise<AuditWitness> {
   const fixed = (latest: () => Promise<WitnessedCheckpoint | undefined>): AuditWitness => ({
     name: w.name,

@@ -89,6 +89,9 @@ describe("perimeter serve --workers 2 on the embedded store", () => {
     }
     expect(now).toHaveLength(2);
     expect(now).not.toContain(victim);
+    // The primary says so in its log (written asynchronously: it may follow the new worker).
+    const said = Date.now() + 10_000;
+    while (!/a worker died: starting another/.test(served.logs()) && Date.now() < said) await new Promise((r) => setTimeout(r, 100));
     expect(served.logs()).toMatch(/a worker died: starting another/);
     const bystander = await p.key("bystander");
     // The new worker takes connections once it listens.

@@ -28,6 +28,7 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
         "0012_runtime_version",
         "0013_environment_use",
         "0014_policy_use",
+        "0015_change_notifications",
       ]);
       const head = await second.db.selectFrom("audit_head").selectAll().execute();
       expect(head).toHaveLength(1);
