@@ -50,7 +50,7 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
       options.onChange?.();
     },
     onKillChange: async () => {
-      await started.gateway.refresh();
+      await started.gateway.refreshKills();
       await started.tools?.refresh();
       options.onChange?.();
     },

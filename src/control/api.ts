@@ -92,8 +92,10 @@ export interface ControlApiDeps {
   readonly sessions: ControlSessions;
   /** The gateway's bearer authentication (API key or JWT). */
   authenticate(authorization: string | undefined): Promise<AuthResult>;
-  /** The control policy set's decision (the set in force now: an applied one is read before deciding). */
-  authorize(request: ControlPolicyRequest): Promise<PolicyDecision>;
+  /** Read which control policy set is in force (one applied on another replica holds on the next request here). */
+  readPolicies(): Promise<unknown>;
+  /** The decision of the control policy set last read. */
+  authorize(request: ControlPolicyRequest): PolicyDecision;
   /** The kill in force over this identity, if any. */
   killedIdentity(principal: Principal): Promise<string | null>;
   readonly audit: () => AuditLog;
@@ -158,12 +160,16 @@ export function controlApiRoutes(deps: ControlApiDeps, operations: readonly AnyO
 async function serve(deps: ControlApiDeps, op: AnyOperation, req: IncomingMessage, raw: Buffer, rawParams: RouteParams): Promise<RouteResponse> {
   const change = op.method !== "GET";
   let caller: ControlCaller | undefined;
+  let policiesRead: Promise<unknown> | undefined;
   try {
     // authenticate
     if (op.action !== "public") {
       const authenticated = await authenticate(deps, req);
       if (authenticated instanceof Refusal) return refusedAnonymously(deps, op, req, authenticated);
       caller = authenticated;
+      // The policies are read beside the kill-check: two reads waiting on the store together, not one after the other.
+      policiesRead = deps.readPolicies();
+      policiesRead.catch(() => undefined);
       // kill-check: a killed identity keeps its key until it is revoked; it must not lift its own kill, nor act.
       const killed = await deps.killedIdentity(caller.principal);
       if (killed !== null)
@@ -197,7 +203,8 @@ async function serve(deps: ControlApiDeps, op: AnyOperation, req: IncomingMessag
       } catch (err) {
         lookup = { failed: err };
       }
-      const decision = await deps.authorize({ principal: caller.principal, action: op.action, route: op.path, method: op.method, grants: [...grants] });
+      await policiesRead;
+      const decision = deps.authorize({ principal: caller.principal, action: op.action, route: op.path, method: op.method, grants: [...grants] });
       if (!decision.allow)
         return denied(
           deps,

@@ -52,14 +52,14 @@ export function controlRoutes(s: ControlServices): Route[] {
       authenticate: (a) => s.authenticate(a),
       // Control requests are few: each reads whether the control policies changed, so a change applied on any
       // replica holds on the next request here.
-      authorize: async (r) => {
-        await policies.refresh();
+      readPolicies: () => policies.refresh(),
+      authorize: (r) => {
         const engine = policies.engine;
         const decision = engine.authorizeControl(r);
         if (decision.allow) s.scopeUse?.allowed(r.principal, (p) => engine.authorizeControl({ ...r, principal: p }).allow);
         return decision;
       },
-      killedIdentity: async (principal) => (await s.killswitch.current()).covers(principal.id, "", ""),
+      killedIdentity: (principal) => s.killswitch.identityKilled(principal.id),
       audit: s.ctx.audit,
       logger: s.logger,
       refusedAnonymous: s.refusedAnonymous,

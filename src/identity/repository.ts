@@ -88,8 +88,11 @@ export class IdentityRepository {
     return record;
   }
 
-  /** The live identities whose id or name is `target` (a kill names one either way): one indexed read, not the whole list. */
-  async liveMatching(target: string): Promise<IdentityRecord[]> {
+  /**
+   * The live identities whose id or name is `target` (a kill names one either way): one indexed read, not the
+   * whole list, and without their keys (a kill waits on every round trip).
+   */
+  async liveMatching(target: string): Promise<Identity[]> {
     const rows = await this.db
       .selectFrom("identities")
       .selectAll()
@@ -99,7 +102,7 @@ export class IdentityRepository {
       .orderBy("created_at")
       .orderBy("id")
       .execute();
-    return this.hydrate(rows);
+    return rows.map(identityFromRow);
   }
 
   /** Identities by name; revoked ones only with includeRevoked (a name may then appear more than once, newest last). */
