@@ -1,81 +1,63 @@
-import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 // A TCP proxy on loopback that can cut a process off from a server the way a network partition does: while
 // cut, nothing crosses in either direction and new connections are accepted but go nowhere (packets dropped,
 // not refused: the process sees no error, only silence); once healed, what was held flows on and new
 // connections reach the server, as TCP does when a link comes back before its timeouts.
+//
+// It runs in a process of its own, as a network element would: in the test's process every byte the proxied
+// replica sends its database would wait on the test's own event loop (busy sending load), a delay no real
+// network adds — it once made that replica the slowest to apply a kill.
 
 export interface PartitionProxy {
   /** host:port to connect to instead of the server. */
   readonly port: number;
-  cut(): void;
-  heal(): void;
+  cut(): Promise<void>;
+  heal(): Promise<void>;
   close(): Promise<void>;
 }
 
-interface Pair {
-  readonly client: Socket;
-  upstream: Socket | undefined;
+const PROCESS = fileURLToPath(new URL("./partition-proxy-process.mjs", import.meta.url));
+
+function reply<T>(child: ChildProcess, accept: (m: Record<string, unknown>) => T | undefined, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (m: Record<string, unknown>) => {
+      const value = accept(m);
+      if (value === undefined) return;
+      done();
+      resolve(value);
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`the partition proxy exited (${code}) before it ${what}`));
+    };
+    const done = () => {
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+    };
+    child.on("message", onMessage);
+    child.on("exit", onExit);
+  });
 }
 
 export async function startPartitionProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<PartitionProxy> {
-  let cut = false;
-  const pairs = new Set<Pair>();
-  const join = (pair: Pair): void => {
-    const upstream = connect(targetPort, targetHost);
-    pair.upstream = upstream;
-    pair.client.pipe(upstream);
-    upstream.pipe(pair.client);
-    upstream.on("error", () => pair.client.destroy());
-    upstream.on("close", () => {
-      pair.client.destroy();
-      pairs.delete(pair);
-    });
-    pair.client.resume();
+  const child = fork(PROCESS, [String(targetPort), targetHost], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const port = await reply(child, (m) => (typeof m.port === "number" ? m.port : undefined), "listened");
+  const act = (action: "cut" | "heal") => {
+    const done = reply(child, (m) => (m.done === action ? true : undefined), `said it had ${action === "cut" ? "cut" : "healed"} the link`);
+    child.send(action);
+    return done.then(() => undefined);
   };
-  const server: Server = createServer({ pauseOnConnect: true }, (client) => {
-    const pair: Pair = { client, upstream: undefined };
-    pairs.add(pair);
-    client.on("error", () => pair.upstream?.destroy());
-    client.on("close", () => {
-      pair.upstream?.destroy();
-      pairs.delete(pair);
-    });
-    if (!cut) join(pair);
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
   return {
     port,
-    cut() {
-      cut = true;
-      for (const p of pairs) {
-        // Neither side's bytes are read any more: they wait in the kernel's buffers, as on a dead link.
-        p.client.unpipe();
-        p.upstream?.unpipe();
-        p.client.pause();
-        p.upstream?.pause();
-      }
-    },
-    heal() {
-      cut = false;
-      for (const p of pairs) {
-        if (p.upstream === undefined) {
-          join(p);
-          continue;
-        }
-        p.client.pipe(p.upstream);
-        p.upstream.pipe(p.client);
-        p.client.resume();
-        p.upstream.resume();
-      }
-    },
+    cut: () => act("cut"),
+    heal: () => act("heal"),
     async close() {
-      for (const p of pairs) {
-        p.client.destroy();
-        p.upstream?.destroy();
-      }
-      await new Promise<void>((done) => server.close(() => done()));
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGKILL");
+      await exited;
     },
   };
 }

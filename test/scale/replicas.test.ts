@@ -187,8 +187,7 @@ describe("three gateway replicas on one PostgreSQL and one Redis", () => {
     expect((await chat(r3.url, bystander.key)).status).toBe(200);
     const ready = async () => (await fetch(`${r3.url}/readyz`)).status;
 
-    pgProxy.cut();
-    redisProxy.cut();
+    await Promise.all([pgProxy.cut(), redisProxy.cut()]);
     const cutAt = performance.now();
     expect(await until(async () => (await ready()) === 503, 10_000)).toBe(true);
     const refusedAfter = performance.now() - cutAt;
@@ -198,8 +197,7 @@ describe("three gateway replicas on one PostgreSQL and one Redis", () => {
     expect((await control(r1, "/control/kill", { kind: "identity", target: "leaked-during-partition", reason: "posted in a public gist" })).status).toBe(200);
     expect((await chat(r1.url, leaked.key)).status).toBe(403);
     await new Promise((r) => setTimeout(r, 1000));
-    pgProxy.heal();
-    redisProxy.heal();
+    await Promise.all([pgProxy.heal(), redisProxy.heal()]);
     const healedAt = performance.now();
     expect(await until(async () => (await ready()) === 200, 20_000)).toBe(true);
     const convergedAfter = performance.now() - healedAt;
