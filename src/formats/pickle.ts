@@ -108,6 +108,13 @@ export interface PickleAnalysis {
   arrays: PickleArrayRegion[];
   /** Why analysis stopped early; everything before `error.offset` was analysed. */
   error: PickleIssue | null;
+  /**
+   * The first opcode pickle.load certainly raises on in a program that registered no copyreg extensions (an
+   * EXT code, STACK_GLOBAL of something not a str, a call of something not callable or on arguments that are
+   * not a sequence), or null. The analysis reads on past it — a stream is judged whole — but nothing after it
+   * runs under that loader.
+   */
+  raisesAt: number | null;
   /** Offset just past STOP, or of the opcode where analysis stopped. */
   end: number;
   /** Reached STOP with no error. */
@@ -298,6 +305,25 @@ const PERSISTENT = opaque("a persistent object");
 const BUFFER = opaque("an out-of-band buffer");
 const ARRAY = opaque("a numpy array");
 
+/** Whether the unpickler could hold a str here: text, an import (`os.sep` is one), what a call or persistent_load returned. */
+function mayBeStr(v: Value): boolean {
+  return v.kind === "text" || v.kind === "global" || v.kind === "made" || v === PERSISTENT;
+}
+
+/**
+ * Whether calling `v` certainly raises: a str, a number, a container, None, a joblib array wrapper (no
+ * __call__). An import, what a call returned or a persistent object (whatever persistent_load made) may be callable.
+ */
+function notCallable(v: Value): boolean {
+  if (v.kind === "made") return v.madeBy === JOBLIB_ARRAY_WRAPPER;
+  return v.kind !== "global" && v !== PERSISTENT;
+}
+
+/** Whether `v` certainly cannot be a call's arguments: C pickle wants a tuple, pickle.py unpacks any iterable. */
+function notSequence(v: Value): boolean {
+  return v.kind === "int" || v === NONE || v === TRUE || v === FALSE || v === INT || v === FLOAT;
+}
+
 /** Longer strings are not decoded as names: no module or attribute is this long, and decoding costs time. */
 const MAX_NAME_BYTES = 1024;
 
@@ -345,7 +371,14 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   let end = 0;
   let complete = false;
   let imports = 0;
-  const done = (): RunResult => ({ analysis: { protocol, globals, unresolvedGlobals, calls, stateOnImports, reader, arrays, error, end, complete }, imports });
+  let raisesAt: number | null = null;
+  const raises = (): void => {
+    raisesAt ??= at;
+  };
+  const done = (): RunResult => ({
+    analysis: { protocol, globals, unresolvedGlobals, calls, stateOnImports, reader, arrays, error, raisesAt, end, complete },
+    imports,
+  });
   const joblib = reader === "joblib";
   // joblib reading: set once the wrapper class is imported; from then on every use of it is checked.
   let wrapperImported = false;
@@ -1112,10 +1145,14 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         }
         const nameValue = stack[--sp] as Value;
         const moduleValue = stack[--sp] as Value;
-        // A call's result may be a str the loader computed; a joblib array wrapper never is.
+        // A call's result may be a str the loader computed; a joblib array wrapper never is. pickle.load raises
+        // ("STACK_GLOBAL requires str") when either is something else, importing nothing, whatever the other is.
+        if (!mayBeStr(moduleValue) || !mayBeStr(nameValue)) raises();
         const computed =
-          (moduleValue.kind === "made" && moduleValue.madeBy !== JOBLIB_ARRAY_WRAPPER) ||
-          (nameValue.kind === "made" && nameValue.madeBy !== JOBLIB_ARRAY_WRAPPER);
+          mayBeStr(moduleValue) &&
+          mayBeStr(nameValue) &&
+          ((moduleValue.kind === "made" && moduleValue.madeBy !== JOBLIB_ARRAY_WRAPPER) ||
+            (nameValue.kind === "made" && nameValue.madeBy !== JOBLIB_ARRAY_WRAPPER));
         const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue), computed);
         if (target === JOBLIB_ARRAY_WRAPPER) wrapperImported = true;
         if (!push(imported(target))) break loop;
@@ -1133,6 +1170,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
           break loop;
         }
         imports++;
+        raises();
         const opcode = op === OP.EXT1 ? "EXT1" : op === OP.EXT2 ? "EXT2" : "EXT4";
         const target = recordUnresolved(opcode, `${opcode} imports copyreg extension code ${code}, which only the loading process's registry can name`);
         if (!push(imported(target))) break loop;
@@ -1170,6 +1208,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const args = stack[sp - 1] as Value;
         const target = callable.kind === "global" ? callable.target : null;
         recordCall(op === OP.REDUCE ? "REDUCE" : "NEWOBJ", target);
+        if (notCallable(callable) || notSequence(args)) raises();
         let made: Value | undefined;
         if (
           joblib &&
@@ -1216,6 +1255,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         sp -= 3;
         const target = cls.kind === "global" ? cls.target : null;
         recordCall("NEWOBJ_EX", target);
+        if (notCallable(cls)) raises();
         stack[sp++] = madeBy(target);
         break;
       }
@@ -1232,6 +1272,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         sp = k;
         const target = cls.kind === "global" ? cls.target : null;
         recordCall("OBJ", target);
+        if (notCallable(cls)) raises();
         stack[sp++] = madeBy(target);
         break;
       }

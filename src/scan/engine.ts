@@ -207,13 +207,20 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
     ? analyzePickle(bytes, 0, undefined, "joblib")
     : null;
   // Read as pickle.load reads it, a joblib file runs into array bytes as opcodes; its imports there still count,
-  // but not the unresolved ones pickle.load raises on without importing (random numbers make those).
+  // but not the unresolved ones pickle.load raises on without importing (random numbers make those), nor state
+  // set on them. A computed import there is still reported, and with it the file — unless pickle.load certainly
+  // raised before it (raisesAt: random numbers also make calls of ints, EXT codes and the like), so it never
+  // runs. Named imports count wherever they are.
   const arraysFrom = joblib?.arrays[0]?.offset ?? Infinity;
-  const plainOfJoblib = (p: PickleAnalysis): PickleAnalysis => ({
-    ...p,
-    error: null,
-    unresolvedGlobals: p.unresolvedGlobals.filter((u) => u.offset < arraysFrom || u.computed === true),
-  });
+  const plainOfJoblib = (p: PickleAnalysis): PickleAnalysis => {
+    const raisesAt = p.raisesAt ?? Infinity;
+    return {
+      ...p,
+      error: null,
+      unresolvedGlobals: p.unresolvedGlobals.filter((u) => u.offset < arraysFrom || (u.computed === true && u.offset < raisesAt)),
+      stateOnImports: p.stateOnImports.filter((c) => c.offset < arraysFrom || c.target !== null),
+    };
+  };
   const pickles: PickleAnalysis[] = joblib === null ? plain.pickles : [joblib, ...plain.pickles.map(plainOfJoblib)];
   const trailingOffset = joblib === null ? plain.trailingOffset : joblib.end;
   const findings: Finding[] = [];

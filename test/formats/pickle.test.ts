@@ -272,6 +272,26 @@ describe("call sites", () => {
   });
 });
 
+describe("where pickle.load certainly raises (raisesAt)", () => {
+  it("is null for a stream that loads", () => {
+    expect(analyzePickle(P().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().stop().bytes()).raisesAt).toBeNull();
+  });
+
+  it("is the first EXT code, a STACK_GLOBAL of something not a str, or a call of something not callable or on no sequence", () => {
+    const ext = P().proto(2).raw("N0").raw(0x82, 9).stop();
+    expect(analyzePickle(ext.bytes()).raisesAt).toBe(4);
+    const dict = P().proto(4).emptyDict().str("system").stackGlobal().stop();
+    expect(analyzePickle(dict.bytes()).raisesAt).toBe(dict.bytes().length - 2);
+    const callInt = P().proto(2).int(5).emptyTuple().reduce().stop();
+    expect(analyzePickle(callInt.bytes()).raisesAt).toBe(callInt.bytes().length - 2);
+    const intArgs = P().proto(2).global("collections", "OrderedDict").int(5).reduce().stop();
+    expect(analyzePickle(intArgs.bytes()).raisesAt).toBe(intArgs.bytes().length - 2);
+    // What a call returned may be callable, and any iterable unpacks as arguments in pickle.py: no certainty.
+    const made = P().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().raw("]").reduce().stop();
+    expect(analyzePickle(made.bytes()).raisesAt).toBeNull();
+  });
+});
+
 // ---------- stream shapes ----------
 
 describe("protocols, frames and stream structure", () => {

@@ -378,6 +378,23 @@ describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
     refused(await scan(joblib({ aligned: false, shape: [data.length / 8], data })), "PICKLE_UNRESOLVED_IMPORT", /result of calling "_codecs.encode"/);
   });
 
+  it("refuses a named import in array bytes even after an EXT code, where pickle.load would raise first", async () => {
+    // A loader whose program filled copyreg's registry gets past the EXT; a name spelled out is intent either way.
+    const ops = W()
+      .op(0x82, Buffer.from([9]))
+      .op("0")
+      .global("posix", "system")
+      .mark()
+      .unicode("id")
+      .tuple()
+      .reduce()
+      .op("0")
+      .bytes();
+    const even = ops.length % 2 === 0 ? ops : Buffer.concat([ops, Buffer.from("N0").subarray(0, 1)]);
+    const data = Buffer.concat([even, Buffer.from("N0".repeat(((8 - (even.length % 8)) % 8) / 2))]);
+    refused(await scan(joblib({ aligned: false, shape: [data.length / 8], data })), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
+  });
+
   it("refuses the same attack inside joblib's zlib and gzip compression", async () => {
     const bytes = joblib({ after: payloadOps() });
     refused(await scan(deflateSync(bytes)), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);

@@ -216,6 +216,18 @@ describe("joblib files", () => {
     );
   });
 
+  it.each([
+    // Float pairs property runs drew, read as pickle.load reads the old layout (where pickle.load raises):
+    ["82 d9 82 cc 61: EXT1 217 and an APPEND on it (at the EXT: copyreg's registry holds no code 217)", 7.483597191498092e306],
+    ["6f 84 ...: OBJ, then EXT4, then STACK_GLOBAL of the two (at the EXT)", 2.7290593112839106e-190],
+    ["6f 93 ...: OBJ, then a STACK_GLOBAL whose module is a dict (STACK_GLOBAL requires str)", -7.070562035983747e234],
+    ["4d da 20 52 93: the array wrapper called on an int, then STACK_GLOBAL of the result (at the call)", 3.578122605252711e24],
+  ])("passes array bytes pickle.load raises on before importing anything: %s", async (_, value) => {
+    const data = Buffer.from(Float64Array.from([value, 0]).buffer);
+    const bytes = joblibPickle([{ name: "w", dtype: "f8", shape: [2], data, aligned: false }]);
+    expect(await scanSource(memorySource(bytes), "", { limits: DEFAULT_LIMITS, allow: {} })).toMatchObject({ findings: [] });
+  });
+
   it("names a payload after the array bytes as joblib.load would meet it", async () => {
     const after = new PickleWriter().global("posix", "system").mark().unicode("id").tuple().reduce().op("0").bytes();
     const bytes = joblibPickle([{ ...arrays[0]!, after }]);
