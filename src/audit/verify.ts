@@ -112,19 +112,17 @@ async function witnessedRoots(
 export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierKey[], options: VerifyOptions = {}): Promise<AuditVerifyReport> {
   // The witnesses are read before the log: a witness that moved on meanwhile must not look ahead of it.
   const witnesses = await Promise.all((options.witnesses ?? []).map(snapshotOf));
-  const db = store.db;
-  // The head, the checkpoints and the events' bounds are read one after another while other processes may
-  // commit: events past the head read a moment before are a commit that landed in between, not a tail
-  // nobody signed. Read again (a few times) until they agree; what still disagrees is reported.
-  let checkpoints: Awaited<ReturnType<typeof readCheckpoints>>;
-  let head: Awaited<ReturnType<typeof readHead>>;
-  let bounds: { lo: number | null; hi: number | null } | undefined;
-  for (let attempt = 0; ; attempt++) {
-    checkpoints = await readCheckpoints(store);
-    head = await readHead(store);
-    bounds = (await sql<{ lo: number | null; hi: number | null }>`select min(seq) as lo, max(seq) as hi from audit_events`.execute(db)).rows[0];
-    if (attempt >= 4 || Number(bounds?.hi ?? 0) <= (head?.size ?? 0)) break;
-  }
+  // The checkpoints, the head and the events' bounds are read as of one moment (one repeatable-read
+  // transaction; on SQLite, one that holds the write lock for three reads): other processes commit meanwhile,
+  // and events past a head read a moment earlier would look like a tail nobody signed.
+  const { checkpoints, head, bounds } = await store.db
+    .transaction()
+    .setIsolationLevel("repeatable read")
+    .execute(async (trx) => ({
+      checkpoints: await trx.selectFrom("audit_checkpoints").select(["tree_size", "root_hash", "note"]).orderBy("tree_size").execute(),
+      head: await trx.selectFrom("audit_head").select(["size", "note", "frontier"]).where("id", "=", 1).executeTakeFirst(),
+      bounds: (await sql<{ lo: number | null; hi: number | null }>`select min(seq) as lo, max(seq) as hi from audit_events`.execute(trx)).rows[0],
+    }));
   return verifyAuditSource(
     {
       checkpoints,
@@ -140,14 +138,6 @@ export async function verifyAuditLog(store: Store, keys: readonly AuditVerifierK
 }
 
 /** A witness as it was read once: what it held, or why it could not be read. */
-function readCheckpoints(store: Store) {
-  return store.db.selectFrom("audit_checkpoints").select(["tree_size", "root_hash", "note"]).orderBy("tree_size").execute();
-}
-
-function readHead(store: Store) {
-  return store.db.selectFrom("audit_head").select(["size", "note", "frontier"]).where("id", "=", 1).executeTakeFirst();
-}
-
 function snapshotOf(w: AuditWitness): Promise<AuditWitness> {
   const fixed = (latest: () => Promise<WitnessedCheckpoint | undefined>): AuditWitness => ({
     name: w.name,

@@ -113,16 +113,22 @@ function hashAt(store: Store): (seq: number) => Promise<string | undefined> {
  * not a verification: `audit verify` recomputes the log and checks the witnessed root.
  */
 export async function witnessStatuses(store: Store, keys: readonly AuditVerifierKey[], witnesses: readonly AuditWitness[]): Promise<WitnessStatus[]> {
+  // The witnesses first, then the head: a commit landing between the two then finds the log ahead of the
+  // witness (fine), never a witness ahead of the log it was read after (which reads as a rollback).
+  const read = await Promise.all(
+    witnesses.map(async (w) => {
+      try {
+        return { w, held: await w.latest() };
+      } catch (err) {
+        return { w, failed: err as Error };
+      }
+    }),
+  );
   const head = await logHead(store);
   const at = hashAt(store);
   return Promise.all(
-    witnesses.map(async (w): Promise<WitnessStatus> => {
-      let held: WitnessedCheckpoint | undefined;
-      try {
-        held = await w.latest();
-      } catch (err) {
-        return { name: w.name, state: "unreadable", ok: false, message: (err as Error).message };
-      }
+    read.map(async ({ w, held, failed }): Promise<WitnessStatus> => {
+      if (failed !== undefined) return { name: w.name, state: "unreadable", ok: false, message: failed.message };
       if (held === undefined) {
         return {
           name: w.name,
