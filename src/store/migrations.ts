@@ -442,9 +442,9 @@ const migrations: Record<string, Migration> = {
           perform pg_notify(${sql.lit(CHANGE_CHANNEL)}, tg_table_schema || '.' || tg_table_name);
           return null;
         end $$`.execute(db);
-      for (const table of CHANGE_TABLES) {
+      for (const table of CHANGE_TABLES_0015) {
         // A key's or identity's last use is written as calls come in and changes no decision: not worth telling anyone.
-        const columns = CHANGE_COLUMNS[table as keyof typeof CHANGE_COLUMNS];
+        const columns = CHANGE_COLUMNS_0015[table as keyof typeof CHANGE_COLUMNS_0015];
         const update = columns === undefined ? sql`update` : sql`update of ${sql.join(columns.map((c) => sql.id(c)))}`;
         await sql`create trigger ${sql.id(`${table}_changed`)} after insert or ${update} or delete or truncate on ${sql.id(table)}
                   for each statement execute function perimeter_notify_change()`.execute(db);
@@ -452,7 +452,7 @@ const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>): Promise<void> {
       if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-      for (const table of CHANGE_TABLES) await sql`drop trigger if exists ${sql.id(`${table}_changed`)} on ${sql.id(table)}`.execute(db);
+      for (const table of CHANGE_TABLES_0015) await sql`drop trigger if exists ${sql.id(`${table}_changed`)} on ${sql.id(table)}`.execute(db);
       await sql`drop function if exists perimeter_notify_change()`.execute(db);
     },
   },
@@ -461,14 +461,17 @@ const migrations: Record<string, Migration> = {
 /** The PostgreSQL channel 0015 notifies on; the payload is `schema.table`. */
 export const CHANGE_CHANNEL = "perimeter_changes";
 
-/** Tables where only updates of these columns change a decision (the rest note use). */
-const CHANGE_COLUMNS = {
+/** Tables where only updates of these columns change a decision (the rest note use), as of 0015. */
+const CHANGE_COLUMNS_0015 = {
   identities: ["name", "kind", "owner", "environment", "scopes", "expires_at", "revoked_at", "revoked_reason"],
   api_keys: ["identity_id", "hash", "expires_at", "revoked_at"],
 } as const;
 
-/** The tables whose writes change what a gateway decides (never the audit log or usage notes: those are written per call). */
-export const CHANGE_TABLES = [
+/**
+ * The tables 0015 put triggers on. A migration's text is fixed once released: a table added later gets its
+ * trigger from a migration of its own, and joins CHANGE_TABLES with it.
+ */
+const CHANGE_TABLES_0015 = [
   "kills",
   "identities",
   "api_keys",
@@ -484,6 +487,12 @@ export const CHANGE_TABLES = [
   "tool_pins",
   "tool_approvals",
 ] as const;
+
+/**
+ * The tables whose writes change what a gateway decides (never the audit log or usage notes: those are
+ * written per call), each with a trigger that notifies (test/store/store.test.ts checks them on PostgreSQL).
+ */
+export const CHANGE_TABLES: readonly string[] = [...CHANGE_TABLES_0015];
 
 /**
  * SQLite cannot drop a column's UNIQUE constraint: the table is rebuilt. api_keys is rebuilt first, so that

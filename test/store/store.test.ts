@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import { CHANGE_TABLES } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/store.js";
 import { STORE_KINDS, createTestEnv } from "../helpers/stores.js";
 
@@ -36,6 +37,21 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
       expect(first.dialect).toBe(kind);
       await first.close();
       await second.close();
+    } finally {
+      await env.cleanup();
+    }
+  });
+});
+
+describe("change notifications on PostgreSQL", () => {
+  it("have a trigger on every table a gateway listens for, and on no other", async () => {
+    const env = await createTestEnv("postgres");
+    try {
+      const store = await env.open();
+      const triggers = await sql<{ table: string }>`select c.relname as table from pg_trigger t join pg_class c on c.oid = t.tgrelid
+        join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and t.tgname = c.relname || '_changed'`.execute(store.db);
+      expect(triggers.rows.map((r) => r.table).sort()).toEqual([...CHANGE_TABLES].sort());
+      await store.close();
     } finally {
       await env.cleanup();
     }
