@@ -11,7 +11,7 @@ import { PerimeterError } from "../errors.js";
 // the database's lock), kills and revocations (pushed by PostgreSQL, relayed between workers here for
 // SQLite), limits (Redis). The primary only forks, relays, restarts a worker that dies and stops them all.
 
-/** A message between a worker and the primary: something that decides calls changed in the sender. */
+/** A message between a worker and the primary: a table whose rows decide calls changed in the sender (SQLite). */
 export const CHANGED_MESSAGE = "perimeter:changed";
 /** From the primary to a worker: finish the calls in flight and stop. */
 export const STOP_MESSAGE = "perimeter:stop";
@@ -146,8 +146,10 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       startedAt.set(w, performance.now());
       w.on("message", (m: unknown) => {
         if (m === null || typeof m !== "object" || (m as { type?: unknown }).type !== CHANGED_MESSAGE) return;
+        const table = (m as { table?: unknown }).table;
         for (const other of Object.values(cluster.workers ?? {}))
-          if (other !== undefined && other !== w && other.isConnected()) other.send({ type: CHANGED_MESSAGE });
+          if (other !== undefined && other !== w && other.isConnected())
+            other.send({ type: CHANGED_MESSAGE, table: typeof table === "string" ? table : undefined });
       });
       w.on("listening", function onListening(address) {
         if (options.isGateway !== undefined && !options.isGateway({ address: address.address ?? "", port: address.port })) return;
@@ -198,8 +200,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
 /** A worker's side of the cluster. */
 export interface ClusterWorker {
-  /** Tell the other workers that something deciding calls changed here. */
-  broadcast(): void;
+  /** Tell the other workers that this table, which decides calls, changed here. */
+  broadcast(table: string): void;
   /** Resolves (with why) when the primary says stop, or is gone. */
   readonly stopped: Promise<string>;
   close(): void;
@@ -210,7 +212,7 @@ export interface ClusterWorker {
  * primary that is gone hands out no more connections). SIGINT and SIGTERM are the primary's to act on: a
  * worker only notes them, since a terminal or service manager signals every process of the group at once.
  */
-export function joinCluster(onChange: () => void): ClusterWorker | undefined {
+export function joinCluster(onChange: (table: string | undefined) => void): ClusterWorker | undefined {
   if (!cluster.isWorker) return undefined;
   let stop: (why: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => {
@@ -219,8 +221,10 @@ export function joinCluster(onChange: () => void): ClusterWorker | undefined {
   const hear = (m: unknown): void => {
     if (m === null || typeof m !== "object") return;
     const type = (m as { type?: unknown }).type;
-    if (type === CHANGED_MESSAGE) onChange();
-    else if (type === STOP_MESSAGE) stop("the primary said stop");
+    if (type === CHANGED_MESSAGE) {
+      const table = (m as { table?: unknown }).table;
+      onChange(typeof table === "string" ? table : undefined);
+    } else if (type === STOP_MESSAGE) stop("the primary said stop");
   };
   const orphaned = (): void => stop("the primary is gone");
   const signalled = (): void => undefined;
@@ -229,8 +233,8 @@ export function joinCluster(onChange: () => void): ClusterWorker | undefined {
   process.on("SIGINT", signalled);
   process.on("SIGTERM", signalled);
   return {
-    broadcast: () => {
-      if (process.connected) process.send?.({ type: CHANGED_MESSAGE });
+    broadcast: (table) => {
+      if (process.connected) process.send?.({ type: CHANGED_MESSAGE, table });
     },
     stopped,
     close: () => {

@@ -20,8 +20,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
   readonly logger?: Logger | undefined;
-  /** Told after this gateway applied a change made through its control API (to tell other workers). */
-  readonly onChange?: (() => void) | undefined;
+  /** Told which table changed after this gateway applied a change made through its control API (to tell other workers). */
+  readonly onChange?: ((table: string) => void) | undefined;
 }
 
 /** Serve the gateway's routes and the control API (whose changes reach this gateway's kill switch at once). */
@@ -46,13 +46,12 @@ export async function serveGateway(ctx: Context, started: StartedGateway, option
     lifecycle: lifecycleDeps(ctx),
     authenticate: (a) => started.authenticate(a),
     onPolicyChange: async () => {
-      await started.gateway.refresh();
-      options.onChange?.();
+      await started.refreshPolicies();
+      options.onChange?.("policy_sets");
     },
     onKillChange: async () => {
-      await started.gateway.refreshKills();
-      await started.tools?.refresh();
-      options.onChange?.();
+      await Promise.all([started.gateway.refreshKills(), started.tools?.refresh()]);
+      options.onChange?.("kills");
     },
     logger,
     // One count for the whole listener: refusals without credentials per source, and each identity's budget.

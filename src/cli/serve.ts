@@ -114,8 +114,9 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
               }
             }
             const started = await startGateway(ctx, { logger });
-            // Between workers of one `serve --workers N`: a change made through this one's control API reaches the others now.
-            const changes = joinCluster(() => started.changed());
+            // Between workers of one `serve --workers N` on SQLite: a change made through this one's control API
+            // reaches the others now (PostgreSQL tells every worker itself).
+            const changes = joinCluster((table) => started.changed(table));
             let server: RunningServer | undefined;
             let hook: RunningServer | undefined;
             try {
@@ -124,7 +125,7 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
                 port: port ?? ctx.loaded.config.gateway.port,
                 tls,
                 logger,
-                onChange: changes?.broadcast,
+                onChange: ctx.store.watchChanges === undefined ? changes?.broadcast : undefined,
               });
               if (webhook !== undefined) {
                 if (webhook.tls.clientCa === undefined) {

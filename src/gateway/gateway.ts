@@ -128,7 +128,6 @@ export class Gateway {
   private readonly waiting: Array<() => void> = [];
   /** Reads asked for by change notifications that have not begun (see changed). */
   private readonly queuedChanges = new Set<"kills" | "all">();
-  private forgetQueued: (() => void) | undefined;
   readonly metrics: GatewayMetrics;
   private readonly unauthenticated: UnauthenticatedRefusals;
   /** Refusals of authenticated callers before their limits: audited one by one up to a rate per identity. */
@@ -209,20 +208,14 @@ export class Gateway {
    * A push said something that decides calls changed: read it now (errors are the poll's to report). A change
    * to the kills alone needs only the kills read; anything else (or not knowing what) reads everything.
    */
-  changed(table?: string, from: "notification" | "poll" = "notification", forget?: () => void): void {
+  changed(table?: string, from: "notification" | "poll" = "notification"): void {
     const kind = table === "kills" ? "kills" : "all";
-    // What else must be forgotten (cached keys, when identities changed) is forgotten as the read begins.
-    if (forget !== undefined) this.forgetQueued = forget;
     // A read of this kind that has not begun yet will see this change too: a flood of notifications (anyone who
     // can connect to the database can send them) costs at most one queued read of each kind.
     if (this.queuedChanges.has(kind)) return;
     this.queuedChanges.add(kind);
     const begin = () => {
       this.queuedChanges.delete(kind);
-      if (kind === "kills") return;
-      const f = this.forgetQueued;
-      this.forgetQueued = undefined;
-      f?.();
     };
     void (kind === "kills" ? this.refreshKills(begin) : this.refresh(begin)).catch((err: unknown) => {
       this.refreshError = asPerimeterError(err).message;

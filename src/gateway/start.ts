@@ -42,8 +42,10 @@ export interface StartedGateway {
   readonly identities: IdentityService;
   /** Where decisions note the scopes that made a difference (the control API's decisions too). */
   readonly scopeUse: ScopeUseRecorder;
-  /** Something that decides calls changed (a table, or anything): forget cached keys, read the catalog and kills again. */
+  /** Something that decides calls changed (a table, or anything): read again, or forget, what it decides. */
   changed(table?: string): void;
+  /** Read the gateway's policy sets again now (an apply through this process's control API). */
+  refreshPolicies(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -159,7 +161,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
         audit: (event) => ctx.audit().append(event),
         kill: async (kind, target, reason) => {
           await killSwitchFor(ctx).kill({ kind, target, reason, actor: "perimeter:monitor" });
-          await started?.refresh();
+          await started?.refreshKills();
         },
         inForce: async (kind, target) => (await listKills(ctx.store)).some((k) => k.kind === kind && k.target === target),
         logger: options.logger,
@@ -202,15 +204,29 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     await monitor?.close();
     throw err;
   }
-  // What decides calls changed somewhere (this process's control API, the CLI, another replica): read it now.
+  // What decides calls changed somewhere (this process's control API, the CLI, another replica): read again
+  // what that table decides, no more — the kills alone after a kill, the policy sets alone after an apply,
+  // the tool gateway's kills and pins; cached keys are forgotten after an identity or key change (no read: the
+  // next call reads its key). Anything else, or not knowing what (a reconnect), reads everything.
+  const warn = (what: string) => (err: unknown) => options.logger?.warn({ err }, `reading ${what} after a change failed`);
   const refreshTools = coalesced(async () => {
     await tools?.refresh();
   });
+  const refreshPolicies = coalesced(async () => {
+    await policies.refresh();
+    options.logger?.debug("read the policy sets");
+  });
+  // A flood of notifications (anyone who can connect to the database can send them) must not keep the cache empty.
+  const forgetKeys = throttled(() => {
+    identities.forgetAll();
+    options.logger?.debug("forgot the cached keys");
+  }, FORGET_KEYS_MS);
   const changed = (table?: string): void => {
-    const keys = table === undefined || table === "identities" || table === "api_keys";
-    gateway.changed(table, "notification", keys ? () => identities.forgetAll() : undefined);
-    if (tools !== undefined)
-      void refreshTools().catch((err: unknown) => options.logger?.warn({ err }, "reading the tool gateway's state after a change failed"));
+    const everything = table === undefined;
+    if (everything || KEY_TABLES.has(table)) forgetKeys();
+    if (table === "policy_sets") void refreshPolicies().catch(warn("the policy sets"));
+    else if (everything || !(KEY_TABLES.has(table) || TOOL_TABLES.has(table))) gateway.changed(table);
+    if (tools !== undefined && (everything || table === "kills" || TOOL_TABLES.has(table))) void refreshTools().catch(warn("the tool gateway's state"));
   };
   // PostgreSQL pushes each committed change (migration 0015); the poll (killPollMs) stays the reconciliation
   // that catches a gateway up on what it missed, and the fail-closed window bounds a gateway that hears nothing.
@@ -240,6 +256,9 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     identities,
     scopeUse,
     changed,
+    refreshPolicies: async () => {
+      await policies.refresh();
+    },
     async close() {
       await watch?.close();
       await tools?.close();
@@ -256,6 +275,35 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
       // Spans still buffered go out now; a collector that is down must not hold the shutdown.
       await tracing?.shutdown().catch((err: unknown) => options.logger?.warn({ err }, "sending the last traces failed"));
     },
+  };
+}
+
+/** Tables whose changes only mean cached keys must go, and those only the tool gateway reads. */
+const KEY_TABLES: ReadonlySet<string> = new Set(["identities", "api_keys"]);
+const TOOL_TABLES: ReadonlySet<string> = new Set(["tool_pins", "tool_approvals"]);
+/** Cached keys are forgotten at once on a change, and at most this often while changes keep coming. */
+const FORGET_KEYS_MS = 100;
+
+/**
+ * `work` at once, then at most once per `ms`: asked again within that time, it runs once more at its end (so
+ * every ask is followed by a run), however many times it was asked.
+ */
+export function throttled(work: () => void, ms: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let again = false;
+  const run = (): void => {
+    work();
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (!again) return;
+      again = false;
+      run();
+    }, ms);
+    timer.unref();
+  };
+  return () => {
+    if (timer === undefined) run();
+    else again = true;
   };
 }
 
