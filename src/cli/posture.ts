@@ -23,7 +23,7 @@ export function registerPosture(program: Command, cli: Cli): void {
         const format = parseFormat(opts.format, ["text", "json"] as const);
         return withContext(cli.globals(), async (ctx) => {
           const postures = (await listRuntimes(ctx)).map((r) => runtimePosture(r));
-          const permits = (await gatewayPoliciesInForce(ctx)).policies.filter((p) => p.effect === "permit").map((p) => p.id);
+          const permits = (await gatewayPoliciesInForce(ctx)).engine.policies.filter((p) => p.effect === "permit").map((p) => p.id);
           const access = await accessReview(ctx.store, ctx.loaded.config.posture.accessReview, new Date(), { permits });
           if (format === "json") printJson({ runtimes: postures, access });
           else if (postures.length === 0) process.stdout.write("no runtimes: register one with perimeter runtime add\n");

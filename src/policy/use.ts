@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { AuditLog } from "../audit/index.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Store } from "../store/store.js";
-import { engineFor, PolicySets } from "./applied.js";
+import { engineFor, PolicySets, type AppliedPolicySet } from "./applied.js";
 import { PolicyEngine } from "./engine.js";
 
 // Which policies are exercised: when a gateway first had each in force, and when each last decided a call (a
@@ -90,8 +90,19 @@ export async function policyUse(store: Store, target: string): Promise<Map<strin
   return new Map(rows.map((r) => [r.policy_id, { policyId: r.policy_id, firstSeenAt: r.first_seen_at, lastUsedAt: r.last_used_at }]));
 }
 
-/** The gateway's policy set in force: the newest applied one, else the configured files (else the defaults). */
-export async function gatewayPoliciesInForce(ctx: { readonly store: Store; readonly loaded: LoadedConfig; audit(): AuditLog }): Promise<PolicyEngine> {
+/**
+ * The gateway's policy set in force: the newest applied one (with its record), else the configured files (else
+ * the defaults), read once so that what is judged and what is named as evidence are the same set.
+ */
+export async function gatewayPoliciesInForce(ctx: {
+  readonly store: Store;
+  readonly loaded: LoadedConfig;
+  audit(): AuditLog;
+}): Promise<{ readonly engine: PolicyEngine; readonly applied: AppliedPolicySet | undefined }> {
   const latest = await new PolicySets(ctx.store, ctx.audit).latest("gateway");
-  return latest !== undefined && latest.text !== null ? engineFor("gateway", `applied set #${latest.seq}`, latest.text) : PolicyEngine.fromConfig(ctx.loaded);
+  const applied = latest !== undefined && latest.text !== null ? latest : undefined;
+  return {
+    engine: applied === undefined ? PolicyEngine.fromConfig(ctx.loaded) : engineFor("gateway", `applied set #${applied.seq}`, applied.text as string),
+    applied,
+  };
 }

@@ -15,8 +15,6 @@ import { provenanceProblem } from "../lifecycle/provenance.js";
 import { type Evidence, LifecycleRepository, type LifecycleState } from "../lifecycle/repository.js";
 import { servable } from "../lifecycle/servable.js";
 import { type ApprovalRecord, approvalRecord } from "../lifecycle/service.js";
-import { PolicySets } from "../policy/applied.js";
-import { PolicyEngine } from "../policy/engine.js";
 import { gatewayPoliciesInForce } from "../policy/use.js";
 import { type AccessFinding, type AccessFindingRule, accessReview } from "../posture/access.js";
 import { runtimePosture } from "../posture/runtimes.js";
@@ -105,7 +103,7 @@ interface State {
   /** Every approval of each approved version, verified (read once: two checks judge them). */
   readonly approvals: ReadonlyMap<string, readonly { evidence: Evidence; record: ApprovalRecord }[]>;
   /** The gateway's policy set in force, or why it could not be built. */
-  readonly policies: PolicyEngine | Error;
+  readonly policies: Awaited<ReturnType<typeof gatewayPoliciesInForce>> | Error;
   readonly witnesses: readonly AuditWitness[];
   /** The newest gateway start whose configuration differs from the one this report reads, if it does. */
   readonly otherConfig: { readonly seq: number; readonly time: string; readonly digest: string } | undefined;
@@ -178,7 +176,7 @@ async function readState(ctx: Context, options: CheckOptions): Promise<State> {
   const now = options.now ?? new Date();
   // Built once (Cedar parses and validates the set): an error is policies-enforced's failure, not the report's.
   const policies = await gatewayPoliciesInForce(ctx).catch((err: unknown) => asPerimeterError(err));
-  const permits = policies instanceof PolicyEngine ? policies.policies.filter((p) => p.effect === "permit").map((p) => p.id) : undefined;
+  const permits = policies instanceof Error ? undefined : policies.engine.policies.filter((p) => p.effect === "permit").map((p) => p.id);
   const access = await accessReview(ctx.store, ctx.loaded.config.posture.accessReview, now, { permits });
   const approvals = await approvalRecords(
     ctx,
@@ -539,12 +537,11 @@ const CHECKS: Record<CheckId, (s: State) => Promise<CheckResult> | CheckResult> 
   },
 
   async "policies-enforced"(s) {
-    const latest = await new PolicySets(s.ctx.store, s.ctx.audit).latest("gateway");
     if (s.policies instanceof Error) throw s.policies;
-    const engine = s.policies;
+    const { engine, applied: latest } = s.policies;
     const permits = engine.policies.filter((p) => p.effect === "permit").length;
     const evidence: EvidenceLink[] =
-      latest !== undefined && latest.text !== null
+      latest !== undefined
         ? [{ kind: "policy-set", ref: `gateway#${latest.seq}`, about: `applied by ${latest.appliedBy} at ${latest.appliedAt}, sha256 ${latest.digest}` }]
         : [{ kind: "config", ref: "policy.files", about: `${engine.policies.length} policies validated against the schema` }];
     if (engine.blanketPermits.length > 0)
