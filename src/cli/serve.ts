@@ -104,9 +104,7 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
                   ...(webhook === undefined ? {} : { isGateway: (a: { port: number }) => a.port !== webhook.port }),
                   onListening: (a) => {
                     const url = `${tls === undefined ? "http" : "https"}://${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`;
-                    process.stderr.write(
-                      `perimeter: serving ${url}/v1 (OpenAI), ${url}/api (Ollama), ${url}/control, ${url}/metrics${webhook === undefined ? "" : `; the admission webhook at https://${webhook.host}:${webhook.port}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM (${plan.workers} processes)\n`,
-                    );
+                    process.stderr.write(servingBanner(url, webhook && `https://${webhook.host}:${webhook.port}`, ` (${plan.workers} processes)`));
                   },
                 });
                 process.stderr.write(`perimeter: ${code === 0 ? "stopped" : "the workers failed: the log says why"}\n`);
@@ -141,10 +139,7 @@ export function registerServe(program: Command, cli: Cli, makeAdmitter: (ctx: Co
               await started.close();
               throw err;
             }
-            if (!cluster.isWorker)
-              process.stderr.write(
-                `perimeter: serving ${server.url}/v1 (OpenAI), ${server.url}/api (Ollama), ${server.url}/control, ${server.url}/metrics${hook === undefined ? "" : `; the admission webhook at ${hook.url}${WEBHOOK_PATH}`}; stop with Ctrl-C or SIGTERM\n`,
-              );
+            if (!cluster.isWorker) process.stderr.write(servingBanner(server.url, hook?.url));
             const signal = changes === undefined ? await untilSignal() : await changes.stopped;
             process.stderr.write(`perimeter: ${signal}: finishing requests in flight and stopping\n`);
             changes?.close();
@@ -274,4 +269,10 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+/** The line `perimeter serve` prints once it serves: where each API is, and how to stop it. */
+function servingBanner(url: string, webhook: string | undefined, processes = ""): string {
+  const hook = webhook === undefined ? "" : `; the admission webhook at ${webhook}${WEBHOOK_PATH}`;
+  return `perimeter: serving ${url}/v1 (OpenAI), ${url}/api (Ollama), ${url}/control, ${url}/metrics${hook}; stop with Ctrl-C or SIGTERM${processes}\n`;
 }

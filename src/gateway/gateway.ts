@@ -178,29 +178,24 @@ export class Gateway {
    * no newer read's has.
    */
   refresh(onBegin?: () => void): Promise<void> {
-    return withDeadline(
-      this.slot(() => {
-        onBegin?.();
-        // Its place is given up at the deadline even if the store never answers: the next read may get through.
-        return withDeadline(this.read(), this.staleMs, "reading the catalog and kill switch");
-      }),
-      this.staleMs,
-      "reading the catalog and kill switch",
-    );
+    return this.queued("reading the catalog and kill switch", onBegin, () => this.read());
   }
 
   /** Read the kills alone (a kill or lift was committed): one query, applied like a full read's. */
   refreshKills(onBegin?: () => void): Promise<void> {
+    return this.queued("reading the kill switch", onBegin, () => this.readKills());
+  }
+
+  /** A store read in its turn (see refresh): it fails for its caller, and gives up its place, at the deadline. */
+  private queued(what: string, onBegin: (() => void) | undefined, read: () => Promise<void>): Promise<void> {
     return withDeadline(
-      this.slot(async () => {
+      this.slot(() => {
         onBegin?.();
-        const epoch = ++this.epoch;
-        const kills = await withDeadline(listKills(this.deps.store), this.staleMs, "reading the kill switch");
-        this.applyKills(epoch, kills);
-        this.deps.logger?.debug({ kills: kills.length }, "read the kill switch");
+        // Its place is given up at the deadline even if the store never answers: the next read may get through.
+        return withDeadline(read(), this.staleMs, what);
       }),
       this.staleMs,
-      "reading the kill switch",
+      what,
     );
   }
 
@@ -258,6 +253,13 @@ export class Gateway {
       this.refreshError = undefined;
     }
     this.applyKills(epoch, kills);
+  }
+
+  private async readKills(): Promise<void> {
+    const epoch = ++this.epoch;
+    const kills = await listKills(this.deps.store);
+    this.applyKills(epoch, kills);
+    this.deps.logger?.debug({ kills: kills.length }, "read the kill switch");
   }
 
   private applyKills(epoch: number, kills: readonly Kill[]): void {

@@ -4,6 +4,8 @@ import { IdentityRepository } from "../identity/repository.js";
 import type { Identity } from "../identity/types.js";
 import { parseModelRef } from "../inventory/models.js";
 import { InventoryRepository } from "../inventory/repository.js";
+import type { Selectable } from "kysely";
+import type { KillTable } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import { describeKill, KILL_KINDS, KillSet, type Kill, type KillKind } from "./kill-set.js";
 import { clip } from "../clip.js";
@@ -192,9 +194,7 @@ export class KillSwitch {
 
   private async find(kind: KillKind, target: string): Promise<Kill | undefined> {
     const row = await this.deps.store.db.selectFrom("kills").selectAll().where("target_kind", "=", kind).where("target", "=", target).executeTakeFirst();
-    return row === undefined
-      ? undefined
-      : { kind: row.target_kind as KillKind, target: row.target, reason: row.reason, killedAt: row.killed_at, killedBy: row.killed_by };
+    return row === undefined ? undefined : killFromRow(row);
   }
 
   /** Run a check; when it refuses, the refusal is an audit event (decision deny) before it is thrown. */
@@ -279,11 +279,15 @@ export async function lift(store: Store, audit: AuditLog, input: KillInput, opti
 
 export async function listKills(store: Store): Promise<Kill[]> {
   const rows = await store.db.selectFrom("kills").selectAll().orderBy("killed_at").execute();
-  return rows.map((r) => ({ kind: r.target_kind as KillKind, target: r.target, reason: r.reason, killedAt: r.killed_at, killedBy: r.killed_by }));
+  return rows.map(killFromRow);
+}
+
+function killFromRow(row: Selectable<KillTable>): Kill {
+  return { kind: row.target_kind as KillKind, target: row.target, reason: row.reason, killedAt: row.killed_at, killedBy: row.killed_by };
 }
 
 function identityTarget(i: Identity): ResolvedTarget {
-  return { kind: "identity", target: i.id, covers: `identity ${i.name} (${i.id})${i.revokedAt === null ? "" : ", already revoked"}` };
+  return { kind: "identity", target: i.id, covers: `identity ${i.name} (${i.id})` };
 }
 
 function checkReason(reason: unknown, what: string): void {
