@@ -15,11 +15,18 @@ export function workerModule(callerUrl: string, name: string): WorkerModule {
   return { url: new URL(`./${name}.js`, callerUrl), viaTsx: false };
 }
 
+/**
+ * A worker's heap limits, the same from sources (tests, through tsx) as from the build: a tsx worker left with
+ * Node's defaults crashed the whole process (V8 "unreachable code" in the deoptimizer, Node 20) within a few
+ * Cedar policy checks of 2,000 policies — the "worker exited unexpectedly" of earlier CI runs.
+ */
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 64 };
+
 export function startWorker(module: WorkerModule, workerData: unknown): Worker {
-  if (!module.viaTsx) return new Worker(module.url, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+  if (!module.viaTsx) return new Worker(module.url, { workerData, resourceLimits: RESOURCE_LIMITS });
   const tsx = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(module.url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, resourceLimits: RESOURCE_LIMITS });
 }
 
 type FromWorker<R> = { type: "ready" } | { type: "result"; id: number; result: R } | { type: "error"; id: number; message: string };
