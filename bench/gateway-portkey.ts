@@ -4,11 +4,11 @@
 // profile as it does the others. Calls reach the upstream with `x-portkey-provider: openai` and
 // `x-portkey-custom-host: <upstream>/v1`; Portkey passes Authorization on.
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
+import { freePort } from "../test/helpers/replicas.js";
 import { runChild } from "./gateway-child.js";
 
 /** The package's bin, from its package.json (the package exports no subpaths). */
@@ -27,18 +27,9 @@ function portkeyEntry(): { file: string; version: string } {
   return { file: join(dirname(pkgFile), bin), version: pkg.version ?? "?" };
 }
 
-/** A port free now (Portkey takes a port number, not 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no free port");
-  return address.port;
-}
-
 await runChild(async () => {
   const { file, version } = portkeyEntry();
+  // Portkey takes a port number, not 0.
   const port = await freePort();
   process.argv = [process.argv[0] ?? process.execPath, file, `--port=${port}`, "--headless"];
   await import(pathToFileURL(file).href);

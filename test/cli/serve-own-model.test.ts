@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildDemoModel } from "../../src/runtimes/demo-model.js";
+import { freePort } from "../helpers/replicas.js";
 
 // The README's "Serve your own model", run as written: its shell blocks, in order, in a new directory, with
 // `npx perimeter` being this checkout's CLI and ~/Downloads/my-model.gguf a generated tiny GGUF. The only
@@ -21,14 +21,6 @@ function readmeBlocks(): string[] {
   const end = text.indexOf("\n## ", start + 1);
   const section = text.slice(start, end < 0 ? undefined : end);
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
 }
 
 describe("serve your own model, as the README says", () => {
