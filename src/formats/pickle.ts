@@ -49,6 +49,8 @@ export interface PickleIssue {
   message: string;
   /** The bytes may be well formed, but how a loader reads on from here cannot be modelled exactly. */
   unmodelled?: true;
+  /** The scanner stopped where CPython's pickle.load may read on: a limit of its own, or a FRAME read two ways. */
+  readsOn?: true;
   /** Truncated: reading on needs the data to reach at least this offset (a caller holding a prefix can read more). */
   needs?: number;
   /**
@@ -312,10 +314,12 @@ function mayBeStr(v: Value): boolean {
 
 /**
  * Whether calling `v` certainly raises: a str, a number, a container, None, a joblib array wrapper (no
- * __call__). An import, what a call returned or a persistent object (whatever persistent_load made) may be callable.
+ * __call__; Python looks that up on the class). An import, what a call returned or a persistent object
+ * (whatever persistent_load made) may be callable. For NEWOBJ and NEWOBJ_EX (`asClass`), pickle.py calls
+ * `cls.__new__(cls, ...)`, an ordinary attribute: a BUILD can give a wrapper instance one.
  */
-function notCallable(v: Value): boolean {
-  if (v.kind === "made") return v.madeBy === JOBLIB_ARRAY_WRAPPER;
+function notCallable(v: Value, asClass = false): boolean {
+  if (v.kind === "made") return !asClass && v.madeBy === JOBLIB_ARRAY_WRAPPER;
   return v.kind !== "global" && v !== PERSISTENT;
 }
 
@@ -426,8 +430,8 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   let at = start;
   let opName = "";
 
-  const fail = (message: string): void => {
-    error = { offset: at, message };
+  const fail = (message: string, readsOn = false): void => {
+    error = readsOn ? { offset: at, message, readsOn: true } : { offset: at, message };
     end = at;
   };
   const truncated = (message: string, needs: number): void => {
@@ -450,6 +454,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
     if (pos >= frameEnd || to <= frameEnd) return false;
     fail(
       `${opName} reads across the end of its FRAME at offset ${frameEnd}: io.BytesIO-fed unpicklers (torch.load) skip the rest of the frame, pickle.loads reads straight on`,
+      true,
     );
     return true;
   };
@@ -467,7 +472,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       return false;
     }
     if (len > limits.maxStringBytes) {
-      fail(`limit exceeded: ${opName} of ${len} bytes is larger than maxStringBytes (${limits.maxStringBytes})`);
+      fail(`limit exceeded: ${opName} of ${len} bytes is larger than maxStringBytes (${limits.maxStringBytes})`, true);
       return false;
     }
     return !straddles(pos + len);
@@ -494,7 +499,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
   const push = (v: Value): boolean => {
     stack[sp++] = v;
     if (sp + marks.length <= limits.maxStack) return true;
-    fail(`limit exceeded: stack deeper than maxStack (${limits.maxStack})`);
+    fail(`limit exceeded: stack deeper than maxStack (${limits.maxStack})`, true);
     return false;
   };
   /** Pops the newest mark, returning the stack length it recorded, or -1 (error set) when there is none. */
@@ -517,7 +522,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       return true;
     }
     if (!memoSparse.has(index) && memoSize() >= limits.maxMemo) {
-      fail(`limit exceeded: memo holds more than maxMemo (${limits.maxMemo}) entries`);
+      fail(`limit exceeded: memo holds more than maxMemo (${limits.maxMemo}) entries`, true);
       return false;
     }
     if (index === memoDense.length) {
@@ -748,7 +753,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
       if (sniffOps > 0) {
         end = pos; // a sniff that ran out of budget found nothing wrong
       } else {
-        fail(`limit exceeded: more than maxOps (${limits.maxOps}) opcodes`);
+        fail(`limit exceeded: more than maxOps (${limits.maxOps}) opcodes`, true);
       }
       break;
     }
@@ -798,7 +803,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         marks.push(sp);
         fence = sp;
         if (sp + marks.length > limits.maxStack) {
-          fail(`limit exceeded: stack and marks deeper than maxStack (${limits.maxStack})`);
+          fail(`limit exceeded: stack and marks deeper than maxStack (${limits.maxStack})`, true);
           break loop;
         }
         break;
@@ -1145,14 +1150,12 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         }
         const nameValue = stack[--sp] as Value;
         const moduleValue = stack[--sp] as Value;
-        // A call's result may be a str the loader computed; a joblib array wrapper never is. pickle.load raises
-        // ("STACK_GLOBAL requires str") when either is something else, importing nothing, whatever the other is.
+        // A call's result may be a str the loader computed, and so may an import (numpy.dtypes.__package__ is
+        // "numpy"); a joblib array wrapper never is. pickle.load raises ("STACK_GLOBAL requires str") when either
+        // is something else, importing nothing, whatever the other is.
         if (!mayBeStr(moduleValue) || !mayBeStr(nameValue)) raises();
-        const computed =
-          mayBeStr(moduleValue) &&
-          mayBeStr(nameValue) &&
-          ((moduleValue.kind === "made" && moduleValue.madeBy !== JOBLIB_ARRAY_WRAPPER) ||
-            (nameValue.kind === "made" && nameValue.madeBy !== JOBLIB_ARRAY_WRAPPER));
+        const computedFrom = (v: Value) => v.kind === "global" || (v.kind === "made" && v.madeBy !== JOBLIB_ARRAY_WRAPPER);
+        const computed = mayBeStr(moduleValue) && mayBeStr(nameValue) && (computedFrom(moduleValue) || computedFrom(nameValue));
         const target = recordImport("STACK_GLOBAL", nameFrom(bytes, moduleValue), nameFrom(bytes, nameValue), computed);
         if (target === JOBLIB_ARRAY_WRAPPER) wrapperImported = true;
         if (!push(imported(target))) break loop;
@@ -1208,7 +1211,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         const args = stack[sp - 1] as Value;
         const target = callable.kind === "global" ? callable.target : null;
         recordCall(op === OP.REDUCE ? "REDUCE" : "NEWOBJ", target);
-        if (notCallable(callable) || notSequence(args)) raises();
+        if (notCallable(callable, op === OP.NEWOBJ) || notSequence(args)) raises();
         let made: Value | undefined;
         if (
           joblib &&
@@ -1255,7 +1258,7 @@ function run(bytes: Uint8Array, start: number, limits: PickleLimits, sniffOps: n
         sp -= 3;
         const target = cls.kind === "global" ? cls.target : null;
         recordCall("NEWOBJ_EX", target);
-        if (notCallable(cls)) raises();
+        if (notCallable(cls, true)) raises();
         stack[sp++] = madeBy(target);
         break;
       }

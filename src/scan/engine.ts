@@ -210,13 +210,16 @@ export async function scanPickle(src: ByteSource, where: string, ctx: ScanContex
   // but not the unresolved ones pickle.load raises on without importing (random numbers make those), nor state
   // set on them. A computed import there is still reported, and with it the file — unless pickle.load certainly
   // raised before it (raisesAt: random numbers also make calls of ints, EXT codes and the like), so it never
-  // runs. Named imports count wherever they are.
+  // runs (pickle.py finds `__new__` on an instance, so NEWOBJ on an array wrapper is not counted as certain).
+  // Named imports count wherever they are, and so does a break where pickle.load may read on.
   const arraysFrom = joblib?.arrays[0]?.offset ?? Infinity;
   const plainOfJoblib = (p: PickleAnalysis): PickleAnalysis => {
     const raisesAt = p.raisesAt ?? Infinity;
     return {
       ...p,
-      error: null,
+      // Where pickle.load raises too (random numbers break the reading at once) the break is no finding; where
+      // the scanner stopped but pickle.load may read on (a limit, a FRAME read two ways), it is.
+      error: p.error?.readsOn === true ? p.error : null,
       unresolvedGlobals: p.unresolvedGlobals.filter((u) => u.offset < arraysFrom || (u.computed === true && u.offset < raisesAt)),
       stateOnImports: p.stateOnImports.filter((c) => c.offset < arraysFrom || c.target !== null),
     };

@@ -306,14 +306,20 @@ export type ImportClass = "safe" | "dangerous" | "unknown";
  * `torch._utils` + `_rebuild_tensor_v2.__globals__` is not `_rebuild_tensor_v2`; only an exact listed name
  * is safe.
  */
+/**
+ * What a wildcard (`numpy.dtypes.*`) admits: a public name. Not `_private` ones, nor dunders — a module's
+ * `__package__` is a str a STACK_GLOBAL can take as a module name, its `__builtins__` a dict of everything.
+ */
+const PUBLIC_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
 export function classifyImport(module: string, name: string, allow: AllowList = {}): ImportClass {
   const full = `${module}.${name}`;
   if (isDangerous(module, full)) return "dangerous";
   const names = SAFE[module];
-  if (names !== undefined && (names.includes("*") ? /^[A-Za-z0-9_]+$/.test(name) : names.includes(name))) return "safe";
+  if (names !== undefined && (names.includes("*") ? PUBLIC_NAME.test(name) : names.includes(name))) return "safe";
   for (const entry of allow.extra ?? []) {
     if (entry === full) return "safe";
-    if (entry.endsWith(".*") && entry.slice(0, -2) === module && /^[A-Za-z0-9_]+$/.test(name)) return "safe";
+    if (entry.endsWith(".*") && entry.slice(0, -2) === module && PUBLIC_NAME.test(name)) return "safe";
   }
   return "unknown";
 }

@@ -337,7 +337,7 @@ describe("protocols, frames and stream structure", () => {
       "hex",
     );
     const a = analyzePickle(bytes);
-    expect(a.error).toEqual({ offset: 11, message: expect.stringMatching(/SHORT_BINUNICODE reads across the end of its FRAME at offset 16/) });
+    expect(a.error).toEqual({ offset: 11, message: expect.stringMatching(/SHORT_BINUNICODE reads across the end of its FRAME at offset 16/), readsOn: true });
     expect(a.complete).toBe(false);
     // A nested FRAME longer than what is left of the outer one, and a line that runs past its frame, likewise.
     expect(analyzePickle(P().proto(4).frame(10).frame(20).raw("N".repeat(20), ".").bytes()).error?.message).toMatch(/FRAME reads across/);

@@ -395,6 +395,36 @@ describe("joblib: array bytes read inline after each NumpyArrayWrapper", () => {
     refused(await scan(joblib({ aligned: false, shape: [data.length / 8], data })), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
   });
 
+  // Found by an attacker's review of the reading that stops where pickle.load certainly raises.
+  const inArrayBytes = (data: Buffer) => joblib({ aligned: false, dtype: "u1", shape: [data.length], data });
+  const rot13 = () => W().global("_codecs", "encode").mark().unicode("cbfvk").unicode("rot13").tuple().reduce().unicode("system").op(0x93).op("0").bytes();
+
+  it("refuses a computed import after NEWOBJ on a wrapper instance given __new__ by BUILD (pickle.py calls it)", async () => {
+    const wrapper = () => W().global("joblib.numpy_pickle", "NumpyArrayWrapper").emptyTuple().op(0x81);
+    const newobj = wrapper().op("}").unicode("__new__").global("builtins", "str").op("s").op("b").emptyTuple().op(0x81).op("0").bytes();
+    refused(await scan(inArrayBytes(Buffer.concat([newobj, rot13()]))), "PICKLE_UNRESOLVED_IMPORT", /_codecs\.encode/);
+  });
+
+  it("refuses a payload after array bytes that read across their FRAME (pickle.loads reads straight on)", async () => {
+    const frame = Buffer.from([0x95, 3, 0, 0, 0, 0, 0, 0, 0]);
+    const straddle = Buffer.concat([frame, Buffer.from("NVab\n00", "latin1")]);
+    const r = await scan(inArrayBytes(Buffer.concat([straddle, payloadOps()])));
+    refused(r, "PICKLE_BROKEN", /reads across the end of its FRAME/);
+    expect(r.verdict).not.toBe("clean");
+  });
+
+  it("refuses a payload after array bytes deeper than the scanner's stack limit (pickle.load has none so low)", async () => {
+    const deep = Buffer.concat([Buffer.from("("), Buffer.alloc(1_000_001, "N"), Buffer.from("1")]);
+    refused(await scan(inArrayBytes(Buffer.concat([deep, payloadOps()]))), "PICKLE_BROKEN", /limit exceeded: stack deeper than maxStack/);
+  });
+
+  it("refuses an import of a wildcard-allowed module's dunder, a str STACK_GLOBAL takes as a module name", async () => {
+    const ops = W().global("numpy.dtypes", "__package__").unicode("_pytesttester.os.system").op(0x93).mark().unicode("id").tuple().reduce().op("0").bytes();
+    const r = await scan(inArrayBytes(ops));
+    refused(r, "PICKLE_IMPORT_NOT_ALLOWED", /numpy\.dtypes\.__package__/);
+    refused(r, "PICKLE_UNRESOLVED_IMPORT", /imported as "numpy\.dtypes\.__package__"/);
+  });
+
   it("refuses the same attack inside joblib's zlib and gzip compression", async () => {
     const bytes = joblib({ after: payloadOps() });
     refused(await scan(deflateSync(bytes)), "PICKLE_DANGEROUS_CALLABLE", /posix\.system/);
