@@ -146,10 +146,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       startedAt.set(w, performance.now());
       w.on("message", (m: unknown) => {
         if (m === null || typeof m !== "object" || (m as { type?: unknown }).type !== CHANGED_MESSAGE) return;
-        const table = (m as { table?: unknown }).table;
-        for (const other of Object.values(cluster.workers ?? {}))
-          if (other !== undefined && other !== w && other.isConnected())
-            other.send({ type: CHANGED_MESSAGE, table: typeof table === "string" ? table : undefined });
+        // Passed on as it came: the worker that hears it reads the table's name itself.
+        for (const other of Object.values(cluster.workers ?? {})) if (other !== undefined && other !== w && other.isConnected()) other.send(m);
       });
       w.on("listening", function onListening(address) {
         if (options.isGateway !== undefined && !options.isGateway({ address: address.address ?? "", port: address.port })) return;

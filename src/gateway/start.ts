@@ -256,9 +256,7 @@ export async function startGateway(ctx: Context, options: StartGatewayOptions = 
     identities,
     scopeUse,
     changed,
-    refreshPolicies: async () => {
-      await policies.refresh();
-    },
+    refreshPolicies,
     async close() {
       await watch?.close();
       await tools?.close();
